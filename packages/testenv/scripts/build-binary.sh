@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds one test-server binary from Go modules into DEST (a cache directory outside the repo).
+# Usage: build-binary.sh NAME VERSION DEST
+#   NAME: kube-apiserver | kubectl | etcd | minio | helm
+# Every server is built with CGO_ENABLED=0 from the Go module proxy; nothing else is downloaded.
+set -euo pipefail
+name=$1 version=$2 dest=$3
+work=$(mktemp -d "${TMPDIR:-/tmp}/kubedump-build-$name-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$dest"
+cd "$work"
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+
+case "$name" in
+  kube-apiserver|kubectl)
+    # k8s.io/kubernetes replaces its staging modules with ./staging/...; a wrapper module replaces
+    # each of them with its published v0.Y.Z release instead.
+    kv=${version#v}; minor=$(echo "$kv" | cut -d. -f2); sv="0.${kv#1.}"
+    go mod init local/k8s-bins >/dev/null 2>&1
+    mod=$(go mod download -json "k8s.io/kubernetes@v$kv" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
+    for m in $(awk '$1 ~ /^k8s\.io\// && $2=="v0.0.0"{print $1}' "$mod"); do
+      go mod edit "-replace=$m=$m@v$sv"
+    done
+    go get "k8s.io/kubernetes/cmd/$name@v$kv"
+    v=k8s.io/component-base/version
+    go build -trimpath -ldflags "-s -w -X $v.gitVersion=v$kv -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean" \
+      -o "$dest/$name.tmp.$$" "k8s.io/kubernetes/cmd/$name"
+    ;;
+  etcd)
+    go mod init local/etcd-bin >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@$version"
+    go build -trimpath -ldflags "-s -w" -o "$dest/$name.tmp.$$" go.etcd.io/etcd/server/v3
+    ;;
+  minio)
+    GOBIN="$work/bin" go install -trimpath -ldflags "-s -w" "github.com/minio/minio@$version"
+    mv "$work/bin/minio" "$dest/$name.tmp.$$"
+    ;;
+  helm)
+    major=$(echo "$version" | cut -d. -f1)
+    GOBIN="$work/bin" go install -trimpath -ldflags "-s -w" "helm.sh/helm/$major/cmd/helm@$version"
+    mv "$work/bin/helm" "$dest/$name.tmp.$$"
+    ;;
+  *) echo "build-binary.sh: unknown binary '$name'" >&2; exit 2 ;;
+esac
+mv "$dest/$name.tmp.$$" "$dest/$name"
+echo "built $name $version into $dest/$name"

@@ -1,0 +1,11 @@
+export { BINARY_NAMES, type BinaryName, binaryPath, ensureAllBinaries, ensureBinary, VERSIONS } from "./binaries.js";
+export { createPki, type Pki, type CertPair } from "./pki.js";
+export { freePort } from "./ports.js";
+export { type ServerProcess, startServer } from "./process.js";
+export { startEtcd } from "./servers/etcd.js";
+export { kubeconfig, startKubeApiServer, SERVICE_ACCOUNT_ISSUER } from "./servers/kube-apiserver.js";
+export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
+export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
+export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writeEnvFile } from "./testenv.js";
+export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
+export { apply, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Everything a fresh machine of this kind needs, each step skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v go >/dev/null || { echo "setup: Go (1.26 or newer) is needed to build the test servers and is not on PATH" >&2; exit 1; }
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+echo "setup: build"
+npx turbo run build --output-logs=errors-only
+echo "setup: test servers (built from Go modules once, cached in ${KUBEDUMP_TESTENV_CACHE:-$HOME/.cache/kubedump-testenv})"
+node packages/testenv/dist/cli.js build

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what a fresh machine lacks, builds, runs every test.
+#   apt: redis-server, openssl;  npm ci;  turbo build;  Go-built test servers into ~/.cache/kubedump-testenv
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm run --silent lint
+npm run --silent typecheck
+rm -rf test-results
+status=0
+npx vitest run "$@" || status=$?
+node scripts/test-summary.mjs test-results/vitest.json || true
+exit "$status"

@@ -1,0 +1,7 @@
+import type { TestEnvInfo } from "@kubedump/testenv";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    testenv: TestEnvInfo;
+  }
+}
