@@ -37,7 +37,8 @@ case "$name" in
     ;;
   helm)
     major=$(echo "$version" | cut -d. -f1)
-    GOBIN="$work/bin" go install -trimpath -ldflags "-s -w" "helm.sh/helm/$major/cmd/helm@$version"
+    GOBIN="$work/bin" go install -trimpath -ldflags "-s -w -X helm.sh/helm/$major/internal/version.version=$version" \
+      "helm.sh/helm/$major/cmd/helm@$version"
     mv "$work/bin/helm" "$dest/$name.tmp.$$"
     ;;
   *) echo "build-binary.sh: unknown binary '$name'" >&2; exit 2 ;;

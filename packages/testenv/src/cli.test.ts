@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "../dist/cli.js");
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "../bin/kubedump-testenv");
 
 function alive(pid: number): boolean {
   try {
@@ -19,7 +19,7 @@ function alive(pid: number): boolean {
 function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split("\n")) {
-    const m = /^([A-Z_]+)='(.*)'$/.exec(line);
+    const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line);
     if (m) out[m[1]!] = m[2]!.replaceAll("'\\''", "'");
   }
   return out;
@@ -27,12 +27,20 @@ function parseEnvFile(text: string): Record<string, string> {
 
 it("`up` writes the env file, and SIGTERM leaves no server process behind", async () => {
   const envFile = join(mkdtempSync(join(tmpdir(), "testenv-cli-")), "env");
-  const child = spawn(process.execPath, [CLI, "up", "--env-file", envFile], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(CLI, ["up", "--env-file", envFile], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  try {
+    await checkUpAndDown(child, envFile, exited, () => stderr);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+async function checkUpAndDown(child: ChildProcess, envFile: string, exited: Promise<number | null>, stderr: () => string) {
   for (let i = 0; i < 1800 && !existsSync(envFile); i++) {
-    if (child.exitCode !== null) throw new Error(`testenv up exited early:\n${stderr}`);
+    if (child.exitCode !== null) throw new Error(`testenv up exited early:\n${stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const vars = parseEnvFile(readFileSync(envFile, "utf8"));
@@ -49,4 +57,4 @@ it("`up` writes the env file, and SIGTERM leaves no server process behind", asyn
   expect(await exited).toBe(0);
   expect(pids.filter(alive)).toEqual([]);
   expect(existsSync(vars.KUBEDUMP_TESTENV_DIR!)).toBe(false);
-});
+}

@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--"))).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(`kubedump-testenv: ${err instanceof Error ? err.message : String(err)}`);

@@ -24,6 +24,7 @@ export interface StartOptions {
 }
 
 const STOP_GRACE_MS = 10_000;
+const HAVE_SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].some((p) => existsSync(p));
 
 export class ServerStartError extends Error {
   override name = "ServerStartError";
@@ -34,7 +35,11 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const fd = openSync(opts.logPath, "a");
   let child: ChildProcess;
   try {
-    child = spawn(opts.command, opts.args, {
+    // With setpriv, a server gets SIGTERM when the process that started it dies, even by SIGKILL.
+    const [command, args] = HAVE_SETPRIV
+      ? ["setpriv", ["--pdeathsig", "SIGTERM", "--", opts.command, ...opts.args]]
+      : [opts.command, opts.args];
+    child = spawn(command, args, {
       stdio: ["ignore", fd, fd],
       env: opts.env ?? process.env,
       cwd: opts.cwd,
