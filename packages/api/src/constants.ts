@@ -1,0 +1,114 @@
+import { z } from "zod";
+
+export const GROUP = "kubedump.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** Names of the three custom resources, as the CRDs register them. */
+export const RESOURCES = {
+  Repository: {
+    kind: "Repository",
+    listKind: "RepositoryList",
+    plural: "repositories",
+    singular: "repository",
+    shortNames: ["kdrepo"],
+  },
+  BackupConfiguration: {
+    kind: "BackupConfiguration",
+    listKind: "BackupConfigurationList",
+    plural: "backupconfigurations",
+    singular: "backupconfiguration",
+    shortNames: ["kdbc"],
+  },
+  BackupSession: {
+    kind: "BackupSession",
+    listKind: "BackupSessionList",
+    plural: "backupsessions",
+    singular: "backupsession",
+    shortNames: ["kdbs"],
+  },
+} as const;
+
+export type KubedumpKind = keyof typeof RESOURCES;
+
+/** `kubectl get kubedump` lists all three. */
+export const CATEGORY = "kubedump";
+
+/** On a BackupSession: the name of the BackupConfiguration that made it. */
+export const BACKUP_CONFIGURATION_LABEL = `${GROUP}/backup-configuration`;
+/** An object labelled `kubedump.io/exclude=true` is never backed up. */
+export const EXCLUDE_LABEL = `${GROUP}/exclude`;
+
+export const BackupSessionPhaseSchema = z.enum([
+  "Pending",
+  "Running",
+  "Succeeded",
+  "PartiallySucceeded",
+  "Failed",
+  "Skipped",
+]);
+export type BackupSessionPhase = z.infer<typeof BackupSessionPhaseSchema>;
+export const BackupSessionPhase = BackupSessionPhaseSchema.enum;
+
+/** Phases after which a BackupSession never changes again (what backupHistoryLimit counts). */
+export const FINISHED_BACKUP_SESSION_PHASES: readonly BackupSessionPhase[] = [
+  "Succeeded",
+  "PartiallySucceeded",
+  "Failed",
+  "Skipped",
+];
+
+export const BackupConfigurationPhaseSchema = z.enum(["Ready", "NotReady", "Invalid"]);
+export type BackupConfigurationPhase = z.infer<typeof BackupConfigurationPhaseSchema>;
+export const BackupConfigurationPhase = BackupConfigurationPhaseSchema.enum;
+
+export const RepositoryPhaseSchema = z.enum(["Ready", "NotReady"]);
+export type RepositoryPhase = z.infer<typeof RepositoryPhaseSchema>;
+export const RepositoryPhase = RepositoryPhaseSchema.enum;
+
+/** Condition types, per kind. `Ready`-style summaries live in `status.phase`. */
+export const ConditionType = {
+  /** BackupConfiguration: the spec passed validation (False → phase Invalid). */
+  SpecValid: "SpecValid",
+  /** BackupConfiguration: its Repository exists and is Ready. */
+  RepositoryReady: "RepositoryReady",
+  /** BackupConfiguration: a job scheduler exists for its schedule (False while paused). */
+  Scheduled: "Scheduled",
+  /** Repository: the storage Secret exists and has the keys the backend needs. */
+  SecretFound: "SecretFound",
+  /** Repository: the backend answered and repository.json is readable (or was created). */
+  BackendReachable: "BackendReachable",
+  /** BackupSession: snapshot.json, the commit marker, was written. */
+  SnapshotCommitted: "SnapshotCommitted",
+  /** BackupSession: the retention policy ran after the snapshot was committed. */
+  RetentionPolicyApplied: "RetentionPolicyApplied",
+  /** BackupSession: metrics were pushed to the metrics gateway. */
+  MetricsPushed: "MetricsPushed",
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Machine-readable reasons (CamelCase, as Kubernetes requires) for conditions. */
+export const ConditionReason = {
+  Valid: "Valid",
+  InvalidSpec: "InvalidSpec",
+  RepositoryNotFound: "RepositoryNotFound",
+  RepositoryNotReady: "RepositoryNotReady",
+  RepositoryReady: "RepositoryReady",
+  SchedulerCreated: "SchedulerCreated",
+  Paused: "Paused",
+  SecretNotFound: "SecretNotFound",
+  SecretKeyMissing: "SecretKeyMissing",
+  SecretFound: "SecretFound",
+  BackendReachable: "BackendReachable",
+  BackendUnreachable: "BackendUnreachable",
+  WrongPassword: "WrongPassword",
+  SnapshotCommitted: "SnapshotCommitted",
+  BackupFailed: "BackupFailed",
+  TimedOut: "TimedOut",
+  AnotherBackupRunning: "AnotherBackupRunning",
+  RetentionPolicyApplied: "RetentionPolicyApplied",
+  RetentionPolicyFailed: "RetentionPolicyFailed",
+  MetricsPushed: "MetricsPushed",
+  MetricsPushFailed: "MetricsPushFailed",
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -1,0 +1,79 @@
+export {
+  API_VERSION,
+  BACKUP_CONFIGURATION_LABEL,
+  BackupConfigurationPhase,
+  BackupConfigurationPhaseSchema,
+  BackupSessionPhase,
+  BackupSessionPhaseSchema,
+  CATEGORY,
+  ConditionReason,
+  ConditionType,
+  EXCLUDE_LABEL,
+  FINISHED_BACKUP_SESSION_PHASES,
+  GROUP,
+  type KubedumpKind,
+  RESOURCES,
+  RepositoryPhase,
+  RepositoryPhaseSchema,
+  VERSION,
+} from "./constants.js";
+export {
+  type Condition,
+  ConditionSchema,
+  type ObjectMeta,
+  ObjectMetaSchema,
+  setCondition,
+} from "./common.js";
+export {
+  type Backend,
+  BackendSchema,
+  type LocalBackend,
+  type Repository,
+  RepositorySchema,
+  type RepositorySpec,
+  RepositorySpecSchema,
+  type RepositoryStatus,
+  RepositoryStatusSchema,
+  type S3Backend,
+  validateRepository,
+} from "./repository.js";
+export {
+  type BackupConfiguration,
+  BackupConfigurationSchema,
+  type BackupConfigurationSpec,
+  BackupConfigurationSpecSchema,
+  type BackupConfigurationStatus,
+  BackupConfigurationStatusSchema,
+  DEFAULT_BACKUP_HISTORY_LIMIT,
+  DEFAULT_RETRY_DELAY,
+  DEFAULT_TASK_NAME,
+  DEFAULT_TIME_ZONE,
+  type TargetRef,
+  type Task,
+  validateBackupConfiguration,
+} from "./backup-configuration.js";
+export { type RetentionPolicy, RetentionPolicySchema } from "./retention-policy.js";
+export {
+  type BackupSession,
+  BackupSessionSchema,
+  type BackupSessionSpec,
+  BackupSessionSpecSchema,
+  type BackupSessionStatus,
+  BackupSessionStatusSchema,
+  type Invoker,
+  type SnapshotSummary,
+  validateBackupSession,
+} from "./backup-session.js";
+export {
+  DEFAULT_TASK_PARAMS,
+  parseTaskParams,
+  TASK_PARAMS,
+  type TaskParam,
+  type TaskParamName,
+  type TaskParams,
+  type TaskParamSpec,
+} from "./task-params.js";
+export { CRON_MACROS, validateCron } from "./cron.js";
+export { DURATION_PATTERN, formatDuration, parseDuration } from "./duration.js";
+export type { Validation } from "./validation.js";
+export { buildCrd, type CrdFile, type CustomResourceDefinition, generateCrdFiles } from "./crds.js";

@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { ConditionsSchema, ObjectMetaSchema, TimeSchema } from "./common.js";
+import { API_VERSION, RepositoryPhaseSchema } from "./constants.js";
+import { withRule } from "./crd-extensions.js";
+import { validateWith, type Validation } from "./validation.js";
+
+export const S3BackendSchema = z
+  .object({
+    endpoint: z
+      .string()
+      .regex(/^(https?:\/\/)?[^\s/]+\/?$/, { message: "must be host[:port], optionally after http:// or https://" })
+      .describe(
+        "S3 endpoint as host[:port] (e.g. minio.storage.svc:9000 or s3.amazonaws.com), optionally with " +
+          "http:// or https://; https is used unless http:// is given.",
+      ),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be a valid S3 bucket name" })
+      .describe("Bucket name (3-63 characters: lowercase letters, digits, '.' and '-')."),
+    region: z.string().optional().describe("Region of the bucket, e.g. us-east-1; omitted: us-east-1."),
+    prefix: z
+      .string()
+      .optional()
+      .describe("Key prefix inside the bucket under which this repository lives, e.g. cluster-a."),
+    insecureTLS: z
+      .boolean()
+      .optional()
+      .describe("Skip verification of the endpoint's TLS certificate (for self-signed test setups only)."),
+  })
+  .describe("An S3-compatible object store (AWS S3, MinIO, …).");
+
+export const LocalBackendSchema = z
+  .object({
+    path: z
+      .string()
+      .regex(/^\//, { message: "must be an absolute path" })
+      .describe("Absolute path of a directory on a volume mounted into the dump workers."),
+  })
+  .describe("A directory on a mounted volume.");
+
+export const BackendSchema = withRule(
+  z
+    .object({ s3: S3BackendSchema.optional(), local: LocalBackendSchema.optional() })
+    .describe("Where snapshots are stored: exactly one of s3 or local."),
+  {
+    holds: (b) => (b.s3 === undefined) !== (b.local === undefined),
+    cel: "has(self.s3) != has(self.local)",
+    message: "exactly one of s3 or local must be set",
+  },
+);
+
+export const RepositorySpecSchema = withRule(
+  z
+    .object({
+      backend: BackendSchema,
+      storageSecretName: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "Secret in the same namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3), and optionally " +
+            "CA_CERT_DATA and ENCRYPTION_PASSWORD (RESTIC_PASSWORD is accepted as an alias). Required for s3.",
+        ),
+    })
+    .describe("Where and how snapshots are stored."),
+  {
+    holds: (spec) => spec.backend.s3 === undefined || spec.storageSecretName !== undefined,
+    cel: "!has(self.backend.s3) || has(self.storageSecretName)",
+    message: "storageSecretName is required for an s3 backend",
+    field: "storageSecretName",
+  },
+);
+
+export const RepositoryStatusSchema = z
+  .object({
+    phase: RepositoryPhaseSchema.optional().describe("Ready when the backend is reachable with the Secret given."),
+    conditions: ConditionsSchema.optional().describe("Details of the current state."),
+    snapshotCount: z.int().min(0).optional().describe("Number of committed snapshots in the repository."),
+    totalSize: z.string().optional().describe("Size of all snapshots, human-readable, e.g. 12.5 MiB."),
+    totalSizeBytes: z.int().min(0).optional().describe("Size of all snapshots in bytes."),
+    firstBackupTime: TimeSchema.optional().describe("Time of the oldest snapshot kept."),
+    lastBackupTime: TimeSchema.optional().describe("Time of the newest snapshot."),
+    snapshotsRemovedOnLastCleanup: z
+      .int()
+      .min(0)
+      .optional()
+      .describe("Number of snapshots the retention policy removed on its last run."),
+    integrity: z
+      .boolean()
+      .optional()
+      .describe("Whether the last verification found every snapshot complete and its checksums matching."),
+  })
+  .describe("Observed state of the repository, written by kubedump.");
+
+export const RepositorySchema = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal("Repository"),
+    metadata: ObjectMetaSchema,
+    spec: RepositorySpecSchema,
+    status: RepositoryStatusSchema.optional(),
+  })
+  .describe("A Repository is a place where kubedump stores snapshots: an S3 bucket prefix or a local directory.");
+
+export type S3Backend = z.infer<typeof S3BackendSchema>;
+export type LocalBackend = z.infer<typeof LocalBackendSchema>;
+export type Backend = z.infer<typeof BackendSchema>;
+export type RepositorySpec = z.infer<typeof RepositorySpecSchema>;
+export type RepositoryStatus = z.infer<typeof RepositoryStatusSchema>;
+export type Repository = z.infer<typeof RepositorySchema>;
+
+/** Validates a whole Repository object; errors name their field, e.g. `spec.backend: …`. */
+export function validateRepository(obj: unknown): Validation<Repository> {
+  return validateWith(RepositorySchema, obj);
+}
