@@ -1,0 +1,17 @@
+import { UnsafePathError } from "./errors.js";
+
+/**
+ * Checks a path for use inside an archive or below a download directory: relative, `/`-separated,
+ * no empty, `.` or `..` segments, no NUL. Returns the path unchanged.
+ */
+export function checkArchivePath(path: string): string {
+  if (path === "") throw new UnsafePathError(path, "empty");
+  if (path.startsWith("/")) throw new UnsafePathError(path, "absolute");
+  if (path.includes("\0")) throw new UnsafePathError(path, "contains NUL");
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === "." || segment === "..") {
+      throw new UnsafePathError(path, `segment "${segment}" not allowed`);
+    }
+  }
+  return path;
+}

@@ -1,0 +1,189 @@
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { InvalidObjectKeyError, ObjectNotFoundError } from "./errors.js";
+import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
+
+/** Temporary files of in-flight puts start with this; listings skip them and keys may not use it. */
+const TEMP_PREFIX = ".kubedump-tmp-";
+
+export interface LocalObjectStoreOptions {
+  /** Directory that holds the objects; created on first write. */
+  root: string;
+}
+
+function errorCode(err: unknown): string | undefined {
+  return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;
+}
+
+function checkSegments(key: string, segments: string[]): void {
+  for (const segment of segments) {
+    if (segment === "") throw new InvalidObjectKeyError(key, "empty path segment");
+    if (segment === "." || segment === "..") throw new InvalidObjectKeyError(key, `"${segment}" segment`);
+    if (segment.startsWith(TEMP_PREFIX)) throw new InvalidObjectKeyError(key, `"${TEMP_PREFIX}" is reserved`);
+  }
+}
+
+function checkKey(key: string): string {
+  if (key === "") throw new InvalidObjectKeyError(key, "empty");
+  if (key.startsWith("/")) throw new InvalidObjectKeyError(key, "absolute");
+  if (key.includes("\0")) throw new InvalidObjectKeyError(key, "contains NUL");
+  checkSegments(key, key.split("/"));
+  return key;
+}
+
+/** A prefix is a key, a key ending in `/`, or "". */
+function checkPrefix(prefix: string): string {
+  if (prefix === "") return prefix;
+  checkKey(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
+  return prefix;
+}
+
+/** An ObjectStore in a local directory (a mounted volume, or the CLI's default). */
+export class LocalObjectStore implements ObjectStore {
+  readonly root: string;
+
+  constructor({ root }: LocalObjectStoreOptions) {
+    this.root = resolve(root);
+  }
+
+  async put(key: string, body: Buffer | Readable): Promise<void> {
+    await this.writeAtomically(this.pathOf(key), body);
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    await this.put(key, createReadStream(localPath));
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.pathOf(key);
+    const handle = await open(path, "r").catch((err: unknown) => this.notFound(key, err));
+    try {
+      if (!(await handle.stat()).isFile()) throw new ObjectNotFoundError(key);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    return handle.createReadStream();
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    return readFile(this.pathOf(key)).catch((err: unknown) => this.notFound(key, err));
+  }
+
+  async stat(key: string): Promise<ObjectStat | undefined> {
+    try {
+      const info = await stat(this.pathOf(key));
+      return info.isFile() ? { size: info.size, mtime: info.mtime } : undefined;
+    } catch (err) {
+      if (errorCode(err) === "ENOENT" || errorCode(err) === "ENOTDIR") return undefined;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectEntry> {
+    checkPrefix(prefix);
+    const slash = prefix.lastIndexOf("/");
+    const dirKey = prefix.slice(0, slash + 1);
+    const entries: ObjectEntry[] = [];
+    await this.walk(join(this.root, dirKey), dirKey, prefix.slice(slash + 1), entries);
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    yield* entries;
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (err) {
+      if (errorCode(err) === "ENOENT" || errorCode(err) === "ENOTDIR") return;
+      throw err;
+    }
+    await this.pruneEmptyParents(dirname(path));
+  }
+
+  private pathOf(key: string): string {
+    return join(this.root, ...checkKey(key).split("/"));
+  }
+
+  private notFound(key: string, err: unknown): never {
+    const code = errorCode(err);
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") throw new ObjectNotFoundError(key, { cause: err });
+    throw err;
+  }
+
+  /** Writes a temporary file beside `target`, syncs it, then renames it into place. */
+  private async writeAtomically(target: string, body: Buffer | Readable): Promise<void> {
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(target)}`);
+    try {
+      const handle = await this.createTemp(temp);
+      if (Buffer.isBuffer(body)) {
+        try {
+          await handle.writeFile(body);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } else {
+        // The write stream owns the handle from here: `flush` syncs before it closes it.
+        await pipeline(body, handle.createWriteStream({ flush: true }));
+      }
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Creates the file and its directories; retries once if a concurrent delete pruned a directory. */
+  private async createTemp(temp: string): Promise<FileHandle> {
+    for (let attempt = 0; ; attempt += 1) {
+      await mkdir(dirname(temp), { recursive: true });
+      try {
+        return await open(temp, "wx");
+      } catch (err) {
+        if (errorCode(err) !== "ENOENT" || attempt > 0) throw err;
+      }
+    }
+  }
+
+  private async walk(dir: string, dirKey: string, namePrefix: string, out: ObjectEntry[]): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (errorCode(err) === "ENOENT" || errorCode(err) === "ENOTDIR") return;
+      throw err;
+    }
+    for (const name of names) {
+      if (!name.startsWith(namePrefix) || name.startsWith(TEMP_PREFIX)) continue;
+      const path = join(dir, name);
+      const info = await stat(path).catch((err: unknown) => {
+        if (errorCode(err) === "ENOENT") return undefined; // deleted while listing
+        throw err;
+      });
+      if (info?.isDirectory()) await this.walk(path, `${dirKey}${name}/`, "", out);
+      else if (info?.isFile()) out.push({ key: `${dirKey}${name}`, size: info.size, mtime: info.mtime });
+    }
+  }
+
+  /** Removes directories left empty by a delete, up to (not including) the root. */
+  private async pruneEmptyParents(dir: string): Promise<void> {
+    let current = dir;
+    while (current.startsWith(this.root + sep)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return; // not empty, already gone, or not ours to remove
+      }
+      current = dirname(current);
+    }
+  }
+}
+
+export function createLocalObjectStore(options: LocalObjectStoreOptions): LocalObjectStore {
+  return new LocalObjectStore(options);
+}

@@ -1,0 +1,35 @@
+import type { Readable } from "node:stream";
+
+/** One stored object as a listing reports it. */
+export interface ObjectEntry {
+  /** `/`-separated key relative to the store's root (or bucket prefix). */
+  key: string;
+  size: number;
+  /** Last modification time, when the backend can tell it. */
+  mtime?: Date;
+}
+
+export interface ObjectStat {
+  size: number;
+  mtime?: Date;
+}
+
+/**
+ * Where repository files live: a local directory or an S3 bucket prefix. Keys are `/`-separated
+ * relative paths; `..` segments and absolute keys are rejected. A put is atomic: readers see the
+ * old object or the whole new one, never a half-written one.
+ */
+export interface ObjectStore {
+  put(key: string, body: Buffer | Readable): Promise<void>;
+  putFile(key: string, localPath: string): Promise<void>;
+  /** Throws ObjectNotFoundError naming the key when it is missing. */
+  get(key: string): Promise<Readable>;
+  /** Throws ObjectNotFoundError naming the key when it is missing. */
+  getBuffer(key: string): Promise<Buffer>;
+  /** undefined when the key is missing. */
+  stat(key: string): Promise<ObjectStat | undefined>;
+  /** Every key starting with `prefix` (a plain string prefix, as S3 has it), recursive, sorted. */
+  list(prefix: string): AsyncIterable<ObjectEntry>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,81 @@
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import type { ObjectCodec } from "./codec.js";
+import { type Digest, DigestStream } from "./digest-stream.js";
+import { IntegrityError, SnapshotExistsError } from "./errors.js";
+import { snapshotIndexKey, snapshotManifestKey, snapshotPartKey } from "./layout.js";
+import { encodeJson } from "./manifest-codec.js";
+import type { ObjectStore } from "./object-store.js";
+import { isSnapshotId } from "./snapshot-id.js";
+import type { IndexFile, PartFile, SnapshotManifest, SnapshotManifestDraft, SnapshotPart } from "./types.js";
+
+export interface CommitSnapshotInput {
+  manifest: SnapshotManifestDraft;
+  /** From PartWriter.finish(): parts 0..n-1. */
+  partFiles: PartFile[];
+  /** From IndexWriter.finish(). */
+  indexFile: IndexFile;
+}
+
+interface UploadDeps {
+  store: ObjectStore;
+  codec: ObjectCodec;
+}
+
+function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): void {
+  if (!isSnapshotId(manifest.id)) throw new TypeError(`commitSnapshot: not a snapshot id: "${manifest.id}"`);
+  partFiles.forEach((part, i) => {
+    if (part.n !== i) throw new TypeError(`commitSnapshot: part ${i} is numbered ${part.n}; parts must be 0..n-1 in order`);
+  });
+  const inParts = partFiles.reduce((sum, p) => sum + p.objects, 0);
+  if (inParts !== manifest.objects || indexFile.records !== manifest.objects) {
+    throw new TypeError(
+      `commitSnapshot: manifest counts ${manifest.objects} objects, parts hold ${inParts}, index holds ${indexFile.records}`,
+    );
+  }
+}
+
+/**
+ * Streams a scratch file through the codec into the store. Returns the stored bytes' digest;
+ * fails if the file no longer matches the digest its writer reported.
+ */
+async function uploadFile({ store, codec }: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
+  const plain = new DigestStream();
+  const stored = new DigestStream();
+  try {
+    await Promise.all([pipeline(createReadStream(file), plain, codec.encoder(key), stored), store.put(key, stored)]);
+  } catch (err) {
+    stored.destroy();
+    throw err;
+  }
+  const read = plain.result();
+  if (read.bytes !== written.bytes || read.sha256 !== written.sha256) {
+    throw new IntegrityError(key, `scratch file ${file} changed after it was written`);
+  }
+  return stored.result();
+}
+
+/** Parts, then index, then snapshot.json: until the last put the snapshot does not exist. */
+export async function uploadSnapshot(deps: UploadDeps, input: CommitSnapshotInput): Promise<SnapshotManifest> {
+  checkInput(input);
+  const { id } = input.manifest;
+  const markerKey = snapshotManifestKey(id);
+  if (await deps.store.stat(markerKey)) throw new SnapshotExistsError(id);
+  const parts: SnapshotPart[] = [];
+  for (const part of input.partFiles) {
+    const key = snapshotPartKey(id, part.n);
+    const { bytes, sha256 } = await uploadFile(deps, key, part.file, part);
+    parts.push({ n: part.n, key, objects: part.objects, bytes, sha256 });
+  }
+  const indexKey = snapshotIndexKey(id);
+  const index = await uploadFile(deps, indexKey, input.indexFile.file, input.indexFile);
+  const storedBytes = parts.reduce((sum, p) => sum + p.bytes, index.bytes);
+  const manifest: SnapshotManifest = {
+    ...input.manifest,
+    storedBytes,
+    parts,
+    index: { key: indexKey, records: input.indexFile.records, bytes: index.bytes, sha256: index.sha256 },
+  };
+  await deps.store.put(markerKey, encodeJson(manifest));
+  return manifest;
+}
