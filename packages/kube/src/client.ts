@@ -1,0 +1,166 @@
+import { type IncomingMessage, request as httpRequest } from "node:http";
+import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
+import { KubeApiError, KubeUnreachableError } from "./errors.js";
+import { type Connection, type KubeConfigOptions, loadConnection } from "./kubeconfig.js";
+import { type Clock, RateLimiter, systemClock } from "./rate-limiter.js";
+
+export const DEFAULT_QPS = 50;
+export const DEFAULT_BURST = 100;
+export const DEFAULT_MAX_RETRIES = 5;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+const MAX_BACKOFF_MS = 10_000;
+const MAX_RETRY_AFTER_S = 60;
+
+export interface KubeClientOptions extends KubeConfigOptions {
+  /** Client-side rate limit: requests a second (<= 0: unlimited) and burst. */
+  qps?: number;
+  burst?: number;
+  /** Retries of 429, 5xx and dropped connections; Retry-After is honoured. */
+  maxRetries?: number;
+  timeoutMs?: number;
+  clock?: Clock;
+  /** Use this connection instead of loading a kubeconfig. */
+  connection?: Connection;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOpts {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+}
+
+export type PatchType = "merge" | "json" | "strategic" | "apply";
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+/** A small JSON client for the Kubernetes API: auth from kubeconfig, rate limit, retries. */
+export class KubeClient {
+  readonly server: string;
+  private readonly limiter: RateLimiter;
+  private readonly agent: Agent;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly clock: Clock;
+
+  constructor(private readonly conn: Connection, opts: KubeClientOptions = {}) {
+    this.server = conn.server;
+    this.clock = opts.clock ?? systemClock;
+    this.limiter = new RateLimiter(opts.qps ?? DEFAULT_QPS, opts.burst ?? DEFAULT_BURST, this.clock);
+    this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>("GET", path, { query });
+  }
+  create<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>("POST", path, { body, query });
+  }
+  replace<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>("PUT", path, { body });
+  }
+  patch<T>(path: string, body: unknown, type: PatchType = "merge", query?: Query): Promise<T> {
+    return this.request<T>("PATCH", path, { body, query, contentType: PATCH_CONTENT_TYPES[type] });
+  }
+  delete<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>("DELETE", path, { body });
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.take();
+      try {
+        return await this.once<T>(method, path, opts);
+      } catch (err) {
+        const wait = this.retryDelay(err, method, attempt);
+        if (wait === undefined) throw err;
+        await this.clock.sleep(wait);
+      }
+    }
+  }
+
+  /** How long to wait before retrying, or undefined when the error is final. */
+  private retryDelay(err: unknown, method: string, attempt: number): number | undefined {
+    if (attempt >= this.maxRetries) return undefined;
+    const backoff = Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+    if (err instanceof KubeUnreachableError) return attempt < 2 ? backoff : undefined;
+    if (!(err instanceof KubeApiError)) return undefined;
+    const retryable = err.status === 429 || (err.status >= 500 && err.status !== 501 && (method !== "POST" || err.status === 503));
+    if (!retryable) return undefined;
+    if (err.retryAfterSeconds !== undefined) return Math.min(err.retryAfterSeconds, MAX_RETRY_AFTER_S) * 1000;
+    return backoff;
+  }
+
+  private async once<T>(method: string, path: string, opts: RequestOpts): Promise<T> {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const reqOpts: RequestOptions = {
+      method,
+      agent: url.protocol === "https:" ? this.agent : undefined,
+      headers: {
+        accept: "application/json",
+        "user-agent": "kubedump/0.1",
+        ...(payload ? { "content-type": opts.contentType ?? "application/json", "content-length": payload.length } : {}),
+      },
+      timeout: this.timeoutMs,
+    };
+    await this.conn.apply(reqOpts);
+    if (this.conn.skipTLSVerify) reqOpts.rejectUnauthorized = false;
+    const res = await send(url, reqOpts, payload);
+    const text = res.body.toString("utf8");
+    if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    throw toApiError(method, url, res.status, text, res.headers["retry-after"]);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function createKubeClient(opts: KubeClientOptions = {}): KubeClient {
+  return new KubeClient(opts.connection ?? loadConnection(opts), opts);
+}
+
+interface RawResponse {
+  status: number;
+  headers: IncomingMessage["headers"];
+  body: Buffer;
+}
+
+function send(url: URL, opts: RequestOptions, payload?: Buffer): Promise<RawResponse> {
+  return new Promise((done, fail) => {
+    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", (err) => fail(new KubeUnreachableError(`reading ${url.origin}${url.pathname}: ${err.message}`, { cause: err })));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeout} ms`)));
+    req.on("error", (err) => fail(new KubeUnreachableError(`cannot reach the API server at ${url.origin}: ${err.message}`, { cause: err })));
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+function toApiError(method: string, url: URL, status: number, text: string, retryAfter?: string | string[]): KubeApiError {
+  let reason = "";
+  let message = text.slice(0, 500);
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    reason = s.reason ?? "";
+    message = s.message ?? message;
+  } catch {
+    // not a Status object
+  }
+  const ra = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  return new KubeApiError(status, reason, `${method} ${url.pathname}: ${status} ${reason || ""} ${message}`.replace(/\s+/g, " ").trim(),
+    Number.isFinite(ra) ? ra : undefined);
+}

@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
+/** A token bucket: `qps` tokens a second, at most `burst` saved up. qps <= 0 means unlimited. */
+export class RateLimiter {
+  private tokens: number;
+  private last: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.tokens = burst;
+    this.last = clock.now();
+  }
+
+  /** Resolves when the caller may send one request; callers are served in order. */
+  take(): Promise<void> {
+    if (this.qps <= 0) return Promise.resolve();
+    const turn = this.queue.then(() => this.waitForToken());
+    this.queue = turn;
+    return turn;
+  }
+
+  private async waitForToken(): Promise<void> {
+    this.refill();
+    if (this.tokens < 1) {
+      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.qps) * 1000));
+      this.refill();
+    }
+    this.tokens -= 1;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+  }
+}
