@@ -1,0 +1,230 @@
+import { createKubeClient } from "@kubedump/kube";
+import type { IndexRecord } from "@kubedump/repository";
+import { kubeHttp, type SeededCluster, seedCluster } from "@kubedump/testenv";
+import { load } from "js-yaml";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DumpOptions, type DumpResult, type DumpSink, runDump, SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "./index.js";
+
+const env = inject("testenv");
+const client = createKubeClient({ kubeconfig: env.kubeconfig });
+const P = "dmp";
+const SHOP = `${P}-shop`;
+const BLOG = `${P}-blog`;
+const GROUP = `${P}.example.com`;
+let seeded: SeededCluster;
+
+/** An in-memory double of the snapshot sink: what the engine wrote, by path. */
+function memorySink(): DumpSink & { files: Map<string, string>; records: IndexRecord[] } {
+  const files = new Map<string, string>();
+  const records: IndexRecord[] = [];
+  return {
+    files,
+    records,
+    addObject: async ({ path, data }) => {
+      if (files.has(path)) throw new Error(`path written twice: ${path}`);
+      files.set(path, data.toString("utf8"));
+      return 0;
+    },
+    addRecord: async (r) => {
+      records.push(r);
+    },
+  };
+}
+
+async function dump(opts: DumpOptions): Promise<{ paths: string[]; files: Map<string, string>; result: DumpResult; records: IndexRecord[] }> {
+  const sink = memorySink();
+  const result = await runDump({ client, sink }, opts);
+  return { paths: [...sink.files.keys()].sort(), files: sink.files, result, records: sink.records };
+}
+
+const app = (ns: string, name: string) => [
+  `namespaces/${ns}/deployments.apps/${name}.yaml`,
+  `namespaces/${ns}/replicasets.apps/${name}-5d4f.yaml`,
+  `namespaces/${ns}/pods/${name}-5d4f-1.yaml`,
+  `namespaces/${ns}/pods/${name}-5d4f-2.yaml`,
+];
+const support = (ns: string, name: string) => [
+  `namespaces/${ns}/services/${name}.yaml`,
+  `namespaces/${ns}/configmaps/${name}-config.yaml`,
+  `namespaces/${ns}/secrets/${name}-secret.yaml`,
+  `namespaces/${ns}/serviceaccounts/${name}.yaml`,
+];
+const shopAll = [...app(SHOP, "web"), ...support(SHOP, "web"), `namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`];
+const blogAll = [...app(BLOG, "api"), ...support(BLOG, "api")];
+
+beforeAll(async () => {
+  seeded = await seedCluster(env, P);
+});
+afterAll(() => client.close());
+
+describe("scopes and filters yield exactly the expected paths", () => {
+  const only = { includeNamespaces: [`${P}-*`] };
+  it.each<[string, DumpOptions, () => string[]]>([
+    ["namespace", { scope: { type: "namespace", namespace: SHOP } }, () => [`cluster/namespaces/${SHOP}.yaml`, ...shopAll]],
+    ["namespace with events", { scope: { type: "namespace", namespace: SHOP }, includeEvents: true },
+      () => [`cluster/namespaces/${SHOP}.yaml`, ...shopAll, `namespaces/${SHOP}/events/web.1.yaml`]],
+    ["application without dependants", { scope: { type: "application", includeDependants: false, target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "web" } } },
+      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`]],
+    ["application with dependants", { scope: { type: "application", includeDependants: true, target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "web" } } },
+      () => app(SHOP, "web")],
+    ["application rooted at a ReplicaSet", { scope: { type: "application", includeDependants: true, target: { apiVersion: "apps/v1", kind: "ReplicaSet", namespace: BLOG, name: "api-5d4f" } } },
+      () => app(BLOG, "api").slice(1)],
+    ["cluster, two namespaces by glob", { scope: { type: "cluster" }, ...only }, () => [...shopAll, ...blogAll]],
+    ["cluster, excludeNamespaces", { scope: { type: "cluster" }, ...only, excludeNamespaces: [BLOG] }, () => shopAll],
+    ["labelSelector", { scope: { type: "cluster" }, ...only, labelSelector: "app=web" },
+      () => shopAll],
+    ["orLabelSelectors", { scope: { type: "cluster" }, ...only, orLabelSelectors: ["app=api", "tier=front"] },
+      () => [...blogAll, `namespaces/${SHOP}/deployments.apps/web.yaml`, ...support(SHOP, "web")]],
+    ["labelSelector with set syntax", { scope: { type: "cluster" }, ...only, labelSelector: "tier in (front,back),app!=api" },
+      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`, ...support(SHOP, "web")]],
+    ["includeResources", { scope: { type: "namespace", namespace: SHOP }, includeResources: ["deployments.apps", "configmaps"] },
+      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`, `namespaces/${SHOP}/configmaps/web-config.yaml`]],
+    ["excludeResources", { scope: { type: "namespace", namespace: SHOP }, excludeResources: ["pods", "secrets", "namespaces"] },
+      () => shopAll.filter((p) => !p.includes("/pods/") && !p.includes("/secrets/"))],
+    ["ignoreGroupKinds", { scope: { type: "namespace", namespace: SHOP }, ignoreGroupKinds: [`ConfigMap.${GROUP}`, "ReplicaSet.apps", "Namespace"] },
+      () => shopAll.filter((p) => !p.includes(GROUP) && !p.includes("replicasets"))],
+    ["cluster-scoped kinds only by label", { scope: { type: "cluster" }, labelSelector: `team=${P}` },
+      () => [`cluster/namespaces/${SHOP}.yaml`, `cluster/namespaces/${BLOG}.yaml`,
+        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)]],
+    ["includeClusterResources=false", { scope: { type: "cluster" }, labelSelector: `team=${P}`, includeClusterResources: false }, () => []],
+    ["includeClusterResources=true in a namespace backup", { scope: { type: "namespace", namespace: SHOP }, labelSelector: `team=${P}`, includeClusterResources: true },
+      () => [`cluster/namespaces/${BLOG}.yaml`, `cluster/namespaces/${SHOP}.yaml`,
+        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)]],
+  ])("%s", async (_name, opts, expected) => {
+    const { paths, result, records } = await dump(opts);
+    expect(paths).toEqual([...new Set(expected())].sort());
+    expect(result.objects).toBe(paths.length);
+    expect(records.map((r) => r.path).sort()).toEqual(paths);
+    expect(result.failedResources).toEqual([]);
+  });
+
+  it("keeps a custom ConfigMap apart from the core ConfigMap of the same name", async () => {
+    const { files } = await dump({ scope: { type: "namespace", namespace: SHOP } });
+    const core = load(files.get(`namespaces/${SHOP}/configmaps/web-config.yaml`)!) as { apiVersion: string; data: unknown };
+    const custom = load(files.get(`namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`)!) as { apiVersion: string; spec: unknown };
+    expect(core.apiVersion).toBe("v1");
+    expect(core.data).toEqual({ "app.properties": "color=blue\n" });
+    expect(custom.apiVersion).toBe(`${GROUP}/v1`);
+    expect(custom.spec).toEqual({ color: "green", size: 3 });
+  });
+
+  it("records uid, owners and digest in the index", async () => {
+    const { records } = await dump({ scope: { type: "namespace", namespace: SHOP } });
+    const pod = records.find((r) => r.path === `namespaces/${SHOP}/pods/web-5d4f-1.yaml`)!;
+    expect(pod).toMatchObject({ group: "", version: "v1", resource: "pods", kind: "Pod", namespace: SHOP, name: "web-5d4f-1" });
+    expect(pod.uid).toBe(seeded.uids[`${SHOP}/pod/web-5d4f-1`]);
+    expect(pod.ownerReferences?.[0]?.uid).toBe(seeded.uids[`${SHOP}/replicaset/web-5d4f`]);
+    expect(pod.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("bad input", () => {
+  it.each<[string, DumpOptions, new (...a: never[]) => Error, RegExp]>([
+    ["a bad selector", { scope: { type: "cluster" }, labelSelector: "app in (web" }, SelectorSyntaxError, /labelSelector/],
+    ["a bad OR selector", { scope: { type: "cluster" }, orLabelSelectors: ["app=web", "=x"] }, SelectorSyntaxError, /orLabelSelectors\[1\]/],
+    ["an unknown resource", { scope: { type: "cluster" }, includeResources: ["deploymentz.apps"] }, UnknownResourceError, /includeResources: .*"deploymentz\.apps"/],
+    ["an unknown kind", { scope: { type: "cluster" }, ignoreGroupKinds: ["Foo.bar"] }, UnknownResourceError, /ignoreGroupKinds/],
+    ["a missing namespace", { scope: { type: "namespace", namespace: "no-such-ns" } }, TargetNotFoundError, /namespace "no-such-ns" not found/],
+    ["a missing target", { scope: { type: "application", includeDependants: true, target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "nope" } } },
+      TargetNotFoundError, /Deployment dmp-shop\/nope not found/],
+  ])("rejects %s with an error naming it", async (_n, opts, type, message) => {
+    const err = await dump(opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(type);
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe("sanitize", () => {
+  let files: Map<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
+  const get = (p: string): any => load(files.get(p)!);
+  beforeAll(async () => {
+    files = (await dump({ scope: { type: "namespace", namespace: SHOP } })).files;
+  });
+
+  it("keeps a Deployment's spec, labels and user annotations and drops what the server set", () => {
+    const d = get(`namespaces/${SHOP}/deployments.apps/web.yaml`);
+    expect(Object.keys(d)).toEqual(["apiVersion", "kind", "metadata", "spec"]);
+    expect(d.metadata).toEqual({ name: "web", namespace: SHOP, labels: { app: "web", tier: "front" }, annotations: { owner: "team-a" } });
+    expect(d.spec.replicas).toBe(2);
+    expect(d.spec.selector).toEqual({ matchLabels: { app: "web" } });
+    expect(d.spec.template.metadata).toEqual({ labels: { app: "web" } });
+    const pod = d.spec.template.spec;
+    expect(pod.containers[0]).toMatchObject({ name: "main", image: "example/web:1.0", env: [{ name: "MODE", value: "prod" }] });
+    for (const f of ["dnsPolicy", "terminationGracePeriodSeconds"]) expect(pod).not.toHaveProperty(f);
+    expect(pod.containers[0]).not.toHaveProperty("terminationMessagePath");
+  });
+
+  it("drops a Pod's node, default service account and status", () => {
+    const p = get(`namespaces/${SHOP}/pods/web-5d4f-1.yaml`);
+    expect(p).not.toHaveProperty("status");
+    expect(p.spec).not.toHaveProperty("nodeName");
+    expect(p.spec).not.toHaveProperty("serviceAccountName");
+    expect(p.metadata.ownerReferences[0]).toMatchObject({ kind: "ReplicaSet", name: "web-5d4f", uid: seeded.uids[`${SHOP}/replicaset/web-5d4f`] });
+  });
+
+  it("drops a Service's allocated cluster IP and keeps its ports", () => {
+    const s = get(`namespaces/${SHOP}/services/web.yaml`);
+    expect(s.spec).not.toHaveProperty("clusterIP");
+    expect(s.spec).not.toHaveProperty("clusterIPs");
+    expect(s.spec.selector).toEqual({ app: "web" });
+    expect(s.spec.ports[0]).toMatchObject({ name: "http", port: 80, targetPort: 8080, protocol: "TCP" });
+    expect(s.metadata).toEqual({ name: "web", namespace: SHOP, labels: { app: "web", tier: "front" } });
+  });
+
+  it("keeps a Secret's data and type", () => {
+    const s = get(`namespaces/${SHOP}/secrets/web-secret.yaml`);
+    expect(s).toEqual({
+      apiVersion: "v1", kind: "Secret", type: "Opaque",
+      metadata: { name: "web-secret", namespace: SHOP, labels: { app: "web", tier: "front" } },
+      data: { password: Buffer.from(`s3cr3t-${P}-web`).toString("base64") },
+    });
+  });
+
+  it("keeps a custom object's spec and drops its status and server metadata", () => {
+    const c = get(`namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`);
+    expect(c).toEqual({
+      apiVersion: `${GROUP}/v1`, kind: "ConfigMap",
+      metadata: { name: "web-config", namespace: SHOP, labels: { app: "web" } },
+      spec: { color: "green", size: 3 },
+    });
+  });
+
+  it("with sanitize=false keeps objects exactly as the server returned them", async () => {
+    const raw = (await dump({ scope: { type: "application", includeDependants: false, target: { apiVersion: "v1", kind: "Service", namespace: SHOP, name: "web" } }, sanitize: false })).files;
+    // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
+    const s = load([...raw.values()][0]!) as Record<string, any>;
+    const live = (await kubeHttp(env, `/api/v1/namespaces/${SHOP}/services/web`)).body;
+    expect(s).toEqual(live);
+    expect(s.metadata.uid).toBe(seeded.uids[`${SHOP}/service/web`]);
+    expect(s.metadata.managedFields.length).toBeGreaterThan(0);
+    expect(s.spec.clusterIP).toMatch(/^10\.0\.0\./);
+  });
+});
+
+describe("a broken aggregated API", () => {
+  const group = `broken-${P}.example.com`;
+  const name = `v1.${group}`;
+  afterAll(async () => {
+    await kubeHttp(env, `/apis/apiregistration.k8s.io/v1/apiservices/${name}`, { method: "DELETE" });
+  });
+
+  it("is a warning naming the group, and every other object is still in the snapshot", async () => {
+    const created = await kubeHttp(env, "/apis/apiregistration.k8s.io/v1/apiservices", {
+      body: {
+        apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name },
+        spec: { group, version: "v1", service: { namespace: "kube-system", name: "no-such-service", port: 443 },
+          insecureSkipTLSVerify: true, groupPriorityMinimum: 1000, versionPriority: 15 },
+      },
+    });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 100; i++) {
+      const groups = (await kubeHttp(env, "/apis")).body.groups as { name: string }[];
+      if (groups.some((g) => g.name === group)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { paths, result } = await dump({ scope: { type: "namespace", namespace: SHOP } });
+    expect(result.warnings.some((w) => w.includes(`${group}/v1`))).toBe(true);
+    expect(paths).toEqual([`cluster/namespaces/${SHOP}.yaml`, ...shopAll].sort());
+  });
+});

@@ -1,0 +1,120 @@
+import {
+  discoverResources, type KubeClient, type KubeObject, KubeUnreachableError, listPages, objectPath, type ResourceType,
+} from "@kubedump/kube";
+import { type IndexRecord, pathFor } from "@kubedump/repository";
+import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
+import { compileFilters } from "./filters.js";
+import type { DumpOptions } from "./options.js";
+import { prefetch } from "./prefetch.js";
+import { reorder, sanitize } from "./sanitize.js";
+import { toYaml } from "./serialize.js";
+
+/** Where dumped objects go: the archive parts and the index (see @kubedump/repository). */
+export interface DumpSink {
+  addObject(entry: { path: string; data: Buffer }): Promise<number>;
+  addRecord(record: IndexRecord): Promise<void>;
+}
+
+export interface DumpProgress {
+  resource: string;
+  resourcesDone: number;
+  resourcesTotal: number;
+  objects: number;
+  bytes: number;
+}
+
+export interface DumpDeps {
+  client: KubeClient;
+  sink: DumpSink;
+  onProgress?: (p: DumpProgress) => void;
+}
+
+export interface DumpResult {
+  objects: number;
+  /** Uncompressed YAML bytes. */
+  bytes: number;
+  /** Objects per `resource[.group]`. */
+  counts: Record<string, number>;
+  /** API groups that could not be discovered and resource types that could not be listed. */
+  warnings: string[];
+  /** Resource types whose listing failed (the backup is then partial). */
+  failedResources: string[];
+  serverVersion?: string;
+}
+
+/** discover → filter → list pages → keep → sanitize → serialize → sink, one resource type at a time. */
+export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpResult> {
+  const { client } = deps;
+  const discovery = await discoverResources(client);
+  const filters = compileFilters(opts, discovery.resources);
+  const result: DumpResult = {
+    objects: 0, bytes: 0, counts: {}, failedResources: [], serverVersion: discovery.serverVersion,
+    warnings: discovery.warnings.map((w) => `API group ${w.groupVersion} could not be discovered, its resources are not in this snapshot: ${w.message}`),
+  };
+  const write = async (obj: KubeObject, rt: ResourceType) => {
+    const uid = obj.metadata.uid ?? "";
+    const owners = obj.metadata.ownerReferences;
+    const clean = opts.sanitize === false ? reorder(obj) : sanitize(obj);
+    const { data, sha256 } = toYaml(clean);
+    const namespace = rt.namespaced ? obj.metadata.namespace : undefined;
+    const path = pathFor({ group: rt.group, resource: rt.resource, namespace, name: obj.metadata.name });
+    const part = await deps.sink.addObject({ path, data });
+    await deps.sink.addRecord({
+      path, group: rt.group, version: rt.version, resource: rt.resource, kind: rt.kind, namespace,
+      name: obj.metadata.name, uid, ownerReferences: owners, sha256, bytes: data.length, part,
+    });
+    result.objects++;
+    result.bytes += data.length;
+    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + 1;
+  };
+
+  const scope = opts.scope;
+  let plan: PlanStep[];
+  if (scope.type === "application") {
+    const app = await planApplication(client, discovery.resources, filters, scope, opts.pageSize);
+    plan = app.plan;
+    result.warnings.push(...app.warnings);
+  } else if (scope.type === "namespace") {
+    const nsType = discovery.resources.find((r) => r.key === "namespaces");
+    if (!nsType) throw new TargetNotFoundError("the cluster serves no namespaces resource");
+    const ns = await getOrNull(client, nsType, scope.namespace);
+    if (!ns) throw new TargetNotFoundError(`namespace "${scope.namespace}" not found`);
+    plan = filters.resources.map((rt) => (rt.namespaced ? { rt, namespace: scope.namespace } : { rt }));
+    // The namespace itself belongs in its backup, unless cluster-scoped kinds are listed anyway.
+    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) && filters.keep(ns, nsType)) await write(ns, nsType);
+  } else {
+    plan = filters.resources.map((rt) => ({ rt }));
+  }
+
+  let done = 0;
+  for (const step of plan) {
+    try {
+      for await (const page of prefetch(listPages(client, step.rt, {
+        namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
+      }))) {
+        for (const obj of page) {
+          if (step.only && !step.only.has(obj.metadata.uid ?? "")) continue;
+          if (filters.keep(obj, step.rt)) await write(obj, step.rt);
+        }
+        deps.onProgress?.({ resource: step.rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
+      }
+    } catch (err) {
+      if (err instanceof KubeUnreachableError) throw err;
+      result.failedResources.push(step.rt.key);
+      result.warnings.push(`listing ${step.rt.key} failed, its objects are not in this snapshot: ${(err as Error).message}`);
+    }
+    done++;
+  }
+  deps.onProgress?.({ resource: "", resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
+  return result;
+}
+
+async function getOrNull(client: KubeClient, rt: ResourceType, name: string, namespace?: string): Promise<KubeObject | null> {
+  try {
+    return await client.get<KubeObject>(objectPath(rt, name, namespace));
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) return null;
+    throw err;
+  }
+}
+
