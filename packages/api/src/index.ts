@@ -65,9 +65,11 @@ export {
   validateBackupSession,
 } from "./backup-session.js";
 export {
+  checkTaskParams,
   DEFAULT_TASK_PARAMS,
   parseTaskParams,
   TASK_PARAMS,
+  type TaskParamIssue,
   type TaskParam,
   type TaskParamName,
   type TaskParams,

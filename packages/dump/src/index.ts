@@ -5,3 +5,4 @@ export { type DumpFilters, type DumpOptions, EXCLUDE_LABEL, type Scope, type Tar
 export { reorder, SERVER_SET_ANNOTATIONS, SERVER_SET_METADATA, sanitize } from "./sanitize.js";
 export { matches, parseSelector, type Requirement, SelectorSyntaxError } from "./selector.js";
 export { toYaml } from "./serialize.js";
+export { describeScope, type TakenSnapshot, type TakeSnapshotDeps, type TakeSnapshotInput, takeSnapshot } from "./snapshot.js";

@@ -1,0 +1,64 @@
+import { type Command, Option } from "commander";
+import { takeSnapshot } from "@kubedump/dump";
+import { createKubeClient } from "@kubedump/kube";
+import { humanBytes } from "../format.js";
+import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
+import { createProgressReporter } from "../progress.js";
+import { DEFAULT_REPO, openRepoFromUrl } from "../repo-url.js";
+import { clusterOptions, type ClusterFlags, clientOptions } from "./cluster-options.js";
+
+interface BackupFlags extends FilterFlags, ClusterFlags {
+  repo: string;
+  output?: string;
+  scratchDir?: string;
+}
+
+export function backupCommand(program: Command): void {
+  const cmd = program
+    .command("backup")
+    .description("back up the YAML of the whole cluster (default), one namespace, or one application into a repository")
+    .option("--repo <dir>", "repository: a local directory", DEFAULT_REPO)
+    .option("-n, --namespace <ns>", "back up one namespace (its namespaced objects and the Namespace itself)")
+    .option("--target <ref>", "back up one object: <apiVersion>/<Kind>/<namespace>/<name> (or <apiVersion>/<Kind>/<name>)")
+    .option("--include-dependants", "with --target: also everything that names it in ownerReferences, recursively")
+    .option("-l, --selector <selector>", "label selector every object must match (a=b,c!=d,e in (x,y))")
+    .option("--or-selector <selector>", "keep objects matching any of these selectors (repeatable)", collect, [])
+    .option("--include-namespaces <globs>", "comma-separated namespace globs to back up")
+    .option("--exclude-namespaces <globs>", "comma-separated namespace globs to leave out")
+    .option("--include-resources <list>", "comma-separated resource[.group] names (globs allowed) to back up")
+    .option("--exclude-resources <list>", "comma-separated resource[.group] names (globs allowed) to leave out")
+    .option("--ignore-group-kinds <list>", "comma-separated Kind[.group] to leave out")
+    .addOption(new Option("--include-cluster-resources <mode>", "cluster-scoped objects: true, false or auto").choices(["true", "false", "auto"]))
+    .option("--include-events", "also back up Events")
+    .option("--sanitize <bool>", "strip what the server set (true|false)")
+    .option("--page-size <n>", "objects per LIST page (default 500)")
+    .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
+    .option("-o, --output <format>", "print the snapshot manifest as json");
+  clusterOptions(cmd).action(async (flags: BackupFlags) => {
+    const { options, params } = dumpOptionsFromFlags(flags);
+    const repository = await openRepoFromUrl(flags.repo);
+    const client = createKubeClient(clientOptions(flags));
+    const progress = createProgressReporter();
+    try {
+      const { manifest } = await takeSnapshot(
+        { client, repository, scratchDir: flags.scratchDir, onProgress: (p) => progress.update(p) },
+        { options, params, source: { kind: "cli" } },
+      );
+      progress.done();
+      for (const w of manifest.warnings) process.stderr.write(`warning: ${w}\n`);
+      if (flags.output === "json") process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+      else {
+        const secs = (Date.parse(manifest.completedAt) - Date.parse(manifest.time)) / 1000;
+        process.stdout.write(`snapshot ${manifest.id} committed: ${manifest.objects} objects, ${humanBytes(manifest.bytes)} YAML, ` +
+          `${humanBytes(manifest.storedBytes)} stored, ${manifest.warnings.length} warnings, ${secs.toFixed(1)} s\n`);
+      }
+    } finally {
+      progress.done();
+      client.close();
+    }
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KubeClient } from "@kubedump/kube";
+import {
+  createIndexWriter, createPartWriter, newSnapshotId, type Repository, type SnapshotManifest, type SnapshotScope,
+  type SnapshotSource,
+} from "@kubedump/repository";
+import { type DumpProgress, type DumpResult, runDump } from "./engine.js";
+import type { DumpOptions, Scope } from "./options.js";
+
+export interface TakeSnapshotDeps {
+  client: KubeClient;
+  repository: Repository;
+  /** Where parts are spooled before upload (default: the OS temp dir). */
+  scratchDir?: string;
+  onProgress?: (p: DumpProgress) => void;
+  now?: () => Date;
+}
+
+export interface TakeSnapshotInput {
+  options: DumpOptions;
+  source: SnapshotSource;
+  /** The task params as given, recorded in the manifest. */
+  params?: Record<string, string>;
+  /** A deterministic id (a retried job writes the same snapshot); default: a new one. */
+  id?: string;
+  maxPartBytes?: number;
+}
+
+export interface TakenSnapshot {
+  manifest: SnapshotManifest;
+  result: DumpResult;
+}
+
+/**
+ * Dumps into compressed parts in a scratch directory, then commits them to the repository:
+ * parts, index, and snapshot.json last. The scratch directory is removed whatever happens.
+ */
+export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotInput): Promise<TakenSnapshot> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const id = input.id ?? newSnapshotId(started);
+  const scratch = await mkdtemp(join(deps.scratchDir ?? tmpdir(), `kubedump-${id}-`));
+  const parts = createPartWriter({ dir: scratch, maxPartBytes: input.maxPartBytes, mtime: started });
+  const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
+  try {
+    const result = await runDump(
+      {
+        client: deps.client,
+        sink: { addObject: (e) => parts.add(e), addRecord: (r) => index.add(r) },
+        onProgress: deps.onProgress,
+      },
+      input.options,
+    );
+    const [written, indexFile] = [await parts.finish(), await index.finish()];
+    const manifest = await deps.repository.commitSnapshot({
+      manifest: {
+        formatVersion: 1,
+        id,
+        time: started.toISOString(),
+        completedAt: now().toISOString(),
+        source: input.source,
+        cluster: { server: deps.client.server, version: result.serverVersion },
+        scope: describeScope(input.options.scope),
+        params: input.params ?? {},
+        counts: result.counts,
+        objects: result.objects,
+        bytes: result.bytes,
+        warnings: result.warnings,
+      },
+      partFiles: written.parts,
+      indexFile,
+    });
+    return { manifest, result };
+  } catch (err) {
+    await Promise.allSettled([parts.abort(), index.abort()]);
+    throw err;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+export function describeScope(scope: Scope): SnapshotScope {
+  if (scope.type === "cluster") return { type: "cluster" };
+  if (scope.type === "namespace") return { type: "namespace", namespace: scope.namespace };
+  const t = scope.target;
+  const group = t.apiVersion.includes("/") ? `.${t.apiVersion.slice(0, t.apiVersion.indexOf("/"))}` : "";
+  return { type: "application", namespace: t.namespace, target: `${t.kind}${group}/${t.namespace ? `${t.namespace}/` : ""}${t.name}` };
+}
