@@ -1,0 +1,64 @@
+import { backupMetricFamilies } from "./backup-metrics.js";
+import type { BackupMetricLabels, BackupMetricValues } from "./names.js";
+import { renderTextFormat, TEXT_FORMAT_CONTENT_TYPE } from "./render-text.js";
+
+export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+
+/** A push the gateway refused (`status` set) or could not be reached for. */
+export class MetricsPushError extends Error {
+  override name = "MetricsPushError";
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export interface PushBackupMetricsOptions {
+  /** Base URL of a Pushgateway-compatible gateway, e.g. `http://metrics-gateway:9091`. */
+  gatewayUrl: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** The grouping key's job; see backupJobKey. */
+  job: string;
+  labels: BackupMetricLabels;
+  values: BackupMetricValues;
+  stashNames?: boolean;
+  timeoutMs?: number;
+}
+
+/** The job a backup's metrics are grouped under, as Stash does: `<invoker kind>-<namespace>-<name>`. */
+export function backupJobKey(invoker: { kind: string; namespace: string; name: string }): string {
+  return `${invoker.kind}-${invoker.namespace}-${invoker.name}`;
+}
+
+/** `/metrics/job/<job>`, base64url-encoded (`job@base64`) when the job holds a `/`. */
+export function jobPath(job: string): string {
+  if (job.includes("/")) return `/metrics/job@base64/${Buffer.from(job, "utf8").toString("base64url") || "="}`;
+  return `/metrics/job/${encodeURIComponent(job)}`;
+}
+
+/**
+ * Replaces the job's group on the gateway with this backup's metrics (HTTP PUT, Pushgateway
+ * semantics). A failed session sends only `*_success` = 0. Throws MetricsPushError.
+ */
+export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise<void> {
+  if (opts.job === "") throw new MetricsPushError("a job name is required to push metrics");
+  const body = renderTextFormat(backupMetricFamilies(opts));
+  const url = new URL(opts.gatewayUrl);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}${jobPath(opts.job)}`;
+  const headers: Record<string, string> = { "content-type": TEXT_FORMAT_CONTENT_TYPE };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method: "PUT", headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS) });
+  } catch (err) {
+    throw new MetricsPushError(`could not push metrics of job "${opts.job}" to ${url.origin}`, undefined, { cause: err });
+  }
+  const text = await res.text().catch(() => "");
+  if (!res.ok) {
+    throw new MetricsPushError(`gateway ${url.origin} refused the metrics of job "${opts.job}" with ${res.status}: ${text.trim()}`, res.status);
+  }
+}

@@ -1,0 +1,31 @@
+import { hostname, tmpdir } from "node:os";
+import { COMMON_ENV, parseEnv, port } from "@kubedump/service";
+import { z } from "zod";
+
+export const DEFAULT_HTTP_PORT = 8082;
+export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_JOB_LOCK_SECONDS = 30;
+
+const schema = z.object({
+  ...COMMON_ENV,
+  HTTP_PORT: port(DEFAULT_HTTP_PORT),
+  /** Backups one worker process runs at once. */
+  CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
+  /** How long a job stays locked without renewal; a dead worker's job is taken over after it. */
+  JOB_LOCK_SECONDS: z.coerce.number().int().min(2).default(DEFAULT_JOB_LOCK_SECONDS),
+  SCRATCH_DIR: z.string().default(tmpdir()),
+  METRICS_GATEWAY_URL: z.url().optional(),
+  METRICS_GATEWAY_TOKEN: z.string().optional(),
+  /** Also push Stash's metric names (stash_backup_session_success, ...). */
+  STASH_METRIC_NAMES: z.enum(["true", "false"]).default("false"),
+  KUBE_QPS: z.coerce.number().min(0).default(50),
+  KUBE_BURST: z.coerce.number().int().min(1).default(100),
+});
+
+export type DumpWorkerConfig = z.infer<typeof schema> & { identity: string };
+
+/** The only reader of process.env for the dump worker. */
+export function loadConfig(env: NodeJS.ProcessEnv): DumpWorkerConfig {
+  const c = parseEnv(schema, env);
+  return { ...c, identity: c.POD_NAME ?? `${hostname()}-${process.pid}` };
+}

@@ -1,0 +1,296 @@
+import { type MetricFamily, parseTextFormat, type Sample, seriesKey } from "@kubedump/metrics";
+import { freePort } from "@kubedump/testenv";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Pushgateway, Registry } from "prom-client";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createApp, loadConfig, type MetricsGateway } from "./index.js";
+
+const env = inject("testenv");
+const RUN = `gw-${process.pid}-${Date.now().toString(36)}`;
+const QUEUE_PREFIX = `q-${RUN}`;
+const logger = pino({ level: "silent" });
+const open: MetricsGateway[] = [];
+let prefixes = 0;
+
+afterAll(async () => {
+  await Promise.all(open.map((gw) => gw.close()));
+});
+
+/** A fresh key prefix, so each test sees only its own groups. */
+const newPrefix = (): string => `kubedump-test:${RUN}:${++prefixes}`;
+
+async function startGateway(vars: Record<string, string> = {}, log = logger): Promise<{ gw: MetricsGateway; url: string }> {
+  const config = loadConfig({
+    REDIS_URL: env.redisUrl,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    QUEUE_PREFIX,
+    GATEWAY_KEY_PREFIX: newPrefix(),
+    ...vars,
+  });
+  const gw = createApp({ config, logger: log });
+  open.push(gw);
+  const { url } = await gw.start();
+  return { gw, url };
+}
+
+async function scrape(url: string): Promise<MetricFamily[]> {
+  const res = await fetch(`${url}/metrics`);
+  expect(res.status).toBe(200);
+  return parseTextFormat(await res.text()); // the whole exposition must be valid text format
+}
+
+/** The samples named `name` in a scrape. */
+function samplesOf(families: MetricFamily[], name: string): Sample[] {
+  return families.flatMap((f) => f.samples).filter((s) => s.name === name);
+}
+
+/** The value of the series `name{labels}` (labels in any order) in a scrape. */
+const seriesValue = (families: MetricFamily[], name: string, labels: Record<string, string>): number | undefined =>
+  samplesOf(families, name).find((s) => seriesKey(s.name, s.labels) === seriesKey(name, labels))?.value;
+
+async function send(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${url}${path}`, { method, body, headers: { "content-type": "text/plain; version=0.0.4", ...headers } });
+  return { status: res.status, text: await res.text() };
+}
+
+describe("prom-client's Pushgateway client", () => {
+  it("push, pushAdd and delete round-trip to /metrics with the grouping labels", async () => {
+    const { url } = await startGateway();
+    const first = new Registry();
+    new Gauge({ name: "pc_temperature", help: "A gauge.", labelNames: ["room"], registers: [first] }).set({ room: "attic" }, 21.5);
+    const hist = new Histogram({ name: "pc_latency_seconds", help: "A histogram.", labelNames: ["op"], buckets: [0.1, 1], registers: [first] });
+    hist.observe({ op: "get" }, 0.05);
+    hist.observe({ op: "get" }, 5);
+    await new Pushgateway(url, {}, first).push({ jobName: "pc", groupings: { instance: "host-1" } });
+
+    let families = await scrape(url);
+    const group = { instance: "host-1", job: "pc" };
+    expect(seriesValue(families, "pc_temperature", { ...group, room: "attic" })).toBe(21.5);
+    expect(seriesValue(families, "pc_latency_seconds_bucket", { ...group, le: "0.1", op: "get" })).toBe(1);
+    expect(seriesValue(families, "pc_latency_seconds_bucket", { ...group, le: "+Inf", op: "get" })).toBe(2);
+    expect(seriesValue(families, "pc_latency_seconds_count", { ...group, op: "get" })).toBe(2);
+    expect(families.find((f) => f.name === "pc_latency_seconds")?.type).toBe("histogram");
+
+    const second = new Registry();
+    new Counter({ name: "pc_runs_total", help: "A counter.", registers: [second] }).inc(3);
+    new Gauge({ name: "pc_temperature", help: "A gauge.", labelNames: ["room"], registers: [second] }).set({ room: "cellar" }, 12);
+    await new Pushgateway(url, {}, second).pushAdd({ jobName: "pc", groupings: { instance: "host-1" } });
+    families = await scrape(url);
+    expect(seriesValue(families, "pc_runs_total", group)).toBe(3);
+    expect(samplesOf(families, "pc_temperature").map((s) => s.labels.room)).toEqual(["cellar"]); // POST replaced the family
+    expect(seriesValue(families, "pc_latency_seconds_count", { ...group, op: "get" })).toBe(2); // and kept the others
+
+    await new Pushgateway(url, {}, second).push({ jobName: "pc", groupings: { instance: "host-1" } });
+    families = await scrape(url);
+    expect(samplesOf(families, "pc_latency_seconds_count")).toEqual([]); // PUT replaced the group
+
+    await new Pushgateway(url, {}, second).delete({ jobName: "pc", groupings: { instance: "host-1" } });
+    families = await scrape(url);
+    expect(samplesOf(families, "pc_runs_total")).toEqual([]);
+    expect(samplesOf(families, "push_time_seconds")).toEqual([]);
+  });
+
+  it("accepts a registry with default metrics, merging them into the gateway's own families", async () => {
+    const { url } = await startGateway();
+    const reg = new Registry();
+    collectDefaultMetrics({ register: reg });
+    await new Pushgateway(url, {}, reg).push({ jobName: "pc-defaults" });
+    const families = await scrape(url);
+    const cpu = families.filter((f) => f.name === "process_cpu_user_seconds_total");
+    expect(cpu).toHaveLength(1);
+    expect(cpu[0]?.type).toBe("counter");
+    expect(cpu[0]?.samples.map((s) => s.labels)).toEqual([{}, { instance: "", job: "pc-defaults" }]);
+  });
+
+  it("sends the bearer token it is configured with, and writes without it are refused with 401", async () => {
+    const { url } = await startGateway({ PUSH_TOKEN: "t0ken" });
+    const reg = new Registry();
+    new Gauge({ name: "auth_probe", help: "A gauge.", registers: [reg] }).set(1);
+    await expect(new Pushgateway(url, {}, reg).push({ jobName: "auth" })).rejects.toThrow(/status 401/);
+    const wrong = await send(url, "PUT", "/metrics/job/auth", "auth_probe 1\n", { authorization: "Bearer nope" });
+    expect(wrong.status).toBe(401);
+    expect((await send(url, "DELETE", "/metrics/job/auth")).status).toBe(401);
+    await new Pushgateway(url, { headers: { Authorization: "Bearer t0ken" } }, reg).push({ jobName: "auth" });
+    expect(seriesValue(await scrape(url), "auth_probe", { instance: "", job: "auth" })).toBe(1); // GET stays open
+  });
+});
+
+describe("push paths", () => {
+  it.each([
+    ["job@base64 and label@base64", `/metrics/job@base64/${Buffer.from("a/b").toString("base64url")}/dir@base64/${Buffer.from("/var/tmp").toString("base64url")}`, { dir: "/var/tmp", job: "a/b" }],
+    ["padding kept", `/metrics/job@base64/${Buffer.from("ab").toString("base64")}`, { job: "ab" }],
+    ["= for an empty value", "/metrics/job/j/empty@base64/=", { empty: "", job: "j" }],
+    ["percent-encoded values", "/metrics/job/with%20space/path/a%2Fb", { job: "with space", path: "a/b" }],
+  ])("%s", async (_title, path, grouping) => {
+    const { url } = await startGateway();
+    expect((await send(url, "PUT", path, "path_probe 7\n")).status).toBe(200);
+    const families = await scrape(url);
+    expect(samplesOf(families, "path_probe")).toEqual([{ name: "path_probe", labels: { instance: "", ...grouping }, value: 7 }]);
+    expect((await send(url, "DELETE", path)).status).toBe(202);
+    expect(samplesOf(await scrape(url), "path_probe")).toEqual([]);
+  });
+
+  it.each([
+    ["an odd number of label components", "/metrics/job/j/lonely", /odd number of components/],
+    ["an improper label name", "/metrics/job/j/__reserved/x", /improper label name "__reserved"/],
+    ["invalid base64", "/metrics/job@base64/!!!", /invalid base64 encoding/],
+    ["an empty job", "/metrics/job@base64/=", /job name is required/],
+  ])("refuses %s with 400", async (_title, path, reason) => {
+    const { url } = await startGateway();
+    const res = await send(url, "PUT", path, "x 1\n");
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(reason);
+  });
+});
+
+describe("consistency rules", () => {
+  it.each([
+    ["malformed text", "/metrics/job/b", "ok 1\nbad{ 1\n", /^text format parsing error in line 2: /],
+    ["a TYPE that conflicts with another group's", "/metrics/job/b", "# TYPE shared gauge\nshared 2\n", /"shared" is pushed as gauge but group \{job="a"\} holds it as counter/],
+    ["a HELP that conflicts with another group's", "/metrics/job/b", "# HELP shared Other help.\n# TYPE shared counter\nshared 2\n", /pushed with HELP "Other help\." but group \{job="a"\} holds it with HELP "Shared\."/],
+    ["a job label that differs from the path", "/metrics/job/b", 'mine{job="c"} 1\n', /mine\{job="c"\} has label job="c" but the grouping key says job="b"/],
+    ["another grouping label that differs", "/metrics/job/b/zone/eu", 'mine{zone="us"} 1\n', /grouping key says zone="eu"/],
+    ["a series another group holds", "/metrics/job/a/x/1", '# HELP shared Shared.\n# TYPE shared counter\nshared{x="1"} 2\n', /series shared\{.*\} is already held by group \{job="a"\}/],
+    ["a timestamp", "/metrics/job/b", "mine 1 1700000000000\n", /must not have timestamps/],
+    ["a push time of its own", "/metrics/job/b", "push_time_seconds 1\n", /"push_time_seconds" is reserved/],
+    ["another type for a metric of the gateway's own", "/metrics/job/b", "# TYPE process_cpu_user_seconds_total gauge\nprocess_cpu_user_seconds_total 1\n", /pushed as gauge but the gateway's own metric of that name is a counter/],
+  ])("refuses %s with 400 and a reason", async (_title, path, body, reason) => {
+    const { url } = await startGateway();
+    const held = await send(url, "PUT", "/metrics/job/a", '# HELP shared Shared.\n# TYPE shared counter\nshared{instance="",x="1"} 1\n');
+    expect(held.status).toBe(200);
+    const res = await send(url, "PUT", path, body);
+    expect(res.status).toBe(400);
+    expect(res.text).toMatch(reason);
+    const families = await scrape(url);
+    expect(samplesOf(families, "shared")).toHaveLength(1);
+    expect(samplesOf(families, "mine")).toEqual([]);
+  });
+
+  it("accepts a job label equal to the path's, and a failed push sets push_failure_time_seconds only", async () => {
+    const { url } = await startGateway();
+    const before = Date.now() / 1000;
+    expect((await send(url, "PUT", "/metrics/job/a", '# TYPE shared counter\nshared{job="a"} 1\n')).status).toBe(200);
+    expect((await send(url, "PUT", "/metrics/job/b", "# TYPE shared gauge\nshared 2\n")).status).toBe(400);
+    expect((await send(url, "PUT", "/metrics/job/a", "# TYPE shared gauge\nshared 3\n")).status).toBe(200);
+    expect((await send(url, "POST", "/metrics/job/a", "# TYPE shared gauge\nshared 4 1700000000000\n")).status).toBe(400);
+    const after = Date.now() / 1000;
+    const families = await scrape(url);
+    const a = { instance: "", job: "a" };
+    const b = { instance: "", job: "b" };
+    expect(seriesValue(families, "shared", a)).toBe(3);
+    expect(seriesValue(families, "push_time_seconds", b)).toBe(0);
+    expect(seriesValue(families, "push_failure_time_seconds", b)).toBeGreaterThanOrEqual(before);
+    const pushA = seriesValue(families, "push_time_seconds", a) ?? 0;
+    const failA = seriesValue(families, "push_failure_time_seconds", a) ?? 0;
+    expect(pushA).toBeGreaterThanOrEqual(before);
+    expect(failA).toBeGreaterThanOrEqual(pushA);
+    expect(failA).toBeLessThanOrEqual(after);
+  });
+
+  it("answers 413 over the body limit and 415 for protobuf", async () => {
+    const { url } = await startGateway({ BODY_LIMIT_BYTES: "1024" });
+    const big = Array.from({ length: 100 }, (_, i) => `big_metric_${i} ${i}`).join("\n");
+    const res = await send(url, "PUT", "/metrics/job/big", big);
+    expect(res.status).toBe(413);
+    expect(res.text).toMatch(/exceeds the limit of 1024 bytes/);
+    const proto = await send(url, "PUT", "/metrics/job/p", "x", { "content-type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited" });
+    expect(proto.status).toBe(415);
+    expect(samplesOf(await scrape(url), "push_time_seconds")).toEqual([]);
+  });
+});
+
+describe("state in Redis", () => {
+  it("records push_time_seconds, serves the same metrics from two instances, and survives a restart", async () => {
+    const prefix = newPrefix();
+    const a = await startGateway({ GATEWAY_KEY_PREFIX: prefix });
+    const b = await startGateway({ GATEWAY_KEY_PREFIX: prefix });
+    const before = Date.now() / 1000;
+    expect((await send(a.url, "PUT", "/metrics/job/shared-state", "# TYPE kept gauge\nkept 42\n")).status).toBe(200);
+    const labels = { instance: "", job: "shared-state" };
+    const fromB = await scrape(b.url);
+    expect(seriesValue(fromB, "kept", labels)).toBe(42);
+    const pushed = seriesValue(fromB, "push_time_seconds", labels) ?? 0;
+    expect(pushed).toBeGreaterThanOrEqual(before);
+    expect(pushed).toBeLessThanOrEqual(Date.now() / 1000);
+
+    await a.gw.close();
+    await a.gw.close(); // safe twice
+    await b.gw.close();
+    const again = await startGateway({ GATEWAY_KEY_PREFIX: prefix });
+    const after = await scrape(again.url);
+    expect(seriesValue(after, "kept", labels)).toBe(42);
+    expect(seriesValue(after, "push_time_seconds", labels)).toBe(pushed);
+  });
+
+  it("lets exactly one of two racing conflicting pushes through two instances win", async () => {
+    const prefix = newPrefix();
+    const a = await startGateway({ GATEWAY_KEY_PREFIX: prefix });
+    const b = await startGateway({ GATEWAY_KEY_PREFIX: prefix });
+    for (let round = 0; round < 20; round++) {
+      const name = `race_${round}`;
+      const results = await Promise.all([
+        send(a.url, "PUT", `/metrics/job/left-${round}`, `# TYPE ${name} counter\n${name} 1\n`),
+        send(b.url, "PUT", `/metrics/job/right-${round}`, `# TYPE ${name} gauge\n${name} 2\n`),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+      expect(samplesOf(await scrape(a.url), name)).toHaveLength(1);
+    }
+  });
+
+  it("reports not ready, still serves /metrics, stays healthy and logs the outage once when Redis is unreachable", async () => {
+    const lines: string[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
+    const { url } = await startGateway({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PUSH_TOKEN: "never-logged" }, log);
+    expect((await fetch(`${url}/-/ready`)).status).toBe(503);
+    expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
+    const started = Date.now();
+    for (let i = 0; i < 3; i++) {
+      const families = await scrape(url);
+      expect(families.some((f) => f.name === "process_cpu_user_seconds_total")).toBe(true);
+      expect(samplesOf(families, "kubedump_queue_jobs")).toEqual([]);
+    }
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const down = await send(url, "PUT", "/metrics/job/down", "x 1\n", { authorization: "Bearer never-logged" });
+    expect(down.status).toBe(503);
+    expect(lines.filter((l) => l.includes("Redis unavailable"))).toHaveLength(1);
+    expect(lines.join("")).not.toContain("never-logged");
+  });
+
+  it("is ready when Redis answers", async () => {
+    const { url } = await startGateway();
+    await expect.poll(async () => (await fetch(`${url}/-/ready`)).status).toBe(200);
+  });
+});
+
+describe("queue depth", () => {
+  it("reflects jobs in BullMQ queues with the configured prefix", async () => {
+    const prefix = `q-${RUN}-depth`;
+    const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
+    const backups = new Queue("kubedump-backups", { connection, prefix });
+    const schedules = new Queue("kubedump-schedules", { connection, prefix });
+    try {
+      await backups.add("backup", { n: 1 });
+      await backups.add("backup", { n: 2 });
+      await backups.add("backup", { n: 3 }, { delay: 3_600_000 });
+      await schedules.add("schedule", {});
+      const { url } = await startGateway({ QUEUE_PREFIX: prefix });
+      await expect.poll(async () => seriesValue(await scrape(url), "kubedump_queue_jobs", { queue: "kubedump-backups", state: "waiting" })).toBe(2);
+      const families = await scrape(url);
+      const depth = (queue: string, state: string) => seriesValue(families, "kubedump_queue_jobs", { queue, state });
+      expect(depth("kubedump-backups", "delayed")).toBe(1);
+      expect(depth("kubedump-backups", "active")).toBe(0);
+      expect(depth("kubedump-schedules", "waiting")).toBe(1);
+      expect(depth("kubedump-ticks", "waiting")).toBe(0);
+      expect(samplesOf(families, "kubedump_queue_jobs")).toHaveLength(15);
+    } finally {
+      await backups.obliterate({ force: true });
+      await schedules.obliterate({ force: true });
+      await backups.close();
+      await schedules.close();
+      await connection.quit();
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import { type Labels, type MetricFamily, parseTextFormat, renderTextFormat } from "@kubedump/metrics";
+import type { Redis } from "ioredis";
+import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
+import type { HeldGroup, OwnFamily } from "./exposition.js";
+import { checkConsistency, nextGroupFamilies, sanitizePush } from "./push-check.js";
+import { GROUP_FIELDS, type StoreKeys, storeKeys } from "./store-keys.js";
+
+/** Optimistic transactions retried this often when other replicas keep writing. */
+const MAX_WRITE_ATTEMPTS = 10;
+/** Connection states in which a command would only wait for a reconnect: answer 503 at once instead. */
+const DOWN = new Set(["reconnecting", "close", "end"]);
+
+export interface GroupStoreDeps {
+  redis: Redis;
+  keyPrefix: string;
+  /** The gateway's own metrics, whose types pushes of the same name must match. */
+  ownFamilies: () => ReadonlyMap<string, OwnFamily>;
+  /** Unix seconds; injectable for tests. */
+  now?: () => number;
+}
+
+export interface PushRequest {
+  labels: Labels;
+  families: MetricFamily[];
+  /** PUT replaces the whole group; POST only the families of the pushed names. */
+  replace: boolean;
+}
+
+/**
+ * The gateway's state in Redis: one hash per grouping key (see store-keys.ts). Writes from this
+ * process run one at a time; writes from other replicas are caught by WATCHing a version key that
+ * every write bumps, so the consistency check always sees what the write replaces.
+ */
+export class RedisGroupStore {
+  private readonly keys: StoreKeys;
+  private readonly now: () => number;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: GroupStoreDeps) {
+    this.keys = storeKeys(deps.keyPrefix);
+    this.now = deps.now ?? (() => Date.now() / 1000);
+  }
+
+  /** Every group, sorted by grouping key. */
+  groups(): Promise<HeldGroup[]> {
+    return this.call("read the metric groups", () => this.readGroups());
+  }
+
+  /** Applies a push, or records a failed push and throws PushRejectedError. */
+  push(req: PushRequest): Promise<void> {
+    const now = this.now();
+    return this.serialize(() =>
+      this.call("store pushed metrics", async () => {
+        let sanitized: MetricFamily[];
+        try {
+          sanitized = sanitizePush(req.families, req.labels);
+        } catch (err) {
+          await this.recordFailure(req.labels, now);
+          throw err;
+        }
+        for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+          if (await this.tryPush(req, sanitized, now)) return;
+        }
+        throw new StoreUnavailableError(`metric groups kept changing during ${MAX_WRITE_ATTEMPTS} attempts to store a push`);
+      }),
+    );
+  }
+
+  /** Removes a group with all its metrics and push times. */
+  delete(labels: Labels): Promise<void> {
+    const key = this.keys.group(labels);
+    return this.serialize(() =>
+      this.call("delete a metric group", async () => {
+        await this.deps.redis.multi().del(key).srem(this.keys.groups, key).incr(this.keys.version).exec();
+      }),
+    );
+  }
+
+  /** One optimistic attempt; false when another writer changed the groups in between. */
+  private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number): Promise<boolean> {
+    const { redis } = this.deps;
+    const key = this.keys.group(req.labels);
+    await redis.watch(this.keys.version);
+    let next: MetricFamily[];
+    try {
+      const groups = await this.readGroups();
+      next = nextGroupFamilies(groups.find((g) => g.key === key)?.families ?? [], sanitized, req.replace);
+      checkConsistency(next, groups.filter((g) => g.key !== key), this.deps.ownFamilies());
+    } catch (err) {
+      await redis.unwatch().catch(() => undefined);
+      if (err instanceof PushRejectedError) await this.recordFailure(req.labels, now);
+      throw err;
+    }
+    const fields = { [GROUP_FIELDS.labels]: JSON.stringify(req.labels), [GROUP_FIELDS.metrics]: renderTextFormat(next), [GROUP_FIELDS.pushTime]: String(now) };
+    const result = await redis
+      .multi()
+      .hset(key, fields)
+      .hsetnx(key, GROUP_FIELDS.pushFailureTime, "0")
+      .sadd(this.keys.groups, key)
+      .incr(this.keys.version)
+      .exec();
+    return result !== null;
+  }
+
+  /** A failed push sets the group's push_failure_time, creating the group if it is new. */
+  private async recordFailure(labels: Labels, now: number): Promise<void> {
+    const key = this.keys.group(labels);
+    await this.deps.redis
+      .multi()
+      .hset(key, { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) })
+      .hsetnx(key, GROUP_FIELDS.metrics, "")
+      .hsetnx(key, GROUP_FIELDS.pushTime, "0")
+      .sadd(this.keys.groups, key)
+      .incr(this.keys.version)
+      .exec();
+  }
+
+  private async readGroups(): Promise<HeldGroup[]> {
+    const { redis } = this.deps;
+    const keys = (await redis.smembers(this.keys.groups)).sort();
+    if (keys.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.hgetall(key);
+    const replies = (await pipeline.exec()) ?? [];
+    const groups: HeldGroup[] = [];
+    keys.forEach((key, i) => {
+      const [err, hash] = replies[i] ?? [new Error("no reply"), undefined];
+      if (err) throw err;
+      const group = toGroup(key, hash as Record<string, string>);
+      if (group) groups.push(group);
+    });
+    return groups;
+  }
+
+  /** Runs a store operation; refusals pass through, anything else means Redis failed us. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const { status } = this.deps.redis;
+    if (DOWN.has(status)) throw new StoreUnavailableError(`could not ${what}: Redis is not connected (${status})`);
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GatewayRequestError || err instanceof StoreUnavailableError) throw err;
+      throw new StoreUnavailableError(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** A group's hash read back; undefined when the hash is gone (deleted since the key was listed). */
+function toGroup(key: string, hash: Record<string, string>): HeldGroup | undefined {
+  const rawLabels = hash[GROUP_FIELDS.labels];
+  if (rawLabels === undefined) return undefined;
+  const group: HeldGroup = {
+    key,
+    labels: {},
+    families: [],
+    pushTime: Number(hash[GROUP_FIELDS.pushTime] ?? 0),
+    pushFailureTime: Number(hash[GROUP_FIELDS.pushFailureTime] ?? 0),
+  };
+  try {
+    group.labels = parseLabels(rawLabels);
+    group.families = parseTextFormat(hash[GROUP_FIELDS.metrics] ?? "");
+  } catch (err) {
+    group.corrupt = err instanceof Error ? err.message : String(err);
+  }
+  return group;
+}
+
+function parseLabels(raw: string): Labels {
+  const parsed: unknown = JSON.parse(raw);
+  const valid =
+    typeof parsed === "object" && parsed !== null && typeof (parsed as Labels).job === "string" && Object.values(parsed).every((v) => typeof v === "string");
+  if (!valid) throw new Error(`stored grouping labels are not a map of strings with a job: ${raw}`);
+  return parsed as Labels;
+}

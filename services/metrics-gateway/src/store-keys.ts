@@ -1,0 +1,38 @@
+import type { Labels } from "@kubedump/metrics";
+
+/**
+ * Every Redis key the gateway uses, built here and nowhere else:
+ *   <prefix>:groups           set of group keys
+ *   <prefix>:group:<labels>   hash per group: labels (JSON), metrics (text format), push_time, push_failure_time
+ *   <prefix>:version          counter bumped by every write, watched to make writes atomic across replicas
+ * <labels> is `name=value` pairs sorted by name, values percent-encoded, joined by `/`.
+ */
+export interface StoreKeys {
+  groups: string;
+  version: string;
+  group(labels: Labels): string;
+}
+
+export function storeKeys(prefix: string): StoreKeys {
+  return {
+    groups: `${prefix}:groups`,
+    version: `${prefix}:version`,
+    group: (labels) => `${prefix}:group:${groupingKey(labels)}`,
+  };
+}
+
+/** A stable, readable identity of a grouping: sorted `name=value` pairs. */
+export function groupingKey(labels: Labels): string {
+  return Object.keys(labels)
+    .sort()
+    .map((name) => `${name}=${encodeURIComponent(labels[name] ?? "")}`)
+    .join("/");
+}
+
+/** The fields of a group's hash. */
+export const GROUP_FIELDS = {
+  labels: "labels",
+  metrics: "metrics",
+  pushTime: "push_time",
+  pushFailureTime: "push_failure_time",
+} as const;

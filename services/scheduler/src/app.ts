@@ -1,0 +1,88 @@
+import { API_VERSION, crPath } from "@kubedump/api";
+import { createKubeClient, type KubeClient } from "@kubedump/kube";
+import {
+  createQueue, createRedis, createWorker, QUEUES, type Queue, type ScheduleJob, type TickJob, type Worker,
+} from "@kubedump/queue";
+import { closeAll, createLeadership, createRegistry, type HealthServer, type Logger, startHealthServer } from "@kubedump/service";
+import type { SchedulerConfig } from "./config.js";
+import { handleTick, type ScheduleDeps, syncSchedule } from "./schedules.js";
+
+export interface SchedulerApp {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Reconciles every configuration's job scheduler now (also runs on leading, on Redis reconnect, and every RESYNC_SECONDS). */
+  resync(): Promise<void>;
+  isLeader(): boolean;
+  readonly httpPort: number;
+}
+
+/**
+ * One BullMQ job scheduler per BackupConfiguration; each tick creates a BackupSession. Only the
+ * leader runs the workers; every configuration is reconciled from the API server on start, so a
+ * Redis that lost its data gets its schedules back.
+ */
+export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger; client?: KubeClient }): SchedulerApp {
+  const { config, log } = deps;
+  const client = deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG });
+  const redis = createRedis(config.REDIS_URL);
+  const qdeps = { connection: redis, prefix: config.QUEUE_PREFIX };
+  const ticks: Queue<TickJob> = createQueue<TickJob>(QUEUES.ticks, qdeps);
+  const sdeps: ScheduleDeps = { client, ticks, log };
+  let http: HealthServer | undefined;
+
+  const resync = async () => {
+    const path = config.WATCH_NAMESPACE ? crPath("BackupConfiguration", config.WATCH_NAMESPACE) : `/apis/${API_VERSION}/backupconfigurations`;
+    const list = await client.get<{ items: { metadata: { namespace: string; name: string } }[] }>(path);
+    const keep = new Set<string>();
+    for (const { metadata } of list.items) {
+      if ((await syncSchedule(sdeps, metadata.namespace, metadata.name)) === "scheduled") keep.add(`${metadata.namespace}/${metadata.name}`);
+    }
+    for (const s of await ticks.getJobSchedulers()) {
+      if (s.key && !keep.has(s.key)) await ticks.removeJobScheduler(s.key);
+    }
+    log.info({ configurations: list.items.length, scheduled: keep.size }, "resynced job schedulers");
+  };
+  const safeResync = () => resync().catch((err: unknown) => log.error({ err }, "resync failed"));
+
+  const lead = async () => {
+    const workers: Worker[] = [
+      createWorker<ScheduleJob>(QUEUES.schedules, (job) => syncSchedule(sdeps, job.data.namespace, job.data.name), qdeps),
+      createWorker<TickJob>(QUEUES.ticks, (job) => handleTick(sdeps, job), qdeps),
+    ];
+    for (const w of workers) w.on("error", (err) => log.error({ err }, "worker error"));
+    // A Redis that comes back may have lost the job schedulers: rebuild them from the API server.
+    const onReady = () => void safeResync();
+    redis.on("ready", onReady);
+    const timer = setInterval(() => void safeResync(), config.RESYNC_SECONDS * 1000);
+    await safeResync();
+    return async () => {
+      clearInterval(timer);
+      redis.off("ready", onReady);
+      await Promise.all(workers.map((w) => w.close()));
+    };
+  };
+  const leadership = createLeadership({
+    client, log, enabled: config.LEADER_ELECTION === "true", namespace: config.LEASE_NAMESPACE, name: config.LEASE_NAME,
+    identity: config.identity, leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000, lead,
+  });
+  const close = closeAll(log, [
+    ["leadership", () => leadership.stop()],
+    ["http", () => http?.close()],
+    ["queue", () => ticks.close()],
+    ["redis", () => void redis.disconnect()],
+    ["kube client", () => client.close()],
+  ]);
+  return {
+    get httpPort() {
+      return http?.port ?? 0;
+    },
+    async start() {
+      http = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry: createRegistry("scheduler"), ready: () => redis.status === "ready" });
+      await leadership.start();
+      log.info({ port: http.port, identity: config.identity }, "scheduler started");
+    },
+    close,
+    resync,
+    isLeader: () => leadership.isLeader(),
+  };
+}

@@ -1,0 +1,120 @@
+import {
+  API_VERSION, BACKUP_CONFIGURATION_LABEL, type BackupConfiguration, ConditionReason, ConditionType, crPath,
+  DEFAULT_BACKUP_HISTORY_LIMIT, FINISHED_BACKUP_SESSION_PHASES, GROUP, setCondition, validateBackupConfiguration,
+} from "@kubedump/api";
+import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, patchStatus } from "@kubedump/kube";
+import { configKey, type Job, type Queue, type TickJob } from "@kubedump/queue";
+import type { Logger } from "@kubedump/service";
+
+export interface ScheduleDeps {
+  client: KubeClient;
+  ticks: Queue<TickJob>;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** Current spec of a BackupConfiguration, or undefined when it is gone. */
+async function getConfig(client: KubeClient, namespace: string, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await client.get<KubeObject>(crPath("BackupConfiguration", namespace, name));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Level-triggered: reads the configuration as it is now and makes its job scheduler match —
+ * upserted for a valid, unpaused spec (cron + time zone), removed otherwise. Safe to repeat.
+ */
+export async function syncSchedule(deps: ScheduleDeps, namespace: string, name: string): Promise<"scheduled" | "removed"> {
+  const key = configKey(namespace, name);
+  const obj = await getConfig(deps.client, namespace, name);
+  const valid = obj ? validateBackupConfiguration(obj) : undefined;
+  if (!obj || !valid?.ok || valid.value.spec.paused) {
+    await deps.ticks.removeJobScheduler(key);
+    if (obj && valid?.ok) await writeScheduled(deps, valid.value, false, "the configuration is paused");
+    deps.log.info({ namespace, name }, obj ? "job scheduler removed (paused or invalid)" : "job scheduler removed (configuration deleted)");
+    return "removed";
+  }
+  const spec = valid.value.spec;
+  const next = await deps.ticks.upsertJobScheduler(
+    key,
+    { pattern: spec.schedule, tz: spec.timeZone ?? "UTC" },
+    { name: "tick", data: { namespace, name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
+  const nextMillis = (next?.timestamp ?? Date.now()) + (next?.opts.delay ?? 0);
+  await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${spec.timeZone ?? "UTC"}`, new Date(nextMillis));
+  deps.log.info({ namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() }, "job scheduler upserted");
+  return "scheduled";
+}
+
+async function writeScheduled(deps: ScheduleDeps, config: BackupConfiguration, on: boolean, message: string, next?: Date): Promise<void> {
+  const conditions = setCondition(config.status?.conditions, {
+    type: ConditionType.Scheduled, status: on ? "True" : "False",
+    reason: on ? ConditionReason.SchedulerCreated : ConditionReason.Paused, message,
+  }, deps.now?.());
+  const status: Record<string, unknown> = { conditions, nextScheduleTime: next ? next.toISOString().replace(/\.\d{3}Z$/, "Z") : null };
+  await patchStatus(deps.client, crPath("BackupConfiguration", config.metadata.namespace ?? "default", config.metadata.name), status);
+}
+
+/** The slot a scheduler job stands for: BullMQ's `prevMillis`, else the millis in `repeat:<id>:<millis>`. */
+export function slotMillis(job: Pick<Job, "id" | "opts" | "timestamp">): number {
+  const prev = (job.opts as { prevMillis?: number }).prevMillis;
+  if (typeof prev === "number") return prev;
+  const fromId = Number(String(job.id).split(":").pop());
+  return Number.isFinite(fromId) ? fromId : job.timestamp;
+}
+
+/** A slot came: create BackupSession `<config>-<slot unix seconds>` (AlreadyExists: done). */
+export async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise<string | undefined> {
+  const { namespace, name } = job.data;
+  const slot = slotMillis(job);
+  const obj = await getConfig(deps.client, namespace, name);
+  const valid = obj ? validateBackupConfiguration(obj) : undefined;
+  if (!obj || !valid?.ok || valid.value.spec.paused) return undefined;
+  const session = `${name}-${Math.floor(slot / 1000)}`;
+  try {
+    await deps.client.create(crPath("BackupSession", namespace), {
+      apiVersion: API_VERSION, kind: "BackupSession",
+      metadata: {
+        name: session, namespace, labels: { [BACKUP_CONFIGURATION_LABEL]: name },
+        ownerReferences: [{ apiVersion: API_VERSION, kind: "BackupConfiguration", name, uid: obj.metadata.uid, controller: true }],
+      },
+      spec: { invoker: { apiGroup: GROUP, kind: "BackupConfiguration", name } },
+    });
+    deps.log.info({ namespace, name, session }, "BackupSession created for the schedule slot");
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+  await patchStatus(deps.client, crPath("BackupConfiguration", namespace, name), {
+    lastScheduleTime: new Date(slot).toISOString().replace(/\.\d{3}Z$/, "Z"),
+  });
+  await enforceHistoryLimit(deps, namespace, name, valid.value.spec.backupHistoryLimit ?? DEFAULT_BACKUP_HISTORY_LIMIT);
+  return session;
+}
+
+interface SessionItem {
+  metadata: { name: string; creationTimestamp?: string };
+  status?: { phase?: string };
+}
+
+/** Keeps the newest `limit` finished sessions of a configuration and deletes the older ones. */
+export async function enforceHistoryLimit(deps: ScheduleDeps, namespace: string, name: string, limit: number): Promise<string[]> {
+  const list = await deps.client.get<{ items: SessionItem[] }>(crPath("BackupSession", namespace), {
+    labelSelector: `${BACKUP_CONFIGURATION_LABEL}=${name}`,
+  });
+  const finished = list.items
+    .filter((s) => (FINISHED_BACKUP_SESSION_PHASES as readonly string[]).includes(s.status?.phase ?? ""))
+    .sort((a, b) => (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "") || b.metadata.name.localeCompare(a.metadata.name));
+  const doomed = finished.slice(limit).map((s) => s.metadata.name);
+  for (const session of doomed) {
+    try {
+      await deps.client.delete(crPath("BackupSession", namespace, session));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  if (doomed.length) deps.log.info({ namespace, name, deleted: doomed }, "old BackupSessions deleted (backupHistoryLimit)");
+  return doomed;
+}
