@@ -1,5 +1,6 @@
 import { type IncomingMessage, request as httpRequest } from "node:http";
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
+import type { Readable } from "node:stream";
 import { KubeApiError, KubeUnreachableError } from "./errors.js";
 import { type Connection, type KubeConfigOptions, loadConnection } from "./kubeconfig.js";
 import { type Clock, RateLimiter, systemClock } from "./rate-limiter.js";
@@ -29,6 +30,16 @@ export interface RequestOpts {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  /** Aborts the request (and any retry); it then fails with the abort reason. */
+  signal?: AbortSignal;
+}
+
+export interface StreamOpts {
+  query?: Query;
+  /** Ends the stream: destroys the request and its socket. */
+  signal?: AbortSignal;
+  /** How long the stream may stay silent before it counts as dropped (default: timeoutMs). */
+  idleTimeoutMs?: number;
 }
 
 export type PatchType = "merge" | "json" | "strategic" | "apply";
@@ -44,6 +55,8 @@ export class KubeClient {
   readonly server: string;
   private readonly limiter: RateLimiter;
   private readonly agent: Agent;
+  /** Streams hold their socket for minutes, so they must not take the pooled agent's sockets. */
+  private readonly streamAgent: Agent;
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
@@ -55,6 +68,7 @@ export class KubeClient {
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    this.streamAgent = new Agent({ keepAlive: false });
   }
 
   get<T>(path: string, query?: Query): Promise<T> {
@@ -79,11 +93,27 @@ export class KubeClient {
       try {
         return await this.once<T>(method, path, opts);
       } catch (err) {
-        const wait = this.retryDelay(err, method, attempt);
+        const wait = opts.signal?.aborted ? undefined : this.retryDelay(err, method, attempt);
         if (wait === undefined) throw err;
-        await this.clock.sleep(wait);
+        await this.clock.sleep(wait, opts.signal);
       }
     }
+  }
+
+  /**
+   * A streaming GET (a watch): resolves with the response body once the server answered 2xx.
+   * Rate-limited like every request but never retried — whoever streams restarts the stream.
+   * Destroy the body or abort the signal to end it; either closes its socket.
+   */
+  async stream(path: string, opts: StreamOpts = {}): Promise<Readable> {
+    await this.limiter.take();
+    const req = { query: opts.query, signal: opts.signal };
+    const { url, reqOpts } = await this.prepare("GET", path, req, this.streamAgent, opts.idleTimeoutMs ?? this.timeoutMs);
+    const res = await open(url, reqOpts);
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const text = (await readBody(res, url)).toString("utf8");
+    throw toApiError("GET", url, status, text, res.headers["retry-after"]);
   }
 
   /** How long to wait before retrying, or undefined when the error is final. */
@@ -99,29 +129,38 @@ export class KubeClient {
   }
 
   private async once<T>(method: string, path: string, opts: RequestOpts): Promise<T> {
+    const { url, reqOpts, payload } = await this.prepare(method, path, opts, this.agent, this.timeoutMs);
+    const res = await open(url, reqOpts, payload);
+    const text = (await readBody(res, url)).toString("utf8");
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
+    throw toApiError(method, url, status, text, res.headers["retry-after"]);
+  }
+
+  /** URL, headers and credentials of one request: the one auth path of every request. */
+  private async prepare(method: string, path: string, opts: RequestOpts, agent: Agent, timeoutMs: number): Promise<Prepared> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const reqOpts: RequestOptions = {
       method,
-      agent: url.protocol === "https:" ? this.agent : undefined,
+      agent: url.protocol === "https:" ? agent : undefined,
       headers: {
         accept: "application/json",
         "user-agent": "kubedump/0.1",
         ...(payload ? { "content-type": opts.contentType ?? "application/json", "content-length": payload.length } : {}),
       },
-      timeout: this.timeoutMs,
+      timeout: timeoutMs,
+      signal: opts.signal,
     };
     await this.conn.apply(reqOpts);
     if (this.conn.skipTLSVerify) reqOpts.rejectUnauthorized = false;
-    const res = await send(url, reqOpts, payload);
-    const text = res.body.toString("utf8");
-    if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : undefined) as T;
-    throw toApiError(method, url, res.status, text, res.headers["retry-after"]);
+    return { url, reqOpts, payload };
   }
 
   close(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
 }
 
@@ -129,24 +168,32 @@ export function createKubeClient(opts: KubeClientOptions = {}): KubeClient {
   return new KubeClient(opts.connection ?? loadConnection(opts), opts);
 }
 
-interface RawResponse {
-  status: number;
-  headers: IncomingMessage["headers"];
-  body: Buffer;
+interface Prepared {
+  url: URL;
+  reqOpts: RequestOptions;
+  payload?: Buffer;
 }
 
-function send(url: URL, opts: RequestOptions, payload?: Buffer): Promise<RawResponse> {
+/** Sends a request and resolves with the response head; the body is left to the caller. */
+function open(url: URL, opts: RequestOptions, payload?: Buffer): Promise<IncomingMessage> {
   return new Promise((done, fail) => {
-    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", (err) => fail(new KubeUnreachableError(`reading ${url.origin}${url.pathname}: ${err.message}`, { cause: err })));
-    });
+    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, opts, done);
     req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeout} ms`)));
-    req.on("error", (err) => fail(new KubeUnreachableError(`cannot reach the API server at ${url.origin}: ${err.message}`, { cause: err })));
+    req.on("error", (err) => {
+      if (opts.signal?.aborted) fail(opts.signal.reason);
+      else fail(new KubeUnreachableError(`cannot reach the API server at ${url.origin}: ${err.message}`, { cause: err }));
+    });
     if (payload) req.write(payload);
     req.end();
+  });
+}
+
+function readBody(res: IncomingMessage, url: URL): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => done(Buffer.concat(chunks)));
+    res.on("error", (err) => fail(new KubeUnreachableError(`reading ${url.origin}${url.pathname}: ${err.message}`, { cause: err })));
   });
 }
 

@@ -27,3 +27,23 @@ export const isConflict = (err: unknown): boolean => err instanceof KubeApiError
 export const isAlreadyExists = (err: unknown): boolean =>
   err instanceof KubeApiError && err.status === 409 && err.reason === "AlreadyExists";
 export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.status === 410;
+
+/** A watch stream carried a line that is not a watch event. */
+export class KubeWatchError extends Error {
+  override name = "KubeWatchError";
+}
+
+/** The informer was stopped before its first list finished; `synced` rejects with this. */
+export class InformerStoppedError extends Error {
+  override name = "InformerStoppedError";
+}
+
+/** A callback of an informer or leader elector threw; reported to `onError`, never fatal. */
+export class HandlerError extends Error {
+  override name = "HandlerError";
+}
+
+/** A leader elector could not read, renew or release its Lease, or was configured impossibly. */
+export class LeaderElectionError extends Error {
+  override name = "LeaderElectionError";
+}

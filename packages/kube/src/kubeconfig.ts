@@ -44,6 +44,12 @@ export function loadConnection(opts: KubeConfigOptions = {}): Connection {
   return {
     server: cluster.server.replace(/\/+$/, ""),
     skipTLSVerify: cluster.skipTLSVerify === true,
-    apply: (o) => kc.applyToHTTPSOptions(o),
+    apply: async (o) => {
+      const pooled = o.agent;
+      await kc.applyToHTTPSOptions(o);
+      // client-node puts a new Agent on every request: no connection reuse, no socket limit. The
+      // TLS material is on the options too, so keep the caller's agent unless a proxy needs its own.
+      if (pooled !== undefined && !cluster.proxyUrl) o.agent = pooled;
+    },
   };
 }

@@ -11,6 +11,20 @@ export interface ListOptions {
   fieldSelector?: string;
   /** Objects per page (default 500). */
   limit?: number;
+  /**
+   * When a continue token expires (410): start again and skip objects already yielded (default),
+   * or throw the 410 — for callers that need one consistent snapshot, like an informer.
+   */
+  restartOnExpiry?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What the generator returns when it is done. */
+export interface ListSummary {
+  /** The resourceVersion of the (last) list: watch from here. */
+  resourceVersion: string;
+  /** How often the list started again after its continue token expired. */
+  restarts: number;
 }
 
 interface ListResponse {
@@ -23,23 +37,20 @@ interface ListResponse {
  * token expires (410 Gone) the list starts again and objects already yielded are skipped.
  * Items get their apiVersion and kind, which list responses leave out.
  */
-export async function* listPages(client: KubeClient, rt: ResourceType, opts: ListOptions = {}): AsyncGenerator<KubeObject[]> {
+export async function* listPages(client: KubeClient, rt: ResourceType, opts: ListOptions = {}): AsyncGenerator<KubeObject[], ListSummary> {
   const path = collectionPath(rt, opts.namespace);
   const apiVersion = apiVersionOf(rt.group, rt.version);
   const seen = new Set<string>();
   let restarts = 0;
   let cont: string | undefined;
-  do {
+  let resourceVersion = "";
+  for (;;) {
     let page: ListResponse;
     try {
-      page = await client.get<ListResponse>(path, {
-        limit: opts.limit ?? DEFAULT_PAGE_SIZE,
-        continue: cont,
-        labelSelector: opts.labelSelector,
-        fieldSelector: opts.fieldSelector,
-      });
+      const query = { limit: opts.limit ?? DEFAULT_PAGE_SIZE, continue: cont, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+      page = await client.request<ListResponse>("GET", path, { query, signal: opts.signal });
     } catch (err) {
-      if (!cont || !isGone(err) || restarts >= MAX_RESTARTS) throw err;
+      if (!cont || !isGone(err) || opts.restartOnExpiry === false || restarts >= MAX_RESTARTS) throw err;
       restarts++;
       cont = undefined;
       continue;
@@ -55,7 +66,9 @@ export async function* listPages(client: KubeClient, rt: ResourceType, opts: Lis
       item.kind = rt.kind;
       items.push(item);
     }
+    resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
     if (items.length) yield items;
     cont = page.metadata.continue || undefined;
-  } while (cont);
+    if (!cont) return { resourceVersion, restarts };
+  }
 }

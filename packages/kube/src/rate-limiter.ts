@@ -2,10 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`; rejects with the signal's reason when it is aborted first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+export const systemClock: Clock = { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, undefined, { signal }) };
 
 /** A token bucket: `qps` tokens a second, at most `burst` saved up. qps <= 0 means unlimited. */
 export class RateLimiter {

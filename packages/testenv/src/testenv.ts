@@ -14,6 +14,8 @@ export interface TestEnvInfo {
   dir: string;
   kubeconfig: string;
   kubeApiUrl: string;
+  /** etcd's client URL (JSON gateway at /v3/…), e.g. to compact history in tests. */
+  etcdUrl: string;
   caPem: string;
   adminCertPem: string;
   adminKeyPem: string;
@@ -82,6 +84,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       dir,
       kubeconfig: apiserver.kubeconfigPath,
       kubeApiUrl: apiserver.url,
+      etcdUrl: etcd.url,
       caPem: apiserver.caPem,
       adminCertPem: apiserver.admin.certPem,
       adminKeyPem: apiserver.admin.keyPem,

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createKubeClient } from "./client.js";
+import { isGone } from "./errors.js";
+import { listPages } from "./list.js";
+import type { KubeObject } from "./resources.js";
+import { admin, compactEtcd, EVENTS, ensureNamespace, eventBody } from "./test-support.js";
+
+const env = inject("testenv");
+const client = createKubeClient({ kubeconfig: env.kubeconfig });
+const NS = "kube-list";
+const NAMES = ["e0", "e1", "e2", "e3", "e4", "e5", "e6"];
+const names = (page: KubeObject[]) => page.map((o) => o.metadata.name);
+
+beforeAll(async () => {
+  await ensureNamespace(env, NS);
+  for (const name of NAMES) await admin(env, "POST", `/api/v1/namespaces/${NS}/events`, eventBody(NS, name));
+});
+afterAll(() => client.close());
+
+// Events are listed from etcd (not the watch cache), so compacting etcd expires their continue tokens.
+describe("listPages when the continue token expires mid-way", () => {
+  it("starts again and still yields every object exactly once", async () => {
+    const pages = listPages(client, EVENTS, { namespace: NS, limit: 2 });
+    const first = await pages.next();
+    if (first.done) throw new Error("no first page");
+    const seen = names(first.value);
+    await admin(env, "POST", `/api/v1/namespaces/${NS}/events`, eventBody(NS, "late"));
+    await compactEtcd(env);
+    let next = await pages.next();
+    for (; !next.done; next = await pages.next()) {
+      seen.push(...names(next.value));
+      for (const o of next.value) expect([o.apiVersion, o.kind]).toEqual(["v1", "Event"]);
+    }
+    expect(seen.sort()).toEqual([...NAMES, "late"].sort());
+    expect(next.value.restarts).toBe(1);
+    expect(Number(next.value.resourceVersion)).toBeGreaterThan(0);
+    await admin(env, "DELETE", `/api/v1/namespaces/${NS}/events/late`);
+  });
+
+  it("hands the 410 to the caller with restartOnExpiry: false", async () => {
+    const pages = listPages(client, EVENTS, { namespace: NS, limit: 3, restartOnExpiry: false });
+    await pages.next();
+    await admin(env, "POST", `/api/v1/namespaces/${NS}/events`, eventBody(NS, "later"));
+    await compactEtcd(env);
+    const err = await pages.next().catch((e: unknown) => e);
+    expect(isGone(err)).toBe(true);
+  });
+
+  it("returns the list's resourceVersion when nothing expired", async () => {
+    const pages = listPages(client, EVENTS, { namespace: NS, limit: 100 });
+    let next = await pages.next();
+    const seen: string[] = [];
+    for (; !next.done; next = await pages.next()) seen.push(...names(next.value));
+    expect(seen).toContain("e0");
+    expect(next.value.restarts).toBe(0);
+    expect(next.value.resourceVersion).toMatch(/^\d+$/);
+  });
+});
