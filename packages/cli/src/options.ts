@@ -1,5 +1,5 @@
 import { checkTaskParams, type TaskParam } from "@kubedump/api";
-import type { DumpOptions, Scope } from "@kubedump/dump";
+import { type DumpOptions, dumpOptionsOf, type Scope } from "@kubedump/dump";
 import { parseTarget, UsageError } from "./target.js";
 
 /** The `backup` flags that map one-to-one onto BackupConfiguration task params. */
@@ -54,7 +54,6 @@ export function dumpOptionsFromFlags(flags: FilterFlags): { options: DumpOptions
   if (flags.target) scope = { type: "application", target: parseTarget(flags.target), includeDependants: value.includeDependants };
   const pageSize = flags.pageSize === undefined ? undefined : Number(flags.pageSize);
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) throw new UsageError(`--page-size "${flags.pageSize}": a positive whole number`);
-  const { includeDependants: _d, ...filters } = value;
   const params = Object.fromEntries(list.map((p) => [p.name, p.value]));
-  return { options: { ...filters, scope, pageSize }, params };
+  return { options: dumpOptionsOf(value, scope, pageSize), params };
 }

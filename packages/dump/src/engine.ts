@@ -27,6 +27,8 @@ export interface DumpDeps {
   client: KubeClient;
   sink: DumpSink;
   onProgress?: (p: DumpProgress) => void;
+  /** Aborts between pages (a timeOut, a shutdown); the dump then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface DumpResult {
@@ -92,6 +94,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
       for await (const page of prefetch(listPages(client, step.rt, {
         namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
       }))) {
+        deps.signal?.throwIfAborted();
         for (const obj of page) {
           if (step.only && !step.only.has(obj.metadata.uid ?? "")) continue;
           if (filters.keep(obj, step.rt)) await write(obj, step.rt);
@@ -99,7 +102,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
         deps.onProgress?.({ resource: step.rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
       }
     } catch (err) {
-      if (err instanceof KubeUnreachableError) throw err;
+      if (err instanceof KubeUnreachableError || deps.signal?.aborted) throw err;
       result.failedResources.push(step.rt.key);
       result.warnings.push(`listing ${step.rt.key} failed, its objects are not in this snapshot: ${(err as Error).message}`);
     }

@@ -6,3 +6,4 @@ export { reorder, SERVER_SET_ANNOTATIONS, SERVER_SET_METADATA, sanitize } from "
 export { matches, parseSelector, type Requirement, SelectorSyntaxError } from "./selector.js";
 export { toYaml } from "./serialize.js";
 export { describeScope, type TakenSnapshot, type TakeSnapshotDeps, type TakeSnapshotInput, takeSnapshot } from "./snapshot.js";
+export { dumpOptionsOf, scopeOf } from "./from-spec.js";

@@ -15,6 +15,7 @@ export interface TakeSnapshotDeps {
   /** Where parts are spooled before upload (default: the OS temp dir). */
   scratchDir?: string;
   onProgress?: (p: DumpProgress) => void;
+  signal?: AbortSignal;
   now?: () => Date;
 }
 
@@ -50,10 +51,12 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
         client: deps.client,
         sink: { addObject: (e) => parts.add(e), addRecord: (r) => index.add(r) },
         onProgress: deps.onProgress,
+        signal: deps.signal,
       },
       input.options,
     );
     const [written, indexFile] = [await parts.finish(), await index.finish()];
+    deps.signal?.throwIfAborted();
     const manifest = await deps.repository.commitSnapshot({
       manifest: {
         formatVersion: 1,
