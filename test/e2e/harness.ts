@@ -55,8 +55,8 @@ export async function startStack(t: TestEnvInfo, opts: { prefix: string; logDir:
   };
   const processes: ServiceProcess[] = [];
   const start = (name: ServiceName, label: string = name, extra: Record<string, string> = {}) => {
-    const leaseName = name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${opts.prefix}-${name}` } : {};
-    const port = name === "metrics-gateway" ? { PORT: String(gatewayPort), HOST: "127.0.0.1" } : {};
+    const leaseName: Record<string, string> = name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${opts.prefix}-${name}` } : {};
+    const port: Record<string, string> = name === "metrics-gateway" ? { PORT: String(gatewayPort), HOST: "127.0.0.1" } : {};
     const p = startService(name, { ...env, ...leaseName, ...port, POD_NAME: `${opts.prefix}-${label}`, ...extra }, opts.logDir, label);
     processes.push(p);
     return p;
@@ -87,4 +87,73 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}
+
+const CRD_DIR = join(ROOT, "deploy", "crds");
+
+/** Installs kubedump's CRDs (idempotent) and waits until they are served. */
+export async function installCrds(t: TestEnvInfo): Promise<void> {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  await promisify(execFile)(t.kubectl, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR], { env: { ...process.env, KUBECONFIG: t.kubeconfig } });
+  await waitFor("kubedump CRDs served", async () => ((await kubeHttp(t, "/apis/kubedump.io/v1alpha1/backupsessions")).status === 200 ? true : undefined), 30_000, 200);
+}
+
+export const API = "/apis/kubedump.io/v1alpha1";
+export const crUrl = (plural: string, ns: string, name?: string) => `${API}/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
+
+/** A namespace with a MinIO-backed Repository `repo` and its Secret. */
+export async function setupRepository(t: TestEnvInfo, ns: string, opts: { prefix: string; password?: string }): Promise<void> {
+  await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: ns } } });
+  await kubeHttp(t, `/api/v1/namespaces/${ns}/secrets`, {
+    body: { metadata: { name: "s3-secret" }, stringData: {
+      AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey, ...(opts.password ? { ENCRYPTION_PASSWORD: opts.password } : {}),
+    } },
+  });
+  const res = await kubeHttp(t, crUrl("repositories", ns), {
+    body: { apiVersion: "kubedump.io/v1alpha1", kind: "Repository", metadata: { name: "repo" },
+      spec: { backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: opts.prefix } }, storageSecretName: "s3-secret" } },
+  });
+  if (res.status !== 201 && res.status !== 409) throw new Error(`creating Repository ${ns}/repo: ${res.status} ${res.text}`);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: raw custom objects
+export type Obj = Record<string, any>;
+
+export async function createConfig(t: TestEnvInfo, ns: string, name: string, spec: Obj): Promise<Obj> {
+  const res = await kubeHttp(t, crUrl("backupconfigurations", ns), {
+    body: { apiVersion: "kubedump.io/v1alpha1", kind: "BackupConfiguration", metadata: { name }, spec: { repository: { name: "repo" }, ...spec } },
+  });
+  if (res.status !== 201) throw new Error(`creating BackupConfiguration ${ns}/${name}: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export async function createSession(t: TestEnvInfo, ns: string, name: string, config: string): Promise<Obj> {
+  const res = await kubeHttp(t, crUrl("backupsessions", ns), {
+    body: { apiVersion: "kubedump.io/v1alpha1", kind: "BackupSession", metadata: { name, labels: { "kubedump.io/backup-configuration": config } },
+      spec: { invoker: { apiGroup: "kubedump.io", kind: "BackupConfiguration", name: config } } },
+  });
+  if (res.status !== 201) throw new Error(`creating BackupSession ${ns}/${name}: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export async function getObj(t: TestEnvInfo, path: string): Promise<Obj | undefined> {
+  const res = await kubeHttp(t, path);
+  return res.status === 200 ? res.body : undefined;
+}
+
+export const FINISHED = ["Succeeded", "PartiallySucceeded", "Failed", "Skipped"];
+
+/** Waits until a session is finished and returns it. */
+export function waitForSession(t: TestEnvInfo, ns: string, name: string, timeoutMs = 120_000): Promise<Obj> {
+  return waitFor(`BackupSession ${ns}/${name} to finish`, async () => {
+    const s = await getObj(t, crUrl("backupsessions", ns, name));
+    return s && FINISHED.includes(s.status?.phase) ? s : undefined;
+  }, timeoutMs);
+}
+
+/** Sessions a configuration has, by name. */
+export async function sessionsOf(t: TestEnvInfo, ns: string, config: string): Promise<Obj[]> {
+  const res = await kubeHttp(t, `${crUrl("backupsessions", ns)}?labelSelector=${encodeURIComponent(`kubedump.io/backup-configuration=${config}`)}`);
+  return (res.body.items as Obj[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }

@@ -1,0 +1,116 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openRepositoryFromBackend } from "@kubedump/repository";
+import { kubeHttp, seedCluster } from "@kubedump/testenv";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  createConfig, createSession, crUrl, getObj, installCrds, type Obj, setupRepository, type Stack, sessionsOf, startStack, waitFor,
+  waitForSession,
+} from "./harness.js";
+
+const t = inject("testenv");
+const NS = "e2e-svc";
+const P = "e2s"; // seeded namespaces e2s-shop and e2s-blog
+let stack: Stack;
+
+const repository = () => openRepositoryFromBackend({
+  backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: NS } },
+  secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
+});
+
+beforeAll(async () => {
+  await installCrds(t);
+  await seedCluster(t, P);
+  await setupRepository(t, NS, { prefix: NS });
+  stack = await startStack(t, { prefix: "e2esvc", logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-svc-")), extraEnv: { WATCH_NAMESPACE: NS } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const waitPhase = (name: string, phase: string) => waitFor(`BackupConfiguration ${NS}/${name} to be ${phase}`, async () => {
+  const c = await getObj(t, crUrl("backupconfigurations", NS, name));
+  return c?.status?.phase === phase ? c : undefined;
+}, 60_000);
+
+describe("the four services", () => {
+  it("run an instant BackupSession, with statuses and metrics", async () => {
+    await createConfig(t, NS, "instant", { schedule: "0 0 1 1 *", target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-shop` } } });
+    await waitPhase("instant", "Ready");
+    await createSession(t, NS, "instant-now", "instant");
+    const s = await waitForSession(t, NS, "instant-now");
+    expect(s.status.phase).toBe("Succeeded");
+    expect(s.status.snapshot).toMatchObject({ objects: 10 });
+    expect(s.status.snapshot.id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(s.status.sessionDuration).toMatch(/s$/);
+    expect(Date.parse(s.status.completionTime)).toBeGreaterThanOrEqual(Date.parse(s.status.startTime));
+    const manifest = await (await repository()).getSnapshot(s.status.snapshot.id);
+    expect(manifest.source).toMatchObject({ kind: "BackupSession", namespace: NS, name: "instant-now" });
+    expect(manifest.counts).toMatchObject({ pods: 2, "deployments.apps": 1, namespaces: 1 });
+    const repo = await waitFor("Repository status", async () => {
+      const r = await getObj(t, crUrl("repositories", NS, "repo"));
+      return r?.status?.snapshotCount >= 1 ? r : undefined;
+    });
+    expect(repo.status.totalSizeBytes).toBeGreaterThan(0);
+    expect(repo.status.lastBackupTime).toBeTruthy();
+    const metrics = await waitFor("metrics on the gateway", async () => {
+      const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+      return /kubedump_backup_session_success\{[^}]*invoker_name="instant"[^}]*\} 1/.test(text) ? text : undefined;
+    }, 30_000);
+    expect(metrics).toMatch(/kubedump_backup_objects_total\{[^}]*invoker_name="instant"[^}]*\} 10/);
+    expect(metrics).toMatch(/kubedump_queue_jobs\{[^}]*queue="kubedump-backups"/);
+  });
+
+  it("reject invalid configurations with a message naming the field, and keep serving the others", async () => {
+    await createConfig(t, NS, "bad-cron", { schedule: "61 * * * *" });
+    await createConfig(t, NS, "no-repo", { schedule: "@daily", repository: { name: "missing" } });
+    const badCron = await waitPhase("bad-cron", "Invalid");
+    expect(JSON.stringify(badCron.status.conditions)).toContain("spec.schedule");
+    const noRepo = await waitPhase("no-repo", "NotReady");
+    expect(JSON.stringify(noRepo.status.conditions)).toContain("spec.repository.name: Repository e2e-svc/missing not found");
+    const unknownParam = await kubeHttp(t, crUrl("backupconfigurations", NS), {
+      body: { apiVersion: "kubedump.io/v1alpha1", kind: "BackupConfiguration", metadata: { name: "bad-param" },
+        spec: { repository: { name: "repo" }, schedule: "@daily", task: { params: [{ name: "includeDependents", value: "true" }] } } },
+    });
+    expect(unknownParam.status).toBe(422);
+    expect(unknownParam.body.message).toContain("spec.task.params[0].name");
+    await createSession(t, NS, "instant-again", "instant");
+    expect((await waitForSession(t, NS, "instant-again")).status.phase).toBe("Succeeded");
+  });
+
+  it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", async () => {
+    const scopes: [string, Obj, number][] = [
+      ["cl", { task: { params: [{ name: "includeNamespaces", value: `${P}-*` }] } }, 17],
+      ["nsb", { target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } } }, 9],
+      ["app", { target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: `${P}-shop` } },
+        task: { params: [{ name: "includeDependants", value: "true" }] } }, 4],
+    ];
+    for (const [name, spec] of scopes) await createConfig(t, NS, name, { schedule: "* * * * *", ...spec });
+    for (const [name, , objects] of scopes) {
+      const first = await waitFor(`a scheduled session of ${name}`, async () => (await sessionsOf(t, NS, name))[0], 150_000);
+      expect(first.metadata.name).toMatch(new RegExp(`^${name}-\\d+$`));
+      expect(Number(first.metadata.name.split("-").pop()) % 60).toBe(0);
+      const done = await waitForSession(t, NS, first.metadata.name);
+      expect(done.status.phase).toBe("Succeeded");
+      expect(done.status.snapshot.objects).toBe(objects);
+      const config = await getObj(t, crUrl("backupconfigurations", NS, name));
+      expect(config?.status?.lastScheduleTime).toBeTruthy();
+    }
+    // Pause: no session for a slot after the pause took effect.
+    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), { method: "PATCH", body: { spec: { paused: true } }, contentType: "application/merge-patch+json" });
+    await waitFor("the Scheduled condition to turn False", async () => {
+      const c = await getObj(t, crUrl("backupconfigurations", NS, "app"));
+      return c?.status?.conditions?.find((x: Obj) => x.type === "Scheduled")?.status === "False" ? true : undefined;
+    }, 30_000);
+    const pausedAt = Date.now();
+    const nextSlot = Math.ceil(pausedAt / 60_000) * 60_000;
+    await new Promise((r) => setTimeout(r, nextSlot - Date.now() + 10_000));
+    const during = (await sessionsOf(t, NS, "app")).map((s) => s.metadata.name);
+    expect(during.filter((n) => Number(n.split("-").pop()) * 1000 >= nextSlot)).toEqual([]);
+    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), { method: "PATCH", body: { spec: { paused: false } }, contentType: "application/merge-patch+json" });
+    const resumed = await waitFor("a session after unpausing", async () =>
+      (await sessionsOf(t, NS, "app")).find((s) => Number(s.metadata.name.split("-").pop()) * 1000 > nextSlot), 150_000);
+    expect((await waitForSession(t, NS, resumed.metadata.name)).status.phase).toBe("Succeeded");
+  });
+});
