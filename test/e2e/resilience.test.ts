@@ -26,7 +26,7 @@ afterAll(async () => {
 const leaders = () => stack.processes.filter((p) => p.name.startsWith("watcher") && readFileSync(p.logFile, "utf8").includes('"started leading"'));
 
 describe("resilience", () => {
-  it("Redis restarted mid-run: no configuration loses its schedule, no session is lost", async () => {
+  it("Redis restarted mid-run: no configuration loses its schedule, no session is lost", { timeout: 600_000 }, async () => {
     await createConfig(t, NS, "minutely", { schedule: "* * * * *", target: { ref: { apiVersion: "v1", kind: "Namespace", name: NS } } });
     await createConfig(t, NS, "manual", { schedule: "0 0 1 1 *", target: { ref: { apiVersion: "v1", kind: "Namespace", name: NS } } });
     const first = await waitFor("a first scheduled session", async () => (await sessionsOf(t, NS, "minutely"))[0], 150_000);
@@ -44,7 +44,7 @@ describe("resilience", () => {
     expect((await waitForSession(t, NS, later.metadata.name)).status.phase).toBe("Succeeded");
   });
 
-  it("two watcher replicas: only the leader acts; killing it hands over within the lease time", async () => {
+  it("two watcher replicas: only the leader acts; killing it hands over within the lease time", { timeout: 600_000 }, async () => {
     stack.start("watcher", "watcher-2");
     await waitFor("one leader", async () => (leaders().length === 1 ? true : undefined), 30_000);
     await new Promise((r) => setTimeout(r, 5000));

@@ -79,7 +79,7 @@ describe("the four services", () => {
     expect((await waitForSession(t, NS, "instant-again")).status.phase).toBe("Succeeded");
   });
 
-  it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", async () => {
+  it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", { timeout: 600_000 }, async () => {
     const scopes: [string, Obj, number][] = [
       ["cl", { task: { params: [{ name: "includeNamespaces", value: `${P}-*` }] } }, 17],
       ["nsb", { target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } } }, 9],

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe("dump workers", () => {
-  it("three workers share twenty sessions and each is processed exactly once", async () => {
+  it("three workers share twenty sessions and each is processed exactly once", { timeout: 600_000 }, async () => {
     for (let i = 0; i < 20; i++) {
       await createConfig(t, NS, `c${i}`, { schedule: "0 0 1 1 *", target: { ref: { apiVersion: "v1", kind: "ConfigMap", name: `cm-${i}`, namespace: NS } } });
     }
@@ -56,7 +56,7 @@ describe("dump workers", () => {
     expect(snapshots).toHaveLength(20);
   });
 
-  it("a worker killed with SIGKILL mid-backup still yields exactly one committed snapshot", async () => {
+  it("a worker killed with SIGKILL mid-backup still yields exactly one committed snapshot", { timeout: 600_000 }, async () => {
     // A slow worker (2 requests/s) takes the job; the others are stopped so it surely does.
     for (const p of stack.processes.filter((x) => x.name.startsWith("dump-worker"))) await stopService(p);
     const slow = stack.start("dump-worker", "dump-worker-slow", { KUBE_QPS: "2", KUBE_BURST: "1" });
