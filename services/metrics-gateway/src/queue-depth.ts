@@ -1,11 +1,11 @@
-import { Queue } from "bullmq";
+import { ALL_QUEUES, createQueue, type Queue } from "@kubedump/queue";
 import type { Redis } from "ioredis";
 import { Gauge, type Registry } from "prom-client";
 import type { OutageLog } from "./outage-log.js";
 import { withTimeout } from "./timeout.js";
 
 /** The queues of DESIGN.md's Queues table. */
-export const QUEUE_NAMES = ["kubedump-schedules", "kubedump-ticks", "kubedump-backups"] as const;
+export const QUEUE_NAMES = ALL_QUEUES;
 export const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
 export const QUEUE_JOBS_METRIC = "kubedump_queue_jobs";
 const READ_TIMEOUT_MS = 2_000;
@@ -32,7 +32,7 @@ export function registerQueueDepth(deps: QueueDepthDeps): QueueDepth {
   let queues: Queue[] | undefined;
   const open = (): Queue[] =>
     QUEUE_NAMES.map((name) => {
-      const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
+      const queue = createQueue(name, { connection: deps.connection, prefix: deps.prefix });
       queue.on("error", (err) => deps.outage.fail(err));
       return queue;
     });
