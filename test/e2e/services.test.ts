@@ -23,6 +23,7 @@ beforeAll(async () => {
   await installCrds(t);
   await seedCluster(t, P);
   await setupRepository(t, NS, { prefix: NS });
+  await createConfig(t, NS, "instant", { schedule: "0 0 1 1 *", target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-shop` } } });
   stack = await startStack(t, { prefix: "e2esvc", logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-svc-")), extraEnv: { WATCH_NAMESPACE: NS } });
 });
 afterAll(async () => {
@@ -36,7 +37,6 @@ const waitPhase = (name: string, phase: string) => waitFor(`BackupConfiguration 
 
 describe("the four services", () => {
   it("run an instant BackupSession, with statuses and metrics", async () => {
-    await createConfig(t, NS, "instant", { schedule: "0 0 1 1 *", target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-shop` } } });
     await waitPhase("instant", "Ready");
     await createSession(t, NS, "instant-now", "instant");
     const s = await waitForSession(t, NS, "instant-now");
@@ -67,6 +67,12 @@ describe("the four services", () => {
     await createConfig(t, NS, "no-repo", { schedule: "@daily", repository: { name: "missing" } });
     const badCron = await waitPhase("bad-cron", "Invalid");
     expect(JSON.stringify(badCron.status.conditions)).toContain("spec.schedule");
+    const events = await waitFor("a Warning Event about bad-cron", async () => {
+      const list = (await kubeHttp(t, `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Dbad-cron`)).body.items as Obj[];
+      return list.length ? list : undefined;
+    }, 30_000);
+    expect(events[0]).toMatchObject({ type: "Warning", reason: "InvalidSpec", involvedObject: { kind: "BackupConfiguration", name: "bad-cron" } });
+    expect(events[0]!.message).toContain("spec.schedule");
     const noRepo = await waitPhase("no-repo", "NotReady");
     expect(JSON.stringify(noRepo.status.conditions)).toContain("spec.repository.name: Repository e2e-svc/missing not found");
     const unknownParam = await kubeHttp(t, crUrl("backupconfigurations", NS), {

@@ -24,3 +24,4 @@ export {
 export { DEFAULT_WATCH_TIMEOUT_SECONDS, type WatchEvent, type WatchEventType, type WatchOptions, watchEvents } from "./watch.js";
 export { patchStatus } from "./status.js";
 export { readSecret } from "./secrets.js";
+export { type EventInput, recordEvent } from "./events.js";

@@ -2,7 +2,7 @@ import {
   type Condition, ConditionReason, ConditionType, crPath, DEFAULT_RETRY_DELAY, parseDuration, setCondition,
   validateBackupConfiguration, validateRepository,
 } from "@kubedump/api";
-import { isNotFound, type KubeClient, type KubeObject, patchStatus, readSecret } from "@kubedump/kube";
+import { isNotFound, type KubeClient, type KubeObject, patchStatus, readSecret, recordEvent } from "@kubedump/kube";
 import { type BackupJob, configKey, type Queue, type ScheduleJob } from "@kubedump/queue";
 import type { Logger } from "@kubedump/service";
 import { checkConfiguration, checkSecret } from "./checks.js";
@@ -26,12 +26,20 @@ function sameStatus(a: Status, b: Status): boolean {
   return strip(a) === strip(b);
 }
 
+/** Writes the status when it changed; a change to a phase other than Ready is also an Event. */
 async function writeIfChanged(deps: ReconcileDeps, kind: "BackupConfiguration" | "Repository", obj: KubeObject, next: Status): Promise<void> {
-  if (sameStatus(statusOf(obj), next)) return;
+  const prev = statusOf(obj);
+  if (sameStatus(prev, next)) return;
   try {
     await patchStatus(deps.client, crPath(kind, ns(obj), obj.metadata.name), next);
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  const failing = next.conditions?.find((c) => c.status === "False");
+  if (next.phase !== prev.phase && next.phase !== "Ready" && failing) {
+    await recordEvent(deps.client, obj, { type: "Warning", reason: failing.reason, message: failing.message ?? "", component: "kubedump-watcher" })
+      .catch((err: unknown) => deps.log.warn({ err: (err as Error).message }, "recording an Event failed"));
   }
 }
 
