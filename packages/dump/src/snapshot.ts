@@ -32,6 +32,8 @@ export interface TakeSnapshotInput {
 export interface TakenSnapshot {
   manifest: SnapshotManifest;
   result: DumpResult;
+  /** Unfinished snapshots older than an hour (interrupted uploads) removed after the commit. */
+  swept: string[];
 }
 
 /**
@@ -75,7 +77,9 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
       partFiles: written.parts,
       indexFile,
     });
-    return { manifest, result };
+    // Every backup cleans up after interrupted ones; a failure here never fails the backup.
+    const swept = await deps.repository.sweepUnfinished().then((r) => r.removed.map((u) => u.id), () => []);
+    return { manifest, result, swept };
   } catch (err) {
     await Promise.allSettled([parts.abort(), index.abort()]);
     throw err;

@@ -16,10 +16,17 @@ export function repositoryOpener(client: KubeClient) {
   };
 }
 
-/** The configuration's retention policy, applied after each commit; the ids it removed. */
-export async function applyRetention(repository: Repository, config: BackupConfiguration, now: Date): Promise<string[]> {
-  void repository;
-  void config;
-  void now;
-  return [];
+/**
+ * The configuration's retention policy, applied after each commit to the snapshots of this
+ * configuration only, with periods counted in its time zone; the ids it removed.
+ */
+export async function applyRetention(repository: Repository, config: BackupConfiguration): Promise<string[]> {
+  const policy = config.spec.retentionPolicy;
+  if (!policy) return [];
+  const { name: _name, ...rules } = policy;
+  const result = await repository.forget(rules, {
+    timeZone: config.spec.timeZone ?? "UTC",
+    source: { kind: "BackupSession", namespace: config.metadata.namespace, invoker: `BackupConfiguration/${config.metadata.name}` },
+  });
+  return result.dryRun ? [] : result.removed.map((r) => r.id);
 }
