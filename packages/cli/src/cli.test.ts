@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,6 +100,26 @@ describe("kubedump backup → snapshots → show → download", () => {
     expect(lines).toHaveLength(10);
     expect(lines.filter((l) => l.endsWith("created (server dry run)"))).toHaveLength(9);
     expect(applied.stdout).toContain(`deployment.apps/web created (server dry run)`);
+  });
+});
+
+describe("a backup cleans up after interrupted ones", () => {
+  it("removes unfinished snapshots older than an hour and keeps younger ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubedump-cli-sweep-"));
+    const [old, young] = ["20200101T000000Z-0000dead", "20200102T000000Z-0000beef"];
+    for (const id of [old, young]) {
+      mkdirSync(join(dir, "snapshots", id, "parts"), { recursive: true });
+      writeFileSync(join(dir, "snapshots", id, "parts", "00000.tar.gz"), "left by a backup that died");
+    }
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(join(dir, "snapshots", old, "parts", "00000.tar.gz"), twoHoursAgo, twoHoursAgo);
+
+    const run = await kubedump(["backup", "--repo", dir, "--namespace", seeded.namespaces.blog]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`removed 1 unfinished snapshots older than an hour: ${old}`);
+    // The young leftover stays (a backup may still be uploading it); the new snapshot sorts after it.
+    expect(readdirSync(join(dir, "snapshots")).sort()).toEqual([young, expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/)]);
   });
 });
 

@@ -1,21 +1,56 @@
 import { SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "@kubedump/dump";
 import { KubeConfigError, KubeUnreachableError } from "@kubedump/kube";
-import { SnapshotNotFoundError } from "@kubedump/repository";
+import {
+  BackendConfigError,
+  EncryptionMismatchError,
+  IntegrityError,
+  SnapshotNotFoundError,
+  StoreAccessDeniedError,
+  StoreUnreachableError,
+  WrongPasswordError,
+} from "@kubedump/repository";
 import { UsageError } from "./target.js";
 
-/** Exit codes, documented in the README. */
+/**
+ * Exit codes (the README should list them too):
+ *   0 ok
+ *   1 failed: anything not below
+ *   2 usage: bad flags or --repo, a backend that is not configured right, a password given for an
+ *     unencrypted repository or missing for an encrypted one
+ *   3 unreachable: the API server or the object store cannot be reached (TLS trust included)
+ *   4 not found: the snapshot, namespace or target does not exist
+ *   5 integrity: stored data is damaged or missing (`verify` found problems, a read failed its check)
+ *   6 denied: a wrong encryption password, or credentials the object store refuses
+ */
 export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
   unreachable: 3,
   notFound: 4,
+  integrity: 5,
+  denied: 6,
 } as const;
 
+/** `verify` found problems; they are printed before this is thrown. */
+export class VerifyFailedError extends Error {
+  override readonly name = "VerifyFailedError";
+
+  constructor(id: string, problems: number) {
+    super(`snapshot ${id} failed verification: ${problems} problem${problems === 1 ? "" : "s"} (listed above)`);
+  }
+}
+
+const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
+  [EXIT.usage, [UsageError, SelectorSyntaxError, UnknownResourceError, BackendConfigError, EncryptionMismatchError]],
+  [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
+  [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError]],
+  [EXIT.integrity, [IntegrityError, VerifyFailedError]],
+  [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
+];
+
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof UsageError || err instanceof SelectorSyntaxError || err instanceof UnknownResourceError) return EXIT.usage;
-  if (err instanceof KubeUnreachableError || err instanceof KubeConfigError) return EXIT.unreachable;
-  if (err instanceof SnapshotNotFoundError || err instanceof TargetNotFoundError) return EXIT.notFound;
+  for (const [code, types] of CODES) if (types.some((type) => err instanceof type)) return code;
   if (err instanceof Error && err.name === "CommanderError") return EXIT.usage;
   return EXIT.failed;
 }

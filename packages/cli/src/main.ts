@@ -2,18 +2,23 @@
 import { Command, CommanderError } from "commander";
 import { backupCommand } from "./commands/backup.js";
 import { downloadCommand } from "./commands/download.js";
+import { forgetCommand } from "./commands/forget.js";
+import { pruneCommand } from "./commands/prune.js";
 import { showCommand } from "./commands/show.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
+import { verifyCommand } from "./commands/verify.js";
 import { EXIT, exitCodeOf } from "./errors.js";
 
 export function createProgram(): Command {
   const program = new Command()
     .name("kubedump")
-    .description("Back up Kubernetes resource manifests to a repository, and list, show and download snapshots")
+    .description("Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, verify and expire snapshots")
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [backupCommand, snapshotsCommand, showCommand, downloadCommand]) add(program);
+  for (const add of [backupCommand, snapshotsCommand, showCommand, downloadCommand, verifyCommand, forgetCommand, pruneCommand]) {
+    add(program);
+  }
   return program;
 }
 

@@ -74,3 +74,76 @@ export class UnsafePathError extends Error {
     this.path = path;
   }
 }
+
+/** The encryption password does not match the key check in repository.json. Nothing was read. */
+export class WrongPasswordError extends Error {
+  override readonly name = "WrongPasswordError";
+
+  constructor(options?: ErrorOptions) {
+    super("wrong encryption password: it does not match the key check in repository.json", options);
+  }
+}
+
+/**
+ * The repository is encrypted and no password was given, or the other way round: an encrypted
+ * repository refuses unencrypted writes and an unencrypted one refuses encrypted writes.
+ */
+export class EncryptionMismatchError extends Error {
+  override readonly name = "EncryptionMismatchError";
+  readonly encrypted: boolean;
+
+  constructor(encrypted: boolean) {
+    super(
+      encrypted
+        ? "the repository is encrypted: set ENCRYPTION_PASSWORD (or RESTIC_PASSWORD) to use it"
+        : "the repository is not encrypted, but an encryption password was given: unset ENCRYPTION_PASSWORD and RESTIC_PASSWORD to use it",
+    );
+    this.encrypted = encrypted;
+  }
+}
+
+/**
+ * The object store cannot be reached: connection refused or reset, DNS, timeouts, or a TLS
+ * certificate that is not trusted. `endpoint` is the URL without credentials.
+ */
+export class StoreUnreachableError extends Error {
+  override readonly name = "StoreUnreachableError";
+  readonly endpoint: string;
+
+  constructor(endpoint: string, reason: string, options?: ErrorOptions) {
+    super(`cannot reach the object store at ${endpoint}: ${reason}`, options);
+    this.endpoint = endpoint;
+  }
+}
+
+/** The object store refused the credentials or the request (S3 AccessDenied and its kin). */
+export class StoreAccessDeniedError extends Error {
+  override readonly name = "StoreAccessDeniedError";
+  readonly endpoint: string;
+  readonly bucket: string;
+
+  constructor(endpoint: string, bucket: string, code: string, options?: ErrorOptions) {
+    super(`the object store at ${endpoint} denied access to bucket "${bucket}" (${code}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`, options);
+    this.endpoint = endpoint;
+    this.bucket = bucket;
+  }
+}
+
+/** A request to the object store failed for a reason other than the ones above. */
+export class StoreRequestError extends Error {
+  override readonly name = "StoreRequestError";
+  readonly key: string;
+  /** The S3 error code, e.g. `InternalError`; "" when there was none. */
+  readonly code: string;
+
+  constructor(operation: string, key: string, code: string, message: string, options?: ErrorOptions) {
+    super(`object store ${operation} "${key}" failed: ${code ? `${code}: ` : ""}${message}`, options);
+    this.key = key;
+    this.code = code;
+  }
+}
+
+/** A backend description or its Secret is incomplete or invalid (names the field, never a value). */
+export class BackendConfigError extends Error {
+  override readonly name = "BackendConfigError";
+}

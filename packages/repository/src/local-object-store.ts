@@ -1,45 +1,30 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { InvalidObjectKeyError, ObjectNotFoundError } from "./errors.js";
+import { ObjectNotFoundError } from "./errors.js";
+import { checkKey, checkPrefix, TEMP_PREFIX } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
-
-/** Temporary files of in-flight puts start with this; listings skip them and keys may not use it. */
-const TEMP_PREFIX = ".kubedump-tmp-";
 
 export interface LocalObjectStoreOptions {
   /** Directory that holds the objects; created on first write. */
   root: string;
 }
 
+interface WalkOutput {
+  entries: ObjectEntry[];
+  temps?: ObjectEntry[];
+}
+
+/** `.kubedump-tmp-<12 hex>-<name>` → `<name>`: the file a temp file is to become. */
+function targetName(tempName: string): string {
+  return tempName.slice(TEMP_PREFIX.length + 13);
+}
+
 function errorCode(err: unknown): string | undefined {
   return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;
-}
-
-function checkSegments(key: string, segments: string[]): void {
-  for (const segment of segments) {
-    if (segment === "") throw new InvalidObjectKeyError(key, "empty path segment");
-    if (segment === "." || segment === "..") throw new InvalidObjectKeyError(key, `"${segment}" segment`);
-    if (segment.startsWith(TEMP_PREFIX)) throw new InvalidObjectKeyError(key, `"${TEMP_PREFIX}" is reserved`);
-  }
-}
-
-function checkKey(key: string): string {
-  if (key === "") throw new InvalidObjectKeyError(key, "empty");
-  if (key.startsWith("/")) throw new InvalidObjectKeyError(key, "absolute");
-  if (key.includes("\0")) throw new InvalidObjectKeyError(key, "contains NUL");
-  checkSegments(key, key.split("/"));
-  return key;
-}
-
-/** A prefix is a key, a key ending in `/`, or "". */
-function checkPrefix(prefix: string): string {
-  if (prefix === "") return prefix;
-  checkKey(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
-  return prefix;
 }
 
 /** An ObjectStore in a local directory (a mounted volume, or the CLI's default). */
@@ -52,6 +37,20 @@ export class LocalObjectStore implements ObjectStore {
 
   async put(key: string, body: Buffer | Readable): Promise<void> {
     await this.writeAtomically(this.pathOf(key), body);
+  }
+
+  async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
+    const target = this.pathOf(key);
+    const temp = await this.writeTemp(target, body);
+    try {
+      await link(temp, target); // fails with EEXIST instead of replacing, unlike rename
+      return true;
+    } catch (err) {
+      if (errorCode(err) === "EEXIST") return false;
+      throw err;
+    } finally {
+      await rm(temp, { force: true });
+    }
   }
 
   async putFile(key: string, localPath: string): Promise<void> {
@@ -89,7 +88,7 @@ export class LocalObjectStore implements ObjectStore {
     const slash = prefix.lastIndexOf("/");
     const dirKey = prefix.slice(0, slash + 1);
     const entries: ObjectEntry[] = [];
-    await this.walk(join(this.root, dirKey), dirKey, prefix.slice(slash + 1), entries);
+    await this.walk(join(this.root, dirKey), dirKey, prefix.slice(slash + 1), { entries });
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     yield* entries;
   }
@@ -105,6 +104,21 @@ export class LocalObjectStore implements ObjectStore {
     await this.pruneEmptyParents(dirname(path));
   }
 
+  async removeIncompleteUploads(prefix: string, olderThan: Date): Promise<number> {
+    checkPrefix(prefix);
+    const slash = prefix.lastIndexOf("/");
+    const dirKey = prefix.slice(0, slash + 1);
+    const temps: ObjectEntry[] = [];
+    await this.walk(join(this.root, dirKey), dirKey, prefix.slice(slash + 1), { entries: [], temps });
+    let removed = 0;
+    for (const temp of temps) {
+      if (temp.mtime && temp.mtime >= olderThan) continue;
+      await rm(join(this.root, ...temp.key.split("/")), { force: true });
+      removed += 1;
+    }
+    return removed;
+  }
+
   private pathOf(key: string): string {
     return join(this.root, ...checkKey(key).split("/"));
   }
@@ -117,6 +131,17 @@ export class LocalObjectStore implements ObjectStore {
 
   /** Writes a temporary file beside `target`, syncs it, then renames it into place. */
   private async writeAtomically(target: string, body: Buffer | Readable): Promise<void> {
+    const temp = await this.writeTemp(target, body);
+    try {
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+  }
+
+  /** A synced temporary file beside `target` holding `body`; removed again if writing fails. */
+  private async writeTemp(target: string, body: Buffer | Readable): Promise<string> {
     const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(target)}`);
     try {
       const handle = await this.createTemp(temp);
@@ -131,7 +156,7 @@ export class LocalObjectStore implements ObjectStore {
         // The write stream owns the handle from here: `flush` syncs before it closes it.
         await pipeline(body, handle.createWriteStream({ flush: true }));
       }
-      await rename(temp, target);
+      return temp;
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
@@ -150,7 +175,8 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  private async walk(dir: string, dirKey: string, namePrefix: string, out: ObjectEntry[]): Promise<void> {
+  /** Collects the objects below `dir` into `out.entries`, and in-flight temp files into `out.temps`. */
+  private async walk(dir: string, dirKey: string, namePrefix: string, out: WalkOutput): Promise<void> {
     let names: string[];
     try {
       names = await readdir(dir);
@@ -159,14 +185,16 @@ export class LocalObjectStore implements ObjectStore {
       throw err;
     }
     for (const name of names) {
-      if (!name.startsWith(namePrefix) || name.startsWith(TEMP_PREFIX)) continue;
+      const temp = name.startsWith(TEMP_PREFIX);
+      if (temp && !out.temps) continue;
+      if (!(temp ? targetName(name) : name).startsWith(namePrefix)) continue;
       const path = join(dir, name);
       const info = await stat(path).catch((err: unknown) => {
         if (errorCode(err) === "ENOENT") return undefined; // deleted while listing
         throw err;
       });
       if (info?.isDirectory()) await this.walk(path, `${dirKey}${name}/`, "", out);
-      else if (info?.isFile()) out.push({ key: `${dirKey}${name}`, size: info.size, mtime: info.mtime });
+      else if (info?.isFile()) (temp ? out.temps : out.entries)?.push({ key: `${dirKey}${name}`, size: info.size, mtime: info.mtime });
     }
   }
 

@@ -48,12 +48,20 @@ export function decodeManifest(key: string, id: string, data: Buffer): SnapshotM
   return value as unknown as SnapshotManifest;
 }
 
+function isEncryptionConfig(value: unknown): boolean {
+  if (!isObject(value) || typeof value["cipher"] !== "string" || typeof value["keyCheck"] !== "string") return false;
+  const kdf = value["kdf"];
+  return isObject(kdf) && typeof kdf["name"] === "string" && typeof kdf["salt"] === "string"
+    && ["N", "r", "p"].every((field) => Number.isSafeInteger(kdf[field]));
+}
+
+/** Shape only; the KDF parameters and cipher are checked where the password is applied. */
 export function decodeRepositoryConfig(key: string, data: Buffer): RepositoryConfig {
   const value = parseJson(key, data.toString("utf8"));
   if (!isObject(value)) throw new RepositoryFormatError(key, "not a JSON object");
   checkFormatVersion(key, value);
-  if (value["encryption"] !== null) {
-    throw new RepositoryFormatError(key, "the repository is encrypted; this version cannot read encrypted repositories");
+  if (value["encryption"] !== null && !isEncryptionConfig(value["encryption"])) {
+    throw new RepositoryFormatError(key, "encryption parameters missing or malformed");
   }
   return value as unknown as RepositoryConfig;
 }

@@ -21,6 +21,11 @@ export interface ObjectStat {
  */
 export interface ObjectStore {
   put(key: string, body: Buffer | Readable): Promise<void>;
+  /**
+   * Writes the object only when the key is free, atomically against concurrent writers: resolves
+   * false (and writes nothing) when the key already exists.
+   */
+  putIfAbsent(key: string, body: Buffer): Promise<boolean>;
   putFile(key: string, localPath: string): Promise<void>;
   /** Throws ObjectNotFoundError naming the key when it is missing. */
   get(key: string): Promise<Readable>;
@@ -32,4 +37,10 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectEntry>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes uploads below `prefix` that started before `olderThan` and never finished (S3
+   * multipart uploads, a local store's temporary files), left by a process that died mid-put.
+   * They are never listed; this frees their space. Resolves with how many were removed.
+   */
+  removeIncompleteUploads(prefix: string, olderThan: Date): Promise<number>;
 }

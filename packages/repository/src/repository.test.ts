@@ -135,7 +135,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
 
   it.each([
     ["a newer format", { formatVersion: 2, created: "x", encryption: null }, /unsupported formatVersion 2/],
-    ["encryption", { formatVersion: 1, created: "x", encryption: { kdf: "argon2id" } }, /encrypted/],
+    ["malformed encryption", { formatVersion: 1, created: "x", encryption: { kdf: "argon2id" } }, /encryption parameters missing or malformed/],
   ])("openRepository refuses a repository.json with %s", async (_label, config, message) => {
     await local.put("repository.json", Buffer.from(JSON.stringify(config)));
     const error = await openRepository({ store: local }).catch((err: unknown) => err);

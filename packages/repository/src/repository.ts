@@ -1,22 +1,18 @@
-import { type ObjectCodec, plainCodec } from "./codec.js";
+import type { ObjectCodec } from "./codec.js";
 import { type DownloadResult, writeTree } from "./download.js";
 import { ObjectNotFoundError, SnapshotNotFoundError } from "./errors.js";
+import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
-import { decodeManifest, decodeRepositoryConfig, encodeJson } from "./manifest-codec.js";
+import { decodeManifest } from "./manifest-codec.js";
 import type { ObjectStore } from "./object-store.js";
+import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
+import type { RetryPolicy } from "./retry.js";
 import { isSnapshotId } from "./snapshot-id.js";
-import { type CommitSnapshotInput, uploadSnapshot } from "./snapshot-upload.js";
 import { readIndexRecords, readSnapshotObjects } from "./snapshot-readers.js";
-import type { IndexRecord, RepositoryConfig, SnapshotManifest, SnapshotObject } from "./types.js";
-
-/** Keys of a snapshot directory that has no commit marker: a backup in flight or one that died. */
-export interface UnfinishedSnapshot {
-  id: string;
-  keys: number;
-  bytes: number;
-  /** Newest object's modification time, when the store reports times. */
-  lastModified?: Date;
-}
+import { type CommitSnapshotInput, DEFAULT_UPLOAD_RETRY, uploadSnapshot } from "./snapshot-upload.js";
+import { type SweepOptions, type SweepResult, sweepUnfinished } from "./sweep.js";
+import type { IndexRecord, SnapshotManifest, SnapshotObject, UnfinishedSnapshot } from "./types.js";
+import { type VerifyReport, verifySnapshot } from "./verify-snapshot.js";
 
 export interface DeleteSnapshotResult {
   /** Store objects removed, the commit marker included. */
@@ -26,6 +22,8 @@ export interface DeleteSnapshotResult {
 
 /** Snapshots in an ObjectStore, in the layout of `layout.ts`. */
 export interface Repository {
+  /** True when parts and index are encrypted (repository.json has encryption parameters). */
+  readonly encrypted: boolean;
   /** Uploads the parts, then the index, then snapshot.json last (the commit marker). */
   commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest>;
   /** Committed snapshots, oldest first. */
@@ -40,14 +38,30 @@ export interface Repository {
   deleteSnapshot(id: string): Promise<DeleteSnapshotResult>;
   /** Snapshot directories with objects but no snapshot.json, oldest id first. */
   listUnfinished(): Promise<UnfinishedSnapshot[]>;
+  /** Removes unfinished snapshots and dead uploads older than an hour (or `olderThanMs`). */
+  sweepUnfinished(options?: SweepOptions): Promise<SweepResult>;
+  /** Applies a retention policy per group of snapshots, see forgetSnapshots. */
+  forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult>;
+  /** Re-reads every part and checks every object against the index; throws only if the snapshot is not committed. */
+  verify(id: string): Promise<VerifyReport>;
 }
 
 export interface RepositoryOptions {
   store: ObjectStore;
-  /** Transforms parts and index on their way in and out; the seam for encryption. */
+  /**
+   * Encrypts parts and index client-side. A new repository becomes encrypted; an existing one
+   * must match: encrypted repositories need it (WrongPasswordError when it is wrong), unencrypted
+   * ones refuse it (EncryptionMismatchError).
+   */
+  password?: string;
+  /** scrypt cost for a new encrypted repository (default N=2^16, r=8, p=1). */
+  kdf?: ConfigOptions["kdf"];
+  /** A custom codec for an unencrypted repository (tests); excludes `password`. */
   codec?: ObjectCodec;
   /** Clock for repository.json's `created`. */
   now?: () => Date;
+  /** Retries of a whole part upload from its scratch file (default 3 tries, 1 s, 2 s). */
+  uploadRetry?: Partial<RetryPolicy>;
 }
 
 const LIST_CONCURRENCY = 8;
@@ -62,22 +76,32 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return results;
 }
 
+interface StoreRepositoryState {
+  options: RepositoryOptions & ConfigOptions;
+  codec: ObjectCodec;
+  encrypted: boolean;
+  pending?: Buffer;
+}
+
 class StoreRepository implements Repository {
   private readonly store: ObjectStore;
-  private readonly codec: ObjectCodec;
-  private readonly now: () => Date;
-  private initialized: boolean;
+  private readonly options: RepositoryOptions & ConfigOptions;
+  private codec: ObjectCodec;
+  private pending: Buffer | undefined;
+  encrypted: boolean;
 
-  constructor(options: RepositoryOptions & { initialized: boolean }) {
-    this.store = options.store;
-    this.codec = options.codec ?? plainCodec;
-    this.now = options.now ?? (() => new Date());
-    this.initialized = options.initialized;
+  constructor(state: StoreRepositoryState) {
+    this.store = state.options.store;
+    this.options = state.options;
+    this.codec = state.codec;
+    this.encrypted = state.encrypted;
+    this.pending = state.pending;
   }
 
   async commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest> {
     await this.ensureRepositoryFile();
-    return uploadSnapshot({ store: this.store, codec: this.codec }, input);
+    const retry = { ...DEFAULT_UPLOAD_RETRY, ...this.options.uploadRetry };
+    return uploadSnapshot({ store: this.store, codec: this.codec, retry }, input);
   }
 
   async listSnapshots(): Promise<SnapshotManifest[]> {
@@ -149,30 +173,48 @@ class StoreRepository implements Repository {
       .map(({ committed: _, ...dir }) => dir);
   }
 
+  sweepUnfinished(options?: SweepOptions): Promise<SweepResult> {
+    return sweepUnfinished(this.maintenanceDeps(), options);
+  }
+
+  forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult> {
+    return forgetSnapshots({ ...this.maintenanceDeps(), listSnapshots: () => this.listSnapshots() }, policy, options);
+  }
+
+  async verify(id: string): Promise<VerifyReport> {
+    return verifySnapshot(this.readerDeps(), await this.getSnapshot(id));
+  }
+
   private readerDeps() {
     return { store: this.store, codec: this.codec };
   }
 
-  /** repository.json is written on the first write into a repository that lacks it. */
+  private maintenanceDeps() {
+    return { store: this.store, listUnfinished: () => this.listUnfinished(), deleteSnapshot: (id: string) => this.deleteSnapshot(id) };
+  }
+
+  /**
+   * repository.json is created on the first write, only if still absent. When another writer
+   * created it first, its parameters win: the key is derived again from them before any data
+   * is written, so two first backups never encrypt with different salts.
+   */
   private async ensureRepositoryFile(): Promise<void> {
-    if (this.initialized) return;
-    if (!(await this.store.stat(REPOSITORY_KEY))) {
-      const config: RepositoryConfig = { formatVersion: 1, created: this.now().toISOString(), encryption: null };
-      await this.store.put(REPOSITORY_KEY, encodeJson(config));
+    if (!this.pending) return;
+    if (!(await this.store.putIfAbsent(REPOSITORY_KEY, this.pending))) {
+      const existing = await readRepositoryConfig(this.store);
+      if (existing) ({ codec: this.codec, encrypted: this.encrypted } = await resolveExisting(existing, this.options));
     }
-    this.initialized = true;
+    this.pending = undefined;
   }
 }
 
 /**
- * Opens the repository in `store`. An existing repository.json is checked (format version,
- * encryption) before anything else is read; a missing one is created on the first commit.
+ * Opens the repository in `store`. An existing repository.json is checked first (format version,
+ * encryption, the password against its key check), before anything else is read; a missing one
+ * is created on the first commit.
  */
 export async function openRepository(options: RepositoryOptions): Promise<Repository> {
-  const data = await options.store.getBuffer(REPOSITORY_KEY).catch((err: unknown) => {
-    if (err instanceof ObjectNotFoundError) return undefined;
-    throw err;
-  });
-  if (data) decodeRepositoryConfig(REPOSITORY_KEY, data);
-  return new StoreRepository({ ...options, initialized: data !== undefined });
+  const configOptions = { ...options, now: options.now ?? (() => new Date()) };
+  const resolved = await resolveConfig(options.store, configOptions);
+  return new StoreRepository({ options: configOptions, ...resolved });
 }

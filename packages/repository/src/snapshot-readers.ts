@@ -3,11 +3,11 @@ import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import type { ObjectCodec } from "./codec.js";
 import { type Digest, VerifyStream } from "./digest-stream.js";
-import { IntegrityError } from "./errors.js";
+import { IntegrityError, ObjectNotFoundError, StoreAccessDeniedError, StoreRequestError, StoreUnreachableError } from "./errors.js";
 import { decodeIndexLine } from "./manifest-codec.js";
 import type { ObjectStore } from "./object-store.js";
-import { readTarFiles } from "./tar-stream-adapters.js";
-import type { IndexRecord, SnapshotManifest, SnapshotObject } from "./types.js";
+import { readTarFiles, type TarFile } from "./tar-stream-adapters.js";
+import type { IndexRecord, SnapshotManifest, SnapshotObject, SnapshotPart } from "./types.js";
 
 export interface ReaderDeps {
   store: ObjectStore;
@@ -22,7 +22,7 @@ function isZlibError(err: unknown): err is Error {
  * The decoded, gunzipped bytes of a stored part or index. Fails with IntegrityError naming the key
  * when the stored bytes differ from `expected`, or are so damaged that gunzip notices first.
  */
-async function* openStored({ store, codec }: ReaderDeps, key: string, expected: Digest): AsyncGenerator<Buffer> {
+export async function* openStored({ store, codec }: ReaderDeps, key: string, expected: Digest): AsyncGenerator<Buffer> {
   const stored = await store.get(key);
   // The callback form returns the last stream; an error anywhere destroys it with that error.
   const output: Readable = pipeline(stored, new VerifyStream({ key, expected }), codec.decoder(key), createGunzip(), () => {});
@@ -54,11 +54,26 @@ export async function* readIndexRecords(deps: ReaderDeps, manifest: SnapshotMani
   if (rest !== "") yield decodeIndexLine(key, lineNumber + 1, rest);
 }
 
+const OWN_ERRORS = [IntegrityError, ObjectNotFoundError, StoreUnreachableError, StoreAccessDeniedError, StoreRequestError];
+
+/**
+ * The files of one stored part. Damage the digest check has not caught yet (it runs at the end)
+ * can derail the tar parser first; that surfaces as IntegrityError naming the part too.
+ */
+export async function* readPartFiles(deps: ReaderDeps, part: SnapshotPart): AsyncGenerator<TarFile> {
+  try {
+    yield* readTarFiles(openStored(deps, part.key, part));
+  } catch (err) {
+    if (OWN_ERRORS.some((type) => err instanceof type)) throw err;
+    throw new IntegrityError(part.key, `not a valid tar archive (${(err as Error).message})`, { cause: err });
+  }
+}
+
 /** Every object of a committed snapshot, part after part, in archive order. */
 export async function* readSnapshotObjects(deps: ReaderDeps, manifest: SnapshotManifest): AsyncGenerator<SnapshotObject> {
   const parts = [...manifest.parts].sort((a, b) => a.n - b.n);
   for (const part of parts) {
-    for await (const file of readTarFiles(openStored(deps, part.key, part))) {
+    for await (const file of readPartFiles(deps, part)) {
       yield { path: file.path, data: file.data, part: part.n };
     }
   }

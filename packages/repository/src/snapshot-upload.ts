@@ -6,6 +6,8 @@ import { IntegrityError, SnapshotExistsError } from "./errors.js";
 import { snapshotIndexKey, snapshotManifestKey, snapshotPartKey } from "./layout.js";
 import { encodeJson } from "./manifest-codec.js";
 import type { ObjectStore } from "./object-store.js";
+import { type RetryPolicy, withRetry } from "./retry.js";
+import { isTransientStoreError } from "./s3-errors.js";
 import { isSnapshotId } from "./snapshot-id.js";
 import type { IndexFile, PartFile, SnapshotManifest, SnapshotManifestDraft, SnapshotPart } from "./types.js";
 
@@ -20,7 +22,12 @@ export interface CommitSnapshotInput {
 interface UploadDeps {
   store: ObjectStore;
   codec: ObjectCodec;
+  /** Retries of a whole file upload, read again from the scratch file (the store retries single requests). */
+  retry: RetryPolicy;
 }
+
+/** A file upload is tried again, from the scratch file, after the store gave up on a transient failure. */
+export const DEFAULT_UPLOAD_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 };
 
 function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): void {
   if (!isSnapshotId(manifest.id)) throw new TypeError(`commitSnapshot: not a snapshot id: "${manifest.id}"`);
@@ -39,7 +46,7 @@ function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): vo
  * Streams a scratch file through the codec into the store. Returns the stored bytes' digest;
  * fails if the file no longer matches the digest its writer reported.
  */
-async function uploadFile({ store, codec }: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
+async function uploadFileOnce({ store, codec }: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
   const plain = new DigestStream();
   const stored = new DigestStream();
   try {
@@ -53,6 +60,10 @@ async function uploadFile({ store, codec }: UploadDeps, key: string, file: strin
     throw new IntegrityError(key, `scratch file ${file} changed after it was written`);
   }
   return stored.result();
+}
+
+function uploadFile(deps: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
+  return withRetry(deps.retry, isTransientStoreError, () => uploadFileOnce(deps, key, file, written));
 }
 
 /** Parts, then index, then snapshot.json: until the last put the snapshot does not exist. */

@@ -1,5 +1,5 @@
 // Builders shared by this package's tests; excluded from the build (tsconfig.build.json).
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pack as tarPack } from "tar-stream";
@@ -7,6 +7,7 @@ import { writeGzipFile } from "./gzip-file.js";
 import { createIndexWriter } from "./index-writer.js";
 import { pathFor } from "./layout.js";
 import type { ObjectStore } from "./object-store.js";
+import type { S3ObjectStoreOptions } from "./s3-object-store.js";
 import { createPartWriter } from "./part-writer.js";
 import type { CommitSnapshotInput } from "./snapshot-upload.js";
 import { packChunks } from "./tar-stream-adapters.js";
@@ -32,6 +33,17 @@ export function testObjects(count: number): TestObject[] {
     const path = pathFor({ ...kind, name });
     return { record: { path, ...kind, name, uid: `uid-${i}`, sha256, bytes: data.length, part: 0 }, data };
   });
+}
+
+/** A Secret whose YAML holds `value` in stringData and base64 in data, and whose name is `name`. */
+export function secretObject(name: string, value: string): TestObject {
+  const coordinates = { group: "", version: "v1", resource: "secrets", kind: "Secret", namespace: "prod", name };
+  const data = Buffer.from(
+    `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: prod\n` +
+      `stringData:\n  password: ${value}\ndata:\n  token: ${Buffer.from(value).toString("base64")}\n`,
+  );
+  const sha256 = createHash("sha256").update(data).digest("hex");
+  return { record: { path: pathFor(coordinates), ...coordinates, uid: `uid-${name}`, sha256, bytes: data.length, part: 0 }, data };
 }
 
 export function draftManifest(id: string, objects: TestObject[]): SnapshotManifestDraft {
@@ -62,9 +74,10 @@ export async function stageSnapshot(
   id: string,
   objects: TestObject[],
   maxPartBytes?: number,
+  gzipLevel?: number,
 ): Promise<CommitSnapshotInput> {
-  const parts = createPartWriter({ dir, maxPartBytes });
-  const index = createIndexWriter({ file: join(dir, "index.json.gz") });
+  const parts = createPartWriter({ dir, maxPartBytes, gzipLevel });
+  const index = createIndexWriter({ file: join(dir, "index.json.gz"), gzipLevel });
   for (const object of objects) {
     object.record.part = await parts.add({ path: object.record.path, data: object.data });
     await index.add(object.record);
@@ -93,6 +106,11 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
       await inner.put(key, body);
       log.push(`put ${key}`);
     },
+    async putIfAbsent(key, body) {
+      const created = await inner.putIfAbsent(key, body);
+      if (created) log.push(`put ${key}`);
+      return created;
+    },
     async putFile(key, localPath) {
       await inner.putFile(key, localPath);
       log.push(`put ${key}`);
@@ -105,6 +123,7 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
       await inner.delete(key);
       log.push(`delete ${key}`);
     },
+    removeIncompleteUploads: (prefix, olderThan) => inner.removeIncompleteUploads(prefix, olderThan),
   };
   return { store, log };
 }
@@ -113,4 +132,47 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
+}
+
+/** Options for an S3 store on the test environment's MinIO, below a prefix unique to the caller. */
+export function s3TestOptions(
+  env: { s3Endpoint: string; accessKey: string; secretKey: string },
+  bucket: string,
+  prefix: string,
+): S3ObjectStoreOptions {
+  return {
+    endpoint: env.s3Endpoint,
+    bucket,
+    prefix: `${prefix}-${randomBytes(4).toString("hex")}`,
+    accessKey: env.accessKey,
+    secretKey: env.secretKey,
+    partSize: 5 * 1024 * 1024,
+    retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+  };
+}
+
+/** A store that delegates to `inner` except for the methods in `overrides`. */
+export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): ObjectStore {
+  return {
+    put: (key, body) => inner.put(key, body),
+    putIfAbsent: (key, body) => inner.putIfAbsent(key, body),
+    putFile: (key, localPath) => inner.putFile(key, localPath),
+    get: (key) => inner.get(key),
+    getBuffer: (key) => inner.getBuffer(key),
+    stat: (key) => inner.stat(key),
+    list: (prefix) => inner.list(prefix),
+    delete: (key) => inner.delete(key),
+    removeIncompleteUploads: (prefix, olderThan) => inner.removeIncompleteUploads(prefix, olderThan),
+    ...overrides,
+  };
+}
+
+/** `count` ConfigMaps of `size` random (incompressible) bytes each. */
+export function bigObjects(count: number, size: number): TestObject[] {
+  return Array.from({ length: count }, (_, i) => {
+    const coordinates = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespace: "prod", name: `big-${i}` };
+    const data = randomBytes(size);
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    return { record: { path: pathFor(coordinates), ...coordinates, uid: `uid-big-${i}`, sha256, bytes: size, part: 0 }, data };
+  });
 }

@@ -91,12 +91,31 @@ export interface SnapshotManifest {
 /** What the producer knows before upload; commitSnapshot adds parts, index and storedBytes. */
 export type SnapshotManifestDraft = Omit<SnapshotManifest, "parts" | "index" | "storedBytes">;
 
+/** The memory-hard KDF that turns the password into the master key. */
+export interface ScryptParams {
+  name: "scrypt";
+  /** CPU/memory cost, a power of two. */
+  N: number;
+  r: number;
+  p: number;
+  /** Base64 of the random salt. */
+  salt: string;
+}
+
+/** How parts and index are encrypted; recorded in repository.json. */
+export interface EncryptionConfig {
+  kdf: ScryptParams;
+  cipher: "aes-256-gcm";
+  /** Base64 HMAC-SHA256 under a subkey of the master key: tells a wrong password from repository.json alone. */
+  keyCheck: string;
+}
+
 /** `repository.json`. */
 export interface RepositoryConfig {
   formatVersion: 1;
   created: string;
-  /** null: not encrypted. KDF parameters, salt and key check go here once encryption exists. */
-  encryption: null;
+  /** null: not encrypted. */
+  encryption: EncryptionConfig | null;
 }
 
 /** A finished part file in the producer's scratch directory. */
@@ -127,4 +146,13 @@ export interface SnapshotObject {
   path: string;
   data: Buffer;
   part: number;
+}
+
+/** Keys of a snapshot directory that has no commit marker: a backup in flight or one that died. */
+export interface UnfinishedSnapshot {
+  id: string;
+  keys: number;
+  bytes: number;
+  /** Newest object's modification time, when the store reports times. */
+  lastModified?: Date;
 }

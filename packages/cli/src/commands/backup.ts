@@ -4,7 +4,7 @@ import { createKubeClient } from "@kubedump/kube";
 import { humanBytes } from "../format.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
 import { createProgressReporter } from "../progress.js";
-import { DEFAULT_REPO, openRepoFromUrl } from "../repo-url.js";
+import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
 import { clusterOptions, type ClusterFlags, clientOptions } from "./cluster-options.js";
 
 interface BackupFlags extends FilterFlags, ClusterFlags {
@@ -17,7 +17,7 @@ export function backupCommand(program: Command): void {
   const cmd = program
     .command("backup")
     .description("back up the YAML of the whole cluster (default), one namespace, or one application into a repository")
-    .option("--repo <dir>", "repository: a local directory", DEFAULT_REPO)
+    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-n, --namespace <ns>", "back up one namespace (its namespaced objects and the Namespace itself)")
     .option("--target <ref>", "back up one object: <apiVersion>/<Kind>/<namespace>/<name> (or <apiVersion>/<Kind>/<name>)")
     .option("--include-dependants", "with --target: also everything that names it in ownerReferences, recursively")
@@ -40,11 +40,13 @@ export function backupCommand(program: Command): void {
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {
-      const { manifest } = await takeSnapshot(
+      const { manifest, swept } = await takeSnapshot(
         { client, repository, scratchDir: flags.scratchDir, onProgress: (p) => progress.update(p) },
         { options, params, source: { kind: "cli" } },
       );
       progress.done();
+      // takeSnapshot removes what interrupted backups left (older than an hour) after each commit.
+      if (swept.length) process.stderr.write(`removed ${swept.length} unfinished snapshots older than an hour: ${swept.join(", ")}\n`);
       for (const w of manifest.warnings) process.stderr.write(`warning: ${w}\n`);
       if (flags.output === "json") process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
       else {

@@ -1,13 +1,13 @@
 import type { Command } from "commander";
 import { humanBytes, table } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl } from "../repo-url.js";
+import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
 import { scopeText } from "./snapshots.js";
 
 export function showCommand(program: Command): void {
   program
     .command("show <id>")
     .description("counts per resource and the warnings of one snapshot")
-    .option("--repo <dir>", "repository: a local directory", DEFAULT_REPO)
+    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-o, --output <format>", "text (default) or json (the whole manifest)")
     .action(async (id: string, flags: { repo: string; output?: string }) => {
       const repository = await openRepoFromUrl(flags.repo);

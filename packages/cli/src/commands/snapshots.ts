@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { humanBytes, table } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl } from "../repo-url.js";
+import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
 
 interface Flags {
   repo: string;
@@ -11,7 +11,7 @@ export function snapshotsCommand(program: Command): void {
   program
     .command("snapshots")
     .description("list the committed snapshots of a repository, oldest first")
-    .option("--repo <dir>", "repository: a local directory", DEFAULT_REPO)
+    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-o, --output <format>", "table (default) or json")
     .action(async (flags: Flags) => {
       const repository = await openRepoFromUrl(flags.repo);

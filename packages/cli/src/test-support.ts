@@ -1,0 +1,27 @@
+// Helpers for this package's tests; excluded from the build (tsconfig.build.json).
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with `env` on top of a copy of this process's environment minus the S3 and password variables. */
+export async function kubedump(args: string[], env: Record<string, string>): Promise<Run> {
+  const base = { ...process.env };
+  for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "CA_CERT_DATA", "ENCRYPTION_PASSWORD", "RESTIC_PASSWORD"]) delete base[key];
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { env: { ...base, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}

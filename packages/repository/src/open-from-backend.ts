@@ -1,0 +1,70 @@
+import { BackendConfigError } from "./errors.js";
+import { createLocalObjectStore } from "./local-object-store.js";
+import type { ObjectStore } from "./object-store.js";
+import { openRepository, type Repository, type RepositoryOptions } from "./repository.js";
+import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.js";
+
+/** A Repository CR's `spec.backend`: exactly one of s3 or local. */
+export interface BackendSpec {
+  s3?: { endpoint: string; bucket: string; region?: string; prefix?: string; insecureTLS?: boolean; pathStyle?: boolean };
+  local?: { path: string };
+}
+
+/** The Secret keys kubedump reads (decoded values), as Stash names them. */
+export const SECRET_KEYS = {
+  accessKey: "AWS_ACCESS_KEY_ID",
+  secretKey: "AWS_SECRET_ACCESS_KEY",
+  caCert: "CA_CERT_DATA",
+  password: "ENCRYPTION_PASSWORD",
+  passwordAlias: "RESTIC_PASSWORD",
+} as const;
+
+export interface OpenFromBackendOptions {
+  backend: BackendSpec;
+  /** The storage Secret's data, base64-decoded. Values are never put into messages. */
+  secret: Record<string, string>;
+  now?: () => Date;
+  /** Passed to openRepository (scrypt cost of a new encrypted repository, upload retries). */
+  repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry">;
+  /** Passed to the S3 store (part size, request retries). */
+  s3?: Pick<S3ObjectStoreOptions, "partSize" | "retry">;
+}
+
+/** ENCRYPTION_PASSWORD, else RESTIC_PASSWORD, else undefined (empty counts as unset). */
+export function passwordFromSecret(secret: Record<string, string | undefined>): string | undefined {
+  return secret[SECRET_KEYS.password] || secret[SECRET_KEYS.passwordAlias] || undefined;
+}
+
+function required(secret: Record<string, string>, key: string): string {
+  const value = secret[key]?.trim();
+  if (!value) throw new BackendConfigError(`the storage Secret has no ${key}, which an s3 backend needs`);
+  return value;
+}
+
+/** The ObjectStore a backend describes, with credentials and CA from the Secret. */
+export function createObjectStoreFromBackend({ backend, secret, s3: tuning }: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
+  if ((backend.s3 === undefined) === (backend.local === undefined)) {
+    throw new BackendConfigError("backend: exactly one of s3 or local must be set");
+  }
+  if (backend.local) {
+    if (!backend.local.path.startsWith("/")) throw new BackendConfigError(`backend.local.path "${backend.local.path}": must be absolute`);
+    return createLocalObjectStore({ root: backend.local.path });
+  }
+  const s3 = backend.s3 as NonNullable<BackendSpec["s3"]>;
+  return createS3ObjectStore({
+    ...s3,
+    accessKey: required(secret, SECRET_KEYS.accessKey),
+    secretKey: required(secret, SECRET_KEYS.secretKey),
+    caCert: secret[SECRET_KEYS.caCert] || undefined,
+    ...tuning,
+  });
+}
+
+/**
+ * Opens the repository of a Repository CR from its backend and Secret: the store, the
+ * encryption password (ENCRYPTION_PASSWORD or RESTIC_PASSWORD), repository.json checked.
+ */
+export async function openRepositoryFromBackend(options: OpenFromBackendOptions): Promise<Repository> {
+  const store = createObjectStoreFromBackend(options);
+  return openRepository({ store, password: passwordFromSecret(options.secret), now: options.now, ...options.repository });
+}

@@ -1,0 +1,85 @@
+import { createHash } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { Client } from "minio";
+
+/** The slice of the S3 client a streaming upload needs; every call retries and translates errors. */
+export interface MultipartDeps {
+  client: Client;
+  bucket: string;
+  partSize: number;
+  /** Runs one request with the store's retries and error translation. */
+  call<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Splits a stream into pieces of exactly `size` bytes (the last one shorter). One buffer is
+ * reused: a piece must be consumed before the next is asked for.
+ */
+export async function* pieces(body: AsyncIterable<Buffer | string>, size: number): AsyncGenerator<Buffer> {
+  let buffer = Buffer.allocUnsafe(size);
+  let filled = 0;
+  for await (const data of body) {
+    let chunk = typeof data === "string" ? Buffer.from(data) : data;
+    while (chunk.length > 0) {
+      const n = chunk.copy(buffer, filled, 0, Math.min(chunk.length, size - filled));
+      filled += n;
+      chunk = chunk.subarray(n);
+      if (filled === size) {
+        yield buffer;
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield buffer.subarray(0, filled);
+  buffer = Buffer.alloc(0);
+}
+
+function md5(data: Buffer): string {
+  return createHash("md5").update(data).digest("base64");
+}
+
+async function uploadParts(deps: MultipartDeps, objectName: string, uploadId: string, first: Buffer, rest: AsyncIterator<Buffer>) {
+  const etags: { part: number; etag: string }[] = [];
+  let piece: Buffer | undefined = first;
+  for (let part = 1; piece; part += 1) {
+    const data = piece;
+    const headers = { "Content-Length": data.length, "Content-MD5": md5(data) };
+    const { etag } = await deps.call("upload part of", () =>
+      deps.client.uploadPart({ bucketName: deps.bucket, objectName, uploadID: uploadId, partNumber: part, headers }, data),
+    );
+    etags.push({ part, etag });
+    const next = await rest.next();
+    piece = next.done ? undefined : next.value;
+  }
+  return etags;
+}
+
+/**
+ * Uploads a stream of unknown length holding at most one part (`partSize` bytes) in memory. A
+ * stream shorter than one part is sent with a single PUT. Each request is retried on its own
+ * (the part is in memory, so nothing is read twice); on failure the multipart upload is aborted.
+ */
+export async function uploadStream(deps: MultipartDeps, objectName: string, body: Readable): Promise<void> {
+  const source = pieces(body, deps.partSize);
+  try {
+    const first = await source.next();
+    const piece = first.done ? Buffer.alloc(0) : first.value;
+    if (piece.length < deps.partSize) {
+      await deps.call("put", () => deps.client.putObject(deps.bucket, objectName, piece, piece.length));
+      return;
+    }
+    const uploadId = await deps.call("start upload of", () => deps.client.initiateNewMultipartUpload(deps.bucket, objectName, {}));
+    try {
+      const etags = await uploadParts(deps, objectName, uploadId, piece, source);
+      await deps.call("complete upload of", () => deps.client.completeMultipartUpload(deps.bucket, objectName, uploadId, etags));
+    } catch (err) {
+      await deps.client.abortMultipartUpload(deps.bucket, objectName, uploadId).catch(() => {}); // best effort; a sweep removes the rest
+      throw err;
+    }
+  } catch (err) {
+    body.destroy();
+    throw err;
+  } finally {
+    await source.return(undefined);
+  }
+}
