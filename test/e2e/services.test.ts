@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { openRepositoryFromBackend } from "@kubedump/repository";
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -10,6 +13,8 @@ import {
 } from "./harness.js";
 
 const t = inject("testenv");
+const execFileP = promisify(execFile);
+const __dirname = dirname(fileURLToPath(import.meta.url));
 const NS = "e2e-svc";
 const P = "e2s"; // seeded namespaces e2s-shop and e2s-blog
 let stack: Stack;
@@ -85,12 +90,25 @@ describe("the four services", () => {
     expect((await waitForSession(t, NS, "instant-again")).status.phase).toBe("Succeeded");
   });
 
+  it("kubedump trigger starts an instant backup and waits for it", async () => {
+    const cli = join(__dirname, "../../packages/cli/dist/main.js");
+    const env = { ...process.env, KUBECONFIG: t.kubeconfig };
+    const ok = await execFileP(process.execPath, [cli, "trigger", "instant", "-n", NS, "--wait", "--timeout", "2m"], { env });
+    const name = /backupsession\.kubedump\.io\/(instant-\d+) created/.exec(ok.stdout)?.[1];
+    expect(name).toBeTruthy();
+    expect(ok.stdout).toContain(`backupsession.kubedump.io/${name} Succeeded`);
+    expect((await getObj(t, crUrl("backupsessions", NS, name!)))?.status?.snapshot?.objects).toBe(10);
+    const missing = await execFileP(process.execPath, [cli, "trigger", "nope", "-n", NS], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(missing).toMatchObject({ code: 4 });
+    expect((missing as { stderr: string }).stderr).toContain("BackupConfiguration e2e-svc/nope not found");
+  });
+
   it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", { timeout: 600_000 }, async () => {
     const scopes: [string, Obj, number][] = [
       ["cl", { task: { params: [{ name: "includeNamespaces", value: `${P}-*` }] } }, 17],
       ["nsb", { target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } } }, 9],
       ["app", { target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: `${P}-shop` } },
-        task: { params: [{ name: "includeDependants", value: "true" }] } }, 4],
+        task: { params: [{ name: "includeDependants", value: "true" }] }, retentionPolicy: { name: "keep-one", keepLast: 1, prune: true } }, 4],
     ];
     for (const [name, spec] of scopes) await createConfig(t, NS, name, { schedule: "* * * * *", ...spec });
     for (const [name, , objects] of scopes) {
@@ -118,5 +136,8 @@ describe("the four services", () => {
     const resumed = await waitFor("a session after unpausing", async () =>
       (await sessionsOf(t, NS, "app")).find((s) => Number(s.metadata.name.split("-").pop()) * 1000 > nextSlot), 150_000);
     expect((await waitForSession(t, NS, resumed.metadata.name)).status.phase).toBe("Succeeded");
+    // keepLast: 1 — the app's older snapshots were forgotten after each commit.
+    const apps = (await (await repository()).listSnapshots()).filter((m) => m.source.invoker === "BackupConfiguration/app");
+    expect(apps.map((m) => m.source.name)).toEqual([resumed.metadata.name]);
   });
 });

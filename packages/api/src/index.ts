@@ -79,5 +79,5 @@ export { CRON_MACROS, validateCron } from "./cron.js";
 export { DURATION_PATTERN, formatDuration, parseDuration } from "./duration.js";
 export type { Validation } from "./validation.js";
 export { buildCrd, type CrdFile, type CustomResourceDefinition, generateCrdFiles } from "./crds.js";
-export { crPath, type KubedumpResourceType, resourceTypeOf } from "./paths.js";
+export { crPath, type KubedumpResourceType, newBackupSession, resourceTypeOf } from "./paths.js";
 export { formatBytes } from "./bytes.js";

@@ -6,6 +6,7 @@ import { forgetCommand } from "./commands/forget.js";
 import { pruneCommand } from "./commands/prune.js";
 import { showCommand } from "./commands/show.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
+import { triggerCommand } from "./commands/trigger.js";
 import { verifyCommand } from "./commands/verify.js";
 import { EXIT, exitCodeOf } from "./errors.js";
 
@@ -16,7 +17,7 @@ export function createProgram(): Command {
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [backupCommand, snapshotsCommand, showCommand, downloadCommand, verifyCommand, forgetCommand, pruneCommand]) {
+  for (const add of [backupCommand, snapshotsCommand, showCommand, downloadCommand, verifyCommand, forgetCommand, pruneCommand, triggerCommand]) {
     add(program);
   }
   return program;

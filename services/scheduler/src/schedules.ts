@@ -1,6 +1,6 @@
 import {
-  API_VERSION, BACKUP_CONFIGURATION_LABEL, type BackupConfiguration, ConditionReason, ConditionType, crPath,
-  DEFAULT_BACKUP_HISTORY_LIMIT, FINISHED_BACKUP_SESSION_PHASES, GROUP, setCondition, validateBackupConfiguration,
+  BACKUP_CONFIGURATION_LABEL, type BackupConfiguration, ConditionReason, ConditionType, crPath,
+  DEFAULT_BACKUP_HISTORY_LIMIT, FINISHED_BACKUP_SESSION_PHASES, newBackupSession, setCondition, validateBackupConfiguration,
 } from "@kubedump/api";
 import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, patchStatus } from "@kubedump/kube";
 import { configKey, type Job, type Queue, type TickJob } from "@kubedump/queue";
@@ -75,14 +75,7 @@ export async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise
   if (!obj || !valid?.ok || valid.value.spec.paused) return undefined;
   const session = `${name}-${Math.floor(slot / 1000)}`;
   try {
-    await deps.client.create(crPath("BackupSession", namespace), {
-      apiVersion: API_VERSION, kind: "BackupSession",
-      metadata: {
-        name: session, namespace, labels: { [BACKUP_CONFIGURATION_LABEL]: name },
-        ownerReferences: [{ apiVersion: API_VERSION, kind: "BackupConfiguration", name, uid: obj.metadata.uid, controller: true }],
-      },
-      spec: { invoker: { apiGroup: GROUP, kind: "BackupConfiguration", name } },
-    });
+    await deps.client.create(crPath("BackupSession", namespace), newBackupSession({ name, namespace, uid: obj.metadata.uid }, session));
     deps.log.info({ namespace, name, session }, "BackupSession created for the schedule slot");
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
