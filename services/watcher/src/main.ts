@@ -1,10 +1,10 @@
 import { createLogger, runService } from "@kubedump/service";
 import { createWatcherApp } from "./app.js";
 import { loadConfig } from "./config.js";
-import { probeRepository } from "./probe.js";
+import { createRepositoryProbe } from "./probe.js";
 
 await runService("watcher", () => {
   const config = loadConfig(process.env);
   const log = createLogger("watcher", config.LOG_LEVEL);
-  return { app: createWatcherApp({ config, log, probeRepository }), log };
+  return { app: createWatcherApp({ config, log, probeRepository: createRepositoryProbe() }), log };
 });

@@ -1,8 +1,25 @@
+import { createHash } from "node:crypto";
 import type { validateRepository } from "@kubedump/api";
 import { openRepositoryFromBackend } from "@kubedump/repository";
 
-/** Opens the backend the way a backup will: reachable, repository.json readable, password right. */
-export async function probeRepository(repo: ReturnType<typeof validateRepository> & { ok: true }, secret: Record<string, string>): Promise<void> {
-  const repository = await openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });
-  await repository.listSnapshots();
+type ValidRepository = ReturnType<typeof validateRepository> & { ok: true };
+
+/** How long a successful probe of an unchanged Repository and Secret stands (opening costs a KDF run). */
+export const PROBE_TTL_MS = 5 * 60_000;
+
+/**
+ * Opens the backend the way a backup will: reachable, repository.json readable, password right.
+ * A success is remembered for PROBE_TTL_MS while the Repository's spec and its Secret are unchanged.
+ */
+export function createRepositoryProbe(now: () => number = Date.now) {
+  const ok = new Map<string, number>();
+  return async (repo: ValidRepository, secret: Record<string, string>): Promise<void> => {
+    const key = createHash("sha256").update(JSON.stringify([repo.value.metadata.uid, repo.value.spec, secret])).digest("hex");
+    const at = ok.get(key);
+    if (at !== undefined && now() - at < PROBE_TTL_MS) return;
+    const repository = await openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });
+    await repository.listSnapshots();
+    for (const [k, t] of ok) if (now() - t >= PROBE_TTL_MS) ok.delete(k);
+    ok.set(key, now());
+  };
 }
