@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { BACKUP_METRICS } from "@kubedump/metrics";
 import { QUEUE_JOBS_METRIC } from "@kubedump/metrics-gateway";
 import { load } from "js-yaml";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { Obj } from "./harness.js";
 
 // deploy/grafana: the dashboard and the alert examples query the metrics kubedump really exports.
@@ -67,12 +67,9 @@ describe("the PrometheusRule examples", () => {
     for (const r of ruleList) for (const m of metricsIn(r.expr)) expect(known, `${r.alert ?? r.record}: ${m}`).toContain(m);
   });
 
-  // promtool (Prometheus's rule checker) is not part of the test environment; where it is installed
-  // (on PATH, or named by PROMTOOL) the rules are checked and their unit tests run.
-  const promtool = process.env.PROMTOOL ?? "promtool";
-  const hasPromtool = run(promtool, ["--version"]).then(() => true, () => false);
-  it("pass promtool check rules and promtool test rules (prometheus-rules.test.yaml), where promtool is installed", async (ctx) => {
-    if (!(await hasPromtool)) ctx.skip();
+  // promtool (Prometheus's rule checker) is built by the test environment like the other servers.
+  it("pass promtool check rules and promtool test rules (prometheus-rules.test.yaml)", async () => {
+    const { promtool } = inject("testenv");
     const dir = mkdtempSync(join(tmpdir(), "kubedump-rules-"));
     writeFileSync(join(dir, "kubedump-rules.yaml"), JSON.stringify({ groups: rules.spec.groups }));
     copyFileSync(join(DIR, "prometheus-rules.test.yaml"), join(dir, "prometheus-rules.test.yaml"));

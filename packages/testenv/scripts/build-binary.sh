@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one test-server binary from Go modules into DEST (a cache directory outside the repo).
 # Usage: build-binary.sh NAME VERSION DEST
-#   NAME: kube-apiserver | kubectl | etcd | minio | helm
+#   NAME: kube-apiserver | kubectl | etcd | minio | helm | promtool
 # Every server is built with CGO_ENABLED=0 from the Go module proxy; nothing else is downloaded.
 set -euo pipefail
 name=$1 version=$2 dest=$3
@@ -40,6 +40,12 @@ case "$name" in
     GOBIN="$work/bin" go install -trimpath -ldflags "-s -w -X helm.sh/helm/$major/internal/version.version=$version" \
       "helm.sh/helm/$major/cmd/helm@$version"
     mv "$work/bin/helm" "$dest/$name.tmp.$$"
+    ;;
+  promtool)
+    # Prometheus' rule checker, to test the alert rules; a wrapper module like etcd's.
+    go mod init local/promtool-bin >/dev/null 2>&1
+    go get "github.com/prometheus/prometheus/cmd/promtool@$version"
+    go build -trimpath -ldflags "-s -w" -o "$dest/$name.tmp.$$" github.com/prometheus/prometheus/cmd/promtool
     ;;
   *) echo "build-binary.sh: unknown binary '$name'" >&2; exit 2 ;;
 esac

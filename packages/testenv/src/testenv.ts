@@ -25,6 +25,8 @@ export interface TestEnvInfo {
   secretKey: string;
   kubectl: string;
   helm: string;
+  /** Prometheus' promtool, for checking alert rules. */
+  promtool: string;
   pids: number[];
 }
 
@@ -62,7 +64,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [kubectl, helm] = [await ensureBinary("kubectl"), await ensureBinary("helm")];
+    const [kubectl, helm, promtool] = [await ensureBinary("kubectl"), await ensureBinary("helm"), await ensureBinary("promtool")];
     await ensureBinary("kube-apiserver");
     await ensureBinary("minio");
     await ensureBinary("etcd");
@@ -94,6 +96,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       secretKey: minio.secretKey,
       kubectl,
       helm,
+      promtool,
       pids: started.map((p) => p.pid),
       pki,
       apiserver,
