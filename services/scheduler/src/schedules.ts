@@ -43,7 +43,8 @@ export async function syncSchedule(deps: ScheduleDeps, namespace: string, name: 
     { pattern: spec.schedule, tz: spec.timeZone ?? "UTC" },
     { name: "tick", data: { namespace, name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
   );
-  const nextMillis = (next?.timestamp ?? Date.now()) + (next?.opts.delay ?? 0);
+  // The slot BullMQ scheduled (prevMillis), so the status written is the same on every sync.
+  const nextMillis = next ? slotMillis(next) : Date.now();
   await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${spec.timeZone ?? "UTC"}`, new Date(nextMillis));
   deps.log.info({ namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() }, "job scheduler upserted");
   return "scheduled";

@@ -46,7 +46,9 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
     const handle = guard(kind, reconcile);
     return createInformer({
       client, rt: resourceTypeOf(kind), namespace: config.WATCH_NAMESPACE, resyncMs: config.RESYNC_SECONDS * 1000,
-      onAdd: handle, onUpdate: (_old, obj) => handle(obj),
+      // A change of status or metadata alone (often our own write) is no reason to act: reacting to
+      // it would feed back into itself. Spec changes bump the generation; resyncs catch the rest.
+      onAdd: handle, onUpdate: (old, obj) => (old.metadata.generation === obj.metadata.generation ? undefined : handle(obj)),
       onDelete: onDelete ? guard(kind, onDelete) : undefined,
       onResync: async (all) => {
         for (const o of all) await handle(o);
