@@ -1,0 +1,54 @@
+// Shared helpers of the dump benchmark (test/bench/dump.mjs) and its measurement children.
+
+export const MiB = 1024 * 1024;
+
+/** CPU seconds (user + system) this process used so far, its thread pool (zlib, crypto, fs) included. */
+export function cpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** The marker a child prints before its one-line JSON result on stdout. */
+export const RESULT_MARKER = "BENCH_RESULT ";
+
+/** maxRSS of this process in bytes (process.resourceUsage() reports KiB). */
+export const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
+
+/**
+ * Samples heap, external and arrayBuffers memory every `everyMs` and keeps the peaks, so a child
+ * can say where its RSS went. maxRSS itself comes from the kernel and misses nothing.
+ */
+export function memorySampler(everyMs = 50) {
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(peak)) if (m[k] > peak[k]) peak[k] = m[k];
+  };
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return { ...peak };
+    },
+  };
+}
+
+/** Prints the result for the parent and exits. */
+export function emitResult(result) {
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);
+}
+
+/** The JSON config a child gets as its one argument. */
+export function childConfig() {
+  const arg = process.argv[2];
+  if (!arg) throw new Error("usage: a measurement child takes its config as one JSON argument");
+  return JSON.parse(arg);
+}
+
+export const fmt = {
+  n: (v) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : Math.round(v).toLocaleString("en-US")),
+  f: (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : v.toFixed(d)),
+  mib: (bytes) => (bytes === undefined || bytes === null ? "n/a" : (bytes / MiB).toFixed(0)),
+};

@@ -1,0 +1,86 @@
+// CPU used by the API server and etcd during a measurement, when they run on this machine (Linux):
+// on a small box they share the cores with the client, so their CPU is part of the story.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+
+let ticks;
+function clockTicks() {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+const cmdline = (pid) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * The local kube-apiserver serving `serverUrl` (matched by --secure-port) and the etcd behind it
+ * (matched by its client URL), or [] when they are not local processes.
+ */
+export function findLocalServers(serverUrl) {
+  let url;
+  try {
+    url = new URL(serverUrl);
+  } catch {
+    return [];
+  }
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return [];
+  let pids;
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+  } catch {
+    return [];
+  }
+  const found = [];
+  let etcdUrls = [];
+  for (const pid of pids) {
+    const args = cmdline(pid);
+    if (!args.some((a) => a.endsWith("kube-apiserver")) || !args.includes(`--secure-port=${url.port}`)) continue;
+    found.push({ name: "kube-apiserver", pid });
+    etcdUrls = (args.find((a) => a.startsWith("--etcd-servers=")) ?? "").slice("--etcd-servers=".length).split(",").filter(Boolean);
+  }
+  for (const pid of etcdUrls.length ? pids : []) {
+    const args = cmdline(pid);
+    if (args.some((a) => a.endsWith("etcd")) && etcdUrls.some((u) => args.includes(`--listen-client-urls=${u}`))) found.push({ name: "etcd", pid });
+  }
+  return found;
+}
+
+/** User + system CPU seconds of these processes so far. */
+export function cpuOf(servers) {
+  let total = 0;
+  for (const { pid } of servers) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / clockTicks(); // utime, stime
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** Resident memory of these processes now, in bytes. */
+export function rssOf(servers) {
+  let total = 0;
+  for (const { pid } of servers) {
+    try {
+      const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m);
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
