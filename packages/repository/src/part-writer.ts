@@ -63,7 +63,9 @@ class OpenPart {
     this.file = file;
     this.mtime = mtime;
     this.done = mkdir(dirname(file), { recursive: true }).then(() => writeGzipFile({ source: packChunks(this.pack), file, level }));
-    this.done.catch(() => {}); // observed by add() and close()
+    // A failed pipeline (disk full, ...) destroys the pack, so a pending add() rejects too; racing
+    // every add() against `done` instead would keep one reaction per object alive until the part closes.
+    this.done.catch((err: unknown) => this.pack.destroy(err instanceof Error ? err : new Error(String(err))));
   }
 
   async add(entry: PartEntry): Promise<void> {
@@ -71,7 +73,7 @@ class OpenPart {
     const taken = new Promise<void>((resolve, reject) => {
       this.pack.entry(header, entry.data, (err) => (err ? reject(err) : resolve()));
     });
-    await Promise.race([taken, this.done]);
+    await taken;
     this.objects += 1;
     this.uncompressedBytes += entry.data.length;
   }
