@@ -1,7 +1,7 @@
 import { createKubeClient } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository";
 import { kubeHttp, type SeededCluster, seedCluster } from "@kubedump/testenv";
-import { load } from "js-yaml";
+import { dump as jsYamlDump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DumpOptions, type DumpResult, type DumpSink, runDump, SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "./index.js";
 
@@ -106,6 +106,12 @@ describe("scopes and filters yield exactly the expected paths", () => {
     expect(core.data).toEqual({ "app.properties": "color=blue\n" });
     expect(custom.apiVersion).toBe(`${GROUP}/v1`);
     expect(custom.spec).toEqual({ color: "green", size: 3 });
+  });
+
+  it("writes YAML byte-identical to js-yaml's for every object", async () => {
+    const { files } = await dump({ scope: { type: "cluster" }, includeNamespaces: [`${P}-*`], includeEvents: true });
+    expect(files.size).toBeGreaterThan(15);
+    for (const [path, text] of files) expect(jsYamlDump(load(text), { noRefs: true, lineWidth: -1, sortKeys: false }), path).toBe(text);
   });
 
   it("records uid, owners and digest in the index", async () => {

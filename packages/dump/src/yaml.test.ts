@@ -1,0 +1,46 @@
+import { dump, load } from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { yamlDump } from "./yaml.js";
+
+const OPTS = { noRefs: true, lineWidth: -1, sortKeys: false } as const;
+const shapes = (s: string): object[] => [
+  { k: s }, { [s || "e"]: 1 }, { a: { b: [s, { c: s, d: [s] }] }, l: [[s, s], []], e: {} }, { a: [{ x: { y: s } }] },
+];
+
+const PICKED = ["a", "yes", "no", "on", "y", "true", "123", "1.0", "100m", "25%", "2026-11-26", "", " lead", "trail ", "a: b", "a #b",
+  "a#b", "reg.io/app:1.0", "~", "null", "*x", "&x", "it's", "héllo", "a\tb", "line1\nline2\n", "x\n\n", " lead\nx", "\nfirst", "a\n b",
+  "a \nb", "---\nx", "x\n---\ny", "...", "0777", "0x1F", "1_000", "-1", "-", "=", "<<", "_x", "1e3", ".inf", ".", "1.2.3", "a:", "1:20",
+  "key: value\n", "\u2028", "\u0085", "\x7f", "a\u00a0b", "multi\nline with: colon\n  indented\n", "{json}", "[x]", "a,b", "a, b", "?x",
+  "!tag", "%x", "@x", "`x", "|x", ">x", '"q"', "a  b", "A B C", "Yes please", "x:y:z", "/path/to", "(x)", "a=b", "\ttab", "trailing\n\n\n",
+  "🚀 rocket", "\r\n", '{"a": 1}'];
+
+describe("yamlDump is byte-identical to js-yaml", () => {
+  it.each(PICKED)("for %j in every position", (s) => {
+    for (const o of shapes(s)) expect(yamlDump(o)).toBe(dump(o, OPTS));
+  });
+
+  it("for numbers, booleans and nulls", () => {
+    const o = { a: 1.5, b: -0, c: 1e21, d: 1e-7, e: null, f: true, g: [null, false, 0], h: 2 ** 53, i: -42 };
+    expect(yamlDump(o)).toBe(dump(o, OPTS));
+  });
+
+  it("for 20,000 random strings of YAML's special characters, which also load back equal", () => {
+    const pool = ["a", "b", "Z", "0", "1", "9", " ", "\n", ":", "#", "-", "?", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'", '"',
+      "%", "@", "`", ".", "_", "/", "=", "~", "+", "(", ")", "e", "x", "\t", "é", "\u2028", "\x85", "yes", "no", "true", "null", "0x",
+      "1e", "---", "...", "<<", "\r"];
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let differ = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let s = "";
+      for (let j = rnd(10); j > 0; j--) s += pool[rnd(pool.length)];
+      const o = { k: s, l: [s, { m: s }] };
+      const got = yamlDump(o);
+      if (got !== dump(o, OPTS) || JSON.stringify(load(got)) !== JSON.stringify(o)) differ++;
+    }
+    expect(differ).toBe(0);
+  });
+});
