@@ -53,6 +53,8 @@ class OpenPart {
   uncompressedBytes = 0;
   private readonly pack = tarPack();
   private readonly done: Promise<Digest>;
+  private failure: unknown;
+  private rejectPending: ((err: unknown) => void) | undefined;
 
   readonly n: number;
   readonly file: string;
@@ -65,15 +67,28 @@ class OpenPart {
     this.done = mkdir(dirname(file), { recursive: true }).then(() => writeGzipFile({ source: packChunks(this.pack), file, level }));
     // A failed pipeline (disk full, ...) destroys the pack, so a pending add() rejects too; racing
     // every add() against `done` instead would keep one reaction per object alive until the part closes.
-    this.done.catch((err: unknown) => this.pack.destroy(err instanceof Error ? err : new Error(String(err))));
+    this.done.catch((err: unknown) => {
+      this.failure = err;
+      this.rejectPending?.(err); // an add() waiting for backpressure would otherwise wait forever
+      this.pack.destroy(); // no error argument: nothing may be listening for the pack's 'error' yet
+    });
   }
 
   async add(entry: PartEntry): Promise<void> {
     const header = { name: entry.path, size: entry.data.length, mtime: this.mtime, type: "file" as const };
+    if (this.failure) throw this.failure;
+    // One add() at a time (see PartWriter.add), so one slot for its reject is enough.
     const taken = new Promise<void>((resolve, reject) => {
+      this.rejectPending = reject;
       this.pack.entry(header, entry.data, (err) => (err ? reject(err) : resolve()));
     });
-    await taken;
+    try {
+      await taken;
+    } catch (err) {
+      throw this.failure ?? err;
+    } finally {
+      this.rejectPending = undefined;
+    }
     this.objects += 1;
     this.uncompressedBytes += entry.data.length;
   }
