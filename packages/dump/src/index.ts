@@ -7,3 +7,4 @@ export { matches, parseSelector, type Requirement, SelectorSyntaxError } from ".
 export { toYaml } from "./serialize.js";
 export { describeScope, type TakenSnapshot, type TakeSnapshotDeps, type TakeSnapshotInput, takeSnapshot } from "./snapshot.js";
 export { dumpOptionsOf, scopeOf } from "./from-spec.js";
+export { yamlDump } from "./yaml.js";

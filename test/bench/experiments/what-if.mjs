@@ -14,13 +14,8 @@ const read = (name) => readFileSync(join(HERE, name), "utf8");
 
 /** name → [package, file in it, text to find, replacement]. */
 export const PATCHES = {
-  // packages/dump: serialize with fast-yaml.mjs instead of js-yaml's dump (the same bytes).
-  yaml: ["dump", "dist/serialize.js", /^[\s\S]*$/, () =>
-    `${read("fast-yaml.mjs")}\nimport { createHash } from "node:crypto";\nexport function toYaml(obj) {\n` +
-    `  const data = Buffer.from(fastDump(obj), "utf8");\n  return { data, sha256: createHash("sha256").update(data).digest("hex") };\n}\n`],
-  // packages/repository: no Promise.race against the part's long-lived `done` promise per object
-  // (each race leaves a reaction on `done` until the part closes: ~300 bytes per object).
-  race: ["repository", "dist/part-writer.js", "await Promise.race([taken, this.done]);", () => "await taken;"],
+  // (The "yaml" and "race" patches measured here were taken into packages/dump and
+  // packages/repository; docs/benchmarks.md has their figures.)
   // packages/repository: gzip level 1 instead of 6 for parts and index.
   gzip1: ["repository", "dist/part-writer.js", "DEFAULT_GZIP_LEVEL = 6", () => "DEFAULT_GZIP_LEVEL = 1"],
   // packages/kube: no @kubernetes/client-node import for plain certificate/token kubeconfigs.
