@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,8 +8,8 @@ import { openRepositoryFromBackend } from "@kubedump/repository";
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  createConfig, createSession, crUrl, getObj, installCrds, type Obj, setupRepository, type Stack, sessionsOf, startStack, waitFor,
-  waitForSession,
+  createConfig, createSession, crUrl, getObj, installCrds, type Obj, setupRepository, type Stack, sessionsOf, startStack, stopService,
+  waitFor, waitForSession,
 } from "./harness.js";
 
 const t = inject("testenv");
@@ -139,5 +139,12 @@ describe("the four services", () => {
     // keepLast: 1 — the app's older snapshots were forgotten after each commit.
     const apps = (await (await repository()).listSnapshots()).filter((m) => m.source.invoker === "BackupConfiguration/app");
     expect(apps.map((m) => m.source.name)).toEqual([resumed.metadata.name]);
+  });
+
+  it("every service stops taking work and exits 0 on SIGTERM", async () => {
+    const started = /"msg":"(watcher started|scheduler started|dump worker started|metrics gateway listening)"/;
+    for (const p of stack.processes) await waitFor(`${p.name} to start`, async () => (started.test(readFileSync(p.logFile, "utf8")) ? true : undefined), 30_000, 100);
+    const codes = await Promise.all(stack.processes.map((p) => stopService(p)));
+    expect(codes).toEqual(stack.processes.map(() => 0));
   });
 });
