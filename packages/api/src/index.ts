@@ -81,3 +81,4 @@ export type { Validation } from "./validation.js";
 export { buildCrd, type CrdFile, type CustomResourceDefinition, generateCrdFiles } from "./crds.js";
 export { crPath, type KubedumpResourceType, newBackupSession, resourceTypeOf } from "./paths.js";
 export { formatBytes } from "./bytes.js";
+export { matches, parseSelector, type Requirement, SelectorSyntaxError } from "./label-selector.js";

@@ -39,3 +39,70 @@ function splitRequirements(selector: string): string[] {
   parts.push(selector.slice(start));
   return parts;
 }
+
+/** Kubernetes label selectors: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
+export type Requirement =
+  | { key: string; op: "in" | "notin"; values: string[] }
+  | { key: string; op: "exists" | "!exists" };
+
+export class SelectorSyntaxError extends Error {
+  override name = "SelectorSyntaxError";
+}
+
+const KEY_RE = new RegExp(`^${KEY}$`);
+const VALUE_RE = new RegExp(`^${VALUE}$`);
+
+/** Parses a selector; throws SelectorSyntaxError naming the bad part. `field` prefixes the message. */
+export function parseSelector(selector: string, field = "labelSelector"): Requirement[] {
+  const out: Requirement[] = [];
+  for (const raw of splitRequirements(selector)) {
+    const part = raw.trim();
+    if (!part) throw new SelectorSyntaxError(`${field}: empty requirement in "${selector}"`);
+    const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
+    if (set) {
+      const values = set[3]!.split(",").map((v) => v.trim());
+      out.push({ key: checkKey(set[1]!, field, selector), op: set[2] as "in" | "notin", values: values.map((v) => checkValue(v, field, selector)) });
+      continue;
+    }
+    const cmp = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
+    if (cmp) {
+      const key = checkKey(cmp[1]!, field, selector);
+      const value = checkValue(cmp[3]!.trim(), field, selector);
+      out.push({ key, op: cmp[2] === "!=" ? "notin" : "in", values: [value] });
+      continue;
+    }
+    if (part.startsWith("!")) {
+      out.push({ key: checkKey(part.slice(1).trim(), field, selector), op: "!exists" });
+      continue;
+    }
+    out.push({ key: checkKey(part, field, selector), op: "exists" });
+  }
+  return out;
+}
+
+export function matches(requirements: Requirement[], labels: Record<string, string> | undefined): boolean {
+  const l = labels ?? {};
+  return requirements.every((r) => {
+    const has = Object.hasOwn(l, r.key);
+    switch (r.op) {
+      case "exists":
+        return has;
+      case "!exists":
+        return !has;
+      case "in":
+        return has && r.values.includes(l[r.key]!);
+      default:
+        return !has || !r.values.includes(l[r.key]!);
+    }
+  });
+}
+
+function checkKey(key: string, field: string, selector: string): string {
+  if (!KEY_RE.test(key) || key.length > 316) throw new SelectorSyntaxError(`${field}: invalid label key "${key}" in "${selector}"`);
+  return key;
+}
+
+function checkValue(value: string, field: string, selector: string): string {
+  if (!VALUE_RE.test(value) || value.length > 63) throw new SelectorSyntaxError(`${field}: invalid label value "${value}" in "${selector}"`);
+  return value;
+}
