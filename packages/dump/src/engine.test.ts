@@ -1,6 +1,9 @@
 import { createKubeClient } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository";
-import { kubeHttp, type SeededCluster, seedCluster } from "@kubedump/testenv";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createPki, kubeHttp, type SeededCluster, seedCluster, startEtcd, startKubeApiServer } from "@kubedump/testenv";
 import { dump as jsYamlDump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type DumpOptions, type DumpResult, type DumpSink, runDump, SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "./index.js";
@@ -209,14 +212,32 @@ describe("sanitize", () => {
 });
 
 describe("a broken aggregated API", () => {
+  // On a private kube-apiserver + etcd: a broken APIService degrades discovery for every client,
+  // and the shared server is used by other test files at the same time.
   const group = `broken-${P}.example.com`;
   const name = `v1.${group}`;
+  let dir: string;
+  let servers: { stop(): Promise<void> }[] = [];
+  let priv: Parameters<typeof kubeHttp>[0];
+  let privClient: ReturnType<typeof createKubeClient>;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "kubedump-broken-api-"));
+    const etcd = await startEtcd(dir);
+    servers.push(etcd.process);
+    const api = await startKubeApiServer(dir, createPki(dir), etcd.url);
+    servers = [api.process, ...servers];
+    priv = { kubeApiUrl: api.url, caPem: api.caPem, adminCertPem: api.admin.certPem, adminKeyPem: api.admin.keyPem };
+    privClient = createKubeClient({ kubeconfig: api.kubeconfigPath });
+    await seedCluster(priv, P);
+  });
   afterAll(async () => {
-    await kubeHttp(env, `/apis/apiregistration.k8s.io/v1/apiservices/${name}`, { method: "DELETE" });
+    privClient?.close();
+    for (const s of servers) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("is a warning naming the group, and every other object is still in the snapshot", async () => {
-    const created = await kubeHttp(env, "/apis/apiregistration.k8s.io/v1/apiservices", {
+    const created = await kubeHttp(priv, "/apis/apiregistration.k8s.io/v1/apiservices", {
       body: {
         apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name },
         spec: { group, version: "v1", service: { namespace: "kube-system", name: "no-such-service", port: 443 },
@@ -225,12 +246,13 @@ describe("a broken aggregated API", () => {
     });
     expect(created.status).toBe(201);
     for (let i = 0; i < 100; i++) {
-      const groups = (await kubeHttp(env, "/apis")).body.groups as { name: string }[];
+      const groups = (await kubeHttp(priv, "/apis")).body.groups as { name: string }[];
       if (groups.some((g) => g.name === group)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const { paths, result } = await dump({ scope: { type: "namespace", namespace: SHOP } });
+    const sink = memorySink();
+    const result = await runDump({ client: privClient, sink }, { scope: { type: "namespace", namespace: SHOP } });
     expect(result.warnings.some((w) => w.includes(`${group}/v1`))).toBe(true);
-    expect(paths).toEqual([`cluster/namespaces/${SHOP}.yaml`, ...shopAll].sort());
+    expect([...sink.files.keys()].sort()).toEqual([`cluster/namespaces/${SHOP}.yaml`, ...shopAll].sort());
   });
 });
