@@ -57,29 +57,36 @@ async function loadIndex(deps: ReaderDeps, manifest: SnapshotManifest, problems:
   return index;
 }
 
-/** Reads one part to the end, checking each object against the index; returns the objects that matched. */
+/**
+ * Reads one part to the end, checking each object against the index; returns the objects that
+ * matched. A part that fails as a whole (its sha256, decompression, authentication) gets one line:
+ * what its objects showed before the damage surfaced is a consequence, summed up in that line.
+ */
 async function verifyPart(deps: ReaderDeps, part: SnapshotPart, index: Map<string, Expected> | undefined, problems: string[]) {
   let [objects, ok] = [0, 0];
+  const found: string[] = [];
   try {
     for await (const file of readPartFiles(deps, part)) {
       objects += 1;
       const expected = index?.get(file.path);
       if (!index) continue;
       if (!expected) {
-        problems.push(`${part.key}: ${file.path} is not in the index`);
+        found.push(`${part.key}: ${file.path} is not in the index`);
         continue;
       }
       expected.seen = true;
       const { record } = expected;
-      if (record.part !== part.n) problems.push(`${file.path}: found in part ${part.n}, the index says part ${record.part}`);
-      if (file.data.length !== record.bytes) problems.push(`${file.path}: ${file.data.length} bytes, the index records ${record.bytes}`);
-      else if (sha256(file.data) !== record.sha256) problems.push(`${file.path}: sha256 differs from the index`);
+      if (record.part !== part.n) found.push(`${file.path}: found in part ${part.n}, the index says part ${record.part}`);
+      if (file.data.length !== record.bytes) found.push(`${file.path}: ${file.data.length} bytes, the index records ${record.bytes}`);
+      else if (sha256(file.data) !== record.sha256) found.push(`${file.path}: sha256 differs from the index`);
       else ok += 1;
     }
   } catch (err) {
-    problems.push(err instanceof ObjectNotFoundError ? `part ${part.n} is missing: ${part.key}` : `part ${part.n}: ${describe(err)}`);
+    const also = found.length ? ` (before that, ${found.length} of its objects differed from the index)` : "";
+    problems.push(err instanceof ObjectNotFoundError ? `part ${part.n} is missing: ${part.key}` : `part ${part.n}: ${describe(err)}${also}`);
     return { ok, complete: false };
   }
+  problems.push(...found);
   if (objects !== part.objects) problems.push(`${part.key}: ${objects} objects, snapshot.json records ${part.objects}`);
   return { ok, complete: true };
 }
