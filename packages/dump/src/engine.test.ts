@@ -23,13 +23,14 @@ function memorySink(): DumpSink & { files: Map<string, string>; records: IndexRe
   return {
     files,
     records,
-    addObject: async ({ path, data }) => {
-      if (files.has(path)) throw new Error(`path written twice: ${path}`);
-      files.set(path, data.toString("utf8"));
-      return 0;
-    },
-    addRecord: async (r) => {
-      records.push(r);
+    addObjects: async (entries) =>
+      entries.map(({ path, data }) => {
+        if (files.has(path)) throw new Error(`path written twice: ${path}`);
+        files.set(path, data.toString("utf8"));
+        return 0;
+      }),
+    addRecords: async (batch) => {
+      records.push(...batch);
     },
   };
 }

@@ -9,10 +9,13 @@ import { prefetch } from "./prefetch.js";
 import { reorder, sanitize } from "./sanitize.js";
 import { toYaml } from "./serialize.js";
 
-/** Where dumped objects go: the archive parts and the index (see @kubedump/repository). */
+/**
+ * Where dumped objects go: the archive parts and the index (see @kubedump/repository), a page of
+ * objects at a time. `addObjects` resolves with the part that holds each object, for its record.
+ */
 export interface DumpSink {
-  addObject(entry: { path: string; data: Buffer }): Promise<number>;
-  addRecord(record: IndexRecord): Promise<void>;
+  addObjects(entries: readonly { path: string; data: Buffer }[]): Promise<number[]>;
+  addRecords(records: readonly IndexRecord[]): Promise<void>;
 }
 
 export interface DumpProgress {
@@ -53,21 +56,33 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     objects: 0, bytes: 0, counts: {}, failedResources: [], serverVersion: discovery.serverVersion,
     warnings: discovery.warnings.map((w) => `API group ${w.groupVersion} could not be discovered, its resources are not in this snapshot: ${w.message}`),
   };
-  const write = async (obj: KubeObject, rt: ResourceType) => {
-    const uid = obj.metadata.uid ?? "";
-    const owners = obj.metadata.ownerReferences;
-    const clean = opts.sanitize === false ? reorder(obj) : sanitize(obj);
-    const { data, sha256 } = toYaml(clean);
-    const namespace = rt.namespaced ? obj.metadata.namespace : undefined;
-    const path = pathFor({ group: rt.group, resource: rt.resource, namespace, name: obj.metadata.name });
-    const part = await deps.sink.addObject({ path, data });
-    await deps.sink.addRecord({
-      path, group: rt.group, version: rt.version, resource: rt.resource, kind: rt.kind, namespace,
-      name: obj.metadata.name, uid, ownerReferences: owners, sha256, bytes: data.length, part,
+  /** Sanitizes, serializes and stores a page of objects of one type. */
+  const write = async (objects: readonly KubeObject[], rt: ResourceType) => {
+    if (objects.length === 0) return;
+    const records: IndexRecord[] = [];
+    const entries: { path: string; data: Buffer }[] = [];
+    let bytes = 0;
+    for (const obj of objects) {
+      const uid = obj.metadata.uid ?? "";
+      const owners = obj.metadata.ownerReferences;
+      const { data, sha256 } = toYaml(opts.sanitize === false ? reorder(obj) : sanitize(obj));
+      const namespace = rt.namespaced ? obj.metadata.namespace : undefined;
+      const path = pathFor({ group: rt.group, resource: rt.resource, namespace, name: obj.metadata.name });
+      entries.push({ path, data });
+      records.push({
+        path, group: rt.group, version: rt.version, resource: rt.resource, kind: rt.kind, namespace,
+        name: obj.metadata.name, uid, ownerReferences: owners, sha256, bytes: data.length, part: 0,
+      });
+      bytes += data.length;
+    }
+    const parts = await deps.sink.addObjects(entries);
+    records.forEach((r, i) => {
+      r.part = parts[i] ?? 0;
     });
-    result.objects++;
-    result.bytes += data.length;
-    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + 1;
+    await deps.sink.addRecords(records);
+    result.objects += objects.length;
+    result.bytes += bytes;
+    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + objects.length;
   };
 
   const scope = opts.scope;
@@ -83,7 +98,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     if (!ns) throw new TargetNotFoundError(`namespace "${scope.namespace}" not found`);
     plan = filters.resources.map((rt) => (rt.namespaced ? { rt, namespace: scope.namespace } : { rt }));
     // The namespace itself belongs in its backup, unless cluster-scoped kinds are listed anyway.
-    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) && filters.keep(ns, nsType)) await write(ns, nsType);
+    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) && filters.keep(ns, nsType)) await write([ns], nsType);
   } else {
     plan = filters.resources.map((rt) => ({ rt }));
   }
@@ -95,10 +110,8 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
         namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
       }))) {
         deps.signal?.throwIfAborted();
-        for (const obj of page) {
-          if (step.only && !step.only.has(obj.metadata.uid ?? "")) continue;
-          if (filters.keep(obj, step.rt)) await write(obj, step.rt);
-        }
+        const { only, rt } = step;
+        await write(page.filter((obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt)), rt);
         deps.onProgress?.({ resource: step.rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
       }
     } catch (err) {

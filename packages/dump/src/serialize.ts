@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { KubeObject } from "@kubedump/kube";
 import { yamlDump } from "./yaml.js";
 
@@ -10,5 +10,5 @@ export interface Serialized {
 /** One YAML document, as `kubectl get -o yaml` would print the object, with its digest. */
 export function toYaml(obj: KubeObject): Serialized {
   const data = Buffer.from(yamlDump(obj), "utf8");
-  return { data, sha256: createHash("sha256").update(data).digest("hex") };
+  return { data, sha256: hash("sha256", data, "hex") };
 }

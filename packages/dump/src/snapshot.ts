@@ -51,7 +51,7 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
     const result = await runDump(
       {
         client: deps.client,
-        sink: { addObject: (e) => parts.add(e), addRecord: (r) => index.add(r) },
+        sink: { addObjects: (e) => parts.add(e), addRecords: (r) => index.add(r) },
         onProgress: deps.onProgress,
         signal: deps.signal,
       },

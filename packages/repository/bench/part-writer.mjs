@@ -63,7 +63,7 @@ try {
   start = performance.now();
   for (let i = 0; i < count; i += 1) {
     const object = makeObject(i);
-    await partWriter.add({ path: pathFor(object), data: object.data });
+    await partWriter.add([{ path: pathFor(object), data: object.data }]);
   }
   const written = await partWriter.finish();
   const stored = written.parts.reduce((sum, p) => sum + p.bytes, 0);
@@ -75,7 +75,7 @@ try {
   for (let i = 0; i < count; i += 1) {
     const { data, ...object } = makeObject(i);
     const sha256 = createHash("sha256").update(data).digest("hex");
-    await indexWriter.add({ path: pathFor(object), ...object, uid: String(i), sha256, bytes: data.length, part: 0 });
+    await indexWriter.add([{ path: pathFor(object), ...object, uid: String(i), sha256, bytes: data.length, part: 0 }]);
   }
   const index = await indexWriter.finish();
   report("index writer", performance.now() - start, count, index.bytes, `  (${mib(index.bytes)} MiB stored)`);

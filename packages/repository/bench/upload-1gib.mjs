@@ -57,9 +57,9 @@ async function dump(dir) {
   for (let i = 0; i < count; i += 1) {
     const { data, ...object } = makeConfigMap(i);
     const path = pathFor(object);
-    const part = await parts.add({ path, data });
+    const [part] = await parts.add([{ path, data }]);
     const sha256 = createHash("sha256").update(data).digest("hex");
-    await index.add({ path, ...object, uid: String(i), sha256, bytes: data.length, part });
+    await index.add([{ path, ...object, uid: String(i), sha256, bytes: data.length, part }]);
     bytes += data.length;
   }
   return { written: await parts.finish(), indexFile: await index.finish(), bytes };

@@ -41,7 +41,8 @@ describe("createIndexWriter", () => {
       i % 2 ? record(i) : record(i, { namespace: undefined, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true }] }),
     );
     const writer = createIndexWriter({ file });
-    for (const r of records) await writer.add(r);
+    await writer.add(records.slice(0, count / 2));
+    await writer.add(records.slice(count / 2));
     const result = await writer.finish();
 
     const stored = await readFile(file);
@@ -59,13 +60,13 @@ describe("createIndexWriter", () => {
   it("fails finish when the file cannot be written", async () => {
     await writeFile(join(dir, "blocker"), "not a directory");
     const writer = createIndexWriter({ file: join(dir, "blocker", "index.json.gz") });
-    await writer.add(record(1));
+    await writer.add([record(1)]);
     await expect(writer.finish()).rejects.toThrow(/EEXIST|ENOTDIR/);
   });
 
   it("refuses add after finish", async () => {
     const writer = createIndexWriter({ file: join(dir, "index.json.gz") });
     await writer.finish();
-    await expect(writer.add(record(1))).rejects.toThrow(/finished or aborted/);
+    await expect(writer.add([record(1)])).rejects.toThrow(/finished or aborted/);
   });
 });

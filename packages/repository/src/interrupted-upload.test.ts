@@ -99,8 +99,8 @@ for (let i = 0; i < 2; i += 1) {
   const data = randomBytes(7 * 1024 * 1024);
   const record = { path: "namespaces/prod/configmaps/big-" + i + ".yaml", group: "", version: "v1", resource: "configmaps", kind: "ConfigMap",
     namespace: "prod", name: "big-" + i, uid: "u" + i, sha256: createHash("sha256").update(data).digest("hex"), bytes: data.length };
-  record.part = await parts.add({ path: record.path, data });
-  await index.add(record);
+  [record.part] = await parts.add([{ path: record.path, data }]);
+  await index.add([record]);
 }
 const { parts: partFiles } = await parts.finish();
 const repository = await openRepository({ store: stalling });

@@ -38,7 +38,7 @@ async function readPart(file: string): Promise<TarFile[]> {
 /** Writes `entries`; pushes the part number each add reported onto `placed`. */
 async function writeAll(entries: PartEntry[], options: { maxPartBytes?: number } = {}, placed: number[] = []) {
   const writer = createPartWriter({ dir, ...options });
-  for (const entry of entries) placed.push(await writer.add(entry));
+  for (const entry of entries) placed.push(...(await writer.add([entry])));
   return writer.finish();
 }
 
@@ -95,9 +95,10 @@ describe("createPartWriter", () => {
     "rejects unsafe path %j",
     async (path) => {
       const writer = createPartWriter({ dir });
-      await expect(writer.add({ path, data: Buffer.from("x") })).rejects.toBeInstanceOf(UnsafePathError);
       const [good] = configMaps(1);
-      await writer.add(good!);
+      // The whole batch is refused, the good entry before the bad one included.
+      await expect(writer.add([good!, { path, data: Buffer.from("x") }])).rejects.toBeInstanceOf(UnsafePathError);
+      await writer.add([good!]);
       expect((await writer.finish()).objects).toBe(1);
     },
   );
@@ -105,8 +106,8 @@ describe("createPartWriter", () => {
   it("refuses overlapping add calls", async () => {
     const writer = createPartWriter({ dir });
     const [a, b] = configMaps(2);
-    const first = writer.add(a!);
-    await expect(writer.add(b!)).rejects.toThrow(/previous add\(\) has not finished/);
+    const first = writer.add([a!]);
+    await expect(writer.add([b!])).rejects.toThrow(/previous add\(\) has not finished/);
     await first;
     await writer.finish();
   });
@@ -117,18 +118,18 @@ describe("createPartWriter", () => {
     const [a, b, c] = configMaps(3);
     // Writes are buffered: the failure may reach the first add, the second, or finish.
     const run = async () => {
-      await writer.add(a!);
-      await writer.add(b!);
+      await writer.add([a!]);
+      await writer.add([b!]);
       return writer.finish();
     };
     await expect(run()).rejects.toThrow(/EEXIST|ENOTDIR/);
-    await expect(writer.add(c!)).rejects.toThrow(/finished or aborted/);
+    await expect(writer.add([c!])).rejects.toThrow(/finished or aborted/);
   });
 
   it("refuses add after finish", async () => {
     const writer = createPartWriter({ dir });
     await writer.finish();
-    await expect(writer.add(configMaps(1)[0]!)).rejects.toThrow(/finished or aborted/);
+    await expect(writer.add([configMaps(1)[0]!])).rejects.toThrow(/finished or aborted/);
   });
 
   it.each([

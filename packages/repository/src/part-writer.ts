@@ -1,22 +1,19 @@
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { pack as tarPack } from "tar-stream";
+import { join } from "node:path";
 import { checkArchivePath } from "./archive-path.js";
-import type { Digest } from "./digest-stream.js";
-import { writeGzipFile } from "./gzip-file.js";
-import { packChunks } from "./tar-stream-adapters.js";
+import { GzipFileWriter } from "./gzip-file.js";
 import { PARTS_DIR, partFileName } from "./layout.js";
+import { TarWriter } from "./tar-writer.js";
 import type { PartFile } from "./types.js";
 
 export const DEFAULT_MAX_PART_BYTES = 256 * 1024 * 1024;
-export const DEFAULT_GZIP_LEVEL = 6;
+export const DEFAULT_GZIP_LEVEL = 1;
 
 export interface PartWriterOptions {
   /** Scratch directory; parts go to `<dir>/parts/<n>.tar.gz`. */
   dir: string;
   /** Uncompressed YAML bytes per part before rolling over to the next (default 256 MiB). */
   maxPartBytes?: number;
-  /** zlib level 0–9 (default 6). */
+  /** zlib level 0–9 (default 1, the fastest: see docs/benchmarks.md for what higher levels cost). */
   gzipLevel?: number;
   /** mtime of every archive entry (default: when the writer was created). */
   mtime?: Date;
@@ -35,74 +32,61 @@ export interface PartWriterResult {
   uncompressedBytes: number;
 }
 
-/** Streams objects into gzipped tar parts; never holds more than one object plus buffers. */
+/** Streams objects into gzipped tar parts; holds no more than the batch being added plus zlib's buffers. */
 export interface PartWriter {
   /**
-   * Resolves once the entry is taken (stream backpressure) with the number of the part that holds
-   * it, for the object's index record. Calls must not overlap.
+   * Appends entries in order; resolves once they are taken (zlib backpressure) with the number of
+   * the part that holds each, for the objects' index records. A batch with an unsafe path is
+   * refused whole and leaves the writer usable. Calls must not overlap.
    */
-  add(entry: PartEntry): Promise<number>;
+  add(entries: readonly PartEntry[]): Promise<number[]>;
   finish(): Promise<PartWriterResult>;
   /** Stops writing and closes files; the caller removes the scratch directory. */
   abort(): Promise<void>;
 }
 
-/** One part being written: tar-stream pack → merge → gzip → sha256 → file. */
+/** One part being written: tar writer → (gzip thread) gzip → sha256 → file. */
 class OpenPart {
   objects = 0;
   uncompressedBytes = 0;
-  private readonly pack = tarPack();
-  private readonly done: Promise<Digest>;
-  private failure: unknown;
-  private rejectPending: ((err: unknown) => void) | undefined;
+  private readonly out: GzipFileWriter;
+  private readonly tar: TarWriter;
+  private full = false;
 
   readonly n: number;
   readonly file: string;
-  private readonly mtime: Date;
 
   constructor({ n, file, level, mtime }: { n: number; file: string; level: number; mtime: Date }) {
     this.n = n;
     this.file = file;
-    this.mtime = mtime;
-    this.done = mkdir(dirname(file), { recursive: true }).then(() => writeGzipFile({ source: packChunks(this.pack), file, level }));
-    // A failed pipeline (disk full, ...) destroys the pack, so a pending add() rejects too; racing
-    // every add() against `done` instead would keep one reaction per object alive until the part closes.
-    this.done.catch((err: unknown) => {
-      this.failure = err;
-      this.rejectPending?.(err); // an add() waiting for backpressure would otherwise wait forever
-      this.pack.destroy(); // no error argument: nothing may be listening for the pack's 'error' yet
-    });
+    this.out = new GzipFileWriter({ file, level });
+    this.tar = new TarWriter({ mtime, out: (chunk) => {
+      if (!this.out.write(chunk)) this.full = true;
+    } });
   }
 
-  async add(entry: PartEntry): Promise<void> {
-    const header = { name: entry.path, size: entry.data.length, mtime: this.mtime, type: "file" as const };
-    if (this.failure) throw this.failure;
-    // One add() at a time (see PartWriter.add), so one slot for its reject is enough.
-    const taken = new Promise<void>((resolve, reject) => {
-      this.rejectPending = reject;
-      this.pack.entry(header, entry.data, (err) => (err ? reject(err) : resolve()));
-    });
-    try {
-      await taken;
-    } catch (err) {
-      throw this.failure ?? err;
-    } finally {
-      this.rejectPending = undefined;
-    }
+  /** Appends an entry; true when zlib is behind and the caller should await `drained()`. */
+  add(entry: PartEntry): boolean {
+    this.tar.addFile(entry.path, entry.data);
     this.objects += 1;
     this.uncompressedBytes += entry.data.length;
+    return this.full;
+  }
+
+  async drained(): Promise<void> {
+    this.full = false;
+    await this.out.drained();
   }
 
   async close(): Promise<PartFile> {
-    this.pack.finalize();
-    const { bytes, sha256 } = await this.done;
+    this.tar.end();
+    const { bytes, sha256 } = await this.out.end();
     const { n, file, objects, uncompressedBytes } = this;
     return { n, file, objects, bytes, uncompressedBytes, sha256 };
   }
 
-  async abort(): Promise<void> {
-    this.pack.destroy(new Error("part writer aborted"));
-    await this.done.catch(() => {});
+  abort(): Promise<void> {
+    return this.out.abort();
   }
 }
 
@@ -124,13 +108,14 @@ class GzipTarPartWriter implements PartWriter {
 
   constructor(private readonly options: ResolvedOptions) {}
 
-  async add(entry: PartEntry): Promise<number> {
-    checkArchivePath(entry.path); // a bad path fails this call only
+  async add(entries: readonly PartEntry[]): Promise<number[]> {
+    for (const entry of entries) checkArchivePath(entry.path); // a bad path fails this call only
     this.enter("add");
     try {
-      const n = await this.addEntry(entry);
+      const placed: number[] = [];
+      for (const entry of entries) placed.push(await this.addEntry(entry));
       this.state = "open";
-      return n;
+      return placed;
     } catch (err) {
       this.state = "closed";
       await this.current?.abort();
@@ -170,7 +155,7 @@ class GzipTarPartWriter implements PartWriter {
     const n = this.parts.length;
     const { dir, gzipLevel: level, mtime } = this.options;
     this.current ??= new OpenPart({ n, file: join(dir, PARTS_DIR, partFileName(n)), level, mtime });
-    await this.current.add(entry);
+    if (this.current.add(entry)) await this.current.drained();
     return this.current.n;
   }
 }

@@ -96,7 +96,7 @@ describe("reading a snapshot", () => {
       const scratch = join(tmp, "hostile");
       const part = await rawPartFile(join(scratch, "00000.tar.gz"), 0, [{ path, data: Buffer.from("kind: Secret\n") }]);
       const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
-      await index.add({ ...testObjects(1)[0]!.record, path });
+      await index.add([{ ...testObjects(1)[0]!.record, path }]);
       const manifest = { ...draftManifest(ID, testObjects(1)) };
       const repository = await openRepository({ store: local });
       await repository.commitSnapshot({ manifest, partFiles: [part], indexFile: await index.finish() });

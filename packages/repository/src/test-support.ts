@@ -1,9 +1,8 @@
 // Builders shared by this package's tests; excluded from the build (tsconfig.build.json).
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pack as tarPack } from "tar-stream";
-import { writeGzipFile } from "./gzip-file.js";
 import { createIndexWriter } from "./index-writer.js";
 import { pathFor } from "./layout.js";
 import type { ObjectStore } from "./object-store.js";
@@ -12,6 +11,7 @@ import { createPartWriter } from "./part-writer.js";
 import type { CommitSnapshotInput } from "./snapshot-upload.js";
 import { packChunks } from "./tar-stream-adapters.js";
 import type { IndexRecord, PartFile, SnapshotManifestDraft } from "./types.js";
+import { gzipSync } from "node:zlib";
 
 export interface TestObject {
   record: IndexRecord;
@@ -78,10 +78,11 @@ export async function stageSnapshot(
 ): Promise<CommitSnapshotInput> {
   const parts = createPartWriter({ dir, maxPartBytes, gzipLevel });
   const index = createIndexWriter({ file: join(dir, "index.json.gz"), gzipLevel });
-  for (const object of objects) {
-    object.record.part = await parts.add({ path: object.record.path, data: object.data });
-    await index.add(object.record);
-  }
+  const placed = await parts.add(objects.map((o) => ({ path: o.record.path, data: o.data })));
+  objects.forEach((o, i) => {
+    o.record.part = placed[i] ?? 0;
+  });
+  await index.add(objects.map((o) => o.record));
   const { parts: partFiles } = await parts.finish();
   return { manifest: draftManifest(id, objects), partFiles, indexFile: await index.finish() };
 }
@@ -90,10 +91,13 @@ export async function stageSnapshot(
 export async function rawPartFile(file: string, n: number, entries: { path: string; data: Buffer }[]): Promise<PartFile> {
   await mkdir(dirname(file), { recursive: true });
   const pack = tarPack();
-  const written = writeGzipFile({ source: packChunks(pack), file, level: 6 });
   for (const entry of entries) pack.entry({ name: entry.path }, entry.data);
   pack.finalize();
-  const { bytes, sha256 } = await written;
+  const chunks: Buffer[] = [];
+  for await (const chunk of packChunks(pack)) chunks.push(chunk);
+  const gz = gzipSync(Buffer.concat(chunks));
+  await writeFile(file, gz);
+  const [bytes, sha256] = [gz.length, createHash("sha256").update(gz).digest("hex")];
   const uncompressedBytes = entries.reduce((sum, e) => sum + e.data.length, 0);
   return { n, file, objects: entries.length, bytes, uncompressedBytes, sha256 };
 }

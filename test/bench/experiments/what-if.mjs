@@ -14,10 +14,8 @@ const read = (name) => readFileSync(join(HERE, name), "utf8");
 
 /** name → [package, file in it, text to find, replacement]. */
 export const PATCHES = {
-  // (The "yaml" and "race" patches measured here were taken into packages/dump and
+  // (The "yaml", "race" and "gzip1" patches measured here were taken into packages/dump and
   // packages/repository; docs/benchmarks.md has their figures.)
-  // packages/repository: gzip level 1 instead of 6 for parts and index.
-  gzip1: ["repository", "dist/part-writer.js", "DEFAULT_GZIP_LEVEL = 6", () => "DEFAULT_GZIP_LEVEL = 1"],
   // packages/kube: no @kubernetes/client-node import for plain certificate/token kubeconfigs.
   kubeconfig: ["kube", "dist/kubeconfig.js", /^[\s\S]*import \{ KubeConfig \} from "@kubernetes\/client-node";[\s\S]*$/, () => read("kubeconfig-lite.mjs")],
 };
