@@ -1,6 +1,6 @@
 import { dump, load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { yamlDump } from "./yaml.js";
+import { isSimple, SIMPLE, yamlDump } from "./yaml.js";
 
 const OPTS = { noRefs: true, lineWidth: -1, sortKeys: false } as const;
 const shapes = (s: string): object[] => [
@@ -42,5 +42,24 @@ describe("yamlDump is byte-identical to js-yaml", () => {
       if (got !== dump(o, OPTS) || JSON.stringify(load(got)) !== JSON.stringify(o)) differ++;
     }
     expect(differ).toBe(0);
+  });
+
+  it("scans plain strings exactly as the SIMPLE pattern it replaced, on 200,000 random strings", () => {
+    const pool = ["a", "Z", "_", "/", "0", "9", ".", "@", "%", "+", "=", "(", ")", "~", "-", ":", " ", "::", "  ", "#", ",", "é", "\n",
+      "yes", "No", "true", "FALSE", "null", "y", "on"];
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const RESERVED_WORDS = ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+      "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"];
+    const mismatches: string[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      let s = "";
+      for (let j = rnd(8); j > 0; j--) s += pool[rnd(pool.length)];
+      if (isSimple(s) !== (SIMPLE.test(s) && !RESERVED_WORDS.includes(s))) mismatches.push(s);
+    }
+    expect(mismatches).toEqual([]);
   });
 });

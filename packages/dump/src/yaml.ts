@@ -8,10 +8,31 @@ import { dump } from "js-yaml";
 const OPTS = { noRefs: true, lineWidth: -1, sortKeys: false } as const;
 // One-line strings that are plain scalars in YAML 1.1 and 1.2 and resolve to nothing but a string;
 // the first character is a letter, '_' or '/', so numbers, timestamps and indicators never match.
-const SIMPLE = /^[A-Za-z_/][\w./@%+=()~-]*(?::[\w./@%+=()~-]+)*(?: [\w./@%+=()~-]+(?::[\w./@%+=()~-]+)*)*$/;
+export const SIMPLE = /^[A-Za-z_/][\w./@%+=()~-]*(?::[\w./@%+=()~-]+)*(?: [\w./@%+=()~-]+(?::[\w./@%+=()~-]+)*)*$/;
 const RESERVED = new Set(["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
   "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"]);
-const isSimple = (s: string): boolean => SIMPLE.test(s) && !RESERVED.has(s);
+/** Characters of SIMPLE's words: [\w./@%+=()~-]. */
+const WORD = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@%+=()~-") WORD[c.charCodeAt(0)] = 1;
+const isWord = (c: number): boolean => c < 128 && WORD[c] === 1;
+
+/**
+ * SIMPLE.test(s) && !RESERVED.has(s), as a scan (the regexp was the emitter's largest cost): a
+ * letter, '_' or '/', then words separated by single ':' or ' '.
+ */
+export function isSimple(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  const c0 = s.charCodeAt(0);
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95 || c0 === 47)) return false;
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (isWord(c)) continue;
+    if ((c !== 58 && c !== 32) || i + 1 >= n || !isWord(s.charCodeAt(i + 1))) return false; // a separator is followed by a word
+    i++;
+  }
+  return n > 5 || !RESERVED.has(s);
+}
 const ASCII_LINES = /^[\x20-\x7E\n]*$/;
 const ASCII_LINE = /^[\x20-\x7E]+$/;
 // Leading space or indicator, trailing space or colon, ": " or " #" inside.
@@ -24,11 +45,21 @@ const pad = (n: number): string => {
   return pads[n]!;
 };
 
+/** Keys repeat across objects (field names, label keys), so their rendering is memoised. */
+const keys = new Map<string, string>();
+
 function keyText(k: string): string {
-  if (isSimple(k)) return k;
-  const out = dump({ [k]: 0 }, OPTS);
-  if (!out.endsWith(": 0\n") || out.startsWith("?")) throw new Error("complex key");
-  return out.slice(0, -4);
+  let text = keys.get(k);
+  if (text !== undefined) return text;
+  if (isSimple(k)) text = k;
+  else {
+    const out = dump({ [k]: 0 }, OPTS);
+    if (!out.endsWith(": 0\n") || out.startsWith("?")) throw new Error("complex key");
+    text = out.slice(0, -4);
+  }
+  if (keys.size >= 50_000) keys.clear();
+  keys.set(k, text);
+  return text;
 }
 
 let keepAtEnd = false;
