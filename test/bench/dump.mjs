@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // kubedump dump benchmark: seeds N objects, then measures on the same data, in one run, each in a
 // fresh child process: the raw paged LIST (the ceiling), a kubedump backup to a local repository,
-// and a kubectl-based dump; optionally kubedump with proposed changes (--what-if). See
-// docs/benchmarks.md.
+// and a kubectl-based dump. See docs/benchmarks.md.
 //
 //   npm run bench:dump                      # 20,000 objects in a private test environment
 //   npm run bench:dump -- --objects 100000
@@ -15,7 +14,6 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
-import { prepareWhatIf } from "./experiments/what-if.mjs";
 import { fmt, MiB, RESULT_MARKER } from "./lib/common.mjs";
 import { haveGnuTime, kubectlDump } from "./lib/kubectl.mjs";
 import { formatProfile, summariseProfile } from "./lib/profile.mjs";
@@ -35,10 +33,6 @@ const USAGE = `usage: npm run bench:dump -- [options]
   --kubectl-scope S      all: kubectl get <r> -A per resource (default);
                          namespaces: kubectl get <r> -n <ns> per resource and bench namespace
   --cli                  also measure the kubedump CLI (node packages/cli/dist/main.js backup)
-  --what-if P[,P...]     also measure kubedump with proposed changes, applied to scratch copies of the
-                         built packages (nothing in packages/ is edited): yaml (fast YAML emitter),
-                         race (no Promise.race per object), gzip1 (gzip level 1), kubeconfig (no
-                         @kubernetes/client-node import); repeatable; see test/bench/experiments/
   --cpu-prof             after measuring, profile one more kubedump run and summarise it
   --prof-dir DIR         where the .cpuprofile goes (default: a temp dir, kept)
   --skip-kubectl         leave out the kubectl-based dump
@@ -63,7 +57,6 @@ const { values: args } = parseArgs({
     "page-size": { type: "string", default: "500" },
     "kubectl-scope": { type: "string", default: "all" },
     cli: { type: "boolean", default: false },
-    "what-if": { type: "string", multiple: true },
     "cpu-prof": { type: "boolean", default: false },
     "prof-dir": { type: "string" },
     "skip-kubectl": { type: "boolean", default: false },
@@ -268,11 +261,8 @@ async function main() {
   const warm = await runChild("raw-list-child.mjs", rawCfg);
   log(`warm-up LIST: ${warm.objects.toLocaleString("en-US")} objects in ${warm.seconds.toFixed(2)} s`);
 
-  const whatIfs = (args["what-if"] ?? []).map((w) => w.split(",").filter(Boolean).sort().join(","));
-  const whatIfChildren = Object.fromEntries(whatIfs.map((w, i) => [w, prepareWhatIf(w.split(","), join(work, `what-if-${i}`))]));
-  const whatIf = (patches, i) => runChild(whatIfChildren[patches], kubedumpCfg(`${patches}-${i}`));
   const loadBefore = (await import("node:os")).loadavg()[0];
-  const results = { raw: [], kubedump: [], cli: [], kubectl: [], whatIf: Object.fromEntries(whatIfs.map((w) => [w, []])) };
+  const results = { raw: [], kubedump: [], cli: [], kubectl: [] };
   for (let run = 1; run <= RUNS; run++) {
     const tag = RUNS > 1 ? ` (run ${run}/${RUNS})` : "";
     const raw = await withServerCpu(() => runChild("raw-list-child.mjs", rawCfg));
@@ -285,13 +275,6 @@ async function main() {
     log(`kubedump${tag}: ${kd.objects} objects, ${kd.seconds.toFixed(2)} s, ${Math.round(kd.objects / kd.seconds)} objects/s, RSS ${fmt.mib(kd.maxRss)} MiB` +
       ` (heap peak ${fmt.mib(kd.memory.heapUsed)} MiB, external ${fmt.mib(kd.memory.external)} MiB)${serverRssNote()}`);
     if (kd.warnings.length) log(`kubedump warnings: ${kd.warnings.join("; ")}`);
-
-    for (const patches of whatIfs) {
-      const w = await withServerCpu(() => whatIf(patches, run));
-      rmSync(join(work, `repo-${patches}-${run}`), { recursive: true, force: true });
-      results.whatIf[patches].push(w);
-      log(`kubedump what-if ${patches}${tag}: ${w.objects} objects, ${w.seconds.toFixed(2)} s, ${Math.round(w.objects / w.seconds)} objects/s, RSS ${fmt.mib(w.maxRss)} MiB`);
-    }
 
     if (args.cli) {
       const repo = join(work, `cli-repo-${run}`);
@@ -323,7 +306,6 @@ async function main() {
   const rows = [
     combine("raw paged LIST (ceiling)", results.raw),
     combine(`kubedump (${qpsLabel})`, results.kubedump),
-    ...whatIfs.map((w) => combine(`  what-if: ${w}`, results.whatIf[w])),
     ...(results.cli.length ? [combine("kubedump CLI (wall, incl. start)", results.cli)] : []),
     ...(results.kubectl.length ? [combine(`kubectl get -o yaml (${args["kubectl-scope"] === "all" ? "-A" : "-n"}, ${results.kubectl[0].calls} calls)`, results.kubectl)] : []),
   ];
@@ -336,7 +318,6 @@ async function main() {
     { what: `${label} peak RSS`, value: `${fmt.mib(row.maxRss)} MiB`, target: "< 300 MiB", met: row.maxRss < rssTarget },
   ];
   const targets = targetsOf(kd, "kubedump");
-  const whatIfTargets = rows.filter((r) => r.name.includes("what-if")).flatMap((r) => targetsOf(r, r.name.trim()));
 
   const os = await import("node:os");
   const machine = `${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
@@ -355,7 +336,7 @@ async function main() {
     "client CPU: user+system of the measuring process (kubectl: summed over its calls); server CPU: kube-apiserver + etcd, when local.",
     `kubedump YAML ${fmt.f(kd.bytes / 1e6, 1)} MB, stored ${fmt.f(kd.runs[0].storedBytes / 1e6, 1)} MB compressed; time until the last object was archived ${fmt.f(median(kd.runs.map((r) => r.dumpSeconds)), 2)} s.`,
     "",
-    ...[...targets, ...whatIfTargets].map((t) => `${t.what.padEnd(34)} ${String(t.value).padStart(9)}   target ${t.target.padEnd(9)} ${t.met ? "met" : "MISSED"}`),
+    ...targets.map((t) => `${t.what.padEnd(34)} ${String(t.value).padStart(9)}   target ${t.target.padEnd(9)} ${t.met ? "met" : "MISSED"}`),
     "",
     "Peak RSS \"not growing with N\": compare runs at different --objects (docs/benchmarks.md).",
     "",
@@ -369,16 +350,21 @@ async function main() {
     const before = new Set(readdirSync(profDir));
     log(`profiling one more kubedump run into ${profDir}`);
     const p = await runChild("kubedump-child.mjs", kubedumpCfg("prof"), ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
-    const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile") && !before.has(f));
+    // One profile per thread, CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the
+    // main thread, the others are the gzip threads (mostly idle: zlib runs on the thread pool).
+    const files = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile") && !before.has(f)).sort();
+    const file = files.find((f) => f.split(".")[4] === "0") ?? files[0];
     profile = summariseProfile(join(profDir, file), {
       top: 25,
-      inclusive: ["runDump", "write", "toYaml", "dump", "sanitize", "once", "send", "addObject", "addRecord", "add", "writeGzipFile", "mergeChunks", "listPages", "uploadSnapshot"],
+      inclusive: ["runDump", "write", "toYaml", "yamlDump", "sanitize", "once", "listPages", "addFile", "send", "commitSnapshot"],
     });
-    process.stdout.write(`\nprofiled run: ${p.seconds.toFixed(2)} s (profiling slows it); ${join(profDir, file)}\n${formatProfile(profile)}\n`);
+    const others = files.filter((f) => f !== file).map((f) => join(profDir, f));
+    process.stdout.write(`\nprofiled run: ${p.seconds.toFixed(2)} s (profiling slows it); main thread ${join(profDir, file)}` +
+      `${others.length ? `; other threads: ${others.join(", ")}` : ""}\n${formatProfile(profile)}\n`);
   }
 
   if (args.json) {
-    writeFileSync(args.json, `${JSON.stringify({ objects: N, namespaces: K, runs: RUNS, machine, load, seeding, types: types.map((t) => t.key), rows: rows.map(({ runs: _r, ...r }) => r), targets, whatIfTargets, profile }, null, 2)}\n`);
+    writeFileSync(args.json, `${JSON.stringify({ objects: N, namespaces: K, runs: RUNS, machine, load, seeding, types: types.map((t) => t.key), rows: rows.map(({ runs: _r, ...r }) => r), targets, profile }, null, 2)}\n`);
     log(`wrote ${args.json}`);
   }
 

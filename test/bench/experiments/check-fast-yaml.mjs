@@ -1,11 +1,10 @@
-// Checks fast-yaml.mjs against js-yaml: hand-picked and random strings in every position, and,
+// Checks the YAML emitter of packages/dump against js-yaml: hand-picked and random strings in every position, and,
 // with KUBECONFIG set, every sanitized object in the bench-* namespaces (also timed).
 //   node test/bench/experiments/check-fast-yaml.mjs
 //   KUBECONFIG=/path/to/kubeconfig node test/bench/experiments/check-fast-yaml.mjs
-import { compileFilters, sanitize } from "@kubedump/dump";
+import { compileFilters, yamlDump as fastDump, sanitize } from "@kubedump/dump";
 import { createKubeClient, discoverResources, listPages } from "@kubedump/kube";
 import { dump, load } from "js-yaml";
-import { fastDump } from "./fast-yaml.mjs";
 
 const OPTS = { noRefs: true, lineWidth: -1, sortKeys: false };
 let cases = 0;
