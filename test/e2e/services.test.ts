@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { openRepositoryFromBackend } from "@kubedump/repository";
+import { createS3ObjectStore, openRepositoryFromBackend } from "@kubedump/repository";
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -106,7 +106,7 @@ describe("the four services", () => {
   it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", { timeout: 600_000 }, async () => {
     const scopes: [string, Obj, number][] = [
       ["cl", { task: { params: [{ name: "includeNamespaces", value: `${P}-*` }] } }, 17],
-      ["nsb", { target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } } }, 9],
+      ["nsb", { target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } }, task: { params: [{ name: "gzipLevel", value: "9" }] } }, 9],
       ["app", { target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: `${P}-shop` } },
         task: { params: [{ name: "includeDependants", value: "true" }] }, retentionPolicy: { name: "keep-one", keepLast: 1, prune: true } }, 4],
     ];
@@ -121,6 +121,11 @@ describe("the four services", () => {
       const config = await getObj(t, crUrl("backupconfigurations", NS, name));
       expect(config?.status?.lastScheduleTime).toBeTruthy();
     }
+    // The gzipLevel param reaches the archive: zlib marks level 9 as "best" (XFL 2) in byte 8 of the gzip header.
+    const nsb = (await (await repository()).listSnapshots()).find((m) => m.source.invoker === "BackupConfiguration/nsb");
+    expect(nsb?.params).toEqual({ gzipLevel: "9" });
+    const store = createS3ObjectStore({ endpoint: t.s3Endpoint, bucket: "kubedump-e2e", prefix: NS, accessKey: t.accessKey, secretKey: t.secretKey });
+    expect((await store.getBuffer(nsb!.parts[0]!.key))[8]).toBe(2);
     // Pause: no session for a slot after the pause took effect.
     await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), { method: "PATCH", body: { spec: { paused: true } }, contentType: "application/merge-patch+json" });
     await waitFor("the Scheduled condition to turn False", async () => {

@@ -17,6 +17,7 @@ describe("parseTaskParams", () => {
         excludeResources: [],
         includeClusterResources: "auto",
         includeEvents: false,
+        gzipLevel: 1,
       },
     });
   });
@@ -36,6 +37,8 @@ describe("parseTaskParams", () => {
     ["includeClusterResources", "false", { includeClusterResources: false }],
     ["includeClusterResources", "auto", { includeClusterResources: "auto" }],
     ["includeEvents", "true", { includeEvents: true }],
+    ["gzipLevel", "9", { gzipLevel: 9 }],
+    ["gzipLevel", "0", { gzipLevel: 0 }],
   ])("parses %s=%j", (name, value, expected) => {
     expect(parseTaskParams([{ name, value }])).toEqual({ ok: true, value: { ...DEFAULT_TASK_PARAMS, ...expected } });
   });
@@ -51,6 +54,7 @@ describe("parseTaskParams", () => {
     [[{ name: "includeNamespaces", value: "prod,Prod" }], 'spec.task.params[0].value: includeNamespaces: "Prod" is not a namespace'],
     [[{ name: "includeResources", value: "Deployments.apps" }], '"Deployments.apps" is not a resource.group'],
     [[{ name: "ignoreGroupKinds", value: "Deployment/apps" }], '"Deployment/apps" is not a Kind.group'],
+    [[{ name: "gzipLevel", value: "10" }], "spec.task.params[0].value: gzipLevel: must be a whole number from 0 to 9"],
   ])("rejects %j with an error naming the field", (params, message) => {
     const result = parseTaskParams(params);
     expect(result.ok).toBe(false);

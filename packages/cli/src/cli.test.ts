@@ -103,6 +103,23 @@ describe("kubedump backup → snapshots → show → download", () => {
   });
 });
 
+describe("--gzip-level", () => {
+  it("sets the zlib level of the parts and the index (default 1), and is recorded in the snapshot", async () => {
+    // zlib marks level 1 as "fastest" (XFL 4) and level 9 as "best" (XFL 2) in byte 8 of the gzip header.
+    const xflOf = async (args: string[]) => {
+      const r = mkdtempSync(join(tmpdir(), "kubedump-cli-gzip-"));
+      const run = await kubedump(["backup", "--repo", r, "--namespace", seeded.namespaces.shop, "-o", "json", ...args]);
+      expect(run.code, run.stderr).toBe(0);
+      const manifest = JSON.parse(run.stdout) as { id: string; params: Record<string, string> };
+      const dir = join(r, "snapshots", manifest.id);
+      const files = [...walk(dir).filter((f) => f.endsWith(".tar.gz")), "index.json.gz"];
+      return { params: manifest.params, xfl: files.map((f) => readFileSync(join(dir, f))[8]) };
+    };
+    expect(await xflOf([])).toEqual({ params: {}, xfl: [4, 4] });
+    expect(await xflOf(["--gzip-level", "9"])).toEqual({ params: { gzipLevel: "9" }, xfl: [2, 2] });
+  });
+});
+
 describe("a backup cleans up after interrupted ones", () => {
   it("removes unfinished snapshots older than an hour and keeps younger ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kubedump-cli-sweep-"));
@@ -130,6 +147,7 @@ describe("errors are clear and exit non-zero", () => {
     ["an unknown resource in a filter", ["backup", "--include-resources", "deploymentz.apps"], 2, /includeResources: .*deploymentz\.apps/],
     ["a bad --target", ["backup", "--target", "Deployment/web"], 2, /--target "Deployment\/web"/],
     ["a missing namespace", ["backup", "--namespace", "no-such-namespace"], 4, /namespace "no-such-namespace" not found/],
+    ["a bad --gzip-level", ["backup", "--gzip-level", "fast"], 2, /--gzip-level: gzipLevel: must be a whole number from 0 to 9/],
   ])("%s", async (_name, args, code, message) => {
     const run = await kubedump([...args, "--repo", repo]);
     expect(run.code).toBe(code);

@@ -18,17 +18,18 @@ export interface FilterFlags {
   namespace?: string;
   target?: string;
   pageSize?: string;
+  gzipLevel?: string;
 }
 
 const FLAG_OF_PARAM: Record<string, string> = {
   labelSelector: "--selector", orLabelSelectors: "--or-selector", includeNamespaces: "--include-namespaces",
   excludeNamespaces: "--exclude-namespaces", includeResources: "--include-resources", excludeResources: "--exclude-resources",
   ignoreGroupKinds: "--ignore-group-kinds", includeClusterResources: "--include-cluster-resources",
-  includeEvents: "--include-events", includeDependants: "--include-dependants", sanitize: "--sanitize",
+  includeEvents: "--include-events", includeDependants: "--include-dependants", sanitize: "--sanitize", gzipLevel: "--gzip-level",
 };
 
 /** Flags → task params (recorded in the snapshot) → validated dump options, errors naming the flag. */
-export function dumpOptionsFromFlags(flags: FilterFlags): { options: DumpOptions; params: Record<string, string> } {
+export function dumpOptionsFromFlags(flags: FilterFlags): { options: DumpOptions; params: Record<string, string>; gzipLevel: number } {
   const raw: Record<string, string | undefined> = {
     labelSelector: flags.selector,
     orLabelSelectors: flags.orSelector?.length ? flags.orSelector.join(";") : undefined,
@@ -41,6 +42,7 @@ export function dumpOptionsFromFlags(flags: FilterFlags): { options: DumpOptions
     includeEvents: flags.includeEvents ? "true" : undefined,
     includeDependants: flags.includeDependants ? "true" : undefined,
     sanitize: flags.sanitize,
+    gzipLevel: flags.gzipLevel,
   };
   const list: TaskParam[] = Object.entries(raw).flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }]));
   const { value, issues } = checkTaskParams(list);
@@ -55,5 +57,5 @@ export function dumpOptionsFromFlags(flags: FilterFlags): { options: DumpOptions
   const pageSize = flags.pageSize === undefined ? undefined : Number(flags.pageSize);
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1)) throw new UsageError(`--page-size "${flags.pageSize}": a positive whole number`);
   const params = Object.fromEntries(list.map((p) => [p.name, p.value]));
-  return { options: dumpOptionsOf(value, scope, pageSize), params };
+  return { options: dumpOptionsOf(value, scope, pageSize), params, gzipLevel: value.gzipLevel };
 }

@@ -10,6 +10,6 @@ export function scopeOf(target: TargetRef | undefined, includeDependants: boolea
 
 /** Parsed task params (BackupConfiguration or CLI flags) and a scope → the engine's options. */
 export function dumpOptionsOf(params: TaskParams, scope: Scope, pageSize?: number): DumpOptions {
-  const { includeDependants: _d, ...filters } = params;
+  const { includeDependants: _d, gzipLevel: _g, ...filters } = params;
   return { ...filters, scope, pageSize };
 }

@@ -27,6 +27,8 @@ export interface TakeSnapshotInput {
   /** A deterministic id (a retried job writes the same snapshot); default: a new one. */
   id?: string;
   maxPartBytes?: number;
+  /** zlib level of parts and index (default 1, see @kubedump/repository). */
+  gzipLevel?: number;
 }
 
 export interface TakenSnapshot {
@@ -45,8 +47,9 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
   const started = now();
   const id = input.id ?? newSnapshotId(started);
   const scratch = await mkdtemp(join(deps.scratchDir ?? tmpdir(), `kubedump-${id}-`));
-  const parts = createPartWriter({ dir: scratch, maxPartBytes: input.maxPartBytes, mtime: started });
-  const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
+  const { maxPartBytes, gzipLevel } = input;
+  const parts = createPartWriter({ dir: scratch, maxPartBytes, gzipLevel, mtime: started });
+  const index = createIndexWriter({ file: join(scratch, "index.json.gz"), gzipLevel });
   try {
     const result = await runDump(
       {

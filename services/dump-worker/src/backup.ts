@@ -107,7 +107,7 @@ async function runBackup(
   let manifest: SnapshotManifest;
   try {
     manifest = (await takeSnapshot({ client: deps.client, repository, scratchDir: deps.scratchDir, signal: abort.signal }, {
-      options, id,
+      options, id, gzipLevel: params.value.gzipLevel,
       params: Object.fromEntries((config.spec.task?.params ?? []).map((p) => [p.name, p.value])),
       source: { kind: "BackupSession", namespace: ns, name: ref.name, invoker: `BackupConfiguration/${session.spec.invoker.name}` },
     })).manifest;

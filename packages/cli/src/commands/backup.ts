@@ -32,17 +32,18 @@ export function backupCommand(program: Command): void {
     .option("--include-events", "also back up Events")
     .option("--sanitize <bool>", "strip what the server set (true|false)")
     .option("--page-size <n>", "objects per LIST page (default 500)")
+    .option("--gzip-level <n>", "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)")
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
     .option("-o, --output <format>", "print the snapshot manifest as json");
   clusterOptions(cmd).action(async (flags: BackupFlags) => {
-    const { options, params } = dumpOptionsFromFlags(flags);
+    const { options, params, gzipLevel } = dumpOptionsFromFlags(flags);
     const repository = await openRepoFromUrl(flags.repo);
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {
       const { manifest, swept } = await takeSnapshot(
         { client, repository, scratchDir: flags.scratchDir, onProgress: (p) => progress.update(p) },
-        { options, params, source: { kind: "cli" } },
+        { options, params, gzipLevel, source: { kind: "cli" } },
       );
       progress.done();
       // takeSnapshot removes what interrupted backups left (older than an hour) after each commit.
