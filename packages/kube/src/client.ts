@@ -30,6 +30,8 @@ export interface RequestOpts {
   query?: Query;
   body?: unknown;
   contentType?: string;
+  /** The Accept header (default application/json). */
+  accept?: string;
   /** Aborts the request (and any retry); it then fails with the abort reason. */
   signal?: AbortSignal;
 }
@@ -146,7 +148,7 @@ export class KubeClient {
       method,
       agent: url.protocol === "https:" ? agent : undefined,
       headers: {
-        accept: "application/json",
+        accept: opts.accept ?? "application/json",
         "user-agent": "kubedump/0.1",
         ...(payload ? { "content-type": opts.contentType ?? "application/json", "content-length": payload.length } : {}),
       },

@@ -40,12 +40,78 @@ interface APIGroup {
   versions: { groupVersion: string; version: string }[];
 }
 
-/** Every resource that can be listed and read, at its group's preferred version. */
-export async function discoverResources(client: KubeClient): Promise<DiscoveryResult> {
+/** Aggregated discovery (GA in Kubernetes 1.30): every group's resources in one response. */
+const AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+interface GroupDiscoveryList {
+  kind: "APIGroupDiscoveryList";
+  items: {
+    metadata: { name?: string };
+    /** Most preferred first. */
+    versions: {
+      version: string;
+      /** "Stale": an aggregated API server that did not answer. */
+      freshness?: string;
+      resources?: { resource: string; responseKind?: { kind?: string }; scope: string; verbs?: string[] }[];
+    }[];
+  }[];
+}
+
+const isAggregated = (body: unknown): body is GroupDiscoveryList => (body as { kind?: string } | undefined)?.kind === "APIGroupDiscoveryList";
+
+export interface DiscoveryOptions {
+  /** Ask for aggregated discovery, and use it when the server speaks it (default true). */
+  aggregated?: boolean;
+}
+
+/**
+ * Every resource that can be listed and read, at its group's preferred version: from aggregated
+ * discovery (two requests) where the server offers it, else group by group.
+ */
+export async function discoverResources(client: KubeClient, opts: DiscoveryOptions = {}): Promise<DiscoveryResult> {
+  const accept = opts.aggregated === false ? "application/json" : `${AGGREGATED},application/json`;
   const [core, groups, version] = await Promise.all([
+    client.request<unknown>("GET", "/api", { accept }),
+    client.request<unknown>("GET", "/apis", { accept }),
+    client.get<{ gitVersion: string }>("/version").catch(() => undefined),
+  ]);
+  const found = isAggregated(core) && isAggregated(groups)
+    ? fromAggregated([...core.items, ...groups.items])
+    : await groupByGroup(client);
+  const present = new Set(found.resources.map((r) => r.key));
+  const resources = found.resources
+    .filter((r) => !(RESOURCE_ALIASES[r.key] && present.has(RESOURCE_ALIASES[r.key]!)))
+    .sort((a, b) => a.key.localeCompare(b.key));
+  const warnings = found.warnings.sort((a, b) => a.group.localeCompare(b.group));
+  return { resources, warnings, serverVersion: version?.gitVersion };
+}
+
+function fromAggregated(items: GroupDiscoveryList["items"]): { resources: ResourceType[]; warnings: DiscoveryWarning[] } {
+  const resources: ResourceType[] = [];
+  const warnings: DiscoveryWarning[] = [];
+  for (const item of items) {
+    const group = item.metadata.name ?? "";
+    const preferred = item.versions[0];
+    if (!preferred) continue;
+    const groupVersion = group ? `${group}/${preferred.version}` : preferred.version;
+    if (preferred.freshness === "Stale") {
+      warnings.push({ group: group || "core", groupVersion, message: "its discovery is stale: the API server serving it did not answer" });
+      continue;
+    }
+    for (const r of preferred.resources ?? []) {
+      if (!r.responseKind?.kind) continue;
+      const rt = toResourceType(group, preferred.version, { name: r.resource, namespaced: r.scope === "Namespaced", kind: r.responseKind.kind, verbs: r.verbs });
+      if (isListable(rt)) resources.push(rt);
+    }
+  }
+  return { resources, warnings };
+}
+
+/** Servers before aggregated discovery: the group list, then each group's preferred version. */
+async function groupByGroup(client: KubeClient): Promise<{ resources: ResourceType[]; warnings: DiscoveryWarning[] }> {
+  const [core, groups] = await Promise.all([
     client.get<{ versions: string[] }>("/api"),
     client.get<{ groups: APIGroup[] }>("/apis"),
-    client.get<{ gitVersion: string }>("/version").catch(() => undefined),
   ]);
   const targets: { group: string; version: string }[] = [];
   if (core.versions.includes("v1")) targets.push({ group: "", version: "v1" });
@@ -66,13 +132,7 @@ export async function discoverResources(client: KubeClient): Promise<DiscoveryRe
       }
     }),
   );
-  const all = lists.flat();
-  const present = new Set(all.map((r) => r.key));
-  const resources = all
-    .filter((r) => !(RESOURCE_ALIASES[r.key] && present.has(RESOURCE_ALIASES[r.key]!)))
-    .sort((a, b) => a.key.localeCompare(b.key));
-  warnings.sort((a, b) => a.group.localeCompare(b.group));
-  return { resources, warnings, serverVersion: version?.gitVersion };
+  return { resources: lists.flat(), warnings };
 }
 
 function toResourceType(group: string, version: string, r: APIResource): ResourceType {

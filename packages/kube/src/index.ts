@@ -2,7 +2,7 @@ export {
   createKubeClient, DEFAULT_BURST, DEFAULT_QPS, KubeClient, type KubeClientOptions, type PatchType, type Query, type RequestOpts,
   type StreamOpts,
 } from "./client.js";
-export { type DiscoveryResult, type DiscoveryWarning, discoverResources, RESOURCE_ALIASES } from "./discovery.js";
+export { type DiscoveryOptions, type DiscoveryResult, type DiscoveryWarning, discoverResources, RESOURCE_ALIASES } from "./discovery.js";
 export {
   HandlerError, InformerStoppedError, isAlreadyExists, isConflict, isGone, isNotFound, KubeApiError, KubeConfigError, KubeUnreachableError,
   KubeWatchError, LeaderElectionError,
