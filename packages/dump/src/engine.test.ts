@@ -1,4 +1,4 @@
-import { createKubeClient } from "@kubedump/kube";
+import { createKubeClient, discoverResources } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -255,5 +255,9 @@ describe("a broken aggregated API", () => {
     const result = await runDump({ client: privClient, sink }, { scope: { type: "namespace", namespace: SHOP } });
     expect(result.warnings.some((w) => w.includes(`${group}/v1`))).toBe(true);
     expect([...sink.files.keys()].sort()).toEqual([`cluster/namespaces/${SHOP}.yaml`, ...shopAll].sort());
+    // Servers without aggregated discovery: the group's own request fails, with the same outcome.
+    const legacy = await discoverResources(privClient, { aggregated: false });
+    expect(legacy.warnings.map((w) => w.groupVersion)).toEqual([`${group}/v1`]);
+    expect(legacy.resources.map((r) => r.key)).toEqual((await discoverResources(privClient)).resources.map((r) => r.key));
   });
 });

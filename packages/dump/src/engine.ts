@@ -103,26 +103,48 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     plan = filters.resources.map((rt) => ({ rt }));
   }
 
+  // One stream of pages over the whole plan, read ahead across resource types: the next type's
+  // first LIST (often an empty one) goes out while the last page of this one is written.
+  const pages = prefetch(pagesOf(plan, (step) => listPages(client, step.rt, {
+    namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
+  })), READ_AHEAD);
   let done = 0;
-  for (const step of plan) {
-    try {
-      for await (const page of prefetch(listPages(client, step.rt, {
-        namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
-      }))) {
-        deps.signal?.throwIfAborted();
-        const { only, rt } = step;
-        await write(page.filter((obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt)), rt);
-        deps.onProgress?.({ resource: step.rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
-      }
-    } catch (err) {
-      if (err instanceof KubeUnreachableError || deps.signal?.aborted) throw err;
+  for await (const item of pages) {
+    deps.signal?.throwIfAborted();
+    const { step } = item;
+    if ("page" in item) {
+      const { only, rt } = step;
+      await write(item.page.filter((obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt)), rt);
+      deps.onProgress?.({ resource: rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
+      continue;
+    }
+    if ("error" in item) {
+      if (item.error instanceof KubeUnreachableError) throw item.error;
       result.failedResources.push(step.rt.key);
-      result.warnings.push(`listing ${step.rt.key} failed, its objects are not in this snapshot: ${(err as Error).message}`);
+      result.warnings.push(`listing ${step.rt.key} failed, its objects are not in this snapshot: ${(item.error as Error).message}`);
     }
     done++;
   }
   deps.onProgress?.({ resource: "", resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
   return result;
+}
+
+/** Pages read ahead of the one being written. */
+const READ_AHEAD = 2;
+
+type PlanItem = { step: PlanStep; page: KubeObject[] } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
+
+/** The pages of every step in order, each step closed by its end or the error that ended its listing. */
+async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<KubeObject[]>): AsyncGenerator<PlanItem> {
+  for (const step of plan) {
+    try {
+      for await (const page of list(step)) yield { step, page };
+    } catch (error) {
+      yield { step, error };
+      continue;
+    }
+    yield { step, end: true };
+  }
 }
 
 async function getOrNull(client: KubeClient, rt: ResourceType, name: string, namespace?: string): Promise<KubeObject | null> {
