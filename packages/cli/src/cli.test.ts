@@ -103,6 +103,13 @@ describe("kubedump backup → snapshots → show → download", () => {
   });
 });
 
+describe("the kubedump executable", () => {
+  it("starts through its shebang, as npm's bin link runs it", async () => {
+    const { stdout } = await exec(CLI, ["--help"], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+    expect(stdout).toMatch(/Usage: kubedump/);
+  });
+});
+
 describe("--gzip-level", () => {
   it("sets the zlib level of the parts and the index (default 1), and is recorded in the snapshot", async () => {
     // zlib marks level 1 as "fastest" (XFL 4) and level 9 as "best" (XFL 2) in byte 8 of the gzip header.

@@ -129,8 +129,8 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
   return result;
 }
 
-/** Pages read ahead of the one being written. */
-const READ_AHEAD = 2;
+/** Pages read ahead of the one being written (2 measured no faster, and holds one more page). */
+const READ_AHEAD = 1;
 
 type PlanItem = { step: PlanStep; page: KubeObject[] } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
 

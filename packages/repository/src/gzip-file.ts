@@ -40,9 +40,9 @@ function gzipWorker(require: NodeJS.Require): void {
       () => port.postMessage({ type: "done", bytes, sha256: hash.digest("hex") }),
       (err: NodeJS.ErrnoException) => port.postMessage({ type: "error", message: err.message, code: err.code }),
     );
-  port.on("message", (m: { type: "chunk"; slot: number; length: number } | { type: "end" }) => {
+  port.on("message", (m: { type: "chunks"; chunks: { slot: number; length: number }[] } | { type: "end" }) => {
     if (m.type === "end") gzip.end();
-    else gzip.write(Buffer.from(shared, m.slot * slotBytes, m.length), () => port.postMessage({ type: "free", slot: m.slot }));
+    else for (const { slot, length } of m.chunks) gzip.write(Buffer.from(shared, slot * slotBytes, length), () => port.postMessage({ type: "free", slot }));
   });
 }
 
@@ -66,6 +66,8 @@ export class GzipFileWriter {
   private readonly overflow: Buffer[] = [];
   private readonly done: Promise<Digest>;
   private ended = false;
+  /** Slots filled since the last message to the worker. */
+  private filled: { slot: number; length: number }[] = [];
   private endSent = false;
   private failure: unknown;
   private waiter: { resolve: () => void; reject: (err: unknown) => void } | undefined;
@@ -129,14 +131,26 @@ export class GzipFileWriter {
     await this.done.catch(() => {});
   }
 
+  /**
+   * Fills a slot and announces it with the others filled in this turn of the event loop: each
+   * message wakes the worker, which on a busy machine costs the sender 0.2–0.3 ms.
+   */
   private send(piece: Uint8Array): void {
     const slot = this.free.pop() as number;
     new Uint8Array(this.shared, slot * SLOT_BYTES, piece.length).set(piece);
-    this.worker.postMessage({ type: "chunk", slot, length: piece.length });
+    this.filled.push({ slot, length: piece.length });
+    if (this.filled.length === 1) setImmediate(() => this.announce());
+  }
+
+  private announce(): void {
+    if (this.filled.length === 0 || this.failure) return;
+    this.worker.postMessage({ type: "chunks", chunks: this.filled });
+    this.filled = [];
+    if (this.ended && this.overflow.length === 0) this.sendEnd();
   }
 
   private sendEnd(): void {
-    if (this.endSent) return;
+    if (this.endSent || this.filled.length > 0) return; // announce() sends it after the last chunks
     this.endSent = true;
     this.worker.postMessage({ type: "end" });
   }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -103,13 +103,17 @@ describe("createPartWriter", () => {
     },
   );
 
-  it("refuses overlapping add calls", async () => {
+  it("refuses an add call while the previous one still waits for zlib", async () => {
     const writer = createPartWriter({ dir });
-    const [a, b] = configMaps(2);
-    const first = writer.add([a!]);
+    // 4 MiB of random bodies: more than the compressing thread's slots take at once, so the first
+    // add() has to wait for zlib.
+    const big = Array.from({ length: 16 }, (_, i) => ({ path: `namespaces/ns/configmaps/big-${i}.yaml`, data: randomBytes(256 * 1024) }));
+    const [b] = configMaps(1);
+    const first = writer.add(big);
     await expect(writer.add([b!])).rejects.toThrow(/previous add\(\) has not finished/);
-    await first;
-    await writer.finish();
+    expect(await first).toEqual(big.map(() => 0));
+    await writer.add([b!]);
+    expect((await writer.finish()).objects).toBe(17);
   });
 
   it("surfaces a write failure by finish at the latest, and stays failed", async () => {

@@ -113,7 +113,10 @@ class GzipTarPartWriter implements PartWriter {
     this.enter("add");
     try {
       const placed: number[] = [];
-      for (const entry of entries) placed.push(await this.addEntry(entry));
+      for (const entry of entries) {
+        const n = this.addEntry(entry);
+        placed.push(typeof n === "number" ? n : await n);
+      }
       this.state = "open";
       return placed;
     } catch (err) {
@@ -145,18 +148,25 @@ class GzipTarPartWriter implements PartWriter {
     this.state = "busy";
   }
 
-  /** Rolls over before an object that would take a non-empty part past maxPartBytes. */
-  private async addEntry(entry: PartEntry): Promise<number> {
+  /**
+   * Rolls over before an object that would take a non-empty part past maxPartBytes. Returns the
+   * part's number, or a promise of it when it had to wait (a part closing, zlib behind), so the
+   * common case costs no promise per object.
+   */
+  private addEntry(entry: PartEntry): number | Promise<number> {
     const { current } = this;
     if (current && current.objects > 0 && current.uncompressedBytes + entry.data.length > this.options.maxPartBytes) {
-      this.parts.push(await current.close());
       this.current = undefined;
+      return current.close().then((closed) => {
+        this.parts.push(closed);
+        return this.addEntry(entry);
+      });
     }
     const n = this.parts.length;
     const { dir, gzipLevel: level, mtime } = this.options;
     this.current ??= new OpenPart({ n, file: join(dir, PARTS_DIR, partFileName(n)), level, mtime });
-    if (this.current.add(entry)) await this.current.drained();
-    return this.current.n;
+    const part = this.current;
+    return part.add(entry) ? part.drained().then(() => part.n) : part.n;
   }
 }
 

@@ -3,3 +3,4 @@ export { createRegistry, type HealthServer, type HealthServerOptions, startHealt
 export { type Closable, closeAll, exitOnSignals, runService } from "./lifecycle.js";
 export { createLogger, type Logger } from "./logger.js";
 export { createLeadership, type Leadership, type LeadershipOptions } from "./leadership.js";
+export { createServiceShell, type ServiceShell, type ServiceShellOptions } from "./shell.js";

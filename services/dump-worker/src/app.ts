@@ -2,7 +2,7 @@ import type { BackupConfiguration } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import { type BackupJob, createRedis, createWorker, QUEUES, type Worker } from "@kubedump/queue";
 import type { Repository } from "@kubedump/repository";
-import { closeAll, createRegistry, type HealthServer, type Logger, startHealthServer } from "@kubedump/service";
+import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import { type BackupDeps, processBackup } from "./backup.js";
 import type { DumpWorkerConfig } from "./config.js";
 import { repositoryOpener } from "./repositories.js";
@@ -30,7 +30,6 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const redis = createRedis(config.REDIS_URL);
   const registry = createRegistry("dump-worker");
   let worker: Worker<BackupJob> | undefined;
-  let http: HealthServer | undefined;
   const backupDeps: BackupDeps = {
     client, redis, log, openRepository: deps.openRepository ?? repositoryOpener(client), applyRetention: deps.applyRetention,
     lockPrefix: config.QUEUE_PREFIX, lockTtlMs: config.JOB_LOCK_SECONDS * 1000, scratchDir: config.SCRATCH_DIR,
@@ -38,16 +37,14 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
       ? { gatewayUrl: config.METRICS_GATEWAY_URL, token: config.METRICS_GATEWAY_TOKEN, stashNames: config.STASH_METRIC_NAMES === "true" }
       : undefined,
   };
-  const close = closeAll(log, [
+  const shell = createServiceShell({
+    log, http: { host: config.HTTP_HOST, port: config.HTTP_PORT }, redis, client,
     // Stop taking jobs and let the running ones finish (BullMQ waits for them).
-    ["worker", () => worker?.close()],
-    ["http", () => http?.close()],
-    ["redis", () => void redis.disconnect()],
-    ["kube client", () => client.close()],
-  ]);
+    takesWork: [["worker", () => worker?.close()]],
+  });
   return {
     get httpPort() {
-      return http?.port ?? 0;
+      return shell.httpPort;
     },
     async start() {
       worker = createWorker<BackupJob, string>(QUEUES.backups, (job) => processBackup(backupDeps, job), { connection: redis, prefix: config.QUEUE_PREFIX }, {
@@ -58,9 +55,9 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
       });
       worker.on("failed", (job, err) => log.warn({ jobId: job?.id, err: err.message }, "backup job failed"));
       worker.on("error", (err) => log.error({ err }, "worker error"));
-      http = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry, ready: () => redis.status === "ready" });
-      log.info({ concurrency: config.CONCURRENCY, port: http.port }, "dump worker started");
+      const port = await shell.listen({ registry, ready: () => redis.status === "ready" });
+      log.info({ concurrency: config.CONCURRENCY, port }, "dump worker started");
     },
-    close,
+    close: shell.close,
   };
 }

@@ -3,7 +3,7 @@ import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import {
   createQueue, createRedis, createWorker, QUEUES, type Queue, type ScheduleJob, type TickJob, type Worker,
 } from "@kubedump/queue";
-import { closeAll, createLeadership, createRegistry, type HealthServer, type Logger, startHealthServer } from "@kubedump/service";
+import { createLeadership, createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import type { SchedulerConfig } from "./config.js";
 import { handleTick, type ScheduleDeps, syncSchedule } from "./schedules.js";
 
@@ -28,7 +28,6 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
   const qdeps = { connection: redis, prefix: config.QUEUE_PREFIX };
   const ticks: Queue<TickJob> = createQueue<TickJob>(QUEUES.ticks, qdeps);
   const sdeps: ScheduleDeps = { client, ticks, log };
-  let http: HealthServer | undefined;
 
   const resync = async () => {
     const path = config.WATCH_NAMESPACE ? crPath("BackupConfiguration", config.WATCH_NAMESPACE) : `/apis/${API_VERSION}/backupconfigurations`;
@@ -65,23 +64,21 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
     client, log, enabled: config.LEADER_ELECTION === "true", namespace: config.LEASE_NAMESPACE, name: config.LEASE_NAME,
     identity: config.identity, leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000, lead,
   });
-  const close = closeAll(log, [
-    ["leadership", () => leadership.stop()],
-    ["http", () => http?.close()],
-    ["queue", () => ticks.close()],
-    ["redis", () => void redis.disconnect()],
-    ["kube client", () => client.close()],
-  ]);
+  const shell = createServiceShell({
+    log, http: { host: config.HTTP_HOST, port: config.HTTP_PORT }, redis, client,
+    takesWork: [["leadership", () => leadership.stop()]],
+    queues: [["queue", () => ticks.close()]],
+  });
   return {
     get httpPort() {
-      return http?.port ?? 0;
+      return shell.httpPort;
     },
     async start() {
-      http = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry: createRegistry("scheduler"), ready: () => redis.status === "ready" });
+      const port = await shell.listen({ registry: createRegistry("scheduler"), ready: () => redis.status === "ready" });
       await leadership.start();
-      log.info({ port: http.port, identity: config.identity }, "scheduler started");
+      log.info({ port, identity: config.identity }, "scheduler started");
     },
-    close,
+    close: shell.close,
     resync,
     isLeader: () => leadership.isLeader(),
   };

@@ -1,7 +1,7 @@
 import { resourceTypeOf, type validateRepository } from "@kubedump/api";
 import { createInformer, createKubeClient, type Informer, type KubeClient, type KubeObject } from "@kubedump/kube";
 import { type BackupJob, createQueue, createRedis, QUEUES, type Queue, type ScheduleJob } from "@kubedump/queue";
-import { closeAll, createLeadership, createRegistry, type HealthServer, type Logger, startHealthServer } from "@kubedump/service";
+import { createLeadership, createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import type { WatcherConfig } from "./config.js";
 import { enqueueSchedule, type ReconcileDeps, reconcileConfiguration, reconcileRepository, reconcileSession } from "./reconcile.js";
 
@@ -32,7 +32,6 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
   const schedules: Queue<ScheduleJob> = createQueue(QUEUES.schedules, qdeps);
   const backups: Queue<BackupJob> = createQueue(QUEUES.backups, qdeps);
   const rdeps: ReconcileDeps = { client, schedules, backups, log, probeRepository: deps.probeRepository };
-  let http: HealthServer | undefined;
   let informers: Informer[] = [];
 
   const guard = (what: string, fn: (o: KubeObject) => Promise<void>) => async (o: KubeObject) => {
@@ -73,24 +72,22 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
     client, log, enabled: config.LEADER_ELECTION === "true", namespace: config.LEASE_NAMESPACE, name: config.LEASE_NAME,
     identity: config.identity, leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000, lead,
   });
-  const close = closeAll(log, [
-    ["leadership", () => leadership.stop()],
-    ["http", () => http?.close()],
-    ["queues", async () => void (await Promise.all([schedules.close(), backups.close()]))],
-    ["redis", () => void redis.disconnect()],
-    ["kube client", () => client.close()],
-  ]);
+  const shell = createServiceShell({
+    log, http: { host: config.HTTP_HOST, port: config.HTTP_PORT }, redis, client,
+    takesWork: [["leadership", () => leadership.stop()]],
+    queues: [["queues", async () => void (await Promise.all([schedules.close(), backups.close()]))]],
+  });
   return {
     get httpPort() {
-      return http?.port ?? 0;
+      return shell.httpPort;
     },
     async start() {
       const ready = () => redis.status === "ready" && (!leadership.isLeader() || informers.every((i) => i.hasSynced()));
-      http = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry: createRegistry("watcher"), ready });
+      const port = await shell.listen({ registry: createRegistry("watcher"), ready });
       await leadership.start();
-      log.info({ port: http.port, identity: config.identity }, "watcher started");
+      log.info({ port, identity: config.identity }, "watcher started");
     },
-    close,
+    close: shell.close,
     isLeader: () => leadership.isLeader(),
   };
 }
