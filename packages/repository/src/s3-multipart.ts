@@ -4,11 +4,10 @@ import type { Client } from "minio";
 
 /** The slice of the S3 client a streaming upload needs; every call retries and translates errors. */
 export interface MultipartDeps {
-  client: Client;
   bucket: string;
   partSize: number;
-  /** Runs one request with the store's retries and error translation. */
-  call<T>(operation: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs one request with the store's client, retries and error translation. */
+  call<T>(operation: string, fn: (client: Client) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -44,8 +43,8 @@ async function uploadParts(deps: MultipartDeps, objectName: string, uploadId: st
   for (let part = 1; piece; part += 1) {
     const data = piece;
     const headers = { "Content-Length": data.length, "Content-MD5": md5(data) };
-    const { etag } = await deps.call("upload part of", () =>
-      deps.client.uploadPart({ bucketName: deps.bucket, objectName, uploadID: uploadId, partNumber: part, headers }, data),
+    const { etag } = await deps.call("upload part of", (c) =>
+      c.uploadPart({ bucketName: deps.bucket, objectName, uploadID: uploadId, partNumber: part, headers }, data),
     );
     etags.push({ part, etag });
     const next = await rest.next();
@@ -65,15 +64,15 @@ export async function uploadStream(deps: MultipartDeps, objectName: string, body
     const first = await source.next();
     const piece = first.done ? Buffer.alloc(0) : first.value;
     if (piece.length < deps.partSize) {
-      await deps.call("put", () => deps.client.putObject(deps.bucket, objectName, piece, piece.length));
+      await deps.call("put", (c) => c.putObject(deps.bucket, objectName, piece, piece.length));
       return;
     }
-    const uploadId = await deps.call("start upload of", () => deps.client.initiateNewMultipartUpload(deps.bucket, objectName, {}));
+    const uploadId = await deps.call("start upload of", (c) => c.initiateNewMultipartUpload(deps.bucket, objectName, {}));
     try {
       const etags = await uploadParts(deps, objectName, uploadId, piece, source);
-      await deps.call("complete upload of", () => deps.client.completeMultipartUpload(deps.bucket, objectName, uploadId, etags));
+      await deps.call("complete upload of", (c) => c.completeMultipartUpload(deps.bucket, objectName, uploadId, etags));
     } catch (err) {
-      await deps.client.abortMultipartUpload(deps.bucket, objectName, uploadId).catch(() => {}); // best effort; a sweep removes the rest
+      await deps.call("abort upload of", (c) => c.abortMultipartUpload(deps.bucket, objectName, uploadId)).catch(() => {}); // best effort; a sweep removes the rest
       throw err;
     }
   } catch (err) {

@@ -47,7 +47,8 @@ export class S3ObjectStore implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
   readonly endpoint: S3Endpoint;
-  private readonly client: Client;
+  /** Resolves once minio is imported (see createS3Client). */
+  private readonly client: Promise<Client>;
   private readonly region: string;
   private readonly partSize: number;
   private readonly retry: RetryPolicy;
@@ -73,13 +74,14 @@ export class S3ObjectStore implements ObjectStore {
       secretKey: options.secretKey,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     });
+    this.client.catch(() => {}); // every request awaits it and gets the error
   }
 
   async put(key: string, body: Buffer | Readable): Promise<void> {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
     if (Buffer.isBuffer(body) && body.length <= this.partSize) {
-      await this.call("put", key, () => this.client.putObject(this.bucket, name, body, body.length));
+      await this.call("put", key, (c) => c.putObject(this.bucket, name, body, body.length));
       return;
     }
     await uploadStream(this.multipartDeps(key), name, Buffer.isBuffer(body) ? Readable.from([body]) : body);
@@ -89,7 +91,7 @@ export class S3ObjectStore implements ObjectStore {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
     try {
-      await this.call("put", key, () => this.client.putObject(this.bucket, name, body, body.length, { "If-None-Match": "*" }));
+      await this.call("put", key, (c) => c.putObject(this.bucket, name, body, body.length, { "If-None-Match": "*" }));
       return true;
     } catch (err) {
       if (err instanceof StoreRequestError && err.code === "PreconditionFailed") return false;
@@ -103,7 +105,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Readable> {
     const name = this.nameOf(key);
-    const response = await this.call("get", key, () => this.client.getObject(this.bucket, name));
+    const response = await this.call("get", key, (c) => c.getObject(this.bucket, name));
     // Errors mid-download surface translated, naming the store, like those of the request.
     const body = new PassThrough();
     response.on("error", (err: unknown) => body.destroy(translateS3Error(err, this.context("get", key))));
@@ -115,7 +117,7 @@ export class S3ObjectStore implements ObjectStore {
     const name = this.nameOf(key);
     return this.call("get", key, async () => {
       const chunks: Buffer[] = [];
-      for await (const chunk of await this.client.getObject(this.bucket, name)) chunks.push(chunk as Buffer);
+      for await (const chunk of await (await this.client).getObject(this.bucket, name)) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     });
   }
@@ -123,7 +125,7 @@ export class S3ObjectStore implements ObjectStore {
   async stat(key: string): Promise<ObjectStat | undefined> {
     const name = this.nameOf(key);
     try {
-      const info = await this.call("stat", key, () => this.client.statObject(this.bucket, name));
+      const info = await this.call("stat", key, (c) => c.statObject(this.bucket, name));
       return { size: info.size, mtime: info.lastModified };
     } catch (err) {
       if (err instanceof ObjectNotFoundError) return undefined;
@@ -135,8 +137,8 @@ export class S3ObjectStore implements ObjectStore {
     const full = this.prefix + checkPrefix(prefix);
     let token = "";
     do {
-      const page = await this.call("list", prefix, () =>
-        this.client.listObjectsV2Query(this.bucket, full, token, "", LIST_PAGE, "").catch((err: unknown) => {
+      const page = await this.call("list", prefix, (c) =>
+        c.listObjectsV2Query(this.bucket, full, token, "", LIST_PAGE, "").catch((err: unknown) => {
           if (isNotFound(err)) return { objects: [], isTruncated: false, nextContinuationToken: "" }; // no bucket yet
           throw err;
         }),
@@ -152,7 +154,7 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const name = this.nameOf(key);
     try {
-      await this.call("delete", key, () => this.client.removeObject(this.bucket, name));
+      await this.call("delete", key, (c) => c.removeObject(this.bucket, name));
     } catch (err) {
       if (!(err instanceof ObjectNotFoundError)) throw err; // a missing bucket
     }
@@ -163,8 +165,8 @@ export class S3ObjectStore implements ObjectStore {
     let [keyMarker, uploadIdMarker, removed] = ["", "", 0];
     for (let truncated = true; truncated; ) {
       // MinIO lists uploads for "" or an exact key only, not for a prefix: list all, filter here.
-      const page = await this.call("list uploads below", prefix, () =>
-        this.client.listIncompleteUploadsQuery(this.bucket, "", keyMarker, uploadIdMarker, "").catch((err: unknown) => {
+      const page = await this.call("list uploads below", prefix, (c) =>
+        c.listIncompleteUploadsQuery(this.bucket, "", keyMarker, uploadIdMarker, "").catch((err: unknown) => {
           if (isNotFound(err)) return { uploads: [], isTruncated: false, nextKeyMarker: "", nextUploadIdMarker: "" };
           throw err;
         }),
@@ -172,7 +174,7 @@ export class S3ObjectStore implements ObjectStore {
       for (const upload of page.uploads) {
         if (!upload.key.startsWith(full) || !(upload.initiated < olderThan)) continue;
         const key = upload.key.slice(this.prefix.length);
-        const aborted = await this.call("abort upload of", key, () => this.client.abortMultipartUpload(this.bucket, upload.key, upload.uploadId))
+        const aborted = await this.call("abort upload of", key, (c) => c.abortMultipartUpload(this.bucket, upload.key, upload.uploadId))
           .then(() => true, (err: unknown) => {
             if (err instanceof StoreRequestError && err.code === "NoSuchUpload") return false; // finished or aborted meanwhile
             throw err;
@@ -193,10 +195,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** One request with retries of transient failures; errors translated (never with credentials). */
-  private call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+  private call<T>(operation: string, key: string, fn: (client: Client) => Promise<T>): Promise<T> {
     return withRetry(this.retry, isTransientStoreError, async () => {
       try {
-        return await fn();
+        return await fn(await this.client);
       } catch (err) {
         throw translateS3Error(err, this.context(operation, key));
       }
@@ -205,7 +207,6 @@ export class S3ObjectStore implements ObjectStore {
 
   private multipartDeps(key: string): MultipartDeps {
     return {
-      client: this.client,
       bucket: this.bucket,
       partSize: this.partSize,
       call: (operation, fn) => this.call(operation, key, fn),
@@ -214,9 +215,9 @@ export class S3ObjectStore implements ObjectStore {
 
   /** Creates the bucket on the first write when it is missing (a second writer racing us is fine). */
   private ensureBucket(key: string): Promise<void> {
-    this.bucketReady ??= this.call("check bucket for", key, async () => {
-      if (await this.client.bucketExists(this.bucket)) return;
-      await this.client.makeBucket(this.bucket, this.region).catch((err: unknown) => {
+    this.bucketReady ??= this.call("check bucket for", key, async (c) => {
+      if (await c.bucketExists(this.bucket)) return;
+      await c.makeBucket(this.bucket, this.region).catch((err: unknown) => {
         const code = err instanceof Error && "code" in err ? err.code : undefined;
         if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
       });

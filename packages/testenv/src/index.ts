@@ -8,4 +8,5 @@ export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
 export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writeEnvFile } from "./testenv.js";
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
+export { modulesLoadedBy } from "./modules-loaded.js";
 export { apply, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";
