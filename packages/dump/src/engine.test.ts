@@ -128,6 +128,40 @@ describe("scopes and filters yield exactly the expected paths", () => {
   });
 });
 
+describe("includeNamespaces picking few namespaces", () => {
+  /** The LISTs a dump sends: a recording wrapper around the real client. */
+  async function lists(opts: DumpOptions): Promise<{ paths: string[]; lists: string[] }> {
+    const sent: string[] = [];
+    const spy = Object.create(client) as typeof client;
+    spy.request = (method, path, o) => {
+      if (method === "GET" && o?.query?.limit !== undefined) sent.push(path);
+      return client.request(method, path, o);
+    };
+    const sink = memorySink();
+    await runDump({ client: spy, sink }, opts);
+    return { paths: [...sink.files.keys()].sort(), lists: sent };
+  }
+
+  it("lists their namespaced types namespace by namespace, with the same result as cluster-wide", async () => {
+    const { paths, lists: sent } = await lists({ scope: { type: "cluster" }, includeNamespaces: [`${P}-*`], includeClusterResources: true, labelSelector: `team=${P}` });
+    expect(sent).toContain(`/api/v1/namespaces/${SHOP}/configmaps`);
+    expect(sent).toContain(`/api/v1/namespaces/${BLOG}/configmaps`);
+    expect(sent).not.toContain("/api/v1/configmaps");
+    // Cluster-scoped types are still listed once.
+    expect(sent.filter((p) => p === "/apis/rbac.authorization.k8s.io/v1/clusterroles")).toHaveLength(1);
+    expect(paths).toEqual([`cluster/namespaces/${BLOG}.yaml`, `cluster/namespaces/${SHOP}.yaml`,
+      ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)].sort());
+  });
+
+  it("lists cluster-wide when more than three namespaces match", async () => {
+    const { paths, lists: sent } = await lists({ scope: { type: "cluster" }, includeNamespaces: ["*"], includeResources: ["configmaps"], labelSelector: "app=web" });
+    expect(sent).toContain("/api/v1/configmaps");
+    expect(sent.some((p) => p.startsWith("/api/v1/namespaces/") && p.endsWith("/configmaps"))).toBe(false);
+    // Other test files seed their own namespaces on this server: look at ours.
+    expect(paths.filter((p) => p.startsWith(`namespaces/${P}-`))).toEqual([`namespaces/${SHOP}/configmaps/web-config.yaml`]);
+  });
+});
+
 describe("bad input", () => {
   it.each<[string, DumpOptions, new (...a: never[]) => Error, RegExp]>([
     ["a bad selector", { scope: { type: "cluster" }, labelSelector: "app in (web" }, SelectorSyntaxError, /labelSelector/],

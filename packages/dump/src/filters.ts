@@ -17,6 +17,8 @@ export interface CompiledFilters {
   keep(obj: KubeObject, rt: ResourceType): boolean;
   /** Whether the resource and kind filters let this type through, whatever its scope. */
   allowsType(rt: ResourceType): boolean;
+  /** Whether includeNamespaces and excludeNamespaces let this namespace through. */
+  allowsNamespace(name: string): boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export function compileFilters(opts: DumpOptions, discovered: ResourceType[]): C
   return {
     resources,
     allowsType,
+    allowsNamespace: (name) => nsIncluded(name) && !nsExcluded(name),
     keep(obj, rt) {
       const labels = obj.metadata.labels;
       if (labels?.[EXCLUDE_LABEL] === "true" || !matches(andSelector, labels)) return false;
