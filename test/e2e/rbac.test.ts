@@ -249,7 +249,7 @@ describe("the four services with their chart ServiceAccounts' tokens and the cha
     await startRelease(r);
     const all = await createSession(t, APPS, "shop-all", "shop").then(() => waitForSession(t, APPS, "shop-all"));
     expect(all.status.phase).toBe("PartiallySucceeded");
-    expect(all.status.warnings.some((w: string) => /^listing secrets failed.*403/.test(w)), all.status.warnings.join("\n")).toBe(true);
+    expect(all.status.warnings.some((w: string) => /^listing secrets in namespace \S+ failed.*403/.test(w)), all.status.warnings.join("\n")).toBe(true);
     for (const w of (all.status.warnings as string[]).filter((x) => x.startsWith("listing "))) expect(w).toMatch(/ 403 /);
     const snapshot = await (await repository(APPS)).getSnapshot(all.status.snapshot.id);
     expect(snapshot.counts).toEqual(SHOP_OBJECTS);

@@ -1,4 +1,4 @@
-import { createKubeClient, discoverResources } from "@kubedump/kube";
+import { createKubeClient, discoverResources, KubeApiError } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -151,6 +151,21 @@ describe("includeNamespaces picking few namespaces", () => {
     expect(sent.filter((p) => p === "/apis/rbac.authorization.k8s.io/v1/clusterroles")).toHaveLength(1);
     expect(paths).toEqual([`cluster/namespaces/${BLOG}.yaml`, `cluster/namespaces/${SHOP}.yaml`,
       ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)].sort());
+  });
+
+  it("reports a type whose LIST fails in some namespaces once, with a warning per namespace", async () => {
+    // The real client, except that listing Secrets in a namespace is refused, as RBAC would.
+    const spy = Object.create(client) as typeof client;
+    spy.request = (method, path, o) => {
+      if (/^\/api\/v1\/namespaces\/[^/]+\/secrets$/.test(path)) return Promise.reject(new KubeApiError(403, "Forbidden", `GET ${path}: 403 Forbidden`));
+      return client.request(method, path, o);
+    };
+    const sink = memorySink();
+    const result = await runDump({ client: spy, sink }, { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] });
+    expect(result.failedResources).toEqual(["secrets"]);
+    expect(result.warnings.filter((w) => w.startsWith("listing secrets")).sort()).toEqual([BLOG, SHOP].sort().map((ns) =>
+      `listing secrets in namespace ${ns} failed, its objects there are not in this snapshot: GET /api/v1/namespaces/${ns}/secrets: 403 Forbidden`));
+    expect([...sink.files.keys()].sort()).toEqual([...shopAll, ...blogAll].filter((p) => !p.includes("/secrets/")).sort());
   });
 
   it("lists cluster-wide when more than three namespaces match", async () => {

@@ -120,8 +120,10 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     }
     if ("error" in item) {
       if (item.error instanceof KubeUnreachableError) throw item.error;
-      result.failedResources.push(step.rt.key);
-      result.warnings.push(`listing ${step.rt.key} failed, its objects are not in this snapshot: ${(item.error as Error).message}`);
+      const { key } = step.rt;
+      if (!result.failedResources.includes(key)) result.failedResources.push(key); // once, also when listed per namespace
+      const where = step.namespace ? ` in namespace ${step.namespace}` : "";
+      result.warnings.push(`listing ${key}${where} failed, its objects${where ? " there" : ""} are not in this snapshot: ${(item.error as Error).message}`);
     }
     done++;
   }
