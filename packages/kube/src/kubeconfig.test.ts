@@ -184,6 +184,9 @@ current-context: x
     expect(() => loadConnection({}, nowhere())).toThrow(/no cluster: set KUBECONFIG, pass --kubeconfig, or run inside a cluster/);
     expect(() => loadConnection({ kubeconfig: join(dir, "absent") }, nowhere())).toThrow(/kubeconfig .*absent does not exist/);
     expect(() => loadConnection({}, { ...nowhere(), env: { KUBECONFIG: join(dir, "absent") } })).toThrow(/no file of KUBECONFIG exists/);
+    write("sa-without-ca/token", "t");
+    const inPod = { ...nowhere(), env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: "6443" }, serviceAccountDir: join(dir, "sa-without-ca") };
+    expect(() => loadConnection({}, inPod)).toThrow(/in-cluster: cannot read the service account's CA .*sa-without-ca\/ca\.crt/);
     write("broken/config", "clusters: [unclosed");
     expect(() => loadConnection({ kubeconfig: join(dir, "broken/config") }, nowhere())).toThrow(/cannot load kubeconfig .*broken\/config/);
   });

@@ -197,7 +197,12 @@ function rereadingFile(file: string): () => string {
 
 /** A Pod's own service account, as client-go's rest.InClusterConfig reads it. */
 function inCluster(host: string, port: string, dir: string): Connection {
-  const ca = readFileSync(join(dir, "ca.crt"));
+  let ca: Buffer;
+  try {
+    ca = readFileSync(join(dir, "ca.crt"));
+  } catch (err) {
+    throw new KubeConfigError(`in-cluster: cannot read the service account's CA ${join(dir, "ca.crt")}: ${(err as Error).message}`, { cause: err });
+  }
   const token = rereadingFile(join(dir, "token"));
   return {
     server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
