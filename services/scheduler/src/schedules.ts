@@ -23,12 +23,40 @@ async function getConfig(client: KubeClient, namespace: string, name: string): P
   }
 }
 
+/** syncSchedule calls of this process, by configuration: they run one after the other. */
+const syncing = new Map<string, Promise<unknown>>();
+
 /**
  * Level-triggered: reads the configuration as it is now and makes its job scheduler match —
  * upserted for a valid, unpaused spec (cron + time zone), removed otherwise. Safe to repeat.
+ *
+ * Upserting a job scheduler again and again races in BullMQ (taskforcesh/bullmq#3381, #3085):
+ * in a CI run a configuration whose scheduler was upserted every few seconds, twice at a time
+ * (the resync timer and the schedules queue), never got its next job. So calls for one
+ * configuration are serialised here, and a scheduler that already has this cron, this time zone
+ * and its next job waiting is left alone.
  */
-export async function syncSchedule(deps: ScheduleDeps, namespace: string, name: string): Promise<"scheduled" | "removed"> {
+export function syncSchedule(deps: ScheduleDeps, namespace: string, name: string): Promise<"scheduled" | "removed"> {
   const key = configKey(namespace, name);
+  const previous = syncing.get(key) ?? Promise.resolve();
+  const run = previous.catch(() => {}).then(() => syncScheduleNow(deps, key, namespace, name));
+  syncing.set(key, run);
+  void run.finally(() => {
+    if (syncing.get(key) === run) syncing.delete(key);
+  }).catch(() => {});
+  return run;
+}
+
+/** Whether the scheduler exists with this cron and zone, and the job of its next slot is there to fire. */
+async function isScheduled(ticks: Queue<TickJob>, key: string, pattern: string, tz: string): Promise<number | undefined> {
+  const current = await ticks.getJobScheduler(key);
+  if (!current || current.pattern !== pattern || (current.tz ?? "UTC") !== tz || current.next === undefined) return undefined;
+  const job = await ticks.getJob(`repeat:${key}:${current.next}`);
+  const state = job ? await job.getState() : undefined;
+  return state === "delayed" || state === "waiting" || state === "prioritized" ? current.next : undefined;
+}
+
+async function syncScheduleNow(deps: ScheduleDeps, key: string, namespace: string, name: string): Promise<"scheduled" | "removed"> {
   const obj = await getConfig(deps.client, namespace, name);
   const valid = obj ? validateBackupConfiguration(obj) : undefined;
   if (!obj || !valid?.ok || valid.value.spec.paused) {
@@ -38,15 +66,19 @@ export async function syncSchedule(deps: ScheduleDeps, namespace: string, name: 
     return "removed";
   }
   const spec = valid.value.spec;
-  const next = await deps.ticks.upsertJobScheduler(
-    key,
-    { pattern: spec.schedule, tz: spec.timeZone ?? "UTC" },
-    { name: "tick", data: { namespace, name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-  );
-  // The slot BullMQ scheduled (prevMillis), so the status written is the same on every sync.
-  const nextMillis = next ? slotMillis(next) : Date.now();
+  const tz = spec.timeZone ?? "UTC";
+  let nextMillis = await isScheduled(deps.ticks, key, spec.schedule, tz);
+  if (nextMillis === undefined) {
+    const next = await deps.ticks.upsertJobScheduler(
+      key,
+      { pattern: spec.schedule, tz },
+      { name: "tick", data: { namespace, name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+    // The slot BullMQ scheduled (prevMillis), so the status written is the same on every sync.
+    nextMillis = next ? slotMillis(next) : Date.now();
+  }
   await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${spec.timeZone ?? "UTC"}`, new Date(nextMillis));
-  deps.log.info({ namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() }, "job scheduler upserted");
+  deps.log.info({ namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() }, "job scheduler in place");
   return "scheduled";
 }
 
