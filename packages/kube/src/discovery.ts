@@ -77,7 +77,7 @@ export async function discoverResources(client: KubeClient, opts: DiscoveryOptio
   ]);
   const found = isAggregated(core) && isAggregated(groups)
     ? fromAggregated([...core.items, ...groups.items])
-    : await groupByGroup(client);
+    : await groupByGroup(client, isAggregated(core) ? undefined : core, isAggregated(groups) ? undefined : groups);
   const present = new Set(found.resources.map((r) => r.key));
   const resources = found.resources
     .filter((r) => !(RESOURCE_ALIASES[r.key] && present.has(RESOURCE_ALIASES[r.key]!)))
@@ -107,11 +107,14 @@ function fromAggregated(items: GroupDiscoveryList["items"]): { resources: Resour
   return { resources, warnings };
 }
 
-/** Servers before aggregated discovery: the group list, then each group's preferred version. */
-async function groupByGroup(client: KubeClient): Promise<{ resources: ResourceType[]; warnings: DiscoveryWarning[] }> {
+/**
+ * Servers before aggregated discovery: the group list, then each group's preferred version.
+ * `/api` and `/apis` as already read in the plain format are used as they are.
+ */
+async function groupByGroup(client: KubeClient, coreRead?: unknown, groupsRead?: unknown): Promise<{ resources: ResourceType[]; warnings: DiscoveryWarning[] }> {
   const [core, groups] = await Promise.all([
-    client.get<{ versions: string[] }>("/api"),
-    client.get<{ groups: APIGroup[] }>("/apis"),
+    (coreRead as { versions: string[] } | undefined) ?? client.get<{ versions: string[] }>("/api"),
+    (groupsRead as { groups: APIGroup[] } | undefined) ?? client.get<{ groups: APIGroup[] }>("/apis"),
   ]);
   const targets: { group: string; version: string }[] = [];
   if (core.versions.includes("v1")) targets.push({ group: "", version: "v1" });
