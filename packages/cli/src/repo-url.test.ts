@@ -1,4 +1,5 @@
 import { BackendConfigError } from "@kubedump/repository";
+import { thrownBy } from "@kubedump/testenv";
 import { describe, expect, it } from "vitest";
 import { backendFromRepo, openRepoFromUrl, parseS3Url } from "./repo-url.js";
 import { UsageError } from "./target.js";
@@ -27,13 +28,7 @@ describe("--repo", () => {
     ["s3://backups/p?endpoint=x&secret=1", /unknown parameter secret/],
     ["gs://backups/p", /unsupported scheme "gs"/],
   ])("refuses %s without echoing it", (url, message) => {
-    const error = (() => {
-      try {
-        return backendFromRepo(url);
-      } catch (err) {
-        return err;
-      }
-    })();
+    const error = thrownBy(() => backendFromRepo(url));
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain("secret-value");

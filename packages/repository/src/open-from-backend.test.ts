@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { modulesLoadedBy } from "@kubedump/testenv";
+import { modulesLoadedBy, thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, WrongPasswordError } from "./errors.js";
 import { LocalObjectStore } from "./local-object-store.js";
@@ -65,13 +65,7 @@ describe("openRepositoryFromBackend", () => {
     ["an empty secret key", { backend: s3Backend(), secret: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: " " } }, /no AWS_SECRET_ACCESS_KEY/],
     ["a CA that is not PEM", { backend: s3Backend(), secret: { ...credentials(), CA_CERT_DATA: "garbage" } }, /CA_CERT_DATA: not a PEM/],
   ])("refuses %s with a message that names the field, not a value", (_label, options, message) => {
-    const error = (() => {
-      try {
-        return createObjectStoreFromBackend(options);
-      } catch (err) {
-        return err;
-      }
-    })();
+    const error = thrownBy(() => createObjectStoreFromBackend(options));
     expect(error).toBeInstanceOf(BackendConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toMatch(/hunter2|AKIAEXAMPLE|garbage/);

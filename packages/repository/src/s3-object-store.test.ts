@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPki, type Minio, startMinio } from "@kubedump/testenv";
+import { createPki, type Minio, startMinio, thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, StoreAccessDeniedError, StoreUnreachableError } from "./errors.js";
 import { parseEndpoint } from "./s3-client.js";
@@ -29,13 +29,7 @@ describe("parseEndpoint", () => {
     ["https://host/path", /without path, query or credentials/],
     ["https://user:pw@host", /without path, query or credentials/],
   ])("refuses %s", (endpoint, message) => {
-    const error = (() => {
-      try {
-        return parseEndpoint(endpoint);
-      } catch (err) {
-        return err;
-      }
-    })();
+    const error = thrownBy(() => parseEndpoint(endpoint));
     expect(error).toBeInstanceOf(BackendConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain("pw");

@@ -9,4 +9,5 @@ export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
 export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writeEnvFile } from "./testenv.js";
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
+export { thrownBy } from "./thrown.js";
 export { apply, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";
