@@ -7,7 +7,7 @@
 //   npm run bench:dump -- --objects 100000
 //   KUBECONFIG=~/.kube/config npm run bench:dump   # an existing cluster: measure bench-* only, no seeding
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
 import { fmt, MiB, RESULT_MARKER } from "./lib/common.mjs";
-import { haveGnuTime, kubectlDump } from "./lib/kubectl.mjs";
+import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
 import { formatProfile, summariseProfile } from "./lib/profile.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 import { cpuOf, findLocalServers, rssOf } from "./lib/server-cpu.mjs";
@@ -158,7 +158,7 @@ function runCli(kubeconfig, repo) {
   const cliArgs = [join(ROOT, "packages/cli/dist/main.js"), "backup", "--repo", repo, "--include-namespaces", `${NAMESPACE_PREFIX}*`,
     "--kubeconfig", kubeconfig, "-o", "json", ...(QPS !== undefined ? ["--qps", String(QPS)] : []), ...(BURST !== undefined ? ["--burst", String(BURST)] : [])];
   const rssFile = join(work, "cli.rss");
-  const [cmd, argv] = haveGnuTime() ? ["/usr/bin/time", ["-f", "%M %U %S", "-o", rssFile, process.execPath, ...cliArgs]] : [process.execPath, cliArgs];
+  const [cmd, argv] = timed(process.execPath, cliArgs, rssFile);
   return new Promise((done, fail) => {
     const t0 = performance.now();
     const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "ignore"], cwd: ROOT });
@@ -173,13 +173,7 @@ function runCli(kubeconfig, repo) {
       const seconds = (performance.now() - t0) / 1000;
       if (code !== 0) return fail(new Error(`kubedump backup exited ${code}: ${out.slice(-1000)}`));
       const manifest = JSON.parse(out);
-      let maxRss;
-      let cpu;
-      if (haveGnuTime()) {
-        const [rssKiB, user, sys] = readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
-        maxRss = rssKiB * 1024;
-        cpu = user + sys;
-      }
+      const { maxRss, cpu } = haveGnuTime() ? readTimed(rssFile) : {};
       done({ objects: manifest.objects, bytes: manifest.bytes, storedBytes: manifest.storedBytes, seconds, maxRss, cpu });
     });
   });

@@ -7,11 +7,22 @@ import { join } from "node:path";
 const GNU_TIME = "/usr/bin/time";
 export const haveGnuTime = () => existsSync(GNU_TIME);
 
+/** `cmd args` under GNU time writing peak RSS and CPU to `rssFile`, when GNU time is there. */
+export function timed(cmd, args, rssFile) {
+  return haveGnuTime() ? [GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, cmd, ...args]] : [cmd, args];
+}
+
+/** What GNU time wrote: peak RSS in bytes and CPU seconds (user + system). */
+export function readTimed(rssFile) {
+  const [rssKiB, user, sys] = readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+  return { maxRss: rssKiB * 1024, cpu: user + sys };
+}
+
 /** Runs one command with stdout into `outFile`; resolves with its max RSS in bytes and CPU seconds (if measurable). */
 function runToFile(cmd, args, outFile, env, track) {
   const useTime = haveGnuTime();
   const rssFile = `${outFile}.rss`;
-  const [command, argv] = useTime ? [GNU_TIME, ["-f", "%M %U %S", "-o", rssFile, cmd, ...args]] : [cmd, args];
+  const [command, argv] = timed(cmd, args, rssFile);
   const fd = openSync(outFile, "w");
   return new Promise((done, fail) => {
     let child;
@@ -30,9 +41,9 @@ function runToFile(cmd, args, outFile, env, track) {
       track(undefined);
       if (code !== 0) return fail(new Error(`${cmd} ${args.join(" ")}: exit ${code ?? signal}: ${stderr.trim().slice(0, 500)}`));
       if (!useTime) return done({});
-      const [rssKiB, user, sys] = readFileSync(rssFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
+      const measured = readTimed(rssFile);
       rmSync(rssFile, { force: true });
-      done({ maxRss: rssKiB * 1024, cpu: user + sys });
+      done(measured);
     });
   });
 }
