@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import type { ObjectCodec } from "./codec.js";
+import { type ObjectCodec, plainCodec } from "./codec.js";
 import { type Digest, DigestStream } from "./digest-stream.js";
 import { IntegrityError, SnapshotExistsError } from "./errors.js";
 import { snapshotIndexKey, snapshotManifestKey, snapshotPartKey } from "./layout.js";
@@ -48,9 +48,11 @@ function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): vo
  */
 async function uploadFileOnce({ store, codec }: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
   const plain = new DigestStream();
-  const stored = new DigestStream();
+  // Stored as they are, the bytes need hashing once.
+  const stored = codec === plainCodec ? plain : new DigestStream();
   try {
-    await Promise.all([pipeline(createReadStream(file), plain, codec.encoder(key), stored), store.put(key, stored)]);
+    const read = codec === plainCodec ? pipeline(createReadStream(file), plain) : pipeline(createReadStream(file), plain, codec.encoder(key), stored);
+    await Promise.all([read, store.put(key, stored)]);
   } catch (err) {
     stored.destroy();
     throw err;
