@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -40,6 +41,36 @@ describe("LocalObjectStore", () => {
     await expect(store.put("parts/00000.tar.gz", failingBody())).rejects.toThrow(/connection reset/);
     expect(await store.stat("parts/00000.tar.gz")).toBeUndefined();
     expect(await readdir(join(root, "parts"))).toEqual([]); // no temp file left behind
+  });
+
+  it("adopts a file on the same filesystem as a hard link: no copy, and it outlives the original", async () => {
+    const file = join(root, "scratch.tar.gz");
+    await writeFile(file, "part bytes");
+    expect(await store.adoptFile("snapshots/s/parts/00000.tar.gz", file)).toBe(true);
+    const [original, stored] = await Promise.all([stat(file), stat(join(root, "snapshots/s/parts/00000.tar.gz"))]);
+    expect(stored.ino).toBe(original.ino);
+    await rm(file);
+    expect((await store.getBuffer("snapshots/s/parts/00000.tar.gz")).toString()).toBe("part bytes");
+    expect(await readdir(join(root, "snapshots/s/parts"))).toEqual(["00000.tar.gz"]); // no temporary file left
+  });
+
+  // /dev/shm is a tmpfs: another filesystem than the store's, where link(2) fails with EXDEV.
+  it.runIf(existsSync("/dev/shm"))("declines a file on another filesystem and writes nothing", async () => {
+    const elsewhere = await mkdtemp("/dev/shm/kubedump-adopt-");
+    try {
+      if ((await stat(elsewhere)).dev === (await stat(root)).dev) throw new Error("/dev/shm is on the store's filesystem here");
+      const file = join(elsewhere, "scratch.tar.gz");
+      await writeFile(file, "part bytes");
+      expect(await store.adoptFile("snapshots/s/parts/00000.tar.gz", file)).toBe(false);
+      expect(await keys("")).toEqual([]);
+      expect(await readdir(join(root, "snapshots/s/parts"))).toEqual([]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it("fails adopting a missing file, naming it", async () => {
+    await expect(store.adoptFile("k", join(root, "no-such-file"))).rejects.toThrow(/no-such-file/);
   });
 
   it("treats a directory as a missing object", async () => {

@@ -27,6 +27,9 @@ function errorCode(err: unknown): string | undefined {
   return err instanceof Error && "code" in err && typeof err.code === "string" ? err.code : undefined;
 }
 
+/** link(2) errors that mean "copy instead": another filesystem, or one without hard links. */
+const CANNOT_LINK = new Set(["EXDEV", "EPERM", "ENOTSUP", "EOPNOTSUPP", "EMLINK", "ENOSYS"]);
+
 /** An ObjectStore in a local directory (a mounted volume, or the CLI's default). */
 export class LocalObjectStore implements ObjectStore {
   readonly root: string;
@@ -55,6 +58,32 @@ export class LocalObjectStore implements ObjectStore {
 
   async putFile(key: string, localPath: string): Promise<void> {
     await this.put(key, createReadStream(localPath));
+  }
+
+  async adoptFile(key: string, localPath: string): Promise<boolean> {
+    const target = this.pathOf(key);
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(target)}`);
+    await mkdir(dirname(temp), { recursive: true });
+    try {
+      await link(localPath, temp);
+    } catch (err) {
+      if (CANNOT_LINK.has(errorCode(err) ?? "")) return false;
+      throw err;
+    }
+    try {
+      // The scratch file was never synced: its bytes reach the disk before its name does.
+      const handle = await open(temp, "r");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+      return true;
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Readable> {

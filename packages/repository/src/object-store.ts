@@ -27,6 +27,13 @@ export interface ObjectStore {
    */
   putIfAbsent(key: string, body: Buffer): Promise<boolean>;
   putFile(key: string, localPath: string): Promise<void>;
+  /**
+   * Makes a finished local file the object under `key` without copying its bytes, where the store
+   * can: a local store on the same filesystem hard-links it, then syncs it. Resolves false when it
+   * cannot (another filesystem, no hard links); the caller then uploads the file. The file must not
+   * change afterwards; deleting it is fine.
+   */
+  adoptFile?(key: string, localPath: string): Promise<boolean>;
   /** Throws ObjectNotFoundError naming the key when it is missing. */
   get(key: string): Promise<Readable>;
   /** Throws ObjectNotFoundError naming the key when it is missing. */

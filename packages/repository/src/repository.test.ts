@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,6 +50,17 @@ describe("commitSnapshot", () => {
       `put snapshots/${ID1}/index.json.gz`,
       `put snapshots/${ID1}/snapshot.json`,
     ]);
+  });
+
+  it("links the scratch files into a local repository on the same filesystem instead of copying them", async () => {
+    const repository = await openRepository({ store: local });
+    const input = await stageSnapshot(join(tmp, "scratch-linked"), ID1, testObjects(30), 400);
+    const manifest = await repository.commitSnapshot(input);
+    const files = [...input.partFiles.map((p) => p.file), input.indexFile.file];
+    const keys = [...manifest.parts.map((p) => p.key), manifest.index.key];
+    for (const [i, file] of files.entries()) {
+      expect((await stat(join(tmp, "repo", keys[i] as string))).ino).toBe((await stat(file)).ino);
+    }
   });
 
   it("records each part and the index as stored", async () => {

@@ -119,6 +119,13 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
       await inner.putFile(key, localPath);
       log.push(`put ${key}`);
     },
+    ...(inner.adoptFile && {
+      adoptFile: async (key: string, localPath: string) => {
+        const adopted = (await inner.adoptFile?.(key, localPath)) ?? false;
+        if (adopted) log.push(`put ${key}`);
+        return adopted;
+      },
+    }),
     get: (key) => inner.get(key),
     getBuffer: (key) => inner.getBuffer(key),
     stat: (key) => inner.stat(key),
@@ -161,6 +168,7 @@ export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): 
     put: (key, body) => inner.put(key, body),
     putIfAbsent: (key, body) => inner.putIfAbsent(key, body),
     putFile: (key, localPath) => inner.putFile(key, localPath),
+    ...(inner.adoptFile && { adoptFile: (key: string, localPath: string) => inner.adoptFile?.(key, localPath) ?? Promise.resolve(false) }),
     get: (key) => inner.get(key),
     getBuffer: (key) => inner.getBuffer(key),
     stat: (key) => inner.stat(key),
