@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GzipFileWriter } from "./gzip-file.js";
+import { GzipFileWriter, stopGzipThread } from "./gzip-file.js";
 
 let dir: string;
 
@@ -58,5 +58,37 @@ describe("GzipFileWriter", () => {
     await writer.abort();
     expect(() => writer.write(Buffer.from("x"))).toThrow(/aborted/);
     await expect(writer.end()).rejects.toThrow();
+  });
+
+  it("writes several files at once on its one thread, each complete and in order", async () => {
+    const files = [0, 1, 2].map((i) => join(dir, `f${i}.gz`));
+    const writers = files.map((file) => new GzipFileWriter({ file, level: 1 }));
+    const written: Buffer[][] = [[], [], []];
+    for (let round = 0; round < 40; round += 1) {
+      for (const [i, writer] of writers.entries()) {
+        const piece = randomBytes(7 * 1024 + round * 100 + i);
+        written[i]?.push(piece);
+        if (!writer.write(piece)) await writer.drained();
+      }
+    }
+    const digests = await Promise.all(writers.map((w) => w.end()));
+    for (const [i, file] of files.entries()) {
+      const stored = await readFile(file);
+      expect(digests[i]).toEqual({ bytes: stored.length, sha256: createHash("sha256").update(stored).digest("hex") });
+      expect(gunzipSync(stored).equals(Buffer.concat(written[i] ?? []))).toBe(true);
+    }
+  });
+
+  it("fails the files open when the thread dies, and the next file starts a new thread", async () => {
+    const open = new GzipFileWriter({ file: join(dir, "lost.gz"), level: 1 });
+    open.write(randomBytes(1024));
+    await stopGzipThread();
+    await expect(open.end()).rejects.toThrow(/gzip thread stopped/);
+    expect(() => open.write(Buffer.from("x"))).toThrow(/gzip thread stopped/);
+
+    const next = new GzipFileWriter({ file: join(dir, "next.gz"), level: 1 });
+    next.write(Buffer.from("after"));
+    await next.end();
+    expect(gunzipSync(await readFile(join(dir, "next.gz"))).toString()).toBe("after");
   });
 });

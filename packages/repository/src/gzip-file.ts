@@ -6,14 +6,16 @@ const SLOT_BYTES = 256 * 1024;
 const SLOTS = 8;
 
 /**
- * The compressing thread: gzip → sha256 and size → file. zlib on the main thread's event loop
- * advances one thread-pool job per turn of that loop, so while the dump serializes a page it
- * compresses little and the dump then waits for it (measured: 0.6–0.9 s per 100,000 objects). A
- * worker's loop does nothing else. It runs from source text, so this function may use only
- * `require`. It reads chunks straight from the shared slots and frees each once zlib has taken it.
+ * The compressing thread: gzip → sha256 and size → file, for every file being written at once (a
+ * snapshot's part and its index). zlib on the main thread's event loop advances one thread-pool
+ * job per turn of that loop, so while the dump serializes a page it compresses little and the
+ * dump then waits for it (measured: 0.6–0.9 s per 100,000 objects). A worker's loop does nothing
+ * else. One thread serves them all, started once per process: starting a thread costs 20–30 ms of
+ * CPU. It runs from source text, so this function may use only `require`. It reads chunks straight
+ * from each file's shared slots and frees each once zlib has taken it.
  */
 function gzipWorker(require: NodeJS.Require): void {
-  const { parentPort, workerData } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const { parentPort } = require("node:worker_threads") as typeof import("node:worker_threads");
   const { createGzip } = require("node:zlib") as typeof import("node:zlib");
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
   const { createWriteStream } = require("node:fs") as typeof import("node:fs");
@@ -22,76 +24,147 @@ function gzipWorker(require: NodeJS.Require): void {
   const { Transform } = require("node:stream") as typeof import("node:stream");
   const { pipeline } = require("node:stream/promises") as typeof import("node:stream/promises");
   const port = parentPort as import("node:worker_threads").MessagePort;
-  const { file, level, shared, slotBytes } = workerData as { file: string; level: number; shared: SharedArrayBuffer; slotBytes: number };
+  const files = new Map<number, { gzip: import("node:zlib").Gzip; shared: SharedArrayBuffer; slotBytes: number }>();
 
-  const gzip = createGzip({ level, chunkSize: 128 * 1024 });
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const digest = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  mkdir(dirname(file), { recursive: true })
-    .then(() => pipeline(gzip, digest, createWriteStream(file)))
-    .then(
-      () => port.postMessage({ type: "done", bytes, sha256: hash.digest("hex") }),
-      (err: NodeJS.ErrnoException) => port.postMessage({ type: "error", message: err.message, code: err.code }),
-    );
-  port.on("message", (m: { type: "chunks"; chunks: { slot: number; length: number }[] } | { type: "end" }) => {
-    if (m.type === "end") gzip.end();
-    else for (const { slot, length } of m.chunks) gzip.write(Buffer.from(shared, slot * slotBytes, length), () => port.postMessage({ type: "free", slot }));
+  function open(id: number, file: string, level: number, shared: SharedArrayBuffer, slotBytes: number): void {
+    const gzip = createGzip({ level, chunkSize: 128 * 1024 });
+    const hash = createHash("sha256");
+    let bytes = 0;
+    const digest = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    files.set(id, { gzip, shared, slotBytes });
+    mkdir(dirname(file), { recursive: true })
+      .then(() => pipeline(gzip, digest, createWriteStream(file)))
+      .then(
+        () => port.postMessage({ type: "done", id, bytes, sha256: hash.digest("hex") }),
+        (err: NodeJS.ErrnoException) => port.postMessage({ type: "error", id, message: err.message, code: err.code }),
+      )
+      .finally(() => files.delete(id));
+  }
+
+  port.on("message", (m: ToWorker) => {
+    if (m.type === "open") return open(m.id, m.file, m.level, m.shared, m.slotBytes);
+    const f = files.get(m.id);
+    if (!f) return; // finished or failed already
+    if (m.type === "end") f.gzip.end();
+    else if (m.type === "abort") f.gzip.destroy(new Error("writer aborted"));
+    else for (const { slot, length } of m.chunks) f.gzip.write(Buffer.from(f.shared, slot * f.slotBytes, length), () => port.postMessage({ type: "free", id: m.id, slot }));
   });
 }
 
 const WORKER_SOURCE = `(${gzipWorker.toString()})(require);`;
 
+type ToWorker =
+  | { type: "open"; id: number; file: string; level: number; shared: SharedArrayBuffer; slotBytes: number }
+  | { type: "chunks"; id: number; chunks: { slot: number; length: number }[] }
+  | { type: "end"; id: number }
+  | { type: "abort"; id: number };
+
 type FromWorker =
-  | { type: "free"; slot: number }
-  | { type: "done"; bytes: number; sha256: string }
-  | { type: "error"; message: string; code?: string };
+  | { type: "free"; id: number; slot: number }
+  | { type: "done"; id: number; bytes: number; sha256: string }
+  | { type: "error"; id: number; message: string; code?: string };
 
 /**
- * Gzips what is written into a file (its directory is created) on a worker thread; `end` gives
- * the file's size and sha256. Holds at most SLOTS × SLOT_BYTES plus what `write` had to keep while
- * every slot was busy (it then returns false: await `drained()`).
+ * The process's compressing thread, shared by the files being written; started on first use. It
+ * keeps the process alive only while a file is open. If it dies, the files open on it fail and
+ * the next file starts a new thread.
+ */
+class GzipThread {
+  private static current: GzipThread | undefined;
+  static get(): GzipThread {
+    GzipThread.current ??= new GzipThread();
+    return GzipThread.current;
+  }
+  static async stop(): Promise<void> {
+    const thread = GzipThread.current;
+    GzipThread.current = undefined;
+    await thread?.worker.terminate();
+  }
+
+  private readonly worker = new Worker(WORKER_SOURCE, { eval: true });
+  private readonly files = new Map<number, (m: FromWorker) => void>();
+  private nextId = 1;
+
+  private constructor() {
+    this.worker.unref();
+    this.worker.on("message", (m: FromWorker) => this.files.get(m.id)?.(m));
+    this.worker.on("error", (err) => this.fail(err));
+    this.worker.on("exit", (code) => this.fail(new Error(`the gzip thread stopped (exit code ${code})`)));
+  }
+
+  /** Opens a file on the thread; `onMessage` gets what the thread says about it until it is done. */
+  open(file: string, level: number, shared: SharedArrayBuffer, onMessage: (m: FromWorker) => void): number {
+    const id = this.nextId++;
+    this.files.set(id, onMessage);
+    if (this.files.size === 1) this.worker.ref();
+    this.post({ type: "open", id, file, level, shared, slotBytes: SLOT_BYTES });
+    return id;
+  }
+
+  post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /** The file is done (or failed): nothing more comes for it. */
+  close(id: number): void {
+    if (this.files.delete(id) && this.files.size === 0) this.worker.unref();
+  }
+
+  private fail(err: Error): void {
+    if (GzipThread.current === this) GzipThread.current = undefined;
+    const open = [...this.files];
+    this.files.clear();
+    for (const [id, onMessage] of open) onMessage({ type: "error", id, message: err.message });
+  }
+}
+
+/** Stops the shared compressing thread; files open on it fail. The next file starts a new one. */
+export function stopGzipThread(): Promise<void> {
+  return GzipThread.stop();
+}
+
+/**
+ * Gzips what is written into a file (its directory is created) on the compressing thread; `end`
+ * gives the file's size and sha256. Holds at most SLOTS × SLOT_BYTES plus what `write` had to keep
+ * while every slot was busy (it then returns false: await `drained()`).
  */
 export class GzipFileWriter {
-  private readonly worker: Worker;
+  private readonly thread = GzipThread.get();
+  private readonly id: number;
   private readonly shared = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
   /** Bytes written while every slot was busy, in order. */
   private readonly overflow: Buffer[] = [];
   private readonly done: Promise<Digest>;
   private ended = false;
-  /** Slots filled since the last message to the worker. */
+  /** Slots filled since the last message to the thread. */
   private filled: { slot: number; length: number }[] = [];
   private endSent = false;
   private failure: unknown;
   private waiter: { resolve: () => void; reject: (err: unknown) => void } | undefined;
 
   constructor({ file, level }: { file: string; level: number }) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, level, shared: this.shared, slotBytes: SLOT_BYTES } });
+    let settle: { resolve: (d: Digest) => void; reject: (err: unknown) => void } | undefined;
     this.done = new Promise<Digest>((resolve, reject) => {
-      this.worker.on("message", (m: FromWorker) => {
-        if (m.type === "free") this.release(m.slot);
-        else if (m.type === "done") resolve({ bytes: m.bytes, sha256: m.sha256 });
-        else reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
-      });
-      this.worker.on("error", reject);
-      this.worker.on("exit", (code) => reject(new Error(`the gzip thread for ${file} stopped (exit code ${code})`)));
+      settle = { resolve, reject };
     });
-    this.done.then(
-      () => void this.worker.terminate(),
-      (err: unknown) => {
-        this.failure ??= err;
-        this.waiter?.reject(err); // a writer waiting for zlib would otherwise wait forever
-        this.waiter = undefined;
-        void this.worker.terminate();
-      },
-    );
+    this.id = this.thread.open(file, level, this.shared, (m) => {
+      if (m.type === "free") return this.release(m.slot);
+      this.thread.close(this.id);
+      if (m.type === "done") settle?.resolve({ bytes: m.bytes, sha256: m.sha256 });
+      else settle?.reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+    });
+    this.done.catch((err: unknown) => {
+      this.failure ??= err;
+      this.waiter?.reject(err); // a writer waiting for zlib would otherwise wait forever
+      this.waiter = undefined;
+    });
   }
 
   /** Copies `data` on to the compressing thread; false means: await `drained()` before writing more. Throws once the file failed. */
@@ -127,7 +200,7 @@ export class GzipFileWriter {
   /** Stops writing; the caller removes the file. */
   async abort(): Promise<void> {
     this.failure ??= new Error("writer aborted");
-    await this.worker.terminate();
+    this.thread.post({ type: "abort", id: this.id });
     await this.done.catch(() => {});
   }
 
@@ -144,7 +217,7 @@ export class GzipFileWriter {
 
   private announce(): void {
     if (this.filled.length === 0 || this.failure) return;
-    this.worker.postMessage({ type: "chunks", chunks: this.filled });
+    this.thread.post({ type: "chunks", id: this.id, chunks: this.filled });
     this.filled = [];
     if (this.ended && this.overflow.length === 0) this.sendEnd();
   }
@@ -152,7 +225,7 @@ export class GzipFileWriter {
   private sendEnd(): void {
     if (this.endSent || this.filled.length > 0) return; // announce() sends it after the last chunks
     this.endSent = true;
-    this.worker.postMessage({ type: "end" });
+    this.thread.post({ type: "end", id: this.id });
   }
 
   private release(slot: number): void {
