@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { tuneV8ForDumps } from "@kubedump/dump";
 import { Command, CommanderError } from "commander";
 import { backupCommand } from "./commands/backup.js";
 import { downloadCommand } from "./commands/download.js";
@@ -24,6 +25,7 @@ export function createProgram(): Command {
 }
 
 async function main(): Promise<number> {
+  tuneV8ForDumps();
   try {
     await createProgram().parseAsync(process.argv);
     return EXIT.ok;

@@ -8,3 +8,4 @@ export { toYaml } from "./serialize.js";
 export { describeScope, type TakenSnapshot, type TakeSnapshotDeps, type TakeSnapshotInput, takeSnapshot } from "./snapshot.js";
 export { dumpOptionsOf, scopeOf } from "./from-spec.js";
 export { yamlDump } from "./yaml.js";
+export { DUMP_V8_FLAGS, tuneV8ForDumps } from "./v8-tuning.js";

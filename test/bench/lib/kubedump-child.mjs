@@ -1,10 +1,12 @@
 // Measurement child: a kubedump backup to a fresh local repository, through the real code path
 // (takeSnapshot: discover → paged LIST → filter → sanitize → YAML → tar.gz parts → commit).
-import { takeSnapshot } from "@kubedump/dump";
+import { takeSnapshot, tuneV8ForDumps } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
 import { createLocalObjectStore, openRepository } from "@kubedump/repository";
 import { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } from "./common.mjs";
 
+// kubedump's processes (the CLI, the dump worker) tune V8 so at their start; so does this child.
+tuneV8ForDumps();
 const cfg = childConfig();
 const mem = memorySampler();
 const t0 = performance.now();
