@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -90,5 +91,26 @@ describe("GzipFileWriter", () => {
     next.write(Buffer.from("after"));
     await next.end();
     expect(gunzipSync(await readFile(join(dir, "next.gz"))).toString()).toBe("after");
+  });
+
+  it("writes a gzip member per 256 KiB slot, which GNU gzip and zlib read back as one stream", async () => {
+    const file = join(dir, "members.gz");
+    const writer = new GzipFileWriter({ file, level: 1 });
+    const data = Buffer.from("apiVersion: v1\nkind: ConfigMap\n".repeat(40_000)); // 1.3 MB: six slots
+    if (!writer.write(data)) await writer.drained();
+    await writer.end();
+    const stored = await readFile(file);
+    const headers = stored.reduce((n, _, i) => n + (stored[i] === 0x1f && stored[i + 1] === 0x8b && stored[i + 2] === 8 ? 1 : 0), 0);
+    expect(headers).toBeGreaterThanOrEqual(Math.ceil(data.length / (256 * 1024)));
+    expect(gunzipSync(stored).equals(data)).toBe(true);
+    expect(execFileSync("gzip", ["-dc", file], { maxBuffer: 64 * 1024 * 1024 }).equals(data)).toBe(true);
+  });
+
+  it("writes an empty file as a valid, empty gzip", async () => {
+    const file = join(dir, "empty.gz");
+    const digest = await new GzipFileWriter({ file, level: 1 }).end();
+    const stored = await readFile(file);
+    expect(digest.bytes).toBe(stored.length);
+    expect(gunzipSync(stored).length).toBe(0);
   });
 });

@@ -105,15 +105,15 @@ describe("createPartWriter", () => {
 
   it("refuses an add call while the previous one still waits for zlib", async () => {
     const writer = createPartWriter({ dir });
-    // 4 MiB of random bodies: more than the compressing thread's slots take at once, so the first
-    // add() has to wait for zlib.
-    const big = Array.from({ length: 16 }, (_, i) => ({ path: `namespaces/ns/configmaps/big-${i}.yaml`, data: randomBytes(256 * 1024) }));
+    // 10 MiB of random bodies: more than a part's 8 MiB of slots take at once, so the first add()
+    // has to wait for zlib.
+    const big = Array.from({ length: 40 }, (_, i) => ({ path: `namespaces/ns/configmaps/big-${i}.yaml`, data: randomBytes(256 * 1024) }));
     const [b] = configMaps(1);
     const first = writer.add(big);
     await expect(writer.add([b!])).rejects.toThrow(/previous add\(\) has not finished/);
     expect(await first).toEqual(big.map(() => 0));
     await writer.add([b!]);
-    expect((await writer.finish()).objects).toBe(17);
+    expect((await writer.finish()).objects).toBe(41);
   });
 
   it("surfaces a write failure by finish at the latest, and stays failed", async () => {
