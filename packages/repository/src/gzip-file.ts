@@ -16,7 +16,7 @@ export const DEFAULT_GZIP_SLOTS = 8;
  *
  * Each shared slot is compressed on this thread as one gzip member (RFC 1952: a gzip file is a
  * series of members; gunzip, tar and every zlib binding read them as one stream). That takes no
- * thread-pool hop and no stream machinery per chunk: 4–6% less CPU per dump than a zlib stream,
+ * thread-pool hop and no stream machinery per chunk: 2–4% less CPU per dump than a zlib stream,
  * for about 1% more bytes (docs/benchmarks.md). A slot is freed once its member is written, or
  * once the file has drained when it is behind.
  */

@@ -7,10 +7,9 @@ import type { PartFile } from "./types.js";
 
 export const DEFAULT_MAX_PART_BYTES = 256 * 1024 * 1024;
 /**
- * 8 MiB of shared slots between a part and its compressing thread. On two cores shared with the
- * API server the thread gets the CPU in bursts; with 2 MiB the dump waited for it, with 8 MiB it
- * compresses while the dump waits for the next page (docs/benchmarks.md: about 10% faster at
- * 20,000 objects; 16 MiB was slower again).
+ * 8 MiB of shared slots between a part and the compressing thread, so the dump can run further
+ * ahead of it when that thread gets less CPU for a while. Measured on replayed pages at 20,000
+ * objects (20 alternating runs, docs/benchmarks.md): 0.589 s with 2 MiB, 0.561 s with 8 MiB.
  */
 const PART_GZIP_SLOTS = 32;
 export const DEFAULT_GZIP_LEVEL = 1;
