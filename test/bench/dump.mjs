@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
-import { fmt, MiB, RESULT_MARKER } from "./lib/common.mjs";
+import { fmt, MiB, runMeasurement } from "./lib/common.mjs";
 import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
 import { formatProfile, summariseProfile } from "./lib/profile.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
@@ -132,26 +132,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 // ---- children ----
 /** Runs a measurement child in a fresh node process; resolves with its result object. */
-function runChild(script, cfg, nodeArgs = []) {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...nodeArgs, script.includes("/") ? script : join(HERE, "lib", script), JSON.stringify(cfg)], {
-      stdio: ["ignore", "pipe", "inherit"],
-      cwd: ROOT,
-    });
-    trackChild(child);
-    let out = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-    });
-    child.on("error", fail);
-    child.on("exit", (code, signal) => {
-      trackChild(undefined);
-      const line = out.split("\n").find((l) => l.startsWith(RESULT_MARKER));
-      if (code !== 0 || !line) return fail(new Error(`${script} exited ${code ?? signal}${line ? "" : " without a result"}: ${out.slice(-1000)}`));
-      done(JSON.parse(line.slice(RESULT_MARKER.length)));
-    });
-  });
-}
+const runChild = (script, cfg, nodeArgs = []) => runMeasurement(script.includes("/") ? script : join(HERE, "lib", script), cfg, { nodeArgs, cwd: ROOT, track: trackChild });
 
 /** The CLI, as a user runs it; wall time from outside, peak RSS from GNU time. */
 function runCli(kubeconfig, repo) {

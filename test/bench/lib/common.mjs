@@ -1,4 +1,5 @@
-// Shared helpers of the dump benchmark (test/bench/dump.mjs) and its measurement children.
+// Shared helpers of the dump benchmark (test/bench/dump.mjs), the replay bench and their measurement children.
+import { spawn } from "node:child_process";
 
 export const MiB = 1024 * 1024;
 
@@ -52,3 +53,25 @@ export const fmt = {
   f: (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : v.toFixed(d)),
   mib: (bytes) => (bytes === undefined || bytes === null ? "n/a" : (bytes / MiB).toFixed(0)),
 };
+
+/**
+ * Runs a measurement child (`node [nodeArgs] script '<cfg JSON>'`) and resolves with its result.
+ * `track` is told the child process while it runs, and undefined after, for a cleanup on Ctrl-C.
+ */
+export function runMeasurement(script, cfg, { nodeArgs = [], cwd, track = () => {} } = {}) {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [...nodeArgs, script, JSON.stringify(cfg)], { stdio: ["ignore", "pipe", "inherit"], cwd });
+    track(child);
+    let out = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+    });
+    child.on("error", fail);
+    child.on("exit", (code, signal) => {
+      track(undefined);
+      const line = out.split("\n").find((l) => l.startsWith(RESULT_MARKER));
+      if (code !== 0 || !line) return fail(new Error(`${script} exited ${code ?? signal}${line ? "" : " without a result"}: ${out.slice(-1000)}`));
+      done(JSON.parse(line.slice(RESULT_MARKER.length)));
+    });
+  });
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// The client side of a dump, alone: record the API server's answers to one kubedump backup, then
+// replay them from memory to kubedump children. Without the API server sharing the two cores, the
+// figures are the client's own (wall time, CPU of all its threads) and vary much less between
+// runs than `npm run bench:dump`. Two builds compare by running `run` on each, alternately.
+//
+//   node test/bench/replay.mjs record --kubeconfig K --out pages.json   # through a recording proxy
+//   node test/bench/replay.mjs run pages.json --runs 20                  # replayed, median of 20
+//
+// The replay server is plain HTTP on 127.0.0.1 in this process; each run is a fresh child
+// (lib/kubedump-child.mjs), as in the dump benchmark. See docs/benchmarks.md.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest } from "node:http";
+import { Agent, request } from "node:https";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadConnection } from "@kubedump/kube";
+import { runMeasurement } from "./lib/common.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CHILD = join(HERE, "lib", "kubedump-child.mjs");
+const USAGE = `usage: node test/bench/replay.mjs record --kubeconfig FILE --out FILE [--include-namespaces GLOB]
+       node test/bench/replay.mjs run FILE [--runs N] [--include-namespaces GLOB]`;
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    kubeconfig: { type: "string" },
+    out: { type: "string" },
+    runs: { type: "string", default: "10" },
+    "include-namespaces": { type: "string", default: "bench-*" },
+  },
+});
+const [mode, file] = positionals;
+const fail = (msg) => {
+  console.error(`${msg}\n${USAGE}`);
+  process.exit(2);
+};
+
+/** Every answer, by accept header and URL; bodies base64 in the file. */
+const keyOf = (req) => `${req.headers.accept ?? ""} ${req.url}`;
+
+function serve(answer) {
+  const server = createServer((req, res) => {
+    answer(req).then(
+      (a) => {
+        res.writeHead(a.status, { "content-type": a.type ?? "application/json", "content-length": a.body.length });
+        res.end(a.body);
+      },
+      (err) => {
+        res.writeHead(502, { "content-type": "text/plain" });
+        res.end(String(err));
+      },
+    );
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+/** A kubeconfig for a plain-HTTP server on this port. */
+function kubeconfigFor(dir, port) {
+  const path = join(dir, "kubeconfig");
+  writeFileSync(path, `apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster: {server: "http://127.0.0.1:${port}"}\n` +
+    "users:\n- name: r\n  user: {}\ncontexts:\n- name: r\n  context: {cluster: r, user: r}\ncurrent-context: r\n");
+  return path;
+}
+
+function childConfig(dir, kubeconfig, i) {
+  return { kubeconfig, repo: join(dir, `repo-${i}`), includeNamespaces: [args["include-namespaces"]], scratchDir: dir };
+}
+
+async function record() {
+  if (!args.kubeconfig || !args.out) fail("record needs --kubeconfig and --out");
+  const conn = loadConnection({ kubeconfig: args.kubeconfig });
+  const agent = new Agent({ keepAlive: true });
+  const answers = new Map();
+  const upstream = async (req) => {
+    const url = new URL(conn.server + req.url);
+    const https = url.protocol === "https:";
+    const opts = { method: "GET", agent: https ? agent : undefined, headers: { accept: req.headers.accept ?? "application/json" } };
+    await conn.apply(opts);
+    if (conn.skipTLSVerify) opts.rejectUnauthorized = false;
+    const answer = await new Promise((ok, ko) => {
+      const r = (https ? request : httpRequest)(url, opts, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => ok({ status: res.statusCode, type: res.headers["content-type"], body: Buffer.concat(chunks) }));
+        res.on("error", ko);
+      });
+      r.on("error", ko);
+      r.end();
+    });
+    answers.set(keyOf(req), answer);
+    return answer;
+  };
+  const server = await serve(upstream);
+  const dir = mkdtempSync(join(tmpdir(), "kubedump-replay-"));
+  try {
+    const r = await runMeasurement(CHILD, childConfig(dir, kubeconfigFor(dir, server.address().port), "record"));
+    const saved = Object.fromEntries([...answers].map(([k, a]) => [k, { status: a.status, type: a.type, body: a.body.toString("base64") }]));
+    writeFileSync(args.out, JSON.stringify(saved));
+    console.log(`recorded ${answers.size} answers (${r.objects} objects) to ${args.out}`);
+  } finally {
+    server.close();
+    agent.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function run() {
+  if (!file) fail("run needs the recorded file");
+  const runs = Number(args.runs);
+  if (!Number.isInteger(runs) || runs < 1) fail(`--runs "${args.runs}": an integer >= 1`);
+  const saved = JSON.parse(readFileSync(resolve(file), "utf8"));
+  const answers = new Map(Object.entries(saved).map(([k, a]) => [k, { ...a, body: Buffer.from(a.body, "base64") }]));
+  const server = await serve(async (req) => answers.get(keyOf(req)) ?? { status: 404, body: Buffer.from(`{"kind":"Status","code":404,"message":"not recorded: ${req.url}"}`) });
+  const dir = mkdtempSync(join(tmpdir(), "kubedump-replay-"));
+  const kubeconfig = kubeconfigFor(dir, server.address().port);
+  const results = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const r = await runMeasurement(CHILD, childConfig(dir, kubeconfig, i));
+      rmSync(join(dir, `repo-${i}`), { recursive: true, force: true });
+      if (r.warnings.length) console.error(`run ${i + 1}: warnings: ${r.warnings.join("; ")}`);
+      results.push(r);
+      console.error(`run ${i + 1}/${runs}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s, RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB`);
+    }
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const s = median(results.map((r) => r.seconds));
+  const cpu = median(results.map((r) => r.cpu));
+  console.log(`replayed ${results[0].objects} objects, ${runs} runs: median ${s.toFixed(3)} s (${Math.round(results[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, ` +
+    `peak RSS ${(Math.max(...results.map((r) => r.maxRss)) / 2 ** 20).toFixed(0)} MiB`);
+}
+
+if (mode === "record") await record();
+else if (mode === "run") await run();
+else fail(`unknown mode "${mode ?? ""}"`);
