@@ -5,7 +5,7 @@ import { type IndexRecord, pathFor } from "@kubedump/repository";
 import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
 import { type CompiledFilters, compileFilters } from "./filters.js";
 import type { DumpOptions } from "./options.js";
-import { LIST_LANES, lanes } from "./lanes.js";
+import { prefetch } from "./prefetch.js";
 import { reorder, sanitize } from "./sanitize.js";
 import { toYaml } from "./serialize.js";
 
@@ -103,11 +103,11 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     plan = await clusterPlan(client, discovery.resources, filters, opts);
   }
 
-  // The plan's pages over LIST_LANES lanes, each listing its own resource type and reading a page
-  // ahead, taken from the lanes in turn (see lanes.ts).
-  const pages = lanes(plan, (step) => listPages(client, step.rt, {
+  // One stream of pages over the whole plan, read ahead across resource types: the next type's
+  // first LIST (often an empty one) goes out while the last page of this one is written.
+  const pages = prefetch(pagesOf(plan, (step) => listPages(client, step.rt, {
     namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
-  }), LIST_LANES);
+  })), READ_AHEAD);
   let done = 0;
   for await (const item of pages) {
     deps.signal?.throwIfAborted();
@@ -159,6 +159,24 @@ async function clusterPlan(client: KubeClient, all: ResourceType[], filters: Com
     return wide;
   }
   return filters.resources.flatMap((rt) => (rt.namespaced ? picked.map((namespace) => ({ rt, namespace })) : [{ rt }]));
+}
+
+/** Pages read ahead of the one being written (2 measured no faster, and holds one more page). */
+const READ_AHEAD = 1;
+
+type PlanItem = { step: PlanStep; page: KubeObject[] } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
+
+/** The pages of every step in order, each step closed by its end or the error that ended its listing. */
+async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<KubeObject[]>): AsyncGenerator<PlanItem> {
+  for (const step of plan) {
+    try {
+      for await (const page of list(step)) yield { step, page };
+    } catch (error) {
+      yield { step, error };
+      continue;
+    }
+    yield { step, end: true };
+  }
 }
 
 async function getOrNull(client: KubeClient, rt: ResourceType, name: string, namespace?: string): Promise<KubeObject | null> {
