@@ -44,11 +44,11 @@ function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): vo
 
 /**
  * Streams a scratch file through the codec into the store. Returns the stored bytes' digest;
- * fails if the file no longer matches the digest its writer reported.
+ * fails if the file no longer matches the digest its writer reported. A store that adopts the
+ * file itself (unencrypted, same filesystem) stores exactly the bytes the writer hashed, so
+ * there is nothing to read back: `kubedump verify` checks stored files against the manifest.
  */
 async function uploadFileOnce({ store, codec }: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
-  // Stored as they are, on a store that can take the file itself (a local directory on the same
-  // filesystem): no copy, and the bytes stored are the bytes the writer hashed as it wrote them.
   if (codec === plainCodec && (await store.adoptFile?.(key, file))) return written;
   const plain = new DigestStream();
   // Stored as they are, the bytes need hashing once.
