@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
-import { fmt, MiB, runMeasurement } from "./lib/common.mjs";
+import { fmt, MiB, median, runMeasurement } from "./lib/common.mjs";
 import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
 import { formatProfile, summariseProfile } from "./lib/profile.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
@@ -160,11 +160,6 @@ function runCli(kubeconfig, repo) {
   });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Combines the runs of one measurement: median time, its objects/bytes, the highest peak RSS. */
 function combine(name, runs) {

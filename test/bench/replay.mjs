@@ -17,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConnection } from "@kubedump/kube";
-import { runMeasurement } from "./lib/common.mjs";
+import { median, runMeasurement } from "./lib/common.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, "lib", "kubedump-child.mjs");
@@ -130,7 +130,6 @@ async function run() {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const s = median(results.map((r) => r.seconds));
   const cpu = median(results.map((r) => r.cpu));
   console.log(`replayed ${results[0].objects} objects, ${runs} runs: median ${s.toFixed(3)} s (${Math.round(results[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, ` +

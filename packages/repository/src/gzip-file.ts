@@ -4,7 +4,7 @@ import type { Digest } from "./digest-stream.js";
 /** Chunks travel to the compressing thread through a ring of shared slots: no allocation per chunk. */
 const SLOT_BYTES = 256 * 1024;
 /** Slots of a writer unless it asks for more (2 MiB). */
-export const DEFAULT_GZIP_SLOTS = 8;
+const DEFAULT_GZIP_SLOTS = 8;
 
 /**
  * The compressing thread: gzip → sha256 and size → file, for every file being written at once (a
@@ -61,7 +61,8 @@ function gzipWorker(require: NodeJS.Require): void {
     try {
       mkdirSync(dirname(file), { recursive: true });
     } catch (err) {
-      return void port.postMessage({ type: "error", id, message: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
+      fail(id, err as NodeJS.ErrnoException);
+      return;
     }
     const out = createWriteStream(file);
     const f: OpenFile = { level, shared, slotBytes, hash: createHash("sha256"), bytes: 0, out, held: [] };

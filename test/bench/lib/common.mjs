@@ -9,6 +9,13 @@ export function cpuSeconds() {
   return (u.user + u.system) / 1e6;
 }
 
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** The marker a child prints before its one-line JSON result on stdout. */
 export const RESULT_MARKER = "BENCH_RESULT ";
 
