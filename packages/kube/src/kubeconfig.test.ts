@@ -179,6 +179,26 @@ current-context: x
     expect(() => loadConnection({ kubeconfig: file, ...opts }, nowhere())).toThrow(message);
   });
 
+
+  it("names the context when its client key cannot be used, and shows none of the key", async () => {
+    const secret = "c2VjcmV0LWtleS1tYXRlcmlhbA";
+    const file = write("badkey/config", `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}", certificate-authority-data: ${b64(env.caPem)}}}]
+users: [{name: admin, user: {client-certificate-data: ${b64(env.adminCertPem)}, client-key-data: ${b64(`-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----\n`)}}}]
+contexts: [{name: broken, context: {cluster: c, user: admin}}]
+current-context: broken
+`);
+    const client = new KubeClient(loadConnection({ kubeconfig: file }, nowhere()));
+    try {
+      const err = await client.get("/version").then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(KubeConfigError);
+      expect((err as Error).message).toMatch(/context "broken": the certificate authority, client certificate or client key cannot be used/);
+      expect((err as Error).message).not.toContain(secret);
+    } finally {
+      client.close();
+    }
+  });
   it("says where it looked when there is no cluster at all", () => {
     expect(() => loadConnection({}, nowhere())).toThrow(KubeConfigError);
     expect(() => loadConnection({}, nowhere())).toThrow(/no cluster: set KUBECONFIG, pass --kubeconfig, or run inside a cluster/);

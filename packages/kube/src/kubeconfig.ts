@@ -4,6 +4,7 @@
 // service and the CLI; it is imported lazily, on the first request, only for users with `exec` or
 // `auth-provider` and clusters with `proxy-url`.
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { createSecureContext, type SecureContext } from "node:tls";
 import type { RequestOptions } from "node:https";
 import { homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -139,12 +140,21 @@ function fromKubeconfig(config: Merged, opts: KubeConfigOptions): Connection {
   const token = bearerToken(u, user?.base ?? "");
   const basic = typeof u.username === "string" && typeof u.password === "string"
     ? `Basic ${Buffer.from(`${u.username}:${u.password}`).toString("base64")}` : undefined;
+  // One TLS context for every connection: built from the PEMs once, not on each new socket.
+  let tlsContext: SecureContext | undefined;
+  const contextOf = () => {
+    try {
+      tlsContext ??= createSecureContext({ ca, cert, key });
+    } catch (err) {
+      throw new KubeConfigError(`context "${contextName}": the certificate authority, client certificate or client key cannot be used: ${(err as Error).message}`, { cause: err });
+    }
+    return tlsContext;
+  };
   return {
     ...common,
     apply: async (o) => {
-      if (ca) o.ca = ca;
-      if (cert) o.cert = cert;
-      if (key) o.key = key;
+      // https passes secureContext on to tls.connect; @types/node leaves it out of RequestOptions.
+      if (ca || cert || key) (o as RequestOptions & { secureContext?: SecureContext }).secureContext = contextOf();
       if (serverName) o.servername = serverName;
       const authorization = token ? `Bearer ${token()}` : basic;
       if (authorization) o.headers = { ...o.headers, authorization };
