@@ -48,9 +48,15 @@ describe("an upload interrupted by MinIO stopping", () => {
     const first = await startMinio(dir);
     minio = first;
     const store = createS3ObjectStore(options(first));
+    // The index goes up alongside the parts; part 0 and the index are in, part 1 never gets there.
+    let indexStored: Promise<void> | undefined;
     const stopping = wrapStore(store, {
       async put(key, body) {
-        if (key.endsWith("/parts/00001.tar.gz")) await first.process.stop(); // part 0 is in, part 1 never gets there
+        if (key.endsWith("/index.json.gz")) return (indexStored = store.put(key, body));
+        if (key.endsWith("/parts/00001.tar.gz")) {
+          await indexStored;
+          await first.process.stop();
+        }
         return store.put(key, body);
       },
     });
@@ -66,7 +72,7 @@ describe("an upload interrupted by MinIO stopping", () => {
     const patient = { ...options(minio), retry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2000 } }; // MinIO may answer 503 at first
     const after = await openRepository({ store: createS3ObjectStore(patient) });
     expect(await after.listSnapshots()).toEqual([]);
-    expect(await after.listUnfinished()).toMatchObject([{ id: ID, keys: 1 }]);
+    expect(await after.listUnfinished()).toMatchObject([{ id: ID, keys: 2 }]);
     expect((await after.sweepUnfinished()).skipped.map((u) => u.id)).toEqual([ID]); // younger than an hour
 
     const swept = await after.sweepUnfinished({ now: TWO_HOURS_LATER() });
@@ -142,9 +148,10 @@ describe("an upload interrupted by the uploading process being killed", () => {
     await new Promise((resolve) => child.once("exit", resolve));
 
     expect(await repository.listSnapshots()).toEqual([]);
-    expect(await keysOf(options)).toEqual(["repository.json", `snapshots/${ID}/parts/00000.tar.gz`]);
+    // The small index went up alongside part 0, long before part 1 got halfway.
+    expect(await keysOf(options)).toEqual(["repository.json", `snapshots/${ID}/index.json.gz`, `snapshots/${ID}/parts/00000.tar.gz`]);
     const swept = await repository.sweepUnfinished({ now: TWO_HOURS_LATER() });
-    expect(swept).toMatchObject({ removed: [{ id: ID, keys: 1 }], deletedKeys: 1, incompleteUploads: 1 });
+    expect(swept).toMatchObject({ removed: [{ id: ID, keys: 2 }], deletedKeys: 2, incompleteUploads: 1 });
     expect(await keysOf(options)).toEqual(["repository.json"]);
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RepositoryFormatError, SnapshotExistsError, SnapshotNotFoundError } from "./errors.js";
 import { createLocalObjectStore, type LocalObjectStore } from "./local-object-store.js";
+import type { ObjectStore } from "./object-store.js";
 import { openRepository } from "./repository.js";
 import { collect, recordingStore, stageSnapshot, testObjects } from "./test-support.js";
 
@@ -36,7 +37,7 @@ function sha256(data: Buffer): string {
 }
 
 describe("commitSnapshot", () => {
-  it("uploads the parts, then the index, then snapshot.json last", async () => {
+  it("uploads the parts in order and the index alongside them, then snapshot.json last", async () => {
     const { store, log } = recordingStore(local);
     const repository = await openRepository({ store });
     const input = await stageSnapshot(join(tmp, "scratch"), ID1, testObjects(30), 400);
@@ -44,12 +45,31 @@ describe("commitSnapshot", () => {
 
     await repository.commitSnapshot(input);
 
-    expect(log).toEqual([
-      "put repository.json",
-      ...input.partFiles.map((p) => `put snapshots/${ID1}/parts/0000${p.n}.tar.gz`),
-      `put snapshots/${ID1}/index.json.gz`,
-      `put snapshots/${ID1}/snapshot.json`,
-    ]);
+    const partPuts = input.partFiles.map((p) => `put snapshots/${ID1}/parts/0000${p.n}.tar.gz`);
+    expect(log[0]).toBe("put repository.json");
+    expect(log.at(-1)).toBe(`put snapshots/${ID1}/snapshot.json`);
+    expect(log.filter((l) => l.includes("/parts/"))).toEqual(partPuts);
+    expect([...log].sort()).toEqual(["put repository.json", ...partPuts, `put snapshots/${ID1}/index.json.gz`, `put snapshots/${ID1}/snapshot.json`].sort());
+  });
+
+  it("fails the commit, writing no snapshot.json, when the index upload fails, and only after the parts settled", async () => {
+    const { store: recording, log } = recordingStore(local);
+    const refused = new Error("index upload refused");
+    const store: ObjectStore = {
+      ...recording,
+      adoptFile: async (key, file) => !key.endsWith("index.json.gz") && (recording.adoptFile?.(key, file) ?? false),
+      put: async (key, body) => {
+        if (key.endsWith("index.json.gz")) throw refused;
+        return recording.put(key, body);
+      },
+    };
+    const repository = await openRepository({ store });
+    const input = await stageSnapshot(join(tmp, "scratch-bad-index"), ID1, testObjects(30), 400);
+
+    await expect(repository.commitSnapshot(input)).rejects.toBe(refused);
+    expect(log.filter((l) => l.includes("/parts/"))).toHaveLength(input.partFiles.length);
+    expect(log).not.toContain(`put snapshots/${ID1}/snapshot.json`);
+    expect(await local.stat(`snapshots/${ID1}/snapshot.json`)).toBeUndefined();
   });
 
   it("links the scratch files into a local repository on the same filesystem instead of copying them", async () => {

@@ -24,7 +24,7 @@ export interface DeleteSnapshotResult {
 export interface Repository {
   /** True when parts and index are encrypted (repository.json has encryption parameters). */
   readonly encrypted: boolean;
-  /** Uploads the parts, then the index, then snapshot.json last (the commit marker). */
+  /** Uploads the parts one after another and the index alongside them, then snapshot.json last (the commit marker). */
   commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest>;
   /** Committed snapshots, oldest first. */
   listSnapshots(): Promise<SnapshotManifest[]>;

@@ -71,20 +71,31 @@ function uploadFile(deps: UploadDeps, key: string, file: string, written: Digest
   return withRetry(deps.retry, isTransientStoreError, () => uploadFileOnce(deps, key, file, written));
 }
 
-/** Parts, then index, then snapshot.json: until the last put the snapshot does not exist. */
+/**
+ * The parts (one after another) and, alongside them, the index; then snapshot.json: until that
+ * last put the snapshot does not exist.
+ */
 export async function uploadSnapshot(deps: UploadDeps, input: CommitSnapshotInput): Promise<SnapshotManifest> {
   checkInput(input);
   const { id } = input.manifest;
   const markerKey = snapshotManifestKey(id);
   if (await deps.store.stat(markerKey)) throw new SnapshotExistsError(id);
-  const parts: SnapshotPart[] = [];
-  for (const part of input.partFiles) {
-    const key = snapshotPartKey(id, part.n);
-    const { bytes, sha256 } = await uploadFile(deps, key, part.file, part);
-    parts.push({ n: part.n, key, objects: part.objects, bytes, sha256 });
-  }
+  const uploadParts = async () => {
+    const done: SnapshotPart[] = [];
+    for (const part of input.partFiles) {
+      const key = snapshotPartKey(id, part.n);
+      const { bytes, sha256 } = await uploadFile(deps, key, part.file, part);
+      done.push({ n: part.n, key, objects: part.objects, bytes, sha256 });
+    }
+    return done;
+  };
   const indexKey = snapshotIndexKey(id);
-  const index = await uploadFile(deps, indexKey, input.indexFile.file, input.indexFile);
+  // Settled both before failing, so no upload goes on after the commit failed.
+  const [partsDone, indexDone] = await Promise.allSettled([uploadParts(), uploadFile(deps, indexKey, input.indexFile.file, input.indexFile)]);
+  if (partsDone.status === "rejected") throw partsDone.reason;
+  if (indexDone.status === "rejected") throw indexDone.reason;
+  const parts = partsDone.value;
+  const index = indexDone.value;
   const storedBytes = parts.reduce((sum, p) => sum + p.bytes, index.bytes);
   const manifest: SnapshotManifest = {
     ...input.manifest,
