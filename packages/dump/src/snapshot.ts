@@ -1,10 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, rmdir, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeClient } from "@kubedump/kube";
 import {
-  createIndexWriter, createPartWriter, newSnapshotId, type Repository, type SnapshotManifest, type SnapshotScope,
-  type SnapshotSource,
+  createIndexWriter, createPartWriter, type IndexFile, newSnapshotId, PARTS_DIR, type PartWriterResult, type Repository,
+  type SnapshotManifest, type SnapshotScope, type SnapshotSource,
 } from "@kubedump/repository";
 import { type DumpProgress, type DumpResult, runDump } from "./engine.js";
 import type { DumpOptions, Scope } from "./options.js";
@@ -34,7 +34,7 @@ export interface TakeSnapshotInput {
 export interface TakenSnapshot {
   manifest: SnapshotManifest;
   result: DumpResult;
-  /** Unfinished snapshots older than an hour (interrupted uploads) removed after the commit. */
+  /** Unfinished snapshots older than an hour (interrupted uploads) removed while this one was taken. */
   swept: string[];
 }
 
@@ -50,6 +50,12 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
   const { maxPartBytes, gzipLevel } = input;
   const parts = createPartWriter({ dir: scratch, maxPartBytes, gzipLevel, mtime: started });
   const index = createIndexWriter({ file: join(scratch, "index.json.gz"), gzipLevel });
+  // Every backup cleans up after interrupted ones, alongside the dump: this snapshot is not in the
+  // repository before its commit, and the sweep leaves leftovers younger than an hour alone. A
+  // failure here never fails the backup.
+  const sweeping = deps.repository.sweepUnfinished().then((r) => r.removed.map((u) => u.id), () => []);
+  let written: PartWriterResult | undefined;
+  let indexFile: IndexFile | undefined;
   try {
     const result = await runDump(
       {
@@ -60,7 +66,8 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
       },
       input.options,
     );
-    const [written, indexFile] = [await parts.finish(), await index.finish()];
+    written = await parts.finish();
+    indexFile = await index.finish();
     deps.signal?.throwIfAborted();
     const manifest = await deps.repository.commitSnapshot({
       manifest: {
@@ -80,14 +87,29 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
       partFiles: written.parts,
       indexFile,
     });
-    // Every backup cleans up after interrupted ones; a failure here never fails the backup.
-    const swept = await deps.repository.sweepUnfinished().then((r) => r.removed.map((u) => u.id), () => []);
-    return { manifest, result, swept };
+    return { manifest, result, swept: await sweeping };
   } catch (err) {
-    await Promise.allSettled([parts.abort(), index.abort()]);
+    await Promise.allSettled([parts.abort(), index.abort(), sweeping]);
     throw err;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await removeScratch(scratch, written && indexFile ? [...written.parts.map((p) => p.file), indexFile.file] : undefined);
+  }
+}
+
+/**
+ * Removes the scratch directory: the files the writers reported and the two directories, without
+ * reading the directories back; anything else (a failed dump, a stray file) takes a recursive rm.
+ */
+async function removeScratch(dir: string, files: string[] | undefined): Promise<void> {
+  try {
+    if (!files) throw new Error("unknown contents");
+    await Promise.all(files.map((f) => unlink(f)));
+    await rmdir(join(dir, PARTS_DIR)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+    await rmdir(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
