@@ -16,7 +16,7 @@ import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
 import { fmt, MiB, median, runMeasurement } from "./lib/common.mjs";
 import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
-import { formatProfile, summariseProfile } from "./lib/profile.mjs";
+import { DUMP_FUNCTIONS, formatProfile, newProfiles, summariseProfile } from "./lib/profile.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 import { cpuOf, findLocalServers, rssOf } from "./lib/server-cpu.mjs";
 
@@ -320,16 +320,10 @@ async function main() {
     const before = new Set(readdirSync(profDir));
     log(`profiling one more kubedump run into ${profDir}`);
     const p = await runChild("kubedump-child.mjs", kubedumpCfg("prof"), ["--cpu-prof", `--cpu-prof-dir=${profDir}`]);
-    // One profile per thread, CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the
-    // main thread, the others are the gzip threads (mostly idle: zlib runs on the thread pool).
-    const files = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile") && !before.has(f)).sort();
-    const file = files.find((f) => f.split(".")[4] === "0") ?? files[0];
-    profile = summariseProfile(join(profDir, file), {
-      top: 25,
-      inclusive: ["runDump", "write", "toYaml", "yamlDump", "sanitize", "once", "listPages", "addFile", "send", "commitSnapshot"],
-    });
-    const others = files.filter((f) => f !== file).map((f) => join(profDir, f));
-    process.stdout.write(`\nprofiled run: ${p.seconds.toFixed(2)} s (profiling slows it); main thread ${join(profDir, file)}` +
+    // One profile per thread: the main thread's is summarised, the compressing thread's listed.
+    const { main, others } = newProfiles(profDir, before);
+    profile = summariseProfile(main, { top: 25, inclusive: DUMP_FUNCTIONS });
+    process.stdout.write(`\nprofiled run: ${p.seconds.toFixed(2)} s (profiling slows it); main thread ${main}` +
       `${others.length ? `; other threads: ${others.join(", ")}` : ""}\n${formatProfile(profile)}\n`);
   }
 

@@ -9,7 +9,7 @@
 //
 // The replay server is plain HTTP on 127.0.0.1 in this process; each run is a fresh child
 // (lib/kubedump-child.mjs), as in the dump benchmark. See docs/benchmarks.md.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
@@ -18,11 +18,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConnection } from "@kubedump/kube";
 import { median, runMeasurement } from "./lib/common.mjs";
+import { DUMP_FUNCTIONS, formatProfile, newProfiles, summariseProfile } from "./lib/profile.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, "lib", "kubedump-child.mjs");
 const USAGE = `usage: node test/bench/replay.mjs record --kubeconfig FILE --out FILE [--include-namespaces GLOB]
-       node test/bench/replay.mjs run FILE [--runs N] [--include-namespaces GLOB]`;
+       node test/bench/replay.mjs run FILE [--runs N] [--include-namespaces GLOB] [--cpu-prof DIR]`;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +32,8 @@ const { values: args, positionals } = parseArgs({
     out: { type: "string" },
     runs: { type: "string", default: "10" },
     "include-namespaces": { type: "string", default: "bench-*" },
+    // After the measured runs, one more run under `node --cpu-prof`, summarised (main thread).
+    "cpu-prof": { type: "string" },
   },
 });
 const [mode, file] = positionals;
@@ -126,6 +129,7 @@ async function run() {
       results.push(r);
       console.error(`run ${i + 1}/${runs}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s, RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB`);
     }
+    if (args["cpu-prof"]) await profileOne(dir, kubeconfig, resolve(args["cpu-prof"]));
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -134,6 +138,15 @@ async function run() {
   const cpu = median(results.map((r) => r.cpu));
   console.log(`replayed ${results[0].objects} objects, ${runs} runs: median ${s.toFixed(3)} s (${Math.round(results[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, ` +
     `peak RSS ${(Math.max(...results.map((r) => r.maxRss)) / 2 ** 20).toFixed(0)} MiB`);
+}
+
+/** One more run under --cpu-prof into DIR; prints the main thread's summary. */
+async function profileOne(dir, kubeconfig, profDir) {
+  mkdirSync(profDir, { recursive: true });
+  const before = new Set(readdirSync(profDir));
+  await runMeasurement(CHILD, childConfig(dir, kubeconfig, "prof"), { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`] });
+  const { main } = newProfiles(profDir, before);
+  console.log(`profile of one more run (main thread): ${main}\n${formatProfile(summariseProfile(main, { top: 30, inclusive: DUMP_FUNCTIONS }))}`);
 }
 
 if (mode === "record") await record();

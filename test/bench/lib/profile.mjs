@@ -1,6 +1,7 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and by area, and
 // inclusive time of the functions that matter to a dump.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** Which code a call frame belongs to: a workspace package, an npm package, node itself, or V8. */
 export function areaOf(url, functionName) {
@@ -15,6 +16,9 @@ export function areaOf(url, functionName) {
 }
 
 const short = (url) => url.replace(/^file:\/\//, "").replace(/.*\/(node_modules|packages)\//, "$1/");
+
+/** The functions whose inclusive time a dump's profile summary shows. */
+export const DUMP_FUNCTIONS = ["runDump", "write", "toYaml", "yamlDump", "sanitize", "once", "listPages", "addFile", "send", "commitSnapshot"];
 
 export function summariseProfile(file, { top = 15, inclusive = [] } = {}) {
   const prof = JSON.parse(readFileSync(file, "utf8"));
@@ -71,4 +75,15 @@ export function formatProfile(s) {
     ...s.self.map((f) => line(f.fn, f.ms, f.pct)),
     ...(s.inclusive.length ? ["inclusive time of selected functions:", ...s.inclusive.map((f) => line(f.fn, f.ms, f.pct))] : []),
   ].join("\n");
+}
+
+/**
+ * The profiles `node --cpu-prof --cpu-prof-dir=DIR` wrote that were not in `before`, one per thread:
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, thread 0 the main thread.
+ */
+export function newProfiles(dir, before) {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && !before.has(f)).sort();
+  const main = files.find((f) => f.split(".")[4] === "0") ?? files[0];
+  if (!main) throw new Error(`no profile written to ${dir}`);
+  return { main: join(dir, main), others: files.filter((f) => f !== main).map((f) => join(dir, f)) };
 }
