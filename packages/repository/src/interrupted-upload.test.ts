@@ -52,7 +52,10 @@ describe("an upload interrupted by MinIO stopping", () => {
     let indexStored: Promise<void> | undefined;
     const stopping = wrapStore(store, {
       async put(key, body) {
-        if (key.endsWith("/index.json.gz")) return (indexStored = store.put(key, body));
+        if (key.endsWith("/index.json.gz")) {
+          indexStored = store.put(key, body);
+          return indexStored;
+        }
         if (key.endsWith("/parts/00001.tar.gz")) {
           await indexStored;
           await first.process.stop();
