@@ -39,6 +39,16 @@ describe("takeSnapshot", () => {
     expect(readdirSync(scratchDir)).toEqual([]);
   });
 
+  it("also removes what else turned up in its scratch directory", async () => {
+    const { scratchDir, repository, input } = await setup("stray");
+    const onProgress = () => {
+      for (const d of readdirSync(scratchDir)) writeFileSync(join(scratchDir, d, "stray.txt"), "not the writers'");
+    };
+    await takeSnapshot({ client, repository, scratchDir, onProgress }, input);
+
+    expect(readdirSync(scratchDir)).toEqual([]);
+  });
+
   it("leaves nothing in the scratch directory when the commit fails", async () => {
     const { scratchDir, repository, input } = await setup("exists");
     const { manifest } = await takeSnapshot({ client, repository, scratchDir }, input);

@@ -101,16 +101,19 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
  * reading the directories back; anything else (a failed dump, a stray file) takes a recursive rm.
  */
 async function removeScratch(dir: string, files: string[] | undefined): Promise<void> {
-  try {
-    if (!files) throw new Error("unknown contents");
-    await Promise.all(files.map((f) => unlink(f)));
-    await rmdir(join(dir, PARTS_DIR)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== "ENOENT") throw err;
-    });
-    await rmdir(dir);
-  } catch {
-    await rm(dir, { recursive: true, force: true });
+  if (files) {
+    try {
+      await Promise.all(files.map((f) => unlink(f)));
+      await rmdir(join(dir, PARTS_DIR)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+      });
+      await rmdir(dir);
+      return;
+    } catch {
+      // something else is in there: the recursive rm below takes it
+    }
   }
+  await rm(dir, { recursive: true, force: true });
 }
 
 export function describeScope(scope: Scope): SnapshotScope {
