@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { type FileHandle, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -29,6 +29,36 @@ function errorCode(err: unknown): string | undefined {
 
 /** link(2) errors that mean "copy instead": another filesystem, or one without hard links. */
 const CANNOT_LINK = new Set(["EXDEV", "EPERM", "ENOTSUP", "EOPNOTSUPP", "EMLINK", "ENOSYS"]);
+
+/** A temporary name beside `target`: listings skip it, and a sweep removes it once old. */
+function tempPathFor(target: string): string {
+  return join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(target)}`);
+}
+
+/**
+ * Creates `path`'s directories, then runs `create` (which makes `path`); retries once if a
+ * concurrent delete pruned a directory in between.
+ */
+async function withParents<T>(path: string, create: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      return await create();
+    } catch (err) {
+      if (errorCode(err) !== "ENOENT" || attempt > 0) throw err;
+    }
+  }
+}
+
+/** Renames a synced temporary file into place; removes it if that fails. */
+async function renameInto(temp: string, target: string): Promise<void> {
+  try {
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
 
 /** An ObjectStore in a local directory (a mounted volume, or the CLI's default). */
 export class LocalObjectStore implements ObjectStore {
@@ -62,10 +92,9 @@ export class LocalObjectStore implements ObjectStore {
 
   async adoptFile(key: string, localPath: string): Promise<boolean> {
     const target = this.pathOf(key);
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(target)}`);
-    await mkdir(dirname(temp), { recursive: true });
+    const temp = tempPathFor(target);
     try {
-      await link(localPath, temp);
+      await withParents(temp, () => link(localPath, temp));
     } catch (err) {
       if (CANNOT_LINK.has(errorCode(err) ?? "")) return false;
       throw err;
@@ -78,12 +107,12 @@ export class LocalObjectStore implements ObjectStore {
       } finally {
         await handle.close();
       }
-      await rename(temp, target);
-      return true;
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
     }
+    await renameInto(temp, target);
+    return true;
   }
 
   async get(key: string): Promise<Readable> {
@@ -160,20 +189,14 @@ export class LocalObjectStore implements ObjectStore {
 
   /** Writes a temporary file beside `target`, syncs it, then renames it into place. */
   private async writeAtomically(target: string, body: Buffer | Readable): Promise<void> {
-    const temp = await this.writeTemp(target, body);
-    try {
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    await renameInto(await this.writeTemp(target, body), target);
   }
 
   /** A synced temporary file beside `target` holding `body`; removed again if writing fails. */
   private async writeTemp(target: string, body: Buffer | Readable): Promise<string> {
-    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(6).toString("hex")}-${basename(target)}`);
+    const temp = tempPathFor(target);
     try {
-      const handle = await this.createTemp(temp);
+      const handle = await withParents(temp, () => open(temp, "wx"));
       if (Buffer.isBuffer(body)) {
         try {
           await handle.writeFile(body);
@@ -189,18 +212,6 @@ export class LocalObjectStore implements ObjectStore {
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
-    }
-  }
-
-  /** Creates the file and its directories; retries once if a concurrent delete pruned a directory. */
-  private async createTemp(temp: string): Promise<FileHandle> {
-    for (let attempt = 0; ; attempt += 1) {
-      await mkdir(dirname(temp), { recursive: true });
-      try {
-        return await open(temp, "wx");
-      } catch (err) {
-        if (errorCode(err) !== "ENOENT" || attempt > 0) throw err;
-      }
     }
   }
 
