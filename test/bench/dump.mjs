@@ -6,7 +6,6 @@
 //   npm run bench:dump                      # 20,000 objects in a private test environment
 //   npm run bench:dump -- --objects 100000
 //   KUBECONFIG=~/.kube/config npm run bench:dump   # an existing cluster: measure bench-* only, no seeding
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
-import { fmt, MiB, median, runMeasurement } from "./lib/common.mjs";
+import { fmt, MiB, median, runCollecting, runMeasurement } from "./lib/common.mjs";
 import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
 import { DUMP_FUNCTIONS, formatProfile, newProfiles, summariseProfile } from "./lib/profile.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
@@ -135,29 +134,18 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 const runChild = (script, cfg, nodeArgs = []) => runMeasurement(script.includes("/") ? script : join(HERE, "lib", script), cfg, { nodeArgs, cwd: ROOT, track: trackChild });
 
 /** The CLI, as a user runs it; wall time from outside, peak RSS from GNU time. */
-function runCli(kubeconfig, repo) {
+async function runCli(kubeconfig, repo) {
   const cliArgs = [join(ROOT, "packages/cli/dist/main.js"), "backup", "--repo", repo, "--include-namespaces", `${NAMESPACE_PREFIX}*`,
     "--kubeconfig", kubeconfig, "-o", "json", ...(QPS !== undefined ? ["--qps", String(QPS)] : []), ...(BURST !== undefined ? ["--burst", String(BURST)] : [])];
   const rssFile = join(work, "cli.rss");
   const [cmd, argv] = timed(process.execPath, cliArgs, rssFile);
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "ignore"], cwd: ROOT });
-    trackChild(child);
-    let out = "";
-    child.stdout.on("data", (c) => {
-      out += c;
-    });
-    child.on("error", fail);
-    child.on("exit", (code) => {
-      trackChild(undefined);
-      const seconds = (performance.now() - t0) / 1000;
-      if (code !== 0) return fail(new Error(`kubedump backup exited ${code}: ${out.slice(-1000)}`));
-      const manifest = JSON.parse(out);
-      const { maxRss, cpu } = haveGnuTime() ? readTimed(rssFile) : {};
-      done({ objects: manifest.objects, bytes: manifest.bytes, storedBytes: manifest.storedBytes, seconds, maxRss, cpu });
-    });
-  });
+  const t0 = performance.now();
+  const { code, text } = await runCollecting(cmd, argv, { stdio: ["ignore", "pipe", "ignore"], cwd: ROOT }, "stdout", trackChild);
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`kubedump backup exited ${code}: ${text.slice(-1000)}`);
+  const manifest = JSON.parse(text);
+  const { maxRss, cpu } = haveGnuTime() ? readTimed(rssFile) : {};
+  return { objects: manifest.objects, bytes: manifest.bytes, storedBytes: manifest.storedBytes, seconds, maxRss, cpu };
 }
 
 

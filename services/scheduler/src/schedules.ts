@@ -77,7 +77,7 @@ async function syncScheduleNow(deps: ScheduleDeps, key: string, namespace: strin
     // The slot BullMQ scheduled (prevMillis), so the status written is the same on every sync.
     nextMillis = next ? slotMillis(next) : Date.now();
   }
-  await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${spec.timeZone ?? "UTC"}`, new Date(nextMillis));
+  await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${tz}`, new Date(nextMillis));
   deps.log.info({ namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() }, "job scheduler in place");
   return "scheduled";
 }

@@ -65,20 +65,31 @@ export const fmt = {
  * Runs a measurement child (`node [nodeArgs] script '<cfg JSON>'`) and resolves with its result.
  * `track` is told the child process while it runs, and undefined after, for a cleanup on Ctrl-C.
  */
-export function runMeasurement(script, cfg, { nodeArgs = [], cwd, track = () => {} } = {}) {
+export async function runMeasurement(script, cfg, { nodeArgs = [], cwd, track = () => {} } = {}) {
+  const { code, signal, text } = await runCollecting(process.execPath, [...nodeArgs, script, JSON.stringify(cfg)],
+    { stdio: ["ignore", "pipe", "inherit"], cwd }, "stdout", track);
+  const line = text.split("\n").find((l) => l.startsWith(RESULT_MARKER));
+  if (code !== 0 || !line) throw new Error(`${script} exited ${code ?? signal}${line ? "" : " without a result"}: ${text.slice(-1000)}`);
+  return JSON.parse(line.slice(RESULT_MARKER.length));
+}
+
+/**
+ * Spawns `command` (spawned before this returns), collects its `stream` ("stdout" or "stderr",
+ * piped in `options.stdio`) and resolves once it exited with its code, signal and that text.
+ * `track` is told the child process while it runs, and undefined after, for a cleanup on Ctrl-C.
+ */
+export function runCollecting(command, argv, options, stream, track = () => {}) {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...nodeArgs, script, JSON.stringify(cfg)], { stdio: ["ignore", "pipe", "inherit"], cwd });
+    const child = spawn(command, argv, options);
     track(child);
-    let out = "";
-    child.stdout.on("data", (c) => {
-      out += c;
+    let text = "";
+    child[stream].on("data", (c) => {
+      text += c;
     });
     child.on("error", fail);
     child.on("exit", (code, signal) => {
       track(undefined);
-      const line = out.split("\n").find((l) => l.startsWith(RESULT_MARKER));
-      if (code !== 0 || !line) return fail(new Error(`${script} exited ${code ?? signal}${line ? "" : " without a result"}: ${out.slice(-1000)}`));
-      done(JSON.parse(line.slice(RESULT_MARKER.length)));
+      done({ code, signal, text });
     });
   });
 }

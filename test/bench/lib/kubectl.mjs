@@ -1,8 +1,8 @@
 // The kubectl-based dump, as shell backup tools do it: one `kubectl get <resource> -o yaml` per
 // resource type (all namespaces with -A, or one call per namespace), output redirected to a file.
-import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { runCollecting } from "./common.mjs";
 
 const GNU_TIME = "/usr/bin/time";
 export const haveGnuTime = () => existsSync(GNU_TIME);
@@ -19,33 +19,23 @@ export function readTimed(rssFile) {
 }
 
 /** Runs one command with stdout into `outFile`; resolves with its max RSS in bytes and CPU seconds (if measurable). */
-function runToFile(cmd, args, outFile, env, track) {
+async function runToFile(cmd, args, outFile, env, track) {
   const useTime = haveGnuTime();
   const rssFile = `${outFile}.rss`;
   const [command, argv] = timed(cmd, args, rssFile);
   const fd = openSync(outFile, "w");
-  return new Promise((done, fail) => {
-    let child;
-    try {
-      child = spawn(command, argv, { stdio: ["ignore", fd, "pipe"], env });
-    } finally {
-      closeSync(fd);
-    }
-    track(child);
-    let stderr = "";
-    child.stderr.on("data", (c) => {
-      stderr += c;
-    });
-    child.on("error", fail);
-    child.on("exit", (code, signal) => {
-      track(undefined);
-      if (code !== 0) return fail(new Error(`${cmd} ${args.join(" ")}: exit ${code ?? signal}: ${stderr.trim().slice(0, 500)}`));
-      if (!useTime) return done({});
-      const measured = readTimed(rssFile);
-      rmSync(rssFile, { force: true });
-      done(measured);
-    });
-  });
+  let running;
+  try {
+    running = runCollecting(command, argv, { stdio: ["ignore", fd, "pipe"], env }, "stderr", track);
+  } finally {
+    closeSync(fd); // the child has its own copy
+  }
+  const { code, signal, text } = await running;
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")}: exit ${code ?? signal}: ${text.trim().slice(0, 500)}`);
+  if (!useTime) return {};
+  const measured = readTimed(rssFile);
+  rmSync(rssFile, { force: true });
+  return measured;
 }
 
 /** Top-level list items of `kubectl get -o yaml` output: lines starting with "- apiVersion:". */
