@@ -53,6 +53,14 @@ describe("GzipFileWriter", () => {
     expect(() => writer.write(Buffer.from("x"))).toThrow(/EEXIST|ENOTDIR/);
   });
 
+  it("fails end, drained and further writes when writing the file fails (a full disk)", async () => {
+    const writer = new GzipFileWriter({ file: "/dev/full", level: 1 });
+    for (let i = 0; i < 12; i += 1) if (!writer.write(randomBytes(256 * 1024))) break;
+    await expect(writer.end()).rejects.toThrow(/ENOSPC/);
+    await expect(writer.drained()).rejects.toThrow(/ENOSPC/);
+    expect(() => writer.write(Buffer.from("x"))).toThrow(/ENOSPC/);
+  });
+
   it("stops on abort and refuses writes afterwards", async () => {
     const writer = new GzipFileWriter({ file: join(dir, "data.gz"), level: 1 });
     writer.write(randomBytes(1024));
