@@ -18,6 +18,9 @@ describe("discoverResources", () => {
         { key: "deployments.apps", kind: "Deployment", version: "v1", namespaced: true, apiPath: "/apis/apps/v1" },
         { key: "clusterroles.rbac.authorization.k8s.io", kind: "ClusterRole", version: "v1", namespaced: false, apiPath: "/apis/rbac.authorization.k8s.io/v1" },
       ]));
+      // A stable order for every backup: by key, code point by code point.
+      const keys = aggregated.resources.map((r) => r.key);
+      expect(keys).toEqual([...keys].sort());
       // Aliases are taken once, subresources never.
       expect(aggregated.resources.map((r) => r.key)).not.toContain("events.events.k8s.io");
       expect(aggregated.resources.some((r) => r.resource.includes("/"))).toBe(false);

@@ -81,10 +81,16 @@ export async function discoverResources(client: KubeClient, opts: DiscoveryOptio
   const present = new Set(found.resources.map((r) => r.key));
   const resources = found.resources
     .filter((r) => !(RESOURCE_ALIASES[r.key] && present.has(RESOURCE_ALIASES[r.key]!)))
-    .sort((a, b) => a.key.localeCompare(b.key));
-  const warnings = found.warnings.sort((a, b) => a.group.localeCompare(b.group));
+    .sort((a, b) => byCodePoint(a.key, b.key));
+  const warnings = found.warnings.sort((a, b) => byCodePoint(a.group, b.group));
   return { resources, warnings, serverVersion: version?.gitVersion };
 }
+
+/**
+ * Keys and group names are ASCII: plain comparison orders them. `localeCompare`'s first call in a
+ * process sets up ICU's collator, 5–8 ms before the first LIST of every backup.
+ */
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function fromAggregated(items: GroupDiscoveryList["items"]): { resources: ResourceType[]; warnings: DiscoveryWarning[] } {
   const resources: ResourceType[] = [];
