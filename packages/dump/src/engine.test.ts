@@ -159,6 +159,20 @@ describe("includeNamespaces picking few namespaces", () => {
       ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)].sort());
   });
 
+  it("lists the namespaces alongside discovery, not after it", async () => {
+    const events: string[] = [];
+    const spy = Object.create(client) as typeof client;
+    spy.request = <T>(method: string, path: string, o?: Parameters<typeof client.request>[2]) => {
+      events.push(`sent ${path}`);
+      return client.request<T>(method, path, o).finally(() => events.push(`answered ${path}`));
+    };
+    await runDump({ client: spy, sink: memorySink() }, { scope: { type: "cluster" }, includeNamespaces: [SHOP], includeResources: ["configmaps"] });
+    const sent = events.indexOf("sent /api/v1/namespaces");
+    expect(sent).toBeGreaterThanOrEqual(0);
+    expect(sent).toBeLessThan(events.indexOf("answered /apis"));
+    expect(events).toContain(`sent /api/v1/namespaces/${SHOP}/configmaps`);
+  });
+
   it("reports a type whose LIST fails in some namespaces once, with a warning per namespace", async () => {
     // The real client, except that listing Secrets in a namespace is refused, as RBAC would.
     const spy = Object.create(client) as typeof client;

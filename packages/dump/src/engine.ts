@@ -3,7 +3,7 @@ import {
 } from "@kubedump/kube";
 import { type IndexRecord, pathFor } from "@kubedump/repository";
 import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
-import { type CompiledFilters, compileFilters } from "./filters.js";
+import { type CompiledFilters, compileFilters, namespaceFilter } from "./filters.js";
 import type { DumpOptions } from "./options.js";
 import { prefetch } from "./prefetch.js";
 import { reorder, sanitize } from "./sanitize.js";
@@ -50,6 +50,9 @@ export interface DumpResult {
 /** discover → filter → list pages → keep → sanitize → serialize → sink, one resource type at a time. */
 export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpResult> {
   const { client } = deps;
+  // A cluster backup limited to a few namespaces lists the namespaces first: alongside discovery.
+  const picking = opts.scope.type === "cluster" && opts.includeNamespaces?.length ? pickNamespaces(client, opts) : undefined;
+  picking?.catch(() => {}); // awaited in clusterPlan; discovery may fail first
   const discovery = await discoverResources(client);
   const filters = compileFilters(opts, discovery.resources);
   const result: DumpResult = {
@@ -100,7 +103,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     // The namespace itself belongs in its backup, unless cluster-scoped kinds are listed anyway.
     if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) && filters.keep(ns, nsType)) await write([ns], nsType);
   } else {
-    plan = await clusterPlan(client, discovery.resources, filters, opts);
+    plan = await clusterPlan(discovery.resources, filters, picking);
   }
 
   // One stream of pages over the whole plan, read ahead across resource types: the next type's
@@ -139,25 +142,39 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
  */
 const PER_NAMESPACE_MAX = 3;
 
+/** The core Namespace type, listed before discovery has confirmed it; unused if it does not. */
+const NAMESPACES: ResourceType = {
+  group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false, verbs: ["list"], key: "namespaces", apiPath: "/api/v1",
+};
+
 /**
- * A cluster backup's LISTs: cluster-wide, filtered by `keep`; or, when includeNamespaces picks
- * only a few namespaces, their namespaced types namespace by namespace. Cluster-wide too when the
- * namespaces cannot be listed (RBAC): the result is the same, only slower.
+ * The namespaces includeNamespaces (minus excludeNamespaces) picks, or undefined when there are
+ * more than PER_NAMESPACE_MAX of them or they cannot be listed (RBAC): then the plan is
+ * cluster-wide, which gives the same result, only slower.
  */
-async function clusterPlan(client: KubeClient, all: ResourceType[], filters: CompiledFilters, opts: DumpOptions): Promise<PlanStep[]> {
-  const wide = filters.resources.map((rt) => ({ rt }));
-  const nsType = all.find((r) => r.key === "namespaces");
-  if (!opts.includeNamespaces?.length || !nsType) return wide;
+async function pickNamespaces(client: KubeClient, opts: DumpOptions): Promise<string[] | undefined> {
+  const allows = namespaceFilter(opts);
   const picked: string[] = [];
   try {
-    for await (const page of listPages(client, nsType, { limit: opts.pageSize })) {
-      for (const ns of page) if (filters.allowsNamespace(ns.metadata.name)) picked.push(ns.metadata.name);
-      if (picked.length > PER_NAMESPACE_MAX) return wide;
+    for await (const page of listPages(client, NAMESPACES, { limit: opts.pageSize })) {
+      for (const ns of page) if (allows(ns.metadata.name)) picked.push(ns.metadata.name);
+      if (picked.length > PER_NAMESPACE_MAX) return undefined;
     }
   } catch (err) {
     if (err instanceof KubeUnreachableError) throw err;
-    return wide;
+    return undefined;
   }
+  return picked;
+}
+
+/**
+ * A cluster backup's LISTs: cluster-wide, filtered by `keep`; or, when includeNamespaces picked
+ * only a few namespaces, their namespaced types namespace by namespace.
+ */
+async function clusterPlan(all: ResourceType[], filters: CompiledFilters, picking: Promise<string[] | undefined> | undefined): Promise<PlanStep[]> {
+  const wide = filters.resources.map((rt) => ({ rt }));
+  const picked = await picking;
+  if (!picked || !all.some((r) => r.key === NAMESPACES.key && r.apiPath === NAMESPACES.apiPath)) return wide;
   return filters.resources.flatMap((rt) => (rt.namespaced ? picked.map((namespace) => ({ rt, namespace })) : [{ rt }]));
 }
 

@@ -47,24 +47,40 @@ export function compileFilters(opts: DumpOptions, discovered: ResourceType[]): C
   };
   const resources = discovered.filter((rt) => allowsType(rt) && (rt.namespaced || clusterScoped));
 
-  const nsIncluded = opts.includeNamespaces?.length ? anyGlob(opts.includeNamespaces) : () => true;
-  const nsExcluded = anyGlob(opts.excludeNamespaces ?? []);
+  const allowsNamespace = namespaceFilter(opts);
   return {
     resources,
     allowsType,
-    allowsNamespace: (name) => nsIncluded(name) && !nsExcluded(name),
+    allowsNamespace,
     keep(obj, rt) {
       const labels = obj.metadata.labels;
       if (labels?.[EXCLUDE_LABEL] === "true" || !matches(andSelector, labels)) return false;
       if (rt.namespaced) {
-        const ns = obj.metadata.namespace ?? "";
-        if (!nsIncluded(ns) || nsExcluded(ns)) return false;
+        if (!allowsNamespace(obj.metadata.namespace ?? "")) return false;
       } else if (rt.key === "namespaces") {
         // A Namespace object belongs with its namespace's filters too.
-        if (!nsIncluded(obj.metadata.name) || nsExcluded(obj.metadata.name)) return false;
+        if (!allowsNamespace(obj.metadata.name)) return false;
       }
       return orSelectors.length === 0 || orSelectors.some((r) => matches(r, labels));
     },
+  };
+}
+
+/**
+ * includeNamespaces and excludeNamespaces as a predicate on a namespace's name. Objects come a
+ * namespace at a time, so the last answer is kept.
+ */
+export function namespaceFilter(opts: Pick<DumpOptions, "includeNamespaces" | "excludeNamespaces">): (name: string) => boolean {
+  const included = opts.includeNamespaces?.length ? anyGlob(opts.includeNamespaces) : () => true;
+  const excluded = anyGlob(opts.excludeNamespaces ?? []);
+  let last: string | undefined;
+  let lastAllowed = false;
+  return (name) => {
+    if (name !== last) {
+      last = name;
+      lastAllowed = included(name) && !excluded(name);
+    }
+    return lastAllowed;
   };
 }
 
