@@ -66,8 +66,7 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
       },
       input.options,
     );
-    written = await parts.finish();
-    indexFile = await index.finish();
+    [written, indexFile] = await Promise.all([parts.finish(), index.finish()]);
     deps.signal?.throwIfAborted();
     const manifest = await deps.repository.commitSnapshot({
       manifest: {
