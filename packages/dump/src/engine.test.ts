@@ -139,9 +139,9 @@ describe("includeNamespaces picking few namespaces", () => {
   async function lists(opts: DumpOptions): Promise<{ paths: string[]; lists: string[] }> {
     const sent: string[] = [];
     const spy = Object.create(client) as typeof client;
-    spy.request = (method, path, o) => {
+    spy.requestBody = (method, path, o) => {
       if (method === "GET" && o?.query?.limit !== undefined) sent.push(path);
-      return client.request(method, path, o);
+      return client.requestBody(method, path, o);
     };
     const sink = memorySink();
     await runDump({ client: spy, sink }, opts);
@@ -162,9 +162,9 @@ describe("includeNamespaces picking few namespaces", () => {
   it("lists the namespaces alongside discovery, not after it", async () => {
     const events: string[] = [];
     const spy = Object.create(client) as typeof client;
-    spy.request = <T>(method: string, path: string, o?: Parameters<typeof client.request>[2]) => {
+    spy.requestBody = (method, path, o) => {
       events.push(`sent ${path}`);
-      return client.request<T>(method, path, o).finally(() => events.push(`answered ${path}`));
+      return client.requestBody(method, path, o).finally(() => events.push(`answered ${path}`));
     };
     await runDump({ client: spy, sink: memorySink() }, { scope: { type: "cluster" }, includeNamespaces: [SHOP], includeResources: ["configmaps"] });
     const sent = events.indexOf("sent /api/v1/namespaces");
@@ -176,9 +176,9 @@ describe("includeNamespaces picking few namespaces", () => {
   it("reports a type whose LIST fails in some namespaces once, with a warning per namespace", async () => {
     // The real client, except that listing Secrets in a namespace is refused, as RBAC would.
     const spy = Object.create(client) as typeof client;
-    spy.request = (method, path, o) => {
+    spy.requestBody = (method, path, o) => {
       if (/^\/api\/v1\/namespaces\/[^/]+\/secrets$/.test(path)) return Promise.reject(new KubeApiError(403, "Forbidden", `GET ${path}: 403 Forbidden`));
-      return client.request(method, path, o);
+      return client.requestBody(method, path, o);
     };
     const sink = memorySink();
     const result = await runDump({ client: spy, sink }, { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] });

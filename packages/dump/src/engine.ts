@@ -1,5 +1,5 @@
 import {
-  discoverResources, type KubeClient, type KubeObject, KubeUnreachableError, listPages, objectPath, type ResourceType,
+  discoverResources, type KubeClient, type KubeObject, KubeUnreachableError, listItemPages, listPages, objectPath, type ResourceType,
 } from "@kubedump/kube";
 import { type IndexRecord, pathFor } from "@kubedump/repository";
 import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
@@ -59,13 +59,13 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     objects: 0, bytes: 0, counts: {}, failedResources: [], serverVersion: discovery.serverVersion,
     warnings: discovery.warnings.map((w) => `API group ${w.groupVersion} could not be discovered, its resources are not in this snapshot: ${w.message}`),
   };
-  /** Sanitizes, serializes and stores a page of objects of one type. */
-  const write = async (objects: readonly KubeObject[], rt: ResourceType) => {
-    if (objects.length === 0) return;
+  /** Sanitizes, serializes and stores the objects of a page of one type that `keep` lets through. */
+  const write = async (objects: Iterable<KubeObject>, rt: ResourceType, keep: (obj: KubeObject) => boolean) => {
     const records: IndexRecord[] = [];
     const entries: { path: string; data: Buffer }[] = [];
     let bytes = 0;
     for (const obj of objects) {
+      if (!keep(obj)) continue;
       const uid = obj.metadata.uid ?? "";
       const owners = obj.metadata.ownerReferences;
       const { data, sha256 } = toYaml(opts.sanitize === false ? reorder(obj) : sanitize(obj));
@@ -78,14 +78,15 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
       });
       bytes += data.length;
     }
+    if (records.length === 0) return;
     const parts = await deps.sink.addObjects(entries);
     records.forEach((r, i) => {
       r.part = parts[i] ?? 0;
     });
     await deps.sink.addRecords(records);
-    result.objects += objects.length;
+    result.objects += records.length;
     result.bytes += bytes;
-    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + objects.length;
+    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + records.length;
   };
 
   const scope = opts.scope;
@@ -101,14 +102,14 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     if (!ns) throw new TargetNotFoundError(`namespace "${scope.namespace}" not found`);
     plan = filters.resources.map((rt) => (rt.namespaced ? { rt, namespace: scope.namespace } : { rt }));
     // The namespace itself belongs in its backup, unless cluster-scoped kinds are listed anyway.
-    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) && filters.keep(ns, nsType)) await write([ns], nsType);
+    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) ) await write([ns], nsType, (obj) => filters.keep(obj, nsType));
   } else {
     plan = await clusterPlan(discovery.resources, filters, picking);
   }
 
   // One stream of pages over the whole plan, read ahead across resource types: the next type's
   // first LIST (often an empty one) goes out while the last page of this one is written.
-  const pages = prefetch(pagesOf(plan, (step) => listPages(client, step.rt, {
+  const pages = prefetch(pagesOf(plan, (step) => listItemPages(client, step.rt, {
     namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
   })), READ_AHEAD);
   let done = 0;
@@ -117,7 +118,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     const { step } = item;
     if ("page" in item) {
       const { only, rt } = step;
-      await write(item.page.filter((obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt)), rt);
+      await write(item.page, rt, (obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt));
       deps.onProgress?.({ resource: rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
       continue;
     }
@@ -181,10 +182,10 @@ async function clusterPlan(all: ResourceType[], filters: CompiledFilters, pickin
 /** Pages read ahead of the one being written (2 measured no faster, and holds one more page). */
 const READ_AHEAD = 1;
 
-type PlanItem = { step: PlanStep; page: KubeObject[] } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
+type PlanItem = { step: PlanStep; page: Iterable<KubeObject> } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
 
 /** The pages of every step in order, each step closed by its end or the error that ended its listing. */
-async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<KubeObject[]>): AsyncGenerator<PlanItem> {
+async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<Iterable<KubeObject>>): AsyncGenerator<PlanItem> {
   for (const step of plan) {
     try {
       for await (const page of list(step)) yield { step, page };

@@ -90,10 +90,16 @@ export class KubeClient {
   }
 
   async request<T>(method: string, path: string, opts: RequestOpts = {}): Promise<T> {
+    const text = (await this.requestBody(method, path, opts)).toString("utf8");
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** `request` without the JSON parsing: the body of a 2xx answer as it came. */
+  async requestBody(method: string, path: string, opts: RequestOpts = {}): Promise<Buffer> {
     for (let attempt = 0; ; attempt++) {
       await this.limiter.take();
       try {
-        return await this.once<T>(method, path, opts);
+        return await this.once(method, path, opts);
       } catch (err) {
         const wait = opts.signal?.aborted ? undefined : this.retryDelay(err, method, attempt);
         if (wait === undefined) throw err;
@@ -130,13 +136,13 @@ export class KubeClient {
     return backoff;
   }
 
-  private async once<T>(method: string, path: string, opts: RequestOpts): Promise<T> {
+  private async once(method: string, path: string, opts: RequestOpts): Promise<Buffer> {
     const { url, reqOpts, payload } = await this.prepare(method, path, opts, this.agent, this.timeoutMs);
     const res = await open(url, reqOpts, payload);
-    const text = (await readBody(res, url)).toString("utf8");
+    const body = await readBody(res, url);
     const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
-    throw toApiError(method, url, status, text, res.headers["retry-after"]);
+    if (status >= 200 && status < 300) return body;
+    throw toApiError(method, url, status, body.toString("utf8"), res.headers["retry-after"]);
   }
 
   /** URL, headers and credentials of one request: the one auth path of every request. */

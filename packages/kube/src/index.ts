@@ -15,7 +15,7 @@ export {
   createLeaderElector, DEFAULT_LEASE_DURATION_MS, DEFAULT_RENEW_DEADLINE_MS, DEFAULT_RETRY_PERIOD_MS, type LeaderElector,
   type LeaderElectorOptions, type LeaseSpec,
 } from "./leader-election.js";
-export { DEFAULT_PAGE_SIZE, type ListOptions, type ListSummary, listPages } from "./list.js";
+export { DEFAULT_PAGE_SIZE, ItemPage, type ListOptions, type ListSummary, listItemPages, listPages, readListPage } from "./list.js";
 export { type Clock, RateLimiter, systemClock } from "./rate-limiter.js";
 export {
   apiPathOf, apiVersionOf, collectionPath, type KubeObject, type ObjectMeta, objectPath, type OwnerReference,

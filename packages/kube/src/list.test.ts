@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createKubeClient } from "./client.js";
 import { isGone } from "./errors.js";
-import { listPages } from "./list.js";
+import { ItemPage, listPages, readListPage } from "./list.js";
 import type { KubeObject } from "./resources.js";
 import { admin, compactEtcd, EVENTS, ensureNamespace, eventBody } from "./test-support.js";
 
@@ -54,5 +54,18 @@ describe("listPages when the continue token expires mid-way", () => {
     expect(seen).toContain("e0");
     expect(next.value.restarts).toBe(0);
     expect(next.value.resourceVersion).toMatch(/^\d+$/);
+  });
+});
+
+describe("list pages read item by item", () => {
+  it("cuts the API server's list responses into items that parse to what JSON.parse gives", async () => {
+    const body = await client.requestBody("GET", `/api/v1/namespaces/${NS}/events`, { query: { limit: 5 } });
+    const page = readListPage(body);
+    expect(page.objects).toBeUndefined(); // cut, not parsed whole
+    expect(page.bounds).toHaveLength(10);
+    const items = [...new ItemPage(body, page.bounds, page.objects, "v1", "Event", new Set())];
+    const whole = (JSON.parse(body.toString("utf8")) as { items: KubeObject[] }).items.map((o) => ({ ...o, apiVersion: "v1", kind: "Event" }));
+    expect(items).toEqual(whole);
+    expect(page.metadata.continue).toBeTruthy();
   });
 });

@@ -28,8 +28,120 @@ export interface ListSummary {
 }
 
 interface ListResponse {
-  metadata: { continue?: string; resourceVersion?: string };
-  items: KubeObject[];
+  metadata?: { continue?: string; resourceVersion?: string };
+  items?: KubeObject[] | null;
+}
+
+/**
+ * A page of a list whose items are parsed one at a time, as they are iterated: the objects of a
+ * page never all live at once, and the page read ahead is bytes, not objects. A dump of 20,000
+ * objects holds 25 MiB less and its young-generation collections copy less (docs/benchmarks.md).
+ * Items get their apiVersion and kind, which list responses leave out; objects a restarted list
+ * yields again are skipped.
+ */
+export class ItemPage implements Iterable<KubeObject> {
+  /** Item k is body[bounds[2k], bounds[2k+1]), or objects[k] once the body was parsed whole. */
+  private objects: KubeObject[] | undefined;
+
+  constructor(
+    private readonly body: Buffer,
+    private readonly bounds: number[],
+    objects: KubeObject[] | undefined,
+    private readonly apiVersion: string,
+    private readonly kind: string,
+    private readonly seen: Set<string>,
+  ) {
+    this.objects = objects;
+  }
+
+  /** Items in the response, including any a restarted list skips. */
+  get length(): number {
+    return this.objects ? this.objects.length : this.bounds.length / 2;
+  }
+
+  *[Symbol.iterator](): Iterator<KubeObject> {
+    for (let k = 0; k < this.length; k++) { // the length changes if the page is parsed whole midway
+      const obj = this.objects ? this.objects[k] : this.parse(k);
+      if (!obj) continue;
+      obj.apiVersion = this.apiVersion;
+      obj.kind = this.kind;
+      const uid = obj.metadata?.uid;
+      if (uid) {
+        if (this.seen.has(uid)) continue;
+        this.seen.add(uid);
+      }
+      yield obj;
+    }
+  }
+
+  private parse(k: number): KubeObject | undefined {
+    const start = this.bounds[2 * k];
+    const end = this.bounds[2 * k + 1];
+    try {
+      return JSON.parse(this.body.toString("utf8", start, end)) as KubeObject;
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      // The separator also matched inside an item (a nested object that starts like an item):
+      // items before it were whole; from here on, the page parsed in one piece.
+      this.objects = (JSON.parse(this.body.toString("utf8")) as ListResponse).items ?? [];
+      return this.objects[k];
+    }
+  }
+}
+
+const ITEMS = Buffer.from('"items":[');
+
+/**
+ * A list response read for its metadata, with its items located but not parsed. Items are cut
+ * where `},` is followed by the first item's opening (its first key and the next one's name, e.g.
+ * `{"metadata":{"name":`): every item of a list starts so, and inside a JSON string that byte
+ * sequence cannot occur. A cut inside an item leaves its first part unbalanced, which JSON.parse
+ * refuses: ItemPage then parses the page whole. A response of any other shape is parsed whole.
+ */
+export function readListPage(body: Buffer): { metadata: { continue?: string; resourceVersion?: string }; bounds: number[]; objects?: KubeObject[] } {
+  const at = body.indexOf(ITEMS);
+  let end = body.length;
+  while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x20 || body[end - 1] === 0x0d)) end--;
+  // A typed list's fields come in Go's order, metadata first and items last: the body ends in ]}.
+  // (An unstructured list sorts its keys, items before metadata: it is parsed whole.)
+  const head = at > 0 && body[end - 1] === 0x7d && body[end - 2] === 0x5d ? parseHead(body, at) : undefined;
+  if (head?.metadata) {
+    const first = at + ITEMS.length;
+    const last = end - 2;
+    if (first === last) return { metadata: head.metadata, bounds: [] };
+    const opening = firstKeys(body, first, last);
+    if (opening) {
+      const separator = Buffer.concat([Buffer.from("},"), opening]);
+      const bounds = [first];
+      for (let p = body.indexOf(separator, first); p >= 0 && p < last; p = body.indexOf(separator, p + 2)) bounds.push(p + 1, p + 2);
+      bounds.push(last);
+      return { metadata: head.metadata, bounds };
+    }
+  }
+  const page = JSON.parse(body.toString("utf8")) as ListResponse;
+  return { metadata: page.metadata ?? {}, bounds: [], objects: page.items ?? [] };
+}
+
+/** The list without its items: `{…,"items":[]}`; undefined if that is not JSON. */
+function parseHead(body: Buffer, itemsAt: number): ListResponse | undefined {
+  try {
+    return JSON.parse(`${body.toString("utf8", 0, itemsAt)}"items":[]}`) as ListResponse;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first item's opening up to its second key's colon, e.g. `{"metadata":{"name":`; undefined if unusual. */
+function firstKeys(body: Buffer, first: number, last: number): Buffer | undefined {
+  if (body[first] !== 0x7b || body[first + 1] !== 0x22) return undefined;
+  const one = body.indexOf('":', first + 2);
+  if (one < 0 || one >= last) return undefined;
+  const two = body.indexOf('":', one + 2);
+  if (two < 0 || two >= last) return undefined;
+  const opening = body.subarray(first, two + 2);
+  // only keys and structure: a quote inside a key or value would make the cut ambiguous
+  const inner = opening.toString("latin1");
+  return /^\{"[^"\\]+":(?:\{"[^"\\]+"|"[^"\\]*","[^"\\]+"):$/.test(inner) ? opening : undefined;
 }
 
 /**
@@ -38,6 +150,17 @@ interface ListResponse {
  * Items get their apiVersion and kind, which list responses leave out.
  */
 export async function* listPages(client: KubeClient, rt: ResourceType, opts: ListOptions = {}): AsyncGenerator<KubeObject[], ListSummary> {
+  const pages = listItemPages(client, rt, opts);
+  for (;;) {
+    const next = await pages.next();
+    if (next.done) return next.value;
+    const items = [...next.value];
+    if (items.length) yield items;
+  }
+}
+
+/** `listPages` with pages whose items are parsed as they are iterated (ItemPage). */
+export async function* listItemPages(client: KubeClient, rt: ResourceType, opts: ListOptions = {}): AsyncGenerator<ItemPage, ListSummary> {
   const path = collectionPath(rt, opts.namespace);
   const apiVersion = apiVersionOf(rt.group, rt.version);
   const seen = new Set<string>();
@@ -45,29 +168,19 @@ export async function* listPages(client: KubeClient, rt: ResourceType, opts: Lis
   let cont: string | undefined;
   let resourceVersion = "";
   for (;;) {
-    let page: ListResponse;
+    let body: Buffer;
     try {
       const query = { limit: opts.limit ?? DEFAULT_PAGE_SIZE, continue: cont, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
-      page = await client.request<ListResponse>("GET", path, { query, signal: opts.signal });
+      body = await client.requestBody("GET", path, { query, signal: opts.signal });
     } catch (err) {
       if (!cont || !isGone(err) || opts.restartOnExpiry === false || restarts >= MAX_RESTARTS) throw err;
       restarts++;
       cont = undefined;
       continue;
     }
-    const items: KubeObject[] = [];
-    for (const item of page.items) {
-      const uid = item.metadata.uid;
-      if (uid) {
-        if (seen.has(uid)) continue;
-        seen.add(uid);
-      }
-      item.apiVersion = apiVersion;
-      item.kind = rt.kind;
-      items.push(item);
-    }
+    const page = readListPage(body);
     resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
-    if (items.length) yield items;
+    yield new ItemPage(body, page.bounds, page.objects, apiVersion, rt.kind, seen);
     cont = page.metadata.continue || undefined;
     if (!cont) return { resourceVersion, restarts };
   }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { ItemPage, readListPage } from "./list.js";
+import type { KubeObject } from "./resources.js";
+
+/** What ItemPage yields for `body`, and whether it was cut into items without parsing it whole. */
+function read(body: string, seen = new Set<string>()): { items: KubeObject[]; cut: boolean } {
+  const buf = Buffer.from(body);
+  const page = readListPage(buf);
+  return { items: [...new ItemPage(buf, page.bounds, page.objects, "v1", "Thing", seen)], cut: page.objects === undefined };
+}
+
+/** JSON.parse's items, with the apiVersion and kind listPages gives them. */
+function parsed(body: string): KubeObject[] {
+  const items = (JSON.parse(body) as { items: KubeObject[] | null }).items ?? [];
+  for (const item of items) Object.assign(item, { apiVersion: "v1", kind: "Thing" });
+  return items;
+}
+
+const typed = (items: object[], tail = "") =>
+  `{"kind":"ThingList","apiVersion":"v1","metadata":{"resourceVersion":"42","continue":"abc"},"items":${JSON.stringify(items)}}${tail}`;
+const thing = (name: string, extra: object = {}) => ({ metadata: { name, namespace: "ns", uid: `uid-${name}` }, data: { k: `v-${name}` }, ...extra });
+
+describe("readListPage and ItemPage", () => {
+  it("cut a list into its items, which parse one by one to what JSON.parse gives, and read the list's metadata", () => {
+    const body = typed([thing("a"), thing("b", { data: { tricky: '},{"metadata":{"name":"x"}}', "é": "ü\n" } }), thing("c")], "\n");
+    const page = readListPage(Buffer.from(body));
+    expect(page.metadata).toEqual({ resourceVersion: "42", continue: "abc" });
+    expect(page.bounds).toHaveLength(6);
+    expect(read(body)).toEqual({ items: parsed(body), cut: true });
+  });
+
+  it("parse the page whole from where a cut fell inside an item (a nested object that starts like an item)", () => {
+    // A StatefulSet's volumeClaimTemplates start as an item does: {"metadata":{"name":…
+    const claims = { spec: { volumeClaimTemplates: [{ metadata: { name: "d1" } }, { metadata: { name: "d2" } }] } };
+    const body = typed([thing("a"), thing("b", claims), thing("c", claims), thing("d")]);
+    expect(readListPage(Buffer.from(body)).bounds.length).toBeGreaterThan(8); // cut inside b and c too
+    expect(read(body).items).toEqual(parsed(body));
+  });
+
+  it("cut custom objects (apiVersion and kind first) also when their owner references start like them", () => {
+    const owners = [{ apiVersion: "v1", kind: "Thing", name: "o1", uid: "u1" }, { apiVersion: "v1", kind: "Thing", name: "o2", uid: "u2" }];
+    const cr = (name: string, more: object = {}) => ({ apiVersion: "v1", kind: "Thing", metadata: { name, uid: name, ownerReferences: owners }, spec: { x: 1 }, ...more });
+    const body = `{"apiVersion":"v1","items":${JSON.stringify([cr("a"), cr("b"), cr("c", { spec: { refs: owners } })])},"kind":"ThingList","metadata":{"continue":"","resourceVersion":"7"}}`;
+    // Go sorts an unstructured list's keys: items is not last, so the page is parsed whole.
+    expect(read(body)).toEqual({ items: parsed(body), cut: false });
+    const last = `{"apiVersion":"v1","kind":"ThingList","metadata":{"resourceVersion":"7"},"items":${JSON.stringify([cr("a"), cr("b"), cr("c", { spec: { refs: owners } })])}}`;
+    expect(read(last)).toEqual({ items: parsed(last), cut: true });
+  });
+
+  it("read empty, null and unusual lists whole or as empty", () => {
+    for (const body of [typed([]), typed([]).replace('"items":[]', '"items":null'), `{"metadata":{},"items":[ ]}`, JSON.stringify(JSON.parse(typed([thing("a"), thing("b")])), null, 2)]) {
+      const items = (JSON.parse(body) as { items: unknown[] | null }).items ?? [];
+      expect(read(body).items).toHaveLength(items.length);
+    }
+    expect(read(`{"metadata":{},"items":[{"metadata":{"name":"a"}}, {"metadata":{"name":"b"}}]}`).items.map((o) => o.metadata.name)).toEqual(["a", "b"]);
+    // metadata after the items (with the continue token): parsed whole, the token kept
+    const after = `{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}],"x":[1],"metadata":{"continue":"c"},"y":[2]}`;
+    expect(readListPage(Buffer.from(after)).metadata).toEqual({ continue: "c" });
+    expect(read(after).items.map((o) => o.metadata.name)).toEqual(["a", "b"]);
+  });
+
+  it("skip objects a restarted list yields again, by uid, as they are read", () => {
+    const seen = new Set<string>(["uid-b"]);
+    const { items } = read(typed([thing("a"), thing("b"), thing("c")]), seen);
+    expect(items.map((o) => o.metadata.name)).toEqual(["a", "c"]);
+    expect([...seen].sort()).toEqual(["uid-a", "uid-b", "uid-c"]);
+  });
+
+  it("fail on a body that is not JSON, as JSON.parse does", () => {
+    expect(() => read(`{"metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":`)).toThrow(SyntaxError);
+    expect(() => read(`{"kind":"ThingList","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},}]}`)).toThrow(SyntaxError);
+  });
+});
