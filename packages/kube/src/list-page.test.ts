@@ -71,3 +71,36 @@ describe("readListPage and ItemPage", () => {
     expect(() => read(`{"kind":"ThingList","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},}]}`)).toThrow(SyntaxError);
   });
 });
+
+describe("ItemPage with omitManagedFields", () => {
+  const managed = [{ manager: "kubectl", operation: "Update", fieldsV1: { "f:data": { ".": {}, 'f:"]},"x': {} } } }];
+  const read = (body: string) => {
+    const buf = Buffer.from(body);
+    const page = readListPage(buf);
+    return [...new ItemPage(buf, page.bounds, page.objects, "v1", "Thing", new Set(), true)];
+  };
+
+  it("leaves out exactly the items' own metadata.managedFields, wherever they stand in metadata", () => {
+    const items = [
+      { metadata: { name: "last", uid: "1", managedFields: managed }, spec: { template: { metadata: { managedFields: managed } } } },
+      { metadata: { name: "middle", managedFields: managed, labels: { a: '"managedFields":[' } }, data: { k: "v" } },
+      { metadata: { name: "only-metadata", annotations: { x: ',"managedFields":[]' }, managedFields: [] } },
+      { metadata: { name: "none" }, spec: { template: { metadata: { name: "t", managedFields: managed } } } },
+    ];
+    const got = read(typed(items));
+    const want = parsed(typed(items)).map((o) => {
+      delete o.metadata.managedFields;
+      return o;
+    });
+    expect(got).toEqual(want);
+    // nested ones stay: only the item's own metadata loses them
+    const template = (got[3] as { spec: { template: { metadata: { managedFields: unknown } } } }).spec.template;
+    expect(template.metadata.managedFields).toEqual(managed);
+  });
+
+  it("parses items that do not start with their metadata as they are", () => {
+    const cr = { apiVersion: "v1", kind: "Thing", metadata: { name: "a", managedFields: managed } };
+    const body = `{"metadata":{},"items":[${JSON.stringify(cr)}]}`;
+    expect(read(body)).toEqual(parsed(body));
+  });
+});

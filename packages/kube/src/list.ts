@@ -17,6 +17,11 @@ export interface ListOptions {
    */
   restartOnExpiry?: boolean;
   signal?: AbortSignal;
+  /**
+   * Items may come without metadata.managedFields, a third of a typical response, where that
+   * saves parsing them (listItemPages). For callers that drop them anyway: some may remain.
+   */
+  omitManagedFields?: boolean;
 }
 
 /** What the generator returns when it is done. */
@@ -50,6 +55,7 @@ export class ItemPage implements Iterable<KubeObject> {
     private readonly apiVersion: string,
     private readonly kind: string,
     private readonly seen: Set<string>,
+    private readonly omitManagedFields = false,
   ) {
     this.objects = objects;
   }
@@ -75,10 +81,12 @@ export class ItemPage implements Iterable<KubeObject> {
   }
 
   private parse(k: number): KubeObject | undefined {
-    const start = this.bounds[2 * k];
-    const end = this.bounds[2 * k + 1];
+    const start = this.bounds[2 * k] as number;
+    const end = this.bounds[2 * k + 1] as number;
     try {
-      return JSON.parse(this.body.toString("utf8", start, end)) as KubeObject;
+      const cut = this.omitManagedFields ? managedFieldsMember(this.body, start, end) : undefined;
+      const text = cut ? this.body.toString("utf8", start, cut[0]) + this.body.toString("utf8", cut[1], end) : this.body.toString("utf8", start, end);
+      return JSON.parse(text) as KubeObject;
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
       // The separator also matched inside an item (a nested object that starts like an item):
@@ -90,6 +98,57 @@ export class ItemPage implements Iterable<KubeObject> {
 }
 
 const ITEMS = Buffer.from('"items":[');
+const METADATA_FIRST = Buffer.from('{"metadata":{');
+const MANAGED_FIELDS = Buffer.from('"managedFields"');
+
+/**
+ * Where the `"managedFields":[…]` member of an item's metadata is, with the comma that joins it
+ * to the others, when the item starts with its metadata (a typed object): found by walking
+ * metadata's members, so a look-alike inside a string or a nested object is never taken.
+ */
+function managedFieldsMember(body: Buffer, start: number, end: number): [number, number] | undefined {
+  if (end - start < METADATA_FIRST.length || body.compare(METADATA_FIRST, 0, METADATA_FIRST.length, start, start + METADATA_FIRST.length) !== 0) return undefined;
+  let i = start + METADATA_FIRST.length;
+  while (i < end && body[i] === 0x22) {
+    const keyEnd = skipString(body, i, end);
+    if (body[keyEnd] !== 0x3a) return undefined;
+    const valueEnd = skipValue(body, keyEnd + 1, end);
+    if (keyEnd - i === MANAGED_FIELDS.length && body.compare(MANAGED_FIELDS, 0, MANAGED_FIELDS.length, i, keyEnd) === 0) {
+      if (body[i - 1] === 0x2c) return [i - 1, valueEnd];
+      return body[valueEnd] === 0x2c ? [i, valueEnd + 1] : [i, valueEnd];
+    }
+    if (body[valueEnd] !== 0x2c) return undefined;
+    i = valueEnd + 1;
+  }
+  return undefined;
+}
+
+/** `i` at a string's opening quote: the index after its closing quote (`end` if it runs past). */
+function skipString(body: Buffer, i: number, end: number): number {
+  for (i++; i < end; i++) {
+    const c = body[i];
+    if (c === 0x22) return i + 1;
+    if (c === 0x5c) i++;
+  }
+  return end;
+}
+
+/** The index after the compact JSON value at `i` (`end` if it runs past). */
+function skipValue(body: Buffer, i: number, end: number): number {
+  const c = body[i];
+  if (c === 0x22) return skipString(body, i, end);
+  let depth = 0;
+  for (; i < end; i++) {
+    const d = body[i];
+    if (d === 0x22) i = skipString(body, i, end) - 1;
+    else if (d === 0x7b || d === 0x5b) depth++;
+    else if (d === 0x7d || d === 0x5d) {
+      if (depth === 0) return i; // the end of a number or literal: the container closes
+      if (--depth === 0) return i + 1;
+    } else if (d === 0x2c && depth === 0) return i;
+  }
+  return end;
+}
 
 /**
  * A list response read for its metadata, with its items located but not parsed. Items are cut
@@ -180,7 +239,7 @@ export async function* listItemPages(client: KubeClient, rt: ResourceType, opts:
     }
     const page = readListPage(body);
     resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
-    yield new ItemPage(body, page.bounds, page.objects, apiVersion, rt.kind, seen);
+    yield new ItemPage(body, page.bounds, page.objects, apiVersion, rt.kind, seen, opts.omitManagedFields);
     cont = page.metadata.continue || undefined;
     if (!cont) return { resourceVersion, restarts };
   }
