@@ -188,6 +188,28 @@ describe("includeNamespaces picking few namespaces", () => {
     expect([...sink.files.keys()].sort()).toEqual([...shopAll, ...blogAll].filter((p) => !p.includes("/secrets/")).sort());
   });
 
+  it("reports a LIST answer that is not JSON as a failed listing and goes on", async () => {
+    const spy = Object.create(client) as typeof client;
+    spy.requestBody = async (method, path, o) => {
+      const body = await client.requestBody(method, path, o);
+      if (path !== `/api/v1/namespaces/${SHOP}/configmaps`) return body;
+      // The list's head and the cut are fine; its last item is broken.
+      const text = body.toString("utf8").trimEnd();
+      if (!text.endsWith("}]}")) throw new Error(`unexpected list ending: ${text.slice(-20)}`);
+      return Buffer.from(`${text.slice(0, -3)},}]}`);
+    };
+    const sink = memorySink();
+    const result = await runDump({ client: spy, sink }, { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] });
+    expect(result.failedResources).toEqual(["configmaps"]);
+    expect(result.warnings.filter((w) => w.startsWith("listing configmaps"))).toEqual([
+      expect.stringMatching(new RegExp(`^listing configmaps in namespace ${SHOP} failed, its objects there are not in this snapshot: .*JSON`)),
+    ]);
+    const paths = [...sink.files.keys()];
+    expect(paths.some((p) => p.startsWith(`namespaces/${SHOP}/configmaps/`))).toBe(false);
+    expect(paths.some((p) => p.startsWith(`namespaces/${BLOG}/configmaps/`))).toBe(true);
+    expect(paths.some((p) => p.startsWith(`namespaces/${SHOP}/secrets/`))).toBe(true);
+  });
+
   it("lists cluster-wide when more than three namespaces match", async () => {
     const { paths, lists: sent } = await lists({ scope: { type: "cluster" }, includeNamespaces: ["*"], includeResources: ["configmaps"], labelSelector: "app=web" });
     expect(sent).toContain("/api/v1/configmaps");

@@ -113,22 +113,31 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
     omitManagedFields: opts.sanitize !== false, // sanitize drops them: not parsing them saves a quarter of the parse
   })), READ_AHEAD);
+  const listingFailed = (step: PlanStep, error: Error) => {
+    const { key } = step.rt;
+    if (!result.failedResources.includes(key)) result.failedResources.push(key); // once, also when listed per namespace
+    const where = step.namespace ? ` in namespace ${step.namespace}` : "";
+    result.warnings.push(`listing ${key}${where} failed, its objects${where ? " there" : ""} are not in this snapshot: ${error.message}`);
+  };
   let done = 0;
   for await (const item of pages) {
     deps.signal?.throwIfAborted();
     const { step } = item;
     if ("page" in item) {
       const { only, rt } = step;
-      await write(item.page, rt, (obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt));
+      try {
+        await write(item.page, rt, (obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt));
+      } catch (err) {
+        // Items are parsed as they are written: a response that is not JSON fails here, not in the LIST.
+        if (!(err instanceof SyntaxError)) throw err;
+        listingFailed(step, err);
+      }
       deps.onProgress?.({ resource: rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
       continue;
     }
     if ("error" in item) {
       if (item.error instanceof KubeUnreachableError) throw item.error;
-      const { key } = step.rt;
-      if (!result.failedResources.includes(key)) result.failedResources.push(key); // once, also when listed per namespace
-      const where = step.namespace ? ` in namespace ${step.namespace}` : "";
-      result.warnings.push(`listing ${key}${where} failed, its objects${where ? " there" : ""} are not in this snapshot: ${(item.error as Error).message}`);
+      listingFailed(step, item.error as Error);
     }
     done++;
   }

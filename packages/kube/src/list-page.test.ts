@@ -94,7 +94,7 @@ describe("ItemPage with omitManagedFields", () => {
     });
     expect(got).toEqual(want);
     // nested ones stay: only the item's own metadata loses them
-    const template = (got[3] as { spec: { template: { metadata: { managedFields: unknown } } } }).spec.template;
+    const template = (got[3] as unknown as { spec: { template: { metadata: { managedFields: unknown } } } }).spec.template;
     expect(template.metadata.managedFields).toEqual(managed);
   });
 
