@@ -27,7 +27,9 @@ const USAGE = `usage: npm run bench:dump -- [options]
   --objects N            objects to seed (default 20000)
   --namespaces K         spread over namespaces bench-0..K-1 (default 10)
   --qps Q --burst B      kubedump's client-side rate limit (default ${DEFAULT_QPS}/${DEFAULT_BURST}; --qps 0: unlimited)
-  --runs R               measure each R times, interleaved; report the median time (default 1)
+  --runs R               measure raw LIST, kubedump (and the CLI) R times, interleaved; report
+                         the median time (default 5: single runs on a shared machine vary by 1.3x)
+  --kubectl-runs R       measure the kubectl-based dump R times, after the others (default 1)
   --page-size P          objects per page of the raw LIST (default 500, as kubedump)
   --kubectl-scope S      all: kubectl get <r> -A per resource (default);
                          namespaces: kubectl get <r> -n <ns> per resource and bench namespace
@@ -52,7 +54,8 @@ const { values: args } = parseArgs({
     namespaces: { type: "string", default: "10" },
     qps: { type: "string" },
     burst: { type: "string" },
-    runs: { type: "string", default: "1" },
+    runs: { type: "string", default: "5" },
+    "kubectl-runs": { type: "string", default: "1" },
     "page-size": { type: "string", default: "500" },
     "kubectl-scope": { type: "string", default: "all" },
     cli: { type: "boolean", default: false },
@@ -81,6 +84,7 @@ const int = (name, min = 0) => {
 const N = int("objects", 1);
 const K = int("namespaces", 1);
 const RUNS = int("runs", 1);
+const KUBECTL_RUNS = int("kubectl-runs", 1);
 const PAGE_SIZE = int("page-size", 1);
 const SEED_CONCURRENCY = int("seed-concurrency", 1);
 const QPS = args.qps === undefined ? undefined : Number(args.qps);
@@ -148,6 +152,11 @@ async function runCli(kubeconfig, repo) {
   return { objects: manifest.objects, bytes: manifest.bytes, storedBytes: manifest.storedBytes, seconds, maxRss, cpu };
 }
 
+
+/** The rate ratio of each run of `b` to the run of `a` measured just before it. */
+function pairRatios(a, b) {
+  return b.map((r, i) => r.objects / r.seconds / (a[i].objects / a[i].seconds));
+}
 
 /** Combines the runs of one measurement: median time, its objects/bytes, the highest peak RSS. */
 function combine(name, runs) {
@@ -245,8 +254,8 @@ async function main() {
 
   // kubectl last: measured in between, its runs left the API server answering the next LISTs
   // 1.5–2x slower, which penalised whatever came after them.
-  for (let run = 1; run <= RUNS && !args["skip-kubectl"]; run++) {
-    const tag = RUNS > 1 ? ` (run ${run}/${RUNS})` : "";
+  for (let run = 1; run <= KUBECTL_RUNS && !args["skip-kubectl"]; run++) {
+    const tag = KUBECTL_RUNS > 1 ? ` (run ${run}/${KUBECTL_RUNS})` : "";
     const outDir = join(work, `kubectl-${run}`);
     mkdirSync(outDir);
     const kc = await withServerCpu(() => kubectlDump({
@@ -295,6 +304,7 @@ async function main() {
     `kubedump YAML ${fmt.f(kd.bytes / 1e6, 1)} MB, stored ${fmt.f(kd.runs[0].storedBytes / 1e6, 1)} MB compressed; time until the last object was archived ${fmt.f(median(kd.runs.map((r) => r.dumpSeconds)), 2)} s.`,
     "",
     ...targets.map((t) => `${t.what.padEnd(34)} ${String(t.value).padStart(9)}   target ${t.target.padEnd(9)} ${t.met ? "met" : "MISSED"}`),
+    ...(RUNS > 1 ? [`kubedump / raw LIST per interleaved run: ${pairRatios(results.raw, results.kubedump).map((r) => r.toFixed(2)).join(" ")}`] : []),
     "",
     "Peak RSS \"not growing with N\": compare runs at different --objects (docs/benchmarks.md).",
     "",
