@@ -102,7 +102,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     if (!ns) throw new TargetNotFoundError(`namespace "${scope.namespace}" not found`);
     plan = filters.resources.map((rt) => (rt.namespaced ? { rt, namespace: scope.namespace } : { rt }));
     // The namespace itself belongs in its backup, unless cluster-scoped kinds are listed anyway.
-    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType) ) await write([ns], nsType, (obj) => filters.keep(obj, nsType));
+    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType)) await write([ns], nsType, (obj) => filters.keep(obj, nsType));
   } else {
     plan = await clusterPlan(discovery.resources, filters, picking);
   }

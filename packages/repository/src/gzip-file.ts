@@ -18,8 +18,8 @@ const DEFAULT_GZIP_SLOTS = 8;
  * series of members; gunzip, tar and every zlib binding read them as one stream). That takes no
  * thread-pool hop and no stream machinery per chunk: 2–4% less CPU per dump than a zlib stream,
  * for about 1% more bytes (docs/benchmarks.md). A member is written with a blocking write, which
- * blocks only this thread: through a write stream every member was a thread-pool job and a wake-up
- * of this loop, 3% of a dump's CPU. A slot is freed as soon as its member is written.
+ * blocks only this thread (through a write stream every member was a thread-pool job and a
+ * wake-up of this loop). A slot is freed as soon as its member is written.
  */
 function gzipWorker(require: NodeJS.Require): void {
   const { parentPort } = require("node:worker_threads") as typeof import("node:worker_threads");
