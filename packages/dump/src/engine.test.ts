@@ -188,6 +188,31 @@ describe("includeNamespaces picking few namespaces", () => {
     expect([...sink.files.keys()].sort()).toEqual([...shopAll, ...blogAll].filter((p) => !p.includes("/secrets/")).sort());
   });
 
+  it("sends the first LISTs of the next types while a type's pages are still being read, and writes the same", async () => {
+    const sent: string[] = [];
+    const spy = Object.create(client) as typeof client;
+    spy.requestBody = (method, path, o) => {
+      if (method === "GET" && o?.query?.limit !== undefined) sent.push(o.query.continue ? `${path} (more)` : path);
+      return client.requestBody(method, path, o);
+    };
+    const opts: DumpOptions = { scope: { type: "namespace", namespace: SHOP }, pageSize: 1 };
+    const sink = memorySink();
+    await runDump({ client: spy, sink }, opts);
+    // pods come one per page here: a later type's first LIST went out before their last page
+    const pods = `/api/v1/namespaces/${SHOP}/pods`;
+    const lastPodsPage = sent.lastIndexOf(`${pods} (more)`);
+    expect(lastPodsPage).toBeGreaterThan(sent.indexOf(pods));
+    // core types after pods in the plan (it goes by key: a core type's key is its resource name)
+    const core = `/api/v1/namespaces/${SHOP}/`;
+    const later = sent.slice(0, lastPodsPage).filter((p) => p.startsWith(core) && !p.endsWith("(more)") && p.slice(core.length) > "pods");
+    expect(later.length).toBeGreaterThan(0);
+    // and the archive is the one a page at a time gives
+    const plain = memorySink();
+    await runDump({ client, sink: plain }, { ...opts, pageSize: 500 });
+    expect([...sink.files.keys()]).toEqual([...plain.files.keys()]);
+    expect([...sink.files.values()]).toEqual([...plain.files.values()]);
+  });
+
   it("reports a LIST answer that is not JSON as a failed listing and goes on", async () => {
     const spy = Object.create(client) as typeof client;
     spy.requestBody = async (method, path, o) => {

@@ -194,16 +194,43 @@ const READ_AHEAD = 1;
 
 type PlanItem = { step: PlanStep; page: Iterable<KubeObject> } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
 
+/**
+ * Steps whose first LIST goes out ahead of their turn. Most resource types of a cluster are
+ * empty, and one after another their LISTs were round trips in sequence (about 40 ms of a
+ * 20,000-object backup here); a first page held ahead is the response's bytes.
+ */
+const FIRST_PAGES_AHEAD = 4;
+
 /** The pages of every step in order, each step closed by its end or the error that ended its listing. */
 async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<Iterable<KubeObject>>): AsyncGenerator<PlanItem> {
-  for (const step of plan) {
-    try {
-      for await (const page of list(step)) yield { step, page };
-    } catch (error) {
-      yield { step, error };
-      continue;
+  const started = new Map<number, { pages: AsyncIterator<Iterable<KubeObject>>; first: Promise<IteratorResult<Iterable<KubeObject>>> }>();
+  const start = (i: number) => {
+    const pages = list(plan[i] as PlanStep)[Symbol.asyncIterator]();
+    const first = pages.next();
+    first.catch(() => {}); // handled in its turn; no unhandled rejection if the dump stops before
+    started.set(i, { pages, first });
+  };
+  let current: AsyncIterator<Iterable<KubeObject>> | undefined;
+  try {
+    for (let i = 0; i < plan.length; i++) {
+      for (let j = i; j < Math.min(plan.length, i + 1 + FIRST_PAGES_AHEAD); j++) if (!started.has(j)) start(j);
+      const step = plan[i] as PlanStep;
+      const { pages, first } = started.get(i) as { pages: AsyncIterator<Iterable<KubeObject>>; first: Promise<IteratorResult<Iterable<KubeObject>>> };
+      started.delete(i);
+      current = pages;
+      try {
+        for (let next = await first; !next.done; next = await pages.next()) yield { step, page: next.value };
+      } catch (error) {
+        yield { step, error };
+        continue;
+      }
+      current = undefined;
+      yield { step, end: true };
     }
-    yield { step, end: true };
+  } finally {
+    // Stopped early (an error, an abort): the step being read and the LISTs started ahead end.
+    await current?.return?.();
+    for (const { pages, first } of started.values()) void first.then(() => pages.return?.(), () => {}).catch(() => {});
   }
 }
 
