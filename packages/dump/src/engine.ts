@@ -107,8 +107,8 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     plan = await clusterPlan(discovery.resources, filters, picking);
   }
 
-  // One stream of pages over the whole plan, read ahead across resource types: the next type's
-  // first LIST (often an empty one) goes out while the last page of this one is written.
+  // One stream of pages over the whole plan, one page read ahead across resource types; the first
+  // LISTs of the next types go out earlier still (pagesOf).
   const pages = prefetch(pagesOf(plan, (step) => listItemPages(client, step.rt, {
     namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
     omitManagedFields: opts.sanitize !== false, // sanitize drops them: not parsing them saves a quarter of the parse
@@ -203,19 +203,21 @@ const FIRST_PAGES_AHEAD = 4;
 
 /** The pages of every step in order, each step closed by its end or the error that ended its listing. */
 async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<Iterable<KubeObject>>): AsyncGenerator<PlanItem> {
-  const started = new Map<number, { pages: AsyncIterator<Iterable<KubeObject>>; first: Promise<IteratorResult<Iterable<KubeObject>>> }>();
+  type Pages = AsyncIterator<Iterable<KubeObject>>;
+  /** Steps whose LIST started ahead: their pages, and the first one asked for. */
+  const started = new Map<number, { pages: Pages; first: ReturnType<Pages["next"]> }>();
   const start = (i: number) => {
     const pages = list(plan[i] as PlanStep)[Symbol.asyncIterator]();
     const first = pages.next();
     first.catch(() => {}); // handled in its turn; no unhandled rejection if the dump stops before
     started.set(i, { pages, first });
   };
-  let current: AsyncIterator<Iterable<KubeObject>> | undefined;
+  let current: Pages | undefined;
   try {
     for (let i = 0; i < plan.length; i++) {
       for (let j = i; j < Math.min(plan.length, i + 1 + FIRST_PAGES_AHEAD); j++) if (!started.has(j)) start(j);
       const step = plan[i] as PlanStep;
-      const { pages, first } = started.get(i) as { pages: AsyncIterator<Iterable<KubeObject>>; first: Promise<IteratorResult<Iterable<KubeObject>>> };
+      const { pages, first } = started.get(i) as { pages: Pages; first: ReturnType<Pages["next"]> };
       started.delete(i);
       current = pages;
       try {

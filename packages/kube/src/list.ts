@@ -46,19 +46,15 @@ interface ListResponse {
  */
 export class ItemPage implements Iterable<KubeObject> {
   /** Item k is body[bounds[2k], bounds[2k+1]), or objects[k] once the body was parsed whole. */
-  private objects: KubeObject[] | undefined;
-
   constructor(
     private readonly body: Buffer,
     private readonly bounds: number[],
-    objects: KubeObject[] | undefined,
+    private objects: KubeObject[] | undefined,
     private readonly apiVersion: string,
     private readonly kind: string,
     private readonly seen: Set<string>,
     private readonly omitManagedFields = false,
-  ) {
-    this.objects = objects;
-  }
+  ) {}
 
   /** Items in the response, including any a restarted list skips. */
   get length(): number {
@@ -91,7 +87,7 @@ export class ItemPage implements Iterable<KubeObject> {
       if (!(err instanceof SyntaxError)) throw err;
       // The separator also matched inside an item (a nested object that starts like an item):
       // items before it were whole; from here on, the page parsed in one piece.
-      this.objects = (JSON.parse(this.body.toString("utf8")) as ListResponse).items ?? [];
+      this.objects = parseWhole(this.body).items ?? [];
       return this.objects[k];
     }
   }
@@ -177,9 +173,11 @@ export function readListPage(body: Buffer): { metadata: { continue?: string; res
       return { metadata: head.metadata, bounds };
     }
   }
-  const page = JSON.parse(body.toString("utf8")) as ListResponse;
+  const page = parseWhole(body);
   return { metadata: page.metadata ?? {}, bounds: [], objects: page.items ?? [] };
 }
+
+const parseWhole = (body: Buffer): ListResponse => JSON.parse(body.toString("utf8")) as ListResponse;
 
 /** The list without its items: `{…,"items":[]}`; undefined if that is not JSON. */
 function parseHead(body: Buffer, itemsAt: number): ListResponse | undefined {
