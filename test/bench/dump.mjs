@@ -17,7 +17,7 @@ import { fmt, MiB, median, runCollecting, runMeasurement } from "./lib/common.mj
 import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
 import { DUMP_FUNCTIONS, formatProfile, newProfiles, summariseProfile } from "./lib/profile.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
-import { cpuOf, findLocalServers, rssOf } from "./lib/server-cpu.mjs";
+import { apiServerGcCycles, cpuOf, findLocalServers, rssOf } from "./lib/server-cpu.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -27,8 +27,9 @@ const USAGE = `usage: npm run bench:dump -- [options]
   --objects N            objects to seed (default 20000)
   --namespaces K         spread over namespaces bench-0..K-1 (default 10)
   --qps Q --burst B      kubedump's client-side rate limit (default ${DEFAULT_QPS}/${DEFAULT_BURST}; --qps 0: unlimited)
-  --runs R               measure raw LIST, kubedump (and the CLI) R times, interleaved; report
-                         the median time (default 5: single runs on a shared machine vary by 1.3x)
+  --runs R               measure raw LIST, kubedump (and the CLI) R times, interleaved in ABBA
+                         order (raw first in odd runs, last in even ones); report the median time
+                         (default 6: single runs on a shared machine vary by 1.3x)
   --kubectl-runs R       measure the kubectl-based dump R times, after the others (default 1)
   --page-size P          objects per page of the raw LIST (default 500, as kubedump)
   --kubectl-scope S      all: kubectl get <r> -A per resource (default);
@@ -54,7 +55,7 @@ const { values: args } = parseArgs({
     namespaces: { type: "string", default: "10" },
     qps: { type: "string" },
     burst: { type: "string" },
-    runs: { type: "string", default: "5" },
+    runs: { type: "string", default: "6" },
     "kubectl-runs": { type: "string", default: "1" },
     "page-size": { type: "string", default: "500" },
     "kubectl-scope": { type: "string", default: "all" },
@@ -153,9 +154,23 @@ async function runCli(kubeconfig, repo) {
 }
 
 
-/** The rate ratio of each run of `b` to the run of `a` measured just before it. */
+/** The rate ratio of each run of `b` to the run of `a` measured beside it. */
 function pairRatios(a, b) {
   return b.map((r, i) => r.objects / r.seconds / (a[i].objects / a[i].seconds));
+}
+
+/**
+ * kubedump / raw LIST per run, with the API server's GC cycles in each, and pooled over the runs
+ * (total objects over total time of each side), which weighs every run alike.
+ */
+function perRunLines(raw, kd) {
+  const gc = raw.every((r) => r.serverGc !== undefined) && kd.every((r) => r.serverGc !== undefined);
+  const perRun = pairRatios(raw, kd).map((r, i) => `${r.toFixed(2)}${gc ? ` (${raw[i].serverGc}/${kd[i].serverGc})` : ""}`);
+  const rate = (runs) => runs.reduce((n, r) => n + r.objects, 0) / runs.reduce((s, r) => s + r.seconds, 0);
+  return [
+    `kubedump / raw LIST per run (ABBA order${gc ? "; in brackets the API server's GC cycles during raw/kubedump" : ""}): ${perRun.join(" ")}`,
+    `kubedump / raw LIST pooled over the runs: ${(rate(kd) / rate(raw)).toFixed(2)}`,
+  ];
 }
 
 /** Combines the runs of one measurement: median time, its objects/bytes, the highest peak RSS. */
@@ -196,6 +211,15 @@ async function main() {
     return servers.length ? { ...r, serverCpu: cpuOf(servers) - before } : r;
   };
   const serverRssNote = () => (servers.length ? `; API server + etcd RSS now ${fmt.mib(rssOf(servers))} MiB` : "");
+  // kube-apiserver's garbage collections during a measurement, from its /metrics (when readable).
+  const metricsClient = createKubeClient({ kubeconfig, qps: 0 });
+  const withServer = async (measure) => {
+    const gc0 = await apiServerGcCycles(metricsClient);
+    const r = await withServerCpu(measure);
+    const gc1 = gc0 === undefined ? undefined : await apiServerGcCycles(metricsClient);
+    return gc1 === undefined ? r : { ...r, serverGc: gc1 - gc0 };
+  };
+  const serverNote = (r) => `${r.serverGc === undefined ? "" : `; API server GC cycles ${r.serverGc}`}${serverRssNote()}`;
   if (servers.length) log(`server CPU from ${servers.map((x) => `${x.name} (pid ${x.pid})`).join(", ")}`);
 
   let seeding;
@@ -230,26 +254,34 @@ async function main() {
 
   const loadBefore = (await import("node:os")).loadavg()[0];
   const results = { raw: [], kubedump: [], cli: [], kubectl: [] };
+  const measurements = {
+    raw: async (run, tag) => {
+      const raw = await withServer(() => runChild("raw-list-child.mjs", rawCfg));
+      log(`raw LIST${tag}: ${raw.objects} objects, ${raw.seconds.toFixed(2)} s, ${Math.round(raw.objects / raw.seconds)} objects/s, RSS ${fmt.mib(raw.maxRss)} MiB${serverNote(raw)}`);
+      return raw;
+    },
+    kubedump: async (run, tag) => {
+      const kd = await withServer(() => runChild("kubedump-child.mjs", kubedumpCfg(run)));
+      rmSync(join(work, `repo-${run}`), { recursive: true, force: true });
+      log(`kubedump${tag}: ${kd.objects} objects, ${kd.seconds.toFixed(2)} s, ${Math.round(kd.objects / kd.seconds)} objects/s, RSS ${fmt.mib(kd.maxRss)} MiB` +
+        ` (heap peak ${fmt.mib(kd.memory.heapUsed)} MiB, external ${fmt.mib(kd.memory.external)} MiB)${serverNote(kd)}`);
+      if (kd.warnings.length) log(`kubedump warnings: ${kd.warnings.join("; ")}`);
+      return kd;
+    },
+    cli: async (run, tag) => {
+      const repo = join(work, `cli-repo-${run}`);
+      const cli = await withServer(() => runCli(kubeconfig, repo));
+      rmSync(repo, { recursive: true, force: true });
+      log(`kubedump CLI${tag}: ${cli.objects} objects, ${cli.seconds.toFixed(2)} s, RSS ${fmt.mib(cli.maxRss)} MiB${serverNote(cli)}`);
+      return cli;
+    },
+  };
+  const order = ["raw", "kubedump", ...(args.cli ? ["cli"] : [])];
   for (let run = 1; run <= RUNS; run++) {
     const tag = RUNS > 1 ? ` (run ${run}/${RUNS})` : "";
-    const raw = await withServerCpu(() => runChild("raw-list-child.mjs", rawCfg));
-    results.raw.push(raw);
-    log(`raw LIST${tag}: ${raw.objects} objects, ${raw.seconds.toFixed(2)} s, ${Math.round(raw.objects / raw.seconds)} objects/s, RSS ${fmt.mib(raw.maxRss)} MiB${serverRssNote()}`);
-
-    const kd = await withServerCpu(() => runChild("kubedump-child.mjs", kubedumpCfg(run)));
-    rmSync(join(work, `repo-${run}`), { recursive: true, force: true });
-    results.kubedump.push(kd);
-    log(`kubedump${tag}: ${kd.objects} objects, ${kd.seconds.toFixed(2)} s, ${Math.round(kd.objects / kd.seconds)} objects/s, RSS ${fmt.mib(kd.maxRss)} MiB` +
-      ` (heap peak ${fmt.mib(kd.memory.heapUsed)} MiB, external ${fmt.mib(kd.memory.external)} MiB)${serverRssNote()}`);
-    if (kd.warnings.length) log(`kubedump warnings: ${kd.warnings.join("; ")}`);
-
-    if (args.cli) {
-      const repo = join(work, `cli-repo-${run}`);
-      const cli = await withServerCpu(() => runCli(kubeconfig, repo));
-      rmSync(repo, { recursive: true, force: true });
-      results.cli.push(cli);
-      log(`kubedump CLI${tag}: ${cli.objects} objects, ${cli.seconds.toFixed(2)} s, RSS ${fmt.mib(cli.maxRss)} MiB`);
-    }
+    // ABBA: odd runs raw first, even runs raw last. Whatever recurs once per pair of measurements
+    // (kube-apiserver's garbage collection here, docs/benchmarks.md) then falls on both sides.
+    for (const what of run % 2 ? order : [...order].reverse()) results[what].push(await measurements[what](run, tag));
   }
 
   // kubectl last: measured in between, its runs left the API server answering the next LISTs
@@ -258,15 +290,16 @@ async function main() {
     const tag = KUBECTL_RUNS > 1 ? ` (run ${run}/${KUBECTL_RUNS})` : "";
     const outDir = join(work, `kubectl-${run}`);
     mkdirSync(outDir);
-    const kc = await withServerCpu(() => kubectlDump({
+    const kc = await withServer(() => kubectlDump({
       kubectl, kubeconfig, outDir, track: trackChild,
       resources: types.map((t) => t.key),
       namespaces: args["kubectl-scope"] === "namespaces" ? benchNamespaces : undefined,
     }));
     rmSync(outDir, { recursive: true, force: true });
     results.kubectl.push(kc);
-    log(`kubectl${tag}: ${kc.objects} objects, ${kc.calls} calls, ${kc.seconds.toFixed(2)} s, RSS ${fmt.mib(kc.maxRss)} MiB${serverRssNote()}`);
+    log(`kubectl${tag}: ${kc.objects} objects, ${kc.calls} calls, ${kc.seconds.toFixed(2)} s, RSS ${fmt.mib(kc.maxRss)} MiB${serverNote(kc)}`);
   }
+  metricsClient.close();
 
   // ---- report ----
   const qpsLabel = QPS === undefined ? `default qps ${DEFAULT_QPS}/burst ${DEFAULT_BURST}` : QPS === 0 ? "qps unlimited" : `qps ${QPS}/burst ${BURST ?? DEFAULT_BURST}`;
@@ -304,7 +337,7 @@ async function main() {
     `kubedump YAML ${fmt.f(kd.bytes / 1e6, 1)} MB, stored ${fmt.f(kd.runs[0].storedBytes / 1e6, 1)} MB compressed; time until the last object was archived ${fmt.f(median(kd.runs.map((r) => r.dumpSeconds)), 2)} s.`,
     "",
     ...targets.map((t) => `${t.what.padEnd(34)} ${String(t.value).padStart(9)}   target ${t.target.padEnd(9)} ${t.met ? "met" : "MISSED"}`),
-    ...(RUNS > 1 ? [`kubedump / raw LIST per interleaved run: ${pairRatios(results.raw, results.kubedump).map((r) => r.toFixed(2)).join(" ")}`] : []),
+    ...(RUNS > 1 ? perRunLines(results.raw, results.kubedump) : []),
     "",
     "Peak RSS \"not growing with N\": compare runs at different --objects (docs/benchmarks.md).",
     "",

@@ -84,3 +84,19 @@ export function rssOf(servers) {
   }
   return total;
 }
+
+/**
+ * Garbage collections kube-apiserver has done so far (`go_gc_duration_seconds_count` from its
+ * /metrics), or undefined when the metrics cannot be read (RBAC, another server). One collection
+ * of a cluster's worth of cached objects takes about 0.1–0.2 s of a 20,000-object LIST here
+ * (docs/benchmarks.md), so the bench notes in which measurement each one fell.
+ */
+export async function apiServerGcCycles(client) {
+  try {
+    const text = (await client.requestBody("GET", "/metrics", { accept: "text/plain" })).toString("utf8");
+    const m = text.match(/^go_gc_duration_seconds_count (\d+)$/m);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
