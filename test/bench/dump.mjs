@@ -166,11 +166,17 @@ function pairRatios(a, b) {
 function perRunLines(raw, kd) {
   const gc = raw.every((r) => r.serverGc !== undefined) && kd.every((r) => r.serverGc !== undefined);
   const perRun = pairRatios(raw, kd).map((r, i) => `${r.toFixed(2)}${gc ? ` (${raw[i].serverGc}/${kd[i].serverGc})` : ""}`);
-  const rate = (runs) => runs.reduce((n, r) => n + r.objects, 0) / runs.reduce((s, r) => s + r.seconds, 0);
+  const median = combine("", kd).rate / combine("", raw).rate;
   return [
     `kubedump / raw LIST per run (ABBA order${gc ? "; in brackets the API server's GC cycles during raw/kubedump" : ""}): ${perRun.join(" ")}`,
-    `kubedump / raw LIST pooled over the runs: ${(rate(kd) / rate(raw)).toFixed(2)}`,
+    `kubedump / raw LIST of the median runs: ${median.toFixed(2)}`,
   ];
+}
+
+/** kubedump's rate over all its runs to the raw LIST's: total objects over total seconds, each. */
+function pooledRatio(raw, kd) {
+  const rate = (runs) => runs.reduce((n, r) => n + r.objects, 0) / runs.reduce((s, r) => s + r.seconds, 0);
+  return rate(kd) / rate(raw);
 }
 
 /** Combines the runs of one measurement: median time, its objects/bytes, the highest peak RSS. */
@@ -255,7 +261,7 @@ async function main() {
   const loadBefore = (await import("node:os")).loadavg()[0];
   const results = { raw: [], kubedump: [], cli: [], kubectl: [] };
   const measurements = {
-    raw: async (run, tag) => {
+    raw: async (_run, tag) => {
       const raw = await withServer(() => runChild("raw-list-child.mjs", rawCfg));
       log(`raw LIST${tag}: ${raw.objects} objects, ${raw.seconds.toFixed(2)} s, ${Math.round(raw.objects / raw.seconds)} objects/s, RSS ${fmt.mib(raw.maxRss)} MiB${serverNote(raw)}`);
       return raw;
@@ -309,11 +315,15 @@ async function main() {
     ...(results.cli.length ? [combine("kubedump CLI (wall, incl. start)", results.cli)] : []),
     ...(results.kubectl.length ? [combine(`kubectl get -o yaml (${args["kubectl-scope"] === "all" ? "-A" : "-n"}, ${results.kubectl[0].calls} calls)`, results.kubectl)] : []),
   ];
-  const [raw, kd] = rows;
+  const [, kd] = rows;
   const kc = rows.find((r) => r.name.startsWith("kubectl"));
   const rssTarget = 300 * MiB;
+  // The rate over all runs (total objects over total time of each side): a kube-apiserver GC
+  // cycle falls in about one measurement of two, either side's, so single runs and their median
+  // swing between two modes (docs/benchmarks.md), while the pooled rate charges each side its share.
+  const pooled = pooledRatio(results.raw, results.kubedump);
   const targetsOf = (row, label) => [
-    { what: `${label} / raw LIST`, value: (row.rate / raw.rate).toFixed(2), target: ">= 0.70", met: row.rate / raw.rate >= 0.7 },
+    { what: `${label} / raw LIST${RUNS > 1 ? " (pooled)" : ""}`, value: pooled.toFixed(2), target: ">= 0.70", met: pooled >= 0.7 },
     ...(kc ? [{ what: `${label} / kubectl`, value: (row.rate / kc.rate).toFixed(1), target: ">= 5", met: row.rate / kc.rate >= 5 }] : []),
     { what: `${label} peak RSS`, value: `${fmt.mib(row.maxRss)} MiB`, target: "< 300 MiB", met: row.maxRss < rssTarget },
   ];
@@ -331,7 +341,8 @@ async function main() {
     `${"measurement".padEnd(44)} ${"objects".padStart(9)} ${"seconds".padStart(8)} ${"best s".padStart(7)} ${"objects/s".padStart(10)} ${"MB/s".padStart(7)} ${"peak RSS MiB".padStart(12)} ${"client CPU s".padStart(12)} ${"server CPU s".padStart(12)}`,
     ...rows.map((r) => `${r.name.padEnd(44)} ${fmt.n(r.objects).padStart(9)} ${fmt.f(r.seconds, 2).padStart(8)} ${fmt.f(Math.min(...r.allSeconds), 2).padStart(7)} ${fmt.n(r.rate).padStart(10)} ${fmt.f(r.mbps, 1).padStart(7)} ${fmt.mib(r.maxRss).padStart(12)} ${fmt.f(r.cpu, 1).padStart(12)} ${fmt.f(r.serverCpu, 1).padStart(12)}`),
     "",
-    ...(RUNS > 1 ? ["seconds, objects/s, MB/s and ratios: the median run; best s: the fastest run; peak RSS: the highest run."] : []),
+    ...(RUNS > 1 ? ["seconds, objects/s, MB/s and the kubectl ratio: the median run; best s: the fastest run; peak RSS: the highest run;",
+      "the raw LIST ratio: pooled, total objects over total seconds of all runs of each."] : []),
     "MB/s: JSON bytes received for the raw LIST, YAML bytes produced for kubedump and kubectl (1 MB = 10^6 bytes).",
     "client CPU: user+system of the measuring process (kubectl: summed over its calls); server CPU: kube-apiserver + etcd, when local.",
     `kubedump YAML ${fmt.f(kd.bytes / 1e6, 1)} MB, stored ${fmt.f(kd.runs[0].storedBytes / 1e6, 1)} MB compressed; time until the last object was archived ${fmt.f(median(kd.runs.map((r) => r.dumpSeconds)), 2)} s.`,
