@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GzipFileWriter, stopGzipThread } from "./gzip-file.js";
+import { GZIP_THREAD_NICENESS, GzipFileWriter, stopGzipThread } from "./gzip-file.js";
 
 let dir: string;
 
@@ -99,6 +100,23 @@ describe("GzipFileWriter", () => {
     next.write(Buffer.from("after"));
     await next.end();
     expect(gunzipSync(await readFile(join(dir, "next.gz"))).toString()).toBe("after");
+  });
+
+  // Linux only: elsewhere a thread has no priority of its own, and the thread keeps the process's.
+  it.runIf(process.platform === "linux")("runs the compressing thread nicer than the rest of the process", async () => {
+    /** The nice value in a /proc stat line (field 19, the 17th after the command's closing parenthesis). */
+    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    const base = niceOf(readFileSync("/proc/thread-self/stat", "utf8"));
+    await stopGzipThread();
+    const before = new Set(readdirSync("/proc/self/task"));
+    const writer = new GzipFileWriter({ file: join(dir, "nice.gz"), level: 1 });
+    writer.write(Buffer.from("nice"));
+    await writer.end(); // the thread set its priority before it took the file
+    const started = readdirSync("/proc/self/task").filter((tid) => !before.has(tid));
+    const nice = started.map((tid) => niceOf(readFileSync(`/proc/self/task/${tid}/stat`, "utf8")));
+    expect(nice).toContain(Math.min(19, base + GZIP_THREAD_NICENESS));
+    expect(niceOf(readFileSync("/proc/thread-self/stat", "utf8"))).toBe(base);
+    expect(gunzipSync(await readFile(join(dir, "nice.gz"))).toString()).toBe("nice");
   });
 
   it("writes a gzip member per 256 KiB slot, which GNU gzip and zlib read back as one stream", async () => {
