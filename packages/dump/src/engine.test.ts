@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createKubeClient, discoverResources, KubeApiError } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -125,12 +126,32 @@ describe("scopes and filters yield exactly the expected paths", () => {
   });
 
   it("records uid, owners and digest in the index", async () => {
-    const { records } = await dump({ scope: { type: "namespace", namespace: SHOP } });
+    // Pages of two: many pages' records wait for their digests at once.
+    const { records, files } = await dump({ scope: { type: "namespace", namespace: SHOP }, pageSize: 2 });
+    // Every record's digest is its object's YAML's (computed on the compressing thread), in order.
+    expect(records.length).toBe(files.size);
+    for (const r of records) expect(r.sha256, r.path).toBe(createHash("sha256").update(files.get(r.path) ?? "", "utf8").digest("hex"));
     const pod = records.find((r) => r.path === `namespaces/${SHOP}/pods/web-5d4f-1.yaml`)!;
     expect(pod).toMatchObject({ group: "", version: "v1", resource: "pods", kind: "Pod", namespace: SHOP, name: "web-5d4f-1" });
     expect(pod.uid).toBe(seeded.uids[`${SHOP}/pod/web-5d4f-1`]);
     expect(pod.ownerReferences?.[0]?.uid).toBe(seeded.uids[`${SHOP}/replicaset/web-5d4f`]);
     expect(pod.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("index records", () => {
+  it("fails the dump when the index cannot take a page's records, even while later pages wait for digests", async () => {
+    const sink = memorySink();
+    let calls = 0;
+    const failing: DumpSink = {
+      addObjects: sink.addObjects,
+      addRecords: async (batch) => {
+        if (++calls === 2) throw new Error("index full");
+        await sink.addRecords(batch);
+      },
+    };
+    await expect(runDump({ client, sink: failing }, { scope: { type: "namespace", namespace: SHOP }, pageSize: 1 })).rejects.toThrow("index full");
+    expect(sink.records).toHaveLength(1); // nothing after the failed page reached the index
   });
 });
 

@@ -1,7 +1,7 @@
 import {
   discoverResources, type KubeClient, type KubeObject, KubeUnreachableError, listItemPages, listPages, objectPath, type ResourceType,
 } from "@kubedump/kube";
-import { type IndexRecord, pathFor } from "@kubedump/repository";
+import { type IndexRecord, pathFor, sha256Each } from "@kubedump/repository";
 import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
 import { type CompiledFilters, compileFilters, namespaceFilter } from "./filters.js";
 import type { DumpOptions } from "./options.js";
@@ -59,34 +59,37 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     objects: 0, bytes: 0, counts: {}, failedResources: [], serverVersion: discovery.serverVersion,
     warnings: discovery.warnings.map((w) => `API group ${w.groupVersion} could not be discovered, its resources are not in this snapshot: ${w.message}`),
   };
+  const records = new RecordQueue(deps.sink);
   /** Sanitizes, serializes and stores the objects of a page of one type that `keep` lets through. */
   const write = async (objects: Iterable<KubeObject>, rt: ResourceType, keep: (obj: KubeObject) => boolean) => {
-    const records: IndexRecord[] = [];
+    const page: IndexRecord[] = [];
     const entries: { path: string; data: Buffer }[] = [];
     let bytes = 0;
     for (const obj of objects) {
       if (!keep(obj)) continue;
       const uid = obj.metadata.uid ?? "";
       const owners = obj.metadata.ownerReferences;
-      const { data, sha256 } = toYaml(opts.sanitize === false ? reorder(obj) : sanitize(obj));
+      const data = toYaml(opts.sanitize === false ? reorder(obj) : sanitize(obj));
       const namespace = rt.namespaced ? obj.metadata.namespace : undefined;
       const path = pathFor({ group: rt.group, resource: rt.resource, namespace, name: obj.metadata.name });
       entries.push({ path, data });
-      records.push({
+      page.push({
         path, group: rt.group, version: rt.version, resource: rt.resource, kind: rt.kind, namespace,
-        name: obj.metadata.name, uid, ownerReferences: owners, sha256, bytes: data.length, part: 0,
+        name: obj.metadata.name, uid, ownerReferences: owners, sha256: "", bytes: data.length, part: 0,
       });
       bytes += data.length;
     }
-    if (records.length === 0) return;
+    if (page.length === 0) return;
+    const digests = sha256Each(entries.map((e) => e.data));
+    digests.catch(() => {}); // awaited in the record queue
     const parts = await deps.sink.addObjects(entries);
-    records.forEach((r, i) => {
+    page.forEach((r, i) => {
       r.part = parts[i] ?? 0;
     });
-    await deps.sink.addRecords(records);
-    result.objects += records.length;
+    await records.add(page, digests);
+    result.objects += page.length;
     result.bytes += bytes;
-    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + records.length;
+    result.counts[rt.key] = (result.counts[rt.key] ?? 0) + page.length;
   };
 
   const scope = opts.scope;
@@ -141,8 +144,42 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     }
     done++;
   }
+  await records.flush();
   deps.onProgress?.({ resource: "", resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
   return result;
+}
+
+/**
+ * Pages' index records on their way to the sink, each once its objects' digests came back from
+ * the compressing thread (sha256Each): the thread that serializes does not wait for them unless
+ * more than PAGES_AWAITING_DIGESTS pages do. Records reach the sink in order; the first failure
+ * fails every later `add` and the flush.
+ */
+class RecordQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly waiting: Promise<void>[] = [];
+
+  constructor(private readonly sink: DumpSink) {}
+
+  async add(page: IndexRecord[], digests: Promise<string[]>): Promise<void> {
+    this.tail = this.tail.then(async () => {
+      const sha256 = await digests;
+      if (sha256.length !== page.length) throw new Error(`${sha256.length} digests came back for ${page.length} objects`);
+      page.forEach((r, i) => {
+        r.sha256 = sha256[i] as string;
+      });
+      await this.sink.addRecords(page);
+    });
+    this.tail.catch(() => {}); // reported by the next add or the flush
+    this.waiting.push(this.tail);
+    if (this.waiting.length > PAGES_AWAITING_DIGESTS) await this.waiting.shift();
+  }
+
+  /** Resolves once every record reached the sink. */
+  async flush(): Promise<void> {
+    this.waiting.length = 0;
+    await this.tail;
+  }
 }
 
 /**
@@ -188,6 +225,12 @@ async function clusterPlan(all: ResourceType[], filters: CompiledFilters, pickin
   if (!picked || !all.some((r) => r.key === NAMESPACES.key && r.apiPath === NAMESPACES.apiPath)) return wide;
   return filters.resources.flatMap((rt) => (rt.namespaced ? picked.map((namespace) => ({ rt, namespace })) : [{ rt }]));
 }
+
+/**
+ * Pages whose records may wait for their digests while the dump goes on; the compressing thread
+ * answers behind the parts' slots it has queued.
+ */
+const PAGES_AWAITING_DIGESTS = 4;
 
 /** Pages read ahead of the one being written (2 measured no faster, and holds one more page). */
 const READ_AHEAD = 1;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GZIP_THREAD_NICENESS, GzipFileWriter, stopGzipThread } from "./gzip-file.js";
+import { GZIP_THREAD_NICENESS, GzipFileWriter, sha256Each, stopGzipThread } from "./gzip-file.js";
 
 let dir: string;
 
@@ -117,6 +117,24 @@ describe("GzipFileWriter", () => {
     expect(nice).toContain(Math.min(19, base + GZIP_THREAD_NICENESS));
     expect(niceOf(readFileSync("/proc/thread-self/stat", "utf8"))).toBe(base);
     expect(gunzipSync(await readFile(join(dir, "nice.gz"))).toString()).toBe("nice");
+  });
+
+  it("computes the sha256 of each piece on its thread, from a copy taken at the call", async () => {
+    const pooled = Buffer.from("a small string, a slice of Buffer's shared pool");
+    const pieces = [randomBytes(300 * 1024), Buffer.alloc(0), pooled, randomBytes(1).subarray(0, 1), Buffer.from("x".repeat(5000)).subarray(10, 20)];
+    const expected = pieces.map((p) => createHash("sha256").update(p).digest("hex"));
+    const digests = sha256Each(pieces);
+    pooled.fill(0); // the caller may reuse its buffers at once
+    expect(await digests).toEqual(expected);
+    expect(await sha256Each([])).toEqual([]);
+  });
+
+  it("fails a digest request when the thread stops before answering", async () => {
+    await stopGzipThread();
+    const pending = sha256Each([randomBytes(1024)]); // starts a thread, which takes 20–30 ms to come up
+    await stopGzipThread(); // stopped before it could
+    await expect(pending).rejects.toThrow(/gzip thread stopped/);
+    expect(await sha256Each([Buffer.from("after")])).toEqual([createHash("sha256").update("after").digest("hex")]);
   });
 
   it("writes a gzip member per 256 KiB slot, which GNU gzip and zlib read back as one stream", async () => {

@@ -16,6 +16,7 @@ export {
   WrongPasswordError,
 } from "./errors.js";
 export type { ForgetEntry, ForgetOptions, ForgetResult, RetentionPolicy } from "./forget.js";
+export { sha256Each } from "./gzip-file.js";
 export { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "./index-writer.js";
 export {
   type ObjectCoordinates,
