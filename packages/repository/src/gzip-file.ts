@@ -17,9 +17,9 @@ export const GZIP_THREAD_NICENESS = 10;
 
 /**
  * The compressing thread: gzip → sha256 and size → file, for every file being written at once (a
- * snapshot's part and its index); and the sha256 of the objects a dump archives (sha256Each). zlib on the main thread's event loop advances one thread-pool
- * job per turn of that loop, so while the dump serializes a page it compresses little and the
- * dump then waits for it (measured: 0.6–0.9 s per 100,000 objects). A worker's loop does nothing
+ * snapshot's part and its index), and the sha256 of the objects a dump archives (sha256Each).
+ * zlib on the main thread's event loop advances one thread-pool job per turn of that loop, so
+ * while the dump serializes a page it compresses little and the dump then waits for it (measured: 0.6–0.9 s per 100,000 objects). A worker's loop does nothing
  * else. One thread serves them all, started once per process: starting a thread costs 20–30 ms of
  * CPU. It runs from source text, so this function may use only `require`.
  *
@@ -143,8 +143,8 @@ type FromWorker =
 
 /**
  * The process's compressing thread, shared by the files being written; started on first use. It
- * keeps the process alive only while a file is open. If it dies, the files open on it fail and
- * the next file starts a new thread.
+ * keeps the process alive only while a file is open or digests are awaited (both in `files`). If
+ * it dies, the files open on it and the digests awaited fail, and the next use starts a new thread.
  */
 class GzipThread {
   private static current: GzipThread | undefined;
@@ -196,7 +196,12 @@ class GzipThread {
         else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
       });
       if (this.files.size === 1) this.worker.ref();
-      this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
+      try {
+        this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
+      } catch (err) {
+        this.close(id);
+        reject(err);
+      }
     });
   }
 
