@@ -171,10 +171,16 @@ class GzipThread {
 
   /** Opens a file on the thread; `onMessage` gets what the thread says about it until it is done. */
   open(file: string, level: number, shared: SharedArrayBuffer, onMessage: (m: FromWorker) => void): number {
+    const id = this.register(onMessage);
+    this.post({ type: "open", id, file, level, shared, slotBytes: SLOT_BYTES });
+    return id;
+  }
+
+  /** A new id whose messages go to `onMessage`; the thread keeps the process alive until `close(id)`. */
+  private register(onMessage: (m: FromWorker) => void): number {
     const id = this.nextId++;
     this.files.set(id, onMessage);
     if (this.files.size === 1) this.worker.ref();
-    this.post({ type: "open", id, file, level, shared, slotBytes: SLOT_BYTES });
     return id;
   }
 
@@ -188,14 +194,12 @@ class GzipThread {
       bytes.set(p, off);
       off += p.length;
     }
-    const id = this.nextId++;
     return new Promise<string[]>((resolve, reject) => {
-      this.files.set(id, (m) => {
+      const id = this.register((m) => {
         this.close(id);
         if (m.type === "digests") resolve(m.sha256);
         else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
       });
-      if (this.files.size === 1) this.worker.ref();
       try {
         this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
       } catch (err) {
