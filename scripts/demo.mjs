@@ -13,7 +13,9 @@ import { freePort, seedCluster, startTestEnv } from "@kubedump/testenv";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = promisify(execFile);
-const { values: args } = parseArgs({ options: { once: { type: "boolean" }, timeout: { type: "string", default: "240" } } });
+const { values: args } = parseArgs({
+  options: { once: { type: "boolean" }, timeout: { type: "string", default: "240" } },
+});
 const NS = "kubedump-demo";
 const say = (m) => process.stdout.write(`demo: ${m}\n`);
 
@@ -35,10 +37,19 @@ async function connect() {
   const e = process.env;
   if (e.KUBECONFIG && e.REDIS_URL && e.S3_ENDPOINT && e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY) {
     say(`using KUBECONFIG=${e.KUBECONFIG}, REDIS_URL and S3_ENDPOINT=${e.S3_ENDPOINT} from the environment`);
-    return { kubeconfig: e.KUBECONFIG, redisUrl: e.REDIS_URL, s3Endpoint: e.S3_ENDPOINT, accessKey: e.AWS_ACCESS_KEY_ID,
-      secretKey: e.AWS_SECRET_ACCESS_KEY, kubectl: e.KUBECTL ?? "kubectl", external: true };
+    return {
+      kubeconfig: e.KUBECONFIG,
+      redisUrl: e.REDIS_URL,
+      s3Endpoint: e.S3_ENDPOINT,
+      accessKey: e.AWS_ACCESS_KEY_ID,
+      secretKey: e.AWS_SECRET_ACCESS_KEY,
+      kubectl: e.KUBECTL ?? "kubectl",
+      external: true,
+    };
   }
-  say("starting kube-apiserver + etcd, MinIO and Redis on 127.0.0.1 (set KUBECONFIG, REDIS_URL, S3_ENDPOINT and AWS_* to use your own)");
+  say(
+    "starting kube-apiserver + etcd, MinIO and Redis on 127.0.0.1 (set KUBECONFIG, REDIS_URL, S3_ENDPOINT and AWS_* to use your own)",
+  );
   return startTestEnv();
 }
 
@@ -48,8 +59,16 @@ const getJson = async (...a) => JSON.parse((await kubectl("get", ...a, "-o", "js
 function startService(name, extra, logDir) {
   const fd = openSync(join(logDir, `${name}.log`), "a");
   const child = spawn(process.execPath, [join(ROOT, "services", name, "dist", "main.js")], {
-    env: { ...process.env, KUBECONFIG: env.kubeconfig, REDIS_URL: env.redisUrl, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0",
-      LEASE_NAMESPACE: NS, LOG_LEVEL: "info", ...extra },
+    env: {
+      ...process.env,
+      KUBECONFIG: env.kubeconfig,
+      REDIS_URL: env.redisUrl,
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: "0",
+      LEASE_NAMESPACE: NS,
+      LOG_LEVEL: "info",
+      ...extra,
+    },
     stdio: ["ignore", fd, fd],
   });
   child.on("exit", (code, signal) => {
@@ -67,7 +86,13 @@ async function main() {
   mkdirSync(logDir, { recursive: true });
   say("installing the CRDs");
   await kubectl("apply", "--server-side", "--force-conflicts", "-f", join(ROOT, "deploy", "crds"));
-  await kubectl("wait", "--for=condition=Established", "crd/backupconfigurations.kubedump.io", "crd/backupsessions.kubedump.io", "crd/repositories.kubedump.io");
+  await kubectl(
+    "wait",
+    "--for=condition=Established",
+    "crd/backupconfigurations.kubedump.io",
+    "crd/backupsessions.kubedump.io",
+    "crd/repositories.kubedump.io",
+  );
   if (!env.external) {
     say("seeding a small application into namespaces demo-shop and demo-blog");
     await seedCluster(env, "demo");
@@ -80,17 +105,47 @@ async function main() {
   startService("scheduler", {}, logDir);
   startService("dump-worker", { METRICS_GATEWAY_URL: gatewayUrl }, logDir);
 
-  say(`applying a Secret, a Repository (s3 ${env.s3Endpoint}, bucket kubedump-demo) and a BackupConfiguration that runs every minute`);
+  say(
+    `applying a Secret, a Repository (s3 ${env.s3Endpoint}, bucket kubedump-demo) and a BackupConfiguration that runs every minute`,
+  );
   await kubectl("create", "namespace", NS).catch(() => {});
-  await kubectl("-n", NS, "create", "secret", "generic", "s3-secret", `--from-literal=AWS_ACCESS_KEY_ID=${env.accessKey}`,
-    `--from-literal=AWS_SECRET_ACCESS_KEY=${env.secretKey}`, "--from-literal=ENCRYPTION_PASSWORD=demo-password-change-me").catch(() => {});
+  await kubectl(
+    "-n",
+    NS,
+    "create",
+    "secret",
+    "generic",
+    "s3-secret",
+    `--from-literal=AWS_ACCESS_KEY_ID=${env.accessKey}`,
+    `--from-literal=AWS_SECRET_ACCESS_KEY=${env.secretKey}`,
+    "--from-literal=ENCRYPTION_PASSWORD=demo-password-change-me",
+  ).catch(() => {});
   const manifests = {
-    apiVersion: "v1", kind: "List", items: [
-      { apiVersion: "kubedump.io/v1alpha1", kind: "Repository", metadata: { name: "s3-repo", namespace: NS },
-        spec: { backend: { s3: { endpoint: env.s3Endpoint, bucket: "kubedump-demo", region: "us-east-1", prefix: "cluster-a" } }, storageSecretName: "s3-secret" } },
-      { apiVersion: "kubedump.io/v1alpha1", kind: "BackupConfiguration", metadata: { name: "every-minute", namespace: NS },
-        spec: { repository: { name: "s3-repo" }, schedule: "* * * * *", retentionPolicy: { name: "keep", keepLast: 5, prune: true },
-          task: { params: [{ name: "excludeNamespaces", value: "kube-*" }] } } },
+    apiVersion: "v1",
+    kind: "List",
+    items: [
+      {
+        apiVersion: "kubedump.io/v1alpha1",
+        kind: "Repository",
+        metadata: { name: "s3-repo", namespace: NS },
+        spec: {
+          backend: {
+            s3: { endpoint: env.s3Endpoint, bucket: "kubedump-demo", region: "us-east-1", prefix: "cluster-a" },
+          },
+          storageSecretName: "s3-secret",
+        },
+      },
+      {
+        apiVersion: "kubedump.io/v1alpha1",
+        kind: "BackupConfiguration",
+        metadata: { name: "every-minute", namespace: NS },
+        spec: {
+          repository: { name: "s3-repo" },
+          schedule: "* * * * *",
+          retentionPolicy: { name: "keep", keepLast: 5, prune: true },
+          task: { params: [{ name: "excludeNamespaces", value: "kube-*" }] },
+        },
+      },
     ],
   };
   const file = join(logDir, "demo.json");
@@ -111,17 +166,31 @@ async function main() {
     await new Promise((r) => setTimeout(r, 2000));
   }
   if (!done) throw new Error(`no BackupSession finished within ${args.timeout} s`);
-  if (done.status.phase === "Failed") throw new Error(`BackupSession ${done.metadata.name} failed: ${JSON.stringify(done.status.conditions)}`);
-  say(`BackupSession ${done.metadata.name} ${done.status.phase}: snapshot ${done.status.snapshot.id}, ${done.status.snapshot.objects} objects, ${done.status.snapshot.uploaded} uploaded in ${done.status.sessionDuration}`);
+  if (done.status.phase === "Failed")
+    throw new Error(`BackupSession ${done.metadata.name} failed: ${JSON.stringify(done.status.conditions)}`);
+  say(
+    `BackupSession ${done.metadata.name} ${done.status.phase}: snapshot ${done.status.snapshot.id}, ${done.status.snapshot.objects} objects, ${done.status.snapshot.uploaded} uploaded in ${done.status.sessionDuration}`,
+  );
 
   const repoUrl = `s3://kubedump-demo/cluster-a?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`;
   const cli = await run(process.execPath, [join(ROOT, "packages/cli/dist/main.js"), "snapshots", "--repo", repoUrl], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: env.accessKey, AWS_SECRET_ACCESS_KEY: env.secretKey, ENCRYPTION_PASSWORD: "demo-password-change-me" },
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: env.accessKey,
+      AWS_SECRET_ACCESS_KEY: env.secretKey,
+      ENCRYPTION_PASSWORD: "demo-password-change-me",
+    },
   });
   say(`kubedump snapshots --repo ${repoUrl}\n${cli.stdout}`);
-  if (!cli.stdout.includes(done.status.snapshot.id)) throw new Error(`snapshot ${done.status.snapshot.id} is not listed`);
+  if (!cli.stdout.includes(done.status.snapshot.id))
+    throw new Error(`snapshot ${done.status.snapshot.id} is not listed`);
   const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
-  say(`what Prometheus scrapes from ${gatewayUrl}/metrics (kubedump_*):\n${metrics.split("\n").filter((l) => l.startsWith("kubedump_")).join("\n")}`);
+  say(
+    `what Prometheus scrapes from ${gatewayUrl}/metrics (kubedump_*):\n${metrics
+      .split("\n")
+      .filter((l) => l.startsWith("kubedump_"))
+      .join("\n")}`,
+  );
   if (args.once) {
     say("--once: the first scheduled snapshot is committed and listed");
     await shutdown(0);

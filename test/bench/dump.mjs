@@ -12,7 +12,14 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileFilters } from "@kubedump/dump";
-import { collectionPath, createKubeClient, DEFAULT_BURST, DEFAULT_QPS, discoverResources, loadConnection } from "@kubedump/kube";
+import {
+  collectionPath,
+  createKubeClient,
+  DEFAULT_BURST,
+  DEFAULT_QPS,
+  discoverResources,
+  loadConnection,
+} from "@kubedump/kube";
 import { fmt, MiB, median, runCollecting, runMeasurement } from "./lib/common.mjs";
 import { haveGnuTime, kubectlDump, readTimed, timed } from "./lib/kubectl.mjs";
 import { DUMP_FUNCTIONS, formatProfile, newProfiles, summariseProfile } from "./lib/profile.mjs";
@@ -137,23 +144,45 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
 
 // ---- children ----
 /** Runs a measurement child in a fresh node process; resolves with its result object. */
-const runChild = (script, cfg, nodeArgs = []) => runMeasurement(script.includes("/") ? script : join(HERE, "lib", script), cfg, { nodeArgs, cwd: ROOT, track: trackChild });
+const runChild = (script, cfg, nodeArgs = []) =>
+  runMeasurement(script.includes("/") ? script : join(HERE, "lib", script), cfg, {
+    nodeArgs,
+    cwd: ROOT,
+    track: trackChild,
+  });
 
 /** The CLI, as a user runs it; wall time from outside, peak RSS from GNU time. */
 async function runCli(kubeconfig, repo) {
-  const cliArgs = [join(ROOT, "packages/cli/dist/main.js"), "backup", "--repo", repo, "--include-namespaces", `${NAMESPACE_PREFIX}*`,
-    "--kubeconfig", kubeconfig, "-o", "json", ...(QPS !== undefined ? ["--qps", String(QPS)] : []), ...(BURST !== undefined ? ["--burst", String(BURST)] : [])];
+  const cliArgs = [
+    join(ROOT, "packages/cli/dist/main.js"),
+    "backup",
+    "--repo",
+    repo,
+    "--include-namespaces",
+    `${NAMESPACE_PREFIX}*`,
+    "--kubeconfig",
+    kubeconfig,
+    "-o",
+    "json",
+    ...(QPS !== undefined ? ["--qps", String(QPS)] : []),
+    ...(BURST !== undefined ? ["--burst", String(BURST)] : []),
+  ];
   const rssFile = join(work, "cli.rss");
   const [cmd, argv] = timed(process.execPath, cliArgs, rssFile);
   const t0 = performance.now();
-  const { code, text } = await runCollecting(cmd, argv, { stdio: ["ignore", "pipe", "ignore"], cwd: ROOT }, "stdout", trackChild);
+  const { code, text } = await runCollecting(
+    cmd,
+    argv,
+    { stdio: ["ignore", "pipe", "ignore"], cwd: ROOT },
+    "stdout",
+    trackChild,
+  );
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`kubedump backup exited ${code}: ${text.slice(-1000)}`);
   const manifest = JSON.parse(text);
   const { maxRss, cpu } = haveGnuTime() ? readTimed(rssFile) : {};
   return { objects: manifest.objects, bytes: manifest.bytes, storedBytes: manifest.storedBytes, seconds, maxRss, cpu };
 }
-
 
 /** The rate ratio of each run of `b` to the run of `a` measured beside it. */
 function pairRatios(a, b) {
@@ -163,7 +192,9 @@ function pairRatios(a, b) {
 /** kubedump / raw LIST per run, with the API server's GC cycles in each, and of the median runs. */
 function perRunLines(raw, kd) {
   const gc = raw.every((r) => r.serverGc !== undefined) && kd.every((r) => r.serverGc !== undefined);
-  const perRun = pairRatios(raw, kd).map((r, i) => `${r.toFixed(2)}${gc ? ` (${raw[i].serverGc}/${kd[i].serverGc})` : ""}`);
+  const perRun = pairRatios(raw, kd).map(
+    (r, i) => `${r.toFixed(2)}${gc ? ` (${raw[i].serverGc}/${kd[i].serverGc})` : ""}`,
+  );
   const median = combine("", kd).rate / combine("", raw).rate;
   return [
     `kubedump / raw LIST per run (ABBA order${gc ? "; in brackets the API server's GC cycles during raw/kubedump" : ""}): ${perRun.join(" ")}`,
@@ -184,9 +215,17 @@ function combine(name, runs) {
   const rss = runs.map((r) => r.maxRss).filter((x) => x !== undefined);
   const med = (k) => (runs.every((r) => r[k] !== undefined) ? median(runs.map((r) => r[k])) : undefined);
   return {
-    name, objects, bytes, seconds, rate: objects / seconds, mbps: bytes / 1e6 / seconds,
-    maxRss: rss.length ? Math.max(...rss) : undefined, cpu: med("cpu"), serverCpu: med("serverCpu"),
-    allSeconds: runs.map((r) => r.seconds), runs,
+    name,
+    objects,
+    bytes,
+    seconds,
+    rate: objects / seconds,
+    mbps: bytes / 1e6 / seconds,
+    maxRss: rss.length ? Math.max(...rss) : undefined,
+    cpu: med("cpu"),
+    serverCpu: med("serverCpu"),
+    allSeconds: runs.map((r) => r.seconds),
+    runs,
   };
 }
 
@@ -223,18 +262,23 @@ async function main() {
     const gc1 = gc0 === undefined ? undefined : await apiServerGcCycles(metricsClient);
     return gc1 === undefined ? r : { ...r, serverGc: gc1 - gc0 };
   };
-  const serverNote = (r) => `${r.serverGc === undefined ? "" : `; API server GC cycles ${r.serverGc}`}${serverRssNote()}`;
+  const serverNote = (r) =>
+    `${r.serverGc === undefined ? "" : `; API server GC cycles ${r.serverGc}`}${serverRssNote()}`;
   if (servers.length) log(`server CPU from ${servers.map((x) => `${x.name} (pid ${x.pid})`).join(", ")}`);
 
   let seeding;
   if (!external || args.seed) {
     log(`seeding ${N.toLocaleString("en-US")} objects over ${K} namespaces (${SEED_CONCURRENCY} in flight)`);
     const cpu0 = process.cpuUsage();
-    seeding = await withServerCpu(() => seed(conn, { objects: N, namespaces: K, concurrency: SEED_CONCURRENCY, progress: log }));
+    seeding = await withServerCpu(() =>
+      seed(conn, { objects: N, namespaces: K, concurrency: SEED_CONCURRENCY, progress: log }),
+    );
     const cpu = process.cpuUsage(cpu0);
     seeding.cpu = (cpu.user + cpu.system) / 1e6;
-    log(`seeded in ${seeding.seconds.toFixed(1)} s: ${Math.round(seeding.rate)} objects/s (${seeding.created} created, ${seeding.existed} existed; ` +
-      `CPU: seeder ${seeding.cpu.toFixed(1)} s, server ${fmt.f(seeding.serverCpu, 1)} s)`);
+    log(
+      `seeded in ${seeding.seconds.toFixed(1)} s: ${Math.round(seeding.rate)} objects/s (${seeding.created} created, ${seeding.existed} existed; ` +
+        `CPU: seeder ${seeding.cpu.toFixed(1)} s, server ${fmt.f(seeding.serverCpu, 1)} s)`,
+    );
   }
 
   // ---- what the dump covers: the same resource types for all three ----
@@ -244,13 +288,25 @@ async function main() {
   const filters = compileFilters({ scope: { type: "cluster" }, includeNamespaces }, discovery.resources);
   const types = filters.resources;
   const nsList = await client.get("/api/v1/namespaces");
-  const benchNamespaces = nsList.items.map((n) => n.metadata.name).filter((n) => n.startsWith(NAMESPACE_PREFIX)).sort();
+  const benchNamespaces = nsList.items
+    .map((n) => n.metadata.name)
+    .filter((n) => n.startsWith(NAMESPACE_PREFIX))
+    .sort();
   client.close();
-  log(`${types.length} resource types (${types.map((t) => t.key).join(", ")}); ${benchNamespaces.length} bench namespaces`);
+  log(
+    `${types.length} resource types (${types.map((t) => t.key).join(", ")}); ${benchNamespaces.length} bench namespaces`,
+  );
   if (!benchNamespaces.length) throw new Error(`no namespaces ${NAMESPACE_PREFIX}* in the cluster: seed with --seed`);
 
   const rawCfg = { kubeconfig, paths: types.map((t) => collectionPath(t)), limit: PAGE_SIZE };
-  const kubedumpCfg = (i) => ({ kubeconfig, repo: join(work, `repo-${i}`), qps: QPS, burst: BURST, includeNamespaces, scratchDir: work });
+  const kubedumpCfg = (i) => ({
+    kubeconfig,
+    repo: join(work, `repo-${i}`),
+    qps: QPS,
+    burst: BURST,
+    includeNamespaces,
+    scratchDir: work,
+  });
 
   // A warm-up LIST, not reported, so the first measurement does not pay for cold caches.
   const warm = await runChild("raw-list-child.mjs", rawCfg);
@@ -261,14 +317,18 @@ async function main() {
   const measurements = {
     raw: async (_run, tag) => {
       const raw = await withServer(() => runChild("raw-list-child.mjs", rawCfg));
-      log(`raw LIST${tag}: ${raw.objects} objects, ${raw.seconds.toFixed(2)} s, ${Math.round(raw.objects / raw.seconds)} objects/s, RSS ${fmt.mib(raw.maxRss)} MiB${serverNote(raw)}`);
+      log(
+        `raw LIST${tag}: ${raw.objects} objects, ${raw.seconds.toFixed(2)} s, ${Math.round(raw.objects / raw.seconds)} objects/s, RSS ${fmt.mib(raw.maxRss)} MiB${serverNote(raw)}`,
+      );
       return raw;
     },
     kubedump: async (run, tag) => {
       const kd = await withServer(() => runChild("kubedump-child.mjs", kubedumpCfg(run)));
       rmSync(join(work, `repo-${run}`), { recursive: true, force: true });
-      log(`kubedump${tag}: ${kd.objects} objects, ${kd.seconds.toFixed(2)} s, ${Math.round(kd.objects / kd.seconds)} objects/s, RSS ${fmt.mib(kd.maxRss)} MiB` +
-        ` (heap peak ${fmt.mib(kd.memory.heapUsed)} MiB, external ${fmt.mib(kd.memory.external)} MiB)${serverNote(kd)}`);
+      log(
+        `kubedump${tag}: ${kd.objects} objects, ${kd.seconds.toFixed(2)} s, ${Math.round(kd.objects / kd.seconds)} objects/s, RSS ${fmt.mib(kd.maxRss)} MiB` +
+          ` (heap peak ${fmt.mib(kd.memory.heapUsed)} MiB, external ${fmt.mib(kd.memory.external)} MiB)${serverNote(kd)}`,
+      );
       if (kd.warnings.length) log(`kubedump warnings: ${kd.warnings.join("; ")}`);
       return kd;
     },
@@ -276,7 +336,9 @@ async function main() {
       const repo = join(work, `cli-repo-${run}`);
       const cli = await withServer(() => runCli(kubeconfig, repo));
       rmSync(repo, { recursive: true, force: true });
-      log(`kubedump CLI${tag}: ${cli.objects} objects, ${cli.seconds.toFixed(2)} s, RSS ${fmt.mib(cli.maxRss)} MiB${serverNote(cli)}`);
+      log(
+        `kubedump CLI${tag}: ${cli.objects} objects, ${cli.seconds.toFixed(2)} s, RSS ${fmt.mib(cli.maxRss)} MiB${serverNote(cli)}`,
+      );
       return cli;
     },
   };
@@ -294,24 +356,43 @@ async function main() {
     const tag = KUBECTL_RUNS > 1 ? ` (run ${run}/${KUBECTL_RUNS})` : "";
     const outDir = join(work, `kubectl-${run}`);
     mkdirSync(outDir);
-    const kc = await withServer(() => kubectlDump({
-      kubectl, kubeconfig, outDir, track: trackChild,
-      resources: types.map((t) => t.key),
-      namespaces: args["kubectl-scope"] === "namespaces" ? benchNamespaces : undefined,
-    }));
+    const kc = await withServer(() =>
+      kubectlDump({
+        kubectl,
+        kubeconfig,
+        outDir,
+        track: trackChild,
+        resources: types.map((t) => t.key),
+        namespaces: args["kubectl-scope"] === "namespaces" ? benchNamespaces : undefined,
+      }),
+    );
     rmSync(outDir, { recursive: true, force: true });
     results.kubectl.push(kc);
-    log(`kubectl${tag}: ${kc.objects} objects, ${kc.calls} calls, ${kc.seconds.toFixed(2)} s, RSS ${fmt.mib(kc.maxRss)} MiB${serverNote(kc)}`);
+    log(
+      `kubectl${tag}: ${kc.objects} objects, ${kc.calls} calls, ${kc.seconds.toFixed(2)} s, RSS ${fmt.mib(kc.maxRss)} MiB${serverNote(kc)}`,
+    );
   }
   metricsClient.close();
 
   // ---- report ----
-  const qpsLabel = QPS === undefined ? `default qps ${DEFAULT_QPS}/burst ${DEFAULT_BURST}` : QPS === 0 ? "qps unlimited" : `qps ${QPS}/burst ${BURST ?? DEFAULT_BURST}`;
+  const qpsLabel =
+    QPS === undefined
+      ? `default qps ${DEFAULT_QPS}/burst ${DEFAULT_BURST}`
+      : QPS === 0
+        ? "qps unlimited"
+        : `qps ${QPS}/burst ${BURST ?? DEFAULT_BURST}`;
   const rows = [
     combine("raw paged LIST (ceiling)", results.raw),
     combine(`kubedump (${qpsLabel})`, results.kubedump),
     ...(results.cli.length ? [combine("kubedump CLI (wall, incl. start)", results.cli)] : []),
-    ...(results.kubectl.length ? [combine(`kubectl get -o yaml (${args["kubectl-scope"] === "all" ? "-A" : "-n"}, ${results.kubectl[0].calls} calls)`, results.kubectl)] : []),
+    ...(results.kubectl.length
+      ? [
+          combine(
+            `kubectl get -o yaml (${args["kubectl-scope"] === "all" ? "-A" : "-n"}, ${results.kubectl[0].calls} calls)`,
+            results.kubectl,
+          ),
+        ]
+      : []),
   ];
   const [, kd] = rows;
   const kc = rows.find((r) => r.name.startsWith("kubectl"));
@@ -320,9 +401,28 @@ async function main() {
   // cycle falls in about one measurement of two, either side's, so single runs and their median
   // swing between two modes (docs/benchmarks.md), while the pooled rate charges each side its share.
   const targetsOf = (row, label, pooled = pooledRatio(results.raw, row.runs)) => [
-    { what: `${label} / raw LIST${RUNS > 1 ? " (pooled)" : ""}`, value: pooled.toFixed(2), target: ">= 0.70", met: pooled >= 0.7 },
-    ...(kc ? [{ what: `${label} / kubectl`, value: (row.rate / kc.rate).toFixed(1), target: ">= 5", met: row.rate / kc.rate >= 5 }] : []),
-    { what: `${label} peak RSS`, value: `${fmt.mib(row.maxRss)} MiB`, target: "< 300 MiB", met: row.maxRss < rssTarget },
+    {
+      what: `${label} / raw LIST${RUNS > 1 ? " (pooled)" : ""}`,
+      value: pooled.toFixed(2),
+      target: ">= 0.70",
+      met: pooled >= 0.7,
+    },
+    ...(kc
+      ? [
+          {
+            what: `${label} / kubectl`,
+            value: (row.rate / kc.rate).toFixed(1),
+            target: ">= 5",
+            met: row.rate / kc.rate >= 5,
+          },
+        ]
+      : []),
+    {
+      what: `${label} peak RSS`,
+      value: `${fmt.mib(row.maxRss)} MiB`,
+      target: "< 300 MiB",
+      met: row.maxRss < rssTarget,
+    },
   ];
   const targets = targetsOf(kd, "kubedump");
 
@@ -333,21 +433,35 @@ async function main() {
     "",
     `kubedump dump benchmark: ${N.toLocaleString("en-US")} objects seeded over ${K} namespaces${external ? ` (existing cluster${args.seed ? ", seeded" : ""})` : ""}; ${machine}; runs ${RUNS}${RUNS > 1 ? " (median time)" : ""}`,
     load,
-    ...(seeding ? [`seeding: ${seeding.seconds.toFixed(1)} s, ${Math.round(seeding.rate)} objects/s (CPU: seeder ${seeding.cpu.toFixed(1)} s, server ${fmt.f(seeding.serverCpu, 1)} s)`] : []),
+    ...(seeding
+      ? [
+          `seeding: ${seeding.seconds.toFixed(1)} s, ${Math.round(seeding.rate)} objects/s (CPU: seeder ${seeding.cpu.toFixed(1)} s, server ${fmt.f(seeding.serverCpu, 1)} s)`,
+        ]
+      : []),
     "",
     `${"measurement".padEnd(44)} ${"objects".padStart(9)} ${"seconds".padStart(8)} ${"best s".padStart(7)} ${"objects/s".padStart(10)} ${"MB/s".padStart(7)} ${"peak RSS MiB".padStart(12)} ${"client CPU s".padStart(12)} ${"server CPU s".padStart(12)}`,
-    ...rows.map((r) => `${r.name.padEnd(44)} ${fmt.n(r.objects).padStart(9)} ${fmt.f(r.seconds, 2).padStart(8)} ${fmt.f(Math.min(...r.allSeconds), 2).padStart(7)} ${fmt.n(r.rate).padStart(10)} ${fmt.f(r.mbps, 1).padStart(7)} ${fmt.mib(r.maxRss).padStart(12)} ${fmt.f(r.cpu, 1).padStart(12)} ${fmt.f(r.serverCpu, 1).padStart(12)}`),
+    ...rows.map(
+      (r) =>
+        `${r.name.padEnd(44)} ${fmt.n(r.objects).padStart(9)} ${fmt.f(r.seconds, 2).padStart(8)} ${fmt.f(Math.min(...r.allSeconds), 2).padStart(7)} ${fmt.n(r.rate).padStart(10)} ${fmt.f(r.mbps, 1).padStart(7)} ${fmt.mib(r.maxRss).padStart(12)} ${fmt.f(r.cpu, 1).padStart(12)} ${fmt.f(r.serverCpu, 1).padStart(12)}`,
+    ),
     "",
-    ...(RUNS > 1 ? ["seconds, objects/s, MB/s and the kubectl ratio: the median run; best s: the fastest run; peak RSS: the highest run;",
-      "the raw LIST ratio: pooled, total objects over total seconds of all runs of each."] : []),
+    ...(RUNS > 1
+      ? [
+          "seconds, objects/s, MB/s and the kubectl ratio: the median run; best s: the fastest run; peak RSS: the highest run;",
+          "the raw LIST ratio: pooled, total objects over total seconds of all runs of each.",
+        ]
+      : []),
     "MB/s: JSON bytes received for the raw LIST, YAML bytes produced for kubedump and kubectl (1 MB = 10^6 bytes).",
     "client CPU: user+system of the measuring process (kubectl: summed over its calls); server CPU: kube-apiserver + etcd, when local.",
     `kubedump YAML ${fmt.f(kd.bytes / 1e6, 1)} MB, stored ${fmt.f(kd.runs[0].storedBytes / 1e6, 1)} MB compressed; time until the last object was archived ${fmt.f(median(kd.runs.map((r) => r.dumpSeconds)), 2)} s.`,
     "",
-    ...targets.map((t) => `${t.what.padEnd(34)} ${String(t.value).padStart(9)}   target ${t.target.padEnd(9)} ${t.met ? "met" : "MISSED"}`),
+    ...targets.map(
+      (t) =>
+        `${t.what.padEnd(34)} ${String(t.value).padStart(9)}   target ${t.target.padEnd(9)} ${t.met ? "met" : "MISSED"}`,
+    ),
     ...(RUNS > 1 ? perRunLines(results.raw, results.kubedump) : []),
     "",
-    "Peak RSS \"not growing with N\": compare runs at different --objects (docs/benchmarks.md).",
+    'Peak RSS "not growing with N": compare runs at different --objects (docs/benchmarks.md).',
     "",
   ];
   process.stdout.write(lines.join("\n"));
@@ -362,12 +476,17 @@ async function main() {
     // One profile per thread: the main thread's is summarised, the compressing thread's listed.
     const { main, others } = newProfiles(profDir, before);
     profile = summariseProfile(main, { top: 25, inclusive: DUMP_FUNCTIONS });
-    process.stdout.write(`\nprofiled run: ${p.seconds.toFixed(2)} s (profiling slows it); main thread ${main}` +
-      `${others.length ? `; other threads: ${others.join(", ")}` : ""}\n${formatProfile(profile)}\n`);
+    process.stdout.write(
+      `\nprofiled run: ${p.seconds.toFixed(2)} s (profiling slows it); main thread ${main}` +
+        `${others.length ? `; other threads: ${others.join(", ")}` : ""}\n${formatProfile(profile)}\n`,
+    );
   }
 
   if (args.json) {
-    writeFileSync(args.json, `${JSON.stringify({ objects: N, namespaces: K, runs: RUNS, machine, load, seeding, types: types.map((t) => t.key), rows: rows.map(({ runs: _r, ...r }) => r), targets, profile }, null, 2)}\n`);
+    writeFileSync(
+      args.json,
+      `${JSON.stringify({ objects: N, namespaces: K, runs: RUNS, machine, load, seeding, types: types.map((t) => t.key), rows: rows.map(({ runs: _r, ...r }) => r), targets, profile }, null, 2)}\n`,
+    );
     log(`wrote ${args.json}`);
   }
 
@@ -376,7 +495,9 @@ async function main() {
     envFile = join(tmpdir(), "kubedump-bench.env");
     writeEnvFile(envFile, env);
     log(`--keep: the test environment stays up until Ctrl-C. KUBECONFIG=${kubeconfig}`);
-    log(`  env file: ${envFile} (set -a; . ${envFile}; set +a); then e.g. KUBECONFIG=${kubeconfig} npm run bench:dump -- --objects ${N}`);
+    log(
+      `  env file: ${envFile} (set -a; . ${envFile}; set +a); then e.g. KUBECONFIG=${kubeconfig} npm run bench:dump -- --objects ${N}`,
+    );
     await new Promise(() => {}); // until a signal; the handler stops the servers
   }
 }

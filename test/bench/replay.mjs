@@ -64,8 +64,11 @@ function serve(answer) {
 /** A kubeconfig for a plain-HTTP server on this port. */
 function kubeconfigFor(dir, port) {
   const path = join(dir, "kubeconfig");
-  writeFileSync(path, `apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster: {server: "http://127.0.0.1:${port}"}\n` +
-    "users:\n- name: r\n  user: {}\ncontexts:\n- name: r\n  context: {cluster: r, user: r}\ncurrent-context: r\n");
+  writeFileSync(
+    path,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: r\n  cluster: {server: "http://127.0.0.1:${port}"}\n` +
+      "users:\n- name: r\n  user: {}\ncontexts:\n- name: r\n  context: {cluster: r, user: r}\ncurrent-context: r\n",
+  );
   return path;
 }
 
@@ -81,14 +84,20 @@ async function record() {
   const upstream = async (req) => {
     const url = new URL(conn.server + req.url);
     const https = url.protocol === "https:";
-    const opts = { method: "GET", agent: https ? agent : undefined, headers: { accept: req.headers.accept ?? "application/json" } };
+    const opts = {
+      method: "GET",
+      agent: https ? agent : undefined,
+      headers: { accept: req.headers.accept ?? "application/json" },
+    };
     await conn.apply(opts);
     if (conn.skipTLSVerify) opts.rejectUnauthorized = false;
     const answer = await new Promise((ok, ko) => {
       const r = (https ? request : httpRequest)(url, opts, (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
-        res.on("end", () => ok({ status: res.statusCode, type: res.headers["content-type"], body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          ok({ status: res.statusCode, type: res.headers["content-type"], body: Buffer.concat(chunks) }),
+        );
         res.on("error", ko);
       });
       r.on("error", ko);
@@ -101,7 +110,9 @@ async function record() {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-replay-"));
   try {
     const r = await runMeasurement(CHILD, childConfig(dir, kubeconfigFor(dir, server.address().port), "record"));
-    const saved = Object.fromEntries([...answers].map(([k, a]) => [k, { status: a.status, type: a.type, body: a.body.toString("base64") }]));
+    const saved = Object.fromEntries(
+      [...answers].map(([k, a]) => [k, { status: a.status, type: a.type, body: a.body.toString("base64") }]),
+    );
     writeFileSync(args.out, JSON.stringify(saved));
     console.log(`recorded ${answers.size} answers (${r.objects} objects) to ${args.out}`);
   } finally {
@@ -117,7 +128,13 @@ async function run() {
   if (!Number.isInteger(runs) || runs < 1) fail(`--runs "${args.runs}": an integer >= 1`);
   const saved = JSON.parse(readFileSync(resolve(file), "utf8"));
   const answers = new Map(Object.entries(saved).map(([k, a]) => [k, { ...a, body: Buffer.from(a.body, "base64") }]));
-  const server = await serve(async (req) => answers.get(keyOf(req)) ?? { status: 404, body: Buffer.from(`{"kind":"Status","code":404,"message":"not recorded: ${req.url}"}`) });
+  const server = await serve(
+    async (req) =>
+      answers.get(keyOf(req)) ?? {
+        status: 404,
+        body: Buffer.from(`{"kind":"Status","code":404,"message":"not recorded: ${req.url}"}`),
+      },
+  );
   const dir = mkdtempSync(join(tmpdir(), "kubedump-replay-"));
   const kubeconfig = kubeconfigFor(dir, server.address().port);
   const results = [];
@@ -127,7 +144,9 @@ async function run() {
       rmSync(join(dir, `repo-${i}`), { recursive: true, force: true });
       if (r.warnings.length) console.error(`run ${i + 1}: warnings: ${r.warnings.join("; ")}`);
       results.push(r);
-      console.error(`run ${i + 1}/${runs}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s, RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB`);
+      console.error(
+        `run ${i + 1}/${runs}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s, RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB`,
+      );
     }
     if (args["cpu-prof"]) await profileOne(dir, kubeconfig, resolve(args["cpu-prof"]));
   } finally {
@@ -136,17 +155,23 @@ async function run() {
   }
   const s = median(results.map((r) => r.seconds));
   const cpu = median(results.map((r) => r.cpu));
-  console.log(`replayed ${results[0].objects} objects, ${runs} runs: median ${s.toFixed(3)} s (${Math.round(results[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, ` +
-    `peak RSS ${(Math.max(...results.map((r) => r.maxRss)) / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `replayed ${results[0].objects} objects, ${runs} runs: median ${s.toFixed(3)} s (${Math.round(results[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, ` +
+      `peak RSS ${(Math.max(...results.map((r) => r.maxRss)) / 2 ** 20).toFixed(0)} MiB`,
+  );
 }
 
 /** One more run under --cpu-prof into DIR; prints the main thread's summary. */
 async function profileOne(dir, kubeconfig, profDir) {
   mkdirSync(profDir, { recursive: true });
   const before = new Set(readdirSync(profDir));
-  await runMeasurement(CHILD, childConfig(dir, kubeconfig, "prof"), { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`] });
+  await runMeasurement(CHILD, childConfig(dir, kubeconfig, "prof"), {
+    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profDir}`],
+  });
   const { main } = newProfiles(profDir, before);
-  console.log(`profile of one more run (main thread): ${main}\n${formatProfile(summariseProfile(main, { top: 30, inclusive: DUMP_FUNCTIONS }))}`);
+  console.log(
+    `profile of one more run (main thread): ${main}\n${formatProfile(summariseProfile(main, { top: 30, inclusive: DUMP_FUNCTIONS }))}`,
+  );
 }
 
 if (mode === "record") await record();

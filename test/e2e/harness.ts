@@ -15,7 +15,12 @@ export interface ServiceProcess {
 }
 
 /** Starts `node services/<name>/dist/main.js` as its own OS process; output goes to a log file. */
-export function startService(name: ServiceName, env: Record<string, string>, logDir: string, label: string = name): ServiceProcess {
+export function startService(
+  name: ServiceName,
+  env: Record<string, string>,
+  logDir: string,
+  label: string = name,
+): ServiceProcess {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${label}.log`);
   const fd = openSync(logFile, "a");
@@ -43,21 +48,40 @@ export interface Stack {
 }
 
 /** The four services, wired to the test servers, isolated by queue prefix and lease names. */
-export async function startStack(t: TestEnvInfo, opts: { prefix: string; logDir: string; workers?: number; extraEnv?: Record<string, string> }): Promise<Stack> {
+export async function startStack(
+  t: TestEnvInfo,
+  opts: { prefix: string; logDir: string; workers?: number; extraEnv?: Record<string, string> },
+): Promise<Stack> {
   const gatewayPort = await freePort();
   const leaseNs = "kubedump-system";
   await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: leaseNs } } });
   const env: Record<string, string> = {
-    KUBECONFIG: t.kubeconfig, REDIS_URL: t.redisUrl, QUEUE_PREFIX: opts.prefix, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0",
-    LEASE_NAMESPACE: leaseNs, LEASE_DURATION_SECONDS: "4", RESYNC_SECONDS: "5", JOB_LOCK_SECONDS: "5", LOG_LEVEL: "info",
-    METRICS_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`, GATEWAY_KEY_PREFIX: `${opts.prefix}:gateway`,
+    KUBECONFIG: t.kubeconfig,
+    REDIS_URL: t.redisUrl,
+    QUEUE_PREFIX: opts.prefix,
+    HTTP_HOST: "127.0.0.1",
+    HTTP_PORT: "0",
+    LEASE_NAMESPACE: leaseNs,
+    LEASE_DURATION_SECONDS: "4",
+    RESYNC_SECONDS: "5",
+    JOB_LOCK_SECONDS: "5",
+    LOG_LEVEL: "info",
+    METRICS_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+    GATEWAY_KEY_PREFIX: `${opts.prefix}:gateway`,
     ...opts.extraEnv,
   };
   const processes: ServiceProcess[] = [];
   const start = (name: ServiceName, label: string = name, extra: Record<string, string> = {}) => {
-    const leaseName: Record<string, string> = name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${opts.prefix}-${name}` } : {};
-    const port: Record<string, string> = name === "metrics-gateway" ? { PORT: String(gatewayPort), HOST: "127.0.0.1" } : {};
-    const p = startService(name, { ...env, ...leaseName, ...port, POD_NAME: `${opts.prefix}-${label}`, ...extra }, opts.logDir, label);
+    const leaseName: Record<string, string> =
+      name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${opts.prefix}-${name}` } : {};
+    const port: Record<string, string> =
+      name === "metrics-gateway" ? { PORT: String(gatewayPort), HOST: "127.0.0.1" } : {};
+    const p = startService(
+      name,
+      { ...env, ...leaseName, ...port, POD_NAME: `${opts.prefix}-${label}`, ...extra },
+      opts.logDir,
+      label,
+    );
     processes.push(p);
     return p;
   };
@@ -66,7 +90,12 @@ export async function startStack(t: TestEnvInfo, opts: { prefix: string; logDir:
   start("scheduler");
   for (let i = 0; i < (opts.workers ?? 1); i++) start("dump-worker", `dump-worker-${i}`);
   return {
-    prefix: opts.prefix, gatewayUrl: env.METRICS_GATEWAY_URL!, env, processes, logDir: opts.logDir, start,
+    prefix: opts.prefix,
+    gatewayUrl: env.METRICS_GATEWAY_URL!,
+    env,
+    processes,
+    logDir: opts.logDir,
+    start,
     stop: async () => {
       await Promise.all(processes.map((p) => stopService(p)));
     },
@@ -74,7 +103,12 @@ export async function startStack(t: TestEnvInfo, opts: { prefix: string; logDir:
 }
 
 /** Polls `fn` until it returns a value other than undefined, or fails naming what it waited for. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 500): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -86,7 +120,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+  );
 }
 
 const CRD_DIR = join(ROOT, "deploy", "crds");
@@ -95,26 +131,51 @@ const CRD_DIR = join(ROOT, "deploy", "crds");
 export async function installCrds(t: TestEnvInfo): Promise<void> {
   const { execFile } = await import("node:child_process");
   const { promisify } = await import("node:util");
-  await promisify(execFile)(t.kubectl, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR], { env: { ...process.env, KUBECONFIG: t.kubeconfig } });
-  await waitFor("kubedump CRDs served", async () => ((await kubeHttp(t, "/apis/kubedump.io/v1alpha1/backupsessions")).status === 200 ? true : undefined), 30_000, 200);
+  await promisify(execFile)(t.kubectl, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR], {
+    env: { ...process.env, KUBECONFIG: t.kubeconfig },
+  });
+  await waitFor(
+    "kubedump CRDs served",
+    async () => ((await kubeHttp(t, "/apis/kubedump.io/v1alpha1/backupsessions")).status === 200 ? true : undefined),
+    30_000,
+    200,
+  );
 }
 
 export const API = "/apis/kubedump.io/v1alpha1";
-export const crUrl = (plural: string, ns: string, name?: string) => `${API}/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
+export const crUrl = (plural: string, ns: string, name?: string) =>
+  `${API}/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
 
 /** A namespace with a MinIO-backed Repository `repo` and its Secret. */
-export async function setupRepository(t: TestEnvInfo, ns: string, opts: { prefix: string; password?: string }): Promise<void> {
+export async function setupRepository(
+  t: TestEnvInfo,
+  ns: string,
+  opts: { prefix: string; password?: string },
+): Promise<void> {
   await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: ns } } });
   await kubeHttp(t, `/api/v1/namespaces/${ns}/secrets`, {
-    body: { metadata: { name: "s3-secret" }, stringData: {
-      AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey, ...(opts.password ? { ENCRYPTION_PASSWORD: opts.password } : {}),
-    } },
+    body: {
+      metadata: { name: "s3-secret" },
+      stringData: {
+        AWS_ACCESS_KEY_ID: t.accessKey,
+        AWS_SECRET_ACCESS_KEY: t.secretKey,
+        ...(opts.password ? { ENCRYPTION_PASSWORD: opts.password } : {}),
+      },
+    },
   });
   const res = await kubeHttp(t, crUrl("repositories", ns), {
-    body: { apiVersion: "kubedump.io/v1alpha1", kind: "Repository", metadata: { name: "repo" },
-      spec: { backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: opts.prefix } }, storageSecretName: "s3-secret" } },
+    body: {
+      apiVersion: "kubedump.io/v1alpha1",
+      kind: "Repository",
+      metadata: { name: "repo" },
+      spec: {
+        backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: opts.prefix } },
+        storageSecretName: "s3-secret",
+      },
+    },
   });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`creating Repository ${ns}/repo: ${res.status} ${res.text}`);
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`creating Repository ${ns}/repo: ${res.status} ${res.text}`);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: raw custom objects
@@ -122,7 +183,12 @@ export type Obj = Record<string, any>;
 
 export async function createConfig(t: TestEnvInfo, ns: string, name: string, spec: Obj): Promise<Obj> {
   const res = await kubeHttp(t, crUrl("backupconfigurations", ns), {
-    body: { apiVersion: "kubedump.io/v1alpha1", kind: "BackupConfiguration", metadata: { name }, spec: { repository: { name: "repo" }, ...spec } },
+    body: {
+      apiVersion: "kubedump.io/v1alpha1",
+      kind: "BackupConfiguration",
+      metadata: { name },
+      spec: { repository: { name: "repo" }, ...spec },
+    },
   });
   if (res.status !== 201) throw new Error(`creating BackupConfiguration ${ns}/${name}: ${res.status} ${res.text}`);
   return res.body;
@@ -130,8 +196,12 @@ export async function createConfig(t: TestEnvInfo, ns: string, name: string, spe
 
 export async function createSession(t: TestEnvInfo, ns: string, name: string, config: string): Promise<Obj> {
   const res = await kubeHttp(t, crUrl("backupsessions", ns), {
-    body: { apiVersion: "kubedump.io/v1alpha1", kind: "BackupSession", metadata: { name, labels: { "kubedump.io/backup-configuration": config } },
-      spec: { invoker: { apiGroup: "kubedump.io", kind: "BackupConfiguration", name: config } } },
+    body: {
+      apiVersion: "kubedump.io/v1alpha1",
+      kind: "BackupSession",
+      metadata: { name, labels: { "kubedump.io/backup-configuration": config } },
+      spec: { invoker: { apiGroup: "kubedump.io", kind: "BackupConfiguration", name: config } },
+    },
   });
   if (res.status !== 201) throw new Error(`creating BackupSession ${ns}/${name}: ${res.status} ${res.text}`);
   return res.body;
@@ -146,14 +216,21 @@ export const FINISHED = ["Succeeded", "PartiallySucceeded", "Failed", "Skipped"]
 
 /** Waits until a session is finished and returns it. */
 export function waitForSession(t: TestEnvInfo, ns: string, name: string, timeoutMs = 120_000): Promise<Obj> {
-  return waitFor(`BackupSession ${ns}/${name} to finish`, async () => {
-    const s = await getObj(t, crUrl("backupsessions", ns, name));
-    return s && FINISHED.includes(s.status?.phase) ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `BackupSession ${ns}/${name} to finish`,
+    async () => {
+      const s = await getObj(t, crUrl("backupsessions", ns, name));
+      return s && FINISHED.includes(s.status?.phase) ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Sessions a configuration has, by name. */
 export async function sessionsOf(t: TestEnvInfo, ns: string, config: string): Promise<Obj[]> {
-  const res = await kubeHttp(t, `${crUrl("backupsessions", ns)}?labelSelector=${encodeURIComponent(`kubedump.io/backup-configuration=${config}`)}`);
+  const res = await kubeHttp(
+    t,
+    `${crUrl("backupsessions", ns)}?labelSelector=${encodeURIComponent(`kubedump.io/backup-configuration=${config}`)}`,
+  );
   return (res.body.items as Obj[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }

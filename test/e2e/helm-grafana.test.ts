@@ -25,7 +25,8 @@ const panels = (dashboard.panels as Obj[]).filter((p) => p.type !== "row");
 const exprs = panels.flatMap((p) => (p.targets as Obj[]).map((t) => t.expr as string));
 const ruleList = (rules.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
 const recorded = ruleList.filter((r) => r.record).map((r) => r.record as string);
-const metricsIn = (expr: string) => [...expr.matchAll(/\b((?:kubedump|process|nodejs)_[a-z0-9_]+|kubedump:[a-z0-9_:]+)\b/g)].map((m) => m[1]!);
+const metricsIn = (expr: string) =>
+  [...expr.matchAll(/\b((?:kubedump|process|nodejs)_[a-z0-9_]+|kubedump:[a-z0-9_:]+)\b/g)].map((m) => m[1]!);
 
 describe("the Grafana dashboard", () => {
   it("shows backup success, duration, objects, sizes, repository size and snapshots, and queue depths", () => {
@@ -39,12 +40,18 @@ describe("the Grafana dashboard", () => {
     const ids = (dashboard.panels as Obj[]).map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const p of dashboard.panels as Obj[]) {
-      expect(p.gridPos, p.title).toMatchObject({ x: expect.any(Number), y: expect.any(Number), w: expect.any(Number), h: expect.any(Number) });
+      expect(p.gridPos, p.title).toMatchObject({
+        x: expect.any(Number),
+        y: expect.any(Number),
+        w: expect.any(Number),
+        h: expect.any(Number),
+      });
     }
     for (const p of panels) {
       expect(p.description, p.title).toBeTruthy();
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template literal
-      for (const t of p.targets as Obj[]) expect(t.datasource, p.title).toEqual({ type: "prometheus", uid: "${datasource}" });
+      for (const t of p.targets as Obj[])
+        expect(t.datasource, p.title).toEqual({ type: "prometheus", uid: "${datasource}" });
     }
     const variables = (dashboard.templating.list as Obj[]).map((v) => v.name);
     expect(variables).toEqual(["datasource", "namespace", "configuration"]);
@@ -56,15 +63,22 @@ describe("the PrometheusRule examples", () => {
   it("alert on a failed backup and on no success within twice the schedule interval", () => {
     expect(rules).toMatchObject({ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule" });
     const alerts = ruleList.filter((r) => r.alert);
-    expect(alerts.map((a) => a.alert)).toEqual(expect.arrayContaining(["KubedumpBackupFailed", "KubedumpBackupOverdue"]));
-    expect(alerts.find((a) => a.alert === "KubedumpBackupFailed")?.expr).toMatch(/kubedump_backup_session_success\) == 0/);
-    expect(alerts.find((a) => a.alert === "KubedumpBackupOverdue")?.expr).toMatch(/> 2 \* quantile_over_time\(0\.5, kubedump:backup_success_interval_seconds/);
+    expect(alerts.map((a) => a.alert)).toEqual(
+      expect.arrayContaining(["KubedumpBackupFailed", "KubedumpBackupOverdue"]),
+    );
+    expect(alerts.find((a) => a.alert === "KubedumpBackupFailed")?.expr).toMatch(
+      /kubedump_backup_session_success\) == 0/,
+    );
+    expect(alerts.find((a) => a.alert === "KubedumpBackupOverdue")?.expr).toMatch(
+      /> 2 \* quantile_over_time\(0\.5, kubedump:backup_success_interval_seconds/,
+    );
     for (const a of alerts) expect(a.annotations.summary, a.alert).toBeTruthy();
   });
 
   it("query only metrics kubedump exports or rules record", () => {
     const known = [...BACKUP_NAMES, QUEUE_JOBS_METRIC, ...recorded];
-    for (const r of ruleList) for (const m of metricsIn(r.expr)) expect(known, `${r.alert ?? r.record}: ${m}`).toContain(m);
+    for (const r of ruleList)
+      for (const m of metricsIn(r.expr)) expect(known, `${r.alert ?? r.record}: ${m}`).toContain(m);
   });
 
   // promtool (Prometheus's rule checker) is built by the test environment like the other servers.
@@ -73,7 +87,11 @@ describe("the PrometheusRule examples", () => {
     const dir = mkdtempSync(join(tmpdir(), "kubedump-rules-"));
     writeFileSync(join(dir, "kubedump-rules.yaml"), JSON.stringify({ groups: rules.spec.groups }));
     copyFileSync(join(DIR, "prometheus-rules.test.yaml"), join(dir, "prometheus-rules.test.yaml"));
-    expect((await run(promtool, ["check", "rules", join(dir, "kubedump-rules.yaml")])).stdout).toMatch(/SUCCESS: 6 rules found/);
-    expect((await run(promtool, ["test", "rules", "prometheus-rules.test.yaml"], { cwd: dir })).stdout).toMatch(/SUCCESS/);
+    expect((await run(promtool, ["check", "rules", join(dir, "kubedump-rules.yaml")])).stdout).toMatch(
+      /SUCCESS: 6 rules found/,
+    );
+    expect((await run(promtool, ["test", "rules", "prometheus-rules.test.yaml"], { cwd: dir })).stdout).toMatch(
+      /SUCCESS/,
+    );
   });
 });

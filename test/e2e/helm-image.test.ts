@@ -18,7 +18,10 @@ const run = promisify(execFile);
 /** Instructions per stage (continuation lines joined, comments dropped). */
 function stages(text: string): { name: string; lines: string[] }[] {
   const out: { name: string; lines: string[] }[] = [];
-  for (const line of text.replace(/\\\n/g, " ").split("\n").map((l) => l.trim())) {
+  for (const line of text
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())) {
     if (!line || line.startsWith("#")) continue;
     const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
     if (from) out.push({ name: from[1] ?? String(out.length), lines: [] });
@@ -27,9 +30,11 @@ function stages(text: string): { name: string; lines: string[] }[] {
   return out;
 }
 const [build, final] = [stages(DOCKERFILE).at(0)!, stages(DOCKERFILE).at(-1)!];
-const copies = (lines: string[]) => lines.filter((l) => l.startsWith("COPY ")).map((l) => l.replace(/^COPY\s+(--from=\S+\s+)?/, ""));
+const copies = (lines: string[]) =>
+  lines.filter((l) => l.startsWith("COPY ")).map((l) => l.replace(/^COPY\s+(--from=\S+\s+)?/, ""));
 
-const WORKSPACES = ["packages", "services"].flatMap((d) => readdirSync(join(ROOT, d)).map((n) => `${d}/${n}`))
+const WORKSPACES = ["packages", "services"]
+  .flatMap((d) => readdirSync(join(ROOT, d)).map((n) => `${d}/${n}`))
   .filter((w) => existsSync(join(ROOT, w, "package.json")));
 const manifest = (w: string) => JSON.parse(readFileSync(join(ROOT, w, "package.json"), "utf8")) as Obj;
 const byName = new Map(WORKSPACES.map((w) => [manifest(w).name as string, w]));
@@ -37,7 +42,7 @@ const byName = new Map(WORKSPACES.map((w) => [manifest(w).name as string, w]));
 /** The workspaces the services need at run time: their dependencies, transitively. */
 function runtimeWorkspaces(): Set<string> {
   const need = new Set<string>(WORKSPACES.filter((w) => w.startsWith("services/")));
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
     for (const w of [...need]) {
       for (const dep of Object.keys(manifest(w).dependencies ?? {})) {
@@ -67,7 +72,10 @@ describe("the container image (deploy/docker/Dockerfile)", () => {
     expect(build.lines).toContain("RUN npm ci --no-audit --no-fund");
     expect(build.lines).toContain("RUN npx turbo run build");
     expect(final.lines.some((l) => /^RUN npm ci --omit=dev\b/.test(l))).toBe(true);
-    for (const c of copies(final.lines)) expect(c, "only manifests, the testenv bin stub and dist folders").toMatch(/(package\.json|package-lock\.json|\/bin|\/dist) \S+$/);
+    for (const c of copies(final.lines))
+      expect(c, "only manifests, the testenv bin stub and dist folders").toMatch(
+        /(package\.json|package-lock\.json|\/bin|\/dist) \S+$/,
+      );
     expect(final.lines.every((l) => !l.startsWith("COPY ") || l.startsWith("COPY --from=build "))).toBe(true);
   });
 
@@ -88,8 +96,11 @@ describe("the container image (deploy/docker/Dockerfile)", () => {
 
   it("holds the main.js every Deployment of the chart runs, and the build made each", async () => {
     expect(final.lines).toContain("WORKDIR /app");
-    const objs = (loadAll((await run(t.helm, ["template", "kd", join(ROOT, "deploy/helm/kubedump")], { maxBuffer: 64 << 20 })).stdout) as (Obj | null)[])
-      .filter((o): o is Obj => o?.kind === "Deployment");
+    const objs = (
+      loadAll(
+        (await run(t.helm, ["template", "kd", join(ROOT, "deploy/helm/kubedump")], { maxBuffer: 64 << 20 })).stdout,
+      ) as (Obj | null)[]
+    ).filter((o): o is Obj => o?.kind === "Deployment");
     expect(objs).toHaveLength(4);
     for (const d of objs) {
       const [path] = d.spec.template.spec.containers[0].args as string[];
@@ -100,13 +111,20 @@ describe("the container image (deploy/docker/Dockerfile)", () => {
   });
 
   it("has a .dockerignore that keeps local build output and dependencies out but lets in all the build reads", () => {
-    const rules = readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const rules = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     expect(rules[0]).toBe("*");
     for (const r of ["**/node_modules", "**/dist"]) expect(rules).toContain(r);
     const allowed = rules.filter((r) => r.startsWith("!")).map((r) => r.slice(1).replace(/\/$/, ""));
     for (const c of copies(build.lines)) {
       const source = c.split(/\s+/).slice(0, -1);
-      for (const s of source) expect(allowed.some((a) => s === a || s.startsWith(`${a}/`)), s).toBe(true);
+      for (const s of source)
+        expect(
+          allowed.some((a) => s === a || s.startsWith(`${a}/`)),
+          s,
+        ).toBe(true);
     }
   });
 });

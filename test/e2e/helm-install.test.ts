@@ -19,7 +19,8 @@ const CI = join(CHART, "ci");
 const run = promisify(execFile);
 const tmp = mkdtempSync(join(tmpdir(), "kubedump-helm-install-"));
 
-const helm = async (...args: string[]) => (await run(t.helm, [...args, "--kubeconfig", t.kubeconfig], { maxBuffer: 64 << 20 })).stdout;
+const helm = async (...args: string[]) =>
+  (await run(t.helm, [...args, "--kubeconfig", t.kubeconfig], { maxBuffer: 64 << 20 })).stdout;
 const kubectl = async (...args: string[]) =>
   (await run(t.kubectl, args, { env: { ...process.env, KUBECONFIG: t.kubeconfig }, maxBuffer: 64 << 20 })).stdout;
 const docs = (yaml: string) => (loadAll(yaml) as (Obj | null)[]).filter((o): o is Obj => !!o);
@@ -28,8 +29,12 @@ const decode = (s: string) => Buffer.from(s, "base64").toString("utf8");
 
 /** Namespaces a values file puts objects in (besides the release's); they must exist first. */
 function namespacesNamed(values: Obj): string[] {
-  return [values.watchNamespace, values.leaderElection?.namespace, values.serviceMonitor?.namespace,
-    ...((values.rbac?.storageSecrets as Obj[] | undefined) ?? []).map((s) => s.namespace)].filter((n): n is string => !!n);
+  return [
+    values.watchNamespace,
+    values.leaderElection?.namespace,
+    values.serviceMonitor?.namespace,
+    ...((values.rbac?.storageSecrets as Obj[] | undefined) ?? []).map((s) => s.namespace),
+  ].filter((n): n is string => !!n);
 }
 
 /** The YAML blocks NOTES.txt tells the user to apply (between `<<'YAML'` and `YAML`). */
@@ -39,31 +44,53 @@ function notesYaml(notes: string): string[] {
 
 const RELEASES: [string, string | undefined][] = [
   ["helm-default", undefined],
-  ...readdirSync(CI).sort().map((f): [string, string] => [`helm-${f.replace(/-values\.yaml$/, "")}`, join(CI, f)]),
+  ...readdirSync(CI)
+    .sort()
+    .map((f): [string, string] => [`helm-${f.replace(/-values\.yaml$/, "")}`, join(CI, f)]),
 ];
 
 beforeAll(async () => {
   // ServiceMonitor's CRD (the Prometheus Operator's), reduced to what the API server needs to store one.
   await applyCrd(t, {
-    apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "servicemonitors.monitoring.coreos.com" },
-    spec: { group: "monitoring.coreos.com", scope: "Namespaced",
-      names: { plural: "servicemonitors", singular: "servicemonitor", kind: "ServiceMonitor", listKind: "ServiceMonitorList" },
-      versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }] },
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "servicemonitors.monitoring.coreos.com" },
+    spec: {
+      group: "monitoring.coreos.com",
+      scope: "Namespaced",
+      names: {
+        plural: "servicemonitors",
+        singular: "servicemonitor",
+        kind: "ServiceMonitor",
+        listKind: "ServiceMonitorList",
+      },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        },
+      ],
+    },
   });
 });
 
 describe("helm install into the test API server", () => {
   it.each(RELEASES)("%s: creates every rendered object and the CRDs", async (release, file) => {
     const values = file ? (load(readFileSync(file, "utf8")) as Obj) : {};
-    for (const ns of namespacesNamed(values)) await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: ns } } });
+    for (const ns of namespacesNamed(values))
+      await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: ns } } });
     await helm("install", release, CHART, "--namespace", release, "--create-namespace", ...(file ? ["-f", file] : []));
-    expect(JSON.parse(await helm("status", release, "--namespace", release, "-o", "json")).info.status).toBe("deployed");
+    expect(JSON.parse(await helm("status", release, "--namespace", release, "-o", "json")).info.status).toBe(
+      "deployed",
+    );
 
     const rendered = docs(await helm("get", "manifest", release, "--namespace", release));
     expect(rendered.filter((o) => o.kind === "Deployment").length).toBeGreaterThanOrEqual(3);
     const manifest = join(tmp, `${release}.yaml`);
     writeFileSync(manifest, await helm("get", "manifest", release, "--namespace", release));
-    const live = (JSON.parse(await kubectl("get", "-f", manifest, "-o", "json")).items as Obj[]);
+    const live = JSON.parse(await kubectl("get", "-f", manifest, "-o", "json")).items as Obj[];
     expect(live.map(key).sort()).toEqual(rendered.map(key).sort());
     for (const o of live) expect(o.metadata.labels?.["app.kubernetes.io/instance"], key(o)).toBe(release);
 
@@ -77,10 +104,13 @@ describe("helm install into the test API server", () => {
 
   it("keeps the generated Redis password and push token across helm upgrade", async () => {
     const release = "helm-default";
-    const secret = async (name: string) => (await kubeHttp(t, `/api/v1/namespaces/${release}/secrets/${release}-kubedump-${name}`)).body.data;
+    const secret = async (name: string) =>
+      (await kubeHttp(t, `/api/v1/namespaces/${release}/secrets/${release}-kubedump-${name}`)).body.data;
     const before = { redis: await secret("redis"), gateway: await secret("metrics-gateway") };
     expect(decode(before.redis["redis-password"])).toMatch(/^[A-Za-z0-9]{40}$/);
-    expect(decode(before.redis["redis-url"])).toBe(`redis://:${decode(before.redis["redis-password"])}@${release}-kubedump-redis.${release}.svc:6379`);
+    expect(decode(before.redis["redis-url"])).toBe(
+      `redis://:${decode(before.redis["redis-password"])}@${release}-kubedump-redis.${release}.svc:6379`,
+    );
     expect(decode(before.gateway["push-token"])).toMatch(/^[A-Za-z0-9]{40}$/);
     await helm("upgrade", release, CHART, "--namespace", release, "--set", "dumpWorker.concurrency=3");
     expect({ redis: await secret("redis"), gateway: await secret("metrics-gateway") }).toEqual(before);
@@ -88,7 +118,10 @@ describe("helm install into the test API server", () => {
     expect(worker.body.spec.template.spec.containers[0].env).toContainEqual({ name: "CONCURRENCY", value: "3" });
   });
 
-  it.each([["helm-default", "default"], ["helm-all-options", "helm-all-apps"]])(
+  it.each([
+    ["helm-default", "default"],
+    ["helm-all-options", "helm-all-apps"],
+  ])(
     "%s: the Secret, Repository, BackupConfiguration and BackupSession NOTES.txt shows are accepted by the API server",
     async (release, namespace) => {
       const blocks = notesYaml(await helm("get", "notes", release, "--namespace", release));
@@ -103,6 +136,9 @@ describe("helm install into the test API server", () => {
       expect(created).toMatch(/repository.kubedump.io\/s3-repo created/);
       expect(created).toMatch(/backupconfiguration.kubedump.io\/nightly created/);
       expect(readFileSync(first!, "utf8")).toContain(`namespace: ${namespace}`);
-      expect(await kubectl("create", "--dry-run=server", "-n", namespace, "-f", session!)).toMatch(/backupsession.kubedump.io\/nightly-now-\w+ created/);
-    });
+      expect(await kubectl("create", "--dry-run=server", "-n", namespace, "-f", session!)).toMatch(
+        /backupsession.kubedump.io\/nightly-now-\w+ created/,
+      );
+    },
+  );
 });

@@ -8,8 +8,19 @@ import { createS3ObjectStore, openRepositoryFromBackend } from "@kubedump/reposi
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  createConfig, createSession, crUrl, getObj, installCrds, type Obj, setupRepository, type Stack, sessionsOf, startStack, stopService,
-  waitFor, waitForSession,
+  createConfig,
+  createSession,
+  crUrl,
+  getObj,
+  installCrds,
+  type Obj,
+  setupRepository,
+  type Stack,
+  sessionsOf,
+  startStack,
+  stopService,
+  waitFor,
+  waitForSession,
 } from "./harness.js";
 
 const t = inject("testenv");
@@ -19,26 +30,39 @@ const NS = "e2e-svc";
 const P = "e2s"; // seeded namespaces e2s-shop and e2s-blog
 let stack: Stack;
 
-const repository = () => openRepositoryFromBackend({
-  backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: NS } },
-  secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
-});
+const repository = () =>
+  openRepositoryFromBackend({
+    backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: NS } },
+    secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
+  });
 
 beforeAll(async () => {
   await installCrds(t);
   await seedCluster(t, P);
   await setupRepository(t, NS, { prefix: NS });
-  await createConfig(t, NS, "instant", { schedule: "0 0 1 1 *", target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-shop` } } });
-  stack = await startStack(t, { prefix: "e2esvc", logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-svc-")), extraEnv: { WATCH_NAMESPACE: NS } });
+  await createConfig(t, NS, "instant", {
+    schedule: "0 0 1 1 *",
+    target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-shop` } },
+  });
+  stack = await startStack(t, {
+    prefix: "e2esvc",
+    logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-svc-")),
+    extraEnv: { WATCH_NAMESPACE: NS },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
-const waitPhase = (name: string, phase: string) => waitFor(`BackupConfiguration ${NS}/${name} to be ${phase}`, async () => {
-  const c = await getObj(t, crUrl("backupconfigurations", NS, name));
-  return c?.status?.phase === phase ? c : undefined;
-}, 60_000);
+const waitPhase = (name: string, phase: string) =>
+  waitFor(
+    `BackupConfiguration ${NS}/${name} to be ${phase}`,
+    async () => {
+      const c = await getObj(t, crUrl("backupconfigurations", NS, name));
+      return c?.status?.phase === phase ? c : undefined;
+    },
+    60_000,
+  );
 
 describe("the four services", () => {
   it("run an instant BackupSession, with statuses and metrics", async () => {
@@ -59,10 +83,14 @@ describe("the four services", () => {
     });
     expect(repo.status.totalSizeBytes).toBeGreaterThan(0);
     expect(repo.status.lastBackupTime).toBeTruthy();
-    const metrics = await waitFor("metrics on the gateway", async () => {
-      const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
-      return /kubedump_backup_session_success\{[^}]*invoker_name="instant"[^}]*\} 1/.test(text) ? text : undefined;
-    }, 30_000);
+    const metrics = await waitFor(
+      "metrics on the gateway",
+      async () => {
+        const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+        return /kubedump_backup_session_success\{[^}]*invoker_name="instant"[^}]*\} 1/.test(text) ? text : undefined;
+      },
+      30_000,
+    );
     expect(metrics).toMatch(/kubedump_backup_objects_total\{[^}]*invoker_name="instant"[^}]*\} 10/);
     expect(metrics).toMatch(/kubedump_queue_jobs\{[^}]*queue="kubedump-backups"/);
   });
@@ -72,17 +100,36 @@ describe("the four services", () => {
     await createConfig(t, NS, "no-repo", { schedule: "@daily", repository: { name: "missing" } });
     const badCron = await waitPhase("bad-cron", "Invalid");
     expect(JSON.stringify(badCron.status.conditions)).toContain("spec.schedule");
-    const events = await waitFor("a Warning Event about bad-cron", async () => {
-      const list = (await kubeHttp(t, `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Dbad-cron`)).body.items as Obj[];
-      return list.length ? list : undefined;
-    }, 30_000);
-    expect(events[0]).toMatchObject({ type: "Warning", reason: "InvalidSpec", involvedObject: { kind: "BackupConfiguration", name: "bad-cron" } });
+    const events = await waitFor(
+      "a Warning Event about bad-cron",
+      async () => {
+        const list = (await kubeHttp(t, `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Dbad-cron`))
+          .body.items as Obj[];
+        return list.length ? list : undefined;
+      },
+      30_000,
+    );
+    expect(events[0]).toMatchObject({
+      type: "Warning",
+      reason: "InvalidSpec",
+      involvedObject: { kind: "BackupConfiguration", name: "bad-cron" },
+    });
     expect(events[0]!.message).toContain("spec.schedule");
     const noRepo = await waitPhase("no-repo", "NotReady");
-    expect(JSON.stringify(noRepo.status.conditions)).toContain("spec.repository.name: Repository e2e-svc/missing not found");
+    expect(JSON.stringify(noRepo.status.conditions)).toContain(
+      "spec.repository.name: Repository e2e-svc/missing not found",
+    );
     const unknownParam = await kubeHttp(t, crUrl("backupconfigurations", NS), {
-      body: { apiVersion: "kubedump.io/v1alpha1", kind: "BackupConfiguration", metadata: { name: "bad-param" },
-        spec: { repository: { name: "repo" }, schedule: "@daily", task: { params: [{ name: "includeDependents", value: "true" }] } } },
+      body: {
+        apiVersion: "kubedump.io/v1alpha1",
+        kind: "BackupConfiguration",
+        metadata: { name: "bad-param" },
+        spec: {
+          repository: { name: "repo" },
+          schedule: "@daily",
+          task: { params: [{ name: "includeDependents", value: "true" }] },
+        },
+      },
     });
     expect(unknownParam.status).toBe(422);
     expect(unknownParam.body.message).toContain("spec.task.params[0].name");
@@ -93,26 +140,50 @@ describe("the four services", () => {
   it("kubedump trigger starts an instant backup and waits for it", async () => {
     const cli = join(__dirname, "../../packages/cli/dist/main.js");
     const env = { ...process.env, KUBECONFIG: t.kubeconfig };
-    const ok = await execFileP(process.execPath, [cli, "trigger", "instant", "-n", NS, "--wait", "--timeout", "2m"], { env });
+    const ok = await execFileP(process.execPath, [cli, "trigger", "instant", "-n", NS, "--wait", "--timeout", "2m"], {
+      env,
+    });
     const name = /backupsession\.kubedump\.io\/(instant-\d+) created/.exec(ok.stdout)?.[1];
     expect(name).toBeTruthy();
     expect(ok.stdout).toContain(`backupsession.kubedump.io/${name} Succeeded`);
     expect((await getObj(t, crUrl("backupsessions", NS, name!)))?.status?.snapshot?.objects).toBe(10);
-    const missing = await execFileP(process.execPath, [cli, "trigger", "nope", "-n", NS], { env }).catch((e: { code: number; stderr: string }) => e);
+    const missing = await execFileP(process.execPath, [cli, "trigger", "nope", "-n", NS], { env }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(missing).toMatchObject({ code: 4 });
     expect((missing as { stderr: string }).stderr).toContain("BackupConfiguration e2e-svc/nope not found");
   });
 
-  it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", { timeout: 600_000 }, async () => {
+  it("back up each scope on a schedule; pausing stops new sessions and unpausing resumes them", {
+    timeout: 600_000,
+  }, async () => {
     const scopes: [string, Obj, number][] = [
       ["cl", { task: { params: [{ name: "includeNamespaces", value: `${P}-*` }] } }, 17],
-      ["nsb", { target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } }, task: { params: [{ name: "gzipLevel", value: "9" }] } }, 9],
-      ["app", { target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: `${P}-shop` } },
-        task: { params: [{ name: "includeDependants", value: "true" }] }, retentionPolicy: { name: "keep-one", keepLast: 1, prune: true } }, 4],
+      [
+        "nsb",
+        {
+          target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-blog` } },
+          task: { params: [{ name: "gzipLevel", value: "9" }] },
+        },
+        9,
+      ],
+      [
+        "app",
+        {
+          target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: `${P}-shop` } },
+          task: { params: [{ name: "includeDependants", value: "true" }] },
+          retentionPolicy: { name: "keep-one", keepLast: 1, prune: true },
+        },
+        4,
+      ],
     ];
     for (const [name, spec] of scopes) await createConfig(t, NS, name, { schedule: "* * * * *", ...spec });
     for (const [name, , objects] of scopes) {
-      const first = await waitFor(`a scheduled session of ${name}`, async () => (await sessionsOf(t, NS, name))[0], 150_000);
+      const first = await waitFor(
+        `a scheduled session of ${name}`,
+        async () => (await sessionsOf(t, NS, name))[0],
+        150_000,
+      );
       expect(first.metadata.name).toMatch(new RegExp(`^${name}-\\d+$`));
       expect(Number(first.metadata.name.split("-").pop()) % 60).toBe(0);
       const done = await waitForSession(t, NS, first.metadata.name);
@@ -122,33 +193,65 @@ describe("the four services", () => {
       expect(config?.status?.lastScheduleTime).toBeTruthy();
     }
     // The gzipLevel param reaches the archive: zlib marks level 9 as "best" (XFL 2) in byte 8 of the gzip header.
-    const nsb = (await (await repository()).listSnapshots()).find((m) => m.source.invoker === "BackupConfiguration/nsb");
+    const nsb = (await (await repository()).listSnapshots()).find(
+      (m) => m.source.invoker === "BackupConfiguration/nsb",
+    );
     expect(nsb?.params).toEqual({ gzipLevel: "9" });
-    const store = createS3ObjectStore({ endpoint: t.s3Endpoint, bucket: "kubedump-e2e", prefix: NS, accessKey: t.accessKey, secretKey: t.secretKey });
+    const store = createS3ObjectStore({
+      endpoint: t.s3Endpoint,
+      bucket: "kubedump-e2e",
+      prefix: NS,
+      accessKey: t.accessKey,
+      secretKey: t.secretKey,
+    });
     expect((await store.getBuffer(nsb!.parts[0]!.key))[8]).toBe(2);
     // Pause: no session for a slot after the pause took effect.
-    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), { method: "PATCH", body: { spec: { paused: true } }, contentType: "application/merge-patch+json" });
-    await waitFor("the Scheduled condition to turn False", async () => {
-      const c = await getObj(t, crUrl("backupconfigurations", NS, "app"));
-      return c?.status?.conditions?.find((x: Obj) => x.type === "Scheduled")?.status === "False" ? true : undefined;
-    }, 30_000);
+    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), {
+      method: "PATCH",
+      body: { spec: { paused: true } },
+      contentType: "application/merge-patch+json",
+    });
+    await waitFor(
+      "the Scheduled condition to turn False",
+      async () => {
+        const c = await getObj(t, crUrl("backupconfigurations", NS, "app"));
+        return c?.status?.conditions?.find((x: Obj) => x.type === "Scheduled")?.status === "False" ? true : undefined;
+      },
+      30_000,
+    );
     const pausedAt = Date.now();
     const nextSlot = Math.ceil(pausedAt / 60_000) * 60_000;
     await new Promise((r) => setTimeout(r, nextSlot - Date.now() + 10_000));
     const during = (await sessionsOf(t, NS, "app")).map((s) => s.metadata.name);
     expect(during.filter((n) => Number(n.split("-").pop()) * 1000 >= nextSlot)).toEqual([]);
-    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), { method: "PATCH", body: { spec: { paused: false } }, contentType: "application/merge-patch+json" });
-    const resumed = await waitFor("a session after unpausing", async () =>
-      (await sessionsOf(t, NS, "app")).find((s) => Number(s.metadata.name.split("-").pop()) * 1000 > nextSlot), 150_000);
+    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), {
+      method: "PATCH",
+      body: { spec: { paused: false } },
+      contentType: "application/merge-patch+json",
+    });
+    const resumed = await waitFor(
+      "a session after unpausing",
+      async () =>
+        (await sessionsOf(t, NS, "app")).find((s) => Number(s.metadata.name.split("-").pop()) * 1000 > nextSlot),
+      150_000,
+    );
     expect((await waitForSession(t, NS, resumed.metadata.name)).status.phase).toBe("Succeeded");
     // keepLast: 1 — the app's older snapshots were forgotten after each commit.
-    const apps = (await (await repository()).listSnapshots()).filter((m) => m.source.invoker === "BackupConfiguration/app");
+    const apps = (await (await repository()).listSnapshots()).filter(
+      (m) => m.source.invoker === "BackupConfiguration/app",
+    );
     expect(apps.map((m) => m.source.name)).toEqual([resumed.metadata.name]);
   });
 
   it("every service stops taking work and exits 0 on SIGTERM", async () => {
     const started = /"msg":"(watcher started|scheduler started|dump worker started|metrics gateway listening)"/;
-    for (const p of stack.processes) await waitFor(`${p.name} to start`, async () => (started.test(readFileSync(p.logFile, "utf8")) ? true : undefined), 30_000, 100);
+    for (const p of stack.processes)
+      await waitFor(
+        `${p.name} to start`,
+        async () => (started.test(readFileSync(p.logFile, "utf8")) ? true : undefined),
+        30_000,
+        100,
+      );
     const codes = await Promise.all(stack.processes.map((p) => stopService(p)));
     expect(codes).toEqual(stack.processes.map(() => 0));
   });

@@ -118,10 +118,7 @@ export const BackupConfigurationSpecSchema = z
       .default(DEFAULT_TIME_ZONE)
       .describe(`IANA time zone of the schedule, e.g. Europe/Berlin; default ${DEFAULT_TIME_ZONE}.`),
     paused: z.boolean().default(false).describe("Stop scheduling backups while true; running backups finish."),
-    target: z
-      .object({ ref: TargetRefSchema })
-      .optional()
-      .describe("What to back up; omitted: the whole cluster."),
+    target: z.object({ ref: TargetRefSchema }).optional().describe("What to back up; omitted: the whole cluster."),
     task: TaskSchema.optional(),
     retentionPolicy: RetentionPolicySchema.optional(),
     backupHistoryLimit: z

@@ -32,11 +32,7 @@ export const ConditionSchema = z
       .regex(CONDITION_TYPE)
       .describe("Type of the condition in CamelCase, e.g. SnapshotCommitted."),
     status: z.enum(["True", "False", "Unknown"]).describe("Status of the condition: True, False or Unknown."),
-    observedGeneration: z
-      .int()
-      .min(0)
-      .optional()
-      .describe("The .metadata.generation the condition was set for."),
+    observedGeneration: z.int().min(0).optional().describe("The .metadata.generation the condition was set for."),
     lastTransitionTime: TimeSchema.describe("When the condition last changed from one status to another."),
     reason: z
       .string()
@@ -64,7 +60,9 @@ export function setCondition(
   const list = conditions ?? [];
   const previous = list.find((c) => c.type === next.type);
   const lastTransitionTime =
-    previous && previous.status === next.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, "Z");
+    previous && previous.status === next.status
+      ? previous.lastTransitionTime
+      : now.toISOString().replace(/\.\d{3}Z$/, "Z");
   const updated: Condition = { ...next, lastTransitionTime };
   return previous ? list.map((c) => (c === previous ? updated : c)) : [...list, updated];
 }

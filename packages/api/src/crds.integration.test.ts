@@ -77,19 +77,67 @@ beforeAll(async () => {
 
 describe("the generated CRDs on a real API server", () => {
   it.each([
-    ["BackupConfiguration", "a negative keepLast", "spec.retentionPolicy.keepLast", { spec: { retentionPolicy: { keepLast: -1 } } }],
+    [
+      "BackupConfiguration",
+      "a negative keepLast",
+      "spec.retentionPolicy.keepLast",
+      { spec: { retentionPolicy: { keepLast: -1 } } },
+    ],
     ["BackupConfiguration", "a 4-field schedule", "spec.schedule", { spec: { schedule: "0 2 * *" } }],
     ["BackupConfiguration", "a timeOut without unit", "spec.timeOut", { spec: { timeOut: "30" } }],
-    ["BackupConfiguration", "an unknown param", "spec.task.params[0].name", { spec: { task: { params: [{ name: "foo", value: "1" }] } } }],
-    ["BackupConfiguration", "a bad sanitize value", "spec.task.params[0].value", { spec: { task: { params: [{ name: "sanitize", value: "yes" }] } } }],
-    ["BackupConfiguration", "a duplicate param", "spec.task.params[1]", { spec: { task: { params: [{ name: "sanitize", value: "true" }, { name: "sanitize", value: "false" }] } } }],
-    ["BackupConfiguration", "a namespace on a Namespace target", "spec.target.ref.namespace", { spec: { target: { ref: { namespace: "x" } } } }],
-    ["BackupConfiguration", "a policy that keeps nothing", "spec.retentionPolicy", { spec: { retentionPolicy: { keepLast: 0, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null } } }],
+    [
+      "BackupConfiguration",
+      "an unknown param",
+      "spec.task.params[0].name",
+      { spec: { task: { params: [{ name: "foo", value: "1" }] } } },
+    ],
+    [
+      "BackupConfiguration",
+      "a bad sanitize value",
+      "spec.task.params[0].value",
+      { spec: { task: { params: [{ name: "sanitize", value: "yes" }] } } },
+    ],
+    [
+      "BackupConfiguration",
+      "a duplicate param",
+      "spec.task.params[1]",
+      {
+        spec: {
+          task: {
+            params: [
+              { name: "sanitize", value: "true" },
+              { name: "sanitize", value: "false" },
+            ],
+          },
+        },
+      },
+    ],
+    [
+      "BackupConfiguration",
+      "a namespace on a Namespace target",
+      "spec.target.ref.namespace",
+      { spec: { target: { ref: { namespace: "x" } } } },
+    ],
+    [
+      "BackupConfiguration",
+      "a policy that keeps nothing",
+      "spec.retentionPolicy",
+      {
+        spec: {
+          retentionPolicy: { keepLast: 0, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null },
+        },
+      },
+    ],
     ["BackupConfiguration", "a missing repository", "spec.repository", { spec: { repository: null } }],
     ["Repository", "both s3 and local", "spec.backend", { spec: { backend: { local: { path: "/backups" } } } }],
     ["Repository", "neither s3 nor local", "spec.backend", { spec: { backend: { s3: null } } }],
     ["Repository", "s3 without storageSecretName", "spec.storageSecretName", { spec: { storageSecretName: null } }],
-    ["Repository", "a bucket with capitals", "spec.backend.s3.bucket", { spec: { backend: { s3: { bucket: "Backups" } } } }],
+    [
+      "Repository",
+      "a bucket with capitals",
+      "spec.backend.s3.bucket",
+      { spec: { backend: { s3: { bucket: "Backups" } } } },
+    ],
     ["BackupSession", "another invoker kind", "spec.invoker.kind", { spec: { invoker: { kind: "BackupBatch" } } }],
   ] as const)("rejects a %s with %s, with 422 naming %s, as zod does", async (kind, _name, field, patch) => {
     const obj = mergePatch(KINDS[kind].fixture(), { metadata: { name: "invalid" }, ...patch });
@@ -97,21 +145,29 @@ describe("the generated CRDs on a real API server", () => {
     expect(res.status, res.text).toBe(422);
     expect(res.body.message).toContain(`${field}:`);
     const local = KINDS[kind].validate(obj);
-    expect(local.ok ? [] : local.errors.filter((e) => e.startsWith(`${field}:`) || e.startsWith(`${field}.`))).not.toEqual([]);
+    expect(
+      local.ok ? [] : local.errors.filter((e) => e.startsWith(`${field}:`) || e.startsWith(`${field}.`)),
+    ).not.toEqual([]);
   });
 
   it("rejects both s3 and local with the message of the rule", async () => {
-    const obj = mergePatch(repositoryFixture(NS), { metadata: { name: "both" }, spec: { backend: { local: { path: "/b" } } } });
+    const obj = mergePatch(repositoryFixture(NS), {
+      metadata: { name: "both" },
+      spec: { backend: { local: { path: "/b" } } },
+    });
     const res = await api(collection("Repository"), { body: obj });
     expect(res.status).toBe(422);
     expect(res.body.message).toMatch(/spec\.backend: Invalid value: .*exactly one of s3 or local must be set/);
   });
 
-  it.each(Object.keys(KINDS) as KubedumpKind[])("accepts a valid %s, which still validates after the round trip", async (kind) => {
-    const res = await api(collection(kind), { body: KINDS[kind].fixture() });
-    expect(res.status, res.text).toBe(201);
-    expect(KINDS[kind].validate(res.body)).toMatchObject({ ok: true });
-  });
+  it.each(Object.keys(KINDS) as KubedumpKind[])(
+    "accepts a valid %s, which still validates after the round trip",
+    async (kind) => {
+      const res = await api(collection(kind), { body: KINDS[kind].fixture() });
+      expect(res.status, res.text).toBe(201);
+      expect(KINDS[kind].validate(res.body)).toMatchObject({ ok: true });
+    },
+  );
 
   it("fills in the schema defaults of a minimal BackupConfiguration", async () => {
     const minimal = {

@@ -21,7 +21,9 @@ describe("deploy/crds", () => {
     const files = generateCrdFiles();
     expect(readdirSync(CRD_DIR).sort()).toEqual(files.map((f) => f.fileName).sort());
     for (const file of files) {
-      expect(readFileSync(new URL(file.fileName, CRD_DIR), "utf8"), `deploy/crds/${file.fileName} is stale`).toBe(file.text);
+      expect(readFileSync(new URL(file.fileName, CRD_DIR), "utf8"), `deploy/crds/${file.fileName} is stale`).toBe(
+        file.text,
+      );
     }
   });
 
@@ -40,7 +42,14 @@ describe.each(Object.keys(RESOURCES) as (keyof typeof RESOURCES)[])("the %s CRD"
   it("is structural: a type on every node, nothing free-form, no JSON Schema leftovers", () => {
     for (const [path, node] of nodes(root, kind)) {
       expect(node.type, path).toMatch(/^(object|array|string|integer|number|boolean)$/);
-      for (const banned of ["$schema", "additionalProperties", "anyOf", "oneOf", "allOf", "x-kubernetes-preserve-unknown-fields"]) {
+      for (const banned of [
+        "$schema",
+        "additionalProperties",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "x-kubernetes-preserve-unknown-fields",
+      ]) {
         expect(Object.keys(node), path).not.toContain(banned);
       }
     }
@@ -78,7 +87,12 @@ describe("toOpenApiSchema", () => {
         .object({
           count: z.int().min(0).max(10).describe("c"),
           ratio: z.number().gt(0).optional().describe("r"),
-          name: z.string().min(1).regex(/^[a-z]+$/).default("x").describe("n"),
+          name: z
+            .string()
+            .min(1)
+            .regex(/^[a-z]+$/)
+            .default("x")
+            .describe("n"),
           at: z.iso.datetime().describe("a"),
           tags: z.array(z.string()).max(3).optional().describe("t"),
         })
@@ -102,7 +116,11 @@ describe("toOpenApiSchema", () => {
 
   it.each([
     ["a field without description", z.object({ a: z.string() }).describe("o"), "spec.a: no description"],
-    ["a union", z.object({ a: z.union([z.string(), z.int()]).describe("a") }).describe("o"), 'spec.a: zod type "union"'],
+    [
+      "a union",
+      z.object({ a: z.union([z.string(), z.int()]).describe("a") }).describe("o"),
+      'spec.a: zod type "union"',
+    ],
     ["a free-form object", z.looseObject({}).describe("o"), "spec: free-form objects"],
     ["a record", z.record(z.string(), z.string()).describe("o"), 'spec: zod type "record"'],
     ["an email format", z.email().describe("o"), 'spec: zod type "string"'],

@@ -19,7 +19,14 @@ export interface CustomResourceDefinition {
   metadata: { name: string };
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames: string[];
+      categories: string[];
+    };
     scope: "Namespaced";
     versions: {
       name: string;
@@ -144,7 +151,8 @@ export function buildCrd(kind: KubedumpKind): CustomResourceDefinition {
   };
 }
 
-const HEADER = "# Generated from the zod schemas of packages/api by `npm run generate -w @kubedump/api`. Do not edit.\n";
+const HEADER =
+  "# Generated from the zod schemas of packages/api by `npm run generate -w @kubedump/api`. Do not edit.\n";
 
 /** The files of deploy/crds: `kubedump.io_<plural>.yaml`, one per kind. */
 export function generateCrdFiles(): CrdFile[] {

@@ -55,7 +55,8 @@ function itemError(item: string, field: CronField): string | undefined {
   if (extra.length > 0) return `"${item}" has more than one "/"`;
   if (step !== undefined) {
     if (!/^[0-9]+$/.test(step) || Number(step) < 1) return `step "${step}" must be a positive integer`;
-    if (Number(step) > field.max - field.min + 1) return `step ${step} is larger than the range ${field.min}-${field.max}`;
+    if (Number(step) > field.max - field.min + 1)
+      return `step ${step} is larger than the range ${field.min}-${field.max}`;
   }
   if (range === undefined || range === "*") return undefined;
   const bounds = range.split("-");

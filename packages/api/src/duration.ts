@@ -3,7 +3,7 @@ import { z } from "zod";
 const UNIT_MS = {
   ns: 1e-6,
   us: 1e-3,
-  "µs": 1e-3,
+  µs: 1e-3,
   ms: 1,
   s: 1000,
   m: 60_000,

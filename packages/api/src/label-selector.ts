@@ -1,4 +1,5 @@
-const KEY = "([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?";
+const KEY =
+  "([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?";
 const VALUE = "([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?";
 
 const REQUIREMENTS = [
@@ -61,7 +62,11 @@ export function parseSelector(selector: string, field = "labelSelector"): Requir
     const set = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(part);
     if (set) {
       const values = set[3]!.split(",").map((v) => v.trim());
-      out.push({ key: checkKey(set[1]!, field, selector), op: set[2] as "in" | "notin", values: values.map((v) => checkValue(v, field, selector)) });
+      out.push({
+        key: checkKey(set[1]!, field, selector),
+        op: set[2] as "in" | "notin",
+        values: values.map((v) => checkValue(v, field, selector)),
+      });
       continue;
     }
     const cmp = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
@@ -98,11 +103,13 @@ export function matches(requirements: Requirement[], labels: Record<string, stri
 }
 
 function checkKey(key: string, field: string, selector: string): string {
-  if (!KEY_RE.test(key) || key.length > 316) throw new SelectorSyntaxError(`${field}: invalid label key "${key}" in "${selector}"`);
+  if (!KEY_RE.test(key) || key.length > 316)
+    throw new SelectorSyntaxError(`${field}: invalid label key "${key}" in "${selector}"`);
   return key;
 }
 
 function checkValue(value: string, field: string, selector: string): string {
-  if (!VALUE_RE.test(value) || value.length > 63) throw new SelectorSyntaxError(`${field}: invalid label value "${value}" in "${selector}"`);
+  if (!VALUE_RE.test(value) || value.length > 63)
+    throw new SelectorSyntaxError(`${field}: invalid label value "${value}" in "${selector}"`);
   return value;
 }

@@ -134,7 +134,9 @@ function checks(node: z.ZodType, path: string, type: JSONSchemaProps["type"]): P
       case "string_format": {
         const { format, pattern } = def as z.core.$ZodCheckStringFormatDef;
         if (format !== "regex" || !pattern || pattern.flags !== "") {
-          throw new CrdSchemaError(`${path}: string format "${format}" (flags "${pattern?.flags}") has no CRD equivalent`);
+          throw new CrdSchemaError(
+            `${path}: string format "${format}" (flags "${pattern?.flags}") has no CRD equivalent`,
+          );
         }
         if (out.pattern) throw new CrdSchemaError(`${path}: more than one pattern`);
         out.pattern = pattern.source;

@@ -15,8 +15,14 @@ export interface KubedumpResourceType {
 export function resourceTypeOf(kind: KubedumpKind): KubedumpResourceType {
   const r = RESOURCES[kind];
   return {
-    group: GROUP, version: VERSION, resource: r.plural, kind: r.kind, namespaced: true,
-    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"], key: `${r.plural}.${GROUP}`, apiPath: `/apis/${API_VERSION}`,
+    group: GROUP,
+    version: VERSION,
+    resource: r.plural,
+    kind: r.kind,
+    namespaced: true,
+    verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    key: `${r.plural}.${GROUP}`,
+    apiPath: `/apis/${API_VERSION}`,
   };
 }
 
@@ -27,14 +33,21 @@ export function crPath(kind: KubedumpKind, namespace: string, name?: string): st
 }
 
 /** The BackupSession that runs a configuration once (scheduled or instant), owned by it. */
-export function newBackupSession(config: { name: string; namespace: string; uid?: string }, sessionName: string): Record<string, unknown> {
+export function newBackupSession(
+  config: { name: string; namespace: string; uid?: string },
+  sessionName: string,
+): Record<string, unknown> {
   const { name, namespace, uid } = config;
   return {
     apiVersion: API_VERSION,
     kind: "BackupSession",
     metadata: {
-      name: sessionName, namespace, labels: { [BACKUP_CONFIGURATION_LABEL]: name },
-      ...(uid ? { ownerReferences: [{ apiVersion: API_VERSION, kind: "BackupConfiguration", name, uid, controller: true }] } : {}),
+      name: sessionName,
+      namespace,
+      labels: { [BACKUP_CONFIGURATION_LABEL]: name },
+      ...(uid
+        ? { ownerReferences: [{ apiVersion: API_VERSION, kind: "BackupConfiguration", name, uid, controller: true }] }
+        : {}),
     },
     spec: { invoker: { apiGroup: GROUP, kind: "BackupConfiguration", name } },
   };

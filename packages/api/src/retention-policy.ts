@@ -29,10 +29,7 @@ export const RetentionPolicySchema = withRule(
         .boolean()
         .default(true)
         .describe("Also delete the data of the snapshots the policy drops; false only forgets them. Default true."),
-      dryRun: z
-        .boolean()
-        .default(false)
-        .describe("Only report which snapshots the policy would drop; delete nothing."),
+      dryRun: z.boolean().default(false).describe("Only report which snapshots the policy would drop; delete nothing."),
     })
     .describe(
       "Which snapshots to keep after each backup; a snapshot is kept when any rule keeps it, the rest are removed.",

@@ -53,7 +53,10 @@ function list(description: string, item: RegExp, itemName: string): TaskParamSpe
     description: `${description} (comma-separated ${itemName}s; * and ? globs allowed)`,
     default: [],
     parse(v) {
-      const items = v.split(",").map((s) => s.trim()).filter(Boolean);
+      const items = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = items.find((s) => !item.test(s));
       return bad === undefined ? { value: items } : { error: `"${bad}" is not a ${itemName}` };
     },
@@ -81,7 +84,10 @@ export const TASK_PARAMS: { readonly [K in keyof Required<TaskParams>]: TaskPara
     description: "Back up objects matching any one of these label selectors, separated by ; (ANDed with labelSelector)",
     default: [],
     parse(v) {
-      const selectors = v.split(";").map((s) => s.trim()).filter(Boolean);
+      const selectors = v
+        .split(";")
+        .map((s) => s.trim())
+        .filter(Boolean);
       for (const selector of selectors) {
         const error = labelSelectorError(selector);
         if (error) return { error };
@@ -108,7 +114,8 @@ export const TASK_PARAMS: { readonly [K in keyof Required<TaskParams>]: TaskPara
   },
   includeEvents: boolean("Back up Events too", false),
   gzipLevel: {
-    description: "gzip level of the snapshot's archive parts and index (0-9, default 1: the fastest; 6 stores about 15% less " +
+    description:
+      "gzip level of the snapshot's archive parts and index (0-9, default 1: the fastest; 6 stores about 15% less " +
       "for about three times the compression CPU; 0 stores uncompressed gzip)",
     values: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     default: 1,

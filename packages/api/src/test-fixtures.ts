@@ -12,7 +12,9 @@ export function repositoryFixture(namespace = "demo"): z.input<typeof Repository
     kind: "Repository",
     metadata: { name: "s3-repo", namespace },
     spec: {
-      backend: { s3: { endpoint: "minio.storage.svc:9000", bucket: "backups", region: "us-east-1", prefix: "cluster-a" } },
+      backend: {
+        s3: { endpoint: "minio.storage.svc:9000", bucket: "backups", region: "us-east-1", prefix: "cluster-a" },
+      },
       storageSecretName: "s3-secret",
     },
   };

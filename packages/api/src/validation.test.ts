@@ -13,7 +13,15 @@ describe("validateBackupConfiguration", () => {
   it("fills in the defaults of a minimal spec", () => {
     const result = validateBackupConfiguration(
       mergePatch(backupConfigurationFixture(), {
-        spec: { timeZone: null, paused: null, target: null, task: { name: null, params: null }, backupHistoryLimit: null, retryConfig: { delay: null }, retentionPolicy: { prune: null, dryRun: null } },
+        spec: {
+          timeZone: null,
+          paused: null,
+          target: null,
+          task: { name: null, params: null },
+          backupHistoryLimit: null,
+          retryConfig: { delay: null },
+          retentionPolicy: { prune: null, dryRun: null },
+        },
       }),
     );
     if (!result.ok) throw new Error(result.errors.join("; "));
@@ -30,10 +38,20 @@ describe("validateBackupConfiguration", () => {
 
   it.each([
     ["a macro schedule", { spec: { schedule: "@daily" } }],
-    ["an application target", { spec: { target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "prod" } } } }],
+    [
+      "an application target",
+      { spec: { target: { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "prod" } } } },
+    ],
     ["no target (the whole cluster)", { spec: { target: null } }],
     ["no retention policy", { spec: { retentionPolicy: null } }],
-    ["only keepDaily", { spec: { retentionPolicy: { keepLast: null, keepHourly: null, keepWeekly: null, keepMonthly: null, keepYearly: null } } }],
+    [
+      "only keepDaily",
+      {
+        spec: {
+          retentionPolicy: { keepLast: null, keepHourly: null, keepWeekly: null, keepMonthly: null, keepYearly: null },
+        },
+      },
+    ],
     ["a compound timeOut", { spec: { timeOut: "1h30m" } }],
     ["backupHistoryLimit 0", { spec: { backupHistoryLimit: 0 } }],
   ])("accepts %s", (_name, patch) => {
@@ -50,22 +68,75 @@ describe("validateBackupConfiguration", () => {
     ["an empty repository name", { spec: { repository: { name: "" } } }, "spec.repository.name: Too small"],
     ["a string for paused", { spec: { paused: "yes" } }, "spec.paused: Invalid input: expected boolean"],
     ["a target without kind", { spec: { target: { ref: { kind: null } } } }, "spec.target.ref.kind: Invalid input"],
-    ["a namespace on a Namespace target", { spec: { target: { ref: { namespace: "x" } } } }, "spec.target.ref.namespace: must not be set for a Namespace target"],
-    ["an unknown task", { spec: { task: { name: "other" } } }, 'spec.task.name: Invalid input: expected "kubedump-backup"'],
-    ["an unknown param", { spec: { task: { params: [{ name: "foo", value: "x" }] } } }, 'spec.task.params[0].name: unknown param "foo"'],
-    ["a bad param value", { spec: { task: { params: [{ name: "a", value: "1" }, { name: "sanitize", value: "1" }] } } }, 'spec.task.params[1].value: sanitize: must be "true" or "false"'],
-    ["a param without value", { spec: { task: { params: [{ name: "sanitize" }] } } }, "spec.task.params[0].value: Invalid input: expected string"],
-    ["a negative keepLast", { spec: { retentionPolicy: { keepLast: -1 } } }, "spec.retentionPolicy.keepLast: Too small: expected number to be >=0"],
-    ["a fractional keepDaily", { spec: { retentionPolicy: { keepDaily: 1.5 } } }, "spec.retentionPolicy.keepDaily: Invalid input: expected int"],
-    ["a policy that keeps nothing", { spec: { retentionPolicy: { keepLast: 0, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null } } }, "spec.retentionPolicy: at least one of keepLast"],
-    ["a policy without name", { spec: { retentionPolicy: { name: null } } }, "spec.retentionPolicy.name: Invalid input"],
+    [
+      "a namespace on a Namespace target",
+      { spec: { target: { ref: { namespace: "x" } } } },
+      "spec.target.ref.namespace: must not be set for a Namespace target",
+    ],
+    [
+      "an unknown task",
+      { spec: { task: { name: "other" } } },
+      'spec.task.name: Invalid input: expected "kubedump-backup"',
+    ],
+    [
+      "an unknown param",
+      { spec: { task: { params: [{ name: "foo", value: "x" }] } } },
+      'spec.task.params[0].name: unknown param "foo"',
+    ],
+    [
+      "a bad param value",
+      {
+        spec: {
+          task: {
+            params: [
+              { name: "a", value: "1" },
+              { name: "sanitize", value: "1" },
+            ],
+          },
+        },
+      },
+      'spec.task.params[1].value: sanitize: must be "true" or "false"',
+    ],
+    [
+      "a param without value",
+      { spec: { task: { params: [{ name: "sanitize" }] } } },
+      "spec.task.params[0].value: Invalid input: expected string",
+    ],
+    [
+      "a negative keepLast",
+      { spec: { retentionPolicy: { keepLast: -1 } } },
+      "spec.retentionPolicy.keepLast: Too small: expected number to be >=0",
+    ],
+    [
+      "a fractional keepDaily",
+      { spec: { retentionPolicy: { keepDaily: 1.5 } } },
+      "spec.retentionPolicy.keepDaily: Invalid input: expected int",
+    ],
+    [
+      "a policy that keeps nothing",
+      {
+        spec: {
+          retentionPolicy: { keepLast: 0, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null },
+        },
+      },
+      "spec.retentionPolicy: at least one of keepLast",
+    ],
+    [
+      "a policy without name",
+      { spec: { retentionPolicy: { name: null } } },
+      "spec.retentionPolicy.name: Invalid input",
+    ],
     ["a negative backupHistoryLimit", { spec: { backupHistoryLimit: -1 } }, "spec.backupHistoryLimit: Too small"],
     ["a timeOut without unit", { spec: { timeOut: "30" } }, 'spec.timeOut: must be a duration such as "30s"'],
     ["a timeOut in days", { spec: { timeOut: "1d" } }, "spec.timeOut: must be a duration"],
     ["a negative maxRetry", { spec: { retryConfig: { maxRetry: -1 } } }, "spec.retryConfig.maxRetry: Too small"],
     ["a bad retry delay", { spec: { retryConfig: { delay: "soon" } } }, "spec.retryConfig.delay: must be a duration"],
-    ["a wrong kind", { kind: "Backup" }, "kind: Invalid input: expected \"BackupConfiguration\""],
-    ["a wrong apiVersion", { apiVersion: "stash.appscode.com/v1beta1" }, 'apiVersion: Invalid input: expected "kubedump.io/v1alpha1"'],
+    ["a wrong kind", { kind: "Backup" }, 'kind: Invalid input: expected "BackupConfiguration"'],
+    [
+      "a wrong apiVersion",
+      { apiVersion: "stash.appscode.com/v1beta1" },
+      'apiVersion: Invalid input: expected "kubedump.io/v1alpha1"',
+    ],
     ["a missing spec", { spec: null }, "spec: Invalid input: expected object"],
   ])("rejects %s", (_name, patch, message) => {
     const result = validateBackupConfiguration(mergePatch(backupConfigurationFixture(), patch));
@@ -74,7 +145,10 @@ describe("validateBackupConfiguration", () => {
   });
 
   it("names the object itself when it is not an object", () => {
-    expect(validateBackupConfiguration("nightly")).toEqual({ ok: false, errors: ["(root): Invalid input: expected object, received string"] });
+    expect(validateBackupConfiguration("nightly")).toEqual({
+      ok: false,
+      errors: ["(root): Invalid input: expected object, received string"],
+    });
   });
 });
 
@@ -82,21 +156,52 @@ describe("validateRepository", () => {
   it.each([
     ["an s3 backend", {}],
     ["an https endpoint", { spec: { backend: { s3: { endpoint: "https://s3.amazonaws.com" } } } }],
-    ["a local backend without Secret", { spec: { backend: { s3: null, local: { path: "/backups" } }, storageSecretName: null } }],
+    [
+      "a local backend without Secret",
+      { spec: { backend: { s3: null, local: { path: "/backups" } }, storageSecretName: null } },
+    ],
   ])("accepts %s", (_name, patch) => {
     const result = validateRepository(mergePatch(repositoryFixture(), patch));
     expect(result.ok ? [] : result.errors).toEqual([]);
   });
 
   it.each([
-    ["both s3 and local", { spec: { backend: { local: { path: "/backups" } } } }, "spec.backend: exactly one of s3 or local must be set"],
-    ["neither s3 nor local", { spec: { backend: { s3: null } } }, "spec.backend: exactly one of s3 or local must be set"],
-    ["s3 without Secret", { spec: { storageSecretName: null } }, "spec.storageSecretName: storageSecretName is required for an s3 backend"],
-    ["a bucket with capitals", { spec: { backend: { s3: { bucket: "Backups" } } } }, "spec.backend.s3.bucket: must be a valid S3 bucket name"],
-    ["an endpoint with a path", { spec: { backend: { s3: { endpoint: "minio:9000/x" } } } }, "spec.backend.s3.endpoint: must be host[:port]"],
+    [
+      "both s3 and local",
+      { spec: { backend: { local: { path: "/backups" } } } },
+      "spec.backend: exactly one of s3 or local must be set",
+    ],
+    [
+      "neither s3 nor local",
+      { spec: { backend: { s3: null } } },
+      "spec.backend: exactly one of s3 or local must be set",
+    ],
+    [
+      "s3 without Secret",
+      { spec: { storageSecretName: null } },
+      "spec.storageSecretName: storageSecretName is required for an s3 backend",
+    ],
+    [
+      "a bucket with capitals",
+      { spec: { backend: { s3: { bucket: "Backups" } } } },
+      "spec.backend.s3.bucket: must be a valid S3 bucket name",
+    ],
+    [
+      "an endpoint with a path",
+      { spec: { backend: { s3: { endpoint: "minio:9000/x" } } } },
+      "spec.backend.s3.endpoint: must be host[:port]",
+    ],
     ["s3 without bucket", { spec: { backend: { s3: { bucket: null } } } }, "spec.backend.s3.bucket: Invalid input"],
-    ["a relative local path", { spec: { backend: { s3: null, local: { path: "backups" } } } }, "spec.backend.local.path: must be an absolute path"],
-    ["a string insecureTLS", { spec: { backend: { s3: { insecureTLS: "true" } } } }, "spec.backend.s3.insecureTLS: Invalid input: expected boolean"],
+    [
+      "a relative local path",
+      { spec: { backend: { s3: null, local: { path: "backups" } } } },
+      "spec.backend.local.path: must be an absolute path",
+    ],
+    [
+      "a string insecureTLS",
+      { spec: { backend: { s3: { insecureTLS: "true" } } } },
+      "spec.backend.s3.insecureTLS: Invalid input: expected boolean",
+    ],
   ])("rejects %s", (_name, patch, message) => {
     const result = validateRepository(mergePatch(repositoryFixture(), patch));
     expect(result.ok).toBe(false);
@@ -113,19 +218,49 @@ describe("validateBackupSession", () => {
       sessionDuration: "1m30s",
       snapshot: { id: "20261126T020000Z-3f9a1c", objects: 1234, totalSize: "1.2 MiB", uploaded: "1.2 MiB" },
       warnings: ["metrics.k8s.io/v1beta1: the server is currently unable to handle the request"],
-      conditions: [{ type: "SnapshotCommitted", status: "True", reason: "SnapshotCommitted", message: "", lastTransitionTime: "2026-11-26T02:01:30Z" }],
+      conditions: [
+        {
+          type: "SnapshotCommitted",
+          status: "True",
+          reason: "SnapshotCommitted",
+          message: "",
+          lastTransitionTime: "2026-11-26T02:01:30Z",
+        },
+      ],
     };
     const result = validateBackupSession({ ...backupSessionFixture(), status });
     expect(result).toEqual({ ok: true, value: { ...backupSessionFixture(), status } });
   });
 
   it.each([
-    ["another invoker kind", { spec: { invoker: { kind: "BackupBatch" } } }, 'spec.invoker.kind: Invalid input: expected "BackupConfiguration"'],
-    ["another invoker group", { spec: { invoker: { apiGroup: "stash.appscode.com" } } }, 'spec.invoker.apiGroup: Invalid input: expected "kubedump.io"'],
+    [
+      "another invoker kind",
+      { spec: { invoker: { kind: "BackupBatch" } } },
+      'spec.invoker.kind: Invalid input: expected "BackupConfiguration"',
+    ],
+    [
+      "another invoker group",
+      { spec: { invoker: { apiGroup: "stash.appscode.com" } } },
+      'spec.invoker.apiGroup: Invalid input: expected "kubedump.io"',
+    ],
     ["an unknown phase", { status: { phase: "Unknown" } }, "status.phase: Invalid option"],
-    ["a negative object count", { status: { snapshot: { id: "x", objects: -1, totalSize: "0 B", uploaded: "0 B" } } }, "status.snapshot.objects: Too small"],
+    [
+      "a negative object count",
+      { status: { snapshot: { id: "x", objects: -1, totalSize: "0 B", uploaded: "0 B" } } },
+      "status.snapshot.objects: Too small",
+    ],
     ["a bad start time", { status: { startTime: "yesterday" } }, "status.startTime: Invalid ISO datetime"],
-    ["a condition with a bad status", { status: { conditions: [{ type: "A", status: "Yes", reason: "B", message: "", lastTransitionTime: "2026-11-26T02:00:00Z" }] } }, "status.conditions[0].status: Invalid option"],
+    [
+      "a condition with a bad status",
+      {
+        status: {
+          conditions: [
+            { type: "A", status: "Yes", reason: "B", message: "", lastTransitionTime: "2026-11-26T02:00:00Z" },
+          ],
+        },
+      },
+      "status.conditions[0].status: Invalid option",
+    ],
   ])("rejects %s", (_name, patch, message) => {
     const result = validateBackupSession(mergePatch(backupSessionFixture(), patch));
     expect(result.ok).toBe(false);

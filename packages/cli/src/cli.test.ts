@@ -22,7 +22,9 @@ interface Run {
 
 async function kubedump(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { env: { ...process.env, KUBECONFIG: env.kubeconfig, ...extraEnv } });
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], {
+      env: { ...process.env, KUBECONFIG: env.kubeconfig, ...extraEnv },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -34,7 +36,8 @@ const kubectl = (args: string[]) => exec(env.kubectl, args, { env: { ...process.
 
 function walk(dir: string, prefix = ""): string[] {
   return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)]);
+    e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+  );
 }
 
 beforeAll(async () => {
@@ -72,7 +75,10 @@ describe("kubedump backup → snapshots → show → download", () => {
   it("does not list a snapshot without snapshot.json", async () => {
     const orphan = "20200101T000000Z-deadbeef";
     mkdirSync(join(repo, "snapshots", orphan, "parts"), { recursive: true });
-    cpSync(join(repo, "snapshots", id, "parts", "00000.tar.gz"), join(repo, "snapshots", orphan, "parts", "00000.tar.gz"));
+    cpSync(
+      join(repo, "snapshots", id, "parts", "00000.tar.gz"),
+      join(repo, "snapshots", orphan, "parts", "00000.tar.gz"),
+    );
     cpSync(join(repo, "snapshots", id, "index.json.gz"), join(repo, "snapshots", orphan, "index.json.gz"));
     const items = JSON.parse((await kubedump(["snapshots", "--repo", repo, "-o", "json"])).stdout) as { id: string }[];
     expect(items.map((i) => i.id)).toEqual([id]);
@@ -88,12 +94,21 @@ describe("kubedump backup → snapshots → show → download", () => {
     const files = walk(to).sort();
     expect(files).toHaveLength(10);
     expect(files).toContain(`namespaces/${seeded.namespaces.shop}/deployments.apps/web.yaml`);
-    expect(readFileSync(join(to, `namespaces/${seeded.namespaces.shop}/secrets/web-secret.yaml`), "utf8")).toContain("kind: Secret");
+    expect(readFileSync(join(to, `namespaces/${seeded.namespaces.shop}/secrets/web-secret.yaml`), "utf8")).toContain(
+      "kind: Secret",
+    );
     const ns = seeded.namespaces.shop;
     await kubectl(["delete", "-n", ns, "deployments,replicasets,services,configmaps,secrets,serviceaccounts", "--all"]);
     await kubectl(["delete", "-n", ns, `configmaps.${seeded.customGroup}`, "--all"]);
     await kubectl(["delete", "-n", ns, "pods", "--all", "--grace-period=0", "--force"]);
-    const left = await kubectl(["get", "-n", ns, `deployments,pods,services,secrets,configmaps,configmaps.${seeded.customGroup}`, "-o", "name"]);
+    const left = await kubectl([
+      "get",
+      "-n",
+      ns,
+      `deployments,pods,services,secrets,configmaps,configmaps.${seeded.customGroup}`,
+      "-o",
+      "name",
+    ]);
     expect(left.stdout.trim()).toBe("");
     const applied = await kubectl(["apply", "--dry-run=server", "-R", "-f", to]);
     const lines = applied.stdout.trim().split("\n");
@@ -105,7 +120,9 @@ describe("kubedump backup → snapshots → show → download", () => {
 
 describe("the kubedump executable", () => {
   it("starts through its shebang, as npm's bin link runs it", async () => {
-    const { stdout } = await exec(CLI, ["--help"], { env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+    const { stdout } = await exec(CLI, ["--help"], {
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
+    });
     expect(stdout).toMatch(/Usage: kubedump/);
   });
 });
@@ -143,7 +160,10 @@ describe("a backup cleans up after interrupted ones", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`removed 1 unfinished snapshots older than an hour: ${old}`);
     // The young leftover stays (a backup may still be uploading it); the new snapshot sorts after it.
-    expect(readdirSync(join(dir, "snapshots")).sort()).toEqual([young, expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/)]);
+    expect(readdirSync(join(dir, "snapshots")).sort()).toEqual([
+      young,
+      expect.stringMatching(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/),
+    ]);
   });
 });
 
@@ -151,10 +171,25 @@ describe("errors are clear and exit non-zero", () => {
   it.each<[string, string[], number, RegExp]>([
     ["an unknown snapshot", ["show", "20991231T000000Z-00000000"], 4, /snapshot.*20991231T000000Z-00000000/i],
     ["bad selector syntax", ["backup", "--selector", "app in (web"], 2, /--selector/],
-    ["an unknown resource in a filter", ["backup", "--include-resources", "deploymentz.apps"], 2, /includeResources: .*deploymentz\.apps/],
+    [
+      "an unknown resource in a filter",
+      ["backup", "--include-resources", "deploymentz.apps"],
+      2,
+      /includeResources: .*deploymentz\.apps/,
+    ],
     ["a bad --target", ["backup", "--target", "Deployment/web"], 2, /--target "Deployment\/web"/],
-    ["a missing namespace", ["backup", "--namespace", "no-such-namespace"], 4, /namespace "no-such-namespace" not found/],
-    ["a bad --gzip-level", ["backup", "--gzip-level", "fast"], 2, /--gzip-level: gzipLevel: must be a whole number from 0 to 9/],
+    [
+      "a missing namespace",
+      ["backup", "--namespace", "no-such-namespace"],
+      4,
+      /namespace "no-such-namespace" not found/,
+    ],
+    [
+      "a bad --gzip-level",
+      ["backup", "--gzip-level", "fast"],
+      2,
+      /--gzip-level: gzipLevel: must be a whole number from 0 to 9/,
+    ],
   ])("%s", async (_name, args, code, message) => {
     const run = await kubedump([...args, "--repo", repo]);
     expect(run.code).toBe(code);

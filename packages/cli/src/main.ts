@@ -14,11 +14,22 @@ import { EXIT, exitCodeOf } from "./errors.js";
 export function createProgram(): Command {
   const program = new Command()
     .name("kubedump")
-    .description("Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, verify and expire snapshots")
+    .description(
+      "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, verify and expire snapshots",
+    )
     .version("0.1.0")
     .exitOverride()
     .showHelpAfterError();
-  for (const add of [backupCommand, snapshotsCommand, showCommand, downloadCommand, verifyCommand, forgetCommand, pruneCommand, triggerCommand]) {
+  for (const add of [
+    backupCommand,
+    snapshotsCommand,
+    showCommand,
+    downloadCommand,
+    verifyCommand,
+    forgetCommand,
+    pruneCommand,
+    triggerCommand,
+  ]) {
     add(program);
   }
   return program;

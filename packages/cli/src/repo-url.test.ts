@@ -9,9 +9,19 @@ describe("--repo", () => {
     ["s3://backups", { endpoint: "https://s3.amazonaws.com", bucket: "backups" }],
     [
       "s3://backups/cluster-a/prod/?endpoint=http://127.0.0.1:9000&region=eu-west-1&insecureTLS=true&pathStyle=false",
-      { endpoint: "http://127.0.0.1:9000", bucket: "backups", region: "eu-west-1", prefix: "cluster-a/prod", insecureTLS: true, pathStyle: false },
+      {
+        endpoint: "http://127.0.0.1:9000",
+        bucket: "backups",
+        region: "eu-west-1",
+        prefix: "cluster-a/prod",
+        insecureTLS: true,
+        pathStyle: false,
+      },
     ],
-    ["s3://backups/p?endpoint=minio.storage.svc%3A9000", { endpoint: "minio.storage.svc:9000", bucket: "backups", prefix: "p" }],
+    [
+      "s3://backups/p?endpoint=minio.storage.svc%3A9000",
+      { endpoint: "minio.storage.svc:9000", bucket: "backups", prefix: "p" },
+    ],
   ])("parses %s", (url, expected) => {
     const parsed = parseS3Url(url);
     expect(Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined))).toEqual(expected);
@@ -35,13 +45,15 @@ describe("--repo", () => {
   });
 
   it("needs both S3 credentials in the environment, naming the missing ones", async () => {
-    await expect(openRepoFromUrl("s3://backups/p?endpoint=http://127.0.0.1:1", { AWS_ACCESS_KEY_ID: "a" })).rejects.toThrow(
-      "--repo s3://…: set AWS_SECRET_ACCESS_KEY in the environment",
-    );
+    await expect(
+      openRepoFromUrl("s3://backups/p?endpoint=http://127.0.0.1:1", { AWS_ACCESS_KEY_ID: "a" }),
+    ).rejects.toThrow("--repo s3://…: set AWS_SECRET_ACCESS_KEY in the environment");
   });
 
   it("passes a bad CA_CERT_DATA on as a configuration error", async () => {
     const env = { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", CA_CERT_DATA: "not a certificate" };
-    await expect(openRepoFromUrl("s3://backups/p?endpoint=http://127.0.0.1:1", env)).rejects.toBeInstanceOf(BackendConfigError);
+    await expect(openRepoFromUrl("s3://backups/p?endpoint=http://127.0.0.1:1", env)).rejects.toBeInstanceOf(
+      BackendConfigError,
+    );
   });
 });

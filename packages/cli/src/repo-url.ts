@@ -29,11 +29,14 @@ export function parseS3Url(repo: string): NonNullable<BackendSpec["s3"]> {
     throw new UsageError("--repo: not a valid s3:// URL");
   }
   // The URL is never echoed whole: credentials put into it by mistake must not reach the terminal.
-  if (url.username || url.password) throw new UsageError("--repo: no credentials in the URL; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  if (url.username || url.password)
+    throw new UsageError("--repo: no credentials in the URL; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   const bucket = url.hostname;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new UsageError(`--repo: "${bucket}" is not a valid bucket name`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new UsageError(`--repo: "${bucket}" is not a valid bucket name`);
   const unknown = [...url.searchParams.keys()].filter((key) => !S3_PARAMS.has(key));
-  if (unknown.length) throw new UsageError(`--repo: unknown parameter ${unknown.join(", ")} (known: ${[...S3_PARAMS].join(", ")})`);
+  if (unknown.length)
+    throw new UsageError(`--repo: unknown parameter ${unknown.join(", ")} (known: ${[...S3_PARAMS].join(", ")})`);
   const prefix = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
   return {
     endpoint: url.searchParams.get("endpoint") || DEFAULT_S3_ENDPOINT,

@@ -18,16 +18,29 @@ beforeAll(async () => {
   seeded = await seedCluster(env, P);
 });
 
-const credentials = () => ({ KUBECONFIG: env.kubeconfig, AWS_ACCESS_KEY_ID: env.accessKey, AWS_SECRET_ACCESS_KEY: env.secretKey });
+const credentials = () => ({
+  KUBECONFIG: env.kubeconfig,
+  AWS_ACCESS_KEY_ID: env.accessKey,
+  AWS_SECRET_ACCESS_KEY: env.secretKey,
+});
 
 function newRepo(): { url: string; store: S3ObjectStore } {
   const prefix = `cli-${randomBytes(4).toString("hex")}`;
-  const store = createS3ObjectStore({ endpoint: env.s3Endpoint, bucket: BUCKET, prefix, accessKey: env.accessKey, secretKey: env.secretKey });
+  const store = createS3ObjectStore({
+    endpoint: env.s3Endpoint,
+    bucket: BUCKET,
+    prefix,
+    accessKey: env.accessKey,
+    secretKey: env.secretKey,
+  });
   return { url: `s3://${BUCKET}/${prefix}?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`, store };
 }
 
 async function backup(repo: string, extra: Record<string, string> = {}): Promise<string> {
-  const result = await run(["backup", "--repo", repo, "--namespace", seeded.namespaces.shop, "-o", "json"], { ...credentials(), ...extra });
+  const result = await run(["backup", "--repo", repo, "--namespace", seeded.namespaces.shop, "-o", "json"], {
+    ...credentials(),
+    ...extra,
+  });
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout).id as string;
 }
@@ -38,14 +51,20 @@ describe("kubedump with --repo s3://…", () => {
 
   it("backs up, lists, shows, downloads and verifies", async () => {
     id = await backup(repo.url);
-    const list = JSON.parse((await run(["snapshots", "--repo", repo.url, "-o", "json"], credentials())).stdout) as { id: string; objects: number }[];
+    const list = JSON.parse((await run(["snapshots", "--repo", repo.url, "-o", "json"], credentials())).stdout) as {
+      id: string;
+      objects: number;
+    }[];
     expect(list).toEqual([expect.objectContaining({ id, objects: 10 })]);
     expect((await run(["show", id, "--repo", repo.url], credentials())).stdout).toMatch(/^deployments\.apps\s+1$/m);
     const to = mkdtempSync(join(tmpdir(), "kubedump-cli-s3-dl-"));
     expect((await run(["download", id, "--repo", repo.url, "--to", to], credentials())).code).toBe(0);
     expect(readdirSync(join(to, "namespaces", seeded.namespaces.shop)).sort()).toContain("deployments.apps");
     const verify = await run(["verify", id, "--repo", repo.url], credentials());
-    expect(verify).toMatchObject({ code: 0, stdout: `snapshot ${id} is sound: 1 part and 10 objects match the index\n` });
+    expect(verify).toMatchObject({
+      code: 0,
+      stdout: `snapshot ${id} is sound: 1 part and 10 objects match the index\n`,
+    });
   });
 
   it("verify exits 5 naming the part when one byte of it changed", async () => {
@@ -70,27 +89,59 @@ describe("kubedump with --repo s3://…", () => {
     expect(dry.stdout).toMatch(new RegExp(`${newest}\\s+\\S+\\s+keep\\s+keepLast`));
 
     const done = await run(["forget", "--repo", repo.url, "--keep-last", "1", "-o", "json"], credentials());
-    expect(JSON.parse(done.stdout)).toMatchObject({ kept: [{ id: newest, group: `cli:namespace/${seeded.namespaces.shop}` }], dryRun: false });
-    const left = JSON.parse((await run(["snapshots", "--repo", repo.url, "-o", "json"], credentials())).stdout) as { id: string }[];
+    expect(JSON.parse(done.stdout)).toMatchObject({
+      kept: [{ id: newest, group: `cli:namespace/${seeded.namespaces.shop}` }],
+      dryRun: false,
+    });
+    const left = JSON.parse((await run(["snapshots", "--repo", repo.url, "-o", "json"], credentials())).stdout) as {
+      id: string;
+    }[];
     expect(left.map((s) => s.id)).toEqual([newest]);
   });
 
   it("prune removes unfinished snapshots once they are old enough", async () => {
-    await repo.store.put("snapshots/20200101T000000Z-deadbeef/parts/00000.tar.gz", Buffer.from("from a backup that died"));
+    await repo.store.put(
+      "snapshots/20200101T000000Z-deadbeef/parts/00000.tar.gz",
+      Buffer.from("from a backup that died"),
+    );
     const young = await run(["prune", "--repo", repo.url], credentials());
-    expect(young.stdout).toContain("removed 0 unfinished snapshots (0 objects, 0 B) and 0 incomplete uploads; left 1 younger than 1h");
+    expect(young.stdout).toContain(
+      "removed 0 unfinished snapshots (0 objects, 0 B) and 0 incomplete uploads; left 1 younger than 1h",
+    );
     const now = await run(["prune", "--repo", repo.url, "--older-than", "0s"], credentials());
     expect(now.stdout).toContain("removed 20200101T000000Z-deadbeef (1 objects)");
     expect(await repo.store.stat("snapshots/20200101T000000Z-deadbeef/parts/00000.tar.gz")).toBeUndefined();
   });
 
   it.each<[string, () => string[], () => Record<string, string>, number, RegExp]>([
-    ["without credentials", () => ["snapshots", "--repo", repo.url], () => ({}), 2,
-      /--repo s3:\/\/…: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment/],
-    ["with a refused secret key", () => ["snapshots", "--repo", repo.url], () => ({ ...credentials(), AWS_SECRET_ACCESS_KEY: "wrong-secret-value" }), 6,
-      /denied access to bucket "kubedump-cli"/],
-    ["with an unknown --repo parameter", () => ["snapshots", "--repo", `s3://${BUCKET}/x?endpointt=x`], credentials, 2, /unknown parameter endpointt/],
-    ["with forget and no --keep-*", () => ["forget", "--repo", repo.url], credentials, 2, /give at least one --keep-\* greater than 0/],
+    [
+      "without credentials",
+      () => ["snapshots", "--repo", repo.url],
+      () => ({}),
+      2,
+      /--repo s3:\/\/…: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment/,
+    ],
+    [
+      "with a refused secret key",
+      () => ["snapshots", "--repo", repo.url],
+      () => ({ ...credentials(), AWS_SECRET_ACCESS_KEY: "wrong-secret-value" }),
+      6,
+      /denied access to bucket "kubedump-cli"/,
+    ],
+    [
+      "with an unknown --repo parameter",
+      () => ["snapshots", "--repo", `s3://${BUCKET}/x?endpointt=x`],
+      credentials,
+      2,
+      /unknown parameter endpointt/,
+    ],
+    [
+      "with forget and no --keep-*",
+      () => ["forget", "--repo", repo.url],
+      credentials,
+      2,
+      /give at least one --keep-\* greater than 0/,
+    ],
   ])("fails clearly %s, never printing a secret", async (_label, args, environment, code, message) => {
     const result = await run(args(), environment());
     expect(result.code).toBe(code);
@@ -120,22 +171,37 @@ describe("kubedump with an encrypted S3 repository", () => {
       const raw = await repo.store.getBuffer(key);
       for (const value of secretValues) expect(raw.includes(Buffer.from(value)), `${value} in ${key}`).toBe(false);
     }
-    expect(JSON.parse((await repo.store.getBuffer("repository.json")).toString()).encryption.cipher).toBe("aes-256-gcm");
+    expect(JSON.parse((await repo.store.getBuffer("repository.json")).toString()).encryption.cipher).toBe(
+      "aes-256-gcm",
+    );
   });
 
   it("downloads and verifies with RESTIC_PASSWORD as well", async () => {
     const to = mkdtempSync(join(tmpdir(), "kubedump-cli-s3-enc-"));
-    const download = await run(["download", id, "--repo", repo.url, "--to", to], { ...credentials(), RESTIC_PASSWORD: "cli-password" });
+    const download = await run(["download", id, "--repo", repo.url, "--to", to], {
+      ...credentials(),
+      RESTIC_PASSWORD: "cli-password",
+    });
     expect(download.code, download.stderr).toBe(0);
     expect(readdirSync(join(to, "namespaces", seeded.namespaces.shop, "secrets"))).toEqual(["web-secret.yaml"]);
-    expect((await run(["verify", id, "--repo", repo.url], { ...credentials(), ENCRYPTION_PASSWORD: "cli-password" })).code).toBe(0);
+    expect(
+      (await run(["verify", id, "--repo", repo.url], { ...credentials(), ENCRYPTION_PASSWORD: "cli-password" })).code,
+    ).toBe(0);
   });
 
   it.each<[string, Record<string, string>, number, RegExp]>([
-    ["a wrong password", { ENCRYPTION_PASSWORD: "not-the-password" }, 6, /^kubedump: wrong encryption password: it does not match the key check in repository\.json\n$/],
+    [
+      "a wrong password",
+      { ENCRYPTION_PASSWORD: "not-the-password" },
+      6,
+      /^kubedump: wrong encryption password: it does not match the key check in repository\.json\n$/,
+    ],
     ["no password", {}, 2, /the repository is encrypted: set ENCRYPTION_PASSWORD \(or RESTIC_PASSWORD\)/],
   ])("refuses %s with a message that says so", async (_label, extra, code, message) => {
-    const result = await run(["download", id, "--repo", repo.url, "--to", mkdtempSync(join(tmpdir(), "kubedump-cli-x-"))], { ...credentials(), ...extra });
+    const result = await run(
+      ["download", id, "--repo", repo.url, "--to", mkdtempSync(join(tmpdir(), "kubedump-cli-x-"))],
+      { ...credentials(), ...extra },
+    );
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message);
   });
@@ -143,7 +209,10 @@ describe("kubedump with an encrypted S3 repository", () => {
   it("refuses to write unencrypted into it, and encrypted into an unencrypted one", async () => {
     const plain = newRepo();
     await backup(plain.url);
-    const into = await run(["backup", "--repo", plain.url, "--namespace", seeded.namespaces.shop], { ...credentials(), ENCRYPTION_PASSWORD: "x" });
+    const into = await run(["backup", "--repo", plain.url, "--namespace", seeded.namespaces.shop], {
+      ...credentials(),
+      ENCRYPTION_PASSWORD: "x",
+    });
     expect(into.code).toBe(2);
     expect(into.stderr).toMatch(/is not encrypted, but an encryption password was given/);
     const without = await run(["backup", "--repo", repo.url, "--namespace", seeded.namespaces.shop], credentials());

@@ -16,7 +16,14 @@ export interface Run {
 /** Runs the built CLI with `env` on top of a copy of this process's environment minus the S3 and password variables. */
 export async function kubedump(args: string[], env: Record<string, string>): Promise<Run> {
   const base = { ...process.env };
-  for (const key of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "CA_CERT_DATA", "ENCRYPTION_PASSWORD", "RESTIC_PASSWORD"]) delete base[key];
+  for (const key of [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "CA_CERT_DATA",
+    "ENCRYPTION_PASSWORD",
+    "RESTIC_PASSWORD",
+  ])
+    delete base[key];
   try {
     const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { env: { ...base, ...env } });
     return { code: 0, stdout, stderr };

@@ -21,13 +21,18 @@ type AppScope = Extract<Scope, { type: "application" }>;
  * dependants, in ownerReferences (found by a first pass over the candidate types).
  */
 export async function planApplication(
-  client: KubeClient, all: ResourceType[], filters: CompiledFilters, scope: AppScope, pageSize?: number,
+  client: KubeClient,
+  all: ResourceType[],
+  filters: CompiledFilters,
+  scope: AppScope,
+  pageSize?: number,
 ): Promise<{ plan: PlanStep[]; warnings: string[] }> {
   const { target } = scope;
   const rt = findResourceType(all, target.apiVersion, target.kind);
   if (!rt) throw new TargetNotFoundError(`target: the cluster serves no kind ${target.kind} in ${target.apiVersion}`);
   const namespace = rt.namespaced ? target.namespace : undefined;
-  if (rt.namespaced && !namespace) throw new TargetNotFoundError(`target: ${target.kind} is namespaced, give its namespace`);
+  if (rt.namespaced && !namespace)
+    throw new TargetNotFoundError(`target: ${target.kind} is namespaced, give its namespace`);
   const label = `${target.kind} ${namespace ? `${namespace}/` : ""}${target.name}`;
   let targetUid: string | undefined;
   for await (const page of listPages(client, rt, { namespace, fieldSelector: `metadata.name=${target.name}` })) {
@@ -80,7 +85,11 @@ export async function planApplication(
   return { plan, warnings };
 }
 
-export function findResourceType(resources: ResourceType[], apiVersion: string, kind: string): ResourceType | undefined {
+export function findResourceType(
+  resources: ResourceType[],
+  apiVersion: string,
+  kind: string,
+): ResourceType | undefined {
   const i = apiVersion.indexOf("/");
   const group = i < 0 ? "" : apiVersion.slice(0, i);
   return resources.find((r) => r.group === group && r.kind === kind);

@@ -7,7 +7,15 @@ import { join } from "node:path";
 import { createPki, kubeHttp, type SeededCluster, seedCluster, startEtcd, startKubeApiServer } from "@kubedump/testenv";
 import { dump as jsYamlDump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type DumpOptions, type DumpResult, type DumpSink, runDump, SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "./index.js";
+import {
+  type DumpOptions,
+  type DumpResult,
+  type DumpSink,
+  runDump,
+  SelectorSyntaxError,
+  TargetNotFoundError,
+  UnknownResourceError,
+} from "./index.js";
 
 const env = inject("testenv");
 const client = createKubeClient({ kubeconfig: env.kubeconfig });
@@ -36,7 +44,9 @@ function memorySink(): DumpSink & { files: Map<string, string>; records: IndexRe
   };
 }
 
-async function dump(opts: DumpOptions): Promise<{ paths: string[]; files: Map<string, string>; result: DumpResult; records: IndexRecord[] }> {
+async function dump(
+  opts: DumpOptions,
+): Promise<{ paths: string[]; files: Map<string, string>; result: DumpResult; records: IndexRecord[] }> {
   const sink = memorySink();
   const result = await runDump({ client, sink }, opts);
   return { paths: [...sink.files.keys()].sort(), files: sink.files, result, records: sink.records };
@@ -54,7 +64,11 @@ const support = (ns: string, name: string) => [
   `namespaces/${ns}/secrets/${name}-secret.yaml`,
   `namespaces/${ns}/serviceaccounts/${name}.yaml`,
 ];
-const shopAll = [...app(SHOP, "web"), ...support(SHOP, "web"), `namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`];
+const shopAll = [
+  ...app(SHOP, "web"),
+  ...support(SHOP, "web"),
+  `namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`,
+];
 const blogAll = [...app(BLOG, "api"), ...support(BLOG, "api")];
 
 beforeAll(async () => {
@@ -65,36 +79,103 @@ afterAll(() => client.close());
 describe("scopes and filters yield exactly the expected paths", () => {
   const only = { includeNamespaces: [`${P}-*`] };
   it.each<[string, DumpOptions, () => string[]]>([
-    ["namespace", { scope: { type: "namespace", namespace: SHOP } }, () => [`cluster/namespaces/${SHOP}.yaml`, ...shopAll]],
-    ["namespace with events", { scope: { type: "namespace", namespace: SHOP }, includeEvents: true },
-      () => [`cluster/namespaces/${SHOP}.yaml`, ...shopAll, `namespaces/${SHOP}/events/web.1.yaml`]],
-    ["application without dependants", { scope: { type: "application", includeDependants: false, target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "web" } } },
-      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`]],
-    ["application with dependants", { scope: { type: "application", includeDependants: true, target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "web" } } },
-      () => app(SHOP, "web")],
-    ["application rooted at a ReplicaSet", { scope: { type: "application", includeDependants: true, target: { apiVersion: "apps/v1", kind: "ReplicaSet", namespace: BLOG, name: "api-5d4f" } } },
-      () => app(BLOG, "api").slice(1)],
+    [
+      "namespace",
+      { scope: { type: "namespace", namespace: SHOP } },
+      () => [`cluster/namespaces/${SHOP}.yaml`, ...shopAll],
+    ],
+    [
+      "namespace with events",
+      { scope: { type: "namespace", namespace: SHOP }, includeEvents: true },
+      () => [`cluster/namespaces/${SHOP}.yaml`, ...shopAll, `namespaces/${SHOP}/events/web.1.yaml`],
+    ],
+    [
+      "application without dependants",
+      {
+        scope: {
+          type: "application",
+          includeDependants: false,
+          target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "web" },
+        },
+      },
+      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`],
+    ],
+    [
+      "application with dependants",
+      {
+        scope: {
+          type: "application",
+          includeDependants: true,
+          target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "web" },
+        },
+      },
+      () => app(SHOP, "web"),
+    ],
+    [
+      "application rooted at a ReplicaSet",
+      {
+        scope: {
+          type: "application",
+          includeDependants: true,
+          target: { apiVersion: "apps/v1", kind: "ReplicaSet", namespace: BLOG, name: "api-5d4f" },
+        },
+      },
+      () => app(BLOG, "api").slice(1),
+    ],
     ["cluster, two namespaces by glob", { scope: { type: "cluster" }, ...only }, () => [...shopAll, ...blogAll]],
     ["cluster, excludeNamespaces", { scope: { type: "cluster" }, ...only, excludeNamespaces: [BLOG] }, () => shopAll],
-    ["labelSelector", { scope: { type: "cluster" }, ...only, labelSelector: "app=web" },
-      () => shopAll],
-    ["orLabelSelectors", { scope: { type: "cluster" }, ...only, orLabelSelectors: ["app=api", "tier=front"] },
-      () => [...blogAll, `namespaces/${SHOP}/deployments.apps/web.yaml`, ...support(SHOP, "web")]],
-    ["labelSelector with set syntax", { scope: { type: "cluster" }, ...only, labelSelector: "tier in (front,back),app!=api" },
-      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`, ...support(SHOP, "web")]],
-    ["includeResources", { scope: { type: "namespace", namespace: SHOP }, includeResources: ["deployments.apps", "configmaps"] },
-      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`, `namespaces/${SHOP}/configmaps/web-config.yaml`]],
-    ["excludeResources", { scope: { type: "namespace", namespace: SHOP }, excludeResources: ["pods", "secrets", "namespaces"] },
-      () => shopAll.filter((p) => !p.includes("/pods/") && !p.includes("/secrets/"))],
-    ["ignoreGroupKinds", { scope: { type: "namespace", namespace: SHOP }, ignoreGroupKinds: [`ConfigMap.${GROUP}`, "ReplicaSet.apps", "Namespace"] },
-      () => shopAll.filter((p) => !p.includes(GROUP) && !p.includes("replicasets"))],
-    ["cluster-scoped kinds only by label", { scope: { type: "cluster" }, labelSelector: `team=${P}` },
-      () => [`cluster/namespaces/${SHOP}.yaml`, `cluster/namespaces/${BLOG}.yaml`,
-        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)]],
-    ["includeClusterResources=false", { scope: { type: "cluster" }, labelSelector: `team=${P}`, includeClusterResources: false }, () => []],
-    ["includeClusterResources=true in a namespace backup", { scope: { type: "namespace", namespace: SHOP }, labelSelector: `team=${P}`, includeClusterResources: true },
-      () => [`cluster/namespaces/${BLOG}.yaml`, `cluster/namespaces/${SHOP}.yaml`,
-        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)]],
+    ["labelSelector", { scope: { type: "cluster" }, ...only, labelSelector: "app=web" }, () => shopAll],
+    [
+      "orLabelSelectors",
+      { scope: { type: "cluster" }, ...only, orLabelSelectors: ["app=api", "tier=front"] },
+      () => [...blogAll, `namespaces/${SHOP}/deployments.apps/web.yaml`, ...support(SHOP, "web")],
+    ],
+    [
+      "labelSelector with set syntax",
+      { scope: { type: "cluster" }, ...only, labelSelector: "tier in (front,back),app!=api" },
+      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`, ...support(SHOP, "web")],
+    ],
+    [
+      "includeResources",
+      { scope: { type: "namespace", namespace: SHOP }, includeResources: ["deployments.apps", "configmaps"] },
+      () => [`namespaces/${SHOP}/deployments.apps/web.yaml`, `namespaces/${SHOP}/configmaps/web-config.yaml`],
+    ],
+    [
+      "excludeResources",
+      { scope: { type: "namespace", namespace: SHOP }, excludeResources: ["pods", "secrets", "namespaces"] },
+      () => shopAll.filter((p) => !p.includes("/pods/") && !p.includes("/secrets/")),
+    ],
+    [
+      "ignoreGroupKinds",
+      {
+        scope: { type: "namespace", namespace: SHOP },
+        ignoreGroupKinds: [`ConfigMap.${GROUP}`, "ReplicaSet.apps", "Namespace"],
+      },
+      () => shopAll.filter((p) => !p.includes(GROUP) && !p.includes("replicasets")),
+    ],
+    [
+      "cluster-scoped kinds only by label",
+      { scope: { type: "cluster" }, labelSelector: `team=${P}` },
+      () => [
+        `cluster/namespaces/${SHOP}.yaml`,
+        `cluster/namespaces/${BLOG}.yaml`,
+        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`),
+      ],
+    ],
+    [
+      "includeClusterResources=false",
+      { scope: { type: "cluster" }, labelSelector: `team=${P}`, includeClusterResources: false },
+      () => [],
+    ],
+    [
+      "includeClusterResources=true in a namespace backup",
+      { scope: { type: "namespace", namespace: SHOP }, labelSelector: `team=${P}`, includeClusterResources: true },
+      () => [
+        `cluster/namespaces/${BLOG}.yaml`,
+        `cluster/namespaces/${SHOP}.yaml`,
+        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`),
+      ],
+    ],
   ])("%s", async (_name, opts, expected) => {
     const { paths: all, result, records } = await dump(opts);
     // The API server records Events of its own about seeded objects at any time (seen once: an
@@ -103,7 +184,9 @@ describe("scopes and filters yield exactly the expected paths", () => {
     const serverEvent = (p: string) => /\/events\/[^/]+\.[0-9a-f]{16}\.yaml$/.test(p);
     const paths = all.filter((p) => !serverEvent(p));
     expect(paths).toEqual([...new Set(expected())].sort());
-    expect(all.filter(serverEvent).every((p) => opts.includeEvents && p.startsWith(`namespaces/${SHOP}/events/`))).toBe(true);
+    expect(all.filter(serverEvent).every((p) => opts.includeEvents && p.startsWith(`namespaces/${SHOP}/events/`))).toBe(
+      true,
+    );
     expect(result.objects).toBe(all.length);
     expect(records.map((r) => r.path).sort()).toEqual(all);
     expect(result.failedResources).toEqual([]);
@@ -111,8 +194,14 @@ describe("scopes and filters yield exactly the expected paths", () => {
 
   it("keeps a custom ConfigMap apart from the core ConfigMap of the same name", async () => {
     const { files } = await dump({ scope: { type: "namespace", namespace: SHOP } });
-    const core = load(files.get(`namespaces/${SHOP}/configmaps/web-config.yaml`)!) as { apiVersion: string; data: unknown };
-    const custom = load(files.get(`namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`)!) as { apiVersion: string; spec: unknown };
+    const core = load(files.get(`namespaces/${SHOP}/configmaps/web-config.yaml`)!) as {
+      apiVersion: string;
+      data: unknown;
+    };
+    const custom = load(files.get(`namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`)!) as {
+      apiVersion: string;
+      spec: unknown;
+    };
     expect(core.apiVersion).toBe("v1");
     expect(core.data).toEqual({ "app.properties": "color=blue\n" });
     expect(custom.apiVersion).toBe(`${GROUP}/v1`);
@@ -122,7 +211,8 @@ describe("scopes and filters yield exactly the expected paths", () => {
   it("writes YAML byte-identical to js-yaml's for every object", async () => {
     const { files } = await dump({ scope: { type: "cluster" }, includeNamespaces: [`${P}-*`], includeEvents: true });
     expect(files.size).toBeGreaterThan(15);
-    for (const [path, text] of files) expect(jsYamlDump(load(text), { noRefs: true, lineWidth: -1, sortKeys: false }), path).toBe(text);
+    for (const [path, text] of files)
+      expect(jsYamlDump(load(text), { noRefs: true, lineWidth: -1, sortKeys: false }), path).toBe(text);
   });
 
   it("records uid, owners and digest in the index", async () => {
@@ -130,9 +220,21 @@ describe("scopes and filters yield exactly the expected paths", () => {
     const { records, files } = await dump({ scope: { type: "namespace", namespace: SHOP }, pageSize: 2 });
     // Every record's digest is its object's YAML's (computed on the compressing thread), in order.
     expect(records.length).toBe(files.size);
-    for (const r of records) expect(r.sha256, r.path).toBe(createHash("sha256").update(files.get(r.path) ?? "", "utf8").digest("hex"));
+    for (const r of records)
+      expect(r.sha256, r.path).toBe(
+        createHash("sha256")
+          .update(files.get(r.path) ?? "", "utf8")
+          .digest("hex"),
+      );
     const pod = records.find((r) => r.path === `namespaces/${SHOP}/pods/web-5d4f-1.yaml`)!;
-    expect(pod).toMatchObject({ group: "", version: "v1", resource: "pods", kind: "Pod", namespace: SHOP, name: "web-5d4f-1" });
+    expect(pod).toMatchObject({
+      group: "",
+      version: "v1",
+      resource: "pods",
+      kind: "Pod",
+      namespace: SHOP,
+      name: "web-5d4f-1",
+    });
     expect(pod.uid).toBe(seeded.uids[`${SHOP}/pod/web-5d4f-1`]);
     expect(pod.ownerReferences?.[0]?.uid).toBe(seeded.uids[`${SHOP}/replicaset/web-5d4f`]);
     expect(pod.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -150,7 +252,9 @@ describe("index records", () => {
         await sink.addRecords(batch);
       },
     };
-    await expect(runDump({ client, sink: failing }, { scope: { type: "namespace", namespace: SHOP }, pageSize: 1 })).rejects.toThrow("index full");
+    await expect(
+      runDump({ client, sink: failing }, { scope: { type: "namespace", namespace: SHOP }, pageSize: 1 }),
+    ).rejects.toThrow("index full");
     expect(sink.records).toHaveLength(1); // nothing after the failed page reached the index
   });
 });
@@ -170,14 +274,24 @@ describe("includeNamespaces picking few namespaces", () => {
   }
 
   it("lists their namespaced types namespace by namespace, with the same result as cluster-wide", async () => {
-    const { paths, lists: sent } = await lists({ scope: { type: "cluster" }, includeNamespaces: [`${P}-*`], includeClusterResources: true, labelSelector: `team=${P}` });
+    const { paths, lists: sent } = await lists({
+      scope: { type: "cluster" },
+      includeNamespaces: [`${P}-*`],
+      includeClusterResources: true,
+      labelSelector: `team=${P}`,
+    });
     expect(sent).toContain(`/api/v1/namespaces/${SHOP}/configmaps`);
     expect(sent).toContain(`/api/v1/namespaces/${BLOG}/configmaps`);
     expect(sent).not.toContain("/api/v1/configmaps");
     // Cluster-scoped types are still listed once.
     expect(sent.filter((p) => p === "/apis/rbac.authorization.k8s.io/v1/clusterroles")).toHaveLength(1);
-    expect(paths).toEqual([`cluster/namespaces/${BLOG}.yaml`, `cluster/namespaces/${SHOP}.yaml`,
-      ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`)].sort());
+    expect(paths).toEqual(
+      [
+        `cluster/namespaces/${BLOG}.yaml`,
+        `cluster/namespaces/${SHOP}.yaml`,
+        ...seeded.clusterRoles.map((r) => `cluster/clusterroles.rbac.authorization.k8s.io/${r}.yaml`),
+      ].sort(),
+    );
   });
 
   it("lists the namespaces alongside discovery, not after it", async () => {
@@ -187,7 +301,10 @@ describe("includeNamespaces picking few namespaces", () => {
       events.push(`sent ${path}`);
       return client.requestBody(method, path, o).finally(() => events.push(`answered ${path}`));
     };
-    await runDump({ client: spy, sink: memorySink() }, { scope: { type: "cluster" }, includeNamespaces: [SHOP], includeResources: ["configmaps"] });
+    await runDump(
+      { client: spy, sink: memorySink() },
+      { scope: { type: "cluster" }, includeNamespaces: [SHOP], includeResources: ["configmaps"] },
+    );
     const sent = events.indexOf("sent /api/v1/namespaces");
     expect(sent).toBeGreaterThanOrEqual(0);
     expect(sent).toBeLessThan(events.indexOf("answered /apis"));
@@ -198,15 +315,27 @@ describe("includeNamespaces picking few namespaces", () => {
     // The real client, except that listing Secrets in a namespace is refused, as RBAC would.
     const spy = Object.create(client) as typeof client;
     spy.requestBody = (method, path, o) => {
-      if (/^\/api\/v1\/namespaces\/[^/]+\/secrets$/.test(path)) return Promise.reject(new KubeApiError(403, "Forbidden", `GET ${path}: 403 Forbidden`));
+      if (/^\/api\/v1\/namespaces\/[^/]+\/secrets$/.test(path))
+        return Promise.reject(new KubeApiError(403, "Forbidden", `GET ${path}: 403 Forbidden`));
       return client.requestBody(method, path, o);
     };
     const sink = memorySink();
-    const result = await runDump({ client: spy, sink }, { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] });
+    const result = await runDump(
+      { client: spy, sink },
+      { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] },
+    );
     expect(result.failedResources).toEqual(["secrets"]);
-    expect(result.warnings.filter((w) => w.startsWith("listing secrets")).sort()).toEqual([BLOG, SHOP].sort().map((ns) =>
-      `listing secrets in namespace ${ns} failed, its objects there are not in this snapshot: GET /api/v1/namespaces/${ns}/secrets: 403 Forbidden`));
-    expect([...sink.files.keys()].sort()).toEqual([...shopAll, ...blogAll].filter((p) => !p.includes("/secrets/")).sort());
+    expect(result.warnings.filter((w) => w.startsWith("listing secrets")).sort()).toEqual(
+      [BLOG, SHOP]
+        .sort()
+        .map(
+          (ns) =>
+            `listing secrets in namespace ${ns} failed, its objects there are not in this snapshot: GET /api/v1/namespaces/${ns}/secrets: 403 Forbidden`,
+        ),
+    );
+    expect([...sink.files.keys()].sort()).toEqual(
+      [...shopAll, ...blogAll].filter((p) => !p.includes("/secrets/")).sort(),
+    );
   });
 
   it("sends the first LISTs of the next types while a type's pages are still being read, and writes the same", async () => {
@@ -225,7 +354,9 @@ describe("includeNamespaces picking few namespaces", () => {
     expect(lastPodsPage).toBeGreaterThan(sent.indexOf(pods));
     // core types after pods in the plan (it goes by key: a core type's key is its resource name)
     const core = `/api/v1/namespaces/${SHOP}/`;
-    const later = sent.slice(0, lastPodsPage).filter((p) => p.startsWith(core) && !p.endsWith("(more)") && p.slice(core.length) > "pods");
+    const later = sent
+      .slice(0, lastPodsPage)
+      .filter((p) => p.startsWith(core) && !p.endsWith("(more)") && p.slice(core.length) > "pods");
     expect(later.length).toBeGreaterThan(0);
     // and the archive is the one a page at a time gives
     const plain = memorySink();
@@ -245,10 +376,17 @@ describe("includeNamespaces picking few namespaces", () => {
       return Buffer.from(`${text.slice(0, -3)},}]}`);
     };
     const sink = memorySink();
-    const result = await runDump({ client: spy, sink }, { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] });
+    const result = await runDump(
+      { client: spy, sink },
+      { scope: { type: "cluster" }, includeNamespaces: [SHOP, BLOG] },
+    );
     expect(result.failedResources).toEqual(["configmaps"]);
     expect(result.warnings.filter((w) => w.startsWith("listing configmaps"))).toEqual([
-      expect.stringMatching(new RegExp(`^listing configmaps in namespace ${SHOP} failed, its objects there are not in this snapshot: .*JSON`)),
+      expect.stringMatching(
+        new RegExp(
+          `^listing configmaps in namespace ${SHOP} failed, its objects there are not in this snapshot: .*JSON`,
+        ),
+      ),
     ]);
     const paths = [...sink.files.keys()];
     expect(paths.some((p) => p.startsWith(`namespaces/${SHOP}/configmaps/`))).toBe(false);
@@ -257,23 +395,65 @@ describe("includeNamespaces picking few namespaces", () => {
   });
 
   it("lists cluster-wide when more than three namespaces match", async () => {
-    const { paths, lists: sent } = await lists({ scope: { type: "cluster" }, includeNamespaces: ["*"], includeResources: ["configmaps"], labelSelector: "app=web" });
+    const { paths, lists: sent } = await lists({
+      scope: { type: "cluster" },
+      includeNamespaces: ["*"],
+      includeResources: ["configmaps"],
+      labelSelector: "app=web",
+    });
     expect(sent).toContain("/api/v1/configmaps");
     expect(sent.some((p) => p.startsWith("/api/v1/namespaces/") && p.endsWith("/configmaps"))).toBe(false);
     // Other test files seed their own namespaces on this server: look at ours.
-    expect(paths.filter((p) => p.startsWith(`namespaces/${P}-`))).toEqual([`namespaces/${SHOP}/configmaps/web-config.yaml`]);
+    expect(paths.filter((p) => p.startsWith(`namespaces/${P}-`))).toEqual([
+      `namespaces/${SHOP}/configmaps/web-config.yaml`,
+    ]);
   });
 });
 
 describe("bad input", () => {
   it.each<[string, DumpOptions, new (...a: never[]) => Error, RegExp]>([
-    ["a bad selector", { scope: { type: "cluster" }, labelSelector: "app in (web" }, SelectorSyntaxError, /labelSelector/],
-    ["a bad OR selector", { scope: { type: "cluster" }, orLabelSelectors: ["app=web", "=x"] }, SelectorSyntaxError, /orLabelSelectors\[1\]/],
-    ["an unknown resource", { scope: { type: "cluster" }, includeResources: ["deploymentz.apps"] }, UnknownResourceError, /includeResources: .*"deploymentz\.apps"/],
-    ["an unknown kind", { scope: { type: "cluster" }, ignoreGroupKinds: ["Foo.bar"] }, UnknownResourceError, /ignoreGroupKinds/],
-    ["a missing namespace", { scope: { type: "namespace", namespace: "no-such-ns" } }, TargetNotFoundError, /namespace "no-such-ns" not found/],
-    ["a missing target", { scope: { type: "application", includeDependants: true, target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "nope" } } },
-      TargetNotFoundError, /Deployment dmp-shop\/nope not found/],
+    [
+      "a bad selector",
+      { scope: { type: "cluster" }, labelSelector: "app in (web" },
+      SelectorSyntaxError,
+      /labelSelector/,
+    ],
+    [
+      "a bad OR selector",
+      { scope: { type: "cluster" }, orLabelSelectors: ["app=web", "=x"] },
+      SelectorSyntaxError,
+      /orLabelSelectors\[1\]/,
+    ],
+    [
+      "an unknown resource",
+      { scope: { type: "cluster" }, includeResources: ["deploymentz.apps"] },
+      UnknownResourceError,
+      /includeResources: .*"deploymentz\.apps"/,
+    ],
+    [
+      "an unknown kind",
+      { scope: { type: "cluster" }, ignoreGroupKinds: ["Foo.bar"] },
+      UnknownResourceError,
+      /ignoreGroupKinds/,
+    ],
+    [
+      "a missing namespace",
+      { scope: { type: "namespace", namespace: "no-such-ns" } },
+      TargetNotFoundError,
+      /namespace "no-such-ns" not found/,
+    ],
+    [
+      "a missing target",
+      {
+        scope: {
+          type: "application",
+          includeDependants: true,
+          target: { apiVersion: "apps/v1", kind: "Deployment", namespace: SHOP, name: "nope" },
+        },
+      },
+      TargetNotFoundError,
+      /Deployment dmp-shop\/nope not found/,
+    ],
   ])("rejects %s with an error naming it", async (_n, opts, type, message) => {
     const err = await dump(opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);
@@ -292,12 +472,21 @@ describe("sanitize", () => {
   it("keeps a Deployment's spec, labels and user annotations and drops what the server set", () => {
     const d = get(`namespaces/${SHOP}/deployments.apps/web.yaml`);
     expect(Object.keys(d)).toEqual(["apiVersion", "kind", "metadata", "spec"]);
-    expect(d.metadata).toEqual({ name: "web", namespace: SHOP, labels: { app: "web", tier: "front" }, annotations: { owner: "team-a" } });
+    expect(d.metadata).toEqual({
+      name: "web",
+      namespace: SHOP,
+      labels: { app: "web", tier: "front" },
+      annotations: { owner: "team-a" },
+    });
     expect(d.spec.replicas).toBe(2);
     expect(d.spec.selector).toEqual({ matchLabels: { app: "web" } });
     expect(d.spec.template.metadata).toEqual({ labels: { app: "web" } });
     const pod = d.spec.template.spec;
-    expect(pod.containers[0]).toMatchObject({ name: "main", image: "example/web:1.0", env: [{ name: "MODE", value: "prod" }] });
+    expect(pod.containers[0]).toMatchObject({
+      name: "main",
+      image: "example/web:1.0",
+      env: [{ name: "MODE", value: "prod" }],
+    });
     for (const f of ["dnsPolicy", "terminationGracePeriodSeconds"]) expect(pod).not.toHaveProperty(f);
     expect(pod.containers[0]).not.toHaveProperty("terminationMessagePath");
   });
@@ -307,7 +496,11 @@ describe("sanitize", () => {
     expect(p).not.toHaveProperty("status");
     expect(p.spec).not.toHaveProperty("nodeName");
     expect(p.spec).not.toHaveProperty("serviceAccountName");
-    expect(p.metadata.ownerReferences[0]).toMatchObject({ kind: "ReplicaSet", name: "web-5d4f", uid: seeded.uids[`${SHOP}/replicaset/web-5d4f`] });
+    expect(p.metadata.ownerReferences[0]).toMatchObject({
+      kind: "ReplicaSet",
+      name: "web-5d4f",
+      uid: seeded.uids[`${SHOP}/replicaset/web-5d4f`],
+    });
   });
 
   it("drops a Service's allocated cluster IP and keeps its ports", () => {
@@ -322,7 +515,9 @@ describe("sanitize", () => {
   it("keeps a Secret's data and type", () => {
     const s = get(`namespaces/${SHOP}/secrets/web-secret.yaml`);
     expect(s).toEqual({
-      apiVersion: "v1", kind: "Secret", type: "Opaque",
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "Opaque",
       metadata: { name: "web-secret", namespace: SHOP, labels: { app: "web", tier: "front" } },
       data: { password: Buffer.from(`s3cr3t-${P}-web`).toString("base64") },
     });
@@ -331,14 +526,24 @@ describe("sanitize", () => {
   it("keeps a custom object's spec and drops its status and server metadata", () => {
     const c = get(`namespaces/${SHOP}/configmaps.${GROUP}/web-config.yaml`);
     expect(c).toEqual({
-      apiVersion: `${GROUP}/v1`, kind: "ConfigMap",
+      apiVersion: `${GROUP}/v1`,
+      kind: "ConfigMap",
       metadata: { name: "web-config", namespace: SHOP, labels: { app: "web" } },
       spec: { color: "green", size: 3 },
     });
   });
 
   it("with sanitize=false keeps objects exactly as the server returned them", async () => {
-    const raw = (await dump({ scope: { type: "application", includeDependants: false, target: { apiVersion: "v1", kind: "Service", namespace: SHOP, name: "web" } }, sanitize: false })).files;
+    const raw = (
+      await dump({
+        scope: {
+          type: "application",
+          includeDependants: false,
+          target: { apiVersion: "v1", kind: "Service", namespace: SHOP, name: "web" },
+        },
+        sanitize: false,
+      })
+    ).files;
     // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
     const s = load([...raw.values()][0]!) as Record<string, any>;
     const live = (await kubeHttp(env, `/api/v1/namespaces/${SHOP}/services/web`)).body;
@@ -377,9 +582,17 @@ describe("a broken aggregated API", () => {
   it("is a warning naming the group, and every other object is still in the snapshot", async () => {
     const created = await kubeHttp(priv, "/apis/apiregistration.k8s.io/v1/apiservices", {
       body: {
-        apiVersion: "apiregistration.k8s.io/v1", kind: "APIService", metadata: { name },
-        spec: { group, version: "v1", service: { namespace: "kube-system", name: "no-such-service", port: 443 },
-          insecureSkipTLSVerify: true, groupPriorityMinimum: 1000, versionPriority: 15 },
+        apiVersion: "apiregistration.k8s.io/v1",
+        kind: "APIService",
+        metadata: { name },
+        spec: {
+          group,
+          version: "v1",
+          service: { namespace: "kube-system", name: "no-such-service", port: 443 },
+          insecureSkipTLSVerify: true,
+          groupPriorityMinimum: 1000,
+          versionPriority: 15,
+        },
       },
     });
     expect(created.status).toBe(201);
@@ -395,6 +608,8 @@ describe("a broken aggregated API", () => {
     // Servers without aggregated discovery: the group's own request fails, with the same outcome.
     const legacy = await discoverResources(privClient, { aggregated: false });
     expect(legacy.warnings.map((w) => w.groupVersion)).toEqual([`${group}/v1`]);
-    expect(legacy.resources.map((r) => r.key)).toEqual((await discoverResources(privClient)).resources.map((r) => r.key));
+    expect(legacy.resources.map((r) => r.key)).toEqual(
+      (await discoverResources(privClient)).resources.map((r) => r.key),
+    );
   });
 });

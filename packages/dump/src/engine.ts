@@ -1,5 +1,12 @@
 import {
-  discoverResources, type KubeClient, type KubeObject, KubeUnreachableError, listItemPages, listPages, objectPath, type ResourceType,
+  discoverResources,
+  type KubeClient,
+  type KubeObject,
+  KubeUnreachableError,
+  listItemPages,
+  listPages,
+  objectPath,
+  type ResourceType,
 } from "@kubedump/kube";
 import { type IndexRecord, pathFor, sha256Each } from "@kubedump/repository";
 import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
@@ -51,13 +58,21 @@ export interface DumpResult {
 export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpResult> {
   const { client } = deps;
   // A cluster backup limited to a few namespaces lists the namespaces first: alongside discovery.
-  const picking = opts.scope.type === "cluster" && opts.includeNamespaces?.length ? pickNamespaces(client, opts) : undefined;
+  const picking =
+    opts.scope.type === "cluster" && opts.includeNamespaces?.length ? pickNamespaces(client, opts) : undefined;
   picking?.catch(() => {}); // awaited in clusterPlan; discovery may fail first
   const discovery = await discoverResources(client);
   const filters = compileFilters(opts, discovery.resources);
   const result: DumpResult = {
-    objects: 0, bytes: 0, counts: {}, failedResources: [], serverVersion: discovery.serverVersion,
-    warnings: discovery.warnings.map((w) => `API group ${w.groupVersion} could not be discovered, its resources are not in this snapshot: ${w.message}`),
+    objects: 0,
+    bytes: 0,
+    counts: {},
+    failedResources: [],
+    serverVersion: discovery.serverVersion,
+    warnings: discovery.warnings.map(
+      (w) =>
+        `API group ${w.groupVersion} could not be discovered, its resources are not in this snapshot: ${w.message}`,
+    ),
   };
   const records = new RecordQueue(deps.sink);
   /** Sanitizes, serializes and stores the objects of a page of one type that `keep` lets through. */
@@ -74,8 +89,18 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
       const path = pathFor({ group: rt.group, resource: rt.resource, namespace, name: obj.metadata.name });
       entries.push({ path, data });
       page.push({
-        path, group: rt.group, version: rt.version, resource: rt.resource, kind: rt.kind, namespace,
-        name: obj.metadata.name, uid, ownerReferences: owners, sha256: "", bytes: data.length, part: 0,
+        path,
+        group: rt.group,
+        version: rt.version,
+        resource: rt.resource,
+        kind: rt.kind,
+        namespace,
+        name: obj.metadata.name,
+        uid,
+        ownerReferences: owners,
+        sha256: "",
+        bytes: data.length,
+        part: 0,
       });
       bytes += data.length;
     }
@@ -105,22 +130,33 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     if (!ns) throw new TargetNotFoundError(`namespace "${scope.namespace}" not found`);
     plan = filters.resources.map((rt) => (rt.namespaced ? { rt, namespace: scope.namespace } : { rt }));
     // The namespace itself belongs in its backup, unless cluster-scoped kinds are listed anyway.
-    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType)) await write([ns], nsType, (obj) => filters.keep(obj, nsType));
+    if (!plan.some((p) => p.rt === nsType) && filters.allowsType(nsType))
+      await write([ns], nsType, (obj) => filters.keep(obj, nsType));
   } else {
     plan = await clusterPlan(discovery.resources, filters, picking);
   }
 
   // One stream of pages over the whole plan, one page read ahead across resource types; the first
   // LISTs of the next types go out earlier still (pagesOf).
-  const pages = prefetch(pagesOf(plan, (step) => listItemPages(client, step.rt, {
-    namespace: step.namespace, fieldSelector: step.fieldSelector, labelSelector: opts.labelSelector, limit: opts.pageSize,
-    omitManagedFields: opts.sanitize !== false, // sanitize drops them: not parsing them saves a quarter of the parse
-  })), READ_AHEAD);
+  const pages = prefetch(
+    pagesOf(plan, (step) =>
+      listItemPages(client, step.rt, {
+        namespace: step.namespace,
+        fieldSelector: step.fieldSelector,
+        labelSelector: opts.labelSelector,
+        limit: opts.pageSize,
+        omitManagedFields: opts.sanitize !== false, // sanitize drops them: not parsing them saves a quarter of the parse
+      }),
+    ),
+    READ_AHEAD,
+  );
   const listingFailed = (step: PlanStep, error: Error) => {
     const { key } = step.rt;
     if (!result.failedResources.includes(key)) result.failedResources.push(key); // once, also when listed per namespace
     const where = step.namespace ? ` in namespace ${step.namespace}` : "";
-    result.warnings.push(`listing ${key}${where} failed, its objects${where ? " there" : ""} are not in this snapshot: ${error.message}`);
+    result.warnings.push(
+      `listing ${key}${where} failed, its objects${where ? " there" : ""} are not in this snapshot: ${error.message}`,
+    );
   };
   let done = 0;
   for await (const item of pages) {
@@ -135,7 +171,13 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
         if (!(err instanceof SyntaxError)) throw err;
         listingFailed(step, err);
       }
-      deps.onProgress?.({ resource: rt.key, resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
+      deps.onProgress?.({
+        resource: rt.key,
+        resourcesDone: done,
+        resourcesTotal: plan.length,
+        objects: result.objects,
+        bytes: result.bytes,
+      });
       continue;
     }
     if ("error" in item) {
@@ -145,7 +187,13 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
     done++;
   }
   await records.flush();
-  deps.onProgress?.({ resource: "", resourcesDone: done, resourcesTotal: plan.length, objects: result.objects, bytes: result.bytes });
+  deps.onProgress?.({
+    resource: "",
+    resourcesDone: done,
+    resourcesTotal: plan.length,
+    objects: result.objects,
+    bytes: result.bytes,
+  });
   return result;
 }
 
@@ -164,7 +212,8 @@ class RecordQueue {
   async add(page: IndexRecord[], digests: Promise<string[]>): Promise<void> {
     this.tail = this.tail.then(async () => {
       const sha256 = await digests;
-      if (sha256.length !== page.length) throw new Error(`${sha256.length} digests came back for ${page.length} objects`);
+      if (sha256.length !== page.length)
+        throw new Error(`${sha256.length} digests came back for ${page.length} objects`);
       page.forEach((r, i) => {
         r.sha256 = sha256[i] as string;
       });
@@ -192,7 +241,14 @@ const PER_NAMESPACE_MAX = 3;
 
 /** The core Namespace type, listed before discovery has confirmed it; unused if it does not. */
 const NAMESPACES: ResourceType = {
-  group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false, verbs: ["list"], key: "namespaces", apiPath: "/api/v1",
+  group: "",
+  version: "v1",
+  resource: "namespaces",
+  kind: "Namespace",
+  namespaced: false,
+  verbs: ["list"],
+  key: "namespaces",
+  apiPath: "/api/v1",
 };
 
 /**
@@ -219,7 +275,11 @@ async function pickNamespaces(client: KubeClient, opts: DumpOptions): Promise<st
  * A cluster backup's LISTs: cluster-wide, filtered by `keep`; or, when includeNamespaces picked
  * only a few namespaces, their namespaced types namespace by namespace.
  */
-async function clusterPlan(all: ResourceType[], filters: CompiledFilters, picking: Promise<string[] | undefined> | undefined): Promise<PlanStep[]> {
+async function clusterPlan(
+  all: ResourceType[],
+  filters: CompiledFilters,
+  picking: Promise<string[] | undefined> | undefined,
+): Promise<PlanStep[]> {
   const wide = filters.resources.map((rt) => ({ rt }));
   const picked = await picking;
   if (!picked || !all.some((r) => r.key === NAMESPACES.key && r.apiPath === NAMESPACES.apiPath)) return wide;
@@ -235,7 +295,10 @@ const PAGES_AWAITING_DIGESTS = 4;
 /** Pages read ahead of the one being written (2 measured no faster, and holds one more page). */
 const READ_AHEAD = 1;
 
-type PlanItem = { step: PlanStep; page: Iterable<KubeObject> } | { step: PlanStep; error: unknown } | { step: PlanStep; end: true };
+type PlanItem =
+  | { step: PlanStep; page: Iterable<KubeObject> }
+  | { step: PlanStep; error: unknown }
+  | { step: PlanStep; end: true };
 
 /**
  * Steps whose first LIST goes out ahead of their turn. Most resource types of a cluster are
@@ -245,7 +308,10 @@ type PlanItem = { step: PlanStep; page: Iterable<KubeObject> } | { step: PlanSte
 const FIRST_PAGES_AHEAD = 4;
 
 /** The pages of every step in order, each step closed by its end or the error that ended its listing. */
-async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => AsyncIterable<Iterable<KubeObject>>): AsyncGenerator<PlanItem> {
+async function* pagesOf(
+  plan: readonly PlanStep[],
+  list: (step: PlanStep) => AsyncIterable<Iterable<KubeObject>>,
+): AsyncGenerator<PlanItem> {
   type Pages = AsyncIterator<Iterable<KubeObject>>;
   /** Steps whose LIST started ahead: their pages, and the first one asked for. */
   const started = new Map<number, { pages: Pages; first: ReturnType<Pages["next"]> }>();
@@ -275,11 +341,22 @@ async function* pagesOf(plan: readonly PlanStep[], list: (step: PlanStep) => Asy
   } finally {
     // Stopped early (an error, an abort): the step being read and the LISTs started ahead end.
     await current?.return?.();
-    for (const { pages, first } of started.values()) void first.then(() => pages.return?.(), () => {}).catch(() => {});
+    for (const { pages, first } of started.values())
+      void first
+        .then(
+          () => pages.return?.(),
+          () => {},
+        )
+        .catch(() => {});
   }
 }
 
-async function getOrNull(client: KubeClient, rt: ResourceType, name: string, namespace?: string): Promise<KubeObject | null> {
+async function getOrNull(
+  client: KubeClient,
+  rt: ResourceType,
+  name: string,
+  namespace?: string,
+): Promise<KubeObject | null> {
   try {
     return await client.get<KubeObject>(objectPath(rt, name, namespace));
   } catch (err) {
@@ -287,4 +364,3 @@ async function getOrNull(client: KubeClient, rt: ResourceType, name: string, nam
     throw err;
   }
 }
-

@@ -33,7 +33,9 @@ export function compileFilters(opts: DumpOptions, discovered: ResourceType[]): C
   checkNames("ignoreGroupKinds", opts.ignoreGroupKinds, (n) => n.includes("*") || kinds.has(n));
   // Also sent to the server; checked here too for objects fetched by name.
   const andSelector = opts.labelSelector ? parseSelector(opts.labelSelector, "labelSelector") : [];
-  const orSelectors: Requirement[][] = (opts.orLabelSelectors ?? []).map((s, i) => parseSelector(s, `orLabelSelectors[${i}]`));
+  const orSelectors: Requirement[][] = (opts.orLabelSelectors ?? []).map((s, i) =>
+    parseSelector(s, `orLabelSelectors[${i}]`),
+  );
 
   const included = opts.includeResources?.length ? anyGlob(opts.includeResources) : () => true;
   const excluded = anyGlob(opts.excludeResources ?? []);
@@ -42,7 +44,8 @@ export function compileFilters(opts: DumpOptions, discovered: ResourceType[]): C
   const clusterScoped = wantClusterScoped(opts);
 
   const allowsType = (rt: ResourceType) => {
-    if (!included(rt.key) || excluded(rt.key) || ignoredKind(rt.group ? `${rt.kind}.${rt.group}` : rt.kind)) return false;
+    if (!included(rt.key) || excluded(rt.key) || ignoredKind(rt.group ? `${rt.kind}.${rt.group}` : rt.kind))
+      return false;
     return !EVENT_RESOURCES.has(rt.key) || opts.includeEvents === true || explicitlyIncluded(rt.key);
   };
   const resources = discovered.filter((rt) => allowsType(rt) && (rt.namespaced || clusterScoped));
@@ -70,7 +73,9 @@ export function compileFilters(opts: DumpOptions, discovered: ResourceType[]): C
  * includeNamespaces and excludeNamespaces as a predicate on a namespace's name. Objects come a
  * namespace at a time, so the last answer is kept.
  */
-export function namespaceFilter(opts: Pick<DumpOptions, "includeNamespaces" | "excludeNamespaces">): (name: string) => boolean {
+export function namespaceFilter(
+  opts: Pick<DumpOptions, "includeNamespaces" | "excludeNamespaces">,
+): (name: string) => boolean {
   const included = opts.includeNamespaces?.length ? anyGlob(opts.includeNamespaces) : () => true;
   const excluded = anyGlob(opts.excludeNamespaces ?? []);
   let last: string | undefined;
@@ -93,7 +98,9 @@ function wantClusterScoped(opts: DumpOptions): boolean {
 function checkNames(field: string, names: string[] | undefined, ok: (n: string) => boolean): void {
   const unknown = (names ?? []).filter((n) => !ok(n));
   if (unknown.length) {
-    throw new UnknownResourceError(`${field}: the cluster serves no ${unknown.map((n) => `"${n}"`).join(", ")} ` +
-      `(use resource.group for resources, Kind.group for kinds; core ones have no group)`);
+    throw new UnknownResourceError(
+      `${field}: the cluster serves no ${unknown.map((n) => `"${n}"`).join(", ")} ` +
+        `(use resource.group for resources, Kind.group for kinds; core ones have no group)`,
+    );
   }
 }

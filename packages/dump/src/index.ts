@@ -5,7 +5,13 @@ export { type DumpFilters, type DumpOptions, EXCLUDE_LABEL, type Scope, type Tar
 export { reorder, SERVER_SET_ANNOTATIONS, SERVER_SET_METADATA, sanitize } from "./sanitize.js";
 export { matches, parseSelector, type Requirement, SelectorSyntaxError } from "./selector.js";
 export { toYaml } from "./serialize.js";
-export { describeScope, type TakenSnapshot, type TakeSnapshotDeps, type TakeSnapshotInput, takeSnapshot } from "./snapshot.js";
+export {
+  describeScope,
+  type TakenSnapshot,
+  type TakeSnapshotDeps,
+  type TakeSnapshotInput,
+  takeSnapshot,
+} from "./snapshot.js";
 export { dumpOptionsOf, scopeOf } from "./from-spec.js";
 export { yamlDump } from "./yaml.js";
 export { DUMP_V8_FLAGS, tuneV8ForDumps } from "./v8-tuning.js";

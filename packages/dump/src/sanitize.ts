@@ -2,8 +2,15 @@ import type { KubeObject } from "@kubedump/kube";
 
 /** metadata fields the API server sets; never needed to re-create an object. */
 export const SERVER_SET_METADATA = [
-  "creationTimestamp", "resourceVersion", "uid", "generateName", "generation", "managedFields", "selfLink",
-  "deletionTimestamp", "deletionGracePeriodSeconds",
+  "creationTimestamp",
+  "resourceVersion",
+  "uid",
+  "generateName",
+  "generation",
+  "managedFields",
+  "selfLink",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
 ] as const;
 
 /** Annotations written by controllers and kubectl (Stash meant to drop the first seven; a bug kept them). */
@@ -45,7 +52,11 @@ const DROPPED_ANNOTATIONS: ReadonlySet<string> = new Set(SERVER_SET_ANNOTATIONS)
  * (the YAML emitter) costs more than the copy. Pod specs and Service specs are changed in place.
  */
 export function sanitize(obj: KubeObject): KubeObject {
-  const out = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: sanitizeMetadata(obj.metadata as Obj) } as KubeObject;
+  const out = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: sanitizeMetadata(obj.metadata as Obj),
+  } as KubeObject;
   copyExcept(obj, out, TOP_LEVEL_SKIPPED);
   const group = obj.apiVersion.includes("/") ? obj.apiVersion.slice(0, obj.apiVersion.indexOf("/")) : "";
   const podSpecs = POD_SPEC_PATHS[`${group}/${obj.kind}`];
@@ -82,7 +93,8 @@ function copyExcept(from: Obj, to: Obj, skip: ReadonlySet<string>): number {
 
 /** `to[k] = v`, also for a key named "__proto__" (JSON.parse makes it an own property; so must we). */
 function set(to: Obj, k: string, v: unknown): void {
-  if (k === "__proto__") Object.defineProperty(to, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === "__proto__")
+    Object.defineProperty(to, k, { value: v, enumerable: true, writable: true, configurable: true });
   else to[k] = v;
 }
 

@@ -53,7 +53,9 @@ describe("takeSnapshot", () => {
     const { scratchDir, repository, input } = await setup("exists");
     const { manifest } = await takeSnapshot({ client, repository, scratchDir }, input);
 
-    await expect(takeSnapshot({ client, repository, scratchDir }, { ...input, id: manifest.id })).rejects.toBeInstanceOf(SnapshotExistsError);
+    await expect(
+      takeSnapshot({ client, repository, scratchDir }, { ...input, id: manifest.id }),
+    ).rejects.toBeInstanceOf(SnapshotExistsError);
     expect(readdirSync(scratchDir)).toEqual([]);
   });
 

@@ -3,8 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeClient } from "@kubedump/kube";
 import {
-  createIndexWriter, createPartWriter, type IndexFile, newSnapshotId, PARTS_DIR, type PartWriterResult, type Repository,
-  type SnapshotManifest, type SnapshotScope, type SnapshotSource,
+  createIndexWriter,
+  createPartWriter,
+  type IndexFile,
+  newSnapshotId,
+  PARTS_DIR,
+  type PartWriterResult,
+  type Repository,
+  type SnapshotManifest,
+  type SnapshotScope,
+  type SnapshotSource,
 } from "@kubedump/repository";
 import { type DumpProgress, type DumpResult, runDump } from "./engine.js";
 import type { DumpOptions, Scope } from "./options.js";
@@ -53,7 +61,10 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
   // Every backup cleans up after interrupted ones, alongside the dump: this snapshot is not in the
   // repository before its commit, and the sweep leaves leftovers younger than an hour alone. A
   // failure here never fails the backup.
-  const sweeping = deps.repository.sweepUnfinished().then((r) => r.removed.map((u) => u.id), () => []);
+  const sweeping = deps.repository.sweepUnfinished().then(
+    (r) => r.removed.map((u) => u.id),
+    () => [],
+  );
   let written: PartWriterResult | undefined;
   let indexFile: IndexFile | undefined;
   try {
@@ -91,7 +102,10 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
     await Promise.allSettled([parts.abort(), index.abort(), sweeping]);
     throw err;
   } finally {
-    await removeScratch(scratch, written && indexFile ? [...written.parts.map((p) => p.file), indexFile.file] : undefined);
+    await removeScratch(
+      scratch,
+      written && indexFile ? [...written.parts.map((p) => p.file), indexFile.file] : undefined,
+    );
   }
 }
 
@@ -120,5 +134,9 @@ export function describeScope(scope: Scope): SnapshotScope {
   if (scope.type === "namespace") return { type: "namespace", namespace: scope.namespace };
   const t = scope.target;
   const group = t.apiVersion.includes("/") ? `.${t.apiVersion.slice(0, t.apiVersion.indexOf("/"))}` : "";
-  return { type: "application", namespace: t.namespace, target: `${t.kind}${group}/${t.namespace ? `${t.namespace}/` : ""}${t.name}` };
+  return {
+    type: "application",
+    namespace: t.namespace,
+    target: `${t.kind}${group}/${t.namespace ? `${t.namespace}/` : ""}${t.name}`,
+  };
 }

@@ -11,6 +11,6 @@ describe("tuneV8ForDumps", () => {
     const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout.trim()).toBe(String(2e6 * (2e6 - 1) / 2 + 2e6));
+    expect(run.stdout.trim()).toBe(String((2e6 * (2e6 - 1)) / 2 + 2e6));
   });
 });

@@ -9,8 +9,33 @@ const OPTS = { noRefs: true, lineWidth: -1, sortKeys: false } as const;
 // One-line strings that are plain scalars in YAML 1.1 and 1.2 and resolve to nothing but a string;
 // the first character is a letter, '_' or '/', so numbers, timestamps and indicators never match.
 export const SIMPLE = /^[A-Za-z_/][\w./@%+=()~-]*(?::[\w./@%+=()~-]+)*(?: [\w./@%+=()~-]+(?::[\w./@%+=()~-]+)*)*$/;
-const RESERVED = new Set(["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-  "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"]);
+const RESERVED = new Set([
+  "y",
+  "Y",
+  "yes",
+  "Yes",
+  "YES",
+  "n",
+  "N",
+  "no",
+  "No",
+  "NO",
+  "true",
+  "True",
+  "TRUE",
+  "false",
+  "False",
+  "FALSE",
+  "on",
+  "On",
+  "ON",
+  "off",
+  "Off",
+  "OFF",
+  "null",
+  "Null",
+  "NULL",
+]);
 /** Characters of SIMPLE's words: [\w./@%+=()~-]. */
 const WORD = new Uint8Array(128);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./@%+=()~-") WORD[c.charCodeAt(0)] = 1;
@@ -85,12 +110,21 @@ function scalarText(v: unknown, ind: number): string {
     }
     // Multi-line printable ASCII → a literal block, as js-yaml does with lineWidth -1; the cases
     // that need an indentation indicator or "keep" chomping go to js-yaml.
-    if (v.includes("\n") && ASCII_LINES.test(v) && v[0] !== " " && v[0] !== "\n" && !v.endsWith("\n\n") && !/^\s+$/.test(v)) {
+    if (
+      v.includes("\n") &&
+      ASCII_LINES.test(v) &&
+      v[0] !== " " &&
+      v[0] !== "\n" &&
+      !v.endsWith("\n\n") &&
+      !/^\s+$/.test(v)
+    ) {
       const body = v.endsWith("\n") ? v.slice(0, -1) : v;
       const indent = pad(ind + 2);
       // Blank lines stay empty; without any, every line break is followed by a line to indent
       // (a plain replaceAll is twice as fast as the lookahead).
-      const indented = body.includes("\n\n") ? body.replace(/\n(?=[^\n])/g, `\n${indent}`) : body.replaceAll("\n", `\n${indent}`);
+      const indented = body.includes("\n\n")
+        ? body.replace(/\n(?=[^\n])/g, `\n${indent}`)
+        : body.replaceAll("\n", `\n${indent}`);
       return `|${v.endsWith("\n") ? "" : "-"}\n${indent}${indented}`;
     }
     // Rendered as the value of a key at column 0, so block scalar content sits 2 columns in.

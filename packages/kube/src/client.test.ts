@@ -48,7 +48,10 @@ function run(replies: Reply[], call: (c: KubeClient) => Promise<unknown>) {
 describe("KubeClient retry policy", () => {
   it("waits out 429's Retry-After on the injected clock, then succeeds", async () => {
     const { result, sleeps } = run(
-      [{ status: 429, headers: { "retry-after": "3" } }, { status: 200, body: { ok: true } }],
+      [
+        { status: 429, headers: { "retry-after": "3" } },
+        { status: 200, body: { ok: true } },
+      ],
       (c) => c.get("/api/v1/namespaces", { limit: 5 }),
     );
     await expect(result).resolves.toEqual({ ok: true });
@@ -60,7 +63,13 @@ describe("KubeClient retry policy", () => {
   });
 
   it("caps a huge Retry-After at 60 s", async () => {
-    const { result, sleeps } = run([{ status: 429, headers: { "retry-after": "3600" } }, { status: 200, body: {} }], (c) => c.get("/x"));
+    const { result, sleeps } = run(
+      [
+        { status: 429, headers: { "retry-after": "3600" } },
+        { status: 200, body: {} },
+      ],
+      (c) => c.get("/x"),
+    );
     await result;
     expect(sleeps).toEqual([60_000]);
   });
@@ -72,7 +81,9 @@ describe("KubeClient retry policy", () => {
     ["500 on POST (not idempotent)", 500, "POST", 1],
     ["501 on GET", 501, "GET", 1],
   ])("does not retry %s", async (_name, status, method, tries) => {
-    const { result, sleeps } = run([{ status }, { status: 200, body: {} }], (c) => c.request(method, "/x", { body: method === "GET" ? undefined : {} }));
+    const { result, sleeps } = run([{ status }, { status: 200, body: {} }], (c) =>
+      c.request(method, "/x", { body: method === "GET" ? undefined : {} }),
+    );
     const err = await result.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeApiError);
     expect((err as KubeApiError).status).toBe(status);
@@ -99,7 +110,10 @@ describe("KubeClient retry policy", () => {
   });
 
   it("gives up after maxRetries and throws the last answer", async () => {
-    const { result, sleeps } = run(Array.from({ length: 10 }, () => ({ status: 503 })), (c) => c.get("/x"));
+    const { result, sleeps } = run(
+      Array.from({ length: 10 }, () => ({ status: 503 })),
+      (c) => c.get("/x"),
+    );
     const err = await result.catch((e: unknown) => e);
     expect((err as KubeApiError).status).toBe(503);
     expect(attempts).toHaveLength(6);

@@ -63,7 +63,10 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly clock: Clock;
 
-  constructor(private readonly conn: Connection, opts: KubeClientOptions = {}) {
+  constructor(
+    private readonly conn: Connection,
+    opts: KubeClientOptions = {},
+  ) {
     this.server = conn.server;
     this.clock = opts.clock ?? systemClock;
     this.limiter = new RateLimiter(opts.qps ?? DEFAULT_QPS, opts.burst ?? DEFAULT_BURST, this.clock);
@@ -116,7 +119,13 @@ export class KubeClient {
   async stream(path: string, opts: StreamOpts = {}): Promise<Readable> {
     await this.limiter.take();
     const req = { query: opts.query, signal: opts.signal };
-    const { url, reqOpts } = await this.prepare("GET", path, req, this.streamAgent, opts.idleTimeoutMs ?? this.timeoutMs);
+    const { url, reqOpts } = await this.prepare(
+      "GET",
+      path,
+      req,
+      this.streamAgent,
+      opts.idleTimeoutMs ?? this.timeoutMs,
+    );
     const res = await open(url, reqOpts);
     const status = res.statusCode ?? 0;
     if (status >= 200 && status < 300) return res;
@@ -130,7 +139,8 @@ export class KubeClient {
     const backoff = Math.min(MAX_BACKOFF_MS, 200 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
     if (err instanceof KubeUnreachableError) return attempt < 2 ? backoff : undefined;
     if (!(err instanceof KubeApiError)) return undefined;
-    const retryable = err.status === 429 || (err.status >= 500 && err.status !== 501 && (method !== "POST" || err.status === 503));
+    const retryable =
+      err.status === 429 || (err.status >= 500 && err.status !== 501 && (method !== "POST" || err.status === 503));
     if (!retryable) return undefined;
     if (err.retryAfterSeconds !== undefined) return Math.min(err.retryAfterSeconds, MAX_RETRY_AFTER_S) * 1000;
     return backoff;
@@ -146,9 +156,16 @@ export class KubeClient {
   }
 
   /** URL, headers and credentials of one request: the one auth path of every request. */
-  private async prepare(method: string, path: string, opts: RequestOpts, agent: Agent, timeoutMs: number): Promise<Prepared> {
+  private async prepare(
+    method: string,
+    path: string,
+    opts: RequestOpts,
+    agent: Agent,
+    timeoutMs: number,
+  ): Promise<Prepared> {
     const url = new URL(this.server + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const reqOpts: RequestOptions = {
       method,
@@ -156,7 +173,9 @@ export class KubeClient {
       headers: {
         accept: opts.accept ?? "application/json",
         "user-agent": "kubedump/0.1",
-        ...(payload ? { "content-type": opts.contentType ?? "application/json", "content-length": payload.length } : {}),
+        ...(payload
+          ? { "content-type": opts.contentType ?? "application/json", "content-length": payload.length }
+          : {}),
       },
       timeout: timeoutMs,
       signal: opts.signal,
@@ -189,7 +208,8 @@ function open(url: URL, opts: RequestOptions, payload?: Buffer): Promise<Incomin
     req.on("timeout", () => req.destroy(new Error(`no answer within ${opts.timeout} ms`)));
     req.on("error", (err) => {
       if (opts.signal?.aborted) fail(opts.signal.reason);
-      else fail(new KubeUnreachableError(`cannot reach the API server at ${url.origin}: ${err.message}`, { cause: err }));
+      else
+        fail(new KubeUnreachableError(`cannot reach the API server at ${url.origin}: ${err.message}`, { cause: err }));
     });
     if (payload) req.write(payload);
     req.end();
@@ -201,11 +221,19 @@ function readBody(res: IncomingMessage, url: URL): Promise<Buffer> {
     const chunks: Buffer[] = [];
     res.on("data", (c: Buffer) => chunks.push(c));
     res.on("end", () => done(Buffer.concat(chunks)));
-    res.on("error", (err) => fail(new KubeUnreachableError(`reading ${url.origin}${url.pathname}: ${err.message}`, { cause: err })));
+    res.on("error", (err) =>
+      fail(new KubeUnreachableError(`reading ${url.origin}${url.pathname}: ${err.message}`, { cause: err })),
+    );
   });
 }
 
-function toApiError(method: string, url: URL, status: number, text: string, retryAfter?: string | string[]): KubeApiError {
+function toApiError(
+  method: string,
+  url: URL,
+  status: number,
+  text: string,
+  retryAfter?: string | string[],
+): KubeApiError {
   let reason = "";
   let message = text.slice(0, 500);
   try {
@@ -216,6 +244,10 @@ function toApiError(method: string, url: URL, status: number, text: string, retr
     // not a Status object
   }
   const ra = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-  return new KubeApiError(status, reason, `${method} ${url.pathname}: ${status} ${reason || ""} ${message}`.replace(/\s+/g, " ").trim(),
-    Number.isFinite(ra) ? ra : undefined);
+  return new KubeApiError(
+    status,
+    reason,
+    `${method} ${url.pathname}: ${status} ${reason || ""} ${message}`.replace(/\s+/g, " ").trim(),
+    Number.isFinite(ra) ? ra : undefined,
+  );
 }

@@ -57,7 +57,8 @@ interface GroupDiscoveryList {
   }[];
 }
 
-const isAggregated = (body: unknown): body is GroupDiscoveryList => (body as { kind?: string } | undefined)?.kind === "APIGroupDiscoveryList";
+const isAggregated = (body: unknown): body is GroupDiscoveryList =>
+  (body as { kind?: string } | undefined)?.kind === "APIGroupDiscoveryList";
 
 export interface DiscoveryOptions {
   /** Ask for aggregated discovery, and use it when the server speaks it (default true). */
@@ -75,9 +76,10 @@ export async function discoverResources(client: KubeClient, opts: DiscoveryOptio
     client.request<unknown>("GET", "/apis", { accept }),
     client.get<{ gitVersion: string }>("/version").catch(() => undefined),
   ]);
-  const found = isAggregated(core) && isAggregated(groups)
-    ? fromAggregated([...core.items, ...groups.items])
-    : await groupByGroup(client, isAggregated(core) ? undefined : core, isAggregated(groups) ? undefined : groups);
+  const found =
+    isAggregated(core) && isAggregated(groups)
+      ? fromAggregated([...core.items, ...groups.items])
+      : await groupByGroup(client, isAggregated(core) ? undefined : core, isAggregated(groups) ? undefined : groups);
   const present = new Set(found.resources.map((r) => r.key));
   const resources = found.resources
     .filter((r) => !(RESOURCE_ALIASES[r.key] && present.has(RESOURCE_ALIASES[r.key]!)))
@@ -92,7 +94,10 @@ export async function discoverResources(client: KubeClient, opts: DiscoveryOptio
  */
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function fromAggregated(items: GroupDiscoveryList["items"]): { resources: ResourceType[]; warnings: DiscoveryWarning[] } {
+function fromAggregated(items: GroupDiscoveryList["items"]): {
+  resources: ResourceType[];
+  warnings: DiscoveryWarning[];
+} {
   const resources: ResourceType[] = [];
   const warnings: DiscoveryWarning[] = [];
   for (const item of items) {
@@ -101,12 +106,21 @@ function fromAggregated(items: GroupDiscoveryList["items"]): { resources: Resour
     if (!preferred) continue;
     const groupVersion = group ? `${group}/${preferred.version}` : preferred.version;
     if (preferred.freshness === "Stale") {
-      warnings.push({ group: group || "core", groupVersion, message: "its discovery is stale: the API server serving it did not answer" });
+      warnings.push({
+        group: group || "core",
+        groupVersion,
+        message: "its discovery is stale: the API server serving it did not answer",
+      });
       continue;
     }
     for (const r of preferred.resources ?? []) {
       if (!r.responseKind?.kind) continue;
-      const rt = toResourceType(group, preferred.version, { name: r.resource, namespaced: r.scope === "Namespaced", kind: r.responseKind.kind, verbs: r.verbs });
+      const rt = toResourceType(group, preferred.version, {
+        name: r.resource,
+        namespaced: r.scope === "Namespaced",
+        kind: r.responseKind.kind,
+        verbs: r.verbs,
+      });
       if (isListable(rt)) resources.push(rt);
     }
   }
@@ -117,7 +131,11 @@ function fromAggregated(items: GroupDiscoveryList["items"]): { resources: Resour
  * Servers before aggregated discovery: the group list, then each group's preferred version.
  * `/api` and `/apis` as already read in the plain format are used as they are.
  */
-async function groupByGroup(client: KubeClient, coreRead?: unknown, groupsRead?: unknown): Promise<{ resources: ResourceType[]; warnings: DiscoveryWarning[] }> {
+async function groupByGroup(
+  client: KubeClient,
+  coreRead?: unknown,
+  groupsRead?: unknown,
+): Promise<{ resources: ResourceType[]; warnings: DiscoveryWarning[] }> {
   const [core, groups] = await Promise.all([
     (coreRead as { versions: string[] } | undefined) ?? client.get<{ versions: string[] }>("/api"),
     (groupsRead as { groups: APIGroup[] } | undefined) ?? client.get<{ groups: APIGroup[] }>("/apis"),
@@ -157,4 +175,5 @@ function toResourceType(group: string, version: string, r: APIResource): Resourc
   };
 }
 
-const isListable = (r: ResourceType): boolean => !r.resource.includes("/") && r.verbs.includes("list") && r.verbs.includes("get");
+const isListable = (r: ResourceType): boolean =>
+  !r.resource.includes("/") && r.verbs.includes("list") && r.verbs.includes("get");

@@ -6,7 +6,15 @@ import { createInformer, type InformerOptions } from "./informer.js";
 import { loadConnection } from "./kubeconfig.js";
 import type { KubeObject } from "./resources.js";
 import {
-  admin, CONFIGMAPS, compactEtcd, EVENTS, ensureNamespace, eventBody, recordingClock, startTcpProxy, waitFor,
+  admin,
+  CONFIGMAPS,
+  compactEtcd,
+  EVENTS,
+  ensureNamespace,
+  eventBody,
+  recordingClock,
+  startTcpProxy,
+  waitFor,
 } from "./test-support.js";
 
 const env = inject("testenv");
@@ -42,7 +50,14 @@ describe("informer", () => {
     await admin(env, "POST", "/api/v1/namespaces/kube-inf-other/configmaps", { metadata: { name: "elsewhere" } });
     const rec = recorder<ConfigMap>((o) => o.data?.v ?? "");
     const resyncs: string[][] = [];
-    const inf = createInformer<ConfigMap>({ client, rt: CONFIGMAPS, namespace: NS, resyncMs: 200, ...rec, onResync: (all) => void resyncs.push(names(all)) });
+    const inf = createInformer<ConfigMap>({
+      client,
+      rt: CONFIGMAPS,
+      namespace: NS,
+      resyncMs: 200,
+      ...rec,
+      onResync: (all) => void resyncs.push(names(all)),
+    });
     expect(inf.hasSynced()).toBe(false);
     inf.start();
     await inf.synced;
@@ -80,7 +95,12 @@ describe("informer", () => {
     const rec = recorder<Event>((o) => o.message ?? "");
     const clock = recordingClock(5);
     const inf = createInformer<Event>({
-      client, rt: EVENTS, namespace: NS, clock, watchTimeoutSeconds: 1, ...rec,
+      client,
+      rt: EVENTS,
+      namespace: NS,
+      clock,
+      watchTimeoutSeconds: 1,
+      ...rec,
       onAdd: async (o) => {
         rec.log.push(`add ${o.metadata.name}`);
         if (o.metadata.name !== "trigger") return;
@@ -104,7 +124,10 @@ describe("informer", () => {
     await compactEtcd(env); // that resourceVersion is gone now: the next watch gets ERROR 410
     release();
 
-    await waitFor("the relisted cache", () => names(inf.list()).join() === "a,c,d,trigger" && inf.get("a", NS)?.message === "a3");
+    await waitFor(
+      "the relisted cache",
+      () => names(inf.list()).join() === "a,c,d,trigger" && inf.get("a", NS)?.message === "a3",
+    );
     await sleep(300);
     // A watch would have shown two updates of a and the short life of e; a relist shows only the difference.
     expect(rec.log[3]).toBe("add trigger");
@@ -119,11 +142,21 @@ describe("informer", () => {
     await ensureNamespace(env, NS);
     await admin(env, "POST", evs, eventBody(NS, "x"));
     const proxy = await startTcpProxy(env.kubeApiUrl);
-    const proxied = new KubeClient({ ...loadConnection({ kubeconfig: env.kubeconfig }), server: proxy.url }, { maxRetries: 0 });
+    const proxied = new KubeClient(
+      { ...loadConnection({ kubeconfig: env.kubeconfig }), server: proxy.url },
+      { maxRetries: 0 },
+    );
     const clock = recordingClock(5);
     const errors: Error[] = [];
     const rec = recorder<Event>(() => "");
-    const inf = createInformer<Event>({ client: proxied, rt: EVENTS, namespace: NS, clock, ...rec, onError: (e) => void errors.push(e) });
+    const inf = createInformer<Event>({
+      client: proxied,
+      rt: EVENTS,
+      namespace: NS,
+      clock,
+      ...rec,
+      onError: (e) => void errors.push(e),
+    });
     inf.start();
     await inf.synced;
     expect(rec.log).toEqual(["add x"]);
@@ -153,7 +186,13 @@ describe("informer", () => {
     const proxy = await startTcpProxy(env.kubeApiUrl);
     const proxied = new KubeClient({ ...loadConnection({ kubeconfig: env.kubeconfig }), server: proxy.url });
     const clock = recordingClock();
-    const inf = createInformer({ client: proxied, rt: CONFIGMAPS, namespace: "kube-inf-basic", resyncMs: 60_000, clock });
+    const inf = createInformer({
+      client: proxied,
+      rt: CONFIGMAPS,
+      namespace: "kube-inf-basic",
+      resyncMs: 60_000,
+      clock,
+    });
     inf.start();
     await inf.synced;
     await waitFor("the resync timer", () => clock.pending() === 1);

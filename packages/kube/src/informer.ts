@@ -151,7 +151,12 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
   private async relist(): Promise<string> {
     const { client, rt, namespace, labelSelector, fieldSelector, pageSize } = this.opts;
     const pages = listPages(client, rt, {
-      namespace, labelSelector, fieldSelector, limit: pageSize, restartOnExpiry: false, signal: this.abort.signal,
+      namespace,
+      labelSelector,
+      fieldSelector,
+      limit: pageSize,
+      restartOnExpiry: false,
+      signal: this.abort.signal,
     });
     const fresh = new Map<string, T>();
     let next = await pages.next();
@@ -194,7 +199,12 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
     let resourceVersion = from;
     let events = 0;
     const stream = watchEvents<T>(client, rt, {
-      namespace, labelSelector, fieldSelector, resourceVersion, timeoutSeconds, signal: this.abort.signal,
+      namespace,
+      labelSelector,
+      fieldSelector,
+      resourceVersion,
+      timeoutSeconds,
+      signal: this.abort.signal,
     });
     for await (const event of stream) {
       events++;
@@ -234,13 +244,18 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
     try {
       await handler(...args);
     } catch (err) {
-      this.report(new HandlerError(`a handler of the informer of ${this.what} failed: ${(err as Error).message}`, { cause: err }));
+      this.report(
+        new HandlerError(`a handler of the informer of ${this.what} failed: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
 
   /** false when stopped meanwhile. */
   private sleep(ms: number): Promise<boolean> {
-    return this.clock.sleep(ms, this.abort.signal).then(() => !this.stopped, () => false);
+    return this.clock.sleep(ms, this.abort.signal).then(
+      () => !this.stopped,
+      () => false,
+    );
   }
 
   private report(err: unknown): void {

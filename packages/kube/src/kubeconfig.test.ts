@@ -28,7 +28,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kubedump-kubeconfig-test-"));
   await kubeHttp(env, "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } } });
   for (const sa of ["reader", "writer"]) {
-    await kubeHttp(env, `/api/v1/namespaces/${NS}/serviceaccounts`, { body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa } } });
+    await kubeHttp(env, `/api/v1/namespaces/${NS}/serviceaccounts`, {
+      body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa } },
+    });
     tokens[sa] = await tokenFor(sa);
   }
   writeFileSync(join(dir, "ca.crt"), env.caPem);
@@ -42,7 +44,11 @@ afterAll(() => {
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 /** Nothing found by default: no $KUBECONFIG, an empty home, no service account. */
-const nowhere = (): KubeConfigEnvironment => ({ env: {}, home: join(dir, "empty-home"), serviceAccountDir: join(dir, "no-sa") });
+const nowhere = (): KubeConfigEnvironment => ({
+  env: {},
+  home: join(dir, "empty-home"),
+  serviceAccountDir: join(dir, "no-sa"),
+});
 
 function write(name: string, text: string): string {
   const file = join(dir, name);
@@ -56,7 +62,8 @@ async function whoami(conn: ReturnType<typeof loadConnection>): Promise<string> 
   const client = new KubeClient(conn, { maxRetries: 0 });
   try {
     const review = await client.create<{ status: { userInfo: { username: string } } }>(
-      "/apis/authentication.k8s.io/v1/selfsubjectreviews", { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+      "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+      { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
     );
     return review.status.userInfo.username;
   } finally {
@@ -66,13 +73,16 @@ async function whoami(conn: ReturnType<typeof loadConnection>): Promise<string> 
 
 describe("loadConnection", () => {
   it("reads CA, client certificate and key from files relative to the kubeconfig", async () => {
-    const file = write("rel/sub/config", `apiVersion: v1
+    const file = write(
+      "rel/sub/config",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}/", certificate-authority: ../../ca.crt}}]
 users: [{name: admin, user: {client-certificate: ../../admin.crt, client-key: ../../admin.key}}]
 contexts: [{name: x, context: {cluster: c, user: admin}}]
 current-context: x
-`);
+`,
+    );
     const conn = loadConnection({ kubeconfig: file }, nowhere());
     expect(conn.server).toBe(env.kubeApiUrl);
     expect(await whoami(conn)).toBe("kubedump-testenv-admin");
@@ -81,13 +91,16 @@ current-context: x
   it("reads a token file again after it was rotated", async () => {
     const tokenFile = join(dir, "rotating", "token");
     write("rotating/token", `${tokens.reader}\n`);
-    const file = write("rotating/config", `apiVersion: v1
+    const file = write(
+      "rotating/config",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}", certificate-authority-data: ${b64(env.caPem)}}}]
 users: [{name: sa, user: {tokenFile: token}}]
 contexts: [{name: x, context: {cluster: c, user: sa}}]
 current-context: x
-`);
+`,
+    );
     const conn = loadConnection({ kubeconfig: file }, nowhere());
     expect(await whoami(conn)).toBe(`system:serviceaccount:${NS}:reader`);
     writeFileSync(tokenFile, tokens.writer as string);
@@ -99,7 +112,14 @@ current-context: x
     write("serviceaccount/ca.crt", env.caPem);
     write("serviceaccount/token", tokens.reader as string);
     const port = new URL(env.kubeApiUrl).port;
-    const conn = loadConnection({}, { ...nowhere(), env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port }, serviceAccountDir: sa });
+    const conn = loadConnection(
+      {},
+      {
+        ...nowhere(),
+        env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port },
+        serviceAccountDir: sa,
+      },
+    );
     expect(conn.server).toBe(`https://127.0.0.1:${port}`);
     expect(await whoami(conn)).toBe(`system:serviceaccount:${NS}:reader`);
     write("serviceaccount/token", `${tokens.writer}\n`);
@@ -107,35 +127,47 @@ current-context: x
   });
 
   it("merges the files of $KUBECONFIG as kubectl does: the first to name an entry or a current-context wins", async () => {
-    const a = write("merge/a", `apiVersion: v1
+    const a = write(
+      "merge/a",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}", certificate-authority-data: ${b64(env.caPem)}}}]
 users: [{name: u, user: {token: ${tokens.reader}}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
-`);
-    const b = write("merge/b", `apiVersion: v1
+`,
+    );
+    const b = write(
+      "merge/b",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
 users: [{name: u2, user: {token: ${tokens.writer}}}]
 contexts: [{name: x, context: {cluster: c, user: u2}}, {name: y, context: {cluster: c, user: u2}}]
 current-context: y
-`);
+`,
+    );
     const where = { ...nowhere(), env: { KUBECONFIG: [join(dir, "merge", "missing"), a, b].join(delimiter) } };
     expect(await whoami(loadConnection({}, where))).toBe(`system:serviceaccount:${NS}:reader`);
     expect(await whoami(loadConnection({ context: "y" }, where))).toBe(`system:serviceaccount:${NS}:writer`);
   });
 
   it("hands exec credential plugins to @kubernetes/client-node", async () => {
-    const plugin = write("exec/plugin.js", `process.stdout.write(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1",
-  kind: "ExecCredential", status: { token: ${JSON.stringify(tokens.writer)} } }));`);
-    const file = write("exec/config", `apiVersion: v1
+    const plugin = write(
+      "exec/plugin.js",
+      `process.stdout.write(JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1",
+  kind: "ExecCredential", status: { token: ${JSON.stringify(tokens.writer)} } }));`,
+    );
+    const file = write(
+      "exec/config",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}", certificate-authority-data: ${b64(env.caPem)}}}]
 users: [{name: e, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: ${process.execPath}, args: [${plugin}], interactiveMode: Never}}}]
 contexts: [{name: x, context: {cluster: c, user: e}}]
 current-context: x
-`);
+`,
+    );
     expect(await whoami(loadConnection({ kubeconfig: file }, nowhere()))).toBe(`system:serviceaccount:${NS}:writer`);
   });
 
@@ -148,13 +180,16 @@ current-context: x
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     try {
       const port = (server.address() as { port: number }).port;
-      const file = write("basic/config", `apiVersion: v1
+      const file = write(
+        "basic/config",
+        `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]
 users: [{name: b, user: {username: ops, password: "s3:cret"}}]
 contexts: [{name: x, context: {cluster: c, user: b}}]
 current-context: x
-`);
+`,
+      );
       const client = new KubeClient(loadConnection({ kubeconfig: file }, nowhere()));
       await client.get("/version");
       client.close();
@@ -165,35 +200,57 @@ current-context: x
   });
 
   it.each([
-    ["an unknown context, listing the known ones", { context: "nope" }, /context "nope" is not in the kubeconfig \(have: x, lost, empty\)/],
-    ["a context whose user is missing", { context: "lost" }, /context "lost" names user "ghost", which is not in the kubeconfig/],
-    ["a context whose cluster has no server", { context: "empty" }, /context "empty" names cluster "none", which the kubeconfig does not define with a server/],
+    [
+      "an unknown context, listing the known ones",
+      { context: "nope" },
+      /context "nope" is not in the kubeconfig \(have: x, lost, empty\)/,
+    ],
+    [
+      "a context whose user is missing",
+      { context: "lost" },
+      /context "lost" names user "ghost", which is not in the kubeconfig/,
+    ],
+    [
+      "a context whose cluster has no server",
+      { context: "empty" },
+      /context "empty" names cluster "none", which the kubeconfig does not define with a server/,
+    ],
   ])("refuses %s", (_, opts, message) => {
-    const file = write("errors/config", `apiVersion: v1
+    const file = write(
+      "errors/config",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}"}}]
 users: [{name: u, user: {token: t}}]
 contexts: [{name: x, context: {cluster: c, user: u}}, {name: lost, context: {cluster: c, user: ghost}}, {name: empty, context: {cluster: none, user: u}}]
 current-context: x
-`);
+`,
+    );
     expect(() => loadConnection({ kubeconfig: file, ...opts }, nowhere())).toThrow(message);
   });
 
-
   it("names the context when its client key cannot be used, and shows none of the key", async () => {
     const secret = "c2VjcmV0LWtleS1tYXRlcmlhbA";
-    const file = write("badkey/config", `apiVersion: v1
+    const file = write(
+      "badkey/config",
+      `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}", certificate-authority-data: ${b64(env.caPem)}}}]
 users: [{name: admin, user: {client-certificate-data: ${b64(env.adminCertPem)}, client-key-data: ${b64(`-----BEGIN PRIVATE KEY-----\n${secret}\n-----END PRIVATE KEY-----\n`)}}}]
 contexts: [{name: broken, context: {cluster: c, user: admin}}]
 current-context: broken
-`);
+`,
+    );
     const client = new KubeClient(loadConnection({ kubeconfig: file }, nowhere()));
     try {
-      const err = await client.get("/version").then(() => undefined, (e: unknown) => e);
+      const err = await client.get("/version").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(KubeConfigError);
-      expect((err as Error).message).toMatch(/context "broken": the certificate authority, client certificate or client key cannot be used/);
+      expect((err as Error).message).toMatch(
+        /context "broken": the certificate authority, client certificate or client key cannot be used/,
+      );
       expect((err as Error).message).not.toContain(secret);
     } finally {
       client.close();
@@ -201,21 +258,38 @@ current-context: broken
   });
   it("says where it looked when there is no cluster at all", () => {
     expect(() => loadConnection({}, nowhere())).toThrow(KubeConfigError);
-    expect(() => loadConnection({}, nowhere())).toThrow(/no cluster: set KUBECONFIG, pass --kubeconfig, or run inside a cluster/);
-    expect(() => loadConnection({ kubeconfig: join(dir, "absent") }, nowhere())).toThrow(/kubeconfig .*absent does not exist/);
-    expect(() => loadConnection({}, { ...nowhere(), env: { KUBECONFIG: join(dir, "absent") } })).toThrow(/no file of KUBECONFIG exists/);
+    expect(() => loadConnection({}, nowhere())).toThrow(
+      /no cluster: set KUBECONFIG, pass --kubeconfig, or run inside a cluster/,
+    );
+    expect(() => loadConnection({ kubeconfig: join(dir, "absent") }, nowhere())).toThrow(
+      /kubeconfig .*absent does not exist/,
+    );
+    expect(() => loadConnection({}, { ...nowhere(), env: { KUBECONFIG: join(dir, "absent") } })).toThrow(
+      /no file of KUBECONFIG exists/,
+    );
     write("sa-without-ca/token", "t");
-    const inPod = { ...nowhere(), env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: "6443" }, serviceAccountDir: join(dir, "sa-without-ca") };
-    expect(() => loadConnection({}, inPod)).toThrow(/in-cluster: cannot read the service account's CA .*sa-without-ca\/ca\.crt/);
+    const inPod = {
+      ...nowhere(),
+      env: { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: "6443" },
+      serviceAccountDir: join(dir, "sa-without-ca"),
+    };
+    expect(() => loadConnection({}, inPod)).toThrow(
+      /in-cluster: cannot read the service account's CA .*sa-without-ca\/ca\.crt/,
+    );
     write("broken/config", "clusters: [unclosed");
-    expect(() => loadConnection({ kubeconfig: join(dir, "broken/config") }, nowhere())).toThrow(/cannot load kubeconfig .*broken\/config/);
+    expect(() => loadConnection({ kubeconfig: join(dir, "broken/config") }, nowhere())).toThrow(
+      /cannot load kubeconfig .*broken\/config/,
+    );
   });
 
   it("does not load @kubernetes/client-node for a certificate or token kubeconfig", () => {
-    const modules = modulesLoadedBy(`import { createKubeClient } from "@kubedump/kube";
+    const modules = modulesLoadedBy(
+      `import { createKubeClient } from "@kubedump/kube";
 const c = createKubeClient({ kubeconfig: ${JSON.stringify(env.kubeconfig)} });
 await c.get("/version");
-c.close();`, fileURLToPath(new URL("..", import.meta.url)));
+c.close();`,
+      fileURLToPath(new URL("..", import.meta.url)),
+    );
     expect(modules.some((m) => m.includes("/packages/kube/dist/kubeconfig.js"))).toBe(true);
     expect(modules.filter((m) => m.includes("@kubernetes/client-node"))).toEqual([]);
   });

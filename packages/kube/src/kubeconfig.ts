@@ -55,12 +55,16 @@ interface Merged {
   contexts: Map<string, Named>;
 }
 
-export function loadConnection(opts: KubeConfigOptions = {}, where: KubeConfigEnvironment = DEFAULT_ENVIRONMENT): Connection {
+export function loadConnection(
+  opts: KubeConfigOptions = {},
+  where: KubeConfigEnvironment = DEFAULT_ENVIRONMENT,
+): Connection {
   const files = kubeconfigFiles(opts, where);
   if (files.length === 0) {
     const host = where.env.KUBERNETES_SERVICE_HOST;
     const port = where.env.KUBERNETES_SERVICE_PORT;
-    if (host && port && existsSync(join(where.serviceAccountDir, "token"))) return inCluster(host, port, where.serviceAccountDir);
+    if (host && port && existsSync(join(where.serviceAccountDir, "token")))
+      return inCluster(host, port, where.serviceAccountDir);
     throw new KubeConfigError("no cluster: set KUBECONFIG, pass --kubeconfig, or run inside a cluster");
   }
   return fromKubeconfig(merge(files), opts);
@@ -92,10 +96,13 @@ function merge(files: string[]): Merged {
     } catch (err) {
       throw new KubeConfigError(`cannot load kubeconfig ${file}: ${(err as Error).message}`, { cause: err });
     }
-    if (typeof doc !== "object" || Array.isArray(doc)) throw new KubeConfigError(`cannot load kubeconfig ${file}: not a mapping`);
+    if (typeof doc !== "object" || Array.isArray(doc))
+      throw new KubeConfigError(`cannot load kubeconfig ${file}: not a mapping`);
     const base = dirname(resolve(file));
     for (const [list, field, into] of [
-      ["clusters", "cluster", merged.clusters], ["users", "user", merged.users], ["contexts", "context", merged.contexts],
+      ["clusters", "cluster", merged.clusters],
+      ["users", "user", merged.users],
+      ["contexts", "context", merged.contexts],
     ] as const) {
       const entries = doc[list] ?? [];
       if (!Array.isArray(entries)) throw new KubeConfigError(`cannot load kubeconfig ${file}: ${list} is not a list`);
@@ -114,14 +121,20 @@ function merge(files: string[]): Merged {
 function fromKubeconfig(config: Merged, opts: KubeConfigOptions): Connection {
   const names = (m: Map<string, Named>) => [...m.keys()].join(", ") || "none";
   const contextName = opts.context ?? config.currentContext;
-  if (!contextName) throw new KubeConfigError(`the kubeconfig sets no current-context; pass --context (have: ${names(config.contexts)})`);
+  if (!contextName)
+    throw new KubeConfigError(
+      `the kubeconfig sets no current-context; pass --context (have: ${names(config.contexts)})`,
+    );
   const context = config.contexts.get(contextName);
-  if (!context) throw new KubeConfigError(`context "${contextName}" is not in the kubeconfig (have: ${names(config.contexts)})`);
+  if (!context)
+    throw new KubeConfigError(`context "${contextName}" is not in the kubeconfig (have: ${names(config.contexts)})`);
   const clusterName = String(context.value.cluster ?? "");
   const cluster = config.clusters.get(clusterName);
   const server = cluster?.value.server;
   if (!cluster || typeof server !== "string" || !server) {
-    throw new KubeConfigError(`context "${contextName}" names cluster "${clusterName}", which the kubeconfig does not define with a server`);
+    throw new KubeConfigError(
+      `context "${contextName}" names cluster "${clusterName}", which the kubeconfig does not define with a server`,
+    );
   }
   const userName = context.value.user;
   const user = typeof userName === "string" && userName ? config.users.get(userName) : undefined;
@@ -131,22 +144,28 @@ function fromKubeconfig(config: Merged, opts: KubeConfigOptions): Connection {
   const c = cluster.value;
   const u = user?.value ?? {};
   const common = { server: server.replace(/\/+$/, ""), skipTLSVerify: c["insecure-skip-tls-verify"] === true };
-  if (u.exec || u["auth-provider"] || c["proxy-url"]) return { ...common, apply: viaClientNode(config, contextName, !!c["proxy-url"]) };
+  if (u.exec || u["auth-provider"] || c["proxy-url"])
+    return { ...common, apply: viaClientNode(config, contextName, !!c["proxy-url"]) };
 
   const ca = material(cluster, "certificate-authority");
   const cert = user ? material(user, "client-certificate") : undefined;
   const key = user ? material(user, "client-key") : undefined;
   const serverName = typeof c["tls-server-name"] === "string" ? c["tls-server-name"] : undefined;
   const token = bearerToken(u, user?.base ?? "");
-  const basic = typeof u.username === "string" && typeof u.password === "string"
-    ? `Basic ${Buffer.from(`${u.username}:${u.password}`).toString("base64")}` : undefined;
+  const basic =
+    typeof u.username === "string" && typeof u.password === "string"
+      ? `Basic ${Buffer.from(`${u.username}:${u.password}`).toString("base64")}`
+      : undefined;
   // One TLS context for every connection: built from the PEMs once, not on each new socket.
   let tlsContext: SecureContext | undefined;
   const contextOf = () => {
     try {
       tlsContext ??= createSecureContext({ ca, cert, key });
     } catch (err) {
-      throw new KubeConfigError(`context "${contextName}": the certificate authority, client certificate or client key cannot be used: ${(err as Error).message}`, { cause: err });
+      throw new KubeConfigError(
+        `context "${contextName}": the certificate authority, client certificate or client key cannot be used: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     return tlsContext;
   };
@@ -180,7 +199,9 @@ function bearerToken(user: Entry, base: string): (() => string) | undefined {
     const token = user.token;
     return () => token;
   }
-  return typeof user.tokenFile === "string" && user.tokenFile ? rereadingFile(resolve(base, user.tokenFile)) : undefined;
+  return typeof user.tokenFile === "string" && user.tokenFile
+    ? rereadingFile(resolve(base, user.tokenFile))
+    : undefined;
 }
 
 /**
@@ -211,7 +232,10 @@ function inCluster(host: string, port: string, dir: string): Connection {
   try {
     ca = readFileSync(join(dir, "ca.crt"));
   } catch (err) {
-    throw new KubeConfigError(`in-cluster: cannot read the service account's CA ${join(dir, "ca.crt")}: ${(err as Error).message}`, { cause: err });
+    throw new KubeConfigError(
+      `in-cluster: cannot read the service account's CA ${join(dir, "ca.crt")}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const token = rereadingFile(join(dir, "token"));
   return {

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createKubeClient, KubeClient } from "./client.js";
 import { LeaderElectionError } from "./errors.js";
 import { loadConnection } from "./kubeconfig.js";
-import { createLeaderElector, type LeaderElector, type LeaderElectorOptions, type LeaseSpec } from "./leader-election.js";
+import {
+  createLeaderElector,
+  type LeaderElector,
+  type LeaderElectorOptions,
+  type LeaseSpec,
+} from "./leader-election.js";
 import { ensureNamespace, startTcpProxy, waitFor } from "./test-support.js";
 
 const env = inject("testenv");
@@ -27,7 +32,11 @@ interface Candidate {
 function candidate(lease: string, id: string, extra: Partial<LeaderElectorOptions> = {}): Candidate {
   const c: Candidate = { id, events: [], errors: [], signals: [], elector: undefined as unknown as LeaderElector };
   c.elector = createLeaderElector({
-    client, namespace: NS, name: lease, identity: id, ...FAST,
+    client,
+    namespace: NS,
+    name: lease,
+    identity: id,
+    ...FAST,
     onStartedLeading: (signal) => {
       c.events.push({ what: "started", at: Date.now() });
       c.signals.push(signal);
@@ -101,7 +110,10 @@ describe("leader election on a Lease", () => {
 
   it("steps down when it cannot renew within renewDeadline, before another can take over", async () => {
     const proxy = await startTcpProxy(env.kubeApiUrl);
-    const cut = new KubeClient({ ...loadConnection({ kubeconfig: env.kubeconfig }), server: proxy.url }, { maxRetries: 0 });
+    const cut = new KubeClient(
+      { ...loadConnection({ kubeconfig: env.kubeconfig }), server: proxy.url },
+      { maxRetries: 0 },
+    );
     const a = candidate("deadline", "a", { client: cut });
     a.elector.start();
     await waitFor("a to lead", () => a.elector.isLeader());

@@ -172,7 +172,11 @@ class LeaseLeaderElector implements LeaderElector {
     try {
       return await this.tryAcquireOrRenew(timeout.signal);
     } catch (err) {
-      this.report(new LeaderElectionError(`lease ${this.what}: cannot acquire or renew: ${(err as Error).message}`, { cause: err }));
+      this.report(
+        new LeaderElectionError(`lease ${this.what}: cannot acquire or renew: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
       return "failed";
     } finally {
       done.abort();
@@ -228,12 +232,18 @@ class LeaseLeaderElector implements LeaderElector {
     const lease = this.lease;
     if (!lease || lease.spec?.holderIdentity !== this.opts.identity) return;
     const now = microTime(this.clock.now());
-    const body: Lease = { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now } };
+    const body: Lease = {
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now },
+    };
     try {
       this.lease = await this.opts.client.request<Lease>("PUT", this.path, { body });
       this.observe("");
     } catch (err) {
-      if (!isConflict(err)) this.report(new LeaderElectionError(`lease ${this.what}: cannot release: ${(err as Error).message}`, { cause: err }));
+      if (!isConflict(err))
+        this.report(
+          new LeaderElectionError(`lease ${this.what}: cannot release: ${(err as Error).message}`, { cause: err }),
+        );
     }
   }
 
@@ -242,7 +252,11 @@ class LeaseLeaderElector implements LeaderElector {
     this.leading = leading;
     Promise.resolve()
       .then(() => this.opts.onStartedLeading(leading.signal))
-      .catch((err: unknown) => this.report(new HandlerError(`lease ${this.what}: onStartedLeading failed: ${(err as Error).message}`, { cause: err })));
+      .catch((err: unknown) =>
+        this.report(
+          new HandlerError(`lease ${this.what}: onStartedLeading failed: ${(err as Error).message}`, { cause: err }),
+        ),
+      );
   }
 
   private stopLeading(): void {
@@ -251,7 +265,9 @@ class LeaseLeaderElector implements LeaderElector {
     try {
       this.opts.onStoppedLeading();
     } catch (err) {
-      this.report(new HandlerError(`lease ${this.what}: onStoppedLeading failed: ${(err as Error).message}`, { cause: err }));
+      this.report(
+        new HandlerError(`lease ${this.what}: onStoppedLeading failed: ${(err as Error).message}`, { cause: err }),
+      );
     }
   }
 
@@ -267,7 +283,10 @@ class LeaseLeaderElector implements LeaderElector {
 
   /** false when stopped meanwhile. */
   private sleep(ms: number): Promise<boolean> {
-    return this.clock.sleep(ms, this.abort.signal).then(() => !this.stopped, () => false);
+    return this.clock.sleep(ms, this.abort.signal).then(
+      () => !this.stopped,
+      () => false,
+    );
   }
 
   private report(err: Error): void {

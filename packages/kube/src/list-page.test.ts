@@ -6,7 +6,10 @@ import type { KubeObject } from "./resources.js";
 function read(body: string, seen = new Set<string>()): { items: KubeObject[]; cut: boolean } {
   const buf = Buffer.from(body);
   const page = readListPage(buf);
-  return { items: [...new ItemPage(buf, page.bounds, page.objects, "v1", "Thing", seen)], cut: page.objects === undefined };
+  return {
+    items: [...new ItemPage(buf, page.bounds, page.objects, "v1", "Thing", seen)],
+    cut: page.objects === undefined,
+  };
 }
 
 /** JSON.parse's items, with the apiVersion and kind listPages gives them. */
@@ -18,11 +21,18 @@ function parsed(body: string): KubeObject[] {
 
 const typed = (items: object[], tail = "") =>
   `{"kind":"ThingList","apiVersion":"v1","metadata":{"resourceVersion":"42","continue":"abc"},"items":${JSON.stringify(items)}}${tail}`;
-const thing = (name: string, extra: object = {}) => ({ metadata: { name, namespace: "ns", uid: `uid-${name}` }, data: { k: `v-${name}` }, ...extra });
+const thing = (name: string, extra: object = {}) => ({
+  metadata: { name, namespace: "ns", uid: `uid-${name}` },
+  data: { k: `v-${name}` },
+  ...extra,
+});
 
 describe("readListPage and ItemPage", () => {
   it("cut a list into its items, which parse one by one to what JSON.parse gives, and read the list's metadata", () => {
-    const body = typed([thing("a"), thing("b", { data: { tricky: '},{"metadata":{"name":"x"}}', "é": "ü\n" } }), thing("c")], "\n");
+    const body = typed(
+      [thing("a"), thing("b", { data: { tricky: '},{"metadata":{"name":"x"}}', é: "ü\n" } }), thing("c")],
+      "\n",
+    );
     const page = readListPage(Buffer.from(body));
     expect(page.metadata).toEqual({ resourceVersion: "42", continue: "abc" });
     expect(page.bounds).toHaveLength(6);
@@ -38,8 +48,17 @@ describe("readListPage and ItemPage", () => {
   });
 
   it("cut custom objects (apiVersion and kind first) also when their owner references start like them", () => {
-    const owners = [{ apiVersion: "v1", kind: "Thing", name: "o1", uid: "u1" }, { apiVersion: "v1", kind: "Thing", name: "o2", uid: "u2" }];
-    const cr = (name: string, more: object = {}) => ({ apiVersion: "v1", kind: "Thing", metadata: { name, uid: name, ownerReferences: owners }, spec: { x: 1 }, ...more });
+    const owners = [
+      { apiVersion: "v1", kind: "Thing", name: "o1", uid: "u1" },
+      { apiVersion: "v1", kind: "Thing", name: "o2", uid: "u2" },
+    ];
+    const cr = (name: string, more: object = {}) => ({
+      apiVersion: "v1",
+      kind: "Thing",
+      metadata: { name, uid: name, ownerReferences: owners },
+      spec: { x: 1 },
+      ...more,
+    });
     const body = `{"apiVersion":"v1","items":${JSON.stringify([cr("a"), cr("b"), cr("c", { spec: { refs: owners } })])},"kind":"ThingList","metadata":{"continue":"","resourceVersion":"7"}}`;
     // Go sorts an unstructured list's keys: items is not last, so the page is parsed whole.
     expect(read(body)).toEqual({ items: parsed(body), cut: false });
@@ -48,11 +67,20 @@ describe("readListPage and ItemPage", () => {
   });
 
   it("read empty, null and unusual lists whole or as empty", () => {
-    for (const body of [typed([]), typed([]).replace('"items":[]', '"items":null'), `{"metadata":{},"items":[ ]}`, JSON.stringify(JSON.parse(typed([thing("a"), thing("b")])), null, 2)]) {
+    for (const body of [
+      typed([]),
+      typed([]).replace('"items":[]', '"items":null'),
+      `{"metadata":{},"items":[ ]}`,
+      JSON.stringify(JSON.parse(typed([thing("a"), thing("b")])), null, 2),
+    ]) {
       const items = (JSON.parse(body) as { items: unknown[] | null }).items ?? [];
       expect(read(body).items).toHaveLength(items.length);
     }
-    expect(read(`{"metadata":{},"items":[{"metadata":{"name":"a"}}, {"metadata":{"name":"b"}}]}`).items.map((o) => o.metadata.name)).toEqual(["a", "b"]);
+    expect(
+      read(`{"metadata":{},"items":[{"metadata":{"name":"a"}}, {"metadata":{"name":"b"}}]}`).items.map(
+        (o) => o.metadata.name,
+      ),
+    ).toEqual(["a", "b"]);
     // metadata after the items (with the continue token): parsed whole, the token kept
     const after = `{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}],"x":[1],"metadata":{"continue":"c"},"y":[2]}`;
     expect(readListPage(Buffer.from(after)).metadata).toEqual({ continue: "c" });
@@ -68,7 +96,9 @@ describe("readListPage and ItemPage", () => {
 
   it("fail on a body that is not JSON, as JSON.parse does", () => {
     expect(() => read(`{"metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":`)).toThrow(SyntaxError);
-    expect(() => read(`{"kind":"ThingList","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},}]}`)).toThrow(SyntaxError);
+    expect(() =>
+      read(`{"kind":"ThingList","metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"},}]}`),
+    ).toThrow(SyntaxError);
   });
 });
 
@@ -82,7 +112,10 @@ describe("ItemPage with omitManagedFields", () => {
 
   it("leaves out exactly the items' own metadata.managedFields, wherever they stand in metadata", () => {
     const items = [
-      { metadata: { name: "last", uid: "1", managedFields: managed }, spec: { template: { metadata: { managedFields: managed } } } },
+      {
+        metadata: { name: "last", uid: "1", managedFields: managed },
+        spec: { template: { metadata: { managedFields: managed } } },
+      },
       { metadata: { name: "middle", managedFields: managed, labels: { a: '"managedFields":[' } }, data: { k: "v" } },
       { metadata: { name: "only-metadata", annotations: { x: ',"managedFields":[]' }, managedFields: [] } },
       { metadata: { name: "none" }, spec: { template: { metadata: { name: "t", managedFields: managed } } } },
@@ -94,7 +127,8 @@ describe("ItemPage with omitManagedFields", () => {
     });
     expect(got).toEqual(want);
     // nested ones stay: only the item's own metadata loses them
-    const template = (got[3] as unknown as { spec: { template: { metadata: { managedFields: unknown } } } }).spec.template;
+    const template = (got[3] as unknown as { spec: { template: { metadata: { managedFields: unknown } } } }).spec
+      .template;
     expect(template.metadata.managedFields).toEqual(managed);
   });
 

@@ -64,7 +64,11 @@ describe("list pages read item by item", () => {
     expect(page.objects).toBeUndefined(); // cut, not parsed whole
     expect(page.bounds).toHaveLength(10);
     const items = [...new ItemPage(body, page.bounds, page.objects, "v1", "Event", new Set())];
-    const whole = (JSON.parse(body.toString("utf8")) as { items: KubeObject[] }).items.map((o) => ({ ...o, apiVersion: "v1", kind: "Event" }));
+    const whole = (JSON.parse(body.toString("utf8")) as { items: KubeObject[] }).items.map((o) => ({
+      ...o,
+      apiVersion: "v1",
+      kind: "Event",
+    }));
     expect(items).toEqual(whole);
     expect(page.metadata.continue).toBeTruthy();
   });

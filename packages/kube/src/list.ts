@@ -62,7 +62,8 @@ export class ItemPage implements Iterable<KubeObject> {
   }
 
   *[Symbol.iterator](): Iterator<KubeObject> {
-    for (let k = 0; k < this.length; k++) { // the length changes if the page is parsed whole midway
+    for (let k = 0; k < this.length; k++) {
+      // the length changes if the page is parsed whole midway
       const obj = this.objects ? this.objects[k] : this.parse(k);
       if (!obj) continue;
       obj.apiVersion = this.apiVersion;
@@ -81,7 +82,9 @@ export class ItemPage implements Iterable<KubeObject> {
     const end = this.bounds[2 * k + 1] as number;
     try {
       const cut = this.omitManagedFields ? managedFieldsMember(this.body, start, end) : undefined;
-      const text = cut ? this.body.toString("utf8", start, cut[0]) + this.body.toString("utf8", cut[1], end) : this.body.toString("utf8", start, end);
+      const text = cut
+        ? this.body.toString("utf8", start, cut[0]) + this.body.toString("utf8", cut[1], end)
+        : this.body.toString("utf8", start, end);
       return JSON.parse(text) as KubeObject;
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
@@ -103,13 +106,20 @@ const MANAGED_FIELDS = Buffer.from('"managedFields"');
  * metadata's members, so a look-alike inside a string or a nested object is never taken.
  */
 function managedFieldsMember(body: Buffer, start: number, end: number): [number, number] | undefined {
-  if (end - start < METADATA_FIRST.length || body.compare(METADATA_FIRST, 0, METADATA_FIRST.length, start, start + METADATA_FIRST.length) !== 0) return undefined;
+  if (
+    end - start < METADATA_FIRST.length ||
+    body.compare(METADATA_FIRST, 0, METADATA_FIRST.length, start, start + METADATA_FIRST.length) !== 0
+  )
+    return undefined;
   let i = start + METADATA_FIRST.length;
   while (i < end && body[i] === 0x22) {
     const keyEnd = skipString(body, i, end);
     if (body[keyEnd] !== 0x3a) return undefined;
     const valueEnd = skipValue(body, keyEnd + 1, end);
-    if (keyEnd - i === MANAGED_FIELDS.length && body.compare(MANAGED_FIELDS, 0, MANAGED_FIELDS.length, i, keyEnd) === 0) {
+    if (
+      keyEnd - i === MANAGED_FIELDS.length &&
+      body.compare(MANAGED_FIELDS, 0, MANAGED_FIELDS.length, i, keyEnd) === 0
+    ) {
       if (body[i - 1] === 0x2c) return [i - 1, valueEnd];
       return body[valueEnd] === 0x2c ? [i, valueEnd + 1] : [i, valueEnd];
     }
@@ -153,7 +163,11 @@ function skipValue(body: Buffer, i: number, end: number): number {
  * sequence cannot occur. A cut inside an item leaves its first part unbalanced, which JSON.parse
  * refuses: ItemPage then parses the page whole. A response of any other shape is parsed whole.
  */
-export function readListPage(body: Buffer): { metadata: { continue?: string; resourceVersion?: string }; bounds: number[]; objects?: KubeObject[] } {
+export function readListPage(body: Buffer): {
+  metadata: { continue?: string; resourceVersion?: string };
+  bounds: number[];
+  objects?: KubeObject[];
+} {
   const at = body.indexOf(ITEMS);
   let end = body.length;
   while (end > 0 && (body[end - 1] === 0x0a || body[end - 1] === 0x20 || body[end - 1] === 0x0d)) end--;
@@ -168,7 +182,8 @@ export function readListPage(body: Buffer): { metadata: { continue?: string; res
     if (opening) {
       const separator = Buffer.concat([Buffer.from("},"), opening]);
       const bounds = [first];
-      for (let p = body.indexOf(separator, first); p >= 0 && p < last; p = body.indexOf(separator, p + 2)) bounds.push(p + 1, p + 2);
+      for (let p = body.indexOf(separator, first); p >= 0 && p < last; p = body.indexOf(separator, p + 2))
+        bounds.push(p + 1, p + 2);
       bounds.push(last);
       return { metadata: head.metadata, bounds };
     }
@@ -206,7 +221,11 @@ function firstKeys(body: Buffer, first: number, last: number): Buffer | undefine
  * token expires (410 Gone) the list starts again and objects already yielded are skipped.
  * Items get their apiVersion and kind, which list responses leave out.
  */
-export async function* listPages(client: KubeClient, rt: ResourceType, opts: ListOptions = {}): AsyncGenerator<KubeObject[], ListSummary> {
+export async function* listPages(
+  client: KubeClient,
+  rt: ResourceType,
+  opts: ListOptions = {},
+): AsyncGenerator<KubeObject[], ListSummary> {
   const pages = listItemPages(client, rt, opts);
   for (;;) {
     const next = await pages.next();
@@ -217,7 +236,11 @@ export async function* listPages(client: KubeClient, rt: ResourceType, opts: Lis
 }
 
 /** `listPages` with pages whose items are parsed as they are iterated (ItemPage). */
-export async function* listItemPages(client: KubeClient, rt: ResourceType, opts: ListOptions = {}): AsyncGenerator<ItemPage, ListSummary> {
+export async function* listItemPages(
+  client: KubeClient,
+  rt: ResourceType,
+  opts: ListOptions = {},
+): AsyncGenerator<ItemPage, ListSummary> {
   const path = collectionPath(rt, opts.namespace);
   const apiVersion = apiVersionOf(rt.group, rt.version);
   const seen = new Set<string>();
@@ -227,7 +250,12 @@ export async function* listItemPages(client: KubeClient, rt: ResourceType, opts:
   for (;;) {
     let body: Buffer;
     try {
-      const query = { limit: opts.limit ?? DEFAULT_PAGE_SIZE, continue: cont, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+      const query = {
+        limit: opts.limit ?? DEFAULT_PAGE_SIZE,
+        continue: cont,
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+      };
       body = await client.requestBody("GET", path, { query, signal: opts.signal });
     } catch (err) {
       if (!cont || !isGone(err) || opts.restartOnExpiry === false || restarts >= MAX_RESTARTS) throw err;

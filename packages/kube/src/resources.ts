@@ -41,21 +41,31 @@ export interface KubeObject {
 
 export const resourceKey = (resource: string, group: string): string => (group ? `${resource}.${group}` : resource);
 export const apiVersionOf = (group: string, version: string): string => (group ? `${group}/${version}` : version);
-export const apiPathOf = (group: string, version: string): string => (group ? `/apis/${group}/${version}` : `/api/${version}`);
+export const apiPathOf = (group: string, version: string): string =>
+  group ? `/apis/${group}/${version}` : `/api/${version}`;
 
 /** The URL path of a resource's collection, optionally in one namespace. */
-export function collectionPath(rt: Pick<ResourceType, "apiPath" | "resource" | "namespaced">, namespace?: string): string {
+export function collectionPath(
+  rt: Pick<ResourceType, "apiPath" | "resource" | "namespaced">,
+  namespace?: string,
+): string {
   return rt.namespaced && namespace
     ? `${rt.apiPath}/namespaces/${encodeURIComponent(namespace)}/${rt.resource}`
     : `${rt.apiPath}/${rt.resource}`;
 }
 
-export function objectPath(rt: Pick<ResourceType, "apiPath" | "resource" | "namespaced">, name: string, namespace?: string): string {
+export function objectPath(
+  rt: Pick<ResourceType, "apiPath" | "resource" | "namespaced">,
+  name: string,
+  namespace?: string,
+): string {
   return `${collectionPath(rt, namespace)}/${encodeURIComponent(name)}`;
 }
 
 /** Splits `apps/v1` into group and version (`v1` is the core group). */
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf("/");
-  return i < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: "", version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }

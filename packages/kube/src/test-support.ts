@@ -6,27 +6,49 @@ import type { Clock } from "./rate-limiter.js";
 import type { ResourceType } from "./resources.js";
 
 export const CONFIGMAPS: ResourceType = {
-  group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true,
-  verbs: ["get", "list", "watch"], key: "configmaps", apiPath: "/api/v1",
+  group: "",
+  version: "v1",
+  resource: "configmaps",
+  kind: "ConfigMap",
+  namespaced: true,
+  verbs: ["get", "list", "watch"],
+  key: "configmaps",
+  apiPath: "/api/v1",
 };
 
 /** Events are the one built-in type the API server does not watch-cache: their lists and watches read etcd. */
 export const EVENTS: ResourceType = { ...CONFIGMAPS, resource: "events", kind: "Event", key: "events" };
 
 export async function ensureNamespace(env: TestEnvInfo, name: string): Promise<void> {
-  const res = await kubeHttp(env, "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name } } });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`creating namespace ${name}: ${res.status} ${res.text}`);
+  const res = await kubeHttp(env, "/api/v1/namespaces", {
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+  });
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`creating namespace ${name}: ${res.status} ${res.text}`);
 }
 
 /** Sends a raw admin request and fails on a non-2xx answer. */
-export async function admin(env: TestEnvInfo, method: string, path: string, body?: unknown): Promise<{ metadata: { resourceVersion: string } }> {
-  const res = await kubeHttp(env, path, { method, body, contentType: method === "PATCH" ? "application/merge-patch+json" : undefined });
+export async function admin(
+  env: TestEnvInfo,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ metadata: { resourceVersion: string } }> {
+  const res = await kubeHttp(env, path, {
+    method,
+    body,
+    contentType: method === "PATCH" ? "application/merge-patch+json" : undefined,
+  });
   if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
   return res.body;
 }
 
 export const eventBody = (namespace: string, name: string, message = "m") => ({
-  apiVersion: "v1", kind: "Event", metadata: { name, namespace }, reason: "Test", message,
+  apiVersion: "v1",
+  kind: "Event",
+  metadata: { name, namespace },
+  reason: "Test",
+  message,
   involvedObject: { kind: "Namespace", name: namespace, namespace },
 });
 
@@ -37,7 +59,10 @@ export const eventBody = (namespace: string, name: string, message = "m") => ({
 export async function compactEtcd(env: TestEnvInfo): Promise<string> {
   const range = await fetch(`${env.etcdUrl}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }) });
   const revision = ((await range.json()) as { header: { revision: string } }).header.revision;
-  const res = await fetch(`${env.etcdUrl}/v3/kv/compaction`, { method: "POST", body: JSON.stringify({ revision, physical: true }) });
+  const res = await fetch(`${env.etcdUrl}/v3/kv/compaction`, {
+    method: "POST",
+    body: JSON.stringify({ revision, physical: true }),
+  });
   if (!res.ok) throw new Error(`compacting etcd at ${revision}: ${res.status} ${await res.text()}`);
   return revision;
 }

@@ -27,7 +27,11 @@ describe("watchEvents", () => {
     await admin(env, "PATCH", `${cms}/w1`, { data: { v: "2" } });
     await admin(env, "DELETE", `${cms}/w1`);
     const seen: WatchEvent[] = [];
-    for await (const event of watchEvents(client, CONFIGMAPS, { namespace: NS, resourceVersion: from, timeoutSeconds: 10 })) {
+    for await (const event of watchEvents(client, CONFIGMAPS, {
+      namespace: NS,
+      resourceVersion: from,
+      timeoutSeconds: 10,
+    })) {
       if (event.type !== "BOOKMARK") seen.push(event);
       if (seen.length === 3) break;
     }
@@ -42,7 +46,11 @@ describe("watchEvents", () => {
   it("ends by itself when the server's timeoutSeconds pass", async () => {
     const t0 = Date.now();
     const types: string[] = [];
-    for await (const event of watchEvents(client, CONFIGMAPS, { namespace: NS, resourceVersion: await listVersion(), timeoutSeconds: 1 })) {
+    for await (const event of watchEvents(client, CONFIGMAPS, {
+      namespace: NS,
+      resourceVersion: await listVersion(),
+      timeoutSeconds: 1,
+    })) {
       types.push(event.type);
     }
     expect(types.filter((t) => t !== "BOOKMARK")).toEqual([]);
@@ -56,7 +64,11 @@ describe("watchEvents", () => {
     await admin(env, "POST", `/api/v1/namespaces/${NS}/events`, eventBody(NS, "newer"));
     await compactEtcd(env);
     const err = await (async () => {
-      for await (const _ of watchEvents(client, EVENTS, { namespace: NS, resourceVersion: created.metadata.resourceVersion, timeoutSeconds: 10 })) {
+      for await (const _ of watchEvents(client, EVENTS, {
+        namespace: NS,
+        resourceVersion: created.metadata.resourceVersion,
+        timeoutSeconds: 10,
+      })) {
         // nothing is delivered before the error
       }
     })().catch((e: unknown) => e);
@@ -70,7 +82,11 @@ describe("watchEvents", () => {
     const reason = new Error("enough");
     setTimeout(() => ctl.abort(reason), 300);
     const err = await (async () => {
-      for await (const _ of watchEvents(client, CONFIGMAPS, { namespace: NS, resourceVersion: await listVersion(), signal: ctl.signal })) {
+      for await (const _ of watchEvents(client, CONFIGMAPS, {
+        namespace: NS,
+        resourceVersion: await listVersion(),
+        signal: ctl.signal,
+      })) {
         // wait for the abort
       }
     })().catch((e: unknown) => e);

@@ -55,7 +55,11 @@ export async function* watchEvents<T extends KubeObject = KubeObject>(
     labelSelector: opts.labelSelector,
     fieldSelector: opts.fieldSelector,
   };
-  const body = await client.stream(path, { query, signal: opts.signal, idleTimeoutMs: (timeoutSeconds + IDLE_GRACE_SECONDS) * 1000 });
+  const body = await client.stream(path, {
+    query,
+    signal: opts.signal,
+    idleTimeoutMs: (timeoutSeconds + IDLE_GRACE_SECONDS) * 1000,
+  });
   const apiVersion = apiVersionOf(rt.group, rt.version);
   try {
     for await (const line of lines(body, path, opts.signal)) {
@@ -103,7 +107,11 @@ function parseEvent<T extends KubeObject>(line: string, path: string): WatchEven
   if (type === "ERROR") {
     const code = typeof object?.code === "number" ? object.code : 500;
     const reason = object?.reason ?? "";
-    throw new KubeApiError(code, reason, `watch ${path}: ${code} ${reason} ${object?.message ?? ""}`.replace(/\s+/g, " ").trim());
+    throw new KubeApiError(
+      code,
+      reason,
+      `watch ${path}: ${code} ${reason} ${object?.message ?? ""}`.replace(/\s+/g, " ").trim(),
+    );
   }
   if ((type === "ADDED" || type === "MODIFIED" || type === "DELETED" || type === "BOOKMARK") && isObject(object)) {
     return { type, object: object as unknown as T };
@@ -111,4 +119,5 @@ function parseEvent<T extends KubeObject>(line: string, path: string): WatchEven
   throw new KubeWatchError(`watch ${path}: unknown event: ${line.slice(0, 200)}`);
 }
 
-const isObject = (o: RawEvent["object"]): boolean => typeof o === "object" && o !== null && typeof o.metadata === "object" && o.metadata !== null;
+const isObject = (o: RawEvent["object"]): boolean =>
+  typeof o === "object" && o !== null && typeof o.metadata === "object" && o.metadata !== null;

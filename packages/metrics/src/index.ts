@@ -1,7 +1,28 @@
 export { type BackupFamiliesOptions, backupMetricFamilies } from "./backup-metrics.js";
-export { BACKUP_LABEL_NAMES, BACKUP_METRICS, type BackupMetricDefinition, type BackupMetricLabels, type BackupMetricValues } from "./names.js";
+export {
+  BACKUP_LABEL_NAMES,
+  BACKUP_METRICS,
+  type BackupMetricDefinition,
+  type BackupMetricLabels,
+  type BackupMetricValues,
+} from "./names.js";
 export { describeSeries, parseTextFormat } from "./parse-text.js";
-export { backupJobKey, DEFAULT_PUSH_TIMEOUT_MS, MetricsPushError, type PushBackupMetricsOptions, pushBackupMetrics } from "./push.js";
+export {
+  backupJobKey,
+  DEFAULT_PUSH_TIMEOUT_MS,
+  MetricsPushError,
+  type PushBackupMetricsOptions,
+  pushBackupMetrics,
+} from "./push.js";
 export { formatValue, renderTextFormat, TEXT_FORMAT_CONTENT_TYPE } from "./render-text.js";
 export { TextFormatError } from "./text-format-error.js";
-export { isValidLabelName, isValidMetricName, type Labels, METRIC_TYPES, type MetricFamily, type MetricType, type Sample, seriesKey } from "./types.js";
+export {
+  isValidLabelName,
+  isValidMetricName,
+  type Labels,
+  METRIC_TYPES,
+  type MetricFamily,
+  type MetricType,
+  type Sample,
+  seriesKey,
+} from "./types.js";

@@ -71,7 +71,10 @@ function setType(state: ParseState, name: string, type: MetricType, line: number
     throw new TextFormatError(line, `second TYPE line for metric "${name}" (the first is on line ${s.typeLine})`);
   }
   if (s.firstSampleLine !== undefined) {
-    throw new TextFormatError(line, `TYPE line for metric "${name}" after its samples (the first is on line ${s.firstSampleLine})`);
+    throw new TextFormatError(
+      line,
+      `TYPE line for metric "${name}" after its samples (the first is on line ${s.firstSampleLine})`,
+    );
   }
   s.typeLine = line;
   s.family.type = type;
@@ -96,7 +99,10 @@ function checkRole(family: MetricFamily, sample: Sample, line: number): void {
   if (type === "histogram") {
     if (sample.name === `${name}_bucket`) checkBound(sample, "le", line);
     else if (sample.name !== `${name}_sum` && sample.name !== `${name}_count`) {
-      throw new TextFormatError(line, `histogram "${name}" has a sample named "${sample.name}"; expected ${name}_bucket, ${name}_sum or ${name}_count`);
+      throw new TextFormatError(
+        line,
+        `histogram "${name}" has a sample named "${sample.name}"; expected ${name}_bucket, ${name}_sum or ${name}_count`,
+      );
     }
   } else if (type === "summary" && sample.name === name) {
     checkBound(sample, "quantile", line);

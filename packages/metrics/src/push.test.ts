@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type BackupMetricValues, backupJobKey, MetricsPushError, parseTextFormat, pushBackupMetrics } from "./index.js";
+import {
+  type BackupMetricValues,
+  backupJobKey,
+  MetricsPushError,
+  parseTextFormat,
+  pushBackupMetrics,
+} from "./index.js";
 
 interface Received {
   method: string;
@@ -52,7 +58,12 @@ const success: BackupMetricValues = {
   repositorySnapshotCleaned: 1,
   repositoryIntegrity: true,
 };
-const exposedLabels = { invoker_kind: "BackupConfiguration", invoker_name: "nightly", namespace: "demo", repository: "s3-repo" };
+const exposedLabels = {
+  invoker_kind: "BackupConfiguration",
+  invoker_name: "nightly",
+  namespace: "demo",
+  repository: "s3-repo",
+};
 
 /** metric name → value, from the text the gateway received. */
 function values(body: string): Record<string, number> {
@@ -98,7 +109,10 @@ describe("pushBackupMetrics", () => {
 
   it("leaves out values it is not given", async () => {
     await pushBackupMetrics({ gatewayUrl, job, labels, values: { sessionSuccess: true, objectsTotal: 7 } });
-    expect(values(received[0]?.body ?? "")).toEqual({ kubedump_backup_session_success: 1, kubedump_backup_objects_total: 7 });
+    expect(values(received[0]?.body ?? "")).toEqual({
+      kubedump_backup_session_success: 1,
+      kubedump_backup_objects_total: 7,
+    });
   });
 
   it("also emits Stash's names when asked", async () => {
@@ -130,7 +144,9 @@ describe("pushBackupMetrics", () => {
   });
 
   it("throws MetricsPushError with the cause when the gateway cannot be reached", async () => {
-    const err = await pushBackupMetrics({ gatewayUrl: "http://127.0.0.1:1", job, labels, values: success }).catch((e: unknown) => e);
+    const err = await pushBackupMetrics({ gatewayUrl: "http://127.0.0.1:1", job, labels, values: success }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(MetricsPushError);
     expect((err as MetricsPushError).name).toBe("MetricsPushError");
     expect((err as MetricsPushError).status).toBeUndefined();

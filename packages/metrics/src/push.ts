@@ -53,12 +53,22 @@ export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let res: Response;
   try {
-    res = await fetch(url, { method: "PUT", headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS) });
+    res = await fetch(url, {
+      method: "PUT",
+      headers,
+      body,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS),
+    });
   } catch (err) {
-    throw new MetricsPushError(`could not push metrics of job "${opts.job}" to ${url.origin}`, undefined, { cause: err });
+    throw new MetricsPushError(`could not push metrics of job "${opts.job}" to ${url.origin}`, undefined, {
+      cause: err,
+    });
   }
   const text = await res.text().catch(() => "");
   if (!res.ok) {
-    throw new MetricsPushError(`gateway ${url.origin} refused the metrics of job "${opts.job}" with ${res.status}: ${text.trim()}`, res.status);
+    throw new MetricsPushError(
+      `gateway ${url.origin} refused the metrics of job "${opts.job}" with ${res.status}: ${text.trim()}`,
+      res.status,
+    );
   }
 }

@@ -7,7 +7,12 @@ const families: MetricFamily[] = [
     help: 'Requests with "quotes", a back\\slash\nand a newline.',
     type: "counter",
     samples: [
-      { name: "http_requests_total", labels: { code: "200", path: 'C:\\tmp\\"x"\n' }, value: 1027, timestamp: 1395066363000 },
+      {
+        name: "http_requests_total",
+        labels: { code: "200", path: 'C:\\tmp\\"x"\n' },
+        value: 1027,
+        timestamp: 1395066363000,
+      },
       { name: "http_requests_total", labels: { code: "400", path: "" }, value: 3 },
     ],
   },
@@ -72,7 +77,9 @@ describe("renderTextFormat", () => {
     [-0, "-0"],
     [1e21, "1e+21"],
   ])("writes %s as %s", (value, expected) => {
-    expect(renderTextFormat([{ name: "v", type: "gauge", samples: [{ name: "v", labels: {}, value }] }])).toBe(`# TYPE v gauge\nv ${expected}\n`);
+    expect(renderTextFormat([{ name: "v", type: "gauge", samples: [{ name: "v", labels: {}, value }] }])).toBe(
+      `# TYPE v gauge\nv ${expected}\n`,
+    );
   });
 
   it("renders nothing for no families", () => {

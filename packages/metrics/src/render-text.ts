@@ -12,7 +12,8 @@ export function formatValue(value: number): string {
 }
 
 const escapeHelp = (help: string): string => help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-const escapeLabelValue = (value: string): string => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+const escapeLabelValue = (value: string): string =>
+  value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
 function renderLabels(labels: Labels): string {
   const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
@@ -32,7 +33,8 @@ function renderSample(sample: Sample): string {
 export function renderTextFormat(families: readonly MetricFamily[]): string {
   const lines: string[] = [];
   for (const family of families) {
-    if (family.help !== undefined) lines.push(`# HELP ${family.name}${family.help === "" ? "" : ` ${escapeHelp(family.help)}`}`);
+    if (family.help !== undefined)
+      lines.push(`# HELP ${family.name}${family.help === "" ? "" : ` ${escapeHelp(family.help)}`}`);
     lines.push(`# TYPE ${family.name} ${family.type}`);
     for (const sample of family.samples) lines.push(renderSample(sample));
   }

@@ -1,5 +1,12 @@
 import { TextFormatError } from "./text-format-error.js";
-import { isValidLabelName, isValidMetricName, type Labels, METRIC_TYPES, type MetricType, type Sample } from "./types.js";
+import {
+  isValidLabelName,
+  isValidMetricName,
+  type Labels,
+  METRIC_TYPES,
+  type MetricType,
+  type Sample,
+} from "./types.js";
 
 /** One line of the text format, read on its own (grouping into families is the parser's job). */
 export type TextLine =

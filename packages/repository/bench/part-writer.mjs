@@ -46,7 +46,9 @@ function mib(bytes) {
 function report(label, ms, objects, bytes, extra = "") {
   const perSecond = Math.round(objects / (ms / 1000));
   const mbPerSecond = (bytes / 1e6 / (ms / 1000)).toFixed(1);
-  console.log(`${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms  ${String(perSecond).padStart(8)} objects/s  ${mbPerSecond.padStart(6)} MB/s${extra}`);
+  console.log(
+    `${label.padEnd(22)} ${ms.toFixed(0).padStart(6)} ms  ${String(perSecond).padStart(8)} objects/s  ${mbPerSecond.padStart(6)} MB/s${extra}`,
+  );
 }
 
 const dir = await mkdtemp(join(tmpdir(), "kubedump-bench-"));
@@ -67,8 +69,13 @@ try {
   }
   const written = await partWriter.finish();
   const stored = written.parts.reduce((sum, p) => sum + p.bytes, 0);
-  report("part writer", performance.now() - start, count, written.uncompressedBytes,
-    `  (${mib(written.uncompressedBytes)} MiB YAML → ${mib(stored)} MiB in ${written.parts.length} part(s))`);
+  report(
+    "part writer",
+    performance.now() - start,
+    count,
+    written.uncompressedBytes,
+    `  (${mib(written.uncompressedBytes)} MiB YAML → ${mib(stored)} MiB in ${written.parts.length} part(s))`,
+  );
 
   const indexWriter = createIndexWriter({ file: join(dir, "index.json.gz") });
   start = performance.now();
@@ -86,9 +93,18 @@ try {
   start = performance.now();
   await repository.commitSnapshot({
     manifest: {
-      formatVersion: 1, id, time: time.toISOString(), completedAt: time.toISOString(), source: { kind: "cli" },
-      cluster: {}, scope: { type: "cluster" }, params: {}, counts: { configmaps: count }, objects: count,
-      bytes: written.uncompressedBytes, warnings: [],
+      formatVersion: 1,
+      id,
+      time: time.toISOString(),
+      completedAt: time.toISOString(),
+      source: { kind: "cli" },
+      cluster: {},
+      scope: { type: "cluster" },
+      params: {},
+      counts: { configmaps: count },
+      objects: count,
+      bytes: written.uncompressedBytes,
+      warnings: [],
     },
     partFiles: written.parts,
     indexFile: index,
@@ -103,7 +119,9 @@ try {
     readCount += 1;
   }
   report("readObjects", performance.now() - start, readCount, readBytes);
-  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB (whole process, ${count} objects of ${size} B)`);
+  console.log(
+    `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(1)} MiB (whole process, ${count} objects of ${size} B)`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -14,7 +14,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMinio } from "@kubedump/testenv";
-import { createIndexWriter, createPartWriter, createS3ObjectStore, newSnapshotId, openRepository, pathFor } from "../dist/index.js";
+import {
+  createIndexWriter,
+  createPartWriter,
+  createS3ObjectStore,
+  newSnapshotId,
+  openRepository,
+  pathFor,
+} from "../dist/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +40,9 @@ function makeConfigMap(i) {
   const namespace = `team-${i % 40}`;
   const name = `bundle-${i}`;
   const head = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n  uid: ${createHash("md5").update(String(i)).digest("hex")}\ndata:\n  ca-bundle.pem: |\n`;
-  const body = randomBytes(Math.floor(((objectBytes - head.length) * 3) / 4)).toString("base64").replace(/.{76}/g, "    $&\n");
+  const body = randomBytes(Math.floor(((objectBytes - head.length) * 3) / 4))
+    .toString("base64")
+    .replace(/.{76}/g, "    $&\n");
   const data = Buffer.from(`${head}${body}\n`);
   return { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespace, name, data };
 }
@@ -47,7 +56,12 @@ async function s3Target(dir) {
     return { endpoint, accessKey, secretKey, stop: async () => {} };
   }
   const minio = await startMinio(dir);
-  return { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey, stop: () => minio.process.stop() };
+  return {
+    endpoint: minio.endpoint,
+    accessKey: minio.accessKey,
+    secretKey: minio.secretKey,
+    stop: () => minio.process.stop(),
+  };
 }
 
 async function dump(dir) {
@@ -68,27 +82,47 @@ async function dump(dir) {
 const dir = await mkdtemp(join(tmpdir(), "kubedump-bench-upload-"));
 const target = await s3Target(dir);
 try {
-  console.log(`${count} ConfigMaps of ${values["object-kib"]} KiB, ${values.encrypt ? "encrypted" : "not encrypted"}, to ${target.endpoint}`);
+  console.log(
+    `${count} ConfigMaps of ${values["object-kib"]} KiB, ${values.encrypt ? "encrypted" : "not encrypted"}, to ${target.endpoint}`,
+  );
   let start = performance.now();
   const { written, indexFile, bytes } = await dump(join(dir, "scratch"));
   const stored = written.parts.reduce((sum, p) => sum + p.bytes, indexFile.bytes);
   const dumpMs = performance.now() - start;
-  console.log(`dump to scratch   ${(dumpMs / 1000).toFixed(1)} s  ${rate(bytes, dumpMs)} of YAML  (${(bytes / MiB).toFixed(0)} MiB YAML → ${(stored / MiB).toFixed(0)} MiB in ${written.parts.length} parts)  peak RSS so far ${peakRss()}`);
+  console.log(
+    `dump to scratch   ${(dumpMs / 1000).toFixed(1)} s  ${rate(bytes, dumpMs)} of YAML  (${(bytes / MiB).toFixed(0)} MiB YAML → ${(stored / MiB).toFixed(0)} MiB in ${written.parts.length} parts)  peak RSS so far ${peakRss()}`,
+  );
 
-  const store = createS3ObjectStore({ ...target, bucket: "kubedump-bench", prefix: `upload-${randomBytes(4).toString("hex")}` });
+  const store = createS3ObjectStore({
+    ...target,
+    bucket: "kubedump-bench",
+    prefix: `upload-${randomBytes(4).toString("hex")}`,
+  });
   const repository = await openRepository({ store, password: values.encrypt ? "bench-password" : undefined });
   const time = new Date();
   start = performance.now();
   const manifest = await repository.commitSnapshot({
     manifest: {
-      formatVersion: 1, id: newSnapshotId(time), time: time.toISOString(), completedAt: time.toISOString(), source: { kind: "cli" },
-      cluster: {}, scope: { type: "cluster" }, params: {}, counts: { configmaps: count }, objects: count, bytes, warnings: [],
+      formatVersion: 1,
+      id: newSnapshotId(time),
+      time: time.toISOString(),
+      completedAt: time.toISOString(),
+      source: { kind: "cli" },
+      cluster: {},
+      scope: { type: "cluster" },
+      params: {},
+      counts: { configmaps: count },
+      objects: count,
+      bytes,
+      warnings: [],
     },
     partFiles: written.parts,
     indexFile,
   });
   const uploadMs = performance.now() - start;
-  console.log(`upload to MinIO   ${(uploadMs / 1000).toFixed(1)} s  ${rate(manifest.storedBytes, uploadMs)} stored  (${(manifest.storedBytes / MiB).toFixed(0)} MiB)`);
+  console.log(
+    `upload to MinIO   ${(uploadMs / 1000).toFixed(1)} s  ${rate(manifest.storedBytes, uploadMs)} stored  (${(manifest.storedBytes / MiB).toFixed(0)} MiB)`,
+  );
   console.log(`peak RSS ${peakRss()} (whole process: generation, dump, upload)`);
 } finally {
   await target.stop();

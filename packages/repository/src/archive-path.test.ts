@@ -20,7 +20,8 @@ describe("checkArchivePath", () => {
           expect(err).toBeInstanceOf(UnsafePathError);
           accepted = false;
         }
-        if (accepted !== safe(path)) expect.fail(`${JSON.stringify(path)}: accepted ${accepted}, expected ${safe(path)}`);
+        if (accepted !== safe(path))
+          expect.fail(`${JSON.stringify(path)}: accepted ${accepted}, expected ${safe(path)}`);
         checked += 1;
       }
       strings = strings.flatMap((s) => alphabet.map((c) => s + c));
@@ -34,6 +35,8 @@ describe("checkArchivePath", () => {
     expect(() => checkArchivePath("a\0b")).toThrow(/NUL/);
     expect(() => checkArchivePath("namespaces/../../x.yaml")).toThrow(/segment "\.\." not allowed/);
     expect(() => checkArchivePath("a//b")).toThrow(/segment "" not allowed/);
-    expect(checkArchivePath("namespaces/app/configmaps.example.com/..hidden.yaml")).toBe("namespaces/app/configmaps.example.com/..hidden.yaml");
+    expect(checkArchivePath("namespaces/app/configmaps.example.com/..hidden.yaml")).toBe(
+      "namespaces/app/configmaps.example.com/..hidden.yaml",
+    );
   });
 });

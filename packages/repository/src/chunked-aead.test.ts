@@ -12,7 +12,9 @@ const HEADER = 44;
 const FRAME = CHUNK + 16;
 
 async function run(source: Buffer, transform: EncryptStream | DecryptStream, pieceBytes = 333): Promise<Buffer> {
-  const pieces = Array.from({ length: Math.ceil(source.length / pieceBytes) }, (_, i) => source.subarray(i * pieceBytes, (i + 1) * pieceBytes));
+  const pieces = Array.from({ length: Math.ceil(source.length / pieceBytes) }, (_, i) =>
+    source.subarray(i * pieceBytes, (i + 1) * pieceBytes),
+  );
   const out: Buffer[] = [];
   await pipeline(Readable.from(pieces), transform, async (chunks: AsyncIterable<Buffer>) => {
     for await (const chunk of chunks) out.push(chunk);
@@ -24,7 +26,10 @@ const encrypt = (plain: Buffer, key = OBJECT) => run(plain, new EncryptStream(KE
 const decrypt = (sealed: Buffer, key = OBJECT, dataKey = KEY) => run(sealed, new DecryptStream(dataKey, key), 500);
 
 async function decryptError(sealed: Buffer, key = OBJECT, dataKey = KEY): Promise<IntegrityError> {
-  const error = await decrypt(sealed, key, dataKey).then(() => undefined, (err: unknown) => err);
+  const error = await decrypt(sealed, key, dataKey).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(error).toBeInstanceOf(IntegrityError);
   expect((error as IntegrityError).key).toBe(key);
   return error as IntegrityError;
@@ -55,14 +60,26 @@ describe("EncryptStream and DecryptStream", () => {
     ["a flipped byte in a chunk", (s: Buffer) => flip(s, HEADER + FRAME + 5), /chunk 1: authentication failed/],
     ["a flipped byte in a tag", (s: Buffer) => flip(s, HEADER + FRAME - 1), /chunk 0: authentication failed/],
     ["a flipped byte in the salt", (s: Buffer) => flip(s, HEADER - 1), /chunk 0: authentication failed/],
-    ["truncation at a chunk boundary", (s: Buffer) => s.subarray(0, HEADER + 2 * FRAME), /chunk 1: authentication failed/],
+    [
+      "truncation at a chunk boundary",
+      (s: Buffer) => s.subarray(0, HEADER + 2 * FRAME),
+      /chunk 1: authentication failed/,
+    ],
     ["truncation inside a chunk", (s: Buffer) => s.subarray(0, s.length - 20), /chunk 2: authentication failed/],
-    ["a dropped chunk", (s: Buffer) => Buffer.concat([s.subarray(0, HEADER + FRAME), s.subarray(HEADER + 2 * FRAME)]), /chunk 1/],
+    [
+      "a dropped chunk",
+      (s: Buffer) => Buffer.concat([s.subarray(0, HEADER + FRAME), s.subarray(HEADER + 2 * FRAME)]),
+      /chunk 1/,
+    ],
     ["swapped chunks", (s: Buffer) => swapFrames(s), /chunk 0: authentication failed/],
     ["appended bytes", (s: Buffer) => Buffer.concat([s, Buffer.alloc(FRAME)]), /chunk 2: authentication failed/],
     ["only the header", (s: Buffer) => s.subarray(0, HEADER), /truncated/],
     ["a cut header", (s: Buffer) => s.subarray(0, 10), /too short/],
-    ["a foreign header", (s: Buffer) => Buffer.concat([Buffer.from("PK\x03\x04"), s.subarray(4)]), /not encrypted by kubedump/],
+    [
+      "a foreign header",
+      (s: Buffer) => Buffer.concat([Buffer.from("PK\x03\x04"), s.subarray(4)]),
+      /not encrypted by kubedump/,
+    ],
   ])("detects %s", async (_label, damage, message) => {
     const sealed = await encrypt(randomBytes(2 * CHUNK + 100));
     expect((await decryptError(damage(sealed))).message).toMatch(message);

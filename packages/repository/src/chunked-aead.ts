@@ -134,7 +134,8 @@ export class DecryptStream extends Transform {
     this.queue.push(chunk);
     try {
       if (!this.cipherKey && this.queue.length >= HEADER_BYTES) this.readHeader(this.queue.take(HEADER_BYTES));
-      while (this.cipherKey && this.queue.length > this.frameBytes) this.push(this.open(this.queue.take(this.frameBytes), false));
+      while (this.cipherKey && this.queue.length > this.frameBytes)
+        this.push(this.open(this.queue.take(this.frameBytes), false));
       callback();
     } catch (err) {
       callback(err as Error);
@@ -155,7 +156,8 @@ export class DecryptStream extends Transform {
   private readHeader(header: Buffer): void {
     if (!header.subarray(0, MAGIC.length).equals(MAGIC)) throw this.error("not encrypted by kubedump (unknown header)");
     const chunkBytes = header.readUInt32BE(MAGIC.length);
-    if (chunkBytes < MIN_CHUNK || chunkBytes > MAX_CHUNK) throw this.error(`bad chunk size ${chunkBytes} in the header`);
+    if (chunkBytes < MIN_CHUNK || chunkBytes > MAX_CHUNK)
+      throw this.error(`bad chunk size ${chunkBytes} in the header`);
     this.frameBytes = chunkBytes + TAG_BYTES;
     this.cipherKey = objectCipherKey(this.dataKey, header, this.objectKey);
   }
@@ -171,7 +173,10 @@ export class DecryptStream extends Transform {
     try {
       return Buffer.concat([body, decipher.final()]);
     } catch (err) {
-      throw this.error(`cannot decrypt chunk ${index}: authentication failed (the stored bytes were changed, truncated or moved)`, err);
+      throw this.error(
+        `cannot decrypt chunk ${index}: authentication failed (the stored bytes were changed, truncated or moved)`,
+        err,
+      );
     }
   }
 

@@ -34,7 +34,13 @@ function newStore(): S3ObjectStore {
 
 function rawClient(): Client {
   const url = new URL(env.s3Endpoint);
-  return new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: env.accessKey, secretKey: env.secretKey });
+  return new Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: env.accessKey,
+    secretKey: env.secretKey,
+  });
 }
 
 /** Every object below the store's prefix, as MinIO holds it. */
@@ -50,7 +56,13 @@ async function rawObjects(store: S3ObjectStore): Promise<Map<string, Buffer>> {
 
 /** Stages with gzip level 0 (stored blocks), so plaintext would show in the bytes unless encrypted. */
 async function stageWithSecret(id: string) {
-  return stageSnapshot(join(tmp, `${id}-${randomBytes(4).toString("hex")}`), id, [...testObjects(5), secretObject("db", SECRET_VALUE)], undefined, 0);
+  return stageSnapshot(
+    join(tmp, `${id}-${randomBytes(4).toString("hex")}`),
+    id,
+    [...testObjects(5), secretObject("db", SECRET_VALUE)],
+    undefined,
+    0,
+  );
 }
 
 /** Counts reads per key, to show what a failing open touched. */
@@ -78,7 +90,10 @@ describe("an encrypted repository on S3", () => {
 
     const raw = await rawObjects(store);
     expect([...raw.keys()].map((k) => k.slice(store.prefix.length)).sort()).toEqual([
-      "repository.json", `snapshots/${ID}/index.json.gz`, `snapshots/${ID}/parts/00000.tar.gz`, `snapshots/${ID}/snapshot.json`,
+      "repository.json",
+      `snapshots/${ID}/index.json.gz`,
+      `snapshots/${ID}/parts/00000.tar.gz`,
+      `snapshots/${ID}/snapshot.json`,
     ]);
     for (const [key, bytes] of raw) {
       for (const secret of SECRETS) expect(bytes.includes(Buffer.from(secret)), `${secret} in ${key}`).toBe(false);
@@ -87,7 +102,9 @@ describe("an encrypted repository on S3", () => {
 
     const again = await openRepository({ store: newStoreLike(store), password: "correct horse battery staple" });
     const objects = await collect(again.readObjects(ID));
-    expect(objects.find((o) => o.path === "namespaces/prod/secrets/db.yaml")?.data.toString()).toContain(`password: ${SECRET_VALUE}`);
+    expect(objects.find((o) => o.path === "namespaces/prod/secrets/db.yaml")?.data.toString()).toContain(
+      `password: ${SECRET_VALUE}`,
+    );
     expect(await collect(again.readIndex(ID))).toHaveLength(manifest.objects);
   });
 
@@ -120,13 +137,20 @@ describe("an encrypted repository on S3", () => {
     const error = await openRepository({ store: counted, password: "wrong" }).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(WrongPasswordError);
-    expect((error as Error).message).toBe("wrong encryption password: it does not match the key check in repository.json");
+    expect((error as Error).message).toBe(
+      "wrong encryption password: it does not match the key check in repository.json",
+    );
     expect(reads).toEqual(["repository.json"]);
   });
 
   it.each([
     ["an encrypted repository opened without a password", "pw", undefined, /is encrypted: set ENCRYPTION_PASSWORD/],
-    ["an unencrypted repository opened with a password", undefined, "pw", /is not encrypted, but an encryption password was given/],
+    [
+      "an unencrypted repository opened with a password",
+      undefined,
+      "pw",
+      /is not encrypted, but an encryption password was given/,
+    ],
   ])("refuses %s before any write", async (_label, created, opened, message) => {
     const store = newStore();
     await (await openRepository({ store, password: created, kdf: CHEAP })).commitSnapshot(await stageWithSecret(ID));
@@ -137,7 +161,10 @@ describe("an encrypted repository on S3", () => {
 
   it("two first backups racing to create repository.json end up with one key", async () => {
     const store = newStore();
-    const [a, b] = [await openRepository({ store, password: "pw", kdf: CHEAP }), await openRepository({ store, password: "pw", kdf: CHEAP })];
+    const [a, b] = [
+      await openRepository({ store, password: "pw", kdf: CHEAP }),
+      await openRepository({ store, password: "pw", kdf: CHEAP }),
+    ];
     await Promise.all([a.commitSnapshot(await stageWithSecret(ID)), b.commitSnapshot(await stageWithSecret(ID2))]);
     const fresh = await openRepository({ store, password: "pw" });
     for (const id of [ID, ID2]) expect(await collect(fresh.readObjects(id))).toHaveLength(6);

@@ -123,7 +123,10 @@ export class StoreAccessDeniedError extends Error {
   readonly bucket: string;
 
   constructor(endpoint: string, bucket: string, code: string, options?: ErrorOptions) {
-    super(`the object store at ${endpoint} denied access to bucket "${bucket}" (${code}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`, options);
+    super(
+      `the object store at ${endpoint} denied access to bucket "${bucket}" (${code}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      options,
+    );
     this.endpoint = endpoint;
     this.bucket = bucket;
   }

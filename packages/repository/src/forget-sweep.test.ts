@@ -19,8 +19,18 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const NIGHTLY: SnapshotSource = { kind: "BackupSession", namespace: "demo", name: "x", invoker: "BackupConfiguration/nightly" };
-const HOURLY: SnapshotSource = { kind: "BackupSession", namespace: "demo", name: "y", invoker: "BackupConfiguration/hourly" };
+const NIGHTLY: SnapshotSource = {
+  kind: "BackupSession",
+  namespace: "demo",
+  name: "x",
+  invoker: "BackupConfiguration/nightly",
+};
+const HOURLY: SnapshotSource = {
+  kind: "BackupSession",
+  namespace: "demo",
+  name: "y",
+  invoker: "BackupConfiguration/hourly",
+};
 
 /** Commits a snapshot taken at `time` (UTC, `YYYY-MM-DDTHH`) by `source`. */
 async function commit(time: string, source: SnapshotSource = NIGHTLY, suffix = "00000000") {
@@ -42,11 +52,22 @@ describe("forget", () => {
 
     expect(result.removed.map((r) => r.id)).toEqual(["20261121T020000Z-00000000", "20261120T020000Z-00000000"]);
     expect(result.kept).toEqual([
-      { id: "20261123T020000Z-00000000", time: "2026-11-23T02:00:00.000Z", group: "BackupSession:demo/BackupConfiguration/nightly", reasons: ["keepLast"] },
-      { id: "20261122T020000Z-00000000", time: "2026-11-22T02:00:00.000Z", group: "BackupSession:demo/BackupConfiguration/nightly", reasons: ["keepLast"] },
+      {
+        id: "20261123T020000Z-00000000",
+        time: "2026-11-23T02:00:00.000Z",
+        group: "BackupSession:demo/BackupConfiguration/nightly",
+        reasons: ["keepLast"],
+      },
+      {
+        id: "20261122T020000Z-00000000",
+        time: "2026-11-22T02:00:00.000Z",
+        group: "BackupSession:demo/BackupConfiguration/nightly",
+        reasons: ["keepLast"],
+      },
     ]);
     expect(log.slice(0, 2)).toEqual([
-      "delete snapshots/20261121T020000Z-00000000/snapshot.json", "delete snapshots/20261120T020000Z-00000000/snapshot.json",
+      "delete snapshots/20261121T020000Z-00000000/snapshot.json",
+      "delete snapshots/20261120T020000Z-00000000/snapshot.json",
     ]);
     expect(log).toHaveLength(result.deletedKeys);
     expect(await ids()).toEqual(["20261122T020000Z-00000000", "20261123T020000Z-00000000"]);
@@ -80,7 +101,10 @@ describe("forget", () => {
     const dry = await repository.forget({ keepLast: 1, dryRun: true });
     expect(dry.kept.map((k) => k.id).sort()).toEqual(["20261122T020000Z-0000000a", "20261122T030000Z-0000000b"]);
 
-    const one = await repository.forget({ keepLast: 1 }, { source: { namespace: "demo", invoker: "BackupConfiguration/hourly" } });
+    const one = await repository.forget(
+      { keepLast: 1 },
+      { source: { namespace: "demo", invoker: "BackupConfiguration/hourly" } },
+    );
     expect(one.removed.map((r) => r.id)).toEqual(["20261121T030000Z-0000000b", "20261120T030000Z-0000000b"]);
     expect((await ids()).filter((id) => id.endsWith("a"))).toHaveLength(3);
   });

@@ -55,7 +55,9 @@ export function retentionGroup({ source, scope }: SnapshotManifest): string {
 }
 
 function matches(manifest: SnapshotManifest, source: ForgetOptions["source"] = {}): boolean {
-  return Object.entries(source).every(([field, value]) => value === undefined || manifest.source[field as keyof SnapshotSource] === value);
+  return Object.entries(source).every(
+    ([field, value]) => value === undefined || manifest.source[field as keyof SnapshotSource] === value,
+  );
 }
 
 function groupsOf(manifests: SnapshotManifest[]): Map<string, SnapshotManifest[]> {
@@ -73,14 +75,24 @@ function groupsOf(manifests: SnapshotManifest[]): Map<string, SnapshotManifest[]
  * then, with prune, their data. Without prune the data stays as unfinished leftovers until a
  * sweep removes them.
  */
-export async function forgetSnapshots(deps: ForgetDeps, policy: RetentionPolicy, options: ForgetOptions = {}): Promise<ForgetResult> {
+export async function forgetSnapshots(
+  deps: ForgetDeps,
+  policy: RetentionPolicy,
+  options: ForgetOptions = {},
+): Promise<ForgetResult> {
   const manifests = (await deps.listSnapshots()).filter((m) => matches(m, options.source));
   const result: ForgetResult = {
-    dryRun: policy.dryRun ?? false, prune: policy.prune ?? true, kept: [], removed: [], deletedKeys: 0, deletedBytes: 0,
+    dryRun: policy.dryRun ?? false,
+    prune: policy.prune ?? true,
+    kept: [],
+    removed: [],
+    deletedKeys: 0,
+    deletedBytes: 0,
   };
   for (const [group, members] of groupsOf(manifests)) {
     const outcome = applyRetention(members, policy, { timeZone: options.timeZone });
-    for (const { snapshot, reasons } of outcome.keep) result.kept.push({ id: snapshot.id, time: snapshot.time, group, reasons });
+    for (const { snapshot, reasons } of outcome.keep)
+      result.kept.push({ id: snapshot.id, time: snapshot.time, group, reasons });
     for (const snapshot of outcome.remove) result.removed.push({ id: snapshot.id, time: snapshot.time, group });
   }
   if (result.dryRun) return result;

@@ -121,7 +121,13 @@ describe("GzipFileWriter", () => {
 
   it("computes the sha256 of each piece on its thread, from a copy taken at the call", async () => {
     const pooled = Buffer.from("a small string, a slice of Buffer's shared pool");
-    const pieces = [randomBytes(300 * 1024), Buffer.alloc(0), pooled, randomBytes(1).subarray(0, 1), Buffer.from("x".repeat(5000)).subarray(10, 20)];
+    const pieces = [
+      randomBytes(300 * 1024),
+      Buffer.alloc(0),
+      pooled,
+      randomBytes(1).subarray(0, 1),
+      Buffer.from("x".repeat(5000)).subarray(10, 20),
+    ];
     const expected = pieces.map((p) => createHash("sha256").update(p).digest("hex"));
     const digests = sha256Each(pieces);
     pooled.fill(0); // the caller may reuse its buffers at once
@@ -144,7 +150,10 @@ describe("GzipFileWriter", () => {
     if (!writer.write(data)) await writer.drained();
     await writer.end();
     const stored = await readFile(file);
-    const headers = stored.reduce((n, _, i) => n + (stored[i] === 0x1f && stored[i + 1] === 0x8b && stored[i + 2] === 8 ? 1 : 0), 0);
+    const headers = stored.reduce(
+      (n, _, i) => n + (stored[i] === 0x1f && stored[i + 1] === 0x8b && stored[i + 2] === 8 ? 1 : 0),
+      0,
+    );
     expect(headers).toBeGreaterThanOrEqual(Math.ceil(data.length / (256 * 1024)));
     expect(gunzipSync(stored).equals(data)).toBe(true);
     expect(execFileSync("gzip", ["-dc", file], { maxBuffer: 64 * 1024 * 1024 }).equals(data)).toBe(true);

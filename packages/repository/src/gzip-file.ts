@@ -90,7 +90,11 @@ function gzipWorker(require: NodeJS.Require, niceness: number): void {
     const sha256: string[] = [];
     let off = 0;
     for (const length of lengths) {
-      sha256.push(createHash("sha256").update(new Uint8Array(data, off, length)).digest("hex"));
+      sha256.push(
+        createHash("sha256")
+          .update(new Uint8Array(data, off, length))
+          .digest("hex"),
+      );
       off += length;
     }
     port.postMessage({ type: "digests", id, sha256 });

@@ -38,7 +38,12 @@ describe("createIndexWriter", () => {
   it.each([0, 1, 5000])("writes %i records as gzipped JSON Lines", async (count) => {
     const file = join(dir, "scratch", "index.json.gz");
     const records = Array.from({ length: count }, (_, i) =>
-      i % 2 ? record(i) : record(i, { namespace: undefined, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true }] }),
+      i % 2
+        ? record(i)
+        : record(i, {
+            namespace: undefined,
+            ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true }],
+          }),
     );
     const writer = createIndexWriter({ file });
     await writer.add(records.slice(0, count / 2));

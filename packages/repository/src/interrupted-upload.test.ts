@@ -29,7 +29,8 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const keysOf = async (options: S3ObjectStoreOptions) => (await collect(createS3ObjectStore(options).list(""))).map((e) => e.key);
+const keysOf = async (options: S3ObjectStoreOptions) =>
+  (await collect(createS3ObjectStore(options).list(""))).map((e) => e.key);
 
 describe("an upload interrupted by MinIO stopping", () => {
   let minio: Minio | undefined;
@@ -40,7 +41,15 @@ describe("an upload interrupted by MinIO stopping", () => {
 
   function options(server: Minio): S3ObjectStoreOptions {
     const { endpoint, accessKey, secretKey } = server;
-    return { endpoint, accessKey, secretKey, bucket: "kubedump-interrupted", prefix: "repo", partSize: 5 * MiB, retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 } };
+    return {
+      endpoint,
+      accessKey,
+      secretKey,
+      bucket: "kubedump-interrupted",
+      prefix: "repo",
+      partSize: 5 * MiB,
+      retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+    };
   }
 
   it("fails clearly, lists nothing once MinIO is back, and a sweep an hour later removes the leftovers", async () => {
@@ -63,13 +72,18 @@ describe("an upload interrupted by MinIO stopping", () => {
         return store.put(key, body);
       },
     });
-    const repository = await openRepository({ store: stopping, uploadRetry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 } });
+    const repository = await openRepository({
+      store: stopping,
+      uploadRetry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
+    });
     const input = await stageSnapshot(join(tmp, "scratch-a"), ID, bigObjects(3, 6 * MiB), 6 * MiB, 0);
     expect(input.partFiles).toHaveLength(3);
 
     const error = await repository.commitSnapshot(input).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StoreUnreachableError);
-    expect((error as Error).message).toMatch(new RegExp(`cannot reach the object store at ${first.endpoint}: ECONNREFUSED`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`cannot reach the object store at ${first.endpoint}: ECONNREFUSED`),
+    );
 
     minio = await startMinio(dir); // same data, new port and credentials
     const patient = { ...options(minio), retry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2000 } }; // MinIO may answer 503 at first
@@ -137,8 +151,16 @@ describe("an upload interrupted by the uploading process being killed", () => {
     await writeFile(script, CHILD);
     const stderr: Buffer[] = [];
     const child = spawn(process.execPath, [script], {
-      env: { ...process.env, ENDPOINT: env.s3Endpoint, ACCESS_KEY: env.accessKey, SECRET_KEY: env.secretKey, BUCKET: options.bucket,
-        PREFIX: options.prefix, SCRATCH: await mkdtemp(join(tmp, "scratch-b-")), ID },
+      env: {
+        ...process.env,
+        ENDPOINT: env.s3Endpoint,
+        ACCESS_KEY: env.accessKey,
+        SECRET_KEY: env.secretKey,
+        BUCKET: options.bucket,
+        PREFIX: options.prefix,
+        SCRATCH: await mkdtemp(join(tmp, "scratch-b-")),
+        ID,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stderr?.on("data", (data: Buffer) => stderr.push(data));
@@ -152,7 +174,11 @@ describe("an upload interrupted by the uploading process being killed", () => {
 
     expect(await repository.listSnapshots()).toEqual([]);
     // The small index went up alongside part 0, long before part 1 got halfway.
-    expect(await keysOf(options)).toEqual(["repository.json", `snapshots/${ID}/index.json.gz`, `snapshots/${ID}/parts/00000.tar.gz`]);
+    expect(await keysOf(options)).toEqual([
+      "repository.json",
+      `snapshots/${ID}/index.json.gz`,
+      `snapshots/${ID}/parts/00000.tar.gz`,
+    ]);
     const swept = await repository.sweepUnfinished({ now: TWO_HOURS_LATER() });
     expect(swept).toMatchObject({ removed: [{ id: ID, keys: 2 }], deletedKeys: 2, incompleteUploads: 1 });
     expect(await keysOf(options)).toEqual(["repository.json"]);
@@ -162,7 +188,13 @@ describe("an upload interrupted by the uploading process being killed", () => {
 /** Unfinished multipart uploads below the store's prefix, as MinIO lists them. */
 async function countUploads(options: S3ObjectStoreOptions): Promise<number> {
   const url = new URL(options.endpoint);
-  const client = new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey: options.accessKey, secretKey: options.secretKey });
+  const client = new Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+  });
   const { uploads } = await client.listIncompleteUploadsQuery(options.bucket, "", "", "", "");
   return uploads.filter((u) => u.key.startsWith(`${options.prefix}/`)).length;
 }

@@ -13,7 +13,9 @@ describe("createEncryptionConfig and unlockEncryption", () => {
       cipher: "aes-256-gcm",
       keyCheck: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/),
     });
-    expect((await unlockEncryption("repository.json", "correct horse", config)).dataKey.equals(keys.dataKey)).toBe(true);
+    expect((await unlockEncryption("repository.json", "correct horse", config)).dataKey.equals(keys.dataKey)).toBe(
+      true,
+    );
   });
 
   it("gives two repositories with one password different keys", async () => {

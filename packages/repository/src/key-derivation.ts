@@ -60,7 +60,12 @@ export async function createEncryptionConfig(
   password: string,
   params: Partial<Omit<ScryptParams, "name" | "salt">> = {},
 ): Promise<{ config: EncryptionConfig; keys: RepositoryKeys }> {
-  const kdf: ScryptParams = { name: "scrypt", ...DEFAULT_SCRYPT, ...params, salt: randomBytes(SALT_BYTES).toString("base64") };
+  const kdf: ScryptParams = {
+    name: "scrypt",
+    ...DEFAULT_SCRYPT,
+    ...params,
+    salt: randomBytes(SALT_BYTES).toString("base64"),
+  };
   const salt = checkParams("repository.json", kdf);
   const { dataKey, checkKey } = subkeys(await masterKey(password, kdf, salt), salt);
   const config: EncryptionConfig = { kdf, cipher: "aes-256-gcm", keyCheck: keyCheckOf(checkKey).toString("base64") };
@@ -71,8 +76,13 @@ export async function createEncryptionConfig(
  * Derives the keys from `password` and the parameters in repository.json (`key` names it in
  * errors). Throws WrongPasswordError when the key check does not match; nothing else is read.
  */
-export async function unlockEncryption(key: string, password: string, config: EncryptionConfig): Promise<RepositoryKeys> {
-  if (config.cipher !== "aes-256-gcm") throw new RepositoryFormatError(key, `unsupported cipher ${JSON.stringify(config.cipher)}`);
+export async function unlockEncryption(
+  key: string,
+  password: string,
+  config: EncryptionConfig,
+): Promise<RepositoryKeys> {
+  if (config.cipher !== "aes-256-gcm")
+    throw new RepositoryFormatError(key, `unsupported cipher ${JSON.stringify(config.cipher)}`);
   const salt = checkParams(key, config.kdf);
   const { dataKey, checkKey } = subkeys(await masterKey(password, config.kdf, salt), salt);
   const expected = Buffer.from(config.keyCheck, "base64");

@@ -19,7 +19,10 @@ describe("pathFor", () => {
       { group: "events.k8s.io", resource: "events", namespace: "prod", name: "web.17f" },
       "namespaces/prod/events.events.k8s.io/web.17f.yaml",
     ],
-    [{ group: "apps", resource: "deployments", namespace: "prod", name: "web" }, "namespaces/prod/deployments.apps/web.yaml"],
+    [
+      { group: "apps", resource: "deployments", namespace: "prod", name: "web" },
+      "namespaces/prod/deployments.apps/web.yaml",
+    ],
     [{ group: "", resource: "namespaces", name: "prod" }, "cluster/namespaces/prod.yaml"],
     [{ group: "", resource: "persistentvolumes", namespace: "", name: "pv-1" }, "cluster/persistentvolumes/pv-1.yaml"],
     [

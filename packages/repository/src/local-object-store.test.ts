@@ -58,7 +58,8 @@ describe("LocalObjectStore", () => {
   it.runIf(existsSync("/dev/shm"))("declines a file on another filesystem and writes nothing", async () => {
     const elsewhere = await mkdtemp("/dev/shm/kubedump-adopt-");
     try {
-      if ((await stat(elsewhere)).dev === (await stat(root)).dev) throw new Error("/dev/shm is on the store's filesystem here");
+      if ((await stat(elsewhere)).dev === (await stat(root)).dev)
+        throw new Error("/dev/shm is on the store's filesystem here");
       const file = join(elsewhere, "scratch.tar.gz");
       await writeFile(file, "part bytes");
       expect(await store.adoptFile("snapshots/s/parts/00000.tar.gz", file)).toBe(false);

@@ -183,7 +183,8 @@ export class LocalObjectStore implements ObjectStore {
 
   private notFound(key: string, err: unknown): never {
     const code = errorCode(err);
-    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") throw new ObjectNotFoundError(key, { cause: err });
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR")
+      throw new ObjectNotFoundError(key, { cause: err });
     throw err;
   }
 
@@ -234,7 +235,8 @@ export class LocalObjectStore implements ObjectStore {
         throw err;
       });
       if (info?.isDirectory()) await this.walk(path, `${dirKey}${name}/`, "", out);
-      else if (info?.isFile()) (temp ? out.temps : out.entries)?.push({ key: `${dirKey}${name}`, size: info.size, mtime: info.mtime });
+      else if (info?.isFile())
+        (temp ? out.temps : out.entries)?.push({ key: `${dirKey}${name}`, size: info.size, mtime: info.mtime });
     }
   }
 

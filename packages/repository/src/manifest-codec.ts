@@ -27,8 +27,12 @@ function checkFormatVersion(key: string, value: JsonObject): void {
 }
 
 function isDigestRecord(value: unknown): boolean {
-  return isObject(value) && typeof value["key"] === "string" && typeof value["sha256"] === "string"
-    && Number.isSafeInteger(value["bytes"]);
+  return (
+    isObject(value) &&
+    typeof value["key"] === "string" &&
+    typeof value["sha256"] === "string" &&
+    Number.isSafeInteger(value["bytes"])
+  );
 }
 
 export function encodeJson(value: SnapshotManifest | RepositoryConfig): Buffer {
@@ -51,8 +55,12 @@ export function decodeManifest(key: string, id: string, data: Buffer): SnapshotM
 function isEncryptionConfig(value: unknown): boolean {
   if (!isObject(value) || typeof value["cipher"] !== "string" || typeof value["keyCheck"] !== "string") return false;
   const kdf = value["kdf"];
-  return isObject(kdf) && typeof kdf["name"] === "string" && typeof kdf["salt"] === "string"
-    && ["N", "r", "p"].every((field) => Number.isSafeInteger(kdf[field]));
+  return (
+    isObject(kdf) &&
+    typeof kdf["name"] === "string" &&
+    typeof kdf["salt"] === "string" &&
+    ["N", "r", "p"].every((field) => Number.isSafeInteger(kdf[field]))
+  );
 }
 
 /** Shape only; the KDF parameters and cipher are checked where the password is applied. */

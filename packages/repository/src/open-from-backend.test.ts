@@ -37,21 +37,29 @@ describe("openRepositoryFromBackend", () => {
     expect(repository.encrypted).toBe(true);
     await repository.commitSnapshot(await stageSnapshot(join(tmp, "s3"), ID, testObjects(3)));
 
-    const again = await openRepositoryFromBackend({ backend, secret: { ...credentials(), ENCRYPTION_PASSWORD: "from-stash" } });
+    const again = await openRepositoryFromBackend({
+      backend,
+      secret: { ...credentials(), ENCRYPTION_PASSWORD: "from-stash" },
+    });
     expect((await again.listSnapshots()).map((m) => m.id)).toEqual([ID]);
-    await expect(openRepositoryFromBackend({ backend, secret: { ...credentials(), ENCRYPTION_PASSWORD: "other" } })).rejects.toBeInstanceOf(
-      WrongPasswordError,
-    );
+    await expect(
+      openRepositoryFromBackend({ backend, secret: { ...credentials(), ENCRYPTION_PASSWORD: "other" } }),
+    ).rejects.toBeInstanceOf(WrongPasswordError);
   });
 
   it("opens a local backend", async () => {
-    const repository = await openRepositoryFromBackend({ backend: { local: { path: join(tmp, "local") } }, secret: {} });
+    const repository = await openRepositoryFromBackend({
+      backend: { local: { path: join(tmp, "local") } },
+      secret: {},
+    });
     expect(repository.encrypted).toBe(false);
     expect(await repository.listSnapshots()).toEqual([]);
   });
 
   it("builds the store the backend names", () => {
-    expect(createObjectStoreFromBackend({ backend: { local: { path: "/backups" } }, secret: {} })).toBeInstanceOf(LocalObjectStore);
+    expect(createObjectStoreFromBackend({ backend: { local: { path: "/backups" } }, secret: {} })).toBeInstanceOf(
+      LocalObjectStore,
+    );
     const s3 = createObjectStoreFromBackend({ backend: s3Backend("cluster-a"), secret: credentials() });
     expect(s3).toBeInstanceOf(S3ObjectStore);
     expect((s3 as S3ObjectStore).prefix).toBe("cluster-a/");
@@ -62,8 +70,16 @@ describe("openRepositoryFromBackend", () => {
     ["two backends", { backend: { ...s3Backend(), local: { path: "/x" } }, secret: {} }, /exactly one of s3 or local/],
     ["a relative local path", { backend: { local: { path: "backups" } }, secret: {} }, /must be absolute/],
     ["no access key", { backend: s3Backend(), secret: { AWS_SECRET_ACCESS_KEY: "hunter2" } }, /no AWS_ACCESS_KEY_ID/],
-    ["an empty secret key", { backend: s3Backend(), secret: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: " " } }, /no AWS_SECRET_ACCESS_KEY/],
-    ["a CA that is not PEM", { backend: s3Backend(), secret: { ...credentials(), CA_CERT_DATA: "garbage" } }, /CA_CERT_DATA: not a PEM/],
+    [
+      "an empty secret key",
+      { backend: s3Backend(), secret: { AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: " " } },
+      /no AWS_SECRET_ACCESS_KEY/,
+    ],
+    [
+      "a CA that is not PEM",
+      { backend: s3Backend(), secret: { ...credentials(), CA_CERT_DATA: "garbage" } },
+      /CA_CERT_DATA: not a PEM/,
+    ],
   ])("refuses %s with a message that names the field, not a value", (_label, options, message) => {
     const error = thrownBy(() => createObjectStoreFromBackend(options));
     expect(error).toBeInstanceOf(BackendConfigError);
@@ -84,14 +100,20 @@ describe("openRepositoryFromBackend", () => {
 describe("the minio client", () => {
   it("is loaded only by a process that talks to S3", () => {
     const cwd = fileURLToPath(new URL("..", import.meta.url));
-    const local = modulesLoadedBy(`import { createLocalObjectStore, openRepository } from "@kubedump/repository";
+    const local = modulesLoadedBy(
+      `import { createLocalObjectStore, openRepository } from "@kubedump/repository";
 const repository = await openRepository({ store: createLocalObjectStore({ root: ${JSON.stringify(join(tmp, "modules-local"))} }) });
-await repository.listSnapshots();`, cwd);
+await repository.listSnapshots();`,
+      cwd,
+    );
     expect(local.some((m) => m.includes("/packages/repository/dist/index.js"))).toBe(true);
     expect(local.filter((m) => m.includes("/node_modules/minio/"))).toEqual([]);
-    const s3 = modulesLoadedBy(`import { createS3ObjectStore, openRepository } from "@kubedump/repository";
+    const s3 = modulesLoadedBy(
+      `import { createS3ObjectStore, openRepository } from "@kubedump/repository";
 const store = createS3ObjectStore({ endpoint: ${JSON.stringify(env.s3Endpoint)}, bucket: "kubedump-modules", accessKey: ${JSON.stringify(env.accessKey)}, secretKey: ${JSON.stringify(env.secretKey)} });
-await (await openRepository({ store })).listSnapshots();`, cwd);
+await (await openRepository({ store })).listSnapshots();`,
+      cwd,
+    );
     expect(s3.some((m) => m.includes("/node_modules/minio/"))).toBe(true);
   });
 });

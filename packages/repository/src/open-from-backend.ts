@@ -6,7 +6,14 @@ import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-stor
 
 /** A Repository CR's `spec.backend`: exactly one of s3 or local. */
 export interface BackendSpec {
-  s3?: { endpoint: string; bucket: string; region?: string; prefix?: string; insecureTLS?: boolean; pathStyle?: boolean };
+  s3?: {
+    endpoint: string;
+    bucket: string;
+    region?: string;
+    prefix?: string;
+    insecureTLS?: boolean;
+    pathStyle?: boolean;
+  };
   local?: { path: string };
 }
 
@@ -42,12 +49,17 @@ function required(secret: Record<string, string>, key: string): string {
 }
 
 /** The ObjectStore a backend describes, with credentials and CA from the Secret. */
-export function createObjectStoreFromBackend({ backend, secret, s3: tuning }: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
+export function createObjectStoreFromBackend({
+  backend,
+  secret,
+  s3: tuning,
+}: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
   if ((backend.s3 === undefined) === (backend.local === undefined)) {
     throw new BackendConfigError("backend: exactly one of s3 or local must be set");
   }
   if (backend.local) {
-    if (!backend.local.path.startsWith("/")) throw new BackendConfigError(`backend.local.path "${backend.local.path}": must be absolute`);
+    if (!backend.local.path.startsWith("/"))
+      throw new BackendConfigError(`backend.local.path "${backend.local.path}": must be absolute`);
     return createLocalObjectStore({ root: backend.local.path });
   }
   const s3 = backend.s3 as NonNullable<BackendSpec["s3"]>;
@@ -66,5 +78,10 @@ export function createObjectStoreFromBackend({ backend, secret, s3: tuning }: Om
  */
 export async function openRepositoryFromBackend(options: OpenFromBackendOptions): Promise<Repository> {
   const store = createObjectStoreFromBackend(options);
-  return openRepository({ store, password: passwordFromSecret(options.secret), now: options.now, ...options.repository });
+  return openRepository({
+    store,
+    password: passwordFromSecret(options.secret),
+    now: options.now,
+    ...options.repository,
+  });
 }

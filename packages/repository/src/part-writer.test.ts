@@ -46,7 +46,10 @@ describe("createPartWriter", () => {
   it("round-trips entries, long and ':' names included, through one part", async () => {
     const entries = [
       ...configMaps(3),
-      { path: "cluster/clusterroles.rbac.authorization.k8s.io/system:controller:job.yaml", data: Buffer.from("kind: ClusterRole\n") },
+      {
+        path: "cluster/clusterroles.rbac.authorization.k8s.io/system:controller:job.yaml",
+        data: Buffer.from("kind: ClusterRole\n"),
+      },
       { path: `namespaces/prod/widgets.example.com/${"w".repeat(240)}.yaml`, data: Buffer.from("kind: Widget\n") },
       { path: "cluster/namespaces/empty.yaml", data: Buffer.alloc(0) },
     ];
@@ -107,7 +110,10 @@ describe("createPartWriter", () => {
     const writer = createPartWriter({ dir });
     // 10 MiB of random bodies: more than a part's 8 MiB of slots take at once, so the first add()
     // has to wait for zlib.
-    const big = Array.from({ length: 40 }, (_, i) => ({ path: `namespaces/ns/configmaps/big-${i}.yaml`, data: randomBytes(256 * 1024) }));
+    const big = Array.from({ length: 40 }, (_, i) => ({
+      path: `namespaces/ns/configmaps/big-${i}.yaml`,
+      data: randomBytes(256 * 1024),
+    }));
     const [b] = configMaps(1);
     const first = writer.add(big);
     await expect(writer.add([b!])).rejects.toThrow(/previous add\(\) has not finished/);

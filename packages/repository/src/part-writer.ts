@@ -66,9 +66,12 @@ class OpenPart {
     this.n = n;
     this.file = file;
     this.out = new GzipFileWriter({ file, level, slots: PART_GZIP_SLOTS });
-    this.tar = new TarWriter({ mtime, out: (chunk) => {
-      if (!this.out.write(chunk)) this.full = true;
-    } });
+    this.tar = new TarWriter({
+      mtime,
+      out: (chunk) => {
+        if (!this.out.write(chunk)) this.full = true;
+      },
+    });
   }
 
   /** Appends an entry; true when zlib is behind and the caller should await `drained()`. */

@@ -27,7 +27,9 @@ afterEach(async () => {
 
 async function committed(objects: TestObject[], options: { maxPartBytes?: number; codec?: ObjectCodec } = {}) {
   const repository = await openRepository({ store: local, codec: options.codec });
-  const manifest = await repository.commitSnapshot(await stageSnapshot(join(tmp, "scratch"), ID, objects, options.maxPartBytes));
+  const manifest = await repository.commitSnapshot(
+    await stageSnapshot(join(tmp, "scratch"), ID, objects, options.maxPartBytes),
+  );
   return { repository, manifest };
 }
 
@@ -87,7 +89,9 @@ describe("reading a snapshot", () => {
 
     expect(await tree(toDir)).toEqual(Object.fromEntries(objects.map((o) => [o.record.path, o.data.toString()])));
     expect(result).toEqual({ objects: 12, bytes: objects.reduce((sum, o) => sum + o.data.length, 0) });
-    expect(Object.keys(await tree(toDir))).toContain("cluster/clusterroles.rbac.authorization.k8s.io/system:controller:job-2.yaml");
+    expect(Object.keys(await tree(toDir))).toContain(
+      "cluster/clusterroles.rbac.authorization.k8s.io/system:controller:job-2.yaml",
+    );
   });
 
   it.each(["../escaped.yaml", "cluster/../../escaped.yaml", "/tmp/absolute.yaml"])(

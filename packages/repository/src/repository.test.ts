@@ -49,7 +49,14 @@ describe("commitSnapshot", () => {
     expect(log[0]).toBe("put repository.json");
     expect(log.at(-1)).toBe(`put snapshots/${ID1}/snapshot.json`);
     expect(log.filter((l) => l.includes("/parts/"))).toEqual(partPuts);
-    expect([...log].sort()).toEqual(["put repository.json", ...partPuts, `put snapshots/${ID1}/index.json.gz`, `put snapshots/${ID1}/snapshot.json`].sort());
+    expect([...log].sort()).toEqual(
+      [
+        "put repository.json",
+        ...partPuts,
+        `put snapshots/${ID1}/index.json.gz`,
+        `put snapshots/${ID1}/snapshot.json`,
+      ].sort(),
+    );
   });
 
   it("fails the commit, writing no snapshot.json, when the index upload fails, and only after the parts settled", async () => {
@@ -91,7 +98,12 @@ describe("commitSnapshot", () => {
       expect(part).toMatchObject({ bytes: stored.length, sha256: sha256(stored) });
     }
     const index = await local.getBuffer(manifest.index.key);
-    expect(manifest.index).toEqual({ key: `snapshots/${ID1}/index.json.gz`, records: 30, bytes: index.length, sha256: sha256(index) });
+    expect(manifest.index).toEqual({
+      key: `snapshots/${ID1}/index.json.gz`,
+      records: 30,
+      bytes: index.length,
+      sha256: sha256(index),
+    });
     expect(manifest.parts.reduce((sum, p) => sum + p.objects, 0)).toBe(30);
     expect(manifest.storedBytes).toBe(manifest.parts.reduce((sum, p) => sum + p.bytes, index.length));
     expect(JSON.parse((await local.getBuffer(`snapshots/${ID1}/snapshot.json`)).toString())).toEqual(manifest);
@@ -105,7 +117,11 @@ describe("commitSnapshot", () => {
     const again = await openRepository({ store: local, now: () => new Date("2030-01-01T00:00:00Z") });
     await again.commitSnapshot(await stageSnapshot(join(tmp, "b"), ID2, testObjects(2)));
 
-    expect(JSON.parse(first.toString())).toEqual({ formatVersion: 1, created: "2026-11-26T01:59:00.000Z", encryption: null });
+    expect(JSON.parse(first.toString())).toEqual({
+      formatVersion: 1,
+      created: "2026-11-26T01:59:00.000Z",
+      encryption: null,
+    });
     expect(await local.getBuffer("repository.json")).toEqual(first);
   });
 
@@ -118,7 +134,9 @@ describe("commitSnapshot", () => {
     const repository = await openRepository({ store: local });
     const input = await stageSnapshot(join(tmp, "scratch"), ID1, testObjects(3));
     input.manifest.objects = 4;
-    await expect(repository.commitSnapshot(input)).rejects.toThrow(/manifest counts 4 objects, parts hold 3, index holds 3/);
+    await expect(repository.commitSnapshot(input)).rejects.toThrow(
+      /manifest counts 4 objects, parts hold 3, index holds 3/,
+    );
     expect(await collect(local.list("snapshots/"))).toEqual([]);
   });
 });
@@ -166,7 +184,11 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
 
   it.each([
     ["a newer format", { formatVersion: 2, created: "x", encryption: null }, /unsupported formatVersion 2/],
-    ["malformed encryption", { formatVersion: 1, created: "x", encryption: { kdf: "argon2id" } }, /encryption parameters missing or malformed/],
+    [
+      "malformed encryption",
+      { formatVersion: 1, created: "x", encryption: { kdf: "argon2id" } },
+      /encryption parameters missing or malformed/,
+    ],
   ])("openRepository refuses a repository.json with %s", async (_label, config, message) => {
     await local.put("repository.json", Buffer.from(JSON.stringify(config)));
     const error = await openRepository({ store: local }).catch((err: unknown) => err);

@@ -190,7 +190,11 @@ class StoreRepository implements Repository {
   }
 
   private maintenanceDeps() {
-    return { store: this.store, listUnfinished: () => this.listUnfinished(), deleteSnapshot: (id: string) => this.deleteSnapshot(id) };
+    return {
+      store: this.store,
+      listUnfinished: () => this.listUnfinished(),
+      deleteSnapshot: (id: string) => this.deleteSnapshot(id),
+    };
   }
 
   /**

@@ -18,8 +18,12 @@ function hourly(from: string, to: string): string[] {
 }
 
 const DAYS = snaps(
-  "2026-11-20T02:00:00.000Z", "2026-11-21T02:00:00.000Z", "2026-11-21T14:00:00.000Z", "2026-11-23T02:00:00.000Z",
-  "2026-11-23T09:00:00.000Z", "2026-11-24T02:00:00.000Z",
+  "2026-11-20T02:00:00.000Z",
+  "2026-11-21T02:00:00.000Z",
+  "2026-11-21T14:00:00.000Z",
+  "2026-11-23T02:00:00.000Z",
+  "2026-11-23T09:00:00.000Z",
+  "2026-11-24T02:00:00.000Z",
 ).map((s) => s.time);
 
 describe("applyRetention (restic semantics)", () => {
@@ -28,32 +32,44 @@ describe("applyRetention (restic semantics)", () => {
     ["keepLast larger than the list keeps all", DAYS.slice(0, 2), { keepLast: 5 }, DAYS.slice(0, 2).reverse()],
     [
       "keepDaily keeps the newest of each of the last n days that have one (empty days do not count)",
-      DAYS, { keepDaily: 3 }, ["2026-11-24T02:00:00.000Z", "2026-11-23T09:00:00.000Z", "2026-11-21T14:00:00.000Z"],
+      DAYS,
+      { keepDaily: 3 },
+      ["2026-11-24T02:00:00.000Z", "2026-11-23T09:00:00.000Z", "2026-11-21T14:00:00.000Z"],
     ],
     [
       "keepHourly on snapshots within one hour keeps one",
-      ["2026-11-24T02:00:00.000Z", "2026-11-24T02:20:00.000Z", "2026-11-24T02:59:59.000Z"], { keepHourly: 5 },
+      ["2026-11-24T02:00:00.000Z", "2026-11-24T02:20:00.000Z", "2026-11-24T02:59:59.000Z"],
+      { keepHourly: 5 },
       ["2026-11-24T02:59:59.000Z"],
     ],
     [
       "keepWeekly uses ISO weeks, Monday first",
       ["2026-11-15T10:00:00.000Z", "2026-11-16T10:00:00.000Z", "2026-11-22T23:00:00.000Z", "2026-11-23T00:30:00.000Z"],
-      { keepWeekly: 2 }, ["2026-11-23T00:30:00.000Z", "2026-11-22T23:00:00.000Z"],
+      { keepWeekly: 2 },
+      ["2026-11-23T00:30:00.000Z", "2026-11-22T23:00:00.000Z"],
     ],
     [
       "keepWeekly puts 2026-12-31 and 2027-01-01 in ISO week 2026-W53",
       ["2026-12-28T10:00:00.000Z", "2026-12-31T10:00:00.000Z", "2027-01-01T10:00:00.000Z", "2027-01-04T10:00:00.000Z"],
-      { keepWeekly: 2 }, ["2027-01-04T10:00:00.000Z", "2027-01-01T10:00:00.000Z"],
+      { keepWeekly: 2 },
+      ["2027-01-04T10:00:00.000Z", "2027-01-01T10:00:00.000Z"],
     ],
     [
       "keepMonthly and keepYearly",
-      ["2024-12-31T10:00:00.000Z", "2025-06-01T10:00:00.000Z", "2025-12-01T10:00:00.000Z", "2025-12-15T10:00:00.000Z", "2026-01-05T10:00:00.000Z"],
+      [
+        "2024-12-31T10:00:00.000Z",
+        "2025-06-01T10:00:00.000Z",
+        "2025-12-01T10:00:00.000Z",
+        "2025-12-15T10:00:00.000Z",
+        "2026-01-05T10:00:00.000Z",
+      ],
       { keepMonthly: 2, keepYearly: 3 },
       ["2026-01-05T10:00:00.000Z", "2025-12-15T10:00:00.000Z", "2024-12-31T10:00:00.000Z"],
     ],
     [
       "a snapshot kept by any rule stays",
-      DAYS, { keepLast: 1, keepDaily: 2, keepMonthly: 1 },
+      DAYS,
+      { keepLast: 1, keepDaily: 2, keepMonthly: 1 },
       ["2026-11-24T02:00:00.000Z", "2026-11-23T09:00:00.000Z"],
     ],
     ["a policy without rules keeps everything", DAYS, { keepLast: 0 }, [...DAYS].reverse()],
@@ -68,7 +84,10 @@ describe("applyRetention (restic semantics)", () => {
       ["2026-11-23T09:00:00.000Z", ["keepDaily"]],
     ]);
     expect(outcome.remove.map((s) => s.id)).toEqual([
-      "2026-11-23T02:00:00.000Z", "2026-11-21T14:00:00.000Z", "2026-11-21T02:00:00.000Z", "2026-11-20T02:00:00.000Z",
+      "2026-11-23T02:00:00.000Z",
+      "2026-11-21T14:00:00.000Z",
+      "2026-11-21T02:00:00.000Z",
+      "2026-11-20T02:00:00.000Z",
     ]);
   });
 });
@@ -79,7 +98,11 @@ describe("applyRetention counts periods in the policy's time zone", () => {
 
   it.each<[string, string, string[]]>([
     // Newest per local day: 30th 03:00 CEST, 29th 23:00 CEST (21:00Z), 28th 23:00 CET (22:00Z).
-    ["Europe/Berlin", "Europe/Berlin", ["2026-03-30T01:00:00.000Z", "2026-03-29T21:00:00.000Z", "2026-03-28T22:00:00.000Z"]],
+    [
+      "Europe/Berlin",
+      "Europe/Berlin",
+      ["2026-03-30T01:00:00.000Z", "2026-03-29T21:00:00.000Z", "2026-03-28T22:00:00.000Z"],
+    ],
     ["UTC", "UTC", ["2026-03-30T01:00:00.000Z", "2026-03-29T23:00:00.000Z", "2026-03-28T23:00:00.000Z"]],
   ])("keepDaily across the spring-forward change in %s", (_label, zone, expected) => {
     expect(kept(springForward, { keepDaily: 3 }, zone)).toEqual(expected);
@@ -104,8 +127,11 @@ describe("applyRetention counts periods in the policy's time zone", () => {
   ).map((s) => s.time);
 
   it.each<[string, string, string[]]>([
-    ["Europe/Berlin, where the repeated wall-clock hour 02 is one period", "Europe/Berlin",
-      ["2026-10-25T02:20:00.000Z", "2026-10-25T01:40:00.000Z", "2026-10-24T23:50:00.000Z"]],
+    [
+      "Europe/Berlin, where the repeated wall-clock hour 02 is one period",
+      "Europe/Berlin",
+      ["2026-10-25T02:20:00.000Z", "2026-10-25T01:40:00.000Z", "2026-10-24T23:50:00.000Z"],
+    ],
     ["UTC", "UTC", ["2026-10-25T02:20:00.000Z", "2026-10-25T01:40:00.000Z", "2026-10-25T00:30:00.000Z"]],
   ])("keepHourly across the fall-back change in %s", (_label, zone, expected) => {
     expect(kept(fallBack, { keepHourly: 3 }, zone)).toEqual(expected);
@@ -113,7 +139,10 @@ describe("applyRetention counts periods in the policy's time zone", () => {
 
   it("keepMonthly follows the local month: 31 Dec 23:30 in Berlin is January there", () => {
     const times = ["2026-12-15T12:00:00.000Z", "2026-12-31T23:30:00.000Z", "2027-01-10T12:00:00.000Z"];
-    expect(kept(times, { keepMonthly: 2 }, "Europe/Berlin")).toEqual(["2027-01-10T12:00:00.000Z", "2026-12-15T12:00:00.000Z"]);
+    expect(kept(times, { keepMonthly: 2 }, "Europe/Berlin")).toEqual([
+      "2027-01-10T12:00:00.000Z",
+      "2026-12-15T12:00:00.000Z",
+    ]);
     expect(kept(times, { keepMonthly: 2 }, "UTC")).toEqual(["2027-01-10T12:00:00.000Z", "2026-12-31T23:30:00.000Z"]);
   });
 });

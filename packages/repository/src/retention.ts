@@ -69,14 +69,24 @@ export function localTimeIn(timeZone: string): (instant: Date) => LocalTime {
   let format: Intl.DateTimeFormat;
   try {
     format = new Intl.DateTimeFormat("en-US", {
-      timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric",
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
     });
   } catch (err) {
     throw new RangeError(`unknown time zone "${timeZone}"`, { cause: err });
   }
   return (instant) => {
     const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
-    return { year: Number(parts["year"]), month: Number(parts["month"]), day: Number(parts["day"]), hour: Number(parts["hour"]) };
+    return {
+      year: Number(parts["year"]),
+      month: Number(parts["month"]),
+      day: Number(parts["day"]),
+      hour: Number(parts["hour"]),
+    };
   };
 }
 
@@ -87,7 +97,8 @@ export function hasRules(rules: RetentionRules): boolean {
 function checkRules(rules: RetentionRules): void {
   for (const [rule] of RULES) {
     const n = rules[rule];
-    if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new RangeError(`${rule} must be a whole number >= 0, got ${n}`);
+    if (n !== undefined && (!Number.isInteger(n) || n < 0))
+      throw new RangeError(`${rule} must be a whole number >= 0, got ${n}`);
   }
 }
 
@@ -109,7 +120,12 @@ export function applyRetention<T extends RetentionCandidate>(
   const sorted = newestFirst(snapshots);
   if (!hasRules(rules)) return { keep: sorted.map(({ snapshot }) => ({ snapshot, reasons: [] })), remove: [] };
   const local = localTimeIn(options.timeZone ?? "UTC");
-  const state = RULES.map(([rule, bucket]) => ({ rule, bucket, left: rules[rule] ?? 0, last: undefined as string | undefined }));
+  const state = RULES.map(([rule, bucket]) => ({
+    rule,
+    bucket,
+    left: rules[rule] ?? 0,
+    last: undefined as string | undefined,
+  }));
   const outcome: RetentionOutcome<T> = { keep: [], remove: [] };
   sorted.forEach(({ snapshot, at }, position) => {
     const time = local(at);

@@ -33,7 +33,9 @@ export function parseEndpoint(endpoint: string): S3Endpoint {
     throw new BackendConfigError(`s3 endpoint "${endpoint}": only http:// and https:// are supported`);
   }
   if (url.username || url.password || (url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
-    throw new BackendConfigError(`s3 endpoint "${url.host}": give only host[:port], without path, query or credentials`);
+    throw new BackendConfigError(
+      `s3 endpoint "${url.host}": give only host[:port], without path, query or credentials`,
+    );
   }
   const useSSL = url.protocol === "https:";
   const port = url.port ? Number(url.port) : useSSL ? 443 : 80;
@@ -93,16 +95,19 @@ export function createS3Client(options: S3ClientOptions): Promise<Client> {
       })
     : new HttpAgent({ keepAlive: true });
   withIdleTimeout(transportAgent, options.idleTimeoutMs);
-  return import("minio").then(({ Client }) => new Client({
-    endPoint: endpoint.host,
-    port: endpoint.port,
-    useSSL: endpoint.useSSL,
-    region: options.region,
-    pathStyle: options.pathStyle,
-    accessKey: options.accessKey,
-    secretKey: options.secretKey,
-    transportAgent,
-    // Retried by the store, which knows which failures are transient; minio's retry logs to the console.
-    retryOptions: { disableRetry: true },
-  }));
+  return import("minio").then(
+    ({ Client }) =>
+      new Client({
+        endPoint: endpoint.host,
+        port: endpoint.port,
+        useSSL: endpoint.useSSL,
+        region: options.region,
+        pathStyle: options.pathStyle,
+        accessKey: options.accessKey,
+        secretKey: options.secretKey,
+        transportAgent,
+        // Retried by the store, which knows which failures are transient; minio's retry logs to the console.
+        retryOptions: { disableRetry: true },
+      }),
+  );
 }

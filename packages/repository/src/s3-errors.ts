@@ -6,18 +6,49 @@ import { ObjectNotFoundError, StoreAccessDeniedError, StoreRequestError, StoreUn
  */
 
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN",
-  "ENOTFOUND", "UND_ERR_SOCKET", "ERR_STREAM_PREMATURE_CLOSE",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "ERR_STREAM_PREMATURE_CLOSE",
 ]);
 /** Network failures worth another try; ENOTFOUND (no such host) is not. */
 const TRANSIENT_NETWORK_CODES = new Set([...NETWORK_CODES].filter((code) => code !== "ENOTFOUND"));
 const TRANSIENT_S3_CODES = new Set([
-  "InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "OperationTimedOut",
-  "XMinioServerNotInitialized", "XMinioReadQuorum", "XMinioWriteQuorum",
+  "InternalError",
+  "ServiceUnavailable",
+  "SlowDown",
+  "RequestTimeout",
+  "RequestTimeTooSkewed",
+  "OperationTimedOut",
+  "XMinioServerNotInitialized",
+  "XMinioReadQuorum",
+  "XMinioWriteQuorum",
 ]);
 /** Statuses minio's request layer reports only in a message, e.g. a 503 while MinIO starts up. */
-const TRANSIENT_HTTP_CODES = new Set(["HTTP408", "HTTP429", "HTTP499", "HTTP500", "HTTP502", "HTTP503", "HTTP504", "HTTP520"]);
-const DENIED_CODES = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"]);
+const TRANSIENT_HTTP_CODES = new Set([
+  "HTTP408",
+  "HTTP429",
+  "HTTP499",
+  "HTTP500",
+  "HTTP502",
+  "HTTP503",
+  "HTTP504",
+  "HTTP520",
+]);
+const DENIED_CODES = new Set([
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "InvalidToken",
+  "ExpiredToken",
+]);
 const NOT_FOUND_CODES = new Set(["NoSuchKey", "NotFound", "NoSuchBucket"]);
 
 function codeOf(err: unknown): string {
@@ -64,10 +95,16 @@ export function translateS3Error(err: unknown, ctx: ErrorContext): Error {
   const code = codeOf(err);
   if (isTlsCode(code)) return new StoreUnreachableError(ctx.endpoint, tlsReason(code), { cause: err });
   if (NETWORK_CODES.has(code) || (err instanceof Error && /socket hang up/i.test(err.message))) {
-    return new StoreUnreachableError(ctx.endpoint, `${code || "connection failed"} (${(err as Error).message})`, { cause: err });
+    return new StoreUnreachableError(ctx.endpoint, `${code || "connection failed"} (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   if (isNotFound(err)) return new ObjectNotFoundError(ctx.key, { cause: err });
   if (DENIED_CODES.has(code)) return new StoreAccessDeniedError(ctx.endpoint, ctx.bucket, code, { cause: err });
-  const message = /^HTTP\d{3}$/.test(code) ? `the server answered ${code.slice(4)}` : err instanceof Error ? err.message : String(err);
+  const message = /^HTTP\d{3}$/.test(code)
+    ? `the server answered ${code.slice(4)}`
+    : err instanceof Error
+      ? err.message
+      : String(err);
   return new StoreRequestError(ctx.operation, ctx.key, code, message, { cause: err });
 }

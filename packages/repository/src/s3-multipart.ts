@@ -37,7 +37,13 @@ function md5(data: Buffer): string {
   return createHash("md5").update(data).digest("base64");
 }
 
-async function uploadParts(deps: MultipartDeps, objectName: string, uploadId: string, first: Buffer, rest: AsyncIterator<Buffer>) {
+async function uploadParts(
+  deps: MultipartDeps,
+  objectName: string,
+  uploadId: string,
+  first: Buffer,
+  rest: AsyncIterator<Buffer>,
+) {
   const etags: { part: number; etag: string }[] = [];
   let piece: Buffer | undefined = first;
   for (let part = 1; piece; part += 1) {
@@ -67,12 +73,16 @@ export async function uploadStream(deps: MultipartDeps, objectName: string, body
       await deps.call("put", (c) => c.putObject(deps.bucket, objectName, piece, piece.length));
       return;
     }
-    const uploadId = await deps.call("start upload of", (c) => c.initiateNewMultipartUpload(deps.bucket, objectName, {}));
+    const uploadId = await deps.call("start upload of", (c) =>
+      c.initiateNewMultipartUpload(deps.bucket, objectName, {}),
+    );
     try {
       const etags = await uploadParts(deps, objectName, uploadId, piece, source);
       await deps.call("complete upload of", (c) => c.completeMultipartUpload(deps.bucket, objectName, uploadId, etags));
     } catch (err) {
-      await deps.call("abort upload of", (c) => c.abortMultipartUpload(deps.bucket, objectName, uploadId)).catch(() => {}); // best effort; a sweep removes the rest
+      await deps
+        .call("abort upload of", (c) => c.abortMultipartUpload(deps.bucket, objectName, uploadId))
+        .catch(() => {}); // best effort; a sweep removes the rest
       throw err;
     }
   } catch (err) {

@@ -16,7 +16,10 @@ const BUCKET = "kubedump-s3-store";
 
 describe("parseEndpoint", () => {
   it.each([
-    ["minio.storage.svc:9000", { host: "minio.storage.svc", port: 9000, useSSL: true, url: "https://minio.storage.svc:9000" }],
+    [
+      "minio.storage.svc:9000",
+      { host: "minio.storage.svc", port: 9000, useSSL: true, url: "https://minio.storage.svc:9000" },
+    ],
     ["s3.amazonaws.com", { host: "s3.amazonaws.com", port: 443, useSSL: true, url: "https://s3.amazonaws.com" }],
     ["http://127.0.0.1:9000/", { host: "127.0.0.1", port: 9000, useSSL: false, url: "http://127.0.0.1:9000" }],
     ["https://[::1]:9000", { host: "::1", port: 9000, useSSL: true, url: "https://[::1]:9000" }],
@@ -38,7 +41,10 @@ describe("parseEndpoint", () => {
 
 describe("S3ObjectStore on MinIO", () => {
   it("keeps stores with different prefixes in one bucket apart", async () => {
-    const [a, b] = [createS3ObjectStore(s3TestOptions(env, BUCKET, "a")), createS3ObjectStore(s3TestOptions(env, BUCKET, "a"))];
+    const [a, b] = [
+      createS3ObjectStore(s3TestOptions(env, BUCKET, "a")),
+      createS3ObjectStore(s3TestOptions(env, BUCKET, "a")),
+    ];
     await a.put("repository.json", Buffer.from("a"));
     await b.put("repository.json", Buffer.from("b"));
     expect((await collect(a.list(""))).map((e) => e.key)).toEqual(["repository.json"]);
@@ -59,14 +65,20 @@ describe("S3ObjectStore on MinIO", () => {
     const store = createS3ObjectStore({ ...s3TestOptions(env, BUCKET, "denied"), secretKey });
     const error = await store.put("x", Buffer.from("x")).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StoreAccessDeniedError);
-    expect((error as Error).message).toMatch(/denied access to bucket "kubedump-s3-store" \((AccessDenied|SignatureDoesNotMatch)\): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    expect((error as Error).message).toMatch(
+      /denied access to bucket "kubedump-s3-store" \((AccessDenied|SignatureDoesNotMatch)\): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    );
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(secretKey);
   });
 
   it("gives up on a closed port after its retries, saying it cannot reach the endpoint", async () => {
     const delays: number[] = [];
     const sleep = async (ms: number) => void delays.push(ms);
-    const store = createS3ObjectStore({ ...s3TestOptions(env, BUCKET, "closed"), endpoint: "http://127.0.0.1:1", retry: { attempts: 3, baseDelayMs: 10, sleep } });
+    const store = createS3ObjectStore({
+      ...s3TestOptions(env, BUCKET, "closed"),
+      endpoint: "http://127.0.0.1:1",
+      retry: { attempts: 3, baseDelayMs: 10, sleep },
+    });
     const error = await store.getBuffer("repository.json").catch((err: unknown) => err);
     expect(error).toBeInstanceOf(StoreUnreachableError);
     expect((error as Error).message).toMatch(/^cannot reach the object store at http:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
@@ -79,7 +91,11 @@ describe("S3ObjectStore on MinIO", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = silent.address() as { port: number };
-      const store = createS3ObjectStore({ ...s3TestOptions(env, BUCKET, "silent"), endpoint: `http://127.0.0.1:${port}`, idleTimeoutMs: 200 });
+      const store = createS3ObjectStore({
+        ...s3TestOptions(env, BUCKET, "silent"),
+        endpoint: `http://127.0.0.1:${port}`,
+        idleTimeoutMs: 200,
+      });
       const error = await store.stat("repository.json").catch((err: unknown) => err);
       expect(error).toBeInstanceOf(StoreUnreachableError);
       expect((error as Error).message).toMatch(/ETIMEDOUT \(no response for 0\.2 s\)/);
@@ -123,7 +139,11 @@ describe("S3ObjectStore on MinIO", () => {
 
     it("retries the transient failures and succeeds", async () => {
       const address = proxy.address() as { port: number };
-      const options: S3ObjectStoreOptions = { ...s3TestOptions(env, BUCKET, "flaky"), endpoint: `http://127.0.0.1:${address.port}`, retry: { attempts: 4, baseDelayMs: 10 } };
+      const options: S3ObjectStoreOptions = {
+        ...s3TestOptions(env, BUCKET, "flaky"),
+        endpoint: `http://127.0.0.1:${address.port}`,
+        retry: { attempts: 4, baseDelayMs: 10 },
+      };
       const store = createS3ObjectStore(options);
       await store.put("k", Buffer.from("through a flaky network"));
       expect((await store.getBuffer("k")).toString()).toBe("through a flaky network");
@@ -151,7 +171,14 @@ describe("S3ObjectStore on MinIO served over TLS with a self-signed CA", () => {
   });
 
   function options(extra: Partial<S3ObjectStoreOptions>): S3ObjectStoreOptions {
-    return { endpoint: minio.endpoint, accessKey: minio.accessKey, secretKey: minio.secretKey, bucket: "kubedump-tls", prefix: randomBytes(4).toString("hex"), ...extra };
+    return {
+      endpoint: minio.endpoint,
+      accessKey: minio.accessKey,
+      secretKey: minio.secretKey,
+      bucket: "kubedump-tls",
+      prefix: randomBytes(4).toString("hex"),
+      ...extra,
+    };
   }
 
   it.each([

@@ -5,7 +5,13 @@ import { ObjectNotFoundError, StoreRequestError } from "./errors.js";
 import { checkKey, checkPrefix } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "./retry.js";
-import { createS3Client, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REGION, parseEndpoint, type S3Endpoint } from "./s3-client.js";
+import {
+  createS3Client,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_REGION,
+  parseEndpoint,
+  type S3Endpoint,
+} from "./s3-client.js";
 import { isNotFound, isTransientStoreError, translateS3Error } from "./s3-errors.js";
 import { type MultipartDeps, uploadStream } from "./s3-multipart.js";
 
@@ -174,11 +180,15 @@ export class S3ObjectStore implements ObjectStore {
       for (const upload of page.uploads) {
         if (!upload.key.startsWith(full) || !(upload.initiated < olderThan)) continue;
         const key = upload.key.slice(this.prefix.length);
-        const aborted = await this.call("abort upload of", key, (c) => c.abortMultipartUpload(this.bucket, upload.key, upload.uploadId))
-          .then(() => true, (err: unknown) => {
+        const aborted = await this.call("abort upload of", key, (c) =>
+          c.abortMultipartUpload(this.bucket, upload.key, upload.uploadId),
+        ).then(
+          () => true,
+          (err: unknown) => {
             if (err instanceof StoreRequestError && err.code === "NoSuchUpload") return false; // finished or aborted meanwhile
             throw err;
-          });
+          },
+        );
         if (aborted) removed += 1;
       }
       [truncated, keyMarker, uploadIdMarker] = [page.isTruncated, page.nextKeyMarker, page.nextUploadIdMarker];

@@ -3,7 +3,13 @@ import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import type { ObjectCodec } from "./codec.js";
 import { type Digest, VerifyStream } from "./digest-stream.js";
-import { IntegrityError, ObjectNotFoundError, StoreAccessDeniedError, StoreRequestError, StoreUnreachableError } from "./errors.js";
+import {
+  IntegrityError,
+  ObjectNotFoundError,
+  StoreAccessDeniedError,
+  StoreRequestError,
+  StoreUnreachableError,
+} from "./errors.js";
 import { decodeIndexLine } from "./manifest-codec.js";
 import type { ObjectStore } from "./object-store.js";
 import { readTarFiles, type TarFile } from "./tar-stream-adapters.js";
@@ -25,7 +31,13 @@ function isZlibError(err: unknown): err is Error {
 export async function* openStored({ store, codec }: ReaderDeps, key: string, expected: Digest): AsyncGenerator<Buffer> {
   const stored = await store.get(key);
   // The callback form returns the last stream; an error anywhere destroys it with that error.
-  const output: Readable = pipeline(stored, new VerifyStream({ key, expected }), codec.decoder(key), createGunzip(), () => {});
+  const output: Readable = pipeline(
+    stored,
+    new VerifyStream({ key, expected }),
+    codec.decoder(key),
+    createGunzip(),
+    () => {},
+  );
   try {
     for await (const chunk of output) yield chunk as Buffer;
   } catch (err) {
@@ -54,7 +66,13 @@ export async function* readIndexRecords(deps: ReaderDeps, manifest: SnapshotMani
   if (rest !== "") yield decodeIndexLine(key, lineNumber + 1, rest);
 }
 
-const OWN_ERRORS = [IntegrityError, ObjectNotFoundError, StoreUnreachableError, StoreAccessDeniedError, StoreRequestError];
+const OWN_ERRORS = [
+  IntegrityError,
+  ObjectNotFoundError,
+  StoreUnreachableError,
+  StoreAccessDeniedError,
+  StoreRequestError,
+];
 
 /**
  * The files of one stored part. Damage the digest check has not caught yet (it runs at the end)
@@ -70,7 +88,10 @@ export async function* readPartFiles(deps: ReaderDeps, part: SnapshotPart): Asyn
 }
 
 /** Every object of a committed snapshot, part after part, in archive order. */
-export async function* readSnapshotObjects(deps: ReaderDeps, manifest: SnapshotManifest): AsyncGenerator<SnapshotObject> {
+export async function* readSnapshotObjects(
+  deps: ReaderDeps,
+  manifest: SnapshotManifest,
+): AsyncGenerator<SnapshotObject> {
   const parts = [...manifest.parts].sort((a, b) => a.n - b.n);
   for (const part of parts) {
     for await (const file of readPartFiles(deps, part)) {

@@ -32,7 +32,8 @@ export const DEFAULT_UPLOAD_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1_0
 function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): void {
   if (!isSnapshotId(manifest.id)) throw new TypeError(`commitSnapshot: not a snapshot id: "${manifest.id}"`);
   partFiles.forEach((part, i) => {
-    if (part.n !== i) throw new TypeError(`commitSnapshot: part ${i} is numbered ${part.n}; parts must be 0..n-1 in order`);
+    if (part.n !== i)
+      throw new TypeError(`commitSnapshot: part ${i} is numbered ${part.n}; parts must be 0..n-1 in order`);
   });
   const inParts = partFiles.reduce((sum, p) => sum + p.objects, 0);
   if (inParts !== manifest.objects || indexFile.records !== manifest.objects) {
@@ -48,13 +49,21 @@ function checkInput({ manifest, partFiles, indexFile }: CommitSnapshotInput): vo
  * file itself (unencrypted, same filesystem) stores exactly the bytes the writer hashed, so
  * there is nothing to read back: `kubedump verify` checks stored files against the manifest.
  */
-async function uploadFileOnce({ store, codec }: UploadDeps, key: string, file: string, written: Digest): Promise<Digest> {
+async function uploadFileOnce(
+  { store, codec }: UploadDeps,
+  key: string,
+  file: string,
+  written: Digest,
+): Promise<Digest> {
   if (codec === plainCodec && (await store.adoptFile?.(key, file))) return written;
   const plain = new DigestStream();
   // Stored as they are, the bytes need hashing once.
   const stored = codec === plainCodec ? plain : new DigestStream();
   try {
-    const read = codec === plainCodec ? pipeline(createReadStream(file), plain) : pipeline(createReadStream(file), plain, codec.encoder(key), stored);
+    const read =
+      codec === plainCodec
+        ? pipeline(createReadStream(file), plain)
+        : pipeline(createReadStream(file), plain, codec.encoder(key), stored);
     await Promise.all([read, store.put(key, stored)]);
   } catch (err) {
     stored.destroy();
@@ -91,7 +100,10 @@ export async function uploadSnapshot(deps: UploadDeps, input: CommitSnapshotInpu
   };
   const indexKey = snapshotIndexKey(id);
   // Settled both before failing, so no upload goes on after the commit failed.
-  const [partsDone, indexDone] = await Promise.allSettled([uploadParts(), uploadFile(deps, indexKey, input.indexFile.file, input.indexFile)]);
+  const [partsDone, indexDone] = await Promise.allSettled([
+    uploadParts(),
+    uploadFile(deps, indexKey, input.indexFile.file, input.indexFile),
+  ]);
   if (partsDone.status === "rejected") throw partsDone.reason;
   if (indexDone.status === "rejected") throw indexDone.reason;
   const parts = partsDone.value;

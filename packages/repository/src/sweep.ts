@@ -40,9 +40,17 @@ export interface SweepDeps {
  */
 export async function sweepUnfinished(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult> {
   const olderThanMs = options.olderThanMs ?? DEFAULT_SWEEP_AGE_MS;
-  if (!Number.isFinite(olderThanMs) || olderThanMs < 0) throw new RangeError(`olderThanMs must be >= 0, got ${olderThanMs}`);
+  if (!Number.isFinite(olderThanMs) || olderThanMs < 0)
+    throw new RangeError(`olderThanMs must be >= 0, got ${olderThanMs}`);
   const cutoff = new Date((options.now ?? new Date()).getTime() - olderThanMs);
-  const result: SweepResult = { dryRun: options.dryRun ?? false, removed: [], skipped: [], deletedKeys: 0, deletedBytes: 0, incompleteUploads: 0 };
+  const result: SweepResult = {
+    dryRun: options.dryRun ?? false,
+    removed: [],
+    skipped: [],
+    deletedKeys: 0,
+    deletedBytes: 0,
+    incompleteUploads: 0,
+  };
   for (const unfinished of await deps.listUnfinished()) {
     const old = unfinished.lastModified !== undefined && unfinished.lastModified <= cutoff;
     (old ? result.removed : result.skipped).push(unfinished);

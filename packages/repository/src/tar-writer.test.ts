@@ -36,7 +36,10 @@ async function readBack(tar: Buffer): Promise<TarFile[]> {
 
 const FILES: TarFile[] = [
   { path: "namespaces/prod/configmaps/app.yaml", data: Buffer.from("apiVersion: v1\nkind: ConfigMap\n") },
-  { path: "cluster/clusterroles.rbac.authorization.k8s.io/system:controller:job.yaml", data: Buffer.from("kind: ClusterRole\n") },
+  {
+    path: "cluster/clusterroles.rbac.authorization.k8s.io/system:controller:job.yaml",
+    data: Buffer.from("kind: ClusterRole\n"),
+  },
   // 100 bytes exactly: still a plain ustar name.
   { path: `cluster/namespaces/${"n".repeat(76)}.yaml`, data: Buffer.from("kind: Namespace\n") },
   // Longer than 100 bytes, and not ASCII: a PAX path record.

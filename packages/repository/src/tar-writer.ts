@@ -41,14 +41,16 @@ export class TarWriter {
     t.write("ustar", 257, "latin1"); // then NUL
     t.write("00", 263, "latin1");
     this.templateSum = t.reduce((sum, byte) => sum + byte, 0);
-    if (chunkBytes < MIN_CHUNK_BYTES) throw new RangeError(`tar: chunkBytes must be at least ${MIN_CHUNK_BYTES}, got ${chunkBytes}`);
+    if (chunkBytes < MIN_CHUNK_BYTES)
+      throw new RangeError(`tar: chunkBytes must be at least ${MIN_CHUNK_BYTES}, got ${chunkBytes}`);
     this.chunkBytes = chunkBytes;
     this.chunk = Buffer.allocUnsafe(chunkBytes);
   }
 
   /** Appends one regular file (mode 0644, owner 0:0). */
   addFile(path: string, data: Uint8Array): void {
-    if (data.length > MAX_SIZE) throw new RangeError(`tar: ${path} has ${data.length} bytes, more than a tar entry holds`);
+    if (data.length > MAX_SIZE)
+      throw new RangeError(`tar: ${path} has ${data.length} bytes, more than a tar entry holds`);
     if (path.length <= 100 && ASCII.test(path)) {
       this.header(path, data.length, TYPE_FILE);
     } else {

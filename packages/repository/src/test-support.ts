@@ -28,7 +28,9 @@ export function testObjects(count: number): TestObject[] {
   return Array.from({ length: count }, (_, i) => {
     const kind = kinds[i % kinds.length]!;
     const name = kind.kind === "ClusterRole" ? `system:controller:job-${i}` : `obj-${i}`;
-    const data = Buffer.from(`apiVersion: v1\nkind: ${kind.kind}\nmetadata:\n  name: ${name}\n${"# pad\n".repeat(i % 7)}`);
+    const data = Buffer.from(
+      `apiVersion: v1\nkind: ${kind.kind}\nmetadata:\n  name: ${name}\n${"# pad\n".repeat(i % 7)}`,
+    );
     const sha256 = createHash("sha256").update(data).digest("hex");
     const path = pathFor({ ...kind, name });
     return { record: { path, ...kind, name, uid: `uid-${i}`, sha256, bytes: data.length, part: 0 }, data };
@@ -43,7 +45,10 @@ export function secretObject(name: string, value: string): TestObject {
       `stringData:\n  password: ${value}\ndata:\n  token: ${Buffer.from(value).toString("base64")}\n`,
   );
   const sha256 = createHash("sha256").update(data).digest("hex");
-  return { record: { path: pathFor(coordinates), ...coordinates, uid: `uid-${name}`, sha256, bytes: data.length, part: 0 }, data };
+  return {
+    record: { path: pathFor(coordinates), ...coordinates, uid: `uid-${name}`, sha256, bytes: data.length, part: 0 },
+    data,
+  };
 }
 
 export function draftManifest(id: string, objects: TestObject[]): SnapshotManifestDraft {
@@ -57,7 +62,12 @@ export function draftManifest(id: string, objects: TestObject[]): SnapshotManife
     id,
     time: "2026-11-26T02:00:00.000Z",
     completedAt: "2026-11-26T02:00:07.000Z",
-    source: { kind: "BackupSession", namespace: "demo", name: "nightly-1764122400", invoker: "BackupConfiguration/nightly" },
+    source: {
+      kind: "BackupSession",
+      namespace: "demo",
+      name: "nightly-1764122400",
+      invoker: "BackupConfiguration/nightly",
+    },
     cluster: { server: "https://127.0.0.1:6443", version: "v1.34.0" },
     scope: { type: "cluster" },
     params: { sanitize: "true" },
@@ -88,7 +98,11 @@ export async function stageSnapshot(
 }
 
 /** A part file holding exactly these entries, with no path checks: for hostile archives. */
-export async function rawPartFile(file: string, n: number, entries: { path: string; data: Buffer }[]): Promise<PartFile> {
+export async function rawPartFile(
+  file: string,
+  n: number,
+  entries: { path: string; data: Buffer }[],
+): Promise<PartFile> {
   await mkdir(dirname(file), { recursive: true });
   const pack = tarPack();
   for (const entry of entries) pack.entry({ name: entry.path }, entry.data);
@@ -168,7 +182,9 @@ export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): 
     put: (key, body) => inner.put(key, body),
     putIfAbsent: (key, body) => inner.putIfAbsent(key, body),
     putFile: (key, localPath) => inner.putFile(key, localPath),
-    ...(inner.adoptFile && { adoptFile: (key: string, localPath: string) => inner.adoptFile?.(key, localPath) ?? Promise.resolve(false) }),
+    ...(inner.adoptFile && {
+      adoptFile: (key: string, localPath: string) => inner.adoptFile?.(key, localPath) ?? Promise.resolve(false),
+    }),
     get: (key) => inner.get(key),
     getBuffer: (key) => inner.getBuffer(key),
     stat: (key) => inner.stat(key),
@@ -182,9 +198,19 @@ export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): 
 /** `count` ConfigMaps of `size` random (incompressible) bytes each. */
 export function bigObjects(count: number, size: number): TestObject[] {
   return Array.from({ length: count }, (_, i) => {
-    const coordinates = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespace: "prod", name: `big-${i}` };
+    const coordinates = {
+      group: "",
+      version: "v1",
+      resource: "configmaps",
+      kind: "ConfigMap",
+      namespace: "prod",
+      name: `big-${i}`,
+    };
     const data = randomBytes(size);
     const sha256 = createHash("sha256").update(data).digest("hex");
-    return { record: { path: pathFor(coordinates), ...coordinates, uid: `uid-big-${i}`, sha256, bytes: size, part: 0 }, data };
+    return {
+      record: { path: pathFor(coordinates), ...coordinates, uid: `uid-big-${i}`, sha256, bytes: size, part: 0 },
+      data,
+    };
   });
 }

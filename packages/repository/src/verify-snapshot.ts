@@ -32,7 +32,11 @@ function sha256(data: Buffer): string {
 }
 
 /** The index by path, with its counts checked against the manifest. */
-async function loadIndex(deps: ReaderDeps, manifest: SnapshotManifest, problems: string[]): Promise<Map<string, Expected> | undefined> {
+async function loadIndex(
+  deps: ReaderDeps,
+  manifest: SnapshotManifest,
+  problems: string[],
+): Promise<Map<string, Expected> | undefined> {
   const index = new Map<string, Expected>();
   const counts: Record<string, number> = {};
   try {
@@ -47,12 +51,15 @@ async function loadIndex(deps: ReaderDeps, manifest: SnapshotManifest, problems:
     return undefined;
   }
   if (index.size !== manifest.index.records || index.size !== manifest.objects) {
-    problems.push(`${manifest.index.key}: ${index.size} records, snapshot.json records ${manifest.index.records} (objects ${manifest.objects})`);
+    problems.push(
+      `${manifest.index.key}: ${index.size} records, snapshot.json records ${manifest.index.records} (objects ${manifest.objects})`,
+    );
   }
   const resources = new Set([...Object.keys(counts), ...Object.keys(manifest.counts)]);
   for (const resource of [...resources].sort()) {
     const [found, recorded] = [counts[resource] ?? 0, manifest.counts[resource] ?? 0];
-    if (found !== recorded) problems.push(`${resource}: ${found} objects in the index, snapshot.json counts ${recorded}`);
+    if (found !== recorded)
+      problems.push(`${resource}: ${found} objects in the index, snapshot.json counts ${recorded}`);
   }
   return index;
 }
@@ -62,7 +69,12 @@ async function loadIndex(deps: ReaderDeps, manifest: SnapshotManifest, problems:
  * matched. A part that fails as a whole (its sha256, decompression, authentication) gets one line:
  * what its objects showed before the damage surfaced is a consequence, summed up in that line.
  */
-async function verifyPart(deps: ReaderDeps, part: SnapshotPart, index: Map<string, Expected> | undefined, problems: string[]) {
+async function verifyPart(
+  deps: ReaderDeps,
+  part: SnapshotPart,
+  index: Map<string, Expected> | undefined,
+  problems: string[],
+) {
   let [objects, ok] = [0, 0];
   const found: string[] = [];
   try {
@@ -76,14 +88,20 @@ async function verifyPart(deps: ReaderDeps, part: SnapshotPart, index: Map<strin
       }
       expected.seen = true;
       const { record } = expected;
-      if (record.part !== part.n) found.push(`${file.path}: found in part ${part.n}, the index says part ${record.part}`);
-      if (file.data.length !== record.bytes) found.push(`${file.path}: ${file.data.length} bytes, the index records ${record.bytes}`);
+      if (record.part !== part.n)
+        found.push(`${file.path}: found in part ${part.n}, the index says part ${record.part}`);
+      if (file.data.length !== record.bytes)
+        found.push(`${file.path}: ${file.data.length} bytes, the index records ${record.bytes}`);
       else if (sha256(file.data) !== record.sha256) found.push(`${file.path}: sha256 differs from the index`);
       else ok += 1;
     }
   } catch (err) {
     const also = found.length ? ` (before that, ${found.length} of its objects differed from the index)` : "";
-    problems.push(err instanceof ObjectNotFoundError ? `part ${part.n} is missing: ${part.key}` : `part ${part.n}: ${describe(err)}${also}`);
+    problems.push(
+      err instanceof ObjectNotFoundError
+        ? `part ${part.n} is missing: ${part.key}`
+        : `part ${part.n}: ${describe(err)}${also}`,
+    );
     return { ok, complete: false };
   }
   problems.push(...found);
@@ -95,7 +113,8 @@ async function verifyPart(deps: ReaderDeps, part: SnapshotPart, index: Map<strin
 function reportUnseen(index: Map<string, Expected>, failedParts: Set<number>, problems: string[]): void {
   const byPart = new Map<number, string[]>();
   for (const { record, seen } of index.values()) {
-    if (!seen && !failedParts.has(record.part)) byPart.set(record.part, [...(byPart.get(record.part) ?? []), record.path]);
+    if (!seen && !failedParts.has(record.part))
+      byPart.set(record.part, [...(byPart.get(record.part) ?? []), record.path]);
   }
   for (const [n, paths] of [...byPart].sort(([a], [b]) => a - b)) {
     problems.push(`${paths.length} indexed objects of part ${n} were not found in it, e.g. ${paths[0]}`);
@@ -113,7 +132,8 @@ export async function verifySnapshot(deps: ReaderDeps, manifest: SnapshotManifes
   const index = await loadIndex(deps, manifest, problems);
   const report = { id: manifest.id, partsOk: 0, parts: manifest.parts.length, objectsOk: 0, objects: manifest.objects };
   const recordedObjects = manifest.parts.reduce((sum, p) => sum + p.objects, 0);
-  if (recordedObjects !== manifest.objects) problems.push(`snapshot.json: parts hold ${recordedObjects} objects, objects says ${manifest.objects}`);
+  if (recordedObjects !== manifest.objects)
+    problems.push(`snapshot.json: parts hold ${recordedObjects} objects, objects says ${manifest.objects}`);
   const failedParts = new Set<number>();
   for (const part of [...manifest.parts].sort((a, b) => a.n - b.n)) {
     const { ok, complete } = await verifyPart(deps, part, index, problems);

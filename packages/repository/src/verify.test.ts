@@ -25,7 +25,11 @@ afterAll(async () => {
 const setups: [string, () => ObjectStore, Partial<RepositoryOptions>][] = [
   ["a local repository", () => createLocalObjectStore({ root: join(tmp, `repo-${++n}`) }), {}],
   ["an S3 repository", () => createS3ObjectStore(s3TestOptions(env, "kubedump-verify", "verify")), {}],
-  ["an encrypted S3 repository", () => createS3ObjectStore(s3TestOptions(env, "kubedump-verify", "verify-enc")), { password: "pw", kdf: { N: 2 ** 12 } }],
+  [
+    "an encrypted S3 repository",
+    () => createS3ObjectStore(s3TestOptions(env, "kubedump-verify", "verify-enc")),
+    { password: "pw", kdf: { N: 2 ** 12 } },
+  ],
 ];
 
 describe.each(setups)("verify in %s", (_label, createStore, options) => {
@@ -33,7 +37,9 @@ describe.each(setups)("verify in %s", (_label, createStore, options) => {
   async function committed() {
     const store = createStore();
     const repository = await openRepository({ store, ...options });
-    const manifest = await repository.commitSnapshot(await stageSnapshot(join(tmp, `scratch-${++n}`), ID, testObjects(60), 1500));
+    const manifest = await repository.commitSnapshot(
+      await stageSnapshot(join(tmp, `scratch-${++n}`), ID, testObjects(60), 1500),
+    );
     expect(manifest.parts.length).toBeGreaterThanOrEqual(3);
     return { store, repository, manifest };
   }
@@ -41,7 +47,13 @@ describe.each(setups)("verify in %s", (_label, createStore, options) => {
   it("reports a sound snapshot as ok, every object checked", async () => {
     const { repository, manifest } = await committed();
     expect(await repository.verify(ID)).toEqual({
-      id: ID, ok: true, partsOk: manifest.parts.length, parts: manifest.parts.length, objectsOk: 60, objects: 60, problems: [],
+      id: ID,
+      ok: true,
+      partsOk: manifest.parts.length,
+      parts: manifest.parts.length,
+      objectsOk: 60,
+      objects: 60,
+      problems: [],
     });
   });
 

@@ -33,11 +33,17 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     };
     if (path === "/healthz") return send(200, "ok\n");
     if (path === "/readyz") {
-      Promise.resolve(opts.ready()).then((ok) => send(ok ? 200 : 503, ok ? "ready\n" : "not ready\n"), () => send(503, "not ready\n"));
+      Promise.resolve(opts.ready()).then(
+        (ok) => send(ok ? 200 : 503, ok ? "ready\n" : "not ready\n"),
+        () => send(503, "not ready\n"),
+      );
       return;
     }
     if (path === "/metrics") {
-      opts.registry.metrics().then((text) => send(200, text, opts.registry.contentType), (err: Error) => send(500, `${err.message}\n`));
+      opts.registry.metrics().then(
+        (text) => send(200, text, opts.registry.contentType),
+        (err: Error) => send(500, `${err.message}\n`),
+      );
       return;
     }
     send(404, "not found\n");

@@ -29,24 +29,31 @@ export function createLeadership(opts: LeadershipOptions): Leadership {
     chain = chain.then(fn).catch((err: unknown) => opts.log.error({ err }, "leadership transition failed"));
     return chain;
   };
-  const begin = () => serial(async () => {
-    leading = true;
-    stopWork = await opts.lead();
-    opts.log.info({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity }, "started leading");
-  });
-  const end = () => serial(async () => {
-    leading = false;
-    const s = stopWork;
-    stopWork = undefined;
-    await s?.();
-    opts.log.info({ lease: `${opts.namespace}/${opts.name}` }, "stopped leading");
-  });
+  const begin = () =>
+    serial(async () => {
+      leading = true;
+      stopWork = await opts.lead();
+      opts.log.info({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity }, "started leading");
+    });
+  const end = () =>
+    serial(async () => {
+      leading = false;
+      const s = stopWork;
+      stopWork = undefined;
+      await s?.();
+      opts.log.info({ lease: `${opts.namespace}/${opts.name}` }, "stopped leading");
+    });
   const elector = opts.enabled
     ? createLeaderElector({
-        client: opts.client, namespace: opts.namespace, name: opts.name, identity: opts.identity,
-        leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: Math.floor(opts.leaseDurationMs * 2 / 3),
+        client: opts.client,
+        namespace: opts.namespace,
+        name: opts.name,
+        identity: opts.identity,
+        leaseDurationMs: opts.leaseDurationMs,
+        renewDeadlineMs: Math.floor((opts.leaseDurationMs * 2) / 3),
         retryPeriodMs: Math.max(200, Math.floor(opts.leaseDurationMs / 7)),
-        onStartedLeading: () => void begin(), onStoppedLeading: () => void end(),
+        onStartedLeading: () => void begin(),
+        onStoppedLeading: () => void end(),
         onError: (err) => opts.log.warn({ err: err.message }, "leader election"),
       })
     : undefined;

@@ -38,7 +38,10 @@ export function exitOnSignals(app: Closable, log: Logger): void {
 }
 
 /** A service's main: builds the app (config errors end the process with exit 1 and one clear line), starts it, exits on signals. */
-export async function runService(service: string, build: () => { app: Closable & { start(): Promise<void> }; log: Logger }): Promise<void> {
+export async function runService(
+  service: string,
+  build: () => { app: Closable & { start(): Promise<void> }; log: Logger },
+): Promise<void> {
   let built: ReturnType<typeof build>;
   try {
     built = build();

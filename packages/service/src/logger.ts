@@ -8,6 +8,9 @@ export function createLogger(service: string, level = "info"): Logger {
     name: service,
     level,
     base: { service },
-    redact: { paths: ["*.password", "*.secretKey", "*.token", "*.AWS_SECRET_ACCESS_KEY", "*.ENCRYPTION_PASSWORD"], censor: "[redacted]" },
+    redact: {
+      paths: ["*.password", "*.secretKey", "*.token", "*.AWS_SECRET_ACCESS_KEY", "*.ENCRYPTION_PASSWORD"],
+      censor: "[redacted]",
+    },
   });
 }

@@ -11,10 +11,15 @@ describe("createServiceShell", () => {
       log: createLogger("shell-test", "silent"),
       http: { host: "127.0.0.1", port: 0 },
       takesWork: [["leadership", async () => void closed.push("leadership")]],
-      queues: [["queues", () => {
-        closed.push("queues");
-        throw new Error("queue close failed");
-      }]],
+      queues: [
+        [
+          "queues",
+          () => {
+            closed.push("queues");
+            throw new Error("queue close failed");
+          },
+        ],
+      ],
       // In-memory doubles of the two handles the shell only closes.
       redis: { disconnect: () => void closed.push("redis") },
       client: { close: () => void closed.push("kube client") },

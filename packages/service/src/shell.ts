@@ -26,7 +26,14 @@ export interface ServiceShell {
   close(): Promise<void>;
 }
 
-export function createServiceShell({ log, http: where, takesWork, queues = [], redis, client }: ServiceShellOptions): ServiceShell {
+export function createServiceShell({
+  log,
+  http: where,
+  takesWork,
+  queues = [],
+  redis,
+  client,
+}: ServiceShellOptions): ServiceShell {
   let http: HealthServer | undefined;
   const close = closeAll(log, [
     ...takesWork,

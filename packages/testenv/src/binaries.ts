@@ -66,7 +66,9 @@ async function build(name: BinaryName, path: string, progress: Progress): Promis
   mkdirSync(dirname(logPath), { recursive: true });
   const args = [BUILD_SCRIPT, name, version, dest];
   const command = `bash ${args.join(" ")}`;
-  progress(`building ${name} ${version} from Go modules (first run only; kube-apiserver takes 10-20 min) — log: ${logPath}`);
+  progress(
+    `building ${name} ${version} from Go modules (first run only; kube-apiserver takes 10-20 min) — log: ${logPath}`,
+  );
   const started = Date.now();
   const code = await new Promise<number>((done, fail) => {
     const log = createWriteStream(logPath);

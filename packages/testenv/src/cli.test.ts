@@ -38,13 +38,26 @@ it("`up` writes the env file, and SIGTERM leaves no server process behind", asyn
   }
 });
 
-async function checkUpAndDown(child: ChildProcess, envFile: string, exited: Promise<number | null>, stderr: () => string) {
+async function checkUpAndDown(
+  child: ChildProcess,
+  envFile: string,
+  exited: Promise<number | null>,
+  stderr: () => string,
+) {
   for (let i = 0; i < 1800 && !existsSync(envFile); i++) {
     if (child.exitCode !== null) throw new Error(`testenv up exited early:\n${stderr()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const vars = parseEnvFile(readFileSync(envFile, "utf8"));
-  for (const key of ["KUBECONFIG", "REDIS_URL", "S3_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "KUBECTL", "HELM"]) {
+  for (const key of [
+    "KUBECONFIG",
+    "REDIS_URL",
+    "S3_ENDPOINT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "KUBECTL",
+    "HELM",
+  ]) {
     expect(vars[key], key).toBeTruthy();
   }
   expect(vars.S3_ENDPOINT).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -12,15 +12,25 @@ export function modulesLoadedBy(script: string, cwd: string): string[] {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-modules-"));
   try {
     const log = join(dir, "modules.log");
-    writeFileSync(join(dir, "resolve.mjs"), `import { appendFileSync } from "node:fs";
+    writeFileSync(
+      join(dir, "resolve.mjs"),
+      `import { appendFileSync } from "node:fs";
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   appendFileSync(${JSON.stringify(log)}, r.url + "\\n");
   return r;
-}`);
-    writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module";
-register(${JSON.stringify(pathToFileURL(join(dir, "resolve.mjs")).href)});`);
-    execFileSync(process.execPath, ["--import", pathToFileURL(join(dir, "register.mjs")).href, "--input-type=module", "-e", script], { cwd });
+}`,
+    );
+    writeFileSync(
+      join(dir, "register.mjs"),
+      `import { register } from "node:module";
+register(${JSON.stringify(pathToFileURL(join(dir, "resolve.mjs")).href)});`,
+    );
+    execFileSync(
+      process.execPath,
+      ["--import", pathToFileURL(join(dir, "register.mjs")).href, "--input-type=module", "-e", script],
+      { cwd },
+    );
     return readFileSync(log, "utf8").split("\n").filter(Boolean);
   } finally {
     rmSync(dir, { recursive: true, force: true });

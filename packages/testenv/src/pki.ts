@@ -28,9 +28,25 @@ function pair(dir: string, name: string): CertPair {
 /** A throw-away certificate authority in `dir`, made with the openssl command. */
 export function createPki(dir: string, caName = "kubedump-testenv-ca"): Pki {
   openssl(
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", `/CN=${caName}`,
-     "-keyout", "ca.key", "-out", "ca.crt", "-addext", "basicConstraints=critical,CA:TRUE",
-     "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "30",
+      "-subj",
+      `/CN=${caName}`,
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.crt",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+    ],
     dir,
   );
   const ca = pair(dir, "ca");
@@ -48,10 +64,28 @@ export function createPki(dir: string, caName = "kubedump-testenv-ca"): Pki {
         ext.push(`subjectAltName=${sans.join(",")}`);
       }
       writeFileSync(join(dir, `${name}.ext`), `${ext.join("\n")}\n`);
-      openssl(["req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", `${name}.key`, "-out", `${name}.csr`], dir);
       openssl(
-        ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-         "-days", "30", "-extfile", `${name}.ext`, "-out", `${name}.crt`],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subj, "-keyout", `${name}.key`, "-out", `${name}.csr`],
+        dir,
+      );
+      openssl(
+        [
+          "x509",
+          "-req",
+          "-in",
+          `${name}.csr`,
+          "-CA",
+          "ca.crt",
+          "-CAkey",
+          "ca.key",
+          "-CAcreateserial",
+          "-days",
+          "30",
+          "-extfile",
+          `${name}.ext`,
+          "-out",
+          `${name}.crt`,
+        ],
         dir,
       );
       return pair(dir, name);

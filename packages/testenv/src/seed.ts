@@ -40,7 +40,12 @@ export async function applyCrd(env: Env, crd: Obj): Promise<void> {
 }
 
 const owner = (o: Obj, controller = true) => ({
-  apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller, blockOwnerDeletion: true,
+  apiVersion: o.apiVersion,
+  kind: o.kind,
+  name: o.metadata.name,
+  uid: o.metadata.uid,
+  controller,
+  blockOwnerDeletion: true,
 });
 
 const podSpec = (image: string) => ({
@@ -63,73 +68,136 @@ export async function seedCluster(env: Env, prefix: string): Promise<SeededClust
     uids[key] = got.metadata.uid;
     return got;
   };
-  for (const ns of [shop, blog]) await put(`ns/${ns}`, "/api/v1/namespaces", { metadata: { name: ns, labels: { team: prefix } } });
+  for (const ns of [shop, blog])
+    await put(`ns/${ns}`, "/api/v1/namespaces", { metadata: { name: ns, labels: { team: prefix } } });
 
-  for (const [ns, app] of [[shop, "web"], [blog, "api"]] as const) {
+  for (const [ns, app] of [
+    [shop, "web"],
+    [blog, "api"],
+  ] as const) {
     const labels = { app, tier: app === "web" ? "front" : "back" };
     const dep = await put(`${ns}/deployment/${app}`, `/apis/apps/v1/namespaces/${ns}/deployments`, {
-      apiVersion: "apps/v1", kind: "Deployment",
-      metadata: { name: app, labels, annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}", owner: "team-a" } },
-      spec: { replicas: 2, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: podSpec(`example/${app}:1.0`) } },
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: app,
+        labels,
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}", owner: "team-a" },
+      },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app } },
+        template: { metadata: { labels: { app } }, spec: podSpec(`example/${app}:1.0`) },
+      },
     });
     const rs = await put(`${ns}/replicaset/${app}-5d4f`, `/apis/apps/v1/namespaces/${ns}/replicasets`, {
-      apiVersion: "apps/v1", kind: "ReplicaSet",
-      metadata: { name: `${app}-5d4f`, labels: { app, "pod-template-hash": "5d4f" }, annotations: { "deployment.kubernetes.io/revision": "1" }, ownerReferences: [owner(dep)] },
-      spec: { replicas: 2, selector: { matchLabels: { app, "pod-template-hash": "5d4f" } },
-        template: { metadata: { labels: { app, "pod-template-hash": "5d4f" } }, spec: podSpec(`example/${app}:1.0`) } },
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: {
+        name: `${app}-5d4f`,
+        labels: { app, "pod-template-hash": "5d4f" },
+        annotations: { "deployment.kubernetes.io/revision": "1" },
+        ownerReferences: [owner(dep)],
+      },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app, "pod-template-hash": "5d4f" } },
+        template: { metadata: { labels: { app, "pod-template-hash": "5d4f" } }, spec: podSpec(`example/${app}:1.0`) },
+      },
     });
     for (const i of [1, 2]) {
       await put(`${ns}/pod/${app}-5d4f-${i}`, `/api/v1/namespaces/${ns}/pods`, {
-        apiVersion: "v1", kind: "Pod",
-        metadata: { name: `${app}-5d4f-${i}`, labels: { app, "pod-template-hash": "5d4f" }, ownerReferences: [owner(rs)] },
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name: `${app}-5d4f-${i}`,
+          labels: { app, "pod-template-hash": "5d4f" },
+          ownerReferences: [owner(rs)],
+        },
         spec: { ...podSpec(`example/${app}:1.0`), nodeName: "node-1", serviceAccountName: "default" },
       });
     }
     await put(`${ns}/service/${app}`, `/api/v1/namespaces/${ns}/services`, {
-      apiVersion: "v1", kind: "Service", metadata: { name: app, labels },
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: app, labels },
       spec: { selector: { app }, ports: [{ name: "http", port: 80, targetPort: 8080 }] },
     });
     await put(`${ns}/configmap/${app}-config`, `/api/v1/namespaces/${ns}/configmaps`, {
-      apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${app}-config`, labels }, data: { "app.properties": "color=blue\n" },
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: `${app}-config`, labels },
+      data: { "app.properties": "color=blue\n" },
     });
     await put(`${ns}/secret/${app}-secret`, `/api/v1/namespaces/${ns}/secrets`, {
-      apiVersion: "v1", kind: "Secret", metadata: { name: `${app}-secret`, labels }, type: "Opaque",
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${app}-secret`, labels },
+      type: "Opaque",
       stringData: { password: `s3cr3t-${prefix}-${app}` },
     });
     await put(`${ns}/serviceaccount/${app}`, `/api/v1/namespaces/${ns}/serviceaccounts`, {
-      apiVersion: "v1", kind: "ServiceAccount", metadata: { name: app, labels },
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: app, labels },
     });
   }
   await put(`${shop}/configmap/skip-me`, `/api/v1/namespaces/${shop}/configmaps`, {
-    apiVersion: "v1", kind: "ConfigMap", metadata: { name: "skip-me", labels: { "kubedump.io/exclude": "true", app: "web" } }, data: { a: "b" },
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "skip-me", labels: { "kubedump.io/exclude": "true", app: "web" } },
+    data: { a: "b" },
   });
   await put(`${shop}/event/web.1`, `/api/v1/namespaces/${shop}/events`, {
-    apiVersion: "v1", kind: "Event", metadata: { name: "web.1" }, reason: "Seeded", message: "seeded event", type: "Normal",
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: "web.1" },
+    reason: "Seeded",
+    message: "seeded event",
+    type: "Normal",
     involvedObject: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: shop },
   });
 
   await applyCrd(env, {
-    apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition",
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
     metadata: { name: `configmaps.${customGroup}` },
     spec: {
-      group: customGroup, scope: "Namespaced",
+      group: customGroup,
+      scope: "Namespaced",
       names: { plural: "configmaps", singular: "configmap", kind: "ConfigMap", listKind: "ConfigMapList" },
-      versions: [{ name: "v1", served: true, storage: true, subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: "object", properties: {
-          spec: { type: "object", properties: { color: { type: "string" }, size: { type: "integer" } } },
-          status: { type: "object", properties: { ready: { type: "boolean" } } },
-        } } } }],
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: { type: "object", properties: { color: { type: "string" }, size: { type: "integer" } } },
+                status: { type: "object", properties: { ready: { type: "boolean" } } },
+              },
+            },
+          },
+        },
+      ],
     },
   });
   await put(`${shop}/configmaps.${customGroup}/web-config`, `/apis/${customGroup}/v1/namespaces/${shop}/configmaps`, {
-    apiVersion: `${customGroup}/v1`, kind: "ConfigMap", metadata: { name: "web-config", labels: { app: "web" } },
+    apiVersion: `${customGroup}/v1`,
+    kind: "ConfigMap",
+    metadata: { name: "web-config", labels: { app: "web" } },
     spec: { color: "green", size: 3 },
   });
 
   const clusterRoles = [`${prefix}:reader`, `system:${prefix}:controller`];
   for (const name of clusterRoles) {
     await put(`clusterrole/${name}`, "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
-      apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name, labels: { team: prefix } },
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name, labels: { team: prefix } },
       rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list"] }],
     });
   }

@@ -36,13 +36,28 @@ describe("kube-apiserver", () => {
           group,
           scope: "Namespaced",
           names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
-          versions: [{
-            name: "v1", served: true, storage: true,
-            schema: { openAPIV3Schema: { type: "object", properties: { spec: {
-              type: "object", required: ["size"],
-              properties: { size: { type: "integer", minimum: 1 }, color: { type: "string", enum: ["red", "blue"] } },
-            } } } },
-          }],
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: "object",
+                  properties: {
+                    spec: {
+                      type: "object",
+                      required: ["size"],
+                      properties: {
+                        size: { type: "integer", minimum: 1 },
+                        color: { type: "string", enum: ["red", "blue"] },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          ],
         },
       };
       const created = await api("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", { body: crd });
@@ -58,7 +73,14 @@ describe("kube-apiserver", () => {
     });
 
     it("rejects an invalid object with 422 naming the field", async () => {
-      const res = await api(base, { body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: "bad" }, spec: { size: 0, color: "green" } } });
+      const res = await api(base, {
+        body: {
+          apiVersion: `${group}/v1`,
+          kind: "Widget",
+          metadata: { name: "bad" },
+          spec: { size: 0, color: "green" },
+        },
+      });
       expect(res.status).toBe(422);
       expect(res.body.message).toContain("spec.size");
       expect(res.body.message).toContain("spec.color");
@@ -66,7 +88,9 @@ describe("kube-apiserver", () => {
 
     it("lists valid objects with limit/continue and delivers a creation through a watch", async () => {
       for (let i = 0; i < 7; i++) {
-        const res = await api(base, { body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: `w${i}` }, spec: { size: i + 1 } } });
+        const res = await api(base, {
+          body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: `w${i}` }, spec: { size: i + 1 } },
+        });
         expect(res.status).toBe(201);
       }
       const names: string[] = [];
@@ -84,7 +108,9 @@ describe("kube-apiserver", () => {
 
       const rv = (await api(`${base}?limit=1`)).body.metadata.resourceVersion;
       const event = watchFirst(`${base}?watch=true&resourceVersion=${rv}`);
-      await api(base, { body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: "watched" }, spec: { size: 3 } } });
+      await api(base, {
+        body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: "watched" }, spec: { size: 3 } },
+      });
       const ev = await event;
       expect(ev.type).toBe("ADDED");
       expect(ev.object.metadata.name).toBe("watched");
@@ -101,12 +127,13 @@ describe("kube-apiserver", () => {
     expect(tr.status).toBe(201);
     const token: string = tr.body.status.token;
     const who = await api("/apis/authentication.k8s.io/v1/selfsubjectreviews", {
-      token, body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+      token,
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
     });
     expect(who.body.status.userInfo.username).toBe(`system:serviceaccount:${ns}:nobody`);
     const denied = await api(`/api/v1/namespaces/${ns}/secrets`, { token });
     expect(denied.status).toBe(403);
-    expect(denied.body.message).toContain("cannot list resource \"secrets\"");
+    expect(denied.body.message).toContain('cannot list resource "secrets"');
   });
 
   it("answers kubectl and helm with the env file's values", async () => {
@@ -124,8 +151,13 @@ describe("MinIO", () => {
   it("takes a 64 MiB multipart upload through the minio client and returns the same bytes", async () => {
     const u = new URL(env.s3Endpoint);
     const client = new MinioClient({
-      endPoint: u.hostname, port: Number(u.port), useSSL: false, accessKey: env.accessKey, secretKey: env.secretKey,
-      pathStyle: true, partSize: 16 * 1024 * 1024,
+      endPoint: u.hostname,
+      port: Number(u.port),
+      useSSL: false,
+      accessKey: env.accessKey,
+      secretKey: env.secretKey,
+      pathStyle: true,
+      partSize: 16 * 1024 * 1024,
     });
     const bucket = `testenv-${randomBytes(4).toString("hex")}`;
     await client.makeBucket(bucket, "us-east-1");
@@ -146,7 +178,10 @@ describe("Redis", () => {
     const connection = new Redis(env.redisUrl, { maxRetriesPerRequest: null });
     const prefix = `testenv-${randomBytes(4).toString("hex")}`;
     const queue = new Queue("square", { connection, prefix });
-    const worker = new Worker<{ n: number }, number>("square", async (job) => job.data.n * job.data.n, { connection, prefix });
+    const worker = new Worker<{ n: number }, number>("square", async (job) => job.data.n * job.data.n, {
+      connection,
+      prefix,
+    });
     try {
       const done = new Promise<number>((resolve) => worker.on("completed", (_job, result) => resolve(result)));
       await queue.add("sq", { n: 12 });
@@ -166,17 +201,21 @@ function* chunks(buf: Buffer, size: number): Generator<Buffer> {
 // biome-ignore lint/suspicious/noExplicitAny: a raw watch event
 function watchFirst(path: string): Promise<any> {
   return new Promise((done, fail) => {
-    const req = request(new URL(path, env.kubeApiUrl), { ca: env.caPem, cert: env.adminCertPem, key: env.adminKeyPem }, (res) => {
-      let buf = "";
-      res.on("data", (c: Buffer) => {
-        buf += c.toString();
-        const nl = buf.indexOf("\n");
-        if (nl >= 0) {
-          done(JSON.parse(buf.slice(0, nl)));
-          req.destroy();
-        }
-      });
-    });
+    const req = request(
+      new URL(path, env.kubeApiUrl),
+      { ca: env.caPem, cert: env.adminCertPem, key: env.adminKeyPem },
+      (res) => {
+        let buf = "";
+        res.on("data", (c: Buffer) => {
+          buf += c.toString();
+          const nl = buf.indexOf("\n");
+          if (nl >= 0) {
+            done(JSON.parse(buf.slice(0, nl)));
+            req.destroy();
+          }
+        });
+      },
+    );
     req.on("error", (err) => (err.message.includes("aborted") ? undefined : fail(err)));
     req.setTimeout(30_000, () => fail(new Error("no watch event within 30 s")));
     req.end();

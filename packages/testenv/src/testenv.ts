@@ -64,7 +64,11 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [kubectl, helm, promtool] = [await ensureBinary("kubectl"), await ensureBinary("helm"), await ensureBinary("promtool")];
+    const [kubectl, helm, promtool] = [
+      await ensureBinary("kubectl"),
+      await ensureBinary("helm"),
+      await ensureBinary("promtool"),
+    ];
     await ensureBinary("kube-apiserver");
     await ensureBinary("minio");
     await ensureBinary("etcd");

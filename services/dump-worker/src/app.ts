@@ -26,19 +26,33 @@ export interface DumpWorkerApp {
 /** A BullMQ worker on kubedump-backups: each job is one BackupSession. */
 export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const { config, log } = deps;
-  const client = deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG, qps: config.KUBE_QPS, burst: config.KUBE_BURST });
+  const client =
+    deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG, qps: config.KUBE_QPS, burst: config.KUBE_BURST });
   const redis = createRedis(config.REDIS_URL);
   const registry = createRegistry("dump-worker");
   let worker: Worker<BackupJob> | undefined;
   const backupDeps: BackupDeps = {
-    client, redis, log, openRepository: deps.openRepository ?? repositoryOpener(client), applyRetention: deps.applyRetention,
-    lockPrefix: config.QUEUE_PREFIX, lockTtlMs: config.JOB_LOCK_SECONDS * 1000, scratchDir: config.SCRATCH_DIR,
+    client,
+    redis,
+    log,
+    openRepository: deps.openRepository ?? repositoryOpener(client),
+    applyRetention: deps.applyRetention,
+    lockPrefix: config.QUEUE_PREFIX,
+    lockTtlMs: config.JOB_LOCK_SECONDS * 1000,
+    scratchDir: config.SCRATCH_DIR,
     metrics: config.METRICS_GATEWAY_URL
-      ? { gatewayUrl: config.METRICS_GATEWAY_URL, token: config.METRICS_GATEWAY_TOKEN, stashNames: config.STASH_METRIC_NAMES === "true" }
+      ? {
+          gatewayUrl: config.METRICS_GATEWAY_URL,
+          token: config.METRICS_GATEWAY_TOKEN,
+          stashNames: config.STASH_METRIC_NAMES === "true",
+        }
       : undefined,
   };
   const shell = createServiceShell({
-    log, http: { host: config.HTTP_HOST, port: config.HTTP_PORT }, redis, client,
+    log,
+    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    redis,
+    client,
     // Stop taking jobs and let the running ones finish (BullMQ waits for them).
     takesWork: [["worker", () => worker?.close()]],
   });
@@ -47,12 +61,17 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
       return shell.httpPort;
     },
     async start() {
-      worker = createWorker<BackupJob, string>(QUEUES.backups, (job) => processBackup(backupDeps, job), { connection: redis, prefix: config.QUEUE_PREFIX }, {
-        concurrency: config.CONCURRENCY,
-        lockDuration: config.JOB_LOCK_SECONDS * 1000,
-        stalledInterval: config.JOB_LOCK_SECONDS * 1000,
-        maxStalledCount: 2,
-      });
+      worker = createWorker<BackupJob, string>(
+        QUEUES.backups,
+        (job) => processBackup(backupDeps, job),
+        { connection: redis, prefix: config.QUEUE_PREFIX },
+        {
+          concurrency: config.CONCURRENCY,
+          lockDuration: config.JOB_LOCK_SECONDS * 1000,
+          stalledInterval: config.JOB_LOCK_SECONDS * 1000,
+          maxStalledCount: 2,
+        },
+      );
       worker.on("failed", (job, err) => log.warn({ jobId: job?.id, err: err.message }, "backup job failed"));
       worker.on("error", (err) => log.error({ err }, "worker error"));
       const port = await shell.listen({ registry, ready: () => redis.status === "ready" });

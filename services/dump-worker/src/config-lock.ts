@@ -14,14 +14,22 @@ export interface ConfigLock {
  * One backup per BackupConfiguration at a time, across every worker: a Redis key holding the
  * session uid, renewed while the backup runs and expiring if its worker dies.
  */
-export async function acquireConfigLock(redis: Redis, key: string, session: string, ttlMs: number): Promise<ConfigLock> {
+export async function acquireConfigLock(
+  redis: Redis,
+  key: string,
+  session: string,
+  ttlMs: number,
+): Promise<ConfigLock> {
   const set = await redis.set(key, session, "PX", ttlMs, "NX");
   const holder = set === "OK" ? session : ((await redis.get(key)) ?? session);
   if (holder !== session) return { holder, acquired: false, release: async () => {} };
   await redis.pexpire(key, ttlMs);
-  const timer = setInterval(() => {
-    redis.eval(RENEW, 1, key, session, String(ttlMs)).catch(() => {});
-  }, Math.max(500, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      redis.eval(RENEW, 1, key, session, String(ttlMs)).catch(() => {});
+    },
+    Math.max(500, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   return {
     holder,

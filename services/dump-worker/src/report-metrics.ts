@@ -25,16 +25,29 @@ export async function reportMetrics(deps: Deps, log: Logger, o: BackupOutcome): 
   if (!deps.metrics) return false;
   const values = o.success
     ? {
-        sessionSuccess: true, sessionDurationSeconds: (o.end.getTime() - o.start.getTime()) / 1000, lastSuccessTimeSeconds: o.end.getTime() / 1000,
-        objectsTotal: o.objects, dataSizeBytes: o.bytes, dataUploadedBytes: o.uploaded, repositorySnapshotCount: o.snapshotCount,
-        repositorySizeBytes: o.repositoryBytes, repositorySnapshotCleaned: o.cleaned,
+        sessionSuccess: true,
+        sessionDurationSeconds: (o.end.getTime() - o.start.getTime()) / 1000,
+        lastSuccessTimeSeconds: o.end.getTime() / 1000,
+        objectsTotal: o.objects,
+        dataSizeBytes: o.bytes,
+        dataUploadedBytes: o.uploaded,
+        repositorySnapshotCount: o.snapshotCount,
+        repositorySizeBytes: o.repositoryBytes,
+        repositorySnapshotCleaned: o.cleaned,
       }
     : { sessionSuccess: false };
   try {
     await pushBackupMetrics({
-      gatewayUrl: deps.metrics.gatewayUrl, token: deps.metrics.token, stashNames: deps.metrics.stashNames,
+      gatewayUrl: deps.metrics.gatewayUrl,
+      token: deps.metrics.token,
+      stashNames: deps.metrics.stashNames,
       job: backupJobKey({ kind: "BackupConfiguration", namespace: o.namespace, name: o.configName }),
-      labels: { invokerKind: "BackupConfiguration", invokerName: o.configName, namespace: o.namespace, repository: o.repository ?? "" },
+      labels: {
+        invokerKind: "BackupConfiguration",
+        invokerName: o.configName,
+        namespace: o.namespace,
+        repository: o.repository ?? "",
+      },
       values,
     });
     return true;

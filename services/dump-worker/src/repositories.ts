@@ -10,7 +10,9 @@ export function repositoryOpener(client: KubeClient) {
     const name = repo.value.spec.storageSecretName;
     const secret = name ? await readSecret(client, namespace, name) : {};
     if (!secret) {
-      throw new Error(`spec.storageSecretName of Repository ${namespace}/${repo.value.metadata.name}: Secret ${namespace}/${name} not found`);
+      throw new Error(
+        `spec.storageSecretName of Repository ${namespace}/${repo.value.metadata.name}: Secret ${namespace}/${name} not found`,
+      );
     }
     return openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });
   };
@@ -26,7 +28,11 @@ export async function applyRetention(repository: Repository, config: BackupConfi
   const { name: _name, ...rules } = policy;
   const result = await repository.forget(rules, {
     timeZone: config.spec.timeZone ?? "UTC",
-    source: { kind: "BackupSession", namespace: config.metadata.namespace, invoker: `BackupConfiguration/${config.metadata.name}` },
+    source: {
+      kind: "BackupSession",
+      namespace: config.metadata.namespace,
+      invoker: `BackupConfiguration/${config.metadata.name}`,
+    },
   });
   return result.dryRun ? [] : result.removed.map((r) => r.id);
 }

@@ -10,7 +10,10 @@ export interface RepositoryTotals {
 
 /** Recounts the repository's committed snapshots and writes Stash's Repository status fields. */
 export async function updateRepositoryStatus(
-  client: KubeClient, repository: Repository, ref: { namespace: string; name: string }, removedOnLastCleanup: number,
+  client: KubeClient,
+  repository: Repository,
+  ref: { namespace: string; name: string },
+  removedOnLastCleanup: number,
 ): Promise<RepositoryTotals> {
   const snapshots = await repository.listSnapshots();
   const totalSizeBytes = snapshots.reduce((sum, s) => sum + s.storedBytes, 0);

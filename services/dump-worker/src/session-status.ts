@@ -10,7 +10,9 @@ export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z
 
 /** Writes a BackupSession's status through its status subresource, merging a condition when given. */
 export async function writeSessionStatus(
-  client: KubeClient, ref: SessionRef, status: Record<string, unknown>,
+  client: KubeClient,
+  ref: SessionRef,
+  status: Record<string, unknown>,
   condition?: { previous?: Condition[]; next: Omit<Condition, "lastTransitionTime"> },
 ): Promise<void> {
   const body = { ...status };
@@ -20,5 +22,8 @@ export async function writeSessionStatus(
 
 /** completionTime and sessionDuration from a start time. */
 export function finishedAt(start: Date, end: Date): { completionTime: string; sessionDuration: string } {
-  return { completionTime: isoSeconds(end), sessionDuration: formatDuration(Math.max(0, end.getTime() - start.getTime())) };
+  return {
+    completionTime: isoSeconds(end),
+    sessionDuration: formatDuration(Math.max(0, end.getTime() - start.getTime())),
+  };
 }

@@ -51,10 +51,21 @@ export function createApp({ config, logger }: GatewayDeps): MetricsGateway {
   const store = new RedisGroupStore({ redis, keyPrefix: config.keyPrefix, ownFamilies: () => ownFamilies(registry) });
   const isReady = async (): Promise<boolean> => {
     if (redis.status !== "ready") return false;
-    return withTimeout(redis.ping(), PING_TIMEOUT_MS, "PING").then(() => true, () => false);
+    return withTimeout(redis.ping(), PING_TIMEOUT_MS, "PING").then(
+      () => true,
+      () => false,
+    );
   };
   const server = createServer(
-    createHttpApp({ store, registry, logger, outage, bodyLimitBytes: config.bodyLimitBytes, pushToken: config.pushToken, isReady }),
+    createHttpApp({
+      store,
+      registry,
+      logger,
+      outage,
+      bodyLimitBytes: config.bodyLimitBytes,
+      pushToken: config.pushToken,
+      isReady,
+    }),
   );
   let closing: Promise<void> | undefined;
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_GATEWAY_KEY_PREFIX, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_QUEUE_PREFIX, loadConfig } from "./config.js";
+import {
+  ConfigError,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_GATEWAY_KEY_PREFIX,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_QUEUE_PREFIX,
+  loadConfig,
+} from "./config.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -27,7 +35,16 @@ describe("loadConfig", () => {
       PUSH_TOKEN: "s3cret\n",
       LOG_LEVEL: "debug",
     });
-    expect(config).toEqual({ port: 0, host: DEFAULT_HOST, redisUrl: REDIS_URL, queuePrefix: "q", keyPrefix: "g", bodyLimitBytes: 2048, pushToken: "s3cret", logLevel: "debug" });
+    expect(config).toEqual({
+      port: 0,
+      host: DEFAULT_HOST,
+      redisUrl: REDIS_URL,
+      queuePrefix: "q",
+      keyPrefix: "g",
+      bodyLimitBytes: 2048,
+      pushToken: "s3cret",
+      logLevel: "debug",
+    });
   });
 
   it.each([

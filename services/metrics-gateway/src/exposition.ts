@@ -54,7 +54,10 @@ export function renderExposition(own: readonly MetricFamily[], groups: readonly 
       const held = merged.get(family.name);
       if (!held) merged.set(family.name, { ...family, samples: [...family.samples] });
       else if (held.type === family.type) held.samples.push(...family.samples);
-      else conflicts.push(`${family.name} of group ${describeSeries({ name: "", labels: group.labels })} is a ${family.type}, not a ${held.type}`);
+      else
+        conflicts.push(
+          `${family.name} of group ${describeSeries({ name: "", labels: group.labels })} is a ${family.type}, not a ${held.type}`,
+        );
     }
   }
   // A group whose stored labels were unreadable has no job: it cannot be told apart, so it is left out.

@@ -21,7 +21,10 @@ afterAll(async () => {
 /** A fresh key prefix, so each test sees only its own groups. */
 const newPrefix = (): string => `kubedump-test:${RUN}:${++prefixes}`;
 
-async function startGateway(vars: Record<string, string> = {}, log = logger): Promise<{ gw: MetricsGateway; url: string }> {
+async function startGateway(
+  vars: Record<string, string> = {},
+  log = logger,
+): Promise<{ gw: MetricsGateway; url: string }> {
   const config = loadConfig({
     REDIS_URL: env.redisUrl,
     HOST: "127.0.0.1",
@@ -52,7 +55,11 @@ const seriesValue = (families: MetricFamily[], name: string, labels: Record<stri
   samplesOf(families, name).find((s) => seriesKey(s.name, s.labels) === seriesKey(name, labels))?.value;
 
 async function send(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}${path}`, { method, body, headers: { "content-type": "text/plain; version=0.0.4", ...headers } });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    body,
+    headers: { "content-type": "text/plain; version=0.0.4", ...headers },
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -60,8 +67,17 @@ describe("prom-client's Pushgateway client", () => {
   it("push, pushAdd and delete round-trip to /metrics with the grouping labels", async () => {
     const { url } = await startGateway();
     const first = new Registry();
-    new Gauge({ name: "pc_temperature", help: "A gauge.", labelNames: ["room"], registers: [first] }).set({ room: "attic" }, 21.5);
-    const hist = new Histogram({ name: "pc_latency_seconds", help: "A histogram.", labelNames: ["op"], buckets: [0.1, 1], registers: [first] });
+    new Gauge({ name: "pc_temperature", help: "A gauge.", labelNames: ["room"], registers: [first] }).set(
+      { room: "attic" },
+      21.5,
+    );
+    const hist = new Histogram({
+      name: "pc_latency_seconds",
+      help: "A histogram.",
+      labelNames: ["op"],
+      buckets: [0.1, 1],
+      registers: [first],
+    });
     hist.observe({ op: "get" }, 0.05);
     hist.observe({ op: "get" }, 5);
     await new Pushgateway(url, {}, first).push({ jobName: "pc", groupings: { instance: "host-1" } });
@@ -76,7 +92,10 @@ describe("prom-client's Pushgateway client", () => {
 
     const second = new Registry();
     new Counter({ name: "pc_runs_total", help: "A counter.", registers: [second] }).inc(3);
-    new Gauge({ name: "pc_temperature", help: "A gauge.", labelNames: ["room"], registers: [second] }).set({ room: "cellar" }, 12);
+    new Gauge({ name: "pc_temperature", help: "A gauge.", labelNames: ["room"], registers: [second] }).set(
+      { room: "cellar" },
+      12,
+    );
     await new Pushgateway(url, {}, second).pushAdd({ jobName: "pc", groupings: { instance: "host-1" } });
     families = await scrape(url);
     expect(seriesValue(families, "pc_runs_total", group)).toBe(3);
@@ -120,7 +139,11 @@ describe("prom-client's Pushgateway client", () => {
 
 describe("push paths", () => {
   it.each([
-    ["job@base64 and label@base64", `/metrics/job@base64/${Buffer.from("a/b").toString("base64url")}/dir@base64/${Buffer.from("/var/tmp").toString("base64url")}`, { dir: "/var/tmp", job: "a/b" }],
+    [
+      "job@base64 and label@base64",
+      `/metrics/job@base64/${Buffer.from("a/b").toString("base64url")}/dir@base64/${Buffer.from("/var/tmp").toString("base64url")}`,
+      { dir: "/var/tmp", job: "a/b" },
+    ],
     ["padding kept", `/metrics/job@base64/${Buffer.from("ab").toString("base64")}`, { job: "ab" }],
     ["= for an empty value", "/metrics/job/j/empty@base64/=", { empty: "", job: "j" }],
     ["percent-encoded values", "/metrics/job/with%20space/path/a%2Fb", { job: "with space", path: "a/b" }],
@@ -128,7 +151,9 @@ describe("push paths", () => {
     const { url } = await startGateway();
     expect((await send(url, "PUT", path, "path_probe 7\n")).status).toBe(200);
     const families = await scrape(url);
-    expect(samplesOf(families, "path_probe")).toEqual([{ name: "path_probe", labels: { instance: "", ...grouping }, value: 7 }]);
+    expect(samplesOf(families, "path_probe")).toEqual([
+      { name: "path_probe", labels: { instance: "", ...grouping }, value: 7 },
+    ]);
     expect((await send(url, "DELETE", path)).status).toBe(202);
     expect(samplesOf(await scrape(url), "path_probe")).toEqual([]);
   });
@@ -149,17 +174,52 @@ describe("push paths", () => {
 describe("consistency rules", () => {
   it.each([
     ["malformed text", "/metrics/job/b", "ok 1\nbad{ 1\n", /^text format parsing error in line 2: /],
-    ["a TYPE that conflicts with another group's", "/metrics/job/b", "# TYPE shared gauge\nshared 2\n", /"shared" is pushed as gauge but group \{job="a"\} holds it as counter/],
-    ["a HELP that conflicts with another group's", "/metrics/job/b", "# HELP shared Other help.\n# TYPE shared counter\nshared 2\n", /pushed with HELP "Other help\." but group \{job="a"\} holds it with HELP "Shared\."/],
-    ["a job label that differs from the path", "/metrics/job/b", 'mine{job="c"} 1\n', /mine\{job="c"\} has label job="c" but the grouping key says job="b"/],
-    ["another grouping label that differs", "/metrics/job/b/zone/eu", 'mine{zone="us"} 1\n', /grouping key says zone="eu"/],
-    ["a series another group holds", "/metrics/job/a/x/1", '# HELP shared Shared.\n# TYPE shared counter\nshared{x="1"} 2\n', /series shared\{.*\} is already held by group \{job="a"\}/],
+    [
+      "a TYPE that conflicts with another group's",
+      "/metrics/job/b",
+      "# TYPE shared gauge\nshared 2\n",
+      /"shared" is pushed as gauge but group \{job="a"\} holds it as counter/,
+    ],
+    [
+      "a HELP that conflicts with another group's",
+      "/metrics/job/b",
+      "# HELP shared Other help.\n# TYPE shared counter\nshared 2\n",
+      /pushed with HELP "Other help\." but group \{job="a"\} holds it with HELP "Shared\."/,
+    ],
+    [
+      "a job label that differs from the path",
+      "/metrics/job/b",
+      'mine{job="c"} 1\n',
+      /mine\{job="c"\} has label job="c" but the grouping key says job="b"/,
+    ],
+    [
+      "another grouping label that differs",
+      "/metrics/job/b/zone/eu",
+      'mine{zone="us"} 1\n',
+      /grouping key says zone="eu"/,
+    ],
+    [
+      "a series another group holds",
+      "/metrics/job/a/x/1",
+      '# HELP shared Shared.\n# TYPE shared counter\nshared{x="1"} 2\n',
+      /series shared\{.*\} is already held by group \{job="a"\}/,
+    ],
     ["a timestamp", "/metrics/job/b", "mine 1 1700000000000\n", /must not have timestamps/],
     ["a push time of its own", "/metrics/job/b", "push_time_seconds 1\n", /"push_time_seconds" is reserved/],
-    ["another type for a metric of the gateway's own", "/metrics/job/b", "# TYPE process_cpu_user_seconds_total gauge\nprocess_cpu_user_seconds_total 1\n", /pushed as gauge but the gateway's own metric of that name is a counter/],
+    [
+      "another type for a metric of the gateway's own",
+      "/metrics/job/b",
+      "# TYPE process_cpu_user_seconds_total gauge\nprocess_cpu_user_seconds_total 1\n",
+      /pushed as gauge but the gateway's own metric of that name is a counter/,
+    ],
   ])("refuses %s with 400 and a reason", async (_title, path, body, reason) => {
     const { url } = await startGateway();
-    const held = await send(url, "PUT", "/metrics/job/a", '# HELP shared Shared.\n# TYPE shared counter\nshared{instance="",x="1"} 1\n');
+    const held = await send(
+      url,
+      "PUT",
+      "/metrics/job/a",
+      '# HELP shared Shared.\n# TYPE shared counter\nshared{instance="",x="1"} 1\n',
+    );
     expect(held.status).toBe(200);
     const res = await send(url, "PUT", path, body);
     expect(res.status).toBe(400);
@@ -175,7 +235,9 @@ describe("consistency rules", () => {
     expect((await send(url, "PUT", "/metrics/job/a", '# TYPE shared counter\nshared{job="a"} 1\n')).status).toBe(200);
     expect((await send(url, "PUT", "/metrics/job/b", "# TYPE shared gauge\nshared 2\n")).status).toBe(400);
     expect((await send(url, "PUT", "/metrics/job/a", "# TYPE shared gauge\nshared 3\n")).status).toBe(200);
-    expect((await send(url, "POST", "/metrics/job/a", "# TYPE shared gauge\nshared 4 1700000000000\n")).status).toBe(400);
+    expect((await send(url, "POST", "/metrics/job/a", "# TYPE shared gauge\nshared 4 1700000000000\n")).status).toBe(
+      400,
+    );
     const after = Date.now() / 1000;
     const families = await scrape(url);
     const a = { instance: "", job: "a" };
@@ -196,7 +258,9 @@ describe("consistency rules", () => {
     const res = await send(url, "PUT", "/metrics/job/big", big);
     expect(res.status).toBe(413);
     expect(res.text).toMatch(/exceeds the limit of 1024 bytes/);
-    const proto = await send(url, "PUT", "/metrics/job/p", "x", { "content-type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited" });
+    const proto = await send(url, "PUT", "/metrics/job/p", "x", {
+      "content-type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+    });
     expect(proto.status).toBe(415);
     expect(samplesOf(await scrape(url), "push_time_seconds")).toEqual([]);
   });
@@ -243,7 +307,10 @@ describe("state in Redis", () => {
   it("reports not ready, still serves /metrics, stays healthy and logs the outage once when Redis is unreachable", async () => {
     const lines: string[] = [];
     const log = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
-    const { url } = await startGateway({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PUSH_TOKEN: "never-logged" }, log);
+    const { url } = await startGateway(
+      { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, PUSH_TOKEN: "never-logged" },
+      log,
+    );
     expect((await fetch(`${url}/-/ready`)).status).toBe(503);
     expect((await fetch(`${url}/-/healthy`)).status).toBe(200);
     const started = Date.now();
@@ -277,7 +344,11 @@ describe("queue depth", () => {
       await backups.add("backup", { n: 3 }, { delay: 3_600_000 });
       await schedules.add("schedule", {});
       const { url } = await startGateway({ QUEUE_PREFIX: prefix });
-      await expect.poll(async () => seriesValue(await scrape(url), "kubedump_queue_jobs", { queue: "kubedump-backups", state: "waiting" })).toBe(2);
+      await expect
+        .poll(async () =>
+          seriesValue(await scrape(url), "kubedump_queue_jobs", { queue: "kubedump-backups", state: "waiting" }),
+        )
+        .toBe(2);
       const families = await scrape(url);
       const depth = (queue: string, state: string) => seriesValue(families, "kubedump_queue_jobs", { queue, state });
       expect(depth("kubedump-backups", "delayed")).toBe(1);

@@ -61,7 +61,9 @@ export class RedisGroupStore {
         for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
           if (await this.tryPush(req, sanitized, now)) return;
         }
-        throw new StoreUnavailableError(`metric groups kept changing during ${MAX_WRITE_ATTEMPTS} attempts to store a push`);
+        throw new StoreUnavailableError(
+          `metric groups kept changing during ${MAX_WRITE_ATTEMPTS} attempts to store a push`,
+        );
       }),
     );
   }
@@ -85,13 +87,21 @@ export class RedisGroupStore {
     try {
       const groups = await this.readGroups();
       next = nextGroupFamilies(groups.find((g) => g.key === key)?.families ?? [], sanitized, req.replace);
-      checkConsistency(next, groups.filter((g) => g.key !== key), this.deps.ownFamilies());
+      checkConsistency(
+        next,
+        groups.filter((g) => g.key !== key),
+        this.deps.ownFamilies(),
+      );
     } catch (err) {
       await redis.unwatch().catch(() => undefined);
       if (err instanceof PushRejectedError) await this.recordFailure(req.labels, now);
       throw err;
     }
-    const fields = { [GROUP_FIELDS.labels]: JSON.stringify(req.labels), [GROUP_FIELDS.metrics]: renderTextFormat(next), [GROUP_FIELDS.pushTime]: String(now) };
+    const fields = {
+      [GROUP_FIELDS.labels]: JSON.stringify(req.labels),
+      [GROUP_FIELDS.metrics]: renderTextFormat(next),
+      [GROUP_FIELDS.pushTime]: String(now),
+    };
     const result = await redis
       .multi()
       .hset(key, fields)
@@ -140,7 +150,9 @@ export class RedisGroupStore {
       return await fn();
     } catch (err) {
       if (err instanceof GatewayRequestError || err instanceof StoreUnavailableError) throw err;
-      throw new StoreUnavailableError(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new StoreUnavailableError(`could not ${what}: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -174,7 +186,10 @@ function toGroup(key: string, hash: Record<string, string>): HeldGroup | undefin
 function parseLabels(raw: string): Labels {
   const parsed: unknown = JSON.parse(raw);
   const valid =
-    typeof parsed === "object" && parsed !== null && typeof (parsed as Labels).job === "string" && Object.values(parsed).every((v) => typeof v === "string");
+    typeof parsed === "object" &&
+    parsed !== null &&
+    typeof (parsed as Labels).job === "string" &&
+    Object.values(parsed).every((v) => typeof v === "string");
   if (!valid) throw new Error(`stored grouping labels are not a map of strings with a job: ${raw}`);
   return parsed as Labels;
 }

@@ -31,7 +31,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   app.get("/-/ready", async (_req, res) => {
     const ready = await deps.isReady();
-    res.status(ready ? 200 : 503).type("text/plain").send(ready ? "OK\n" : "Redis is not answering\n");
+    res
+      .status(ready ? 200 : 503)
+      .type("text/plain")
+      .send(ready ? "OK\n" : "Redis is not answering\n");
   });
   app.get("/metrics", scrape(deps));
   const auth = requireBearer(deps.pushToken);
@@ -55,7 +58,8 @@ function scrape(deps: HttpAppDeps): RequestHandler {
       return;
     }
     const { text, conflicts } = renderExposition(own, await readGroups(deps));
-    for (const conflict of conflicts) deps.logger.warn({ conflict }, "left out a family that conflicts with another group");
+    for (const conflict of conflicts)
+      deps.logger.warn({ conflict }, "left out a family that conflicts with another group");
     res.type(deps.registry.contentType).send(text);
   };
 }
@@ -66,7 +70,10 @@ async function readGroups(deps: HttpAppDeps): Promise<HeldGroup[]> {
     const groups = await deps.store.groups();
     deps.outage.ok();
     for (const g of groups.filter((g) => g.corrupt !== undefined)) {
-      deps.logger.warn({ group: g.labels, key: g.key, reason: g.corrupt }, "stored metrics of a group do not parse; serving its push times only");
+      deps.logger.warn(
+        { group: g.labels, key: g.key, reason: g.corrupt },
+        "stored metrics of a group do not parse; serving its push times only",
+      );
     }
     return groups;
   } catch (err) {
@@ -78,7 +85,9 @@ async function readGroups(deps: HttpAppDeps): Promise<HeldGroup[]> {
 /** Pushgateway also takes delimited protobuf; this gateway takes the text format only. */
 const textOnly: RequestHandler = (req, _res, next) => {
   if (req.is("application/vnd.google.protobuf")) {
-    next(new GatewayRequestError(415, "protocol buffer pushes are not supported; push the text format (version 0.0.4)"));
+    next(
+      new GatewayRequestError(415, "protocol buffer pushes are not supported; push the text format (version 0.0.4)"),
+    );
     return;
   }
   next();
@@ -88,7 +97,8 @@ function parseBody(body: unknown): MetricFamily[] {
   try {
     return parseTextFormat(typeof body === "string" ? body : "");
   } catch (err) {
-    if (err instanceof TextFormatError) throw new GatewayRequestError(400, `text format parsing error in ${err.message}`, { cause: err });
+    if (err instanceof TextFormatError)
+      throw new GatewayRequestError(400, `text format parsing error in ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -119,8 +129,10 @@ function errorHandler(deps: HttpAppDeps): ErrorRequestHandler {
     const log = deps.logger.child({ method: req.method, path: req.path, status });
     let reason: string;
     if (status === 413) reason = `request body exceeds the limit of ${deps.bodyLimitBytes} bytes`;
-    else if (err instanceof PushRejectedError) reason = `pushed metrics are invalid or inconsistent with existing metrics: ${err.message}`;
-    else if (status < 500 || err instanceof StoreUnavailableError) reason = err instanceof Error ? err.message : String(err);
+    else if (err instanceof PushRejectedError)
+      reason = `pushed metrics are invalid or inconsistent with existing metrics: ${err.message}`;
+    else if (status < 500 || err instanceof StoreUnavailableError)
+      reason = err instanceof Error ? err.message : String(err);
     else reason = "internal error";
     if (status >= 500) log.error({ err }, "request failed");
     else log.warn({ reason }, "request refused");

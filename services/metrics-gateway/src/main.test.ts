@@ -26,7 +26,15 @@ describe("node dist/main.js", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH, PORT: String(port), HOST: "127.0.0.1", REDIS_URL: env.redisUrl, GATEWAY_KEY_PREFIX: `kubedump-test:${RUN}`, QUEUE_PREFIX: RUN, PUSH_TOKEN: "e2e-token" },
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        REDIS_URL: env.redisUrl,
+        GATEWAY_KEY_PREFIX: `kubedump-test:${RUN}`,
+        QUEUE_PREFIX: RUN,
+        PUSH_TOKEN: "e2e-token",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -40,13 +48,36 @@ describe("node dist/main.js", () => {
     await expect.poll(status, { timeout: 20_000, interval: 100 }).toBe(200);
 
     const job = backupJobKey({ kind: "BackupConfiguration", namespace: "demo", name: "nightly" });
-    const labels = { invokerKind: "BackupConfiguration", invokerName: "nightly", namespace: "demo", repository: "s3-repo" };
-    await pushBackupMetrics({ gatewayUrl: url, token: "e2e-token", job, labels, values: { sessionSuccess: true, objectsTotal: 321, sessionDurationSeconds: 4.5 }, stashNames: true });
+    const labels = {
+      invokerKind: "BackupConfiguration",
+      invokerName: "nightly",
+      namespace: "demo",
+      repository: "s3-repo",
+    };
+    await pushBackupMetrics({
+      gatewayUrl: url,
+      token: "e2e-token",
+      job,
+      labels,
+      values: { sessionSuccess: true, objectsTotal: 321, sessionDurationSeconds: 4.5 },
+      stashNames: true,
+    });
 
     const families = parseTextFormat(await (await fetch(`${url}/metrics`)).text());
     const sample = (name: string) => families.flatMap((f) => f.samples).find((s) => s.name === name);
-    const expectedLabels = { instance: "", invoker_kind: "BackupConfiguration", invoker_name: "nightly", job: "BackupConfiguration-demo-nightly", namespace: "demo", repository: "s3-repo" };
-    expect(sample("kubedump_backup_objects_total")).toEqual({ name: "kubedump_backup_objects_total", labels: expectedLabels, value: 321 });
+    const expectedLabels = {
+      instance: "",
+      invoker_kind: "BackupConfiguration",
+      invoker_name: "nightly",
+      job: "BackupConfiguration-demo-nightly",
+      namespace: "demo",
+      repository: "s3-repo",
+    };
+    expect(sample("kubedump_backup_objects_total")).toEqual({
+      name: "kubedump_backup_objects_total",
+      labels: expectedLabels,
+      value: 321,
+    });
     expect(sample("stash_backup_session_success")?.value).toBe(1);
     expect(sample("kubedump_backup_session_duration_seconds")?.value).toBe(4.5);
     expect(sample("push_time_seconds")?.labels).toEqual({ instance: "", job: "BackupConfiguration-demo-nightly" });

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Nothing has a logger yet, or start() failed: this is the one place the error is reported.
-  const message = err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const message =
+    err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
   process.stderr.write(`metrics-gateway: ${message}\n`);
   process.exit(1);
 });

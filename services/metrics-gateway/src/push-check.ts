@@ -1,6 +1,13 @@
 import { describeSeries, type Labels, type MetricFamily, type Sample, seriesKey } from "@kubedump/metrics";
 import { PushRejectedError } from "./errors.js";
-import { groupSampleLabels, type HeldGroup, type OwnFamily, PUSH_FAILURE_TIME_METRIC, PUSH_TIME_METRIC, sortLabels } from "./exposition.js";
+import {
+  groupSampleLabels,
+  type HeldGroup,
+  type OwnFamily,
+  PUSH_FAILURE_TIME_METRIC,
+  PUSH_TIME_METRIC,
+  sortLabels,
+} from "./exposition.js";
 
 const describeGroup = (labels: Labels): string => describeSeries({ name: "", labels });
 
@@ -22,7 +29,9 @@ export function sanitizePush(families: readonly MetricFamily[], grouping: Labels
 
 function withGrouping(sample: Sample, grouping: Labels, required: Labels): Sample {
   if (sample.timestamp !== undefined) {
-    throw new PushRejectedError(`pushed metrics must not have timestamps (${describeSeries(sample)} has ${sample.timestamp})`);
+    throw new PushRejectedError(
+      `pushed metrics must not have timestamps (${describeSeries(sample)} has ${sample.timestamp})`,
+    );
   }
   for (const [name, value] of Object.entries(sample.labels)) {
     const expected = grouping[name];
@@ -36,7 +45,11 @@ function withGrouping(sample: Sample, grouping: Labels, required: Labels): Sampl
 }
 
 /** The group's families after a push: PUT replaces them all, POST only those of the pushed names. */
-export function nextGroupFamilies(current: readonly MetricFamily[], pushed: readonly MetricFamily[], replace: boolean): MetricFamily[] {
+export function nextGroupFamilies(
+  current: readonly MetricFamily[],
+  pushed: readonly MetricFamily[],
+  replace: boolean,
+): MetricFamily[] {
   if (replace) return [...pushed];
   const pushedNames = new Set(pushed.map((f) => f.name));
   return [...current.filter((f) => !pushedNames.has(f.name)), ...pushed];
@@ -48,7 +61,11 @@ export function nextGroupFamilies(current: readonly MetricFamily[], pushed: read
  * of that name (a differing HELP is fine: the gateway's own is served, as the Pushgateway does);
  * a type or HELP differing from another group's family of that name; a series another group holds.
  */
-export function checkConsistency(next: readonly MetricFamily[], others: readonly HeldGroup[], ownFamilies: ReadonlyMap<string, OwnFamily>): void {
+export function checkConsistency(
+  next: readonly MetricFamily[],
+  others: readonly HeldGroup[],
+  ownFamilies: ReadonlyMap<string, OwnFamily>,
+): void {
   const mine = new Map(next.map((f) => [f.name, f]));
   for (const family of mine.values()) {
     if (family.name === PUSH_TIME_METRIC || family.name === PUSH_FAILURE_TIME_METRIC) {
@@ -56,7 +73,9 @@ export function checkConsistency(next: readonly MetricFamily[], others: readonly
     }
     const ownType = ownFamilies.get(family.name)?.type;
     if (ownType !== undefined && ownType !== family.type) {
-      throw new PushRejectedError(`metric "${family.name}" is pushed as ${family.type} but the gateway's own metric of that name is a ${ownType}`);
+      throw new PushRejectedError(
+        `metric "${family.name}" is pushed as ${family.type} but the gateway's own metric of that name is a ${ownType}`,
+      );
     }
   }
   const heldSeries = new Map<string, HeldGroup>();
@@ -71,7 +90,10 @@ export function checkConsistency(next: readonly MetricFamily[], others: readonly
   for (const family of next) {
     for (const s of family.samples) {
       const holder = heldSeries.get(seriesKey(s.name, s.labels));
-      if (holder) throw new PushRejectedError(`series ${describeSeries(s)} is already held by group ${describeGroup(holder.labels)}`);
+      if (holder)
+        throw new PushRejectedError(
+          `series ${describeSeries(s)} is already held by group ${describeGroup(holder.labels)}`,
+        );
     }
   }
 }
@@ -79,7 +101,9 @@ export function checkConsistency(next: readonly MetricFamily[], others: readonly
 /** `compareHelp` is false for names of the gateway's own metrics, whose HELP is served whatever was pushed. */
 function checkSameFamily(pushed: MetricFamily, held: MetricFamily, group: HeldGroup, compareHelp: boolean): void {
   if (pushed.type !== held.type) {
-    throw new PushRejectedError(`metric "${pushed.name}" is pushed as ${pushed.type} but group ${describeGroup(group.labels)} holds it as ${held.type}`);
+    throw new PushRejectedError(
+      `metric "${pushed.name}" is pushed as ${pushed.type} but group ${describeGroup(group.labels)} holds it as ${held.type}`,
+    );
   }
   const [pushedHelp, heldHelp] = [pushed.help ?? "", held.help ?? ""];
   if (compareHelp && pushedHelp !== heldHelp) {

@@ -46,7 +46,11 @@ export function registerQueueDepth(deps: QueueDepthDeps): QueueDepth {
       if (deps.connection.status !== "ready") return;
       queues ??= open();
       try {
-        const counts = await withTimeout(Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_STATES))), READ_TIMEOUT_MS, "reading queue depths");
+        const counts = await withTimeout(
+          Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_STATES))),
+          READ_TIMEOUT_MS,
+          "reading queue depths",
+        );
         counts.forEach((byState, i) => {
           for (const state of QUEUE_STATES) this.set({ queue: QUEUE_NAMES[i], state }, byState[state] ?? 0);
         });

@@ -1,7 +1,14 @@
 import { API_VERSION, crPath } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import {
-  createQueue, createRedis, createWorker, QUEUES, type Queue, type ScheduleJob, type TickJob, type Worker,
+  createQueue,
+  createRedis,
+  createWorker,
+  QUEUES,
+  type Queue,
+  type ScheduleJob,
+  type TickJob,
+  type Worker,
 } from "@kubedump/queue";
 import { createLeadership, createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import type { SchedulerConfig } from "./config.js";
@@ -30,11 +37,14 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
   const sdeps: ScheduleDeps = { client, ticks, log };
 
   const resync = async () => {
-    const path = config.WATCH_NAMESPACE ? crPath("BackupConfiguration", config.WATCH_NAMESPACE) : `/apis/${API_VERSION}/backupconfigurations`;
+    const path = config.WATCH_NAMESPACE
+      ? crPath("BackupConfiguration", config.WATCH_NAMESPACE)
+      : `/apis/${API_VERSION}/backupconfigurations`;
     const list = await client.get<{ items: { metadata: { namespace: string; name: string } }[] }>(path);
     const keep = new Set<string>();
     for (const { metadata } of list.items) {
-      if ((await syncSchedule(sdeps, metadata.namespace, metadata.name)) === "scheduled") keep.add(`${metadata.namespace}/${metadata.name}`);
+      if ((await syncSchedule(sdeps, metadata.namespace, metadata.name)) === "scheduled")
+        keep.add(`${metadata.namespace}/${metadata.name}`);
     }
     for (const s of await ticks.getJobSchedulers()) {
       if (s.key && !keep.has(s.key)) await ticks.removeJobScheduler(s.key);
@@ -45,7 +55,11 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
 
   const lead = async () => {
     const workers: Worker[] = [
-      createWorker<ScheduleJob>(QUEUES.schedules, (job) => syncSchedule(sdeps, job.data.namespace, job.data.name), qdeps),
+      createWorker<ScheduleJob>(
+        QUEUES.schedules,
+        (job) => syncSchedule(sdeps, job.data.namespace, job.data.name),
+        qdeps,
+      ),
       createWorker<TickJob>(QUEUES.ticks, (job) => handleTick(sdeps, job), qdeps),
     ];
     for (const w of workers) w.on("error", (err) => log.error({ err }, "worker error"));
@@ -61,11 +75,20 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
     };
   };
   const leadership = createLeadership({
-    client, log, enabled: config.LEADER_ELECTION === "true", namespace: config.LEASE_NAMESPACE, name: config.LEASE_NAME,
-    identity: config.identity, leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000, lead,
+    client,
+    log,
+    enabled: config.LEADER_ELECTION === "true",
+    namespace: config.LEASE_NAMESPACE,
+    name: config.LEASE_NAME,
+    identity: config.identity,
+    leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
+    lead,
   });
   const shell = createServiceShell({
-    log, http: { host: config.HTTP_HOST, port: config.HTTP_PORT }, redis, client,
+    log,
+    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    redis,
+    client,
     takesWork: [["leadership", () => leadership.stop()]],
     queues: [["queue", () => ticks.close()]],
   });

@@ -29,7 +29,9 @@ describe("syncSchedule", () => {
   it("called many times at once, leaves one scheduler with exactly one next job, and does not replace it when nothing changed", async () => {
     await createConfig(t, NS, "often", { schedule: "*/5 * * * *" });
     const key = configKey(NS, "often");
-    expect(await Promise.all(Array.from({ length: 6 }, () => syncSchedule(deps, NS, "often")))).toEqual(Array(6).fill("scheduled"));
+    expect(await Promise.all(Array.from({ length: 6 }, () => syncSchedule(deps, NS, "often")))).toEqual(
+      Array(6).fill("scheduled"),
+    );
     const scheduler = await ticks.getJobScheduler(key);
     expect(scheduler).toMatchObject({ pattern: "*/5 * * * *", tz: "UTC" });
     expect(scheduler!.next).toBeGreaterThan(Date.now());
@@ -44,7 +46,9 @@ describe("syncSchedule", () => {
 
     // A new cron: upserted.
     await kubeHttp(t, `/apis/kubedump.io/v1alpha1/namespaces/${NS}/backupconfigurations/often`, {
-      method: "PATCH", body: { spec: { schedule: "*/7 * * * *" } }, contentType: "application/merge-patch+json",
+      method: "PATCH",
+      body: { spec: { schedule: "*/7 * * * *" } },
+      contentType: "application/merge-patch+json",
     });
     await syncSchedule(deps, NS, "often");
     expect(await ticks.getJobScheduler(key)).toMatchObject({ pattern: "*/7 * * * *" });

@@ -1,6 +1,14 @@
 import {
-  BACKUP_CONFIGURATION_LABEL, type BackupConfiguration, ConditionReason, ConditionType, crPath,
-  DEFAULT_BACKUP_HISTORY_LIMIT, FINISHED_BACKUP_SESSION_PHASES, newBackupSession, setCondition, validateBackupConfiguration,
+  BACKUP_CONFIGURATION_LABEL,
+  type BackupConfiguration,
+  ConditionReason,
+  ConditionType,
+  crPath,
+  DEFAULT_BACKUP_HISTORY_LIMIT,
+  FINISHED_BACKUP_SESSION_PHASES,
+  newBackupSession,
+  setCondition,
+  validateBackupConfiguration,
 } from "@kubedump/api";
 import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, patchStatus } from "@kubedump/kube";
 import { configKey, type Job, type Queue, type TickJob } from "@kubedump/queue";
@@ -41,28 +49,44 @@ export function syncSchedule(deps: ScheduleDeps, namespace: string, name: string
   const previous = syncing.get(key) ?? Promise.resolve();
   const run = previous.catch(() => {}).then(() => syncScheduleNow(deps, key, namespace, name));
   syncing.set(key, run);
-  void run.finally(() => {
-    if (syncing.get(key) === run) syncing.delete(key);
-  }).catch(() => {});
+  void run
+    .finally(() => {
+      if (syncing.get(key) === run) syncing.delete(key);
+    })
+    .catch(() => {});
   return run;
 }
 
 /** Whether the scheduler exists with this cron and zone, and the job of its next slot is there to fire. */
-async function isScheduled(ticks: Queue<TickJob>, key: string, pattern: string, tz: string): Promise<number | undefined> {
+async function isScheduled(
+  ticks: Queue<TickJob>,
+  key: string,
+  pattern: string,
+  tz: string,
+): Promise<number | undefined> {
   const current = await ticks.getJobScheduler(key);
-  if (!current || current.pattern !== pattern || (current.tz ?? "UTC") !== tz || current.next === undefined) return undefined;
+  if (!current || current.pattern !== pattern || (current.tz ?? "UTC") !== tz || current.next === undefined)
+    return undefined;
   const job = await ticks.getJob(`repeat:${key}:${current.next}`);
   const state = job ? await job.getState() : undefined;
   return state === "delayed" || state === "waiting" || state === "prioritized" ? current.next : undefined;
 }
 
-async function syncScheduleNow(deps: ScheduleDeps, key: string, namespace: string, name: string): Promise<"scheduled" | "removed"> {
+async function syncScheduleNow(
+  deps: ScheduleDeps,
+  key: string,
+  namespace: string,
+  name: string,
+): Promise<"scheduled" | "removed"> {
   const obj = await getConfig(deps.client, namespace, name);
   const valid = obj ? validateBackupConfiguration(obj) : undefined;
   if (!obj || !valid?.ok || valid.value.spec.paused) {
     await deps.ticks.removeJobScheduler(key);
     if (obj && valid?.ok) await writeScheduled(deps, valid.value, false, "the configuration is paused");
-    deps.log.info({ namespace, name }, obj ? "job scheduler removed (paused or invalid)" : "job scheduler removed (configuration deleted)");
+    deps.log.info(
+      { namespace, name },
+      obj ? "job scheduler removed (paused or invalid)" : "job scheduler removed (configuration deleted)",
+    );
     return "removed";
   }
   const spec = valid.value.spec;
@@ -78,17 +102,39 @@ async function syncScheduleNow(deps: ScheduleDeps, key: string, namespace: strin
     nextMillis = next ? slotMillis(next) : Date.now();
   }
   await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${tz}`, new Date(nextMillis));
-  deps.log.info({ namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() }, "job scheduler in place");
+  deps.log.info(
+    { namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() },
+    "job scheduler in place",
+  );
   return "scheduled";
 }
 
-async function writeScheduled(deps: ScheduleDeps, config: BackupConfiguration, on: boolean, message: string, next?: Date): Promise<void> {
-  const conditions = setCondition(config.status?.conditions, {
-    type: ConditionType.Scheduled, status: on ? "True" : "False",
-    reason: on ? ConditionReason.SchedulerCreated : ConditionReason.Paused, message,
-  }, deps.now?.());
-  const status: Record<string, unknown> = { conditions, nextScheduleTime: next ? next.toISOString().replace(/\.\d{3}Z$/, "Z") : null };
-  await patchStatus(deps.client, crPath("BackupConfiguration", config.metadata.namespace ?? "default", config.metadata.name), status);
+async function writeScheduled(
+  deps: ScheduleDeps,
+  config: BackupConfiguration,
+  on: boolean,
+  message: string,
+  next?: Date,
+): Promise<void> {
+  const conditions = setCondition(
+    config.status?.conditions,
+    {
+      type: ConditionType.Scheduled,
+      status: on ? "True" : "False",
+      reason: on ? ConditionReason.SchedulerCreated : ConditionReason.Paused,
+      message,
+    },
+    deps.now?.(),
+  );
+  const status: Record<string, unknown> = {
+    conditions,
+    nextScheduleTime: next ? next.toISOString().replace(/\.\d{3}Z$/, "Z") : null,
+  };
+  await patchStatus(
+    deps.client,
+    crPath("BackupConfiguration", config.metadata.namespace ?? "default", config.metadata.name),
+    status,
+  );
 }
 
 /** The slot a scheduler job stands for: BullMQ's `prevMillis`, else the millis in `repeat:<id>:<millis>`. */
@@ -108,7 +154,10 @@ export async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise
   if (!obj || !valid?.ok || valid.value.spec.paused) return undefined;
   const session = `${name}-${Math.floor(slot / 1000)}`;
   try {
-    await deps.client.create(crPath("BackupSession", namespace), newBackupSession({ name, namespace, uid: obj.metadata.uid }, session));
+    await deps.client.create(
+      crPath("BackupSession", namespace),
+      newBackupSession({ name, namespace, uid: obj.metadata.uid }, session),
+    );
     deps.log.info({ namespace, name, session }, "BackupSession created for the schedule slot");
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
@@ -126,13 +175,22 @@ interface SessionItem {
 }
 
 /** Keeps the newest `limit` finished sessions of a configuration and deletes the older ones. */
-export async function enforceHistoryLimit(deps: ScheduleDeps, namespace: string, name: string, limit: number): Promise<string[]> {
+export async function enforceHistoryLimit(
+  deps: ScheduleDeps,
+  namespace: string,
+  name: string,
+  limit: number,
+): Promise<string[]> {
   const list = await deps.client.get<{ items: SessionItem[] }>(crPath("BackupSession", namespace), {
     labelSelector: `${BACKUP_CONFIGURATION_LABEL}=${name}`,
   });
   const finished = list.items
     .filter((s) => (FINISHED_BACKUP_SESSION_PHASES as readonly string[]).includes(s.status?.phase ?? ""))
-    .sort((a, b) => (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "") || b.metadata.name.localeCompare(a.metadata.name));
+    .sort(
+      (a, b) =>
+        (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "") ||
+        b.metadata.name.localeCompare(a.metadata.name),
+    );
   const doomed = finished.slice(limit).map((s) => s.metadata.name);
   for (const session of doomed) {
     try {
@@ -141,6 +199,7 @@ export async function enforceHistoryLimit(deps: ScheduleDeps, namespace: string,
       if (!isNotFound(err)) throw err;
     }
   }
-  if (doomed.length) deps.log.info({ namespace, name, deleted: doomed }, "old BackupSessions deleted (backupHistoryLimit)");
+  if (doomed.length)
+    deps.log.info({ namespace, name, deleted: doomed }, "old BackupSessions deleted (backupHistoryLimit)");
   return doomed;
 }

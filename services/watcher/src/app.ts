@@ -3,13 +3,22 @@ import { createInformer, createKubeClient, type Informer, type KubeClient, type 
 import { type BackupJob, createQueue, createRedis, QUEUES, type Queue, type ScheduleJob } from "@kubedump/queue";
 import { createLeadership, createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import type { WatcherConfig } from "./config.js";
-import { enqueueSchedule, type ReconcileDeps, reconcileConfiguration, reconcileRepository, reconcileSession } from "./reconcile.js";
+import {
+  enqueueSchedule,
+  type ReconcileDeps,
+  reconcileConfiguration,
+  reconcileRepository,
+  reconcileSession,
+} from "./reconcile.js";
 
 export interface WatcherDeps {
   config: WatcherConfig;
   log: Logger;
   client?: KubeClient;
-  probeRepository(repo: ReturnType<typeof validateRepository> & { ok: true }, secret: Record<string, string>): Promise<void>;
+  probeRepository(
+    repo: ReturnType<typeof validateRepository> & { ok: true },
+    secret: Record<string, string>,
+  ): Promise<void>;
 }
 
 export interface WatcherApp {
@@ -41,13 +50,21 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
       log.error({ err, namespace: o.metadata.namespace, name: o.metadata.name }, `reconciling ${what} failed`);
     }
   };
-  const watch = (kind: "Repository" | "BackupConfiguration" | "BackupSession", reconcile: (o: KubeObject) => Promise<void>, onDelete?: (o: KubeObject) => Promise<void>) => {
+  const watch = (
+    kind: "Repository" | "BackupConfiguration" | "BackupSession",
+    reconcile: (o: KubeObject) => Promise<void>,
+    onDelete?: (o: KubeObject) => Promise<void>,
+  ) => {
     const handle = guard(kind, reconcile);
     return createInformer({
-      client, rt: resourceTypeOf(kind), namespace: config.WATCH_NAMESPACE, resyncMs: config.RESYNC_SECONDS * 1000,
+      client,
+      rt: resourceTypeOf(kind),
+      namespace: config.WATCH_NAMESPACE,
+      resyncMs: config.RESYNC_SECONDS * 1000,
       // A change of status or metadata alone (often our own write) is no reason to act: reacting to
       // it would feed back into itself. Spec changes bump the generation; resyncs catch the rest.
-      onAdd: handle, onUpdate: (old, obj) => (old.metadata.generation === obj.metadata.generation ? undefined : handle(obj)),
+      onAdd: handle,
+      onUpdate: (old, obj) => (old.metadata.generation === obj.metadata.generation ? undefined : handle(obj)),
       onDelete: onDelete ? guard(kind, onDelete) : undefined,
       onResync: async (all) => {
         for (const o of all) await handle(o);
@@ -58,8 +75,11 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
   const lead = async () => {
     informers = [
       watch("Repository", (o) => reconcileRepository(rdeps, o)),
-      watch("BackupConfiguration", (o) => reconcileConfiguration(rdeps, o),
-        (o) => enqueueSchedule(rdeps, o.metadata.namespace ?? "default", o.metadata.name)),
+      watch(
+        "BackupConfiguration",
+        (o) => reconcileConfiguration(rdeps, o),
+        (o) => enqueueSchedule(rdeps, o.metadata.namespace ?? "default", o.metadata.name),
+      ),
       watch("BackupSession", (o) => reconcileSession(rdeps, o)),
     ];
     for (const i of informers) i.start();
@@ -69,11 +89,20 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
     };
   };
   const leadership = createLeadership({
-    client, log, enabled: config.LEADER_ELECTION === "true", namespace: config.LEASE_NAMESPACE, name: config.LEASE_NAME,
-    identity: config.identity, leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000, lead,
+    client,
+    log,
+    enabled: config.LEADER_ELECTION === "true",
+    namespace: config.LEASE_NAMESPACE,
+    name: config.LEASE_NAME,
+    identity: config.identity,
+    leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
+    lead,
   });
   const shell = createServiceShell({
-    log, http: { host: config.HTTP_HOST, port: config.HTTP_PORT }, redis, client,
+    log,
+    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    redis,
+    client,
     takesWork: [["leadership", () => leadership.stop()]],
     queues: [["queues", async () => void (await Promise.all([schedules.close(), backups.close()]))]],
   });

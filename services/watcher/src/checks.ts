@@ -1,6 +1,13 @@
 import {
-  type BackupConfiguration, type Condition, ConditionReason, ConditionType, crPath, type Repository, setCondition,
-  validateBackupConfiguration, validateRepository,
+  type BackupConfiguration,
+  type Condition,
+  ConditionReason,
+  ConditionType,
+  crPath,
+  type Repository,
+  setCondition,
+  validateBackupConfiguration,
+  validateRepository,
 } from "@kubedump/api";
 import { isNotFound, type KubeClient, type KubeObject, readSecret } from "@kubedump/kube";
 
@@ -14,21 +21,42 @@ export interface CheckResult {
 const S3_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
 
 /** The Secret a Repository names, with the keys its backend needs; a message naming what is missing otherwise. */
-export async function checkSecret(client: KubeClient, repo: Repository): Promise<{ ok: boolean; reason: string; message: string }> {
+export async function checkSecret(
+  client: KubeClient,
+  repo: Repository,
+): Promise<{ ok: boolean; reason: string; message: string }> {
   const ns = repo.metadata.namespace ?? "default";
   const name = repo.spec.storageSecretName;
   if (!name) {
     return repo.spec.backend.s3
-      ? { ok: false, reason: ConditionReason.SecretNotFound, message: "spec.storageSecretName: an s3 backend needs a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY" }
+      ? {
+          ok: false,
+          reason: ConditionReason.SecretNotFound,
+          message:
+            "spec.storageSecretName: an s3 backend needs a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        }
       : { ok: true, reason: ConditionReason.SecretFound, message: "a local backend needs no Secret" };
   }
   const data = await readSecret(client, ns, name);
-  if (!data) return { ok: false, reason: ConditionReason.SecretNotFound, message: `spec.storageSecretName: Secret ${ns}/${name} not found` };
+  if (!data)
+    return {
+      ok: false,
+      reason: ConditionReason.SecretNotFound,
+      message: `spec.storageSecretName: Secret ${ns}/${name} not found`,
+    };
   const missing = repo.spec.backend.s3 ? S3_KEYS.filter((k) => !data[k]) : [];
   if (missing.length) {
-    return { ok: false, reason: ConditionReason.SecretKeyMissing, message: `spec.storageSecretName: Secret ${ns}/${name} has no ${missing.join(", ")}` };
+    return {
+      ok: false,
+      reason: ConditionReason.SecretKeyMissing,
+      message: `spec.storageSecretName: Secret ${ns}/${name} has no ${missing.join(", ")}`,
+    };
   }
-  return { ok: true, reason: ConditionReason.SecretFound, message: `Secret ${ns}/${name} has the keys the backend needs` };
+  return {
+    ok: true,
+    reason: ConditionReason.SecretFound,
+    message: `Secret ${ns}/${name} has the keys the backend needs`,
+  };
 }
 
 /**
@@ -40,10 +68,18 @@ export async function checkConfiguration(client: KubeClient, obj: KubeObject, no
   const valid = validateBackupConfiguration(obj);
   if (!valid.ok) {
     const message = valid.errors.join("; ");
-    const conditions = setCondition(prev, { type: ConditionType.SpecValid, status: "False", reason: ConditionReason.InvalidSpec, message }, now);
+    const conditions = setCondition(
+      prev,
+      { type: ConditionType.SpecValid, status: "False", reason: ConditionReason.InvalidSpec, message },
+      now,
+    );
     return { phase: "Invalid", conditions, message };
   }
-  let conditions = setCondition(prev, { type: ConditionType.SpecValid, status: "True", reason: ConditionReason.Valid, message: "the spec is valid" }, now);
+  let conditions = setCondition(
+    prev,
+    { type: ConditionType.SpecValid, status: "True", reason: ConditionReason.Valid, message: "the spec is valid" },
+    now,
+  );
   const config: BackupConfiguration = valid.value;
   const ns = obj.metadata.namespace ?? "default";
   const repoName = config.spec.repository.name;
@@ -55,13 +91,30 @@ export async function checkConfiguration(client: KubeClient, obj: KubeObject, no
     if (!isNotFound(err)) throw err;
   }
   let problem: { reason: string; message: string } | undefined;
-  if (!repo) problem = { reason: ConditionReason.RepositoryNotFound, message: `spec.repository.name: Repository ${ns}/${repoName} not found` };
+  if (!repo)
+    problem = {
+      reason: ConditionReason.RepositoryNotFound,
+      message: `spec.repository.name: Repository ${ns}/${repoName} not found`,
+    };
   else {
     const secret = await checkSecret(client, repo);
-    if (!secret.ok) problem = { reason: ConditionReason.RepositoryNotReady, message: `Repository ${ns}/${repoName}: ${secret.message}` };
+    if (!secret.ok)
+      problem = {
+        reason: ConditionReason.RepositoryNotReady,
+        message: `Repository ${ns}/${repoName}: ${secret.message}`,
+      };
   }
-  conditions = setCondition(conditions, problem
-    ? { type: ConditionType.RepositoryReady, status: "False", ...problem }
-    : { type: ConditionType.RepositoryReady, status: "True", reason: ConditionReason.RepositoryReady, message: `Repository ${ns}/${repoName} is usable` }, now);
+  conditions = setCondition(
+    conditions,
+    problem
+      ? { type: ConditionType.RepositoryReady, status: "False", ...problem }
+      : {
+          type: ConditionType.RepositoryReady,
+          status: "True",
+          reason: ConditionReason.RepositoryReady,
+          message: `Repository ${ns}/${repoName} is usable`,
+        },
+    now,
+  );
   return problem ? { phase: "NotReady", conditions, message: problem.message } : { phase: "Ready", conditions };
 }

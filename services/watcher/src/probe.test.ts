@@ -7,7 +7,9 @@ import { createRepositoryProbe, PROBE_TTL_MS } from "./probe.js";
 
 function localRepository(path: string) {
   const v = validateRepository({
-    apiVersion: "kubedump.io/v1alpha1", kind: "Repository", metadata: { name: "local", namespace: "ns", uid: "u-1" },
+    apiVersion: "kubedump.io/v1alpha1",
+    kind: "Repository",
+    metadata: { name: "local", namespace: "ns", uid: "u-1" },
     spec: { backend: { local: { path } } },
   });
   if (!v.ok) throw new Error(v.errors.join("; "));

@@ -14,7 +14,9 @@ export const PROBE_TTL_MS = 5 * 60_000;
 export function createRepositoryProbe(now: () => number = Date.now) {
   const ok = new Map<string, number>();
   return async (repo: ValidRepository, secret: Record<string, string>): Promise<void> => {
-    const key = createHash("sha256").update(JSON.stringify([repo.value.metadata.uid, repo.value.spec, secret])).digest("hex");
+    const key = createHash("sha256")
+      .update(JSON.stringify([repo.value.metadata.uid, repo.value.spec, secret]))
+      .digest("hex");
     const at = ok.get(key);
     if (at !== undefined && now() - at < PROBE_TTL_MS) return;
     const repository = await openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });

@@ -25,22 +25,155 @@ function check(obj) {
     back = `load error: ${err.message.split("\n")[0]}`;
   }
   if (back === JSON.stringify(obj)) roundTrips++;
-  else if (notRoundTrip.length < 5 && !notRoundTrip.some((d) => d.yaml === got)) notRoundTrip.push({ obj: JSON.stringify(obj), yaml: got, back });
+  else if (notRoundTrip.length < 5 && !notRoundTrip.some((d) => d.yaml === got))
+    notRoundTrip.push({ obj: JSON.stringify(obj), yaml: got, back });
 }
-const shapes = (s) => [{ k: s }, { [s || "e"]: 1 }, { a: { b: [s, { c: s, d: [s] }] }, l: [[s, s], []], e: {} }, { a: [{ x: { y: s } }] }];
+const shapes = (s) => [
+  { k: s },
+  { [s || "e"]: 1 },
+  { a: { b: [s, { c: s, d: [s] }] }, l: [[s, s], []], e: {} },
+  { a: [{ x: { y: s } }] },
+];
 
-const picked = ["a", "yes", "no", "on", "y", "true", "123", "1.0", "100m", "25%", "2026-11-26", "", " lead", "trail ", "a: b", "a #b", "a#b",
-  "reg.io/app:1.0", "~", "null", "*x", "&x", "it's", "héllo", "a\tb", "line1\nline2\n", "x\n\n", " lead\nx", "\nfirst", "a\n b", "a \nb",
-  "---\nx", "x\n---\ny", "...", "0777", "0x1F", "1_000", "-1", "-", "=", "<<", "_x", "1e3", ".inf", ".", "1.2.3", "a:", "1:20",
-  "key: value\n", "\u2028", "\u0085", "\x7f", "a\u00a0b", "multi\nline with: colon\n  indented\n", "{json}", "[x]", "a,b", "a, b", "?x",
-  "!tag", "%x", "@x", "`x", "|x", ">x", '"q"', "a  b", "A B C", "Yes please", "x:y:z", "/path/to", "(x)", "a=b", "\ttab", "trailing\n\n\n",
-  "🚀 rocket", "\ud800", "\r\n", "{\"a\": 1}"];
+const picked = [
+  "a",
+  "yes",
+  "no",
+  "on",
+  "y",
+  "true",
+  "123",
+  "1.0",
+  "100m",
+  "25%",
+  "2026-11-26",
+  "",
+  " lead",
+  "trail ",
+  "a: b",
+  "a #b",
+  "a#b",
+  "reg.io/app:1.0",
+  "~",
+  "null",
+  "*x",
+  "&x",
+  "it's",
+  "héllo",
+  "a\tb",
+  "line1\nline2\n",
+  "x\n\n",
+  " lead\nx",
+  "\nfirst",
+  "a\n b",
+  "a \nb",
+  "---\nx",
+  "x\n---\ny",
+  "...",
+  "0777",
+  "0x1F",
+  "1_000",
+  "-1",
+  "-",
+  "=",
+  "<<",
+  "_x",
+  "1e3",
+  ".inf",
+  ".",
+  "1.2.3",
+  "a:",
+  "1:20",
+  "key: value\n",
+  "\u2028",
+  "\u0085",
+  "\x7f",
+  "a\u00a0b",
+  "multi\nline with: colon\n  indented\n",
+  "{json}",
+  "[x]",
+  "a,b",
+  "a, b",
+  "?x",
+  "!tag",
+  "%x",
+  "@x",
+  "`x",
+  "|x",
+  ">x",
+  '"q"',
+  "a  b",
+  "A B C",
+  "Yes please",
+  "x:y:z",
+  "/path/to",
+  "(x)",
+  "a=b",
+  "\ttab",
+  "trailing\n\n\n",
+  "🚀 rocket",
+  "\ud800",
+  "\r\n",
+  '{"a": 1}',
+];
 for (const s of picked) for (const o of shapes(s)) check(o);
 check({ a: 1.5, b: -0, c: 1e21, d: 1e-7, e: null, f: true, g: [null, false, 0], h: 2 ** 53 });
 
-const pool = ["a", "b", "Z", "0", "1", "9", " ", " ", "\n", "\n", ":", "#", "-", "?", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'", '"',
-  "%", "@", "`", ".", "_", "/", "=", "~", "+", "(", ")", "e", "x", "\t", "é", "\u2028", "\x85", "yes", "no", "true", "null", "0x", "1e",
-  "---", "...", "<<", "\r"];
+const pool = [
+  "a",
+  "b",
+  "Z",
+  "0",
+  "1",
+  "9",
+  " ",
+  " ",
+  "\n",
+  "\n",
+  ":",
+  "#",
+  "-",
+  "?",
+  ",",
+  "[",
+  "]",
+  "{",
+  "}",
+  "&",
+  "*",
+  "!",
+  "|",
+  ">",
+  "'",
+  '"',
+  "%",
+  "@",
+  "`",
+  ".",
+  "_",
+  "/",
+  "=",
+  "~",
+  "+",
+  "(",
+  ")",
+  "e",
+  "x",
+  "\t",
+  "é",
+  "\u2028",
+  "\x85",
+  "yes",
+  "no",
+  "true",
+  "null",
+  "0x",
+  "1e",
+  "---",
+  "...",
+  "<<",
+  "\r",
+];
 let seed = 42;
 const rnd = (n) => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -64,7 +197,8 @@ if (process.env.KUBECONFIG) {
   const filters = compileFilters({ scope: { type: "cluster" }, includeNamespaces: ["bench-*"] }, resources);
   const objects = [];
   for (const rt of filters.resources) {
-    for await (const page of listPages(client, rt)) for (const o of page) if (filters.keep(o, rt)) objects.push(sanitize(o));
+    for await (const page of listPages(client, rt))
+      for (const o of page) if (filters.keep(o, rt)) objects.push(sanitize(o));
   }
   client.close();
   let same = 0;
@@ -78,6 +212,8 @@ if (process.env.KUBECONFIG) {
     for (const o of objects) fastDump(o);
     const fast = performance.now() - t;
     const per = (ms) => `${((ms * 1000) / objects.length).toFixed(1)} µs/object`;
-    console.log(`round ${round}: js-yaml ${slow.toFixed(0)} ms (${per(slow)}), fast-yaml ${fast.toFixed(0)} ms (${per(fast)}): ${(slow / fast).toFixed(1)}x`);
+    console.log(
+      `round ${round}: js-yaml ${slow.toFixed(0)} ms (${per(slow)}), fast-yaml ${fast.toFixed(0)} ms (${per(fast)}): ${(slow / fast).toFixed(1)}x`,
+    );
   }
 }

@@ -66,10 +66,16 @@ export const fmt = {
  * `track` is told the child process while it runs, and undefined after, for a cleanup on Ctrl-C.
  */
 export async function runMeasurement(script, cfg, { nodeArgs = [], cwd, track = () => {} } = {}) {
-  const { code, signal, text } = await runCollecting(process.execPath, [...nodeArgs, script, JSON.stringify(cfg)],
-    { stdio: ["ignore", "pipe", "inherit"], cwd }, "stdout", track);
+  const { code, signal, text } = await runCollecting(
+    process.execPath,
+    [...nodeArgs, script, JSON.stringify(cfg)],
+    { stdio: ["ignore", "pipe", "inherit"], cwd },
+    "stdout",
+    track,
+  );
   const line = text.split("\n").find((l) => l.startsWith(RESULT_MARKER));
-  if (code !== 0 || !line) throw new Error(`${script} exited ${code ?? signal}${line ? "" : " without a result"}: ${text.slice(-1000)}`);
+  if (code !== 0 || !line)
+    throw new Error(`${script} exited ${code ?? signal}${line ? "" : " without a result"}: ${text.slice(-1000)}`);
   return JSON.parse(line.slice(RESULT_MARKER.length));
 }
 

@@ -54,7 +54,9 @@ export async function kubectlDump({ kubectl, kubeconfig, resources, namespaces, 
   const env = { ...process.env, KUBECONFIG: kubeconfig };
   const calls = [];
   for (const r of resources) {
-    if (namespaces) for (const ns of namespaces) calls.push({ args: ["get", r, "-n", ns, "-o", "yaml"], file: join(outDir, `${ns}_${r}.yaml`) });
+    if (namespaces)
+      for (const ns of namespaces)
+        calls.push({ args: ["get", r, "-n", ns, "-o", "yaml"], file: join(outDir, `${ns}_${r}.yaml`) });
     else calls.push({ args: ["get", r, "-A", "-o", "yaml"], file: join(outDir, `${r}.yaml`) });
   }
   const t0 = performance.now();

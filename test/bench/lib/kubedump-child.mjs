@@ -16,10 +16,19 @@ const repository = await openRepository({ store: createLocalObjectStore({ root: 
 let listedAt;
 try {
   const { manifest, result } = await takeSnapshot(
-    { client, repository, scratchDir: cfg.scratchDir, onProgress: (p) => { if (p.resource === "" && listedAt === undefined) listedAt = performance.now(); } },
+    {
+      client,
+      repository,
+      scratchDir: cfg.scratchDir,
+      onProgress: (p) => {
+        if (p.resource === "" && listedAt === undefined) listedAt = performance.now();
+      },
+    },
     {
       // A cluster backup restricted to the bench namespaces, as `kubedump backup --include-namespaces 'bench-*'`.
-      options: cfg.scope ? { scope: cfg.scope } : { scope: { type: "cluster" }, includeNamespaces: cfg.includeNamespaces },
+      options: cfg.scope
+        ? { scope: cfg.scope }
+        : { scope: { type: "cluster" }, includeNamespaces: cfg.includeNamespaces },
       source: { kind: "cli" },
     },
   );
@@ -35,7 +44,8 @@ try {
     seconds,
     // From the start until the last object went into the archive; the rest is the upload/commit.
     dumpSeconds: listedAt === undefined ? undefined : (listedAt - t0) / 1000,
-    maxRss: maxRssBytes(), cpu: cpuSeconds() - cpu0,
+    maxRss: maxRssBytes(),
+    cpu: cpuSeconds() - cpu0,
     memory: mem.stop(),
   });
 } finally {

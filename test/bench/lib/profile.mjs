@@ -18,7 +18,18 @@ export function areaOf(url, functionName) {
 const short = (url) => url.replace(/^file:\/\//, "").replace(/.*\/(node_modules|packages)\//, "$1/");
 
 /** The functions whose inclusive time a dump's profile summary shows. */
-export const DUMP_FUNCTIONS = ["runDump", "write", "toYaml", "yamlDump", "sanitize", "once", "listPages", "addFile", "send", "commitSnapshot"];
+export const DUMP_FUNCTIONS = [
+  "runDump",
+  "write",
+  "toYaml",
+  "yamlDump",
+  "sanitize",
+  "once",
+  "listPages",
+  "addFile",
+  "send",
+  "commitSnapshot",
+];
 
 export function summariseProfile(file, { top = 15, inclusive = [] } = {}) {
   const prof = JSON.parse(readFileSync(file, "utf8"));
@@ -59,8 +70,12 @@ export function summariseProfile(file, { top = 15, inclusive = [] } = {}) {
   const sorted = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]);
   return {
     totalMs: total,
-    self: sorted(self).slice(0, top).map(([fn, ms]) => ({ fn, ms, pct: (100 * ms) / total })),
-    areas: sorted(areas).slice(0, top).map(([area, ms]) => ({ area, ms, pct: (100 * ms) / total })),
+    self: sorted(self)
+      .slice(0, top)
+      .map(([fn, ms]) => ({ fn, ms, pct: (100 * ms) / total })),
+    areas: sorted(areas)
+      .slice(0, top)
+      .map(([area, ms]) => ({ area, ms, pct: (100 * ms) / total })),
     inclusive: sorted(incl).map(([fn, ms]) => ({ fn, ms, pct: (100 * ms) / total })),
   };
 }
@@ -73,7 +88,9 @@ export function formatProfile(s) {
     ...s.areas.map((a) => line(a.area, a.ms, a.pct)),
     "self time by function (top):",
     ...s.self.map((f) => line(f.fn, f.ms, f.pct)),
-    ...(s.inclusive.length ? ["inclusive time of selected functions:", ...s.inclusive.map((f) => line(f.fn, f.ms, f.pct))] : []),
+    ...(s.inclusive.length
+      ? ["inclusive time of selected functions:", ...s.inclusive.map((f) => line(f.fn, f.ms, f.pct))]
+      : []),
   ].join("\n");
 }
 
@@ -82,7 +99,9 @@ export function formatProfile(s) {
  * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, thread 0 the main thread.
  */
 export function newProfiles(dir, before) {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && !before.has(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile") && !before.has(f))
+    .sort();
   const main = files.find((f) => f.split(".")[4] === "0") ?? files[0];
   if (!main) throw new Error(`no profile written to ${dir}`);
   return { main: join(dir, main), others: files.filter((f) => f !== main).map((f) => join(dir, f)) };

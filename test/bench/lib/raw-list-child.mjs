@@ -13,7 +13,11 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 async function get(path, query) {
   const url = new URL(conn.server + path);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-  const opts = { method: "GET", agent: url.protocol === "https:" ? agent : undefined, headers: { accept: "application/json" } };
+  const opts = {
+    method: "GET",
+    agent: url.protocol === "https:" ? agent : undefined,
+    headers: { accept: "application/json" },
+  };
   await conn.apply(opts);
   if (conn.skipTLSVerify) opts.rejectUnauthorized = false;
   return new Promise((done, fail) => {
@@ -22,7 +26,8 @@ async function get(path, query) {
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => {
         const body = Buffer.concat(chunks);
-        if (res.statusCode !== 200) fail(new Error(`GET ${url.pathname}: ${res.statusCode} ${body.toString("utf8").slice(0, 300)}`));
+        if (res.statusCode !== 200)
+          fail(new Error(`GET ${url.pathname}: ${res.statusCode} ${body.toString("utf8").slice(0, 300)}`));
         else done(body);
       });
       res.on("error", fail);
@@ -52,4 +57,13 @@ for (const path of cfg.paths) {
 }
 const seconds = (performance.now() - t0) / 1000;
 agent.destroy();
-emitResult({ objects, bytes, pages, seconds, maxRss: maxRssBytes(), cpu: cpuSeconds() - cpu0, memory: mem.stop(), perResource });
+emitResult({
+  objects,
+  bytes,
+  pages,
+  seconds,
+  maxRss: maxRssBytes(),
+  cpu: cpuSeconds() - cpu0,
+  memory: mem.stop(),
+  perResource,
+});

@@ -18,8 +18,32 @@ function rng(seed) {
   };
 }
 
-const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima",
-  "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "xray"];
+const WORDS = [
+  "alpha",
+  "bravo",
+  "charlie",
+  "delta",
+  "echo",
+  "foxtrot",
+  "golf",
+  "hotel",
+  "india",
+  "juliet",
+  "kilo",
+  "lima",
+  "mike",
+  "november",
+  "oscar",
+  "papa",
+  "quebec",
+  "romeo",
+  "sierra",
+  "tango",
+  "uniform",
+  "victor",
+  "whiskey",
+  "xray",
+];
 
 function text(rand, bytes) {
   let out = "";
@@ -49,21 +73,34 @@ export function objectFor(i, namespaces) {
   const rand = rng(i * 2654435761 + 1);
   const app = `app-${i % 997}`;
   const labels = labelsOf(i, app);
-  const annotations = { "bench.kubedump.io/owner": `owner-${i % 101}@example.com`, "bench.kubedump.io/ticket": `OPS-${10000 + (i % 9000)}` };
+  const annotations = {
+    "bench.kubedump.io/owner": `owner-${i % 101}@example.com`,
+    "bench.kubedump.io/ticket": `OPS-${10000 + (i % 9000)}`,
+  };
   const bucket = i % 20;
   if (bucket < 8) {
     const keys = 2 + (i % 3);
     const total = 1000 + Math.floor(rand() * 1000);
     const data = {};
     for (let k = 0; k < keys; k++) data[`config-${k}.properties`] = text(rand, Math.floor(total / keys));
-    return { path: `/api/v1/namespaces/${ns}/configmaps`, body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, labels, annotations }, data } };
+    return {
+      path: `/api/v1/namespaces/${ns}/configmaps`,
+      body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, labels, annotations }, data },
+    };
   }
   if (bucket < 12) {
     return {
       path: `/api/v1/namespaces/${ns}/secrets`,
       body: {
-        apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: `secret-${i}`, labels },
-        stringData: { username: `user-${i}`, password: text(rand, 32), "tls.key": text(rand, 300 + Math.floor(rand() * 300)) },
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "Opaque",
+        metadata: { name: `secret-${i}`, labels },
+        stringData: {
+          username: `user-${i}`,
+          password: text(rand, 32),
+          "tls.key": text(rand, 300 + Math.floor(rand() * 300)),
+        },
       },
     };
   }
@@ -71,22 +108,38 @@ export function objectFor(i, namespaces) {
     return {
       path: `/api/v1/namespaces/${ns}/services`,
       body: {
-        apiVersion: "v1", kind: "Service", metadata: { name: `svc-${i}`, labels, annotations },
-        spec: { clusterIP: "None", selector: { app }, ports: [{ name: "http", port: 80, targetPort: 8080 }, { name: "metrics", port: 9090, targetPort: 9090 }] },
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: `svc-${i}`, labels, annotations },
+        spec: {
+          clusterIP: "None",
+          selector: { app },
+          ports: [
+            { name: "http", port: 80, targetPort: 8080 },
+            { name: "metrics", port: 9090, targetPort: 9090 },
+          ],
+        },
       },
     };
   }
   if (bucket < 16) {
     return {
       path: `/api/v1/namespaces/${ns}/serviceaccounts`,
-      body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: `sa-${i}`, labels, annotations }, imagePullSecrets: [{ name: "registry" }] },
+      body: {
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: `sa-${i}`, labels, annotations },
+        imagePullSecrets: [{ name: "registry" }],
+      },
     };
   }
   if (bucket < 18) {
     return {
       path: `/apis/apps/v1/namespaces/${ns}/deployments`,
       body: {
-        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: `deploy-${i}`, labels, annotations },
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: `deploy-${i}`, labels, annotations },
         spec: {
           replicas: 1 + (i % 3),
           selector: { matchLabels: { app, "bench.kubedump.io/instance": `deploy-${i}` } },
@@ -94,13 +147,21 @@ export function objectFor(i, namespaces) {
             metadata: { labels: { app, "bench.kubedump.io/instance": `deploy-${i}` } },
             spec: {
               serviceAccountName: `sa-${i - 2}`,
-              containers: [{
-                name: "main", image: `registry.example.com/${app}:1.${i % 50}.0`, ports: [{ containerPort: 8080, name: "http" }],
-                env: [{ name: "MODE", value: "prod" }, { name: "LOG_LEVEL", value: "info" }, { name: "CONFIG", value: `/etc/${app}/config` }],
-                resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-                readinessProbe: { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 10 },
-                volumeMounts: [{ name: "config", mountPath: `/etc/${app}` }],
-              }],
+              containers: [
+                {
+                  name: "main",
+                  image: `registry.example.com/${app}:1.${i % 50}.0`,
+                  ports: [{ containerPort: 8080, name: "http" }],
+                  env: [
+                    { name: "MODE", value: "prod" },
+                    { name: "LOG_LEVEL", value: "info" },
+                    { name: "CONFIG", value: `/etc/${app}/config` },
+                  ],
+                  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                  readinessProbe: { httpGet: { path: "/ready", port: 8080 }, periodSeconds: 10 },
+                  volumeMounts: [{ name: "config", mountPath: `/etc/${app}` }],
+                },
+              ],
               volumes: [{ name: "config", configMap: { name: `cm-${i - 16}` } }],
             },
           },
@@ -112,7 +173,9 @@ export function objectFor(i, namespaces) {
     return {
       path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
       body: {
-        apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: `role-${i}`, labels },
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: { name: `role-${i}`, labels },
         rules: [
           { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["get", "list", "watch"] },
           { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "update", "patch"] },
@@ -123,7 +186,9 @@ export function objectFor(i, namespaces) {
   return {
     path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
     body: {
-      apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: `rb-${i}`, labels },
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: `rb-${i}`, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `role-${i - 1}` },
       subjects: [{ kind: "ServiceAccount", name: `sa-${i - 4}`, namespace: ns }],
     },
@@ -138,13 +203,20 @@ async function post(conn, auth, agent, path, body) {
     ...auth,
     method: "POST",
     agent: url.protocol === "https:" ? agent : undefined,
-    headers: { ...auth.headers, "content-type": "application/json", accept: "application/json", "content-length": payload.length },
+    headers: {
+      ...auth.headers,
+      "content-type": "application/json",
+      accept: "application/json",
+      "content-length": payload.length,
+    },
   };
   return new Promise((done, fail) => {
     const req = (url.protocol === "https:" ? request : httpRequest)(url, opts, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
-      res.on("end", () => done({ status: res.statusCode, text: res.statusCode >= 300 ? Buffer.concat(chunks).toString("utf8") : "" }));
+      res.on("end", () =>
+        done({ status: res.statusCode, text: res.statusCode >= 300 ? Buffer.concat(chunks).toString("utf8") : "" }),
+      );
       res.on("error", fail);
     });
     req.on("error", fail);
@@ -186,8 +258,18 @@ export async function seed(conn, { objects, namespaces, concurrency = 48, progre
   const t0 = performance.now();
   const counts = { created: 0, existed: 0 };
   try {
-    await Promise.all(Array.from({ length: namespaces }, (_, i) =>
-      createOne(conn, auth, agent, { path: "/api/v1/namespaces", body: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespaceName(i), labels: { "bench.kubedump.io/seeded": "true" } } } })));
+    await Promise.all(
+      Array.from({ length: namespaces }, (_, i) =>
+        createOne(conn, auth, agent, {
+          path: "/api/v1/namespaces",
+          body: {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: namespaceName(i), labels: { "bench.kubedump.io/seeded": "true" } },
+          },
+        }),
+      ),
+    );
     let next = 0;
     let lastReport = performance.now();
     const worker = async () => {
@@ -197,7 +279,9 @@ export async function seed(conn, { objects, namespaces, concurrency = 48, progre
         if (now - lastReport > 5000) {
           lastReport = now;
           const done = counts.created + counts.existed;
-          progress(`seeded ${done.toLocaleString("en-US")}/${objects.toLocaleString("en-US")} (${Math.round(done / ((now - t0) / 1000))} objects/s)`);
+          progress(
+            `seeded ${done.toLocaleString("en-US")}/${objects.toLocaleString("en-US")} (${Math.round(done / ((now - t0) / 1000))} objects/s)`,
+          );
         }
       }
     };

@@ -37,7 +37,9 @@ export function findLocalServers(serverUrl) {
   if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return [];
   let pids;
   try {
-    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
+    pids = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return [];
   }
@@ -47,11 +49,15 @@ export function findLocalServers(serverUrl) {
     const args = cmdline(pid);
     if (!args.some((a) => a.endsWith("kube-apiserver")) || !args.includes(`--secure-port=${url.port}`)) continue;
     found.push({ name: "kube-apiserver", pid });
-    etcdUrls = (args.find((a) => a.startsWith("--etcd-servers=")) ?? "").slice("--etcd-servers=".length).split(",").filter(Boolean);
+    etcdUrls = (args.find((a) => a.startsWith("--etcd-servers=")) ?? "")
+      .slice("--etcd-servers=".length)
+      .split(",")
+      .filter(Boolean);
   }
   for (const pid of etcdUrls.length ? pids : []) {
     const args = cmdline(pid);
-    if (args.some((a) => a.endsWith("etcd")) && etcdUrls.some((u) => args.includes(`--listen-client-urls=${u}`))) found.push({ name: "etcd", pid });
+    if (args.some((a) => a.endsWith("etcd")) && etcdUrls.some((u) => args.includes(`--listen-client-urls=${u}`)))
+      found.push({ name: "etcd", pid });
   }
   return found;
 }

@@ -19,7 +19,10 @@ export function backupCommand(program: Command): void {
     .description("back up the YAML of the whole cluster (default), one namespace, or one application into a repository")
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-n, --namespace <ns>", "back up one namespace (its namespaced objects and the Namespace itself)")
-    .option("--target <ref>", "back up one object: <apiVersion>/<Kind>/<namespace>/<name> (or <apiVersion>/<Kind>/<name>)")
+    .option(
+      "--target <ref>",
+      "back up one object: <apiVersion>/<Kind>/<namespace>/<name> (or <apiVersion>/<Kind>/<name>)",
+    )
     .option("--include-dependants", "with --target: also everything that names it in ownerReferences, recursively")
     .option("-l, --selector <selector>", "label selector every object must match (a=b,c!=d,e in (x,y))")
     .option("--or-selector <selector>", "keep objects matching any of these selectors (repeatable)", collect, [])
@@ -28,11 +31,20 @@ export function backupCommand(program: Command): void {
     .option("--include-resources <list>", "comma-separated resource[.group] names (globs allowed) to back up")
     .option("--exclude-resources <list>", "comma-separated resource[.group] names (globs allowed) to leave out")
     .option("--ignore-group-kinds <list>", "comma-separated Kind[.group] to leave out")
-    .addOption(new Option("--include-cluster-resources <mode>", "cluster-scoped objects: true, false or auto").choices(["true", "false", "auto"]))
+    .addOption(
+      new Option("--include-cluster-resources <mode>", "cluster-scoped objects: true, false or auto").choices([
+        "true",
+        "false",
+        "auto",
+      ]),
+    )
     .option("--include-events", "also back up Events")
     .option("--sanitize <bool>", "strip what the server set (true|false)")
     .option("--page-size <n>", "objects per LIST page (default 500)")
-    .option("--gzip-level <n>", "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)")
+    .option(
+      "--gzip-level <n>",
+      "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
+    )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
     .option("-o, --output <format>", "print the snapshot manifest as json");
   clusterOptions(cmd).action(async (flags: BackupFlags) => {
@@ -47,13 +59,16 @@ export function backupCommand(program: Command): void {
       );
       progress.done();
       // takeSnapshot removes what interrupted backups left (older than an hour) after each commit.
-      if (swept.length) process.stderr.write(`removed ${swept.length} unfinished snapshots older than an hour: ${swept.join(", ")}\n`);
+      if (swept.length)
+        process.stderr.write(`removed ${swept.length} unfinished snapshots older than an hour: ${swept.join(", ")}\n`);
       for (const w of manifest.warnings) process.stderr.write(`warning: ${w}\n`);
       if (flags.output === "json") process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
       else {
         const secs = (Date.parse(manifest.completedAt) - Date.parse(manifest.time)) / 1000;
-        process.stdout.write(`snapshot ${manifest.id} committed: ${manifest.objects} objects, ${humanBytes(manifest.bytes)} YAML, ` +
-          `${humanBytes(manifest.storedBytes)} stored, ${manifest.warnings.length} warnings, ${secs.toFixed(1)} s\n`);
+        process.stdout.write(
+          `snapshot ${manifest.id} committed: ${manifest.objects} objects, ${humanBytes(manifest.bytes)} YAML, ` +
+            `${humanBytes(manifest.storedBytes)} stored, ${manifest.warnings.length} warnings, ${secs.toFixed(1)} s\n`,
+        );
       }
     } finally {
       progress.done();

@@ -19,7 +19,12 @@ export function clusterOptions(cmd: Command): Command {
 }
 
 export function clientOptions(flags: ClusterFlags): KubeClientOptions {
-  return { kubeconfig: flags.kubeconfig, context: flags.context, qps: number(flags.qps, "--qps"), burst: number(flags.burst, "--burst") };
+  return {
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    qps: number(flags.qps, "--qps"),
+    burst: number(flags.burst, "--burst"),
+  };
 }
 
 function number(v: string | undefined, flag: string): number | undefined {

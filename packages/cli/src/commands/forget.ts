@@ -32,7 +32,8 @@ export function policyFromFlags(flags: Flags): RetentionPolicy {
     const text = flags[field];
     if (text === undefined) continue;
     const n = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`${flag.split(" ")[0]} "${text}": a whole number >= 0`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+      throw new UsageError(`${flag.split(" ")[0]} "${text}": a whole number >= 0`);
     policy[field] = n;
   }
   if (!Object.keys(KEEP_FLAGS).some((field) => (policy[field as KeepField] ?? 0) > 0)) {
@@ -52,7 +53,9 @@ function print(result: ForgetResult): void {
     ...result.removed.map((r) => [r.group, r.id, r.time, result.dryRun ? "would remove" : "remove", ""]),
   ].sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (b[1] as string).localeCompare(a[1] as string));
   process.stdout.write(`${table(["GROUP", "ID", "TIME", "ACTION", "KEPT BY"], rows)}\n`);
-  const what = result.prune ? "" : " (snapshot.json only; `kubedump prune` removes the data once it is older than an hour)";
+  const what = result.prune
+    ? ""
+    : " (snapshot.json only; `kubedump prune` removes the data once it is older than an hour)";
   process.stdout.write(
     result.dryRun
       ? `would remove ${result.removed.length} snapshots, keep ${result.kept.length} (dry run)\n`
@@ -63,7 +66,9 @@ function print(result: ForgetResult): void {
 export function forgetCommand(program: Command): void {
   const cmd = program
     .command("forget")
-    .description("remove the snapshots a retention policy does not keep (restic's --keep-* rules, applied per backup source)")
+    .description(
+      "remove the snapshots a retention policy does not keep (restic's --keep-* rules, applied per backup source)",
+    )
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO);
   for (const [flag, help] of Object.values(KEEP_FLAGS)) cmd.option(flag, help);
   cmd

@@ -16,9 +16,11 @@ function summary(result: SweepResult, olderThan: string): string {
   const verb = result.dryRun ? "would remove" : "removed";
   const keys = result.removed.reduce((sum, u) => sum + u.keys, 0);
   const bytes = result.removed.reduce((sum, u) => sum + u.bytes, 0);
-  return `${verb} ${result.removed.length} unfinished snapshots (${keys} objects, ${humanBytes(bytes)})` +
+  return (
+    `${verb} ${result.removed.length} unfinished snapshots (${keys} objects, ${humanBytes(bytes)})` +
     `${result.dryRun ? "" : ` and ${result.incompleteUploads} incomplete uploads`}; ` +
-    `left ${result.skipped.length} younger than ${olderThan}`;
+    `left ${result.skipped.length} younger than ${olderThan}`
+  );
 }
 
 export function pruneCommand(program: Command): void {
@@ -26,7 +28,11 @@ export function pruneCommand(program: Command): void {
     .command("prune")
     .description("remove what failed or interrupted backups left: snapshots without snapshot.json, unfinished uploads")
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
-    .option("--older-than <duration>", "only leftovers whose newest object is older than this, e.g. 30m (a backup may still be uploading younger ones)", "1h")
+    .option(
+      "--older-than <duration>",
+      "only leftovers whose newest object is older than this, e.g. 30m (a backup may still be uploading younger ones)",
+      "1h",
+    )
     .option("--dry-run", "only report what would be removed")
     .option("-o, --output <format>", "text (default) or json")
     .action(async (flags: Flags) => {
@@ -40,7 +46,8 @@ export function pruneCommand(program: Command): void {
       const result = await repository.sweepUnfinished({ olderThanMs, dryRun: flags.dryRun });
       if (flags.output === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else {
-        for (const u of result.removed) process.stdout.write(`${result.dryRun ? "would remove" : "removed"} ${u.id} (${u.keys} objects)\n`);
+        for (const u of result.removed)
+          process.stdout.write(`${result.dryRun ? "would remove" : "removed"} ${u.id} (${u.keys} objects)\n`);
         process.stdout.write(`${summary(result, flags.olderThan)}\n`);
       }
     });

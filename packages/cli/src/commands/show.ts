@@ -19,10 +19,14 @@ export function showCommand(program: Command): void {
       const out = process.stdout;
       out.write(`Snapshot:  ${m.id}\nTime:      ${m.time} → ${m.completedAt}\nScope:     ${scopeText(m.scope)}\n`);
       out.write(`Cluster:   ${m.cluster.server ?? "?"} (${m.cluster.version ?? "unknown version"})\n`);
-      out.write(`Objects:   ${m.objects} (${humanBytes(m.bytes)} YAML, ${humanBytes(m.storedBytes)} stored in ${m.parts.length} parts)\n`);
+      out.write(
+        `Objects:   ${m.objects} (${humanBytes(m.bytes)} YAML, ${humanBytes(m.storedBytes)} stored in ${m.parts.length} parts)\n`,
+      );
       const params = Object.entries(m.params);
       if (params.length) out.write(`Params:    ${params.map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
-      const rows = Object.entries(m.counts).sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => [r, String(n)]);
+      const rows = Object.entries(m.counts)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([r, n]) => [r, String(n)]);
       out.write(`\n${table(["RESOURCE", "OBJECTS"], rows)}\n`);
       out.write(`\nWarnings (${m.warnings.length}):\n${m.warnings.map((w) => `  - ${w}\n`).join("")}`);
     });

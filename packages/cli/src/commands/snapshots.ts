@@ -18,14 +18,26 @@ export function snapshotsCommand(program: Command): void {
       const snapshots = await repository.listSnapshots();
       if (flags.output === "json") {
         const items = snapshots.map((s) => ({
-          id: s.id, time: s.time, completedAt: s.completedAt, scope: s.scope, source: s.source, objects: s.objects,
-          bytes: s.bytes, storedBytes: s.storedBytes, warnings: s.warnings,
+          id: s.id,
+          time: s.time,
+          completedAt: s.completedAt,
+          scope: s.scope,
+          source: s.source,
+          objects: s.objects,
+          bytes: s.bytes,
+          storedBytes: s.storedBytes,
+          warnings: s.warnings,
         }));
         process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
         return;
       }
       const rows = snapshots.map((s) => [
-        s.id, s.time, scopeText(s.scope), String(s.objects), humanBytes(s.storedBytes), String(s.warnings.length),
+        s.id,
+        s.time,
+        scopeText(s.scope),
+        String(s.objects),
+        humanBytes(s.storedBytes),
+        String(s.warnings.length),
       ]);
       process.stdout.write(`${table(["ID", "TIME", "SCOPE", "OBJECTS", "SIZE", "WARNINGS"], rows)}\n`);
     });

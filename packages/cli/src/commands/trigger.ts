@@ -24,10 +24,13 @@ export function triggerCommand(program: Command): void {
     const timeoutMs = parseTimeout(flags.timeout);
     const client = createKubeClient(clientOptions(flags));
     try {
-      const config = await client.get<KubeObject>(crPath("BackupConfiguration", flags.namespace, name)).catch((err: unknown) => {
-        if (isNotFound(err)) throw new TargetNotFoundError(`BackupConfiguration ${flags.namespace}/${name} not found`);
-        throw err;
-      });
+      const config = await client
+        .get<KubeObject>(crPath("BackupConfiguration", flags.namespace, name))
+        .catch((err: unknown) => {
+          if (isNotFound(err))
+            throw new TargetNotFoundError(`BackupConfiguration ${flags.namespace}/${name} not found`);
+          throw err;
+        });
       const session = await createSession(client, config);
       process.stdout.write(`backupsession.kubedump.io/${session} created\n`);
       if (!flags.wait) return;
@@ -73,5 +76,7 @@ async function waitFinished(client: KubeClient, namespace: string, name: string,
     if ((FINISHED_BACKUP_SESSION_PHASES as readonly string[]).includes(phase)) return phase;
     await sleep(1000);
   }
-  throw new Error(`BackupSession ${namespace}/${name} did not finish within ${timeoutMs / 1000} s (last phase: ${last || "none"})`);
+  throw new Error(
+    `BackupSession ${namespace}/${name} did not finish within ${timeoutMs / 1000} s (last phase: ${last || "none"})`,
+  );
 }

@@ -5,7 +5,9 @@ import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
 export function verifyCommand(program: Command): void {
   program
     .command("verify <id>")
-    .description("re-read every part of a snapshot; check each object's sha256 and the counts against the index (exit 5 on problems)")
+    .description(
+      "re-read every part of a snapshot; check each object's sha256 and the counts against the index (exit 5 on problems)",
+    )
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-o, --output <format>", "text (default) or json (the whole report)")
     .action(async (id: string, flags: { repo: string; output?: string }) => {
@@ -17,7 +19,9 @@ export function verifyCommand(program: Command): void {
         process.stdout.write(`snapshot ${id} is sound: ${parts} and ${report.objects} objects match the index\n`);
       } else {
         for (const problem of report.problems) process.stderr.write(`problem: ${problem}\n`);
-        process.stderr.write(`${report.partsOk} of ${report.parts} parts and ${report.objectsOk} of ${report.objects} objects checked out\n`);
+        process.stderr.write(
+          `${report.partsOk} of ${report.parts} parts and ${report.objectsOk} of ${report.objects} objects checked out\n`,
+        );
       }
       if (!report.ok) throw new VerifyFailedError(id, report.problems.length);
     });

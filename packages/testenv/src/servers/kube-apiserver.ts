@@ -82,7 +82,13 @@ export async function startKubeApiServer(dir: string, pki: Pki, etcdUrl: string)
 
   const kubeconfigPath = join(dir, "kubeconfig");
   writeFileSync(kubeconfigPath, kubeconfig(url, pki.ca.certPem, admin.certPem, admin.keyPem), { mode: 0o600 });
-  return { url, caPem: pki.ca.certPem, admin: { certPem: admin.certPem, keyPem: admin.keyPem }, kubeconfigPath, process };
+  return {
+    url,
+    caPem: pki.ca.certPem,
+    admin: { certPem: admin.certPem, keyPem: admin.keyPem },
+    kubeconfigPath,
+    process,
+  };
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");

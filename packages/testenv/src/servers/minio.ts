@@ -38,8 +38,17 @@ export async function startMinio(dir: string, opts: MinioOptions = {}): Promise<
   const process = await startServer({
     name: "minio",
     command: bin,
-    args: ["server", data, "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`,
-      "--certs-dir", certs, "--quiet"],
+    args: [
+      "server",
+      data,
+      "--address",
+      `127.0.0.1:${port}`,
+      "--console-address",
+      `127.0.0.1:${consolePort}`,
+      "--certs-dir",
+      certs,
+      "--quiet",
+    ],
     env: {
       ...globalThis.process.env,
       MINIO_ROOT_USER: accessKey,
