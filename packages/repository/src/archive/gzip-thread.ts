@@ -28,9 +28,11 @@ function workerExecArgv(): string[] {
   const args: string[] = [];
   for (let i = 0; i < process.execArgv.length; i += 1) {
     const arg = process.execArgv[i] as string;
-    if (arg === "--input-type")
-      i += 1; // and its value
-    else if (!arg.startsWith("--input-type=")) args.push(arg);
+    if (arg === "--input-type") {
+      i += 1; // its value
+    } else if (!arg.startsWith("--input-type=")) {
+      args.push(arg);
+    }
   }
   return args;
 }
