@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, WrongPasswordError } from "./errors.js";
-import { LocalObjectStore } from "./stores/local-object-store.js";
 import { createObjectStoreFromBackend, openRepositoryFromBackend, passwordFromSecret } from "./open-from-backend.js";
+import { LocalObjectStore } from "./stores/local-object-store.js";
 import { S3ObjectStore } from "./stores/s3-object-store.js";
 import { stageSnapshot, testObjects } from "./test-support.js";
 

@@ -1,7 +1,7 @@
 import { BackendConfigError } from "./errors.js";
+import { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 import { createLocalObjectStore } from "./stores/local-object-store.js";
 import type { ObjectStore } from "./stores/object-store.js";
-import { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "./stores/s3-object-store.js";
 
 /** A Repository CR's `spec.backend`: exactly one of s3 or local. */

@@ -1,5 +1,5 @@
-import { GzipThread } from "./gzip-thread.js";
 import { SLOT_BYTES } from "./gzip-messages.js";
+import { GzipThread } from "./gzip-thread.js";
 import type { Digest } from "./types.js";
 
 /** Slots of a writer unless it asks for more (2 MiB). */

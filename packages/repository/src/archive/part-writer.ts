@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { checkArchivePath } from "../safe-path.js";
-import { GzipFileWriter } from "./gzip-file.js";
 import { PARTS_DIR, partFileName } from "../snapshot/layout.js";
+import { GzipFileWriter } from "./gzip-file.js";
 import { TarWriter } from "./tar-writer.js";
 import type { PartFile } from "./types.js";
 

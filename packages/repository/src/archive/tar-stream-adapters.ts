@@ -1,5 +1,5 @@
 import { pipeline } from "node:stream/promises";
-import { extract as tarExtract, type Pack } from "tar-stream";
+import { type Pack, extract as tarExtract } from "tar-stream";
 
 /*
  * tar-stream 3 is built on streamx. Its streams work with node:stream's pipeline and are async

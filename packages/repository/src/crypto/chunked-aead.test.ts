@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, expect, it } from "vitest";
-import { DecryptStream, EncryptStream } from "./chunked-aead.js";
 import { IntegrityError } from "../errors.js";
+import { DecryptStream, EncryptStream } from "./chunked-aead.js";
 
 const KEY = randomBytes(32);
 const OBJECT = "snapshots/20261126T020000Z-0a1b2c3d/parts/00000.tar.gz";

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
-import type { ObjectCodec } from "./codec.js";
 import { IntegrityError } from "../errors.js";
+import type { ObjectCodec } from "./codec.js";
 
 /*
  * One encrypted object (a part or an index), streamed in chunks so neither side holds more than

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EncryptionMismatchError, IntegrityError, WrongPasswordError } from "../errors.js";
-import type { ObjectStore } from "../stores/object-store.js";
 import { openRepository } from "../snapshot/repository.js";
+import type { ObjectStore } from "../stores/object-store.js";
 import { createS3ObjectStore, type S3ObjectStore } from "../stores/s3-object-store.js";
 import { collect, s3TestOptions, secretObject, stageSnapshot, testObjects, wrapStore } from "../test-support.js";
 

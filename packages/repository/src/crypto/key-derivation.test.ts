@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RepositoryFormatError, WrongPasswordError } from "../errors.js";
-import { createEncryptionConfig, DEFAULT_SCRYPT, unlockEncryption } from "./key-derivation.js";
 import type { EncryptionConfig } from "./key-derivation.js";
+import { createEncryptionConfig, DEFAULT_SCRYPT, unlockEncryption } from "./key-derivation.js";
 
 const CHEAP = { N: 2 ** 10 };
 

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalObjectStore, type LocalObjectStore } from "../stores/local-object-store.js";
-import { openRepository } from "./repository.js";
 import { collect, recordingStore, stageSnapshot, testObjects } from "../test-support.js";
+import { openRepository } from "./repository.js";
 import type { SnapshotSource } from "./types.js";
 
 let tmp: string;

@@ -1,5 +1,5 @@
-import { snapshotManifestKey } from "./layout.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import { snapshotManifestKey } from "./layout.js";
 import { applyRetention, type RetentionRule, type RetentionRules } from "./retention.js";
 import type { SnapshotManifest, SnapshotSource } from "./types.js";
 

@@ -10,9 +10,9 @@ import { type Minio, startMinio } from "@kubedump/testenv";
 import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { StoreUnreachableError } from "../errors.js";
-import { openRepository } from "./repository.js";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "../stores/s3-object-store.js";
 import { bigObjects, collect, s3TestOptions, stageSnapshot, wrapStore } from "../test-support.js";
+import { openRepository } from "./repository.js";
 
 const env = inject("testenv");
 const ID = "20261126T020000Z-0a1b2c3d";

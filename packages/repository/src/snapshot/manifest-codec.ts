@@ -1,5 +1,5 @@
-import { RepositoryFormatError } from "../errors.js";
 import type { IndexRecord } from "../archive/types.js";
+import { RepositoryFormatError } from "../errors.js";
 import type { RepositoryConfig, SnapshotManifest } from "./types.js";
 
 /*

@@ -1,12 +1,12 @@
 import { createEncryptionCodec } from "../crypto/chunked-aead.js";
 import { type ObjectCodec, plainCodec } from "../crypto/codec.js";
-import { EncryptionMismatchError, ObjectNotFoundError } from "../errors.js";
+import type { ScryptParams } from "../crypto/key-derivation.js";
 import { createEncryptionConfig, unlockEncryption } from "../crypto/key-derivation.js";
+import { EncryptionMismatchError, ObjectNotFoundError } from "../errors.js";
+import type { ObjectStore } from "../stores/object-store.js";
 import { REPOSITORY_KEY } from "./layout.js";
 import { decodeRepositoryConfig, encodeJson } from "./manifest-codec.js";
-import type { ObjectStore } from "../stores/object-store.js";
 import type { RepositoryConfig } from "./types.js";
-import type { ScryptParams } from "../crypto/key-derivation.js";
 
 export interface ConfigOptions {
   /** Encrypts parts and index; the repository must be (or become) encrypted with it. */

@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { Transform } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createIndexWriter } from "../archive/index-writer.js";
 import type { ObjectCodec } from "../crypto/codec.js";
 import { IntegrityError, UnsafePathError } from "../errors.js";
-import { createIndexWriter } from "../archive/index-writer.js";
 import { createLocalObjectStore, type LocalObjectStore } from "../stores/local-object-store.js";
-import { openRepository } from "./repository.js";
 import { collect, draftManifest, rawPartFile, stageSnapshot, type TestObject, testObjects } from "../test-support.js";
+import { openRepository } from "./repository.js";
 
 const ID = "20261126T020000Z-0a1b2c3d";
 

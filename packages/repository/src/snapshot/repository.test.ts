@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RepositoryFormatError, SnapshotExistsError, SnapshotNotFoundError } from "../errors.js";
 import { createLocalObjectStore, type LocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { openRepository } from "./repository.js";
 import { collect, recordingStore, stageSnapshot, testObjects } from "../test-support.js";
+import { openRepository } from "./repository.js";
 
 const ID1 = "20261126T020000Z-0a1b2c3d";
 const ID2 = "20261127T020000Z-00000000";

@@ -1,17 +1,17 @@
+import type { IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
-import { type DownloadResult, writeTree } from "./download.js";
 import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
+import type { RetryPolicy } from "../retry.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { type DownloadResult, writeTree } from "./download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { decodeManifest } from "./manifest-codec.js";
-import type { ObjectStore } from "../stores/object-store.js";
 import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
-import type { RetryPolicy } from "../retry.js";
 import { isSnapshotId } from "./snapshot-id.js";
 import { readIndexRecords, readSnapshotObjects } from "./snapshot-readers.js";
 import { type CommitSnapshotInput, DEFAULT_UPLOAD_RETRY, uploadSnapshot } from "./snapshot-upload.js";
 import { type SweepOptions, type SweepResult, sweepUnfinished } from "./sweep.js";
-import type { IndexRecord } from "../archive/types.js";
 import type { SnapshotManifest, SnapshotObject, UnfinishedSnapshot } from "./types.js";
 import { type VerifyReport, verifySnapshot } from "./verify-snapshot.js";
 

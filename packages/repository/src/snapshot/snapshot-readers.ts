@@ -1,9 +1,9 @@
-import { type Readable, pipeline } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
+import { readTarFiles, type TarFile } from "../archive/tar-stream-adapters.js";
+import type { Digest, IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
-import type { Digest } from "../archive/types.js";
-import { VerifyStream } from "./digest-stream.js";
 import {
   IntegrityError,
   ObjectNotFoundError,
@@ -11,10 +11,9 @@ import {
   StoreRequestError,
   StoreUnreachableError,
 } from "../errors.js";
-import { decodeIndexLine } from "./manifest-codec.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { readTarFiles, type TarFile } from "../archive/tar-stream-adapters.js";
-import type { IndexRecord } from "../archive/types.js";
+import { VerifyStream } from "./digest-stream.js";
+import { decodeIndexLine } from "./manifest-codec.js";
 import type { SnapshotManifest, SnapshotObject, SnapshotPart } from "./types.js";
 
 export interface ReaderDeps {

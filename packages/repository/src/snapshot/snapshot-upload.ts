@@ -1,16 +1,15 @@
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import type { Digest, IndexFile, PartFile } from "../archive/types.js";
 import { type ObjectCodec, plainCodec } from "../crypto/codec.js";
-import type { Digest } from "../archive/types.js";
-import { DigestStream } from "./digest-stream.js";
 import { IntegrityError, SnapshotExistsError } from "../errors.js";
+import { type RetryPolicy, withRetry } from "../retry.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { isTransientStoreError } from "../stores/s3-errors.js";
+import { DigestStream } from "./digest-stream.js";
 import { snapshotIndexKey, snapshotManifestKey, snapshotPartKey } from "./layout.js";
 import { encodeJson } from "./manifest-codec.js";
-import type { ObjectStore } from "../stores/object-store.js";
-import { type RetryPolicy, withRetry } from "../retry.js";
-import { isTransientStoreError } from "../stores/s3-errors.js";
 import { isSnapshotId } from "./snapshot-id.js";
-import type { IndexFile, PartFile } from "../archive/types.js";
 import type { SnapshotManifest, SnapshotManifestDraft, SnapshotPart } from "./types.js";
 
 export interface CommitSnapshotInput {

@@ -1,5 +1,5 @@
-import { SNAPSHOTS_PREFIX, snapshotManifestKey } from "./layout.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import { SNAPSHOTS_PREFIX, snapshotManifestKey } from "./layout.js";
 import type { UnfinishedSnapshot } from "./types.js";
 
 /** Leftovers younger than this may belong to a backup still uploading. */

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
+import type { IndexRecord } from "../archive/types.js";
 import { ObjectNotFoundError } from "../errors.js";
 import { resourceKey } from "./layout.js";
 import { type ReaderDeps, readIndexRecords, readPartFiles } from "./snapshot-readers.js";
-import type { IndexRecord } from "../archive/types.js";
 import type { SnapshotManifest, SnapshotPart } from "./types.js";
 
 export interface VerifyReport {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SnapshotNotFoundError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { openRepository, type RepositoryOptions } from "./repository.js";
 import { createS3ObjectStore } from "../stores/s3-object-store.js";
 import { s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
+import { openRepository, type RepositoryOptions } from "./repository.js";
 
 const env = inject("testenv");
 const ID = "20261126T020000Z-0a1b2c3d";

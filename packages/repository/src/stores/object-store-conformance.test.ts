@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { InvalidObjectKeyError, ObjectNotFoundError } from "../errors.js";
+import { collect, s3TestOptions } from "../test-support.js";
 import { createLocalObjectStore } from "./local-object-store.js";
 import type { ObjectEntry, ObjectStore } from "./object-store.js";
 import { createS3ObjectStore } from "./s3-object-store.js";
-import { collect, s3TestOptions } from "../test-support.js";
 
 const env = inject("testenv");
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
-import { Socket } from "node:net";
 import { Agent as HttpsAgent } from "node:https";
+import { Socket } from "node:net";
 import { rootCertificates } from "node:tls";
 import type { Client } from "minio";
 import { BackendConfigError } from "../errors.js";

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { createPki, type Minio, startMinio, thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, StoreAccessDeniedError, StoreUnreachableError } from "../errors.js";
+import { collect, s3TestOptions } from "../test-support.js";
 import { parseEndpoint } from "./s3-client.js";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.js";
-import { collect, s3TestOptions } from "../test-support.js";
 
 const env = inject("testenv");
 const BUCKET = "kubedump-s3-store";

@@ -2,9 +2,9 @@ import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import type { Client } from "minio";
 import { ObjectNotFoundError, StoreRequestError } from "../errors.js";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import { checkKey, checkPrefix } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
-import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import {
   createS3Client,
   DEFAULT_IDLE_TIMEOUT_MS,
