@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createS3ObjectStore, openRepositoryFromBackend } from "@kubedump/repository";
+import { openRepositoryFromBackend } from "@kubedump/repository";
+import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {

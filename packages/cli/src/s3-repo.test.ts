@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createS3ObjectStore, type S3ObjectStore } from "@kubedump/repository";
+import { createS3ObjectStore, type S3ObjectStore } from "@kubedump/repository/s3";
 import { type SeededCluster, seedCluster } from "@kubedump/testenv";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { kubedump as run } from "./test-support.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createKubeClient, discoverResources, KubeApiError } from "@kubedump/kube";
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

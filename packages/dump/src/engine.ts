@@ -8,7 +8,8 @@ import {
   objectPath,
   type ResourceType,
 } from "@kubedump/kube";
-import { type IndexRecord, pathFor, sha256Each } from "@kubedump/repository";
+import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
+import { pathFor } from "@kubedump/repository/snapshot";
 import { type PlanStep, planApplication, TargetNotFoundError } from "./application.js";
 import { type CompiledFilters, compileFilters, namespaceFilter } from "./filters.js";
 import type { DumpOptions } from "./options.js";
@@ -233,9 +234,9 @@ class RecordQueue {
 
 /**
  * includeNamespaces matching at most this many namespaces: list each namespaced type in each of
- * them, not cluster-wide. One namespace of ten at 100,000 objects took 0.45–0.54 s that way and
- * 3.45–3.59 s cluster-wide (docs/benchmarks.md); every namespace costs one LIST per type, though,
- * and those count against the rate limit.
+ * them, not cluster-wide, which for a few namespaces of many is several times faster
+ * (docs/benchmarks.md, "What is left"); every namespace costs one LIST per type, though, and
+ * those count against the rate limit.
  */
 const PER_NAMESPACE_MAX = 3;
 
@@ -292,7 +293,7 @@ async function clusterPlan(
  */
 const PAGES_AWAITING_DIGESTS = 4;
 
-/** Pages read ahead of the one being written (2 measured no faster, and holds one more page). */
+/** Pages read ahead of the one being written; 2 were no faster and hold one more page (docs/benchmarks.md, "What moved it"). */
 const READ_AHEAD = 1;
 
 type PlanItem =
@@ -302,8 +303,8 @@ type PlanItem =
 
 /**
  * Steps whose first LIST goes out ahead of their turn. Most resource types of a cluster are
- * empty, and one after another their LISTs were round trips in sequence (about 40 ms of a
- * 20,000-object backup here); a first page held ahead is the response's bytes.
+ * empty, and one after another their LISTs were round trips in sequence (docs/benchmarks.md,
+ * "Item by item, and smaller fixes"); a first page held ahead is the response's bytes.
  */
 const FIRST_PAGES_AHEAD = 4;
 

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKubeClient } from "@kubedump/kube";
-import { createLocalObjectStore, openRepository, SnapshotExistsError } from "@kubedump/repository";
+import { openRepository, SnapshotExistsError } from "@kubedump/repository";
+import { createLocalObjectStore } from "@kubedump/repository/local";
 import { seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { takeSnapshot } from "./index.js";

@@ -2,18 +2,20 @@ import { mkdtemp, rm, rmdir, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeClient } from "@kubedump/kube";
+import type { Repository } from "@kubedump/repository";
 import {
   createIndexWriter,
   createPartWriter,
   type IndexFile,
+  type PartWriterResult,
+} from "@kubedump/repository/archive";
+import {
   newSnapshotId,
   PARTS_DIR,
-  type PartWriterResult,
-  type Repository,
   type SnapshotManifest,
   type SnapshotScope,
   type SnapshotSource,
-} from "@kubedump/repository";
+} from "@kubedump/repository/snapshot";
 import { type DumpProgress, type DumpResult, runDump } from "./engine.js";
 import type { DumpOptions, Scope } from "./options.js";
 

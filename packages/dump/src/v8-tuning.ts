@@ -1,8 +1,8 @@
 import { setFlagsFromString } from "node:v8";
 
 /**
- * V8 settings of kubedump's own processes (the CLI, the dump worker), measured on the dump
- * benchmark (docs/benchmarks.md): at 20,000 objects they save 10–12% of the CPU a dump takes.
+ * V8 settings of kubedump's own processes (the CLI, the dump worker), chosen on the dump
+ * benchmark because they save CPU a dump takes (docs/benchmarks.md, "What moved it").
  * - A function is optimized after running longer than by default, so it has seen more of the
  *   object shapes a cluster holds: fewer deoptimizations and compilations of the same function
  *   when the dump moves from ConfigMaps to Deployments to Secrets.

@@ -5,6 +5,7 @@ export {
   type BackupMetricDefinition,
   type BackupMetricLabels,
   type BackupMetricValues,
+  QUEUE_JOBS_METRIC,
 } from "./names.js";
 export { describeSeries, parseTextFormat } from "./parse-text.js";
 export {

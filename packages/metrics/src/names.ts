@@ -92,3 +92,6 @@ export const BACKUP_LABEL_NAMES = {
   namespace: "namespace",
   repository: "repository",
 } as const satisfies Record<keyof BackupMetricLabels, string>;
+
+/** Jobs in each kubedump queue by state (labels `queue`, `state`): served by the metrics gateway, read by dashboards. */
+export const QUEUE_JOBS_METRIC = "kubedump_queue_jobs";

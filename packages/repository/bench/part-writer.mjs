@@ -9,14 +9,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  createIndexWriter,
-  createLocalObjectStore,
-  createPartWriter,
-  newSnapshotId,
-  openRepository,
-  pathFor,
-} from "../dist/index.js";
+import { createIndexWriter, createPartWriter } from "../dist/archive/index.js";
+import { openRepository } from "../dist/index.js";
+import { newSnapshotId, pathFor } from "../dist/snapshot/index.js";
+import { createLocalObjectStore } from "../dist/stores/local-object-store.js";
 
 const { values } = parseArgs({
   options: {

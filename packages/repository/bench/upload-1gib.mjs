@@ -14,14 +14,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startMinio } from "@kubedump/testenv";
-import {
-  createIndexWriter,
-  createPartWriter,
-  createS3ObjectStore,
-  newSnapshotId,
-  openRepository,
-  pathFor,
-} from "../dist/index.js";
+import { createIndexWriter, createPartWriter } from "../dist/archive/index.js";
+import { openRepository } from "../dist/index.js";
+import { newSnapshotId, pathFor } from "../dist/snapshot/index.js";
+import { createS3ObjectStore } from "../dist/stores/s3-object-store.js";
 
 const { values } = parseArgs({
   options: {

@@ -2,13 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { modulesLoadedBy, thrownBy } from "@kubedump/testenv";
+import { thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, WrongPasswordError } from "./errors.js";
-import { LocalObjectStore } from "./local-object-store.js";
 import { createObjectStoreFromBackend, openRepositoryFromBackend, passwordFromSecret } from "./open-from-backend.js";
-import { S3ObjectStore } from "./s3-object-store.js";
+import { LocalObjectStore } from "./stores/local-object-store.js";
+import { S3ObjectStore } from "./stores/s3-object-store.js";
 import { stageSnapshot, testObjects } from "./test-support.js";
 
 const env = inject("testenv");
@@ -94,26 +93,5 @@ describe("openRepositoryFromBackend", () => {
     [{}, undefined],
   ])("passwordFromSecret(%j) is %j", (secret, expected) => {
     expect(passwordFromSecret(secret)).toBe(expected);
-  });
-});
-
-describe("the minio client", () => {
-  it("is loaded only by a process that talks to S3", () => {
-    const cwd = fileURLToPath(new URL("..", import.meta.url));
-    const local = modulesLoadedBy(
-      `import { createLocalObjectStore, openRepository } from "@kubedump/repository";
-const repository = await openRepository({ store: createLocalObjectStore({ root: ${JSON.stringify(join(tmp, "modules-local"))} }) });
-await repository.listSnapshots();`,
-      cwd,
-    );
-    expect(local.some((m) => m.includes("/packages/repository/dist/index.js"))).toBe(true);
-    expect(local.filter((m) => m.includes("/node_modules/minio/"))).toEqual([]);
-    const s3 = modulesLoadedBy(
-      `import { createS3ObjectStore, openRepository } from "@kubedump/repository";
-const store = createS3ObjectStore({ endpoint: ${JSON.stringify(env.s3Endpoint)}, bucket: "kubedump-modules", accessKey: ${JSON.stringify(env.accessKey)}, secretKey: ${JSON.stringify(env.secretKey)} });
-await (await openRepository({ store })).listSnapshots();`,
-      cwd,
-    );
-    expect(s3.some((m) => m.includes("/node_modules/minio/"))).toBe(true);
   });
 });

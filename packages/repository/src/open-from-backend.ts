@@ -1,8 +1,8 @@
 import { BackendConfigError } from "./errors.js";
-import { createLocalObjectStore } from "./local-object-store.js";
-import type { ObjectStore } from "./object-store.js";
-import { openRepository, type Repository, type RepositoryOptions } from "./repository.js";
-import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.js";
+import { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
+import { createLocalObjectStore } from "./stores/local-object-store.js";
+import type { ObjectStore } from "./stores/object-store.js";
+import { createS3ObjectStore, type S3ObjectStoreOptions } from "./stores/s3-object-store.js";
 
 /** A Repository CR's `spec.backend`: exactly one of s3 or local. */
 export interface BackendSpec {

@@ -2,16 +2,17 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { pack as tarPack } from "tar-stream";
-import { createIndexWriter } from "./index-writer.js";
-import { pathFor } from "./layout.js";
-import type { ObjectStore } from "./object-store.js";
-import type { S3ObjectStoreOptions } from "./s3-object-store.js";
-import { createPartWriter } from "./part-writer.js";
-import type { CommitSnapshotInput } from "./snapshot-upload.js";
-import { packChunks } from "./tar-stream-adapters.js";
-import type { IndexRecord, PartFile, SnapshotManifestDraft } from "./types.js";
 import { gzipSync } from "node:zlib";
+import { pack as tarPack } from "tar-stream";
+import { createIndexWriter } from "./archive/index-writer.js";
+import { createPartWriter } from "./archive/part-writer.js";
+import { packChunks } from "./archive/tar-stream-adapters.js";
+import type { IndexRecord, PartFile } from "./archive/types.js";
+import { pathFor } from "./snapshot/layout.js";
+import type { CommitSnapshotInput } from "./snapshot/snapshot-upload.js";
+import type { SnapshotManifestDraft } from "./snapshot/types.js";
+import type { ObjectStore } from "./stores/object-store.js";
+import type { S3ObjectStoreOptions } from "./stores/s3-object-store.js";
 
 export interface TestObject {
   record: IndexRecord;

@@ -16,7 +16,8 @@ import {
 import { dumpOptionsOf, scopeOf, takeSnapshot } from "@kubedump/dump";
 import { isNotFound, type KubeClient } from "@kubedump/kube";
 import { type BackupJob, InvalidSpecError, type Job, UnrecoverableError } from "@kubedump/queue";
-import { newSnapshotId, type Repository, SnapshotExistsError, type SnapshotManifest } from "@kubedump/repository";
+import { type Repository, SnapshotExistsError } from "@kubedump/repository";
+import { newSnapshotId, type SnapshotManifest } from "@kubedump/repository/snapshot";
 import type { Logger } from "@kubedump/service";
 import type { Redis } from "ioredis";
 import { acquireConfigLock } from "./config-lock.js";

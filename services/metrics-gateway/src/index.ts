@@ -11,4 +11,4 @@ export {
   loadConfig,
   type LogLevel,
 } from "./config.js";
-export { QUEUE_JOBS_METRIC, QUEUE_NAMES, QUEUE_STATES } from "./queue-depth.js";
+export { QUEUE_NAMES, QUEUE_STATES } from "./queue-depth.js";

@@ -1,3 +1,4 @@
+import { QUEUE_JOBS_METRIC } from "@kubedump/metrics";
 import { ALL_QUEUES, createQueue, type Queue } from "@kubedump/queue";
 import type { Redis } from "ioredis";
 import { Gauge, type Registry } from "prom-client";
@@ -7,7 +8,6 @@ import { withTimeout } from "./timeout.js";
 /** The queues of DESIGN.md's Queues table. */
 export const QUEUE_NAMES = ALL_QUEUES;
 export const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
-export const QUEUE_JOBS_METRIC = "kubedump_queue_jobs";
 const READ_TIMEOUT_MS = 2_000;
 
 export interface QueueDepthDeps {

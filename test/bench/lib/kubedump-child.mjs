@@ -2,7 +2,8 @@
 // (takeSnapshot: discover → paged LIST → filter → sanitize → YAML → tar.gz parts → commit).
 import { takeSnapshot, tuneV8ForDumps } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
-import { createLocalObjectStore, openRepository } from "@kubedump/repository";
+import { openRepository } from "@kubedump/repository";
+import { createLocalObjectStore } from "@kubedump/repository/local";
 import { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } from "./common.mjs";
 
 // kubedump's processes (the CLI, the dump worker) tune V8 so at their start; so does this child.

@@ -1,4 +1,4 @@
-import type { ForgetResult, RetentionPolicy } from "@kubedump/repository";
+import type { ForgetResult, RetentionPolicy } from "@kubedump/repository/snapshot";
 import { type Command, Option } from "commander";
 import { humanBytes, table } from "../format.js";
 import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";

@@ -1,5 +1,5 @@
 import { parseDuration } from "@kubedump/api";
-import type { SweepResult } from "@kubedump/repository";
+import type { SweepResult } from "@kubedump/repository/snapshot";
 import type { Command } from "commander";
 import { humanBytes } from "../format.js";
 import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";

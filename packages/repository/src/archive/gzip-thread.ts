@@ -1,0 +1,143 @@
+import { Worker } from "node:worker_threads";
+import { type FromWorker, type GzipWorkerData, SLOT_BYTES, type ToWorker } from "./gzip-messages.js";
+
+/**
+ * How much nicer than the rest of the process the compressing thread runs (Linux, where a
+ * thread's priority is its own). The thread that lists and serializes decides how long a dump
+ * takes; the compressing thread only has to keep up, and its slots let it lag behind for a while
+ * and catch up when the main thread waits for the API server (docs/benchmarks.md, "ABBA order and
+ * the pooled rate"). In a container the priority weighs only against the container's own threads.
+ */
+export const GZIP_THREAD_NICENESS = 10;
+
+/**
+ * The worker's compiled file, beside this module in dist. Run from source (this package's own
+ * tests), this module has no compiled neighbour: the worker then comes from the package's dist,
+ * which the build makes before the tests run.
+ */
+function workerUrl(): URL {
+  if (import.meta.url.endsWith(".ts")) return new URL("../../dist/archive/gzip-worker.js", import.meta.url);
+  return new URL("./gzip-worker.js", import.meta.url);
+}
+
+/**
+ * The process's flags for the thread, less `--input-type`: that one applies to a script given as
+ * text (`node --input-type=module -e …`), and a worker started from a file refuses to start with it.
+ */
+function workerExecArgv(): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i += 1) {
+    const arg = process.execArgv[i] as string;
+    if (arg === "--input-type") {
+      i += 1; // its value
+    } else if (!arg.startsWith("--input-type=")) {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
+/**
+ * The process's compressing thread (gzip-worker.ts), shared by the files being written; started on
+ * first use, once per process, as a thread costs CPU to start (docs/benchmarks.md, "What moved
+ * it"). It keeps the process alive only while a file is open or digests are awaited (both in
+ * `files`). If it dies, the files open on it and the digests awaited fail, and the next use starts
+ * a new thread.
+ */
+export class GzipThread {
+  private static current: GzipThread | undefined;
+  static get(): GzipThread {
+    GzipThread.current ??= new GzipThread();
+    return GzipThread.current;
+  }
+  static async stop(): Promise<void> {
+    const thread = GzipThread.current;
+    GzipThread.current = undefined;
+    await thread?.worker.terminate();
+  }
+
+  private readonly worker = new Worker(workerUrl(), {
+    execArgv: workerExecArgv(),
+    workerData: { niceness: GZIP_THREAD_NICENESS } satisfies GzipWorkerData,
+  });
+  private readonly files = new Map<number, (m: FromWorker) => void>();
+  private nextId = 1;
+
+  private constructor() {
+    this.worker.unref();
+    this.worker.on("message", (m: FromWorker) => this.files.get(m.id)?.(m));
+    this.worker.on("error", (err) => this.fail(err));
+    this.worker.on("exit", (code) => this.fail(new Error(`the gzip thread stopped (exit code ${code})`)));
+  }
+
+  /** Opens a file on the thread; `onMessage` gets what the thread says about it until it is done. */
+  open(file: string, level: number, shared: SharedArrayBuffer, onMessage: (m: FromWorker) => void): number {
+    const id = this.register(onMessage);
+    this.post({ type: "open", id, file, level, shared, slotBytes: SLOT_BYTES });
+    return id;
+  }
+
+  /** A new id whose messages go to `onMessage`; the thread keeps the process alive until `close(id)`. */
+  private register(onMessage: (m: FromWorker) => void): number {
+    const id = this.nextId++;
+    this.files.set(id, onMessage);
+    if (this.files.size === 1) this.worker.ref();
+    return id;
+  }
+
+  /** The sha256 of each piece, computed on the thread from one copy of them all. */
+  digest(pieces: readonly Uint8Array[]): Promise<string[]> {
+    const lengths = pieces.map((p) => p.length);
+    const data = new ArrayBuffer(lengths.reduce((sum, n) => sum + n, 0));
+    const bytes = new Uint8Array(data);
+    let off = 0;
+    for (const p of pieces) {
+      bytes.set(p, off);
+      off += p.length;
+    }
+    return new Promise<string[]>((resolve, reject) => {
+      const id = this.register((m) => {
+        this.close(id);
+        if (m.type === "digests") resolve(m.sha256);
+        else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
+      });
+      try {
+        this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
+      } catch (err) {
+        this.close(id);
+        reject(err);
+      }
+    });
+  }
+
+  post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  /** The file is done (or failed): nothing more comes for it. */
+  close(id: number): void {
+    if (this.files.delete(id) && this.files.size === 0) this.worker.unref();
+  }
+
+  private fail(err: Error): void {
+    if (GzipThread.current === this) GzipThread.current = undefined;
+    const open = [...this.files];
+    this.files.clear();
+    for (const [id, onMessage] of open) onMessage({ type: "error", id, message: err.message });
+  }
+}
+
+/** Stops the shared compressing thread; files open on it fail. The next file starts a new one. */
+export function stopGzipThread(): Promise<void> {
+  return GzipThread.stop();
+}
+
+/**
+ * The sha256 of each piece, in hex, computed on the compressing thread: off the thread that
+ * serializes, which decides how long a dump takes (docs/benchmarks.md, "ABBA order and the pooled
+ * rate"). The pieces are copied once, so the caller may reuse them at once.
+ */
+export function sha256Each(pieces: readonly Uint8Array[]): Promise<string[]> {
+  if (pieces.length === 0) return Promise.resolve([]);
+  return GzipThread.get().digest(pieces);
+}

@@ -1,0 +1,40 @@
+import { pipeline } from "node:stream/promises";
+import { type Pack, extract as tarExtract } from "tar-stream";
+
+/*
+ * tar-stream 3 is built on streamx. Its streams work with node:stream's pipeline and are async
+ * iterable at runtime, but their typings are streamx's own, so the casts live here, in one place.
+ */
+
+/** The bytes a tar-stream pack produces. */
+export function packChunks(pack: Pack): AsyncIterable<Buffer> {
+  return pack as unknown as AsyncIterable<Buffer>;
+}
+
+export interface TarFile {
+  path: string;
+  data: Buffer;
+}
+
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+/**
+ * The regular files of an uncompressed tar stream, in archive order (PAX long names resolved).
+ * Errors of `source` surface here; stopping early closes `source`.
+ */
+export async function* readTarFiles(source: AsyncIterable<Buffer>): AsyncGenerator<TarFile> {
+  const extract = tarExtract();
+  const fed = pipeline(source, extract as unknown as NodeJS.WritableStream);
+  fed.catch(() => {}); // observed below, or irrelevant once the consumer stops early
+  for await (const entry of extract) {
+    const data = await collect(entry as unknown as AsyncIterable<Buffer>);
+    if (entry.header.type === "file" || entry.header.type === "contiguous-file") {
+      yield { path: entry.header.name, data };
+    }
+  }
+  await fed;
+}

@@ -1,0 +1,22 @@
+// @kubedump/repository/snapshot: snapshot ids, archive paths, the manifest, and what the
+// Repository's lifecycle methods (commit, forget, sweep, verify, download) take and return.
+export type { DownloadResult } from "./download.js";
+export type { ForgetEntry, ForgetOptions, ForgetResult, RetentionPolicy } from "./forget.js";
+export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey } from "./layout.js";
+export type { DeleteSnapshotResult } from "./repository.js";
+export type { RetentionRule, RetentionRules } from "./retention.js";
+export { isSnapshotId, newSnapshotId } from "./snapshot-id.js";
+export type { CommitSnapshotInput } from "./snapshot-upload.js";
+export type { SweepOptions, SweepResult } from "./sweep.js";
+export type {
+  SnapshotCluster,
+  SnapshotIndexInfo,
+  SnapshotManifest,
+  SnapshotManifestDraft,
+  SnapshotObject,
+  SnapshotPart,
+  SnapshotScope,
+  SnapshotSource,
+  UnfinishedSnapshot,
+} from "./types.js";
+export type { VerifyReport } from "./verify-snapshot.js";

@@ -1,0 +1,96 @@
+import { segmentProblem } from "../safe-path.js";
+import { isSnapshotId } from "./snapshot-id.js";
+
+/**
+ * Every object-store key and every in-archive path is built here and nowhere else.
+ *
+ * ```
+ * repository.json
+ * snapshots/<id>/snapshot.json        the commit marker, written last
+ * snapshots/<id>/index.json.gz
+ * snapshots/<id>/parts/<n>.tar.gz     n zero-padded to 5 digits: listing order is part order
+ * ```
+ */
+export const REPOSITORY_KEY = "repository.json";
+export const SNAPSHOTS_PREFIX = "snapshots/";
+
+const PART_DIGITS = 5;
+const MAX_PART = 10 ** PART_DIGITS - 1;
+
+function checkId(id: string): string {
+  if (!isSnapshotId(id)) throw new TypeError(`not a snapshot id: "${id}"`);
+  return id;
+}
+
+/** The prefix that holds everything of one snapshot, ending in `/`. */
+export function snapshotPrefix(id: string): string {
+  return `${SNAPSHOTS_PREFIX}${checkId(id)}/`;
+}
+
+export function snapshotManifestKey(id: string): string {
+  return `${snapshotPrefix(id)}snapshot.json`;
+}
+
+export function snapshotIndexKey(id: string): string {
+  return `${snapshotPrefix(id)}index.json.gz`;
+}
+
+/** `00042.tar.gz`: the file name of part n, in the store and in a scratch directory alike. */
+export function partFileName(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PART) {
+    throw new RangeError(`part number must be an integer from 0 to ${MAX_PART}, got ${n}`);
+  }
+  return `${String(n).padStart(PART_DIGITS, "0")}.tar.gz`;
+}
+
+/** The directory (in a scratch dir) or key segment that holds the part files. */
+export const PARTS_DIR = "parts";
+
+export function snapshotPartKey(id: string, n: number): string {
+  return `${snapshotPrefix(id)}${PARTS_DIR}/${partFileName(n)}`;
+}
+
+/** The snapshot id a key belongs to, or undefined for keys outside `snapshots/<valid id>/`. */
+export function snapshotIdOfKey(key: string): string | undefined {
+  if (!key.startsWith(SNAPSHOTS_PREFIX)) return undefined;
+  const slash = key.indexOf("/", SNAPSHOTS_PREFIX.length);
+  if (slash < 0) return undefined;
+  const id = key.slice(SNAPSHOTS_PREFIX.length, slash);
+  return isSnapshotId(id) ? id : undefined;
+}
+
+/** What identifies one Kubernetes object's place in the archive. */
+export interface ObjectCoordinates {
+  /** API group; "" for the core group. */
+  group: string;
+  /** Plural resource name, e.g. `deployments`. */
+  resource: string;
+  /** Omitted (or "") for cluster-scoped objects. */
+  namespace?: string;
+  name: string;
+}
+
+function checkSegment(what: string, value: string): string {
+  const problem = segmentProblem(value);
+  if (problem !== undefined) throw new TypeError(`invalid ${what} for an archive path: "${value}" (${problem})`);
+  return value;
+}
+
+/**
+ * `cluster/<resource>[.<group>]/<name>.yaml` or `namespaces/<ns>/<resource>[.<group>]/<name>.yaml`.
+ * The core group has no suffix, so `events` and `events.events.k8s.io` stay apart. Names keep
+ * characters such as `:` as they are.
+ */
+export function pathFor(object: ObjectCoordinates): string {
+  checkSegment("resource", object.resource);
+  if (object.group !== "") checkSegment("group", object.group);
+  const kind = resourceKey(object);
+  const file = `${checkSegment("name", object.name)}.yaml`;
+  if (object.namespace === undefined || object.namespace === "") return `cluster/${kind}/${file}`;
+  return `namespaces/${checkSegment("namespace", object.namespace)}/${kind}/${file}`;
+}
+
+/** The `counts` key of a resource: `<resource>[.<group>]`, as in archive paths. */
+export function resourceKey(object: Pick<ObjectCoordinates, "group" | "resource">): string {
+  return object.group === "" ? object.resource : `${object.resource}.${object.group}`;
+}

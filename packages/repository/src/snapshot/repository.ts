@@ -1,0 +1,225 @@
+import type { IndexRecord } from "../archive/types.js";
+import type { ObjectCodec } from "../crypto/codec.js";
+import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
+import type { RetryPolicy } from "../retry.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { type DownloadResult, writeTree } from "./download.js";
+import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
+import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
+import { decodeManifest } from "./manifest-codec.js";
+import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
+import { isSnapshotId } from "./snapshot-id.js";
+import { readIndexRecords, readSnapshotObjects } from "./snapshot-readers.js";
+import { type CommitSnapshotInput, DEFAULT_UPLOAD_RETRY, uploadSnapshot } from "./snapshot-upload.js";
+import { type SweepOptions, type SweepResult, sweepUnfinished } from "./sweep.js";
+import type { SnapshotManifest, SnapshotObject, UnfinishedSnapshot } from "./types.js";
+import { type VerifyReport, verifySnapshot } from "./verify-snapshot.js";
+
+export interface DeleteSnapshotResult {
+  /** Store objects removed, the commit marker included. */
+  keys: number;
+  bytes: number;
+}
+
+/** Snapshots in an ObjectStore, in the layout of `layout.ts`. */
+export interface Repository {
+  /** True when parts and index are encrypted (repository.json has encryption parameters). */
+  readonly encrypted: boolean;
+  /** Uploads the parts one after another and the index alongside them, then snapshot.json last (the commit marker). */
+  commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest>;
+  /** Committed snapshots, oldest first. */
+  listSnapshots(): Promise<SnapshotManifest[]>;
+  /** Throws SnapshotNotFoundError naming the id when it is not committed (or not an id). */
+  getSnapshot(id: string): Promise<SnapshotManifest>;
+  readIndex(id: string): AsyncIterable<IndexRecord>;
+  readObjects(id: string): AsyncIterable<SnapshotObject>;
+  /** Writes the YAML tree below `toDir`. */
+  download(id: string, toDir: string): Promise<DownloadResult>;
+  /** Removes snapshot.json first (the snapshot is gone from then on), then the rest. Safe to repeat. */
+  deleteSnapshot(id: string): Promise<DeleteSnapshotResult>;
+  /** Snapshot directories with objects but no snapshot.json, oldest id first. */
+  listUnfinished(): Promise<UnfinishedSnapshot[]>;
+  /** Removes unfinished snapshots and dead uploads older than an hour (or `olderThanMs`). */
+  sweepUnfinished(options?: SweepOptions): Promise<SweepResult>;
+  /** Applies a retention policy per group of snapshots, see forgetSnapshots. */
+  forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult>;
+  /** Re-reads every part and checks every object against the index; throws only if the snapshot is not committed. */
+  verify(id: string): Promise<VerifyReport>;
+}
+
+export interface RepositoryOptions {
+  store: ObjectStore;
+  /**
+   * Encrypts parts and index client-side. A new repository becomes encrypted; an existing one
+   * must match: encrypted repositories need it (WrongPasswordError when it is wrong), unencrypted
+   * ones refuse it (EncryptionMismatchError).
+   */
+  password?: string;
+  /** scrypt cost for a new encrypted repository (default N=2^16, r=8, p=1). */
+  kdf?: ConfigOptions["kdf"];
+  /** A custom codec for an unencrypted repository (tests); excludes `password`. */
+  codec?: ObjectCodec;
+  /** Clock for repository.json's `created`. */
+  now?: () => Date;
+  /** Retries of a whole part upload from its scratch file (default 3 tries, 1 s, 2 s). */
+  uploadRetry?: Partial<RetryPolicy>;
+}
+
+const LIST_CONCURRENCY = 8;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+interface StoreRepositoryState {
+  options: RepositoryOptions & ConfigOptions;
+  codec: ObjectCodec;
+  encrypted: boolean;
+  pending?: Buffer;
+}
+
+class StoreRepository implements Repository {
+  private readonly store: ObjectStore;
+  private readonly options: RepositoryOptions & ConfigOptions;
+  private codec: ObjectCodec;
+  private pending: Buffer | undefined;
+  encrypted: boolean;
+
+  constructor(state: StoreRepositoryState) {
+    this.store = state.options.store;
+    this.options = state.options;
+    this.codec = state.codec;
+    this.encrypted = state.encrypted;
+    this.pending = state.pending;
+  }
+
+  async commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest> {
+    await this.ensureRepositoryFile();
+    const retry = { ...DEFAULT_UPLOAD_RETRY, ...this.options.uploadRetry };
+    return uploadSnapshot({ store: this.store, codec: this.codec, retry }, input);
+  }
+
+  async listSnapshots(): Promise<SnapshotManifest[]> {
+    const ids: string[] = [];
+    for await (const { key } of this.store.list(SNAPSHOTS_PREFIX)) {
+      const id = snapshotIdOfKey(key);
+      if (id !== undefined && key === snapshotManifestKey(id)) ids.push(id);
+    }
+    ids.sort();
+    const manifests = await mapLimit(ids, LIST_CONCURRENCY, (id) =>
+      this.getSnapshot(id).catch((err: unknown) => {
+        if (err instanceof SnapshotNotFoundError) return undefined; // deleted while listing
+        throw err;
+      }),
+    );
+    return manifests.filter((m): m is SnapshotManifest => m !== undefined);
+  }
+
+  async getSnapshot(id: string): Promise<SnapshotManifest> {
+    if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
+    const key = snapshotManifestKey(id);
+    const data = await this.store.getBuffer(key).catch((err: unknown) => {
+      throw err instanceof ObjectNotFoundError ? new SnapshotNotFoundError(id, { cause: err }) : err;
+    });
+    return decodeManifest(key, id, data);
+  }
+
+  async *readIndex(id: string): AsyncIterable<IndexRecord> {
+    yield* readIndexRecords(this.readerDeps(), await this.getSnapshot(id));
+  }
+
+  async *readObjects(id: string): AsyncIterable<SnapshotObject> {
+    yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id));
+  }
+
+  download(id: string, toDir: string): Promise<DownloadResult> {
+    return writeTree(this.readObjects(id), toDir);
+  }
+
+  async deleteSnapshot(id: string): Promise<DeleteSnapshotResult> {
+    if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
+    const markerKey = snapshotManifestKey(id);
+    const marker = await this.store.stat(markerKey);
+    if (marker) await this.store.delete(markerKey);
+    const result = { keys: marker ? 1 : 0, bytes: marker?.size ?? 0 };
+    for await (const entry of this.store.list(snapshotPrefix(id))) {
+      await this.store.delete(entry.key);
+      result.keys += 1;
+      result.bytes += entry.size;
+    }
+    return result;
+  }
+
+  async listUnfinished(): Promise<UnfinishedSnapshot[]> {
+    const dirs = new Map<string, UnfinishedSnapshot & { committed: boolean }>();
+    for await (const entry of this.store.list(SNAPSHOTS_PREFIX)) {
+      const id = snapshotIdOfKey(entry.key);
+      if (id === undefined) continue;
+      const dir = dirs.get(id) ?? { id, keys: 0, bytes: 0, committed: false };
+      dirs.set(id, dir);
+      dir.keys += 1;
+      dir.bytes += entry.size;
+      if (entry.key === snapshotManifestKey(id)) dir.committed = true;
+      if (entry.mtime && !(dir.lastModified && dir.lastModified >= entry.mtime)) dir.lastModified = entry.mtime;
+    }
+    return [...dirs.values()]
+      .filter((dir) => !dir.committed)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map(({ committed: _, ...dir }) => dir);
+  }
+
+  sweepUnfinished(options?: SweepOptions): Promise<SweepResult> {
+    return sweepUnfinished(this.maintenanceDeps(), options);
+  }
+
+  forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult> {
+    return forgetSnapshots({ ...this.maintenanceDeps(), listSnapshots: () => this.listSnapshots() }, policy, options);
+  }
+
+  async verify(id: string): Promise<VerifyReport> {
+    return verifySnapshot(this.readerDeps(), await this.getSnapshot(id));
+  }
+
+  private readerDeps() {
+    return { store: this.store, codec: this.codec };
+  }
+
+  private maintenanceDeps() {
+    return {
+      store: this.store,
+      listUnfinished: () => this.listUnfinished(),
+      deleteSnapshot: (id: string) => this.deleteSnapshot(id),
+    };
+  }
+
+  /**
+   * repository.json is created on the first write, only if still absent. When another writer
+   * created it first, its parameters win: the key is derived again from them before any data
+   * is written, so two first backups never encrypt with different salts.
+   */
+  private async ensureRepositoryFile(): Promise<void> {
+    if (!this.pending) return;
+    if (!(await this.store.putIfAbsent(REPOSITORY_KEY, this.pending))) {
+      const existing = await readRepositoryConfig(this.store);
+      if (existing) ({ codec: this.codec, encrypted: this.encrypted } = await resolveExisting(existing, this.options));
+    }
+    this.pending = undefined;
+  }
+}
+
+/**
+ * Opens the repository in `store`. An existing repository.json is checked first (format version,
+ * encryption, the password against its key check), before anything else is read; a missing one
+ * is created on the first commit.
+ */
+export async function openRepository(options: RepositoryOptions): Promise<Repository> {
+  const configOptions = { ...options, now: options.now ?? (() => new Date()) };
+  const resolved = await resolveConfig(options.store, configOptions);
+  return new StoreRepository({ options: configOptions, ...resolved });
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { SnapshotNotFoundError } from "../errors.js";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { createS3ObjectStore } from "../stores/s3-object-store.js";
+import { s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
+import { openRepository, type RepositoryOptions } from "./repository.js";
+
+const env = inject("testenv");
+const ID = "20261126T020000Z-0a1b2c3d";
+let tmp: string;
+let n = 0;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kubedump-verify-test-"));
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const setups: [string, () => ObjectStore, Partial<RepositoryOptions>][] = [
+  ["a local repository", () => createLocalObjectStore({ root: join(tmp, `repo-${++n}`) }), {}],
+  ["an S3 repository", () => createS3ObjectStore(s3TestOptions(env, "kubedump-verify", "verify")), {}],
+  [
+    "an encrypted S3 repository",
+    () => createS3ObjectStore(s3TestOptions(env, "kubedump-verify", "verify-enc")),
+    { password: "pw", kdf: { N: 2 ** 12 } },
+  ],
+];
+
+describe.each(setups)("verify in %s", (_label, createStore, options) => {
+  /** A committed snapshot of 60 objects in several parts. */
+  async function committed() {
+    const store = createStore();
+    const repository = await openRepository({ store, ...options });
+    const manifest = await repository.commitSnapshot(
+      await stageSnapshot(join(tmp, `scratch-${++n}`), ID, testObjects(60), 1500),
+    );
+    expect(manifest.parts.length).toBeGreaterThanOrEqual(3);
+    return { store, repository, manifest };
+  }
+
+  it("reports a sound snapshot as ok, every object checked", async () => {
+    const { repository, manifest } = await committed();
+    expect(await repository.verify(ID)).toEqual({
+      id: ID,
+      ok: true,
+      partsOk: manifest.parts.length,
+      parts: manifest.parts.length,
+      objectsOk: 60,
+      objects: 60,
+      problems: [],
+    });
+  });
+
+  it("catches one flipped byte in a part, naming the part", async () => {
+    const { store, repository, manifest } = await committed();
+    const part = manifest.parts[1]!;
+    const bytes = await store.getBuffer(part.key);
+    bytes[Math.floor(bytes.length / 2)] = (bytes[Math.floor(bytes.length / 2)] as number) ^ 0x01;
+    await store.put(part.key, bytes);
+
+    const report = await repository.verify(ID);
+
+    expect(report.ok).toBe(false);
+    expect(report.partsOk).toBe(manifest.parts.length - 1);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toContain(`part 1: ${part.key}: `);
+  });
+
+  it("catches a missing part and goes on with the others", async () => {
+    const { store, repository, manifest } = await committed();
+    await store.delete(manifest.parts[0]!.key);
+
+    const report = await repository.verify(ID);
+
+    expect(report.problems).toEqual([`part 0 is missing: ${manifest.parts[0]!.key}`]);
+    expect(report.objectsOk).toBe(60 - manifest.parts[0]!.objects);
+  });
+
+  it("catches counts that disagree with the index", async () => {
+    const { store, repository, manifest } = await committed();
+    const changed = { ...manifest, counts: { ...manifest.counts, configmaps: 999 } };
+    changed.parts = manifest.parts.map((p, i) => (i === 2 ? { ...p, objects: p.objects + 1 } : p));
+    await store.put(`snapshots/${ID}/snapshot.json`, Buffer.from(JSON.stringify(changed)));
+
+    const { problems } = await repository.verify(ID);
+
+    expect(problems).toEqual([
+      "configmaps: 20 objects in the index, snapshot.json counts 999",
+      `snapshot.json: parts hold 61 objects, objects says 60`,
+      `${manifest.parts[2]!.key}: ${manifest.parts[2]!.objects} objects, snapshot.json records ${manifest.parts[2]!.objects + 1}`,
+    ]);
+  });
+
+  it("throws SnapshotNotFoundError for a snapshot that is not committed", async () => {
+    const { repository } = await committed();
+    await expect(repository.verify("20991231T000000Z-00000000")).rejects.toBeInstanceOf(SnapshotNotFoundError);
+  });
+});

@@ -1,0 +1,26 @@
+import { InvalidObjectKeyError } from "../errors.js";
+import { pathProblem } from "../safe-path.js";
+
+/**
+ * Key rules shared by every ObjectStore, so a key that works on one store works on all: the
+ * repository's one path rule (safe-path.ts). Temporary files of in-flight local puts start with
+ * TEMP_PREFIX; no key segment may use it.
+ */
+export const TEMP_PREFIX = ".kubedump-tmp-";
+
+/** A relative `/`-separated key without empty, `.` or `..` segments; returned unchanged. */
+export function checkKey(key: string): string {
+  const problem = pathProblem(key);
+  if (problem !== undefined) throw new InvalidObjectKeyError(key, problem);
+  if (key.startsWith(TEMP_PREFIX) || key.includes(`/${TEMP_PREFIX}`)) {
+    throw new InvalidObjectKeyError(key, `"${TEMP_PREFIX}" is reserved`);
+  }
+  return key;
+}
+
+/** A prefix is a key, a key ending in `/`, or "". */
+export function checkPrefix(prefix: string): string {
+  if (prefix === "") return prefix;
+  checkKey(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
+  return prefix;
+}

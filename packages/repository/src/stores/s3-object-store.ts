@@ -1,0 +1,244 @@
+import { createReadStream } from "node:fs";
+import { PassThrough, Readable } from "node:stream";
+import type { Client } from "minio";
+import { ObjectNotFoundError, StoreRequestError } from "../errors.js";
+import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
+import { checkKey, checkPrefix } from "./object-key.js";
+import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
+import {
+  createS3Client,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_REGION,
+  parseEndpoint,
+  type S3Endpoint,
+} from "./s3-client.js";
+import { isNotFound, isTransientStoreError, translateS3Error } from "./s3-errors.js";
+import { type MultipartDeps, uploadStream } from "./s3-multipart.js";
+
+/** 16 MiB: the memory one streaming upload holds; objects up to 160 GB (10,000 parts). */
+const DEFAULT_S3_PART_SIZE = 16 * 1024 * 1024;
+const LIST_PAGE = 1000;
+
+export interface S3ObjectStoreOptions {
+  /** `host[:port]`, optionally after `http://` or `https://`; https unless http:// is given. */
+  endpoint: string;
+  bucket: string;
+  /** Default us-east-1. */
+  region?: string;
+  /** Key prefix inside the bucket, e.g. `cluster-a` (leading and trailing `/` are ignored). */
+  prefix?: string;
+  /** Path-style addressing (`endpoint/bucket/key`), as MinIO wants it; default true. */
+  pathStyle?: boolean;
+  /** Skip TLS certificate verification (test setups only). */
+  insecureTLS?: boolean;
+  /** PEM of the CA that signed the endpoint's certificate, trusted besides the system's. */
+  caCert?: string;
+  accessKey: string;
+  secretKey: string;
+  /** A connection silent this long fails with ETIMEDOUT and the request is retried (default 2 minutes). */
+  idleTimeoutMs?: number;
+  /** Bytes per multipart part, at least 5 MiB (default 16 MiB). */
+  partSize?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+function normalizePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? "").replace(/^\/+|\/+$/g, "");
+  if (trimmed !== "") checkKey(trimmed);
+  return trimmed === "" ? "" : `${trimmed}/`;
+}
+
+/** An ObjectStore in an S3 bucket (AWS S3, MinIO, …) below an optional key prefix. */
+export class S3ObjectStore implements ObjectStore {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint: S3Endpoint;
+  /** Resolves once minio is imported (see createS3Client). */
+  private readonly client: Promise<Client>;
+  private readonly region: string;
+  private readonly partSize: number;
+  private readonly retry: RetryPolicy;
+  private bucketReady: Promise<void> | undefined;
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.endpoint = parseEndpoint(options.endpoint);
+    this.bucket = options.bucket;
+    this.prefix = normalizePrefix(options.prefix);
+    this.region = options.region || DEFAULT_REGION;
+    this.partSize = options.partSize ?? DEFAULT_S3_PART_SIZE;
+    if (!Number.isSafeInteger(this.partSize) || this.partSize < 5 * 1024 * 1024) {
+      throw new RangeError(`partSize must be at least 5 MiB, got ${this.partSize}`);
+    }
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.client = createS3Client({
+      endpoint: this.endpoint,
+      region: this.region,
+      pathStyle: options.pathStyle ?? true,
+      insecureTLS: options.insecureTLS ?? false,
+      caCert: options.caCert,
+      accessKey: options.accessKey,
+      secretKey: options.secretKey,
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    });
+    this.client.catch(() => {}); // every request awaits it and gets the error
+  }
+
+  async put(key: string, body: Buffer | Readable): Promise<void> {
+    const name = this.nameOf(key);
+    await this.ensureBucket(key);
+    if (Buffer.isBuffer(body) && body.length <= this.partSize) {
+      await this.call("put", key, (c) => c.putObject(this.bucket, name, body, body.length));
+      return;
+    }
+    await uploadStream(this.multipartDeps(key), name, Buffer.isBuffer(body) ? Readable.from([body]) : body);
+  }
+
+  async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
+    const name = this.nameOf(key);
+    await this.ensureBucket(key);
+    try {
+      await this.call("put", key, (c) => c.putObject(this.bucket, name, body, body.length, { "If-None-Match": "*" }));
+      return true;
+    } catch (err) {
+      if (err instanceof StoreRequestError && err.code === "PreconditionFailed") return false;
+      throw err;
+    }
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    await this.put(key, createReadStream(localPath));
+  }
+
+  async get(key: string): Promise<Readable> {
+    const name = this.nameOf(key);
+    const response = await this.call("get", key, (c) => c.getObject(this.bucket, name));
+    // Errors mid-download surface translated, naming the store, like those of the request.
+    const body = new PassThrough();
+    response.on("error", (err: unknown) => body.destroy(translateS3Error(err, this.context("get", key))));
+    body.on("close", () => response.destroy());
+    return response.pipe(body);
+  }
+
+  async getBuffer(key: string): Promise<Buffer> {
+    const name = this.nameOf(key);
+    return this.call("get", key, async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await (await this.client).getObject(this.bucket, name)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+  }
+
+  async stat(key: string): Promise<ObjectStat | undefined> {
+    const name = this.nameOf(key);
+    try {
+      const info = await this.call("stat", key, (c) => c.statObject(this.bucket, name));
+      return { size: info.size, mtime: info.lastModified };
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectEntry> {
+    const full = this.prefix + checkPrefix(prefix);
+    let token = "";
+    do {
+      const page = await this.call("list", prefix, (c) =>
+        c.listObjectsV2Query(this.bucket, full, token, "", LIST_PAGE, "").catch((err: unknown) => {
+          if (isNotFound(err)) return { objects: [], isTruncated: false, nextContinuationToken: "" }; // no bucket yet
+          throw err;
+        }),
+      );
+      for (const item of page.objects) {
+        if (item.name === undefined) continue;
+        yield { key: item.name.slice(this.prefix.length), size: item.size, mtime: item.lastModified };
+      }
+      token = page.isTruncated ? page.nextContinuationToken : "";
+    } while (token !== "");
+  }
+
+  async delete(key: string): Promise<void> {
+    const name = this.nameOf(key);
+    try {
+      await this.call("delete", key, (c) => c.removeObject(this.bucket, name));
+    } catch (err) {
+      if (!(err instanceof ObjectNotFoundError)) throw err; // a missing bucket
+    }
+  }
+
+  async removeIncompleteUploads(prefix: string, olderThan: Date): Promise<number> {
+    const full = this.prefix + checkPrefix(prefix);
+    let [keyMarker, uploadIdMarker, removed] = ["", "", 0];
+    for (let truncated = true; truncated; ) {
+      // MinIO lists uploads for "" or an exact key only, not for a prefix: list all, filter here.
+      const page = await this.call("list uploads below", prefix, (c) =>
+        c.listIncompleteUploadsQuery(this.bucket, "", keyMarker, uploadIdMarker, "").catch((err: unknown) => {
+          if (isNotFound(err)) return { uploads: [], isTruncated: false, nextKeyMarker: "", nextUploadIdMarker: "" };
+          throw err;
+        }),
+      );
+      for (const upload of page.uploads) {
+        if (!upload.key.startsWith(full) || !(upload.initiated < olderThan)) continue;
+        const key = upload.key.slice(this.prefix.length);
+        const aborted = await this.call("abort upload of", key, (c) =>
+          c.abortMultipartUpload(this.bucket, upload.key, upload.uploadId),
+        ).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof StoreRequestError && err.code === "NoSuchUpload") return false; // finished or aborted meanwhile
+            throw err;
+          },
+        );
+        if (aborted) removed += 1;
+      }
+      [truncated, keyMarker, uploadIdMarker] = [page.isTruncated, page.nextKeyMarker, page.nextUploadIdMarker];
+    }
+    return removed;
+  }
+
+  private nameOf(key: string): string {
+    return this.prefix + checkKey(key);
+  }
+
+  private context(operation: string, key: string) {
+    return { endpoint: this.endpoint.url, bucket: this.bucket, operation, key };
+  }
+
+  /** One request with retries of transient failures; errors translated (never with credentials). */
+  private call<T>(operation: string, key: string, fn: (client: Client) => Promise<T>): Promise<T> {
+    return withRetry(this.retry, isTransientStoreError, async () => {
+      try {
+        return await fn(await this.client);
+      } catch (err) {
+        throw translateS3Error(err, this.context(operation, key));
+      }
+    });
+  }
+
+  private multipartDeps(key: string): MultipartDeps {
+    return {
+      bucket: this.bucket,
+      partSize: this.partSize,
+      call: (operation, fn) => this.call(operation, key, fn),
+    };
+  }
+
+  /** Creates the bucket on the first write when it is missing (a second writer racing us is fine). */
+  private ensureBucket(key: string): Promise<void> {
+    this.bucketReady ??= this.call("check bucket for", key, async (c) => {
+      if (await c.bucketExists(this.bucket)) return;
+      await c.makeBucket(this.bucket, this.region).catch((err: unknown) => {
+        const code = err instanceof Error && "code" in err ? err.code : undefined;
+        if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
+      });
+    });
+    this.bucketReady.catch(() => {
+      this.bucketReady = undefined; // try again on the next write
+    });
+    return this.bucketReady;
+  }
+}
+
+export function createS3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
+  return new S3ObjectStore(options);
+}
