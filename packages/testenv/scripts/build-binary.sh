@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one test-server binary from Go modules into DEST (a cache directory outside the repo).
 # Usage: build-binary.sh NAME VERSION DEST
-#   NAME: kube-apiserver | kubectl | etcd | minio | helm | promtool
+#   NAME: kube-apiserver | kube-controller-manager | kubectl | etcd | minio | helm | promtool
 # Every server is built with CGO_ENABLED=0 from the Go module proxy; nothing else is downloaded.
 set -euo pipefail
 name=$1 version=$2 dest=$3
@@ -12,7 +12,7 @@ cd "$work"
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 
 case "$name" in
-  kube-apiserver|kubectl)
+  kube-apiserver|kube-controller-manager|kubectl)
     # k8s.io/kubernetes replaces its staging modules with ./staging/...; a wrapper module replaces
     # each of them with its published v0.Y.Z release instead.
     kv=${version#v}; minor=$(echo "$kv" | cut -d. -f2); sv="0.${kv#1.}"

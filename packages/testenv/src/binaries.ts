@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 /** Pinned versions of every binary the test environment runs. */
 export const VERSIONS = {
   "kube-apiserver": "v1.36.3",
+  "kube-controller-manager": "v1.36.3",
   kubectl: "v1.36.3",
   etcd: "v3.6.16",
   minio: "v0.0.0-20260212201848-7aac2a2c5b7c",

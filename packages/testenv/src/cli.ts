@@ -4,7 +4,9 @@ import { ensureAllBinaries, VERSIONS } from "./binaries.js";
 import { startTestEnv, writeEnvFile } from "./testenv.js";
 
 const USAGE = `usage:
-  kubedump-testenv up --env-file <path>   start every server, write <path>, stay up until SIGTERM/SIGINT
+  kubedump-testenv up --env-file <path> [--controllers]
+                                          start every server, write <path>, stay up until SIGTERM/SIGINT;
+                                          --controllers also runs kube-controller-manager
   kubedump-testenv build                  build any missing binary into the cache
   kubedump-testenv versions               print the pinned versions`;
 
@@ -12,7 +14,12 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { "env-file": { type: "string" }, "keep-dir": { type: "boolean" }, help: { type: "boolean" } },
+    options: {
+      "env-file": { type: "string" },
+      "keep-dir": { type: "boolean" },
+      controllers: { type: "boolean" },
+      help: { type: "boolean" },
+    },
   });
   const command = positionals[0];
   if (values.help || !command) {
@@ -37,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     console.error("kubedump-testenv up: --env-file <path> is required");
     return 2;
   }
-  const env = await startTestEnv({ keepDir: values["keep-dir"] });
+  const env = await startTestEnv({ keepDir: values["keep-dir"], controllers: values.controllers });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -6,6 +6,8 @@ export interface TlsClient {
   ca?: string;
   cert?: string;
   key?: string;
+  /** false for a server whose self-signed certificate no CA vouches for. */
+  rejectUnauthorized?: boolean;
 }
 
 /** Status code of a GET, or 0 when the server does not answer. */

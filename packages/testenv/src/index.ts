@@ -1,8 +1,10 @@
 export { BINARY_NAMES, type BinaryName, binaryPath, ensureAllBinaries, ensureBinary, VERSIONS } from "./binaries.js";
+export { type Cluster, type ClusterOptions, type ExtraCluster, startCluster, startExtraCluster } from "./cluster.js";
 export { createPki, type Pki, type CertPair } from "./pki.js";
 export { freePort } from "./ports.js";
 export { type ServerProcess, startServer } from "./process.js";
 export { startEtcd } from "./servers/etcd.js";
+export { startKubeControllerManager } from "./servers/kube-controller-manager.js";
 export { kubeconfig, startKubeApiServer, SERVICE_ACCOUNT_ISSUER } from "./servers/kube-apiserver.js";
 export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";

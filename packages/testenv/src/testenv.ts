@@ -2,10 +2,10 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinary } from "./binaries.js";
+import { startCluster, stopAll } from "./cluster.js";
 import { createPki, type Pki } from "./pki.js";
 import type { ServerProcess } from "./process.js";
-import { startEtcd } from "./servers/etcd.js";
-import { type KubeApiServer, startKubeApiServer } from "./servers/kube-apiserver.js";
+import type { KubeApiServer } from "./servers/kube-apiserver.js";
 import { type Minio, startMinio } from "./servers/minio.js";
 import { type Redis, startRedis } from "./servers/redis.js";
 
@@ -27,6 +27,8 @@ export interface TestEnvInfo {
   helm: string;
   /** Prometheus' promtool, for checking alert rules. */
   promtool: string;
+  /** Whether kube-controller-manager runs (`up --controllers`). */
+  controllers: boolean;
   pids: number[];
 }
 
@@ -42,6 +44,8 @@ export interface TestEnv extends TestEnvInfo {
 export interface TestEnvOptions {
   /** Keep the temporary directory after stop (for debugging). */
   keepDir?: boolean;
+  /** Also run kube-controller-manager: garbage collection, namespace deletion, workload controllers. */
+  controllers?: boolean;
   progress?: (message: string) => void;
 }
 
@@ -54,13 +58,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
     if (stopped) return;
     stopped = true;
     // The API server goes before etcd; the rest have no order.
-    for (const p of [...started].reverse()) {
-      try {
-        await p.stop();
-      } catch (err) {
-        progress(`stopping ${p.name} failed: ${(err as Error).message}`);
-      }
-    }
+    await stopAll(started, progress);
     if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -72,25 +70,28 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
     await ensureBinary("kube-apiserver");
     await ensureBinary("minio");
     await ensureBinary("etcd");
+    if (opts.controllers) await ensureBinary("kube-controller-manager");
     const pki = createPki(dir);
     const t0 = Date.now();
     const track = <T extends { process: ServerProcess }>(server: T): T => {
       started.push(server.process);
       return server;
     };
-    const [redis, minio, etcd] = await Promise.all([
+    const [redis, minio, cluster] = await Promise.all([
       startRedis(dir).then(track),
       startMinio(dir).then(track),
-      startEtcd(dir).then(track),
+      startCluster(dir, pki, { controllers: opts.controllers }).then((c) => {
+        started.push(...c.processes);
+        return c;
+      }),
     ]);
-    const apiserver = await startKubeApiServer(dir, pki, etcd.url);
-    started.push(apiserver.process);
+    const { apiserver } = cluster;
     progress(`servers ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (dir ${dir})`);
     return {
       dir,
       kubeconfig: apiserver.kubeconfigPath,
       kubeApiUrl: apiserver.url,
-      etcdUrl: etcd.url,
+      etcdUrl: cluster.etcdUrl,
       caPem: apiserver.caPem,
       adminCertPem: apiserver.admin.certPem,
       adminKeyPem: apiserver.admin.keyPem,
@@ -101,6 +102,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       kubectl,
       helm,
       promtool,
+      controllers: opts.controllers ?? false,
       pids: started.map((p) => p.pid),
       pki,
       apiserver,

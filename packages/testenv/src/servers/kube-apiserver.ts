@@ -14,6 +14,8 @@ export interface KubeApiServer {
   admin: { certPem: string; keyPem: string };
   /** kubeconfig for the admin identity (O=system:masters). */
   kubeconfigPath: string;
+  /** The service-account signing key (PKCS#8 PEM), which the controller-manager signs tokens with. */
+  serviceAccountKeyPath: string;
   process: ServerProcess;
 }
 
@@ -87,6 +89,7 @@ export async function startKubeApiServer(dir: string, pki: Pki, etcdUrl: string)
     caPem: pki.ca.certPem,
     admin: { certPem: admin.certPem, keyPem: admin.keyPem },
     kubeconfigPath,
+    serviceAccountKeyPath: saKey,
     process,
   };
 }
