@@ -9,17 +9,13 @@ import {
   type TickJob,
   type Worker,
 } from "@kubedump/queue";
-import { createLeaderElectedApp, type Logger } from "@kubedump/service";
+import { createLeaderElectedApp, type LeaderElectedApp, type Logger } from "@kubedump/service";
 import type { SchedulerConfig } from "./config.js";
 import { resyncSchedules, runTick, type ScheduleDeps, syncSchedule } from "./schedules.js";
 
-export interface SchedulerApp {
-  start(): Promise<void>;
-  close(): Promise<void>;
+export interface SchedulerApp extends LeaderElectedApp {
   /** Reconciles every configuration's job scheduler now (also runs on leading, on Redis reconnect, and every RESYNC_SECONDS). */
   resync(): Promise<void>;
-  isLeader(): boolean;
-  readonly httpPort: number;
 }
 
 /**
