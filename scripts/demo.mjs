@@ -100,7 +100,7 @@ async function main() {
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   say(`starting metrics-gateway, watcher, scheduler and dump-worker as separate processes (logs in ${logDir})`);
-  startService("metrics-gateway", { PORT: String(gatewayPort), HOST: "127.0.0.1" }, logDir);
+  startService("metrics-gateway", { HTTP_PORT: String(gatewayPort) }, logDir);
   startService("watcher", {}, logDir);
   startService("scheduler", {}, logDir);
   startService("dump-worker", { METRICS_GATEWAY_URL: gatewayUrl }, logDir);

@@ -74,8 +74,7 @@ export async function startStack(
   const start = (name: ServiceName, label: string = name, extra: Record<string, string> = {}) => {
     const leaseName: Record<string, string> =
       name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${opts.prefix}-${name}` } : {};
-    const port: Record<string, string> =
-      name === "metrics-gateway" ? { PORT: String(gatewayPort), HOST: "127.0.0.1" } : {};
+    const port: Record<string, string> = name === "metrics-gateway" ? { HTTP_PORT: String(gatewayPort) } : {};
     const p = startService(
       name,
       { ...env, ...leaseName, ...port, POD_NAME: `${opts.prefix}-${label}`, ...extra },

@@ -1,72 +1,12 @@
-import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { load, loadAll } from "js-yaml";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { at, CHART, CI, envOf, helm, ROOT, render, serviceOf, VALUE_SETS, valuesOf, workloads } from "./helm-chart.js";
 import type { Obj } from "./harness.js";
 
 // The Helm chart without a cluster: lint, render with the defaults and with every option set
-// (deploy/helm/kubedump/ci/*.yaml), and check what it renders.
-const t = inject("testenv");
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const CHART = join(ROOT, "deploy", "helm", "kubedump");
-const CI = join(CHART, "ci");
-const run = promisify(execFile);
-
-const helm = async (...args: string[]) => (await run(t.helm, args, { maxBuffer: 64 << 20 })).stdout;
-const render = async (args: string[]): Promise<Obj[]> =>
-  (loadAll(await helm("template", "kd", CHART, "--namespace", "helm-render", ...args)) as (Obj | null)[]).filter(
-    (o): o is Obj => !!o,
-  );
-
-const VALUE_SETS: [string, string[]][] = [
-  ["the defaults", []],
-  ...readdirSync(CI)
-    .sort()
-    .map((f): [string, string[]] => [basename(f, ".yaml"), ["-f", join(CI, f)]]),
-];
-const valuesOf = (args: string[]): Obj => (args[1] ? (load(readFileSync(args[1], "utf8")) as Obj) : {});
-const at = (o: Obj, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v as Obj | undefined)?.[k], o);
-
-const SERVICES = ["watcher", "scheduler", "dump-worker", "metrics-gateway"] as const;
-type Service = (typeof SERVICES)[number];
-const serviceOf = (o: Obj): Service | undefined =>
-  SERVICES.find((s) => o.metadata.labels?.["app.kubernetes.io/component"] === s);
-const workloads = (objs: Obj[]) => objs.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
-
-/** A container's environment as the kubelet would give it (Secrets read from the rendered ones). */
-function envOf(container: Obj, objs: Obj[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of container.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef;
-    if (ref) {
-      const secret = objs.find((o) => o.kind === "Secret" && o.metadata.name === ref.name);
-      const data = secret?.data?.[ref.key];
-      env[e.name] = data
-        ? Buffer.from(data, "base64").toString("utf8")
-        : e.name === "REDIS_URL"
-          ? "redis://existing-secret:6379"
-          : "from-existing-secret";
-    } else if (e.valueFrom?.fieldRef) env[e.name] = "kd-pod-0";
-    else env[e.name] = e.value;
-  }
-  return env;
-}
-
-/** The variables a service's config reads, from its source (config.ts, and the shared env.ts blocks it spreads). */
-function variablesOf(service: Service): Set<string> {
-  const keys = (text: string) => [...text.matchAll(/^\s+([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
-  const shared = readFileSync(join(ROOT, "packages/service/src/env.ts"), "utf8");
-  const block = (name: string) => shared.slice(shared.indexOf(`export const ${name} = {`)).split("\n};")[0]!;
-  const config = readFileSync(join(ROOT, "services", service, "src/config.ts"), "utf8");
-  const vars = new Set(keys(config));
-  for (const name of ["COMMON_ENV", "LEADER_ENV"])
-    if (config.includes(`...${name}`)) for (const k of keys(block(name))) vars.add(k);
-  return vars;
-}
-
+// (deploy/helm/kubedump/ci/*.yaml), and check what it renders. The services' variables: helm-env.test.ts.
 describe("the Helm chart", () => {
   it("ships deploy/crds byte for byte in crds/ (one source: copy deploy/crds/*.yaml there after generating)", () => {
     const source = readdirSync(join(ROOT, "deploy/crds")).sort();
@@ -156,101 +96,6 @@ describe("the Helm chart", () => {
       });
       expect(worker.spec.replicas).toBeUndefined();
     } else expect(worker.spec.replicas).toBeGreaterThan(0);
-  });
-
-  it.each(VALUE_SETS)(
-    "sets only variables the services read, and each service accepts them, with %s",
-    async (_name, args) => {
-      const objs = await render(args);
-      for (const w of workloads(objs).filter((o) => o.kind === "Deployment")) {
-        const service = serviceOf(w)!;
-        const container = w.spec.template.spec.containers[0];
-        expect(container.args).toEqual([`/app/services/${service}/dist/main.js`]);
-        const env = envOf(container, objs);
-        const extra = new Set<string>(
-          (
-            (at(
-              valuesOf(args),
-              `${service === "dump-worker" ? "dumpWorker" : service === "metrics-gateway" ? "metricsGateway" : service}.extraEnv`,
-            ) as Obj[] | undefined) ?? []
-          ).map((e) => e.name),
-        );
-        const unknown = Object.keys(env).filter((k) => !variablesOf(service).has(k) && !extra.has(k));
-        expect(unknown, `${service} variables no config reads`).toEqual([]);
-        expect(env.KUBECONFIG, "in-cluster: no KUBECONFIG").toBeUndefined();
-        const { loadConfig } = await import(pathToFileURL(join(ROOT, "services", service, "dist/config.js")).href);
-        expect(() => loadConfig(env), service).not.toThrow();
-      }
-    },
-  );
-
-  it("covers every variable of every service with a value (except KUBECONFIG, absent in-cluster)", async () => {
-    const seen = new Map<Service, Set<string>>(SERVICES.map((s) => [s, new Set()]));
-    for (const [, args] of VALUE_SETS) {
-      const objs = await render(args);
-      for (const w of workloads(objs).filter((o) => o.kind === "Deployment"))
-        for (const k of Object.keys(envOf(w.spec.template.spec.containers[0], objs))) seen.get(serviceOf(w)!)!.add(k);
-    }
-    for (const s of SERVICES)
-      expect(
-        [...variablesOf(s)].filter((v) => v !== "KUBECONFIG" && !seen.get(s)!.has(v)),
-        s,
-      ).toEqual([]);
-  });
-
-  // Variable ← value, checked on the all-options render (every one differs from its default there).
-  const MAPPING: [Service, string, string][] = [
-    ...(["watcher", "scheduler"] as const).flatMap((s): [Service, string, string][] => [
-      [s, "HTTP_PORT", `${s}.httpPort`],
-      [s, "LEASE_NAME", `${s}.leaseName`],
-      [s, "RESYNC_SECONDS", `${s}.resyncSeconds`],
-      [s, "LOG_LEVEL", `${s}.logLevel`],
-      [s, "LEASE_NAMESPACE", "leaderElection.namespace"],
-      [s, "LEASE_DURATION_SECONDS", "leaderElection.leaseDurationSeconds"],
-      [s, "WATCH_NAMESPACE", "watchNamespace"],
-      [s, "QUEUE_PREFIX", "queuePrefix"],
-      [s, "HTTP_HOST", "httpHost"],
-    ]),
-    ["dump-worker", "HTTP_PORT", "dumpWorker.httpPort"],
-    ["dump-worker", "CONCURRENCY", "dumpWorker.concurrency"],
-    ["dump-worker", "JOB_LOCK_SECONDS", "dumpWorker.jobLockSeconds"],
-    ["dump-worker", "STASH_METRIC_NAMES", "dumpWorker.stashMetricNames"],
-    ["dump-worker", "KUBE_QPS", "dumpWorker.kubeQps"],
-    ["dump-worker", "KUBE_BURST", "dumpWorker.kubeBurst"],
-    ["dump-worker", "LOG_LEVEL", "dumpWorker.logLevel"],
-    ["dump-worker", "METRICS_GATEWAY_TOKEN", "metricsGateway.pushToken.value"],
-    ["dump-worker", "QUEUE_PREFIX", "queuePrefix"],
-    ["metrics-gateway", "PORT", "metricsGateway.port"],
-    ["metrics-gateway", "HOST", "httpHost"],
-    ["metrics-gateway", "GATEWAY_KEY_PREFIX", "metricsGateway.gatewayKeyPrefix"],
-    ["metrics-gateway", "BODY_LIMIT_BYTES", "metricsGateway.bodyLimitBytes"],
-    ["metrics-gateway", "PUSH_TOKEN", "metricsGateway.pushToken.value"],
-    ["metrics-gateway", "LOG_LEVEL", "metricsGateway.logLevel"],
-    ["metrics-gateway", "QUEUE_PREFIX", "queuePrefix"],
-  ];
-  it("maps values one-to-one onto the services' variables", async () => {
-    const args = ["-f", join(CI, "all-options-values.yaml")];
-    const values = valuesOf(args);
-    const objs = await render(args);
-    const envs = new Map(
-      workloads(objs)
-        .filter((o) => o.kind === "Deployment")
-        .map((w) => [serviceOf(w), envOf(w.spec.template.spec.containers[0], objs)]),
-    );
-    for (const [service, variable, path] of MAPPING)
-      expect(envs.get(service)?.[variable], `${service} ${variable} ← ${path}`).toBe(String(at(values, path)));
-    // Values that are not service settings land where they should.
-    const external = await render(["-f", join(CI, "external-values.yaml")]);
-    const worker = envOf(
-      workloads(external).find((w) => serviceOf(w) === "dump-worker")!.spec.template.spec.containers[0],
-      external,
-    );
-    expect(worker.METRICS_GATEWAY_URL).toBe("http://prometheus-pushgateway.monitoring.svc:9091");
-    expect(worker.METRICS_GATEWAY_TOKEN).toBe("from-existing-secret");
-    const noRbac = await render(["-f", join(CI, "no-rbac-values.yaml")]);
-    expect(envOf(workloads(noRbac)[0]!.spec.template.spec.containers[0], noRbac).REDIS_URL).toBe(
-      "rediss://:secret@redis.example.com:6380/2",
-    );
   });
 
   it("documents every value in values.yaml comments and values.schema.json descriptions", () => {

@@ -1,18 +1,43 @@
+import { hostname } from "node:os";
 import { z } from "zod";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+export interface ParseEnvOptions {
+  /** Other names a variable is read under, alias → variable; the variable wins when both are set. */
+  aliases?: Readonly<Record<string, string>>;
+  /** Variables whose empty value is a value, not "unset" (a token: an empty one must not open writes). */
+  emptyIsValue?: readonly string[];
+}
+
 /**
  * Validates environment variables with a zod object schema whose keys are the variable names;
- * fails with one message naming every bad variable (values are never echoed: some are secrets).
+ * fails with one message naming every bad variable as it was set (values are never echoed: some
+ * are secrets). An empty variable counts as unset, so it takes its default.
  */
-export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
-  const raw = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === "" ? undefined : env[k]]));
+export function parseEnv<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  opts: ParseEnvOptions = {},
+): z.infer<S> {
+  const read = (k: string) => (env[k] === "" && !opts.emptyIsValue?.includes(k) ? undefined : env[k]);
+  const raw: Record<string, string | undefined> = {};
+  /** The name each variable was read under, for the message. */
+  const source = new Map<string, string>();
+  for (const key of Object.keys(schema.shape)) {
+    const alias = Object.keys(opts.aliases ?? {}).find((a) => opts.aliases?.[a] === key && read(a) !== undefined);
+    const from = read(key) === undefined && alias ? alias : key;
+    raw[key] = read(from);
+    source.set(key, from);
+  }
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${String(i.path[0] ?? "?")}: ${i.message}`);
+  const problems = result.error.issues.map((i) => {
+    const key = String(i.path[0] ?? "?");
+    return `${source.get(key) ?? key}: ${i.message}`;
+  });
   throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
 }
 
@@ -22,7 +47,7 @@ export const COMMON_ENV = {
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL"),
   QUEUE_PREFIX: z.string().min(1).default("kubedump"),
   HTTP_HOST: z.string().default("0.0.0.0"),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   POD_NAME: z.string().optional(),
 };
 
@@ -34,3 +59,6 @@ export const LEADER_ENV = {
 };
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** A replica's name in leader election and logs: its Pod's name, else `<host>-<pid>`. */
+export const identityOf = (podName: string | undefined): string => podName ?? `${hostname()}-${process.pid}`;

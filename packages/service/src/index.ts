@@ -1,6 +1,20 @@
-export { COMMON_ENV, ConfigError, LEADER_ENV, parseEnv, port } from "./env.js";
-export { createRegistry, type HealthServer, type HealthServerOptions, startHealthServer } from "./http.js";
-export { type Closable, closeAll, exitOnSignals, runService } from "./lifecycle.js";
-export { createLogger, type Logger } from "./logger.js";
+export {
+  COMMON_ENV,
+  ConfigError,
+  identityOf,
+  LEADER_ENV,
+  type ParseEnvOptions,
+  parseEnv,
+  port,
+} from "./env.js";
+export { createRegistry, type HealthRoutes } from "./http.js";
+export {
+  createLeaderElectedApp,
+  type LeaderElectedApp,
+  type LeaderElectedAppOptions,
+  type LeaderElectedConfig,
+} from "./leader-elected-app.js";
 export { createLeadership, type Leadership, type LeadershipOptions } from "./leadership.js";
+export { type Closable, closeAll, exitOnSignals, runService, type Step } from "./lifecycle.js";
+export { createLogger, type Logger } from "./logger.js";
 export { createServiceShell, type ServiceShell, type ServiceShellOptions } from "./shell.js";

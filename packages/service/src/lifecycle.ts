@@ -4,8 +4,14 @@ export interface Closable {
   close(): Promise<void>;
 }
 
-/** Runs each step in its own try/catch, in order; safe to call twice (the second call waits for the first). */
-export function closeAll(log: Logger, steps: [string, () => Promise<void> | void][]): () => Promise<void> {
+/** One step of closing: its name (for the log line when it fails) and what it does. */
+export type Step = [string, () => Promise<void> | void];
+
+/**
+ * Runs each step in its own try/catch, in order, then logs "closed"; safe to call twice (the
+ * second call waits for the first).
+ */
+export function closeAll(log: Logger, steps: Step[]): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= (async () => {
@@ -16,6 +22,7 @@ export function closeAll(log: Logger, steps: [string, () => Promise<void> | void
           log.error({ err, step: name }, `closing ${name} failed`);
         }
       }
+      log.info("closed");
     })();
     return closing;
   };
@@ -40,7 +47,7 @@ export function exitOnSignals(app: Closable, log: Logger): void {
 /** A service's main: builds the app (config errors end the process with exit 1 and one clear line), starts it, exits on signals. */
 export async function runService(
   service: string,
-  build: () => { app: Closable & { start(): Promise<void> }; log: Logger },
+  build: () => { app: Closable & { start(): Promise<unknown> }; log: Logger },
 ): Promise<void> {
   let built: ReturnType<typeof build>;
   try {

@@ -38,3 +38,23 @@ describe("createServiceShell", () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });
+
+describe("createServiceShell with its own HTTP handler (the metrics gateway)", () => {
+  it("serves the handler in place of the health routes, and closes without a kube client", async () => {
+    const closed: string[] = [];
+    const lines: string[] = [];
+    const shell = createServiceShell({
+      log: createLogger("shell-test", "info", { write: (line: string) => void lines.push(line) }),
+      http: { host: "127.0.0.1", port: 0 },
+      queues: [["queues", () => void closed.push("queues")]],
+      redis: { disconnect: () => void closed.push("redis") },
+    });
+    const port = await shell.listen({ handler: (_req, res) => res.writeHead(204).end() });
+    expect((await fetch(`http://127.0.0.1:${port}/-/healthy`)).status).toBe(204);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(204);
+    await shell.close();
+    expect(closed).toEqual(["queues", "redis"]);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["closed"]);
+    await expect(fetch(`http://127.0.0.1:${port}/-/healthy`)).rejects.toThrow();
+  });
+});

@@ -1,5 +1,5 @@
-import { hostname, tmpdir } from "node:os";
-import { COMMON_ENV, parseEnv, port } from "@kubedump/service";
+import { tmpdir } from "node:os";
+import { COMMON_ENV, identityOf, parseEnv, port } from "@kubedump/service/env";
 import { z } from "zod";
 
 export const DEFAULT_HTTP_PORT = 8082;
@@ -22,10 +22,13 @@ const schema = z.object({
   KUBE_BURST: z.coerce.number().int().min(1).default(100),
 });
 
+/** Every environment variable the service reads; the Helm chart sets no other. */
+export const ENV_VARS: readonly string[] = Object.keys(schema.shape);
+
 export type DumpWorkerConfig = z.infer<typeof schema> & { identity: string };
 
 /** The only reader of process.env for the dump worker. */
 export function loadConfig(env: NodeJS.ProcessEnv): DumpWorkerConfig {
   const c = parseEnv(schema, env);
-  return { ...c, identity: c.POD_NAME ?? `${hostname()}-${process.pid}` };
+  return { ...c, identity: identityOf(c.POD_NAME) };
 }

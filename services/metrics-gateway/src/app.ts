@@ -1,9 +1,7 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { METRIC_TYPES, type MetricType } from "@kubedump/metrics";
+import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import { Redis, type RedisOptions } from "ioredis";
-import type { Logger } from "pino";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { describeConfig, type GatewayConfig } from "./config.js";
 import type { OwnFamily } from "./exposition.js";
 import { RedisGroupStore } from "./group-store.js";
@@ -18,7 +16,7 @@ const PING_TIMEOUT_MS = 1_000;
 
 export interface GatewayDeps {
   config: GatewayConfig;
-  logger: Logger;
+  log: Logger;
 }
 
 export interface GatewayAddress {
@@ -33,22 +31,32 @@ export interface MetricsGateway {
   start(): Promise<GatewayAddress>;
   /** Stops listening, closes the queues and Redis connections; safe to call twice. */
   close(): Promise<void>;
+  /** The port once it listens (0 before). */
+  readonly httpPort: number;
 }
 
-/** Builds the gateway; no I/O happens until start(). */
-export function createApp({ config, logger }: GatewayDeps): MetricsGateway {
-  const outage = new OutageLog(logger, "Redis");
+/**
+ * Builds the gateway on the service shell, with its own HTTP API in place of the shell's health
+ * routes (`/-/healthy`, `/-/ready`, `/metrics`, as Prometheus's Pushgateway serves them); no I/O
+ * happens until start().
+ */
+export function createApp({ config, log }: GatewayDeps): MetricsGateway {
+  const outage = new OutageLog(log, "Redis");
   const connect = (options: RedisOptions): Redis => {
-    const redis = new Redis(config.redisUrl, { lazyConnect: true, ...options });
+    const redis = new Redis(config.REDIS_URL, { lazyConnect: true, ...options });
     redis.on("error", (err) => outage.fail(err));
     return redis;
   };
   const redis = connect({ maxRetriesPerRequest: 1, commandTimeout: COMMAND_TIMEOUT_MS });
   const queueRedis = connect({ maxRetriesPerRequest: null });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const queues = registerQueueDepth({ connection: queueRedis, prefix: config.queuePrefix, registry, outage });
-  const store = new RedisGroupStore({ redis, keyPrefix: config.keyPrefix, ownFamilies: () => ownFamilies(registry) });
+  // No `service` label: the gateway's own series sit beside pushed ones, as the Pushgateway's do.
+  const registry = createRegistry();
+  const queues = registerQueueDepth({ connection: queueRedis, prefix: config.QUEUE_PREFIX, registry, outage });
+  const store = new RedisGroupStore({
+    redis,
+    keyPrefix: config.GATEWAY_KEY_PREFIX,
+    ownFamilies: () => ownFamilies(registry),
+  });
   const isReady = async (): Promise<boolean> => {
     if (redis.status !== "ready") return false;
     return withTimeout(redis.ping(), PING_TIMEOUT_MS, "PING").then(
@@ -56,35 +64,37 @@ export function createApp({ config, logger }: GatewayDeps): MetricsGateway {
       () => false,
     );
   };
-  const server = createServer(
-    createHttpApp({
-      store,
-      registry,
-      logger,
-      outage,
-      bodyLimitBytes: config.bodyLimitBytes,
-      pushToken: config.pushToken,
-      isReady,
-    }),
-  );
-  let closing: Promise<void> | undefined;
-
+  const shell = createServiceShell({
+    log,
+    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    queues: [
+      ["queues", () => queues.close()],
+      ["queue Redis", () => queueRedis.disconnect()],
+    ],
+    redis,
+  });
   return {
+    get httpPort() {
+      return shell.httpPort;
+    },
     async start() {
       for (const client of [redis, queueRedis]) client.connect().catch(() => undefined); // errors arrive as "error" events
-      const address = await listen(server, config.port, config.host);
-      logger.info({ ...describeConfig(config), url: address.url }, "metrics gateway listening");
-      return address;
+      const handler = createHttpApp({
+        store,
+        registry,
+        logger: log,
+        outage,
+        bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        pushToken: config.PUSH_TOKEN,
+        isReady,
+      });
+      const port = await shell.listen({ handler });
+      const host = config.HTTP_HOST;
+      const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+      log.info({ ...describeConfig(config), url }, "metrics gateway listening");
+      return { host, port, url };
     },
-    close() {
-      closing ??= closeAll(logger, [
-        ["HTTP server", () => stopServer(server)],
-        ["queues", () => queues.close()],
-        ["Redis", () => quit(redis)],
-        ["queue Redis", () => quit(queueRedis)],
-      ]);
-      return closing;
-    },
+    close: shell.close,
   };
 }
 
@@ -97,41 +107,4 @@ function ownFamilies(registry: Registry): ReadonlyMap<string, OwnFamily> {
       return [m.name, { type: types.includes(type) ? (type as MetricType) : "untyped" }];
     }),
   );
-}
-
-function listen(server: Server, port: number, host: string): Promise<GatewayAddress> {
-  return new Promise((done, fail) => {
-    server.once("error", fail);
-    server.listen(port, host, () => {
-      server.off("error", fail);
-      const { port: bound } = server.address() as AddressInfo;
-      done({ host, port: bound, url: `http://${host.includes(":") ? `[${host}]` : host}:${bound}` });
-    });
-  });
-}
-
-function stopServer(server: Server): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((done, fail) => {
-    server.close((err) => (err ? fail(err) : done()));
-    server.closeIdleConnections();
-  });
-}
-
-/** QUIT when connected (lets replies in flight arrive); otherwise just drop the connection. */
-async function quit(redis: Redis): Promise<void> {
-  if (redis.status === "ready") await redis.quit();
-  else redis.disconnect();
-}
-
-/** Runs every step even when one fails; each failure is logged here, once. */
-async function closeAll(logger: Logger, steps: [string, () => Promise<void>][]): Promise<void> {
-  for (const [what, step] of steps) {
-    try {
-      await step();
-    } catch (err) {
-      logger.warn({ err }, `closing the ${what} failed`);
-    }
-  }
-  logger.info("metrics gateway closed");
 }

@@ -1,34 +1,35 @@
+import { ConfigError } from "@kubedump/service";
 import { describe, expect, it } from "vitest";
 import {
-  ConfigError,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_GATEWAY_KEY_PREFIX,
-  DEFAULT_HOST,
-  DEFAULT_PORT,
-  DEFAULT_QUEUE_PREFIX,
+  DEFAULT_HTTP_PORT,
+  ENV_ALIASES,
+  ENV_VARS,
   loadConfig,
 } from "./config.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 
 describe("loadConfig", () => {
-  it("applies the defaults", () => {
+  it("applies the defaults: Pushgateway's port 9091 on every address", () => {
     expect(loadConfig({ REDIS_URL })).toEqual({
-      port: DEFAULT_PORT,
-      host: DEFAULT_HOST,
-      redisUrl: REDIS_URL,
-      queuePrefix: DEFAULT_QUEUE_PREFIX,
-      keyPrefix: DEFAULT_GATEWAY_KEY_PREFIX,
-      bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
-      logLevel: "info",
+      REDIS_URL,
+      QUEUE_PREFIX: "kubedump",
+      HTTP_HOST: "0.0.0.0",
+      HTTP_PORT: DEFAULT_HTTP_PORT,
+      LOG_LEVEL: "info",
+      GATEWAY_KEY_PREFIX: DEFAULT_GATEWAY_KEY_PREFIX,
+      BODY_LIMIT_BYTES: DEFAULT_BODY_LIMIT_BYTES,
     });
+    expect(DEFAULT_HTTP_PORT).toBe(9091);
   });
 
   it("reads every variable, treats empty ones as unset, and trims the token", () => {
     const config = loadConfig({
       REDIS_URL,
-      PORT: "0",
-      HOST: "",
+      HTTP_PORT: "0",
+      HTTP_HOST: "",
       QUEUE_PREFIX: "q",
       GATEWAY_KEY_PREFIX: "g",
       BODY_LIMIT_BYTES: "2048",
@@ -36,26 +37,54 @@ describe("loadConfig", () => {
       LOG_LEVEL: "debug",
     });
     expect(config).toEqual({
-      port: 0,
-      host: DEFAULT_HOST,
-      redisUrl: REDIS_URL,
-      queuePrefix: "q",
-      keyPrefix: "g",
-      bodyLimitBytes: 2048,
-      pushToken: "s3cret",
-      logLevel: "debug",
+      REDIS_URL,
+      HTTP_PORT: 0,
+      HTTP_HOST: "0.0.0.0",
+      QUEUE_PREFIX: "q",
+      GATEWAY_KEY_PREFIX: "g",
+      BODY_LIMIT_BYTES: 2048,
+      PUSH_TOKEN: "s3cret",
+      LOG_LEVEL: "debug",
     });
   });
 
   it.each([
-    ["REDIS_URL missing", {}, /^invalid environment: REDIS_URL: /],
-    ["REDIS_URL not a redis URL", { REDIS_URL: "http://x" }, /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/],
-    ["PORT not a number", { REDIS_URL, PORT: "http" }, /PORT: /],
-    ["PORT out of range", { REDIS_URL, PORT: "70000" }, /PORT: /],
+    ["PORT and HOST alone", { PORT: "9100", HOST: "127.0.0.1" }, 9100, "127.0.0.1"],
+    ["HTTP_PORT and HTTP_HOST alone", { HTTP_PORT: "9200", HTTP_HOST: "::1" }, 9200, "::1"],
+    ["both: HTTP_* win", { PORT: "9100", HOST: "127.0.0.1", HTTP_PORT: "9200", HTTP_HOST: "::1" }, 9200, "::1"],
+    ["an empty HTTP_PORT: PORT", { PORT: "9100", HTTP_PORT: "" }, 9100, "0.0.0.0"],
+  ])("reads PORT and HOST as aliases of HTTP_PORT and HTTP_HOST: %s", (_title, vars, port, host) => {
+    expect(loadConfig({ REDIS_URL, ...vars })).toMatchObject({ HTTP_PORT: port, HTTP_HOST: host });
+  });
+
+  it("lists every variable it reads, aliases included", () => {
+    expect([...ENV_VARS].sort()).toEqual(
+      [
+        "REDIS_URL",
+        "QUEUE_PREFIX",
+        "HTTP_HOST",
+        "HTTP_PORT",
+        "LOG_LEVEL",
+        "GATEWAY_KEY_PREFIX",
+        "BODY_LIMIT_BYTES",
+        "PUSH_TOKEN",
+        "PORT",
+        "HOST",
+      ].sort(),
+    );
+    expect(ENV_ALIASES).toEqual({ PORT: "HTTP_PORT", HOST: "HTTP_HOST" });
+  });
+
+  it.each([
+    ["REDIS_URL missing", {}, /^invalid configuration: REDIS_URL: /],
+    ["REDIS_URL not a redis URL", { REDIS_URL: "http://x" }, /REDIS_URL: a redis:\/\/ or rediss:\/\/ URL/],
+    ["PORT not a number", { REDIS_URL, PORT: "http" }, /: PORT: /],
+    ["HTTP_PORT out of range", { REDIS_URL, HTTP_PORT: "70000", PORT: "80" }, /: HTTP_PORT: /],
     ["BODY_LIMIT_BYTES zero", { REDIS_URL, BODY_LIMIT_BYTES: "0" }, /BODY_LIMIT_BYTES: /],
-    ["PUSH_TOKEN empty", { REDIS_URL, PUSH_TOKEN: " " }, /PUSH_TOKEN: must not be empty/],
+    ["PUSH_TOKEN empty", { REDIS_URL, PUSH_TOKEN: "" }, /PUSH_TOKEN: must not be empty/],
+    ["PUSH_TOKEN blank", { REDIS_URL, PUSH_TOKEN: " " }, /PUSH_TOKEN: must not be empty/],
     ["LOG_LEVEL unknown", { REDIS_URL, LOG_LEVEL: "loud" }, /LOG_LEVEL: /],
-  ])("fails naming the variable: %s", (_title, env: Record<string, string>, message) => {
+  ])("fails naming the variable as it was set: %s", (_title, env: Record<string, string>, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });

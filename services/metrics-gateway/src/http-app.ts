@@ -1,6 +1,6 @@
 import { type MetricFamily, parseTextFormat, TextFormatError } from "@kubedump/metrics";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
-import type { Logger } from "pino";
+import type { Logger } from "@kubedump/service";
 import type { Registry } from "prom-client";
 import { requireBearer } from "./auth.js";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";

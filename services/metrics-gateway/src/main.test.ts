@@ -22,7 +22,7 @@ function exited(proc: ChildProcess): Promise<number | null> {
 }
 
 describe("node dist/main.js", () => {
-  it("serves pushed backup metrics and exits 0 on SIGTERM", async () => {
+  it("listens on PORT and HOST (aliases of HTTP_PORT and HTTP_HOST), serves pushed backup metrics and exits 0 on SIGTERM", async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [MAIN], {
@@ -84,7 +84,7 @@ describe("node dist/main.js", () => {
 
     child.kill("SIGTERM");
     expect(await exited(child)).toBe(0);
-    expect(output).toContain("metrics gateway closed");
+    expect(output).toMatch(/"service":"metrics-gateway".*"msg":"closed"/);
     expect(output).not.toContain("e2e-token");
   });
 });

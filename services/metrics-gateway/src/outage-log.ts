@@ -1,4 +1,4 @@
-import type { Logger } from "pino";
+import type { Logger } from "@kubedump/service";
 
 /**
  * Logs an outage of a dependency once when it starts and once when it ends, however many

@@ -1,4 +1,3 @@
-import { API_VERSION, crPath } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import {
   createQueue,
@@ -10,17 +9,13 @@ import {
   type TickJob,
   type Worker,
 } from "@kubedump/queue";
-import { createLeadership, createRegistry, createServiceShell, type Logger } from "@kubedump/service";
+import { createLeaderElectedApp, type LeaderElectedApp, type Logger } from "@kubedump/service";
 import type { SchedulerConfig } from "./config.js";
-import { handleTick, type ScheduleDeps, syncSchedule } from "./schedules.js";
+import { resyncSchedules, runTick, type ScheduleDeps, syncSchedule } from "./schedules.js";
 
-export interface SchedulerApp {
-  start(): Promise<void>;
-  close(): Promise<void>;
+export interface SchedulerApp extends LeaderElectedApp {
   /** Reconciles every configuration's job scheduler now (also runs on leading, on Redis reconnect, and every RESYNC_SECONDS). */
   resync(): Promise<void>;
-  isLeader(): boolean;
-  readonly httpPort: number;
 }
 
 /**
@@ -35,22 +30,7 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
   const qdeps = { connection: redis, prefix: config.QUEUE_PREFIX };
   const ticks: Queue<TickJob> = createQueue<TickJob>(QUEUES.ticks, qdeps);
   const sdeps: ScheduleDeps = { client, ticks, log };
-
-  const resync = async () => {
-    const path = config.WATCH_NAMESPACE
-      ? crPath("BackupConfiguration", config.WATCH_NAMESPACE)
-      : `/apis/${API_VERSION}/backupconfigurations`;
-    const list = await client.get<{ items: { metadata: { namespace: string; name: string } }[] }>(path);
-    const keep = new Set<string>();
-    for (const { metadata } of list.items) {
-      if ((await syncSchedule(sdeps, metadata.namespace, metadata.name)) === "scheduled")
-        keep.add(`${metadata.namespace}/${metadata.name}`);
-    }
-    for (const s of await ticks.getJobSchedulers()) {
-      if (s.key && !keep.has(s.key)) await ticks.removeJobScheduler(s.key);
-    }
-    log.info({ configurations: list.items.length, scheduled: keep.size }, "resynced job schedulers");
-  };
+  const resync = () => resyncSchedules(sdeps, config.WATCH_NAMESPACE);
   const safeResync = () => resync().catch((err: unknown) => log.error({ err }, "resync failed"));
 
   const lead = async () => {
@@ -60,7 +40,7 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
         (job) => syncSchedule(sdeps, job.data.namespace, job.data.name),
         qdeps,
       ),
-      createWorker<TickJob>(QUEUES.ticks, (job) => handleTick(sdeps, job), qdeps),
+      createWorker<TickJob>(QUEUES.ticks, (job) => runTick(sdeps, job), qdeps),
     ];
     for (const w of workers) w.on("error", (err) => log.error({ err }, "worker error"));
     // A Redis that comes back may have lost the job schedulers: rebuild them from the API server.
@@ -74,35 +54,22 @@ export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger;
       await Promise.all(workers.map((w) => w.close()));
     };
   };
-  const leadership = createLeadership({
+  const app = createLeaderElectedApp({
+    name: "scheduler",
+    config,
+    log,
     client,
-    log,
-    enabled: config.LEADER_ELECTION === "true",
-    namespace: config.LEASE_NAMESPACE,
-    name: config.LEASE_NAME,
-    identity: config.identity,
-    leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
-    lead,
-  });
-  const shell = createServiceShell({
-    log,
-    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     redis,
-    client,
-    takesWork: [["leadership", () => leadership.stop()]],
+    lead,
     queues: [["queue", () => ticks.close()]],
   });
   return {
     get httpPort() {
-      return shell.httpPort;
+      return app.httpPort;
     },
-    async start() {
-      const port = await shell.listen({ registry: createRegistry("scheduler"), ready: () => redis.status === "ready" });
-      await leadership.start();
-      log.info({ port, identity: config.identity }, "scheduler started");
-    },
-    close: shell.close,
+    start: app.start,
+    close: app.close,
     resync,
-    isLeader: () => leadership.isLeader(),
+    isLeader: app.isLeader,
   };
 }

@@ -1,10 +1,10 @@
-import { createKubeClient } from "@kubedump/kube";
+import { createKubeClient, loadConnection } from "@kubedump/kube";
 import { configKey, createQueue, createRedis, QUEUES, type TickJob } from "@kubedump/queue";
 import { createLogger } from "@kubedump/service";
-import { kubeHttp } from "@kubedump/testenv";
+import { freePort, kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createConfig, installCrds } from "../../../test/e2e/harness.js";
-import { syncSchedule } from "./schedules.js";
+import { resyncSchedules, runTick, syncSchedule } from "./schedules.js";
 
 const t = inject("testenv");
 const NS = "sched-sync";
@@ -54,5 +54,56 @@ describe("syncSchedule", () => {
     expect(await ticks.getJobScheduler(key)).toMatchObject({ pattern: "*/7 * * * *" });
     const changed = (await ticks.getDelayed()).filter((j) => j.id?.startsWith(`repeat:${key}:`));
     expect(changed).toHaveLength(1);
+  });
+});
+
+describe("resyncSchedules", () => {
+  it("gives every configuration of the namespace its scheduler, and removes the scheduler of one that is gone", async () => {
+    await createConfig(t, NS, "resync-kept", { schedule: "0 3 * * *" });
+    await createConfig(t, NS, "resync-paused", { schedule: "0 4 * * *", paused: true });
+    const gone = configKey(NS, "resync-gone");
+    await ticks.upsertJobScheduler(
+      gone,
+      { pattern: "0 5 * * *" },
+      { name: "tick", data: { namespace: NS, name: "x" } },
+    );
+    await resyncSchedules(deps, NS);
+    const keys = (await ticks.getJobSchedulers()).map((s) => s.key);
+    expect(keys).toContain(configKey(NS, "resync-kept"));
+    expect(keys).not.toContain(configKey(NS, "resync-paused"));
+    expect(keys).not.toContain(gone);
+  });
+});
+
+describe("runTick", () => {
+  it("logs a tick whose BackupSession cannot be created once, with namespace, name and slot, and fails the job", async () => {
+    await createConfig(t, NS, "unreachable", { schedule: "30 2 * * *", timeZone: "Europe/Berlin" });
+    const key = configKey(NS, "unreachable");
+    const job = await ticks.upsertJobScheduler(
+      key,
+      { pattern: "30 2 * * *", tz: "Europe/Berlin", startDate: "2031-01-01T00:00:00Z" },
+      { name: "tick", data: { namespace: NS, name: "unreachable" } },
+    );
+    // The API server is down at the slot: a real client, pointed at a port nothing listens on.
+    const down = createKubeClient({
+      connection: { ...loadConnection({ kubeconfig: t.kubeconfig }), server: `https://127.0.0.1:${await freePort()}` },
+      maxRetries: 0,
+    });
+    const lines: string[] = [];
+    const log = createLogger("scheduler", "info", { write: (line: string) => void lines.push(line) });
+    await expect(runTick({ client: down, ticks, log }, job!)).rejects.toThrow(/cannot reach the API server/);
+    down.close();
+    await ticks.removeJobScheduler(key);
+    const errors = lines.map((l) => JSON.parse(l)).filter((l) => l.level >= 50);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        namespace: NS,
+        name: "unreachable",
+        slot: "2031-01-01T01:30:00.000Z",
+        session: "unreachable-1924997400",
+        msg: expect.stringContaining("schedule tick failed"),
+        err: expect.objectContaining({ type: "KubeUnreachableError" }),
+      }),
+    ]);
   });
 });

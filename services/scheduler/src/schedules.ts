@@ -7,6 +7,7 @@ import {
   DEFAULT_BACKUP_HISTORY_LIMIT,
   FINISHED_BACKUP_SESSION_PHASES,
   newBackupSession,
+  resourceTypeOf,
   setCondition,
   validateBackupConfiguration,
 } from "@kubedump/api";
@@ -137,6 +138,25 @@ async function writeScheduled(
   );
 }
 
+/**
+ * Reconciles every configuration's job scheduler (of one namespace, or all): each is upserted or
+ * removed as its configuration says, and schedulers whose configuration is gone are removed.
+ */
+export async function resyncSchedules(deps: ScheduleDeps, namespace?: string): Promise<void> {
+  const rt = resourceTypeOf("BackupConfiguration");
+  const path = namespace ? crPath("BackupConfiguration", namespace) : `${rt.apiPath}/${rt.resource}`;
+  const list = await deps.client.get<{ items: { metadata: { namespace: string; name: string } }[] }>(path);
+  const keep = new Set<string>();
+  for (const { metadata } of list.items) {
+    if ((await syncSchedule(deps, metadata.namespace, metadata.name)) === "scheduled")
+      keep.add(configKey(metadata.namespace, metadata.name));
+  }
+  for (const s of await deps.ticks.getJobSchedulers()) {
+    if (s.key && !keep.has(s.key)) await deps.ticks.removeJobScheduler(s.key);
+  }
+  deps.log.info({ configurations: list.items.length, scheduled: keep.size }, "resynced job schedulers");
+}
+
 /** The slot a scheduler job stands for: BullMQ's `prevMillis`, else the millis in `repeat:<id>:<millis>`. */
 export function slotMillis(job: Pick<Job, "id" | "opts" | "timestamp">): number {
   const prev = (job.opts as { prevMillis?: number }).prevMillis;
@@ -145,14 +165,36 @@ export function slotMillis(job: Pick<Job, "id" | "opts" | "timestamp">): number 
   return Number.isFinite(fromId) ? fromId : job.timestamp;
 }
 
+/**
+ * The tick worker's processor, the edge of a tick: a tick that fails (its BackupSession may not
+ * exist: a missed backup) is logged here, once, with the configuration and the slot, and fails the
+ * job in BullMQ, which logs nothing itself.
+ */
+export async function runTick(deps: ScheduleDeps, job: Job<TickJob>): Promise<string | undefined> {
+  try {
+    return await handleTick(deps, job);
+  } catch (err) {
+    const { namespace, name } = job.data;
+    const slot = slotMillis(job);
+    deps.log.error(
+      { err, namespace, name, slot: new Date(slot).toISOString(), session: sessionName(name, slot) },
+      "schedule tick failed: the backup of this slot is missed unless its BackupSession was created",
+    );
+    throw err;
+  }
+}
+
+/** A scheduled session's name: `<config>-<slot unix seconds>`, the same for every tick of one slot. */
+const sessionName = (config: string, slot: number) => `${config}-${Math.floor(slot / 1000)}`;
+
 /** A slot came: create BackupSession `<config>-<slot unix seconds>` (AlreadyExists: done). */
-export async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise<string | undefined> {
+async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise<string | undefined> {
   const { namespace, name } = job.data;
   const slot = slotMillis(job);
   const obj = await getConfig(deps.client, namespace, name);
   const valid = obj ? validateBackupConfiguration(obj) : undefined;
   if (!obj || !valid?.ok || valid.value.spec.paused) return undefined;
-  const session = `${name}-${Math.floor(slot / 1000)}`;
+  const session = sessionName(name, slot);
   try {
     await deps.client.create(
       crPath("BackupSession", namespace),

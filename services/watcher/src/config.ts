@@ -1,5 +1,4 @@
-import { hostname } from "node:os";
-import { COMMON_ENV, LEADER_ENV, parseEnv, port } from "@kubedump/service";
+import { COMMON_ENV, identityOf, LEADER_ENV, parseEnv, port } from "@kubedump/service/env";
 import { z } from "zod";
 
 export const DEFAULT_HTTP_PORT = 8080;
@@ -15,10 +14,13 @@ const schema = z.object({
   RESYNC_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_RESYNC_SECONDS),
 });
 
+/** Every environment variable the service reads; the Helm chart sets no other. */
+export const ENV_VARS: readonly string[] = Object.keys(schema.shape);
+
 export type WatcherConfig = z.infer<typeof schema> & { identity: string };
 
 /** The only reader of process.env for the watcher. */
 export function loadConfig(env: NodeJS.ProcessEnv): WatcherConfig {
   const c = parseEnv(schema, env);
-  return { ...c, identity: c.POD_NAME ?? `${hostname()}-${process.pid}` };
+  return { ...c, identity: identityOf(c.POD_NAME) };
 }
