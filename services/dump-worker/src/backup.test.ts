@@ -1,6 +1,6 @@
 import { type BackupSession, ConditionReason, parseDuration } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
-import { kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
+import { applyBrokenApiService, kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createConfig,
@@ -16,7 +16,6 @@ import {
 import { snapshotIdFor } from "./backup-load.js";
 import {
   backupMetrics,
-  breakAggregatedApi,
   committedSnapshot,
   failureLogs,
   makeRepositoryUnreachable,
@@ -122,7 +121,7 @@ const rows: Row[] = [
     key: "partial",
     ownCluster: true,
     wholeNamespace: true,
-    arrange: ({ env }) => breakAggregatedApi(env, BROKEN_GROUP),
+    arrange: ({ env }) => applyBrokenApiService(env, BROKEN_GROUP),
     expected: committed({ phase: "PartiallySucceeded", message: `${BROKEN_GROUP}/v1` }),
   },
   {

@@ -200,30 +200,3 @@ export async function startPrivateCluster(env: TestEnvInfo): Promise<{ env: Test
     },
   };
 }
-
-/** An APIService whose Service does not exist: its group is discovered, and listing it fails. */
-export async function breakAggregatedApi(env: TestEnvInfo, group: string): Promise<void> {
-  const res = await kubeHttp(env, "/apis/apiregistration.k8s.io/v1/apiservices", {
-    body: {
-      apiVersion: "apiregistration.k8s.io/v1",
-      kind: "APIService",
-      metadata: { name: `v1.${group}` },
-      spec: {
-        group,
-        version: "v1",
-        service: { namespace: "kube-system", name: "no-such-service", port: 443 },
-        insecureSkipTLSVerify: true,
-        groupPriorityMinimum: 1000,
-        versionPriority: 15,
-      },
-    },
-  });
-  if (res.status !== 201) throw new Error(`creating APIService v1.${group}: ${res.status} ${res.text}`);
-  await waitFor(
-    `the APIService of ${group} to be discovered`,
-    async () =>
-      ((await kubeHttp(env, "/apis")).body.groups as { name: string }[]).some((g) => g.name === group) || undefined,
-    30_000,
-    100,
-  );
-}
