@@ -4,7 +4,15 @@ import type { IndexRecord } from "@kubedump/repository/archive";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPki, kubeHttp, type SeededCluster, seedCluster, startEtcd, startKubeApiServer } from "@kubedump/testenv";
+import {
+  applyBrokenApiService,
+  createPki,
+  kubeHttp,
+  type SeededCluster,
+  seedCluster,
+  startEtcd,
+  startKubeApiServer,
+} from "@kubedump/testenv";
 import { dump as jsYamlDump, load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -558,7 +566,6 @@ describe("a broken aggregated API", () => {
   // On a private kube-apiserver + etcd: a broken APIService degrades discovery for every client,
   // and the shared server is used by other test files at the same time.
   const group = `broken-${P}.example.com`;
-  const name = `v1.${group}`;
   let dir: string;
   let servers: { stop(): Promise<void> }[] = [];
   let priv: Parameters<typeof kubeHttp>[0];
@@ -580,27 +587,7 @@ describe("a broken aggregated API", () => {
   });
 
   it("is a warning naming the group, and every other object is still in the snapshot", async () => {
-    const created = await kubeHttp(priv, "/apis/apiregistration.k8s.io/v1/apiservices", {
-      body: {
-        apiVersion: "apiregistration.k8s.io/v1",
-        kind: "APIService",
-        metadata: { name },
-        spec: {
-          group,
-          version: "v1",
-          service: { namespace: "kube-system", name: "no-such-service", port: 443 },
-          insecureSkipTLSVerify: true,
-          groupPriorityMinimum: 1000,
-          versionPriority: 15,
-        },
-      },
-    });
-    expect(created.status).toBe(201);
-    for (let i = 0; i < 100; i++) {
-      const groups = (await kubeHttp(priv, "/apis")).body.groups as { name: string }[];
-      if (groups.some((g) => g.name === group)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await applyBrokenApiService(priv, group);
     const sink = memorySink();
     const result = await runDump({ client: privClient, sink }, { scope: { type: "namespace", namespace: SHOP } });
     expect(result.warnings.some((w) => w.includes(`${group}/v1`))).toBe(true);

@@ -9,7 +9,8 @@ export interface BackupFamiliesOptions {
 }
 
 /**
- * The families a backup pushes. Stash's rule: a failed session sends only its `*_success` = 0;
+ * The families a backup pushes. Stash's rule: a failed session sends only its `*_success` = 0
+ * (pushBackupMetrics POSTs it, so the other gauges of the last success stay on the gateway);
  * otherwise every value given is sent and every value missing is left out.
  */
 export function backupMetricFamilies({ labels, values, stashNames = false }: BackupFamiliesOptions): MetricFamily[] {

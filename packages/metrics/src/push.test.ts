@@ -101,8 +101,11 @@ describe("pushBackupMetrics", () => {
     expect(parseTextFormat(req?.body ?? "").every((f) => f.type === "gauge" && (f.help ?? "") !== "")).toBe(true);
   });
 
-  it("sends only *_success = 0 for a failed session, whatever else it is given", async () => {
+  it("POSTs only *_success = 0 for a failed session, whatever else it is given, to the same group", async () => {
     await pushBackupMetrics({ gatewayUrl, job, labels, values: { ...success, sessionSuccess: false } });
+    // POST replaces only the families sent: the gauges of the last success stay on the gateway.
+    expect(received[0]?.method).toBe("POST");
+    expect(received[0]?.url).toBe("/metrics/job/BackupConfiguration-demo-nightly");
     expect(received[0]?.headers.authorization).toBeUndefined();
     expect(values(received[0]?.body ?? "")).toEqual({ kubedump_backup_session_success: 0 });
   });

@@ -41,8 +41,11 @@ export function jobPath(job: string): string {
 }
 
 /**
- * Replaces the job's group on the gateway with this backup's metrics (HTTP PUT, Pushgateway
- * semantics). A failed session sends only `*_success` = 0. Throws MetricsPushError.
+ * Pushes a backup's metrics to the job's group on the gateway, with Pushgateway semantics. A
+ * successful session replaces the whole group (HTTP PUT). A failed session sends only
+ * `*_success` = 0 with HTTP POST, which replaces only the families it sends: the gauges of the
+ * last success (`*_last_success_time_seconds` among them) stay, so "time since the last success"
+ * keeps counting while backups fail. Throws MetricsPushError.
  */
 export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise<void> {
   if (opts.job === "") throw new MetricsPushError("a job name is required to push metrics");
@@ -54,7 +57,7 @@ export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise
   let res: Response;
   try {
     res = await fetch(url, {
-      method: "PUT",
+      method: pushMethod(opts.values),
       headers,
       body,
       signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS),
@@ -71,4 +74,9 @@ export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise
       res.status,
     );
   }
+}
+
+/** PUT (replace the group) for a success, POST (replace only the families sent) for a failure. */
+function pushMethod(values: BackupMetricValues): "PUT" | "POST" {
+  return values.sessionSuccess ? "PUT" : "POST";
 }

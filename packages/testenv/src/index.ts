@@ -12,4 +12,4 @@ export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writ
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
 export { thrownBy } from "./thrown.js";
-export { apply, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";
+export { apply, applyBrokenApiService, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";

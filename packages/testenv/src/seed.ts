@@ -39,6 +39,32 @@ export async function applyCrd(env: Env, crd: Obj): Promise<void> {
   throw new SeedError(`CRD ${crd.metadata.name} was not served within 30 s`);
 }
 
+/**
+ * An APIService `v1.<group>` whose Service does not exist, once its group is discovered: listing
+ * it fails. It degrades discovery for every client, so use it on a kube-apiserver of your own.
+ */
+export async function applyBrokenApiService(env: Env, group: string): Promise<void> {
+  await apply(env, "/apis/apiregistration.k8s.io/v1/apiservices", {
+    apiVersion: "apiregistration.k8s.io/v1",
+    kind: "APIService",
+    metadata: { name: `v1.${group}` },
+    spec: {
+      group,
+      version: "v1",
+      service: { namespace: "kube-system", name: "no-such-service", port: 443 },
+      insecureSkipTLSVerify: true,
+      groupPriorityMinimum: 1000,
+      versionPriority: 15,
+    },
+  });
+  for (let i = 0; i < 300; i++) {
+    const groups = (await kubeHttp(env, "/apis")).body.groups as { name: string }[];
+    if (groups.some((g) => g.name === group)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new SeedError(`the APIService of ${group} was not discovered within 30 s`);
+}
+
 const owner = (o: Obj, controller = true) => ({
   apiVersion: o.apiVersion,
   kind: o.kind,

@@ -3,7 +3,8 @@ import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import { type BackupJob, createRedis, createWorker, QUEUES, type Worker } from "@kubedump/queue";
 import type { Repository } from "@kubedump/repository";
 import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
-import { type BackupDeps, processBackup } from "./backup.js";
+import { createBackupProcessor } from "./backup.js";
+import type { BackupDeps } from "./backup-types.js";
 import type { DumpWorkerConfig } from "./config.js";
 import { repositoryOpener } from "./repositories.js";
 
@@ -31,7 +32,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const redis = createRedis(config.REDIS_URL);
   const registry = createRegistry("dump-worker");
   let worker: Worker<BackupJob> | undefined;
-  const backupDeps: BackupDeps = {
+  const processBackup = createBackupProcessor({
     client,
     redis,
     log,
@@ -47,7 +48,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
           stashNames: config.STASH_METRIC_NAMES === "true",
         }
       : undefined,
-  };
+  });
   const shell = createServiceShell({
     log,
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
@@ -63,7 +64,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
     async start() {
       worker = createWorker<BackupJob, string>(
         QUEUES.backups,
-        (job) => processBackup(backupDeps, job),
+        processBackup,
         { connection: redis, prefix: config.QUEUE_PREFIX },
         {
           concurrency: config.CONCURRENCY,
@@ -72,7 +73,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
           maxStalledCount: 2,
         },
       );
-      worker.on("failed", (job, err) => log.warn({ jobId: job?.id, err: err.message }, "backup job failed"));
+      // A job's failure is logged once, by the processor, with the session in the log fields.
       worker.on("error", (err) => log.error({ err }, "worker error"));
       const port = await shell.listen({ registry, ready: () => redis.status === "ready" });
       log.info({ concurrency: config.CONCURRENCY, port }, "dump worker started");

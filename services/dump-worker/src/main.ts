@@ -2,7 +2,7 @@ import { tuneV8ForDumps } from "@kubedump/dump";
 import { createLogger, runService } from "@kubedump/service";
 import { createDumpWorkerApp } from "./app.js";
 import { loadConfig } from "./config.js";
-import { applyRetention } from "./repositories.js";
+import { applyRetention } from "./backup-retention.js";
 
 tuneV8ForDumps();
 await runService("dump-worker", () => {

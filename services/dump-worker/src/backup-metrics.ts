@@ -1,10 +1,12 @@
 import { backupJobKey, pushBackupMetrics } from "@kubedump/metrics";
 import type { Logger } from "@kubedump/service";
+import type { BackupDeps } from "./backup-types.js";
 
-export interface BackupOutcome {
+/** What a finished session reports to the metrics gateway. */
+export interface BackupMetricsReport {
   namespace: string;
   configName: string;
-  repository?: string;
+  repository: string;
   success: boolean;
   start: Date;
   end: Date;
@@ -16,12 +18,15 @@ export interface BackupOutcome {
   cleaned?: number;
 }
 
-interface Deps {
-  metrics?: { gatewayUrl: string; token?: string; stashNames: boolean };
-}
-
-/** Pushes the session's metrics (Stash's rule: a failure sends only success=0); a push failure is logged, never fatal. */
-export async function reportMetrics(deps: Deps, log: Logger, o: BackupOutcome): Promise<boolean> {
+/**
+ * Pushes the session's metrics; a failure sends only success=0 and leaves the gauges of the last
+ * success (last_success_time among them) on the gateway. A push failure is logged, never fatal.
+ */
+export async function reportMetrics(
+  deps: Pick<BackupDeps, "metrics">,
+  log: Logger,
+  o: BackupMetricsReport,
+): Promise<boolean> {
   if (!deps.metrics) return false;
   const values = o.success
     ? {
@@ -46,7 +51,7 @@ export async function reportMetrics(deps: Deps, log: Logger, o: BackupOutcome): 
         invokerKind: "BackupConfiguration",
         invokerName: o.configName,
         namespace: o.namespace,
-        repository: o.repository ?? "",
+        repository: o.repository,
       },
       values,
     });

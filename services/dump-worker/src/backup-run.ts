@@ -1,0 +1,32 @@
+import { takeSnapshot } from "@kubedump/dump";
+import { SnapshotExistsError } from "@kubedump/repository";
+import type { SnapshotManifest } from "@kubedump/repository/snapshot";
+import type { Logger } from "@kubedump/service";
+import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
+
+/**
+ * Run: takes the snapshot and applies the retention policy; writes no status. A snapshot that
+ * already exists was committed by a worker that died before writing the status: it is the
+ * outcome. A failing aggregated API is a warning in the manifest: PartiallySucceeded.
+ */
+export async function runBackup(
+  deps: BackupDeps,
+  work: BackupWork,
+  ctx: { log: Logger; signal: AbortSignal },
+): Promise<BackupOutcome> {
+  const { client, scratchDir } = deps;
+  let manifest: SnapshotManifest;
+  try {
+    const taken = await takeSnapshot(
+      { client, repository: work.repository, scratchDir, signal: ctx.signal },
+      work.snapshot,
+    );
+    manifest = taken.manifest;
+  } catch (err) {
+    if (!(err instanceof SnapshotExistsError) || work.snapshot.id === undefined) throw err;
+    manifest = await work.repository.getSnapshot(work.snapshot.id);
+  }
+  ctx.log.info({ snapshot: manifest.id, objects: manifest.objects }, "snapshot committed");
+  const removed = await deps.applyRetention(work.repository, work.config, (deps.now ?? (() => new Date()))());
+  return { phase: manifest.warnings.length ? "PartiallySucceeded" : "Succeeded", manifest, removed };
+}

@@ -1,0 +1,41 @@
+import type { BackupConfiguration, BackupSession } from "@kubedump/api";
+import type { TakeSnapshotInput } from "@kubedump/dump";
+import type { KubeClient } from "@kubedump/kube";
+import type { Repository } from "@kubedump/repository";
+import type { SnapshotManifest } from "@kubedump/repository/snapshot";
+import type { Redis } from "ioredis";
+import type { ConfigLock } from "./config-lock.js";
+import type { ValidRepository } from "./repositories.js";
+import type { SessionRef } from "./session-status.js";
+
+export interface BackupDeps {
+  client: KubeClient;
+  redis: Redis;
+  /** Opens the repository a Repository object describes, with its Secret's data. */
+  openRepository(repo: ValidRepository, namespace: string): Promise<Repository>;
+  /** Applies the configuration's retention policy after a commit; returns the ids removed. */
+  applyRetention(repository: Repository, config: BackupConfiguration, now: Date): Promise<string[]>;
+  lockPrefix: string;
+  lockTtlMs: number;
+  scratchDir?: string;
+  metrics?: { gatewayUrl: string; token?: string; stashNames: boolean };
+  now?: () => Date;
+}
+
+/** What load found and run needs: the session, its configuration, the opened repository, the lock. */
+export interface BackupWork {
+  ref: SessionRef;
+  session: BackupSession;
+  config: BackupConfiguration;
+  repository: Repository;
+  /** The snapshot to take, its id fixed by the session (see snapshotIdFor). */
+  snapshot: TakeSnapshotInput;
+  /** When the session started: its status's startTime when an earlier attempt set it. */
+  start: Date;
+  /** The configuration's lock; not acquired when another session holds it (the outcome is then Skipped). */
+  lock: ConfigLock;
+}
+
+export type BackupOutcome =
+  | { phase: "Skipped"; holder: string }
+  | { phase: "Succeeded" | "PartiallySucceeded"; manifest: SnapshotManifest; removed: string[] };
