@@ -1,4 +1,5 @@
 import type { KubeObject } from "@kubedump/kube";
+import { isObj } from "./plain.js";
 
 /** --namespace-mappings (or the RestoreSession's namespaceMappings) cannot be read. */
 export class NamespaceMappingError extends Error {
@@ -47,8 +48,6 @@ export function parseNamespaceMappings(value: string, field = "--namespace-mappi
   return mapping;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const RBAC_GROUP = "rbac.authorization.k8s.io/";
 
 /**

@@ -1,6 +1,7 @@
 import { sanitize } from "@kubedump/dump/sanitize";
 import type { KubeObject } from "@kubedump/kube";
 import { typeKeyOf } from "./keys.js";
+import { isObj } from "./plain.js";
 
 export interface PrepareOptions {
   /** --restore-status: type keys (`resource[.group]`) whose status is written through the status subresource. */
@@ -22,9 +23,6 @@ export interface PreparedObject {
   /** The backed-up status of a --restore-status type, to write through the status subresource afterwards. */
   status?: unknown;
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Annotations of a claim that tie it to the old cluster's volume binding and node (Velero drops the same). */
 const CLAIM_BINDING_ANNOTATIONS = [

@@ -2,6 +2,7 @@ import { GROUP, RESOURCES } from "@kubedump/api";
 import type { KubeObject } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository";
 import { typeKeyOf } from "./keys.js";
+import { isObj } from "./plain.js";
 
 /** Why each kind of object is never restored by default: the text of the report and the docs. */
 export const SKIP_REASONS = {
@@ -93,7 +94,6 @@ function ownedReason(record: SkipRecord, ctx: SkipContext): string | undefined {
 /** Whether a Service has a selector, so that the endpoints controller writes its Endpoints. */
 export function hasSelector(service: KubeObject): boolean {
   const spec = service["spec"];
-  if (typeof spec !== "object" || spec === null) return false;
-  const selector = (spec as Record<string, unknown>)["selector"];
-  return typeof selector === "object" && selector !== null && Object.keys(selector).length > 0;
+  const selector = isObj(spec) ? spec["selector"] : undefined;
+  return isObj(selector) && Object.keys(selector).length > 0;
 }
