@@ -1,7 +1,7 @@
 import type { DumpFilters } from "@kubedump/dump";
 import { compileFilters } from "@kubedump/dump/filters";
 import type { KubeObject, ResourceType } from "@kubedump/kube";
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 import { typeKeyOf } from "./keys.js";
 
 /** The filters of `backup`, applied to a snapshot. Events are never restored, so includeEvents has no say. */

@@ -1,4 +1,4 @@
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 import { describe, expect, it } from "vitest";
 import { typeKeyOf } from "./keys.js";
 import { CRD_TYPE, OTHER_STAGE, planRestore, RESTORE_LAST, RESTORE_PRIORITIES } from "./plan.js";

@@ -1,4 +1,4 @@
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 import { typeKeyOf } from "./keys.js";
 
 export const CRD_TYPE = "customresourcedefinitions.apiextensions.k8s.io";

@@ -1,5 +1,5 @@
 import type { KubeObject } from "@kubedump/kube";
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 import { describe, expect, it } from "vitest";
 import { hasSelector, SKIP_REASONS, type SkipContext, skipReason } from "./skip.js";
 import { obj, rec } from "./test-builders.js";

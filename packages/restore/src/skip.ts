@@ -1,6 +1,6 @@
 import { GROUP, RESOURCES } from "@kubedump/api";
 import type { KubeObject } from "@kubedump/kube";
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 import { typeKeyOf } from "./keys.js";
 import { isObj } from "./plain.js";
 

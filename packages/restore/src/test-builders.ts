@@ -1,5 +1,5 @@
 import type { KubeObject } from "@kubedump/kube";
-import type { IndexRecord } from "@kubedump/repository";
+import type { IndexRecord } from "@kubedump/repository/archive";
 
 const KINDS: Record<string, string> = {
   "customresourcedefinitions.apiextensions.k8s.io": "CustomResourceDefinition",
