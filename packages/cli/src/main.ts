@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { tuneV8ForDumps } from "@kubedump/dump";
 import { Command, CommanderError } from "commander";
 import { backupCommand } from "./commands/backup.js";
