@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { access, link, rename, rm } from "node:fs/promises";
+import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { TarArchive, ZipArchive } from "archiver";
 import { UsageError } from "./target.js";
@@ -18,8 +19,10 @@ const ARCHIVE_GZIP_LEVEL = 6;
 
 /** The format a file name asks for; UsageError naming `--archive` for any other name. */
 export function archiveFormatOf(file: string): ArchiveFormat {
-  const lower = file.toLowerCase();
-  const found = FORMAT_OF_SUFFIX.find(([suffix]) => lower.endsWith(suffix) && lower.length > suffix.length);
+  const name = basename(file).toLowerCase();
+  const found = file.endsWith("/")
+    ? undefined
+    : FORMAT_OF_SUFFIX.find(([suffix]) => name.endsWith(suffix) && name.length > suffix.length);
   if (!found) throw new UsageError(`--archive "${file}": the file name must end in .zip, .tar.gz or .tgz`);
   return found[1];
 }

@@ -113,10 +113,13 @@ describe("archiveFormatOf", () => {
     expect(archiveFormatOf(file)).toBe(format);
   });
 
-  it.each(["out.tar", "out.gz", "out.rar", "out", ".zip", "zip"])("refuses %s, naming --archive", (file) => {
-    expect(thrownBy(() => archiveFormatOf(file))).toMatchObject({
-      name: "UsageError",
-      message: `--archive "${file}": the file name must end in .zip, .tar.gz or .tgz`,
-    });
-  });
+  it.each(["out.tar", "out.gz", "out.rar", "out", ".zip", "zip", "backups/.tgz", "out.zip/"])(
+    "refuses %s, naming --archive",
+    (file) => {
+      expect(thrownBy(() => archiveFormatOf(file))).toMatchObject({
+        name: "UsageError",
+        message: `--archive "${file}": the file name must end in .zip, .tar.gz or .tgz`,
+      });
+    },
+  );
 });
