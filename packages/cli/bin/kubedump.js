@@ -6,6 +6,10 @@ import { fileURLToPath } from "node:url";
 
 const main = new URL("../dist/main.js", import.meta.url);
 if (existsSync(main)) {
+  // V8's JIT settings go in before any of kubedump's code runs: changed while a function is being
+  // optimized on V8's background thread, they can fail one of its checks and kill the process.
+  const { tuneV8ForDumps } = await import("@kubedump/dump/v8-tuning");
+  tuneV8ForDumps();
   await import(main.href);
 } else {
   process.stderr.write(`kubedump: ${fileURLToPath(main)} is missing: run npm run build (in the checkout) first\n`);

@@ -35,7 +35,7 @@ export function createProgram(): Command {
 }
 
 async function main(): Promise<number> {
-  tuneV8ForDumps();
+  tuneV8ForDumps(); // done already, and earlier, when started through bin/kubedump.js
   try {
     await createProgram().parseAsync(process.argv);
     return EXIT.ok;
