@@ -119,8 +119,9 @@ describe("kubedump backup → snapshots → show → download", () => {
 });
 
 describe("the kubedump executable", () => {
-  it("starts through its shebang, as npm's bin link runs it", async () => {
-    const { stdout } = await exec(CLI, ["--help"], {
+  it("starts through its committed bin shim's shebang, as npm's bin link runs it", async () => {
+    const bin = join(dirname(fileURLToPath(import.meta.url)), "../bin/kubedump.js");
+    const { stdout } = await exec(bin, ["--help"], {
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
     });
     expect(stdout).toMatch(/Usage: kubedump/);

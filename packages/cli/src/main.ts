@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { tuneV8ForDumps } from "@kubedump/dump";
 import { Command, CommanderError } from "commander";
 import { backupCommand } from "./commands/backup.js";
@@ -36,7 +35,7 @@ export function createProgram(): Command {
 }
 
 async function main(): Promise<number> {
-  tuneV8ForDumps();
+  tuneV8ForDumps(); // done already, and earlier, when started through bin/kubedump.js
   try {
     await createProgram().parseAsync(process.argv);
     return EXIT.ok;

@@ -1,14 +1,7 @@
 export { createRedis } from "./connection.js";
 export { InvalidSpecError } from "./errors.js";
 export { ALL_QUEUES, configKey, DEFAULT_QUEUE_PREFIX, QUEUES, type QueueName } from "./names.js";
-export {
-  type BackupJob,
-  BackupJobSchema,
-  type ScheduleJob,
-  ScheduleJobSchema,
-  type TickJob,
-  TickJobSchema,
-} from "./payloads.js";
+export type { BackupJob, ScheduleJob, TickJob } from "./payloads.js";
 export { createQueue, createWorker, type QueueDeps } from "./queues.js";
 export type { Job, Queue, Worker } from "bullmq";
 export { UnrecoverableError } from "bullmq";

@@ -1,14 +1,21 @@
-import { z } from "zod";
+// The data of each queue's jobs. Producers and consumers are our own services, built from one
+// checkout, so these are types; the consumers load the named objects and validate those.
 
-export const ScheduleJobSchema = z.object({ namespace: z.string().min(1), name: z.string().min(1) });
-export type ScheduleJob = z.infer<typeof ScheduleJobSchema>;
+/** kubedump-schedules: a BackupConfiguration changed (upsert or remove its job scheduler). */
+export interface ScheduleJob {
+  namespace: string;
+  name: string;
+}
 
-export const TickJobSchema = z.object({ namespace: z.string().min(1), name: z.string().min(1) });
-export type TickJob = z.infer<typeof TickJobSchema>;
+/** kubedump-ticks: a schedule slot of a BackupConfiguration came. */
+export interface TickJob {
+  namespace: string;
+  name: string;
+}
 
-export const BackupJobSchema = z.object({
-  namespace: z.string().min(1),
-  name: z.string().min(1),
-  uid: z.string().min(1),
-});
-export type BackupJob = z.infer<typeof BackupJobSchema>;
+/** kubedump-backups: run one BackupSession (its uid is the job id). */
+export interface BackupJob {
+  namespace: string;
+  name: string;
+  uid: string;
+}

@@ -1,18 +1,69 @@
 import type { Command } from "commander";
+import type { Repository } from "@kubedump/repository";
+import { archiveFormatOf, writeArchive } from "../archive-writer.js";
 import { humanBytes } from "../format.js";
 import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { type PartFlags, snapshotPart } from "../snapshot-filter.js";
 import { UsageError } from "../target.js";
+
+interface DownloadFlags extends PartFlags {
+  repo: string;
+  to?: string;
+  archive?: string;
+  force?: boolean;
+}
+
+const ARCHIVE_ONLY: [keyof DownloadFlags, string][] = [
+  ["includeNamespaces", "--include-namespaces"],
+  ["includeResources", "--include-resources"],
+  ["force", "--force"],
+];
+
+/** Exactly one of --to and --archive; the archive's flags only with --archive. Errors name the flag. */
+function checkFlags(flags: DownloadFlags): void {
+  if (flags.to && flags.archive) throw new UsageError("download: --to and --archive exclude each other");
+  if (!flags.to && !flags.archive) throw new UsageError("download: --to <dir> or --archive <file> is required");
+  if (flags.archive) archiveFormatOf(flags.archive);
+  for (const [key, flag] of ARCHIVE_ONLY)
+    if (flags.to && flags[key] !== undefined) throw new UsageError(`download: ${flag} works with --archive only`);
+}
+
+async function downloadArchive(repository: Repository, id: string, file: string, flags: DownloadFlags) {
+  const force = flags.force === true;
+  const manifest = await repository.getSnapshot(id);
+  const wanted = snapshotPart(flags, manifest);
+  async function* entries() {
+    for await (const object of repository.readObjects(id)) if (wanted(object.path)) yield object;
+  }
+  const format = archiveFormatOf(file);
+  const result = await writeArchive({ file, format, entries: entries(), date: new Date(manifest.time), force });
+  process.stdout.write(
+    `wrote ${result.entries} objects (${humanBytes(result.bytes)}) of snapshot ${id} to ${file} ` +
+      `(${humanBytes(result.archiveBytes)})\n`,
+  );
+}
 
 export function downloadCommand(program: Command): void {
   program
     .command("download <id>")
-    .description("write a snapshot's YAML tree (cluster/…, namespaces/<ns>/…) into a directory")
+    .description(
+      "write a snapshot's YAML tree (cluster/…, namespaces/<ns>/…) into a directory, or into one .zip or .tar.gz file",
+    )
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("--to <dir>", "target directory (created if missing)")
-    .action(async (id: string, flags: { repo: string; to?: string }) => {
-      if (!flags.to) throw new UsageError("download: --to <dir> is required");
+    .option("--archive <file>", "one archive file instead: <name>.zip, <name>.tar.gz or <name>.tgz")
+    .option(
+      "--include-namespaces <globs>",
+      "with --archive: only these namespaces (comma-separated globs): their objects and Namespace objects",
+    )
+    .option("--include-resources <list>", "with --archive: only these comma-separated resource[.group] (globs allowed)")
+    .option("--force", "with --archive: replace an existing file")
+    .action(async (id: string, flags: DownloadFlags) => {
+      checkFlags(flags);
       const repository = await openRepoFromUrl(flags.repo);
-      const { objects, bytes } = await repository.download(id, flags.to);
-      process.stdout.write(`wrote ${objects} objects (${humanBytes(bytes)}) of snapshot ${id} to ${flags.to}\n`);
+      if (flags.archive) return downloadArchive(repository, id, flags.archive, flags);
+      const to = flags.to as string;
+      const { objects, bytes } = await repository.download(id, to);
+      process.stdout.write(`wrote ${objects} objects (${humanBytes(bytes)}) of snapshot ${id} to ${to}\n`);
     });
 }
