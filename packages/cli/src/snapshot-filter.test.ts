@@ -1,4 +1,4 @@
-import type { SnapshotManifest } from "@kubedump/repository";
+import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import { thrownBy } from "@kubedump/testenv";
 import { describe, expect, it } from "vitest";
 import { archiveFormatOf } from "./archive-writer.js";

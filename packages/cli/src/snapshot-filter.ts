@@ -1,5 +1,6 @@
 import { anyGlob } from "@kubedump/dump";
-import { type SnapshotManifest, UnsafePathError } from "@kubedump/repository";
+import { UnsafePathError } from "@kubedump/repository";
+import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import { dumpOptionsFromFlags } from "./options.js";
 import { UsageError } from "./target.js";
 
