@@ -1,5 +1,14 @@
 // Helpers shared by this service's tests; excluded from the build (tsconfig.build.json).
-import type { Clock } from "@kubedump/kube";
+import { type Clock, createKubeClient, type KubeClient } from "@kubedump/kube";
+import { createRedis } from "@kubedump/queue";
+import { createLogger } from "@kubedump/service";
+import type { TestEnvInfo } from "@kubedump/testenv";
+import { ensureNamespace } from "../../../packages/kube/src/test-support.js";
+import { getObj, installCrds, type Obj, waitFor } from "../../../test/e2e/harness.js";
+import { CONTROLLERS } from "./controllers/index.js";
+import { type ControllerManager, type ManagerOptions, startControllers } from "./manager.js";
+import { createRepositoryProbe } from "./probe.js";
+import { createQueueRegistry, type QueueRegistry } from "./queues.js";
 
 export interface ManualClock extends Clock {
   /** Every sleep asked for, in ms, in order. */
@@ -53,4 +62,63 @@ export function manualClock(start = 0): ManualClock {
       await settle();
     },
   };
+}
+
+export interface TestWatcher {
+  client: KubeClient;
+  queues: QueueRegistry;
+  manager: ControllerManager;
+  /** Stops the controllers and closes every connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The watcher's own controllers on one namespace of the test servers, with the real repository
+ * probe and queues under their own prefix; resolves once the caches are filled.
+ */
+export async function startTestWatcher(
+  t: TestEnvInfo,
+  namespace: string,
+  opts: Partial<ManagerOptions> = {},
+): Promise<TestWatcher> {
+  await installCrds(t);
+  await ensureNamespace(t, namespace);
+  const client = createKubeClient({ kubeconfig: t.kubeconfig });
+  const redis = createRedis(t.redisUrl);
+  const queues = createQueueRegistry({ connection: redis, prefix: `test-${namespace}` });
+  const manager = startControllers(
+    { client, log: createLogger(`watcher-${namespace}`, "silent"), queues, probeRepository: createRepositoryProbe() },
+    { namespace, resyncMs: 0, ...opts },
+    CONTROLLERS,
+  );
+  await manager.synced;
+  return {
+    client,
+    queues,
+    manager,
+    async stop() {
+      await manager.stop();
+      await queues.close();
+      redis.disconnect();
+      client.close();
+    },
+  };
+}
+
+/** A condition of an object's status, by type. */
+export function conditionOf(obj: Obj | undefined, type: string): Obj | undefined {
+  return (obj?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === type);
+}
+
+/** Waits until `path` has a condition `type` with `status`, and returns the object. */
+export function waitForCondition(t: TestEnvInfo, path: string, type: string, status: string): Promise<Obj> {
+  return waitFor(
+    `${path}: condition ${type}=${status}`,
+    async () => {
+      const obj = await getObj(t, path);
+      return conditionOf(obj, type)?.status === status ? obj : undefined;
+    },
+    60_000,
+    100,
+  );
 }

@@ -1,12 +1,13 @@
 import {
   BackupConfigurationSpecSchema,
+  crPath,
   DEFAULT_BACKUP_HISTORY_LIMIT,
   FINISHED_BACKUP_SESSION_PHASES,
   parseDuration,
   retryPolicyOf,
   validateBackupConfiguration,
 } from "@kubedump/api";
-import type { KubeObject } from "@kubedump/kube";
+import { isNotFound, type KubeObject } from "@kubedump/kube";
 import { type BackupJob, QUEUES } from "@kubedump/queue";
 import { type Controller, type ControllerDeps, done, generationChanged } from "../controller.js";
 import { enforceHistoryLimit } from "../history-limit.js";
@@ -37,9 +38,25 @@ export function backupSessionController(deps: ControllerDeps): Controller {
   };
 }
 
-function configurationOf(deps: ControllerDeps, session: KubeObject): KubeObject | undefined {
+/** The session's configuration as the cache holds it; undefined when it has none. */
+function cachedConfigurationOf(deps: ControllerDeps, session: KubeObject): KubeObject | undefined {
   const invoker = invokerOf(session);
   return invoker ? deps.cache("BackupConfiguration").get(session.metadata.namespace ?? "default", invoker) : undefined;
+}
+
+/** The cache, or the API server when the cache has not seen it yet (both created by one `kubectl apply`). */
+async function configurationOf(deps: ControllerDeps, session: KubeObject): Promise<KubeObject | undefined> {
+  const cached = cachedConfigurationOf(deps, session);
+  const invoker = invokerOf(session);
+  if (cached || !invoker) return cached;
+  try {
+    return await deps.client.get<KubeObject>(
+      crPath("BackupConfiguration", session.metadata.namespace ?? "default", invoker),
+    );
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 async function enqueueBackup(deps: ControllerDeps, session: KubeObject, phase: string | undefined): Promise<void> {
@@ -47,7 +64,7 @@ async function enqueueBackup(deps: ControllerDeps, session: KubeObject, phase: s
   if (!uid) return;
   if (!phase) await writeStatus(deps, "BackupSession", session, { phase: "Pending" });
   // A configuration missing or invalid gets no retries: the worker fails the session, naming the problem.
-  const config = configurationOf(deps, session);
+  const config = await configurationOf(deps, session);
   const valid = config ? validateBackupConfiguration(config) : undefined;
   const retry = retryPolicyOf(valid?.ok ? valid.value.spec : {});
   const namespace = session.metadata.namespace ?? "default";
@@ -66,7 +83,7 @@ async function enqueueBackup(deps: ControllerDeps, session: KubeObject, phase: s
 
 /** backupHistoryLimit of the session's configuration (its default when unset or unreadable); none without one. */
 async function trimHistory(deps: ControllerDeps, session: KubeObject): Promise<void> {
-  const config = configurationOf(deps, session);
+  const config = cachedConfigurationOf(deps, session);
   if (!config) return;
   const raw = (config.spec as { backupHistoryLimit?: unknown } | undefined)?.backupHistoryLimit;
   const parsed = BackupConfigurationSpecSchema.shape.backupHistoryLimit.safeParse(raw);
