@@ -27,7 +27,10 @@ describe("sessionsOverLimit", () => {
     [2, ["a", "c"]],
     [4, []],
     [10, []],
-  ])("limit %i: the finished sessions beyond it, oldest first, never a Pending, Running or new one", (limit, doomed) => {
-    expect(sessionsOverLimit(SESSIONS, limit).map((s) => s.metadata.name)).toEqual(doomed);
-  });
+  ])(
+    "limit %i: the finished sessions beyond it, oldest first, never a Pending, Running or new one",
+    (limit, doomed) => {
+      expect(sessionsOverLimit(SESSIONS, limit).map((s) => s.metadata.name)).toEqual(doomed);
+    },
+  );
 });

@@ -25,9 +25,17 @@ type Status = { phase?: string; observedGeneration?: number; conditions?: Condit
 
 export const statusOf = (obj: KubeObject): Status => (obj.status as Status | undefined) ?? {};
 
+/** JSON with the keys of every object sorted: the API server returns them in its own order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+
 /** The status as a comparison sees it: transition times left out, so an unchanged status is never rewritten. */
 const comparable = (s: Status) =>
-  JSON.stringify([s.phase, s.observedGeneration, (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c)]);
+  canonical([s.phase, s.observedGeneration, (s.conditions ?? []).map(({ lastTransitionTime: _t, ...c }) => c)]);
 
 /** The status `update` makes of `obj`'s, every part stamped with the generation it was decided for. */
 export function nextStatus(obj: KubeObject, update: StatusUpdate, now = new Date()): Status {
