@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConditionsSchema, ObjectMetaSchema, TimeSchema } from "./common.js";
+import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchema } from "./common.js";
 import { API_VERSION, BackupConfigurationPhaseSchema } from "./constants.js";
 import { CRON_MACROS, validateCron } from "./cron.js";
 import { asListMap, crdExtensions, withRule } from "./crd-extensions.js";
@@ -10,7 +10,22 @@ import { validateWith, type Validation } from "./validation.js";
 
 export const DEFAULT_TASK_NAME = "kubedump-backup";
 export const DEFAULT_TIME_ZONE = "UTC";
+/**
+ * Finished BackupSessions kept per configuration when `spec.backupHistoryLimit` is omitted; the
+ * watcher deletes older ones whenever a session finishes.
+ * @defaultValue 3
+ */
 export const DEFAULT_BACKUP_HISTORY_LIMIT = 3;
+/**
+ * Retries of a failed backup when `spec.retryConfig` is omitted: none, so a failed backup is
+ * Failed at once (a BackupSession then has one attempt).
+ * @defaultValue 0
+ */
+export const DEFAULT_MAX_RETRY = 0;
+/**
+ * Delay before the first retry when `spec.retryConfig.delay` is omitted; doubled each time.
+ * @defaultValue "1m"
+ */
 export const DEFAULT_RETRY_DELAY = "1m";
 
 const CRON_SHAPE = new RegExp(`^\\s*(${CRON_MACROS.join("|")}|\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+)\\s*$`);
@@ -137,12 +152,13 @@ export const BackupConfigurationSpecSchema = z
         ),
       })
       .optional()
-      .describe("Retries of a failed backup; omitted: no retries."),
+      .describe(`Retries of a failed backup; omitted: maxRetry ${DEFAULT_MAX_RETRY}, i.e. no retries.`),
   })
   .describe("What to back up, when, and where to.");
 
 export const BackupConfigurationStatusSchema = z
   .object({
+    observedGeneration: ObservedGenerationSchema.optional(),
     phase: BackupConfigurationPhaseSchema.optional().describe(
       "Ready when scheduled; NotReady while its Repository is missing or not ready; Invalid when the spec is wrong.",
     ),
@@ -167,6 +183,17 @@ export type TargetRef = z.infer<typeof TargetRefSchema>;
 export type BackupConfigurationSpec = z.infer<typeof BackupConfigurationSpecSchema>;
 export type BackupConfigurationStatus = z.infer<typeof BackupConfigurationStatusSchema>;
 export type BackupConfiguration = z.infer<typeof BackupConfigurationSchema>;
+
+/** How often and how soon a failed backup of this spec is retried, defaults filled in. */
+export function retryPolicyOf(spec: Pick<BackupConfigurationSpec, "retryConfig">): {
+  maxRetry: number;
+  delay: string;
+} {
+  return {
+    maxRetry: spec.retryConfig?.maxRetry ?? DEFAULT_MAX_RETRY,
+    delay: spec.retryConfig?.delay ?? DEFAULT_RETRY_DELAY,
+  };
+}
 
 /**
  * Validates a whole BackupConfiguration, schedule, time zone and task params included. Every

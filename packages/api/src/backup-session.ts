@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConditionsSchema, ObjectMetaSchema, TimeSchema } from "./common.js";
+import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchema } from "./common.js";
 import { API_VERSION, BackupSessionPhaseSchema, GROUP } from "./constants.js";
 import { validateWith, type Validation } from "./validation.js";
 
@@ -26,6 +26,7 @@ export const SnapshotSummarySchema = z
 
 export const BackupSessionStatusSchema = z
   .object({
+    observedGeneration: ObservedGenerationSchema.optional(),
     phase: BackupSessionPhaseSchema.optional().describe(
       "Pending, Running, Succeeded, PartiallySucceeded (some resource types could not be backed up; see warnings), " +
         "Failed, or Skipped (another backup of the same configuration was running).",

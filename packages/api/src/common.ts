@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConditionReason, ConditionType } from "./constants.js";
 import { asListMap } from "./crd-extensions.js";
 
 /** The metadata fields kubedump reads; the rest passes through untouched. */
@@ -21,6 +22,12 @@ export const TimeSchema = z.iso.datetime({ offset: true });
 const CONDITION_TYPE =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$/;
 const CONDITION_REASON = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
+
+/** `status.observedGeneration`: which spec the status describes; older than metadata.generation means not yet looked at. */
+export const ObservedGenerationSchema = z
+  .int()
+  .min(0)
+  .describe("The .metadata.generation this status was written for; lower than it while a change is pending.");
 
 /** A Kubernetes `metav1.Condition`. */
 export const ConditionSchema = z
@@ -65,4 +72,35 @@ export function setCondition(
       : now.toISOString().replace(/\.\d{3}Z$/, "Z");
   const updated: Condition = { ...next, lastTransitionTime };
   return previous ? list.map((c) => (c === previous ? updated : c)) : [...list, updated];
+}
+
+/**
+ * Returns `conditions` with the summary `Ready` set from every other condition: True when all of
+ * them are True; else False with the reason and message of the first False one (in list order), or
+ * Unknown with those of the first Unknown one; Unknown while there is no other condition.
+ */
+export function setReadyCondition(
+  conditions: readonly Condition[] | undefined,
+  now: Date = new Date(),
+  observedGeneration?: number,
+): Condition[] {
+  const others = (conditions ?? []).filter((c) => c.type !== ConditionType.Ready);
+  const failing = others.find((c) => c.status === "False") ?? others.find((c) => c.status === "Unknown");
+  const summary: Omit<Condition, "lastTransitionTime"> = failing
+    ? { type: ConditionType.Ready, status: failing.status, reason: failing.reason, message: failing.message }
+    : others.length
+      ? {
+          type: ConditionType.Ready,
+          status: "True",
+          reason: ConditionReason.AllConditionsTrue,
+          message: `${others.map((c) => c.type).join(", ")}: True`,
+        }
+      : {
+          type: ConditionType.Ready,
+          status: "Unknown",
+          reason: ConditionReason.NoConditions,
+          message: "no condition has been checked yet",
+        };
+  if (observedGeneration !== undefined) summary.observedGeneration = observedGeneration;
+  return setCondition(conditions, summary, now);
 }

@@ -66,8 +66,14 @@ export const RepositoryPhaseSchema = z.enum(["Ready", "NotReady"]);
 export type RepositoryPhase = z.infer<typeof RepositoryPhaseSchema>;
 export const RepositoryPhase = RepositoryPhaseSchema.enum;
 
-/** Condition types, per kind. `Ready`-style summaries live in `status.phase`. */
+/**
+ * Condition types, per kind. Repository and BackupConfiguration also carry `Ready`, the summary of
+ * the others, so that `kubectl wait --for=condition=Ready` works;
+ * `status.phase` stays the one-word state.
+ */
 export const ConditionType = {
+  /** Repository, BackupConfiguration: True when every other condition is True (see setReadyCondition). */
+  Ready: "Ready",
   /** BackupConfiguration: the spec passed validation (False → phase Invalid). */
   SpecValid: "SpecValid",
   /** BackupConfiguration: its Repository exists and is Ready. */
@@ -89,6 +95,10 @@ export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
 /** Machine-readable reasons (CamelCase, as Kubernetes requires) for conditions. */
 export const ConditionReason = {
+  /** Ready is True: every other condition is True. */
+  AllConditionsTrue: "AllConditionsTrue",
+  /** Ready is Unknown: no other condition has been written yet. */
+  NoConditions: "NoConditions",
   Valid: "Valid",
   InvalidSpec: "InvalidSpec",
   RepositoryNotFound: "RepositoryNotFound",

@@ -3,13 +3,20 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateCrdFiles } from "./crds.js";
 
-/** Writes deploy/crds (or the directory given as the first argument) from the zod schemas. */
+/** Where the CRDs live: the plain manifests and the Helm chart's crds/ (which Helm installs first). */
+const DEFAULT_DIRS = ["../../../deploy/crds/", "../../../deploy/helm/kubedump/crds/"].map((dir) =>
+  fileURLToPath(new URL(dir, import.meta.url)),
+);
+
+/** Writes deploy/crds and the Helm chart's crds (or the one directory given as the first argument) from the zod schemas. */
 function main(): void {
-  const dir = resolve(process.argv[2] ?? fileURLToPath(new URL("../../../deploy/crds/", import.meta.url)));
-  mkdirSync(dir, { recursive: true });
-  for (const file of generateCrdFiles()) {
-    writeFileSync(join(dir, file.fileName), file.text);
-    process.stdout.write(`wrote ${join(dir, file.fileName)}\n`);
+  const dirs = process.argv[2] ? [resolve(process.argv[2])] : DEFAULT_DIRS;
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true });
+    for (const file of generateCrdFiles()) {
+      writeFileSync(join(dir, file.fileName), file.text);
+      process.stdout.write(`wrote ${join(dir, file.fileName)}\n`);
+    }
   }
 }
 

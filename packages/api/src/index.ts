@@ -22,7 +22,9 @@ export {
   ConditionSchema,
   type ObjectMeta,
   ObjectMetaSchema,
+  ObservedGenerationSchema,
   setCondition,
+  setReadyCondition,
 } from "./common.js";
 export {
   type Backend,
@@ -45,10 +47,12 @@ export {
   type BackupConfigurationStatus,
   BackupConfigurationStatusSchema,
   DEFAULT_BACKUP_HISTORY_LIMIT,
+  DEFAULT_MAX_RETRY,
   DEFAULT_RETRY_DELAY,
   DEFAULT_TASK_NAME,
   DEFAULT_TIME_ZONE,
   type TargetRef,
+  retryPolicyOf,
   type Task,
   validateBackupConfiguration,
 } from "./backup-configuration.js";

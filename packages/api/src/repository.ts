@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConditionsSchema, ObjectMetaSchema, TimeSchema } from "./common.js";
+import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchema } from "./common.js";
 import { API_VERSION, RepositoryPhaseSchema } from "./constants.js";
 import { withRule } from "./crd-extensions.js";
 import { validateWith, type Validation } from "./validation.js";
@@ -73,6 +73,7 @@ export const RepositorySpecSchema = withRule(
 
 export const RepositoryStatusSchema = z
   .object({
+    observedGeneration: ObservedGenerationSchema.optional(),
     phase: RepositoryPhaseSchema.optional().describe("Ready when the backend is reachable with the Secret given."),
     conditions: ConditionsSchema.optional().describe("Details of the current state."),
     snapshotCount: z.int().min(0).optional().describe("Number of committed snapshots in the repository."),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateBackupConfiguration } from "./backup-configuration.js";
+import { retryPolicyOf, validateBackupConfiguration } from "./backup-configuration.js";
 import { validateBackupSession } from "./backup-session.js";
 import { validateRepository } from "./repository.js";
 import { backupConfigurationFixture, backupSessionFixture, mergePatch, repositoryFixture } from "./test-fixtures.js";
@@ -34,6 +34,16 @@ describe("validateBackupConfiguration", () => {
       retentionPolicy: { prune: true, dryRun: false },
     });
     expect(result.value.spec.target).toBeUndefined();
+  });
+
+  it.each([
+    ["omitted: no retries, as the field's description says", null, { maxRetry: 0, delay: "1m" }],
+    ["without a delay: the default delay", { delay: null }, { maxRetry: 2, delay: "1m" }],
+    ["as given", { maxRetry: 5, delay: "30s" }, { maxRetry: 5, delay: "30s" }],
+  ])("retryConfig %s", (_name, retryConfig, policy) => {
+    const result = validateBackupConfiguration(mergePatch(backupConfigurationFixture(), { spec: { retryConfig } }));
+    if (!result.ok) throw new Error(result.errors.join("; "));
+    expect(retryPolicyOf(result.value.spec)).toEqual(policy);
   });
 
   it.each([

@@ -1,11 +1,8 @@
 import {
-  BACKUP_CONFIGURATION_LABEL,
   type BackupConfiguration,
   ConditionReason,
   ConditionType,
   crPath,
-  DEFAULT_BACKUP_HISTORY_LIMIT,
-  FINISHED_BACKUP_SESSION_PHASES,
   newBackupSession,
   resourceTypeOf,
   setCondition,
@@ -207,41 +204,5 @@ async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise<string
   await patchStatus(deps.client, crPath("BackupConfiguration", namespace, name), {
     lastScheduleTime: new Date(slot).toISOString().replace(/\.\d{3}Z$/, "Z"),
   });
-  await enforceHistoryLimit(deps, namespace, name, valid.value.spec.backupHistoryLimit ?? DEFAULT_BACKUP_HISTORY_LIMIT);
   return session;
-}
-
-interface SessionItem {
-  metadata: { name: string; creationTimestamp?: string };
-  status?: { phase?: string };
-}
-
-/** Keeps the newest `limit` finished sessions of a configuration and deletes the older ones. */
-export async function enforceHistoryLimit(
-  deps: ScheduleDeps,
-  namespace: string,
-  name: string,
-  limit: number,
-): Promise<string[]> {
-  const list = await deps.client.get<{ items: SessionItem[] }>(crPath("BackupSession", namespace), {
-    labelSelector: `${BACKUP_CONFIGURATION_LABEL}=${name}`,
-  });
-  const finished = list.items
-    .filter((s) => (FINISHED_BACKUP_SESSION_PHASES as readonly string[]).includes(s.status?.phase ?? ""))
-    .sort(
-      (a, b) =>
-        (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "") ||
-        b.metadata.name.localeCompare(a.metadata.name),
-    );
-  const doomed = finished.slice(limit).map((s) => s.metadata.name);
-  for (const session of doomed) {
-    try {
-      await deps.client.delete(crPath("BackupSession", namespace, session));
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-  if (doomed.length)
-    deps.log.info({ namespace, name, deleted: doomed }, "old BackupSessions deleted (backupHistoryLimit)");
-  return doomed;
 }

@@ -1,19 +1,18 @@
 import {
   type BackupConfiguration,
-  type Condition,
   ConditionReason,
   ConditionType,
   crPath,
   type Repository,
-  setCondition,
   validateBackupConfiguration,
   validateRepository,
 } from "@kubedump/api";
 import { isNotFound, type KubeClient, type KubeObject, readSecret } from "@kubedump/kube";
+import type { ConditionInput } from "./status-writer.js";
 
 export interface CheckResult {
   phase: string;
-  conditions: Condition[];
+  conditions: ConditionInput[];
   /** One line naming the field and the problem, for status and logs. */
   message?: string;
 }
@@ -63,25 +62,44 @@ export async function checkSecret(
  * Invalid: the spec itself is wrong (cron, time zone, params, ...). NotReady: the spec is fine but
  * its Repository or that Repository's Secret is missing. Ready otherwise.
  */
-export async function checkConfiguration(client: KubeClient, obj: KubeObject, now = new Date()): Promise<CheckResult> {
-  const prev = (obj.status as { conditions?: Condition[] } | undefined)?.conditions;
+export async function checkConfiguration(client: KubeClient, obj: KubeObject): Promise<CheckResult> {
   const valid = validateBackupConfiguration(obj);
   if (!valid.ok) {
     const message = valid.errors.join("; ");
-    const conditions = setCondition(
-      prev,
-      { type: ConditionType.SpecValid, status: "False", reason: ConditionReason.InvalidSpec, message },
-      now,
-    );
-    return { phase: "Invalid", conditions, message };
+    const specValid: ConditionInput = {
+      type: ConditionType.SpecValid,
+      status: "False",
+      reason: ConditionReason.InvalidSpec,
+      message,
+    };
+    return { phase: "Invalid", conditions: [specValid], message };
   }
-  let conditions = setCondition(
-    prev,
-    { type: ConditionType.SpecValid, status: "True", reason: ConditionReason.Valid, message: "the spec is valid" },
-    now,
-  );
-  const config: BackupConfiguration = valid.value;
+  const specValid: ConditionInput = {
+    type: ConditionType.SpecValid,
+    status: "True",
+    reason: ConditionReason.Valid,
+    message: "the spec is valid",
+  };
   const ns = obj.metadata.namespace ?? "default";
+  const problem = await repositoryProblem(client, ns, valid.value);
+  const repositoryReady: ConditionInput = problem
+    ? { type: ConditionType.RepositoryReady, status: "False", ...problem }
+    : {
+        type: ConditionType.RepositoryReady,
+        status: "True",
+        reason: ConditionReason.RepositoryReady,
+        message: `Repository ${ns}/${valid.value.spec.repository.name} is usable`,
+      };
+  const conditions = [specValid, repositoryReady];
+  return problem ? { phase: "NotReady", conditions, message: problem.message } : { phase: "Ready", conditions };
+}
+
+/** Why the configuration's Repository cannot be used (missing, or its Secret is), or undefined. */
+async function repositoryProblem(
+  client: KubeClient,
+  ns: string,
+  config: BackupConfiguration,
+): Promise<{ reason: string; message: string } | undefined> {
   const repoName = config.spec.repository.name;
   let repo: Repository | undefined;
   try {
@@ -90,31 +108,13 @@ export async function checkConfiguration(client: KubeClient, obj: KubeObject, no
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  let problem: { reason: string; message: string } | undefined;
   if (!repo)
-    problem = {
+    return {
       reason: ConditionReason.RepositoryNotFound,
       message: `spec.repository.name: Repository ${ns}/${repoName} not found`,
     };
-  else {
-    const secret = await checkSecret(client, repo);
-    if (!secret.ok)
-      problem = {
-        reason: ConditionReason.RepositoryNotReady,
-        message: `Repository ${ns}/${repoName}: ${secret.message}`,
-      };
-  }
-  conditions = setCondition(
-    conditions,
-    problem
-      ? { type: ConditionType.RepositoryReady, status: "False", ...problem }
-      : {
-          type: ConditionType.RepositoryReady,
-          status: "True",
-          reason: ConditionReason.RepositoryReady,
-          message: `Repository ${ns}/${repoName} is usable`,
-        },
-    now,
-  );
-  return problem ? { phase: "NotReady", conditions, message: problem.message } : { phase: "Ready", conditions };
+  const secret = await checkSecret(client, repo);
+  if (!secret.ok)
+    return { reason: ConditionReason.RepositoryNotReady, message: `Repository ${ns}/${repoName}: ${secret.message}` };
+  return undefined;
 }

@@ -4,6 +4,9 @@ import { openRepositoryFromBackend } from "@kubedump/repository";
 
 type ValidRepository = ReturnType<typeof validateRepository> & { ok: true };
 
+/** Opens a Repository's backend to prove it is reachable (and the password right); throws otherwise. */
+export type RepositoryProbe = (repo: ValidRepository, secret: Record<string, string>) => Promise<void>;
+
 /** How long a successful probe of an unchanged Repository and Secret stands (opening costs a KDF run). */
 export const PROBE_TTL_MS = 5 * 60_000;
 
@@ -11,7 +14,7 @@ export const PROBE_TTL_MS = 5 * 60_000;
  * Opens the backend the way a backup will: reachable, repository.json readable, password right.
  * A success is remembered for PROBE_TTL_MS while the Repository's spec and its Secret are unchanged.
  */
-export function createRepositoryProbe(now: () => number = Date.now) {
+export function createRepositoryProbe(now: () => number = Date.now): RepositoryProbe {
   const ok = new Map<string, number>();
   return async (repo: ValidRepository, secret: Record<string, string>): Promise<void> => {
     const key = createHash("sha256")
