@@ -114,6 +114,16 @@ async function keepUp(env, kubeconfig) {
   await new Promise(() => {}); // until a signal; the handler stops the servers
 }
 
+/** --json: the results, without the single runs' details. */
+function writeJson(file, { report, seeding, types, profile }) {
+  const { rows, targets, machine, load } = report;
+  writeFileSync(
+    file,
+    `${JSON.stringify({ objects: N, namespaces: K, runs: RUNS, machine, load, seeding, types: types.map((t) => t.key), rows: rows.map(({ runs: _r, ...r }) => r), targets, profile }, null, 2)}\n`,
+  );
+  log(`wrote ${file}`);
+}
+
 async function main() {
   const { external, env, kubeconfig, kubectl } = await openCluster();
   const conn = loadConnection({ kubeconfig });
@@ -139,35 +149,15 @@ async function main() {
   log(`warm-up LIST: ${warm.objects.toLocaleString("en-US")} objects in ${warm.seconds.toFixed(2)} s`);
 
   const loadBefore = loadavg()[0];
-  const results = await measureAll({
-    options,
-    kubeconfig,
-    kubectl,
-    root: ROOT,
-    work,
-    types,
-    benchNamespaces,
-    rawCfg,
-    kubedumpCfg,
-    runChild,
-    watch,
-    track,
-    log,
-  });
+  const measuring = { options, kubeconfig, kubectl, root: ROOT, work, types, benchNamespaces, rawCfg, kubedumpCfg };
+  const results = await measureAll({ ...measuring, runChild, watch, track, log });
   watch.close();
 
   const report = formatReport({ results, options, external, seeding, loadBefore });
   process.stdout.write(report.text);
   const profile = args["cpu-prof"] ? await profileOnce(kubedumpCfg) : undefined;
 
-  if (args.json) {
-    const { rows, targets, machine, load } = report;
-    writeFileSync(
-      args.json,
-      `${JSON.stringify({ objects: N, namespaces: K, runs: RUNS, machine, load, seeding, types: types.map((t) => t.key), rows: rows.map(({ runs: _r, ...r }) => r), targets, profile }, null, 2)}\n`,
-    );
-    log(`wrote ${args.json}`);
-  }
+  if (args.json) writeJson(args.json, { report, seeding, types, profile });
 
   if (args.keep && env) await keepUp(env, kubeconfig);
 }

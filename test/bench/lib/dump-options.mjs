@@ -29,6 +29,27 @@ Without KUBECONFIG, a private kube-apiserver + etcd (+ MinIO, Redis) is started 
 stopped at the end (also on Ctrl-C). With KUBECONFIG, that cluster is measured, restricted to the
 namespaces bench-*, and nothing is seeded unless --seed is given.`;
 
+/** The options and their defaults, for parseArgs. */
+const OPTIONS = {
+  objects: { type: "string", default: "20000" },
+  namespaces: { type: "string", default: "10" },
+  qps: { type: "string" },
+  burst: { type: "string" },
+  runs: { type: "string", default: "6" },
+  "kubectl-runs": { type: "string", default: "1" },
+  "page-size": { type: "string", default: "500" },
+  "kubectl-scope": { type: "string", default: "all" },
+  cli: { type: "boolean", default: false },
+  "cpu-prof": { type: "boolean", default: false },
+  "prof-dir": { type: "string" },
+  "skip-kubectl": { type: "boolean", default: false },
+  "seed-concurrency": { type: "string", default: "48" },
+  seed: { type: "boolean", default: false },
+  json: { type: "string" },
+  keep: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+};
+
 /**
  * The options of `argv` (the arguments after the script), checked: on --help this prints the
  * usage and exits 0, on a bad value it names the option and exits 2.
@@ -36,25 +57,7 @@ namespaces bench-*, and nothing is seeded unless --seed is given.`;
 export function parseDumpOptions(argv) {
   const { values: args } = parseArgs({
     args: argv.filter((a, i) => !(i === 0 && a === "--")),
-    options: {
-      objects: { type: "string", default: "20000" },
-      namespaces: { type: "string", default: "10" },
-      qps: { type: "string" },
-      burst: { type: "string" },
-      runs: { type: "string", default: "6" },
-      "kubectl-runs": { type: "string", default: "1" },
-      "page-size": { type: "string", default: "500" },
-      "kubectl-scope": { type: "string", default: "all" },
-      cli: { type: "boolean", default: false },
-      "cpu-prof": { type: "boolean", default: false },
-      "prof-dir": { type: "string" },
-      "skip-kubectl": { type: "boolean", default: false },
-      "seed-concurrency": { type: "string", default: "48" },
-      seed: { type: "boolean", default: false },
-      json: { type: "string" },
-      keep: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+    options: OPTIONS,
   });
   if (args.help) {
     console.log(USAGE);
