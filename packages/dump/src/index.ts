@@ -1,5 +1,6 @@
 export { type PlanStep, TargetNotFoundError } from "./application.js";
-export { type DumpDeps, type DumpProgress, type DumpResult, type DumpSink, runDump } from "./engine.js";
+export type { DumpSink } from "./dump-sink.js";
+export { type DumpDeps, type DumpProgress, type DumpResult, runDump } from "./engine.js";
 export { type CompiledFilters, compileFilters, UnknownResourceError } from "./filters.js";
 export { anyGlob } from "./glob.js";
 export { type DumpFilters, type DumpOptions, EXCLUDE_LABEL, type Scope, type TargetRef } from "./options.js";

@@ -1,0 +1,73 @@
+import type { KubeObject, ResourceType } from "@kubedump/kube";
+import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
+import { pathFor } from "@kubedump/repository/snapshot";
+import type { DumpSink } from "./dump-sink.js";
+import type { RecordQueue } from "./record-queue.js";
+import { reorder, sanitize } from "./sanitize.js";
+import { toYaml } from "./serialize.js";
+
+export interface PageWriterDeps {
+  sink: DumpSink;
+  records: RecordQueue;
+  /** Strip what the server set; false keeps objects exactly as returned. */
+  sanitize: boolean;
+}
+
+/** What a page added to the snapshot: its objects and their uncompressed YAML bytes. */
+export interface WrittenPage {
+  objects: number;
+  bytes: number;
+}
+
+export type PageWriter = (
+  objects: Iterable<KubeObject>,
+  rt: ResourceType,
+  keep: (obj: KubeObject) => boolean,
+) => Promise<WrittenPage>;
+
+/** Sanitizes, serializes and stores the objects of a page of one type that `keep` lets through. */
+export function createPageWriter(deps: PageWriterDeps): PageWriter {
+  return async (objects, rt, keep) => {
+    const page: IndexRecord[] = [];
+    const entries: { path: string; data: Buffer }[] = [];
+    let bytes = 0;
+    for (const obj of objects) {
+      if (!keep(obj)) continue;
+      const record = recordOf(obj, rt); // before sanitize, which edits the object's spec in place
+      const data = toYaml(deps.sanitize ? sanitize(obj) : reorder(obj));
+      record.bytes = data.length;
+      entries.push({ path: record.path, data });
+      page.push(record);
+      bytes += data.length;
+    }
+    if (page.length === 0) return { objects: 0, bytes: 0 };
+    const digests = sha256Each(entries.map((e) => e.data));
+    digests.catch(() => {}); // awaited in the record queue
+    const parts = await deps.sink.addObjects(entries);
+    page.forEach((r, i) => {
+      r.part = parts[i] ?? 0;
+    });
+    await deps.records.add(page, digests);
+    return { objects: page.length, bytes };
+  };
+}
+
+/** An object's index record, its size, digest and part filled in once they are known. */
+function recordOf(obj: KubeObject, rt: ResourceType): IndexRecord {
+  const namespace = rt.namespaced ? obj.metadata.namespace : undefined;
+  const path = pathFor({ group: rt.group, resource: rt.resource, namespace, name: obj.metadata.name });
+  return {
+    path,
+    group: rt.group,
+    version: rt.version,
+    resource: rt.resource,
+    kind: rt.kind,
+    namespace,
+    name: obj.metadata.name,
+    uid: obj.metadata.uid ?? "",
+    ownerReferences: obj.metadata.ownerReferences,
+    sha256: "",
+    bytes: 0,
+    part: 0,
+  };
+}

@@ -1,0 +1,63 @@
+// The cluster the RBAC tests (rbac.test.ts) run against: seeded namespaces, two Repositories, Secrets
+// no service may read, a configuration and a finished session, and the chart installed twice.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { openRepositoryFromBackend } from "@kubedump/repository";
+import { kubeHttp, seedCluster } from "@kubedump/testenv";
+import { load } from "js-yaml";
+import { inject } from "vitest";
+import { createConfig, createSession, crUrl, installCrds, type Obj, setupRepository } from "./harness.js";
+import { CHART, install, type Release } from "./rbac-release.js";
+
+const t = inject("testenv");
+
+export const P = "rbac"; // seeded namespaces rbac-shop and rbac-blog, custom group rbac.example.com
+export const SHOP = `${P}-shop`;
+export const APPS = "rbac-apps"; // the restricted release's watched namespace: Repository, configurations, sessions
+export const OTHER = "rbac-other"; // holds a Secret no kubedump service may read
+export const E2E = "rbac-e2e"; // the default release's Repository and sessions
+
+/** Sets up the cluster and installs the least-privilege release and the default one. */
+export async function setUpRbac(): Promise<Record<"restricted" | "default", Release>> {
+  await installCrds(t);
+  await seedCluster(t, P);
+  await setupRepository(t, APPS, { prefix: APPS });
+  await setupRepository(t, E2E, { prefix: E2E });
+  await kubeHttp(t, `/api/v1/namespaces/${APPS}/secrets`, {
+    body: { metadata: { name: "not-storage" }, stringData: { token: "x" } },
+  });
+  await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: OTHER } } });
+  await kubeHttp(t, `/api/v1/namespaces/${OTHER}/secrets`, {
+    body: { metadata: { name: "elsewhere" }, stringData: { token: "x" } },
+  });
+  await createConfig(t, APPS, "shop", {
+    schedule: "0 0 1 1 *",
+    target: { ref: { apiVersion: "v1", kind: "Namespace", name: SHOP } },
+  });
+  // A finished session, for the status-patch checks (finished, so no worker ever takes it).
+  await createSession(t, APPS, "probe", "shop");
+  await kubeHttp(t, `${crUrl("backupsessions", APPS, "probe")}/status`, {
+    method: "PATCH",
+    body: { status: { phase: "Skipped" } },
+    contentType: "application/merge-patch+json",
+  });
+
+  const chartValues = load(readFileSync(join(CHART, "values.yaml"), "utf8")) as Obj;
+  return {
+    restricted: await install("rbac-restricted", {
+      watchNamespace: APPS,
+      rbac: { storageSecrets: [{ namespace: APPS, names: ["s3-secret"] }] },
+      dumpWorker: {
+        rbac: { backupSecrets: false, apiGroups: [...chartValues.dumpWorker.rbac.apiGroups, `${P}.example.com`] },
+      },
+    }),
+    default: await install("rbac-default", {}),
+  };
+}
+
+/** The S3 repository of the Repository set up in the namespace of that name. */
+export const repository = (prefix: string) =>
+  openRepositoryFromBackend({
+    backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix } },
+    secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
+  });
