@@ -48,9 +48,10 @@ describe("the Grafana dashboard", () => {
     }
     for (const p of panels) {
       expect(p.description, p.title).toBeTruthy();
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template literal
-      for (const t of p.targets as Obj[])
+      for (const t of p.targets as Obj[]) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template literal
         expect(t.datasource, p.title).toEqual({ type: "prometheus", uid: "${datasource}" });
+      }
     }
     const variables = (dashboard.templating.list as Obj[]).map((v) => v.name);
     expect(variables).toEqual(["datasource", "namespace", "configuration"]);

@@ -111,6 +111,7 @@ export const ALLOWED: [ServiceName, string, Call, number][] = [
     merge(`${crUrl("repositories", APPS, "repo")}/status`, { status: {} }),
     200,
   ],
+  ["dump-worker", "create an Event", { path: `/api/v1/namespaces/${APPS}/events`, body: event }, 201],
   ["dump-worker", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }, 200],
 ];
 

@@ -1,12 +1,7 @@
-import { tuneV8ForDumps } from "@kubedump/dump";
-import { createLogger, runService } from "@kubedump/service";
-import { createDumpWorkerApp } from "./app.js";
-import { loadConfig } from "./config.js";
-import { applyRetention } from "./backup-retention.js";
+// V8's JIT settings go in before any other code of the worker loads: changed while V8's background
+// thread optimizes a function, they can fail one of its checks and kill the process (the CLI's bin
+// does the same). Static imports run before a module's body, so the service is a dynamic import.
+import { tuneV8ForDumps } from "@kubedump/dump/v8-tuning";
 
 tuneV8ForDumps();
-await runService("dump-worker", () => {
-  const config = loadConfig(process.env);
-  const log = createLogger("dump-worker", config.LOG_LEVEL);
-  return { app: createDumpWorkerApp({ config, log, applyRetention }), log };
-});
+await import("./start.js");

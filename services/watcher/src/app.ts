@@ -1,6 +1,6 @@
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import { createRedis } from "@kubedump/queue";
-import { createLeadership, createRegistry, createServiceShell, type Logger } from "@kubedump/service";
+import { createLeaderElectedApp, type LeaderElectedApp, type Logger } from "@kubedump/service";
 import type { WatcherConfig } from "./config.js";
 import { CONTROLLERS } from "./controllers/index.js";
 import { type ControllerManager, startControllers } from "./manager.js";
@@ -14,12 +14,7 @@ export interface WatcherDeps {
   probeRepository: RepositoryProbe;
 }
 
-export interface WatcherApp {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  isLeader(): boolean;
-  readonly httpPort: number;
-}
+export type WatcherApp = LeaderElectedApp;
 
 /**
  * One controller per kind (controllers/): informers → work queues → reconciles → status and BullMQ
@@ -45,35 +40,14 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
       if (manager === running) manager = undefined;
     };
   };
-  const leadership = createLeadership({
+  return createLeaderElectedApp({
+    name: "watcher",
+    config,
+    log,
     client,
-    log,
-    enabled: config.LEADER_ELECTION === "true",
-    namespace: config.LEASE_NAMESPACE,
-    name: config.LEASE_NAME,
-    identity: config.identity,
-    leaseDurationMs: config.LEASE_DURATION_SECONDS * 1000,
-    lead,
-  });
-  const shell = createServiceShell({
-    log,
-    http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     redis,
-    client,
-    takesWork: [["leadership", () => leadership.stop()]],
+    lead,
     queues: [["queues", () => queues.close()]],
+    ready: () => manager?.hasSynced() === true,
   });
-  return {
-    get httpPort() {
-      return shell.httpPort;
-    },
-    async start() {
-      const ready = () => redis.status === "ready" && (!leadership.isLeader() || manager?.hasSynced() === true);
-      const port = await shell.listen({ registry: createRegistry("watcher"), ready });
-      await leadership.start();
-      log.info({ port, identity: config.identity }, "watcher started");
-    },
-    close: shell.close,
-    isLeader: () => leadership.isLeader(),
-  };
 }
