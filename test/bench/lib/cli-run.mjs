@@ -10,7 +10,7 @@ import { NAMESPACE_PREFIX } from "./seed.mjs";
  */
 export async function runCli(kubeconfig, repo, { root, work, qps, burst, track }) {
   const cliArgs = [
-    join(root, "packages/cli/dist/main.js"),
+    join(root, "packages/cli/bin/kubedump.js"),
     "backup",
     "--repo",
     repo,

@@ -15,7 +15,7 @@ export const USAGE = `usage: npm run bench:dump -- [options]
   --page-size P          objects per page of the raw LIST (default 500, as kubedump)
   --kubectl-scope S      all: kubectl get <r> -A per resource (default);
                          namespaces: kubectl get <r> -n <ns> per resource and bench namespace
-  --cli                  also measure the kubedump CLI (node packages/cli/dist/main.js backup)
+  --cli                  also measure the kubedump CLI (node packages/cli/bin/kubedump.js backup)
   --cpu-prof             after measuring, profile one more kubedump run and summarise it
   --prof-dir DIR         where the .cpuprofile goes (default: a temp dir, kept)
   --skip-kubectl         leave out the kubectl-based dump

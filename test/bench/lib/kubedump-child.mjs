@@ -1,13 +1,15 @@
 // Measurement child: a kubedump backup to a fresh local repository, through the real code path
 // (takeSnapshot: discover → paged LIST → filter → sanitize → YAML → tar.gz parts → commit).
-import { takeSnapshot, tuneV8ForDumps } from "@kubedump/dump";
-import { createKubeClient } from "@kubedump/kube";
-import { openRepository } from "@kubedump/repository";
-import { createLocalObjectStore } from "@kubedump/repository/local";
-import { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } from "./common.mjs";
+import { tuneV8ForDumps } from "@kubedump/dump/v8-tuning";
 
-// kubedump's processes (the CLI, the dump worker) tune V8 so at their start; so does this child.
+// kubedump's processes (the CLI, the dump worker) tune V8 before their code loads; so does this
+// child (static imports would load first, so the rest is imported dynamically).
 tuneV8ForDumps();
+const { takeSnapshot } = await import("@kubedump/dump");
+const { createKubeClient } = await import("@kubedump/kube");
+const { openRepository } = await import("@kubedump/repository");
+const { createLocalObjectStore } = await import("@kubedump/repository/local");
+const { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } = await import("./common.mjs");
 const cfg = childConfig();
 const mem = memorySampler();
 const t0 = performance.now();
