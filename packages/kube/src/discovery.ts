@@ -90,7 +90,7 @@ export async function discoverResources(client: KubeClient, opts: DiscoveryOptio
 
 /**
  * Keys and group names are ASCII: plain comparison orders them. `localeCompare`'s first call in a
- * process sets up ICU's collator, 5–8 ms before the first LIST of every backup.
+ * process sets up ICU's collator, before the first LIST of every backup (docs/benchmarks.md).
  */
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

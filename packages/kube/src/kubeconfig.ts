@@ -1,7 +1,7 @@
 // Kubeconfig loading without @kubernetes/client-node for what nearly every cluster uses: a CA,
 // client certificates, bearer tokens (inline or a file), basic auth, and the in-cluster service
-// account. Importing client-node alone costs about 60-70 MiB RSS (docs/benchmarks.md), in every
-// service and the CLI; it is imported lazily, on the first request, only for users with `exec` or
+// account. Importing client-node alone costs tens of MiB of RSS (figures: docs/benchmarks.md), in
+// every service and the CLI; it is imported lazily, on the first request, only for users with `exec` or
 // `auth-provider` and clusters with `proxy-url`.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createSecureContext, type SecureContext } from "node:tls";

@@ -39,8 +39,8 @@ interface ListResponse {
 
 /**
  * A page of a list whose items are parsed one at a time, as they are iterated: the objects of a
- * page never all live at once, and the page read ahead is bytes, not objects. A dump of 20,000
- * objects holds 25 MiB less and its young-generation collections copy less (docs/benchmarks.md).
+ * page never all live at once, and the page read ahead is bytes, not objects: a dump holds less
+ * and its young-generation collections copy less (figures: docs/benchmarks.md).
  * Items get their apiVersion and kind, which list responses leave out; objects a restarted list
  * yields again are skipped.
  */
