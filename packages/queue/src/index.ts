@@ -11,5 +11,5 @@ export {
 } from "./names.js";
 export type { BackupJob, ScheduleJob, TickJob, VerifyJob } from "./payloads.js";
 export { createQueue, createWorker, type QueueDeps } from "./queues.js";
-export type { Job, Queue, Worker } from "bullmq";
+export type { Job, JobsOptions, Queue, Worker } from "bullmq";
 export { UnrecoverableError } from "bullmq";
