@@ -70,7 +70,7 @@ async function recordFailure(deps: VerifyDeps, ref: VerifyJob, error: Error, log
     throw err;
   }
   const message = `the verification could not run: ${error.message}`;
-  await repositoryEvent(deps, object, ConditionReason.VerifyFailed, message, new Date(), log);
+  await repositoryEvent(deps, object, ConditionReason.VerifyFailed, message, (deps.now ?? (() => new Date()))(), log);
 }
 
 /** A Warning Event on the Repository; a failure to write it is only logged. */
