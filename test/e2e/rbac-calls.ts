@@ -82,6 +82,9 @@ export const ALLOWED: [ServiceName, string, Call, number][] = [
     { path: crUrl("backupsessions", APPS, "probe-created"), method: "DELETE" },
     200,
   ],
+  // spec.verify: the scheduler keeps one verify job scheduler per Repository.
+  ["scheduler", "list Repositories", { path: crUrl("repositories", APPS) }, 200],
+  ["scheduler", "read a Repository", { path: crUrl("repositories", APPS, "repo") }, 200],
   ["scheduler", "create its Lease", { path: lease(), body: { metadata: { name: "kubedump-scheduler" } } }, 201],
   ["scheduler", "read its Lease", { path: lease("kubedump-scheduler") }, 200],
   ["scheduler", "update its Lease", { path: lease("kubedump-scheduler"), method: "PUT", current: true }, 200],
@@ -111,8 +114,14 @@ export const ALLOWED: [ServiceName, string, Call, number][] = [
     merge(`${crUrl("repositories", APPS, "repo")}/status`, { status: {} }),
     200,
   ],
-  ["dump-worker", "create an Event", { path: `/api/v1/namespaces/${APPS}/events`, body: event }, 201],
   ["dump-worker", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }, 200],
+  // Events on BackupSessions, and on a Repository whose verification found damage.
+  [
+    "dump-worker",
+    "create an Event",
+    { path: `/api/v1/namespaces/${APPS}/events`, body: { ...event, message: "an Event from the worker's token" } },
+    201,
+  ],
 ];
 
 export const escalate = (s: ServiceName): Call => ({
@@ -157,6 +166,9 @@ export const DENIED: [ServiceName, string, Call][] = [
     { path: crUrl("backupconfigurations", APPS), body: { metadata: { name: "x" } } },
   ],
   ["scheduler", "patch a BackupSession's status", merge(`${crUrl("backupsessions", APPS, "probe")}/status`, skipped)],
+  ["scheduler", "patch a Repository's status", merge(`${crUrl("repositories", APPS, "repo")}/status`, { status: {} })],
+  ["scheduler", "list Repositories outside its namespace", { path: `${API}/repositories` }],
+  ["scheduler", "create an Event", { path: `/api/v1/namespaces/${APPS}/events`, body: event }],
   ["dump-worker", "list Secrets", { path: `/api/v1/namespaces/${SHOP}/secrets` }],
   [
     "dump-worker",
@@ -175,6 +187,7 @@ export const DENIED: [ServiceName, string, Call][] = [
     merge(`/apis/apps/v1/namespaces/${SHOP}/deployments/web`, { spec: { replicas: 0 } }),
   ],
   ["dump-worker", "create a BackupSession", { path: crUrl("backupsessions", APPS), body: session("by-worker") }],
+  ["dump-worker", "create an Event in another namespace", { path: `/api/v1/namespaces/${OTHER}/events`, body: event }],
   ["metrics-gateway", "list BackupSessions", { path: crUrl("backupsessions", APPS) }],
   ["metrics-gateway", "list Pods", { path: "/api/v1/pods" }],
   ["metrics-gateway", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }],

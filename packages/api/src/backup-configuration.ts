@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchema } from "./common.js";
 import { API_VERSION, BackupConfigurationPhaseSchema } from "./constants.js";
-import { CRON_MACROS, validateCron } from "./cron.js";
+import { CRON_MACROS } from "./cron.js";
 import { asListMap, crdExtensions, withRule } from "./crd-extensions.js";
 import { DurationSchema } from "./duration.js";
 import { RetentionPolicySchema } from "./retention-policy.js";
+import { CronScheduleSchema, DEFAULT_TIME_ZONE, TimeZoneSchema } from "./schedule.js";
 import { checkTaskParams, TASK_PARAMS, type TaskParamName } from "./task-params.js";
 import { validateWith, type Validation } from "./validation.js";
 
 export const DEFAULT_TASK_NAME = "kubedump-backup";
-export const DEFAULT_TIME_ZONE = "UTC";
 /**
  * Finished BackupSessions kept per configuration when `spec.backupHistoryLimit` is omitted; the
  * watcher deletes older ones whenever a session finishes.
@@ -28,19 +28,8 @@ export const DEFAULT_MAX_RETRY = 0;
  */
 export const DEFAULT_RETRY_DELAY = "1m";
 
-const CRON_SHAPE = new RegExp(`^\\s*(${CRON_MACROS.join("|")}|\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+)\\s*$`);
 const PARAM_NAMES = Object.keys(TASK_PARAMS) as TaskParamName[];
 const quoted = (values: readonly string[]) => values.map((v) => `'${v}'`).join(", ");
-
-/** True when `Intl` knows the IANA time zone. */
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const TaskParamSchema = z
   .object({
@@ -117,21 +106,12 @@ export const BackupConfigurationSpecSchema = z
     repository: z
       .object({ name: z.string().min(1).describe("Name of the Repository.") })
       .describe("The Repository, in the same namespace, that receives the snapshots."),
-    schedule: z
-      .string()
-      .regex(CRON_SHAPE, {
-        message: `must be 5 cron fields (minute hour day-of-month month day-of-week) or one of ${CRON_MACROS.join(", ")}`,
-        abort: true,
-      })
-      .superRefine((schedule, ctx) => {
-        for (const message of validateCron(schedule)) ctx.addIssue({ code: "custom", message });
-      })
-      .describe(`When to back up: a cron expression such as "0 2 * * *", or one of ${CRON_MACROS.join(", ")}.`),
-    timeZone: z
-      .string()
-      .refine(isTimeZone, { message: "must be an IANA time zone such as Europe/Berlin or UTC" })
-      .default(DEFAULT_TIME_ZONE)
-      .describe(`IANA time zone of the schedule, e.g. Europe/Berlin; default ${DEFAULT_TIME_ZONE}.`),
+    schedule: CronScheduleSchema.describe(
+      `When to back up: a cron expression such as "0 2 * * *", or one of ${CRON_MACROS.join(", ")}.`,
+    ),
+    timeZone: TimeZoneSchema.describe(
+      `IANA time zone of the schedule, e.g. Europe/Berlin; default ${DEFAULT_TIME_ZONE}.`,
+    ),
     paused: z.boolean().default(false).describe("Stop scheduling backups while true; running backups finish."),
     target: z.object({ ref: TargetRefSchema }).optional().describe("What to back up; omitted: the whole cluster."),
     task: TaskSchema.optional(),

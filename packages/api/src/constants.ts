@@ -120,5 +120,9 @@ export const ConditionReason = {
   RetentionPolicyFailed: "RetentionPolicyFailed",
   MetricsPushed: "MetricsPushed",
   MetricsPushFailed: "MetricsPushFailed",
+  /** A Repository's verification found damaged snapshots (a Warning Event naming them). */
+  IntegrityCheckFailed: "IntegrityCheckFailed",
+  /** A Repository's verification could not run to the end (backend unreachable, invalid spec). */
+  VerifyFailed: "VerifyFailed",
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -205,8 +205,24 @@ describe("the generated CRDs on a real API server", () => {
 
     const { stdout } = await kubectl("get", "kdrepo", "printed-s3", "printed-local", "-n", NS);
     expect(parseTable(stdout).map(({ AGE, ...cells }) => cells)).toEqual([
-      { NAME: "printed-s3", PHASE: "Ready", BACKEND: "backups", SNAPSHOTS: "4", SIZE: "1.2 MiB", "LAST BACKUP": "" },
-      { NAME: "printed-local", PHASE: "", BACKEND: "/backups", SNAPSHOTS: "", SIZE: "", "LAST BACKUP": "" },
+      {
+        NAME: "printed-s3",
+        PHASE: "Ready",
+        BACKEND: "backups",
+        SNAPSHOTS: "4",
+        SIZE: "1.2 MiB",
+        "LAST BACKUP": "",
+        INTEGRITY: "true",
+      },
+      {
+        NAME: "printed-local",
+        PHASE: "",
+        BACKEND: "/backups",
+        SNAPSHOTS: "",
+        SIZE: "",
+        "LAST BACKUP": "",
+        INTEGRITY: "",
+      },
     ]);
   });
 

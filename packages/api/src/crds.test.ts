@@ -72,7 +72,7 @@ describe.each(Object.keys(RESOURCES) as (keyof typeof RESOURCES)[])("the %s CRD"
 
 describe("printer columns", () => {
   it.each([
-    ["Repository", ["Phase", "Backend", "Snapshots", "Size", "Last Backup", "Age"]],
+    ["Repository", ["Phase", "Backend", "Snapshots", "Size", "Last Backup", "Integrity", "Age"]],
     ["BackupConfiguration", ["Phase", "Schedule", "Repository", "Paused", "Last Backup", "Age"]],
     ["BackupSession", ["Invoker", "Phase", "Objects", "Duration", "Age"]],
   ] as const)("%s shows %j", (kind, columns) => {

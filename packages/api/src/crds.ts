@@ -65,6 +65,12 @@ const KINDS: Record<KubedumpKind, { schema: KindSchema; columns: PrinterColumn[]
       { name: "Snapshots", type: "integer", jsonPath: ".status.snapshotCount" },
       { name: "Size", type: "string", jsonPath: ".status.totalSize" },
       { name: "Last Backup", type: "date", jsonPath: ".status.lastBackupTime" },
+      {
+        name: "Integrity",
+        type: "boolean",
+        jsonPath: ".status.integrity",
+        description: "Whether the last verification found no damage",
+      },
       age,
     ],
   },

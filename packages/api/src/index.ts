@@ -38,6 +38,8 @@ export {
   RepositoryStatusSchema,
   type S3Backend,
   validateRepository,
+  type VerifySpec,
+  VerifySpecSchema,
 } from "./repository.js";
 export {
   type BackupConfiguration,
@@ -50,7 +52,6 @@ export {
   DEFAULT_MAX_RETRY,
   DEFAULT_RETRY_DELAY,
   DEFAULT_TASK_NAME,
-  DEFAULT_TIME_ZONE,
   type TargetRef,
   retryPolicyOf,
   type Task,
@@ -80,6 +81,7 @@ export {
   type TaskParamSpec,
 } from "./task-params.js";
 export { CRON_MACROS, validateCron } from "./cron.js";
+export { CronScheduleSchema, DEFAULT_TIME_ZONE, TimeZoneSchema } from "./schedule.js";
 export { DURATION_PATTERN, formatDuration, parseDuration } from "./duration.js";
 export type { Validation } from "./validation.js";
 export { buildCrd, type CrdFile, type CustomResourceDefinition, generateCrdFiles } from "./crds.js";

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchema } from "./common.js";
 import { API_VERSION, RepositoryPhaseSchema } from "./constants.js";
+import { CRON_MACROS } from "./cron.js";
 import { withRule } from "./crd-extensions.js";
+import { CronScheduleSchema, DEFAULT_TIME_ZONE, TimeZoneSchema } from "./schedule.js";
 import { validateWith, type Validation } from "./validation.js";
 
 export const S3BackendSchema = z
@@ -49,6 +51,29 @@ export const BackendSchema = withRule(
   },
 );
 
+export const VerifySpecSchema = z
+  .object({
+    schedule: CronScheduleSchema.describe(
+      `When to verify: a cron expression such as "0 4 * * 0", or one of ${CRON_MACROS.join(", ")}.`,
+    ),
+    timeZone: TimeZoneSchema.describe(
+      `IANA time zone of the schedule, e.g. Europe/Berlin; default ${DEFAULT_TIME_ZONE}.`,
+    ),
+    readData: z
+      .int()
+      .min(0)
+      .max(100)
+      .describe(
+        "Percent of the committed snapshots whose data each run reads in full (every object against its index " +
+          "record), chosen anew each run; the others are only checked for every stored file being there with the " +
+          "size snapshot.json records. 0 reads nothing (a same-size corruption goes unnoticed), 100 reads everything.",
+      ),
+  })
+  .describe(
+    "Verify the repository on a schedule; the dump workers write status.integrity and the metric " +
+      "kubedump_repository_integrity. Omitted: never verified.",
+  );
+
 export const RepositorySpecSchema = withRule(
   z
     .object({
@@ -61,6 +86,7 @@ export const RepositorySpecSchema = withRule(
           "Secret in the same namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (s3), and optionally " +
             "CA_CERT_DATA and ENCRYPTION_PASSWORD (RESTIC_PASSWORD is accepted as an alias). Required for s3.",
         ),
+      verify: VerifySpecSchema.optional(),
     })
     .describe("Where and how snapshots are stored."),
   {
@@ -89,7 +115,15 @@ export const RepositoryStatusSchema = z
     integrity: z
       .boolean()
       .optional()
-      .describe("Whether the last verification found every snapshot complete and its checksums matching."),
+      .describe(
+        "Whether the last verification (spec.verify) found no damage: every stored file of every snapshot " +
+          "there with its recorded size, and the snapshots it read in full matching their checksums.",
+      ),
+    lastVerifyTime: TimeSchema.optional().describe("When the last verification finished."),
+    verifySummary: z
+      .string()
+      .optional()
+      .describe("What the last verification checked and, when it failed, each damaged snapshot id and why."),
   })
   .describe("Observed state of the repository, written by kubedump.");
 
@@ -106,6 +140,7 @@ export const RepositorySchema = z
 export type S3Backend = z.infer<typeof S3BackendSchema>;
 export type LocalBackend = z.infer<typeof LocalBackendSchema>;
 export type Backend = z.infer<typeof BackendSchema>;
+export type VerifySpec = z.infer<typeof VerifySpecSchema>;
 export type RepositorySpec = z.infer<typeof RepositorySpecSchema>;
 export type RepositoryStatus = z.infer<typeof RepositoryStatusSchema>;
 export type Repository = z.infer<typeof RepositorySchema>;

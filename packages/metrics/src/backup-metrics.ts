@@ -14,11 +14,31 @@ export interface BackupFamiliesOptions {
  * otherwise every value given is sent and every value missing is left out.
  */
 export function backupMetricFamilies({ labels, values, stashNames = false }: BackupFamiliesOptions): MetricFamily[] {
+  return metricFamilies(labels, values.sessionSuccess ? values : { sessionSuccess: false }, stashNames);
+}
+
+/**
+ * The families of a Repository's verification: kubedump_repository_integrity alone (and Stash's
+ * stash_repository_integrity when asked), 1 when no damage was found.
+ */
+export function repositoryIntegrityFamilies(o: {
+  labels: BackupMetricLabels;
+  integrity: boolean;
+  stashNames?: boolean;
+}): MetricFamily[] {
+  return metricFamilies(o.labels, { repositoryIntegrity: o.integrity }, o.stashNames ?? false);
+}
+
+/** One gauge family per value given (and per Stash name of it when asked), every sample with all the labels. */
+function metricFamilies(
+  labels: BackupMetricLabels,
+  sent: Partial<BackupMetricValues>,
+  stashNames: boolean,
+): MetricFamily[] {
   const exposed: Labels = {};
   for (const key of Object.keys(BACKUP_LABEL_NAMES) as (keyof BackupMetricLabels)[]) {
     exposed[BACKUP_LABEL_NAMES[key]] = labels[key];
   }
-  const sent: Partial<BackupMetricValues> = values.sessionSuccess ? values : { sessionSuccess: false };
   const families: MetricFamily[] = [];
   for (const key of Object.keys(BACKUP_METRICS) as (keyof BackupMetricValues)[]) {
     const raw = sent[key];

@@ -1,4 +1,4 @@
-export { type BackupFamiliesOptions, backupMetricFamilies } from "./backup-metrics.js";
+export { type BackupFamiliesOptions, backupMetricFamilies, repositoryIntegrityFamilies } from "./backup-metrics.js";
 export {
   BACKUP_LABEL_NAMES,
   BACKUP_METRICS,
@@ -13,7 +13,9 @@ export {
   DEFAULT_PUSH_TIMEOUT_MS,
   MetricsPushError,
   type PushBackupMetricsOptions,
+  type PushRepositoryIntegrityOptions,
   pushBackupMetrics,
+  pushRepositoryIntegrity,
 } from "./push.js";
 export { formatValue, renderTextFormat, TEXT_FORMAT_CONTENT_TYPE } from "./render-text.js";
 export { TextFormatError } from "./text-format-error.js";

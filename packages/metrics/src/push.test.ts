@@ -7,6 +7,7 @@ import {
   MetricsPushError,
   parseTextFormat,
   pushBackupMetrics,
+  pushRepositoryIntegrity,
 } from "./index.js";
 
 interface Received {
@@ -154,5 +155,23 @@ describe("pushBackupMetrics", () => {
     expect((err as MetricsPushError).name).toBe("MetricsPushError");
     expect((err as MetricsPushError).status).toBeUndefined();
     expect((err as MetricsPushError).cause).toBeInstanceOf(Error);
+  });
+});
+
+describe("pushRepositoryIntegrity", () => {
+  const repository = { invokerKind: "Repository", invokerName: "s3-repo", namespace: "demo", repository: "s3-repo" };
+
+  it.each([
+    [true, false, { kubedump_repository_integrity: 1 }],
+    [false, true, { kubedump_repository_integrity: 0, stash_repository_integrity: 0 }],
+  ])("PUTs integrity %s alone to the Repository's own group (Stash names: %s)", async (integrity, stash, pushed) => {
+    const repoJob = backupJobKey({ kind: "Repository", namespace: "demo", name: "s3-repo" });
+    await pushRepositoryIntegrity({ gatewayUrl, job: repoJob, labels: repository, integrity, stashNames: stash });
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ method: "PUT", url: "/metrics/job/Repository-demo-s3-repo" });
+    const samples = parseTextFormat(received[0]?.body ?? "").flatMap((f) => f.samples);
+    expect(Object.fromEntries(samples.map((s) => [s.name, s.value]))).toEqual(pushed);
+    for (const s of samples)
+      expect(s.labels).toEqual({ ...exposedLabels, invoker_kind: "Repository", invoker_name: "s3-repo" });
   });
 });

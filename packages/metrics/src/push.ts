@@ -1,6 +1,7 @@
-import { backupMetricFamilies } from "./backup-metrics.js";
+import { backupMetricFamilies, repositoryIntegrityFamilies } from "./backup-metrics.js";
 import type { BackupMetricLabels, BackupMetricValues } from "./names.js";
 import { renderTextFormat, TEXT_FORMAT_CONTENT_TYPE } from "./render-text.js";
+import type { MetricFamily } from "./types.js";
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
 
@@ -29,6 +30,11 @@ export interface PushBackupMetricsOptions {
   timeoutMs?: number;
 }
 
+export interface PushRepositoryIntegrityOptions extends Omit<PushBackupMetricsOptions, "values"> {
+  /** True when the verification found no damage. */
+  integrity: boolean;
+}
+
 /** The job a backup's metrics are grouped under, as Stash does: `<invoker kind>-<namespace>-<name>`. */
 export function backupJobKey(invoker: { kind: string; namespace: string; name: string }): string {
   return `${invoker.kind}-${invoker.namespace}-${invoker.name}`;
@@ -48,8 +54,26 @@ export function jobPath(job: string): string {
  * keeps counting while backups fail. Throws MetricsPushError.
  */
 export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise<void> {
+  await pushFamilies(opts, backupMetricFamilies(opts), pushMethod(opts.values));
+}
+
+/**
+ * Pushes a Repository's verification result, kubedump_repository_integrity, replacing its job's
+ * group (HTTP PUT). The job is the Repository's own (`Repository-<namespace>-<name>`, see
+ * backupJobKey), so no backup's push replaces it. Throws MetricsPushError.
+ */
+export async function pushRepositoryIntegrity(opts: PushRepositoryIntegrityOptions): Promise<void> {
+  await pushFamilies(opts, repositoryIntegrityFamilies(opts), "PUT");
+}
+
+/** Sends `families` to the job's group with Pushgateway semantics: PUT replaces the group, POST the families sent. */
+async function pushFamilies(
+  opts: Pick<PushBackupMetricsOptions, "gatewayUrl" | "token" | "job" | "timeoutMs">,
+  families: MetricFamily[],
+  method: "PUT" | "POST",
+): Promise<void> {
   if (opts.job === "") throw new MetricsPushError("a job name is required to push metrics");
-  const body = renderTextFormat(backupMetricFamilies(opts));
+  const body = renderTextFormat(families);
   const url = new URL(opts.gatewayUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}${jobPath(opts.job)}`;
   const headers: Record<string, string> = { "content-type": TEXT_FORMAT_CONTENT_TYPE };
@@ -57,7 +81,7 @@ export async function pushBackupMetrics(opts: PushBackupMetricsOptions): Promise
   let res: Response;
   try {
     res = await fetch(url, {
-      method: pushMethod(opts.values),
+      method,
       headers,
       body,
       signal: AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS),

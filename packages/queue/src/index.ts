@@ -1,7 +1,15 @@
 export { createRedis } from "./connection.js";
 export { InvalidSpecError } from "./errors.js";
-export { ALL_QUEUES, configKey, DEFAULT_QUEUE_PREFIX, QUEUES, type QueueName } from "./names.js";
-export type { BackupJob, ScheduleJob, TickJob } from "./payloads.js";
+export {
+  ALL_QUEUES,
+  configKey,
+  DEFAULT_QUEUE_PREFIX,
+  QUEUES,
+  type QueueName,
+  SCHEDULE_JOBS,
+  verifyScheduleJobId,
+} from "./names.js";
+export type { BackupJob, ScheduleJob, TickJob, VerifyJob } from "./payloads.js";
 export { createQueue, createWorker, type QueueDeps } from "./queues.js";
-export type { Job, Queue, Worker } from "bullmq";
+export type { Job, JobsOptions, Queue, Worker } from "bullmq";
 export { UnrecoverableError } from "bullmq";

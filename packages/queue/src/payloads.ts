@@ -1,7 +1,7 @@
 // The data of each queue's jobs. Producers and consumers are our own services, built from one
 // checkout, so these are types; the consumers load the named objects and validate those.
 
-/** kubedump-schedules: a BackupConfiguration changed (upsert or remove its job scheduler). */
+/** kubedump-schedules: a BackupConfiguration or a Repository changed (upsert or remove its job scheduler). */
 export interface ScheduleJob {
   namespace: string;
   name: string;
@@ -18,4 +18,10 @@ export interface BackupJob {
   namespace: string;
   name: string;
   uid: string;
+}
+
+/** kubedump-verify: verify Repository `<namespace>/<name>` once (made by its job scheduler). */
+export interface VerifyJob {
+  namespace: string;
+  name: string;
 }

@@ -1,12 +1,24 @@
 import type { BackupConfiguration } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
-import { type BackupJob, createRedis, createWorker, QUEUES, type Worker } from "@kubedump/queue";
+import {
+  type BackupJob,
+  createRedis,
+  createWorker,
+  type Job,
+  QUEUES,
+  type VerifyJob,
+  type Worker,
+} from "@kubedump/queue";
 import type { Repository } from "@kubedump/repository";
 import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import { createBackupProcessor } from "./backup.js";
 import type { BackupDeps } from "./backup-types.js";
 import type { DumpWorkerConfig } from "./config.js";
+import type { Redis } from "ioredis";
 import { repositoryOpener } from "./repositories.js";
+import { createVerifyProcessor } from "./verify.js";
+
+type Processor<T> = (job: Job<T>) => Promise<string>;
 
 export interface DumpWorkerDeps {
   config: DumpWorkerConfig;
@@ -24,60 +36,88 @@ export interface DumpWorkerApp {
   readonly httpPort: number;
 }
 
-/** A BullMQ worker on kubedump-backups: each job is one BackupSession. */
+/**
+ * Verifications of one process that run at once, besides its backups: each reads a repository
+ * through, so one at a time keeps a worker's backups fast; more replicas verify more repositories.
+ * @defaultValue 1
+ */
+export const VERIFY_CONCURRENCY = 1;
+
+/**
+ * BullMQ workers on kubedump-backups (each job is one BackupSession, CONCURRENCY at once) and on
+ * kubedump-verify (each job verifies one Repository, VERIFY_CONCURRENCY at once).
+ */
 export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const { config, log } = deps;
   const client =
     deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG, qps: config.KUBE_QPS, burst: config.KUBE_BURST });
   const redis = createRedis(config.REDIS_URL);
   const registry = createRegistry("dump-worker");
-  let worker: Worker<BackupJob> | undefined;
-  const processBackup = createBackupProcessor({
+  let workers: Worker[] = [];
+  const shared = {
     client,
-    redis,
     log,
     openRepository: deps.openRepository ?? repositoryOpener(client),
+    metrics: metricsOf(config),
+  };
+  const processBackup = createBackupProcessor({
+    ...shared,
+    redis,
     applyRetention: deps.applyRetention,
     lockPrefix: config.QUEUE_PREFIX,
     lockTtlMs: config.JOB_LOCK_SECONDS * 1000,
     scratchDir: config.SCRATCH_DIR,
-    metrics: config.METRICS_GATEWAY_URL
-      ? {
-          gatewayUrl: config.METRICS_GATEWAY_URL,
-          token: config.METRICS_GATEWAY_TOKEN,
-          stashNames: config.STASH_METRIC_NAMES === "true",
-        }
-      : undefined,
   });
+  const processVerify = createVerifyProcessor(shared);
   const shell = createServiceShell({
     log,
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     redis,
     client,
     // Stop taking jobs and let the running ones finish (BullMQ waits for them).
-    takesWork: [["worker", () => worker?.close()]],
+    takesWork: [["workers", async () => void (await Promise.all(workers.map((w) => w.close())))]],
   });
   return {
     get httpPort() {
       return shell.httpPort;
     },
     async start() {
-      worker = createWorker<BackupJob, string>(
-        QUEUES.backups,
-        processBackup,
-        { connection: redis, prefix: config.QUEUE_PREFIX },
-        {
-          concurrency: config.CONCURRENCY,
-          lockDuration: config.JOB_LOCK_SECONDS * 1000,
-          stalledInterval: config.JOB_LOCK_SECONDS * 1000,
-          maxStalledCount: 2,
-        },
-      );
-      // A job's failure is logged once, by the processor, with the session in the log fields.
-      worker.on("error", (err) => log.error({ err }, "worker error"));
+      workers = startWorkers(config, redis, log, { backup: processBackup, verify: processVerify });
       const port = await shell.listen({ registry, ready: () => redis.status === "ready" });
       log.info({ concurrency: config.CONCURRENCY, port }, "dump worker started");
     },
     close: shell.close,
   };
+}
+
+/** Where the jobs push their metrics, when a gateway is configured. */
+function metricsOf(config: DumpWorkerConfig): BackupDeps["metrics"] {
+  if (!config.METRICS_GATEWAY_URL) return undefined;
+  return {
+    gatewayUrl: config.METRICS_GATEWAY_URL,
+    token: config.METRICS_GATEWAY_TOKEN,
+    stashNames: config.STASH_METRIC_NAMES === "true",
+  };
+}
+
+/** The worker of each queue, with the same job locks (a killed worker's job is taken over after JOB_LOCK_SECONDS). */
+function startWorkers(
+  config: DumpWorkerConfig,
+  redis: Redis,
+  log: Logger,
+  process: { backup: Processor<BackupJob>; verify: Processor<VerifyJob> },
+): Worker[] {
+  const qdeps = { connection: redis, prefix: config.QUEUE_PREFIX };
+  const locks = {
+    lockDuration: config.JOB_LOCK_SECONDS * 1000,
+    stalledInterval: config.JOB_LOCK_SECONDS * 1000,
+    maxStalledCount: 2,
+  };
+  const workers: Worker[] = [
+    createWorker(QUEUES.backups, process.backup, qdeps, { concurrency: config.CONCURRENCY, ...locks }),
+    createWorker(QUEUES.verify, process.verify, qdeps, { concurrency: VERIFY_CONCURRENCY, ...locks }),
+  ];
+  // A job's failure is logged once, by its processor, with the session or Repository in the log fields.
+  for (const w of workers) w.on("error", (err) => log.error({ err }, "worker error"));
+  return workers;
 }

@@ -96,7 +96,7 @@ describe("queue depth", () => {
       expect(depth("kubedump-backups", "active")).toBe(0);
       expect(depth("kubedump-schedules", "waiting")).toBe(1);
       expect(depth("kubedump-ticks", "waiting")).toBe(0);
-      expect(samplesOf(families, "kubedump_queue_jobs")).toHaveLength(15);
+      expect(samplesOf(families, "kubedump_queue_jobs")).toHaveLength(20); // 4 queues × 5 states
     } finally {
       await backups.obliterate({ force: true });
       await schedules.obliterate({ force: true });

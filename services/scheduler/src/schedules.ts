@@ -4,13 +4,13 @@ import {
   ConditionType,
   crPath,
   newBackupSession,
-  resourceTypeOf,
   setCondition,
   validateBackupConfiguration,
 } from "@kubedump/api";
-import { isAlreadyExists, isNotFound, type KubeClient, type KubeObject, patchStatus } from "@kubedump/kube";
-import { configKey, type Job, type Queue, type TickJob } from "@kubedump/queue";
+import { isAlreadyExists, type KubeClient, patchStatus } from "@kubedump/kube";
+import { configKey, type Job, type Queue, QUEUES, type TickJob } from "@kubedump/queue";
 import type { Logger } from "@kubedump/service";
+import { ensureJobScheduler, getCurrent, resyncJobSchedulers, serialised, slotMillis } from "./job-schedulers.js";
 
 export interface ScheduleDeps {
   client: KubeClient;
@@ -19,55 +19,14 @@ export interface ScheduleDeps {
   now?: () => Date;
 }
 
-/** Current spec of a BackupConfiguration, or undefined when it is gone. */
-async function getConfig(client: KubeClient, namespace: string, name: string): Promise<KubeObject | undefined> {
-  try {
-    return await client.get<KubeObject>(crPath("BackupConfiguration", namespace, name));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** syncSchedule calls of this process, by configuration: they run one after the other. */
-const syncing = new Map<string, Promise<unknown>>();
-
 /**
- * Level-triggered: reads the configuration as it is now and makes its job scheduler match —
- * upserted for a valid, unpaused spec (cron + time zone), removed otherwise. Safe to repeat.
- *
- * Upserting a job scheduler again and again races in BullMQ (taskforcesh/bullmq#3381, #3085):
- * in a CI run a configuration whose scheduler was upserted every few seconds, twice at a time
- * (the resync timer and the schedules queue), never got its next job. So calls for one
- * configuration are serialised here, and a scheduler that already has this cron, this time zone
- * and its next job waiting is left alone.
+ * Level-triggered: reads the configuration as it is now and makes its job scheduler on
+ * kubedump-ticks match — upserted for a valid, unpaused spec (cron + time zone), removed
+ * otherwise. Safe to repeat; calls for one configuration run one after the other (see serialised).
  */
 export function syncSchedule(deps: ScheduleDeps, namespace: string, name: string): Promise<"scheduled" | "removed"> {
   const key = configKey(namespace, name);
-  const previous = syncing.get(key) ?? Promise.resolve();
-  const run = previous.catch(() => {}).then(() => syncScheduleNow(deps, key, namespace, name));
-  syncing.set(key, run);
-  void run
-    .finally(() => {
-      if (syncing.get(key) === run) syncing.delete(key);
-    })
-    .catch(() => {});
-  return run;
-}
-
-/** Whether the scheduler exists with this cron and zone, and the job of its next slot is there to fire. */
-async function isScheduled(
-  ticks: Queue<TickJob>,
-  key: string,
-  pattern: string,
-  tz: string,
-): Promise<number | undefined> {
-  const current = await ticks.getJobScheduler(key);
-  if (!current || current.pattern !== pattern || (current.tz ?? "UTC") !== tz || current.next === undefined)
-    return undefined;
-  const job = await ticks.getJob(`repeat:${key}:${current.next}`);
-  const state = job ? await job.getState() : undefined;
-  return state === "delayed" || state === "waiting" || state === "prioritized" ? current.next : undefined;
+  return serialised(`${QUEUES.ticks}/${key}`, () => syncScheduleNow(deps, key, namespace, name));
 }
 
 async function syncScheduleNow(
@@ -76,7 +35,7 @@ async function syncScheduleNow(
   namespace: string,
   name: string,
 ): Promise<"scheduled" | "removed"> {
-  const obj = await getConfig(deps.client, namespace, name);
+  const obj = await getCurrent(deps.client, "BackupConfiguration", namespace, name);
   const valid = obj ? validateBackupConfiguration(obj) : undefined;
   if (!obj || !valid?.ok || valid.value.spec.paused) {
     await deps.ticks.removeJobScheduler(key);
@@ -89,16 +48,12 @@ async function syncScheduleNow(
   }
   const spec = valid.value.spec;
   const tz = spec.timeZone ?? "UTC";
-  let nextMillis = await isScheduled(deps.ticks, key, spec.schedule, tz);
-  if (nextMillis === undefined) {
-    const next = await deps.ticks.upsertJobScheduler(
-      key,
-      { pattern: spec.schedule, tz },
-      { name: "tick", data: { namespace, name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
-    );
-    // The slot BullMQ scheduled (prevMillis), so the status written is the same on every sync.
-    nextMillis = next ? slotMillis(next) : Date.now();
-  }
+  const nextMillis = await ensureJobScheduler(
+    deps.ticks,
+    key,
+    { pattern: spec.schedule, tz },
+    { name: "tick", data: { namespace, name }, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+  );
   await writeScheduled(deps, valid.value, true, `schedule "${spec.schedule}" in ${tz}`, new Date(nextMillis));
   deps.log.info(
     { namespace, name, schedule: spec.schedule, next: new Date(nextMillis).toISOString() },
@@ -140,26 +95,15 @@ async function writeScheduled(
  * removed as its configuration says, and schedulers whose configuration is gone are removed.
  */
 export async function resyncSchedules(deps: ScheduleDeps, namespace?: string): Promise<void> {
-  const rt = resourceTypeOf("BackupConfiguration");
-  const path = namespace ? crPath("BackupConfiguration", namespace) : `${rt.apiPath}/${rt.resource}`;
-  const list = await deps.client.get<{ items: { metadata: { namespace: string; name: string } }[] }>(path);
-  const keep = new Set<string>();
-  for (const { metadata } of list.items) {
-    if ((await syncSchedule(deps, metadata.namespace, metadata.name)) === "scheduled")
-      keep.add(configKey(metadata.namespace, metadata.name));
-  }
-  for (const s of await deps.ticks.getJobSchedulers()) {
-    if (s.key && !keep.has(s.key)) await deps.ticks.removeJobScheduler(s.key);
-  }
-  deps.log.info({ configurations: list.items.length, scheduled: keep.size }, "resynced job schedulers");
-}
-
-/** The slot a scheduler job stands for: BullMQ's `prevMillis`, else the millis in `repeat:<id>:<millis>`. */
-export function slotMillis(job: Pick<Job, "id" | "opts" | "timestamp">): number {
-  const prev = (job.opts as { prevMillis?: number }).prevMillis;
-  if (typeof prev === "number") return prev;
-  const fromId = Number(String(job.id).split(":").pop());
-  return Number.isFinite(fromId) ? fromId : job.timestamp;
+  const sync = (ns: string, name: string) => syncSchedule(deps, ns, name);
+  const { objects, scheduled } = await resyncJobSchedulers(
+    deps.client,
+    deps.ticks,
+    "BackupConfiguration",
+    namespace,
+    sync,
+  );
+  deps.log.info({ configurations: objects, scheduled }, "resynced job schedulers");
 }
 
 /**
@@ -188,7 +132,7 @@ const sessionName = (config: string, slot: number) => `${config}-${Math.floor(sl
 async function handleTick(deps: ScheduleDeps, job: Job<TickJob>): Promise<string | undefined> {
   const { namespace, name } = job.data;
   const slot = slotMillis(job);
-  const obj = await getConfig(deps.client, namespace, name);
+  const obj = await getCurrent(deps.client, "BackupConfiguration", namespace, name);
   const valid = obj ? validateBackupConfiguration(obj) : undefined;
   if (!obj || !valid?.ok || valid.value.spec.paused) return undefined;
   const session = sessionName(name, slot);

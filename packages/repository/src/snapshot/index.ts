@@ -19,4 +19,5 @@ export type {
   SnapshotSource,
   UnfinishedSnapshot,
 } from "./types.js";
+export type { StoredCheckReport } from "./check-stored.js";
 export type { VerifyReport } from "./verify-snapshot.js";

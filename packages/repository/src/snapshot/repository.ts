@@ -3,6 +3,7 @@ import type { ObjectCodec } from "../crypto/codec.js";
 import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import type { RetryPolicy } from "../retry.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import { checkStored, type StoredCheckReport } from "./check-stored.js";
 import { type DownloadResult, writeTree } from "./download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
@@ -45,6 +46,8 @@ export interface Repository {
   forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult>;
   /** Re-reads every part and checks every object against the index; throws only if the snapshot is not committed. */
   verify(id: string): Promise<VerifyReport>;
+  /** Stats the index and every part against the sizes snapshot.json records, reading no data; throws as verify does. */
+  checkStored(id: string): Promise<StoredCheckReport>;
 }
 
 export interface RepositoryOptions {
@@ -184,6 +187,10 @@ class StoreRepository implements Repository {
 
   async verify(id: string): Promise<VerifyReport> {
     return verifySnapshot(this.readerDeps(), await this.getSnapshot(id));
+  }
+
+  async checkStored(id: string): Promise<StoredCheckReport> {
+    return checkStored(this.store, await this.getSnapshot(id));
   }
 
   private readerDeps() {

@@ -1,8 +1,8 @@
-import { configKey, QUEUES, type ScheduleJob } from "@kubedump/queue";
 import { checkConfiguration } from "../checks.js";
-import { type Controller, type ControllerDeps, done, type ObjectKey } from "../controller.js";
+import { type Controller, type ControllerDeps, done } from "../controller.js";
 import { writeStatus } from "../status-writer.js";
 import { readyIsStale } from "./ready.js";
+import { enqueueScheduleSync } from "./schedule-sync.js";
 
 /**
  * BackupConfiguration: validates the spec and its Repository, writes phase, SpecValid,
@@ -20,15 +20,8 @@ export function backupConfigurationController(deps: ControllerDeps): Controller 
         if (written && check.phase === "Invalid")
           deps.log.warn({ ...key }, `BackupConfiguration ${key.namespace}/${key.name} is invalid: ${check.message}`);
       }
-      await enqueueSchedule(deps, key);
+      await enqueueScheduleSync(deps, "backup", key);
       return done();
     },
   };
-}
-
-/** One schedules job per configuration at a time (its job id is the configuration's key). */
-async function enqueueSchedule(deps: ControllerDeps, { namespace, name }: ObjectKey): Promise<void> {
-  await deps.queues
-    .get<ScheduleJob>(QUEUES.schedules)
-    .add("sync", { namespace, name }, { jobId: configKey(namespace, name), removeOnComplete: true, removeOnFail: 100 });
 }

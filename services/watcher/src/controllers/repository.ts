@@ -4,6 +4,7 @@ import { checkSecret } from "../checks.js";
 import { type Controller, type ControllerDeps, done, type ReconcileResult } from "../controller.js";
 import { type ConditionInput, writeStatus } from "../status-writer.js";
 import { readyIsStale } from "./ready.js";
+import { enqueueScheduleSync } from "./schedule-sync.js";
 
 /** The backend did not answer; the Repository's status says so, and the reconcile is retried with backoff. */
 export class BackendUnreachableError extends Error {
@@ -13,13 +14,18 @@ export class BackendUnreachableError extends Error {
 /**
  * Repository: its Secret has the keys the backend needs, and the backend answers. Writes phase,
  * SecretFound, BackendReachable and the summary Ready. An unreachable backend is retried with
- * backoff; a wrong spec, Secret or password waits for a change (or the next resync: Secrets are not watched).
+ * backoff; a wrong spec (a bad spec.verify.schedule among them), Secret or password waits for a
+ * change (or the next resync: Secrets are not watched). First it asks the scheduler to sync the
+ * Repository's verify job scheduler, also when the Repository was deleted.
  */
 export function repositoryController(deps: ControllerDeps): Controller {
   return {
     kind: "Repository",
     wants: readyIsStale,
-    reconcile: (_key, obj) => (obj ? reconcileRepository(deps, obj) : Promise.resolve(done())),
+    async reconcile(key, obj) {
+      await enqueueScheduleSync(deps, "verify", key);
+      return obj ? reconcileRepository(deps, obj) : done();
+    },
   };
 }
 
