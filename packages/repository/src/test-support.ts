@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { pack as tarPack } from "tar-stream";
 import { createIndexWriter } from "./archive/index-writer.js";
@@ -152,6 +153,16 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
     removeIncompleteUploads: (prefix, olderThan) => inner.removeIncompleteUploads(prefix, olderThan),
   };
   return { store, log };
+}
+
+/** A stream that yields `bytes` bytes, then fails with "connection reset": a half-written upload. */
+export function failingBody(bytes = 17): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.alloc(bytes, 1);
+      throw new Error("connection reset");
+    })(),
+  );
 }
 
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
