@@ -1,26 +1,22 @@
-import { COMMON_ENV, identityOf, LEADER_ENV, parseEnv, port } from "@kubedump/service/env";
+import { leaderElectedEnv, parseServiceEnv, type ServiceConfig } from "@kubedump/service/env";
 import { z } from "zod";
 
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_RESYNC_SECONDS = 60;
+export const DEFAULT_LEASE_NAME = "kubedump-watcher";
 
-const schema = z.object({
-  ...COMMON_ENV,
-  ...LEADER_ENV,
-  HTTP_PORT: port(DEFAULT_HTTP_PORT),
-  LEASE_NAME: z.string().default("kubedump-watcher"),
-  /** Watch one namespace only (default: all). */
-  WATCH_NAMESPACE: z.string().optional(),
-  RESYNC_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_RESYNC_SECONDS),
-});
+const schema = z.object(
+  leaderElectedEnv({
+    httpPort: DEFAULT_HTTP_PORT,
+    leaseName: DEFAULT_LEASE_NAME,
+    resyncSeconds: DEFAULT_RESYNC_SECONDS,
+  }),
+);
 
 /** Every environment variable the service reads; the Helm chart sets no other. */
 export const ENV_VARS: readonly string[] = Object.keys(schema.shape);
 
-export type WatcherConfig = z.infer<typeof schema> & { identity: string };
+export type WatcherConfig = ServiceConfig<typeof schema>;
 
 /** The only reader of process.env for the watcher. */
-export function loadConfig(env: NodeJS.ProcessEnv): WatcherConfig {
-  const c = parseEnv(schema, env);
-  return { ...c, identity: identityOf(c.POD_NAME) };
-}
+export const loadConfig = (env: NodeJS.ProcessEnv): WatcherConfig => parseServiceEnv(schema, env);
