@@ -1,14 +1,23 @@
 import { hostname } from "node:os";
-import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { ConfigError, leaderElectedEnv, parseServiceEnv } from "./env.js";
+import { ConfigError, leaderElectedConfig } from "./env.js";
 
-const schema = z.object(leaderElectedEnv({ httpPort: 8181, leaseName: "kubedump-test", resyncSeconds: 42 }));
+const { ENV_VARS, loadConfig } = leaderElectedConfig({ httpPort: 8181, leaseName: "kubedump-test", resyncSeconds: 42 });
 const REDIS_URL = "redis://127.0.0.1:6379";
 
-describe("leaderElectedEnv with parseServiceEnv", () => {
+describe("leaderElectedConfig", () => {
+  it("lists every variable loadConfig reads", () => {
+    expect([...ENV_VARS].sort()).toEqual(
+      [
+        ...["KUBECONFIG", "REDIS_URL", "QUEUE_PREFIX", "HTTP_HOST", "LOG_LEVEL", "POD_NAME"],
+        ...["LEADER_ELECTION", "LEASE_NAMESPACE", "LEASE_DURATION_SECONDS"],
+        ...["HTTP_PORT", "LEASE_NAME", "RESYNC_SECONDS", "WATCH_NAMESPACE"],
+      ].sort(),
+    );
+  });
+
   it("takes the service's own defaults and the shared ones, and names the replica after its host and pid", () => {
-    expect(parseServiceEnv(schema, { REDIS_URL })).toEqual({
+    expect(loadConfig({ REDIS_URL })).toEqual({
       REDIS_URL,
       QUEUE_PREFIX: "kubedump",
       HTTP_HOST: "0.0.0.0",
@@ -25,7 +34,7 @@ describe("leaderElectedEnv with parseServiceEnv", () => {
 
   it("reads what is set, the Pod's name as the identity", () => {
     const env = { REDIS_URL, HTTP_PORT: "9000", LEASE_NAME: "mine", RESYNC_SECONDS: "5", WATCH_NAMESPACE: "demo" };
-    expect(parseServiceEnv(schema, { ...env, POD_NAME: "pod-0" })).toMatchObject({
+    expect(loadConfig({ ...env, POD_NAME: "pod-0" })).toMatchObject({
       HTTP_PORT: 9000,
       LEASE_NAME: "mine",
       RESYNC_SECONDS: 5,
@@ -40,7 +49,7 @@ describe("leaderElectedEnv with parseServiceEnv", () => {
     ["LEASE_DURATION_SECONDS", "1"],
     ["REDIS_URL", "http://x"],
   ])("rejects %s=%s, naming the variable", (name, value) => {
-    expect(() => parseServiceEnv(schema, { REDIS_URL, [name]: value })).toThrow(ConfigError);
-    expect(() => parseServiceEnv(schema, { REDIS_URL, [name]: value })).toThrow(new RegExp(`${name}: `));
+    expect(() => loadConfig({ REDIS_URL, [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_URL, [name]: value })).toThrow(new RegExp(`${name}: `));
   });
 });

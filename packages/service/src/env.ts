@@ -98,5 +98,22 @@ export function parseServiceEnv<S extends z.ZodObject<{ POD_NAME: typeof COMMON_
   return { ...c, identity: identityOf(c.POD_NAME) };
 }
 
+const leaderElectedSchema = (defaults: LeaderElectedDefaults) => z.object(leaderElectedEnv(defaults));
+
+/** The settings of a leader-elected service. */
+export type LeaderElectedServiceConfig = ServiceConfig<ReturnType<typeof leaderElectedSchema>>;
+
+/**
+ * What the config module of a leader-elected service exports: every variable it reads (the Helm
+ * chart sets no other) and loadConfig, the service's only reader of process.env.
+ */
+export function leaderElectedConfig(defaults: LeaderElectedDefaults) {
+  const schema = leaderElectedSchema(defaults);
+  return {
+    ENV_VARS: Object.keys(schema.shape) as readonly string[],
+    loadConfig: (env: NodeJS.ProcessEnv): LeaderElectedServiceConfig => parseServiceEnv(schema, env),
+  };
+}
+
 /** A replica's name in leader election and logs: its Pod's name, else `<host>-<pid>`. */
 export const identityOf = (podName: string | undefined): string => podName ?? `${hostname()}-${process.pid}`;

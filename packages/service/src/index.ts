@@ -4,6 +4,8 @@ export {
   identityOf,
   LEADER_ENV,
   type LeaderElectedDefaults,
+  type LeaderElectedServiceConfig,
+  leaderElectedConfig,
   leaderElectedEnv,
   type ParseEnvOptions,
   parseEnv,

@@ -1,22 +1,9 @@
-import { leaderElectedEnv, parseServiceEnv, type ServiceConfig } from "@kubedump/service/env";
-import { z } from "zod";
+import { type LeaderElectedServiceConfig, leaderElectedConfig } from "@kubedump/service/env";
 
-export const DEFAULT_HTTP_PORT = 8081;
-export const DEFAULT_RESYNC_SECONDS = 300;
-export const DEFAULT_LEASE_NAME = "kubedump-scheduler";
+/** The scheduler's own defaults; its other variables are every leader-elected service's (leaderElectedEnv). */
+export const DEFAULTS = { httpPort: 8081, leaseName: "kubedump-scheduler", resyncSeconds: 300 } as const;
 
-const schema = z.object(
-  leaderElectedEnv({
-    httpPort: DEFAULT_HTTP_PORT,
-    leaseName: DEFAULT_LEASE_NAME,
-    resyncSeconds: DEFAULT_RESYNC_SECONDS,
-  }),
-);
+/** ENV_VARS: every variable the scheduler reads (the Helm chart sets no other); loadConfig: the only reader of process.env. */
+export const { ENV_VARS, loadConfig } = leaderElectedConfig(DEFAULTS);
 
-/** Every environment variable the service reads; the Helm chart sets no other. */
-export const ENV_VARS: readonly string[] = Object.keys(schema.shape);
-
-export type SchedulerConfig = ServiceConfig<typeof schema>;
-
-/** The only reader of process.env for the scheduler. */
-export const loadConfig = (env: NodeJS.ProcessEnv): SchedulerConfig => parseServiceEnv(schema, env);
+export type SchedulerConfig = LeaderElectedServiceConfig;
