@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, mkdtempSync, openSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
+import { openRepositoryFromBackend, type Repository } from "@kubedump/repository";
+import { freePort, kubeHttp, s3RepositoryBackend, type TestEnvInfo } from "@kubedump/testenv";
+import type { TestNamespace } from "./test-namespace.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 export type ServiceName = "watcher" | "scheduler" | "dump-worker" | "metrics-gateway";
@@ -38,27 +41,30 @@ export async function stopService(p: ServiceProcess, signal: NodeJS.Signals = "S
 }
 
 export interface Stack {
-  prefix: string;
   gatewayUrl: string;
-  env: Record<string, string>;
   processes: ServiceProcess[];
-  logDir: string;
   start(name: ServiceName, label?: string, extra?: Record<string, string>): ServiceProcess;
   stop(): Promise<void>;
 }
 
-/** The four services, wired to the test servers, isolated by queue prefix and lease names. */
+/**
+ * The four services on the test servers, watching the test's namespace alone; its name is their
+ * queue prefix and part of their Lease names. Logs go to a new temporary directory.
+ */
 export async function startStack(
-  t: TestEnvInfo,
-  opts: { prefix: string; logDir: string; workers?: number; extraEnv?: Record<string, string> },
+  space: TestNamespace,
+  opts: { workers?: number; redisUrl?: string; extraEnv?: Record<string, string> } = {},
 ): Promise<Stack> {
+  const { t, ns: prefix } = space;
+  const logDir = mkdtempSync(join(tmpdir(), `kubedump-${prefix}-`));
   const gatewayPort = await freePort();
   const leaseNs = "kubedump-system";
   await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: leaseNs } } });
   const env: Record<string, string> = {
     KUBECONFIG: t.kubeconfig,
-    REDIS_URL: t.redisUrl,
-    QUEUE_PREFIX: opts.prefix,
+    REDIS_URL: opts.redisUrl ?? t.redisUrl,
+    QUEUE_PREFIX: prefix,
+    WATCH_NAMESPACE: space.ns,
     HTTP_HOST: "127.0.0.1",
     HTTP_PORT: "0",
     LEASE_NAMESPACE: leaseNs,
@@ -67,18 +73,18 @@ export async function startStack(
     JOB_LOCK_SECONDS: "5",
     LOG_LEVEL: "info",
     METRICS_GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-    GATEWAY_KEY_PREFIX: `${opts.prefix}:gateway`,
+    GATEWAY_KEY_PREFIX: `${prefix}:gateway`,
     ...opts.extraEnv,
   };
   const processes: ServiceProcess[] = [];
   const start = (name: ServiceName, label: string = name, extra: Record<string, string> = {}) => {
     const leaseName: Record<string, string> =
-      name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${opts.prefix}-${name}` } : {};
+      name === "watcher" || name === "scheduler" ? { LEASE_NAME: `${prefix}-${name}` } : {};
     const port: Record<string, string> = name === "metrics-gateway" ? { HTTP_PORT: String(gatewayPort) } : {};
     const p = startService(
       name,
-      { ...env, ...leaseName, ...port, POD_NAME: `${opts.prefix}-${label}`, ...extra },
-      opts.logDir,
+      { ...env, ...leaseName, ...port, POD_NAME: `${prefix}-${label}`, ...extra },
+      logDir,
       label,
     );
     processes.push(p);
@@ -89,11 +95,8 @@ export async function startStack(
   start("scheduler");
   for (let i = 0; i < (opts.workers ?? 1); i++) start("dump-worker", `dump-worker-${i}`);
   return {
-    prefix: opts.prefix,
     gatewayUrl: env.METRICS_GATEWAY_URL!,
-    env,
     processes,
-    logDir: opts.logDir,
     start,
     stop: async () => {
       await Promise.all(processes.map((p) => stopService(p)));
@@ -126,8 +129,21 @@ export async function waitFor<T>(
 
 const CRD_DIR = join(ROOT, "deploy", "crds");
 
-/** Installs kubedump's CRDs (idempotent) and waits until they are served. */
-export async function installCrds(t: TestEnvInfo): Promise<void> {
+/** Per API server (its kubeconfig): the CRDs are installed once per test file. */
+const crdsInstalled = new Map<string, Promise<void>>();
+
+/** Installs kubedump's CRDs (idempotent, once per API server and test file) and waits until they are served. */
+export function installCrds(t: TestEnvInfo): Promise<void> {
+  let installed = crdsInstalled.get(t.kubeconfig);
+  if (!installed) {
+    installed = applyCrds(t);
+    installed.catch(() => crdsInstalled.delete(t.kubeconfig));
+    crdsInstalled.set(t.kubeconfig, installed);
+  }
+  return installed;
+}
+
+async function applyCrds(t: TestEnvInfo): Promise<void> {
   const { execFile } = await import("node:child_process");
   const { promisify } = await import("node:util");
   await promisify(execFile)(t.kubectl, ["apply", "--server-side", "--force-conflicts", "-f", CRD_DIR], {
@@ -145,21 +161,25 @@ export const API = "/apis/kubedump.io/v1alpha1";
 export const crUrl = (plural: string, ns: string, name?: string) =>
   `${API}/namespaces/${ns}/${plural}${name ? `/${name}` : ""}`;
 
+/** The bucket of the tests' Repositories; each test has its own prefix in it. */
+export const E2E_BUCKET = "kubedump-e2e";
+
+/** The repository of a Repository that setupRepository made with this prefix, opened as the dump worker opens it. */
+export const openTestRepository = (t: TestEnvInfo, prefix: string): Promise<Repository> =>
+  openRepositoryFromBackend(s3RepositoryBackend(t, E2E_BUCKET, prefix));
+
 /** A namespace with a MinIO-backed Repository `repo` and its Secret. */
 export async function setupRepository(
   t: TestEnvInfo,
   ns: string,
   opts: { prefix: string; password?: string },
 ): Promise<void> {
+  const { backend, secret } = s3RepositoryBackend(t, E2E_BUCKET, opts.prefix);
   await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: ns } } });
   await kubeHttp(t, `/api/v1/namespaces/${ns}/secrets`, {
     body: {
       metadata: { name: "s3-secret" },
-      stringData: {
-        AWS_ACCESS_KEY_ID: t.accessKey,
-        AWS_SECRET_ACCESS_KEY: t.secretKey,
-        ...(opts.password ? { ENCRYPTION_PASSWORD: opts.password } : {}),
-      },
+      stringData: { ...secret, ...(opts.password ? { ENCRYPTION_PASSWORD: opts.password } : {}) },
     },
   });
   const res = await kubeHttp(t, crUrl("repositories", ns), {
@@ -167,10 +187,7 @@ export async function setupRepository(
       apiVersion: "kubedump.io/v1alpha1",
       kind: "Repository",
       metadata: { name: "repo" },
-      spec: {
-        backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: opts.prefix } },
-        storageSecretName: "s3-secret",
-      },
+      spec: { backend, storageSecretName: "s3-secret" },
     },
   });
   if (res.status !== 201 && res.status !== 409)

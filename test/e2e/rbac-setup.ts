@@ -2,11 +2,18 @@
 // no service may read, a configuration and a finished session, and the chart installed twice.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { openRepositoryFromBackend } from "@kubedump/repository";
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
 import { load } from "js-yaml";
 import { inject } from "vitest";
-import { createConfig, createSession, crUrl, installCrds, type Obj, setupRepository } from "./harness.js";
+import {
+  createConfig,
+  createSession,
+  crUrl,
+  installCrds,
+  type Obj,
+  openTestRepository,
+  setupRepository,
+} from "./harness.js";
 import { CHART, install, type Release } from "./rbac-release.js";
 
 const t = inject("testenv");
@@ -56,8 +63,4 @@ export async function setUpRbac(): Promise<Record<"restricted" | "default", Rele
 }
 
 /** The S3 repository of the Repository set up in the namespace of that name. */
-export const repository = (prefix: string) =>
-  openRepositoryFromBackend({
-    backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix } },
-    secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
-  });
+export const repository = (prefix: string) => openTestRepository(t, prefix);

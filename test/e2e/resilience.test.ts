@@ -3,34 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Redis, startRedis } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createConfig,
-  createSession,
-  installCrds,
-  sessionsOf,
-  setupRepository,
-  type Stack,
-  startStack,
-  stopService,
-  waitFor,
-  waitForSession,
-} from "./harness.js";
+import { type Stack, startStack, stopService, waitFor } from "./harness.js";
+import { testNamespace } from "./test-namespace.js";
 
-const t = inject("testenv");
-const NS = "e2e-res";
+const e2e = testNamespace(inject("testenv"), "e2e-res");
 let stack: Stack;
 let redis: Redis;
 let redisDir: string;
 
 beforeAll(async () => {
-  await installCrds(t);
-  await setupRepository(t, NS, { prefix: NS });
+  await e2e.setup();
   redisDir = mkdtempSync(join(tmpdir(), "kubedump-e2e-redis-"));
   redis = await startRedis(redisDir);
-  stack = await startStack(
-    { ...t, redisUrl: redis.url },
-    { prefix: "e2eres", logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-res-")), extraEnv: { WATCH_NAMESPACE: NS } },
-  );
+  stack = await startStack(e2e, { redisUrl: redis.url });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -46,37 +31,26 @@ describe("resilience", () => {
   it("Redis restarted mid-run: no configuration loses its schedule, no session is lost", {
     timeout: 600_000,
   }, async () => {
-    await createConfig(t, NS, "minutely", {
+    await e2e.createConfig("minutely", {
       schedule: "* * * * *",
-      target: { ref: { apiVersion: "v1", kind: "Namespace", name: NS } },
+      target: { ref: { apiVersion: "v1", kind: "Namespace", name: e2e.ns } },
     });
-    await createConfig(t, NS, "manual", {
+    await e2e.createConfig("manual", {
       schedule: "0 0 1 1 *",
-      target: { ref: { apiVersion: "v1", kind: "Namespace", name: NS } },
+      target: { ref: { apiVersion: "v1", kind: "Namespace", name: e2e.ns } },
     });
-    const first = await waitFor(
-      "a first scheduled session",
-      async () => (await sessionsOf(t, NS, "minutely"))[0],
-      150_000,
-    );
-    await waitForSession(t, NS, first.metadata.name);
+    const first = await e2e.waitForScheduled("minutely");
+    await e2e.waitForSession(first.metadata.name);
     // Redis goes away with everything in it (no persistence), and comes back empty on the same port.
     await redis.process.stop();
-    await createSession(t, NS, "manual-during-outage", "manual");
+    await e2e.createSession("manual-during-outage", "manual");
     await new Promise((r) => setTimeout(r, 3000));
     redis = await startRedis(redisDir, { port: redis.port });
-    const done = await waitForSession(t, NS, "manual-during-outage", 120_000);
+    const done = await e2e.waitForSession("manual-during-outage", 120_000);
     expect(done.status.phase).toBe("Succeeded");
     const restartedAt = Date.now();
-    const later = await waitFor(
-      "a scheduled session after the restart",
-      async () =>
-        (await sessionsOf(t, NS, "minutely")).find(
-          (s) => Number(s.metadata.name.split("-").pop()) * 1000 > restartedAt,
-        ),
-      150_000,
-    );
-    expect((await waitForSession(t, NS, later.metadata.name)).status.phase).toBe("Succeeded");
+    const later = await e2e.waitForScheduled("minutely", restartedAt);
+    expect((await e2e.waitForSession(later.metadata.name)).status.phase).toBe("Succeeded");
   });
 
   it("two watcher replicas: only the leader acts; killing it hands over within the lease time", {
@@ -99,7 +73,7 @@ describe("resilience", () => {
     const handover = Date.now() - killedAt;
     // The lease lasts 4 s from the leader's last renewal; the other replica retries every ~0.6 s.
     expect(handover).toBeLessThan(7000);
-    await createSession(t, NS, "manual-after-handover", "manual");
-    expect((await waitForSession(t, NS, "manual-after-handover")).status.phase).toBe("Succeeded");
+    await e2e.createSession("manual-after-handover", "manual");
+    expect((await e2e.waitForSession("manual-after-handover")).status.phase).toBe("Succeeded");
   });
 });

@@ -1,85 +1,49 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { openRepositoryFromBackend } from "@kubedump/repository";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
-import { kubeHttp, seedCluster } from "@kubedump/testenv";
+import { kubeHttp, s3StoreOptions, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createConfig,
-  createSession,
-  crUrl,
-  getObj,
-  installCrds,
-  type Obj,
-  setupRepository,
-  type Stack,
-  sessionsOf,
-  startStack,
-  stopService,
-  waitFor,
-  waitForSession,
-} from "./harness.js";
+import { E2E_BUCKET, type Obj, type Stack, startStack, stopService, waitFor } from "./harness.js";
+import { slotOf, testNamespace } from "./test-namespace.js";
 
-const t = inject("testenv");
+const e2e = testNamespace(inject("testenv"), "e2e-svc");
+const { t, ns: NS } = e2e;
 const execFileP = promisify(execFile);
 const __dirname = dirname(fileURLToPath(import.meta.url));
-const NS = "e2e-svc";
 const P = "e2s"; // seeded namespaces e2s-shop and e2s-blog
 let stack: Stack;
 
-const repository = () =>
-  openRepositoryFromBackend({
-    backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: NS } },
-    secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
-  });
-
 beforeAll(async () => {
-  await installCrds(t);
+  await e2e.setup();
   await seedCluster(t, P);
-  await setupRepository(t, NS, { prefix: NS });
-  await createConfig(t, NS, "instant", {
+  await e2e.createConfig("instant", {
     schedule: "0 0 1 1 *",
     target: { ref: { apiVersion: "v1", kind: "Namespace", name: `${P}-shop` } },
   });
-  stack = await startStack(t, {
-    prefix: "e2esvc",
-    logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-svc-")),
-    extraEnv: { WATCH_NAMESPACE: NS },
-  });
+  stack = await startStack(e2e);
 });
 afterAll(async () => {
   await stack?.stop();
 });
 
-const waitPhase = (name: string, phase: string) =>
-  waitFor(
-    `BackupConfiguration ${NS}/${name} to be ${phase}`,
-    async () => {
-      const c = await getObj(t, crUrl("backupconfigurations", NS, name));
-      return c?.status?.phase === phase ? c : undefined;
-    },
-    60_000,
-  );
-
 describe("the four services", () => {
   it("run an instant BackupSession, with statuses and metrics", async () => {
-    await waitPhase("instant", "Ready");
-    await createSession(t, NS, "instant-now", "instant");
-    const s = await waitForSession(t, NS, "instant-now");
+    await e2e.waitForPhase("backupconfigurations", "instant", "Ready");
+    await e2e.createSession("instant-now", "instant");
+    const s = await e2e.waitForSession("instant-now");
     expect(s.status.phase).toBe("Succeeded");
     expect(s.status.snapshot).toMatchObject({ objects: 10 });
     expect(s.status.snapshot.id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
     expect(s.status.sessionDuration).toMatch(/s$/);
     expect(Date.parse(s.status.completionTime)).toBeGreaterThanOrEqual(Date.parse(s.status.startTime));
-    const manifest = await (await repository()).getSnapshot(s.status.snapshot.id);
+    const manifest = await (await e2e.repository()).getSnapshot(s.status.snapshot.id);
     expect(manifest.source).toMatchObject({ kind: "BackupSession", namespace: NS, name: "instant-now" });
     expect(manifest.counts).toMatchObject({ pods: 2, "deployments.apps": 1, namespaces: 1 });
     const repo = await waitFor("Repository status", async () => {
-      const r = await getObj(t, crUrl("repositories", NS, "repo"));
+      const r = await e2e.get("repositories", "repo");
       return r?.status?.snapshotCount >= 1 ? r : undefined;
     });
     expect(repo.status.totalSizeBytes).toBeGreaterThan(0);
@@ -97,30 +61,25 @@ describe("the four services", () => {
   });
 
   it("reject invalid configurations with a message naming the field, and keep serving the others", async () => {
-    await createConfig(t, NS, "bad-cron", { schedule: "61 * * * *" });
-    await createConfig(t, NS, "no-repo", { schedule: "@daily", repository: { name: "missing" } });
-    const badCron = await waitPhase("bad-cron", "Invalid");
+    await e2e.createConfig("bad-cron", { schedule: "61 * * * *" });
+    await e2e.createConfig("no-repo", { schedule: "@daily", repository: { name: "missing" } });
+    const badCron = await e2e.waitForPhase("backupconfigurations", "bad-cron", "Invalid");
     expect(JSON.stringify(badCron.status.conditions)).toContain("spec.schedule");
-    const events = await waitFor(
-      "a Warning Event about bad-cron",
-      async () => {
-        const list = (await kubeHttp(t, `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3Dbad-cron`))
-          .body.items as Obj[];
-        return list.length ? list : undefined;
-      },
-      30_000,
-    );
+    const events = await waitFor("a Warning Event about bad-cron", async () => {
+      const list = await e2e.eventsOf("bad-cron");
+      return list.length ? list : undefined;
+    });
     expect(events[0]).toMatchObject({
       type: "Warning",
       reason: "InvalidSpec",
       involvedObject: { kind: "BackupConfiguration", name: "bad-cron" },
     });
     expect(events[0]!.message).toContain("spec.schedule");
-    const noRepo = await waitPhase("no-repo", "NotReady");
+    const noRepo = await e2e.waitForPhase("backupconfigurations", "no-repo", "NotReady");
     expect(JSON.stringify(noRepo.status.conditions)).toContain(
       "spec.repository.name: Repository e2e-svc/missing not found",
     );
-    const unknownParam = await kubeHttp(t, crUrl("backupconfigurations", NS), {
+    const unknownParam = await kubeHttp(t, e2e.url("backupconfigurations"), {
       body: {
         apiVersion: "kubedump.io/v1alpha1",
         kind: "BackupConfiguration",
@@ -134,8 +93,8 @@ describe("the four services", () => {
     });
     expect(unknownParam.status).toBe(422);
     expect(unknownParam.body.message).toContain("spec.task.params[0].name");
-    await createSession(t, NS, "instant-again", "instant");
-    expect((await waitForSession(t, NS, "instant-again")).status.phase).toBe("Succeeded");
+    await e2e.createSession("instant-again", "instant");
+    expect((await e2e.waitForSession("instant-again")).status.phase).toBe("Succeeded");
   });
 
   it("kubedump trigger starts an instant backup and waits for it", async () => {
@@ -147,7 +106,7 @@ describe("the four services", () => {
     const name = /backupsession\.kubedump\.io\/(instant-\d+) created/.exec(ok.stdout)?.[1];
     expect(name).toBeTruthy();
     expect(ok.stdout).toContain(`backupsession.kubedump.io/${name} Succeeded`);
-    expect((await getObj(t, crUrl("backupsessions", NS, name!)))?.status?.snapshot?.objects).toBe(10);
+    expect((await e2e.get("backupsessions", name!))?.status?.snapshot?.objects).toBe(10);
     const missing = await execFileP(process.execPath, [cli, "trigger", "nope", "-n", NS], { env }).catch(
       (e: { code: number; stderr: string }) => e,
     );
@@ -178,67 +137,37 @@ describe("the four services", () => {
         4,
       ],
     ];
-    for (const [name, spec] of scopes) await createConfig(t, NS, name, { schedule: "* * * * *", ...spec });
+    for (const [name, spec] of scopes) await e2e.createConfig(name, { schedule: "* * * * *", ...spec });
     for (const [name, , objects] of scopes) {
-      const first = await waitFor(
-        `a scheduled session of ${name}`,
-        async () => (await sessionsOf(t, NS, name))[0],
-        150_000,
-      );
+      const first = await e2e.waitForScheduled(name);
       expect(first.metadata.name).toMatch(new RegExp(`^${name}-\\d+$`));
-      expect(Number(first.metadata.name.split("-").pop()) % 60).toBe(0);
-      const done = await waitForSession(t, NS, first.metadata.name);
+      expect(slotOf(first.metadata.name) % 60_000).toBe(0);
+      const done = await e2e.waitForSession(first.metadata.name);
       expect(done.status.phase).toBe("Succeeded");
       expect(done.status.snapshot.objects).toBe(objects);
-      const config = await getObj(t, crUrl("backupconfigurations", NS, name));
+      const config = await e2e.get("backupconfigurations", name);
       expect(config?.status?.lastScheduleTime).toBeTruthy();
     }
     // The gzipLevel param reaches the archive: zlib marks level 9 as "best" (XFL 2) in byte 8 of the gzip header.
-    const nsb = (await (await repository()).listSnapshots()).find(
+    const nsb = (await (await e2e.repository()).listSnapshots()).find(
       (m) => m.source.invoker === "BackupConfiguration/nsb",
     );
     expect(nsb?.params).toEqual({ gzipLevel: "9" });
-    const store = createS3ObjectStore({
-      endpoint: t.s3Endpoint,
-      bucket: "kubedump-e2e",
-      prefix: NS,
-      accessKey: t.accessKey,
-      secretKey: t.secretKey,
-    });
+    const store = createS3ObjectStore(s3StoreOptions(t, E2E_BUCKET, e2e.prefix));
     expect((await store.getBuffer(nsb!.parts[0]!.key))[8]).toBe(2);
     // Pause: no session for a slot after the pause took effect.
-    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), {
-      method: "PATCH",
-      body: { spec: { paused: true } },
-      contentType: "application/merge-patch+json",
-    });
-    await waitFor(
-      "the Scheduled condition to turn False",
-      async () => {
-        const c = await getObj(t, crUrl("backupconfigurations", NS, "app"));
-        return c?.status?.conditions?.find((x: Obj) => x.type === "Scheduled")?.status === "False" ? true : undefined;
-      },
-      30_000,
-    );
+    await e2e.patch("backupconfigurations", "app", { spec: { paused: true } });
+    await e2e.waitForCondition("backupconfigurations", "app", "Scheduled", "False");
     const pausedAt = Date.now();
     const nextSlot = Math.ceil(pausedAt / 60_000) * 60_000;
     await new Promise((r) => setTimeout(r, nextSlot - Date.now() + 10_000));
-    const during = (await sessionsOf(t, NS, "app")).map((s) => s.metadata.name);
-    expect(during.filter((n) => Number(n.split("-").pop()) * 1000 >= nextSlot)).toEqual([]);
-    await kubeHttp(t, crUrl("backupconfigurations", NS, "app"), {
-      method: "PATCH",
-      body: { spec: { paused: false } },
-      contentType: "application/merge-patch+json",
-    });
-    const resumed = await waitFor(
-      "a session after unpausing",
-      async () =>
-        (await sessionsOf(t, NS, "app")).find((s) => Number(s.metadata.name.split("-").pop()) * 1000 > nextSlot),
-      150_000,
-    );
-    expect((await waitForSession(t, NS, resumed.metadata.name)).status.phase).toBe("Succeeded");
+    const during = (await e2e.sessionsOf("app")).map((s) => s.metadata.name);
+    expect(during.filter((n) => slotOf(n) >= nextSlot)).toEqual([]);
+    await e2e.patch("backupconfigurations", "app", { spec: { paused: false } });
+    const resumed = await e2e.waitForScheduled("app", nextSlot);
+    expect((await e2e.waitForSession(resumed.metadata.name)).status.phase).toBe("Succeeded");
     // keepLast: 1 — the app's older snapshots were forgotten after each commit.
-    const apps = (await (await repository()).listSnapshots()).filter(
+    const apps = (await (await e2e.repository()).listSnapshots()).filter(
       (m) => m.source.invoker === "BackupConfiguration/app",
     );
     expect(apps.map((m) => m.source.name)).toEqual([resumed.metadata.name]);

@@ -1,32 +1,11 @@
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openRepositoryFromBackend } from "@kubedump/repository";
+import { readFileSync } from "node:fs";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createConfig,
-  createSession,
-  crUrl,
-  getObj,
-  installCrds,
-  setupRepository,
-  type Stack,
-  startStack,
-  stopService,
-  waitFor,
-  waitForSession,
-} from "./harness.js";
+import { type Stack, startStack, stopService } from "./harness.js";
+import { testNamespace } from "./test-namespace.js";
 
-const t = inject("testenv");
-const NS = "e2e-wk";
+const e2e = testNamespace(inject("testenv"), "e2e-wk");
 let stack: Stack;
-
-const repository = () =>
-  openRepositoryFromBackend({
-    backend: { s3: { endpoint: t.s3Endpoint, bucket: "kubedump-e2e", region: "us-east-1", prefix: NS } },
-    secret: { AWS_ACCESS_KEY_ID: t.accessKey, AWS_SECRET_ACCESS_KEY: t.secretKey },
-  });
 
 /** `snapshot committed` log lines of the dump workers, by session. */
 function commitsBySession(): Map<string, string[]> {
@@ -42,19 +21,13 @@ function commitsBySession(): Map<string, string[]> {
 }
 
 beforeAll(async () => {
-  await installCrds(t);
-  await setupRepository(t, NS, { prefix: NS });
+  await e2e.setup();
   for (let i = 0; i < 20; i++) {
-    await kubeHttp(t, `/api/v1/namespaces/${NS}/configmaps`, {
+    await kubeHttp(e2e.t, `/api/v1/namespaces/${e2e.ns}/configmaps`, {
       body: { metadata: { name: `cm-${i}` }, data: { i: String(i) } },
     });
   }
-  stack = await startStack(t, {
-    prefix: "e2ewk",
-    workers: 3,
-    logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-wk-")),
-    extraEnv: { WATCH_NAMESPACE: NS, CONCURRENCY: "2" },
-  });
+  stack = await startStack(e2e, { workers: 3, extraEnv: { CONCURRENCY: "2" } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -63,21 +36,19 @@ afterAll(async () => {
 describe("dump workers", () => {
   it("three workers share twenty sessions and each is processed exactly once", { timeout: 600_000 }, async () => {
     for (let i = 0; i < 20; i++) {
-      await createConfig(t, NS, `c${i}`, {
+      await e2e.createConfig(`c${i}`, {
         schedule: "0 0 1 1 *",
-        target: { ref: { apiVersion: "v1", kind: "ConfigMap", name: `cm-${i}`, namespace: NS } },
+        target: { ref: { apiVersion: "v1", kind: "ConfigMap", name: `cm-${i}`, namespace: e2e.ns } },
       });
     }
-    for (let i = 0; i < 20; i++) await createSession(t, NS, `c${i}-now`, `c${i}`);
-    const sessions = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => waitForSession(t, NS, `c${i}-now`, 180_000)),
-    );
+    for (let i = 0; i < 20; i++) await e2e.createSession(`c${i}-now`, `c${i}`);
+    const sessions = await Promise.all(Array.from({ length: 20 }, (_, i) => e2e.waitForSession(`c${i}-now`, 180_000)));
     expect(sessions.map((s) => s.status.phase)).toEqual(Array(20).fill("Succeeded"));
     expect(sessions.map((s) => s.status.snapshot.objects)).toEqual(Array(20).fill(1));
     const commits = commitsBySession();
     for (let i = 0; i < 20; i++) expect(commits.get(`c${i}-now`), `c${i}-now`).toHaveLength(1);
     expect(new Set([...commits.values()].flat()).size).toBeGreaterThanOrEqual(2);
-    const snapshots = (await (await repository()).listSnapshots()).filter((m) => m.source.name?.endsWith("-now"));
+    const snapshots = (await (await e2e.repository()).listSnapshots()).filter((m) => m.source.name?.endsWith("-now"));
     expect(snapshots).toHaveLength(20);
   });
 
@@ -87,23 +58,15 @@ describe("dump workers", () => {
     // A slow worker (2 requests/s) takes the job; the others are stopped so it surely does.
     for (const p of stack.processes.filter((x) => x.name.startsWith("dump-worker"))) await stopService(p);
     const slow = stack.start("dump-worker", "dump-worker-slow", { KUBE_QPS: "2", KUBE_BURST: "1" });
-    await createConfig(t, NS, "big", { schedule: "0 0 1 1 *" });
-    await createSession(t, NS, "big-now", "big");
-    await waitFor(
-      "the slow worker to start the backup",
-      async () => {
-        const s = await getObj(t, crUrl("backupsessions", NS, "big-now"));
-        return s?.status?.phase === "Running" ? true : undefined;
-      },
-      60_000,
-      100,
-    );
+    await e2e.createConfig("big", { schedule: "0 0 1 1 *" });
+    await e2e.createSession("big-now", "big");
+    await e2e.waitForPhase("backupsessions", "big-now", "Running"); // the slow worker started the backup
     await new Promise((r) => setTimeout(r, 2000));
     await stopService(slow, "SIGKILL");
     stack.start("dump-worker", "dump-worker-rescue");
-    const done = await waitForSession(t, NS, "big-now", 180_000);
+    const done = await e2e.waitForSession("big-now", 180_000);
     expect(done.status.phase).toMatch(/^(Succeeded|PartiallySucceeded)$/);
-    const repo = await repository();
+    const repo = await e2e.repository();
     const mine = (await repo.listSnapshots()).filter((m) => m.source.name === "big-now");
     expect(mine).toHaveLength(1);
     expect(mine[0]!.id).toBe(done.status.snapshot.id);

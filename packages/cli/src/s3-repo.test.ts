@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3ObjectStore, type S3ObjectStore } from "@kubedump/repository/s3";
-import { type SeededCluster, seedCluster } from "@kubedump/testenv";
+import { type SeededCluster, s3StoreOptions, seedCluster } from "@kubedump/testenv";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { kubedump as run } from "./test-support.js";
 
@@ -26,13 +26,7 @@ const credentials = () => ({
 
 function newRepo(): { url: string; store: S3ObjectStore } {
   const prefix = `cli-${randomBytes(4).toString("hex")}`;
-  const store = createS3ObjectStore({
-    endpoint: env.s3Endpoint,
-    bucket: BUCKET,
-    prefix,
-    accessKey: env.accessKey,
-    secretKey: env.secretKey,
-  });
+  const store = createS3ObjectStore(s3StoreOptions(env, BUCKET, prefix));
   return { url: `s3://${BUCKET}/${prefix}?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`, store };
 }
 

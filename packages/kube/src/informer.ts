@@ -4,6 +4,7 @@ import { listPages } from "./list.js";
 import { type Clock, systemClock } from "./rate-limiter.js";
 import type { KubeObject, ResourceType } from "./resources.js";
 import { DEFAULT_WATCH_TIMEOUT_SECONDS, type WatchEvent, watchEvents } from "./watch.js";
+import { reportTo, sleepUnlessStopped } from "./background.js";
 
 export const DEFAULT_BACKOFF_INITIAL_MS = 1_000;
 export const DEFAULT_BACKOFF_MAX_MS = 30_000;
@@ -252,17 +253,10 @@ class ListWatchInformer<T extends KubeObject> implements Informer<T> {
 
   /** false when stopped meanwhile. */
   private sleep(ms: number): Promise<boolean> {
-    return this.clock.sleep(ms, this.abort.signal).then(
-      () => !this.stopped,
-      () => false,
-    );
+    return sleepUnlessStopped(this.clock, ms, this.abort.signal, () => this.stopped);
   }
 
   private report(err: unknown): void {
-    try {
-      this.opts.onError?.(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      // the error hook itself failed; nothing is left to tell
-    }
+    reportTo(this.opts.onError, err);
   }
 }

@@ -2,6 +2,7 @@ import type { KubeClient } from "./client.js";
 import { HandlerError, isConflict, isNotFound, LeaderElectionError } from "./errors.js";
 import { type Clock, systemClock } from "./rate-limiter.js";
 import { collectionPath, type KubeObject, objectPath } from "./resources.js";
+import { reportTo, sleepUnlessStopped } from "./background.js";
 
 export const DEFAULT_LEASE_DURATION_MS = 15_000;
 export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
@@ -283,17 +284,10 @@ class LeaseLeaderElector implements LeaderElector {
 
   /** false when stopped meanwhile. */
   private sleep(ms: number): Promise<boolean> {
-    return this.clock.sleep(ms, this.abort.signal).then(
-      () => !this.stopped,
-      () => false,
-    );
+    return sleepUnlessStopped(this.clock, ms, this.abort.signal, () => this.stopped);
   }
 
   private report(err: Error): void {
-    try {
-      this.opts.onError?.(err);
-    } catch {
-      // the error hook itself failed; nothing is left to tell
-    }
+    reportTo(this.opts.onError, err);
   }
 }

@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createIndexWriter, createPartWriter } from "../dist/archive/index.js";
 import { openRepository } from "../dist/index.js";
-import { newSnapshotId, pathFor } from "../dist/snapshot/index.js";
+import { pathFor } from "../dist/snapshot/index.js";
 import { createLocalObjectStore } from "../dist/stores/local-object-store.js";
+import { commitConfigMaps } from "./bench-snapshot.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -84,24 +85,10 @@ try {
   report("index writer", performance.now() - start, count, index.bytes, `  (${mib(index.bytes)} MiB stored)`);
 
   const repository = await openRepository({ store: createLocalObjectStore({ root: join(dir, "repo") }) });
-  const time = new Date();
-  const id = newSnapshotId(time);
   start = performance.now();
-  await repository.commitSnapshot({
-    manifest: {
-      formatVersion: 1,
-      id,
-      time: time.toISOString(),
-      completedAt: time.toISOString(),
-      source: { kind: "cli" },
-      cluster: {},
-      scope: { type: "cluster" },
-      params: {},
-      counts: { configmaps: count },
-      objects: count,
-      bytes: written.uncompressedBytes,
-      warnings: [],
-    },
+  const { id } = await commitConfigMaps(repository, {
+    count,
+    bytes: written.uncompressedBytes,
     partFiles: written.parts,
     indexFile: index,
   });

@@ -16,8 +16,9 @@ import { parseArgs } from "node:util";
 import { startMinio } from "@kubedump/testenv";
 import { createIndexWriter, createPartWriter } from "../dist/archive/index.js";
 import { openRepository } from "../dist/index.js";
-import { newSnapshotId, pathFor } from "../dist/snapshot/index.js";
+import { pathFor } from "../dist/snapshot/index.js";
 import { createS3ObjectStore } from "../dist/stores/s3-object-store.js";
+import { commitConfigMaps } from "./bench-snapshot.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -95,26 +96,8 @@ try {
     prefix: `upload-${randomBytes(4).toString("hex")}`,
   });
   const repository = await openRepository({ store, password: values.encrypt ? "bench-password" : undefined });
-  const time = new Date();
   start = performance.now();
-  const manifest = await repository.commitSnapshot({
-    manifest: {
-      formatVersion: 1,
-      id: newSnapshotId(time),
-      time: time.toISOString(),
-      completedAt: time.toISOString(),
-      source: { kind: "cli" },
-      cluster: {},
-      scope: { type: "cluster" },
-      params: {},
-      counts: { configmaps: count },
-      objects: count,
-      bytes,
-      warnings: [],
-    },
-    partFiles: written.parts,
-    indexFile,
-  });
+  const manifest = await commitConfigMaps(repository, { count, bytes, partFiles: written.parts, indexFile });
   const uploadMs = performance.now() - start;
   console.log(
     `upload to MinIO   ${(uploadMs / 1000).toFixed(1)} s  ${rate(manifest.storedBytes, uploadMs)} stored  (${(manifest.storedBytes / MiB).toFixed(0)} MiB)`,

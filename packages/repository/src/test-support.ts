@@ -2,7 +2,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { type S3Env, s3StoreOptions } from "@kubedump/testenv";
 import { pack as tarPack } from "tar-stream";
 import { createIndexWriter } from "./archive/index-writer.js";
 import { createPartWriter } from "./archive/part-writer.js";
@@ -154,6 +156,16 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
   return { store, log };
 }
 
+/** A stream that yields `bytes` bytes, then fails with "connection reset": a half-written upload. */
+export function failingBody(bytes = 17): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.alloc(bytes, 1);
+      throw new Error("connection reset");
+    })(),
+  );
+}
+
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
@@ -161,17 +173,9 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Options for an S3 store on the test environment's MinIO, below a prefix unique to the caller. */
-export function s3TestOptions(
-  env: { s3Endpoint: string; accessKey: string; secretKey: string },
-  bucket: string,
-  prefix: string,
-): S3ObjectStoreOptions {
+export function s3TestOptions(env: S3Env, bucket: string, prefix: string): S3ObjectStoreOptions {
   return {
-    endpoint: env.s3Endpoint,
-    bucket,
-    prefix: `${prefix}-${randomBytes(4).toString("hex")}`,
-    accessKey: env.accessKey,
-    secretKey: env.secretKey,
+    ...s3StoreOptions(env, bucket, `${prefix}-${randomBytes(4).toString("hex")}`),
     partSize: 5 * 1024 * 1024,
     retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
   };

@@ -60,5 +60,60 @@ export const LEADER_ENV = {
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** The defaults that tell one leader-elected service from another. */
+export interface LeaderElectedDefaults {
+  httpPort: number;
+  /** The Lease the replicas compete for. */
+  leaseName: string;
+  /** How often the leader reconciles everything, events or not. */
+  resyncSeconds: number;
+}
+
+/**
+ * The variables of a leader-elected service (watcher, scheduler): COMMON_ENV, LEADER_ENV, its HTTP
+ * port and Lease name, its resync period and the one namespace it may be limited to.
+ */
+export function leaderElectedEnv(defaults: LeaderElectedDefaults) {
+  return {
+    ...COMMON_ENV,
+    ...LEADER_ENV,
+    HTTP_PORT: port(defaults.httpPort),
+    LEASE_NAME: z.string().min(1).default(defaults.leaseName),
+    RESYNC_SECONDS: z.coerce.number().int().min(1).default(defaults.resyncSeconds),
+    /** Watch one namespace only (default: all). */
+    WATCH_NAMESPACE: z.string().optional(),
+  };
+}
+
+/** A service's settings: its variables, parsed, and this replica's name (see identityOf). */
+export type ServiceConfig<S extends z.ZodObject> = z.infer<S> & { identity: string };
+
+/** parseEnv, plus the replica's identity from POD_NAME. */
+export function parseServiceEnv<S extends z.ZodObject<{ POD_NAME: typeof COMMON_ENV.POD_NAME }>>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  opts: ParseEnvOptions = {},
+): ServiceConfig<S> {
+  const c = parseEnv(schema, env, opts);
+  return { ...c, identity: identityOf(c.POD_NAME) };
+}
+
+const leaderElectedSchema = (defaults: LeaderElectedDefaults) => z.object(leaderElectedEnv(defaults));
+
+/** The settings of a leader-elected service. */
+export type LeaderElectedServiceConfig = ServiceConfig<ReturnType<typeof leaderElectedSchema>>;
+
+/**
+ * What the config module of a leader-elected service exports: every variable it reads (the Helm
+ * chart sets no other) and loadConfig, the service's only reader of process.env.
+ */
+export function leaderElectedConfig(defaults: LeaderElectedDefaults) {
+  const schema = leaderElectedSchema(defaults);
+  return {
+    ENV_VARS: Object.keys(schema.shape) as readonly string[],
+    loadConfig: (env: NodeJS.ProcessEnv): LeaderElectedServiceConfig => parseServiceEnv(schema, env),
+  };
+}
+
 /** A replica's name in leader election and logs: its Pod's name, else `<host>-<pid>`. */
 export const identityOf = (podName: string | undefined): string => podName ?? `${hostname()}-${process.pid}`;

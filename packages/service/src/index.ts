@@ -3,9 +3,15 @@ export {
   ConfigError,
   identityOf,
   LEADER_ENV,
+  type LeaderElectedDefaults,
+  type LeaderElectedServiceConfig,
+  leaderElectedConfig,
+  leaderElectedEnv,
   type ParseEnvOptions,
   parseEnv,
+  parseServiceEnv,
   port,
+  type ServiceConfig,
 } from "./env.js";
 export { createRegistry, type HealthRoutes } from "./http.js";
 export {

@@ -13,3 +13,4 @@ export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-ht
 export { modulesLoadedBy } from "./modules-loaded.js";
 export { thrownBy } from "./thrown.js";
 export { apply, applyBrokenApiService, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";
+export { type S3Env, s3RepositoryBackend, s3StoreOptions } from "./s3.js";

@@ -1,21 +1,12 @@
 import { type BackupSession, ConditionReason, parseDuration } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
-import { applyBrokenApiService, kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
+import { applyBrokenApiService, kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createConfig,
-  createSession,
-  crUrl,
-  getObj,
-  installCrds,
-  type Obj,
-  setupRepository,
-  waitFor,
-  waitForSession,
-} from "../../../test/e2e/harness.js";
+import { type Obj, waitFor } from "../../../test/e2e/harness.js";
+import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
 import { snapshotIdFor } from "./backup-load.js";
 import {
-  backupMetrics,
+  arrangeBackup,
   committedSnapshot,
   failureLogs,
   makeRepositoryUnreachable,
@@ -24,6 +15,7 @@ import {
   startGateway,
   startPrivateCluster,
   startWorkerRig,
+  waitForBackupMetrics,
   type WorkerRig,
 } from "./test-support.js";
 
@@ -34,7 +26,6 @@ let gateway: Awaited<ReturnType<typeof startGateway>>;
 let privateCluster: ReturnType<typeof startPrivateCluster> | undefined;
 
 beforeAll(async () => {
-  await installCrds(t);
   gateway = await startGateway(t, `dwt-${RUN}`);
 });
 afterAll(async () => {
@@ -42,12 +33,9 @@ afterAll(async () => {
   await (await privateCluster)?.stop();
 });
 
-/** What one row's test has at hand. */
+/** What one row's test has at hand: its namespace (see arrangeBackup) and its worker. */
 interface Ctx {
-  env: TestEnvInfo;
-  ns: string;
-  /** The bucket prefix of the namespace's Repository `repo`. */
-  prefix: string;
+  space: TestNamespace;
   rig: WorkerRig;
 }
 
@@ -121,7 +109,7 @@ const rows: Row[] = [
     key: "partial",
     ownCluster: true,
     wholeNamespace: true,
-    arrange: ({ env }) => applyBrokenApiService(env, BROKEN_GROUP),
+    arrange: ({ space }) => applyBrokenApiService(space.t, BROKEN_GROUP),
     expected: committed({ phase: "PartiallySucceeded", message: `${BROKEN_GROUP}/v1` }),
   },
   {
@@ -129,18 +117,12 @@ const rows: Row[] = [
     key: "skip",
     slowListsMs: 4000,
     wholeNamespace: true,
-    arrange: async ({ env, ns, rig }) => {
-      await rig.enqueue(await createSession(env, ns, "holder", "c"));
-      await waitFor(
-        "the holder to run",
-        async () =>
-          (await getObj(env, crUrl("backupsessions", ns, "holder")))?.status?.phase === "Running" ? true : undefined,
-        60_000,
-        100,
-      );
+    arrange: async ({ space, rig }) => {
+      await rig.enqueue(await space.createSession("holder", "c"));
+      await space.waitForPhase("backupsessions", "holder", "Running");
     },
-    after: async ({ env, ns }) => {
-      expect((await waitForSession(env, ns, "holder")).status.phase).toBe("Succeeded");
+    after: async ({ space }) => {
+      expect((await space.waitForSession("holder")).status.phase).toBe("Succeeded");
     },
     expected: {
       ...committed({ reason: ConditionReason.AnotherBackupRunning, message: "another backup of BackupConfiguration" }),
@@ -159,7 +141,7 @@ const rows: Row[] = [
     name: "Failed: a repository that stays unreachable after the configured retries",
     key: "unreach",
     retry: { maxRetry: 1, delay: "1s" },
-    arrange: ({ env, ns }) => makeRepositoryUnreachable(env, ns),
+    arrange: ({ space }) => makeRepositoryUnreachable(space.t, space.ns),
     expected: failed(ConditionReason.BackupFailed, ["warn", "error"]),
   },
   {
@@ -175,54 +157,49 @@ const rows: Row[] = [
     name: "retried then Succeeded: the Repository's Secret appears after the first attempt",
     key: "retry",
     retry: { maxRetry: 2, delay: "2s" },
-    arrange: ({ env, ns }) =>
-      kubeHttp(env, `/api/v1/namespaces/${ns}/secrets/s3-secret`, { method: "DELETE" }).then(() => {}),
-    during: async ({ env, ns, prefix, rig }) => {
+    arrange: ({ space }) =>
+      kubeHttp(space.t, `/api/v1/namespaces/${space.ns}/secrets/s3-secret`, { method: "DELETE" }).then(() => {}),
+    during: async ({ space, rig }) => {
       await waitFor(
         "the first attempt to fail",
         async () => (failureLogs(rig.logs, "s").length ? true : undefined),
         60_000,
         50,
       );
-      await setupRepository(env, ns, { prefix }); // writes the Secret again
+      await space.setup(); // writes the Secret again
     },
     expected: committed({ failures: ["warn"] }),
   },
 ];
 
-/** A namespace with ConfigMap `cm`, Repository `repo` (own bucket prefix), BackupConfiguration `c`, and a worker. */
+/** The row's namespace (see arrangeBackup), on the shared or its own API server, and a worker. */
 async function arrangeRow(row: Row, i: number): Promise<Ctx> {
   if (row.ownCluster && !privateCluster) privateCluster = startPrivateCluster(t);
   const env = row.ownCluster && privateCluster ? (await privateCluster).env : t;
-  const ns = `dw-${row.key}-${RUN}`;
-  const prefix = `dw-${RUN}-${row.key}`;
-  await setupRepository(env, ns, { prefix });
-  await kubeHttp(env, `/api/v1/namespaces/${ns}/configmaps`, { body: { metadata: { name: "cm" }, data: { a: "1" } } });
-  const ref = row.wholeNamespace
-    ? { apiVersion: "v1", kind: "Namespace", name: ns }
-    : { apiVersion: "v1", kind: "ConfigMap", name: "cm", namespace: ns };
+  const space = testNamespace(env, `dw-${row.key}-${RUN}`, `dw-${RUN}-${row.key}`);
   const retryConfig = row.retry && { retryConfig: row.retry };
-  await createConfig(env, ns, "c", { schedule: "0 0 1 1 *", target: { ref }, ...row.spec, ...retryConfig });
+  await arrangeBackup(space, { wholeNamespace: row.wholeNamespace, spec: { ...row.spec, ...retryConfig } });
   const client: KubeClient | undefined = row.slowListsMs
     ? new SlowListClient(env.kubeconfig, row.slowListsMs)
     : row.ownCluster
       ? createKubeClient({ kubeconfig: env.kubeconfig })
       : undefined;
   const rig = await startWorkerRig(env, { queuePrefix: `dwt-${RUN}-${i}`, gatewayUrl: gateway.url, client });
-  return { env, ns, prefix, rig };
+  return { space, rig };
 }
 
 describe("a backup job, through the real queue and worker, ends", () => {
   it.each(rows.map((row, i) => [row.name, row, i] as const))("%s", async (_name, row, i) => {
     const ctx = await arrangeRow(row, i);
-    const { env, ns, prefix, rig } = ctx;
+    const { space, rig } = ctx;
+    const { t: env, ns, prefix } = space;
     try {
       await row.arrange?.(ctx);
-      const session = await createSession(env, ns, "s", "c");
+      const session = await space.createSession("s", "c");
       const retry = row.retry ?? { maxRetry: 0, delay: "1s" };
       await rig.enqueue(session, { maxRetry: retry.maxRetry, delayMs: parseDuration(retry.delay) });
       await row.during?.(ctx);
-      const done = await waitForSession(env, ns, "s");
+      const done = await space.waitForSession("s");
       await row.after?.(ctx);
       const e = row.expected;
 
@@ -244,25 +221,15 @@ describe("a backup job, through the real queue and worker, ends", () => {
         expect((await snapshotKeys(env, prefix)).filter((k) => k.includes(id))).toEqual([]);
       }
 
-      const repo = await getObj(env, crUrl("repositories", ns, "repo"));
+      const repo = await space.get("repositories", "repo");
       expect(repo?.status?.snapshotCount).toBe(e.repositorySnapshots);
       if (e.repositorySnapshots) expect(repo?.status?.totalSizeBytes).toBeGreaterThan(0);
 
-      const metrics = await waitFor(
-        "the session's metrics on the gateway",
-        async () => {
-          const m = await backupMetrics(gateway.url, ns, "c");
-          return m.kubedump_backup_session_success === e.success ? m : undefined;
-        },
-        20_000,
-        200,
-      );
+      const metrics = await waitForBackupMetrics(gateway.url, ns, "c", e.success);
       expect(metrics.kubedump_backup_last_success_time_seconds !== undefined).toBe(e.lastSuccess);
 
       expect(failureLogs(rig.logs, "s")).toEqual(e.failures);
-      const events = (await kubeHttp(env, `/api/v1/namespaces/${ns}/events?fieldSelector=involvedObject.name%3Ds`)).body
-        .items as Obj[];
-      expect(events.map((ev) => ev.reason)).toEqual([e.reason]);
+      expect((await space.eventsOf("s")).map((ev) => ev.reason)).toEqual([e.reason]);
     } finally {
       await rig.close();
     }

@@ -1,5 +1,5 @@
 import { tmpdir } from "node:os";
-import { COMMON_ENV, identityOf, parseEnv, port } from "@kubedump/service/env";
+import { COMMON_ENV, parseServiceEnv, port, type ServiceConfig } from "@kubedump/service/env";
 import { z } from "zod";
 
 export const DEFAULT_HTTP_PORT = 8082;
@@ -25,10 +25,7 @@ const schema = z.object({
 /** Every environment variable the service reads; the Helm chart sets no other. */
 export const ENV_VARS: readonly string[] = Object.keys(schema.shape);
 
-export type DumpWorkerConfig = z.infer<typeof schema> & { identity: string };
+export type DumpWorkerConfig = ServiceConfig<typeof schema>;
 
 /** The only reader of process.env for the dump worker. */
-export function loadConfig(env: NodeJS.ProcessEnv): DumpWorkerConfig {
-  const c = parseEnv(schema, env);
-  return { ...c, identity: identityOf(c.POD_NAME) };
-}
+export const loadConfig = (env: NodeJS.ProcessEnv): DumpWorkerConfig => parseServiceEnv(schema, env);

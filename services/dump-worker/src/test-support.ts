@@ -7,18 +7,34 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { KubeClient, loadConnection, type RequestOpts } from "@kubedump/kube";
 import { parseTextFormat } from "@kubedump/metrics";
 import { type BackupJob, createQueue, createRedis, type Queue, QUEUES } from "@kubedump/queue";
-import { openRepositoryFromBackend } from "@kubedump/repository";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
-import { createPki, freePort, kubeHttp, startEtcd, startKubeApiServer, type TestEnvInfo } from "@kubedump/testenv";
+import {
+  createPki,
+  freePort,
+  kubeHttp,
+  s3StoreOptions,
+  startEtcd,
+  startKubeApiServer,
+  type TestEnvInfo,
+} from "@kubedump/testenv";
 import { pino } from "pino";
-import { installCrds, type Obj, startService, stopService, waitFor } from "../../../test/e2e/harness.js";
+import {
+  E2E_BUCKET,
+  installCrds,
+  type Obj,
+  openTestRepository,
+  startService,
+  stopService,
+  waitFor,
+} from "../../../test/e2e/harness.js";
+import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
 import { createDumpWorkerApp } from "./app.js";
 import { applyRetention } from "./backup-retention.js";
 import { loadConfig } from "./config.js";
 
 /** The bucket of harness's setupRepository; each test has its own prefix in it. */
-export const BUCKET = "kubedump-e2e";
+export const BUCKET = E2E_BUCKET;
 
 /** The real API server, with each LIST of one resource `delayMs` late: a backup that is slow by construction. */
 export class SlowListClient extends KubeClient {
@@ -145,21 +161,12 @@ export async function backupMetrics(
 /** Points Repository `repo` of `namespace` at a port where nothing listens. */
 export async function makeRepositoryUnreachable(env: TestEnvInfo, namespace: string): Promise<void> {
   const endpoint = `http://127.0.0.1:${await freePort()}`;
-  const path = `/apis/kubedump.io/v1alpha1/namespaces/${namespace}/repositories/repo`;
-  const body = { spec: { backend: { s3: { endpoint } } } };
-  const res = await kubeHttp(env, path, { method: "PATCH", body, contentType: "application/merge-patch+json" });
-  if (res.status !== 200) throw new Error(`PATCH ${path}: ${res.status} ${res.text}`);
+  await testNamespace(env, namespace).patch("repositories", "repo", { spec: { backend: { s3: { endpoint } } } });
 }
 
 /** Keys below `<prefix>/snapshots/` in the test bucket: committed and unfinished snapshots alike. */
 export async function snapshotKeys(env: TestEnvInfo, prefix: string): Promise<string[]> {
-  const store = createS3ObjectStore({
-    endpoint: env.s3Endpoint,
-    bucket: BUCKET,
-    prefix,
-    accessKey: env.accessKey,
-    secretKey: env.secretKey,
-  });
+  const store = createS3ObjectStore(s3StoreOptions(env, BUCKET, prefix));
   const keys: string[] = [];
   for await (const entry of store.list("snapshots/")) keys.push(entry.key);
   return keys;
@@ -167,11 +174,40 @@ export async function snapshotKeys(env: TestEnvInfo, prefix: string): Promise<st
 
 /** A committed snapshot of the repository at `prefix` in the test bucket. */
 export async function committedSnapshot(env: TestEnvInfo, prefix: string, id: string): Promise<SnapshotManifest> {
-  const repository = await openRepositoryFromBackend({
-    backend: { s3: { endpoint: env.s3Endpoint, bucket: BUCKET, region: "us-east-1", prefix } },
-    secret: { AWS_ACCESS_KEY_ID: env.accessKey, AWS_SECRET_ACCESS_KEY: env.secretKey },
+  return (await openTestRepository(env, prefix)).getSnapshot(id);
+}
+
+/**
+ * The test's namespace with ConfigMap `cm`, Repository `repo` and BackupConfiguration `c` of that
+ * ConfigMap (or of the whole namespace), never scheduled (`spec` adds to or overrides its spec).
+ */
+export async function arrangeBackup(space: TestNamespace, opts: { wholeNamespace?: boolean; spec?: Obj } = {}) {
+  await space.setup();
+  await kubeHttp(space.t, `/api/v1/namespaces/${space.ns}/configmaps`, {
+    body: { metadata: { name: "cm" }, data: { a: "1" } },
   });
-  return repository.getSnapshot(id);
+  const ref = opts.wholeNamespace
+    ? { apiVersion: "v1", kind: "Namespace", name: space.ns }
+    : { apiVersion: "v1", kind: "ConfigMap", name: "cm", namespace: space.ns };
+  await space.createConfig("c", { schedule: "0 0 1 1 *", target: { ref }, ...opts.spec });
+}
+
+/** The backup metrics of a BackupConfiguration on the gateway, once kubedump_backup_session_success is `success`. */
+export function waitForBackupMetrics(
+  gatewayUrl: string,
+  namespace: string,
+  config: string,
+  success: 0 | 1,
+): Promise<Record<string, number>> {
+  return waitFor(
+    `kubedump_backup_session_success ${success} of ${namespace}/${config} on the gateway`,
+    async () => {
+      const m = await backupMetrics(gatewayUrl, namespace, config);
+      return m.kubedump_backup_session_success === success ? m : undefined;
+    },
+    20_000,
+    200,
+  );
 }
 
 /**

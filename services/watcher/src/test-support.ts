@@ -1,10 +1,12 @@
 // Helpers shared by this service's tests; excluded from the build (tsconfig.build.json).
 import { type Clock, createKubeClient, type KubeClient } from "@kubedump/kube";
-import { createRedis } from "@kubedump/queue";
+import { createRedis, type QueueName } from "@kubedump/queue";
 import { createLogger } from "@kubedump/service";
 import type { TestEnvInfo } from "@kubedump/testenv";
 import { ensureNamespace } from "../../../packages/kube/src/test-support.js";
-import { getObj, installCrds, type Obj, waitFor } from "../../../test/e2e/harness.js";
+import { afterAll, beforeAll } from "vitest";
+import { installCrds } from "../../../test/e2e/harness.js";
+import type { TestNamespace } from "../../../test/e2e/test-namespace.js";
 import { CONTROLLERS } from "./controllers/index.js";
 import { type ControllerManager, type ManagerOptions, startControllers } from "./manager.js";
 import { createRepositoryProbe } from "./probe.js";
@@ -105,20 +107,25 @@ export async function startTestWatcher(
   };
 }
 
-/** A condition of an object's status, by type. */
-export function conditionOf(obj: Obj | undefined, type: string): Obj | undefined {
-  return (obj?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === type);
+/**
+ * For the tests of one file: the watcher's controllers (startTestWatcher) on the test's namespace,
+ * which gets its Repository `repo`, from before the first test to after the last; returns the
+ * queues they add jobs to.
+ */
+export function watchDuringTests(space: TestNamespace, opts: Partial<ManagerOptions> = {}): Pick<QueueRegistry, "get"> {
+  let watcher: TestWatcher | undefined;
+  beforeAll(async () => {
+    watcher = await startTestWatcher(space.t, space.ns, opts);
+    await space.setup();
+  });
+  afterAll(() => watcher?.stop());
+  return {
+    get<T>(name: QueueName) {
+      if (!watcher) throw new Error("the watcher starts before the first test");
+      return watcher.queues.get<T>(name);
+    },
+  };
 }
 
-/** Waits until `path` has a condition `type` with `status`, and returns the object. */
-export function waitForCondition(t: TestEnvInfo, path: string, type: string, status: string): Promise<Obj> {
-  return waitFor(
-    `${path}: condition ${type}=${status}`,
-    async () => {
-      const obj = await getObj(t, path);
-      return conditionOf(obj, type)?.status === status ? obj : undefined;
-    },
-    60_000,
-    100,
-  );
-}
+// The watcher's tests read conditions as every end-to-end test does.
+export { conditionOf, waitForCondition } from "../../../test/e2e/test-namespace.js";

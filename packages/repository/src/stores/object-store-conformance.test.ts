@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { InvalidObjectKeyError, ObjectNotFoundError } from "../errors.js";
-import { collect, s3TestOptions } from "../test-support.js";
+import { collect, failingBody, s3TestOptions } from "../test-support.js";
 import { createLocalObjectStore } from "./local-object-store.js";
 import type { ObjectEntry, ObjectStore } from "./object-store.js";
 import { createS3ObjectStore } from "./s3-object-store.js";
@@ -32,16 +32,6 @@ async function text(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString();
-}
-
-/** A stream that yields `bytes` bytes, then fails: a half-written upload. */
-function failingBody(bytes = 17): Readable {
-  return Readable.from(
-    (async function* () {
-      yield Buffer.alloc(bytes, 1);
-      throw new Error("connection reset");
-    })(),
-  );
 }
 
 /** Deterministic pseudo-random bytes, so a round trip is checked byte for byte. */
