@@ -1,45 +1,26 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseTextFormat } from "@kubedump/metrics";
 import { configKey, createQueue, createRedis, QUEUES, type VerifyJob } from "@kubedump/queue";
-import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  createConfig,
-  createSession,
-  crUrl,
-  getObj,
-  installCrds,
-  setupRepository,
-  type Stack,
-  startStack,
-  waitFor,
-  waitForSession,
-} from "./harness.js";
+import { type Stack, startStack, waitFor } from "./harness.js";
+import { testNamespace } from "./test-namespace.js";
 
 // A Repository's spec.verify through the four services as processes: the watcher asks the
 // scheduler to sync, the scheduler keeps a job scheduler on kubedump-verify, a dump worker runs
 // its job (the slot's job is promoted rather than waited for) and writes status and metric.
-const t = inject("testenv");
-const NS = "e2e-verify";
-const PREFIX = "e2everify";
-const redis = createRedis(t.redisUrl);
-const verify = createQueue<VerifyJob>(QUEUES.verify, { connection: redis, prefix: PREFIX });
+const e2e = testNamespace(inject("testenv"), "e2e-verify");
+const NS = e2e.ns;
+const redis = createRedis(e2e.t.redisUrl);
+// startStack's queue prefix is the namespace's name.
+const verify = createQueue<VerifyJob>(QUEUES.verify, { connection: redis, prefix: NS });
 let stack: Stack;
 
 beforeAll(async () => {
-  await installCrds(t);
-  await setupRepository(t, NS, { prefix: NS });
-  await createConfig(t, NS, "c", {
+  await e2e.setup();
+  await e2e.createConfig("c", {
     schedule: "0 0 1 1 *",
     target: { ref: { apiVersion: "v1", kind: "Namespace", name: NS } },
   });
-  stack = await startStack(t, {
-    prefix: PREFIX,
-    logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-verify-")),
-    extraEnv: { WATCH_NAMESPACE: NS },
-  });
+  stack = await startStack(e2e);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -47,21 +28,16 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const setVerify = (value: object | null) =>
-  kubeHttp(t, crUrl("repositories", NS, "repo"), {
-    method: "PATCH",
-    body: { spec: { verify: value } },
-    contentType: "application/merge-patch+json",
-  });
+const setVerify = (value: object | null) => e2e.patch("repositories", "repo", { spec: { verify: value } });
 
 describe("a Repository's verify schedule", () => {
   it("gets a job scheduler, its job runs on a dump worker, and it goes with spec.verify", {
     timeout: 180_000,
   }, async () => {
-    await createSession(t, NS, "s1", "c");
-    expect((await waitForSession(t, NS, "s1")).status.phase).toBe("Succeeded");
+    await e2e.createSession("s1", "c");
+    expect((await e2e.waitForSession("s1")).status.phase).toBe("Succeeded");
 
-    expect((await setVerify({ schedule: "0 4 * * 0", timeZone: "Europe/Berlin", readData: 100 })).status).toBe(200);
+    await setVerify({ schedule: "0 4 * * 0", timeZone: "Europe/Berlin", readData: 100 });
     const scheduler = await waitFor(
       "the verify job scheduler",
       () => verify.getJobScheduler(configKey(NS, "repo")),
@@ -76,7 +52,7 @@ describe("a Repository's verify schedule", () => {
     const repo = await waitFor(
       "status.integrity",
       async () => {
-        const r = await getObj(t, crUrl("repositories", NS, "repo"));
+        const r = await e2e.get("repositories", "repo");
         return r?.status?.integrity === undefined ? undefined : r;
       },
       60_000,
@@ -96,7 +72,7 @@ describe("a Repository's verify schedule", () => {
       }),
     ]);
 
-    expect((await setVerify(null)).status).toBe(200);
+    await setVerify(null);
     await waitFor(
       "the job scheduler to go",
       async () => ((await verify.getJobScheduler(configKey(NS, "repo"))) ? undefined : true),
