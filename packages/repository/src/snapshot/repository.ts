@@ -32,7 +32,8 @@ export interface Repository {
   /** Throws SnapshotNotFoundError naming the id when it is not committed (or not an id). */
   getSnapshot(id: string): Promise<SnapshotManifest>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
-  readObjects(id: string): AsyncIterable<SnapshotObject>;
+  /** Every object, part after part; with `parts`, only the objects of those parts (a restore reads what one step needs). */
+  readObjects(id: string, options?: ReadObjectsOptions): AsyncIterable<SnapshotObject>;
   /** Writes the YAML tree below `toDir`. */
   download(id: string, toDir: string): Promise<DownloadResult>;
   /** Removes snapshot.json first (the snapshot is gone from then on), then the rest. Safe to repeat. */
@@ -45,6 +46,11 @@ export interface Repository {
   forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult>;
   /** Re-reads every part and checks every object against the index; throws only if the snapshot is not committed. */
   verify(id: string): Promise<VerifyReport>;
+}
+
+export interface ReadObjectsOptions {
+  /** Read only these parts (numbers as in snapshot.json); absent: every part. */
+  parts?: readonly number[];
 }
 
 export interface RepositoryOptions {
@@ -134,8 +140,8 @@ class StoreRepository implements Repository {
     yield* readIndexRecords(this.readerDeps(), await this.getSnapshot(id));
   }
 
-  async *readObjects(id: string): AsyncIterable<SnapshotObject> {
-    yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id));
+  async *readObjects(id: string, options: ReadObjectsOptions = {}): AsyncIterable<SnapshotObject> {
+    yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id), options.parts);
   }
 
   download(id: string, toDir: string): Promise<DownloadResult> {
