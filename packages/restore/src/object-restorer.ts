@@ -55,8 +55,7 @@ export async function restoreObject(
   const { namespace } = about as { namespace?: string };
   const type = ctx.served.at(record);
   if (!type) {
-    if (ctx.dryRun && ctx.dryRunTypes.has(typeKey))
-      return { entry: { ...about, outcome: "created", notes: [DRY_RUN_TYPE] } };
+    if (ctx.dryRun && ctx.dryRunTypes.has(typeKey)) return dryRunCreated(record, about, [DRY_RUN_TYPE]);
     return { waits: `the cluster does not serve ${typeKey} at ${mapped.apiVersion}` };
   }
   if (!type.verbs.includes("create")) {
@@ -74,7 +73,7 @@ export async function restoreObject(
   } catch (err) {
     if (!(err instanceof KubeApiError)) throw err;
     if (ctx.dryRun && namespace !== undefined && isNotFound(err) && ctx.dryRunNamespaces.has(namespace)) {
-      return { entry: withNotes({ ...about, outcome: "created" }, [...notes, dryRunNamespace(namespace)]) };
+      return dryRunCreated(record, about, [...notes, dryRunNamespace(namespace)]);
     }
     return { entry: withNotes({ ...about, outcome: "failed", reason: err.message }, notes) };
   }
@@ -86,6 +85,14 @@ export function describeRecord(record: IndexRecord, mapping: NamespaceMapping) {
   const name = typeKeyOf(record) === "namespaces" ? mapped(record.name) : record.name;
   const about = { type: typeKeyOf(record), kind: record.kind, name };
   return record.namespace === undefined ? about : { ...about, namespace: mapped(record.namespace) };
+}
+
+/**
+ * An object a dry run counts as created although the API server could not check it. Its
+ * dependents keep their references to its old uid: a dry run writes none of them either.
+ */
+function dryRunCreated(record: IndexRecord, about: ReturnType<typeof describeRecord>, notes: string[]): ObjectResult {
+  return { entry: { ...about, outcome: "created", notes }, uid: record.uid };
 }
 
 function withNotes(entry: ObjectOutcome, notes: string[]): ObjectOutcome {

@@ -72,7 +72,7 @@ export const ownerRef = (o: Raw, controller = true) => ({
  * Creates the fixture on a cluster, every object labelled FIXTURE_LABEL=prefix: its namespace;
  * two CRDs (Widget, and a ConfigMap Kind in a custom group) and their custom resources, a Widget
  * with a status; an ownership chain three deep (Widget root → ConfigMap chain-middle →
- * ConfigMap chain-leaf, controller references); a ConfigMap with unicode data and binaryData; a
+ * ConfigMap chain-leaf, controller references, the ConfigMaps labelled part=chain); a ConfigMap with unicode data and binaryData; a
  * Secret; a ServiceAccount; a ClusterRole, a ClusterRoleBinding and a RoleBinding naming it.
  */
 export async function seedFixture(api: Api, prefix: string): Promise<Fixture> {
@@ -94,12 +94,13 @@ export async function seedFixture(api: Api, prefix: string): Promise<Fixture> {
   });
   const status = { method: "PATCH", contentType: "application/merge-patch+json", body: { status: { ready: true } } };
   await kubeHttp(api, `${custom}/widgets/root/status`, status);
+  const chain = { ...labels, part: "chain" };
   const middle = await apply(api, `${core}/configmaps`, {
-    metadata: { name: "chain-middle", labels, ownerReferences: [ownerRef(root)] },
+    metadata: { name: "chain-middle", labels: chain, ownerReferences: [ownerRef(root)] },
     data: { level: "2" },
   });
   await apply(api, `${core}/configmaps`, {
-    metadata: { name: "chain-leaf", labels, ownerReferences: [ownerRef(middle)] },
+    metadata: { name: "chain-leaf", labels: chain, ownerReferences: [ownerRef(middle)] },
     data: { level: "3" },
   });
   await apply(api, `${custom}/configmaps`, {
