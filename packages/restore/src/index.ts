@@ -49,3 +49,4 @@ export {
 } from "./report.js";
 export { restoreSnapshot } from "./restore-snapshot.js";
 export { hasSelector, SKIP_REASONS, type SkipContext, type SkipRecord, skipReason } from "./skip.js";
+export { RESTORE_V8_FLAGS, tuneV8ForRestores } from "./v8-tuning.js";

@@ -1,50 +1,25 @@
-import type { KubeClient } from "@kubedump/kube";
-import { apply, type ExtraCluster, kubeHttp, startExtraCluster } from "@kubedump/testenv";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { apply, kubeHttp } from "@kubedump/testenv";
+import { describe, expect, inject, it } from "vitest";
 import { parseNamespaceMappings } from "./namespace-mapping.js";
 import type { RestoreOptions } from "./options.js";
 import { restoreSnapshot } from "./restore-snapshot.js";
-import { backupFixture, clientOf, type Fixture, localRepository, seedFixture, statusOf } from "./test-support.js";
+import { statusOf, useSecondCluster } from "./test-support.js";
 
 const env = inject("testenv");
-let cluster: ExtraCluster;
-let source: KubeClient;
-let target: KubeClient;
-let fixture: Fixture;
-let repo: Awaited<ReturnType<typeof localRepository>>;
-let snapshotId: string;
-
-beforeAll(async () => {
-  source = clientOf(env);
-  repo = await localRepository();
-  [cluster] = await Promise.all([
-    startExtraCluster(),
-    (async () => {
-      fixture = await seedFixture(env, "ropt");
-      snapshotId = await backupFixture(source, repo.repository, fixture);
-    })(),
-  ]);
-  target = clientOf(cluster);
-});
-afterAll(async () => {
-  source?.close();
-  target?.close();
-  await cluster?.stop();
-  repo?.done();
-});
+const two = useSecondCluster(env, "ropt");
 
 const restore = (options: RestoreOptions) =>
-  restoreSnapshot({ client: target, repository: repo.repository, snapshotId, options });
+  restoreSnapshot({ client: two.target, repository: two.repo.repository, snapshotId: two.snapshotId, options });
 /** Restores the fixture's namespace into `to`. */
 const restoreInto = (to: string, options: RestoreOptions = {}) =>
   restore({
     ...options,
-    namespaceMappings: parseNamespaceMappings(`${fixture.namespace}:${to}`),
-    filters: { includeNamespaces: [fixture.namespace], ...options.filters },
+    namespaceMappings: parseNamespaceMappings(`${two.fixture.namespace}:${to}`),
+    filters: { includeNamespaces: [two.fixture.namespace], ...options.filters },
   });
-const get = async (path: string) => (await kubeHttp(cluster, path)).body;
+const get = async (path: string) => (await kubeHttp(two.cluster, path)).body;
 const configMap = (ns: string, name: string) => get(`/api/v1/namespaces/${ns}/configmaps/${name}`);
-const widget = (ns: string) => get(`/apis/${fixture.group}/v1/namespaces/${ns}/widgets/root`);
+const widget = (ns: string) => get(`/apis/${two.fixture.group}/v1/namespaces/${ns}/widgets/root`);
 const names = (entries: { namespace?: string; name: string }[]) => entries.map((e) => e.name).sort();
 
 describe("restoreSnapshot options", () => {
@@ -58,11 +33,16 @@ describe("restoreSnapshot options", () => {
     expect(notes.length).toBeGreaterThan(0);
     for (const note of notes)
       expect(note).toMatch(/^dry run: its (namespace \S+|CustomResourceDefinition) is created by this restore/);
-    expect(await statusOf(cluster, `/api/v1/namespaces/${fixture.namespace}`)).toBe(404);
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${two.fixture.namespace}`)).toBe(404);
     expect(
-      await statusOf(cluster, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${fixture.group}`),
+      await statusOf(
+        two.cluster,
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${two.fixture.group}`,
+      ),
     ).toBe(404);
-    expect(await statusOf(cluster, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${fixture.clusterRole}`)).toBe(404);
+    expect(
+      await statusOf(two.cluster, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${two.fixture.clusterRole}`),
+    ).toBe(404);
   });
 
   it("fails what the cluster does not serve after a pass without progress, dependents of it too", async () => {
@@ -71,13 +51,13 @@ describe("restoreSnapshot options", () => {
 
     const reasons = Object.fromEntries(report.failures().map((e) => [`${e.type}/${e.name}`, e.reason]));
     expect(reasons).toEqual({
-      [`widgets.${fixture.group}/root`]: `the cluster does not serve widgets.${fixture.group} at ${fixture.group}/v1 (still after 2 passes)`,
-      [`configmaps.${fixture.group}/settings`]: `the cluster does not serve configmaps.${fixture.group} at ${fixture.group}/v1 (still after 2 passes)`,
+      [`widgets.${two.fixture.group}/root`]: `the cluster does not serve widgets.${two.fixture.group} at ${two.fixture.group}/v1 (still after 2 passes)`,
+      [`configmaps.${two.fixture.group}/settings`]: `the cluster does not serve configmaps.${two.fixture.group} at ${two.fixture.group}/v1 (still after 2 passes)`,
       "configmaps/chain-middle": "its owner Widget root waits for its type (still after 2 passes)",
       "configmaps/chain-leaf": "its owner ConfigMap chain-middle waits for its type (still after 2 passes)",
     });
     expect(report.totals()).toMatchObject({ created: 7, failed: 4 });
-    expect(await statusOf(cluster, `/api/v1/namespaces/${fixture.namespace}/configmaps/settings`)).toBe(200);
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${two.fixture.namespace}/configmaps/settings`)).toBe(200);
   });
 
   it("maps a namespace: objects, the Namespace and its name label, binding subjects; owners relinked there", async () => {
@@ -97,14 +77,16 @@ describe("restoreSnapshot options", () => {
     // The ClusterRoleBinding the previous test restored names the old namespace: left as it is, reported.
     const crb = report.byType().find(([type]) => type === "clusterrolebindings.rbac.authorization.k8s.io")!;
     expect(crb[1]).toMatchObject({ exists: 1 });
-    expect(await statusOf(cluster, `/api/v1/namespaces/${fixture.namespace}/configmaps/chain-middle`)).toBe(404);
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${two.fixture.namespace}/configmaps/chain-middle`)).toBe(
+      404,
+    );
   });
 
   it("filters by resource and label, and relinks to an owner the cluster has", async () => {
     const to = "ropt-filtered";
-    await apply(cluster, "/api/v1/namespaces", { metadata: { name: to } });
-    const owner = await apply(cluster, `/apis/${fixture.group}/v1/namespaces/${to}/widgets`, {
-      apiVersion: `${fixture.group}/v1`,
+    await apply(two.cluster, "/api/v1/namespaces", { metadata: { name: to } });
+    const owner = await apply(two.cluster, `/apis/${two.fixture.group}/v1/namespaces/${to}/widgets`, {
+      apiVersion: `${two.fixture.group}/v1`,
       kind: "Widget",
       metadata: { name: "root" },
       spec: { color: "already here" },
@@ -117,7 +99,7 @@ describe("restoreSnapshot options", () => {
     expect(report.totals()).toEqual({ created: 2, updated: 0, unchanged: 0, exists: 0, skipped: 0, failed: 0 });
     expect(report.noted()).toEqual([]);
     expect((await configMap(to, "chain-middle")).metadata.ownerReferences[0].uid).toBe(owner.metadata.uid);
-    expect(await statusOf(cluster, `/api/v1/namespaces/${to}/configmaps/settings`)).toBe(404);
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${to}/configmaps/settings`)).toBe(404);
   });
 
   it("drops, and reports, a reference to an owner neither restored nor in the cluster", async () => {
@@ -149,7 +131,7 @@ describe("restoreSnapshot options", () => {
         "--skip-owned: its controller ConfigMap chain-middle is restored and recreates it",
       ]),
     );
-    expect(await statusOf(cluster, `/api/v1/namespaces/${to}/configmaps/chain-middle`)).toBe(404);
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${to}/configmaps/chain-middle`)).toBe(404);
     expect((await widget(to)).metadata.name).toBe("root");
   });
 });

@@ -1,30 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubeClient, KubeObject } from "@kubedump/kube";
+import type { KubeObject } from "@kubedump/kube";
 import { kubeHttp } from "@kubedump/testenv";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { RestoreProgress } from "./options.js";
 import { restoreSnapshot } from "./restore-snapshot.js";
 import { SKIP_REASONS } from "./skip.js";
-import { clientOf, localRepository, statusOf, suffix } from "./test-support.js";
+import { statusOf, suffix, useSharedCluster } from "./test-support.js";
 import { commitByHand, entryOf } from "./test-snapshots.js";
 
 const env = inject("testenv");
-let client: KubeClient;
-let repo: Awaited<ReturnType<typeof localRepository>>;
-let scratch: string;
-
-beforeAll(async () => {
-  client = clientOf(env);
-  repo = await localRepository();
-  scratch = mkdtempSync(join(tmpdir(), "kubedump-restore-passes-"));
-});
-afterAll(() => {
-  client?.close();
-  repo?.done();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const shared = useSharedCluster(env);
 
 const core = (resource: string) => ({ group: "", version: "v1", resource });
 const object = (
@@ -68,7 +53,7 @@ describe("restoreSnapshot passes", () => {
       "apiextensions.k8s.io/v1",
     );
     const gadget = object("Gadget", { name: "g1", namespace: ns }, { spec: { size: 2 } }, `${group}/v1`);
-    const snapshotId = await commitByHand(repo.repository, join(scratch, "passes"), [
+    const snapshotId = await commitByHand(shared.repo.repository, join(shared.scratch, "passes"), [
       namespaceEntry(ns),
       entryOf(
         { group: "admissionregistration.k8s.io", version: "v1", resource: "validatingwebhookconfigurations" },
@@ -80,8 +65,8 @@ describe("restoreSnapshot passes", () => {
     const seen: RestoreProgress[] = [];
 
     const report = await restoreSnapshot({
-      client,
-      repository: repo.repository,
+      client: shared.client,
+      repository: shared.repo.repository,
       snapshotId,
       options: { passDelayMs: 0 },
       onProgress: (p) => seen.push(p),
@@ -114,7 +99,7 @@ describe("restoreSnapshot passes", () => {
           "discovery.k8s.io/v1",
         ),
       );
-    const snapshotId = await commitByHand(repo.repository, join(scratch, "skips"), [
+    const snapshotId = await commitByHand(shared.repo.repository, join(shared.scratch, "skips"), [
       namespaceEntry(ns),
       entryOf(core("services"), object("Service", meta("web"), { spec: { selector: { app: "web" }, ports } })),
       entryOf(core("services"), object("Service", meta("external"), { spec: { ports } })),
@@ -132,7 +117,7 @@ describe("restoreSnapshot passes", () => {
       entryOf(core("secrets"), object("Secret", meta("plain"), { type: "Opaque", data: { a: "Yg==" } })),
     ]);
 
-    const report = await restoreSnapshot({ client, repository: repo.repository, snapshotId });
+    const report = await restoreSnapshot({ client: shared.client, repository: shared.repo.repository, snapshotId });
 
     expect(report.failures()).toEqual([]);
     const skipped = Object.fromEntries(report.skips().map((e) => [`${e.type}/${e.name}`, e.reason]));

@@ -1,47 +1,28 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { KubeClient, KubeObject } from "@kubedump/kube";
+import type { KubeObject } from "@kubedump/kube";
 import { IntegrityError, openRepository } from "@kubedump/repository";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { kubeHttp } from "@kubedump/testenv";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { SnapshotDamagedError } from "./errors.js";
 import { parseNamespaceMappings } from "./namespace-mapping.js";
 import { restoreSnapshot } from "./restore-snapshot.js";
-import {
-  backupFixture,
-  clientOf,
-  type Fixture,
-  localRepository,
-  seedFixture,
-  statusOf,
-  suffix,
-} from "./test-support.js";
+import { backupFixture, type Fixture, seedFixture, statusOf, suffix, useSharedCluster } from "./test-support.js";
 import { commitByHand, entryOf } from "./test-snapshots.js";
 
 const env = inject("testenv");
-let client: KubeClient;
+const shared = useSharedCluster(env);
 let fixture: Fixture;
-let repo: Awaited<ReturnType<typeof localRepository>>;
-let scratch: string;
 
 beforeAll(async () => {
-  client = clientOf(env);
-  repo = await localRepository();
-  scratch = mkdtempSync(join(tmpdir(), "kubedump-restore-safety-"));
   fixture = await seedFixture(env, "rsafe");
-});
-afterAll(() => {
-  client?.close();
-  repo?.done();
-  rmSync(scratch, { recursive: true, force: true });
 });
 
 /** The fixture's namespace restored into `to` on the shared cluster (the one it came from). */
-const restoreInto = (repository: typeof repo.repository, snapshotId: string, to: string) =>
+const restoreInto = (repository: typeof shared.repo.repository, snapshotId: string, to: string) =>
   restoreSnapshot({
-    client,
+    client: shared.client,
     repository,
     snapshotId,
     options: { namespaceMappings: parseNamespaceMappings(`${fixture.namespace}:${to}`) },
@@ -59,15 +40,15 @@ const namespaceEntry = (name: string) =>
 
 describe("restoreSnapshot refuses a damaged or forged snapshot before its first write", () => {
   it("a part with one flipped byte", async () => {
-    const snapshotId = await backupFixture(client, repo.repository, fixture);
-    const part = join(repo.dir, "repo", "snapshots", snapshotId, "parts", "00000.tar.gz");
+    const snapshotId = await backupFixture(shared.client, shared.repo.repository, fixture);
+    const part = join(shared.repo.dir, "repo", "snapshots", snapshotId, "parts", "00000.tar.gz");
     const bytes = readFileSync(part);
     const middle = bytes.length >> 1;
     bytes[middle] = bytes[middle]! ^ 0x01;
     writeFileSync(part, bytes);
     const to = `rsafe-corrupt-${suffix()}`;
 
-    const error = await restoreInto(repo.repository, snapshotId, to).catch((err: unknown) => err);
+    const error = await restoreInto(shared.repo.repository, snapshotId, to).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(SnapshotDamagedError);
     expect(error).toBeInstanceOf(IntegrityError); // exit 5 in the CLI
@@ -80,13 +61,17 @@ describe("restoreSnapshot refuses a damaged or forged snapshot before its first 
     const to = `rsafe-forged-${suffix()}`;
     const victim = entryOf(CONFIGMAPS, configMap(to, "victim"));
     const escaped = entryOf(CONFIGMAPS, configMap(to, "escaped"), "../../escaped.yaml");
-    const snapshotId = await commitByHand(repo.repository, join(scratch, "climb"), [
+    const snapshotId = await commitByHand(shared.repo.repository, join(shared.scratch, "climb"), [
       namespaceEntry(to),
       victim,
       escaped,
     ]);
 
-    const error = await restoreSnapshot({ client, repository: repo.repository, snapshotId }).catch((e: unknown) => e);
+    const error = await restoreSnapshot({
+      client: shared.client,
+      repository: shared.repo.repository,
+      snapshotId,
+    }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SnapshotDamagedError);
     const { problems } = error as SnapshotDamagedError;
@@ -104,13 +89,13 @@ describe("restoreSnapshot refuses a damaged or forged snapshot before its first 
     const evil = entryOf(CONFIGMAPS, configMap("kube-system", "evil"));
     swapped.data = evil.data; // the record of "innocent", with the bytes (and hash) of "evil"
     swapped.record = { ...swapped.record, sha256: evil.record.sha256, bytes: evil.record.bytes };
-    const snapshotId = await commitByHand(repo.repository, join(scratch, "swap"), [
+    const snapshotId = await commitByHand(shared.repo.repository, join(shared.scratch, "swap"), [
       namespaceEntry(to),
       honest,
       swapped,
     ]);
 
-    const report = await restoreSnapshot({ client, repository: repo.repository, snapshotId });
+    const report = await restoreSnapshot({ client: shared.client, repository: shared.repo.repository, snapshotId });
 
     expect(report.failures()).toEqual([
       expect.objectContaining({
@@ -133,7 +118,7 @@ describe("restoreSnapshot from an encrypted repository", () => {
       secretKey: env.secretKey,
     });
     const repository = await openRepository({ store, password: "correct horse", kdf: { N: 2 ** 12 } });
-    const snapshotId = await backupFixture(client, repository, fixture);
+    const snapshotId = await backupFixture(shared.client, repository, fixture);
     const reopened = await openRepository({ store, password: "correct horse" });
     expect(reopened.encrypted).toBe(true);
     const to = `rsafe-enc-${suffix()}`;

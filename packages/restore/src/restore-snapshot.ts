@@ -1,17 +1,18 @@
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { SnapshotDamagedError } from "./errors.js";
 import { compileRestoreFilters } from "./filters.js";
-import { describeRecord } from "./object-restorer.js";
+import { describeRecord, type RestorerContext } from "./object-restorer.js";
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_ESTABLISH_TIMEOUT_MS,
   DEFAULT_PASS_DELAY_MS,
   type RestoreDeps,
   type RestoreOptions,
+  type RestoreProgress,
 } from "./options.js";
 import { createOwnerLookup } from "./owner-lookup.js";
 import { RestoreReport } from "./report.js";
-import { RestoreRun } from "./restore-run.js";
+import { RestoreRun, type RunDeps } from "./restore-run.js";
 import { restoreStatusTypes, selectRecords } from "./select.js";
 import { ServedTypes } from "./served-types.js";
 
@@ -30,17 +31,7 @@ import { ServedTypes } from "./served-types.js";
 export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport> {
   const { client, repository, snapshotId, signal } = deps;
   const options = checkOptions(deps.options ?? {});
-  deps.onProgress?.({
-    phase: "verifying",
-    pass: 0,
-    step: "",
-    stepsDone: 0,
-    steps: 0,
-    stepObjectsDone: 0,
-    stepObjects: 0,
-    objectsDone: 0,
-    objects: 0,
-  });
+  deps.onProgress?.({ ...NO_PROGRESS, phase: "verifying" });
   const verified = await repository.verify(snapshotId);
   if (!verified.ok) throw new SnapshotDamagedError(snapshotId, verified.problems);
   signal?.throwIfAborted();
@@ -52,36 +43,19 @@ export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport>
   const filter = compileRestoreFilters(options.filters ?? {}, records, served.all());
   const restoreStatus = restoreStatusTypes(options.restoreStatus ?? [], records, served);
   const mapping = options.namespaceMappings ?? new Map<string, string>();
-  const dryRun = options.dryRun ?? false;
-
-  const report = new RestoreReport({ dryRun });
+  const report = new RestoreReport({ dryRun: options.dryRun ?? false });
   const { selected, skipped, selectedUids } = selectRecords(records, filter, options.skipOwned ?? false);
-  for (const { record, reason } of skipped)
+  for (const { record, reason } of skipped) {
     report.add({ ...describeRecord(record, mapping), outcome: "skipped", reason });
-  const ownerUids = new Set(selected.flatMap((r) => r.ownerReferences?.map((ref) => ref.uid) ?? []));
-  records.length = 0; // the plan keeps what it needs
-
+  }
+  const ctx = restorerContext(deps, options, { served, mapping, restoreStatus });
   const run = new RestoreRun({
     repository,
     snapshotId,
-    ctx: {
-      client,
-      policy: options.existingResourcePolicy ?? "none",
-      dryRun,
-      preserveNodePorts: options.preserveNodePorts ?? false,
-      signal,
-      served,
-      lookup: createOwnerLookup(client, served, signal),
-      uids: new Map(),
-      mapping,
-      restoreStatus,
-      waiting: new Set(),
-      dryRunNamespaces: new Set(),
-      dryRunTypes: new Set(),
-    },
+    ctx,
     filter,
     skip: { skipOwned: options.skipOwned ?? false, ...(selectedUids && { selectedUids }) },
-    ownerUids,
+    ownerUids: new Set(selected.flatMap((r) => r.ownerReferences?.map((ref) => ref.uid) ?? [])),
     report,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     establishTimeoutMs: options.establishTimeoutMs ?? DEFAULT_ESTABLISH_TIMEOUT_MS,
@@ -90,8 +64,42 @@ export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport>
     objectsDone: skipped.length,
     objects: selected.length + skipped.length,
   });
+  records.length = 0; // the selection keeps what the plan needs
   await run.run(selected);
   return report;
+}
+
+const NO_PROGRESS: RestoreProgress = {
+  phase: "verifying",
+  pass: 0,
+  step: "",
+  stepsDone: 0,
+  steps: 0,
+  stepObjectsDone: 0,
+  stepObjects: 0,
+  objectsDone: 0,
+  objects: 0,
+};
+
+/** What every object's restore shares: the cluster, the policy, the uid map and the dry run's bookkeeping. */
+function restorerContext(
+  { client, signal }: RestoreDeps,
+  options: RestoreOptions,
+  known: Pick<RestorerContext, "served" | "mapping" | "restoreStatus">,
+): RunDeps["ctx"] {
+  return {
+    ...known,
+    client,
+    signal,
+    policy: options.existingResourcePolicy ?? "none",
+    dryRun: options.dryRun ?? false,
+    preserveNodePorts: options.preserveNodePorts ?? false,
+    lookup: createOwnerLookup(client, known.served, signal),
+    uids: new Map(),
+    waiting: new Set(),
+    dryRunNamespaces: new Set(),
+    dryRunTypes: new Set(),
+  };
 }
 
 function checkOptions(options: RestoreOptions): RestoreOptions {

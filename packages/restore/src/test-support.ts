@@ -8,8 +8,17 @@ import { createKubeClient, type KubeClient, type KubeObject } from "@kubedump/ku
 import { openRepository, type Repository } from "@kubedump/repository";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { createLocalObjectStore } from "@kubedump/repository/local";
-import { apply, applyCrd, type ExtraCluster, kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
+import {
+  apply,
+  applyCrd,
+  type ClusterOptions,
+  type ExtraCluster,
+  kubeHttp,
+  startExtraCluster,
+  type TestEnvInfo,
+} from "@kubedump/testenv";
 import { load } from "js-yaml";
+import { afterAll, beforeAll } from "vitest";
 
 export type Api = Pick<TestEnvInfo, "kubeApiUrl" | "caPem" | "adminCertPem" | "adminKeyPem">;
 // biome-ignore lint/suspicious/noExplicitAny: raw objects for the API server
@@ -140,10 +149,14 @@ async function seedRbac(api: Api, name: string, namespace: string, labels: Raw):
   });
 }
 
+export interface LocalRepository {
+  repository: Repository;
+  dir: string;
+  done(): void;
+}
+
 /** A temporary directory, and a local repository in it (encrypted with `password`). */
-export async function localRepository(
-  password?: string,
-): Promise<{ repository: Repository; dir: string; done(): void }> {
+export async function localRepository(password?: string): Promise<LocalRepository> {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-restore-test-"));
   const store = createLocalObjectStore({ root: join(dir, "repo") });
   const repository = await openRepository({ store, ...(password && { password, kdf: { N: 2 ** 12 } }) });
@@ -199,3 +212,64 @@ export async function statusOf(api: Api, path: string): Promise<number> {
 
 /** A random suffix for names that must not collide between runs on one cluster. */
 export const suffix = () => randomBytes(3).toString("hex");
+
+/** What the hooks of useSharedCluster fill in: a client of the shared cluster, a local repository, a scratch dir. */
+export interface SharedCluster {
+  client: KubeClient;
+  repo: LocalRepository;
+  scratch: string;
+}
+
+/** Registers the hooks of a test file that restores onto the shared cluster. */
+export function useSharedCluster(env: TestEnvInfo): SharedCluster {
+  const shared = {} as SharedCluster;
+  beforeAll(async () => {
+    shared.client = clientOf(env);
+    shared.repo = await localRepository();
+    shared.scratch = mkdtempSync(join(tmpdir(), "kubedump-restore-scratch-"));
+  });
+  afterAll(() => {
+    shared.client?.close();
+    shared.repo?.done();
+    if (shared.scratch) rmSync(shared.scratch, { recursive: true, force: true });
+  });
+  return shared;
+}
+
+/** What the hooks of useSecondCluster fill in. */
+export interface SecondCluster {
+  cluster: ExtraCluster;
+  /** Clients of the shared cluster (the fixture's) and of the second one. */
+  source: KubeClient;
+  target: KubeClient;
+  fixture: Fixture;
+  repo: LocalRepository;
+  /** The fixture's snapshot, taken from the shared cluster. */
+  snapshotId: string;
+}
+
+/**
+ * Registers the hooks of a test file that restores onto a second cluster of its own: the fixture
+ * `prefix` seeded on the shared cluster and backed up into a local repository while the second
+ * cluster starts.
+ */
+export function useSecondCluster(env: TestEnvInfo, prefix: string, options: ClusterOptions = {}): SecondCluster {
+  const two = {} as SecondCluster;
+  beforeAll(async () => {
+    two.source = clientOf(env);
+    two.repo = await localRepository();
+    const seeded = async () => {
+      two.fixture = await seedFixture(env, prefix);
+      two.snapshotId = await backupFixture(two.source, two.repo.repository, two.fixture);
+    };
+    [two.cluster] = await Promise.all([startExtraCluster(options), seeded()]);
+    two.target = clientOf(two.cluster);
+  });
+  afterAll(async () => {
+    two.source?.close();
+    two.target?.close();
+    await two.cluster?.stop();
+    two.repo?.done();
+  });
+  return two;
+}
