@@ -1,4 +1,4 @@
-import { isNotFound, KubeApiError, type KubeObject } from "@kubedump/kube";
+import { apiVersionOf, isNotFound, KubeApiError, type KubeObject } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { typeKeyOf } from "./keys.js";
 import { mapNamespaces, type NamespaceMapping } from "./namespace-mapping.js";
@@ -45,23 +45,19 @@ export async function restoreObject(
   const typeKey = typeKeyOf(record);
   const waitingOwner = record.ownerReferences?.find((ref) => ctx.waiting.has(ref.uid));
   if (waitingOwner) return { waits: `its owner ${waitingOwner.kind} ${waitingOwner.name} waits for its type` };
-
-  const prepared = prepare(object, record, {
-    restoreStatus: ctx.restoreStatus,
-    preserveNodePorts: ctx.preserveNodePorts,
-  });
-  const mapped = mapNamespaces(prepared.object, ctx.mapping);
   const about = describeRecord(record, ctx.mapping);
-  const { namespace } = about as { namespace?: string };
   const type = ctx.served.at(record);
   if (!type) {
     if (ctx.dryRun && ctx.dryRunTypes.has(typeKey)) return dryRunCreated(record, about, [DRY_RUN_TYPE]);
-    return { waits: `the cluster does not serve ${typeKey} at ${mapped.apiVersion}` };
+    return { waits: `the cluster does not serve ${typeKey} at ${apiVersionOf(record.group, record.version)}` };
   }
   if (!type.verbs.includes("create")) {
     return { entry: { ...about, outcome: "failed", reason: `the API server does not allow creating ${typeKey}` } };
   }
 
+  const { restoreStatus, preserveNodePorts } = ctx;
+  const prepared = prepare(object, record, { restoreStatus, preserveNodePorts });
+  const mapped = mapNamespaces(prepared.object, ctx.mapping);
   const notes: string[] = [];
   try {
     const relinked = await relinkOwners(mapped, ctx.uids, ctx.lookup);
@@ -72,6 +68,7 @@ export async function restoreObject(
     return { entry: withNotes({ ...about, outcome: written.outcome }, notes), uid: written.object.metadata.uid };
   } catch (err) {
     if (!(err instanceof KubeApiError)) throw err;
+    const { namespace } = about;
     if (ctx.dryRun && namespace !== undefined && isNotFound(err) && ctx.dryRunNamespaces.has(namespace)) {
       return dryRunCreated(record, about, [...notes, dryRunNamespace(namespace)]);
     }
@@ -79,19 +76,32 @@ export async function restoreObject(
   }
 }
 
+/** How the report names an object. */
+export interface ObjectName {
+  type: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
 /** How the report names a record's object: its type, kind, and its name and namespace after mapping. */
-export function describeRecord(record: IndexRecord, mapping: NamespaceMapping) {
+export function describeRecord(record: IndexRecord, mapping: NamespaceMapping): ObjectName {
   const mapped = (ns: string) => mapping.get(ns) ?? ns;
-  const name = typeKeyOf(record) === "namespaces" ? mapped(record.name) : record.name;
-  const about = { type: typeKeyOf(record), kind: record.kind, name };
-  return record.namespace === undefined ? about : { ...about, namespace: mapped(record.namespace) };
+  const type = typeKeyOf(record);
+  const about: ObjectName = {
+    type,
+    kind: record.kind,
+    name: type === "namespaces" ? mapped(record.name) : record.name,
+  };
+  if (record.namespace !== undefined) about.namespace = mapped(record.namespace);
+  return about;
 }
 
 /**
  * An object a dry run counts as created although the API server could not check it. Its
  * dependents keep their references to its old uid: a dry run writes none of them either.
  */
-function dryRunCreated(record: IndexRecord, about: ReturnType<typeof describeRecord>, notes: string[]): ObjectResult {
+function dryRunCreated(record: IndexRecord, about: ObjectName, notes: string[]): ObjectResult {
   return { entry: { ...about, outcome: "created", notes }, uid: record.uid };
 }
 

@@ -131,4 +131,28 @@ describe("restoreSnapshot passes", () => {
     expect(await statusOf(env, `/api/v1/namespaces/${ns}/endpoints/external`)).toBe(200);
     expect(await statusOf(env, `/api/v1/namespaces/${ns}/endpoints/web`)).toBe(404);
   });
+
+  it("stops between writes when aborted, and rejects with the reason", async () => {
+    const ns = `rabort-${suffix()}`;
+    const maps = Array.from({ length: 30 }, (_, i) => object("ConfigMap", { name: `cm-${i}`, namespace: ns }));
+    const entries = [namespaceEntry(ns), ...maps.map((m) => entryOf(core("configmaps"), m))];
+    const snapshotId = await commitByHand(shared.repo.repository, join(shared.scratch, "abort"), entries);
+    const controller = new AbortController();
+    const stop = (p: RestoreProgress) => {
+      if (p.objectsDone === 5) controller.abort(new Error("shutting down"));
+    };
+
+    const restoring = restoreSnapshot({
+      client: shared.client,
+      repository: shared.repo.repository,
+      snapshotId,
+      options: { concurrency: 1 },
+      onProgress: stop,
+      signal: controller.signal,
+    });
+
+    await expect(restoring).rejects.toThrow("shutting down");
+    const list = (await kubeHttp(env, `/api/v1/namespaces/${ns}/configmaps`)).body;
+    expect(list.items.length).toBe(4);
+  });
 });

@@ -4,10 +4,10 @@ import type { IndexRecord } from "@kubedump/repository/archive";
 import { waitEstablished } from "./establish.js";
 import type { RestoreFilter } from "./filters.js";
 import { typeKeyOf } from "./keys.js";
-import { describeRecord, type ObjectResult, type RestorerContext, restoreObject } from "./object-restorer.js";
+import { describeRecord, type RestorerContext, restoreObject } from "./object-restorer.js";
 import type { RestoreProgress } from "./options.js";
 import { CRD_TYPE, type PlanStep, planRestore } from "./plan.js";
-import type { RestoreReport } from "./report.js";
+import type { ObjectOutcome, RestoreReport } from "./report.js";
 import { hasSelector, type SkipContext, skipReason } from "./skip.js";
 import { readStepObjects, type StepObject } from "./step-reader.js";
 
@@ -78,7 +78,7 @@ export class RestoreRun {
 
   private async runStep(step: PlanStep): Promise<void> {
     const label = step.depth > 0 ? `${step.stage} (owned, level ${step.depth + 1})` : step.stage;
-    this.report({ step: label, stepObjects: step.records.length, stepObjectsDone: 0 });
+    this.emit({ step: label, stepObjects: step.records.length, stepObjectsDone: 0 });
     const { concurrency } = this.deps;
     const inFlight = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
@@ -99,7 +99,7 @@ export class RestoreRun {
     }
     if (failure) throw failure.err;
     if (step.awaitEstablished) await this.awaitEstablished();
-    this.report({ stepsDone: this.progress.stepsDone + 1 });
+    this.emit({ stepsDone: this.progress.stepsDone + 1 });
   }
 
   private async handle(item: StepObject): Promise<void> {
@@ -121,7 +121,7 @@ export class RestoreRun {
     }
   }
 
-  private written(record: IndexRecord, result: ObjectResult & { entry: object }): void {
+  private written(record: IndexRecord, result: { entry: ObjectOutcome; uid?: string }): void {
     const { ctx, ownerUids } = this.deps;
     const { entry, uid } = result;
     if (uid !== undefined && ownerUids.has(record.uid)) ctx.uids.set(record.uid, uid);
@@ -141,14 +141,14 @@ export class RestoreRun {
     const names = this.establish;
     this.establish = [];
     if (names.length > 0) {
-      this.report({ phase: "establishing" });
+      this.emit({ phase: "establishing" });
       const late = await waitEstablished(ctx.client, names, establishTimeoutMs, ctx.signal);
       for (const name of late) {
         report.warnings.push(
           `CustomResourceDefinition ${name} was not Established within ${establishTimeoutMs / MS_PER_S} s`,
         );
       }
-      this.report({ phase: "restoring" });
+      this.emit({ phase: "restoring" });
     }
     await ctx.served.refresh();
   }
@@ -164,12 +164,12 @@ export class RestoreRun {
     }
   }
 
-  private done(entry?: Parameters<RestoreReport["add"]>[0]): void {
+  private done(entry?: ObjectOutcome): void {
     if (entry) this.deps.report.add(entry);
-    this.report({ objectsDone: this.progress.objectsDone + 1, stepObjectsDone: this.progress.stepObjectsDone + 1 });
+    this.emit({ objectsDone: this.progress.objectsDone + 1, stepObjectsDone: this.progress.stepObjectsDone + 1 });
   }
 
-  private report(change: Partial<RestoreProgress>): void {
+  private emit(change: Partial<RestoreProgress>): void {
     this.progress = { ...this.progress, ...change };
     this.deps.onProgress?.(this.progress);
   }
