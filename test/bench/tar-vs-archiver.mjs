@@ -46,7 +46,7 @@ function objects(n) {
 
 /** kubedump's way: the part writer, batches of 500 (a LIST page) as the dump engine adds them. */
 async function ours(entries, dir, level) {
-  const { createPartWriter } = await import("@kubedump/repository");
+  const { createPartWriter } = await import("@kubedump/repository/archive");
   const writer = createPartWriter({ dir, gzipLevel: level, mtime: new Date(0) });
   for (let i = 0; i < entries.length; i += 500) await writer.add(entries.slice(i, i + 500));
   const { parts } = await writer.finish();
