@@ -98,15 +98,22 @@ export async function stageSnapshot(
   return { manifest: draftManifest(id, objects), partFiles, indexFile: await index.finish() };
 }
 
+/** An entry of a hostile archive: a regular file unless `type` says otherwise (a link then points at `linkname`). */
+export interface RawEntry {
+  path: string;
+  data: Buffer;
+  type?: "file" | "symlink" | "link" | "directory";
+  linkname?: string;
+}
+
 /** A part file holding exactly these entries, with no path checks: for hostile archives. */
-export async function rawPartFile(
-  file: string,
-  n: number,
-  entries: { path: string; data: Buffer }[],
-): Promise<PartFile> {
+export async function rawPartFile(file: string, n: number, entries: RawEntry[]): Promise<PartFile> {
   await mkdir(dirname(file), { recursive: true });
   const pack = tarPack();
-  for (const entry of entries) pack.entry({ name: entry.path }, entry.data);
+  for (const { path, data, type = "file", linkname } of entries) {
+    if (type === "file") pack.entry({ name: path }, data);
+    else pack.entry({ name: path, type, linkname });
+  }
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of packChunks(pack)) chunks.push(chunk);

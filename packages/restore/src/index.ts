@@ -1,3 +1,4 @@
+export { SnapshotDamagedError } from "./errors.js";
 export { compileRestoreFilters, type FilterRecord, type RestoreFilter, type RestoreFilters } from "./filters.js";
 export { objectNameOf, typeKeyOf } from "./keys.js";
 export {
@@ -6,6 +7,17 @@ export {
   NamespaceMappingError,
   parseNamespaceMappings,
 } from "./namespace-mapping.js";
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_ESTABLISH_TIMEOUT_MS,
+  DEFAULT_PASS_DELAY_MS,
+  describeProgress,
+  type ExistingResourcePolicy,
+  FIELD_MANAGER,
+  type RestoreDeps,
+  type RestoreOptions,
+  type RestoreProgress,
+} from "./options.js";
 export {
   type BrokenCycle,
   CRD_TYPE,
@@ -35,4 +47,5 @@ export {
   RestoreReport,
   renderReport,
 } from "./report.js";
+export { restoreSnapshot } from "./restore-snapshot.js";
 export { hasSelector, SKIP_REASONS, type SkipContext, type SkipRecord, skipReason } from "./skip.js";

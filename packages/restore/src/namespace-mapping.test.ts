@@ -80,6 +80,11 @@ describe("mapNamespaces", () => {
       obj("v1", "Namespace", { name: "prod", labels: { team: "a" } }),
       obj("v1", "Namespace", { name: "prod-copy", labels: { team: "a" } }),
     ],
+    [
+      "a Namespace's label of its own name",
+      obj("v1", "Namespace", { name: "prod", labels: { "kubernetes.io/metadata.name": "prod", team: "a" } }),
+      obj("v1", "Namespace", { name: "prod-copy", labels: { "kubernetes.io/metadata.name": "prod-copy", team: "a" } }),
+    ],
     ["an unmapped Namespace", obj("v1", "Namespace", { name: "dev" }), obj("v1", "Namespace", { name: "dev" })],
     [
       "a cluster-scoped object named like a namespace",

@@ -49,11 +49,13 @@ export function parseNamespaceMappings(value: string, field = "--namespace-mappi
 }
 
 const RBAC_GROUP = "rbac.authorization.k8s.io/";
+/** The label the API server sets on every Namespace to its name. */
+const NAME_LABEL = "kubernetes.io/metadata.name";
 
 /**
  * The object moved into its new namespace. Rewritten:
  * - metadata.namespace of a namespaced object;
- * - a Namespace's own name;
+ * - a Namespace's own name, and its label kubernetes.io/metadata.name (the API server sets it to the name);
  * - the namespace of each ServiceAccount subject of a RoleBinding or ClusterRoleBinding;
  * - a PersistentVolume's spec.claimRef.namespace, so that the volume binds to its moved claim.
  * Not rewritten, since kubedump cannot tell a namespace there from any other text or value:
@@ -76,7 +78,11 @@ export function mapNamespaces(object: KubeObject, mapping: NamespaceMapping): Ku
   if (ns !== undefined) edit().metadata.namespace = ns;
   if (object.apiVersion === "v1" && object.kind === "Namespace") {
     const name = mapped(object.metadata.name);
-    if (name !== undefined) edit().metadata.name = name;
+    if (name !== undefined) {
+      edit().metadata.name = name;
+      const labels = object.metadata.labels;
+      if (labels?.[NAME_LABEL] !== undefined) out.metadata.labels = { ...labels, [NAME_LABEL]: name };
+    }
   }
   if (
     object.apiVersion.startsWith(RBAC_GROUP) &&

@@ -1,5 +1,6 @@
 import { pipeline } from "node:stream/promises";
 import { type Pack, extract as tarExtract } from "tar-stream";
+import { UnsafePathError } from "../errors.js";
 
 /*
  * tar-stream 3 is built on streamx. Its streams work with node:stream's pipeline and are async
@@ -24,6 +25,8 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
 
 /**
  * The regular files of an uncompressed tar stream, in archive order (PAX long names resolved).
+ * Any other entry (a link, a directory, a device) fails with UnsafePathError: kubedump's archives
+ * hold regular files only, and a link could point a later write outside its directory.
  * Errors of `source` surface here; stopping early closes `source`.
  */
 export async function* readTarFiles(source: AsyncIterable<Buffer>): AsyncGenerator<TarFile> {
@@ -32,9 +35,11 @@ export async function* readTarFiles(source: AsyncIterable<Buffer>): AsyncGenerat
   fed.catch(() => {}); // observed below, or irrelevant once the consumer stops early
   for await (const entry of extract) {
     const data = await collect(entry as unknown as AsyncIterable<Buffer>);
-    if (entry.header.type === "file" || entry.header.type === "contiguous-file") {
-      yield { path: entry.header.name, data };
+    const { name, type } = entry.header;
+    if (type !== "file" && type !== "contiguous-file") {
+      throw new UnsafePathError(name, `a ${type ?? "typeless"} entry: only regular files are allowed`);
     }
+    yield { path: name, data };
   }
   await fed;
 }

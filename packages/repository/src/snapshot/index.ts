@@ -3,7 +3,7 @@
 export type { DownloadResult } from "./download.js";
 export type { ForgetEntry, ForgetOptions, ForgetResult, RetentionPolicy } from "./forget.js";
 export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey } from "./layout.js";
-export type { DeleteSnapshotResult } from "./repository.js";
+export type { DeleteSnapshotResult, ReadObjectsOptions } from "./repository.js";
 export type { RetentionRule, RetentionRules } from "./retention.js";
 export { isSnapshotId, newSnapshotId } from "./snapshot-id.js";
 export type { CommitSnapshotInput } from "./snapshot-upload.js";

@@ -71,6 +71,20 @@ describe("reading a snapshot", () => {
     expect(read).toEqual(objects.map((o) => ({ path: o.record.path, data: o.data, part: o.record.part })));
   });
 
+  it("streams only the parts asked for", async () => {
+    const objects = testObjects(40);
+    const { repository, manifest } = await committed(objects, { maxPartBytes: 500 });
+    const wanted = [manifest.parts.length - 1, 1];
+
+    const read = await collect(repository.readObjects(ID, { parts: wanted }));
+
+    const expected = objects
+      .filter((o) => wanted.includes(o.record.part))
+      .sort((a, b) => a.record.part - b.record.part);
+    expect(read.map((o) => o.path)).toEqual(expected.map((o) => o.record.path));
+    expect(new Set(read.map((o) => o.part))).toEqual(new Set(wanted));
+  });
+
   it("can stop early", async () => {
     const { repository } = await committed(testObjects(40), { maxPartBytes: 500 });
     for await (const object of repository.readObjects(ID)) {

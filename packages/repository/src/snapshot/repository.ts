@@ -33,7 +33,8 @@ export interface Repository {
   /** Throws SnapshotNotFoundError naming the id when it is not committed (or not an id). */
   getSnapshot(id: string): Promise<SnapshotManifest>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
-  readObjects(id: string): AsyncIterable<SnapshotObject>;
+  /** Every object, part after part; with `parts`, only the objects of those parts (a restore reads what one step needs). */
+  readObjects(id: string, options?: ReadObjectsOptions): AsyncIterable<SnapshotObject>;
   /** Writes the YAML tree below `toDir`. */
   download(id: string, toDir: string): Promise<DownloadResult>;
   /** Removes snapshot.json first (the snapshot is gone from then on), then the rest. Safe to repeat. */
@@ -48,6 +49,11 @@ export interface Repository {
   verify(id: string): Promise<VerifyReport>;
   /** Stats the index and every part against the sizes snapshot.json records, reading no data; throws as verify does. */
   checkStored(id: string): Promise<StoredCheckReport>;
+}
+
+export interface ReadObjectsOptions {
+  /** Read only these parts (numbers as in snapshot.json); absent: every part. */
+  parts?: readonly number[];
 }
 
 export interface RepositoryOptions {
@@ -137,8 +143,8 @@ class StoreRepository implements Repository {
     yield* readIndexRecords(this.readerDeps(), await this.getSnapshot(id));
   }
 
-  async *readObjects(id: string): AsyncIterable<SnapshotObject> {
-    yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id));
+  async *readObjects(id: string, options: ReadObjectsOptions = {}): AsyncIterable<SnapshotObject> {
+    yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id), options.parts);
   }
 
   download(id: string, toDir: string): Promise<DownloadResult> {

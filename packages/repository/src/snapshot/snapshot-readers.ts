@@ -10,7 +10,9 @@ import {
   StoreAccessDeniedError,
   StoreRequestError,
   StoreUnreachableError,
+  UnsafePathError,
 } from "../errors.js";
+import { checkArchivePath } from "../safe-path.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { VerifyStream } from "./digest-stream.js";
 import { decodeIndexLine } from "./manifest-codec.js";
@@ -73,27 +75,35 @@ const OWN_ERRORS = [
   StoreUnreachableError,
   StoreAccessDeniedError,
   StoreRequestError,
+  UnsafePathError,
 ];
 
 /**
  * The files of one stored part. Damage the digest check has not caught yet (it runs at the end)
- * can derail the tar parser first; that surfaces as IntegrityError naming the part too.
+ * can derail the tar parser first; that surfaces as IntegrityError naming the part too. An entry
+ * that is not a regular file, or whose path breaks the path rule (safe-path.ts), fails with
+ * UnsafePathError before it is yielded.
  */
 export async function* readPartFiles(deps: ReaderDeps, part: SnapshotPart): AsyncGenerator<TarFile> {
   try {
-    yield* readTarFiles(openStored(deps, part.key, part));
+    for await (const file of readTarFiles(openStored(deps, part.key, part))) {
+      checkArchivePath(file.path);
+      yield file;
+    }
   } catch (err) {
     if (OWN_ERRORS.some((type) => err instanceof type)) throw err;
     throw new IntegrityError(part.key, `not a valid tar archive (${(err as Error).message})`, { cause: err });
   }
 }
 
-/** Every object of a committed snapshot, part after part, in archive order. */
+/** The objects of a committed snapshot, part after part, in archive order: of every part, or of `only` these. */
 export async function* readSnapshotObjects(
   deps: ReaderDeps,
   manifest: SnapshotManifest,
+  only?: readonly number[],
 ): AsyncGenerator<SnapshotObject> {
-  const parts = [...manifest.parts].sort((a, b) => a.n - b.n);
+  const wanted = only && new Set(only);
+  const parts = manifest.parts.filter((p) => !wanted || wanted.has(p.n)).sort((a, b) => a.n - b.n);
   for (const part of parts) {
     for await (const file of readPartFiles(deps, part)) {
       yield { path: file.path, data: file.data, part: part.n };

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import { ObjectNotFoundError } from "../errors.js";
-import { resourceKey } from "./layout.js";
+import { pathProblem } from "../safe-path.js";
+import { pathFor, resourceKey } from "./layout.js";
 import { type ReaderDeps, readIndexRecords, readPartFiles } from "./snapshot-readers.js";
 import type { SnapshotManifest, SnapshotPart } from "./types.js";
 
@@ -32,7 +33,24 @@ function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** The index by path, with its counts checked against the manifest. */
+/**
+ * Why a record's path breaks the layout, or undefined: it must keep the path rule (safe-path.ts)
+ * and be the path layout.ts builds from the record's own group, resource, namespace and name, so
+ * that a path cannot claim one object while the record names another.
+ */
+function layoutProblem(record: IndexRecord): string | undefined {
+  const unsafe = pathProblem(record.path);
+  if (unsafe !== undefined) return `is not a safe path: ${unsafe}`;
+  let expected: string;
+  try {
+    expected = pathFor(record);
+  } catch (err) {
+    return `has a record that names no valid path: ${describe(err)}`;
+  }
+  return expected === record.path ? undefined : `is not the path of its record (${expected})`;
+}
+
+/** The index by path, with its counts and paths checked against the manifest and the layout. */
 async function loadIndex(
   deps: ReaderDeps,
   manifest: SnapshotManifest,
@@ -43,6 +61,8 @@ async function loadIndex(
   try {
     for await (const record of readIndexRecords(deps, manifest)) {
       if (index.has(record.path)) problems.push(`${manifest.index.key}: ${record.path} is indexed twice`);
+      const layout = layoutProblem(record);
+      if (layout) problems.push(`${manifest.index.key}: ${JSON.stringify(record.path)} ${layout}`);
       index.set(record.path, { record, seen: false });
       const resource = resourceKey(record);
       counts[resource] = (counts[resource] ?? 0) + 1;
@@ -124,8 +144,10 @@ function reportUnseen(index: Map<string, Expected>, failedParts: Set<number>, pr
 
 /**
  * Re-reads the index and every part of a committed snapshot: stored size and sha256 of each file
- * (and, when encrypted, each chunk's authentication), every object's size and sha256 against its
- * index record, and the counts of objects per part and per resource against snapshot.json. Goes
+ * (and, when encrypted, each chunk's authentication), every index path against the layout, every
+ * archive entry against the path rule (regular files only), every object's size and sha256
+ * against its index record, and the counts of objects per part and per resource against
+ * snapshot.json. Goes
  * on past a damaged or missing part, so one run reports every problem.
  */
 export async function verifySnapshot(deps: ReaderDeps, manifest: SnapshotManifest): Promise<VerifyReport> {

@@ -6,7 +6,16 @@ import { SnapshotNotFoundError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { createS3ObjectStore } from "../stores/s3-object-store.js";
-import { s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
+import { createIndexWriter } from "../archive/index-writer.js";
+import {
+  draftManifest,
+  type RawEntry,
+  rawPartFile,
+  s3TestOptions,
+  stageSnapshot,
+  type TestObject,
+  testObjects,
+} from "../test-support.js";
 import { openRepository, type RepositoryOptions } from "./repository.js";
 
 const env = inject("testenv");
@@ -100,5 +109,54 @@ describe.each(setups)("verify in %s", (_label, createStore, options) => {
   it("throws SnapshotNotFoundError for a snapshot that is not committed", async () => {
     const { repository } = await committed();
     await expect(repository.verify("20991231T000000Z-00000000")).rejects.toBeInstanceOf(SnapshotNotFoundError);
+  });
+});
+
+describe("verify of a forged snapshot (every hash correct)", () => {
+  /** Commits `objects` as one part whose entries are `entries` (default: the objects' own), index and all. */
+  async function forged(
+    objects: TestObject[],
+    entries = objects.map((o): RawEntry => ({ path: o.record.path, data: o.data })),
+  ) {
+    const scratch = join(tmp, `forged-${++n}`);
+    const part = await rawPartFile(join(scratch, "00000.tar.gz"), 0, entries);
+    const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
+    await index.add(objects.map((o) => o.record));
+    const repository = await openRepository({ store: createLocalObjectStore({ root: join(tmp, `repo-${++n}`) }) });
+    const manifest = draftManifest(ID, objects);
+    await repository.commitSnapshot({ manifest, partFiles: [part], indexFile: await index.finish() });
+    return repository;
+  }
+  const twoObjects = () => testObjects(2);
+
+  it("reports an entry that climbs out, and the index path that names it", async () => {
+    const objects = twoObjects();
+    objects[1]!.record.path = "../escaped.yaml";
+    const { ok, problems } = await (await forged(objects)).verify(ID);
+    expect(ok).toBe(false);
+    expect(problems).toContain(
+      `snapshots/${ID}/index.json.gz: "../escaped.yaml" is not a safe path: segment ".." not allowed`,
+    );
+    expect(problems.some((p) => p.startsWith('part 0: unsafe path "../escaped.yaml"'))).toBe(true);
+  });
+
+  it.each(["symlink", "link", "directory"] as const)("reports a %s entry", async (type) => {
+    const objects = twoObjects();
+    const [first, second] = objects.map((o) => ({ path: o.record.path, data: o.data }));
+    const entries: RawEntry[] = [first!, { ...second!, type, linkname: "/etc/passwd" }];
+    const { problems } = await (await forged(objects, entries)).verify(ID);
+    expect(problems[0]).toBe(
+      `part 0: unsafe path "${objects[1]!.record.path}": a ${type} entry: only regular files are allowed`,
+    );
+  });
+
+  it("reports an index path that is not its record's", async () => {
+    const objects = twoObjects();
+    const path = objects[0]!.record.path;
+    objects[0]!.record.path = path.replace("obj-0", "obj-7");
+    const { problems } = await (await forged(objects)).verify(ID);
+    expect(problems).toContain(
+      `snapshots/${ID}/index.json.gz: "${objects[0]!.record.path}" is not the path of its record (${path})`,
+    );
   });
 });

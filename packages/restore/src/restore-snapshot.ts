@@ -1,0 +1,112 @@
+import type { IndexRecord } from "@kubedump/repository/archive";
+import { SnapshotDamagedError } from "./errors.js";
+import { compileRestoreFilters } from "./filters.js";
+import { describeRecord } from "./object-restorer.js";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_ESTABLISH_TIMEOUT_MS,
+  DEFAULT_PASS_DELAY_MS,
+  type RestoreDeps,
+  type RestoreOptions,
+} from "./options.js";
+import { createOwnerLookup } from "./owner-lookup.js";
+import { RestoreReport } from "./report.js";
+import { RestoreRun } from "./restore-run.js";
+import { restoreStatusTypes, selectRecords } from "./select.js";
+import { ServedTypes } from "./served-types.js";
+
+/**
+ * Restores a snapshot into the cluster of `client` and reports what became of every object.
+ *
+ * 1. The whole snapshot is verified first (Repository.verify: parts and index against
+ *    snapshot.json, every path against the layout, every object against its index record); a
+ *    damaged or forged one throws SnapshotDamagedError (an IntegrityError) before any write.
+ * 2. The index alone decides the plan: filters, the types never restored, --skip-owned.
+ * 3. Pass after pass (see RestoreRun), the objects are streamed from the snapshot a step at a
+ *    time, prepared, mapped, relinked to their owners' new uids and written.
+ * Objects that fail are in the report; the restore itself rejects only when it cannot go on (the
+ * cluster or the repository unreachable, an abort, a snapshot that changed after its check).
+ */
+export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport> {
+  const { client, repository, snapshotId, signal } = deps;
+  const options = checkOptions(deps.options ?? {});
+  deps.onProgress?.({
+    phase: "verifying",
+    pass: 0,
+    step: "",
+    stepsDone: 0,
+    steps: 0,
+    stepObjectsDone: 0,
+    stepObjects: 0,
+    objectsDone: 0,
+    objects: 0,
+  });
+  const verified = await repository.verify(snapshotId);
+  if (!verified.ok) throw new SnapshotDamagedError(snapshotId, verified.problems);
+  signal?.throwIfAborted();
+
+  const records: IndexRecord[] = [];
+  for await (const record of repository.readIndex(snapshotId)) records.push(record);
+  const served = new ServedTypes(client);
+  await served.refresh();
+  const filter = compileRestoreFilters(options.filters ?? {}, records, served.all());
+  const restoreStatus = restoreStatusTypes(options.restoreStatus ?? [], records, served);
+  const mapping = options.namespaceMappings ?? new Map<string, string>();
+  const dryRun = options.dryRun ?? false;
+
+  const report = new RestoreReport({ dryRun });
+  const { selected, skipped, selectedUids } = selectRecords(records, filter, options.skipOwned ?? false);
+  for (const { record, reason } of skipped)
+    report.add({ ...describeRecord(record, mapping), outcome: "skipped", reason });
+  const ownerUids = new Set(selected.flatMap((r) => r.ownerReferences?.map((ref) => ref.uid) ?? []));
+  records.length = 0; // the plan keeps what it needs
+
+  const run = new RestoreRun({
+    repository,
+    snapshotId,
+    ctx: {
+      client,
+      policy: options.existingResourcePolicy ?? "none",
+      dryRun,
+      preserveNodePorts: options.preserveNodePorts ?? false,
+      signal,
+      served,
+      lookup: createOwnerLookup(client, served, signal),
+      uids: new Map(),
+      mapping,
+      restoreStatus,
+      waiting: new Set(),
+      dryRunNamespaces: new Set(),
+      dryRunTypes: new Set(),
+    },
+    filter,
+    skip: { skipOwned: options.skipOwned ?? false, ...(selectedUids && { selectedUids }) },
+    ownerUids,
+    report,
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    establishTimeoutMs: options.establishTimeoutMs ?? DEFAULT_ESTABLISH_TIMEOUT_MS,
+    passDelayMs: options.passDelayMs ?? DEFAULT_PASS_DELAY_MS,
+    onProgress: deps.onProgress,
+    objectsDone: skipped.length,
+    objects: selected.length + skipped.length,
+  });
+  await run.run(selected);
+  return report;
+}
+
+function checkOptions(options: RestoreOptions): RestoreOptions {
+  const { concurrency, existingResourcePolicy } = options;
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+    throw new RangeError(`concurrency must be a whole number above 0, got ${concurrency}`);
+  }
+  if (
+    existingResourcePolicy !== undefined &&
+    existingResourcePolicy !== "none" &&
+    existingResourcePolicy !== "update"
+  ) {
+    throw new RangeError(
+      `existingResourcePolicy must be none or update, got ${JSON.stringify(existingResourcePolicy)}`,
+    );
+  }
+  return options;
+}
