@@ -54,7 +54,7 @@ export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport>
   const mapping = options.namespaceMappings ?? new Map<string, string>();
   const dryRun = options.dryRun ?? false;
 
-  const report = new RestoreReport({ dryRun });
+  const report = new RestoreReport({ dryRun, onAdd: deps.onOutcome });
   const { selected, skipped, selectedUids } = selectRecords(records, filter, options.skipOwned ?? false);
   for (const { record, reason } of skipped)
     report.add({ ...describeRecord(record, mapping), outcome: "skipped", reason });
