@@ -32,3 +32,41 @@ export async function kubedump(args: string[], env: Record<string, string>): Pro
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+/** The label on every object of a restore test's source namespace: restores select by it. */
+export const RESTORE_LABEL = "kubedump.test/restore-cli";
+
+/**
+ * A namespace to back up and restore, as YAML for `kubectl apply`: two ConfigMaps (one named
+ * `reject-me`), a Secret, a ServiceAccount, a Role and a RoleBinding of the ServiceAccount, each
+ * labelled RESTORE_LABEL=<ns>. Seven objects with the Namespace.
+ */
+export function restoreSource(ns: string): string {
+  const meta = (kind: string, apiVersion: string, name: string, namespaced = true) =>
+    `apiVersion: ${apiVersion}\nkind: ${kind}\nmetadata:\n  name: ${name}\n${namespaced ? `  namespace: ${ns}\n` : ""}  labels: {"${RESTORE_LABEL}": "${ns}"}\n`;
+  return [
+    meta("Namespace", "v1", ns, false),
+    `${meta("ConfigMap", "v1", "settings", true)}data: {greeting: "grüß dich"}\n`,
+    `${meta("ConfigMap", "v1", "reject-me", true)}data: {a: "1"}\n`,
+    `${meta("Secret", "v1", "token", true)}type: Opaque\nstringData: {password: hunter2}\n`,
+    meta("ServiceAccount", "v1", "robot", true),
+    `${meta("Role", "rbac.authorization.k8s.io/v1", "reader", true)}rules: [{apiGroups: [""], resources: [configmaps], verbs: [get]}]\n`,
+    `${meta("RoleBinding", "rbac.authorization.k8s.io/v1", "robot-reads", true)}roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects: [{kind: ServiceAccount, name: robot, namespace: ${ns}}]\n`,
+  ].join("---\n");
+}
+
+/** The TOTAL row of a restore report: outcome → count. */
+export function reportTotals(stdout: string): Record<string, number> {
+  const lines = stdout.split("\n");
+  const header =
+    lines
+      .find((l) => l.startsWith("TYPE"))
+      ?.trim()
+      .split(/\s+/) ?? [];
+  const total =
+    lines
+      .find((l) => l.startsWith("TOTAL"))
+      ?.trim()
+      .split(/\s+/) ?? [];
+  return Object.fromEntries(header.slice(1).map((h, i) => [h.toLowerCase(), Number(total[i + 1])]));
+}
