@@ -1,44 +1,10 @@
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { kubedump, RESTORE_LABEL, reportTotals, restoreSource } from "./test-support.js";
+import { reportTotals, restoreFixture } from "./restore-fixture.js";
 
-const env = inject("testenv");
-const exec = promisify(execFile);
-const kubectl = (args: string[], input?: string) => {
-  const child = exec(env.kubectl, args, { env: { ...process.env, KUBECONFIG: env.kubeconfig } });
-  if (input !== undefined) child.child.stdin?.end(input);
-  return child;
-};
-const cli = (args: string[]) => kubedump(args, { KUBECONFIG: env.kubeconfig });
-const suffix = randomBytes(3).toString("hex");
-const src = `rclie-src-${suffix}`;
+const { suffix, src, state, kubectl, cli, restore, exists, setUp } = restoreFixture(inject("testenv"), "rclie");
 const policy = `rclie-reject-${suffix}`;
-let dir: string;
-let repo: string;
-let id: string;
-
-const restore = (to: string, ...args: string[]) =>
-  cli([
-    "restore",
-    id,
-    "--repo",
-    repo,
-    "-l",
-    `${RESTORE_LABEL}=${src}`,
-    "--namespace-mappings",
-    `${src}:${to}`,
-    ...args,
-  ]);
-
-async function exists(args: string[]): Promise<boolean> {
-  const { stdout } = await kubectl(["get", ...args, "--ignore-not-found", "-o", "name"]);
-  return stdout.trim() !== "";
-}
 
 function filesUnder(root: string, name: string): string[] {
   return readdirSync(root, { recursive: true, encoding: "utf8" })
@@ -46,15 +12,7 @@ function filesUnder(root: string, name: string): string[] {
     .map((f) => join(root, f));
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "kubedump-restore-cli-errors-"));
-  writeFileSync(join(dir, "source.yaml"), restoreSource(src));
-  await kubectl(["apply", "-f", join(dir, "source.yaml")]);
-  repo = join(dir, "repo");
-  const run = await cli(["backup", "--repo", repo, "--namespace", src, "-o", "json"]);
-  expect(run.code, run.stderr).toBe(0);
-  id = JSON.parse(run.stdout).id;
-});
+beforeAll(setUp);
 
 afterAll(async () => {
   await kubectl(["delete", "validatingadmissionpolicy,validatingadmissionpolicybinding", policy, "--ignore-not-found"]);
@@ -62,14 +20,14 @@ afterAll(async () => {
 
 describe("kubedump restore: exit codes", () => {
   it("a corrupted part: exit 5 and nothing written", async () => {
-    const damaged = join(dir, "damaged");
-    cpSync(repo, damaged, { recursive: true });
+    const damaged = join(state.dir, "damaged");
+    cpSync(state.repo, damaged, { recursive: true });
     const [part] = filesUnder(damaged, "00000.tar.gz");
     const bytes = readFileSync(part!);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(part!, bytes);
     const to = `rclie-corrupt-${suffix}`;
-    const run = await cli(["restore", id, "--repo", damaged, "--namespace-mappings", `${src}:${to}`]);
+    const run = await cli(["restore", state.id, "--repo", damaged, "--namespace-mappings", `${src}:${to}`]);
     expect(run.code, run.stderr).toBe(5);
     expect(run.stderr).toMatch(/damaged or forged, nothing was restored: part 0: /);
     expect(await exists(["namespace", to])).toBe(false);
@@ -77,7 +35,7 @@ describe("kubedump restore: exit codes", () => {
 
   it("a snapshot id the repository does not have: exit 4", async () => {
     const forged = "20990101T000000Z-deadbeef";
-    const run = await cli(["restore", forged, "--repo", repo]);
+    const run = await cli(["restore", forged, "--repo", state.repo]);
     expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toContain(forged);
   });
@@ -93,7 +51,7 @@ describe("kubedump restore: exit codes", () => {
     [["-o", "yaml"], "--output"],
   ])("bad input %j: exit 2 naming the flag, nothing written", async (args, flag) => {
     const to = `rclie-bad-${suffix}`;
-    const run = await cli(["restore", id, "--repo", repo, "--namespace-mappings", `${src}:${to}`, ...args]);
+    const run = await cli(["restore", state.id, "--repo", state.repo, "--namespace-mappings", `${src}:${to}`, ...args]);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain(flag);
     expect(await exists(["namespace", to])).toBe(false);

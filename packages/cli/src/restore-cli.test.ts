@@ -1,49 +1,9 @@
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { kubedump, RESTORE_LABEL, reportTotals, restoreSource } from "./test-support.js";
+import { reportTotals, restoreFixture } from "./restore-fixture.js";
 
-const env = inject("testenv");
-const exec = promisify(execFile);
-const kubectl = (args: string[]) => exec(env.kubectl, args, { env: { ...process.env, KUBECONFIG: env.kubeconfig } });
-const cli = (args: string[]) => kubedump(args, { KUBECONFIG: env.kubeconfig });
-const suffix = randomBytes(3).toString("hex");
-const src = `rcli-src-${suffix}`;
-let repo: string;
-let id: string;
+const { suffix, kubectl, restore, exists, setUp } = restoreFixture(inject("testenv"), "rcli");
 
-/** `restore <id>` of the source namespace's labelled objects into `to`. */
-const restore = (to: string, ...args: string[]) =>
-  cli([
-    "restore",
-    id,
-    "--repo",
-    repo,
-    "-l",
-    `${RESTORE_LABEL}=${src}`,
-    "--namespace-mappings",
-    `${src}:${to}`,
-    ...args,
-  ]);
-
-async function exists(args: string[]): Promise<boolean> {
-  const { stdout } = await kubectl(["get", ...args, "--ignore-not-found", "-o", "name"]);
-  return stdout.trim() !== "";
-}
-
-beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), "kubedump-restore-cli-"));
-  writeFileSync(join(dir, "source.yaml"), restoreSource(src));
-  await kubectl(["apply", "-f", join(dir, "source.yaml")]);
-  repo = join(dir, "repo");
-  const run = await cli(["backup", "--repo", repo, "--namespace", src, "-o", "json"]);
-  expect(run.code, run.stderr).toBe(0);
-  id = JSON.parse(run.stdout).id;
-});
+beforeAll(setUp);
 
 describe("kubedump restore", () => {
   const to = `rcli-copy-${suffix}`;
