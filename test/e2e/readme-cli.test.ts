@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 // Only placeholders and names are replaced: `<id>` by the id the last backup printed, `prod` and
 // `demo` by namespaces this test seeds. `trigger` needs the four services running, which this
 // test does not start, so its line runs with `--help` added (the command exists and parses).
+// The `restore` lines restore the last backup (an application) onto the cluster it came from.
 // The clone is of the commit checked out (HEAD): uncommitted changes are not in it.
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -116,4 +117,14 @@ function checkOutcomes(ran: string[], id: string): void {
   expect(existsSync(join(clone, "web.tar.gz"))).toBe(true);
   expect(printed("verify")[0]).toContain(`snapshot ${id} is sound`);
   expect(printed("trigger")[0]).toMatch(/^trigger: Usage: kubedump trigger/);
+  // The application's objects are there already: the dry run and the restore leave them as they are.
+  const [dryRun, restored] = printed("restore").map((p) => p.slice("restore: ".length));
+  expect(dryRun).toContain("Dry run");
+  expect(dryRun).toMatch(/^deployments\.apps\s+0\s+0\s+\d+\s+\d+\s+0\s+0$/m);
+  const records = restored!
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { kind: string; outcome: string });
+  expect(records).toContainEqual(expect.objectContaining({ kind: "Deployment", name: "web" }));
+  for (const r of records) expect(["exists", "unchanged"]).toContain(r.outcome);
 }

@@ -9,17 +9,19 @@ import {
   StoreUnreachableError,
   WrongPasswordError,
 } from "@kubedump/repository";
+import { NamespaceMappingError } from "@kubedump/restore";
 import { UsageError } from "./target.js";
 
 /**
  * Exit codes (the README should list them too):
  *   0 ok
- *   1 failed: anything not below
+ *   1 failed: anything not below, and a restore with some objects failed
  *   2 usage: bad flags or --repo, a backend that is not configured right, a password given for an
  *     unencrypted repository or missing for an encrypted one
  *   3 unreachable: the API server or the object store cannot be reached (TLS trust included)
  *   4 not found: the snapshot, namespace or target does not exist
- *   5 integrity: stored data is damaged or missing (`verify` found problems, a read failed its check)
+ *   5 integrity: stored data is damaged or missing (`verify` found problems, a read failed its check,
+ *     a snapshot to restore is damaged or forged: SnapshotDamagedError is an IntegrityError)
  *   6 denied: a wrong encryption password, or credentials the object store refuses
  */
 export const EXIT = {
@@ -41,8 +43,31 @@ export class VerifyFailedError extends Error {
   }
 }
 
+/** A restore ended with some objects failed; the report lists them with their reasons. */
+export class RestoreFailedError extends Error {
+  override readonly name = "RestoreFailedError";
+  static readonly SHOWN = 10;
+
+  constructor(failed: readonly string[]) {
+    const shown = failed.slice(0, RestoreFailedError.SHOWN).join(", ");
+    const more =
+      failed.length > RestoreFailedError.SHOWN ? ` and ${failed.length - RestoreFailedError.SHOWN} more` : "";
+    super(`${failed.length} object${failed.length === 1 ? "" : "s"} failed to restore: ${shown}${more}`);
+  }
+}
+
 const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
-  [EXIT.usage, [UsageError, SelectorSyntaxError, UnknownResourceError, BackendConfigError, EncryptionMismatchError]],
+  [
+    EXIT.usage,
+    [
+      UsageError,
+      NamespaceMappingError,
+      SelectorSyntaxError,
+      UnknownResourceError,
+      BackendConfigError,
+      EncryptionMismatchError,
+    ],
+  ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
   [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError]],
   [EXIT.integrity, [IntegrityError, VerifyFailedError]],

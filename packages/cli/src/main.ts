@@ -4,6 +4,7 @@ import { backupCommand } from "./commands/backup.js";
 import { downloadCommand } from "./commands/download.js";
 import { forgetCommand } from "./commands/forget.js";
 import { pruneCommand } from "./commands/prune.js";
+import { restoreCommand } from "./commands/restore.js";
 import { showCommand } from "./commands/show.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
 import { triggerCommand } from "./commands/trigger.js";
@@ -14,7 +15,7 @@ export function createProgram(): Command {
   const program = new Command()
     .name("kubedump")
     .description(
-      "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, verify and expire snapshots",
+      "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, restore, verify and expire snapshots",
     )
     .version("0.1.0")
     .exitOverride()
@@ -24,6 +25,7 @@ export function createProgram(): Command {
     snapshotsCommand,
     showCommand,
     downloadCommand,
+    restoreCommand,
     verifyCommand,
     forgetCommand,
     pruneCommand,

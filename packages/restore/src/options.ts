@@ -2,6 +2,7 @@ import type { KubeClient } from "@kubedump/kube";
 import type { Repository } from "@kubedump/repository";
 import type { RestoreFilters } from "./filters.js";
 import type { NamespaceMapping } from "./namespace-mapping.js";
+import type { ObjectOutcome } from "./report.js";
 
 /** What happens to an object that exists already. */
 export type ExistingResourcePolicy = "none" | "update";
@@ -66,6 +67,8 @@ export interface RestoreDeps {
   snapshotId: string;
   options?: RestoreOptions;
   onProgress?: (progress: RestoreProgress) => void;
+  /** Called with every object's outcome as it is decided (the report keeps only counts of most). */
+  onOutcome?: (outcome: ObjectOutcome) => void;
   /** Stops the restore between writes; it then rejects with the signal's reason. */
   signal?: AbortSignal;
 }

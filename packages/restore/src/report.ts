@@ -33,11 +33,16 @@ export class RestoreReport {
   private readonly counts = new Map<string, OutcomeCounts>();
   private readonly listed: ObjectOutcome[] = [];
 
-  constructor(options: { dryRun?: boolean } = {}) {
+  private readonly onAdd: ((entry: ObjectOutcome) => void) | undefined;
+
+  /** @param options.onAdd called with every object's outcome as it is added (for `-o json`) */
+  constructor(options: { dryRun?: boolean; onAdd?: (entry: ObjectOutcome) => void } = {}) {
     this.dryRun = options.dryRun ?? false;
+    this.onAdd = options.onAdd;
   }
 
   add(entry: ObjectOutcome): void {
+    this.onAdd?.(entry);
     let counts = this.counts.get(entry.type);
     if (!counts) {
       counts = zero();

@@ -43,7 +43,7 @@ export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport>
   const filter = compileRestoreFilters(options.filters ?? {}, records, served.all());
   const restoreStatus = restoreStatusTypes(options.restoreStatus ?? [], records, served);
   const mapping = options.namespaceMappings ?? new Map<string, string>();
-  const report = new RestoreReport({ dryRun: options.dryRun ?? false });
+  const report = new RestoreReport({ dryRun: options.dryRun ?? false, onAdd: deps.onOutcome });
   const { selected, skipped, selectedUids } = selectRecords(records, filter, options.skipOwned ?? false);
   for (const { record, reason } of skipped) {
     report.add({ ...describeRecord(record, mapping), outcome: "skipped", reason });

@@ -9,21 +9,29 @@ export interface ClusterFlags {
   burst?: string;
 }
 
+/** The client-side rate limit of a command; the kube client's own (50/100) suits reading. */
+export interface RateDefaults {
+  qps: number;
+  burst: number;
+}
+
+const READ_RATE: RateDefaults = { qps: 50, burst: 100 };
+
 /** The flags kubectl users expect, plus the client-side rate limit. */
-export function clusterOptions(cmd: Command): Command {
+export function clusterOptions(cmd: Command, rate: RateDefaults = READ_RATE): Command {
   return cmd
     .option("--kubeconfig <file>", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
     .option("--context <name>", "kubeconfig context (default: its current-context)")
-    .option("--qps <n>", "client-side requests per second to the API server (default 50; 0: unlimited)")
-    .option("--burst <n>", "client-side burst (default 100)");
+    .option("--qps <n>", `client-side requests per second to the API server (default ${rate.qps}; 0: unlimited)`)
+    .option("--burst <n>", `client-side burst (default ${rate.burst})`);
 }
 
-export function clientOptions(flags: ClusterFlags): KubeClientOptions {
+export function clientOptions(flags: ClusterFlags, rate: RateDefaults = READ_RATE): KubeClientOptions {
   return {
     kubeconfig: flags.kubeconfig,
     context: flags.context,
-    qps: number(flags.qps, "--qps"),
-    burst: number(flags.burst, "--burst"),
+    qps: number(flags.qps, "--qps") ?? rate.qps,
+    burst: number(flags.burst, "--burst") ?? rate.burst,
   };
 }
 

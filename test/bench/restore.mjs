@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// kubedump restore benchmark: seeds N objects (the dump benchmark's mix) into a source cluster,
+// backs them up with the kubedump CLI and downloads the tree, then writes the same objects into a
+// fresh empty cluster per method: `kubectl create -R -f <tree>`, `kubectl apply --server-side -R
+// -f <tree>` and `kubedump restore`. The write ceiling is the seeder's concurrent create rate.
+// Objects/s and peak RSS of each. See docs/restore.md.
+//
+//   npm run bench:restore                          # 20,000 objects
+//   npm run bench:restore -- --objects 100000 --kubedump-only   # kubedump's peak RSS at 100,000
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadConnection } from "@kubedump/kube";
+import { startExtraCluster } from "@kubedump/testenv";
+import { createCleanup } from "./lib/cleanup.mjs";
+import { fmt } from "./lib/common.mjs";
+import { kubectlWrite, kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
+import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const HELP = `usage: npm run bench:restore -- [options]
+  --objects N            objects to seed, back up and restore (default 20000)
+  --namespaces K         spread over namespaces bench-0..K-1 (default 10)
+  --seed-concurrency C   creates in flight while seeding: the write ceiling (default 48)
+  --qps Q --burst B      kubedump restore's client rate limit (default: the CLI's)
+  --compare-read-rate    also restore with --qps 50 --burst 100 (backup's defaults)
+  --kubedump-only        skip the kubectl runs (e.g. for the peak RSS at 100,000)`;
+
+const { values: args } = parseArgs({
+  options: {
+    objects: { type: "string", default: "20000" },
+    namespaces: { type: "string", default: "10" },
+    "seed-concurrency": { type: "string", default: "48" },
+    qps: { type: "string" },
+    burst: { type: "string" },
+    "compare-read-rate": { type: "boolean" },
+    "kubedump-only": { type: "boolean" },
+    help: { type: "boolean" },
+  },
+});
+if (args.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const int = (name) => {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} "${args[name]}": a whole number above 0\n${HELP}`);
+    process.exit(2);
+  }
+  return n;
+};
+const N = int("objects");
+const K = int("namespaces");
+
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+const work = mkdtempSync(join(tmpdir(), "kubedump-bench-restore-"));
+const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
+const clusters = new Set();
+stopAtEnd({ stop: () => Promise.all([...clusters].map((c) => c.stop())) });
+
+/** A fresh empty cluster (etcd and kube-apiserver, no controllers), stopped after `use`. */
+async function withCluster(use) {
+  const cluster = await startExtraCluster();
+  clusters.add(cluster);
+  try {
+    return await use(cluster);
+  } finally {
+    clusters.delete(cluster);
+    await cluster.stop();
+  }
+}
+
+/** Seeds the source (the write ceiling), backs the bench namespaces up and downloads the tree. */
+async function prepareSource(source) {
+  log(`seeding ${N.toLocaleString("en-US")} objects over ${K} namespaces into the source cluster`);
+  const conn = loadConnection({ kubeconfig: source.kubeconfig });
+  const concurrency = int("seed-concurrency");
+  const seeding = await seed(conn, { objects: N, namespaces: K, concurrency, progress: log });
+  log(`write ceiling: ${Math.round(seeding.rate)} objects/s (${concurrency} creates in flight)`);
+  const repo = join(work, "repo");
+  const ctx = { root: ROOT, work, track };
+  const backup = await kubedumpCli(
+    "backup",
+    [
+      "backup",
+      "--repo",
+      repo,
+      "--kubeconfig",
+      source.kubeconfig,
+      "--include-namespaces",
+      `${NAMESPACE_PREFIX}*`,
+      "-o",
+      "json",
+    ],
+    ctx,
+  );
+  if (backup.code !== 0) throw new Error(`kubedump backup exited ${backup.code}: ${backup.stderr.slice(-1000)}`);
+  const manifest = JSON.parse(backup.stdout);
+  const tree = join(work, "tree");
+  const download = await kubedumpCli("download", ["download", manifest.id, "--repo", repo, "--to", tree], ctx);
+  if (download.code !== 0) throw new Error(`kubedump download exited ${download.code}: ${download.stderr}`);
+  log(`snapshot ${manifest.id}: ${manifest.objects} objects, downloaded to ${tree}`);
+  return { seeding, repo, id: manifest.id, objects: manifest.objects, tree };
+}
+
+/**
+ * The bench namespaces, created before a method runs and not timed: a backup of `bench-*` holds
+ * their objects, not the cluster-scoped Namespace objects themselves.
+ */
+async function createNamespaces(kubectl, kubeconfig) {
+  const file = join(work, "namespaces.json");
+  const items = Array.from({ length: K }, (_, i) => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: `${NAMESPACE_PREFIX}${i}` },
+  }));
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  const { code, stderr } = await runTimed("namespaces", kubectl, ["create", "-f", file], {
+    work,
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    track,
+  });
+  if (code !== 0) throw new Error(`kubectl create namespace exited ${code}: ${stderr}`);
+}
+
+/** One method into its own fresh cluster with the bench namespaces: its row of the table. */
+async function measure(name, objects, kubectl, run) {
+  return withCluster(async (target) => {
+    await createNamespaces(kubectl, target.kubeconfig);
+    log(`${name}: running`);
+    const r = await run(target);
+    const row = { name, objects, seconds: r.seconds, rate: objects / r.seconds, maxRss: r.maxRss, code: r.code };
+    log(`${name}: ${r.seconds.toFixed(1)} s, ${Math.round(row.rate)} objects/s, exit ${r.code}`);
+    if (r.code !== 0) log(`${name}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    return { ...row, ...r.extra };
+  });
+}
+
+function restoreRun(src, rate) {
+  return async (target) => {
+    const flags = rate ? ["--qps", String(rate.qps), "--burst", String(rate.burst)] : [];
+    const cli = ["restore", src.id, "--repo", src.repo, "--kubeconfig", target.kubeconfig, ...flags];
+    const r = await kubedumpCli("restore", cli, { root: ROOT, work, track });
+    return { ...r, extra: { counts: restoredCounts(r.stdout) } };
+  };
+}
+
+async function main() {
+  const src = await withCluster(prepareSource);
+  const ctx = { kubectl: process.env.KUBECTL ?? (await kubectlPath()), tree: src.tree, work, track };
+  const rows = [{ name: "write ceiling (seeder)", objects: N, seconds: src.seeding.seconds, rate: src.seeding.rate }];
+  const qps = args.qps || args.burst ? { qps: args.qps ?? "1000", burst: args.burst ?? "2000" } : undefined;
+  rows.push(
+    await measure(
+      `kubedump restore${qps ? ` (--qps ${qps.qps} --burst ${qps.burst})` : ""}`,
+      src.objects,
+      ctx.kubectl,
+      restoreRun(src, qps),
+    ),
+  );
+  if (args["compare-read-rate"])
+    rows.push(
+      await measure(
+        "kubedump restore (--qps 50 --burst 100)",
+        src.objects,
+        ctx.kubectl,
+        restoreRun(src, { qps: 50, burst: 100 }),
+      ),
+    );
+  if (!args["kubedump-only"]) {
+    for (const how of ["create", "apply"]) {
+      const name = how === "create" ? "kubectl create -R -f" : "kubectl apply --server-side -R -f";
+      rows.push(
+        await measure(name, src.objects, ctx.kubectl, (t) => kubectlWrite(how, { ...ctx, kubeconfig: t.kubeconfig })),
+      );
+    }
+  }
+  process.stdout.write(`\n${report(rows)}\n`);
+}
+
+async function kubectlPath() {
+  const { ensureBinary } = await import("@kubedump/testenv");
+  return ensureBinary("kubectl");
+}
+
+function report(rows) {
+  const lines = [`${N.toLocaleString("en-US")} objects over ${K} namespaces, each method into a fresh empty cluster`];
+  lines.push("method                                        seconds   objects/s   peak RSS   exit");
+  for (const r of rows) {
+    const rss = r.maxRss === undefined ? "-" : `${fmt.mib(r.maxRss)} MiB`;
+    lines.push(
+      `${r.name.padEnd(44)}  ${r.seconds.toFixed(1).padStart(7)}   ${String(Math.round(r.rate)).padStart(9)}   ${rss.padStart(8)}   ${r.code ?? "-"}`,
+    );
+    if (r.counts)
+      lines.push(
+        `    ${Object.entries(r.counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", ")}`,
+      );
+  }
+  return lines.join("\n");
+}
+
+main().then(
+  async () => {
+    await cleanup();
+    process.exit(0);
+  },
+  async (err) => {
+    console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
