@@ -10,6 +10,12 @@ if (existsSync(main)) {
   // optimized on V8's background thread, they can fail one of its checks and kill the process.
   const { tuneV8ForDumps } = await import("@kubedump/dump/v8-tuning");
   tuneV8ForDumps();
+  // A restore holds the snapshot's index while it writes: a smaller heap growth step keeps its
+  // peak RSS down (docs/benchmarks.md, restore).
+  if (process.argv.slice(2).find((a) => !a.startsWith("-")) === "restore") {
+    const { tuneV8ForRestores } = await import("@kubedump/restore/v8-tuning");
+    tuneV8ForRestores();
+  }
   await import(main.href);
 } else {
   process.stderr.write(`kubedump: ${fileURLToPath(main)} is missing: run npm run build (in the checkout) first\n`);
