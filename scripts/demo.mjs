@@ -173,14 +173,18 @@ async function main() {
   );
 
   const repoUrl = `s3://kubedump-demo/cluster-a?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`;
-  const cli = await run(process.execPath, [join(ROOT, "packages/cli/dist/main.js"), "snapshots", "--repo", repoUrl], {
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: env.accessKey,
-      AWS_SECRET_ACCESS_KEY: env.secretKey,
-      ENCRYPTION_PASSWORD: "demo-password-change-me",
+  const cli = await run(
+    process.execPath,
+    [join(ROOT, "packages/cli/bin/kubedump.js"), "snapshots", "--repo", repoUrl],
+    {
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: env.accessKey,
+        AWS_SECRET_ACCESS_KEY: env.secretKey,
+        ENCRYPTION_PASSWORD: "demo-password-change-me",
+      },
     },
-  });
+  );
   say(`kubedump snapshots --repo ${repoUrl}\n${cli.stdout}`);
   if (!cli.stdout.includes(done.status.snapshot.id))
     throw new Error(`snapshot ${done.status.snapshot.id} is not listed`);

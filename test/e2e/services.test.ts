@@ -98,7 +98,7 @@ describe("the four services", () => {
   });
 
   it("kubedump trigger starts an instant backup and waits for it", async () => {
-    const cli = join(__dirname, "../../packages/cli/dist/main.js");
+    const cli = join(__dirname, "../../packages/cli/bin/kubedump.js");
     const env = { ...process.env, KUBECONFIG: t.kubeconfig };
     const ok = await execFileP(process.execPath, [cli, "trigger", "instant", "-n", NS, "--wait", "--timeout", "2m"], {
       env,

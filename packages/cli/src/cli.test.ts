@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from "vitest";
 
 const env = inject("testenv");
 const exec = promisify(execFile);
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "../bin/kubedump.js");
 const P = "cli";
 let seeded: SeededCluster;
 let repo: string;

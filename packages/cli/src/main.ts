@@ -1,4 +1,3 @@
-import { tuneV8ForDumps } from "@kubedump/dump";
 import { Command, CommanderError } from "commander";
 import { backupCommand } from "./commands/backup.js";
 import { downloadCommand } from "./commands/download.js";
@@ -37,7 +36,6 @@ export function createProgram(): Command {
 }
 
 async function main(): Promise<number> {
-  tuneV8ForDumps(); // done already, and earlier, when started through bin/kubedump.js
   try {
     await createProgram().parseAsync(process.argv);
     return EXIT.ok;

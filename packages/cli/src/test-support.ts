@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const exec = promisify(execFile);
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "../dist/main.js");
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "../bin/kubedump.js");
 
 export interface Run {
   code: number;
