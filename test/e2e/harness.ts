@@ -135,7 +135,12 @@ export async function installCrds(t: TestEnvInfo): Promise<void> {
   });
   await waitFor(
     "kubedump CRDs served",
-    async () => ((await kubeHttp(t, "/apis/kubedump.io/v1alpha1/backupsessions")).status === 200 ? true : undefined),
+    async () => {
+      const served = await Promise.all(
+        ["backupsessions", "restoresessions"].map(async (p) => (await kubeHttp(t, `${API}/${p}`)).status === 200),
+      );
+      return served.every(Boolean) ? true : undefined;
+    },
     30_000,
     200,
   );
