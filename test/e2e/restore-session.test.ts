@@ -6,8 +6,8 @@ import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createConfig,
+  createRestoreSession,
   createSession,
-  crUrl,
   getObj,
   installCrds,
   type Obj,
@@ -15,6 +15,7 @@ import {
   type Stack,
   startStack,
   waitFor,
+  waitForRestoreSession,
   waitForSession,
 } from "./harness.js";
 
@@ -53,28 +54,12 @@ describe("a RestoreSession through the four services", () => {
     const backup = await waitForSession(t, NS, "s1");
     expect(backup.status.phase).toBe("Succeeded");
 
-    const res = await kubeHttp(t, crUrl("restoresessions", NS), {
-      body: {
-        apiVersion: "kubedump.io/v1alpha1",
-        kind: "RestoreSession",
-        metadata: { name: "r1" },
-        spec: {
-          repository: { name: "repo" },
-          backupConfiguration: "c",
-          includeResources: ["configmaps", "namespaces"],
-          namespaceMappings: [{ from: NS, to: COPY }],
-        },
-      },
+    await createRestoreSession(t, NS, "r1", {
+      backupConfiguration: "c",
+      includeResources: ["configmaps", "namespaces"],
+      namespaceMappings: [{ from: NS, to: COPY }],
     });
-    expect(res.status, res.text).toBe(201);
-    const done = await waitFor(
-      "RestoreSession r1 to finish",
-      async () => {
-        const s = await getObj(t, crUrl("restoresessions", NS, "r1"));
-        return ["Succeeded", "PartiallySucceeded", "Failed"].includes(s?.status?.phase) ? s : undefined;
-      },
-      120_000,
-    );
+    const done = await waitForRestoreSession(t, NS, "r1");
     expect(done.status).toMatchObject({
       phase: "Succeeded",
       snapshot: backup.status.snapshot.id,

@@ -5,13 +5,14 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createConfig,
+  createRestoreSession,
   createSession,
-  crUrl,
   getObj,
   installCrds,
   type Obj,
   setupRepository,
   waitFor,
+  waitForRestoreSession,
   waitForSession,
 } from "../../../test/e2e/harness.js";
 import { startGateway, startWorkerRig, type WorkerRig } from "./test-support.js";
@@ -64,24 +65,9 @@ afterAll(async () => {
 
 /** Creates RestoreSession `name` in NS and enqueues it as the watcher does; resolves once it has finished. */
 async function restore(name: string, spec: Obj): Promise<Obj> {
-  const body = {
-    apiVersion: "kubedump.io/v1alpha1",
-    kind: "RestoreSession",
-    metadata: { name },
-    spec: { repository: { name: "repo" }, ...spec },
-  };
-  const res = await kubeHttp(t, crUrl("restoresessions", NS), { body });
-  if (res.status !== 201) throw new Error(`creating RestoreSession ${name}: ${res.status} ${res.text}`);
-  const { uid } = res.body.metadata;
+  const { uid } = (await createRestoreSession(t, NS, name, spec)).metadata;
   await restores.add("restore", { namespace: NS, name, uid }, { jobId: uid, attempts: 1 });
-  return waitFor(
-    `RestoreSession ${name} to finish`,
-    async () => {
-      const s = await getObj(t, crUrl("restoresessions", NS, name));
-      return ["Succeeded", "PartiallySucceeded", "Failed"].includes(s?.status?.phase) ? s : undefined;
-    },
-    120_000,
-  );
+  return waitForRestoreSession(t, NS, name);
 }
 
 /** The restore metrics the gateway serves for one session: `name` or `name{outcome}` → value. */

@@ -1,7 +1,7 @@
 import { QUEUES, type RestoreJob } from "@kubedump/queue";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { API, crUrl, getObj, type Obj, waitFor } from "../../../../test/e2e/harness.js";
+import { createRestoreSession, crUrl, getObj, waitFor } from "../../../../test/e2e/harness.js";
 import { startTestWatcher, type TestWatcher } from "../test-support.js";
 
 const t = inject("testenv");
@@ -14,17 +14,7 @@ beforeAll(async () => {
 
 afterAll(() => watcher.stop());
 
-async function createRestore(name: string): Promise<Obj> {
-  const body = {
-    apiVersion: API.replace("/apis/", ""),
-    kind: "RestoreSession",
-    metadata: { name, namespace: NS },
-    spec: { repository: { name: "repo" }, snapshot: "latest" },
-  };
-  const res = await kubeHttp(t, crUrl("restoresessions", NS), { body });
-  if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${res.text}`);
-  return res.body;
-}
+const createRestore = (name: string) => createRestoreSession(t, NS, name, { snapshot: "latest" });
 
 const queue = () => watcher.queues.get<RestoreJob>(QUEUES.restores);
 const jobsOf = async (uid: string) =>
