@@ -2,6 +2,8 @@ import { z } from "zod";
 import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchema } from "./common.js";
 import { API_VERSION, RestoreSessionPhaseSchema } from "./constants.js";
 import { asListMap, withRule } from "./crd-extensions.js";
+import { labelSelectorError } from "./label-selector.js";
+import { GROUP_KIND_GLOB, NAMESPACE_GLOB, RESOURCE_GLOB } from "./task-params.js";
 import { validateWith, type Validation } from "./validation.js";
 
 /** `spec.snapshot` when omitted: the newest snapshot (of spec.backupConfiguration when set). */
@@ -10,10 +12,7 @@ export const LATEST_SNAPSHOT = "latest";
 export const MAX_LISTED_FAILURES = 50;
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const NAMESPACE_GLOB = /^[-a-z0-9*?]{1,63}$/;
-const RESOURCE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*)(\.[a-z0-9*?]([-a-z0-9*?]*))*$/;
-const GROUP_KIND_GLOB = /^[A-Za-z0-9*?]+(\.[a-z0-9*?]([-a-z0-9*?]*))*$/;
-const SNAPSHOT = /^(latest|[0-9]{8}T[0-9]{6}Z-[0-9a-f]+)$/;
+const SNAPSHOT = /^(latest|[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8})$/;
 
 const globs = (pattern: RegExp, what: string, description: string) =>
   z
@@ -21,6 +20,12 @@ const globs = (pattern: RegExp, what: string, description: string) =>
     .max(256)
     .optional()
     .describe(description);
+
+/** A label selector; zod checks its syntax (the API server takes any string). */
+const selector = z.string().superRefine((value, ctx) => {
+  const error = labelSelectorError(value);
+  if (error) ctx.addIssue({ code: "custom", message: error });
+});
 
 const namespaceName = (description: string) =>
   z.string().min(1).max(63).regex(NAMESPACE, "must be a namespace name (a DNS-1123 label)").describe(description);
@@ -54,9 +59,9 @@ const SpecObjectSchema = z.object({
     "Restore only these resources, e.g. deployments.apps.",
   ),
   excludeResources: globs(RESOURCE_GLOB, "resource[.group] glob", "Never restore these resources."),
-  labelSelector: z.string().optional().describe("Restore only objects matching this label selector, e.g. app=web."),
+  labelSelector: selector.optional().describe("Restore only objects matching this label selector, e.g. app=web."),
   orLabelSelectors: z
-    .array(z.string().min(1))
+    .array(selector)
     .max(64)
     .optional()
     .describe("Restore objects matching any one of these label selectors (ANDed with labelSelector)."),
