@@ -15,7 +15,7 @@ import {
   waitForRestoreSession,
   waitForSession,
 } from "../../../test/e2e/harness.js";
-import { startGateway, startWorkerRig, type WorkerRig } from "./test-support.js";
+import { makeRepositoryUnreachable, startGateway, startWorkerRig, type WorkerRig } from "./test-support.js";
 
 // A snapshot made by a backup job, restored by RestoreSessions through the real restores queue and
 // the dump worker app: into a mapped namespace, as a dry run, and from a snapshot that is not there.
@@ -147,5 +147,19 @@ describe("a restore job, through the real queue and worker", () => {
       return m.kubedump_restore_session_success === 0 ? m : undefined;
     });
     expect(metrics["kubedump_restore_objects_total{created}"]).toBeUndefined();
+  });
+
+  // Last: it breaks the Repository for the rows above.
+  it("fails when the repository cannot be reached, with nothing retried", async () => {
+    await makeRepositoryUnreachable(t, NS);
+    const done = await restore("unreachable", { snapshot: snapshotId });
+    expect(done.status.phase).toBe("Failed");
+    expect(done.status.conditions.find((c: Obj) => c.type === "Restored")).toMatchObject({
+      status: "False",
+      reason: "RestoreFailed",
+    });
+    expect(await reasonsOf("unreachable")).toEqual(["RestoreFailed"]);
+    const failures = rig.logs.filter((l) => l.restoreSession === "unreachable" && l.level >= 40);
+    expect(failures.map((l) => l.msg.split(":")[0])).toEqual(["restore failed"]);
   });
 });
