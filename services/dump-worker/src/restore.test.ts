@@ -1,5 +1,6 @@
 import { parseTextFormat } from "@kubedump/metrics";
 import { createQueue, createRedis, type Queue, QUEUES, type RestoreJob } from "@kubedump/queue";
+import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { kubeHttp } from "@kubedump/testenv";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -15,7 +16,14 @@ import {
   waitForRestoreSession,
   waitForSession,
 } from "../../../test/e2e/harness.js";
-import { makeRepositoryUnreachable, startGateway, startWorkerRig, type WorkerRig } from "./test-support.js";
+import {
+  BUCKET,
+  makeRepositoryUnreachable,
+  snapshotKeys,
+  startGateway,
+  startWorkerRig,
+  type WorkerRig,
+} from "./test-support.js";
 
 // A snapshot made by a backup job, restored by RestoreSessions through the real restores queue and
 // the dump worker app: into a mapped namespace, as a dry run, and from a snapshot that is not there.
@@ -147,6 +155,28 @@ describe("a restore job, through the real queue and worker", () => {
       return m.kubedump_restore_session_success === 0 ? m : undefined;
     });
     expect(metrics["kubedump_restore_objects_total{created}"]).toBeUndefined();
+  });
+
+  it("fails on a damaged snapshot and writes nothing", async () => {
+    const store = createS3ObjectStore({
+      endpoint: t.s3Endpoint,
+      bucket: BUCKET,
+      prefix: PREFIX,
+      accessKey: t.accessKey,
+      secretKey: t.secretKey,
+    });
+    const part = (await snapshotKeys(t, PREFIX)).find((k) => k.includes(snapshotId) && /part/.test(k));
+    expect(part).toBeDefined();
+    const bytes = await store.getBuffer(part!);
+    bytes[bytes.length >> 1] ^= 0xff; // same size, other bytes
+    await store.put(part!, bytes);
+    const target = `dwr-damaged-${RUN}`;
+    const done = await restore("damaged", { snapshot: snapshotId, namespaceMappings: [{ from: NS, to: target }] });
+    expect(done.status.phase).toBe("Failed");
+    const condition = done.status.conditions.find((c: Obj) => c.type === "Restored");
+    expect(condition).toMatchObject({ status: "False", reason: "IntegrityCheckFailed" });
+    expect(condition.message).toContain("damaged");
+    expect((await kubeHttp(t, `/api/v1/namespaces/${target}`)).status).toBe(404);
   });
 
   // Last: it breaks the Repository for the rows above.
