@@ -168,7 +168,8 @@ describe("a restore job, through the real queue and worker", () => {
     const part = (await snapshotKeys(t, PREFIX)).find((k) => k.includes(snapshotId) && /part/.test(k));
     expect(part).toBeDefined();
     const bytes = await store.getBuffer(part!);
-    bytes[bytes.length >> 1] ^= 0xff; // same size, other bytes
+    const middle = bytes.length >> 1;
+    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle); // same size, other bytes
     await store.put(part!, bytes);
     const target = `dwr-damaged-${RUN}`;
     const done = await restore("damaged", { snapshot: snapshotId, namespaceMappings: [{ from: NS, to: target }] });
