@@ -26,7 +26,8 @@ import {
 } from "./test-support.js";
 
 // A snapshot made by a backup job, restored by RestoreSessions through the real restores queue and
-// the dump worker app: into a mapped namespace, as a dry run, and from a snapshot that is not there.
+// the dump worker app: into a mapped namespace, as a dry run, from a snapshot that is not there,
+// from a damaged one, and from a repository that cannot be reached.
 
 const t = inject("testenv");
 const RUN = Date.now().toString(36).slice(-6);
