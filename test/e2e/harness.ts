@@ -151,7 +151,12 @@ async function applyCrds(t: TestEnvInfo): Promise<void> {
   });
   await waitFor(
     "kubedump CRDs served",
-    async () => ((await kubeHttp(t, "/apis/kubedump.io/v1alpha1/backupsessions")).status === 200 ? true : undefined),
+    async () => {
+      const served = await Promise.all(
+        ["backupsessions", "restoresessions"].map(async (p) => (await kubeHttp(t, `${API}/${p}`)).status === 200),
+      );
+      return served.every(Boolean) ? true : undefined;
+    },
     30_000,
     200,
   );
@@ -237,6 +242,32 @@ export function waitForSession(t: TestEnvInfo, ns: string, name: string, timeout
     async () => {
       const s = await getObj(t, crUrl("backupsessions", ns, name));
       return s && FINISHED.includes(s.status?.phase) ? s : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Creates RestoreSession `name` of Repository `repo` in `ns`, with `spec` besides the repository. */
+export async function createRestoreSession(t: TestEnvInfo, ns: string, name: string, spec: Obj = {}): Promise<Obj> {
+  const res = await kubeHttp(t, crUrl("restoresessions", ns), {
+    body: {
+      apiVersion: "kubedump.io/v1alpha1",
+      kind: "RestoreSession",
+      metadata: { name },
+      spec: { repository: { name: "repo" }, ...spec },
+    },
+  });
+  if (res.status !== 201) throw new Error(`creating RestoreSession ${ns}/${name}: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+/** Waits until a RestoreSession is finished and returns it. */
+export function waitForRestoreSession(t: TestEnvInfo, ns: string, name: string, timeoutMs = 120_000): Promise<Obj> {
+  return waitFor(
+    `RestoreSession ${ns}/${name} to finish`,
+    async () => {
+      const s = await getObj(t, crUrl("restoresessions", ns, name));
+      return ["Succeeded", "PartiallySucceeded", "Failed"].includes(s?.status?.phase) ? s : undefined;
     },
     timeoutMs,
   );

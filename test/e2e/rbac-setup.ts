@@ -24,8 +24,8 @@ export const APPS = "rbac-apps"; // the restricted release's watched namespace: 
 export const OTHER = "rbac-other"; // holds a Secret no kubedump service may read
 export const E2E = "rbac-e2e"; // the default release's Repository and sessions
 
-/** Sets up the cluster and installs the least-privilege release and the default one. */
-export async function setUpRbac(): Promise<Record<"restricted" | "default", Release>> {
+/** Sets up the cluster and installs the least-privilege release, the default one, and one with restore.enabled. */
+export async function setUpRbac(): Promise<Record<"restricted" | "default" | "restore", Release>> {
   await installCrds(t);
   await seedCluster(t, P);
   await setupRepository(t, APPS, { prefix: APPS });
@@ -59,6 +59,7 @@ export async function setUpRbac(): Promise<Record<"restricted" | "default", Rele
       },
     }),
     default: await install("rbac-default", {}),
+    restore: await install("rbac-restore", { restore: { enabled: true } }),
   };
 }
 

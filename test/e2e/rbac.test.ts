@@ -13,13 +13,13 @@ import {
 } from "./harness.js";
 import { ALLOWED, as, type Call, DENIED, escalate, lease } from "./rbac-calls.js";
 import { deploymentOf, gatewayMetrics, logOf, type Release, startRelease, stopReleases } from "./rbac-release.js";
-import { APPS, E2E, P, repository, SHOP, setUpRbac } from "./rbac-setup.js";
+import { APPS, E2E, OTHER, P, repository, SHOP, setUpRbac } from "./rbac-setup.js";
 
 // The chart's least-privilege RBAC, proven with real ServiceAccount tokens (TokenRequest API):
 // each service may do what it does and nothing more, and the four services run end to end with
 // their own chart ServiceAccount's token and the environment the chart renders for their Pods.
 const t = inject("testenv");
-let releases: Record<"restricted" | "default", Release>;
+let releases: Record<"restricted" | "default" | "restore", Release>;
 
 beforeAll(async () => {
   releases = await setUpRbac();
@@ -61,10 +61,53 @@ describe("RBAC with the default values, with real tokens", () => {
       403,
     ],
     ["dump-worker", "may not bind itself to cluster-admin", escalate("dump-worker"), 403],
+    ["dump-worker", "may not create a ConfigMap (restore.enabled is off)", configMap("rbac-default"), 403],
+    ["watcher", "may list RestoreSessions of every namespace", { path: `${API}/restoresessions` }, 200],
+    ["dump-worker", "may read a RestoreSession", { path: crUrl("restoresessions", E2E, "missing") }, 404],
   ])("%s %s", async (s, _what, call, status) => {
     expect((await as(releases.default, s, call)).status).toBe(status);
   });
 });
+
+describe("RBAC with restore.enabled, with real tokens", () => {
+  it.each<[ServiceName, string, Call, number]>([
+    ["dump-worker", "may create a ConfigMap", configMap("rbac-restore"), 201],
+    [
+      "dump-worker",
+      "may server-side apply a Deployment",
+      {
+        path: `/apis/apps/v1/namespaces/${SHOP}/deployments/web?fieldManager=kubedump&force=true&dryRun=All`,
+        method: "PATCH",
+        contentType: "application/apply-patch+yaml",
+        body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", labels: { restored: "yes" } } },
+      },
+      200,
+    ],
+    [
+      "dump-worker",
+      "may restore a binding to cluster-admin (bind)",
+      {
+        path: "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?dryRun=All",
+        body: {
+          metadata: { name: "rbac-restored-binding" },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+          subjects: [{ kind: "ServiceAccount", name: "restored", namespace: SHOP }],
+        },
+      },
+      201,
+    ],
+    ["scheduler", "still may not create a ConfigMap", configMap("rbac-restore-scheduler"), 403],
+    ["watcher", "still may not create a ConfigMap", configMap("rbac-restore-watcher"), 403],
+  ])("%s %s", async (s, _what, call, status) => {
+    const res = await as(releases.restore, s, call);
+    expect(res.status, res.text.slice(0, 300)).toBe(status);
+  });
+});
+
+/** Creating ConfigMap `name` in OTHER (no backup here reads it): what a restore does and a read-only install may not. */
+function configMap(name: string): Call {
+  return { path: `/api/v1/namespaces/${OTHER}/configmaps`, body: { metadata: { name }, data: { by: name } } };
+}
 
 const SHOP_OBJECTS = {
   namespaces: 1,

@@ -4,7 +4,7 @@ export const GROUP = "kubedump.io";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-/** Names of the three custom resources, as the CRDs register them. */
+/** Names of the custom resources, as the CRDs register them. */
 export const RESOURCES = {
   Repository: {
     kind: "Repository",
@@ -27,11 +27,18 @@ export const RESOURCES = {
     singular: "backupsession",
     shortNames: ["kdbs"],
   },
+  RestoreSession: {
+    kind: "RestoreSession",
+    listKind: "RestoreSessionList",
+    plural: "restoresessions",
+    singular: "restoresession",
+    shortNames: ["kdrestore"],
+  },
 } as const;
 
 export type KubedumpKind = keyof typeof RESOURCES;
 
-/** `kubectl get kubedump` lists all three. */
+/** `kubectl get kubedump` lists them all. */
 export const CATEGORY = "kubedump";
 
 /** On a BackupSession: the name of the BackupConfiguration that made it. */
@@ -56,6 +63,17 @@ export const FINISHED_BACKUP_SESSION_PHASES: readonly BackupSessionPhase[] = [
   "PartiallySucceeded",
   "Failed",
   "Skipped",
+];
+
+export const RestoreSessionPhaseSchema = z.enum(["Pending", "Running", "Succeeded", "PartiallySucceeded", "Failed"]);
+export type RestoreSessionPhase = z.infer<typeof RestoreSessionPhaseSchema>;
+export const RestoreSessionPhase = RestoreSessionPhaseSchema.enum;
+
+/** Phases after which a RestoreSession never changes again. */
+export const FINISHED_RESTORE_SESSION_PHASES: readonly RestoreSessionPhase[] = [
+  "Succeeded",
+  "PartiallySucceeded",
+  "Failed",
 ];
 
 export const BackupConfigurationPhaseSchema = z.enum(["Ready", "NotReady", "Invalid"]);
@@ -88,7 +106,9 @@ export const ConditionType = {
   SnapshotCommitted: "SnapshotCommitted",
   /** BackupSession: the retention policy ran after the snapshot was committed. */
   RetentionPolicyApplied: "RetentionPolicyApplied",
-  /** BackupSession: metrics were pushed to the metrics gateway. */
+  /** RestoreSession: the snapshot was restored (False: it could not run, see the reason). */
+  Restored: "Restored",
+  /** BackupSession, RestoreSession: metrics were pushed to the metrics gateway. */
   MetricsPushed: "MetricsPushed",
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
@@ -119,6 +139,12 @@ export const ConditionReason = {
   RetentionPolicyApplied: "RetentionPolicyApplied",
   RetentionPolicyFailed: "RetentionPolicyFailed",
   MetricsPushed: "MetricsPushed",
+  /** A RestoreSession restored every object / some objects failed / it could not run. */
+  RestoreSucceeded: "RestoreSucceeded",
+  RestorePartiallyFailed: "RestorePartiallyFailed",
+  RestoreFailed: "RestoreFailed",
+  /** A RestoreSession's snapshot (or the latest of its configuration) does not exist. */
+  SnapshotNotFound: "SnapshotNotFound",
   MetricsPushFailed: "MetricsPushFailed",
   /** A Repository's verification found damaged snapshots (a Warning Event naming them). */
   IntegrityCheckFailed: "IntegrityCheckFailed",

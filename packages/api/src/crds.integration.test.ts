@@ -8,7 +8,14 @@ import { validateBackupSession } from "./backup-session.js";
 import { API_VERSION, type KubedumpKind, RESOURCES } from "./constants.js";
 import { type CustomResourceDefinition, generateCrdFiles } from "./crds.js";
 import { validateRepository } from "./repository.js";
-import { backupConfigurationFixture, backupSessionFixture, mergePatch, repositoryFixture } from "./test-fixtures.js";
+import { validateRestoreSession } from "./restore-session.js";
+import {
+  backupConfigurationFixture,
+  backupSessionFixture,
+  mergePatch,
+  repositoryFixture,
+  restoreSessionFixture,
+} from "./test-fixtures.js";
 import type { Validation } from "./validation.js";
 
 const env = inject("testenv");
@@ -25,6 +32,7 @@ const KINDS: Record<KubedumpKind, { fixture: () => object; validate: (obj: unkno
   Repository: { fixture: () => repositoryFixture(NS), validate: validateRepository },
   BackupConfiguration: { fixture: () => backupConfigurationFixture(NS), validate: validateBackupConfiguration },
   BackupSession: { fixture: () => backupSessionFixture(NS), validate: validateBackupSession },
+  RestoreSession: { fixture: () => restoreSessionFixture(NS), validate: validateRestoreSession },
 };
 
 /** Creates the CRD, or replaces the one a previous run or another test installed. */

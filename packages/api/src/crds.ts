@@ -5,12 +5,15 @@ import { BackupSessionSchema } from "./backup-session.js";
 import { CATEGORY, GROUP, type KubedumpKind, RESOURCES, VERSION } from "./constants.js";
 import { CrdSchemaError, type JSONSchemaProps, toOpenApiSchema } from "./openapi-schema.js";
 import { RepositorySchema } from "./repository.js";
+import { RestoreSessionSchema } from "./restore-session.js";
 
 export interface PrinterColumn {
   name: string;
   type: "string" | "integer" | "number" | "boolean" | "date";
   jsonPath: string;
   description?: string;
+  /** 1: shown by `kubectl get -o wide` only. */
+  priority?: number;
 }
 
 export interface CustomResourceDefinition {
@@ -92,6 +95,20 @@ const KINDS: Record<KubedumpKind, { schema: KindSchema; columns: PrinterColumn[]
       phase,
       { name: "Objects", type: "integer", jsonPath: ".status.snapshot.objects" },
       { name: "Duration", type: "string", jsonPath: ".status.sessionDuration" },
+      age,
+    ],
+  },
+  RestoreSession: {
+    schema: RestoreSessionSchema,
+    columns: [
+      phase,
+      { name: "Snapshot", type: "string", jsonPath: ".status.snapshot" },
+      { name: "Created", type: "integer", jsonPath: ".status.counts.created" },
+      { name: "Updated", type: "integer", jsonPath: ".status.counts.updated", priority: 1 },
+      { name: "Exists", type: "integer", jsonPath: ".status.counts.exists", priority: 1 },
+      { name: "Skipped", type: "integer", jsonPath: ".status.counts.skipped", priority: 1 },
+      { name: "Failed", type: "integer", jsonPath: ".status.counts.failed" },
+      { name: "Dry Run", type: "boolean", jsonPath: ".spec.dryRun", priority: 1 },
       age,
     ],
   },

@@ -10,11 +10,14 @@ export {
   ConditionType,
   EXCLUDE_LABEL,
   FINISHED_BACKUP_SESSION_PHASES,
+  FINISHED_RESTORE_SESSION_PHASES,
   GROUP,
   type KubedumpKind,
   RESOURCES,
   RepositoryPhase,
   RepositoryPhaseSchema,
+  RestoreSessionPhase,
+  RestoreSessionPhaseSchema,
   VERSION,
 } from "./constants.js";
 export {
@@ -69,6 +72,19 @@ export {
   type SnapshotSummary,
   validateBackupSession,
 } from "./backup-session.js";
+export {
+  LATEST_SNAPSHOT,
+  MAX_LISTED_FAILURES,
+  type RestoreCounts,
+  type RestoreFailure,
+  type RestoreSession,
+  RestoreSessionSchema,
+  type RestoreSessionSpec,
+  RestoreSessionSpecSchema,
+  type RestoreSessionStatus,
+  RestoreSessionStatusSchema,
+  validateRestoreSession,
+} from "./restore-session.js";
 export {
   checkTaskParams,
   DEFAULT_TASK_PARAMS,

@@ -63,9 +63,10 @@ function list(description: string, item: RegExp, itemName: string): TaskParamSpe
   };
 }
 
-const NAMESPACE_GLOB = /^[-a-z0-9*?]{1,63}$/;
-const RESOURCE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*)(\.[a-z0-9*?]([-a-z0-9*?]*))*$/;
-const GROUP_KIND_GLOB = /^[A-Za-z0-9*?]+(\.[a-z0-9*?]([-a-z0-9*?]*))*$/;
+/** A namespace glob, a `resource[.group]` glob and a `Kind[.group]` glob, as the filters take them. */
+export const NAMESPACE_GLOB = /^[-a-z0-9*?]{1,63}$/;
+export const RESOURCE_GLOB = /^[a-z0-9*?]([-a-z0-9*?]*)(\.[a-z0-9*?]([-a-z0-9*?]*))*$/;
+export const GROUP_KIND_GLOB = /^[A-Za-z0-9*?]+(\.[a-z0-9*?]([-a-z0-9*?]*))*$/;
 
 /** Every param the kubedump-backup task knows, with its description, default and parser. */
 export const TASK_PARAMS: { readonly [K in keyof Required<TaskParams>]: TaskParamSpec<TaskParams[K]> } = {

@@ -3,6 +3,7 @@ import type { BackupConfigurationSchema } from "./backup-configuration.js";
 import type { BackupSessionSchema } from "./backup-session.js";
 import { API_VERSION, BACKUP_CONFIGURATION_LABEL } from "./constants.js";
 import type { RepositorySchema } from "./repository.js";
+import type { RestoreSessionSchema } from "./restore-session.js";
 
 // Builders for tests: each returns a fresh valid object; tests change it with mergePatch.
 
@@ -56,6 +57,29 @@ export function backupSessionFixture(namespace = "demo"): z.input<typeof BackupS
     kind: "BackupSession",
     metadata: { name: "nightly-1764122400", namespace, labels: { [BACKUP_CONFIGURATION_LABEL]: "nightly" } },
     spec: { invoker: { apiGroup: "kubedump.io", kind: "BackupConfiguration", name: "nightly" } },
+  };
+}
+
+export function restoreSessionFixture(namespace = "demo"): z.input<typeof RestoreSessionSchema> {
+  return {
+    apiVersion: API_VERSION,
+    kind: "RestoreSession",
+    metadata: { name: "restore-prod", namespace },
+    spec: {
+      repository: { name: "s3-repo" },
+      snapshot: "latest",
+      backupConfiguration: "nightly",
+      includeNamespaces: ["prod"],
+      excludeResources: ["secrets"],
+      labelSelector: "app=web",
+      orLabelSelectors: ["tier=front", "tier=back"],
+      ignoreGroupKinds: ["Lease.coordination.k8s.io"],
+      namespaceMappings: [{ from: "prod", to: "prod-copy" }],
+      existingResourcePolicy: "update",
+      dryRun: false,
+      skipOwned: true,
+      restoreStatus: ["foos.example.com"],
+    },
   };
 }
 

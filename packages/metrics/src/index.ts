@@ -6,7 +6,11 @@ export {
   type BackupMetricLabels,
   type BackupMetricValues,
   QUEUE_JOBS_METRIC,
+  RESTORE_METRICS,
+  type RestoreMetricLabels,
+  type RestoreMetricValues,
 } from "./names.js";
+export { type PushRestoreMetricsOptions, pushRestoreMetrics, restoreMetricFamilies } from "./restore-metrics.js";
 export { describeSeries, parseTextFormat } from "./parse-text.js";
 export {
   backupJobKey,

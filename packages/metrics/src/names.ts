@@ -95,3 +95,34 @@ export const BACKUP_LABEL_NAMES = {
 
 /** Jobs in each kubedump queue by state (labels `queue`, `state`): served by the metrics gateway, read by dashboards. */
 export const QUEUE_JOBS_METRIC = "kubedump_queue_jobs";
+
+/** The values a RestoreSession reports when it ends; objects per outcome only when it ran. */
+export interface RestoreMetricValues {
+  sessionSuccess: boolean;
+  sessionDurationSeconds: number;
+  /** Objects per outcome (created, updated, unchanged, exists, skipped, failed). */
+  objects?: Readonly<Record<string, number>>;
+}
+
+/** Every metric a RestoreSession pushes (gauges), grouped by job `RestoreSession-<namespace>-<name>`. */
+export const RESTORE_METRICS = {
+  sessionSuccess: {
+    name: "kubedump_restore_session_success",
+    help: "Whether the restore session restored every object (1) or not (0: some failed, or it could not run).",
+  },
+  sessionDurationSeconds: {
+    name: "kubedump_restore_session_duration_seconds",
+    help: "Time the restore session took, in seconds.",
+  },
+  objects: {
+    name: "kubedump_restore_objects_total",
+    help: "Objects of the restore session by outcome (label outcome).",
+  },
+} as const satisfies Record<keyof RestoreMetricValues, { name: string; help: string }>;
+
+/** The labels every restore metric carries (exposed as namespace, restore_session, repository). */
+export interface RestoreMetricLabels {
+  namespace: string;
+  session: string;
+  repository: string;
+}

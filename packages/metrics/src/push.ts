@@ -66,12 +66,11 @@ export async function pushRepositoryIntegrity(opts: PushRepositoryIntegrityOptio
   await pushFamilies(opts, repositoryIntegrityFamilies(opts), "PUT");
 }
 
+/** Where a push goes: the gateway, its token, the group's job. */
+export type PushTarget = Pick<PushBackupMetricsOptions, "gatewayUrl" | "token" | "job" | "timeoutMs">;
+
 /** Sends `families` to the job's group with Pushgateway semantics: PUT replaces the group, POST the families sent. */
-async function pushFamilies(
-  opts: Pick<PushBackupMetricsOptions, "gatewayUrl" | "token" | "job" | "timeoutMs">,
-  families: MetricFamily[],
-  method: "PUT" | "POST",
-): Promise<void> {
+export async function pushFamilies(opts: PushTarget, families: MetricFamily[], method: "PUT" | "POST"): Promise<void> {
   if (opts.job === "") throw new MetricsPushError("a job name is required to push metrics");
   const body = renderTextFormat(families);
   const url = new URL(opts.gatewayUrl);

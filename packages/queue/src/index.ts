@@ -9,7 +9,7 @@ export {
   SCHEDULE_JOBS,
   verifyScheduleJobId,
 } from "./names.js";
-export type { BackupJob, ScheduleJob, TickJob, VerifyJob } from "./payloads.js";
+export type { BackupJob, RestoreJob, ScheduleJob, TickJob, VerifyJob } from "./payloads.js";
 export { createQueue, createWorker, type QueueDeps } from "./queues.js";
 export type { Job, JobsOptions, Queue, Worker } from "bullmq";
 export { UnrecoverableError } from "bullmq";

@@ -11,6 +11,8 @@ export const QUEUES = {
   backups: "kubedump-backups",
   /** A Repository's job scheduler (id `<ns>/<name>`) → dump-worker: verify the repository once. */
   verify: "kubedump-verify",
+  /** watcher → dump-worker: run one RestoreSession (job id: the session uid). */
+  restores: "kubedump-restores",
 } as const;
 
 /** The names of kubedump-schedules jobs: which kind of object's job scheduler to sync. */

@@ -20,6 +20,13 @@ export interface BackupJob {
   uid: string;
 }
 
+/** kubedump-restores: run one RestoreSession (its uid is the job id). */
+export interface RestoreJob {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
 /** kubedump-verify: verify Repository `<namespace>/<name>` once (made by its job scheduler). */
 export interface VerifyJob {
   namespace: string;

@@ -6,6 +6,7 @@ import {
   createWorker,
   type Job,
   QUEUES,
+  type RestoreJob,
   type VerifyJob,
   type Worker,
 } from "@kubedump/queue";
@@ -16,6 +17,7 @@ import type { BackupDeps } from "./backup-types.js";
 import type { DumpWorkerConfig } from "./config.js";
 import type { Redis } from "ioredis";
 import { repositoryOpener } from "./repositories.js";
+import { createRestoreProcessor } from "./restore.js";
 import { createVerifyProcessor } from "./verify.js";
 
 type Processor<T> = (job: Job<T>) => Promise<string>;
@@ -44,7 +46,15 @@ export interface DumpWorkerApp {
 export const VERIFY_CONCURRENCY = 1;
 
 /**
- * BullMQ workers on kubedump-backups (each job is one BackupSession, CONCURRENCY at once) and on
+ * Restores of one process that run at once: a restore writes as fast as the API server takes it,
+ * so two at once would only share that.
+ * @defaultValue 1
+ */
+export const RESTORE_CONCURRENCY = 1;
+
+/**
+ * BullMQ workers on kubedump-restores (each job is one RestoreSession, RESTORE_CONCURRENCY at once), on
+ * kubedump-backups (each job is one BackupSession, CONCURRENCY at once) and on
  * kubedump-verify (each job verifies one Repository, VERIFY_CONCURRENCY at once).
  */
 export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
@@ -69,6 +79,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
     scratchDir: config.SCRATCH_DIR,
   });
   const processVerify = createVerifyProcessor(shared);
+  const processRestore = createRestoreProcessor(shared);
   const shell = createServiceShell({
     log,
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
@@ -82,7 +93,11 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
       return shell.httpPort;
     },
     async start() {
-      workers = startWorkers(config, redis, log, { backup: processBackup, verify: processVerify });
+      workers = startWorkers(config, redis, log, {
+        backup: processBackup,
+        verify: processVerify,
+        restore: processRestore,
+      });
       const port = await shell.listen({ registry, ready: () => redis.status === "ready" });
       log.info({ concurrency: config.CONCURRENCY, port }, "dump worker started");
     },
@@ -105,7 +120,7 @@ function startWorkers(
   config: DumpWorkerConfig,
   redis: Redis,
   log: Logger,
-  process: { backup: Processor<BackupJob>; verify: Processor<VerifyJob> },
+  process: { backup: Processor<BackupJob>; verify: Processor<VerifyJob>; restore: Processor<RestoreJob> },
 ): Worker[] {
   const qdeps = { connection: redis, prefix: config.QUEUE_PREFIX };
   const locks = {
@@ -116,6 +131,7 @@ function startWorkers(
   const workers: Worker[] = [
     createWorker(QUEUES.backups, process.backup, qdeps, { concurrency: config.CONCURRENCY, ...locks }),
     createWorker(QUEUES.verify, process.verify, qdeps, { concurrency: VERIFY_CONCURRENCY, ...locks }),
+    createWorker(QUEUES.restores, process.restore, qdeps, { concurrency: RESTORE_CONCURRENCY, ...locks }),
   ];
   // A job's failure is logged once, by its processor, with the session or Repository in the log fields.
   for (const w of workers) w.on("error", (err) => log.error({ err }, "worker error"));

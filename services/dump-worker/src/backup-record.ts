@@ -1,5 +1,4 @@
-import { API_VERSION, type BackupSession, ConditionReason, ConditionType, formatBytes } from "@kubedump/api";
-import { recordEvent } from "@kubedump/kube";
+import { type BackupSession, ConditionReason, ConditionType, formatBytes } from "@kubedump/api";
 import { type BackupJob, InvalidSpecError, type Job } from "@kubedump/queue";
 import type { Logger } from "@kubedump/service";
 import { getConfig, getSession, sessionRefOf } from "./backup-load.js";
@@ -7,9 +6,7 @@ import { reportMetrics } from "./backup-metrics.js";
 import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
 import { JobTimedOutError, type Report } from "./reconciler.js";
 import { updateRepositoryStatus } from "./repository-status.js";
-import { finishedAt, isoSeconds, type SessionRef, writeSessionStatus } from "./session-status.js";
-
-const COMPONENT = "kubedump-dump-worker";
+import { finishedAt, isoSeconds, recordSessionEvent, type SessionRef, writeSessionStatus } from "./session-status.js";
 
 type Committed = Exclude<BackupOutcome, { phase: "Skipped" }>;
 
@@ -147,16 +144,12 @@ function reasonOf(error: Error): ConditionReason {
   return ConditionReason.BackupFailed;
 }
 
-/** An Event on the session, as `kubectl describe backupsession` shows it; a failure to write it is only logged. */
-async function sessionEvent(
+/** An Event on the BackupSession, as `kubectl describe backupsession` shows it. */
+function sessionEvent(
   deps: BackupDeps,
   session: BackupSession,
   e: { type: "Normal" | "Warning"; reason: string; message: string },
   log: Logger,
 ): Promise<void> {
-  const { name = "", namespace, uid, resourceVersion } = session.metadata;
-  const obj = { apiVersion: API_VERSION, kind: "BackupSession", metadata: { name, namespace, uid, resourceVersion } };
-  await recordEvent(deps.client, obj, { ...e, component: COMPONENT }, nowOf(deps)).catch((err: unknown) =>
-    log.warn({ err: (err as Error).message }, "recording an Event on the BackupSession failed"),
-  );
+  return recordSessionEvent(deps, { kind: "BackupSession", metadata: session.metadata }, e, log);
 }

@@ -1,7 +1,18 @@
-import { type Condition, crPath, formatDuration, type KubedumpKind, setCondition } from "@kubedump/api";
-import { type KubeClient, patchStatus } from "@kubedump/kube";
+import {
+  API_VERSION,
+  type Condition,
+  crPath,
+  formatDuration,
+  type KubedumpKind,
+  type ObjectMeta,
+  setCondition,
+} from "@kubedump/api";
+import { type KubeClient, patchStatus, recordEvent } from "@kubedump/kube";
+import type { Logger } from "@kubedump/service";
 
-/** The object a job is about: a BackupSession (and, next, a RestoreSession). */
+const COMPONENT = "kubedump-dump-worker";
+
+/** The object a job is about: a BackupSession or a RestoreSession. */
 export interface SessionRef {
   kind: KubedumpKind;
   namespace: string;
@@ -28,4 +39,19 @@ export function finishedAt(start: Date, end: Date): { completionTime: string; se
     completionTime: isoSeconds(end),
     sessionDuration: formatDuration(Math.max(0, end.getTime() - start.getTime())),
   };
+}
+
+/** An Event on a session, as `kubectl describe` shows it; a failure to write it is only logged. */
+export async function recordSessionEvent(
+  deps: { client: KubeClient; now?: () => Date },
+  session: { kind: KubedumpKind; metadata: ObjectMeta },
+  e: { type: "Normal" | "Warning"; reason: string; message: string },
+  log: Logger,
+): Promise<void> {
+  const { name = "", namespace, uid, resourceVersion } = session.metadata;
+  const obj = { apiVersion: API_VERSION, kind: session.kind, metadata: { name, namespace, uid, resourceVersion } };
+  const now = (deps.now ?? (() => new Date()))();
+  await recordEvent(deps.client, obj, { ...e, component: COMPONENT }, now).catch((err: unknown) =>
+    log.warn({ err: (err as Error).message }, `recording an Event on the ${session.kind} failed`),
+  );
 }

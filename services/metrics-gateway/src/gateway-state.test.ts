@@ -1,3 +1,4 @@
+import { ALL_QUEUES } from "@kubedump/queue";
 import { createLogger } from "@kubedump/service";
 import { freePort } from "@kubedump/testenv";
 import { Queue } from "bullmq";
@@ -96,7 +97,7 @@ describe("queue depth", () => {
       expect(depth("kubedump-backups", "active")).toBe(0);
       expect(depth("kubedump-schedules", "waiting")).toBe(1);
       expect(depth("kubedump-ticks", "waiting")).toBe(0);
-      expect(samplesOf(families, "kubedump_queue_jobs")).toHaveLength(20); // 4 queues × 5 states
+      expect(samplesOf(families, "kubedump_queue_jobs")).toHaveLength(ALL_QUEUES.length * 5); // every queue × 5 states
     } finally {
       await backups.obliterate({ force: true });
       await schedules.obliterate({ force: true });
