@@ -1,46 +1,34 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseTextFormat } from "@kubedump/metrics";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  createConfig,
   createRestoreSession,
-  createSession,
   getObj,
-  installCrds,
   type Obj,
-  setupRepository,
   type Stack,
   startStack,
   waitFor,
   waitForRestoreSession,
-  waitForSession,
 } from "./harness.js";
+import { testNamespace } from "./test-namespace.js";
 
 // A RestoreSession through the four services as processes: a backup by the stack, then a
 // RestoreSession that the watcher enqueues on kubedump-restores and a dump worker runs, writing
 // the objects into a mapped namespace, the session's status and the restore metrics.
-const t = inject("testenv");
-const NS = "e2e-restore";
+const e2e = testNamespace(inject("testenv"), "e2e-restore");
+const { t, ns: NS } = e2e;
 const COPY = "e2e-restore-copy";
 let stack: Stack;
 
 beforeAll(async () => {
-  await installCrds(t);
-  await setupRepository(t, NS, { prefix: NS });
+  await e2e.setup();
   const body = { metadata: { name: "settings", labels: { app: "shop" } }, data: { currency: "€" } };
   expect((await kubeHttp(t, `/api/v1/namespaces/${NS}/configmaps`, { body })).status).toBe(201);
-  await createConfig(t, NS, "c", {
+  await e2e.createConfig("c", {
     schedule: "0 0 1 1 *",
     target: { ref: { apiVersion: "v1", kind: "Namespace", name: NS } },
   });
-  stack = await startStack(t, {
-    prefix: "e2erestore",
-    logDir: mkdtempSync(join(tmpdir(), "kubedump-e2e-restore-")),
-    extraEnv: { WATCH_NAMESPACE: NS },
-  });
+  stack = await startStack(e2e);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -50,8 +38,8 @@ describe("a RestoreSession through the four services", () => {
   it("is enqueued by the watcher and run by a dump worker: objects, status and metrics", {
     timeout: 180_000,
   }, async () => {
-    await createSession(t, NS, "s1", "c");
-    const backup = await waitForSession(t, NS, "s1");
+    await e2e.createSession("s1", "c");
+    const backup = await e2e.waitForSession("s1");
     expect(backup.status.phase).toBe("Succeeded");
 
     await createRestoreSession(t, NS, "r1", {
