@@ -23,7 +23,7 @@ const SKIPPED_TYPES: ReadonlyMap<string, string> = new Map([
   ["events.events.k8s.io", SKIP_REASONS.event],
   ["leases.coordination.k8s.io", SKIP_REASONS.lease],
   [`${RESOURCES.BackupSession.plural}.${GROUP}`, SKIP_REASONS.kubedumpSession],
-  [`restoresessions.${GROUP}`, SKIP_REASONS.kubedumpSession], // RESOURCES has no RestoreSession yet
+  [`${RESOURCES.RestoreSession.plural}.${GROUP}`, SKIP_REASONS.kubedumpSession],
 ]);
 
 const ENDPOINT_SLICE_MANAGER_LABEL = "endpointslice.kubernetes.io/managed-by";
