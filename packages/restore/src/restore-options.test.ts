@@ -1,5 +1,6 @@
 import { apply, kubeHttp } from "@kubedump/testenv";
 import { describe, expect, inject, it } from "vitest";
+import { MISSING_NAMESPACE_NOTE } from "./missing-namespaces.js";
 import { parseNamespaceMappings } from "./namespace-mapping.js";
 import type { RestoreOptions } from "./options.js";
 import { restoreSnapshot } from "./restore-snapshot.js";
@@ -117,6 +118,27 @@ describe("restoreSnapshot options", () => {
       }),
     ]);
     expect((await configMap(to, "chain-middle")).metadata.ownerReferences).toBeUndefined();
+  });
+
+  it("creates, and reports, the namespace its objects go into when the restore holds no Namespace for it", async () => {
+    const to = "ropt-bare";
+    const chainOnly: RestoreOptions = { filters: { includeResources: ["configmaps"], labelSelector: "part=chain" } };
+    const dry = await restoreInto(to, { ...chainOnly, dryRun: true });
+    expect(dry.failures()).toEqual([]);
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${to}`)).toBe(404);
+
+    const report = await restoreInto(to, chainOnly);
+
+    expect(report.failures()).toEqual([]);
+    expect(report.totals()).toMatchObject({ created: 3, failed: 0 });
+    expect(report.noted()).toContainEqual({
+      type: "namespaces",
+      kind: "Namespace",
+      name: to,
+      outcome: "created",
+      notes: [MISSING_NAMESPACE_NOTE],
+    });
+    expect(await statusOf(two.cluster, `/api/v1/namespaces/${to}/configmaps/chain-leaf`)).toBe(200);
   });
 
   it("skipOwned leaves the dependents of a restored controller to it, down the chain", async () => {

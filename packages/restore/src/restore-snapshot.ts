@@ -1,6 +1,7 @@
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { SnapshotDamagedError } from "./errors.js";
 import { compileRestoreFilters } from "./filters.js";
+import { createMissingNamespaces } from "./missing-namespaces.js";
 import { describeRecord, type RestorerContext } from "./object-restorer.js";
 import {
   DEFAULT_CONCURRENCY,
@@ -22,7 +23,8 @@ import { ServedTypes } from "./served-types.js";
  * 1. The whole snapshot is verified first (Repository.verify: parts and index against
  *    snapshot.json, every path against the layout, every object against its index record); a
  *    damaged or forged one throws SnapshotDamagedError (an IntegrityError) before any write.
- * 2. The index alone decides the plan: filters, the types never restored, --skip-owned.
+ * 2. The index alone decides the plan: filters, the types never restored, --skip-owned. The
+ *    namespaces its objects go into that neither the snapshot nor the cluster has are created.
  * 3. Pass after pass (see RestoreRun), the objects are streamed from the snapshot a step at a
  *    time, prepared, mapped, relinked to their owners' new uids and written.
  * Objects that fail are in the report; the restore itself rejects only when it cannot go on (the
@@ -65,6 +67,7 @@ export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport>
     objects: selected.length + skipped.length,
   });
   records.length = 0; // the selection keeps what the plan needs
+  await createMissingNamespaces(ctx, selected, report);
   await run.run(selected);
   return report;
 }
