@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { compileFilters } from "@kubedump/dump";
 import { collectionPath, createKubeClient, discoverResources, loadConnection } from "@kubedump/kube";
 import { createCleanup } from "./lib/cleanup.mjs";
-import { fmt, runMeasurement } from "./lib/common.mjs";
+import { fmt, runBench, runMeasurement } from "./lib/common.mjs";
 import { parseDumpOptions } from "./lib/dump-options.mjs";
 import { formatReport } from "./lib/dump-report.mjs";
 import { measureAll } from "./lib/measurements.mjs";
@@ -162,14 +162,4 @@ async function main() {
   if (args.keep && env) await keepUp(env, kubeconfig);
 }
 
-main().then(
-  async () => {
-    await cleanup();
-    process.exit(0);
-  },
-  async (err) => {
-    console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+runBench(main, cleanup);

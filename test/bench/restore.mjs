@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { loadConnection } from "@kubedump/kube";
 import { startExtraCluster } from "@kubedump/testenv";
 import { createCleanup } from "./lib/cleanup.mjs";
-import { fmt } from "./lib/common.mjs";
+import { fmt, runBench } from "./lib/common.mjs";
 import { kubectlWrite, kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
@@ -204,14 +204,4 @@ function report(rows) {
   return lines.join("\n");
 }
 
-main().then(
-  async () => {
-    await cleanup();
-    process.exit(0);
-  },
-  async (err) => {
-    console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
-    await cleanup();
-    process.exit(1);
-  },
-);
+runBench(main, cleanup);

@@ -16,6 +16,7 @@ import {
   kubeHttp,
   startExtraCluster,
   type TestEnvInfo,
+  testCrd,
 } from "@kubedump/testenv";
 import { load } from "js-yaml";
 import { afterAll, beforeAll } from "vitest";
@@ -40,34 +41,6 @@ export interface Fixture {
   blob: Buffer;
 }
 
-const crd = (group: string, plural: string, kind: string, labels: Raw): Raw => ({
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: `${plural}.${group}`, labels },
-  spec: {
-    group,
-    scope: "Namespaced",
-    names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            properties: {
-              spec: { type: "object", properties: { color: { type: "string" }, size: { type: "integer" } } },
-              status: { type: "object", properties: { ready: { type: "boolean" } } },
-            },
-          },
-        },
-      },
-    ],
-  },
-});
-
 export const ownerRef = (o: Raw, controller = true) => ({
   apiVersion: o.apiVersion,
   kind: o.kind,
@@ -91,8 +64,8 @@ export async function seedFixture(api: Api, prefix: string): Promise<Fixture> {
   const fixture = { prefix, namespace, group, selector: `${FIXTURE_LABEL}=${prefix}`, clusterRole: `${prefix}:reader` };
   const blob = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   await apply(api, "/api/v1/namespaces", { metadata: { name: namespace, labels: { ...labels, team: "shop" } } });
-  await applyCrd(api, crd(group, "widgets", "Widget", labels));
-  await applyCrd(api, crd(group, "configmaps", "ConfigMap", labels));
+  await applyCrd(api, testCrd(group, "widgets", "Widget", labels));
+  await applyCrd(api, testCrd(group, "configmaps", "ConfigMap", labels));
   const custom = `/apis/${group}/v1/namespaces/${namespace}`;
   const core = `/api/v1/namespaces/${namespace}`;
   const root = await apply(api, `${custom}/widgets`, {

@@ -12,5 +12,13 @@ export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writ
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
 export { thrownBy } from "./thrown.js";
-export { apply, applyBrokenApiService, applyCrd, type SeededCluster, SeedError, seedCluster } from "./seed.js";
+export {
+  apply,
+  applyBrokenApiService,
+  applyCrd,
+  type SeededCluster,
+  SeedError,
+  seedCluster,
+  testCrd,
+} from "./seed.js";
 export { type S3Env, s3RepositoryBackend, s3StoreOptions } from "./s3.js";

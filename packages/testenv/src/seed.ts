@@ -27,6 +27,40 @@ export async function apply(env: Env, collection: string, obj: Obj): Promise<Obj
   throw new SeedError(`creating ${collection}/${obj.metadata.name}: ${res.status} ${res.text.slice(0, 300)}`);
 }
 
+/**
+ * A namespaced CRD of `kind` in `group`, served at v1 with a status subresource and a small
+ * structural schema (spec.color, spec.size, status.ready): the custom types the tests seed.
+ */
+export function testCrd(group: string, plural: string, kind: string, labels?: Obj): Obj {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.${group}`, ...(labels && { labels }) },
+    spec: {
+      group,
+      scope: "Namespaced",
+      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: { type: "object", properties: { color: { type: "string" }, size: { type: "integer" } } },
+                status: { type: "object", properties: { ready: { type: "boolean" } } },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** Creates a CRD and waits until its API is served. */
 export async function applyCrd(env: Env, crd: Obj): Promise<void> {
   await apply(env, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
@@ -184,33 +218,7 @@ export async function seedCluster(env: Env, prefix: string): Promise<SeededClust
     involvedObject: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: shop },
   });
 
-  await applyCrd(env, {
-    apiVersion: "apiextensions.k8s.io/v1",
-    kind: "CustomResourceDefinition",
-    metadata: { name: `configmaps.${customGroup}` },
-    spec: {
-      group: customGroup,
-      scope: "Namespaced",
-      names: { plural: "configmaps", singular: "configmap", kind: "ConfigMap", listKind: "ConfigMapList" },
-      versions: [
-        {
-          name: "v1",
-          served: true,
-          storage: true,
-          subresources: { status: {} },
-          schema: {
-            openAPIV3Schema: {
-              type: "object",
-              properties: {
-                spec: { type: "object", properties: { color: { type: "string" }, size: { type: "integer" } } },
-                status: { type: "object", properties: { ready: { type: "boolean" } } },
-              },
-            },
-          },
-        },
-      ],
-    },
-  });
+  await applyCrd(env, testCrd(customGroup, "configmaps", "ConfigMap"));
   await put(`${shop}/configmaps.${customGroup}/web-config`, `/apis/${customGroup}/v1/namespaces/${shop}/configmaps`, {
     apiVersion: `${customGroup}/v1`,
     kind: "ConfigMap",

@@ -99,3 +99,18 @@ export function runCollecting(command, argv, options, stream, track = () => {}) 
     });
   });
 }
+
+/** Runs a benchmark's main, then its cleanup whether it failed or not, and exits 0 or 1. */
+export function runBench(main, cleanup) {
+  main().then(
+    async () => {
+      await cleanup();
+      process.exit(0);
+    },
+    async (err) => {
+      console.error(`bench: ${err instanceof Error ? err.stack : String(err)}`);
+      await cleanup();
+      process.exit(1);
+    },
+  );
+}
