@@ -9,6 +9,8 @@ export const DEFAULT_QPS = 50;
 export const DEFAULT_BURST = 100;
 export const DEFAULT_MAX_RETRIES = 5;
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Connections kept to the API server: requests in flight beyond them wait for one. */
+export const DEFAULT_MAX_SOCKETS = 16;
 const MAX_BACKOFF_MS = 10_000;
 const MAX_RETRY_AFTER_S = 60;
 
@@ -22,6 +24,8 @@ export interface KubeClientOptions extends KubeConfigOptions {
   clock?: Clock;
   /** Use this connection instead of loading a kubeconfig. */
   connection?: Connection;
+  /** @defaultValue DEFAULT_MAX_SOCKETS */
+  maxSockets?: number;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -72,7 +76,7 @@ export class KubeClient {
     this.limiter = new RateLimiter(opts.qps ?? DEFAULT_QPS, opts.burst ?? DEFAULT_BURST, this.clock);
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? DEFAULT_MAX_SOCKETS });
     this.streamAgent = new Agent({ keepAlive: false });
   }
 

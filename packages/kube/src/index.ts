@@ -1,6 +1,7 @@
 export {
   createKubeClient,
   DEFAULT_BURST,
+  DEFAULT_MAX_SOCKETS,
   DEFAULT_QPS,
   KubeClient,
   type KubeClientOptions,

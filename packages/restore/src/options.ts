@@ -10,8 +10,13 @@ export type ExistingResourcePolicy = "none" | "update";
 /** The field manager of every write: created objects, server-side applies and status. */
 export const FIELD_MANAGER = "kubedump";
 
-/** @defaultValue the client's socket pool: more requests in flight only queue there. */
-export const DEFAULT_CONCURRENCY = 16;
+/**
+ * Writes in flight: as many as the benchmark's seeder keeps to find the API server's write
+ * ceiling. An API server on two cores creates about twice as fast with 48 creates in flight as
+ * with 16 (docs/benchmarks.md, "Restore"). Give the client as many sockets (KubeClientOptions.maxSockets),
+ * or the extra writes only queue in its pool.
+ */
+export const DEFAULT_CONCURRENCY = 48;
 /** How long a restored CustomResourceDefinition may take to become Established. */
 export const DEFAULT_ESTABLISH_TIMEOUT_MS = 60_000;
 /** The pause before a pass retries the objects whose types the cluster did not serve yet. */

@@ -24,10 +24,9 @@ interface RestoreCommandFlags extends RestoreFlags, ClusterFlags {
 }
 
 /**
- * Restore writes, 16 in flight, and an API server takes a few hundred creates a second (about 330-370/s
- * on the test servers). Measured with 3,000 objects there, the engine sending about three requests
- * an object: 50/100 (the reading commands' limit) restored 51 objects/s, 500/1000 170/s, 1000/2000
- * 325/s, as fast as the server's concurrent create rate; so 1000/2000 leaves the API server as the bound.
+ * A restore into an empty cluster sends one request an object, DEFAULT_CONCURRENCY in flight, and
+ * an API server on two cores creates about a thousand small objects a second; the reading
+ * commands' 50/100 would hold it to 50 objects/s (measured: docs/restore.md, "Rate limit").
  */
 export const RESTORE_RATE: RateDefaults = { qps: 1000, burst: 2000 };
 
@@ -60,7 +59,7 @@ export function restoreCommand(program: Command): void {
     const options = restoreOptionsFromFlags(flags);
     const json = flags.output === "json";
     const repository = await openRepoFromUrl(flags.repo);
-    const client = createKubeClient(clientOptions(flags, RESTORE_RATE));
+    const client = createKubeClient({ ...clientOptions(flags, RESTORE_RATE), maxSockets: DEFAULT_CONCURRENCY });
     const progress = createLiveLine<RestoreProgress>((p, secs) => {
       const rate = secs > 0 ? Math.round(p.objectsDone / secs) : 0;
       return `${describeProgress(p)}, ${rate} objects/s`;
