@@ -97,6 +97,8 @@ describe("the Helm chart's environment variables", () => {
     ["dump-worker", "STASH_METRIC_NAMES", "dumpWorker.stashMetricNames"],
     ["dump-worker", "KUBE_QPS", "dumpWorker.kubeQps"],
     ["dump-worker", "KUBE_BURST", "dumpWorker.kubeBurst"],
+    ["dump-worker", "RESTORE_KUBE_QPS", "dumpWorker.restoreKubeQps"],
+    ["dump-worker", "RESTORE_KUBE_BURST", "dumpWorker.restoreKubeBurst"],
     ["dump-worker", "LOG_LEVEL", "dumpWorker.logLevel"],
     ["dump-worker", "METRICS_GATEWAY_TOKEN", "metricsGateway.pushToken.value"],
     ["dump-worker", "QUEUE_PREFIX", "queuePrefix"],

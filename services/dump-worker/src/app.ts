@@ -17,6 +17,7 @@ import type { BackupDeps } from "./backup-types.js";
 import type { DumpWorkerConfig } from "./config.js";
 import type { Redis } from "ioredis";
 import { repositoryOpener } from "./repositories.js";
+import { DEFAULT_CONCURRENCY } from "@kubedump/restore";
 import { createRestoreProcessor } from "./restore.js";
 import { createVerifyProcessor } from "./verify.js";
 
@@ -26,6 +27,8 @@ export interface DumpWorkerDeps {
   config: DumpWorkerConfig;
   log: Logger;
   client?: KubeClient;
+  /** The RestoreSessions' client (default: one at RESTORE_KUBE_QPS/BURST). */
+  restoreClient?: KubeClient;
   /** Default: the Repository's backend with its Secret's data. */
   openRepository?: BackupDeps["openRepository"];
   applyRetention: (repository: Repository, config: BackupConfiguration, now: Date) => Promise<string[]>;
@@ -79,12 +82,26 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
     scratchDir: config.SCRATCH_DIR,
   });
   const processVerify = createVerifyProcessor(shared);
-  const processRestore = createRestoreProcessor(shared);
+  // Restores write, DEFAULT_CONCURRENCY in flight, at their own rate; backups keep the reading one.
+  const restoreClient =
+    deps.restoreClient ??
+    createKubeClient({
+      kubeconfig: config.KUBECONFIG,
+      qps: config.RESTORE_KUBE_QPS,
+      burst: config.RESTORE_KUBE_BURST,
+      maxSockets: DEFAULT_CONCURRENCY,
+    });
+  const processRestore = createRestoreProcessor({ ...shared, client: restoreClient });
   const shell = createServiceShell({
     log,
     http: { host: config.HTTP_HOST, port: config.HTTP_PORT },
     redis,
-    client,
+    client: {
+      close() {
+        client.close();
+        restoreClient.close();
+      },
+    },
     // Stop taking jobs and let the running ones finish (BullMQ waits for them).
     takesWork: [["workers", async () => void (await Promise.all(workers.map((w) => w.close())))]],
   });

@@ -20,6 +20,9 @@ const schema = z.object({
   STASH_METRIC_NAMES: z.enum(["true", "false"]).default("false"),
   KUBE_QPS: z.coerce.number().min(0).default(50),
   KUBE_BURST: z.coerce.number().int().min(1).default(100),
+  /** A RestoreSession's client: a restore writes one request an object (see the CLI's RESTORE_RATE). */
+  RESTORE_KUBE_QPS: z.coerce.number().min(0).default(1000),
+  RESTORE_KUBE_BURST: z.coerce.number().int().min(1).default(2000),
 });
 
 /** Every environment variable the service reads; the Helm chart sets no other. */

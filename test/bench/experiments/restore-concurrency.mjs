@@ -36,7 +36,21 @@ const source = await startExtraCluster();
 const s = await seed(loadConnection({ kubeconfig: source.kubeconfig }), { objects: N, namespaces: 10, progress: log });
 log(`ceiling ${Math.round(s.rate)}/s`);
 const repo = join(work, "repo");
-const b = await kubedumpCli("backup", ["backup", "--repo", repo, "--kubeconfig", source.kubeconfig, "--include-namespaces", `${NAMESPACE_PREFIX}*`, "-o", "json"], { root: ROOT, work, track });
+const b = await kubedumpCli(
+  "backup",
+  [
+    "backup",
+    "--repo",
+    repo,
+    "--kubeconfig",
+    source.kubeconfig,
+    "--include-namespaces",
+    `${NAMESPACE_PREFIX}*`,
+    "-o",
+    "json",
+  ],
+  { root: ROOT, work, track },
+);
 const id = JSON.parse(b.stdout).id;
 await source.stop();
 const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {} });
@@ -80,7 +94,9 @@ for (let r = 0; r < Number(a.repeat); r++) {
       writeFileSync(`${a.profile}-c${c}-r${r}.cpuprofile`, JSON.stringify(profile));
       session.disconnect();
     }
-    log(`c=${c}: ${secs.toFixed(1)} s ${Math.round(N / secs)}/s totals ${JSON.stringify(report.totals())} requests ${JSON.stringify(counts)}`);
+    log(
+      `c=${c}: ${secs.toFixed(1)} s ${Math.round(N / secs)}/s totals ${JSON.stringify(report.totals())} requests ${JSON.stringify(counts)}`,
+    );
     log(`  phases ${phases.map(([k, t]) => `${k}@${t}`).join(" ")}`);
     client.close();
     await target.stop();
