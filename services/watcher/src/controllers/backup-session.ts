@@ -94,5 +94,11 @@ async function trimHistory(deps: ControllerDeps, session: KubeObject): Promise<v
     .cache("BackupSession")
     .list()
     .filter((s) => (s.metadata.namespace ?? "default") === namespace && invokerOf(s) === name);
-  await enforceHistoryLimit(deps, { namespace, name }, sessions, limit);
+  const history = {
+    kind: "BackupSession",
+    namespace,
+    of: `BackupConfiguration ${name}`,
+    setting: "backupHistoryLimit",
+  } as const;
+  await enforceHistoryLimit(deps, history, sessions, limit);
 }
