@@ -1,6 +1,6 @@
 import { crPath, FINISHED_BACKUP_SESSION_PHASES, FINISHED_RESTORE_SESSION_PHASES } from "@kubedump/api";
-import { isNotFound, type KubeClient, type KubeObject } from "@kubedump/kube";
-import type { Logger } from "@kubedump/service";
+import { isNotFound, type KubeObject } from "@kubedump/kube";
+import type { ControllerDeps } from "./controller.js";
 
 export type SessionKind = "BackupSession" | "RestoreSession";
 
@@ -25,15 +25,14 @@ export function sessionsOverLimit(kind: SessionKind, sessions: readonly KubeObje
   return newestFirst.slice(limit).reverse();
 }
 
-export interface HistoryLimitDeps {
-  client: KubeClient;
-  log: Logger;
-}
+export type HistoryLimitDeps = Pick<ControllerDeps, "client" | "log" | "cache">;
 
 /** One history: the sessions of a BackupConfiguration, or the RestoreSessions of a Repository. */
 export interface SessionHistory {
   kind: SessionKind;
   namespace: string;
+  /** Whether a session of the namespace belongs to this history. */
+  member(session: KubeObject): boolean;
   /** What the sessions belong to, for the log, e.g. `BackupConfiguration nightly`. */
   of: string;
   /** The setting that limits it, for the log: backupHistoryLimit, RESTORE_HISTORY_LIMIT. */
@@ -42,17 +41,20 @@ export interface SessionHistory {
 
 /**
  * Keeps the newest `limit` finished sessions of one history and deletes the older ones (one
- * already gone counts as deleted). `sessions` are the history's sessions as the cache holds them:
- * a finished phase never changes back, so a stale cache can only keep one too many, which the
- * next finished session trims. Returns the names deleted.
+ * already gone counts as deleted). The sessions are read from the cache: a finished phase never
+ * changes back, so a stale cache can only keep one too many, which the next finished session
+ * trims. Returns the names deleted.
  */
 export async function enforceHistoryLimit(
   deps: HistoryLimitDeps,
   history: SessionHistory,
-  sessions: readonly KubeObject[],
   limit: number,
 ): Promise<string[]> {
   const { kind, namespace } = history;
+  const sessions = deps
+    .cache(kind)
+    .list()
+    .filter((s) => (s.metadata.namespace ?? "default") === namespace && history.member(s));
   const doomed = sessionsOverLimit(kind, sessions, limit).map((s) => s.metadata.name);
   for (const session of doomed) {
     try {

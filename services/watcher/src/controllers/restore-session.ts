@@ -54,15 +54,7 @@ async function trimHistory(deps: ControllerDeps, session: KubeObject): Promise<v
   const repository = repositoryOf(session);
   if (limit === 0 || !repository) return;
   const namespace = session.metadata.namespace ?? "default";
-  const sessions = deps
-    .cache("RestoreSession")
-    .list()
-    .filter((s) => (s.metadata.namespace ?? "default") === namespace && repositoryOf(s) === repository);
-  const history = {
-    kind: "RestoreSession",
-    namespace,
-    of: `Repository ${repository}`,
-    setting: "RESTORE_HISTORY_LIMIT",
-  } as const;
-  await enforceHistoryLimit(deps, history, sessions, limit);
+  const member = (s: KubeObject) => repositoryOf(s) === repository;
+  const history = { kind: "RestoreSession", namespace, member, of: `Repository ${repository}` } as const;
+  await enforceHistoryLimit(deps, { ...history, setting: "RESTORE_HISTORY_LIMIT" }, limit);
 }
