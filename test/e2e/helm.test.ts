@@ -147,11 +147,12 @@ describe("the Helm chart", () => {
     const rules = roles
       .filter((r) => !writer.includes(r))
       .flatMap((r) => r.rules.map((rule: Obj) => ({ role: r, ...rule })));
-    // Nothing writes RBAC, escalates, impersonates or deletes anything but BackupSessions.
+    // Nothing writes RBAC, escalates, impersonates or deletes anything but finished sessions (history limits).
     for (const r of rules) {
       expect(r.verbs, r.role.metadata.name).not.toContain("*");
       for (const v of ["escalate", "bind", "impersonate", "deletecollection"]) expect(r.verbs).not.toContain(v);
-      if (r.verbs.includes("delete")) expect(r.resources).toEqual(["backupsessions"]);
+      if (r.verbs.includes("delete"))
+        for (const resource of r.resources) expect(["backupsessions", "restoresessions"]).toContain(resource);
       const writes = r.verbs.some((v: string) => !["get", "list", "watch"].includes(v));
       if (writes)
         expect(

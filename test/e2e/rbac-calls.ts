@@ -31,6 +31,25 @@ const event = {
   type: "Normal",
 };
 const skipped = { status: { phase: "Skipped" } };
+const failed = { status: { phase: "Failed" } };
+const restoreSession = (name: string) => ({
+  apiVersion: "kubedump.io/v1alpha1",
+  kind: "RestoreSession",
+  metadata: { name },
+  spec: { repository: { name: "repo" } },
+});
+/** A restore's write: a forced server-side apply (dryRun=All: nothing is kept when it is allowed). */
+export const applyDeployment: Call = {
+  path: `/apis/apps/v1/namespaces/${SHOP}/deployments/web?fieldManager=kubedump&force=true&dryRun=All`,
+  method: "PATCH",
+  contentType: "application/apply-patch+yaml",
+  body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", labels: { restored: "yes" } } },
+};
+/** A restore's write of a cluster-scoped object (dryRun=All). */
+export const createNamespace: Call = {
+  path: "/api/v1/namespaces?dryRun=All",
+  body: { metadata: { name: "restored" } },
+};
 
 // [service, what, call, status]: every kind of call the services make, with the status it gets.
 // (The Leases made here hold no holder: the services take them over when they start.)
@@ -59,6 +78,21 @@ export const ALLOWED: [ServiceName, string, Call, number][] = [
     "watcher",
     "patch a BackupSession's status",
     merge(`${crUrl("backupsessions", APPS, "probe")}/status`, skipped),
+    200,
+  ],
+  ["watcher", "list RestoreSessions of its namespace", { path: crUrl("restoresessions", APPS) }, 200],
+  ["watcher", "watch RestoreSessions", { path: `${crUrl("restoresessions", APPS)}?watch=1&timeoutSeconds=1` }, 200],
+  [
+    "watcher",
+    "patch a RestoreSession's status",
+    merge(`${crUrl("restoresessions", APPS, "probe-restore")}/status`, failed),
+    200,
+  ],
+  // RESTORE_HISTORY_LIMIT: the watcher deletes finished RestoreSessions.
+  [
+    "watcher",
+    "delete a RestoreSession",
+    { path: crUrl("restoresessions", APPS, "probe-restore-old"), method: "DELETE" },
     200,
   ],
   ["watcher", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }, 200],
@@ -114,6 +148,15 @@ export const ALLOWED: [ServiceName, string, Call, number][] = [
     merge(`${crUrl("repositories", APPS, "repo")}/status`, { status: {} }),
     200,
   ],
+  ["dump-worker", "read a RestoreSession", { path: crUrl("restoresessions", APPS, "probe-restore") }, 200],
+  [
+    "dump-worker",
+    "patch a RestoreSession's status (phase, progress, counts)",
+    merge(`${crUrl("restoresessions", APPS, "probe-restore")}/status`, {
+      status: { ...failed.status, progress: { objects: 1, objectsDone: 1, pass: 1 } },
+    }),
+    200,
+  ],
   ["dump-worker", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }, 200],
   // Events on BackupSessions, and on a Repository whose verification found damage.
   [
@@ -158,6 +201,14 @@ export const DENIED: [ServiceName, string, Call][] = [
   ["watcher", "list Repositories outside its namespace", { path: `${API}/repositories` }],
   ["watcher", "update the scheduler's Lease", { path: lease("kubedump-scheduler"), method: "PUT", current: true }],
   ["watcher", "create a BackupSession", { path: crUrl("backupsessions", APPS), body: session("by-watcher") }],
+  ["watcher", "list RestoreSessions outside its namespace", { path: `${API}/restoresessions` }],
+  ["watcher", "create a RestoreSession", { path: crUrl("restoresessions", APPS), body: restoreSession("by-watcher") }],
+  ["scheduler", "read a RestoreSession", { path: crUrl("restoresessions", APPS, "probe-restore") }],
+  [
+    "scheduler",
+    "patch a RestoreSession's status",
+    merge(`${crUrl("restoresessions", APPS, "probe-restore")}/status`, failed),
+  ],
   ["scheduler", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }],
   ["scheduler", "delete a BackupSession", { path: crUrl("backupsessions", APPS, "probe"), method: "DELETE" }],
   [
@@ -187,8 +238,22 @@ export const DENIED: [ServiceName, string, Call][] = [
     merge(`/apis/apps/v1/namespaces/${SHOP}/deployments/web`, { spec: { replicas: 0 } }),
   ],
   ["dump-worker", "create a BackupSession", { path: crUrl("backupsessions", APPS), body: session("by-worker") }],
+  [
+    "dump-worker",
+    "create a RestoreSession",
+    { path: crUrl("restoresessions", APPS), body: restoreSession("by-worker") },
+  ],
+  [
+    "dump-worker",
+    "delete a RestoreSession",
+    { path: crUrl("restoresessions", APPS, "probe-restore"), method: "DELETE" },
+  ],
+  // A restore's writes, without restore.enabled.
+  ["dump-worker", "server-side apply a Deployment (restore.enabled is off)", applyDeployment],
+  ["dump-worker", "create a Namespace (restore.enabled is off)", createNamespace],
   ["dump-worker", "create an Event in another namespace", { path: `/api/v1/namespaces/${OTHER}/events`, body: event }],
   ["metrics-gateway", "list BackupSessions", { path: crUrl("backupsessions", APPS) }],
+  ["metrics-gateway", "list RestoreSessions", { path: crUrl("restoresessions", APPS) }],
   ["metrics-gateway", "list Pods", { path: "/api/v1/pods" }],
   ["metrics-gateway", "read the storage Secret", { path: `/api/v1/namespaces/${APPS}/secrets/s3-secret` }],
 ];

@@ -1,5 +1,5 @@
 // The cluster the RBAC tests (rbac.test.ts) run against: seeded namespaces, two Repositories, Secrets
-// no service may read, a configuration and a finished session, and the chart installed twice.
+// no service may read, a configuration and finished sessions, and the chart installed four times.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { kubeHttp, seedCluster } from "@kubedump/testenv";
@@ -7,6 +7,7 @@ import { load } from "js-yaml";
 import { inject } from "vitest";
 import {
   createConfig,
+  createRestoreSession,
   createSession,
   crUrl,
   installCrds,
@@ -24,8 +25,13 @@ export const APPS = "rbac-apps"; // the restricted release's watched namespace: 
 export const OTHER = "rbac-other"; // holds a Secret no kubedump service may read
 export const E2E = "rbac-e2e"; // the default release's Repository and sessions
 
-/** Sets up the cluster and installs the least-privilege release, the default one, and one with restore.enabled. */
-export async function setUpRbac(): Promise<Record<"restricted" | "default" | "restore", Release>> {
+export type Releases = Record<"restricted" | "restrictedRestore" | "default" | "restore", Release>;
+
+/**
+ * Sets up the cluster and installs the least-privilege release, the same with restore.enabled,
+ * the default one, and the default one with restore.enabled.
+ */
+export async function setUpRbac(): Promise<Releases> {
   await installCrds(t);
   await seedCluster(t, P);
   await setupRepository(t, APPS, { prefix: APPS });
@@ -48,16 +54,27 @@ export async function setUpRbac(): Promise<Record<"restricted" | "default" | "re
     body: { status: { phase: "Skipped" } },
     contentType: "application/merge-patch+json",
   });
+  // Finished RestoreSessions: one for the status-patch checks, one the watcher's token deletes.
+  for (const name of ["probe-restore", "probe-restore-old"]) {
+    await createRestoreSession(t, APPS, name);
+    await kubeHttp(t, `${crUrl("restoresessions", APPS, name)}/status`, {
+      method: "PATCH",
+      body: { status: { phase: "Failed" } },
+      contentType: "application/merge-patch+json",
+    });
+  }
 
   const chartValues = load(readFileSync(join(CHART, "values.yaml"), "utf8")) as Obj;
+  const leastPrivilege = {
+    watchNamespace: APPS,
+    rbac: { storageSecrets: [{ namespace: APPS, names: ["s3-secret"] }] },
+    dumpWorker: {
+      rbac: { backupSecrets: false, apiGroups: [...chartValues.dumpWorker.rbac.apiGroups, `${P}.example.com`] },
+    },
+  };
   return {
-    restricted: await install("rbac-restricted", {
-      watchNamespace: APPS,
-      rbac: { storageSecrets: [{ namespace: APPS, names: ["s3-secret"] }] },
-      dumpWorker: {
-        rbac: { backupSecrets: false, apiGroups: [...chartValues.dumpWorker.rbac.apiGroups, `${P}.example.com`] },
-      },
-    }),
+    restricted: await install("rbac-restricted", leastPrivilege),
+    restrictedRestore: await install("rbac-restricted-restore", { ...leastPrivilege, restore: { enabled: true } }),
     default: await install("rbac-default", {}),
     restore: await install("rbac-restore", { restore: { enabled: true } }),
   };

@@ -103,6 +103,8 @@ const KINDS: Record<KubedumpKind, { schema: KindSchema; columns: PrinterColumn[]
     columns: [
       phase,
       { name: "Snapshot", type: "string", jsonPath: ".status.snapshot" },
+      { name: "Done", type: "integer", jsonPath: ".status.progress.objectsDone" },
+      { name: "Objects", type: "integer", jsonPath: ".status.progress.objects" },
       { name: "Created", type: "integer", jsonPath: ".status.counts.created" },
       { name: "Updated", type: "integer", jsonPath: ".status.counts.updated", priority: 1 },
       { name: "Exists", type: "integer", jsonPath: ".status.counts.exists", priority: 1 },

@@ -78,6 +78,7 @@ export {
   type RestoreCounts,
   type RestoreFailure,
   type RestoreSession,
+  type RestoreSessionProgress,
   RestoreSessionSchema,
   type RestoreSessionSpec,
   RestoreSessionSpecSchema,

@@ -87,6 +87,13 @@ describe("the RestoreSession CRD on a real API server", () => {
     const status = {
       phase: "PartiallySucceeded",
       snapshot: "20261126T020000Z-3f9a1c00",
+      progress: {
+        objects: 11,
+        objectsDone: 10,
+        pass: 2,
+        step: "widgets.example.com",
+        lastUpdateTime: "2026-11-26T02:04:05Z",
+      },
       counts: { created: 7, updated: 0, unchanged: 0, exists: 1, skipped: 2, failed: 1 },
       failures: [{ type: "configmaps", namespace: "prod-copy", name: "big", reason: "too large" }],
       failuresTruncated: 0,
@@ -101,7 +108,15 @@ describe("the RestoreSession CRD on a real API server", () => {
     const { stdout } = await run(env.kubectl, ["--kubeconfig", env.kubeconfig, "get", "kdrestore", "shown", "-n", NS]);
     const [header = "", line = ""] = stdout.trim().split("\n");
     const row = Object.fromEntries(header.split(/\s{2,}/).map((c, i) => [c, line.split(/\s{2,}/)[i]]));
-    expect(row).toMatchObject({ NAME: "shown", PHASE: "PartiallySucceeded", CREATED: "7", FAILED: "1" });
+    expect(row).toMatchObject({
+      NAME: "shown",
+      PHASE: "PartiallySucceeded",
+      DONE: "10",
+      OBJECTS: "11",
+      CREATED: "7",
+      FAILED: "1",
+    });
+    expect(res.body.status.progress).toEqual(status.progress);
     expect(row.SNAPSHOT).toBe(status.snapshot);
   });
 

@@ -131,6 +131,30 @@ export const RestoreFailureSchema = z
   })
   .describe("An object that could not be restored.");
 
+const progressCount = (description: string) => z.int().min(0).optional().describe(description);
+
+export const RestoreProgressSchema = z
+  .object({
+    objects: progressCount("Objects the filters selected from the snapshot."),
+    objectsDone: progressCount("Objects with an outcome so far, skipped ones included."),
+    pass: z
+      .int()
+      .min(1)
+      .optional()
+      .describe("1 for the first pass over the snapshot; more while objects wait for their types to be served."),
+    step: z
+      .string()
+      .optional()
+      .describe(
+        "What the restore is doing: verifying the snapshot, writing a type (e.g. configmaps, or deployments.apps " +
+          "(owned, level 2)), or waiting for CustomResourceDefinitions to be Established. Omitted once finished.",
+      ),
+    lastUpdateTime: TimeSchema.optional().describe("When this progress was written."),
+  })
+  .describe(
+    "Where a running restore is, written every few seconds and when its stage changes; at the end, the final figures.",
+  );
+
 export const RestoreSessionStatusSchema = z
   .object({
     observedGeneration: ObservedGenerationSchema.optional(),
@@ -141,6 +165,7 @@ export const RestoreSessionStatusSchema = z
     startTime: TimeSchema.optional().describe("When the restore started running."),
     completionTime: TimeSchema.optional().describe("When the restore finished."),
     snapshot: z.string().optional().describe("Id of the snapshot restored (latest resolved)."),
+    progress: RestoreProgressSchema.optional(),
     counts: RestoreCountsSchema.optional(),
     failures: z
       .array(RestoreFailureSchema)
@@ -168,6 +193,7 @@ export type RestoreSessionStatus = z.infer<typeof RestoreSessionStatusSchema>;
 export type RestoreSession = z.infer<typeof RestoreSessionSchema>;
 export type RestoreCounts = z.infer<typeof RestoreCountsSchema>;
 export type RestoreFailure = z.infer<typeof RestoreFailureSchema>;
+export type RestoreSessionProgress = z.infer<typeof RestoreProgressSchema>;
 
 /** Validates a whole RestoreSession; errors name their field, e.g. `spec.snapshot: …`. */
 export function validateRestoreSession(obj: unknown): Validation<RestoreSession> {

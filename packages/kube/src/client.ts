@@ -1,6 +1,7 @@
 import { type IncomingMessage, request as httpRequest } from "node:http";
 import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import type { Readable } from "node:stream";
+import { AbortLinks } from "./abort-links.js";
 import { KubeApiError, KubeUnreachableError } from "./errors.js";
 import { type Connection, type KubeConfigOptions, loadConnection } from "./kubeconfig.js";
 import { type Clock, RateLimiter, systemClock } from "./rate-limiter.js";
@@ -66,6 +67,8 @@ export class KubeClient {
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
+  /** Requests in flight on one caller's signal share one listener on it. */
+  private readonly abortLinks = new AbortLinks();
 
   constructor(
     private readonly conn: Connection,
@@ -103,15 +106,22 @@ export class KubeClient {
 
   /** `request` without the JSON parsing: the body of a 2xx answer as it came. */
   async requestBody(method: string, path: string, opts: RequestOpts = {}): Promise<Buffer> {
-    for (let attempt = 0; ; attempt++) {
-      await this.limiter.take();
-      try {
-        return await this.once(method, path, opts);
-      } catch (err) {
-        const wait = opts.signal?.aborted ? undefined : this.retryDelay(err, method, attempt);
-        if (wait === undefined) throw err;
-        await this.clock.sleep(wait, opts.signal);
+    const link = this.abortLinks.link(opts.signal);
+    const linked = { ...opts, signal: link.signal };
+    try {
+      for (let attempt = 0; ; attempt++) {
+        await this.limiter.take();
+        try {
+          return await this.once(method, path, linked);
+        } catch (err) {
+          if (link.signal?.aborted) throw link.signal.reason;
+          const wait = this.retryDelay(err, method, attempt);
+          if (wait === undefined) throw err;
+          await this.clock.sleep(wait, link.signal);
+        }
       }
+    } finally {
+      link.release();
     }
   }
 
@@ -121,20 +131,30 @@ export class KubeClient {
    * Destroy the body or abort the signal to end it; either closes its socket.
    */
   async stream(path: string, opts: StreamOpts = {}): Promise<Readable> {
-    await this.limiter.take();
-    const req = { query: opts.query, signal: opts.signal };
-    const { url, reqOpts } = await this.prepare(
-      "GET",
-      path,
-      req,
-      this.streamAgent,
-      opts.idleTimeoutMs ?? this.timeoutMs,
-    );
-    const res = await open(url, reqOpts);
-    const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return res;
-    const text = (await readBody(res, url)).toString("utf8");
-    throw toApiError("GET", url, status, text, res.headers["retry-after"]);
+    const link = this.abortLinks.link(opts.signal);
+    try {
+      await this.limiter.take();
+      const req = { query: opts.query, signal: link.signal };
+      const { url, reqOpts } = await this.prepare(
+        "GET",
+        path,
+        req,
+        this.streamAgent,
+        opts.idleTimeoutMs ?? this.timeoutMs,
+      );
+      const res = await open(url, reqOpts);
+      const status = res.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        // Ended, destroyed or aborted, the body closes; its link goes with it.
+        res.once("close", link.release);
+        return res;
+      }
+      const text = (await readBody(res, url)).toString("utf8");
+      throw toApiError("GET", url, status, text, res.headers["retry-after"]);
+    } catch (err) {
+      link.release();
+      throw err;
+    }
   }
 
   /** How long to wait before retrying, or undefined when the error is final. */

@@ -155,4 +155,28 @@ describe("restoreSnapshot passes", () => {
     const list = (await kubeHttp(env, `/api/v1/namespaces/${ns}/configmaps`)).body;
     expect(list.items.length).toBe(4);
   });
+
+  it("keeps one abort listener on its signal with 32 writes in flight: Node warns of no listener leak", async () => {
+    const ns = `rsignal-${suffix()}`;
+    const maps = Array.from({ length: 200 }, (_, i) => object("ConfigMap", { name: `cm-${i}`, namespace: ns }));
+    const entries = [namespaceEntry(ns), ...maps.map((m) => entryOf(core("configmaps"), m))];
+    const snapshotId = await commitByHand(shared.repo.repository, join(shared.scratch, "signal"), entries);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const report = await restoreSnapshot({
+        client: shared.client,
+        repository: shared.repo.repository,
+        snapshotId,
+        options: { concurrency: 32 },
+        signal: new AbortController().signal,
+      });
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      expect(report.totals()).toMatchObject({ created: 201, failed: 0 });
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
 });

@@ -72,6 +72,7 @@ async function recordFinished(
       startTime: isoSeconds(start),
       completionTime: isoSeconds(end),
       snapshot: snapshotId,
+      ...(outcome.progress && { progress: outcome.progress }),
       counts,
       failures: listed,
       failuresTruncated: failed.length - listed.length,

@@ -24,4 +24,6 @@ export interface RestoreOutcome {
   /** Succeeded: no object failed; PartiallySucceeded: some did (see the report). */
   phase: "Succeeded" | "PartiallySucceeded";
   report: RestoreReport;
+  /** status.progress at the end: the engine's last figures (see createProgressWriter). */
+  progress?: Record<string, unknown>;
 }

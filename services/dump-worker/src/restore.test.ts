@@ -1,3 +1,5 @@
+import { resourceTypeOf } from "@kubedump/api";
+import { createKubeClient, watchEvents } from "@kubedump/kube";
 import { parseTextFormat } from "@kubedump/metrics";
 import { createQueue, createRedis, type Queue, QUEUES, type RestoreJob } from "@kubedump/queue";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
@@ -92,6 +94,29 @@ async function restoreMetrics(session: string): Promise<Record<string, number>> 
   return out;
 }
 
+/** Every status of RestoreSession `name` after resourceVersion `from`, as a watch sees them, until it has finished. */
+async function statusesUntilFinished(name: string, from: string): Promise<Obj[]> {
+  const client = createKubeClient({ kubeconfig: t.kubeconfig });
+  const statuses: Obj[] = [];
+  try {
+    const options = {
+      namespace: NS,
+      fieldSelector: `metadata.name=${name}`,
+      resourceVersion: from,
+      timeoutSeconds: 60,
+    };
+    for await (const e of watchEvents(client, resourceTypeOf("RestoreSession"), options)) {
+      const status = (e.object as Obj).status;
+      if (e.type !== "MODIFIED" || !status) continue;
+      statuses.push(status);
+      if (["Succeeded", "PartiallySucceeded", "Failed"].includes(status.phase)) break;
+    }
+  } finally {
+    client.close();
+  }
+  return statuses;
+}
+
 const reasonsOf = async (name: string) =>
   (
     (await kubeHttp(t, `/api/v1/namespaces/${NS}/events?fieldSelector=involvedObject.name%3D${name}`)).body
@@ -141,6 +166,35 @@ describe("a restore job, through the real queue and worker", () => {
     expect(done.status).toMatchObject({ phase: "Succeeded", snapshot: snapshotId });
     expect(done.status.counts).toMatchObject({ created: 2, failed: 0 }); // the Namespace and web
     expect((await kubeHttp(t, `/api/v1/namespaces/${target}`)).status).toBe(404);
+  });
+
+  it("writes its progress into the status while it runs, and the final figures when it ends", async () => {
+    const target = `dwr-progress-${RUN}`;
+    const spec = {
+      snapshot: snapshotId,
+      includeResources: ["configmaps"],
+      namespaceMappings: [{ from: NS, to: target }],
+    };
+    const created = await createRestoreSession(t, NS, "progress", spec);
+    const statuses = statusesUntilFinished("progress", created.metadata.resourceVersion);
+    await restores.add(
+      "restore",
+      { namespace: NS, name: "progress", uid: created.metadata.uid },
+      { jobId: created.metadata.uid, attempts: 1 },
+    );
+
+    const seen = await statuses;
+    const running = seen.filter((s) => s.phase === "Running" && s.progress).map((s) => s.progress);
+    const last = seen.at(-1)!;
+    // First the snapshot is verified, every figure there from the start; objects only go forward.
+    expect(running[0]).toEqual({ step: "verifying the snapshot", lastUpdateTime: expect.stringMatching(/Z$/) });
+    expect(running.length).toBeGreaterThan(1);
+    for (const p of running.slice(1)) expect(p).toMatchObject({ objects: 2, pass: 1, step: "configmaps" });
+    const done = running.slice(1).map((p: Obj) => p.objectsDone);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    // web and db, and the namespace they go into (created first, not one of the selected objects)
+    expect(last).toMatchObject({ phase: "Succeeded", counts: { created: 3 } });
+    expect(last.progress).toEqual({ objects: 2, objectsDone: 2, pass: 1, lastUpdateTime: expect.any(String) });
   });
 
   it("fails naming a snapshot that is not in the repository, and pushes success 0", async () => {

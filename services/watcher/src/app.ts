@@ -30,7 +30,7 @@ export function createWatcherApp(deps: WatcherDeps): WatcherApp {
 
   const lead = async () => {
     const running = startControllers(
-      { client, log, queues, probeRepository: deps.probeRepository },
+      { client, log, queues, probeRepository: deps.probeRepository, restoreHistoryLimit: config.RESTORE_HISTORY_LIMIT },
       { namespace: config.WATCH_NAMESPACE, resyncMs: config.RESYNC_SECONDS * 1000 },
       CONTROLLERS,
     );

@@ -33,6 +33,8 @@ export interface ControllerDeps {
   probeRepository: RepositoryProbe;
   /** The cache of a kind a controller watches; throws for another kind. */
   cache(kind: KubedumpKind): ObjectCache;
+  /** Finished RestoreSessions kept per Repository (RESTORE_HISTORY_LIMIT; 0: all). @defaultValue DEFAULT_RESTORE_HISTORY_LIMIT */
+  restoreHistoryLimit?: number;
 }
 
 /** One kind's reconciler. Adding a kind: a file in controllers/ and an entry in CONTROLLERS. */

@@ -7,6 +7,7 @@ import { ensureNamespace } from "../../../packages/kube/src/test-support.js";
 import { afterAll, beforeAll } from "vitest";
 import { installCrds } from "../../../test/e2e/harness.js";
 import type { TestNamespace } from "../../../test/e2e/test-namespace.js";
+import type { ControllerDeps } from "./controller.js";
 import { CONTROLLERS } from "./controllers/index.js";
 import { type ControllerManager, type ManagerOptions, startControllers } from "./manager.js";
 import { createRepositoryProbe } from "./probe.js";
@@ -81,7 +82,7 @@ export interface TestWatcher {
 export async function startTestWatcher(
   t: TestEnvInfo,
   namespace: string,
-  opts: Partial<ManagerOptions> = {},
+  { restoreHistoryLimit, ...opts }: Partial<ManagerOptions> & Pick<ControllerDeps, "restoreHistoryLimit"> = {},
 ): Promise<TestWatcher> {
   await installCrds(t);
   await ensureNamespace(t, namespace);
@@ -89,7 +90,13 @@ export async function startTestWatcher(
   const redis = createRedis(t.redisUrl);
   const queues = createQueueRegistry({ connection: redis, prefix: `test-${namespace}` });
   const manager = startControllers(
-    { client, log: createLogger(`watcher-${namespace}`, "silent"), queues, probeRepository: createRepositoryProbe() },
+    {
+      client,
+      log: createLogger(`watcher-${namespace}`, "silent"),
+      queues,
+      probeRepository: createRepositoryProbe(),
+      restoreHistoryLimit,
+    },
     { namespace, resyncMs: 0, ...opts },
     CONTROLLERS,
   );

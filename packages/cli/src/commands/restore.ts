@@ -1,8 +1,6 @@
-import { setMaxListeners } from "node:events";
 import type { Command } from "commander";
 import { createKubeClient } from "@kubedump/kube";
 import {
-  DEFAULT_CONCURRENCY,
   describeProgress,
   objectNameOf,
   outcomeRecord,
@@ -65,8 +63,6 @@ export function restoreCommand(program: Command): void {
       return `${describeProgress(p)}, ${rate} objects/s`;
     });
     const abort = new AbortController();
-    // Every write in flight listens to the signal: up to the engine's concurrency at once.
-    setMaxListeners(4 * DEFAULT_CONCURRENCY, abort.signal);
     const stop = () => abort.abort(new Error("interrupted: the restore stopped between writes"));
     process.once("SIGINT", stop);
     try {

@@ -90,9 +90,7 @@ async function trimHistory(deps: ControllerDeps, session: KubeObject): Promise<v
   const limit = parsed.success ? parsed.data : DEFAULT_BACKUP_HISTORY_LIMIT;
   const namespace = config.metadata.namespace ?? "default";
   const name = config.metadata.name;
-  const sessions = deps
-    .cache("BackupSession")
-    .list()
-    .filter((s) => (s.metadata.namespace ?? "default") === namespace && invokerOf(s) === name);
-  await enforceHistoryLimit(deps, { namespace, name }, sessions, limit);
+  const member = (s: KubeObject) => invokerOf(s) === name;
+  const history = { kind: "BackupSession", namespace, member, of: `BackupConfiguration ${name}` } as const;
+  await enforceHistoryLimit(deps, { ...history, setting: "backupHistoryLimit" }, limit);
 }
