@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { createKubeClient } from "@kubedump/kube";
 import {
+  DEFAULT_CONCURRENCY,
   describeProgress,
   objectNameOf,
   outcomeRecord,
