@@ -41,6 +41,11 @@ case "$name" in
       "helm.sh/helm/$major/cmd/helm@$version"
     mv "$work/bin/helm" "$dest/$name.tmp.$$"
     ;;
+  go-pusher)
+    # A pusher on the official Go client (github.com/prometheus/client_golang/prometheus/push),
+    # built from this repository's go/pusher, whose go.mod and go.sum pin every module.
+    go build -C "$(dirname "${BASH_SOURCE[0]}")/../go/pusher" -trimpath -ldflags "-s -w" -o "$dest/$name.tmp.$$" .
+    ;;
   promtool)
     # Prometheus' rule checker, to test the alert rules; a wrapper module like etcd's.
     go mod init local/promtool-bin >/dev/null 2>&1
