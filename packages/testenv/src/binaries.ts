@@ -10,7 +10,7 @@ export const VERSIONS = {
   "kube-controller-manager": "v1.36.3",
   kubectl: "v1.36.3",
   /** The Go client's pusher of the gateway tests (go/pusher): client_golang's version, -rN bumped when it changes. */
-  "go-pusher": "v1.25.0-r1",
+  "go-pusher": "v1.25.0-r2",
   etcd: "v3.6.16",
   minio: "v0.0.0-20260212201848-7aac2a2c5b7c",
   helm: "v4.3.1",

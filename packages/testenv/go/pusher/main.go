@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
@@ -43,7 +44,7 @@ func main() {
 	url := flag.String("url", "", "the gateway's URL (required)")
 	job := flag.String("job", "", "the job name (required)")
 	flag.Var(&grouping, "grouping", "a grouping label name=value (repeatable)")
-	kinds := flag.String("metrics", "counter,gauge", "comma-separated kinds: counter, counter-vec, gauge, untyped, histogram, native-histogram, summary")
+	kinds := flag.String("metrics", "counter,gauge", "comma-separated kinds: counter, counter-vec, gauge, untyped, histogram, native-histogram, summary, timestamped-gauge")
 	prefix := flag.String("prefix", "gopush", "prefix of every metric name")
 	method := flag.String("method", "put", "put (Push), post (Add) or delete (Delete)")
 	format := flag.String("format", "protobuf", "protobuf (the client's default) or text")
@@ -111,6 +112,10 @@ func collector(prefix, kind string) (prometheus.Collector, error) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
 		g.Set(3.25)
 		return g, nil
+	case "timestamped-gauge": // a Pushgateway refuses it: pushed metrics must not carry timestamps
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+		g.Set(1)
+		return timestamped{g}, nil
 	case "untyped":
 		return prometheus.NewUntypedFunc(prometheus.UntypedOpts{Name: name, Help: help}, func() float64 { return -1.5 }), nil
 	case "histogram", "native-histogram":
@@ -134,4 +139,18 @@ func collector(prefix, kind string) (prometheus.Collector, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("unknown metric kind %q", kind)
+}
+
+// timestamped gives each metric of a collector the timestamp 2025-01-01T00:00:00Z.
+type timestamped struct{ prometheus.Collector }
+
+func (t timestamped) Collect(ch chan<- prometheus.Metric) {
+	inner := make(chan prometheus.Metric)
+	go func() {
+		t.Collector.Collect(inner)
+		close(inner)
+	}()
+	for m := range inner {
+		ch <- prometheus.NewMetricWithTimestamp(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), m)
+	}
 }
