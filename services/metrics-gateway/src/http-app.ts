@@ -2,6 +2,7 @@ import { type MetricFamily, parseTextFormat } from "@kubedump/metrics";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import type { Logger } from "@kubedump/service";
 import type { Registry } from "prom-client";
+import { type ApiV1Options, createApiV1 } from "./api-v1.js";
 import { requireBearer } from "./auth.js";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import { type HeldGroup, renderExposition } from "./exposition.js";
@@ -20,10 +21,11 @@ export interface HttpAppDeps {
   outage: OutageLog;
   bodyLimitBytes: number;
   pushToken?: string;
+  apiV1: ApiV1Options;
   isReady(): Promise<boolean>;
 }
 
-/** The gateway's HTTP API: Pushgateway pushes and deletes, /metrics, /-/healthy, /-/ready. */
+/** The gateway's HTTP API: Pushgateway pushes and deletes, /metrics, /api/v1, /-/healthy, /-/ready. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -43,6 +45,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.put(PUSH_PATH, auth, body, push(deps, true));
   app.post(PUSH_PATH, auth, body, push(deps, false));
   app.delete(PUSH_PATH, auth, remove(deps));
+  app.use("/api/v1", createApiV1({ store: deps.store, logger: deps.logger, auth, options: deps.apiV1 }));
   app.use(errorHandler(deps));
   return app;
 }
