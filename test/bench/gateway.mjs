@@ -13,8 +13,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { freePort, startPushgateway, startRedis, startServer } from "@kubedump/testenv";
+import { benchArgs } from "./lib/bench-args.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
 import { fmt, runBench } from "./lib/common.mjs";
 import { peakRss, pushLoad, scrapeTimes } from "./lib/gateway-load.mjs";
@@ -28,29 +28,17 @@ const HELP = `usage: npm run bench:gateway -- [options]
   --scrapes K        scrapes timed at N groups (default 5)
   --only NAME        kubedump or pushgateway`;
 
-const { values: args } = parseArgs({
-  options: {
+const { args, int } = benchArgs(
+  {
     clients: { type: "string", default: "8" },
     seconds: { type: "string", default: "10" },
     "push-groups": { type: "string", default: "10" },
     groups: { type: "string", default: "10000" },
     scrapes: { type: "string", default: "5" },
     only: { type: "string" },
-    help: { type: "boolean" },
   },
-});
-if (args.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
-const int = (name) => {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} "${args[name]}": a whole number above 0\n${HELP}`);
-    process.exit(2);
-  }
-  return n;
-};
+  HELP,
+);
 const [CLIENTS, SECONDS, PUSH_GROUPS, GROUPS, SCRAPES] = ["clients", "seconds", "push-groups", "groups", "scrapes"].map(
   int,
 );

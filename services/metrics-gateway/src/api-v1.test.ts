@@ -131,8 +131,8 @@ describe("GET /api/v1/metrics", () => {
     for (const target of [url, reference])
       expect(await goPush(target, { job: "h", metrics: ["histogram"] })).toEqual({});
     const buckets = async (target: string) => {
-      const [group] = await metricsJson(target);
-      return ((group?.gopush_histogram_seconds as { metrics: Json[] }).metrics[0] as Json).buckets;
+      const [group] = (await metricsJson(target)) as [{ gopush_histogram_seconds: { metrics: Json[] } }];
+      return group.gopush_histogram_seconds.metrics[0]?.buckets;
     };
     expect(await buckets(url)).toEqual({ "0.1": "1", "1": "2", "10": "3", "+Inf": "4" });
     expect(await buckets(reference)).toEqual({ "0.1": "1", "1": "2", "10": "3" });

@@ -36,7 +36,7 @@ export function groupsToJson(groups: readonly HeldGroup[]): GroupJson[] {
       const json: GroupJson = { labels: group.labels, last_push_successful: group.pushFailureTime <= group.pushTime };
       for (const family of group.families) json[family.name] = familyToJson(family, familyTime(group, family.name));
       const created = group.created ?? Math.min(...[group.pushTime, group.pushFailureTime].filter((t) => t > 0));
-      const timeFamily = (name: string, help: string, value: number): FamilyJson => ({
+      const timeFamily = (help: string, value: number): FamilyJson => ({
         time_stamp: isoTime(value > 0 ? value : created),
         type: "GAUGE",
         help,
