@@ -42,12 +42,8 @@ export function groupsToJson(groups: readonly HeldGroup[]): GroupJson[] {
         help,
         metrics: [{ labels: groupSampleLabels(group.labels), value: formatGoFloat(value) }],
       });
-      json[PUSH_TIME_METRIC] = timeFamily(PUSH_TIME_METRIC, PUSH_TIME_HELP, group.pushTime);
-      json[PUSH_FAILURE_TIME_METRIC] = timeFamily(
-        PUSH_FAILURE_TIME_METRIC,
-        PUSH_FAILURE_TIME_HELP,
-        group.pushFailureTime,
-      );
+      json[PUSH_TIME_METRIC] = timeFamily(PUSH_TIME_HELP, group.pushTime);
+      json[PUSH_FAILURE_TIME_METRIC] = timeFamily(PUSH_FAILURE_TIME_HELP, group.pushFailureTime);
       return json;
     });
 }
