@@ -11,9 +11,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { loadConnection } from "@kubedump/kube";
 import { startExtraCluster } from "@kubedump/testenv";
+import { benchArgs } from "./lib/bench-args.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
 import { fmt, runBench } from "./lib/common.mjs";
 import { kubectlWrite, kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
@@ -28,8 +28,8 @@ const HELP = `usage: npm run bench:restore -- [options]
   --compare-read-rate    also restore with --qps 50 --burst 100 (backup's defaults)
   --kubedump-only        skip the kubectl runs (e.g. for the peak RSS at 100,000)`;
 
-const { values: args } = parseArgs({
-  options: {
+const { args, int } = benchArgs(
+  {
     objects: { type: "string", default: "20000" },
     namespaces: { type: "string", default: "10" },
     "seed-concurrency": { type: "string", default: "48" },
@@ -37,21 +37,9 @@ const { values: args } = parseArgs({
     burst: { type: "string" },
     "compare-read-rate": { type: "boolean" },
     "kubedump-only": { type: "boolean" },
-    help: { type: "boolean" },
   },
-});
-if (args.help) {
-  process.stdout.write(`${HELP}\n`);
-  process.exit(0);
-}
-const int = (name) => {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} "${args[name]}": a whole number above 0\n${HELP}`);
-    process.exit(2);
-  }
-  return n;
-};
+  HELP,
+);
 const N = int("objects");
 const K = int("namespaces");
 

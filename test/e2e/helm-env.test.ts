@@ -106,6 +106,7 @@ describe("the Helm chart's environment variables", () => {
     ["metrics-gateway", "HOST", "httpHost"],
     ["metrics-gateway", "GATEWAY_KEY_PREFIX", "metricsGateway.gatewayKeyPrefix"],
     ["metrics-gateway", "BODY_LIMIT_BYTES", "metricsGateway.bodyLimitBytes"],
+    ["metrics-gateway", "ENABLE_ADMIN_API", "metricsGateway.adminApi"],
     ["metrics-gateway", "PUSH_TOKEN", "metricsGateway.pushToken.value"],
     ["metrics-gateway", "LOG_LEVEL", "metricsGateway.logLevel"],
     ["metrics-gateway", "QUEUE_PREFIX", "queuePrefix"],

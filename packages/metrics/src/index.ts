@@ -11,6 +11,7 @@ export {
   type RestoreMetricValues,
 } from "./names.js";
 export { type PushRestoreMetricsOptions, pushRestoreMetrics, restoreMetricFamilies } from "./restore-metrics.js";
+export { formatGoFloat, formatGoLabelFloat } from "./go-float.js";
 export { describeSeries, parseTextFormat } from "./parse-text.js";
 export {
   backupJobKey,

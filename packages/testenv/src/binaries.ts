@@ -9,10 +9,13 @@ export const VERSIONS = {
   "kube-apiserver": "v1.36.3",
   "kube-controller-manager": "v1.36.3",
   kubectl: "v1.36.3",
+  /** The Go client's pusher of the gateway tests (go/pusher): client_golang's version, -rN bumped when it changes. */
+  "go-pusher": "v1.25.0-r2",
   etcd: "v3.6.16",
   minio: "v0.0.0-20260212201848-7aac2a2c5b7c",
   helm: "v4.3.1",
   promtool: "v0.303.0",
+  pushgateway: "v1.11.3",
 } as const;
 
 export type BinaryName = keyof typeof VERSIONS;

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { METRIC_TYPES, type MetricType } from "@kubedump/metrics";
 import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Registry } from "prom-client";
+import { apiV1Options } from "./api-v1.js";
 import { describeConfig, type GatewayConfig } from "./config.js";
 import type { OwnFamily } from "./exposition.js";
 import { RedisGroupStore } from "./group-store.js";
@@ -79,6 +81,9 @@ export function createApp({ config, log }: GatewayDeps): MetricsGateway {
     },
     async start() {
       for (const client of [redis, queueRedis]) client.connect().catch(() => undefined); // errors arrive as "error" events
+      const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+        version: string;
+      };
       const handler = createHttpApp({
         store,
         registry,
@@ -86,6 +91,7 @@ export function createApp({ config, log }: GatewayDeps): MetricsGateway {
         outage,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
         pushToken: config.PUSH_TOKEN,
+        apiV1: apiV1Options(config, version, new Date()),
         isReady,
       });
       const port = await shell.listen({ handler });

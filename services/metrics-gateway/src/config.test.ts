@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       LOG_LEVEL: "info",
       GATEWAY_KEY_PREFIX: DEFAULT_GATEWAY_KEY_PREFIX,
       BODY_LIMIT_BYTES: DEFAULT_BODY_LIMIT_BYTES,
+      ENABLE_ADMIN_API: "false",
     });
     expect(DEFAULT_HTTP_PORT).toBe(9091);
   });
@@ -35,6 +36,7 @@ describe("loadConfig", () => {
       BODY_LIMIT_BYTES: "2048",
       PUSH_TOKEN: "s3cret\n",
       LOG_LEVEL: "debug",
+      ENABLE_ADMIN_API: "true",
     });
     expect(config).toEqual({
       REDIS_URL,
@@ -45,6 +47,7 @@ describe("loadConfig", () => {
       BODY_LIMIT_BYTES: 2048,
       PUSH_TOKEN: "s3cret",
       LOG_LEVEL: "debug",
+      ENABLE_ADMIN_API: "true",
     });
   });
 
@@ -68,6 +71,7 @@ describe("loadConfig", () => {
         "GATEWAY_KEY_PREFIX",
         "BODY_LIMIT_BYTES",
         "PUSH_TOKEN",
+        "ENABLE_ADMIN_API",
         "PORT",
         "HOST",
       ].sort(),
@@ -84,6 +88,7 @@ describe("loadConfig", () => {
     ["PUSH_TOKEN empty", { REDIS_URL, PUSH_TOKEN: "" }, /PUSH_TOKEN: must not be empty/],
     ["PUSH_TOKEN blank", { REDIS_URL, PUSH_TOKEN: " " }, /PUSH_TOKEN: must not be empty/],
     ["LOG_LEVEL unknown", { REDIS_URL, LOG_LEVEL: "loud" }, /LOG_LEVEL: /],
+    ["ENABLE_ADMIN_API not true or false", { REDIS_URL, ENABLE_ADMIN_API: "yes" }, /ENABLE_ADMIN_API: /],
   ])("fails naming the variable as it was set: %s", (_title, env: Record<string, string>, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

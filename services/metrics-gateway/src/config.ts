@@ -22,6 +22,8 @@ const schema = z.object({
     .min(1)
     .max(1024 ** 3)
     .default(DEFAULT_BODY_LIMIT_BYTES),
+  /** Serve PUT /api/v1/admin/wipe, which deletes every group (the Pushgateway's --web.enable-admin-api). */
+  ENABLE_ADMIN_API: z.enum(["true", "false"]).default("false"),
   /** Bearer token required for PUT, POST and DELETE; unset means writes are open. */
   PUSH_TOKEN: z.string().trim().min(1, "must not be empty; unset it to accept unauthenticated pushes").optional(),
 });

@@ -2,8 +2,8 @@ import { describeSeries, type Labels, type MetricFamily, type MetricType, render
 
 export const PUSH_TIME_METRIC = "push_time_seconds";
 export const PUSH_FAILURE_TIME_METRIC = "push_failure_time_seconds";
-const PUSH_TIME_HELP = "Last Unix time when changing this group in the Pushgateway succeeded.";
-const PUSH_FAILURE_TIME_HELP = "Last Unix time when changing this group in the Pushgateway failed.";
+export const PUSH_TIME_HELP = "Last Unix time when changing this group in the Pushgateway succeeded.";
+export const PUSH_FAILURE_TIME_HELP = "Last Unix time when changing this group in the Pushgateway failed.";
 
 /** One grouping key's metrics as held in the store. */
 export interface HeldGroup {
@@ -14,6 +14,10 @@ export interface HeldGroup {
   pushTime: number;
   /** Unix seconds of the last failed change, 0 if none. */
   pushFailureTime: number;
+  /** Unix seconds each family was last pushed at (absent in groups stored before it was kept). */
+  familyTimes?: Readonly<Record<string, number>>;
+  /** Unix seconds of the group's first push, failed or not. */
+  created?: number;
   /** Why the stored metrics could not be read back, when they could not. */
   corrupt?: string;
 }

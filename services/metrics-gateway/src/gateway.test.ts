@@ -191,7 +191,7 @@ describe("consistency rules", () => {
     expect(failA).toBeLessThanOrEqual(after);
   });
 
-  it("answers 413 over the body limit and 415 for protobuf", async () => {
+  it("answers 413 over the body limit and 400 for a protobuf body that does not decode", async () => {
     const { url } = await startGateway({ BODY_LIMIT_BYTES: "1024" });
     const big = Array.from({ length: 100 }, (_, i) => `big_metric_${i} ${i}`).join("\n");
     const res = await send(url, "PUT", "/metrics/job/big", big);
@@ -200,7 +200,8 @@ describe("consistency rules", () => {
     const proto = await send(url, "PUT", "/metrics/job/p", "x", {
       "content-type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
     });
-    expect(proto.status).toBe(415);
+    expect(proto.status).toBe(400);
+    expect(proto.text).toMatch(/protocol buffer parsing error: MetricFamily message 1 does not decode/);
     expect(samplesOf(await scrape(url), "push_time_seconds")).toEqual([]);
   });
 });

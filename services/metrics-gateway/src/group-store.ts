@@ -2,6 +2,7 @@ import { type Labels, type MetricFamily, parseTextFormat, renderTextFormat } fro
 import type { Redis } from "ioredis";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import type { HeldGroup, OwnFamily } from "./exposition.js";
+import { nextFamilyTimes, parseFamilyTimes } from "./family-times.js";
 import { checkConsistency, nextGroupFamilies, sanitizePush } from "./push-check.js";
 import { GROUP_FIELDS, type StoreKeys, storeKeys } from "./store-keys.js";
 
@@ -78,15 +79,35 @@ export class RedisGroupStore {
     );
   }
 
+  /** Removes every group; resolves to how many there were. */
+  wipe(): Promise<number> {
+    return this.serialize(() =>
+      this.call("wipe the metric groups", async () => {
+        const keys = await this.deps.redis.smembers(this.keys.groups);
+        if (keys.length > 0) {
+          await this.deps.redis
+            .multi()
+            .del(...keys)
+            .srem(this.keys.groups, ...keys)
+            .incr(this.keys.version)
+            .exec();
+        }
+        return keys.length;
+      }),
+    );
+  }
+
   /** One optimistic attempt; false when another writer changed the groups in between. */
   private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number): Promise<boolean> {
     const { redis } = this.deps;
     const key = this.keys.group(req.labels);
     await redis.watch(this.keys.version);
     let next: MetricFamily[];
+    let current: HeldGroup | undefined;
     try {
       const groups = await this.readGroups();
-      next = nextGroupFamilies(groups.find((g) => g.key === key)?.families ?? [], sanitized, req.replace);
+      current = groups.find((g) => g.key === key);
+      next = nextGroupFamilies(current?.families ?? [], sanitized, req.replace);
       checkConsistency(
         next,
         groups.filter((g) => g.key !== key),
@@ -101,11 +122,13 @@ export class RedisGroupStore {
       [GROUP_FIELDS.labels]: JSON.stringify(req.labels),
       [GROUP_FIELDS.metrics]: renderTextFormat(next),
       [GROUP_FIELDS.pushTime]: String(now),
+      [GROUP_FIELDS.familyTimes]: JSON.stringify(nextFamilyTimes(current, next, sanitized, now)),
     };
     const result = await redis
       .multi()
       .hset(key, fields)
       .hsetnx(key, GROUP_FIELDS.pushFailureTime, "0")
+      .hsetnx(key, GROUP_FIELDS.created, String(now))
       .sadd(this.keys.groups, key)
       .incr(this.keys.version)
       .exec();
@@ -120,6 +143,7 @@ export class RedisGroupStore {
       .hset(key, { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) })
       .hsetnx(key, GROUP_FIELDS.metrics, "")
       .hsetnx(key, GROUP_FIELDS.pushTime, "0")
+      .hsetnx(key, GROUP_FIELDS.created, String(now))
       .sadd(this.keys.groups, key)
       .incr(this.keys.version)
       .exec();
@@ -173,6 +197,8 @@ function toGroup(key: string, hash: Record<string, string>): HeldGroup | undefin
     families: [],
     pushTime: Number(hash[GROUP_FIELDS.pushTime] ?? 0),
     pushFailureTime: Number(hash[GROUP_FIELDS.pushFailureTime] ?? 0),
+    familyTimes: parseFamilyTimes(hash[GROUP_FIELDS.familyTimes]),
+    created: hash[GROUP_FIELDS.created] === undefined ? undefined : Number(hash[GROUP_FIELDS.created]),
   };
   try {
     group.labels = parseLabels(rawLabels);

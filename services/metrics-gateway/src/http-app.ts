@@ -1,13 +1,15 @@
-import { type MetricFamily, parseTextFormat, TextFormatError } from "@kubedump/metrics";
+import { type MetricFamily, parseTextFormat } from "@kubedump/metrics";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import type { Logger } from "@kubedump/service";
 import type { Registry } from "prom-client";
+import { type ApiV1Options, createApiV1 } from "./api-v1.js";
 import { requireBearer } from "./auth.js";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import { type HeldGroup, renderExposition } from "./exposition.js";
 import type { RedisGroupStore } from "./group-store.js";
 import { parseGroupingPath } from "./grouping-path.js";
 import type { OutageLog } from "./outage-log.js";
+import { parsePushBody } from "./push-body.js";
 
 /** `/metrics/job/<job>…` and `/metrics/job@base64/<job>…`, the Pushgateway's push paths. */
 const PUSH_PATH = /^\/metrics\/job(?:@base64|%40base64)?\/.*/;
@@ -19,10 +21,11 @@ export interface HttpAppDeps {
   outage: OutageLog;
   bodyLimitBytes: number;
   pushToken?: string;
+  apiV1: ApiV1Options;
   isReady(): Promise<boolean>;
 }
 
-/** The gateway's HTTP API: Pushgateway pushes and deletes, /metrics, /-/healthy, /-/ready. */
+/** The gateway's HTTP API: Pushgateway pushes and deletes, /metrics, /api/v1, /-/healthy, /-/ready. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -38,10 +41,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   app.get("/metrics", scrape(deps));
   const auth = requireBearer(deps.pushToken);
-  const body = express.text({ type: () => true, limit: deps.bodyLimitBytes, defaultCharset: "utf-8" });
-  app.put(PUSH_PATH, auth, textOnly, body, push(deps, true));
-  app.post(PUSH_PATH, auth, textOnly, body, push(deps, false));
+  const body = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
+  app.put(PUSH_PATH, auth, body, push(deps, true));
+  app.post(PUSH_PATH, auth, body, push(deps, false));
   app.delete(PUSH_PATH, auth, remove(deps));
+  app.use("/api/v1", createApiV1({ store: deps.store, logger: deps.logger, auth, options: deps.apiV1 }));
   app.use(errorHandler(deps));
   return app;
 }
@@ -82,31 +86,10 @@ async function readGroups(deps: HttpAppDeps): Promise<HeldGroup[]> {
   }
 }
 
-/** Pushgateway also takes delimited protobuf; this gateway takes the text format only. */
-const textOnly: RequestHandler = (req, _res, next) => {
-  if (req.is("application/vnd.google.protobuf")) {
-    next(
-      new GatewayRequestError(415, "protocol buffer pushes are not supported; push the text format (version 0.0.4)"),
-    );
-    return;
-  }
-  next();
-};
-
-function parseBody(body: unknown): MetricFamily[] {
-  try {
-    return parseTextFormat(typeof body === "string" ? body : "");
-  } catch (err) {
-    if (err instanceof TextFormatError)
-      throw new GatewayRequestError(400, `text format parsing error in ${err.message}`, { cause: err });
-    throw err;
-  }
-}
-
 function push(deps: HttpAppDeps, replace: boolean): RequestHandler {
   return async (req, res) => {
     const labels = parseGroupingPath(req.path);
-    const families = parseBody(req.body);
+    const families = parsePushBody(req.get("content-type"), req.body);
     await deps.store.push({ labels, families, replace });
     deps.logger.debug({ group: labels, method: req.method, families: families.length }, "metrics pushed");
     res.status(200).end();

@@ -3,7 +3,8 @@ import type { Labels } from "@kubedump/metrics";
 /**
  * Every Redis key the gateway uses, built here and nowhere else:
  *   <prefix>:groups           set of group keys
- *   <prefix>:group:<labels>   hash per group: labels (JSON), metrics (text format), push_time, push_failure_time
+ *   <prefix>:group:<labels>   hash per group: labels (JSON), metrics (text format), push_time, push_failure_time,
+ *                             family_times (JSON: family name → Unix seconds of its last push), created
  *   <prefix>:version          counter bumped by every write, watched to make writes atomic across replicas
  * <labels> is `name=value` pairs sorted by name, values percent-encoded, joined by `/`.
  */
@@ -35,4 +36,6 @@ export const GROUP_FIELDS = {
   metrics: "metrics",
   pushTime: "push_time",
   pushFailureTime: "push_failure_time",
+  familyTimes: "family_times",
+  created: "created",
 } as const;
