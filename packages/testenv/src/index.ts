@@ -8,6 +8,15 @@ export { startKubeControllerManager } from "./servers/kube-controller-manager.js
 export { kubeconfig, startKubeApiServer, SERVICE_ACCOUNT_ISSUER } from "./servers/kube-apiserver.js";
 export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
+export { startToxiproxy, type Toxiproxy } from "./servers/toxiproxy.js";
+export {
+  createToxiproxyClient,
+  type ProxyInfo,
+  type ToxicOptions,
+  type ToxicSpec,
+  type ToxiproxyClient,
+  ToxiproxyError,
+} from "./toxiproxy-client.js";
 export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writeEnvFile } from "./testenv.js";
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
