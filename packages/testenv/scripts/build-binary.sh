@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one test-server binary from Go modules into DEST (a cache directory outside the repo).
 # Usage: build-binary.sh NAME VERSION DEST
-#   NAME: kube-apiserver | kube-controller-manager | kubectl | etcd | minio | helm | promtool
+#   NAME: kube-apiserver | kube-controller-manager | kubectl | etcd | minio | helm | promtool | pushgateway
 # Every server is built with CGO_ENABLED=0 from the Go module proxy; nothing else is downloaded.
 set -euo pipefail
 name=$1 version=$2 dest=$3
@@ -46,6 +46,14 @@ case "$name" in
     go mod init local/promtool-bin >/dev/null 2>&1
     go get "github.com/prometheus/prometheus/cmd/promtool@$version"
     go build -trimpath -ldflags "-s -w" -o "$dest/$name.tmp.$$" github.com/prometheus/prometheus/cmd/promtool
+    ;;
+  pushgateway)
+    # Prometheus' Pushgateway, the reference the metrics gateway's differential tests compare
+    # against; a wrapper module like etcd's (go install asks the proxy for the version list).
+    go mod init local/pushgateway-bin >/dev/null 2>&1
+    go get "github.com/prometheus/pushgateway@$version"
+    v=github.com/prometheus/common/version
+    go build -trimpath -ldflags "-s -w -X $v.Version=${version#v}" -o "$dest/$name.tmp.$$" github.com/prometheus/pushgateway
     ;;
   *) echo "build-binary.sh: unknown binary '$name'" >&2; exit 2 ;;
 esac

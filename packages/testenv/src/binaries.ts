@@ -13,6 +13,7 @@ export const VERSIONS = {
   minio: "v0.0.0-20260212201848-7aac2a2c5b7c",
   helm: "v4.3.1",
   promtool: "v0.303.0",
+  pushgateway: "v1.11.3",
 } as const;
 
 export type BinaryName = keyof typeof VERSIONS;
