@@ -102,3 +102,29 @@ describe("parseTextFormat rejects, naming the line", () => {
     expect(err.message).toMatch(message);
   });
 });
+
+describe("parseTextFormat with { pushgateway: true }", () => {
+  const read = (input: string) => parseTextFormat(input, { pushgateway: true });
+
+  it("leaves duplicates, reserved label names and bound-less samples to the caller", () => {
+    const input = text("# TYPE h histogram", "h_bucket 1", 'h_bucket{le="1"} 1', 'h_bucket{le="1"} 1', 'v{__x="y"} 1');
+    const [h, v] = read(input);
+    expect(h?.samples.map((s) => s.labels)).toEqual([{}, { le: "1" }, { le: "1" }]);
+    expect(v?.samples).toEqual([{ name: "v", labels: { __x: "y" }, value: 1 }]);
+  });
+
+  it.each<[string, string, number, RegExp]>([
+    ["a last line without a newline", "a 1\n# a comment", 2, /unexpected end of input stream/],
+    ["a sample ended by a carriage return", "a 1\r\n", 1, /carriage return ends the sample/],
+    ["a malformed line, as always", "a{ 1\n", 1, /./],
+  ])("refuses %s", (_title, input, line, message) => {
+    expect(() => read(input)).toThrow(message);
+    expect(() => read(input)).toThrow(new RegExp(`^line ${line}: `));
+  });
+
+  it("takes trailing blanks after the last newline, CRLF after a comment, and an empty text", () => {
+    expect(read("a 1\n  \t")).toHaveLength(1);
+    expect(read("# a comment\r\na 1\n")).toHaveLength(1);
+    expect(read("")).toEqual([]);
+  });
+});
