@@ -1,5 +1,11 @@
 import { type MetricFamily, parseTextFormat } from "@kubedump/metrics";
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from "express";
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
 import type { Logger } from "@kubedump/service";
 import type { Registry } from "prom-client";
 import { requireBearer } from "./auth.js";
@@ -26,6 +32,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(canonicalPath);
+  app.all(["/-/healthy", "/-/ready", "/metrics"], getOnly);
   app.get("/-/healthy", (_req, res) => {
     res.type("text/plain").send("OK\n");
   });
@@ -52,6 +59,19 @@ const canonicalPath: RequestHandler = (req, res, next) => {
   res.redirect(307, clean + queryOf(req));
 };
 
+/** Paths the Pushgateway serves to GET alone: OPTIONS lists it, any other method (HEAD too) is 405. */
+const getOnly: RequestHandler = (req, res, next) => {
+  if (req.method === "GET") next();
+  else allowOnly("GET, OPTIONS", req, res);
+};
+
+/** The answer to a method a path does not take: 200 listing the allowed ones for OPTIONS, else 405. */
+function allowOnly(allow: string, req: Request, res: Response): void {
+  res.set("Allow", allow);
+  if (req.method === "OPTIONS") res.status(200).end();
+  else res.status(405).type("text/plain").send("Method Not Allowed\n");
+}
+
 const queryOf = (req: Request): string => {
   const at = req.originalUrl.indexOf("?");
   return at === -1 ? "" : req.originalUrl.slice(at);
@@ -71,10 +91,8 @@ function pushRoutes(deps: HttpAppDeps): RequestHandler {
     const route = routePushPath(path, req.method);
     if (route.kind === "none") next();
     else if (route.kind === "redirect") res.redirect(307, route.location + queryOf(req));
-    else if (req.method === "OPTIONS") res.set("Allow", PUSH_METHODS_ALLOWED).status(200).end();
-    else if (!["PUT", "POST", "DELETE"].includes(req.method)) {
-      res.set("Allow", PUSH_METHODS_ALLOWED).status(405).type("text/plain").send("Method Not Allowed\n");
-    } else {
+    else if (!["PUT", "POST", "DELETE"].includes(req.method)) allowOnly(PUSH_METHODS_ALLOWED, req, res);
+    else {
       const handle = req.method === "DELETE" ? remove : push;
       auth(req, res, (err?: unknown) => {
         if (err) next(err);

@@ -27,6 +27,7 @@ export function checkConsistency(
   ownFamilies: ReadonlyMap<string, OwnFamily>,
 ): void {
   const mine = new Map(next.map((f) => [f.name, f]));
+  checkSuffixCollisions(next, others, ownFamilies);
   for (const family of mine.values()) {
     const ownType = ownFamilies.get(family.name)?.type;
     if (ownType !== undefined && ownType !== family.type) {
@@ -55,6 +56,36 @@ export function checkConsistency(
         throw new PushRejectedError(
           `series ${describeSeries(s)} is already held by group ${describeGroup(holder.labels)}`,
         );
+    }
+  }
+}
+
+const SUFFIXES = ["_count", "_sum", "_bucket"] as const;
+
+/**
+ * Rejects a family whose name would read as part of a histogram or summary of another (a
+ * histogram `h` and an `h_bucket`, `h_sum` or `h_count`; a summary `s` and an `s_sum` or
+ * `s_count`), as Prometheus's Go client refuses to gather them, so the Pushgateway refuses the push.
+ */
+function checkSuffixCollisions(
+  next: readonly MetricFamily[],
+  others: readonly HeldGroup[],
+  ownFamilies: ReadonlyMap<string, OwnFamily>,
+): void {
+  const types = new Map<string, string>();
+  for (const [name, { type }] of ownFamilies) types.set(name, type);
+  for (const family of [...others.flatMap((g) => g.families), ...next]) types.set(family.name, family.type);
+  const takes = (type: string | undefined, suffix: string): boolean =>
+    type === "histogram" || (type === "summary" && suffix !== "_bucket");
+  for (const { name, type } of next) {
+    for (const suffix of SUFFIXES) {
+      const base = name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
+      if (base !== undefined && takes(types.get(base), suffix)) {
+        throw new PushRejectedError(`metric "${name}" collides with the ${types.get(base)} "${base}"`);
+      }
+      if (takes(type, suffix) && types.has(name + suffix)) {
+        throw new PushRejectedError(`the ${type} "${name}" collides with the metric "${name}${suffix}"`);
+      }
     }
   }
 }

@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 
 /** One request; `client` sends it through a client library instead (and returns the status it got). */
 export interface Step {
-  method: "PUT" | "POST" | "DELETE" | "GET" | "OPTIONS";
+  method: "PUT" | "POST" | "DELETE" | "GET" | "HEAD" | "OPTIONS";
   path: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;

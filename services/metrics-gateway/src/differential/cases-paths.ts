@@ -56,6 +56,23 @@ export const PATH_CASES: DiffCase[] = [
     name: "a DELETE through a base64 path",
     steps: [at("/metrics/job/j/p/x"), del(`/metrics/job/j/p@base64/${b64("x")}`)],
   },
+  one("a query string", "/metrics/job/j/zone/eu?zone=us&job=k"),
+  one("percent-encoded dots", "/metrics/job/j/%2E%2E/x"),
+  one("a dot segment", "/metrics/job/j/./zone/eu"),
+  one("a dot-dot segment", "/metrics/job/j/x/../zone/eu"),
+  one("job@base64 among the labels", `/metrics/job/j/job@base64/${b64("other")}/instance@base64/${b64("i/1")}`),
+  one("a long job name", `/metrics/job/${"j".repeat(2000)}`),
   { name: "GET on a push path", steps: [{ method: "GET", path: "/metrics/job/j" }] },
+  { name: "HEAD on a push path", steps: [{ method: "HEAD", path: "/metrics/job/j" }] },
+  { name: "PUT on /metrics", steps: [put("/metrics", SAMPLE)] },
+  {
+    name: "HEAD and OPTIONS on /metrics",
+    steps: [
+      { method: "HEAD", path: "/metrics" },
+      { method: "OPTIONS", path: "/metrics" },
+    ],
+  },
+  { name: "POST on /-/healthy", steps: [{ ...put("/-/healthy", SAMPLE), method: "POST" }] },
+  { name: "DELETE on /metrics/job without a job", steps: [del("/metrics/job")] },
   { name: "OPTIONS on a push path", steps: [{ method: "OPTIONS", path: "/metrics/job/j" }] },
 ];

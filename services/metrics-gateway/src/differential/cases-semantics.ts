@@ -71,6 +71,26 @@ export const SEMANTICS_CASES: DiffCase[] = [
   { name: "push_time_seconds in the body", steps: [put(A, "push_time_seconds 5\nx 1\n")] },
   { name: "push_failure_time_seconds in the body of a new group", steps: [put(A, "push_failure_time_seconds 5\n")] },
   {
+    name: "an untyped _bucket beside a histogram of another group",
+    steps: [put(A, '# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\nh_sum 1\n'), put(B, "h_bucket 2\n")],
+  },
+  {
+    name: "a histogram beside an untyped _count of another group",
+    steps: [put(B, "h_count 2\n"), put(A, '# TYPE h histogram\nh_bucket{le="1"} 1\nh_count 1\n')],
+  },
+  {
+    name: "a summary beside an untyped _bucket and _sum of other groups",
+    steps: [put(A, '# TYPE s summary\ns{quantile="0.5"} 1\n'), put(B, "s_bucket 2\n"), put(`${B}/i/1`, "s_sum 3\n")],
+  },
+  {
+    name: "an untyped _count before its histogram in one push",
+    steps: [put(A, 'h_count 1\n# TYPE h histogram\nh_bucket{le="1"} 1\n')],
+  },
+  {
+    name: "a body instance that the path's instance overwrites",
+    steps: [put(`${A}/instance/i1`, 'x{instance="i2"} 1\n'), post(`${A}/instance/i1`, 'y{instance=""} 2\n')],
+  },
+  {
     name: "a metric of the gateway's own, with the same type",
     steps: [put(A, "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 5\n")],
   },
