@@ -30,6 +30,7 @@ describe("parseTextFormat rejects, naming the line", () => {
     ["a duplicate label name", text('m{a="1",a="2"} 1'), 1, /duplicate label name "a"/],
     ["a missing value", text("m"), 1, /expected a value after "m"/],
     ["a value that is not a float", text("m 0x10"), 1, /expected a float as the value of "m", got "0x10"/],
+    ["a value beyond the range of a float", text("m -1e309"), 1, /expected a float as the value of "m", got "-1e309"/],
     [
       "a timestamp that is not an integer",
       text("m 1 1.5"),

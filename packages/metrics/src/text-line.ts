@@ -57,9 +57,15 @@ class Cursor {
   }
 }
 
-/** Parses a float the way Prometheus does: decimal, NaN, and ±Inf in any letter case. */
+/**
+ * Parses a float the way Prometheus does (Go's strconv): decimal, NaN, and ±Inf in any letter
+ * case; a decimal beyond the range of a float (`1e309`) is no float.
+ */
 export function parseFloatValue(token: string): number | undefined {
-  if (FLOAT.test(token)) return Number(token);
+  if (FLOAT.test(token)) {
+    const value = Number(token);
+    return Number.isFinite(value) ? value : undefined;
+  }
   const lower = token.toLowerCase();
   if (lower === "nan") return Number.NaN;
   if (/^\+?inf(inity)?$/.test(lower)) return Number.POSITIVE_INFINITY;

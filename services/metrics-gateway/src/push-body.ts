@@ -5,7 +5,8 @@ import { GatewayRequestError } from "./errors.js";
 
 const PROTOBUF_MEDIA_TYPE = "application/vnd.google.protobuf";
 const METRIC_FAMILY_PROTO = "io.prometheus.client.MetricFamily";
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** Keeps a byte order mark, which Go's parser does not skip either (it is no metric name). */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * A push body, gunzipped under `Content-Encoding: gzip` (in any letter case) and otherwise read

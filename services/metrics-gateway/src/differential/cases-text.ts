@@ -77,6 +77,19 @@ export const TEXT_CASES: DiffCase[] = [
   body("a negative zero", "v -0"),
   body("a very large and a very small value", 'v{s="1"} 1.7976931348623157e308', 'v{s="2"} 5e-324'),
   body("a value that is not a number", "v one"),
+  body("a value too large for a float", "v 1e309"),
+  body("a value too small for a float", "v 1e-400"),
+  body(
+    "an le and a quantile in other spellings",
+    "# TYPE h histogram",
+    'h_bucket{le="+inf"} 1',
+    'h_bucket{le="5e-1"} 0',
+    "# TYPE s summary",
+    's{quantile="5E-1"} 2',
+  ),
+  body("HELP with trailing blanks", "# HELP v Some help.  ", "v 1"),
+  body("a TYPE line without a type", "# TYPE v", "v 1"),
+  body("a HELP line without a name", "# HELP", "v 1"),
   body(
     "a summary of NaN quantiles, as prom-client sends an empty one",
     "# TYPE s summary",
@@ -119,6 +132,7 @@ export const TEXT_CASES: DiffCase[] = [
   oneGroup("an empty body", J, ""),
   oneGroup("a body of comments only", J, "# nothing here\n"),
   oneGroup("a NUL byte in the body", J, "a 1\n\0\n"),
+  oneGroup("a byte order mark", J, "\uFEFFa 1\n"),
   {
     name: "a body that is not UTF-8",
     steps: [{ method: "PUT", path: J, headers: TEXT, body: Buffer.from('v{x="\xff"} 1\n', "latin1") }],
