@@ -3,7 +3,8 @@ import type { Redis } from "ioredis";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import type { HeldGroup, OwnFamily } from "./exposition.js";
 import { nextFamilyTimes, parseFamilyTimes } from "./family-times.js";
-import { checkConsistency, nextGroupFamilies, sanitizePush } from "./push-check.js";
+import { checkConsistency, nextGroupFamilies } from "./push-check.js";
+import { sanitizePush } from "./push-sanitize.js";
 import { GROUP_FIELDS, type StoreKeys, storeKeys } from "./store-keys.js";
 
 /** Optimistic transactions retried this often when other replicas keep writing. */
