@@ -9,6 +9,7 @@ import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionP
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { decodeManifest } from "./manifest-codec.js";
 import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
+import { MAX_JSON_BYTES } from "./read-limits.js";
 import { isSnapshotId } from "./snapshot-id.js";
 import { readIndexRecords, readSnapshotObjects } from "./snapshot-readers.js";
 import { type CommitSnapshotInput, DEFAULT_UPLOAD_RETRY, uploadSnapshot } from "./snapshot-upload.js";
@@ -133,7 +134,7 @@ class StoreRepository implements Repository {
   async getSnapshot(id: string): Promise<SnapshotManifest> {
     if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
     const key = snapshotManifestKey(id);
-    const data = await this.store.getBuffer(key).catch((err: unknown) => {
+    const data = await this.store.getBuffer(key, MAX_JSON_BYTES).catch((err: unknown) => {
       throw err instanceof ObjectNotFoundError ? new SnapshotNotFoundError(id, { cause: err }) : err;
     });
     return decodeManifest(key, id, data);
