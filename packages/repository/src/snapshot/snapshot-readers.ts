@@ -126,7 +126,10 @@ export async function* readPartFiles(
     if (++entries > part.objects)
       throw new IntegrityError(part.key, `more entries than the ${part.objects} objects snapshot.json records`);
     if (size > maxObject)
-      throw new IntegrityError(part.key, `entry "${name}" is ${size} bytes, more than an object may be (${maxObject})`);
+      throw new IntegrityError(
+        part.key,
+        `entry ${JSON.stringify(name)} is ${size} bytes, more than an object may be (${maxObject})`,
+      );
   };
   try {
     for await (const file of readTarFiles(
