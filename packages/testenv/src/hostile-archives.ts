@@ -107,8 +107,8 @@ const members = new Map<number, Buffer>();
  */
 export function gzippedFill(bytes: number, fill = 0): Buffer {
   if (bytes % MEMBER_BYTES !== 0) throw new RangeError(`gzippedFill: ${bytes} is not a multiple of 1 MiB`);
-  let member = members.get(fill);
-  if (!member) members.set(fill, (member = gzipSync(Buffer.alloc(MEMBER_BYTES, fill), { level: 9 })));
+  const member = members.get(fill) ?? gzipSync(Buffer.alloc(MEMBER_BYTES, fill), { level: 9 });
+  members.set(fill, member);
   return Buffer.concat(Array.from({ length: bytes / MEMBER_BYTES }, () => member));
 }
 
