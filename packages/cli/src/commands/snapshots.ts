@@ -19,14 +19,16 @@ export function snapshotsCommand(program: Command): void {
   program
     .command("snapshots")
     .description(
-      "list the committed snapshots of a repository, oldest first; one whose snapshot.json cannot be read is left out with a warning",
+      "list the committed snapshots of a repository, oldest first; one whose snapshot.json cannot be read is left out with a warning, one whose parts or index are missing or truncated is listed with one",
     )
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-o, --output <format>", "table (default) or json")
     .action(async (flags: Flags) => {
-      const { snapshots, unreadable } = await scan(flags.repo);
+      const { snapshots, unreadable, mismatched } = await scan(flags.repo);
       for (const { id, error } of unreadable)
         process.stderr.write(`warning: snapshot ${id} is not listed: ${printable(error.message)}\n`);
+      for (const { id, problems } of mismatched)
+        for (const problem of problems) process.stderr.write(`warning: snapshot ${id}: ${printable(problem)}\n`);
       if (flags.output === "json") {
         const items = snapshots.map((s) => ({
           id: s.id,

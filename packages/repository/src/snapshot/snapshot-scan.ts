@@ -1,5 +1,6 @@
 import { IntegrityError, ObjectNotFoundError, RepositoryFormatError, SnapshotNotFoundError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import { storedFileProblems } from "./check-stored.js";
 import { SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey } from "./layout.js";
 import { decodeManifest } from "./manifest-codec.js";
 import { MAX_JSON_BYTES } from "./read-limits.js";
@@ -15,11 +16,20 @@ export interface UnreadableSnapshot {
   error: Error;
 }
 
+/** A listed snapshot whose stored files the listing shows missing or of another size than snapshot.json records. */
+export interface MismatchedSnapshot {
+  id: string;
+  /** One line per file, naming its key (as checkStored words them). */
+  problems: string[];
+}
+
 export interface SnapshotScan {
   /** Readable committed snapshots, oldest first. */
   snapshots: SnapshotManifest[];
   /** Committed snapshots whose snapshot.json failed to read, oldest first. */
   unreadable: UnreadableSnapshot[];
+  /** Readable snapshots whose parts or index the listing shows missing or truncated (no data is read). */
+  mismatched: MismatchedSnapshot[];
 }
 
 const LIST_CONCURRENCY = 8;
@@ -47,11 +57,14 @@ export async function readManifest(store: ObjectStore, id: string): Promise<Snap
 /**
  * Every committed snapshot of the store, read from its snapshot.json (never encrypted, so this
  * needs neither the password nor a readable repository.json). A snapshot.json that fails to read
- * is reported and the scan goes on; a store that fails throws.
+ * is reported and the scan goes on; so is a part or index the listing shows missing or of another
+ * size than recorded (one listing of snapshots/, no data read). A store that fails throws.
  */
 export async function scanSnapshots(store: ObjectStore): Promise<SnapshotScan> {
   const ids: string[] = [];
-  for await (const { key } of store.list(SNAPSHOTS_PREFIX)) {
+  const sizes = new Map<string, number>();
+  for await (const { key, size } of store.list(SNAPSHOTS_PREFIX)) {
+    sizes.set(key, size);
     const id = snapshotIdOfKey(key);
     if (id !== undefined && key === snapshotManifestKey(id)) ids.push(id);
   }
@@ -68,8 +81,11 @@ export async function scanSnapshots(store: ObjectStore): Promise<SnapshotScan> {
       },
     ),
   );
-  return {
-    snapshots: read.flatMap((r) => (r.manifest ? [r.manifest] : [])),
-    unreadable: read.flatMap((r) => (r.unreadable ? [r.unreadable] : [])),
-  };
+  const snapshots = read.flatMap((r) => (r.manifest ? [r.manifest] : []));
+  const mismatched: MismatchedSnapshot[] = [];
+  for (const manifest of snapshots) {
+    const problems = await storedFileProblems(manifest, (key) => sizes.get(key));
+    if (problems.length) mismatched.push({ id: manifest.id, problems });
+  }
+  return { snapshots, unreadable: read.flatMap((r) => (r.unreadable ? [r.unreadable] : [])), mismatched };
 }
