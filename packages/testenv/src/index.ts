@@ -33,7 +33,7 @@ export {
   tarPadding,
 } from "./hostile-archives.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
-export { PER_INPUT_MS, PROPERTY_RUNS, parsesOrRefuses, SlowInputError } from "./property.js";
+export { PER_INPUT_MS, PROPERTY_RUNS, parsesOrRefuses, SlowInputError, settlesOrRefuses } from "./property.js";
 export { thrownBy } from "./thrown.js";
 export {
   apply,
