@@ -31,8 +31,13 @@ export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
  */
 export const TAR_ENTRY_OVERHEAD = 8 * 1024;
 
-/** The end-of-archive blocks and a record's padding, with room to spare. @defaultValue 64 KiB */
-export const TAR_END_SLACK = 64 * 1024;
+/**
+ * The end-of-archive blocks and a record's padding, with room to spare: more than the streams
+ * between gunzip and the tar parser hold, so an entry refused at its header is named for that
+ * rather than for the bytes queued behind it.
+ * @defaultValue 1 MiB
+ */
+export const TAR_END_SLACK = 1024 * 1024;
 
 /** Longest index line (one record as JSON; kubedump's are well under 4 KiB). @defaultValue 1 MiB */
 export const MAX_INDEX_LINE_BYTES = 1024 * 1024;
