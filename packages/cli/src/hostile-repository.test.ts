@@ -8,7 +8,8 @@ import { join, relative } from "node:path";
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { commitForgery, HOSTILE_CASES, type HostileCase } from "./hostile-snapshots.js";
+import { commitForgery } from "./hostile-forgery.js";
+import { HOSTILE_CASES, type HostileCase } from "./hostile-snapshots.js";
 import { kubedump, type Run } from "./test-support.js";
 
 const env = inject("testenv");
