@@ -20,7 +20,21 @@ export {
 } from "./toxiproxy-client.js";
 export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writeEnvFile } from "./testenv.js";
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
+export {
+  gnuLongNameEntry,
+  gzipMembers,
+  gzippedFill,
+  paxEntry,
+  sha256OfZeros,
+  TAR_END,
+  type TarHeader,
+  type TarType,
+  tarEntry,
+  tarHeader,
+  tarPadding,
+} from "./hostile-archives.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
+export { PER_INPUT_MS, PROPERTY_RUNS, parsesOrRefuses, SlowInputError, settlesOrRefuses } from "./property.js";
 export { thrownBy } from "./thrown.js";
 export {
   apply,

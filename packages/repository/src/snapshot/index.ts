@@ -6,6 +6,7 @@ export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey } from "./layou
 export type { DeleteSnapshotResult, ReadObjectsOptions } from "./repository.js";
 export type { RetentionRule, RetentionRules } from "./retention.js";
 export { isSnapshotId, newSnapshotId } from "./snapshot-id.js";
+export type { MismatchedSnapshot, SnapshotScan, UnreadableSnapshot } from "./snapshot-scan.js";
 export type { CommitSnapshotInput } from "./snapshot-upload.js";
 export type { SweepOptions, SweepResult } from "./sweep.js";
 export type {
