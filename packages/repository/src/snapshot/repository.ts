@@ -166,8 +166,13 @@ class StoreRepository implements Repository {
     return sweepUnfinished(this.maintenanceDeps(), options);
   }
 
+  /** Snapshots whose snapshot.json does not read are neither counted nor removed (verify reports them). */
   forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult> {
-    return forgetSnapshots({ ...this.maintenanceDeps(), listSnapshots: () => this.listSnapshots() }, policy, options);
+    return forgetSnapshots(
+      { ...this.maintenanceDeps(), listSnapshots: async () => (await this.scanSnapshots()).snapshots },
+      policy,
+      options,
+    );
   }
 
   async verify(id: string): Promise<VerifyReport> {
