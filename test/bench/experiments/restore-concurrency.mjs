@@ -74,6 +74,7 @@ for (let r = 0; r < Number(a.repeat); r++) {
       await session.post("Profiler.enable");
       await session.post("Profiler.start");
     }
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const report = await restoreSnapshot({
       client,
@@ -89,6 +90,8 @@ for (let r = 0; r < Number(a.repeat); r++) {
       },
     });
     const secs = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    log(`  client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)})`);
     if (session) {
       const { profile } = await session.post("Profiler.stop");
       writeFileSync(`${a.profile}-c${c}-r${r}.cpuprofile`, JSON.stringify(profile));
