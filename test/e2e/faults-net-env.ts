@@ -145,3 +145,20 @@ export async function seedConfigMaps(t: TestEnvInfo, ns: string, count: number, 
     );
   }
 }
+
+/** The manifest of a `kubedump backup --namespace <ns>` straight to the API server: what a backup should hold. */
+export async function baselineOf(
+  t: TestEnvInfo,
+  ns: string,
+): Promise<{ objects: number; counts: Record<string, number> }> {
+  const repo = mkdtempSync(join(tmpdir(), "kubedump-baseline-"));
+  try {
+    const run = await kubedumpCli(["backup", "--namespace", ns, "--repo", repo, "-o", "json"], {
+      KUBECONFIG: t.kubeconfig,
+    });
+    if (run.code !== 0) throw new Error(`baseline backup of ${ns} failed: ${run.stderr}`);
+    return JSON.parse(run.stdout) as { objects: number; counts: Record<string, number> };
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
