@@ -12,8 +12,8 @@ export interface FaultProxies {
   toxiproxy: Toxiproxy;
   /** Where Toxiproxy logs (`toxiproxy.log`) and the proxies' kubeconfigs live. */
   dir: string;
-  /** A proxy in front of the API server and an admin kubeconfig that goes through it. */
-  api(name: string): Promise<{ name: string; kubeconfig: string }>;
+  /** A proxy in front of the API server (`https://<listen>`) and an admin kubeconfig that goes through it. */
+  api(name: string): Promise<{ name: string; kubeconfig: string; listen: string }>;
   /** A proxy in front of MinIO: its endpoint (`http://127.0.0.1:<port>`) is a Repository's spec.backend.s3.endpoint. */
   minio(name: string): Promise<{ name: string; endpoint: string }>;
   /** A proxy in front of a Redis on `port` (the test servers' by default). */
@@ -42,7 +42,7 @@ export async function startFaultProxies(t: TestEnvInfo): Promise<FaultProxies> {
       writeFileSync(file, kubeconfig(`https://${proxy.listen}`, t.caPem, t.adminCertPem, t.adminKeyPem), {
         mode: 0o600,
       });
-      return { name, kubeconfig: file };
+      return { name, kubeconfig: file, listen: proxy.listen };
     },
     async minio(name) {
       const proxy = await client.createProxy(name, hostPort(t.s3Endpoint));
