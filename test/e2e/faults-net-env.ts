@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { kubeconfig, kubeHttp, startToxiproxy, type TestEnvInfo, type Toxiproxy } from "@kubedump/testenv";
-import { E2E_BUCKET, type ServiceProcess } from "./harness.js";
+import { crUrl, E2E_BUCKET, type ServiceProcess } from "./harness.js";
 
 /** Toxiproxy for one test file, with proxies in front of the test servers. */
 export interface FaultProxies {
@@ -16,8 +16,8 @@ export interface FaultProxies {
   api(name: string): Promise<{ name: string; kubeconfig: string; listen: string }>;
   /** A proxy in front of MinIO: its endpoint (`http://127.0.0.1:<port>`) is a Repository's spec.backend.s3.endpoint. */
   minio(name: string): Promise<{ name: string; endpoint: string }>;
-  /** A proxy in front of a Redis on `port` (the test servers' by default). */
-  redis(name: string, port?: number): Promise<{ name: string; url: string }>;
+  /** A proxy in front of a Redis on `port` (the test servers' by default); the URL carries `password`. */
+  redis(name: string, port?: number, password?: string): Promise<{ name: string; url: string }>;
   /** The proxy unreachable for `ms` (listener closed, open connections dropped), then back on the same port. */
   outage(name: string, ms: number): Promise<void>;
   /** Toxiproxy's log lines about a proxy that contain `message`, e.g. "Accepted client". */
@@ -26,7 +26,7 @@ export interface FaultProxies {
 }
 
 const hostPort = (url: string) => new URL(url).host;
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export async function startFaultProxies(t: TestEnvInfo): Promise<FaultProxies> {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-faults-"));
@@ -48,9 +48,9 @@ export async function startFaultProxies(t: TestEnvInfo): Promise<FaultProxies> {
       const proxy = await client.createProxy(name, hostPort(t.s3Endpoint));
       return { name, endpoint: `http://${proxy.listen}` };
     },
-    async redis(name, port = Number(new URL(t.redisUrl).port)) {
+    async redis(name, port = Number(new URL(t.redisUrl).port), password) {
       const proxy = await client.createProxy(name, `127.0.0.1:${port}`);
-      return { name, url: `redis://${proxy.listen}` };
+      return { name, url: `redis://${password ? `:${password}@` : ""}${proxy.listen}` };
     },
     async outage(name, ms) {
       await client.setEnabled(name, false);
@@ -161,4 +161,27 @@ export async function baselineOf(
   } finally {
     rmSync(repo, { recursive: true, force: true });
   }
+}
+
+/** Repository `name` in `ns` at MinIO's bucket and `prefix` through `endpoint` (a proxy), with Secret s3-secret. */
+export async function createRepositoryAt(t: TestEnvInfo, ns: string, name: string, endpoint: string, prefix: string) {
+  const res = await kubeHttp(t, crUrl("repositories", ns), {
+    body: {
+      apiVersion: "kubedump.io/v1alpha1",
+      kind: "Repository",
+      metadata: { name },
+      spec: {
+        backend: { s3: { endpoint, bucket: E2E_BUCKET, region: "us-east-1", prefix } },
+        storageSecretName: "s3-secret",
+      },
+    },
+  });
+  if (res.status !== 201) throw new Error(`creating Repository ${ns}/${name}: ${res.status} ${res.text}`);
+}
+
+/** Resolves when the wall clock is at second `second` of a minute (the next such moment). */
+export function untilSecond(second: number): Promise<void> {
+  const now = Date.now();
+  const target = Math.floor(now / 60_000) * 60_000 + second * 1000;
+  return sleep(target > now ? target - now : target + 60_000 - now);
 }

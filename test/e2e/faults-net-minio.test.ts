@@ -1,8 +1,9 @@
 import { createS3ObjectStore } from "@kubedump/repository/s3";
-import { kubeHttp, s3StoreOptions } from "@kubedump/testenv";
+import { s3StoreOptions } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { crUrl, E2E_BUCKET, type Obj, type Stack, startStack, waitFor } from "./harness.js";
+import { E2E_BUCKET, type Obj, type Stack, startStack, waitFor } from "./harness.js";
 import {
+  createRepositoryAt,
   type FaultProxies,
   kubedumpCli,
   logEntries,
@@ -43,18 +44,7 @@ beforeAll(async () => {
   await e2e.setup();
   proxies = await startFaultProxies(t);
   viaProxy = (await proxies.minio("minio")).endpoint;
-  const res = await kubeHttp(t, crUrl("repositories", e2e.ns), {
-    body: {
-      apiVersion: "kubedump.io/v1alpha1",
-      kind: "Repository",
-      metadata: { name: "via-proxy" },
-      spec: {
-        backend: { s3: { endpoint: viaProxy, bucket: E2E_BUCKET, region: "us-east-1", prefix: e2e.prefix } },
-        storageSecretName: "s3-secret",
-      },
-    },
-  });
-  expect(res.status).toBe(201);
+  await createRepositoryAt(t, e2e.ns, "via-proxy", viaProxy, e2e.prefix);
   await seedConfigMaps(t, DATA, OBJECTS, 12_000);
   const target = { ref: { apiVersion: "v1", kind: "Namespace", name: DATA } };
   const common = { schedule: "0 0 1 1 *", repository: { name: "via-proxy" }, target };
