@@ -53,7 +53,13 @@ export interface Stack {
  */
 export async function startStack(
   space: TestNamespace,
-  opts: { workers?: number; redisUrl?: string; extraEnv?: Record<string, string> } = {},
+  opts: {
+    workers?: number;
+    redisUrl?: string;
+    extraEnv?: Record<string, string>;
+    /** Leader-elected services the test starts itself (with `start`), e.g. through a proxy. */
+    skip?: ("watcher" | "scheduler")[];
+  } = {},
 ): Promise<Stack> {
   const { t, ns: prefix } = space;
   const logDir = mkdtempSync(join(tmpdir(), `kubedump-${prefix}-`));
@@ -91,8 +97,8 @@ export async function startStack(
     return p;
   };
   start("metrics-gateway");
-  start("watcher");
-  start("scheduler");
+  if (!opts.skip?.includes("watcher")) start("watcher");
+  if (!opts.skip?.includes("scheduler")) start("scheduler");
   for (let i = 0; i < (opts.workers ?? 1); i++) start("dump-worker", `dump-worker-${i}`);
   return {
     gatewayUrl: env.METRICS_GATEWAY_URL!,
