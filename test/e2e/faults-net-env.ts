@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { kubeconfig, kubeHttp, startToxiproxy, type TestEnvInfo, type Toxiproxy } from "@kubedump/testenv";
+import { kubeconfig, kubeHttp, runLogDir, startToxiproxy, type TestEnvInfo, type Toxiproxy } from "@kubedump/testenv";
+import { inject } from "vitest";
 import { crUrl, E2E_BUCKET, type ServiceProcess } from "./harness.js";
 
 /** Toxiproxy for one test file, with proxies in front of the test servers. */
@@ -107,8 +108,22 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The built `kubedump` CLI with only PATH, HOME and `env`: no S3 or password variable of this process leaks in. */
-export function kubedumpCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+let cliRuns = 0;
+
+/**
+ * The built `kubedump` CLI with only PATH, HOME and `env`: no S3 or password variable of this
+ * process leaks in. Its command line and output also go to a file in the run's log directory.
+ */
+export async function kubedumpCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const run = await runCli(args, env);
+  const dir = join(runLogDir(inject("testenv")), "cli");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${process.pid}-${++cliRuns}.log`);
+  writeFileSync(file, `$ kubedump ${args.join(" ")}\nexit ${run.code}\n${run.stdout}\n${run.stderr}`);
+  return run;
+}
+
+function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root" };
   return new Promise((done) => {
     execFile(
@@ -163,8 +178,15 @@ export async function baselineOf(
   }
 }
 
-/** Repository `name` in `ns` at MinIO's bucket and `prefix` through `endpoint` (a proxy), with Secret s3-secret. */
-export async function createRepositoryAt(t: TestEnvInfo, ns: string, name: string, endpoint: string, prefix: string) {
+/** Repository `name` in `ns` at MinIO's bucket and `prefix` through `endpoint` (a proxy), with its storage Secret. */
+export async function createRepositoryAt(
+  t: TestEnvInfo,
+  ns: string,
+  name: string,
+  endpoint: string,
+  prefix: string,
+  storageSecretName = "s3-secret",
+) {
   const res = await kubeHttp(t, crUrl("repositories", ns), {
     body: {
       apiVersion: "kubedump.io/v1alpha1",
@@ -172,7 +194,7 @@ export async function createRepositoryAt(t: TestEnvInfo, ns: string, name: strin
       metadata: { name },
       spec: {
         backend: { s3: { endpoint, bucket: E2E_BUCKET, region: "us-east-1", prefix } },
-        storageSecretName: "s3-secret",
+        storageSecretName,
       },
     },
   });

@@ -22,6 +22,7 @@ export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writ
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
 export { thrownBy } from "./thrown.js";
+export { findSecrets, MIN_SECRET_LENGTH, runLogDir, type SecretFinding, type SecretValue } from "./secret-scan.js";
 export {
   apply,
   applyBrokenApiService,
