@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -120,6 +120,7 @@ describe("faults: Secrets", () => {
     // The control: the downloaded Secret holds the values, so the scan can see them where they are.
     const downloaded = filesBelow(to).find((f) => f.endsWith("secrets/app-credentials.yaml"))!;
     expect(findSecrets(readFileSync(downloaded, "utf8"), markers, "download").length).toBeGreaterThanOrEqual(3);
+    rmSync(to, { recursive: true, force: true });
 
     const logs = filesBelow(runLogDir(t));
     const mine = logs.filter((f) => f.includes(`/${e2e.ns}-`) || f.includes("/cli/"));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -25,10 +25,11 @@ const DATA = "e2e-res-data";
 let stack: Stack;
 let redis: ChartRedis;
 let proxies: FaultProxies;
+const redisDir = mkdtempSync(join(tmpdir(), "kubedump-e2e-redis-"));
 
 beforeAll(async () => {
   await e2e.setup();
-  redis = await startChartRedis(mkdtempSync(join(tmpdir(), "kubedump-e2e-redis-")));
+  redis = await startChartRedis(redisDir);
   proxies = await startFaultProxies(t);
   const viaProxy = await proxies.redis("redis", redis.port, redis.password);
   // A repository whose uploads crawl (a bandwidth toxic): its backup can be made to end inside the outage.
@@ -56,6 +57,7 @@ afterAll(async () => {
   await stack?.stop();
   await redis?.process.stop();
   await proxies?.stop();
+  rmSync(redisDir, { recursive: true, force: true });
 });
 
 const leaders = () =>
