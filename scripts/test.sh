@@ -10,4 +10,6 @@ rm -rf test-results
 status=0
 npx vitest run "$@" || status=$?
 node scripts/test-summary.mjs test-results/vitest.json || true
+# No Secret value in any log the run wrote or in any Event (the scan runs at the servers' teardown).
+node scripts/check-secret-scan.mjs test-results/secret-scan.json || status=1
 exit "$status"

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, openSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openRepositoryFromBackend, type Repository } from "@kubedump/repository";
-import { freePort, kubeHttp, s3RepositoryBackend, type TestEnvInfo } from "@kubedump/testenv";
+import { freePort, kubeHttp, runLogDir, s3RepositoryBackend, type TestEnvInfo } from "@kubedump/testenv";
 import type { TestNamespace } from "./test-namespace.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -49,14 +48,22 @@ export interface Stack {
 
 /**
  * The four services on the test servers, watching the test's namespace alone; its name is their
- * queue prefix and part of their Lease names. Logs go to a new temporary directory.
+ * queue prefix and part of their Lease names. Logs go to a new directory below the run's log directory.
  */
 export async function startStack(
   space: TestNamespace,
-  opts: { workers?: number; redisUrl?: string; extraEnv?: Record<string, string> } = {},
+  opts: {
+    workers?: number;
+    redisUrl?: string;
+    extraEnv?: Record<string, string>;
+    /** Leader-elected services the test starts itself (with `start`), e.g. through a proxy. */
+    skip?: ("watcher" | "scheduler")[];
+  } = {},
 ): Promise<Stack> {
   const { t, ns: prefix } = space;
-  const logDir = mkdtempSync(join(tmpdir(), `kubedump-${prefix}-`));
+  // Every log of the run in one directory, which the run's end scans for Secret values.
+  mkdirSync(runLogDir(t), { recursive: true });
+  const logDir = mkdtempSync(join(runLogDir(t), `${prefix}-`));
   const gatewayPort = await freePort();
   const leaseNs = "kubedump-system";
   await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: leaseNs } } });
@@ -91,8 +98,8 @@ export async function startStack(
     return p;
   };
   start("metrics-gateway");
-  start("watcher");
-  start("scheduler");
+  if (!opts.skip?.includes("watcher")) start("watcher");
+  if (!opts.skip?.includes("scheduler")) start("scheduler");
   for (let i = 0; i < (opts.workers ?? 1); i++) start("dump-worker", `dump-worker-${i}`);
   return {
     gatewayUrl: env.METRICS_GATEWAY_URL!,

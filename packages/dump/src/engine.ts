@@ -86,17 +86,25 @@ interface DumpRun {
 async function writeListed({ deps, opts, plan, result, write }: DumpRun): Promise<number> {
   const { filters } = plan;
   let done = 0;
+  /** Objects written of the step being listed: a listing that fails after some pages says how many made it. */
+  let kept = { step: undefined as PlanStep | undefined, objects: 0 };
   for await (const item of listPlan(deps.client, plan.steps, opts)) {
     deps.signal?.throwIfAborted();
     const { step } = item;
+    if (kept.step !== step) kept = { step, objects: 0 };
     if ("page" in item) {
       const { only, rt } = step;
       try {
-        await write(item.page, rt, (obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt));
+        const written = await write(
+          item.page,
+          rt,
+          (obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt),
+        );
+        kept.objects += written.objects;
       } catch (err) {
         // Items are parsed as they are written: a response that is not JSON fails here, not in the LIST.
         if (!(err instanceof SyntaxError)) throw err;
-        listingFailed(result, step, err);
+        listingFailed(result, step, err, kept.objects);
       }
       deps.onProgress?.({
         resource: rt.key,
@@ -109,19 +117,25 @@ async function writeListed({ deps, opts, plan, result, write }: DumpRun): Promis
     }
     if ("error" in item) {
       if (item.error instanceof KubeUnreachableError) throw item.error;
-      listingFailed(result, step, item.error as Error);
+      listingFailed(result, step, item.error as Error, kept.objects);
     }
     done++;
   }
   return done;
 }
 
-/** Records a step whose listing failed: its type once, also when listed per namespace, and a warning. */
-function listingFailed(result: DumpResult, step: PlanStep, error: Error): void {
+/**
+ * Records a step whose listing failed: its type once, also when listed per namespace, and a
+ * warning that says how many of its objects the snapshot holds when pages came before the failure.
+ */
+function listingFailed(result: DumpResult, step: PlanStep, error: Error, kept: number): void {
   const { key } = step.rt;
   if (!result.failedResources.includes(key)) result.failedResources.push(key);
   const where = step.namespace ? ` in namespace ${step.namespace}` : "";
+  const there = where ? " there" : "";
   result.warnings.push(
-    `listing ${key}${where} failed, its objects${where ? " there" : ""} are not in this snapshot: ${error.message}`,
+    kept > 0
+      ? `listing ${key}${where} failed after ${kept} of its objects, the rest${there} are not in this snapshot: ${error.message}`
+      : `listing ${key}${where} failed, its objects${there} are not in this snapshot: ${error.message}`,
   );
 }

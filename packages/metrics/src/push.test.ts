@@ -17,11 +17,12 @@ interface Received {
   body: string;
 }
 
-/** A stand-in gateway that records each request and answers with `status`. */
+/** A stand-in gateway that records each request and answers with `status` (or the next of `statuses`). */
 let server: Server;
 let gatewayUrl: string;
 let received: Received[] = [];
 let status = 200;
+let statuses: number[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -32,8 +33,8 @@ beforeAll(async () => {
     });
     req.on("end", () => {
       received.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      res.statusCode = status;
-      res.end(status >= 400 ? "text format parsing error in line 1" : "");
+      res.statusCode = statuses.shift() ?? status;
+      res.end(res.statusCode >= 400 ? "text format parsing error in line 1" : "");
     });
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
@@ -43,6 +44,7 @@ afterAll(() => new Promise<void>((done) => server.close(() => done())));
 beforeEach(() => {
   received = [];
   status = 200;
+  statuses = [];
 });
 
 const labels = { invokerKind: "BackupConfiguration", invokerName: "nightly", namespace: "demo", repository: "s3-repo" };
@@ -173,5 +175,32 @@ describe("pushRepositoryIntegrity", () => {
     expect(Object.fromEntries(samples.map((s) => [s.name, s.value]))).toEqual(pushed);
     for (const s of samples)
       expect(s.labels).toEqual({ ...exposedLabels, invoker_kind: "Repository", invoker_name: "s3-repo" });
+  });
+});
+
+describe("pushBackupMetrics with retryForMs", () => {
+  it("tries again while the gateway answers 503 (its Redis down), 1 s then 2 s apart, until it takes the push", async () => {
+    statuses = [503, 503];
+    const started = Date.now();
+    await pushBackupMetrics({ gatewayUrl, job, labels, values: success, retryForMs: 10_000 });
+    expect(received.map((r) => r.method)).toEqual(["PUT", "PUT", "PUT"]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect(received[2]?.body).toBe(received[0]?.body);
+  });
+
+  it("gives up with the last refusal once retryForMs has passed, and never retries a 400", async () => {
+    status = 503;
+    const err = await pushBackupMetrics({ gatewayUrl, job, labels, values: success, retryForMs: 1500 }).catch(
+      (e: unknown) => e,
+    );
+    expect((err as MetricsPushError).status).toBe(503);
+    expect(received).toHaveLength(2);
+    received = [];
+    status = 400;
+    const refused = await pushBackupMetrics({ gatewayUrl, job, labels, values: success, retryForMs: 10_000 }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as MetricsPushError).status).toBe(400);
+    expect(received).toHaveLength(1);
   });
 });

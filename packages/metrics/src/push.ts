@@ -3,7 +3,12 @@ import type { BackupMetricLabels, BackupMetricValues } from "./names.js";
 import { renderTextFormat, TEXT_FORMAT_CONTENT_TYPE } from "./render-text.js";
 import type { MetricFamily } from "./types.js";
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+/** The first wait before a push is tried again; it doubles up to PUSH_RETRY_MAX_DELAY_MS. */
+const PUSH_RETRY_FIRST_DELAY_MS = 1_000;
+const PUSH_RETRY_MAX_DELAY_MS = 10_000;
 
 /** A push the gateway refused (`status` set) or could not be reached for. */
 export class MetricsPushError extends Error {
@@ -28,6 +33,12 @@ export interface PushBackupMetricsOptions {
   values: BackupMetricValues;
   stashNames?: boolean;
   timeoutMs?: number;
+  /**
+   * How long to keep trying while the gateway cannot take the push (unreachable, 429, 5xx: a
+   * gateway whose Redis is down answers 503), waiting 1 s, then twice as long, up to 10 s.
+   * @defaultValue 0: one try
+   */
+  retryForMs?: number;
 }
 
 export interface PushRepositoryIntegrityOptions extends Omit<PushBackupMetricsOptions, "values"> {
@@ -67,12 +78,31 @@ export async function pushRepositoryIntegrity(opts: PushRepositoryIntegrityOptio
 }
 
 /** Where a push goes: the gateway, its token, the group's job. */
-export type PushTarget = Pick<PushBackupMetricsOptions, "gatewayUrl" | "token" | "job" | "timeoutMs">;
+export type PushTarget = Pick<PushBackupMetricsOptions, "gatewayUrl" | "token" | "job" | "timeoutMs" | "retryForMs">;
 
-/** Sends `families` to the job's group with Pushgateway semantics: PUT replaces the group, POST the families sent. */
+/**
+ * Sends `families` to the job's group with Pushgateway semantics: PUT replaces the group, POST the
+ * families sent. A push the gateway could not take is tried again for `retryForMs`.
+ */
 export async function pushFamilies(opts: PushTarget, families: MetricFamily[], method: "PUT" | "POST"): Promise<void> {
   if (opts.job === "") throw new MetricsPushError("a job name is required to push metrics");
   const body = renderTextFormat(families);
+  const deadline = Date.now() + (opts.retryForMs ?? 0);
+  for (let delay = PUSH_RETRY_FIRST_DELAY_MS; ; delay = Math.min(delay * 2, PUSH_RETRY_MAX_DELAY_MS)) {
+    try {
+      return await pushOnce(opts, body, method);
+    } catch (err) {
+      if (!isTransientPushError(err) || Date.now() + delay > deadline) throw err;
+      await sleep(delay);
+    }
+  }
+}
+
+/** Unreachable, throttled or failing on its side: the same push may succeed later. */
+const isTransientPushError = (err: unknown): boolean =>
+  err instanceof MetricsPushError && (err.status === undefined || err.status === 429 || err.status >= 500);
+
+async function pushOnce(opts: PushTarget, body: string, method: "PUT" | "POST"): Promise<void> {
   const url = new URL(opts.gatewayUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}${jobPath(opts.job)}`;
   const headers: Record<string, string> = { "content-type": TEXT_FORMAT_CONTENT_TYPE };

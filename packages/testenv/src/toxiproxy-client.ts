@@ -3,7 +3,9 @@ export type ToxicSpec =
   | { type: "latency"; attributes: { latency: number; jitter?: number } }
   | { type: "timeout"; attributes: { timeout: number } }
   | { type: "bandwidth"; attributes: { rate: number } }
-  | { type: "reset_peer"; attributes: { timeout: number } };
+  | { type: "reset_peer"; attributes: { timeout: number } }
+  /** Closes the connection once it carried `bytes` in the toxic's direction. */
+  | { type: "limit_data"; attributes: { bytes: number } };
 
 export interface ToxicOptions {
   /** Unique within the proxy; defaults to `<type>_<stream>`, Toxiproxy's own default. */

@@ -42,6 +42,14 @@ export interface DumpWorkerApp {
 }
 
 /**
+ * How long a job keeps trying to push its metrics while the gateway cannot take them (the
+ * gateway answers 503 while its Redis is down): a session that ends during a Redis outage of up
+ * to this long still lands on the gateway.
+ * @defaultValue 120_000
+ */
+export const METRICS_PUSH_RETRY_MS = 120_000;
+
+/**
  * Verifications of one process that run at once, besides its backups: each reads a repository
  * through, so one at a time keeps a worker's backups fast; more replicas verify more repositories.
  * @defaultValue 1
@@ -129,6 +137,7 @@ function metricsOf(config: DumpWorkerConfig): BackupDeps["metrics"] {
     gatewayUrl: config.METRICS_GATEWAY_URL,
     token: config.METRICS_GATEWAY_TOKEN,
     stashNames: config.STASH_METRIC_NAMES === "true",
+    retryForMs: METRICS_PUSH_RETRY_MS,
   };
 }
 

@@ -46,6 +46,7 @@ export async function reportMetrics(
       gatewayUrl: deps.metrics.gatewayUrl,
       token: deps.metrics.token,
       stashNames: deps.metrics.stashNames,
+      retryForMs: deps.metrics.retryForMs,
       job: backupJobKey({ kind: "BackupConfiguration", namespace: o.namespace, name: o.configName }),
       labels: {
         invokerKind: "BackupConfiguration",

@@ -18,7 +18,8 @@ export interface BackupDeps {
   lockPrefix: string;
   lockTtlMs: number;
   scratchDir?: string;
-  metrics?: { gatewayUrl: string; token?: string; stashNames: boolean };
+  /** `retryForMs`: how long a push the gateway cannot take (its Redis down) is tried again. */
+  metrics?: { gatewayUrl: string; token?: string; stashNames: boolean; retryForMs?: number };
   now?: () => Date;
 }
 

@@ -154,6 +154,7 @@ async function pushMetrics(
     await pushRestoreMetrics({
       gatewayUrl: deps.metrics.gatewayUrl,
       token: deps.metrics.token,
+      retryForMs: deps.metrics.retryForMs,
       labels: { namespace: session.metadata.namespace ?? "", session: session.metadata.name ?? "", repository },
       values: {
         sessionSuccess: o.success,

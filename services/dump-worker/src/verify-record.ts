@@ -95,6 +95,7 @@ async function pushIntegrity(deps: VerifyDeps, ref: VerifyWork["ref"], integrity
       gatewayUrl: deps.metrics.gatewayUrl,
       token: deps.metrics.token,
       stashNames: deps.metrics.stashNames,
+      retryForMs: deps.metrics.retryForMs,
       job: backupJobKey({ kind: "Repository", ...ref }),
       labels: { invokerKind: "Repository", invokerName: ref.name, namespace: ref.namespace, repository: ref.name },
       integrity,
