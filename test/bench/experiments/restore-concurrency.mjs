@@ -91,7 +91,9 @@ for (let r = 0; r < Number(a.repeat); r++) {
     });
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
-    log(`  client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)})`);
+    log(
+      `  client CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)})`,
+    );
     if (session) {
       const { profile } = await session.post("Profiler.stop");
       writeFileSync(`${a.profile}-c${c}-r${r}.cpuprofile`, JSON.stringify(profile));
