@@ -1,0 +1,117 @@
+import type { Labels, MetricFamily } from "@kubedump/metrics";
+
+/** The groups holding a family name with one type and HELP. */
+interface Variant {
+  name: string;
+  variant: string;
+  keys: Set<string>;
+}
+
+/** What one group was indexed under, to take it out again. */
+interface Indexed {
+  variants: Variant[];
+  series: number[];
+}
+
+/** A family's type and HELP as one string; families that agree on both agree on everything the check compares. */
+const variantOf = (family: MetricFamily): string => JSON.stringify([family.type, family.help ?? null]);
+
+/** 32-bit FNV-1a of a string's UTF-16 code units, from `seed`. */
+function fnv(text: string, seed = 0x811c9dc5): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * A small integer standing for a series: equal for the same name and labels in any order (the
+ * labels' hashes are summed), as seriesKey is, without sorting or building the key.
+ */
+function seriesHash(name: string, labels: Labels): number {
+  let h = fnv(name);
+  for (const label in labels) h += fnv(labels[label] ?? "", fnv(label) ^ 0x3d);
+  return h & 0x3fffffff;
+}
+
+/**
+ * Which held groups a push could conflict with, found without looking at the others: for each
+ * family name, the groups holding it under each type and HELP; for each series (by a hash of its
+ * key), the groups holding it. A group outside candidates() holds every name the push has with
+ * the same type and HELP and none of its series, so checkConsistency (push-check.ts) passes over
+ * it without effect: running the check on the candidates alone gives the result it gives on every
+ * group. A hash collision only adds a candidate.
+ */
+export class FamilyIndex {
+  private readonly byName = new Map<string, Map<string, Variant>>();
+  private readonly bySeries = new Map<number, string | string[]>();
+  private readonly indexed = new Map<string, Indexed>();
+
+  /** Indexes the families of the group `key`, in place of what it held before. */
+  set(key: string, families: readonly MetricFamily[]): void {
+    this.delete(key);
+    const entry: Indexed = { variants: [], series: [] };
+    for (const family of families) {
+      const variant = variantOf(family);
+      const variants = this.byName.get(family.name) ?? new Map<string, Variant>();
+      this.byName.set(family.name, variants);
+      const held = variants.get(variant) ?? { name: family.name, variant, keys: new Set() };
+      variants.set(variant, held);
+      held.keys.add(key);
+      entry.variants.push(held);
+      for (const s of family.samples) {
+        const h = seriesHash(s.name, s.labels);
+        const holders = this.bySeries.get(h);
+        this.bySeries.set(
+          h,
+          holders === undefined ? key : [...(typeof holders === "string" ? [holders] : holders), key],
+        );
+        entry.series.push(h);
+      }
+    }
+    this.indexed.set(key, entry);
+  }
+
+  delete(key: string): void {
+    const entry = this.indexed.get(key);
+    if (!entry) return;
+    this.indexed.delete(key);
+    for (const { name, variant, keys } of entry.variants) {
+      keys.delete(key);
+      const variants = this.byName.get(name);
+      if (keys.size === 0) variants?.delete(variant);
+      if (variants?.size === 0) this.byName.delete(name);
+    }
+    for (const h of entry.series) {
+      const holders = this.bySeries.get(h);
+      const rest = (typeof holders === "string" ? [holders] : (holders ?? [])).filter((k) => k !== key);
+      if (rest.length === 0) this.bySeries.delete(h);
+      else this.bySeries.set(h, rest.length === 1 ? (rest[0] as string) : rest);
+    }
+  }
+
+  clear(): void {
+    this.byName.clear();
+    this.bySeries.clear();
+    this.indexed.clear();
+  }
+
+  /** The keys of the groups other than `key` that checkConsistency(next, …) must see, unsorted. */
+  candidates(next: readonly MetricFamily[], key: string): Set<string> {
+    const out = new Set<string>();
+    const add = (holder: string): void => {
+      if (holder !== key) out.add(holder);
+    };
+    for (const family of next) {
+      const variant = variantOf(family);
+      for (const held of this.byName.get(family.name)?.values() ?? []) {
+        if (held.variant !== variant) held.keys.forEach(add);
+      }
+      for (const s of family.samples) {
+        const holders = this.bySeries.get(seriesHash(s.name, s.labels));
+        if (typeof holders === "string") add(holders);
+        else holders?.forEach(add);
+      }
+    }
+    return out;
+  }
+}
