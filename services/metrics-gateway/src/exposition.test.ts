@@ -20,6 +20,7 @@ import {
   renderExposition,
 } from "./exposition.js";
 import { readGroup } from "./stored-group.js";
+import { seededRandom } from "./test-support.js";
 
 /**
  * What /metrics is, written the plain way: every family copied and merged by name, the whole
@@ -40,33 +41,20 @@ function plainExposition(own: readonly MetricFamily[], groups: readonly HeldGrou
         );
     }
   }
-  const known = groups.filter((g) => g.labels.job !== undefined);
-  const times = (name: string, help: string, pick: (g: HeldGroup) => number): MetricFamily => ({
-    name,
-    help,
-    type: "gauge",
-    samples: known.map((g) => ({ name, labels: groupSampleLabels(g.labels), value: pick(g) })),
-  });
   const families = [...merged.values()];
-  if (known.length > 0) {
-    families.push(times(PUSH_TIME_METRIC, PUSH_TIME_HELP, (g) => g.pushTime));
-    families.push(times(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, (g) => g.pushFailureTime));
+  const known = groups.filter((g) => g.labels.job !== undefined);
+  const pushTimes: [string, string, keyof HeldGroup][] = [
+    [PUSH_TIME_METRIC, PUSH_TIME_HELP, "pushTime"],
+    [PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, "pushFailureTime"],
+  ];
+  for (const [name, help, field] of known.length > 0 ? pushTimes : []) {
+    const samples = known.map((g) => ({ name, labels: groupSampleLabels(g.labels), value: Number(g[field]) }));
+    families.push({ name, help, type: "gauge", samples });
   }
   return { text: renderTextFormat(families), conflicts };
 }
 
-function generator(seed: number) {
-  let state = seed;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
-}
-
-type Pick = ReturnType<typeof generator>;
+type Pick = ReturnType<typeof seededRandom>["pick"];
 
 const VALUES = [0, -0, 1, 2.5, 1.5e-7, 1e21, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
 const LABEL_VALUES = ["", "a", 'quote " and \\ backslash', "new\nline", "ünï"];
@@ -133,7 +121,7 @@ function randomGroups(pick: Pick, table: HeadTable): { plain: HeldGroup[]; kept:
 
 describe("renderExposition", () => {
   it("writes what renderTextFormat writes of the merged families, from kept groups as from parsed ones (1,000 random sets)", () => {
-    const pick = generator(7);
+    const { pick } = seededRandom(7);
     const table = new HeadTable();
     let conflicts = 0;
     for (let i = 0; i < 1000; i++) {

@@ -3,21 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { HeldGroup, OwnFamily } from "./exposition.js";
 import { FamilyIndex } from "./family-index.js";
 import { checkConsistency } from "./push-check.js";
+import { seededRandom } from "./test-support.js";
 
-/** A seeded generator (mulberry32), so that a failing case can be run again. */
-function generator(seed: number) {
-  let state = seed;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
-  return { next, pick };
-}
-
-type Random = ReturnType<typeof generator>;
+type Random = ReturnType<typeof seededRandom>;
 
 // Few names, types, HELPs and label values, so that groups often share names and series.
 const NAMES = ["jobs", "jobs_total", "size", "push_time_seconds", "up"];
@@ -83,7 +71,7 @@ const OWN = new Map<string, OwnFamily>([["up", { type: "gauge" }]]);
 
 describe("FamilyIndex", () => {
   it("gives checkConsistency the groups that decide it: the same outcome as on every group, for 3,000 random pushes", () => {
-    const random = generator(16);
+    const random = seededRandom(16);
     let passed = 0;
     let all = 0;
     let candidates = 0;
@@ -118,7 +106,7 @@ describe("FamilyIndex", () => {
   });
 
   it("after any sequence of sets and deletes, finds what an index built from the groups left finds", () => {
-    const random = generator(61);
+    const random = seededRandom(61);
     const index = new FamilyIndex();
     const held = new Map<string, HeldGroup>();
     for (let i = 0; i < 2000; i++) {
