@@ -1,8 +1,9 @@
-import { type Labels, type MetricFamily, parseTextFormat, renderTextFormat } from "@kubedump/metrics";
+import { type Labels, type MetricFamily, renderTextFormat } from "@kubedump/metrics";
 import type { Redis } from "ioredis";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import type { HeldGroup, OwnFamily } from "./exposition.js";
-import { nextFamilyTimes, parseFamilyTimes } from "./family-times.js";
+import { nextFamilyTimes } from "./family-times.js";
+import { GroupCache } from "./group-cache.js";
 import { checkConsistency, nextGroupFamilies, sanitizePush } from "./push-check.js";
 import { GROUP_FIELDS, type StoreKeys, storeKeys } from "./store-keys.js";
 
@@ -28,23 +29,30 @@ export interface PushRequest {
 }
 
 /**
- * The gateway's state in Redis: one hash per grouping key (see store-keys.ts). Writes from this
- * process run one at a time; writes from other replicas are caught by WATCHing a version key that
- * every write bumps, so the consistency check always sees what the write replaces.
+ * The gateway's state in Redis: one hash per grouping key (see store-keys.ts), read through a
+ * cache of the parsed groups that is brought up to date before every read and write
+ * (group-cache.ts). Writes from this process run one at a time; writes from other replicas are
+ * caught by WATCHing a version key that every write bumps, so the consistency check always sees
+ * what the write replaces.
  */
 export class RedisGroupStore {
   private readonly keys: StoreKeys;
   private readonly now: () => number;
+  private readonly cache: GroupCache;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: GroupStoreDeps) {
     this.keys = storeKeys(deps.keyPrefix);
     this.now = deps.now ?? (() => Date.now() / 1000);
+    this.cache = new GroupCache(deps.redis, this.keys);
   }
 
-  /** Every group, sorted by grouping key. */
+  /** Every group, sorted by grouping key; the groups and their families must not be changed. */
   groups(): Promise<HeldGroup[]> {
-    return this.call("read the metric groups", () => this.readGroups());
+    return this.call("read the metric groups", async () => {
+      await this.cache.sync();
+      return this.cache.groups();
+    });
   }
 
   /** Applies a push, or records a failed push and throws PushRejectedError. */
@@ -74,7 +82,7 @@ export class RedisGroupStore {
     const key = this.keys.group(labels);
     return this.serialize(() =>
       this.call("delete a metric group", async () => {
-        await this.deps.redis.multi().del(key).srem(this.keys.groups, key).incr(this.keys.version).exec();
+        await this.cache.commit(this.deps.redis.multi().del(key).srem(this.keys.groups, key), { deleted: [key] });
       }),
     );
   }
@@ -85,12 +93,11 @@ export class RedisGroupStore {
       this.call("wipe the metric groups", async () => {
         const keys = await this.deps.redis.smembers(this.keys.groups);
         if (keys.length > 0) {
-          await this.deps.redis
+          const multi = this.deps.redis
             .multi()
             .del(...keys)
-            .srem(this.keys.groups, ...keys)
-            .incr(this.keys.version)
-            .exec();
+            .srem(this.keys.groups, ...keys);
+          await this.cache.commit(multi, { deleted: keys });
         }
         return keys.length;
       }),
@@ -101,18 +108,13 @@ export class RedisGroupStore {
   private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number): Promise<boolean> {
     const { redis } = this.deps;
     const key = this.keys.group(req.labels);
-    await redis.watch(this.keys.version);
     let next: MetricFamily[];
     let current: HeldGroup | undefined;
     try {
-      const groups = await this.readGroups();
-      current = groups.find((g) => g.key === key);
+      await Promise.all([redis.watch(this.keys.version), this.cache.sync()]);
+      current = this.cache.group(key);
       next = nextGroupFamilies(current?.families ?? [], sanitized, req.replace);
-      checkConsistency(
-        next,
-        groups.filter((g) => g.key !== key),
-        this.deps.ownFamilies(),
-      );
+      checkConsistency(next, this.cache.othersToCheck(next, key), this.deps.ownFamilies());
     } catch (err) {
       await redis.unwatch().catch(() => undefined);
       if (err instanceof PushRejectedError) await this.recordFailure(req.labels, now);
@@ -124,46 +126,26 @@ export class RedisGroupStore {
       [GROUP_FIELDS.pushTime]: String(now),
       [GROUP_FIELDS.familyTimes]: JSON.stringify(nextFamilyTimes(current, next, sanitized, now)),
     };
-    const result = await redis
+    const multi = redis
       .multi()
       .hset(key, fields)
       .hsetnx(key, GROUP_FIELDS.pushFailureTime, "0")
       .hsetnx(key, GROUP_FIELDS.created, String(now))
-      .sadd(this.keys.groups, key)
-      .incr(this.keys.version)
-      .exec();
-    return result !== null;
+      .sadd(this.keys.groups, key);
+    return this.cache.commit(multi, { written: [key] });
   }
 
   /** A failed push sets the group's push_failure_time, creating the group if it is new. */
   private async recordFailure(labels: Labels, now: number): Promise<void> {
     const key = this.keys.group(labels);
-    await this.deps.redis
+    const multi = this.deps.redis
       .multi()
       .hset(key, { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) })
       .hsetnx(key, GROUP_FIELDS.metrics, "")
       .hsetnx(key, GROUP_FIELDS.pushTime, "0")
       .hsetnx(key, GROUP_FIELDS.created, String(now))
-      .sadd(this.keys.groups, key)
-      .incr(this.keys.version)
-      .exec();
-  }
-
-  private async readGroups(): Promise<HeldGroup[]> {
-    const { redis } = this.deps;
-    const keys = (await redis.smembers(this.keys.groups)).sort();
-    if (keys.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.hgetall(key);
-    const replies = (await pipeline.exec()) ?? [];
-    const groups: HeldGroup[] = [];
-    keys.forEach((key, i) => {
-      const [err, hash] = replies[i] ?? [new Error("no reply"), undefined];
-      if (err) throw err;
-      const group = toGroup(key, hash as Record<string, string>);
-      if (group) groups.push(group);
-    });
-    return groups;
+      .sadd(this.keys.groups, key);
+    await this.cache.commit(multi, { written: [key] });
   }
 
   /** Runs a store operation; refusals pass through, anything else means Redis failed us. */
@@ -185,37 +167,4 @@ export class RedisGroupStore {
     this.tail = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A group's hash read back; undefined when the hash is gone (deleted since the key was listed). */
-function toGroup(key: string, hash: Record<string, string>): HeldGroup | undefined {
-  const rawLabels = hash[GROUP_FIELDS.labels];
-  if (rawLabels === undefined) return undefined;
-  const group: HeldGroup = {
-    key,
-    labels: {},
-    families: [],
-    pushTime: Number(hash[GROUP_FIELDS.pushTime] ?? 0),
-    pushFailureTime: Number(hash[GROUP_FIELDS.pushFailureTime] ?? 0),
-    familyTimes: parseFamilyTimes(hash[GROUP_FIELDS.familyTimes]),
-    created: hash[GROUP_FIELDS.created] === undefined ? undefined : Number(hash[GROUP_FIELDS.created]),
-  };
-  try {
-    group.labels = parseLabels(rawLabels);
-    group.families = parseTextFormat(hash[GROUP_FIELDS.metrics] ?? "");
-  } catch (err) {
-    group.corrupt = err instanceof Error ? err.message : String(err);
-  }
-  return group;
-}
-
-function parseLabels(raw: string): Labels {
-  const parsed: unknown = JSON.parse(raw);
-  const valid =
-    typeof parsed === "object" &&
-    parsed !== null &&
-    typeof (parsed as Labels).job === "string" &&
-    Object.values(parsed).every((v) => typeof v === "string");
-  if (!valid) throw new Error(`stored grouping labels are not a map of strings with a job: ${raw}`);
-  return parsed as Labels;
 }
