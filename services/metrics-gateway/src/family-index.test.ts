@@ -1,4 +1,4 @@
-import type { Labels, MetricFamily, MetricType, Sample } from "@kubedump/metrics";
+import { backupMetricFamilies, type Labels, type MetricFamily, type MetricType, type Sample } from "@kubedump/metrics";
 import { describe, expect, it } from "vitest";
 import type { HeldGroup, OwnFamily } from "./exposition.js";
 import { FamilyIndex } from "./family-index.js";
@@ -130,5 +130,30 @@ describe("FamilyIndex", () => {
     }
     index.clear();
     expect(index.candidates(randomFamilies(random, { job: "a" }), "x").size).toBe(0);
+  });
+
+  it("names no group for pushes like the dump worker's, which share every name and no series", () => {
+    const families = (n: number): MetricFamily[] => {
+      const labels = {
+        invokerKind: "BackupConfiguration",
+        invokerName: `nightly-${n}`,
+        namespace: "ns",
+        repository: "s3",
+      };
+      const values = { sessionSuccess: true, sessionDurationSeconds: n, objectsTotal: n, dataSizeBytes: n };
+      const grouping = { job: "backups", instance: `group-${n}` };
+      return backupMetricFamilies({ labels, values }).map((f) => ({
+        ...f,
+        samples: f.samples.map((s) => ({ ...s, labels: { ...s.labels, ...grouping } })),
+      }));
+    };
+    const index = new FamilyIndex();
+    for (let n = 0; n < 500; n++) index.set(`g${n}`, families(n));
+    const named = Array.from({ length: 500 }, (_, n) => index.candidates(families(n), `g${n}`).size);
+    expect(named.reduce((a, b) => a + b)).toBe(0);
+    // The same series under another key is named, as is the name held with another HELP.
+    expect([...index.candidates(families(7), "elsewhere")]).toEqual(["g7"]);
+    const otherHelp = families(1000).map((f) => ({ ...f, help: "Another HELP." }));
+    expect(index.candidates(otherHelp, "g1000").size).toBe(500);
   });
 });

@@ -16,20 +16,22 @@ interface Indexed {
 /** A family's type and HELP as one string; families that agree on both agree on everything the check compares. */
 const variantOf = (family: MetricFamily): string => JSON.stringify([family.type, family.help ?? null]);
 
-/** 32-bit FNV-1a of a string's UTF-16 code units, from `seed`. */
-function fnv(text: string, seed = 0x811c9dc5): number {
+/** 32-bit FNV-1a of a string's UTF-16 code units, from `seed`, mixed (murmur3's fmix32) so that close strings land far apart. */
+function hash(text: string, seed = 0x811c9dc5): number {
   let h = seed;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /**
  * A small integer standing for a series: equal for the same name and labels in any order (the
- * labels' hashes are summed), as seriesKey is, without sorting or building the key.
+ * hashes of the labels are summed), as seriesKey is, without sorting or building the key.
  */
 function seriesHash(name: string, labels: Labels): number {
-  let h = fnv(name);
-  for (const label in labels) h += fnv(labels[label] ?? "", fnv(label) ^ 0x3d);
+  let h = hash(name);
+  for (const label in labels) h += hash(labels[label] ?? "", hash(label));
   return h & 0x3fffffff;
 }
 
