@@ -111,6 +111,17 @@ describe("the group cache of each replica", () => {
     expect(groups.map((g) => g.labels.instance)).toEqual(["2", "3"]);
   });
 
+  it("judges a push again on what Redis holds before refusing it on a cache that lags", async () => {
+    const { stores, expectSame } = replicas();
+    const [a, b] = stores;
+    await push(a, { job: "x" }, "# TYPE m counter\nm 1");
+    await expectSame("before");
+    await b.delete({ job: "x" }); // a's cache still has m as a counter
+    await push(a, { job: "y" }, "# TYPE m gauge\nm 2");
+    const groups = await expectSame("after");
+    expect(groups.map((g) => [g.labels.job, g.families[0]?.type, g.times[1]])).toEqual([["y", "gauge", 0]]);
+  });
+
   it("reads everything again after a write by a writer that keeps no revisions (a gateway of an older version)", async () => {
     const { stores, expectSame, keys } = replicas();
     await push(stores[0], { job: "old", instance: "1" }, "kept 1");

@@ -1,37 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { MetricFamily } from "@kubedump/metrics";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { HeldGroup } from "./exposition.js";
 import { HeadTable } from "./exposed-families.js";
 import { FamilyIndex } from "./family-index.js";
 import type { StoreKeys } from "./store-keys.js";
+import { BUMP, READ_STATE, WRITE_GROUP } from "./store-scripts.js";
 import { readGroup } from "./stored-group.js";
 
-/**
- * One atomic read of what a cache needs to catch up (store-keys.ts): the epoch (set when missing),
- * the version, the revised counter, the number of groups, and, when the epoch is the cached one,
- * the groups whose revision is above the cached version.
- * KEYS: epoch, version, revised, groups, revisions. ARGV: a new epoch, the cached epoch, the cached version.
- */
-const READ_STATE = `
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('SET', KEYS[1], epoch)
-end
-local changed = {}
-if epoch == ARGV[2] then changed = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. ARGV[3], '+inf') end
-return {epoch, redis.call('GET', KEYS[2]) or '0', redis.call('GET', KEYS[3]) or '0', redis.call('SCARD', KEYS[4]), changed}`;
-
-/**
- * Ends every write: bumps the version and the revised counter, and sets the revision of each
- * group key in ARGV to the new version, which it returns. KEYS: version, revised, revisions.
- */
-const BUMP = `
-local version = redis.call('INCR', KEYS[1])
-redis.call('INCR', KEYS[2])
-for i = 1, #ARGV do redis.call('ZADD', KEYS[3], version, ARGV[i]) end
-return version`;
+/** A write of one group's hash: fields to set, and fields to set only where the hash lacks them. */
+export interface GroupWrite {
+  key: string;
+  set: Record<string, string>;
+  setIfMissing: Record<string, string>;
+}
 
 interface StoreState {
   epoch: string;
@@ -50,8 +32,10 @@ type Hashes = Map<string, Record<string, string>>;
  * Every write bumps the version and records, per group, the version of its last write; a sync
  * reads the version and, when it moved, fetches only the groups written since (and lists the
  * groups only when their number says some were deleted). A new epoch, or a write by a writer that
- * keeps no revisions, makes it read everything again. Syncs and the writes of this process are
- * applied one at a time, each at once after its reads, so the cache is always one state of Redis.
+ * keeps no revisions, makes it read everything again. A write of this process is read back in the
+ * same script and applied at once. Syncs and writes are applied one at a time, each at once after
+ * its reads, so the cache is always one state of Redis, the one its version names (or a group of it
+ * newer, which only makes a write judged on it fail).
  */
 export class GroupCache {
   private readonly entries = new Map<string, HeldGroup | null>();
@@ -78,6 +62,11 @@ export class GroupCache {
     return this.queued;
   }
 
+  /** Whether the cache has read the store at least once. */
+  get synced(): boolean {
+    return this.version >= 0;
+  }
+
   /** Every readable group, sorted by key, as of the last sync or write. */
   groups(): HeldGroup[] {
     this.sorted ??= [...this.entries.keys()].sort().flatMap((key) => this.entries.get(key) ?? []);
@@ -94,27 +83,58 @@ export class GroupCache {
   }
 
   /**
-   * Executes a write's transaction with the bump at its end (and the removal of the revisions of
-   * `deleted`), reading back the `written` groups in it, and applies the result to the cache when
-   * nothing else was written since the last sync. False when a WATCH aborted the transaction.
+   * Writes a group and applies the write to the cache. With `judged`, only if the store is still in
+   * the state the cache holds now, in which the write was judged: false when it is not (sync, judge
+   * again, retry).
    */
-  async commit(multi: ChainableCommander, { written = [], deleted = [] }: { written?: string[]; deleted?: string[] }) {
-    if (deleted.length > 0) multi.zrem(this.keys.revisions, ...deleted);
-    multi.eval(BUMP, 3, this.keys.version, this.keys.revised, this.keys.revisions, ...written);
-    for (const key of written) multi.hgetall(key);
-    const replies = await multi.exec();
-    if (replies === null) return false;
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
-    const tail = replies.slice(replies.length - written.length - 1).map(([, value]) => value);
-    const hashes: Hashes = new Map(written.map((key, i) => [key, tail[i + 1] as Record<string, string>]));
-    await this.exclusive(() => {
-      if (Number(tail[0]) !== this.version + 1) return; // another write came between: the next sync reads it
-      this.apply(hashes);
-      for (const key of deleted) this.remove(key);
-      this.version += 1;
-    });
+  async write({ key, set, setIfMissing }: GroupWrite, judged: boolean): Promise<boolean> {
+    const { epoch, version, revised, revisions, groups } = this.keys;
+    const state = judged ? [this.epoch, String(this.version)] : ["", ""];
+    const fields = [
+      String(Object.keys(set).length),
+      ...Object.entries(set).flat(),
+      ...Object.entries(setIfMissing).flat(),
+    ];
+    const reply = (await this.redis.eval(
+      WRITE_GROUP,
+      6,
+      epoch,
+      version,
+      revised,
+      revisions,
+      groups,
+      key,
+      ...state,
+      ...fields,
+    )) as [number, string[]] | null;
+    if (reply === null) return false;
+    const [written, flat] = reply;
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+    await this.exclusive(() => this.applyWrite(written, new Map([[key, hash]]), []));
     return true;
+  }
+
+  /** Deletes groups and removes them from the cache. */
+  async delete(keys: readonly string[]): Promise<void> {
+    const { version, revised, revisions, groups } = this.keys;
+    const multi = this.redis
+      .multi()
+      .del(...keys)
+      .srem(groups, ...keys)
+      .zrem(revisions, ...keys);
+    const replies = (await multi.eval(BUMP, 2, version, revised).exec()) ?? [];
+    const [err, written] = replies.find(([e]) => e) ?? replies.at(-1) ?? [new Error("no reply")];
+    if (err) throw err;
+    await this.exclusive(() => this.applyWrite(Number(written), new Map(), keys));
+  }
+
+  /** A write of this process, applied when nothing else was written since the cache's state (else the next sync reads it). */
+  private applyWrite(written: number, hashes: Hashes, deleted: readonly string[]): void {
+    if (written !== this.version + 1) return;
+    this.apply(hashes);
+    for (const key of deleted) this.remove(key);
+    this.version = written;
   }
 
   private async refresh(): Promise<void> {

@@ -30,10 +30,10 @@ export interface PushRequest {
 
 /**
  * The gateway's state in Redis: one hash per grouping key (see store-keys.ts), read through a
- * cache of the parsed groups that is brought up to date before every read and write
- * (group-cache.ts). Writes from this process run one at a time; writes from other replicas are
- * caught by WATCHing a version key that every write bumps, so the consistency check always sees
- * what the write replaces.
+ * cache of the groups that every read brings up to date (group-cache.ts). Writes from this process
+ * run one at a time; a push is judged on the cache and written only if the version that every
+ * write bumps is still the cache's, else judged again on a cache brought up to date, so the
+ * consistency check always sees what the write replaces, whichever replica wrote it.
  */
 export class RedisGroupStore {
   private readonly keys: StoreKeys;
@@ -68,7 +68,7 @@ export class RedisGroupStore {
           throw err;
         }
         for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-          if (await this.tryPush(req, sanitized, now)) return;
+          if (await this.tryPush(req, sanitized, now, attempt > 1 || !this.cache.synced)) return;
         }
         throw new StoreUnavailableError(
           `metric groups kept changing during ${MAX_WRITE_ATTEMPTS} attempts to store a push`,
@@ -80,11 +80,7 @@ export class RedisGroupStore {
   /** Removes a group with all its metrics and push times. */
   delete(labels: Labels): Promise<void> {
     const key = this.keys.group(labels);
-    return this.serialize(() =>
-      this.call("delete a metric group", async () => {
-        await this.cache.commit(this.deps.redis.multi().del(key).srem(this.keys.groups, key), { deleted: [key] });
-      }),
-    );
+    return this.serialize(() => this.call("delete a metric group", () => this.cache.delete([key])));
   }
 
   /** Removes every group; resolves to how many there were. */
@@ -92,60 +88,50 @@ export class RedisGroupStore {
     return this.serialize(() =>
       this.call("wipe the metric groups", async () => {
         const keys = await this.deps.redis.smembers(this.keys.groups);
-        if (keys.length > 0) {
-          const multi = this.deps.redis
-            .multi()
-            .del(...keys)
-            .srem(this.keys.groups, ...keys);
-          await this.cache.commit(multi, { deleted: keys });
-        }
+        if (keys.length > 0) await this.cache.delete(keys);
         return keys.length;
       }),
     );
   }
 
-  /** One optimistic attempt; false when another writer changed the groups in between. */
-  private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number): Promise<boolean> {
-    const { redis } = this.deps;
+  /**
+   * One optimistic attempt, judged on the cache (brought up to date first when `fresh`) and written
+   * only if the store is still in that state: false when it was not, or when a refusal was judged
+   * on a cache not brought up to date, which may lag behind another replica's writes.
+   */
+  private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number, fresh: boolean): Promise<boolean> {
+    if (fresh) await this.cache.sync();
     const key = this.keys.group(req.labels);
+    const current = this.cache.group(key);
     let next: MetricFamily[];
-    let current: HeldGroup | undefined;
     try {
-      await Promise.all([redis.watch(this.keys.version), this.cache.sync()]);
-      current = this.cache.group(key);
-      next = nextGroupFamilies(current?.families ?? [], sanitized, req.replace);
+      // A PUT replaces every family: the current ones are not even parsed for it.
+      next = nextGroupFamilies(req.replace ? [] : (current?.families ?? []), sanitized, req.replace);
       checkConsistency(next, this.cache.othersToCheck(next, key), this.deps.ownFamilies());
     } catch (err) {
-      await redis.unwatch().catch(() => undefined);
+      if (!fresh) return false;
       if (err instanceof PushRejectedError) await this.recordFailure(req.labels, now);
       throw err;
     }
-    const fields = {
+    const set = {
       [GROUP_FIELDS.labels]: JSON.stringify(req.labels),
       [GROUP_FIELDS.metrics]: renderTextFormat(next),
       [GROUP_FIELDS.pushTime]: String(now),
       [GROUP_FIELDS.familyTimes]: JSON.stringify(nextFamilyTimes(current, next, sanitized, now)),
     };
-    const multi = redis
-      .multi()
-      .hset(key, fields)
-      .hsetnx(key, GROUP_FIELDS.pushFailureTime, "0")
-      .hsetnx(key, GROUP_FIELDS.created, String(now))
-      .sadd(this.keys.groups, key);
-    return this.cache.commit(multi, { written: [key] });
+    const setIfMissing = { [GROUP_FIELDS.pushFailureTime]: "0", [GROUP_FIELDS.created]: String(now) };
+    return this.cache.write({ key, set, setIfMissing }, true);
   }
 
   /** A failed push sets the group's push_failure_time, creating the group if it is new. */
   private async recordFailure(labels: Labels, now: number): Promise<void> {
-    const key = this.keys.group(labels);
-    const multi = this.deps.redis
-      .multi()
-      .hset(key, { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) })
-      .hsetnx(key, GROUP_FIELDS.metrics, "")
-      .hsetnx(key, GROUP_FIELDS.pushTime, "0")
-      .hsetnx(key, GROUP_FIELDS.created, String(now))
-      .sadd(this.keys.groups, key);
-    await this.cache.commit(multi, { written: [key] });
+    const set = { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) };
+    const setIfMissing = {
+      [GROUP_FIELDS.metrics]: "",
+      [GROUP_FIELDS.pushTime]: "0",
+      [GROUP_FIELDS.created]: String(now),
+    };
+    await this.cache.write({ key: this.keys.group(labels), set, setIfMissing }, false);
   }
 
   /** Runs a store operation; refusals pass through, anything else means Redis failed us. */
