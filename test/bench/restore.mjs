@@ -149,6 +149,20 @@ async function main() {
       restoreRun(src, qps),
     ),
   );
+  // The write ceiling again, into a fresh cluster right after kubedump's run: on a shared machine
+  // the load can change between the first seeding and the restore, and the pair shows how much.
+  const again = await withCluster((c) =>
+    seed(loadConnection({ kubeconfig: c.kubeconfig }), {
+      objects: N,
+      namespaces: K,
+      concurrency: int("seed-concurrency"),
+    }),
+  );
+  rows.push({ name: "write ceiling, again after kubedump", objects: N, seconds: again.seconds, rate: again.rate });
+  const kubedumpRate = rows[1].rate;
+  log(
+    `kubedump restore ÷ write ceiling: ${(kubedumpRate / rows[0].rate).toFixed(2)} (first), ${(kubedumpRate / again.rate).toFixed(2)} (again)`,
+  );
   if (args["compare-read-rate"])
     rows.push(
       await measure(
@@ -182,6 +196,10 @@ function report(rows) {
     lines.push(
       `${r.name.padEnd(44)}  ${r.seconds.toFixed(1).padStart(7)}   ${String(Math.round(r.rate)).padStart(9)}   ${rss.padStart(8)}   ${r.code ?? "-"}`,
     );
+    if (r.name === "kubedump restore")
+      lines.push(
+        `    ${(r.rate / rows[0].rate).toFixed(2)}x the first write ceiling, ${(r.rate / rows[2].rate).toFixed(2)}x the second`,
+      );
     if (r.counts)
       lines.push(
         `    ${Object.entries(r.counts)

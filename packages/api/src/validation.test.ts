@@ -148,6 +148,11 @@ describe("validateBackupConfiguration", () => {
       'apiVersion: Invalid input: expected "kubedump.io/v1alpha1"',
     ],
     ["a missing spec", { spec: null }, "spec: Invalid input: expected object"],
+    [
+      "a label whose value is no string, its key quoted",
+      { metadata: { labels: { "kubedump.io/tier": 3 } } },
+      'metadata.labels["kubedump.io/tier"]: Invalid input: expected string',
+    ],
   ])("rejects %s", (_name, patch, message) => {
     const result = validateBackupConfiguration(mergePatch(backupConfigurationFixture(), patch));
     expect(result.ok).toBe(false);

@@ -4,9 +4,11 @@ import {
   BackendConfigError,
   EncryptionMismatchError,
   IntegrityError,
+  RepositoryFormatError,
   SnapshotNotFoundError,
   StoreAccessDeniedError,
   StoreUnreachableError,
+  UnsafePathError,
   WrongPasswordError,
 } from "@kubedump/repository";
 import { NamespaceMappingError } from "@kubedump/restore";
@@ -20,8 +22,10 @@ import { UsageError } from "./target.js";
  *     unencrypted repository or missing for an encrypted one
  *   3 unreachable: the API server or the object store cannot be reached (TLS trust included)
  *   4 not found: the snapshot, namespace or target does not exist
- *   5 integrity: stored data is damaged or missing (`verify` found problems, a read failed its check,
- *     a snapshot to restore is damaged or forged: SnapshotDamagedError is an IntegrityError)
+ *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
+ *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
+ *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
+ *     IntegrityError)
  *   6 denied: a wrong encryption password, or credentials the object store refuses
  */
 export const EXIT = {
@@ -70,7 +74,7 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
   ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
   [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError]],
-  [EXIT.integrity, [IntegrityError, VerifyFailedError]],
+  [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError]],
   [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
 ];
 

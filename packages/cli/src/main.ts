@@ -9,6 +9,7 @@ import { snapshotsCommand } from "./commands/snapshots.js";
 import { triggerCommand } from "./commands/trigger.js";
 import { verifyCommand } from "./commands/verify.js";
 import { EXIT, exitCodeOf } from "./errors.js";
+import { printable } from "./format.js";
 
 export function createProgram(): Command {
   const program = new Command()
@@ -41,7 +42,7 @@ async function main(): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    process.stderr.write(`kubedump: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`kubedump: ${printable(err instanceof Error ? err.message : String(err))}\n`);
     return exitCodeOf(err);
   }
 }

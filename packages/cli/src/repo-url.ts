@@ -1,5 +1,13 @@
 import { resolve } from "node:path";
-import { type BackendSpec, openRepositoryFromBackend, type Repository, SECRET_KEYS } from "@kubedump/repository";
+import {
+  type BackendSpec,
+  createObjectStoreFromBackend,
+  type ObjectStore,
+  openRepository,
+  passwordFromSecret,
+  type Repository,
+  SECRET_KEYS,
+} from "@kubedump/repository";
 import { UsageError } from "./target.js";
 
 export const DEFAULT_REPO = "./kubedump-backups";
@@ -67,13 +75,18 @@ function secretFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return secret;
 }
 
-/** `--repo <dir>` or `--repo s3://…`, with credentials, CA and encryption password from `env`. */
-export async function openRepoFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<Repository> {
+/** The store `--repo <dir>` or `--repo s3://…` names, with credentials and CA from `env`. */
+export function storeFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   const backend = backendFromRepo(repo);
   const secret = secretFromEnv(env);
   if (backend.s3) {
     const missing = [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey].filter((key) => !secret[key]);
     if (missing.length) throw new UsageError(`--repo s3://…: set ${missing.join(" and ")} in the environment`);
   }
-  return openRepositoryFromBackend({ backend, secret });
+  return createObjectStoreFromBackend({ backend, secret });
+}
+
+/** `--repo <dir>` or `--repo s3://…`, with credentials, CA and encryption password from `env`. */
+export async function openRepoFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<Repository> {
+  return openRepository({ store: storeFromUrl(repo, env), password: passwordFromSecret(secretFromEnv(env)) });
 }

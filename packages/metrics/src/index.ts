@@ -12,7 +12,7 @@ export {
 } from "./names.js";
 export { type PushRestoreMetricsOptions, pushRestoreMetrics, restoreMetricFamilies } from "./restore-metrics.js";
 export { formatGoFloat, formatGoLabelFloat } from "./go-float.js";
-export { describeSeries, parseTextFormat } from "./parse-text.js";
+export { describeSeries, type ParseOptions, parseTextFormat } from "./parse-text.js";
 export {
   backupJobKey,
   DEFAULT_PUSH_TIMEOUT_MS,
@@ -23,6 +23,7 @@ export {
   pushRepositoryIntegrity,
 } from "./push.js";
 export { formatValue, renderTextFormat, TEXT_FORMAT_CONTENT_TYPE } from "./render-text.js";
+export { parseFloatValue } from "./text-line.js";
 export { TextFormatError } from "./text-format-error.js";
 export {
   isValidLabelName,

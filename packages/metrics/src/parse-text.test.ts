@@ -30,6 +30,7 @@ describe("parseTextFormat rejects, naming the line", () => {
     ["a duplicate label name", text('m{a="1",a="2"} 1'), 1, /duplicate label name "a"/],
     ["a missing value", text("m"), 1, /expected a value after "m"/],
     ["a value that is not a float", text("m 0x10"), 1, /expected a float as the value of "m", got "0x10"/],
+    ["a value beyond the range of a float", text("m -1e309"), 1, /expected a float as the value of "m", got "-1e309"/],
     [
       "a timestamp that is not an integer",
       text("m 1 1.5"),
@@ -100,5 +101,31 @@ describe("parseTextFormat rejects, naming the line", () => {
     expect(err.line).toBe(line);
     expect(err.message).toMatch(new RegExp(`^line ${line}: `));
     expect(err.message).toMatch(message);
+  });
+});
+
+describe("parseTextFormat with { pushgateway: true }", () => {
+  const read = (input: string) => parseTextFormat(input, { pushgateway: true });
+
+  it("leaves duplicates, reserved label names and bound-less samples to the caller", () => {
+    const input = text("# TYPE h histogram", "h_bucket 1", 'h_bucket{le="1"} 1', 'h_bucket{le="1"} 1', 'v{__x="y"} 1');
+    const [h, v] = read(input);
+    expect(h?.samples.map((s) => s.labels)).toEqual([{}, { le: "1" }, { le: "1" }]);
+    expect(v?.samples).toEqual([{ name: "v", labels: { __x: "y" }, value: 1 }]);
+  });
+
+  it.each<[string, string, number, RegExp]>([
+    ["a last line without a newline", "a 1\n# a comment", 2, /unexpected end of input stream/],
+    ["a sample ended by a carriage return", "a 1\r\n", 1, /carriage return ends the sample/],
+    ["a malformed line, as always", "a{ 1\n", 1, /./],
+  ])("refuses %s", (_title, input, line, message) => {
+    expect(() => read(input)).toThrow(message);
+    expect(() => read(input)).toThrow(new RegExp(`^line ${line}: `));
+  });
+
+  it("takes trailing blanks after the last newline, CRLF after a comment, and an empty text", () => {
+    expect(read("a 1\n  \t")).toHaveLength(1);
+    expect(read("# a comment\r\na 1\n")).toHaveLength(1);
+    expect(read("")).toEqual([]);
   });
 });

@@ -9,10 +9,22 @@ interface FamilyState {
   firstSampleLine?: number;
 }
 
+/**
+ * How strictly to read. `pushgateway: true` reads a push as Prometheus's Pushgateway (Go's
+ * expfmt parser) does: it leaves duplicate series and reserved (`__`) label names to the caller's
+ * consistency check, takes a histogram bucket without `le` or a summary sample without
+ * `quantile` (Go's parser drops them), and refuses a carriage return before a sample line's end
+ * and a last line that does not end with a newline.
+ */
+export interface ParseOptions {
+  pushgateway?: boolean;
+}
+
 /** The families read so far, and where each series was first seen. */
 class ParseState {
   readonly families = new Map<string, FamilyState>();
   readonly series = new Map<string, number>();
+  constructor(readonly pushgateway: boolean) {}
 
   family(name: string): FamilyState {
     let state = this.families.get(name);
@@ -41,19 +53,33 @@ class ParseState {
  * Parses the Prometheus text exposition format 0.0.4 into metric families, in order of first
  * appearance. Throws TextFormatError (with the line number) on a malformed line, a second HELP or
  * TYPE for a metric, a TYPE after the metric's samples, an invalid metric or label name, a
- * histogram or summary sample without its `le`/`quantile`, or the same series twice.
+ * histogram or summary sample without its `le`/`quantile`, or the same series twice (see
+ * ParseOptions for what a Pushgateway reads otherwise).
  */
-export function parseTextFormat(text: string): MetricFamily[] {
-  const state = new ParseState();
+export function parseTextFormat(text: string, options: ParseOptions = {}): MetricFamily[] {
+  const state = new ParseState(options.pushgateway ?? false);
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
-    const line = parseTextLine(lines[i] ?? "", lineNo);
+    const raw = lines[i] ?? "";
+    if (state.pushgateway) checkLineEnd(raw, lineNo, i === lines.length - 1);
+    const line = parseTextLine(raw, lineNo, state.pushgateway);
     if (line.kind === "help") setHelp(state, line.name, line.help, lineNo);
     else if (line.kind === "type") setType(state, line.name, line.type, lineNo);
     else if (line.kind === "sample") addSample(state, line.sample, lineNo);
   }
   return [...state.families.values()].map((s) => s.family);
+}
+
+/** What Go's parser refuses and parseTextLine would take: a CR ending a sample, a last line without newline. */
+function checkLineEnd(raw: string, line: number, last: boolean): void {
+  const content = raw.trimStart();
+  if (content === "") return;
+  if (last)
+    throw new TextFormatError(line, "unexpected end of input stream (the last line does not end with a newline)");
+  if (!content.startsWith("#") && content.endsWith("\r")) {
+    throw new TextFormatError(line, "a carriage return ends the sample (lines end with \\n alone)");
+  }
 }
 
 function setHelp(state: ParseState, name: string, help: string, line: number): void {
@@ -82,10 +108,10 @@ function setType(state: ParseState, name: string, type: MetricType, line: number
 
 function addSample(state: ParseState, sample: Sample, line: number): void {
   const s = state.familyOf(sample.name);
-  checkRole(s.family, sample, line);
+  checkRole(s.family, sample, line, state.pushgateway);
   const key = seriesKey(sample.name, sample.labels);
   const first = state.series.get(key);
-  if (first !== undefined) {
+  if (first !== undefined && !state.pushgateway) {
     throw new TextFormatError(line, `duplicate series ${describeSeries(sample)} (first on line ${first})`);
   }
   state.series.set(key, line);
@@ -94,10 +120,10 @@ function addSample(state: ParseState, sample: Sample, line: number): void {
 }
 
 /** Histogram samples are _bucket (with `le`), _sum, _count; summary samples carry `quantile`. */
-function checkRole(family: MetricFamily, sample: Sample, line: number): void {
+function checkRole(family: MetricFamily, sample: Sample, line: number, mayLackBound: boolean): void {
   const { name, type } = family;
   if (type === "histogram") {
-    if (sample.name === `${name}_bucket`) checkBound(sample, "le", line);
+    if (sample.name === `${name}_bucket`) checkBound(sample, "le", line, mayLackBound);
     else if (sample.name !== `${name}_sum` && sample.name !== `${name}_count`) {
       throw new TextFormatError(
         line,
@@ -105,12 +131,13 @@ function checkRole(family: MetricFamily, sample: Sample, line: number): void {
       );
     }
   } else if (type === "summary" && sample.name === name) {
-    checkBound(sample, "quantile", line);
+    checkBound(sample, "quantile", line, mayLackBound);
   }
 }
 
-function checkBound(sample: Sample, label: "le" | "quantile", line: number): void {
+function checkBound(sample: Sample, label: "le" | "quantile", line: number, mayLack: boolean): void {
   const raw = sample.labels[label];
+  if (raw === undefined && mayLack) return;
   if (raw === undefined) throw new TextFormatError(line, `${describeSeries(sample)} has no "${label}" label`);
   if (parseFloatValue(raw) === undefined) {
     throw new TextFormatError(line, `${describeSeries(sample)} has an invalid "${label}" value "${raw}"`);

@@ -26,6 +26,7 @@ class Cursor {
   constructor(
     readonly text: string,
     readonly line: number,
+    readonly reservedLabelNames: boolean,
   ) {}
   get done(): boolean {
     return this.pos >= this.text.length;
@@ -56,9 +57,15 @@ class Cursor {
   }
 }
 
-/** Parses a float the way Prometheus does: decimal, NaN, and ±Inf in any letter case. */
+/**
+ * Parses a float the way Prometheus does (Go's strconv): decimal, NaN, and ±Inf in any letter
+ * case; a decimal beyond the range of a float (`1e309`) is no float.
+ */
 export function parseFloatValue(token: string): number | undefined {
-  if (FLOAT.test(token)) return Number(token);
+  if (FLOAT.test(token)) {
+    const value = Number(token);
+    return Number.isFinite(value) ? value : undefined;
+  }
   const lower = token.toLowerCase();
   if (lower === "nan") return Number.NaN;
   if (/^\+?inf(inity)?$/.test(lower)) return Number.POSITIVE_INFINITY;
@@ -66,9 +73,12 @@ export function parseFloatValue(token: string): number | undefined {
   return undefined;
 }
 
-/** Reads one line (without its newline); `line` is its 1-based number, for errors. */
-export function parseTextLine(text: string, line: number): TextLine {
-  const c = new Cursor(text.endsWith("\r") ? text.slice(0, -1) : text, line);
+/**
+ * Reads one line (without its newline); `line` is its 1-based number, for errors.
+ * `reservedLabelNames` takes label names starting with `__` (left to the caller to refuse).
+ */
+export function parseTextLine(text: string, line: number, reservedLabelNames = false): TextLine {
+  const c = new Cursor(text.endsWith("\r") ? text.slice(0, -1) : text, line, reservedLabelNames);
   c.skipBlanks();
   if (c.done) return { kind: "skip" };
   if (c.peek() === "#") return readComment(c);
@@ -134,7 +144,8 @@ function readLabels(c: Cursor): Labels {
   while (c.peek() !== "}") {
     if (c.done) c.fail("label set not closed with '}'");
     const name = c.readName();
-    if (!isValidLabelName(name)) {
+    const reservedTaken = c.reservedLabelNames && name.startsWith("__") && isValidLabelName(`x${name}`);
+    if (!isValidLabelName(name) && !reservedTaken) {
       const shown = name + (/^[^=,}\s]*/.exec(c.text.slice(c.pos))?.[0] ?? "");
       c.fail(name.startsWith("__") ? `label name "${name}" is reserved` : `invalid label name "${shown}"`);
     }

@@ -70,7 +70,7 @@ export class UnsafePathError extends Error {
   readonly path: string;
 
   constructor(path: string, reason: string) {
-    super(`unsafe path "${path}": ${reason}`);
+    super(`unsafe path ${JSON.stringify(path)}: ${reason}`);
     this.path = path;
   }
 }

@@ -28,4 +28,10 @@ export {
 } from "./open-from-backend.js";
 export type { RetryPolicy } from "./retry.js";
 export { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
+export {
+  type MismatchedSnapshot,
+  type SnapshotScan,
+  scanSnapshots,
+  type UnreadableSnapshot,
+} from "./snapshot/snapshot-scan.js";
 export type { ObjectEntry, ObjectStat, ObjectStore } from "./stores/object-store.js";

@@ -151,7 +151,7 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
       },
     }),
     get: (key) => inner.get(key),
-    getBuffer: (key) => inner.getBuffer(key),
+    getBuffer: (key, maxBytes) => inner.getBuffer(key, maxBytes),
     stat: (key) => inner.stat(key),
     list: (prefix) => inner.list(prefix),
     async delete(key) {
@@ -198,7 +198,7 @@ export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): 
       adoptFile: (key: string, localPath: string) => inner.adoptFile?.(key, localPath) ?? Promise.resolve(false),
     }),
     get: (key) => inner.get(key),
-    getBuffer: (key) => inner.getBuffer(key),
+    getBuffer: (key, maxBytes) => inner.getBuffer(key, maxBytes),
     stat: (key) => inner.stat(key),
     list: (prefix) => inner.list(prefix),
     delete: (key) => inner.delete(key),

@@ -16,6 +16,7 @@ export const VERSIONS = {
   helm: "v4.3.1",
   promtool: "v0.303.0",
   pushgateway: "v1.11.3",
+  toxiproxy: "v2.12.0",
 } as const;
 
 export type BinaryName = keyof typeof VERSIONS;

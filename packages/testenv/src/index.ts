@@ -9,9 +9,32 @@ export { kubeconfig, startKubeApiServer, SERVICE_ACCOUNT_ISSUER } from "./server
 export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
 export { type Pushgateway, type PushgatewayOptions, startPushgateway } from "./servers/pushgateway.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
+export { startToxiproxy, type Toxiproxy } from "./servers/toxiproxy.js";
+export {
+  createToxiproxyClient,
+  type ProxyInfo,
+  type ToxicOptions,
+  type ToxicSpec,
+  type ToxiproxyClient,
+  ToxiproxyError,
+} from "./toxiproxy-client.js";
 export { envFileText, startTestEnv, type TestEnv, type TestEnvInfo, toInfo, writeEnvFile } from "./testenv.js";
 export { kubeHttp, type KubeHttpOptions, type KubeHttpResponse } from "./kube-http.js";
+export {
+  gnuLongNameEntry,
+  gzipMembers,
+  gzippedFill,
+  paxEntry,
+  sha256OfZeros,
+  TAR_END,
+  type TarHeader,
+  type TarType,
+  tarEntry,
+  tarHeader,
+  tarPadding,
+} from "./hostile-archives.js";
 export { modulesLoadedBy } from "./modules-loaded.js";
+export { PER_INPUT_MS, PROPERTY_RUNS, parsesOrRefuses, SlowInputError, settlesOrRefuses } from "./property.js";
 export { thrownBy } from "./thrown.js";
 export {
   apply,

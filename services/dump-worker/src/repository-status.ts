@@ -15,7 +15,8 @@ export async function updateRepositoryStatus(
   ref: { namespace: string; name: string },
   removedOnLastCleanup: number,
 ): Promise<RepositoryTotals> {
-  const snapshots = await repository.listSnapshots();
+  // Those whose snapshot.json does not read are left out: the verify job reports them.
+  const { snapshots } = await repository.scanSnapshots();
   const totalSizeBytes = snapshots.reduce((sum, s) => sum + s.storedBytes, 0);
   const first = snapshots[0];
   const last = snapshots[snapshots.length - 1];

@@ -99,7 +99,8 @@ export async function resolveSnapshot(
   }
   const config = spec.backupConfiguration;
   const invoker = config === undefined ? undefined : `BackupConfiguration/${config}`;
-  const candidates = (await repository.listSnapshots()).filter(
+  // "latest" is the newest readable snapshot: one whose snapshot.json does not read could not be restored.
+  const candidates = (await repository.scanSnapshots()).snapshots.filter(
     (m) => invoker === undefined || (m.source.invoker === invoker && m.source.namespace === ref.namespace),
   );
   const newest = candidates

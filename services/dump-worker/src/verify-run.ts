@@ -18,16 +18,18 @@ export function pickForReading(ids: readonly string[], readData: number, seed: s
 }
 
 /**
- * Run: checks every committed snapshot. Each gets the cheap check (every stored file there with
+ * Run: checks every committed snapshot (one whose snapshot.json does not read is damaged). Each gets the cheap check (every stored file there with
  * the size snapshot.json records: one stat per file, no data read); those pickForReading chose
  * are read in full instead (Repository.verify: every stored file's sha256, every object against
  * its index record). Writes no status.
  */
 export async function runVerify(work: VerifyWork, ctx: { log: Logger; signal: AbortSignal }): Promise<VerifyOutcome> {
-  const ids = (await work.repository.listSnapshots()).map((s) => s.id);
+  const scan = await work.repository.scanSnapshots();
+  const ids = scan.snapshots.map((s) => s.id);
   const read = pickForReading(ids, work.verify.readData, work.seed);
-  const damaged: DamagedSnapshot[] = [];
-  let checked = 0;
+  // A snapshot.json that does not read is damage too: its snapshot can be neither listed nor restored.
+  const damaged: DamagedSnapshot[] = scan.unreadable.map((u) => ({ id: u.id, problems: [u.error.message] }));
+  let checked = damaged.length;
   for (const id of ids) {
     ctx.signal.throwIfAborted();
     const problems = await problemsOf(work.repository, id, read.has(id));

@@ -1,4 +1,5 @@
 import { createQueue, createRedis, QUEUES, type VerifyJob } from "@kubedump/queue";
+import { snapshotManifestKey } from "@kubedump/repository/snapshot";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -187,6 +188,30 @@ describe("a verify job, through the real queue and worker", () => {
       expect(warnings.at(-1)).toMatchObject({ reason: "IntegrityCheckFailed", message: repo.status.verifySummary });
     } finally {
       await store.put(part.key, original);
+    }
+  });
+
+  it("reports a snapshot whose snapshot.json does not read, naming the file, and still checks the others", async () => {
+    const key = snapshotManifestKey(ids[1]!);
+    const original = await store.getBuffer(key);
+    await store.put(key, original.subarray(0, 20));
+    try {
+      const { result, repo } = await verifyWith(100);
+      expect(result).toBe("Damaged");
+      expect(repo.status.integrity).toBe(false);
+      const [headline, ...lines] = repo.status.verifySummary.split("\n");
+      expect(headline).toBe("2 snapshots checked (1 read in full): 1 damaged");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${ids[1]}: `);
+      expect(lines[0]).toContain("snapshot.json");
+      await integrityMetric(0);
+      // The Repository's counts leave it out rather than failing.
+      await rig.enqueue(await createSession(t, NS, "s3", "c"));
+      expect((await waitForSession(t, NS, "s3")).status.phase).toBe("Succeeded");
+      const status = (await getObj(t, crUrl("repositories", NS, "repo")))!.status;
+      expect(status.snapshotCount).toBe(2);
+    } finally {
+      await store.put(key, original);
     }
   });
 

@@ -84,8 +84,8 @@ describe("push paths", () => {
       { dir: "/var/tmp", job: "a/b" },
     ],
     ["padding kept", `/metrics/job@base64/${Buffer.from("ab").toString("base64")}`, { job: "ab" }],
-    ["= for an empty value", "/metrics/job/j/empty@base64/=", { empty: "", job: "j" }],
-    ["percent-encoded values", "/metrics/job/with%20space/path/a%2Fb", { job: "with space", path: "a/b" }],
+    ["= for an empty value, which is no label", "/metrics/job/j/empty@base64/=", { job: "j" }],
+    ["percent-encoded values", "/metrics/job/with%20space/path/a%2Cb%3D", { job: "with space", path: "a,b=" }],
   ])("%s", async (_title, path, grouping) => {
     const { url } = await startGateway();
     expect((await send(url, "PUT", path, "path_probe 7\n")).status).toBe(200);
@@ -120,31 +120,12 @@ describe("consistency rules", () => {
       /"shared" is pushed as gauge but group \{job="a"\} holds it as counter/,
     ],
     [
-      "a HELP that conflicts with another group's",
-      "/metrics/job/b",
-      "# HELP shared Other help.\n# TYPE shared counter\nshared 2\n",
-      /pushed with HELP "Other help\." but group \{job="a"\} holds it with HELP "Shared\."/,
-    ],
-    [
-      "a job label that differs from the path",
-      "/metrics/job/b",
-      'mine{job="c"} 1\n',
-      /mine\{job="c"\} has label job="c" but the grouping key says job="b"/,
-    ],
-    [
-      "another grouping label that differs",
-      "/metrics/job/b/zone/eu",
-      'mine{zone="us"} 1\n',
-      /grouping key says zone="eu"/,
-    ],
-    [
       "a series another group holds",
       "/metrics/job/a/x/1",
       '# HELP shared Shared.\n# TYPE shared counter\nshared{x="1"} 2\n',
       /series shared\{.*\} is already held by group \{job="a"\}/,
     ],
     ["a timestamp", "/metrics/job/b", "mine 1 1700000000000\n", /must not have timestamps/],
-    ["a push time of its own", "/metrics/job/b", "push_time_seconds 1\n", /"push_time_seconds" is reserved/],
     [
       "another type for a metric of the gateway's own",
       "/metrics/job/b",
@@ -166,6 +147,19 @@ describe("consistency rules", () => {
     const families = await scrape(url);
     expect(samplesOf(families, "shared")).toHaveLength(1);
     expect(samplesOf(families, "mine")).toEqual([]);
+  });
+
+  it("overwrites body labels with the path's, takes a differing HELP and drops pushed push times", async () => {
+    const { url } = await startGateway();
+    const first = "# HELP shared First.\n# TYPE shared counter\nshared 1\n";
+    expect((await send(url, "PUT", "/metrics/job/a/zone/eu", first)).status).toBe(200);
+    const second = '# HELP shared Second.\n# TYPE shared counter\nshared{job="c",zone="us"} 2\npush_time_seconds 5\n';
+    expect((await send(url, "PUT", "/metrics/job/b/zone/eu", second)).status).toBe(200);
+    const families = await scrape(url);
+    expect(seriesValue(families, "shared", { instance: "", job: "a", zone: "eu" })).toBe(1);
+    expect(seriesValue(families, "shared", { instance: "", job: "b", zone: "eu" })).toBe(2);
+    expect(families.find((f) => f.name === "shared")?.help).toBe("First.");
+    expect(seriesValue(families, "push_time_seconds", { instance: "", job: "b", zone: "eu" })).not.toBe(5);
   });
 
   it("accepts a job label equal to the path's, and a failed push sets push_failure_time_seconds only", async () => {

@@ -4,7 +4,8 @@ import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from ".
 import type { HeldGroup, OwnFamily } from "./exposition.js";
 import { nextFamilyTimes } from "./family-times.js";
 import { GroupCache } from "./group-cache.js";
-import { checkConsistency, nextGroupFamilies, sanitizePush } from "./push-check.js";
+import { checkConsistency, nextGroupFamilies } from "./push-check.js";
+import { sanitizePush } from "./push-sanitize.js";
 import { GROUP_FIELDS, type StoreKeys, storeKeys } from "./store-keys.js";
 
 /** Optimistic transactions retried this often when other replicas keep writing. */

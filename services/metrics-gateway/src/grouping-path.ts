@@ -2,50 +2,59 @@ import { isValidLabelName, type Labels } from "@kubedump/metrics";
 import { GatewayRequestError } from "./errors.js";
 
 const BASE64_SUFFIX = "@base64";
-const PREFIX = /^\/metrics\/job(@base64|%40base64)?\/(.*)$/s;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const badPath = (message: string): GatewayRequestError => new GatewayRequestError(400, message);
 
+/** The parts of a push path, as the Pushgateway's router hands them to its handlers. */
+export interface PushPathParams {
+  /** The path said `job@base64`. */
+  jobBase64: boolean;
+  /** The segment after `/metrics/job/`, percent-decoded. */
+  job: string;
+  /** The rest of the path after the job, from its `/` on ("" when there is none). */
+  labels: string;
+}
+
 /**
- * The grouping labels of a push path, as the Pushgateway reads them:
- * `/metrics/job/<job>{/<label>/<value>}`, where `job@base64` or `<label>@base64` mark the value
- * that follows as base64url (padding optional; `=` alone stands for the empty value).
- * `rawPath` is the path as received, still percent-encoded.
+ * The grouping labels of a push path, as the Pushgateway v1.11.3 reads them: `job@base64` and
+ * `<label>@base64` mark base64url values (padding optional, `=` alone for an empty value); a
+ * repeated label takes its last value; a `job` among the labels gives way to the job segment.
+ * Unlike the Pushgateway, a label with an empty value is left out: Prometheus reads an empty
+ * label as no label, so `{job="x",instance=""}` and `{job="x"}` name one group (docs/metrics.md).
  */
-export function parseGroupingPath(rawPath: string): Labels {
-  const match = PREFIX.exec(rawPath);
-  if (!match) throw badPath(`not a push path: ${rawPath}`);
-  const [jobSegment = "", ...rest] = (match[2] ?? "").split("/");
-  const job = match[1] ? decodeBase64(jobSegment, "job") : decodeSegment(jobSegment);
+export function parseGroupingPath({ jobBase64, job: rawJob, labels: rest }: PushPathParams): Labels {
+  const job = jobBase64 ? decodeBase64(rawJob, "job") : rawJob;
+  const labels = splitLabels(rest);
   if (job === "") throw badPath("job name is required");
-  const labels: Labels = { job };
-  // A trailing slash after the job names no labels, as in the Pushgateway.
-  const components = rest.length === 1 && rest[0] === "" ? [] : rest;
-  if (components.length % 2 !== 0) throw badPath(`odd number of components in the label part of ${rawPath}`);
+  labels.job = job;
+  for (const name of Object.keys(labels)) if (labels[name] === "") delete labels[name];
+  return labels;
+}
+
+/** `/<name>/<value>…` into labels; a lone `/` (or nothing) names none. */
+function splitLabels(rest: string): Labels {
+  const labels: Labels = {};
+  if (rest.length <= 1) return labels;
+  const components = rest.slice(1).split("/");
+  if (components.length % 2 !== 0) throw badPath(`odd number of components in label string "${rest}"`);
   for (let i = 0; i < components.length; i += 2) {
-    const rawName = decodeSegment(components[i] ?? "");
+    const rawName = components[i] ?? "";
     const value = components[i + 1] ?? "";
     const base64 = rawName.endsWith(BASE64_SUFFIX);
     const name = base64 ? rawName.slice(0, -BASE64_SUFFIX.length) : rawName;
     if (!isValidLabelName(name)) throw badPath(`improper label name "${name}"`);
-    if (Object.hasOwn(labels, name)) throw badPath(`label "${name}" appears twice in the grouping key`);
-    labels[name] = base64 ? decodeBase64(value, name) : decodeSegment(value);
+    labels[name] = base64 ? decodeBase64(value, name) : value;
   }
   return labels;
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch (err) {
-    throw new GatewayRequestError(400, `invalid percent-encoding in "${segment}"`, { cause: err });
-  }
-}
-
-/** RFC 4648 base64url, padding ignored; the decoded bytes must be UTF-8. */
+/**
+ * RFC 4648 base64url, padding ignored. The decoded bytes must be UTF-8, which the Pushgateway
+ * does not check (it then fails every scrape; see docs/metrics.md).
+ */
 function decodeBase64(segment: string, label: string): string {
-  const data = decodeSegment(segment).replace(/=+$/, "");
+  const data = segment.replace(/=+$/, "");
   if (!/^[A-Za-z0-9_-]*$/.test(data) || data.length % 4 === 1) {
     throw badPath(`invalid base64 encoding for label ${label}="${segment}"`);
   }

@@ -1,5 +1,11 @@
 import { type MetricFamily, parseTextFormat } from "@kubedump/metrics";
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
 import type { Logger } from "@kubedump/service";
 import type { Registry } from "prom-client";
 import { type ApiV1Options, createApiV1 } from "./api-v1.js";
@@ -7,12 +13,10 @@ import { requireBearer } from "./auth.js";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import { type HeldGroup, renderExposition } from "./exposition.js";
 import type { RedisGroupStore } from "./group-store.js";
-import { parseGroupingPath } from "./grouping-path.js";
+import { type PushPathParams, parseGroupingPath } from "./grouping-path.js";
 import type { OutageLog } from "./outage-log.js";
-import { parsePushBody } from "./push-body.js";
-
-/** `/metrics/job/<job>…` and `/metrics/job@base64/<job>…`, the Pushgateway's push paths. */
-const PUSH_PATH = /^\/metrics\/job(?:@base64|%40base64)?\/.*/;
+import { parsePushBody, readPushBody } from "./push-body.js";
+import { cleanPath, PUSH_METHODS_ALLOWED, routePushPath } from "./push-route.js";
 
 export interface HttpAppDeps {
   store: RedisGroupStore;
@@ -29,6 +33,8 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use(canonicalPath);
+  app.all(["/-/healthy", "/-/ready", "/metrics"], getOnly);
   app.get("/-/healthy", (_req, res) => {
     res.type("text/plain").send("OK\n");
   });
@@ -40,14 +46,66 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       .send(ready ? "OK\n" : "Redis is not answering\n");
   });
   app.get("/metrics", scrape(deps));
-  const auth = requireBearer(deps.pushToken);
-  const body = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
-  app.put(PUSH_PATH, auth, body, push(deps, true));
-  app.post(PUSH_PATH, auth, body, push(deps, false));
-  app.delete(PUSH_PATH, auth, remove(deps));
-  app.use("/api/v1", createApiV1({ store: deps.store, logger: deps.logger, auth, options: deps.apiV1 }));
+  app.use(
+    "/api/v1",
+    createApiV1({ store: deps.store, logger: deps.logger, auth: requireBearer(deps.pushToken), options: deps.apiV1 }),
+  );
+  app.use(pushRoutes(deps));
   app.use(errorHandler(deps));
   return app;
+}
+
+/** As Go's HTTP server does before routing: a path with `//`, `.` or `..` segments is redirected (307) to its clean form. */
+const canonicalPath: RequestHandler = (req, res, next) => {
+  const clean = cleanPath(req.path);
+  if (clean === req.path) {
+    next();
+    return;
+  }
+  res.redirect(307, clean + queryOf(req));
+};
+
+/** Paths the Pushgateway serves to GET alone: OPTIONS lists it, any other method (HEAD too) is 405. */
+const getOnly: RequestHandler = (req, res, next) => {
+  if (req.method === "GET") next();
+  else allowOnly("GET, OPTIONS", req, res);
+};
+
+/** The answer to a method a path does not take: 200 listing the allowed ones for OPTIONS, else 405. */
+function allowOnly(allow: string, req: Request, res: Response): void {
+  res.set("Allow", allow);
+  if (req.method === "OPTIONS") res.status(200).end();
+  else res.status(405).type("text/plain").send("Method Not Allowed\n");
+}
+
+const queryOf = (req: Request): string => {
+  const at = req.originalUrl.indexOf("?");
+  return at === -1 ? "" : req.originalUrl.slice(at);
+};
+
+/** The push paths, routed on the percent-decoded path as the Pushgateway routes them (see push-route.ts). */
+function pushRoutes(deps: HttpAppDeps): RequestHandler {
+  const auth = requireBearer(deps.pushToken);
+  return (req, res, next) => {
+    let path: string;
+    try {
+      path = decodeURIComponent(req.path);
+    } catch (err) {
+      next(new GatewayRequestError(400, `invalid percent-encoding in the path ${req.path}`, { cause: err }));
+      return;
+    }
+    const route = routePushPath(path, req.method);
+    if (route.kind === "none") next();
+    else if (route.kind === "redirect") res.redirect(307, route.location + queryOf(req));
+    else if (!["PUT", "POST", "DELETE"].includes(req.method)) allowOnly(PUSH_METHODS_ALLOWED, req, res);
+    else {
+      const handle = req.method === "DELETE" ? remove : push;
+      auth(req, res, (err?: unknown) => {
+        if (err) next(err);
+        else handle(deps, req, route.params).then((status) => res.status(status).end(), next);
+      });
+    }
+  };
 }
 
 function scrape(deps: HttpAppDeps): RequestHandler {
@@ -86,23 +144,21 @@ async function readGroups(deps: HttpAppDeps): Promise<HeldGroup[]> {
   }
 }
 
-function push(deps: HttpAppDeps, replace: boolean): RequestHandler {
-  return async (req, res) => {
-    const labels = parseGroupingPath(req.path);
-    const families = parsePushBody(req.get("content-type"), req.body);
-    await deps.store.push({ labels, families, replace });
-    deps.logger.debug({ group: labels, method: req.method, families: families.length }, "metrics pushed");
-    res.status(200).end();
-  };
+/** PUT replaces the group, POST the families of the pushed names; 200 once stored. */
+async function push(deps: HttpAppDeps, req: Request, params: PushPathParams): Promise<number> {
+  const labels = parseGroupingPath(params);
+  const body = await readPushBody(req, deps.bodyLimitBytes);
+  const families = parsePushBody(req.get("content-type"), body);
+  await deps.store.push({ labels, families, replace: req.method === "PUT" });
+  deps.logger.debug({ group: labels, method: req.method, families: families.length }, "metrics pushed");
+  return 200;
 }
 
-function remove(deps: HttpAppDeps): RequestHandler {
-  return async (req, res) => {
-    const labels = parseGroupingPath(req.path);
-    await deps.store.delete(labels);
-    deps.logger.debug({ group: labels }, "metric group deleted");
-    res.status(202).end();
-  };
+async function remove(deps: HttpAppDeps, _req: Request, params: PushPathParams): Promise<number> {
+  const labels = parseGroupingPath(params);
+  await deps.store.delete(labels);
+  deps.logger.debug({ group: labels }, "metric group deleted");
+  return 202;
 }
 
 /** The one place a request's failure is logged and answered. */
@@ -111,8 +167,7 @@ function errorHandler(deps: HttpAppDeps): ErrorRequestHandler {
     const status = statusOf(err);
     const log = deps.logger.child({ method: req.method, path: req.path, status });
     let reason: string;
-    if (status === 413) reason = `request body exceeds the limit of ${deps.bodyLimitBytes} bytes`;
-    else if (err instanceof PushRejectedError)
+    if (err instanceof PushRejectedError)
       reason = `pushed metrics are invalid or inconsistent with existing metrics: ${err.message}`;
     else if (status < 500 || err instanceof StoreUnavailableError)
       reason = err instanceof Error ? err.message : String(err);

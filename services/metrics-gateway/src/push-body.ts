@@ -1,6 +1,62 @@
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
 import { type MetricFamily, parseTextFormat, TextFormatError } from "@kubedump/metrics";
 import { ProtobufFormatError, parseDelimitedProtobuf } from "@kubedump/metrics/protobuf";
 import { GatewayRequestError } from "./errors.js";
+
+/** Keeps a byte order mark, which Go's parser does not skip either (it is no metric name). */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * A push body, gunzipped under `Content-Encoding: gzip` (in any letter case) and otherwise read
+ * as sent, as the Pushgateway does; 413 once it (after decompression) passes `limit` bytes.
+ */
+export async function readPushBody(req: Readable & { headers: Record<string, unknown> }, limit: number) {
+  const encoding = String(req.headers["content-encoding"] ?? "").toLowerCase();
+  if (encoding === "snappy") {
+    throw new GatewayRequestError(415, "snappy Content-Encoding is not supported; send the body plain or gzipped");
+  }
+  const source = encoding === "gzip" ? req.pipe(createGunzip()) : req;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new GatewayRequestError(413, `request body exceeds the limit of ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof GatewayRequestError) throw err;
+    throw new GatewayRequestError(400, `could not read the request body: ${(err as Error).message}`, { cause: err });
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The families of a push body: delimited protobuf, or text format 0.0.4 for any other Content-Type; 400 when it does not parse. */
+export function parsePushBody(contentType: string | undefined, body: Buffer): MetricFamily[] {
+  if (isDelimitedProtobuf(contentType)) {
+    try {
+      return parseDelimitedProtobuf(body);
+    } catch (err) {
+      if (err instanceof ProtobufFormatError)
+        throw new GatewayRequestError(400, `protocol buffer parsing error: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch (err) {
+    throw new GatewayRequestError(400, "text format parsing error: the body is not UTF-8", { cause: err });
+  }
+  try {
+    return parseTextFormat(text, { pushgateway: true });
+  } catch (err) {
+    if (err instanceof TextFormatError)
+      throw new GatewayRequestError(400, `text format parsing error in ${err.message}`, { cause: err });
+    throw err;
+  }
+}
 
 /** Printable ASCII but for the separators `()<>@,;:\"/[]?=`: a token character of RFC 2045, as Go's mime reads it. */
 const TOKEN = /^[!#-'*+\-.0-9A-Z^-~]+$/;
@@ -39,19 +95,4 @@ export function isDelimitedProtobuf(contentType: string | undefined): boolean {
     media.params.encoding === "delimited" &&
     media.params.proto === "io.prometheus.client.MetricFamily"
   );
-}
-
-/** The families of a push body (raw bytes): delimited protobuf or text format 0.0.4; 400 when it does not parse. */
-export function parsePushBody(contentType: string | undefined, body: unknown): MetricFamily[] {
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-  try {
-    if (isDelimitedProtobuf(contentType)) return parseDelimitedProtobuf(bytes);
-    return parseTextFormat(bytes.toString("utf8"));
-  } catch (err) {
-    if (err instanceof TextFormatError)
-      throw new GatewayRequestError(400, `text format parsing error in ${err.message}`, { cause: err });
-    if (err instanceof ProtobufFormatError)
-      throw new GatewayRequestError(400, `protocol buffer parsing error: ${err.message}`, { cause: err });
-    throw err;
-  }
 }

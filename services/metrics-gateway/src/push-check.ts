@@ -1,48 +1,8 @@
-import { describeSeries, type Labels, type MetricFamily, type Sample, seriesKey } from "@kubedump/metrics";
+import { describeSeries, type Labels, type MetricFamily, seriesKey } from "@kubedump/metrics";
 import { PushRejectedError } from "./errors.js";
-import {
-  groupSampleLabels,
-  type HeldGroup,
-  type OwnFamily,
-  PUSH_FAILURE_TIME_METRIC,
-  PUSH_TIME_METRIC,
-  sortLabels,
-} from "./exposition.js";
+import type { HeldGroup, OwnFamily } from "./exposition.js";
 
-const describeGroup = (labels: Labels): string => describeSeries({ name: "", labels });
-
-/**
- * Pushed families made ready to hold: every sample gets the grouping labels (and `instance=""`
- * when it has no instance), labels sorted; families without samples dropped. Rejects timestamps,
- * and a sample whose grouping label differs from the grouping key's value.
- */
-export function sanitizePush(families: readonly MetricFamily[], grouping: Labels): MetricFamily[] {
-  const required = groupSampleLabels(grouping);
-  const out: MetricFamily[] = [];
-  for (const family of families) {
-    if (family.samples.length === 0) continue;
-    const samples = family.samples.map((sample) => withGrouping(sample, grouping, required));
-    out.push({ ...family, samples });
-  }
-  return out;
-}
-
-function withGrouping(sample: Sample, grouping: Labels, required: Labels): Sample {
-  if (sample.timestamp !== undefined) {
-    throw new PushRejectedError(
-      `pushed metrics must not have timestamps (${describeSeries(sample)} has ${sample.timestamp})`,
-    );
-  }
-  for (const [name, value] of Object.entries(sample.labels)) {
-    const expected = grouping[name];
-    if (expected !== undefined && expected !== value) {
-      throw new PushRejectedError(
-        `${describeSeries(sample)} has label ${name}=${JSON.stringify(value)} but the grouping key says ${name}=${JSON.stringify(expected)}`,
-      );
-    }
-  }
-  return { name: sample.name, labels: sortLabels({ ...required, ...sample.labels }), value: sample.value };
-}
+export const describeGroup = (labels: Labels): string => describeSeries({ name: "", labels });
 
 /** The group's families after a push: PUT replaces them all, POST only those of the pushed names. */
 export function nextGroupFamilies(
@@ -56,10 +16,10 @@ export function nextGroupFamilies(
 }
 
 /**
- * Rejects a group's next families when they would make the gateway's exposition inconsistent:
- * push_time_seconds or push_failure_time_seconds; a type differing from the gateway's own metric
- * of that name (a differing HELP is fine: the gateway's own is served, as the Pushgateway does);
- * a type or HELP differing from another group's family of that name; a series another group holds.
+ * Rejects a group's next families when they would make the gateway's exposition inconsistent, as
+ * the Pushgateway does: a type differing from the gateway's own metric of that name or from
+ * another group's family of that name, or a series another group holds. A differing HELP is
+ * fine: the gateway's own HELP is served for its names, the first group's for the others.
  */
 export function checkConsistency(
   next: readonly MetricFamily[],
@@ -67,10 +27,8 @@ export function checkConsistency(
   ownFamilies: ReadonlyMap<string, OwnFamily>,
 ): void {
   const mine = new Map(next.map((f) => [f.name, f]));
+  checkSuffixCollisions(next, others, ownFamilies);
   for (const family of mine.values()) {
-    if (family.name === PUSH_TIME_METRIC || family.name === PUSH_FAILURE_TIME_METRIC) {
-      throw new PushRejectedError(`metric name "${family.name}" is reserved for the gateway's push times`);
-    }
     const ownType = ownFamilies.get(family.name)?.type;
     if (ownType !== undefined && ownType !== family.type) {
       throw new PushRejectedError(
@@ -83,7 +41,11 @@ export function checkConsistency(
     for (const family of group.families) {
       const pushed = mine.get(family.name);
       if (!pushed) continue;
-      checkSameFamily(pushed, family, group, !ownFamilies.has(family.name));
+      if (pushed.type !== family.type) {
+        throw new PushRejectedError(
+          `metric "${pushed.name}" is pushed as ${pushed.type} but group ${describeGroup(group.labels)} holds it as ${family.type}`,
+        );
+      }
       for (const s of family.samples) heldSeries.set(seriesKey(s.name, s.labels), group);
     }
   }
@@ -98,17 +60,32 @@ export function checkConsistency(
   }
 }
 
-/** `compareHelp` is false for names of the gateway's own metrics, whose HELP is served whatever was pushed. */
-function checkSameFamily(pushed: MetricFamily, held: MetricFamily, group: HeldGroup, compareHelp: boolean): void {
-  if (pushed.type !== held.type) {
-    throw new PushRejectedError(
-      `metric "${pushed.name}" is pushed as ${pushed.type} but group ${describeGroup(group.labels)} holds it as ${held.type}`,
-    );
-  }
-  const [pushedHelp, heldHelp] = [pushed.help ?? "", held.help ?? ""];
-  if (compareHelp && pushedHelp !== heldHelp) {
-    throw new PushRejectedError(
-      `metric "${pushed.name}" is pushed with HELP ${JSON.stringify(pushedHelp)} but group ${describeGroup(group.labels)} holds it with HELP ${JSON.stringify(heldHelp)}`,
-    );
+const SUFFIXES = ["_count", "_sum", "_bucket"] as const;
+
+/**
+ * Rejects a family whose name would read as part of a histogram or summary of another (a
+ * histogram `h` and an `h_bucket`, `h_sum` or `h_count`; a summary `s` and an `s_sum` or
+ * `s_count`), as Prometheus's Go client refuses to gather them, so the Pushgateway refuses the push.
+ */
+function checkSuffixCollisions(
+  next: readonly MetricFamily[],
+  others: readonly HeldGroup[],
+  ownFamilies: ReadonlyMap<string, OwnFamily>,
+): void {
+  const types = new Map<string, string>();
+  for (const [name, { type }] of ownFamilies) types.set(name, type);
+  for (const family of [...others.flatMap((g) => g.families), ...next]) types.set(family.name, family.type);
+  const takes = (type: string | undefined, suffix: string): boolean =>
+    type === "histogram" || (type === "summary" && suffix !== "_bucket");
+  for (const { name, type } of next) {
+    for (const suffix of SUFFIXES) {
+      const base = name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
+      if (base !== undefined && takes(types.get(base), suffix)) {
+        throw new PushRejectedError(`metric "${name}" collides with the ${types.get(base)} "${base}"`);
+      }
+      if (takes(type, suffix) && types.has(name + suffix)) {
+        throw new PushRejectedError(`the ${type} "${name}" collides with the metric "${name}${suffix}"`);
+      }
+    }
   }
 }

@@ -23,7 +23,8 @@ export function createRepositoryProbe(now: () => number = Date.now): RepositoryP
     const at = ok.get(key);
     if (at !== undefined && now() - at < PROBE_TTL_MS) return;
     const repository = await openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });
-    await repository.listSnapshots();
+    // Reachability and credentials: a damaged snapshot.json is the verify job's to report, not a reason to stop backups.
+    await repository.scanSnapshots();
     for (const [k, t] of ok) if (now() - t >= PROBE_TTL_MS) ok.delete(k);
     ok.set(key, now());
   };

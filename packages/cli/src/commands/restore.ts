@@ -11,6 +11,7 @@ import {
   restoreSnapshot,
 } from "@kubedump/restore";
 import { RestoreFailedError } from "../errors.js";
+import { printable } from "../format.js";
 import { createLiveLine } from "../progress.js";
 import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
 import { namingTheFlag, type RestoreFlags, restoreOptionsFromFlags } from "../restore-options.js";
@@ -93,8 +94,8 @@ function printReport(report: RestoreReport, json: boolean): void {
   if (json) {
     const summary = Object.entries(totals).map(([outcome, n]) => `${n} ${outcome}`);
     process.stderr.write(`${report.dryRun ? "dry run: " : ""}${summary.join(", ")}\n`);
-    for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-  } else process.stdout.write(`${renderReport(report)}\n`);
+    for (const w of report.warnings) process.stderr.write(`warning: ${printable(w)}\n`);
+  } else process.stdout.write(`${printable(renderReport(report))}\n`);
   const failures = report.failures();
   if (failures.length) throw new RestoreFailedError(failures.map((f) => `${f.type} ${objectNameOf(f)}`));
 }

@@ -1,6 +1,14 @@
 import type { Command } from "commander";
-import { humanBytes, table } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import {
+  IntegrityError,
+  openRepository,
+  passwordFromSecret,
+  RepositoryFormatError,
+  type SnapshotScan,
+  scanSnapshots,
+} from "@kubedump/repository";
+import { humanBytes, printable, table } from "../format.js";
+import { DEFAULT_REPO, REPO_HELP, storeFromUrl } from "../repo-url.js";
 
 interface Flags {
   repo: string;
@@ -10,12 +18,17 @@ interface Flags {
 export function snapshotsCommand(program: Command): void {
   program
     .command("snapshots")
-    .description("list the committed snapshots of a repository, oldest first")
+    .description(
+      "list the committed snapshots of a repository, oldest first; one whose snapshot.json cannot be read is left out with a warning, one whose parts or index are missing or truncated is listed with one",
+    )
     .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-o, --output <format>", "table (default) or json")
     .action(async (flags: Flags) => {
-      const repository = await openRepoFromUrl(flags.repo);
-      const snapshots = await repository.listSnapshots();
+      const { snapshots, unreadable, mismatched } = await scan(flags.repo);
+      for (const { id, error } of unreadable)
+        process.stderr.write(`warning: snapshot ${id} is not listed: ${printable(error.message)}\n`);
+      for (const { id, problems } of mismatched)
+        for (const problem of problems) process.stderr.write(`warning: snapshot ${id}: ${printable(problem)}\n`);
       if (flags.output === "json") {
         const items = snapshots.map((s) => ({
           id: s.id,
@@ -41,6 +54,27 @@ export function snapshotsCommand(program: Command): void {
       ]);
       process.stdout.write(`${table(["ID", "TIME", "SCOPE", "OBJECTS", "SIZE", "WARNINGS"], rows)}\n`);
     });
+}
+
+/**
+ * The repository's snapshots. A repository.json that cannot be read (damaged, truncated, another
+ * format) is warned about and the snapshots are listed all the same: snapshot.json is never
+ * encrypted, so listing needs neither the password nor repository.json.
+ */
+async function scan(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<SnapshotScan> {
+  const store = storeFromUrl(repo, env);
+  try {
+    const repository = await openRepository({ store, password: passwordFromSecret(env) });
+    return await repository.scanSnapshots();
+  } catch (err) {
+    const unreadableConfig =
+      (err instanceof RepositoryFormatError || err instanceof IntegrityError) && err.key === "repository.json";
+    if (!unreadableConfig) throw err;
+    process.stderr.write(
+      `warning: ${printable(err.message)}; listing the snapshots all the same, nothing else can be read\n`,
+    );
+    return scanSnapshots(store);
+  }
 }
 
 export function scopeText(scope: { type: string; namespace?: string; target?: string }): string {

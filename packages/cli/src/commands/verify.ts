@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { VerifyFailedError } from "../errors.js";
+import { printable } from "../format.js";
 import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
 
 export function verifyCommand(program: Command): void {
@@ -18,7 +19,7 @@ export function verifyCommand(program: Command): void {
         const parts = `${report.parts} part${report.parts === 1 ? "" : "s"}`;
         process.stdout.write(`snapshot ${id} is sound: ${parts} and ${report.objects} objects match the index\n`);
       } else {
-        for (const problem of report.problems) process.stderr.write(`problem: ${problem}\n`);
+        for (const problem of report.problems) process.stderr.write(`problem: ${printable(problem)}\n`);
         process.stderr.write(
           `${report.partsOk} of ${report.parts} parts and ${report.objectsOk} of ${report.objects} objects checked out\n`,
         );

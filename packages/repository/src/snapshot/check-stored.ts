@@ -18,17 +18,8 @@ export interface StoredCheckReport {
  * each present with the byte count snapshot.json records. Reads no data; verifySnapshot reads it.
  */
 export async function checkStored(store: ObjectStore, manifest: SnapshotManifest): Promise<StoredCheckReport> {
-  const files = [
-    { what: "index", key: manifest.index.key, bytes: manifest.index.bytes },
-    ...[...manifest.parts].sort((a, b) => a.n - b.n).map((p) => ({ what: `part ${p.n}`, key: p.key, bytes: p.bytes })),
-  ];
-  const problems: string[] = [];
-  for (const file of files) {
-    const stat = await store.stat(file.key);
-    if (!stat) problems.push(`${file.what} is missing: ${file.key}`);
-    else if (stat.size !== file.bytes)
-      problems.push(`${file.what}: ${file.key}: ${stat.size} bytes stored, snapshot.json records ${file.bytes}`);
-  }
+  const files = storedFiles(manifest);
+  const problems = await storedFileProblems(manifest, async (key) => (await store.stat(key))?.size);
   return {
     id: manifest.id,
     ok: problems.length === 0,
@@ -36,4 +27,26 @@ export async function checkStored(store: ObjectStore, manifest: SnapshotManifest
     filesOk: files.length - problems.length,
     problems,
   };
+}
+
+function storedFiles(manifest: SnapshotManifest) {
+  return [
+    { what: "index", key: manifest.index.key, bytes: manifest.index.bytes },
+    ...[...manifest.parts].sort((a, b) => a.n - b.n).map((p) => ({ what: `part ${p.n}`, key: p.key, bytes: p.bytes })),
+  ];
+}
+
+/** One line per stored file that is missing (`sizeOf` undefined) or not of the size snapshot.json records. */
+export async function storedFileProblems(
+  manifest: SnapshotManifest,
+  sizeOf: (key: string) => Promise<number | undefined> | number | undefined,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const file of storedFiles(manifest)) {
+    const size = await sizeOf(file.key);
+    if (size === undefined) problems.push(`${file.what} is missing: ${file.key}`);
+    else if (size !== file.bytes)
+      problems.push(`${file.what}: ${file.key}: ${size} bytes stored, snapshot.json records ${file.bytes}`);
+  }
+  return problems;
 }

@@ -2,10 +2,11 @@
 // Repository's lifecycle methods (commit, forget, sweep, verify, download) take and return.
 export type { DownloadResult } from "./download.js";
 export type { ForgetEntry, ForgetOptions, ForgetResult, RetentionPolicy } from "./forget.js";
-export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey } from "./layout.js";
+export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey, snapshotManifestKey } from "./layout.js";
 export type { DeleteSnapshotResult, ReadObjectsOptions } from "./repository.js";
 export type { RetentionRule, RetentionRules } from "./retention.js";
 export { isSnapshotId, newSnapshotId } from "./snapshot-id.js";
+export type { MismatchedSnapshot, SnapshotScan, UnreadableSnapshot } from "./snapshot-scan.js";
 export type { CommitSnapshotInput } from "./snapshot-upload.js";
 export type { SweepOptions, SweepResult } from "./sweep.js";
 export type {

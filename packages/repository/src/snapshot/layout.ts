@@ -1,3 +1,4 @@
+import { UnsafePathError } from "../errors.js";
 import { segmentProblem } from "../safe-path.js";
 import { isSnapshotId } from "./snapshot-id.js";
 
@@ -15,7 +16,8 @@ export const REPOSITORY_KEY = "repository.json";
 export const SNAPSHOTS_PREFIX = "snapshots/";
 
 const PART_DIGITS = 5;
-const MAX_PART = 10 ** PART_DIGITS - 1;
+/** The highest part number a snapshot may have. */
+export const MAX_PART = 10 ** PART_DIGITS - 1;
 
 function checkId(id: string): string {
   if (!isSnapshotId(id)) throw new TypeError(`not a snapshot id: "${id}"`);
@@ -93,4 +95,21 @@ export function pathFor(object: ObjectCoordinates): string {
 /** The `counts` key of a resource: `<resource>[.<group>]`, as in archive paths. */
 export function resourceKey(object: Pick<ObjectCoordinates, "group" | "resource">): string {
   return object.group === "" ? object.resource : `${object.resource}.${object.group}`;
+}
+
+/** `cluster/<r>/<name>.yaml` or `namespaces/<ns>/<r>/<name>.yaml`: every path pathFor builds has this shape. */
+const LAYOUT_SHAPE = /^(?:cluster\/[^/]+|namespaces\/[^/]+\/[^/]+)\/[^/]+\.yaml$/;
+
+/**
+ * Checks that an archive path has the shape of the layout (a safe path, see safe-path.ts, is
+ * assumed); throws UnsafePathError otherwise. So a download makes only directories of the layout
+ * and no file sits where another entry needs a directory.
+ */
+export function checkLayoutShape(path: string): void {
+  if (!LAYOUT_SHAPE.test(path)) {
+    throw new UnsafePathError(
+      path,
+      "not a path of the layout (cluster/<resource>/<name>.yaml or namespaces/<namespace>/<resource>/<name>.yaml)",
+    );
+  }
 }

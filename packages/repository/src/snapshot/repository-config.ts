@@ -6,6 +6,7 @@ import { EncryptionMismatchError, ObjectNotFoundError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { REPOSITORY_KEY } from "./layout.js";
 import { decodeRepositoryConfig, encodeJson } from "./manifest-codec.js";
+import { MAX_JSON_BYTES } from "./read-limits.js";
 import type { RepositoryConfig } from "./types.js";
 
 export interface ConfigOptions {
@@ -27,7 +28,7 @@ export interface ResolvedConfig {
 }
 
 export async function readRepositoryConfig(store: ObjectStore): Promise<RepositoryConfig | undefined> {
-  const data = await store.getBuffer(REPOSITORY_KEY).catch((err: unknown) => {
+  const data = await store.getBuffer(REPOSITORY_KEY, MAX_JSON_BYTES).catch((err: unknown) => {
     if (err instanceof ObjectNotFoundError) return undefined;
     throw err;
   });

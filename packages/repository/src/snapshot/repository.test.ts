@@ -182,6 +182,26 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
     await expect(repository.listSnapshots()).rejects.toThrow(`snapshots/${ID1}/snapshot.json: not valid JSON`);
   });
 
+  it("scanSnapshots lists the readable ones, apart from an unreadable snapshot.json and a truncated part", async () => {
+    await commit(ID1, 2);
+    const second = await commit(ID2, 2);
+    await commit(ID3, 2);
+    await local.put(`snapshots/${ID1}/snapshot.json`, Buffer.from('{"formatVersion": 1, "id": '));
+    const part = second.parts[0]!;
+    await local.put(part.key, (await local.getBuffer(part.key)).subarray(0, 10));
+    const repository = await openRepository({ store: local });
+
+    const { snapshots, unreadable, mismatched } = await repository.scanSnapshots();
+
+    expect(snapshots.map((m) => m.id)).toEqual([ID2, ID3]);
+    expect(unreadable.map((u) => [u.id, u.key, u.error.message])).toEqual([
+      [ID1, `snapshots/${ID1}/snapshot.json`, `snapshots/${ID1}/snapshot.json: not valid JSON`],
+    ]);
+    expect(mismatched).toEqual([
+      { id: ID2, problems: [`part 0: ${part.key}: 10 bytes stored, snapshot.json records ${part.bytes}`] },
+    ]);
+  });
+
   it.each([
     ["a newer format", { formatVersion: 2, created: "x", encryption: null }, /unsupported formatVersion 2/],
     [

@@ -1,15 +1,15 @@
 import type { IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
-import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
+import { SnapshotNotFoundError } from "../errors.js";
 import type { RetryPolicy } from "../retry.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { checkStored, type StoredCheckReport } from "./check-stored.js";
 import { type DownloadResult, writeTree } from "./download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
-import { decodeManifest } from "./manifest-codec.js";
 import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
 import { isSnapshotId } from "./snapshot-id.js";
+import { readManifest, type SnapshotScan, scanSnapshots } from "./snapshot-scan.js";
 import { readIndexRecords, readSnapshotObjects } from "./snapshot-readers.js";
 import { type CommitSnapshotInput, DEFAULT_UPLOAD_RETRY, uploadSnapshot } from "./snapshot-upload.js";
 import { type SweepOptions, type SweepResult, sweepUnfinished } from "./sweep.js";
@@ -28,8 +28,10 @@ export interface Repository {
   readonly encrypted: boolean;
   /** Uploads the parts one after another and the index alongside them, then snapshot.json last (the commit marker). */
   commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest>;
-  /** Committed snapshots, oldest first. */
+  /** Committed snapshots, oldest first; throws the error of the first snapshot.json that fails to read. */
   listSnapshots(): Promise<SnapshotManifest[]>;
+  /** Committed snapshots, oldest first, and apart from them those whose snapshot.json fails to read. */
+  scanSnapshots(): Promise<SnapshotScan>;
   /** Throws SnapshotNotFoundError naming the id when it is not committed (or not an id). */
   getSnapshot(id: string): Promise<SnapshotManifest>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
@@ -74,18 +76,6 @@ export interface RepositoryOptions {
   uploadRetry?: Partial<RetryPolicy>;
 }
 
-const LIST_CONCURRENCY = 8;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 interface StoreRepositoryState {
   options: RepositoryOptions & ConfigOptions;
   codec: ObjectCodec;
@@ -115,28 +105,17 @@ class StoreRepository implements Repository {
   }
 
   async listSnapshots(): Promise<SnapshotManifest[]> {
-    const ids: string[] = [];
-    for await (const { key } of this.store.list(SNAPSHOTS_PREFIX)) {
-      const id = snapshotIdOfKey(key);
-      if (id !== undefined && key === snapshotManifestKey(id)) ids.push(id);
-    }
-    ids.sort();
-    const manifests = await mapLimit(ids, LIST_CONCURRENCY, (id) =>
-      this.getSnapshot(id).catch((err: unknown) => {
-        if (err instanceof SnapshotNotFoundError) return undefined; // deleted while listing
-        throw err;
-      }),
-    );
-    return manifests.filter((m): m is SnapshotManifest => m !== undefined);
+    const { snapshots, unreadable } = await scanSnapshots(this.store);
+    if (unreadable[0]) throw unreadable[0].error;
+    return snapshots;
   }
 
-  async getSnapshot(id: string): Promise<SnapshotManifest> {
-    if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
-    const key = snapshotManifestKey(id);
-    const data = await this.store.getBuffer(key).catch((err: unknown) => {
-      throw err instanceof ObjectNotFoundError ? new SnapshotNotFoundError(id, { cause: err }) : err;
-    });
-    return decodeManifest(key, id, data);
+  scanSnapshots(): Promise<SnapshotScan> {
+    return scanSnapshots(this.store);
+  }
+
+  getSnapshot(id: string): Promise<SnapshotManifest> {
+    return readManifest(this.store, id);
   }
 
   async *readIndex(id: string): AsyncIterable<IndexRecord> {
@@ -187,8 +166,13 @@ class StoreRepository implements Repository {
     return sweepUnfinished(this.maintenanceDeps(), options);
   }
 
+  /** Snapshots whose snapshot.json does not read are neither counted nor removed (verify reports them). */
   forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult> {
-    return forgetSnapshots({ ...this.maintenanceDeps(), listSnapshots: () => this.listSnapshots() }, policy, options);
+    return forgetSnapshots(
+      { ...this.maintenanceDeps(), listSnapshots: async () => (await this.scanSnapshots()).snapshots },
+      policy,
+      options,
+    );
   }
 
   async verify(id: string): Promise<VerifyReport> {

@@ -92,6 +92,7 @@ async function loadIndex(
  */
 async function verifyPart(
   deps: ReaderDeps,
+  manifest: SnapshotManifest,
   part: SnapshotPart,
   index: Map<string, Expected> | undefined,
   problems: string[],
@@ -99,7 +100,7 @@ async function verifyPart(
   let [objects, ok] = [0, 0];
   const found: string[] = [];
   try {
-    for await (const file of readPartFiles(deps, part)) {
+    for await (const file of readPartFiles(deps, manifest, part)) {
       objects += 1;
       const expected = index?.get(file.path);
       if (!index) continue;
@@ -159,7 +160,7 @@ export async function verifySnapshot(deps: ReaderDeps, manifest: SnapshotManifes
     problems.push(`snapshot.json: parts hold ${recordedObjects} objects, objects says ${manifest.objects}`);
   const failedParts = new Set<number>();
   for (const part of [...manifest.parts].sort((a, b) => a.n - b.n)) {
-    const { ok, complete } = await verifyPart(deps, part, index, problems);
+    const { ok, complete } = await verifyPart(deps, manifest, part, index, problems);
     report.objectsOk += ok;
     if (complete) report.partsOk += 1;
     else failedParts.add(part.n);

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { type FileHandle, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ObjectNotFoundError } from "../errors.js";
-import { checkKey, checkPrefix, TEMP_PREFIX } from "./object-key.js";
+import { checkKey, checkPrefix, TEMP_PREFIX, tooLarge } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
 
 export interface LocalObjectStoreOptions {
@@ -116,19 +116,30 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Readable> {
-    const path = this.pathOf(key);
-    const handle = await open(path, "r").catch((err: unknown) => this.notFound(key, err));
+    return (await this.openObject(key, Number.POSITIVE_INFINITY)).createReadStream();
+  }
+
+  async getBuffer(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
+    const handle = await this.openObject(key, maxBytes);
     try {
-      if (!(await handle.stat()).isFile()) throw new ObjectNotFoundError(key);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The object's file, open for reading; ObjectNotFoundError unless it is a file, IntegrityError above `maxBytes`. */
+  private async openObject(key: string, maxBytes: number): Promise<FileHandle> {
+    const handle = await open(this.pathOf(key), "r").catch((err: unknown) => this.notFound(key, err));
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new ObjectNotFoundError(key);
+      if (info.size > maxBytes) throw tooLarge(key, maxBytes);
+      return handle;
     } catch (err) {
       await handle.close();
       throw err;
     }
-    return handle.createReadStream();
-  }
-
-  async getBuffer(key: string): Promise<Buffer> {
-    return readFile(this.pathOf(key)).catch((err: unknown) => this.notFound(key, err));
   }
 
   async stat(key: string): Promise<ObjectStat | undefined> {

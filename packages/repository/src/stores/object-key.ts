@@ -1,4 +1,4 @@
-import { InvalidObjectKeyError } from "../errors.js";
+import { IntegrityError, InvalidObjectKeyError } from "../errors.js";
 import { pathProblem } from "../safe-path.js";
 
 /**
@@ -23,4 +23,9 @@ export function checkPrefix(prefix: string): string {
   if (prefix === "") return prefix;
   checkKey(prefix.endsWith("/") ? prefix.slice(0, -1) : prefix);
   return prefix;
+}
+
+/** What getBuffer throws for an object above its `maxBytes`. */
+export function tooLarge(key: string, maxBytes: number): IntegrityError {
+  return new IntegrityError(key, `larger than ${maxBytes} bytes, more than such a file may be`);
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { InvalidObjectKeyError, ObjectNotFoundError } from "../errors.js";
+import { IntegrityError, InvalidObjectKeyError, ObjectNotFoundError } from "../errors.js";
 import { collect, failingBody, s3TestOptions } from "../test-support.js";
 import { createLocalObjectStore } from "./local-object-store.js";
 import type { ObjectEntry, ObjectStore } from "./object-store.js";
@@ -120,6 +120,14 @@ describe.each(stores)("%s conformance", (_name, create) => {
     expect(error).toBeInstanceOf(ObjectNotFoundError);
     expect((error as ObjectNotFoundError).key).toBe("snapshots/x/snapshot.json");
     expect((error as Error).message).toContain('"snapshots/x/snapshot.json"');
+  });
+
+  it("getBuffer with maxBytes reads an object up to that size and refuses a larger one, naming it", async () => {
+    await store.put("big/snapshot.json", bytes(3 * MiB, 7));
+    expect((await store.getBuffer("big/snapshot.json", 3 * MiB)).length).toBe(3 * MiB);
+    const error = await store.getBuffer("big/snapshot.json", MiB).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toBe(`big/snapshot.json: larger than ${MiB} bytes, more than such a file may be`);
   });
 
   it("stat of a missing key is undefined", async () => {

@@ -36,8 +36,11 @@ export interface ObjectStore {
   adoptFile?(key: string, localPath: string): Promise<boolean>;
   /** Throws ObjectNotFoundError naming the key when it is missing. */
   get(key: string): Promise<Readable>;
-  /** Throws ObjectNotFoundError naming the key when it is missing. */
-  getBuffer(key: string): Promise<Buffer>;
+  /**
+   * Throws ObjectNotFoundError naming the key when it is missing, and IntegrityError naming it when
+   * it holds more than `maxBytes` (read no further than that, give or take a chunk).
+   */
+  getBuffer(key: string, maxBytes?: number): Promise<Buffer>;
   /** undefined when the key is missing. */
   stat(key: string): Promise<ObjectStat | undefined>;
   /** Every key starting with `prefix` (a plain string prefix, as S3 has it), recursive, sorted. */

@@ -3,7 +3,7 @@ import { PassThrough, Readable } from "node:stream";
 import type { Client } from "minio";
 import { ObjectNotFoundError, StoreRequestError } from "../errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
-import { checkKey, checkPrefix } from "./object-key.js";
+import { checkKey, checkPrefix, tooLarge } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
 import {
   createS3Client,
@@ -119,13 +119,20 @@ export class S3ObjectStore implements ObjectStore {
     return response.pipe(body);
   }
 
-  async getBuffer(key: string): Promise<Buffer> {
+  async getBuffer(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
     const name = this.nameOf(key);
-    return this.call("get", key, async () => {
+    const data = await this.call("get", key, async () => {
       const chunks: Buffer[] = [];
-      for await (const chunk of await (await this.client).getObject(this.bucket, name)) chunks.push(chunk as Buffer);
+      let size = 0;
+      for await (const chunk of await (await this.client).getObject(this.bucket, name)) {
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) break; // ends the download
+      }
       return Buffer.concat(chunks);
     });
+    if (data.length > maxBytes) throw tooLarge(key, maxBytes);
+    return data;
   }
 
   async stat(key: string): Promise<ObjectStat | undefined> {

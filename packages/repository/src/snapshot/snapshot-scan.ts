@@ -1,0 +1,91 @@
+import { IntegrityError, ObjectNotFoundError, RepositoryFormatError, SnapshotNotFoundError } from "../errors.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { storedFileProblems } from "./check-stored.js";
+import { SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey } from "./layout.js";
+import { decodeManifest } from "./manifest-codec.js";
+import { MAX_JSON_BYTES } from "./read-limits.js";
+import { isSnapshotId } from "./snapshot-id.js";
+import type { SnapshotManifest } from "./types.js";
+
+/** A committed snapshot whose snapshot.json cannot be read: damaged, truncated, forged or of another format. */
+export interface UnreadableSnapshot {
+  id: string;
+  /** The snapshot.json key. */
+  key: string;
+  /** The error, which names the key and the problem (a RepositoryFormatError or IntegrityError). */
+  error: Error;
+}
+
+/** A listed snapshot whose stored files the listing shows missing or of another size than snapshot.json records. */
+export interface MismatchedSnapshot {
+  id: string;
+  /** One line per file, naming its key (as checkStored words them). */
+  problems: string[];
+}
+
+export interface SnapshotScan {
+  /** Readable committed snapshots, oldest first. */
+  snapshots: SnapshotManifest[];
+  /** Committed snapshots whose snapshot.json failed to read, oldest first. */
+  unreadable: UnreadableSnapshot[];
+  /** Readable snapshots whose parts or index the listing shows missing or truncated (no data is read). */
+  mismatched: MismatchedSnapshot[];
+}
+
+const LIST_CONCURRENCY = 8;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** The snapshot.json of `id`; SnapshotNotFoundError when it is not committed (or not an id). */
+export async function readManifest(store: ObjectStore, id: string): Promise<SnapshotManifest> {
+  if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
+  const key = snapshotManifestKey(id);
+  const data = await store.getBuffer(key, MAX_JSON_BYTES).catch((err: unknown) => {
+    throw err instanceof ObjectNotFoundError ? new SnapshotNotFoundError(id, { cause: err }) : err;
+  });
+  return decodeManifest(key, id, data);
+}
+
+/**
+ * Every committed snapshot of the store, read from its snapshot.json (never encrypted, so this
+ * needs neither the password nor a readable repository.json). A snapshot.json that fails to read
+ * is reported and the scan goes on; so is a part or index the listing shows missing or of another
+ * size than recorded (one listing of snapshots/, no data read). A store that fails throws.
+ */
+export async function scanSnapshots(store: ObjectStore): Promise<SnapshotScan> {
+  const ids: string[] = [];
+  const sizes = new Map<string, number>();
+  for await (const { key, size } of store.list(SNAPSHOTS_PREFIX)) {
+    sizes.set(key, size);
+    const id = snapshotIdOfKey(key);
+    if (id !== undefined && key === snapshotManifestKey(id)) ids.push(id);
+  }
+  ids.sort();
+  type Read = { manifest?: SnapshotManifest; unreadable?: UnreadableSnapshot };
+  const read = await mapLimit(ids, LIST_CONCURRENCY, (id) =>
+    readManifest(store, id).then(
+      (manifest): Read => ({ manifest }),
+      (err: unknown): Read => {
+        if (err instanceof SnapshotNotFoundError) return {}; // deleted while listing
+        if (err instanceof RepositoryFormatError || err instanceof IntegrityError)
+          return { unreadable: { id, key: snapshotManifestKey(id), error: err } };
+        throw err;
+      },
+    ),
+  );
+  const snapshots = read.flatMap((r) => (r.manifest ? [r.manifest] : []));
+  const mismatched: MismatchedSnapshot[] = [];
+  for (const manifest of snapshots) {
+    const problems = await storedFileProblems(manifest, (key) => sizes.get(key));
+    if (problems.length) mismatched.push({ id: manifest.id, problems });
+  }
+  return { snapshots, unreadable: read.flatMap((r) => (r.unreadable ? [r.unreadable] : [])), mismatched };
+}

@@ -1,0 +1,5 @@
+import { TEXT_CASES } from "./cases-text.js";
+import { differentialCases } from "./suite.js";
+
+// Every case sends the same requests to kubedump's gateway and to Prometheus's Pushgateway v1.11.3.
+differentialCases(TEXT_CASES);
