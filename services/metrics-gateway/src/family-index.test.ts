@@ -8,8 +8,8 @@ import { seededRandom } from "./test-support.js";
 type Random = ReturnType<typeof seededRandom>;
 
 // Few names, types, HELPs and label values, so that groups often share names and series.
-const NAMES = ["jobs", "jobs_total", "size", "push_time_seconds", "up"];
-const TYPES: MetricType[] = ["counter", "gauge", "untyped"];
+const NAMES = ["jobs", "jobs_total", "size", "up", "lat", "lat_sum", "lat_count", "lat_bucket"];
+const TYPES: MetricType[] = ["counter", "gauge", "untyped", "histogram", "summary"];
 const HELPS = [undefined, "", "Jobs.", "Other."];
 
 /** Labels in a random order: the check must not depend on it. */
@@ -151,9 +151,11 @@ describe("FamilyIndex", () => {
     for (let n = 0; n < 500; n++) index.set(`g${n}`, families(n));
     const named = Array.from({ length: 500 }, (_, n) => index.candidates(families(n), `g${n}`).size);
     expect(named.reduce((a, b) => a + b)).toBe(0);
-    // The same series under another key is named, as is the name held with another HELP.
-    expect([...index.candidates(families(7), "elsewhere")]).toEqual(["g7"]);
+    // Another HELP is no conflict; the same series under another key is, and so is the name as another type.
     const otherHelp = families(1000).map((f) => ({ ...f, help: "Another HELP." }));
-    expect(index.candidates(otherHelp, "g1000").size).toBe(500);
+    expect(index.candidates(otherHelp, "g1000").size).toBe(0);
+    expect([...index.candidates(families(7), "elsewhere")]).toEqual(["g7"]);
+    const otherType = families(1000).map((f) => ({ ...f, type: "counter" as const }));
+    expect(index.candidates(otherType, "g1000").size).toBe(500);
   });
 });

@@ -1,20 +1,24 @@
 import type { Labels, MetricFamily } from "@kubedump/metrics";
 
-/** The groups holding a family name with one type and HELP. */
-interface Variant {
+/** The groups holding a family name with one type. */
+interface Holders {
   name: string;
-  variant: string;
+  type: string;
   keys: Set<string>;
 }
 
 /** What one group was indexed under, to take it out again. */
 interface Indexed {
-  variants: Variant[];
+  holders: Holders[];
   series: number[];
 }
 
-/** A family's type and HELP as one string; families that agree on both agree on everything the check compares. */
-const variantOf = (family: MetricFamily): string => JSON.stringify([family.type, family.help ?? null]);
+/** The endings by which a name reads as part of a histogram or summary (push-check.ts). */
+const SUFFIXES = ["_bucket", "_sum", "_count"];
+
+/** The names a family of this name could collide with as a histogram or summary, or as part of one. */
+const relatedNames = (name: string): string[] =>
+  SUFFIXES.flatMap((suffix) => [name + suffix, ...(name.endsWith(suffix) ? [name.slice(0, -suffix.length)] : [])]);
 
 /** 32-bit FNV-1a of a string's UTF-16 code units, from `seed`, mixed (murmur3's fmix32) so that close strings land far apart. */
 function hash(text: string, seed = 0x811c9dc5): number {
@@ -37,29 +41,30 @@ function seriesHash(name: string, labels: Labels): number {
 
 /**
  * Which held groups a push could conflict with, found without looking at the others: for each
- * family name, the groups holding it under each type and HELP; for each series (by a hash of its
- * key), the groups holding it. A group outside candidates() holds every name the push has with
- * the same type and HELP and none of its series, so checkConsistency (push-check.ts) passes over
- * it without effect: running the check on the candidates alone gives the result it gives on every
- * group. A hash collision only adds a candidate.
+ * family name, the groups holding it under each type; for each series (by a hash of its key), the
+ * groups holding it. A group outside candidates() holds every name the push has with the same
+ * type, no name that a pushed one could collide with as a histogram or summary (or part of one),
+ * and none of the pushed series, so checkConsistency (push-check.ts) passes over it without
+ * effect: running the check on the candidates alone gives the result it gives on every group. A
+ * hash collision only adds a candidate.
  */
 export class FamilyIndex {
-  private readonly byName = new Map<string, Map<string, Variant>>();
+  private readonly byName = new Map<string, Map<string, Holders>>();
   private readonly bySeries = new Map<number, string | string[]>();
   private readonly indexed = new Map<string, Indexed>();
 
   /** Indexes the families of the group `key`, in place of what it held before. */
   set(key: string, families: readonly MetricFamily[]): void {
     this.delete(key);
-    const entry: Indexed = { variants: [], series: [] };
+    const entry: Indexed = { holders: [], series: [] };
     for (const family of families) {
-      const variant = variantOf(family);
-      const variants = this.byName.get(family.name) ?? new Map<string, Variant>();
-      this.byName.set(family.name, variants);
-      const held = variants.get(variant) ?? { name: family.name, variant, keys: new Set() };
-      variants.set(variant, held);
+      const { name, type } = family;
+      const types = this.byName.get(name) ?? new Map<string, Holders>();
+      this.byName.set(name, types);
+      const held = types.get(type) ?? { name, type, keys: new Set() };
+      types.set(type, held);
       held.keys.add(key);
-      entry.variants.push(held);
+      entry.holders.push(held);
       for (const s of family.samples) {
         const h = seriesHash(s.name, s.labels);
         const holders = this.bySeries.get(h);
@@ -77,11 +82,11 @@ export class FamilyIndex {
     const entry = this.indexed.get(key);
     if (!entry) return;
     this.indexed.delete(key);
-    for (const { name, variant, keys } of entry.variants) {
+    for (const { name, type, keys } of entry.holders) {
       keys.delete(key);
-      const variants = this.byName.get(name);
-      if (keys.size === 0) variants?.delete(variant);
-      if (variants?.size === 0) this.byName.delete(name);
+      const types = this.byName.get(name);
+      if (keys.size === 0) types?.delete(type);
+      if (types?.size === 0) this.byName.delete(name);
     }
     for (const h of entry.series) {
       const holders = this.bySeries.get(h);
@@ -104,9 +109,11 @@ export class FamilyIndex {
       if (holder !== key) out.add(holder);
     };
     for (const family of next) {
-      const variant = variantOf(family);
       for (const held of this.byName.get(family.name)?.values() ?? []) {
-        if (held.variant !== variant) held.keys.forEach(add);
+        if (held.type !== family.type) held.keys.forEach(add);
+      }
+      for (const name of relatedNames(family.name)) {
+        for (const held of this.byName.get(name)?.values() ?? []) held.keys.forEach(add);
       }
       for (const s of family.samples) {
         const holders = this.bySeries.get(seriesHash(s.name, s.labels));
