@@ -104,7 +104,7 @@ function randomGroups(pick: Pick, table: HeadTable): { plain: HeldGroup[]; kept:
   const plain: HeldGroup[] = [];
   const kept: HeldGroup[] = [];
   for (const instance of ["1", "2", "3", "4", "5"].filter(() => pick([true, false, false]))) {
-    const labels: Labels = pick([true, false]) ? { job: "j", instance } : { job: `j${instance}` };
+    const labels: Labels = pick([true, false]) ? { job: "j", instance } : { job: `j${instance} "q" \\ \n` };
     const families = randomFamilies(pick, labels);
     const key = `g:${instance}`;
     plain.push({ key, labels, families, pushTime: pick([0, 1764122400.5]), pushFailureTime: pick([0, 17]) });

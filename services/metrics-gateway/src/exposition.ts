@@ -1,4 +1,11 @@
-import { describeSeries, type Labels, type MetricFamily, type MetricType, renderTextFormat } from "@kubedump/metrics";
+import {
+  describeSeries,
+  formatValue,
+  type Labels,
+  type MetricFamily,
+  type MetricType,
+  renderTextFormat,
+} from "@kubedump/metrics";
 import { type ExposedFamilies, exposedLines, exposeFamilies, type FamilyHead } from "./exposed-families.js";
 
 export const PUSH_TIME_METRIC = "push_time_seconds";
@@ -73,26 +80,43 @@ export function renderExposition(own: readonly MetricFamily[], groups: readonly 
         );
     });
   }
-  // A group whose stored labels were unreadable has no job: it cannot be told apart, so it is left out.
-  const known = groups.filter((g) => g.labels.job !== undefined);
-  const times = (name: string, help: string, pick: (g: HeldGroup) => number): MetricFamily => ({
-    name,
-    help,
-    type: "gauge",
-    samples: known.map((g) => ({ name, labels: groupSampleLabels(g.labels), value: pick(g) })),
-  });
   const parts: string[] = [];
   for (const block of merged.values()) {
     parts.push(block.head.text);
     for (const lines of block.parts) parts.push(lines);
   }
+  // A group whose stored labels were unreadable has no job: it cannot be told apart, so it is left out.
+  const known = groups.filter((g) => g.labels.job !== undefined);
   if (known.length > 0) {
-    parts.push(
-      renderTextFormat([
-        times(PUSH_TIME_METRIC, PUSH_TIME_HELP, (g) => g.pushTime),
-        times(PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, (g) => g.pushFailureTime),
-      ]),
-    );
+    pushTimes(parts, PUSH_TIME_METRIC, PUSH_TIME_HELP, known, (g) => g.pushTime);
+    pushTimes(parts, PUSH_FAILURE_TIME_METRIC, PUSH_FAILURE_TIME_HELP, known, (g) => g.pushFailureTime);
   }
   return { text: parts.join(""), conflicts };
+}
+
+/** The family of a push time of every group, as renderTextFormat writes it, added to `parts`. */
+function pushTimes(
+  parts: string[],
+  name: string,
+  help: string,
+  groups: readonly HeldGroup[],
+  pick: (g: HeldGroup) => number,
+): void {
+  parts.push(renderTextFormat([{ name, help, type: "gauge", samples: [] }]));
+  for (const g of groups) parts.push(`${name}${sampleLabelsText(g.labels)} ${formatValue(pick(g))}\n`);
+}
+
+const renderedSampleLabels = new WeakMap<Labels, string>();
+
+/** `{instance="…",job="…",…}` of a group's push times as renderTextFormat writes it, kept with the group's labels. */
+function sampleLabelsText(grouping: Labels): string {
+  let text = renderedSampleLabels.get(grouping);
+  if (text === undefined) {
+    const sample = renderTextFormat([
+      { name: "x", type: "gauge", samples: [{ name: "x", labels: groupSampleLabels(grouping), value: 0 }] },
+    ]);
+    text = sample.slice("# TYPE x gauge\nx".length, -" 0\n".length);
+    renderedSampleLabels.set(grouping, text);
+  }
+  return text;
 }
