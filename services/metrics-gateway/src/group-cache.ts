@@ -77,9 +77,15 @@ export class GroupCache {
     return this.entries.get(key) ?? undefined;
   }
 
-  /** The groups other than `key`, sorted, that checkConsistency must see to judge `next` as on every group. */
+  /**
+   * The groups other than `key`, sorted, that checkConsistency must see to judge `next` as on every
+   * group; each with its families parsed once, as the check reads them more than once.
+   */
   othersToCheck(next: readonly MetricFamily[], key: string): HeldGroup[] {
-    return [...this.index.candidates(next, key)].sort().flatMap((k) => this.entries.get(k) ?? []);
+    return [...this.index.candidates(next, key)]
+      .sort()
+      .flatMap((k) => this.entries.get(k) ?? [])
+      .map((group) => ({ ...group, families: group.families }));
   }
 
   /**
