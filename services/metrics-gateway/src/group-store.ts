@@ -1,8 +1,9 @@
-import { type Labels, type MetricFamily, parseTextFormat, renderTextFormat } from "@kubedump/metrics";
+import { type Labels, type MetricFamily, renderTextFormat } from "@kubedump/metrics";
 import type { Redis } from "ioredis";
 import { GatewayRequestError, PushRejectedError, StoreUnavailableError } from "./errors.js";
 import type { HeldGroup, OwnFamily } from "./exposition.js";
-import { nextFamilyTimes, parseFamilyTimes } from "./family-times.js";
+import { nextFamilyTimes } from "./family-times.js";
+import { GroupCache } from "./group-cache.js";
 import { checkConsistency, nextGroupFamilies } from "./push-check.js";
 import { sanitizePush } from "./push-sanitize.js";
 import { GROUP_FIELDS, type StoreKeys, storeKeys } from "./store-keys.js";
@@ -29,23 +30,30 @@ export interface PushRequest {
 }
 
 /**
- * The gateway's state in Redis: one hash per grouping key (see store-keys.ts). Writes from this
- * process run one at a time; writes from other replicas are caught by WATCHing a version key that
- * every write bumps, so the consistency check always sees what the write replaces.
+ * The gateway's state in Redis: one hash per grouping key (see store-keys.ts), read through a
+ * cache of the groups that every read brings up to date (group-cache.ts). Writes from this process
+ * run one at a time; a push is judged on the cache and written only if the version that every
+ * write bumps is still the cache's, else judged again on a cache brought up to date, so the
+ * consistency check always sees what the write replaces, whichever replica wrote it.
  */
 export class RedisGroupStore {
   private readonly keys: StoreKeys;
   private readonly now: () => number;
+  private readonly cache: GroupCache;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: GroupStoreDeps) {
     this.keys = storeKeys(deps.keyPrefix);
     this.now = deps.now ?? (() => Date.now() / 1000);
+    this.cache = new GroupCache(deps.redis, this.keys);
   }
 
-  /** Every group, sorted by grouping key. */
+  /** Every group, sorted by grouping key; the groups and their families must not be changed. */
   groups(): Promise<HeldGroup[]> {
-    return this.call("read the metric groups", () => this.readGroups());
+    return this.call("read the metric groups", async () => {
+      await this.cache.sync();
+      return this.cache.groups();
+    });
   }
 
   /** Applies a push, or records a failed push and throws PushRejectedError. */
@@ -61,7 +69,7 @@ export class RedisGroupStore {
           throw err;
         }
         for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-          if (await this.tryPush(req, sanitized, now)) return;
+          if (await this.tryPush(req, sanitized, now, attempt > 1 || !this.cache.synced)) return;
         }
         throw new StoreUnavailableError(
           `metric groups kept changing during ${MAX_WRITE_ATTEMPTS} attempts to store a push`,
@@ -73,11 +81,7 @@ export class RedisGroupStore {
   /** Removes a group with all its metrics and push times. */
   delete(labels: Labels): Promise<void> {
     const key = this.keys.group(labels);
-    return this.serialize(() =>
-      this.call("delete a metric group", async () => {
-        await this.deps.redis.multi().del(key).srem(this.keys.groups, key).incr(this.keys.version).exec();
-      }),
-    );
+    return this.serialize(() => this.call("delete a metric group", () => this.cache.delete([key])));
   }
 
   /** Removes every group; resolves to how many there were. */
@@ -85,86 +89,50 @@ export class RedisGroupStore {
     return this.serialize(() =>
       this.call("wipe the metric groups", async () => {
         const keys = await this.deps.redis.smembers(this.keys.groups);
-        if (keys.length > 0) {
-          await this.deps.redis
-            .multi()
-            .del(...keys)
-            .srem(this.keys.groups, ...keys)
-            .incr(this.keys.version)
-            .exec();
-        }
+        if (keys.length > 0) await this.cache.delete(keys);
         return keys.length;
       }),
     );
   }
 
-  /** One optimistic attempt; false when another writer changed the groups in between. */
-  private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number): Promise<boolean> {
-    const { redis } = this.deps;
+  /**
+   * One optimistic attempt, judged on the cache (brought up to date first when `fresh`) and written
+   * only if the store is still in that state: false when it was not, or when a refusal was judged
+   * on a cache not brought up to date, which may lag behind another replica's writes.
+   */
+  private async tryPush(req: PushRequest, sanitized: MetricFamily[], now: number, fresh: boolean): Promise<boolean> {
+    if (fresh) await this.cache.sync();
     const key = this.keys.group(req.labels);
-    await redis.watch(this.keys.version);
+    const current = this.cache.group(key);
     let next: MetricFamily[];
-    let current: HeldGroup | undefined;
     try {
-      const groups = await this.readGroups();
-      current = groups.find((g) => g.key === key);
-      next = nextGroupFamilies(current?.families ?? [], sanitized, req.replace);
-      checkConsistency(
-        next,
-        groups.filter((g) => g.key !== key),
-        this.deps.ownFamilies(),
-      );
+      // A PUT replaces every family: the current ones are not even parsed for it.
+      next = nextGroupFamilies(req.replace ? [] : (current?.families ?? []), sanitized, req.replace);
+      checkConsistency(next, this.cache.othersToCheck(next, key), this.deps.ownFamilies());
     } catch (err) {
-      await redis.unwatch().catch(() => undefined);
+      if (!fresh) return false;
       if (err instanceof PushRejectedError) await this.recordFailure(req.labels, now);
       throw err;
     }
-    const fields = {
+    const set = {
       [GROUP_FIELDS.labels]: JSON.stringify(req.labels),
       [GROUP_FIELDS.metrics]: renderTextFormat(next),
       [GROUP_FIELDS.pushTime]: String(now),
       [GROUP_FIELDS.familyTimes]: JSON.stringify(nextFamilyTimes(current, next, sanitized, now)),
     };
-    const result = await redis
-      .multi()
-      .hset(key, fields)
-      .hsetnx(key, GROUP_FIELDS.pushFailureTime, "0")
-      .hsetnx(key, GROUP_FIELDS.created, String(now))
-      .sadd(this.keys.groups, key)
-      .incr(this.keys.version)
-      .exec();
-    return result !== null;
+    const setIfMissing = { [GROUP_FIELDS.pushFailureTime]: "0", [GROUP_FIELDS.created]: String(now) };
+    return this.cache.write({ key, set, setIfMissing }, true);
   }
 
   /** A failed push sets the group's push_failure_time, creating the group if it is new. */
   private async recordFailure(labels: Labels, now: number): Promise<void> {
-    const key = this.keys.group(labels);
-    await this.deps.redis
-      .multi()
-      .hset(key, { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) })
-      .hsetnx(key, GROUP_FIELDS.metrics, "")
-      .hsetnx(key, GROUP_FIELDS.pushTime, "0")
-      .hsetnx(key, GROUP_FIELDS.created, String(now))
-      .sadd(this.keys.groups, key)
-      .incr(this.keys.version)
-      .exec();
-  }
-
-  private async readGroups(): Promise<HeldGroup[]> {
-    const { redis } = this.deps;
-    const keys = (await redis.smembers(this.keys.groups)).sort();
-    if (keys.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.hgetall(key);
-    const replies = (await pipeline.exec()) ?? [];
-    const groups: HeldGroup[] = [];
-    keys.forEach((key, i) => {
-      const [err, hash] = replies[i] ?? [new Error("no reply"), undefined];
-      if (err) throw err;
-      const group = toGroup(key, hash as Record<string, string>);
-      if (group) groups.push(group);
-    });
-    return groups;
+    const set = { [GROUP_FIELDS.labels]: JSON.stringify(labels), [GROUP_FIELDS.pushFailureTime]: String(now) };
+    const setIfMissing = {
+      [GROUP_FIELDS.metrics]: "",
+      [GROUP_FIELDS.pushTime]: "0",
+      [GROUP_FIELDS.created]: String(now),
+    };
+    await this.cache.write({ key: this.keys.group(labels), set, setIfMissing }, false);
   }
 
   /** Runs a store operation; refusals pass through, anything else means Redis failed us. */
@@ -186,37 +154,4 @@ export class RedisGroupStore {
     this.tail = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A group's hash read back; undefined when the hash is gone (deleted since the key was listed). */
-function toGroup(key: string, hash: Record<string, string>): HeldGroup | undefined {
-  const rawLabels = hash[GROUP_FIELDS.labels];
-  if (rawLabels === undefined) return undefined;
-  const group: HeldGroup = {
-    key,
-    labels: {},
-    families: [],
-    pushTime: Number(hash[GROUP_FIELDS.pushTime] ?? 0),
-    pushFailureTime: Number(hash[GROUP_FIELDS.pushFailureTime] ?? 0),
-    familyTimes: parseFamilyTimes(hash[GROUP_FIELDS.familyTimes]),
-    created: hash[GROUP_FIELDS.created] === undefined ? undefined : Number(hash[GROUP_FIELDS.created]),
-  };
-  try {
-    group.labels = parseLabels(rawLabels);
-    group.families = parseTextFormat(hash[GROUP_FIELDS.metrics] ?? "");
-  } catch (err) {
-    group.corrupt = err instanceof Error ? err.message : String(err);
-  }
-  return group;
-}
-
-function parseLabels(raw: string): Labels {
-  const parsed: unknown = JSON.parse(raw);
-  const valid =
-    typeof parsed === "object" &&
-    parsed !== null &&
-    typeof (parsed as Labels).job === "string" &&
-    Object.values(parsed).every((v) => typeof v === "string");
-  if (!valid) throw new Error(`stored grouping labels are not a map of strings with a job: ${raw}`);
-  return parsed as Labels;
 }

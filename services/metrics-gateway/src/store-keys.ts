@@ -6,11 +6,17 @@ import type { Labels } from "@kubedump/metrics";
  *   <prefix>:group:<labels>   hash per group: labels (JSON), metrics (text format), push_time, push_failure_time,
  *                             family_times (JSON: family name → Unix seconds of its last push), created
  *   <prefix>:version          counter bumped by every write, watched to make writes atomic across replicas
+ *   <prefix>:revisions        sorted set: group key → the version its last write made (deleted groups removed)
+ *   <prefix>:revised          counter bumped with the version by every write that sets revisions
+ *   <prefix>:epoch            a random id, set when missing: a new one means the keys were lost and rebuilt
  * <labels> is `name=value` pairs sorted by name, values percent-encoded, joined by `/`.
  */
 export interface StoreKeys {
   groups: string;
   version: string;
+  revisions: string;
+  revised: string;
+  epoch: string;
   group(labels: Labels): string;
 }
 
@@ -18,6 +24,9 @@ export function storeKeys(prefix: string): StoreKeys {
   return {
     groups: `${prefix}:groups`,
     version: `${prefix}:version`,
+    revisions: `${prefix}:revisions`,
+    revised: `${prefix}:revised`,
+    epoch: `${prefix}:epoch`,
     group: (labels) => `${prefix}:group:${groupingKey(labels)}`,
   };
 }

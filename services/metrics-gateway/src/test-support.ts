@@ -71,3 +71,15 @@ export async function send(
   });
   return { status: res.status, text: await res.text() };
 }
+
+/** Random numbers from a seed (mulberry32), so that a failing random case can be run again. */
+export function seededRandom(seed: number): { next(): number; pick<T>(items: readonly T[]): T } {
+  let state = seed;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number] };
+}
