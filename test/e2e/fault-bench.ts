@@ -34,7 +34,7 @@ export interface FaultBench {
    * A dump worker named `label` with its own scratch root; started again with the same label, it
    * is the same replica restarted (same POD_NAME, same scratch). `slowApi`: through the API proxy.
    */
-  worker(label: string, opts?: { slowApi?: boolean }): Worker;
+  worker(label: string, opts?: { slowApi?: boolean; env?: Record<string, string> }): Worker;
   stop(): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ export async function startFaultBench(shared: TestEnvInfo, ns: string): Promise<
     worker(label, opts = {}) {
       const scratchRoot = scratchRoots.get(label) ?? mkdtempSync(join(dir, `scratch-${label}-`));
       scratchRoots.set(label, scratchRoot);
-      const env = { SCRATCH_DIR: scratchRoot, ...(opts.slowApi ? { KUBECONFIG: slowKubeconfig } : {}) };
+      const env = { SCRATCH_DIR: scratchRoot, ...(opts.slowApi ? { KUBECONFIG: slowKubeconfig } : {}), ...opts.env };
       return { process: stack.start("dump-worker", label, env), scratchRoot };
     },
     async stop() {

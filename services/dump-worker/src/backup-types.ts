@@ -5,6 +5,7 @@ import type { Repository } from "@kubedump/repository";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import type { Redis } from "ioredis";
 import type { ConfigLock } from "./config-lock.js";
+import type { RecordRetry } from "./record-retry.js";
 import type { ValidRepository } from "./repositories.js";
 import type { SessionRef } from "./session-status.js";
 
@@ -20,6 +21,8 @@ export interface BackupDeps {
   scratchDir?: string;
   metrics?: { gatewayUrl: string; token?: string; stashNames: boolean };
   now?: () => Date;
+  /** How the record step waits for an API server that is away (see record-retry.ts). */
+  recordRetry?: RecordRetry;
 }
 
 /** What load found and run needs: the session, its configuration, the opened repository, the lock. */
