@@ -16,12 +16,15 @@ export interface KillCase<T> {
   /** Sets the toxics, once the worker runs and before the session is created. */
   before?: () => Promise<void>;
   step: string;
-  /** Polled every 50 ms until it returns a value; `before` holds the snapshot ids in the bucket before the session. */
-  when: (victim: Worker, before: Set<string>) => Promise<T | undefined>;
+  /**
+   * Made once the worker runs: a probe polled every 50 ms until it returns a value. `before` holds
+   * the snapshot ids in the bucket before the session.
+   */
+  probe: (victim: Worker, before: Set<string>) => () => Promise<T | undefined>;
 }
 
 export interface KillResult<T> {
-  /** What `when` returned at the kill. */
+  /** What the probe returned at the kill. */
   at: T;
   /** The session as the killed worker left it, and once the restarted one finished it. */
   atKill: Obj;
@@ -35,7 +38,7 @@ export interface KillResult<T> {
 }
 
 /**
- * Starts replica `label`, creates the session, SIGKILLs the replica once `when` holds, lifts the
+ * Starts replica `label`, creates the session, SIGKILLs the replica once its probe holds, lifts the
  * toxics and starts the replica again, which takes the job over once its lock lapses, and waits
  * until the session is finished.
  */
@@ -44,7 +47,7 @@ export async function killAtStep<T>(b: FaultBench, c: KillCase<T>): Promise<Kill
   const before = await snapshotIdsInBucket(b.t, b.e2e.prefix);
   await c.before?.();
   await b.e2e.createSession(c.session, c.config);
-  const at = await killWhen(victim.process, c.step, () => c.when(victim, before));
+  const at = await killWhen(victim.process, c.step, c.probe(victim, before));
   const idsAtKill = await snapshotIdsInBucket(b.t, b.e2e.prefix);
   const atKill = (await b.e2e.get("backupsessions", c.session)) as Obj;
   const scratchAtKill = scratchDirs(victim.scratchRoot);

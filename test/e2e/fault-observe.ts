@@ -7,6 +7,7 @@ import type { SweepResult } from "@kubedump/repository/snapshot";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { s3StoreOptions, type TestEnvInfo } from "@kubedump/testenv";
 import { Client } from "minio";
+import type { Worker } from "./fault-bench.js";
 import { E2E_BUCKET, openTestRepository } from "./harness.js";
 
 // What the fault tests observe from outside the workers: the bucket as MinIO holds it (objects and
@@ -65,11 +66,25 @@ export function scratchDirs(root: string): string[] {
 }
 
 /** Bytes the process has read through read-like system calls (sockets included), from /proc/<pid>/io. */
-export function bytesRead(pid: number): number {
+function bytesRead(pid: number): number {
   const line = readFileSync(`/proc/${pid}/io`, "utf8")
     .split("\n")
     .find((l) => l.startsWith("rchar:"));
   return Number(line?.split(":")[1] ?? Number.NaN);
+}
+
+/**
+ * A probe of a worker's dump to poll: undefined until its backup scratch directory has appeared
+ * (the dump started) and it has read `bytes` since (its LISTs under way); then the bytes read since.
+ */
+export function readIntoDump(worker: Worker, bytes: number): () => Promise<number | undefined> {
+  let start: number | undefined;
+  return async () => {
+    if (!scratchDirs(worker.scratchRoot).length) return undefined;
+    const read = bytesRead(worker.process.child.pid ?? -1);
+    start ??= read;
+    return read - start >= bytes ? read - start : undefined;
+  };
 }
 
 /**

@@ -42,7 +42,7 @@ describe("a dump worker SIGKILLed after its commit; the restarted replica finish
       session: "small-1",
       before: () => b.toxiproxy.client.addToxic(b.proxies.minio, LATENCY).then(() => {}),
       step: "the worker logged its commit",
-      when: async (victim) => committedInLog(victim.process.logFile),
+      probe: (victim) => async () => committedInLog(victim.process.logFile),
     });
     expect(await snapshotFiles(b.t, b.e2e.prefix, r.at)).toContain("snapshot.json");
     expect(r.session.status.snapshot.id).toBe(r.at);
@@ -62,7 +62,7 @@ describe("a dump worker SIGKILLed after its commit; the restarted replica finish
       session: "keep-2",
       before: () => b.toxiproxy.client.addToxic(b.proxies.minio, LATENCY).then(() => {}),
       step: "the old snapshot's snapshot.json deleted, its data not yet",
-      when: async () => {
+      probe: () => async () => {
         const files = await snapshotFiles(b.t, b.e2e.prefix, old);
         return files.length && !files.includes("snapshot.json") ? files : undefined;
       },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configOfSet, type FaultBench, makeConfigMaps, startFaultBench } from "./fault-bench.js";
 import { expectNothingLost, killAtStep } from "./fault-kill.js";
-import { bytesRead, incompleteUploads, newSnapshotId, scratchDirs, snapshotFiles } from "./fault-observe.js";
+import { incompleteUploads, newSnapshotId, readIntoDump, snapshotFiles } from "./fault-observe.js";
 
 // Issue 17, fault 1 (first half): a dump worker SIGKILLed during a LIST, during a part upload, and
 // after the index is stored but before snapshot.json. Each step is told from outside the worker:
@@ -27,7 +27,6 @@ afterAll(async () => {
 
 describe("a dump worker SIGKILLed mid-backup; the restarted replica finishes the session", () => {
   it("during a LIST: nothing was uploaded; one snapshot, Succeeded, nothing left", { timeout: 300_000 }, async () => {
-    let dumpStartedAt: number | undefined;
     const r = await killAtStep(b, {
       label: "w-list",
       config: "list",
@@ -37,12 +36,7 @@ describe("a dump worker SIGKILLed mid-backup; the restarted replica finishes the
         await b.toxiproxy.client.addToxic(b.proxies.api, { type: "bandwidth", attributes: { rate: 100 } });
       },
       step: "a quarter of the LIST read",
-      when: async (victim) => {
-        if (!scratchDirs(victim.scratchRoot).length) return undefined; // the dump has not started
-        const read = bytesRead(victim.process.child.pid ?? -1);
-        dumpStartedAt ??= read;
-        return read - dumpStartedAt >= LIST_BYTES / 4 ? read - dumpStartedAt : undefined;
-      },
+      probe: (victim) => readIntoDump(victim, LIST_BYTES / 4),
     });
     expect(r.at, "bytes read since the dump started").toBeLessThan(LIST_BYTES);
     expect(r.idsAtKill).toEqual(r.idsBefore); // nothing of the snapshot in the bucket yet
@@ -64,7 +58,7 @@ describe("a dump worker SIGKILLed mid-backup; the restarted replica finishes the
         );
       },
       step: "a multipart upload of a part started",
-      when: async () => {
+      probe: () => async () => {
         const uploads = (await incompleteUploads(b.t, b.e2e.prefix)).filter((k) => k.includes("/parts/"));
         return uploads.length ? uploads : undefined;
       },
@@ -87,7 +81,7 @@ describe("a dump worker SIGKILLed mid-backup; the restarted replica finishes the
         await b.toxiproxy.client.addToxic(b.proxies.minio, { type: "latency", attributes: { latency: 1000 } });
       },
       step: "index and part stored, no snapshot.json",
-      when: async (_victim, before) => {
+      probe: (_victim, before) => async () => {
         const id = await newSnapshotId(b.t, b.e2e.prefix, before);
         if (!id) return undefined;
         const files = await snapshotFiles(b.t, b.e2e.prefix, id);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configOfSet, type FaultBench, makeConfigMaps, startFaultBench, type Worker } from "./fault-bench.js";
-import { bytesRead, leftovers, pruneNow, scratchDirs } from "./fault-observe.js";
+import { leftovers, pruneNow, readIntoDump } from "./fault-observe.js";
 import { createRestoreSession, type Obj, stopService, waitFor, waitForRestoreSession } from "./harness.js";
 import { conditionOf } from "./test-namespace.js";
 
@@ -47,17 +47,7 @@ async function restartMidList(label: string, config: string, session: string): P
   const worker = b.worker(label, { slowApi: true });
   await b.toxiproxy.client.addToxic(b.proxies.api, { type: "bandwidth", attributes: { rate: 100 } });
   await b.e2e.createSession(session, config);
-  let start: number | undefined;
-  await waitFor(
-    "a quarter of the LIST read",
-    async () => {
-      if (!scratchDirs(worker.scratchRoot).length) return undefined;
-      start ??= bytesRead(worker.process.child.pid ?? -1);
-      return bytesRead(worker.process.child.pid ?? -1) - start >= LIST_BYTES / 4 ? true : undefined;
-    },
-    90_000,
-    50,
-  );
+  await waitFor("a quarter of the LIST read", readIntoDump(worker, LIST_BYTES / 4), 90_000, 50);
   expect(await restartApiServer()).toBeGreaterThanOrEqual(DOWN_MS);
   return worker;
 }
