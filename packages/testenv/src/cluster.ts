@@ -59,17 +59,22 @@ export interface ExtraCluster {
   adminKeyPem: string;
   /** Stops its servers and removes its directory; safe to call twice. */
   stop(): Promise<void>;
+  /** Stops kube-apiserver (SIGTERM, as a rolling update does); etcd and its data stay. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same port with the same etcd, and waits until it is ready. */
+  startApiServer(): Promise<void>;
 }
 
 /**
  * A second, empty cluster with its own etcd, CA and admin identity, for tests that move objects
- * between clusters (restore onto a fresh cluster).
+ * between clusters (restore onto a fresh cluster) or restart its API server.
  */
 export async function startExtraCluster(opts: ClusterOptions = {}): Promise<ExtraCluster> {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-cluster-"));
+  const pki = createPki(dir);
   let cluster: Cluster;
   try {
-    cluster = await startCluster(dir, createPki(dir), opts);
+    cluster = await startCluster(dir, pki, opts);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -86,6 +91,18 @@ export async function startExtraCluster(opts: ClusterOptions = {}): Promise<Extr
       stopped = true;
       await stopAll(cluster.processes);
       rmSync(dir, { recursive: true, force: true });
+    },
+    stopApiServer: () => cluster.apiserver.process.stop(),
+    async startApiServer() {
+      const old = cluster.apiserver;
+      if (!old.process.exited()) throw new Error("startApiServer: kube-apiserver is still running");
+      const port = Number(new URL(old.url).port);
+      const apiserver = await startKubeApiServer(dir, pki, cluster.etcdUrl, { port });
+      cluster = {
+        ...cluster,
+        apiserver,
+        processes: cluster.processes.map((p) => (p === old.process ? apiserver.process : p)),
+      };
     },
   };
 }

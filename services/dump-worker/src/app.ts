@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import type { BackupConfiguration } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import {
@@ -19,6 +20,7 @@ import type { Redis } from "ioredis";
 import { repositoryOpener } from "./repositories.js";
 import { DEFAULT_CONCURRENCY } from "@kubedump/restore";
 import { createRestoreProcessor } from "./restore.js";
+import { emptyScratchDir, scratchDirOf } from "./scratch.js";
 import { createVerifyProcessor } from "./verify.js";
 
 type Processor<T> = (job: Job<T>) => Promise<string>;
@@ -75,6 +77,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const redis = createRedis(config.REDIS_URL);
   const registry = createRegistry("dump-worker");
   let workers: Worker[] = [];
+  const scratchDir = scratchDirOf(config.SCRATCH_DIR, config.identity);
   const shared = {
     client,
     log,
@@ -87,7 +90,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
     applyRetention: deps.applyRetention,
     lockPrefix: config.QUEUE_PREFIX,
     lockTtlMs: config.JOB_LOCK_SECONDS * 1000,
-    scratchDir: config.SCRATCH_DIR,
+    scratchDir,
   });
   const processVerify = createVerifyProcessor(shared);
   // Restores write, DEFAULT_CONCURRENCY in flight, at their own rate; backups keep the reading one.
@@ -111,13 +114,17 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
       },
     },
     // Stop taking jobs and let the running ones finish (BullMQ waits for them).
-    takesWork: [["workers", async () => void (await Promise.all(workers.map((w) => w.close())))]],
+    takesWork: [
+      ["workers", async () => void (await Promise.all(workers.map((w) => w.close())))],
+      ["scratch directory", () => rm(scratchDir, { recursive: true, force: true })],
+    ],
   });
   return {
     get httpPort() {
       return shell.httpPort;
     },
     async start() {
+      await emptyScratchDir(scratchDir); // what this replica left when it was killed mid-backup
       workers = startWorkers(config, redis, log, {
         backup: processBackup,
         verify: processVerify,

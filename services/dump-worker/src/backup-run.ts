@@ -1,13 +1,16 @@
+import { tmpdir } from "node:os";
 import { takeSnapshot } from "@kubedump/dump";
 import { SnapshotExistsError } from "@kubedump/repository";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import type { Logger } from "@kubedump/service";
 import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
+import { explainScratchFull } from "./scratch.js";
 
 /**
  * Run: takes the snapshot and applies the retention policy; writes no status. A snapshot that
  * already exists was committed by a worker that died before writing the status: it is the
- * outcome. A failing aggregated API is a warning in the manifest: PartiallySucceeded.
+ * outcome. A failing aggregated API is a warning in the manifest: PartiallySucceeded. A full
+ * scratch directory is an error that names it.
  */
 export async function runBackup(
   deps: BackupDeps,
@@ -23,7 +26,8 @@ export async function runBackup(
     );
     manifest = taken.manifest;
   } catch (err) {
-    if (!(err instanceof SnapshotExistsError) || work.snapshot.id === undefined) throw err;
+    if (!(err instanceof SnapshotExistsError) || work.snapshot.id === undefined)
+      throw explainScratchFull(err, scratchDir ?? tmpdir());
     manifest = await work.repository.getSnapshot(work.snapshot.id);
   }
   ctx.log.info({ snapshot: manifest.id, objects: manifest.objects }, "snapshot committed");

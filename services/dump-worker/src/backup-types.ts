@@ -5,6 +5,7 @@ import type { Repository } from "@kubedump/repository";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import type { Redis } from "ioredis";
 import type { ConfigLock } from "./config-lock.js";
+import type { RecordRetry } from "./record-retry.js";
 import type { ValidRepository } from "./repositories.js";
 import type { SessionRef } from "./session-status.js";
 
@@ -21,6 +22,8 @@ export interface BackupDeps {
   /** `retryForMs`: how long a push the gateway cannot take (its Redis down) is tried again. */
   metrics?: { gatewayUrl: string; token?: string; stashNames: boolean; retryForMs?: number };
   now?: () => Date;
+  /** How the record step waits for an API server that is away (see record-retry.ts). */
+  recordRetry?: RecordRetry;
 }
 
 /** What load found and run needs: the session, its configuration, the opened repository, the lock. */

@@ -6,6 +6,7 @@ import { recordBackup } from "./backup-record.js";
 import { runBackup } from "./backup-run.js";
 import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
 import { type Reconciler, reconcilerProcessor } from "./reconciler.js";
+import { retryWhileApiAway } from "./record-retry.js";
 
 /** One BackupSession as a reconciler: load → (Running) → snapshot and retention → status, Event, metrics. */
 export function backupReconciler(deps: BackupDeps): Reconciler<BackupJob, BackupWork, BackupOutcome> {
@@ -14,7 +15,7 @@ export function backupReconciler(deps: BackupDeps): Reconciler<BackupJob, Backup
     logFields: (data) => ({ namespace: data.namespace, session: data.name }),
     load: (job) => loadBackup(deps, job),
     run: (work, ctx) => runBackup(deps, work, ctx),
-    record: (job, report, log) => recordBackup(deps, job, report, log),
+    record: (job, report, log) => retryWhileApiAway(() => recordBackup(deps, job, report, log), log, deps.recordRetry),
     deadline: ({ ref, config }) =>
       config.spec.timeOut === undefined
         ? undefined

@@ -13,6 +13,10 @@ const schema = z.object({
   CONCURRENCY: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
   /** How long a job stays locked without renewal; a dead worker's job is taken over after it. */
   JOB_LOCK_SECONDS: z.coerce.number().int().min(2).default(DEFAULT_JOB_LOCK_SECONDS),
+  /**
+   * Where parts are spooled before upload: each replica in its own subdirectory
+   * `dump-worker-<POD_NAME>`, emptied when it starts (see scratch.ts).
+   */
   SCRATCH_DIR: z.string().default(tmpdir()),
   METRICS_GATEWAY_URL: z.url().optional(),
   METRICS_GATEWAY_TOKEN: z.string().optional(),

@@ -4,8 +4,8 @@ import type { RestoreOptions, RestoreReport } from "@kubedump/restore";
 import type { BackupDeps } from "./backup-types.js";
 import type { SessionRef } from "./session-status.js";
 
-/** What a restore job needs: the API server (read and written), the repository opener, the metrics gateway, a clock. */
-export type RestoreJobDeps = Pick<BackupDeps, "client" | "openRepository" | "metrics" | "now">;
+/** What a restore job needs: the API server (read and written), the repository opener, the metrics gateway, a clock, the record step's wait for the API server. */
+export type RestoreJobDeps = Pick<BackupDeps, "client" | "openRepository" | "metrics" | "now" | "recordRetry">;
 
 /** What load found and run needs. */
 export interface RestoreWork {

@@ -1,6 +1,7 @@
 import type { Job, RestoreJob } from "@kubedump/queue";
 import type { Logger } from "@kubedump/service";
 import { type Reconciler, reconcilerProcessor } from "./reconciler.js";
+import { retryWhileApiAway } from "./record-retry.js";
 import { loadRestore } from "./restore-load.js";
 import { recordRestore } from "./restore-record.js";
 import { runRestore } from "./restore-run.js";
@@ -13,7 +14,7 @@ export function restoreReconciler(deps: RestoreJobDeps): Reconciler<RestoreJob, 
     logFields: (data) => ({ namespace: data.namespace, restoreSession: data.name }),
     load: (job) => loadRestore(deps, job),
     run: (work, ctx) => runRestore(deps, work, ctx),
-    record: (job, report, log) => recordRestore(deps, job, report, log),
+    record: (job, report, log) => retryWhileApiAway(() => recordRestore(deps, job, report, log), log, deps.recordRetry),
   };
 }
 

@@ -24,10 +24,16 @@ export const SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.lo
 /**
  * kube-apiserver with client-certificate authentication, RBAC authorization and service-account
  * token signing. There is no controller-manager: nothing reconciles Pods, namespaces or GC.
+ * `opts.port`: the port to serve on (a restart on the same port); default a free one.
  */
-export async function startKubeApiServer(dir: string, pki: Pki, etcdUrl: string): Promise<KubeApiServer> {
+export async function startKubeApiServer(
+  dir: string,
+  pki: Pki,
+  etcdUrl: string,
+  opts: { port?: number } = {},
+): Promise<KubeApiServer> {
   const bin = await ensureBinary("kube-apiserver");
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `https://127.0.0.1:${port}`;
   const certDir = join(dir, "apiserver-certs");
   mkdirSync(certDir, { recursive: true });

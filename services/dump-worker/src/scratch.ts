@@ -1,0 +1,41 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * This replica's own directory below SCRATCH_DIR, named for it (POD_NAME, else host and pid). A
+ * worker killed mid-backup (OOMKilled, SIGKILL) leaves its spooled parts behind; the restarted
+ * container has the same pod name and the same emptyDir, and empties the directory before it
+ * takes work (emptyScratchDir), so leftovers never pile up until the emptyDir's sizeLimit evicts
+ * the pod. Replicas that share a SCRATCH_DIR never touch each other's directories.
+ */
+export function scratchDirOf(root: string, identity: string): string {
+  return join(root, `dump-worker-${identity.replace(/[^A-Za-z0-9._-]/g, "_")}`);
+}
+
+/** Removes what an earlier process of this replica left in its scratch directory, and makes it. */
+export async function emptyScratchDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+}
+
+/** The scratch directory ran out of space (ENOSPC) while parts were spooled there. */
+export class ScratchFullError extends Error {
+  override name = "ScratchFullError";
+}
+
+function isNoSpace(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if ((e as NodeJS.ErrnoException).code === "ENOSPC") return true;
+  }
+  return false;
+}
+
+/** A ScratchFullError naming `dir` when ENOSPC is anywhere in the error's causes; else the error itself. */
+export function explainScratchFull(err: unknown, dir: string): unknown {
+  if (!isNoSpace(err)) return err;
+  return new ScratchFullError(
+    `the scratch directory ${dir} is full (no space left on device): give SCRATCH_DIR more room ` +
+      "(the Helm value dumpWorker.scratch.sizeLimit) or back up less at once",
+    { cause: err },
+  );
+}
