@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type ExtraCluster, startExtraCluster } from "@kubedump/testenv";
 import type { Obj } from "./harness.js";
 import { baselineOf, type FaultProxies, kubedumpCli, seedConfigMaps, startFaultProxies } from "./faults-net-env.js";
 import { type Injected, type StatusProxy, startStatusProxy } from "./faults-net-status-proxy.js";
@@ -11,7 +12,11 @@ import { type Injected, type StatusProxy, startStatusProxy } from "./faults-net-
 // (answers 429 and 5xx, cuts responses in the middle). Each backup either holds exactly what a
 // backup straight to the API server holds, or says what it is missing, or fails saying why.
 
-const t = inject("testenv");
+// A private cluster: tests elsewhere compact the shared etcd, which expires continue tokens and
+// makes a list start again (new page URLs) in the middle of these counts.
+const shared = inject("testenv");
+let t: typeof shared;
+let cluster: ExtraCluster | undefined;
 const DATA = "fn-api-data";
 const COUNT = 1200;
 let proxies: FaultProxies;
@@ -20,6 +25,9 @@ let baselineMs: number;
 const statusProxies: StatusProxy[] = [];
 
 beforeAll(async () => {
+  cluster = await startExtraCluster();
+  const { kubeconfig, kubeApiUrl, caPem, adminCertPem, adminKeyPem } = cluster;
+  t = { ...shared, kubeconfig, kubeApiUrl, caPem, adminCertPem, adminKeyPem };
   proxies = await startFaultProxies(t);
   await seedConfigMaps(t, DATA, COUNT, 1000);
   const started = Date.now();
@@ -30,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(statusProxies.map((p) => p.close()));
   await proxies?.stop();
+  await cluster?.stop();
 });
 
 /** `kubedump backup --namespace DATA` through `kubeconfig` into a new local repository. */
