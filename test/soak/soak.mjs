@@ -18,7 +18,7 @@ import { BUCKET, crUrl, LEASE_NS, listSessions, NS, setupCluster, waitScheduled 
 import { killWorkers, redisRestartSlot, restartRedis } from "./lib/faults.mjs";
 import { seededRandom, soakOptions } from "./lib/options.mjs";
 import { commitsBySession, formatReport } from "./lib/report.mjs";
-import { createRssSampler, rssRows } from "./lib/rss.mjs";
+import { createMemorySampler, memoryRows } from "./lib/rss.mjs";
 import { createServiceSet } from "./lib/services.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -148,7 +148,7 @@ async function main() {
   );
   const seen = new Map();
   const tally = tallySessions(seen);
-  const sampler = createRssSampler(state.services.incarnations);
+  const sampler = createMemorySampler(state.services.incarnations);
   const { kills, redisRestart } = await runFaults({ ...started, startAt, endAt });
   await state.services.stop("scheduler");
   const schedulerStoppedAt = Date.now();
@@ -169,7 +169,7 @@ async function main() {
     checkMetrics(data),
     checkProcesses(state.services),
   ];
-  const rss = rssRows(state.services.incarnations, sampler.series(), RSS_WARMUP_MS);
+  const rss = memoryRows(state.services.incarnations, sampler.series(), RSS_WARMUP_MS);
   const commits = commitsBySession(state.services.incarnations);
   const report = formatReport({ options, run, kills, redisRestart, checks, rss, commits, ...data });
   process.stdout.write(report.text);

@@ -97,21 +97,33 @@ export function formatReport({
     if (c.problems.length > 30) out.push(`  … and ${c.problems.length - 30} more`);
   }
   out.push(
-    "\nRSS per process (VmRSS every 10 s; slope: least squares in MiB per hour, after its first 2 minutes when 3 samples are left)",
+    "\nMemory per process: RSS (VmRSS) and V8 heap in use (its /metrics) every 10 s; slopes: least squares in MiB per hour,",
+    "after the first 2 minutes of the process when 3 samples are left (*: over all its samples)",
     table(
-      ["process", "samples", "minutes", "first MiB", "last MiB", "peak MiB", "slope MiB/h", "end"],
-      rss.map((r) => [
-        r.id,
-        r.samples,
-        f1(r.minutes),
-        f1(r.first),
-        f1(r.last),
-        f1(r.peak),
-        `${f1(r.slopeMiBPerHour)}${r.warmupSkipped ? "" : "*"}`,
-        r.end,
-      ]),
+      [
+        "process",
+        "samples",
+        "minutes",
+        "RSS first",
+        "RSS last",
+        "RSS peak",
+        "RSS MiB/h",
+        "heap last",
+        "heap MiB/h",
+        "end",
+      ],
+      rss.map((r) => {
+        const mark = r.warmupSkipped ? "" : "*";
+        const row = [r.id, r.samples, f1(r.minutes), f1(r.first), f1(r.last), f1(r.peak)];
+        return [
+          ...row,
+          `${f1(r.slopeMiBPerHour)}${mark}`,
+          f1(r.lastHeap),
+          `${f1(r.heapSlopeMiBPerHour)}${mark}`,
+          r.end,
+        ];
+      }),
     ),
-    "  * fewer than 3 samples after its first 2 minutes: slope over all its samples",
   );
   const ok = checks.every((c) => c.ok);
   out.push(`\nsoak: ${ok ? "every invariant holds" : `${checks.filter((c) => !c.ok).length} invariants broken`}\n`);

@@ -37,7 +37,8 @@ export function createServiceSet({ root, env, logDir, log }) {
     } finally {
       closeSync(fd);
     }
-    const inc = { id, label, service: name, pid: child.pid, child, logFile, startedAt: Date.now(), endedAt: undefined };
+    const port = extra.HTTP_PORT ? Number(extra.HTTP_PORT) : undefined;
+    const inc = { id, label, service: name, pid: child.pid, port, child, logFile, startedAt: Date.now() };
     inc.exited = new Promise((done) =>
       child.on("exit", (code, signal) => {
         inc.endedAt = Date.now();
