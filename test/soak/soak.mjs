@@ -141,10 +141,12 @@ async function collect({ configs, gatewayUrl }) {
 async function main() {
   const started = await startEverything();
   const firstSlot = await firstCommonSlot(started.configs);
+  // --minutes slots of every configuration are checked; the scheduler stops 30 s after the last.
+  const lastSlot = firstSlot + (options.minutes - 1) * MINUTE;
   const startAt = Date.now();
-  const endAt = startAt + options.minutes * MINUTE;
+  const endAt = lastSlot + 30_000;
   log(
-    `running until ${new Date(endAt).toISOString()}; the first slot of every configuration: ${new Date(firstSlot).toISOString()}`,
+    `slots ${new Date(firstSlot).toISOString()} to ${new Date(lastSlot).toISOString()}; faults until ${new Date(endAt).toISOString()}`,
   );
   const seen = new Map();
   const tally = tallySessions(seen);
@@ -152,8 +154,6 @@ async function main() {
   const { kills, redisRestart } = await runFaults({ ...started, startAt, endAt });
   await state.services.stop("scheduler");
   const schedulerStoppedAt = Date.now();
-  // A slot's session is created within moments of its minute; the last 15 s are not counted.
-  const lastSlot = Math.floor((schedulerStoppedAt - 15_000) / MINUTE) * MINUTE;
   log("scheduler stopped; waiting until every session is finished");
   const drainSeconds = await drain();
   await tally.poll();
