@@ -6,6 +6,25 @@ import type { Digest } from "./types.js";
 const DEFAULT_GZIP_SLOTS = 8;
 
 /**
+ * Slot buffers of finished files, by size, for the next files of this process. A
+ * SharedArrayBuffer is freed only once both threads' garbage collectors let go of it, and the
+ * compressing thread allocates so little that its collector seldom runs: with a new buffer for
+ * every file, a dump worker's RSS grew by the 10 MiB of a part's and an index's slots with every
+ * backup (docs/reliability.md, "Soak"). A buffer comes back here once the thread has said the
+ * file is done or failed, after which it touches the buffer no more; so there are never more
+ * buffers than files open at once.
+ */
+const spareBuffers = new Map<number, SharedArrayBuffer[]>();
+
+const takeBuffer = (bytes: number): SharedArrayBuffer => spareBuffers.get(bytes)?.pop() ?? new SharedArrayBuffer(bytes);
+
+function giveBack(buffer: SharedArrayBuffer): void {
+  const spare = spareBuffers.get(buffer.byteLength) ?? [];
+  spare.push(buffer);
+  spareBuffers.set(buffer.byteLength, spare);
+}
+
+/**
  * Gzips what is written into a file (its directory is created) on the compressing thread; `end`
  * gives the file's size and sha256. Holds at most `slots` × 256 KiB plus what `write` had to keep
  * while every slot was busy (it then returns false: await `drained()`). More slots let the writer
@@ -27,7 +46,7 @@ export class GzipFileWriter {
   private waiter: { resolve: () => void; reject: (err: unknown) => void } | undefined;
 
   constructor({ file, level, slots = DEFAULT_GZIP_SLOTS }: { file: string; level: number; slots?: number }) {
-    this.shared = new SharedArrayBuffer(slots * SLOT_BYTES);
+    this.shared = takeBuffer(slots * SLOT_BYTES);
     this.free = Array.from({ length: slots }, (_, i) => i);
     let settle: { resolve: (d: Digest) => void; reject: (err: unknown) => void } | undefined;
     this.done = new Promise<Digest>((resolve, reject) => {
@@ -36,8 +55,11 @@ export class GzipFileWriter {
     this.id = this.thread.open(file, level, this.shared, (m) => {
       if (m.type === "free") return this.release(m.slots);
       this.thread.close(this.id);
+      // Nothing is written into the buffer after this: write() throws, and no slot is freed.
+      if (m.type === "error") this.failure ??= Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
+      giveBack(this.shared);
       if (m.type === "done") settle?.resolve({ bytes: m.bytes, sha256: m.sha256 });
-      else if (m.type === "error") settle?.reject(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+      else if (m.type === "error") settle?.reject(this.failure);
     });
     this.done.catch((err: unknown) => {
       this.failure ??= err;
