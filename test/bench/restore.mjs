@@ -16,7 +16,7 @@ import { startExtraCluster } from "@kubedump/testenv";
 import { benchArgs } from "./lib/bench-args.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
 import { fmt, runBench } from "./lib/common.mjs";
-import { kubectlWrite, kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
+import { backupBenchNamespaces, kubectlWrite, kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -70,23 +70,7 @@ async function prepareSource(source) {
   log(`write ceiling: ${Math.round(seeding.rate)} objects/s (${concurrency} creates in flight)`);
   const repo = join(work, "repo");
   const ctx = { root: ROOT, work, track };
-  const backup = await kubedumpCli(
-    "backup",
-    [
-      "backup",
-      "--repo",
-      repo,
-      "--kubeconfig",
-      source.kubeconfig,
-      "--include-namespaces",
-      `${NAMESPACE_PREFIX}*`,
-      "-o",
-      "json",
-    ],
-    ctx,
-  );
-  if (backup.code !== 0) throw new Error(`kubedump backup exited ${backup.code}: ${backup.stderr.slice(-1000)}`);
-  const manifest = JSON.parse(backup.stdout);
+  const manifest = await backupBenchNamespaces(repo, source.kubeconfig, ctx);
   const tree = join(work, "tree");
   const download = await kubedumpCli("download", ["download", manifest.id, "--repo", repo, "--to", tree], ctx);
   if (download.code !== 0) throw new Error(`kubedump download exited ${download.code}: ${download.stderr}`);

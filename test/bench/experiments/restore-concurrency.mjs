@@ -14,8 +14,8 @@ import { createKubeClient, loadConnection } from "@kubedump/kube";
 import { openRepositoryFromBackend } from "@kubedump/repository";
 import { restoreSnapshot } from "@kubedump/restore";
 import { startExtraCluster } from "@kubedump/testenv";
-import { kubedumpCli } from "../lib/restore-runs.mjs";
-import { NAMESPACE_PREFIX, seed } from "../lib/seed.mjs";
+import { backupBenchNamespaces } from "../lib/restore-runs.mjs";
+import { seed } from "../lib/seed.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const { values: a } = parseArgs({
@@ -36,22 +36,7 @@ const source = await startExtraCluster();
 const s = await seed(loadConnection({ kubeconfig: source.kubeconfig }), { objects: N, namespaces: 10, progress: log });
 log(`ceiling ${Math.round(s.rate)}/s`);
 const repo = join(work, "repo");
-const b = await kubedumpCli(
-  "backup",
-  [
-    "backup",
-    "--repo",
-    repo,
-    "--kubeconfig",
-    source.kubeconfig,
-    "--include-namespaces",
-    `${NAMESPACE_PREFIX}*`,
-    "-o",
-    "json",
-  ],
-  { root: ROOT, work, track },
-);
-const id = JSON.parse(b.stdout).id;
+const { id } = await backupBenchNamespaces(repo, source.kubeconfig, { root: ROOT, work, track });
 await source.stop();
 const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {} });
 

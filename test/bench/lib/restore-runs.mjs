@@ -2,6 +2,7 @@
 // --server-side and kubedump restore, each a process under GNU time writing into its own cluster.
 import { join } from "node:path";
 import { runCollecting } from "./common.mjs";
+import { NAMESPACE_PREFIX } from "./seed.mjs";
 import { haveGnuTime, readTimed, timed } from "./kubectl.mjs";
 
 /**
@@ -39,6 +40,14 @@ export function kubedumpCli(name, args, { root, work, track }) {
     env: process.env,
     track,
   });
+}
+
+/** `kubedump backup` of the bench namespaces of `kubeconfig`'s cluster into `repo`: the snapshot's manifest. */
+export async function backupBenchNamespaces(repo, kubeconfig, ctx) {
+  const args = ["backup", "--repo", repo, "--kubeconfig", kubeconfig, "--include-namespaces", `${NAMESPACE_PREFIX}*`];
+  const backup = await kubedumpCli("backup", [...args, "-o", "json"], ctx);
+  if (backup.code !== 0) throw new Error(`kubedump backup exited ${backup.code}: ${backup.stderr.slice(-1000)}`);
+  return JSON.parse(backup.stdout);
 }
 
 /** The created count of a restore report's TOTAL row (TYPE CREATED UPDATED … FAILED). */
