@@ -4,6 +4,7 @@ import {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_GATEWAY_KEY_PREFIX,
   DEFAULT_HTTP_PORT,
+  describeConfig,
   ENV_ALIASES,
   ENV_VARS,
   loadConfig,
@@ -92,5 +93,19 @@ describe("loadConfig", () => {
   ])("fails naming the variable as it was set: %s", (_title, env: Record<string, string>, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
+describe("describeConfig", () => {
+  it("logs neither the push token nor the Redis URL (a Secret's value in the chart), only Redis's host", () => {
+    const config = loadConfig({
+      REDIS_URL: "redis://:hunter2hunter2@redis.example:6380/0",
+      PUSH_TOKEN: "tok-tok-tok-tok",
+    });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("redis://");
+    expect(text).not.toContain("tok-tok");
+    expect(describeConfig(config)).toMatchObject({ redisHost: "redis.example:6380", pushTokenSet: true });
   });
 });

@@ -47,6 +47,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
 
 /** The settings fit for a log line: whether a token is set, not the token (the logger masks URL passwords). */
 export function describeConfig(config: GatewayConfig): Record<string, unknown> {
-  const { PUSH_TOKEN, ...rest } = config;
-  return { ...rest, pushTokenSet: PUSH_TOKEN !== undefined };
+  // The chart keeps REDIS_URL in a Secret (it may carry a password): only its host is logged.
+  const { PUSH_TOKEN, REDIS_URL, ...rest } = config;
+  return { ...rest, redisHost: redisHostOf(REDIS_URL), pushTokenSet: PUSH_TOKEN !== undefined };
+}
+
+function redisHostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "(not a URL)";
+  }
 }
