@@ -3,8 +3,10 @@
 // Pushgateway v1.11.3, one after the other in one run, under the same load:
 //   1. pushes per second: 8 clients PUT the dump worker's backup metrics, one push after another,
 //      each to its own few groups, for --seconds;
-//   2. filling to --groups groups (the same pushes, one per group);
-//   3. scrape time of /metrics with that many groups (median of --scrapes);
+//   2. filling to --groups groups (the same pushes, one per group; the Pushgateway with its
+//      consistency check off unless --checked-fill, then restarted with it on from its file);
+//   3. pushes per second again, with that many groups held;
+//   4. scrape time of /metrics with that many groups (median of --scrapes);
 // and the peak RSS of each server process (and of kubedump's Redis). Figures: docs/benchmarks.md.
 //
 //   npm run bench:gateway                                # 8 clients, 10 s, 10,000 groups
@@ -26,7 +28,9 @@ const HELP = `usage: npm run bench:gateway -- [options]
   --push-groups G    groups each client cycles through in that phase (default 10)
   --groups N         groups held when scraping (default 10000)
   --scrapes K        scrapes timed at N groups (default 5)
-  --only NAME        kubedump or pushgateway`;
+  --only NAME        kubedump or pushgateway
+  --checked-fill     fill the Pushgateway with its consistency check on (about half an hour at
+                     10,000 groups; by default it fills with the check off, then restarts with it on)`;
 
 const { args, int } = benchArgs(
   {
@@ -36,12 +40,14 @@ const { args, int } = benchArgs(
     groups: { type: "string", default: "10000" },
     scrapes: { type: "string", default: "5" },
     only: { type: "string" },
+    "checked-fill": { type: "boolean", default: false },
   },
   HELP,
 );
 const [CLIENTS, SECONDS, PUSH_GROUPS, GROUPS, SCRAPES] = ["clients", "seconds", "push-groups", "groups", "scrapes"].map(
   int,
 );
+const CHECKED_FILL = args["checked-fill"];
 if (args.only !== undefined && !["kubedump", "pushgateway"].includes(args.only)) {
   console.error(`--only "${args.only}": kubedump or pushgateway\n${HELP}`);
   process.exit(2);
@@ -75,10 +81,11 @@ async function startKubedump() {
   return { url, pid: gateway.pid, redisPid: redis.process.pid, stop: () => stopAll([gateway, redis.process]) };
 }
 
-async function startReference() {
-  const pgw = await startPushgateway({ dir: work });
-  running.add(pgw);
-  return { url: pgw.url, pid: pgw.process.pid, stop: () => stopAll([pgw]) };
+/** Pushgateway v1.11.3 with extra flags: its URL and pid. */
+async function startReference(flags = []) {
+  const pgw = await startPushgateway({ dir: work, args: flags });
+  running.add(pgw.process);
+  return { url: pgw.url, pid: pgw.process.pid, stop: () => stopAll([pgw.process]) };
 }
 
 async function stopAll(servers) {
@@ -88,48 +95,101 @@ async function stopAll(servers) {
   }
 }
 
-/** The three phases against one server: its column of the table. */
-async function measure(name, server) {
-  log(`${name}: ${CLIENTS} clients pushing for ${SECONDS} s`);
-  const push = await pushLoad(server.url, {
+/** 8 clients, each cycling through its own PUSH_GROUPS groups, for SECONDS. */
+function pushPhase(name, server, what) {
+  log(`${name}: ${CLIENTS} clients pushing for ${SECONDS} s (${what})`);
+  return pushLoad(server.url, {
     clients: CLIENTS,
     next: (c, i, ms) => (ms < SECONDS * 1000 ? c * PUSH_GROUPS + (i % PUSH_GROUPS) : undefined),
   });
-  log(`${name}: ${Math.round(push.rate)} pushes/s; filling to ${GROUPS.toLocaleString("en-US")} groups`);
-  const fill = await pushLoad(server.url, {
+}
+
+/** The same clients push groups 0 … GROUPS-1 once each. */
+function fillPhase(name, server) {
+  log(`${name}: filling to ${GROUPS.toLocaleString("en-US")} groups`);
+  return pushLoad(server.url, {
     clients: CLIENTS,
     next: (c, i) => (i * CLIENTS + c < GROUPS ? i * CLIENTS + c : undefined),
     progress: (done) =>
       log(`${name}: ${done.toLocaleString("en-US")} of ${GROUPS.toLocaleString("en-US")} groups pushed`),
   });
-  log(`${name}: filled in ${fill.seconds.toFixed(1)} s; scraping ${SCRAPES} times`);
+}
+
+/** The push rate with GROUPS groups held, the scrapes, and the peak RSS: the end of a column. */
+async function heldPhases(name, server) {
+  const held = await pushPhase(name, server, `${GROUPS.toLocaleString("en-US")} groups held`);
+  log(`${name}: scraping ${SCRAPES} times`);
   const scrape = await scrapeTimes(server.url, SCRAPES);
+  return { held, scrape };
+}
+
+async function measureKubedump() {
+  const name = "kubedump";
+  const server = await startKubedump();
+  const push = await pushPhase(name, server, `${CLIENTS * PUSH_GROUPS} groups`);
+  const fill = await fillPhase(name, server);
+  const { held, scrape } = await heldPhases(name, server);
   const rss = peakRss(server.pid);
-  const redisRss = server.redisPid === undefined ? undefined : peakRss(server.redisPid);
+  const redisRss = peakRss(server.redisPid);
   await server.stop();
-  return { name, push, fill, scrape, rss, redisRss };
+  return { name, push, fill, held, scrape, rss, redisRss };
+}
+
+/**
+ * The Pushgateway's column. Its consistency check gathers every metric it holds on every push, so
+ * a fill to 10,000 groups with it on takes about half an hour. So the fill runs with the check off
+ * into a persistence file, and the held-groups pushes and scrapes run on a Pushgateway restarted
+ * from that file with the check on, as by default. `--checked-fill` fills with the check on.
+ */
+async function measurePushgateway() {
+  const name = "Pushgateway";
+  const file = join(work, "pushgateway.persist");
+  const persist = [`--persistence.file=${file}`];
+  let server = await startReference();
+  const push = await pushPhase(name, server, `${CLIENTS * PUSH_GROUPS} groups`);
+  const rss = [peakRss(server.pid)];
+  await server.stop();
+  server = await startReference(CHECKED_FILL ? persist : [...persist, "--push.disable-consistency-check"]);
+  const fill = await fillPhase(name, server);
+  rss.push(peakRss(server.pid));
+  await server.stop(); // writes the persistence file
+  server = await startReference(persist);
+  const { held, scrape } = await heldPhases(name, server);
+  rss.push(peakRss(server.pid));
+  await server.stop();
+  return { name, push, fill, held, scrape, rss: Math.max(...rss), fillNote: CHECKED_FILL ? "" : " *" };
 }
 
 function report(cols) {
-  const row = (label, f) => `${label.padEnd(44)}${cols.map((c) => f(c).padStart(14)).join("")}`;
+  const row = (label, f) => `${label.padEnd(46)}${cols.map((c) => f(c).padStart(14)).join("")}`;
+  const groups = GROUPS.toLocaleString("en-US");
+  const unchecked = cols.some((c) => c.fillNote);
   return [
-    `${CLIENTS} clients, PUT of the dump worker's 10 backup gauges per push; ${GROUPS.toLocaleString("en-US")} groups when scraping`,
+    `${CLIENTS} clients, PUT of the dump worker's 10 backup gauges per push; ${groups} groups when scraping`,
     row("", (c) => c.name),
-    row(`pushes/s (${SECONDS} s, ${CLIENTS * PUSH_GROUPS} groups)`, (c) => fmt.n(c.push.rate)),
+    row(`pushes/s (${SECONDS} s, ${CLIENTS * PUSH_GROUPS} groups held)`, (c) => fmt.n(c.push.rate)),
     row("push latency p50 / p99 ms", (c) => `${fmt.f(c.push.p50)} / ${fmt.f(c.push.p99)}`),
-    row(`pushes/s filling to ${GROUPS.toLocaleString("en-US")} groups`, (c) => fmt.n(c.fill.rate)),
-    row("fill time s", (c) => fmt.f(c.fill.seconds)),
+    row(`pushes/s filling to ${groups} groups`, (c) => `${fmt.n(c.fill.rate)}${c.fillNote ?? ""}`),
+    row("fill time s", (c) => `${fmt.f(c.fill.seconds)}${c.fillNote ?? ""}`),
+    row(`pushes/s (${SECONDS} s, ${groups} groups held)`, (c) => fmt.n(c.held.rate)),
+    row("push latency p50 / p99 ms", (c) => `${fmt.f(c.held.p50)} / ${fmt.f(c.held.p99)}`),
     row(`scrape ms (median / max of ${SCRAPES})`, (c) => `${fmt.n(c.scrape.median)} / ${fmt.n(c.scrape.max)}`),
     row("scrape size KiB / samples", (c) => `${fmt.n(c.scrape.bytes / 1024)} / ${fmt.n(c.scrape.samples)}`),
+    row("groups served (push_time_seconds series)", (c) => fmt.n(c.scrape.groups)),
     row("peak RSS of the server MiB", (c) => fmt.mib(c.rss)),
     row("peak RSS of its Redis MiB", (c) => (c.redisRss === undefined ? "-" : fmt.mib(c.redisRss))),
+    ...(unchecked
+      ? ["* the Pushgateway filled with --push.disable-consistency-check, then restarted from its persistence file"]
+      : []),
   ].join("\n");
 }
 
 async function main() {
   const cols = [];
-  if (args.only !== "pushgateway") cols.push(await measure("kubedump", await startKubedump()));
-  if (args.only !== "kubedump") cols.push(await measure("Pushgateway", await startReference()));
+  if (args.only !== "pushgateway") cols.push(await measureKubedump());
+  if (args.only !== "kubedump") cols.push(await measurePushgateway());
+  for (const c of cols)
+    if (c.scrape.groups !== GROUPS) throw new Error(`${c.name} served ${c.scrape.groups} groups, not ${GROUPS}`);
   process.stdout.write(`\n${report(cols)}\n`);
 }
 

@@ -72,11 +72,12 @@ export async function pushLoad(url, { clients, next, progress }) {
   };
 }
 
-/** `count` scrapes of /metrics one after another: median and slowest time in ms, and the size. */
+/** `count` scrapes of /metrics one after another: median and slowest time in ms, the size, the groups. */
 export async function scrapeTimes(url, count) {
   const times = [];
   let bytes = 0;
   let samples = 0;
+  let groups = 0;
   for (let i = 0; i < count; i++) {
     const t = performance.now();
     const res = await fetch(`${url}/metrics`);
@@ -84,9 +85,11 @@ export async function scrapeTimes(url, count) {
     times.push(performance.now() - t);
     if (res.status !== 200) throw new Error(`GET /metrics: HTTP ${res.status}`);
     bytes = Buffer.byteLength(text);
-    samples = text.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length;
+    const lines = text.split("\n");
+    samples = lines.filter((l) => l !== "" && !l.startsWith("#")).length;
+    groups = lines.filter((l) => l.startsWith("push_time_seconds{")).length;
   }
-  return { median: median(times), max: Math.max(...times), bytes, samples };
+  return { median: median(times), max: Math.max(...times), bytes, samples, groups };
 }
 
 /** The peak resident set of a running process (VmHWM, Linux), in bytes. */
