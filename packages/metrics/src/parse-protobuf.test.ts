@@ -1,21 +1,13 @@
-import { fileURLToPath } from "node:url";
-import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { parseTextFormat } from "./parse-text.js";
-import { parseDelimitedProtobuf } from "./parse-protobuf.js";
+import { encodeDelimitedProtobuf, parseDelimitedProtobuf } from "./parse-protobuf.js";
 import { renderTextFormat } from "./render-text.js";
 import { text } from "./test-support.js";
 
 // Bodies are encoded with protobufjs from the same metrics.proto; the gateway's tests push real
 // bodies from the Go client and compare with Prometheus's Pushgateway.
-const root = new protobuf.Root().loadSync(
-  fileURLToPath(new URL("./proto/io/prometheus/client/metrics.proto", import.meta.url)),
-  { keepCase: true },
-);
-const MetricFamily = root.lookupType("io.prometheus.client.MetricFamily");
 const [COUNTER, GAUGE, SUMMARY, UNTYPED, HISTOGRAM, GAUGE_HISTOGRAM] = [0, 1, 2, 3, 4, 5];
-const encode = (...families: object[]): Uint8Array =>
-  Buffer.concat(families.map((f) => MetricFamily.encodeDelimited(MetricFamily.fromObject(f)).finish()));
+const encode = (...families: object[]): Uint8Array => encodeDelimitedProtobuf(families);
 const label = (name: string, value: string) => ({ name, value });
 /** The text the decoded families render to, for comparison with what Go's text writer gives. */
 const asText = (body: Uint8Array): string => renderTextFormat(parseDelimitedProtobuf(body));

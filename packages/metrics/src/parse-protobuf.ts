@@ -73,6 +73,15 @@ function metricFamily(): protobuf.Type {
   return metricFamilyType;
 }
 
+/**
+ * MetricFamily messages, given as plain objects with the .proto's field names, encoded as a
+ * delimited push body (the Go client's format); for tests and clients.
+ */
+export function encodeDelimitedProtobuf(messages: readonly object[]): Uint8Array {
+  const type = metricFamily();
+  return Buffer.concat(messages.map((m) => type.encodeDelimited(type.fromObject(m)).finish()));
+}
+
 const toNumber = (v: Int64, unsigned: boolean): number =>
   typeof v === "number" ? v : protobuf.util.LongBits.from(v).toNumber(unsigned);
 

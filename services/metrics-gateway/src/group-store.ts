@@ -107,7 +107,8 @@ export class RedisGroupStore {
     let next: MetricFamily[];
     try {
       // A PUT replaces every family: the current ones are not even parsed for it.
-      next = nextGroupFamilies(req.replace ? [] : (current?.families ?? []), sanitized, req.replace);
+      const names = new Set(req.families.map((f) => f.name));
+      next = nextGroupFamilies(req.replace ? [] : (current?.families ?? []), sanitized, req.replace, names);
       checkConsistency(next, this.cache.othersToCheck(next, key), this.deps.ownFamilies());
     } catch (err) {
       if (!fresh) return false;

@@ -50,7 +50,9 @@ export function parsePushBody(contentType: string | undefined, body: Buffer): Me
     throw new GatewayRequestError(400, "text format parsing error: the body is not UTF-8", { cause: err });
   }
   try {
-    return parseTextFormat(text, { pushgateway: true });
+    // Go's text parser drops a family without samples (a lone `# TYPE`), so a text push never
+    // names one: only a protobuf family without metrics removes a family on POST (push-check.ts).
+    return parseTextFormat(text, { pushgateway: true }).filter((f) => f.samples.length > 0);
   } catch (err) {
     if (err instanceof TextFormatError)
       throw new GatewayRequestError(400, `text format parsing error in ${err.message}`, { cause: err });

@@ -4,14 +4,19 @@ import type { HeldGroup, OwnFamily } from "./exposition.js";
 
 export const describeGroup = (labels: Labels): string => describeSeries({ name: "", labels });
 
-/** The group's families after a push: PUT replaces them all, POST only those of the pushed names. */
+/**
+ * The group's families after a push: PUT replaces them all, POST only those of the pushed names.
+ * `pushedNames` are the names as pushed, before sanitizing dropped families without samples, so
+ * that a POST of a family without metrics (protobuf only) removes the group's family of that name,
+ * as in the Pushgateway.
+ */
 export function nextGroupFamilies(
   current: readonly MetricFamily[],
   pushed: readonly MetricFamily[],
   replace: boolean,
+  pushedNames: ReadonlySet<string> = new Set(pushed.map((f) => f.name)),
 ): MetricFamily[] {
   if (replace) return [...pushed];
-  const pushedNames = new Set(pushed.map((f) => f.name));
   return [...current.filter((f) => !pushedNames.has(f.name)), ...pushed];
 }
 
