@@ -34,4 +34,5 @@ export {
   scanSnapshots,
   type UnreadableSnapshot,
 } from "./snapshot/snapshot-scan.js";
+export { DEFAULT_MANIFEST_CACHE_ENTRIES, ManifestCache } from "./snapshot/manifest-cache.js";
 export type { ObjectEntry, ObjectStat, ObjectStore } from "./stores/object-store.js";

@@ -32,7 +32,7 @@ export interface OpenFromBackendOptions {
   secret: Record<string, string>;
   now?: () => Date;
   /** Passed to openRepository (scrypt cost of a new encrypted repository, upload retries). */
-  repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry">;
+  repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry" | "manifestCache">;
   /** Passed to the S3 store (part size, request retries). */
   s3?: Pick<S3ObjectStoreOptions, "partSize" | "retry">;
 }

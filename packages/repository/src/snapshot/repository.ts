@@ -9,6 +9,7 @@ import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionP
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
 import { isSnapshotId } from "./snapshot-id.js";
+import type { ManifestCache } from "./manifest-cache.js";
 import { readManifest, type SnapshotScan, scanSnapshots } from "./snapshot-scan.js";
 import { readIndexRecords, readSnapshotObjects } from "./snapshot-readers.js";
 import { type CommitSnapshotInput, DEFAULT_UPLOAD_RETRY, uploadSnapshot } from "./snapshot-upload.js";
@@ -74,6 +75,8 @@ export interface RepositoryOptions {
   now?: () => Date;
   /** Retries of a whole part upload from its scratch file (default 3 tries, 1 s, 2 s). */
   uploadRetry?: Partial<RetryPolicy>;
+  /** snapshot.json files read by earlier scans of this location in this process (see ManifestCache). */
+  manifestCache?: ManifestCache;
 }
 
 interface StoreRepositoryState {
@@ -105,13 +108,13 @@ class StoreRepository implements Repository {
   }
 
   async listSnapshots(): Promise<SnapshotManifest[]> {
-    const { snapshots, unreadable } = await scanSnapshots(this.store);
+    const { snapshots, unreadable } = await this.scanSnapshots();
     if (unreadable[0]) throw unreadable[0].error;
     return snapshots;
   }
 
   scanSnapshots(): Promise<SnapshotScan> {
-    return scanSnapshots(this.store);
+    return scanSnapshots(this.store, this.options.manifestCache);
   }
 
   getSnapshot(id: string): Promise<SnapshotManifest> {

@@ -1,6 +1,7 @@
 import { IntegrityError, ObjectNotFoundError, RepositoryFormatError, SnapshotNotFoundError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { storedFileProblems } from "./check-stored.js";
+import type { ManifestCache } from "./manifest-cache.js";
 import { SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey } from "./layout.js";
 import { decodeManifest } from "./manifest-codec.js";
 import { MAX_JSON_BYTES } from "./read-limits.js";
@@ -58,33 +59,42 @@ export async function readManifest(store: ObjectStore, id: string): Promise<Snap
  * Every committed snapshot of the store, read from its snapshot.json (never encrypted, so this
  * needs neither the password nor a readable repository.json). A snapshot.json that fails to read
  * is reported and the scan goes on; so is a part or index the listing shows missing or of another
- * size than recorded (one listing of snapshots/, no data read). A store that fails throws.
+ * size than recorded (one listing of snapshots/, no data read). A store that fails throws. With
+ * a `cache`, a snapshot.json listed with the key, size and time of one read before is not read again.
  */
-export async function scanSnapshots(store: ObjectStore): Promise<SnapshotScan> {
+export async function scanSnapshots(store: ObjectStore, cache?: ManifestCache): Promise<SnapshotScan> {
   const ids: string[] = [];
-  const sizes = new Map<string, number>();
-  for await (const { key, size } of store.list(SNAPSHOTS_PREFIX)) {
-    sizes.set(key, size);
+  const listed = new Map<string, { size: number; mtime?: Date }>();
+  for await (const { key, size, mtime } of store.list(SNAPSHOTS_PREFIX)) {
+    listed.set(key, mtime ? { size, mtime } : { size });
     const id = snapshotIdOfKey(key);
     if (id !== undefined && key === snapshotManifestKey(id)) ids.push(id);
   }
   ids.sort();
+  cache?.retainKeys(new Set(ids.map(snapshotManifestKey)));
   type Read = { manifest?: SnapshotManifest; unreadable?: UnreadableSnapshot };
-  const read = await mapLimit(ids, LIST_CONCURRENCY, (id) =>
-    readManifest(store, id).then(
-      (manifest): Read => ({ manifest }),
+  const read = await mapLimit(ids, LIST_CONCURRENCY, (id) => {
+    const key = snapshotManifestKey(id);
+    const entry = listed.get(key);
+    const cached = entry && cache?.get(key, entry.size, entry.mtime);
+    if (cached) return Promise.resolve<Read>({ manifest: cached });
+    return readManifest(store, id).then(
+      (manifest): Read => {
+        if (entry) cache?.set(key, entry.size, entry.mtime, manifest);
+        return { manifest };
+      },
       (err: unknown): Read => {
         if (err instanceof SnapshotNotFoundError) return {}; // deleted while listing
         if (err instanceof RepositoryFormatError || err instanceof IntegrityError)
-          return { unreadable: { id, key: snapshotManifestKey(id), error: err } };
+          return { unreadable: { id, key, error: err } };
         throw err;
       },
-    ),
-  );
+    );
+  });
   const snapshots = read.flatMap((r) => (r.manifest ? [r.manifest] : []));
   const mismatched: MismatchedSnapshot[] = [];
   for (const manifest of snapshots) {
-    const problems = await storedFileProblems(manifest, (key) => sizes.get(key));
+    const problems = await storedFileProblems(manifest, (key) => listed.get(key)?.size);
     if (problems.length) mismatched.push({ id: manifest.id, problems });
   }
   return { snapshots, unreadable: read.flatMap((r) => (r.unreadable ? [r.unreadable] : [])), mismatched };
