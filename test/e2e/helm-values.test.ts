@@ -19,11 +19,13 @@ const containers = (objs: Obj[]) =>
   objs
     .filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))
     .flatMap((o) =>
-      [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map((c: Obj) => ({
-        owner: `${o.kind} ${o.metadata.name}`,
-        component: o.metadata.labels["app.kubernetes.io/component"] as string,
-        ...c,
-      })),
+      [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers].map(
+        (c: Obj): Obj => ({
+          owner: `${o.kind} ${o.metadata.name}`,
+          component: o.metadata.labels["app.kubernetes.io/component"] as string,
+          ...c,
+        }),
+      ),
     );
 
 describe("the chart's extension points", () => {
