@@ -16,6 +16,11 @@ describe("the Helm chart", () => {
       expect(readFileSync(join(CHART, "crds", f)).equals(readFileSync(join(ROOT, "deploy/crds", f))), f).toBe(true);
   });
 
+  it("ships deploy/grafana's rules and dashboard byte for byte in files/ (the PrometheusRule and dashboard ConfigMap)", () => {
+    for (const f of ["prometheus-rules.yaml", "kubedump-dashboard.json"])
+      expect(readFileSync(join(CHART, "files", f)).equals(readFileSync(join(ROOT, "deploy/grafana", f))), f).toBe(true);
+  });
+
   it.each(VALUE_SETS)("passes helm lint --strict with %s", async (_name, args) => {
     expect(await helm("lint", "--strict", CHART, ...args)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
@@ -29,7 +34,7 @@ describe("the Helm chart", () => {
         .map(serviceOf)
         .sort(),
     ).toEqual(
-      args[1]?.includes("external")
+      valuesOf(args).metricsGateway?.enabled === false
         ? ["dump-worker", "scheduler", "watcher"]
         : ["dump-worker", "metrics-gateway", "scheduler", "watcher"],
     );
@@ -86,10 +91,12 @@ describe("the Helm chart", () => {
     }
     for (const sa of objs.filter((o) => o.kind === "ServiceAccount"))
       expect(sa.automountServiceAccountToken).toBe(false);
-    const hpa = objs.find((o) => o.kind === "HorizontalPodAutoscaler");
+    // One autoscaler at most (KEDA's ScaledObject makes its own HPA), or fixed replicas.
+    const scalers = objs.filter((o) => o.kind === "HorizontalPodAutoscaler" || o.kind === "ScaledObject");
     const worker = pods.find((w) => serviceOf(w) === "dump-worker")!;
-    if (hpa) {
-      expect(hpa.spec.scaleTargetRef).toEqual({
+    expect(scalers.length).toBeLessThanOrEqual(1);
+    if (scalers[0]) {
+      expect(scalers[0].spec.scaleTargetRef).toEqual({
         apiVersion: "apps/v1",
         kind: "Deployment",
         name: worker.metadata.name,
@@ -122,7 +129,6 @@ describe("the Helm chart", () => {
         const p = [...path, key].join(".");
         const child = resolve(sub as Obj);
         if (!child.description) problems.push(`no schema description: ${p}`);
-        if (key === "global") continue;
         if (!(key in value)) problems.push(`not in values.yaml: ${p}`);
         else if (!commented.get(p)) problems.push(`no comment in values.yaml: ${p}`);
         if (child.properties && value[key]) walk(child, value[key], [...path, key]);
@@ -144,8 +150,23 @@ describe("the Helm chart", () => {
     // restore.enabled alone adds the dump worker's restore-writer ClusterRole, whose writes are the point.
     const writer = roles.filter((r) => r.metadata.name.endsWith("-restore-writer"));
     expect(writer.map((r) => r.kind)).toEqual(values.restore?.enabled ? ["ClusterRole"] : []);
+    // The CRD upgrade hook's ClusterRole: get and patch on the chart's CRDs by name, create (a new one).
+    const crdHook = roles.filter((r) => r.metadata.annotations?.["helm.sh/hook"] === "pre-upgrade");
+    expect(crdHook.map((r) => r.rules)).toEqual([
+      [
+        {
+          apiGroups: ["apiextensions.k8s.io"],
+          resources: ["customresourcedefinitions"],
+          resourceNames: readdirSync(join(CHART, "crds"))
+            .map((f) => (load(readFileSync(join(CHART, "crds", f), "utf8")) as Obj).metadata.name)
+            .sort(),
+          verbs: ["get", "patch"],
+        },
+        { apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["create"] },
+      ],
+    ]);
     const rules = roles
-      .filter((r) => !writer.includes(r))
+      .filter((r) => !writer.includes(r) && !crdHook.includes(r))
       .flatMap((r) => r.rules.map((rule: Obj) => ({ role: r, ...rule })));
     // Nothing writes RBAC, escalates, impersonates or deletes anything but finished sessions (history limits).
     for (const r of rules) {
@@ -219,6 +240,13 @@ describe("the Helm chart", () => {
       ["--set", "redis.bundled.enabled=false"],
       /set redis.external.url or redis.external.existingSecret/,
     ],
+    [
+      "KEDA with your Redis but no address for KEDA",
+      ["-f", join(CI, "keda-external-values.yaml"), "--set", "dumpWorker.autoscaling.keda.redis.address="],
+      /dumpWorker.autoscaling.keda.redis.address: set the host:port of your Redis/,
+    ],
+    ["a Repository from values without a spec", ["--set", "repositories.r.namespace=x"], /repositories.r.*spec/s],
+    ["a Redis digest that is not sha256", ["--set", "redis.bundled.image.digest=latest"], /digest/],
     [
       "an autoscaler whose minimum exceeds its maximum",
       ["--set", "dumpWorker.autoscaling.minReplicas=9"],

@@ -63,11 +63,27 @@ app.kubernetes.io/part-of: kubedump
 {{- end }}
 
 {{- define "kubedump.image" -}}
-{{- $tag := default .Chart.AppVersion .Values.image.tag }}
-{{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- include "kubedump.imageRef" (dict "root" . "image" .Values.image "tag" (default .Chart.AppVersion .Values.image.tag)) }}
+{{- end }}
+
+{{/*
+An image reference: global.imageRegistry in place of the repository's registry (its first part
+when that holds a "." or ":" or is localhost; else put in front), then "@digest" or ":tag".
+(dict "root" $ "image" .Values.redis.bundled.image "tag" "7.4.2-alpine")
+*/}}
+{{- define "kubedump.imageRef" -}}
+{{- $repo := .image.repository }}
+{{- with .root.Values.global.imageRegistry }}
+{{- $parts := splitn "/" 2 $repo }}
+{{- if and $parts._1 (or (contains "." $parts._0) (contains ":" $parts._0) (eq $parts._0 "localhost")) }}
+{{- $repo = $parts._1 }}
+{{- end }}
+{{- $repo = printf "%s/%s" (trimSuffix "/" .) $repo }}
+{{- end }}
+{{- if .image.digest }}
+{{- printf "%s@%s" $repo .image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository $tag }}
+{{- printf "%s:%s" $repo .tag }}
 {{- end }}
 {{- end }}
 
@@ -240,4 +256,12 @@ readinessProbe:
 {{/* The command of a service in the image: node (the entrypoint) runs its main.js. */}}
 {{- define "kubedump.serviceArgs" -}}
 args: [{{ printf "/app/services/%s/dist/main.js" . | quote }}]
+{{- end }}
+
+{{/* A component's extension points in its Pod spec: initContainers (through tpl). (dict "root" $ "values" .Values.watcher) */}}
+{{- define "kubedump.initContainers" -}}
+{{- with .values.initContainers }}
+initContainers:
+  {{- tpl (toYaml .) $.root | nindent 2 }}
+{{- end }}
 {{- end }}
