@@ -17,7 +17,7 @@ import { openRepositoryFromBackend } from "../open-from-backend.js";
 import { collect } from "../test-support.js";
 import { createS3ObjectStore } from "../stores/s3-object-store.js";
 import { cachedCredentials } from "./cached-credentials.js";
-import { awsChainSource, createAwsCredentialChain } from "./credential-chain.js";
+import { createAwsCredentialChain } from "./credential-chain.js";
 import { webIdentitySource } from "./web-identity.js";
 
 const t = inject("testenv");
@@ -150,45 +150,5 @@ describe("renewal", () => {
     expect(await provider.get()).toBe(second); // still valid: kept, renewal tried again later
     clock = second.expiration!.getTime() + 1000; // expired: the failure is the caller's
     await expect(provider.get()).rejects.toThrow(/the STS refused the token.*it is not a JWT/);
-  });
-});
-
-describe("awsChainSource", () => {
-  it.each([
-    [{ AWS_ACCESS_KEY_ID: "AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY: "s3cr3t", AWS_ROLE_ARN: "r" }, "the environment"],
-    [
-      { AWS_ROLE_ARN: "arn:aws:iam::1:role/r", AWS_WEB_IDENTITY_TOKEN_FILE: "/t", AWS_REGION: "eu-west-1" },
-      "STS https://sts.eu-west-1.amazonaws.com",
-    ],
-    [{ AWS_ROLE_ARN: "arn:aws:iam::1:role/r", AWS_WEB_IDENTITY_TOKEN_FILE: "/t" }, "STS https://sts.amazonaws.com"],
-    [
-      { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://169.254.170.23/v1/credentials" },
-      "container credentials (http://169.254.170.23/v1/credentials)",
-    ],
-    [{ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: "/v2/creds" }, "container credentials (http://169.254.170.2/v2/creds)"],
-    [{}, "instance metadata (http://169.254.169.254)"],
-  ])("takes the first link the environment sets: %j", (env, description) => {
-    expect(awsChainSource(env).description).toContain(description);
-  });
-
-  it.each([
-    [{ AWS_ACCESS_KEY_ID: "AKIAEXAMPLE" }, "environment: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"],
-    [{ AWS_WEB_IDENTITY_TOKEN_FILE: "/t" }, "web identity: AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not"],
-    [
-      { AWS_ROLE_ARN: "r", AWS_WEB_IDENTITY_TOKEN_FILE: "/t", AWS_ENDPOINT_URL_STS: "sts:443" },
-      "AWS_ENDPOINT_URL_STS: not an http(s) URL",
-    ],
-    [{ AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://10.0.0.1/creds" }, "plain http only to a loopback address"],
-  ])("refuses a half-set or wrong environment at once: %j", (env, message) => {
-    expect(() => awsChainSource(env)).toThrow(message);
-  });
-
-  it("says what it tried when nothing is set and instance metadata is off", async () => {
-    const error = await awsChainSource({ AWS_EC2_METADATA_DISABLED: "true" })
-      .fetch()
-      .catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(
-      /^no S3 credentials: tried the AWS chain: environment .*; web identity .*; container credentials .*; no source \(instance metadata disabled/,
-    );
   });
 });
