@@ -61,7 +61,9 @@ function s3Credentials(
   const secretKey = secret[SECRET_KEYS.secretKey]?.trim();
   if (accessKey && secretKey) return { accessKey, secretKey };
   if (accessKey || secretKey) {
-    const [has, lacks] = accessKey ? [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey] : [SECRET_KEYS.secretKey, SECRET_KEYS.accessKey];
+    const [has, lacks] = accessKey
+      ? [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey]
+      : [SECRET_KEYS.secretKey, SECRET_KEYS.accessKey];
     throw new BackendConfigError(
       `the storage Secret has ${has} but no ${lacks}: give both, or neither to take credentials from the AWS chain`,
     );

@@ -120,7 +120,8 @@ export function translateS3Error(err: unknown, ctx: ErrorContext): Error {
     });
   }
   if (isNotFound(err)) return new ObjectNotFoundError(ctx.key, { cause: err });
-  if (DENIED_CODES.has(code)) return new StoreAccessDeniedError(ctx.endpoint, ctx.bucket, code, { cause: err, credentials: ctx.credentials });
+  if (DENIED_CODES.has(code))
+    return new StoreAccessDeniedError(ctx.endpoint, ctx.bucket, code, { cause: err, credentials: ctx.credentials });
   const message = /^HTTP\d{3}$/.test(code)
     ? `the server answered ${code.slice(4)}`
     : err instanceof Error

@@ -51,7 +51,8 @@ export interface S3ObjectStoreOptions {
 function credentialsOf(options: S3ObjectStoreOptions): Pick<S3ClientOptions, "keys" | "credentials"> {
   const { accessKey, secretKey, credentials } = options;
   if (accessKey && secretKey) return { keys: { accessKey, secretKey } };
-  if (accessKey || secretKey) throw new BackendConfigError(`s3 store: ${accessKey ? "secretKey" : "accessKey"} missing`);
+  if (accessKey || secretKey)
+    throw new BackendConfigError(`s3 store: ${accessKey ? "secretKey" : "accessKey"} missing`);
   if (!credentials) throw new BackendConfigError("s3 store: give accessKey and secretKey, or credentials");
   return { credentials };
 }
