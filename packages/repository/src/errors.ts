@@ -160,9 +160,12 @@ export class BackendConfigError extends Error {
 export class CredentialsError extends Error {
   override readonly name = "CredentialsError";
   readonly transient: boolean;
+  /** Nothing in the environment says where credentials come from (and instance metadata is off). */
+  readonly unconfigured: boolean;
 
-  constructor(message: string, options?: ErrorOptions & { transient?: boolean }) {
+  constructor(message: string, options?: ErrorOptions & { transient?: boolean; unconfigured?: boolean }) {
     super(message, options);
     this.transient = options?.transient ?? false;
+    this.unconfigured = options?.unconfigured ?? false;
   }
 }

@@ -1,11 +1,14 @@
 import type { validateRepository } from "@kubedump/api";
 import { type KubeClient, readSecret } from "@kubedump/kube";
-import { openRepositoryFromBackend, type Repository } from "@kubedump/repository";
+import { type CredentialProvider, openRepositoryFromBackend, type Repository } from "@kubedump/repository";
 
 export type ValidRepository = ReturnType<typeof validateRepository> & { ok: true };
 
-/** Reads the Repository's Secret (AWS keys, CA, encryption password) and opens its backend. */
-export function repositoryOpener(client: KubeClient) {
+/**
+ * Reads the Repository's Secret (AWS keys, CA, encryption password) and opens its backend; without
+ * keys in the Secret, S3 credentials come from `credentials`, the worker's AWS chain.
+ */
+export function repositoryOpener(client: KubeClient, credentials?: CredentialProvider) {
   return async (repo: ValidRepository, namespace: string): Promise<Repository> => {
     const name = repo.value.spec.storageSecretName;
     const secret = name ? await readSecret(client, namespace, name) : {};
@@ -14,6 +17,7 @@ export function repositoryOpener(client: KubeClient) {
         `spec.storageSecretName of Repository ${namespace}/${repo.value.metadata.name}: Secret ${namespace}/${name} not found`,
       );
     }
-    return openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });
+    const label = `Repository ${namespace}/${repo.value.metadata.name}`;
+    return openRepositoryFromBackend({ backend: repo.value.spec.backend, secret, credentials, label });
   };
 }

@@ -29,7 +29,7 @@ export type AwsEnvVar = (typeof AWS_ENV_VARS)[number];
 export type AwsEnv = Partial<Record<AwsEnvVar, string | undefined>>;
 
 /** The chain's variables of `env`, the empty ones left out. */
-export function awsEnvOf(env: Readonly<Record<string, string | undefined>>): AwsEnv {
+export function awsEnvOf(env: AwsEnv): AwsEnv {
   const picked: AwsEnv = {};
   for (const name of AWS_ENV_VARS) {
     const value = env[name]?.trim();

@@ -74,7 +74,8 @@ export function labelledCredentials(provider: CredentialProvider, label: string)
         return await provider.get();
       } catch (err) {
         if (!(err instanceof CredentialsError)) throw err;
-        throw new CredentialsError(`${label}: ${err.message}`, { cause: err, transient: err.transient });
+        const { transient, unconfigured } = err;
+        throw new CredentialsError(`${label}: ${err.message}`, { cause: err, transient, unconfigured });
       }
     },
   };

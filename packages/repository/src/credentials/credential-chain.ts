@@ -7,8 +7,8 @@ import { instanceMetadataSource } from "./instance-metadata.js";
 import { webIdentitySource } from "./web-identity.js";
 
 export interface AwsCredentialChainOptions extends CachedCredentialsOptions {
-  /** The process's environment (only the AWS_* variables of AWS_ENV_VARS are read). */
-  env: Readonly<Record<string, string | undefined>>;
+  /** The process's environment, or a service's config holding it (only AWS_ENV_VARS are read). */
+  env: AwsEnv;
   /** The web identity session's lifetime to ask for (STS's default when unset). */
   durationSeconds?: number;
 }
@@ -36,7 +36,8 @@ function lastResort(env: AwsEnv, unset: string[]): CredentialSource {
     const description = "no source (instance metadata disabled by AWS_EC2_METADATA_DISABLED)";
     return {
       description,
-      fetch: () => Promise.reject(new CredentialsError(`no S3 credentials: ${skipped}; ${description}`)),
+      fetch: () =>
+        Promise.reject(new CredentialsError(`no S3 credentials: ${skipped}; ${description}`, { unconfigured: true })),
     };
   }
   const imds = instanceMetadataSource({ endpoint: env.AWS_EC2_METADATA_SERVICE_ENDPOINT });

@@ -37,7 +37,7 @@ async function temporaryCredentialsJson(): Promise<string> {
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const reply = (status: number, body = "") => res.writeHead(status).end(body);
+  const reply = (status: number, body = ""): void => void res.writeHead(status).end(body);
   const path = req.url ?? "";
   if (path === "/v1/credentials") {
     seen.push(String(req.headers.authorization));
