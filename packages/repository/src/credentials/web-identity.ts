@@ -31,9 +31,10 @@ async function readToken(tokenFile: string, what: string): Promise<string> {
     const hint = code === "ENOENT" ? " (is the projected ServiceAccount token volume mounted there?)" : "";
     throw new CredentialsError(`${what}: cannot read the token file: ${code ?? transportReason(err)}${hint}`, {
       cause: err,
+      unconfigured: true,
     });
   }
-  if (!token) throw new CredentialsError(`${what}: the token file is empty`);
+  if (!token) throw new CredentialsError(`${what}: the token file is empty`, { unconfigured: true });
   return token;
 }
 
