@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import { CredentialsError } from "../errors.js";
 
 /**
  * The environment variables the AWS credential chain reads, as AWS's SDKs name them: keys,
  * web identity (IRSA and any OpenID set-up, e.g. MinIO's STS), container credentials (EKS Pod
- * Identity, ECS) and instance metadata (IMDSv2).
+ * Identity, ECS) and instance metadata (IMDSv2); AWS_CA_BUNDLE, a PEM file of CAs the STS and the
+ * container agent may be signed by (besides the system's).
  */
 export const AWS_ENV_VARS = [
   "AWS_ACCESS_KEY_ID",
@@ -22,6 +24,7 @@ export const AWS_ENV_VARS = [
   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
   "AWS_EC2_METADATA_DISABLED",
   "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+  "AWS_CA_BUNDLE",
 ] as const;
 
 export type AwsEnvVar = (typeof AWS_ENV_VARS)[number];
@@ -36,6 +39,21 @@ export function awsEnvOf(env: AwsEnv): AwsEnv {
     if (value) picked[name] = value;
   }
   return picked;
+}
+
+/** The PEM of AWS_CA_BUNDLE, read once; an error naming the variable when it cannot be read. */
+export function caBundleOf(env: AwsEnv): string | undefined {
+  if (!env.AWS_CA_BUNDLE) return undefined;
+  try {
+    return readFileSync(env.AWS_CA_BUNDLE, "utf8");
+  } catch (err) {
+    throw new CredentialsError(
+      `AWS_CA_BUNDLE: cannot read ${env.AWS_CA_BUNDLE}: ${(err as NodeJS.ErrnoException).code}`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 /** An http(s) URL from a variable, or an error naming the variable (not its value: it may carry credentials). */

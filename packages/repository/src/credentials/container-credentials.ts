@@ -20,6 +20,8 @@ export interface ContainerOptions {
   /** A file holding the Authorization value, read again for every call (EKS Pod Identity rotates it). */
   authorizationTokenFile?: string;
   timeoutMs?: number;
+  /** PEM of an extra CA for an https agent. */
+  ca?: string;
 }
 
 function isLoopback(host: string): boolean {
@@ -72,6 +74,7 @@ export function containerSource(opts: ContainerOptions): CredentialSource {
       const body = await fetchText(description, url, {
         headers: token ? { authorization: token } : {},
         timeoutMs: opts.timeoutMs ?? DEFAULT_CONTAINER_TIMEOUT_MS,
+        ca: opts.ca,
       });
       return credentialsOfJson(body, description);
     },

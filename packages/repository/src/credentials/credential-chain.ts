@@ -1,6 +1,6 @@
 import { CredentialsError } from "../errors.js";
 import type { AwsCredentials, CredentialProvider, CredentialSource } from "./aws-credentials.js";
-import { type AwsEnv, awsEnvOf, stsEndpointOf } from "./aws-env.js";
+import { type AwsEnv, awsEnvOf, caBundleOf, stsEndpointOf } from "./aws-env.js";
 import { type CachedCredentialsOptions, cachedCredentials } from "./cached-credentials.js";
 import { containerSource } from "./container-credentials.js";
 import { instanceMetadataSource } from "./instance-metadata.js";
@@ -77,6 +77,7 @@ export function awsChainSource(
       sessionName: env.AWS_ROLE_SESSION_NAME,
       stsEndpoint: stsEndpointOf(env),
       durationSeconds,
+      ca: caBundleOf(env),
     });
   }
   if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
@@ -85,6 +86,7 @@ export function awsChainSource(
       relativeUri: env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
       authorizationToken: env.AWS_CONTAINER_AUTHORIZATION_TOKEN,
       authorizationTokenFile: env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
+      ca: caBundleOf(env),
     });
   }
   return lastResort(env, [

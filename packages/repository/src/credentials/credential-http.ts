@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { rootCertificates } from "node:tls";
 
 export interface CredentialHttpRequest {
   url: URL;
@@ -35,7 +36,7 @@ export function credentialHttp(req: CredentialHttpRequest): Promise<CredentialHt
         headers: { ...req.headers, ...(body ? { "content-length": String(body.length) } : {}) },
         signal: AbortSignal.timeout(req.timeoutMs),
         agent: false,
-        ...(req.ca ? { ca: req.ca } : {}),
+        ...(req.ca ? { ca: [...rootCertificates, req.ca] } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -2,10 +2,12 @@
 // here by a small agent in the test that hands out real temporary credentials from the test
 // MinIO's STS (AssumeRole, through minio's own provider), so a store signs real requests with them.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createPki } from "@kubedump/testenv";
 import { AssumeRoleProvider } from "minio/dist/esm/AssumeRoleProvider.mjs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CredentialsError } from "../errors.js";
@@ -105,6 +107,26 @@ describe("container credentials", () => {
     await writeFile(file, POD_TOKEN); // the agent's rotation
     expect((await chain.get()).sessionToken).toBeTruthy();
     expect(seen.slice(-2)).toEqual([stale, POD_TOKEN]);
+  });
+  it("trust an https agent signed by the CA in AWS_CA_BUNDLE, and not without it", async () => {
+    await mkdir(join(tmp, "pki"));
+    const pki = createPki(join(tmp, "pki"));
+    const { certPem, keyPem } = pki.issue("agent", { cn: "agent", sans: ["127.0.0.1"] });
+    const https = createHttpsServer({ cert: certPem, key: keyPem }, (req, res) => void serve(req, res));
+    await new Promise<void>((done) => https.listen(0, "127.0.0.1", done));
+    try {
+      const file = join(tmp, "https-token");
+      await writeFile(file, POD_TOKEN);
+      const env = {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `https://127.0.0.1:${(https.address() as { port: number }).port}/v1/credentials`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: file,
+      };
+      expect(await roundTrip({ ...env, AWS_CA_BUNDLE: pki.ca.cert }, "ca-bundle")).toBe("ca-bundle");
+      await expect(createAwsCredentialChain({ env }).get()).rejects.toThrow(/no answer: .*(certificate|SELF_SIGNED)/i);
+    } finally {
+      https.closeAllConnections();
+      await new Promise((done) => https.close(done));
+    }
   });
 });
 

@@ -38,16 +38,11 @@ export function credentialsOfJson(body: string, what: string): AwsCredentials {
 export async function fetchText(
   what: string,
   url: URL,
-  opts: { method?: "GET" | "PUT"; headers?: Record<string, string>; timeoutMs: number },
+  opts: { method?: "GET" | "PUT"; headers?: Record<string, string>; timeoutMs: number; ca?: string },
 ): Promise<string> {
   let answer: { status: number; body: string };
   try {
-    answer = await credentialHttp({
-      url,
-      method: opts.method ?? "GET",
-      headers: opts.headers,
-      timeoutMs: opts.timeoutMs,
-    });
+    answer = await credentialHttp({ ...opts, url, method: opts.method ?? "GET" });
   } catch (err) {
     throw new CredentialsError(`${what}: no answer: ${transportReason(err)}`, { cause: err, transient: true });
   }
