@@ -51,7 +51,31 @@ export async function startStsMinio(t: Env, dir: string, clientId: string): Prom
       MINIO_IDENTITY_OPENID_ROLE_POLICY: "readwrite",
     },
   });
-  return { ...minio, clientId, roleArn: minioRoleArn(clientId) };
+  const roleArn = minioRoleArn(clientId);
+  await roleDefined(minio.endpoint, roleArn);
+  return { ...minio, clientId, roleArn };
+}
+
+/**
+ * Waits until MinIO's STS knows the role: it reports ready before its IAM has loaded the role
+ * policies. A token that is no JWT is refused for that once the role is known.
+ */
+async function roleDefined(endpoint: string, roleArn: string, timeoutMs = 30_000): Promise<void> {
+  const body = new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: roleArn,
+    WebIdentityToken: "not-a-jwt",
+  });
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    const res = await fetch(endpoint, { method: "POST", body }).catch((err: Error) => err);
+    last = res instanceof Error ? res.message : await res.text();
+    if (!(res instanceof Error) && res.status === 400 && !/RoleArn|IAM/i.test(last)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`MinIO's STS at ${endpoint} did not come to know role ${roleArn}: ${last.slice(0, 300)}`);
 }
 
 /** A ServiceAccount's token from TokenRequest, for `audience` (expirationSeconds: 600 at least). */
