@@ -2,6 +2,7 @@ import { SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "
 import { KubeConfigError, KubeUnreachableError } from "@kubedump/kube";
 import {
   BackendConfigError,
+  CredentialsError,
   EncryptionMismatchError,
   IntegrityError,
   RepositoryFormatError,
@@ -18,15 +19,18 @@ import { UsageError } from "./target.js";
  * Exit codes (the README should list them too):
  *   0 ok
  *   1 failed: anything not below, and a restore with some objects failed
- *   2 usage: bad flags or --repo, a backend that is not configured right, a password given for an
+ *   2 usage: bad flags or --repo, a backend that is not configured right (no S3 credentials from
+ *     anywhere among them), a password given for an
  *     unencrypted repository or missing for an encrypted one
- *   3 unreachable: the API server or the object store cannot be reached (TLS trust included)
+ *   3 unreachable: the API server or the object store cannot be reached (TLS trust included), nor
+ *     the source of the AWS chain's credentials (STS, container agent, instance metadata)
  *   4 not found: the snapshot, namespace or target does not exist
  *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
  *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
  *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
  *     IntegrityError)
- *   6 denied: a wrong encryption password, or credentials the object store refuses
+ *   6 denied: a wrong encryption password, credentials the object store refuses, or a token the
+ *     AWS chain's source refuses (an expired or wrong-audience web identity token)
  */
 export const EXIT = {
   ok: 0,
@@ -79,6 +83,8 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
 ];
 
 export function exitCodeOf(err: unknown): number {
+  if (err instanceof CredentialsError)
+    return err.unconfigured ? EXIT.usage : err.transient ? EXIT.unreachable : EXIT.denied;
   for (const [code, types] of CODES) if (types.some((type) => err instanceof type)) return code;
   if (err instanceof Error && err.name === "CommanderError") return EXIT.usage;
   return EXIT.failed;

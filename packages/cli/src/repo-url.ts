@@ -1,6 +1,9 @@
 import { resolve } from "node:path";
 import {
   type BackendSpec,
+  type CredentialProvider,
+  CredentialsError,
+  createAwsCredentialChain,
   createObjectStoreFromBackend,
   type ObjectStore,
   openRepository,
@@ -15,7 +18,9 @@ export const DEFAULT_REPO = "./kubedump-backups";
 /** The `--repo` help text every command shows. */
 export const REPO_HELP =
   "repository: a local directory, or s3://<bucket>[/<prefix>]?endpoint=<url>[&region=<r>][&insecureTLS=true][&pathStyle=false] " +
-  "with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and CA_CERT_DATA) from the environment; " +
+  "with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (and CA_CERT_DATA) from the environment, or without them the " +
+  "AWS chain's: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE (AWS_ENDPOINT_URL_STS for another STS), " +
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI, instance metadata; " +
   "ENCRYPTION_PASSWORD (or RESTIC_PASSWORD) in the environment encrypts";
 
 const DEFAULT_S3_ENDPOINT = "https://s3.amazonaws.com";
@@ -75,15 +80,32 @@ function secretFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return secret;
 }
 
-/** The store `--repo <dir>` or `--repo s3://…` names, with credentials and CA from `env`. */
+/** The AWS chain of `env`, for an s3 backend without keys; a misconfigured chain is a usage error. */
+function chainOf(env: NodeJS.ProcessEnv): CredentialProvider {
+  try {
+    return createAwsCredentialChain({ env });
+  } catch (err) {
+    if (err instanceof CredentialsError) throw new UsageError(`--repo s3://…: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The store `--repo <dir>` or `--repo s3://…` names, with CA and keys from `env`; without keys,
+ * credentials from the AWS chain of `env` (web identity, container, instance metadata).
+ */
 export function storeFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
   const backend = backendFromRepo(repo);
   const secret = secretFromEnv(env);
-  if (backend.s3) {
-    const missing = [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey].filter((key) => !secret[key]);
-    if (missing.length) throw new UsageError(`--repo s3://…: set ${missing.join(" and ")} in the environment`);
-  }
-  return createObjectStoreFromBackend({ backend, secret });
+  if (!backend.s3) return createObjectStoreFromBackend({ backend, secret });
+  const missing = [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey].filter((key) => !secret[key]);
+  if (missing.length === 1) throw new UsageError(`--repo s3://…: set ${missing.join(" and ")} in the environment`);
+  const label = `--repo s3://${backend.s3.bucket}${backend.s3.prefix ? `/${backend.s3.prefix}` : ""}`;
+  return createObjectStoreFromBackend({
+    backend,
+    secret,
+    ...(missing.length ? { credentials: chainOf(env), label } : {}),
+  });
 }
 
 /** `--repo <dir>` or `--repo s3://…`, with credentials, CA and encryption password from `env`. */

@@ -122,11 +122,12 @@ export class StoreAccessDeniedError extends Error {
   readonly endpoint: string;
   readonly bucket: string;
 
-  constructor(endpoint: string, bucket: string, code: string, options?: ErrorOptions) {
-    super(
-      `the object store at ${endpoint} denied access to bucket "${bucket}" (${code}): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
-      options,
-    );
+  /** `options.credentials`: where the refused credentials came from, when not from static keys. */
+  constructor(endpoint: string, bucket: string, code: string, options?: ErrorOptions & { credentials?: string }) {
+    const check = options?.credentials
+      ? `check what the credentials from ${options.credentials} may do`
+      : "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+    super(`the object store at ${endpoint} denied access to bucket "${bucket}" (${code}): ${check}`, options);
     this.endpoint = endpoint;
     this.bucket = bucket;
   }
@@ -149,4 +150,22 @@ export class StoreRequestError extends Error {
 /** A backend description or its Secret is incomplete or invalid (names the field, never a value). */
 export class BackendConfigError extends Error {
   override readonly name = "BackendConfigError";
+}
+
+/**
+ * No S3 credentials could be had from the AWS chain (environment, web identity, container,
+ * instance metadata): the message says which source was tried and why it failed, never a token or
+ * key. `transient`: the source did not answer (worth another try), rather than refused.
+ */
+export class CredentialsError extends Error {
+  override readonly name = "CredentialsError";
+  readonly transient: boolean;
+  /** Nothing in the environment says where credentials come from (and instance metadata is off). */
+  readonly unconfigured: boolean;
+
+  constructor(message: string, options?: ErrorOptions & { transient?: boolean; unconfigured?: boolean }) {
+    super(message, options);
+    this.transient = options?.transient ?? false;
+    this.unconfigured = options?.unconfigured ?? false;
+  }
 }

@@ -2,9 +2,14 @@
 // CR's backend, and the errors its callers act on. The parts live in subpaths, so importing one
 // never loads another's dependencies: /local and /s3 (stores; only /s3 needs minio), /archive
 // (part and index writers), /crypto (keys and encryption), /snapshot (ids, paths, manifests and
-// what the Repository's methods take and return).
+// what the Repository's methods take and return). S3 credentials come from a Repository's Secret
+// or, when it holds no keys, from the process's AWS credential chain (credentials/).
+export type { AwsCredentials, CredentialProvider } from "./credentials/aws-credentials.js";
+export { AWS_ENV_VARS, type AwsEnv } from "./credentials/aws-env.js";
+export { type AwsCredentialChainOptions, createAwsCredentialChain } from "./credentials/credential-chain.js";
 export {
   BackendConfigError,
+  CredentialsError,
   EncryptionMismatchError,
   IntegrityError,
   InvalidObjectKeyError,

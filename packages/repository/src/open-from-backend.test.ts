@@ -75,6 +75,11 @@ describe("openRepositoryFromBackend", () => {
       /no AWS_SECRET_ACCESS_KEY/,
     ],
     [
+      "no keys in a process without an AWS chain",
+      { backend: s3Backend(), secret: {} },
+      /no AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, and this process has no AWS credential chain/,
+    ],
+    [
       "a CA that is not PEM",
       { backend: s3Backend(), secret: { ...credentials(), CA_CERT_DATA: "garbage" } },
       /CA_CERT_DATA: not a PEM/,

@@ -1,3 +1,5 @@
+import type { CredentialProvider } from "./credentials/aws-credentials.js";
+import { labelledCredentials } from "./credentials/cached-credentials.js";
 import { BackendConfigError } from "./errors.js";
 import { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 import { createLocalObjectStore } from "./stores/local-object-store.js";
@@ -30,6 +32,13 @@ export interface OpenFromBackendOptions {
   backend: BackendSpec;
   /** The storage Secret's data, base64-decoded. Values are never put into messages. */
   secret: Record<string, string>;
+  /**
+   * Where S3 credentials come from when the Secret holds no AWS_ACCESS_KEY_ID and
+   * AWS_SECRET_ACCESS_KEY: the process's AWS chain (createAwsCredentialChain), shared by all its stores.
+   */
+  credentials?: CredentialProvider;
+  /** Whose backend this is, e.g. `Repository demo/repo`: named in credential errors. */
+  label?: string;
   now?: () => Date;
   /** Passed to openRepository (scrypt cost of a new encrypted repository, upload retries). */
   repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry" | "manifestCache">;
@@ -42,16 +51,37 @@ export function passwordFromSecret(secret: Record<string, string | undefined>): 
   return secret[SECRET_KEYS.password] || secret[SECRET_KEYS.passwordAlias] || undefined;
 }
 
-function required(secret: Record<string, string>, key: string): string {
-  const value = secret[key]?.trim();
-  if (!value) throw new BackendConfigError(`the storage Secret has no ${key}, which an s3 backend needs`);
-  return value;
+/** The Secret's keys when it has both; else the chain's credentials (named by `label`); a half pair is an error. */
+function s3Credentials(
+  secret: Record<string, string>,
+  credentials: CredentialProvider | undefined,
+  label: string | undefined,
+): { accessKey: string; secretKey: string } | { credentials: CredentialProvider } {
+  const accessKey = secret[SECRET_KEYS.accessKey]?.trim();
+  const secretKey = secret[SECRET_KEYS.secretKey]?.trim();
+  if (accessKey && secretKey) return { accessKey, secretKey };
+  if (accessKey || secretKey) {
+    const [has, lacks] = accessKey
+      ? [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey]
+      : [SECRET_KEYS.secretKey, SECRET_KEYS.accessKey];
+    throw new BackendConfigError(
+      `the storage Secret has ${has} but no ${lacks}: give both, or neither to take credentials from the AWS chain`,
+    );
+  }
+  if (!credentials) {
+    throw new BackendConfigError(
+      `the storage Secret has no ${SECRET_KEYS.accessKey} and ${SECRET_KEYS.secretKey}, and this process has no AWS credential chain`,
+    );
+  }
+  return { credentials: label ? labelledCredentials(credentials, label) : credentials };
 }
 
-/** The ObjectStore a backend describes, with credentials and CA from the Secret. */
+/** The ObjectStore a backend describes, with keys (or else the AWS chain's credentials) and CA from the Secret. */
 export function createObjectStoreFromBackend({
   backend,
   secret,
+  credentials,
+  label,
   s3: tuning,
 }: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
   if ((backend.s3 === undefined) === (backend.local === undefined)) {
@@ -65,8 +95,7 @@ export function createObjectStoreFromBackend({
   const s3 = backend.s3 as NonNullable<BackendSpec["s3"]>;
   return createS3ObjectStore({
     ...s3,
-    accessKey: required(secret, SECRET_KEYS.accessKey),
-    secretKey: required(secret, SECRET_KEYS.secretKey),
+    ...s3Credentials(secret, credentials, label),
     caCert: secret[SECRET_KEYS.caCert] || undefined,
     ...tuning,
   });

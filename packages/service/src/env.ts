@@ -58,6 +58,10 @@ export const LEADER_ENV = {
   LEASE_DURATION_SECONDS: z.coerce.number().int().min(2).default(15),
 };
 
+/** Optional string variables by name, e.g. the AWS credential chain's, which the platform may set. */
+export const optionalVars = <N extends string>(names: readonly N[]) =>
+  Object.fromEntries(names.map((name) => [name, z.string().optional()])) as Record<N, z.ZodOptional<z.ZodString>>;
+
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
 /** The defaults that tell one leader-elected service from another. */

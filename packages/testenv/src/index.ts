@@ -7,6 +7,13 @@ export { startEtcd } from "./servers/etcd.js";
 export { startKubeControllerManager } from "./servers/kube-controller-manager.js";
 export { kubeconfig, startKubeApiServer, SERVICE_ACCOUNT_ISSUER } from "./servers/kube-apiserver.js";
 export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
+export {
+  expiredServiceAccountToken,
+  minioRoleArn,
+  type StsMinio,
+  serviceAccountToken,
+  startStsMinio,
+} from "./oidc.js";
 export { type Pushgateway, type PushgatewayOptions, startPushgateway } from "./servers/pushgateway.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
 export { startToxiproxy, type Toxiproxy } from "./servers/toxiproxy.js";

@@ -11,7 +11,7 @@ import {
   type VerifyJob,
   type Worker,
 } from "@kubedump/queue";
-import type { Repository } from "@kubedump/repository";
+import { createAwsCredentialChain, type Repository } from "@kubedump/repository";
 import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import { createBackupProcessor } from "./backup.js";
 import type { BackupDeps } from "./backup-types.js";
@@ -81,7 +81,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const shared = {
     client,
     log,
-    openRepository: deps.openRepository ?? repositoryOpener(client),
+    openRepository: deps.openRepository ?? repositoryOpener(client, createAwsCredentialChain({ env: config })),
     metrics: metricsOf(config),
   };
   const processBackup = createBackupProcessor({

@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
-import { COMMON_ENV, parseServiceEnv, port, type ServiceConfig } from "@kubedump/service/env";
+import { AWS_ENV_VARS } from "@kubedump/repository";
+import { COMMON_ENV, optionalVars, parseServiceEnv, port, type ServiceConfig } from "@kubedump/service/env";
 import { z } from "zod";
 
 export const DEFAULT_HTTP_PORT = 8082;
@@ -27,6 +28,11 @@ const schema = z.object({
   /** A RestoreSession's client: a restore writes one request an object (see the CLI's RESTORE_RATE). */
   RESTORE_KUBE_QPS: z.coerce.number().min(0).default(1000),
   RESTORE_KUBE_BURST: z.coerce.number().int().min(1).default(2000),
+  /**
+   * The AWS credential chain's, for Repositories whose Secret holds no keys: set by EKS's webhooks
+   * (IRSA, Pod Identity) or by the chart's webIdentity values (see docs/cloud-identity.md).
+   */
+  ...optionalVars(AWS_ENV_VARS),
 });
 
 /** Every environment variable the service reads; the Helm chart sets no other. */

@@ -18,8 +18,15 @@ export interface CheckResult {
 }
 
 const S3_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+/** Why an s3 backend without keys is fine: its credentials come from the Pods' identity. */
+const FROM_THE_CHAIN =
+  "S3 credentials come from the AWS chain of the watcher's and dump workers' Pods (web identity, container credentials, instance metadata)";
 
-/** The Secret a Repository names, with the keys its backend needs; a message naming what is missing otherwise. */
+/**
+ * The Secret a Repository names, with the keys its backend needs; a message naming what is
+ * missing otherwise. An s3 backend takes both keys or neither: without them (or without a
+ * Secret), credentials come from the AWS chain, and reaching the backend is the probe's to show.
+ */
 export async function checkSecret(
   client: KubeClient,
   repo: Repository,
@@ -27,14 +34,10 @@ export async function checkSecret(
   const ns = repo.metadata.namespace ?? "default";
   const name = repo.spec.storageSecretName;
   if (!name) {
-    return repo.spec.backend.s3
-      ? {
-          ok: false,
-          reason: ConditionReason.SecretNotFound,
-          message:
-            "spec.storageSecretName: an s3 backend needs a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-        }
-      : { ok: true, reason: ConditionReason.SecretFound, message: "a local backend needs no Secret" };
+    const message = repo.spec.backend.s3
+      ? `no storageSecretName: ${FROM_THE_CHAIN}`
+      : "a local backend needs no Secret";
+    return { ok: true, reason: ConditionReason.SecretFound, message };
   }
   const data = await readSecret(client, ns, name);
   if (!data)
@@ -44,7 +47,7 @@ export async function checkSecret(
       message: `spec.storageSecretName: Secret ${ns}/${name} not found`,
     };
   const missing = repo.spec.backend.s3 ? S3_KEYS.filter((k) => !data[k]) : [];
-  if (missing.length) {
+  if (missing.length === 1) {
     return {
       ok: false,
       reason: ConditionReason.SecretKeyMissing,
@@ -54,7 +57,9 @@ export async function checkSecret(
   return {
     ok: true,
     reason: ConditionReason.SecretFound,
-    message: `Secret ${ns}/${name} has the keys the backend needs`,
+    message: missing.length
+      ? `Secret ${ns}/${name} has no AWS keys: ${FROM_THE_CHAIN}`
+      : `Secret ${ns}/${name} has the keys the backend needs`,
   };
 }
 

@@ -1,4 +1,5 @@
-import { leaderElectedEnv, parseServiceEnv, type ServiceConfig } from "@kubedump/service/env";
+import { AWS_ENV_VARS } from "@kubedump/repository";
+import { leaderElectedEnv, optionalVars, parseServiceEnv, type ServiceConfig } from "@kubedump/service/env";
 import { z } from "zod";
 
 /** The watcher's own defaults; its other variables are every leader-elected service's (leaderElectedEnv). */
@@ -14,6 +15,8 @@ export const DEFAULT_RESTORE_HISTORY_LIMIT = 10;
 const schema = z.object({
   ...leaderElectedEnv(DEFAULTS),
   RESTORE_HISTORY_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_RESTORE_HISTORY_LIMIT),
+  /** The AWS credential chain's (IRSA's, Pod Identity's, the chart's webIdentity): the probe of a Secret without keys. */
+  ...optionalVars(AWS_ENV_VARS),
 });
 
 /** Every variable the watcher reads; the Helm chart sets no other. */

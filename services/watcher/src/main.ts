@@ -1,3 +1,4 @@
+import { createAwsCredentialChain } from "@kubedump/repository";
 import { createLogger, runService } from "@kubedump/service";
 import { createWatcherApp } from "./app.js";
 import { loadConfig } from "./config.js";
@@ -6,5 +7,6 @@ import { createRepositoryProbe } from "./probe.js";
 await runService("watcher", () => {
   const config = loadConfig(process.env);
   const log = createLogger("watcher", config.LOG_LEVEL);
-  return { app: createWatcherApp({ config, log, probeRepository: createRepositoryProbe() }), log };
+  const probeRepository = createRepositoryProbe(Date.now, createAwsCredentialChain({ env: config }));
+  return { app: createWatcherApp({ config, log, probeRepository }), log };
 });

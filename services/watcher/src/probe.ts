@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { validateRepository } from "@kubedump/api";
-import { openRepositoryFromBackend } from "@kubedump/repository";
+import { type CredentialProvider, openRepositoryFromBackend } from "@kubedump/repository";
 
 type ValidRepository = ReturnType<typeof validateRepository> & { ok: true };
 
@@ -13,8 +13,9 @@ export const PROBE_TTL_MS = 5 * 60_000;
 /**
  * Opens the backend the way a backup will: reachable, repository.json readable, password right.
  * A success is remembered for PROBE_TTL_MS while the Repository's spec and its Secret are unchanged.
+ * `credentials`: the watcher's AWS chain, for a Secret without keys.
  */
-export function createRepositoryProbe(now: () => number = Date.now): RepositoryProbe {
+export function createRepositoryProbe(now: () => number = Date.now, credentials?: CredentialProvider): RepositoryProbe {
   const ok = new Map<string, number>();
   return async (repo: ValidRepository, secret: Record<string, string>): Promise<void> => {
     const key = createHash("sha256")
@@ -22,7 +23,13 @@ export function createRepositoryProbe(now: () => number = Date.now): RepositoryP
       .digest("hex");
     const at = ok.get(key);
     if (at !== undefined && now() - at < PROBE_TTL_MS) return;
-    const repository = await openRepositoryFromBackend({ backend: repo.value.spec.backend, secret });
+    const { namespace, name } = repo.value.metadata;
+    const repository = await openRepositoryFromBackend({
+      backend: repo.value.spec.backend,
+      secret,
+      credentials,
+      label: `Repository ${namespace ?? "default"}/${name}`,
+    });
     // Reachability and credentials: a damaged snapshot.json is the verify job's to report, not a reason to stop backups.
     await repository.scanSnapshots();
     for (const [k, t] of ok) if (now() - t >= PROBE_TTL_MS) ok.delete(k);

@@ -265,3 +265,43 @@ initContainers:
   {{- tpl (toYaml .) $.root | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+webIdentity: a projected ServiceAccount token and the variables of the AWS chain's web identity
+link, for the watcher and the dump worker (both open Repositories). Each renders nothing when
+webIdentity is off. On EKS, IRSA and Pod Identity add their own instead.
+*/}}
+{{- define "kubedump.webIdentityDir" -}}/var/run/secrets/kubedump.io/web-identity{{- end }}
+
+{{- define "kubedump.webIdentityEnv" -}}
+{{- with .Values.webIdentity }}{{ if .enabled }}
+- name: AWS_ROLE_ARN
+  value: {{ required "webIdentity.roleArn is required when webIdentity.enabled is true" .roleArn | quote }}
+- name: AWS_WEB_IDENTITY_TOKEN_FILE
+  value: {{ include "kubedump.webIdentityDir" $ }}/token
+{{- with .stsEndpoint }}
+- name: AWS_ENDPOINT_URL_STS
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}{{ end }}
+{{- end }}
+
+{{- define "kubedump.webIdentityMount" -}}
+{{- if .Values.webIdentity.enabled }}
+- name: web-identity-token
+  mountPath: {{ include "kubedump.webIdentityDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "kubedump.webIdentityVolume" -}}
+{{- with .Values.webIdentity }}{{ if .enabled }}
+- name: web-identity-token
+  projected:
+    sources:
+      - serviceAccountToken:
+          audience: {{ .audience | quote }}
+          expirationSeconds: {{ .expirationSeconds }}
+          path: token
+{{- end }}{{ end }}
+{{- end }}

@@ -2,7 +2,8 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { Socket } from "node:net";
 import { rootCertificates } from "node:tls";
-import type { Client } from "minio";
+import type { Client, ClientOptions } from "minio";
+import type { CredentialProvider } from "../credentials/aws-credentials.js";
 import { BackendConfigError } from "../errors.js";
 
 export const DEFAULT_REGION = "us-east-1";
@@ -58,8 +59,10 @@ export interface S3ClientOptions {
   insecureTLS: boolean;
   /** PEM of an extra CA to trust besides the system's. */
   caCert?: string;
-  accessKey: string;
-  secretKey: string;
+  /** Static keys, or else `credentials`. */
+  keys?: { accessKey: string; secretKey: string };
+  /** Asked before every request (temporary credentials, renewed as they expire). */
+  credentials?: CredentialProvider;
   idleTimeoutMs: number;
 }
 
@@ -95,19 +98,34 @@ export function createS3Client(options: S3ClientOptions): Promise<Client> {
       })
     : new HttpAgent({ keepAlive: true });
   withIdleTimeout(transportAgent, options.idleTimeoutMs);
-  return import("minio").then(
-    ({ Client }) =>
+  return Promise.all([import("minio"), options.credentials ? minioProvider(options.credentials) : undefined]).then(
+    ([{ Client }, credentialsProvider]) =>
       new Client({
         endPoint: endpoint.host,
         port: endpoint.port,
         useSSL: endpoint.useSSL,
         region: options.region,
         pathStyle: options.pathStyle,
-        accessKey: options.accessKey,
-        secretKey: options.secretKey,
+        ...(credentialsProvider ? { credentialsProvider } : options.keys),
         transportAgent,
         // Retried by the store, which knows which failures are transient; minio's retry logs to the console.
         retryOptions: { disableRetry: true },
       }),
   );
+}
+
+/** Our provider in minio's shape: minio asks it before every request and signs with what it returns. */
+async function minioProvider(credentials: CredentialProvider): Promise<ClientOptions["credentialsProvider"]> {
+  const [{ CredentialProvider: Base }, { Credentials }] = await Promise.all([
+    import("minio/dist/esm/CredentialProvider.mjs"),
+    import("minio/dist/esm/Credentials.mjs"),
+  ]);
+  const provider = new (class extends Base {
+    override async getCredentials() {
+      const { accessKey, secretKey, sessionToken } = await credentials.get();
+      return new Credentials({ accessKey, secretKey, sessionToken });
+    }
+  })({ accessKey: "", secretKey: "" });
+  // The same class minio's ESM build uses; its typings name the CommonJS build's twin.
+  return provider as unknown as ClientOptions["credentialsProvider"];
 }

@@ -1,4 +1,10 @@
-import { ObjectNotFoundError, StoreAccessDeniedError, StoreRequestError, StoreUnreachableError } from "../errors.js";
+import {
+  CredentialsError,
+  ObjectNotFoundError,
+  StoreAccessDeniedError,
+  StoreRequestError,
+  StoreUnreachableError,
+} from "../errors.js";
 
 /*
  * What the minio client throws, sorted into what callers act on: a missing key, a store that
@@ -67,8 +73,18 @@ export function isNotFound(err: unknown): boolean {
   return NOT_FOUND_CODES.has(codeOf(err));
 }
 
+/** Our CredentialsError, as minio wraps it ("Unable to get credentials: ...", with it as the cause). */
+function credentialsErrorIn(err: unknown): CredentialsError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof CredentialsError) return e;
+  }
+  return undefined;
+}
+
 /** A raw client error or one of ours that is worth another try. */
 export function isTransientStoreError(err: unknown): boolean {
+  const credentials = credentialsErrorIn(err);
+  if (credentials) return credentials.transient;
   if (err instanceof StoreUnreachableError) return TRANSIENT_NETWORK_CODES.has(codeOf(err.cause));
   if (err instanceof StoreRequestError) return TRANSIENT_S3_CODES.has(err.code) || TRANSIENT_HTTP_CODES.has(err.code);
   const code = codeOf(err);
@@ -82,6 +98,8 @@ export interface ErrorContext {
   operation: string;
   /** The key as the caller named it (without the store prefix). */
   key: string;
+  /** Where the credentials came from, when not from static keys. */
+  credentials?: string;
 }
 
 function tlsReason(code: string): string {
@@ -92,6 +110,8 @@ function tlsReason(code: string): string {
 export function translateS3Error(err: unknown, ctx: ErrorContext): Error {
   if (err instanceof ObjectNotFoundError || err instanceof StoreUnreachableError) return err;
   if (err instanceof StoreAccessDeniedError || err instanceof StoreRequestError) return err;
+  const credentials = credentialsErrorIn(err);
+  if (credentials) return credentials;
   const code = codeOf(err);
   if (isTlsCode(code)) return new StoreUnreachableError(ctx.endpoint, tlsReason(code), { cause: err });
   if (NETWORK_CODES.has(code) || (err instanceof Error && /socket hang up/i.test(err.message))) {
@@ -100,7 +120,8 @@ export function translateS3Error(err: unknown, ctx: ErrorContext): Error {
     });
   }
   if (isNotFound(err)) return new ObjectNotFoundError(ctx.key, { cause: err });
-  if (DENIED_CODES.has(code)) return new StoreAccessDeniedError(ctx.endpoint, ctx.bucket, code, { cause: err });
+  if (DENIED_CODES.has(code))
+    return new StoreAccessDeniedError(ctx.endpoint, ctx.bucket, code, { cause: err, credentials: ctx.credentials });
   const message = /^HTTP\d{3}$/.test(code)
     ? `the server answered ${code.slice(4)}`
     : err instanceof Error

@@ -1,7 +1,8 @@
 import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import type { Client } from "minio";
-import { ObjectNotFoundError, StoreRequestError } from "../errors.js";
+import type { CredentialProvider } from "../credentials/aws-credentials.js";
+import { BackendConfigError, ObjectNotFoundError, StoreRequestError } from "../errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import { checkKey, checkPrefix, tooLarge } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
@@ -10,6 +11,7 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_REGION,
   parseEndpoint,
+  type S3ClientOptions,
   type S3Endpoint,
 } from "./s3-client.js";
 import { isNotFound, isTransientStoreError, translateS3Error } from "./s3-errors.js";
@@ -33,13 +35,26 @@ export interface S3ObjectStoreOptions {
   insecureTLS?: boolean;
   /** PEM of the CA that signed the endpoint's certificate, trusted besides the system's. */
   caCert?: string;
-  accessKey: string;
-  secretKey: string;
+  /** Static keys; without them, `credentials` must be given. */
+  accessKey?: string;
+  secretKey?: string;
+  /** Where credentials come from when there are no static keys (e.g. the AWS chain: createAwsCredentialChain). */
+  credentials?: CredentialProvider;
   /** A connection silent this long fails with ETIMEDOUT and the request is retried (default 2 minutes). */
   idleTimeoutMs?: number;
   /** Bytes per multipart part, at least 5 MiB (default 16 MiB). */
   partSize?: number;
   retry?: Partial<RetryPolicy>;
+}
+
+/** Static keys when both are given, else the provider; an error naming what is missing otherwise. */
+function credentialsOf(options: S3ObjectStoreOptions): Pick<S3ClientOptions, "keys" | "credentials"> {
+  const { accessKey, secretKey, credentials } = options;
+  if (accessKey && secretKey) return { keys: { accessKey, secretKey } };
+  if (accessKey || secretKey)
+    throw new BackendConfigError(`s3 store: ${accessKey ? "secretKey" : "accessKey"} missing`);
+  if (!credentials) throw new BackendConfigError("s3 store: give accessKey and secretKey, or credentials");
+  return { credentials };
 }
 
 function normalizePrefix(prefix: string | undefined): string {
@@ -59,6 +74,8 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number;
   private readonly retry: RetryPolicy;
   private bucketReady: Promise<void> | undefined;
+  /** Where the credentials come from when they are not static keys, for messages. */
+  private readonly credentialSource: string | undefined;
 
   constructor(options: S3ObjectStoreOptions) {
     this.endpoint = parseEndpoint(options.endpoint);
@@ -70,14 +87,15 @@ export class S3ObjectStore implements ObjectStore {
       throw new RangeError(`partSize must be at least 5 MiB, got ${this.partSize}`);
     }
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    const credentials = credentialsOf(options);
+    this.credentialSource = credentials.credentials?.description;
     this.client = createS3Client({
       endpoint: this.endpoint,
       region: this.region,
       pathStyle: options.pathStyle ?? true,
       insecureTLS: options.insecureTLS ?? false,
       caCert: options.caCert,
-      accessKey: options.accessKey,
-      secretKey: options.secretKey,
+      ...credentials,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     });
     this.client.catch(() => {}); // every request awaits it and gets the error
@@ -208,7 +226,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private context(operation: string, key: string) {
-    return { endpoint: this.endpoint.url, bucket: this.bucket, operation, key };
+    return { endpoint: this.endpoint.url, bucket: this.bucket, operation, key, credentials: this.credentialSource };
   }
 
   /** One request with retries of transient failures; errors translated (never with credentials). */

@@ -19,6 +19,7 @@ export interface KubeApiServer {
   process: ServerProcess;
 }
 
+/** The issuer a cluster's tokens have in-cluster, accepted besides the API server's URL (the issuer of new tokens). */
 export const SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
 
 /**
@@ -63,6 +64,10 @@ export async function startKubeApiServer(
       `--client-ca-file=${pki.ca.cert}`,
       "--authorization-mode=RBAC",
       "--service-cluster-ip-range=10.0.0.0/24",
+      // An OpenID issuer others can reach (MinIO's STS trusts its tokens): new tokens name the URL
+      // it serves /.well-known/openid-configuration and /openid/v1/jwks at; the in-cluster name
+      // stays accepted.
+      `--service-account-issuer=${url}`,
       `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
       `--service-account-key-file=${saPub}`,
       `--service-account-signing-key-file=${saKey}`,

@@ -18,6 +18,10 @@ export interface Minio {
 export interface MinioOptions {
   /** Serve HTTPS with this certificate (public.crt/private.key are copied into a certs dir). */
   tls?: { certPem: string; keyPem: string; caPem: string };
+  /** More environment, e.g. MINIO_IDENTITY_OPENID_* for an STS. */
+  env?: Record<string, string>;
+  /** PEMs of CAs MinIO trusts for its outgoing calls (an OpenID provider), put into its certs dir's CAs/. */
+  trustedCas?: string[];
 }
 
 export async function startMinio(dir: string, opts: MinioOptions = {}): Promise<Minio> {
@@ -27,6 +31,10 @@ export async function startMinio(dir: string, opts: MinioOptions = {}): Promise<
   const certs = join(dir, "minio-certs");
   mkdirSync(data, { recursive: true });
   mkdirSync(certs, { recursive: true });
+  for (const [i, pem] of (opts.trustedCas ?? []).entries()) {
+    mkdirSync(join(certs, "CAs"), { recursive: true });
+    writeFileSync(join(certs, "CAs", `trusted-${i}.crt`), pem);
+  }
   if (opts.tls) {
     writeFileSync(join(certs, "public.crt"), opts.tls.certPem);
     writeFileSync(join(certs, "private.key"), opts.tls.keyPem, { mode: 0o600 });
@@ -55,6 +63,7 @@ export async function startMinio(dir: string, opts: MinioOptions = {}): Promise<
       MINIO_ROOT_PASSWORD: secretKey,
       MINIO_BROWSER: "off",
       MINIO_UPDATE: "off",
+      ...opts.env,
     },
     logPath: join(dir, "minio.log"),
     ready: async () =>
