@@ -9,6 +9,12 @@ export { kubeconfig, startKubeApiServer, SERVICE_ACCOUNT_ISSUER } from "./server
 export { type Minio, type MinioOptions, startMinio } from "./servers/minio.js";
 export { type Pushgateway, type PushgatewayOptions, startPushgateway } from "./servers/pushgateway.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
+export {
+  type RedisNode,
+  type RedisSentinelOptions,
+  type RedisSentinelSet,
+  startRedisSentinel,
+} from "./servers/redis-sentinel.js";
 export { startToxiproxy, type Toxiproxy } from "./servers/toxiproxy.js";
 export {
   createToxiproxyClient,
