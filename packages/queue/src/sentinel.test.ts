@@ -52,7 +52,8 @@ describe("createRedis through Redis Sentinel", () => {
     const queue = createQueue<{ n: number }>(QUEUES.backups, deps);
     const seen: number[] = [];
     const worker = createWorker<{ n: number }>(QUEUES.backups, async (job) => void seen.push(job.data.n), deps);
-    for (const q of [queue, worker]) q.on("error", (err: Error) => errors.push(err.message));
+    queue.on("error", (err) => errors.push(err.message));
+    worker.on("error", (err) => errors.push(err.message));
     await queue.add("one", { n: 1 }, { jobId: "one" });
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual([1]);
 
