@@ -6,6 +6,8 @@ need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v unzip >/dev/null || need_apt+=(unzip)
+# actionlint runs shellcheck on the workflows' run: scripts when it is on PATH.
+command -v shellcheck >/dev/null || need_apt+=(shellcheck)
 command -v go >/dev/null || { echo "setup: Go (1.26 or newer) is needed to build the test servers and is not on PATH" >&2; exit 1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"

@@ -1,4 +1,4 @@
-export { createRedis } from "./connection.js";
+export { createRedis, describeRedisTarget, type RedisTarget, type SentinelAddress } from "./connection.js";
 export { InvalidSpecError } from "./errors.js";
 export {
   ALL_QUEUES,

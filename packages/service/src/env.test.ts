@@ -10,6 +10,7 @@ describe("leaderElectedConfig", () => {
     expect([...ENV_VARS].sort()).toEqual(
       [
         ...["KUBECONFIG", "REDIS_URL", "QUEUE_PREFIX", "HTTP_HOST", "LOG_LEVEL", "POD_NAME"],
+        ...["REDIS_SENTINELS", "REDIS_SENTINEL_MASTER", "REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD"],
         ...["LEADER_ELECTION", "LEASE_NAMESPACE", "LEASE_DURATION_SECONDS"],
         ...["HTTP_PORT", "LEASE_NAME", "RESYNC_SECONDS", "WATCH_NAMESPACE"],
       ].sort(),
@@ -19,6 +20,7 @@ describe("leaderElectedConfig", () => {
   it("takes the service's own defaults and the shared ones, and names the replica after its host and pid", () => {
     expect(loadConfig({ REDIS_URL })).toEqual({
       REDIS_URL,
+      redis: { url: REDIS_URL },
       QUEUE_PREFIX: "kubedump",
       HTTP_HOST: "0.0.0.0",
       LOG_LEVEL: "info",

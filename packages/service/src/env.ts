@@ -1,5 +1,7 @@
 import { hostname } from "node:os";
+import type { RedisTarget } from "@kubedump/queue";
 import { z } from "zod";
+import { REDIS_ENV, redisProblems, redisTargetOf } from "./redis-env.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -12,6 +14,9 @@ export interface ParseEnvOptions {
   emptyIsValue?: readonly string[];
 }
 
+/** A check of several variables together: `VARIABLE: message` for each problem, none when all is well. */
+export type EnvCheck<T> = (config: T) => string[];
+
 /**
  * Validates environment variables with a zod object schema whose keys are the variable names;
  * fails with one message naming every bad variable as it was set (values are never echoed: some
@@ -20,7 +25,7 @@ export interface ParseEnvOptions {
 export function parseEnv<S extends z.ZodObject>(
   schema: S,
   env: NodeJS.ProcessEnv,
-  opts: ParseEnvOptions = {},
+  opts: ParseEnvOptions & { checks?: EnvCheck<z.infer<S>>[] } = {},
 ): z.infer<S> {
   const read = (k: string) => (env[k] === "" && !opts.emptyIsValue?.includes(k) ? undefined : env[k]);
   const raw: Record<string, string | undefined> = {};
@@ -33,18 +38,33 @@ export function parseEnv<S extends z.ZodObject>(
     source.set(key, from);
   }
   const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => {
-    const key = String(i.path[0] ?? "?");
-    return `${source.get(key) ?? key}: ${i.message}`;
-  });
+  const problems = result.success
+    ? (opts.checks ?? []).flatMap((check) => check(result.data))
+    : result.error.issues.map((i) => {
+        const key = String(i.path[0] ?? "?");
+        return `${source.get(key) ?? key}: ${i.message}`;
+      });
+  if (result.success && !problems.length) return result.data;
   throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+}
+
+/** A schema holding the Redis variables (REDIS_ENV), as every service's does. */
+type WithRedis = z.ZodObject<{ [K in keyof typeof REDIS_ENV]: (typeof REDIS_ENV)[K] }>;
+
+/** parseEnv, with the Redis variables checked together and `redis`, the Redis they name, added. */
+export function parseRedisEnv<S extends WithRedis>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+  opts: ParseEnvOptions = {},
+): z.infer<S> & { redis: RedisTarget } {
+  const c = parseEnv(schema, env, { ...opts, checks: [redisProblems] });
+  return { ...c, redis: redisTargetOf(c) };
 }
 
 /** Variables every kubedump service reads (Helm values map onto them one-to-one). */
 export const COMMON_ENV = {
   KUBECONFIG: z.string().optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "a redis:// or rediss:// URL"),
+  ...REDIS_ENV,
   QUEUE_PREFIX: z.string().min(1).default("kubedump"),
   HTTP_HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -89,16 +109,16 @@ export function leaderElectedEnv(defaults: LeaderElectedDefaults) {
   };
 }
 
-/** A service's settings: its variables, parsed, and this replica's name (see identityOf). */
-export type ServiceConfig<S extends z.ZodObject> = z.infer<S> & { identity: string };
+/** A service's settings: its variables, parsed, the Redis they name and this replica's name (see identityOf). */
+export type ServiceConfig<S extends z.ZodObject> = z.infer<S> & { redis: RedisTarget; identity: string };
 
-/** parseEnv, plus the replica's identity from POD_NAME. */
-export function parseServiceEnv<S extends z.ZodObject<{ POD_NAME: typeof COMMON_ENV.POD_NAME }>>(
+/** parseRedisEnv, plus the replica's identity from POD_NAME. */
+export function parseServiceEnv<S extends WithRedis & z.ZodObject<{ POD_NAME: typeof COMMON_ENV.POD_NAME }>>(
   schema: S,
   env: NodeJS.ProcessEnv,
   opts: ParseEnvOptions = {},
 ): ServiceConfig<S> {
-  const c = parseEnv(schema, env, opts);
+  const c = parseRedisEnv(schema, env, opts);
   return { ...c, identity: identityOf(c.POD_NAME) };
 }
 
@@ -121,3 +141,5 @@ export function leaderElectedConfig(defaults: LeaderElectedDefaults) {
 
 /** A replica's name in leader election and logs: its Pod's name, else `<host>-<pid>`. */
 export const identityOf = (podName: string | undefined): string => podName ?? `${hostname()}-${process.pid}`;
+
+export { DEFAULT_SENTINEL_PORT } from "./redis-env.js";

@@ -42,6 +42,17 @@ describe("createLogger", () => {
         config: { redisUrl: "rediss://u:***@r:6379" },
       },
     ],
+    [
+      "the Redis Sentinel passwords in a config and in ioredis's options",
+      {
+        config: { REDIS_PASSWORD: "s3cret", REDIS_SENTINEL_PASSWORD: "s3cret" },
+        redis: { sentinelPassword: "s3cret" },
+      },
+      {
+        config: { REDIS_PASSWORD: "[redacted]", REDIS_SENTINEL_PASSWORD: "[redacted]" },
+        redis: { sentinelPassword: "[redacted]" },
+      },
+    ],
     ["a Redis URL that does not parse", { REDIS_URL: "not a url s3cret" }, { REDIS_URL: "[redacted]" }],
   ])("redacts %s", (_what, fields, expected) => {
     const { log, lines, parsed } = capture();

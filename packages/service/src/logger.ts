@@ -5,6 +5,7 @@ export type { Logger };
 /** Keys whose values are secrets, wherever they sit: at the top of a log line, one level down, or in headers. */
 const SECRET_KEYS = [
   "password",
+  "sentinelPassword",
   "secretKey",
   "secretAccessKey",
   "token",
@@ -14,6 +15,8 @@ const SECRET_KEYS = [
   "AWS_SECRET_ACCESS_KEY",
   "ENCRYPTION_PASSWORD",
   "RESTIC_PASSWORD",
+  "REDIS_PASSWORD",
+  "REDIS_SENTINEL_PASSWORD",
   "PUSH_TOKEN",
   "METRICS_GATEWAY_TOKEN",
 ];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one test-server binary from Go modules into DEST (a cache directory outside the repo).
 # Usage: build-binary.sh NAME VERSION DEST
-#   NAME: kube-apiserver | kube-controller-manager | kubectl | etcd | minio | helm | promtool | pushgateway | toxiproxy
+#   NAME: kube-apiserver | kube-controller-manager | kubectl | etcd | minio | helm | promtool | pushgateway | toxiproxy | actionlint
 # Every server is built with CGO_ENABLED=0 from the Go module proxy; nothing else is downloaded.
 set -euo pipefail
 name=$1 version=$2 dest=$3
@@ -64,6 +64,11 @@ case "$name" in
     # Shopify's TCP fault injector (the toxiproxy-server command), for the fault tests.
     GOBIN="$work/bin" go install -trimpath -ldflags "-s -w" "github.com/Shopify/toxiproxy/v2/cmd/server@$version"
     mv "$work/bin/server" "$dest/$name.tmp.$$"
+    ;;
+  actionlint)
+    # The GitHub Actions workflow linter, for the test that lints .github/workflows.
+    GOBIN="$work/bin" go install -trimpath -ldflags "-s -w" "github.com/rhysd/actionlint/cmd/actionlint@$version"
+    mv "$work/bin/actionlint" "$dest/$name.tmp.$$"
     ;;
   *) echo "build-binary.sh: unknown binary '$name'" >&2; exit 2 ;;
 esac

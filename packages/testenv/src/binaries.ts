@@ -17,6 +17,8 @@ export const VERSIONS = {
   promtool: "v0.303.0",
   pushgateway: "v1.11.3",
   toxiproxy: "v2.12.0",
+  /** The GitHub Actions workflow linter, for the test of .github/workflows. */
+  actionlint: "v1.7.12",
 } as const;
 
 export type BinaryName = keyof typeof VERSIONS;

@@ -16,6 +16,12 @@ export {
 } from "./oidc.js";
 export { type Pushgateway, type PushgatewayOptions, startPushgateway } from "./servers/pushgateway.js";
 export { type Redis, type RedisOptions, startRedis } from "./servers/redis.js";
+export {
+  type RedisNode,
+  type RedisSentinelOptions,
+  type RedisSentinelSet,
+  startRedisSentinel,
+} from "./servers/redis-sentinel.js";
 export { startToxiproxy, type Toxiproxy } from "./servers/toxiproxy.js";
 export {
   createToxiproxyClient,

@@ -74,7 +74,7 @@ export function createDumpWorkerApp(deps: DumpWorkerDeps): DumpWorkerApp {
   const { config, log } = deps;
   const client =
     deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG, qps: config.KUBE_QPS, burst: config.KUBE_BURST });
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.redis);
   const registry = createRegistry("dump-worker");
   let workers: Worker[] = [];
   const scratchDir = scratchDirOf(config.SCRATCH_DIR, config.identity);

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { METRIC_TYPES, type MetricType } from "@kubedump/metrics";
 import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
-import { Redis, type RedisOptions } from "ioredis";
+import { createRedis } from "@kubedump/queue";
+import type { Redis, RedisOptions } from "ioredis";
 import type { Registry } from "prom-client";
 import { apiV1Options } from "./api-v1.js";
 import { describeConfig, type GatewayConfig } from "./config.js";
@@ -45,7 +46,7 @@ export interface MetricsGateway {
 export function createApp({ config, log }: GatewayDeps): MetricsGateway {
   const outage = new OutageLog(log, "Redis");
   const connect = (options: RedisOptions): Redis => {
-    const redis = new Redis(config.REDIS_URL, { lazyConnect: true, ...options });
+    const redis = createRedis(config.redis, { lazyConnect: true, ...options });
     redis.on("error", (err) => outage.fail(err));
     return redis;
   };

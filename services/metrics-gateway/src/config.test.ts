@@ -16,6 +16,7 @@ describe("loadConfig", () => {
   it("applies the defaults: Pushgateway's port 9091 on every address", () => {
     expect(loadConfig({ REDIS_URL })).toEqual({
       REDIS_URL,
+      redis: { url: REDIS_URL },
       QUEUE_PREFIX: "kubedump",
       HTTP_HOST: "0.0.0.0",
       HTTP_PORT: DEFAULT_HTTP_PORT,
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
     });
     expect(config).toEqual({
       REDIS_URL,
+      redis: { url: REDIS_URL },
       HTTP_PORT: 0,
       HTTP_HOST: "0.0.0.0",
       QUEUE_PREFIX: "q",
@@ -65,6 +67,10 @@ describe("loadConfig", () => {
     expect([...ENV_VARS].sort()).toEqual(
       [
         "REDIS_URL",
+        "REDIS_SENTINELS",
+        "REDIS_SENTINEL_MASTER",
+        "REDIS_PASSWORD",
+        "REDIS_SENTINEL_PASSWORD",
         "QUEUE_PREFIX",
         "HTTP_HOST",
         "HTTP_PORT",
@@ -107,5 +113,20 @@ describe("describeConfig", () => {
     expect(text).not.toContain("redis://");
     expect(text).not.toContain("tok-tok");
     expect(describeConfig(config)).toMatchObject({ redisHost: "redis.example:6380", pushTokenSet: true });
+  });
+
+  it("logs the sentinels and the master group, never the Redis or sentinel password", () => {
+    const config = loadConfig({
+      REDIS_SENTINELS: "s1.example:26379,s2.example:26380",
+      REDIS_SENTINEL_MASTER: "kubedump",
+      REDIS_PASSWORD: "hunter2hunter2",
+      REDIS_SENTINEL_PASSWORD: "sentinel-secret",
+    });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("sentinel-secret");
+    expect(describeConfig(config)).toMatchObject({
+      redisHost: "sentinels s1.example:26379,s2.example:26380 master kubedump",
+    });
   });
 });

@@ -1,4 +1,5 @@
-import { COMMON_ENV, parseEnv, port } from "@kubedump/service/env";
+import { describeRedisTarget, type RedisTarget } from "@kubedump/queue";
+import { COMMON_ENV, parseRedisEnv, port } from "@kubedump/service/env";
 import { z } from "zod";
 
 /** Prometheus's Pushgateway's port. */
@@ -6,11 +7,16 @@ export const DEFAULT_HTTP_PORT = 9091;
 export const DEFAULT_GATEWAY_KEY_PREFIX = "kubedump:gateway";
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const { REDIS_URL, QUEUE_PREFIX, HTTP_HOST, LOG_LEVEL } = COMMON_ENV;
+const { REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD } = COMMON_ENV;
+const { QUEUE_PREFIX, HTTP_HOST, LOG_LEVEL } = COMMON_ENV;
 const nonEmpty = z.string().trim().min(1);
 
 const schema = z.object({
   REDIS_URL,
+  REDIS_SENTINELS,
+  REDIS_SENTINEL_MASTER,
+  REDIS_PASSWORD,
+  REDIS_SENTINEL_PASSWORD,
   QUEUE_PREFIX,
   HTTP_HOST,
   HTTP_PORT: port(DEFAULT_HTTP_PORT),
@@ -37,25 +43,17 @@ export const ENV_ALIASES: Readonly<Record<string, string>> = { PORT: "HTTP_PORT"
 /** Every environment variable the service reads; the Helm chart sets no other. */
 export const ENV_VARS: readonly string[] = [...Object.keys(schema.shape), ...Object.keys(ENV_ALIASES)];
 
-export type GatewayConfig = z.infer<typeof schema>;
+export type GatewayConfig = z.infer<typeof schema> & { redis: RedisTarget };
 
 /** Reads and validates the gateway's settings; the only reader of process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   // An empty variable means "use the default", except a token: an empty one must not open writes.
-  return parseEnv(schema, env, { aliases: ENV_ALIASES, emptyIsValue: ["PUSH_TOKEN"] });
+  return parseRedisEnv(schema, env, { aliases: ENV_ALIASES, emptyIsValue: ["PUSH_TOKEN"] });
 }
 
-/** The settings fit for a log line: whether a token is set, not the token (the logger masks URL passwords). */
+/** The settings fit for a log line: whether a token is set, not the token; where Redis is, not its URL or passwords. */
 export function describeConfig(config: GatewayConfig): Record<string, unknown> {
-  // The chart keeps REDIS_URL in a Secret (it may carry a password): only its host is logged.
-  const { PUSH_TOKEN, REDIS_URL, ...rest } = config;
-  return { ...rest, redisHost: redisHostOf(REDIS_URL), pushTokenSet: PUSH_TOKEN !== undefined };
-}
-
-function redisHostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return "(not a URL)";
-  }
+  // The chart keeps REDIS_URL and the Redis passwords in Secrets (a URL may carry a password).
+  const { PUSH_TOKEN, REDIS_URL, REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD, REDIS_SENTINELS, redis, ...rest } = config;
+  return { ...rest, redisHost: describeRedisTarget(redis), pushTokenSet: PUSH_TOKEN !== undefined };
 }

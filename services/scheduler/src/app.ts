@@ -34,7 +34,7 @@ export interface SchedulerApp extends LeaderElectedApp {
 export function createSchedulerApp(deps: { config: SchedulerConfig; log: Logger; client?: KubeClient }): SchedulerApp {
   const { config, log } = deps;
   const client = deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG });
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.redis);
   const qdeps = { connection: redis, prefix: config.QUEUE_PREFIX };
   const ticks: Queue<TickJob> = createQueue<TickJob>(QUEUES.ticks, qdeps);
   const verify: Queue<VerifyJob> = createQueue<VerifyJob>(QUEUES.verify, qdeps);

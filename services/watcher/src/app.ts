@@ -24,7 +24,7 @@ export type WatcherApp = LeaderElectedApp;
 export function createWatcherApp(deps: WatcherDeps): WatcherApp {
   const { config, log } = deps;
   const client = deps.client ?? createKubeClient({ kubeconfig: config.KUBECONFIG });
-  const redis = createRedis(config.REDIS_URL);
+  const redis = createRedis(config.redis);
   const queues = createQueueRegistry({ connection: redis, prefix: config.QUEUE_PREFIX });
   let manager: ControllerManager | undefined;
 

@@ -91,14 +91,30 @@ when that holds a "." or ":" or is localhost; else put in front), then "@digest"
 {{- default .Release.Namespace .Values.leaderElection.namespace }}
 {{- end }}
 
+{{/* Whether the services reach Redis through Sentinel (redis.external.sentinel.hosts set); fails when half set or beside a URL. */}}
+{{- define "kubedump.redisSentinel" -}}
+{{- $ext := .Values.redis.external }}
+{{- if $ext.sentinel.hosts }}
+{{- if or .Values.redis.bundled.enabled $ext.url $ext.existingSecret }}
+{{- fail "redis: redis.external.sentinel replaces the bundled Redis and redis.external.url/existingSecret: set redis.bundled.enabled=false and leave url and existingSecret empty" }}
+{{- end }}
+{{- if not $ext.sentinel.masterName }}
+{{- fail "redis: redis.external.sentinel.masterName is required with redis.external.sentinel.hosts (the master group's name the sentinels monitor)" }}
+{{- end }}
+{{- true }}
+{{- else if $ext.sentinel.masterName }}
+{{- fail "redis: redis.external.sentinel.masterName is set but redis.external.sentinel.hosts is empty" }}
+{{- end }}
+{{- end }}
+
 {{/* Where REDIS_URL comes from: a Secret name and key. Fails on a contradictory configuration. */}}
 {{- define "kubedump.redisUrlSecretName" -}}
 {{- $ext := .Values.redis.external }}
 {{- if and .Values.redis.bundled.enabled (or $ext.url $ext.existingSecret) }}
 {{- fail "redis: set redis.bundled.enabled=false to use redis.external, or leave redis.external empty" }}
 {{- end }}
-{{- if and (not .Values.redis.bundled.enabled) (not (or $ext.url $ext.existingSecret)) }}
-{{- fail "redis: set redis.external.url or redis.external.existingSecret, or redis.bundled.enabled=true" }}
+{{- if and (not .Values.redis.bundled.enabled) (not (or $ext.url $ext.existingSecret $ext.sentinel.hosts)) }}
+{{- fail "redis: set redis.external.url or redis.external.existingSecret (or redis.external.sentinel), or redis.bundled.enabled=true" }}
 {{- end }}
 {{- if $ext.existingSecret }}{{ $ext.existingSecret }}{{ else }}{{ include "kubedump.componentName" (dict "root" . "component" "redis") }}{{ end }}
 {{- end }}
@@ -143,13 +159,42 @@ push token), so changing one of them rolls the Pods. Generated values never chan
 {{- end }}
 {{- end }}
 
-{{/* The variables every service but the gateway reads. (dict "root" $ "values" .Values.watcher) */}}
-{{- define "kubedump.commonEnv" -}}
+{{/* REDIS_URL from its Secret, or the Sentinel variables (passwords from the user's Secret). Every service reads them. */}}
+{{- define "kubedump.redisEnv" -}}
+{{- if include "kubedump.redisSentinel" . }}
+{{- $s := .Values.redis.external.sentinel }}
+- name: REDIS_SENTINELS
+  value: {{ join "," $s.hosts | quote }}
+- name: REDIS_SENTINEL_MASTER
+  value: {{ $s.masterName | quote }}
+{{- with $s.existingSecret }}
+{{- if $s.passwordKey }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $s.passwordKey }}
+{{- end }}
+{{- if $s.sentinelPasswordKey }}
+- name: REDIS_SENTINEL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $s.sentinelPasswordKey }}
+{{- end }}
+{{- end }}
+{{- else }}
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
-      name: {{ include "kubedump.redisUrlSecretName" .root }}
-      key: {{ include "kubedump.redisUrlSecretKey" .root }}
+      name: {{ include "kubedump.redisUrlSecretName" . }}
+      key: {{ include "kubedump.redisUrlSecretKey" . }}
+{{- end }}
+{{- end }}
+
+{{/* The variables every service but the gateway reads. (dict "root" $ "values" .Values.watcher) */}}
+{{- define "kubedump.commonEnv" -}}
+{{ include "kubedump.redisEnv" .root | trim }}
 - name: QUEUE_PREFIX
   value: {{ .root.Values.queuePrefix | quote }}
 - name: HTTP_HOST
