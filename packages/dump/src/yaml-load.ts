@@ -18,42 +18,18 @@ const DECIMAL = /^-?[0-9]+$/;
 const CORE_INT = /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$/;
 const CORE_FLOAT =
   /^(?:[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const WORDS = new Map<string, null | boolean>([
-  ["null", null],
-  ["Null", null],
-  ["NULL", null],
-  ["true", true],
-  ["True", true],
-  ["TRUE", true],
-  ["false", false],
-  ["False", false],
-  ["FALSE", false],
+const WORDS = new Map<string, boolean | null>([
+  ...["null", "Null", "NULL"].map((w) => [w, null] as const),
+  ...["true", "True", "TRUE"].map((w) => [w, true] as const),
+  ...["false", "False", "FALSE"].map((w) => [w, false] as const),
 ]);
 /** Characters a plain scalar here may start with: not an indicator, and not '-', '+', '.', '~' or ':'. */
 const NOT_FIRST = new Uint8Array(128);
 for (const c of " \n#&*!|>'\"%@`,[]{}?:-+.~") NOT_FIRST[c.charCodeAt(0)] = 1;
-/** js-yaml's one-character escapes in double-quoted scalars. */
-const ESCAPES = new Map<number, string>(
-  Object.entries({
-    "0": "\0",
-    a: "\x07",
-    b: "\b",
-    t: "\t",
-    n: "\n",
-    v: "\v",
-    f: "\f",
-    r: "\r",
-    e: "\x1b",
-    " ": " ",
-    '"': '"',
-    "/": "/",
-    "\\": "\\",
-    N: "\x85",
-    _: "\xa0",
-    L: "\u2028",
-    P: "\u2029",
-  }).map(([k, v]) => [k.charCodeAt(0), v]),
-);
+/** js-yaml's one-character escapes in double-quoted scalars: `\0` is NUL, `\N` NEL, `\_` NBSP, `\L` and `\P` U+2028/9. */
+const ESCAPED = '0abtnvfre "/\\N_LP';
+const UNESCAPED = '\0\x07\b\t\n\v\f\r\x1b "/\\\x85\xa0\u2028\u2029';
+const ESCAPES = new Map([...ESCAPED].map((c, i) => [c.charCodeAt(0), UNESCAPED[i] as string]));
 
 let src = "";
 let pos = 0;
