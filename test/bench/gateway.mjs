@@ -161,7 +161,7 @@ async function measurePushgateway() {
 }
 
 function report(cols) {
-  const row = (label, f) => `${label.padEnd(46)}${cols.map((c) => f(c).padStart(14)).join("")}`;
+  const row = (label, f) => `${label.padEnd(46)}${cols.map((c) => f(c).padStart(18)).join("")}`;
   const groups = GROUPS.toLocaleString("en-US");
   const unchecked = cols.some((c) => c.fillNote);
   return [

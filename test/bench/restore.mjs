@@ -124,7 +124,7 @@ async function main() {
   const src = await withCluster(prepareSource);
   const ctx = { kubectl: process.env.KUBECTL ?? (await kubectlPath()), tree: src.tree, work, track };
   const rows = [{ name: "write ceiling (seeder)", objects: N, seconds: src.seeding.seconds, rate: src.seeding.rate }];
-  const qps = args.qps || args.burst ? { qps: args.qps ?? "1000", burst: args.burst ?? "2000" } : undefined;
+  const qps = args.qps || args.burst ? { qps: args.qps ?? "5000", burst: args.burst ?? "10000" } : undefined;
   rows.push(
     await measure(
       `kubedump restore${qps ? ` (--qps ${qps.qps} --burst ${qps.burst})` : ""}`,

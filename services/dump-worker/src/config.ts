@@ -26,8 +26,8 @@ const schema = z.object({
   KUBE_QPS: z.coerce.number().min(0).default(50),
   KUBE_BURST: z.coerce.number().int().min(1).default(100),
   /** A RestoreSession's client: a restore writes one request an object (see the CLI's RESTORE_RATE). */
-  RESTORE_KUBE_QPS: z.coerce.number().min(0).default(1000),
-  RESTORE_KUBE_BURST: z.coerce.number().int().min(1).default(2000),
+  RESTORE_KUBE_QPS: z.coerce.number().min(0).default(5000),
+  RESTORE_KUBE_BURST: z.coerce.number().int().min(1).default(10000),
   /**
    * The AWS credential chain's, for Repositories whose Secret holds no keys: set by EKS's webhooks
    * (IRSA, Pod Identity) or by the chart's webIdentity values (see docs/cloud-identity.md).

@@ -43,7 +43,7 @@ const repository = await openRepositoryFromBackend({ backend: { local: { path: r
 for (let r = 0; r < Number(a.repeat); r++) {
   for (const c of a.concurrency.split(",").map(Number)) {
     const target = await startExtraCluster();
-    const client = createKubeClient({ kubeconfig: target.kubeconfig, qps: 1000, burst: 2000 });
+    const client = createKubeClient({ kubeconfig: target.kubeconfig, qps: 5000, burst: 10000 });
     client.agent.maxSockets = Number(a.sockets ?? c);
     const counts = {};
     const orig = client.requestBody.bind(client);
