@@ -22,6 +22,11 @@ export interface BuildOptions {
   root: string;
   /** "linux/amd64", "linux/arm64"; several give one archive with an image index. */
   platforms: string[];
+  /**
+   * The version label and the tag in the archive.
+   * @defaultValue the chart's appVersion (deploy/helm/kubedump/Chart.yaml), the chart's default image tag
+   */
+  version?: string;
   /** @defaultValue $KUBEDUMP_IMAGE_CACHE or ~/.cache/kubedump-image */
   cacheDir?: string;
   /** @defaultValue <cacheDir>/out/kubedump-<version>[-<os>-<arch>].oci.tar */
@@ -174,8 +179,10 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
 async function build(options: BuildOptions, cacheDir: string): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const chart = readFileSync(join(options.root, "deploy/helm/kubedump/Chart.yaml"), "utf8");
-  const version = /^appVersion:\s*"?([^"\s]+)"?\s*$/m.exec(chart)?.[1];
+  const version = options.version ?? /^appVersion:\s*"?([^"\s]+)"?\s*$/m.exec(chart)?.[1];
   if (!version) throw new Error("deploy/helm/kubedump/Chart.yaml: no appVersion");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(version))
+    throw new RangeError(`--version: "${version}" is not an image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
   const created = await createdTime(options.root);
   const image = { version, created, labels: await labels(options.root, version, created) };
   const platforms = options.platforms.map(platformOf);

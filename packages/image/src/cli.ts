@@ -1,4 +1,4 @@
-// npm run image -- [--platform linux/amd64,linux/arm64] [--out <file>] [--cache <dir>] [--refresh]
+// npm run image -- [--platform linux/amd64,linux/arm64] [--version <v>] [--out <file>] [--cache <dir>] [--refresh]
 // Progress goes to stderr; the last line on stdout is the archive's path.
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -6,8 +6,9 @@ import { parseArgs } from "node:util";
 import { buildImage, defaultCacheDir } from "./build.js";
 import { hostPlatform } from "./spec.js";
 
-const USAGE = `usage: npm run image -- [--platform linux/amd64[,linux/arm64]] [--out <file>] [--cache <dir>] [--refresh]
-  --platform  platforms to build, comma-separated (default: this machine's, ${hostPlatform()})
+const USAGE = `usage: npm run image -- [--platform linux/amd64[,linux/arm64]] [--version <v>] [--out <file>] [--cache <dir>] [--refresh]
+  --platform  platforms to build, comma-separated (default: this machine's, ${hostPlatform()}); --arch amd64,arm64 says the same
+  --version   the image's version label and tag in the archive (default: the chart's appVersion)
   --out       the OCI archive to write (default: <cache>/out/kubedump-<appVersion>[-linux-<arch>].oci.tar)
   --cache     downloads and layers kept between builds (default: $KUBEDUMP_IMAGE_CACHE or ~/.cache/kubedump-image)
   --refresh   fetch Debian's package lists now (otherwise at most once a day)`;
@@ -17,6 +18,8 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       platform: { type: "string", default: hostPlatform() },
+      arch: { type: "string" },
+      version: { type: "string" },
       out: { type: "string" },
       cache: { type: "string", default: defaultCacheDir() },
       refresh: { type: "boolean", default: false },
@@ -32,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
   const result = await buildImage({
     root,
-    platforms: values.platform.split(",").map((p) => p.trim()),
+    platforms: (values.arch ?? values.platform).split(",").map((p) => p.trim()),
+    ...(values.version ? { version: values.version } : {}),
     cacheDir: resolve(values.cache),
     ...(values.out ? { out: resolve(values.out) } : {}),
     refreshPackageLists: values.refresh,
