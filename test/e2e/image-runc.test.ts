@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { runLogDir } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
@@ -32,16 +30,15 @@ import { mountsToken, runcConfig } from "./runc-pod.js";
 // in-cluster configuration. Then the chart's probes, and a backup through the four containers.
 const t = inject("testenv");
 const NS = "image-runc";
-const runc = createRunc();
+const found = await findRunc();
+if (!found.ok) console.warn(`image-runc.test.ts skipped: ${found.reason}`);
+const runc = createRunc(found.ok ? found.command : ["runc"]);
 const containers = new Map<string, Container>();
 let release: Release;
 let image: UnpackedImage;
 /** The files the kubelet would mount: ServiceAccount tokens, /etc/hosts, /etc/resolv.conf. */
 let dir: string | undefined;
-const found = await findRunc();
-if (!found.ok) console.warn(`image-runc.test.ts skipped: ${found.reason}`);
 
-const exec = promisify(execFile);
 const api = new URL(t.kubeApiUrl);
 
 /** The token, CA and namespace files the kubelet projects for a ServiceAccount. */
@@ -111,9 +108,8 @@ const portOf = (s: ServiceName) =>
 const logOf = (s: string) => readFileSync(containers.get(s)!.logFile, "utf8");
 
 /** Runs node in a running container (as its process: same user, capabilities and mounts). */
-const nodeIn = async (s: string, script: string) =>
-  (await exec("runc", ["--root", runc.stateDir, "exec", containers.get(s)!.id, "/usr/local/bin/node", "-e", script]))
-    .stdout;
+const nodeIn = (s: string, script: string) =>
+  runc.run("exec", containers.get(s)!.id, "/usr/local/bin/node", "-e", script);
 
 /** The status of a probe as the kubelet runs it (httpGet on the Pod's IP), polled until it succeeds or the container exits. */
 async function probe(s: ServiceName, kind: "readinessProbe" | "livenessProbe"): Promise<number> {

@@ -44,15 +44,9 @@ export async function unpackImage(
     const whiteout = stdout.split("\n").find((p) => /(^|\/)\.wh\./.test(p));
     if (whiteout)
       throw new Error(`layer ${layer.digest} has a whiteout (${whiteout}), which this unpacker does not apply`);
-    await run("tar", [
-      "-xzf",
-      blob(layer.digest),
-      "-C",
-      rootfs,
-      "--numeric-owner",
-      "--same-owner",
-      "--same-permissions",
-    ]);
+    // Owners are kept when root unpacks (as a runtime does); anyone else gets the files as theirs.
+    const owners = process.getuid?.() === 0 ? ["--numeric-owner", "--same-owner"] : ["--no-same-owner"];
+    await run("tar", ["-xzf", blob(layer.digest), "-C", rootfs, ...owners, "--same-permissions"]);
   }
   return { dir, rootfs, config, manifest };
 }

@@ -9,13 +9,24 @@ import type { Obj } from "./harness.js";
 
 const run = promisify(execFile);
 
-/** The runc on PATH, or why there is none. */
-export async function findRunc(): Promise<{ ok: true } | { ok: false; reason: string }> {
+/**
+ * How to call runc: itself as root, through passwordless sudo otherwise (it needs root to make
+ * namespaces and mounts); or why it cannot be called.
+ */
+export async function findRunc(): Promise<{ ok: true; command: string[] } | { ok: false; reason: string }> {
+  const command = process.getuid?.() === 0 ? ["runc"] : ["sudo", "-n", "runc"];
   try {
-    await run("runc", ["--version"]);
-    return { ok: true };
+    await run(command[0] as string, [...command.slice(1), "--version"]);
+    return { ok: true, command };
   } catch (err) {
-    return { ok: false, reason: `runc is not installed (${(err as Error).message}); scripts/setup.sh installs it` };
+    const e = err as NodeJS.ErrnoException;
+    return {
+      ok: false,
+      reason:
+        command[0] === "runc" || e.code !== "ENOENT"
+          ? `${command.join(" ")} cannot run (${e.message.split("\n")[0]}); scripts/setup.sh installs runc`
+          : "runc needs root, and sudo is not installed",
+    };
   }
 }
 
@@ -27,8 +38,8 @@ export interface Container {
 }
 
 export interface Runc {
-  /** runc's --root: the state of these containers only. */
-  stateDir: string;
+  /** Runs a runc command (`exec`, `state`, …) on these containers; resolves to its stdout. */
+  run(...args: string[]): Promise<string>;
   /** `runc run` of the config in a new bundle; the container's output goes to `logFile`. */
   start(id: string, config: Obj, logFile: string): Container;
   /** Sends SIGTERM and waits up to `graceMs` for the container to exit. */
@@ -37,13 +48,15 @@ export interface Runc {
   deleteAll(): Promise<void>;
 }
 
-export function createRunc(): Runc {
+/** `command`: how findRunc says to call runc. */
+export function createRunc(command: string[]): Runc {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-runc-"));
   const state = join(dir, "state");
   const started: Container[] = [];
-  const runc = (...args: string[]) => run("runc", ["--root", state, ...args]);
+  const [bin, ...pre] = command as [string, ...string[]];
+  const runc = (...args: string[]) => run(bin, [...pre, "--root", state, ...args]);
   return {
-    stateDir: state,
+    run: async (...args) => (await runc(...args)).stdout,
     start(id, config, logFile) {
       const bundle = join(dir, id);
       mkdirSync(bundle);
@@ -51,7 +64,7 @@ export function createRunc(): Runc {
       const fd = openSync(logFile, "a");
       let child: ChildProcess;
       try {
-        child = spawn("runc", ["--root", state, "run", "--bundle", bundle, id], { stdio: ["ignore", fd, fd] });
+        child = spawn(bin, [...pre, "--root", state, "run", "--bundle", bundle, id], { stdio: ["ignore", fd, fd] });
       } finally {
         closeSync(fd);
       }
@@ -74,6 +87,8 @@ export function createRunc(): Runc {
         await runc("delete", "--force", c.id).catch(() => {});
         if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill("SIGKILL");
       }
+      // runc wrote its state as root; the rest is ours.
+      if (pre.length) await run(bin, [...pre.slice(0, -1), "rm", "-rf", state]).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
   };

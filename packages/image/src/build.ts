@@ -1,21 +1,16 @@
 // `npm run image`: the kubedump image for each platform, from four cached layers (Debian's
 // packages, the node binary, the production install, the compiled workspace and its SBOM), written
 // as one OCI archive, without a container engine or root.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { appLayerInputs, populateAppLayer, populateDependencyLayer, workspaces } from "./app-layers.js";
-import { createApt } from "./apt.js";
 import { withBuildLock } from "./build-lock.js";
-import { populateDebianLayer, resolveDebianPackages } from "./debian-layer.js";
 import { run } from "./exec.js";
-import { type CachedLayer, cachedLayer, pruneLayers } from "./layer-cache.js";
-import { fetchNode, populateNodeLayer } from "./node-layer.js";
+import { type CachedLayer, pruneLayers } from "./layer-cache.js";
+import { appLayer, debianLayer, dependencyLayer, type LayerContext, nodeLayer } from "./layers.js";
 import { type Descriptor, type ImageInput, writeOciArchive } from "./oci.js";
 import { imageSbom } from "./sbom.js";
-import { APP_DIR, CMD, DEBIAN_SUITE, ENTRYPOINT, IMAGE_ENV, type Platform, platformOf, USER_ID } from "./spec.js";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { APP_DIR, CMD, ENTRYPOINT, IMAGE_ENV, platformOf, USER_ID } from "./spec.js";
 
 export interface BuildOptions {
   /** The repository root: its package.json, lockfile, workspaces and their built dist/. */
@@ -78,6 +73,16 @@ async function labels(root: string, version: string, created: string): Promise<R
   };
 }
 
+/** --version, else the chart's appVersion (its default image tag); either must be a valid tag. */
+function imageVersion(options: BuildOptions): string {
+  const chart = readFileSync(join(options.root, "deploy/helm/kubedump/Chart.yaml"), "utf8");
+  const version = options.version ?? /^appVersion:\s*"?([^"\s]+)"?\s*$/m.exec(chart)?.[1];
+  if (!version) throw new Error("deploy/helm/kubedump/Chart.yaml: no appVersion");
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(version))
+    throw new RangeError(`--version: "${version}" is not an image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  return version;
+}
+
 /** SOURCE_DATE_EPOCH, else the commit's time: the same commit gives the same image. */
 async function createdTime(root: string): Promise<string> {
   const epoch = process.env.SOURCE_DATE_EPOCH;
@@ -87,84 +92,31 @@ async function createdTime(root: string): Promise<string> {
 }
 
 async function buildPlatform(
-  opts: Required<Pick<BuildOptions, "root" | "cacheDir">>,
-  platform: Platform,
+  ctx: LayerContext,
   image: { version: string; created: string; labels: Record<string, string> },
-  refresh: boolean,
 ): Promise<{ input: ImageInput; layers: BuiltPlatform["layers"]; sbom: string }> {
-  const { root, cacheDir } = opts;
-  const apt = createApt(join(cacheDir, "apt", platform.debArch), platform.debArch);
-  await apt.update(refresh ? 0 : DAY_MS);
-  const packages = await resolveDebianPackages(apt);
-  const debDir = join(cacheDir, "debs", platform.debArch);
-  const full = await apt.download(packages.full, debDir);
-  const [osRelease] = await apt.download([packages.osRelease], debDir);
-  // Versions no longer current (a security update replaced them) go.
-  for (const f of readdirSync(debDir))
-    if (![...full, osRelease].includes(join(debDir, f))) rmSync(join(debDir, f), { force: true });
-  const debian = await cachedLayer(cacheDir, {
-    name: `debian-${platform.debArch}`,
-    inputs: [...full, osRelease as string].map((file) => ({ file })),
-    createdBy: `Debian ${DEBIAN_SUITE}: ${packages.full.map((c) => `${c.Package} ${c.Version}`).join(", ")}`,
-    populate: async (dir) => {
-      await populateDebianLayer(dir, {
-        full: packages.full.map((control, i) => ({ control, path: full[i] as string })),
-        osRelease: osRelease as string,
-      });
-      return undefined;
-    },
-    specialModes: { tmp: 0o1777 },
-  });
-  const release = await fetchNode(join(cacheDir, "node"), platform);
-  const node = await cachedLayer(cacheDir, {
-    name: `node-${platform.arch}`,
-    inputs: [release.integrity],
-    createdBy: `${release.package}@${release.version} (npm registry): bin/node`,
-    populate: async (dir) => {
-      await populateNodeLayer(dir, release);
-      return undefined;
-    },
-  });
-  const deps = await cachedLayer(cacheDir, {
-    name: `deps-${platform.arch}`,
-    inputs: ["package-lock.json", ...workspaces(root).map((w) => `${w}/package.json`), "package.json"].map((f) => ({
-      file: join(root, f),
-    })),
-    createdBy: "npm ci --omit=dev --ignore-scripts",
-    populate: (dir) => populateDependencyLayer(dir, root, platform),
-  });
+  const debian = await debianLayer(ctx);
+  const node = await nodeLayer(ctx);
+  const deps = await dependencyLayer(ctx);
   const sbom = imageSbom({
     npm: deps.extra,
-    debs: packages.full,
-    debArch: platform.debArch,
-    node: release,
+    debs: debian.packages,
+    debArch: ctx.platform.debArch,
+    node: node.release,
     image: { name: "kubedump", version: image.version, created: image.created },
   });
-  const app = await cachedLayer(cacheDir, {
-    name: `app-${platform.arch}`,
-    inputs: [sbom, ...appLayerInputs(root).map((file) => ({ file }))],
-    createdBy: "dist/ and bin/ of the workspaces the services and the CLI run, and the SBOM",
-    populate: async (dir) => {
-      populateAppLayer(dir, root, sbom);
-      return undefined;
-    },
-  });
-  const layers = [debian, node, deps, app];
+  const layers = [debian.layer, node.layer, deps, await appLayer(ctx, sbom)];
+  const config = {
+    User: `${USER_ID}:${USER_ID}`,
+    Env: IMAGE_ENV,
+    Entrypoint: ENTRYPOINT,
+    Cmd: CMD,
+    WorkingDir: APP_DIR,
+    Labels: image.labels,
+    StopSignal: "SIGTERM",
+  };
   return {
-    input: {
-      platform,
-      created: image.created,
-      config: {
-        User: `${USER_ID}:${USER_ID}`,
-        Env: IMAGE_ENV,
-        Entrypoint: ENTRYPOINT,
-        Cmd: CMD,
-        WorkingDir: APP_DIR,
-        Labels: image.labels,
-        StopSignal: "SIGTERM",
-      },
-      layers,
-    },
+    input: { platform: ctx.platform, created: image.created, config, layers },
     layers: layers.map(({ extra: _, path: __, ...l }) => l),
     sbom,
   };
@@ -178,11 +130,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
 
 async function build(options: BuildOptions, cacheDir: string): Promise<BuildResult> {
   const log = options.log ?? (() => {});
-  const chart = readFileSync(join(options.root, "deploy/helm/kubedump/Chart.yaml"), "utf8");
-  const version = options.version ?? /^appVersion:\s*"?([^"\s]+)"?\s*$/m.exec(chart)?.[1];
-  if (!version) throw new Error("deploy/helm/kubedump/Chart.yaml: no appVersion");
-  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(version))
-    throw new RangeError(`--version: "${version}" is not an image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  const version = imageVersion(options);
   const created = await createdTime(options.root);
   const image = { version, created, labels: await labels(options.root, version, created) };
   const platforms = options.platforms.map(platformOf);
@@ -191,7 +139,8 @@ async function build(options: BuildOptions, cacheDir: string): Promise<BuildResu
 
   const built = [];
   for (const p of platforms) {
-    const b = await buildPlatform({ root: options.root, cacheDir }, p, image, !!options.refreshPackageLists);
+    const ctx = { root: options.root, cacheDir, platform: p, refresh: !!options.refreshPackageLists };
+    const b = await buildPlatform(ctx, image);
     for (const l of b.layers)
       log(
         `linux/${p.arch} ${l.cached ? "cached" : "built "} ${(l.size / 1e6).toFixed(1)} MB  ${l.createdBy.slice(0, 90)}`,
