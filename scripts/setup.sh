@@ -8,6 +8,12 @@ command -v openssl >/dev/null || need_apt+=(openssl)
 command -v unzip >/dev/null || need_apt+=(unzip)
 # actionlint runs shellcheck on the workflows' run: scripts when it is on PATH.
 command -v shellcheck >/dev/null || need_apt+=(shellcheck)
+# The image (npm run image, packages/image): skopeo reads and pushes its OCI archive; runc runs it
+# in the tests as the chart's Pods; dpkg-deb unpacks Debian's packages into it.
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v runc >/dev/null || need_apt+=(runc)
+command -v dpkg-deb >/dev/null || need_apt+=(dpkg)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
 command -v go >/dev/null || { echo "setup: Go (1.26 or newer) is needed to build the test servers and is not on PATH" >&2; exit 1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"

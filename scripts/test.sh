@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what a fresh machine lacks, builds, runs every test.
-#   apt: redis-server, openssl, unzip, shellcheck;  npm ci;  turbo build;  Go-built test servers into ~/.cache/kubedump-testenv
+#   apt: redis-server, openssl, unzip, shellcheck, skopeo, runc;  npm ci;  turbo build;  Go-built test servers into ~/.cache/kubedump-testenv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

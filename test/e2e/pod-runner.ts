@@ -1,7 +1,7 @@
 // A stand-in for the kubelet, for clusters of packages/testenv (an API server and a
 // controller-manager, no nodes): it takes the Pods the Job controller makes in a namespace,
 // runs each one's single container as a local process of the kubedump image's entrypoint (node,
-// as deploy/docker/Dockerfile has it), and reports the outcome in the Pod's status as a kubelet
+// as `npm run image` builds it), and reports the outcome in the Pod's status as a kubelet
 // would, so the Job controller completes or retries the Job. What the kubelet mounts is written
 // under a directory of its own, and absolute paths in the container's command, arguments and
 // environment that fall under a mount are moved there; the ServiceAccount token (which the

@@ -90,6 +90,25 @@ current-context: ${s}
   return path;
 }
 
+/** The Pod name the services are given (POD_NAME) and run under. */
+export const podNameOf = (r: Release, s: ServiceName) => `${deploymentOf(r, s).metadata.name}-0`;
+
+/** A service container's environment as the kubelet gives it: Secrets read from the cluster, POD_NAME from the downward API. */
+export async function containerEnv(r: Release, s: ServiceName): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const e of deploymentOf(r, s).spec.template.spec.containers[0].env as Obj[]) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref)
+      env[e.name] = Buffer.from(
+        (await kubeHttp(t, `/api/v1/namespaces/${r.name}/secrets/${ref.name}`)).body.data[ref.key],
+        "base64",
+      ).toString();
+    else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = podNameOf(r, s);
+    else env[e.name] = e.value;
+  }
+  return env;
+}
+
 /**
  * The four services as OS processes, each with its Deployment's container environment (Secrets
  * read from the cluster, POD_NAME from the downward API) plus what differs outside a Pod: the
@@ -98,18 +117,7 @@ current-context: ${s}
 export async function startRelease(r: Release, extra: Record<string, string> = {}): Promise<void> {
   const logDir = mkdtempSync(join(tmpdir(), `kubedump-${r.name}-logs-`));
   for (const s of SERVICES) {
-    const dep = deploymentOf(r, s);
-    const env: Record<string, string> = {};
-    for (const e of dep.spec.template.spec.containers[0].env as Obj[]) {
-      const ref = e.valueFrom?.secretKeyRef;
-      if (ref)
-        env[e.name] = Buffer.from(
-          (await kubeHttp(t, `/api/v1/namespaces/${r.name}/secrets/${ref.name}`)).body.data[ref.key],
-          "base64",
-        ).toString();
-      else if (e.valueFrom?.fieldRef?.fieldPath === "metadata.name") env[e.name] = `${dep.metadata.name}-0`;
-      else env[e.name] = e.value;
-    }
+    const env = await containerEnv(r, s);
     const local = s === "metrics-gateway" ? {} : { KUBECONFIG: tokenKubeconfig(r, s), ...extra };
     if (s === "dump-worker") Object.assign(local, { SCRATCH_DIR: mkdtempSync(join(tmp, "scratch-")) });
     processes.push(startService(s, { ...env, ...local }, logDir, `${r.name}-${s}`));
