@@ -85,10 +85,8 @@ describe(".github/workflows", () => {
     expect(publish.if).toBe("startsWith(github.ref, 'refs/tags/v')");
     expect(publish.permissions).toEqual({ contents: "read", packages: "write" });
     const script = (publish.steps as Obj[]).map((s) => s.run ?? "").join("\n");
-    for (const arch of ["amd64", "arm64"]) expect(script).toContain(arch);
-    expect(script).toMatch(/npm run --silent image -- --arch "\$arch"/);
-    expect(script).toMatch(/skopeo copy .*"oci-archive:\$archive"/);
-    expect(script).toMatch(/crane index append/);
+    expect(script).toMatch(/npm run --silent image -- --platform linux\/amd64,linux\/arm64 --version "\$version"/);
+    expect(script).toMatch(/skopeo copy --all "oci-archive:\$archive"/);
     expect(script).toMatch(/helm push .* "oci:\/\//);
   });
 });
