@@ -14,7 +14,7 @@ export function nextGroupFamilies(
   current: readonly MetricFamily[],
   pushed: readonly MetricFamily[],
   replace: boolean,
-  pushedNames: ReadonlySet<string> = new Set(pushed.map((f) => f.name)),
+  pushedNames: ReadonlySet<string>,
 ): MetricFamily[] {
   if (replace) return [...pushed];
   return [...current.filter((f) => !pushedNames.has(f.name)), ...pushed];
