@@ -51,6 +51,11 @@ export class VerifyFailedError extends Error {
   }
 }
 
+/** A session that `trigger --wait` waited for did not succeed; the message carries its reason. */
+export class SessionFailedError extends Error {
+  override readonly name = "SessionFailedError";
+}
+
 /** A restore ended with some objects failed; the report lists them with their reasons. */
 export class RestoreFailedError extends Error {
   override readonly name = "RestoreFailedError";
