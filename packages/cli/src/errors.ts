@@ -7,6 +7,7 @@ import {
   IntegrityError,
   RepositoryFormatError,
   SnapshotNotFoundError,
+  StorageSecretNotFoundError,
   StoreAccessDeniedError,
   StoreUnreachableError,
   UnsafePathError,
@@ -24,7 +25,7 @@ import { UsageError } from "./target.js";
  *     unencrypted repository or missing for an encrypted one
  *   3 unreachable: the API server or the object store cannot be reached (TLS trust included), nor
  *     the source of the AWS chain's credentials (STS, container agent, instance metadata)
- *   4 not found: the snapshot, namespace or target does not exist
+ *   4 not found: the snapshot, namespace, target, session, Repository object or its storage Secret does not exist
  *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
  *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
  *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
@@ -82,7 +83,7 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
     ],
   ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
-  [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError]],
+  [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError, StorageSecretNotFoundError]],
   [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError]],
   [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
 ];
