@@ -2,15 +2,14 @@
 // from the test cluster with the user's kubeconfig and opens the repository they describe (S3 on
 // the test MinIO, encrypted with the Secret's password), as the dump worker does; KUBEDUMP_REPO.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EncryptionMismatchError, openRepositoryFromBackend } from "@kubedump/repository";
 import { kubeHttp, type SeededCluster, s3RepositoryBackend, seedCluster } from "@kubedump/testenv";
-import { dump, load } from "js-yaml";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { crUrl, installCrds } from "../../../test/e2e/harness.js";
-import { kubedump as run } from "./test-support.js";
+import { kubeconfigIn as inNamespace, kubedump as run } from "./test-support.js";
 
 const env = inject("testenv");
 const NS = "cli-from-repo";
@@ -52,14 +51,7 @@ beforeAll(async () => {
   await repository("no-secret", backend, "gone");
 });
 
-/** A copy of the test kubeconfig whose context names `namespace`. */
-function kubeconfigIn(namespace: string): string {
-  const config = load(readFileSync(env.kubeconfig, "utf8")) as { contexts: { context: Record<string, string> }[] };
-  for (const c of config.contexts) c.context.namespace = namespace;
-  const file = join(mkdtempSync(join(tmpdir(), "kubedump-cli-ctx-")), "config");
-  writeFileSync(file, dump(config));
-  return file;
-}
+const kubeconfigIn = (namespace: string) => inNamespace(env.kubeconfig, namespace);
 
 describe("--from-repository", () => {
   let id: string;
