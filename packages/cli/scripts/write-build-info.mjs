@@ -1,4 +1,4 @@
-// Writes build-info.json beside package.json: the commit this CLI was built from, for
+// Writes bin/build-info.json (or the file named by its argument): the commit this CLI was built from, for
 // `kubedump version`. KUBEDUMP_COMMIT wins (an image build has no .git: the Dockerfile passes it
 // as a build argument); else `git rev-parse HEAD` of the checkout; else "unknown". A turbo task of
 // its own that is never cached (turbo.json beside this file), so a build from the cache still
@@ -25,4 +25,7 @@ if (!/^([0-9a-f]{7,40}|unknown)$/.test(commit)) {
   process.stderr.write(`write-build-info: KUBEDUMP_COMMIT "${commit}" is not a git commit (7 to 40 hex digits)\n`);
   process.exit(1);
 }
-writeFileSync(new URL("build-info.json", here), `${JSON.stringify({ commit }, null, 2)}\n`);
+// Beside the bin shim: what an image or a package ships of the CLI besides dist/, which turbo
+// restores from its cache (an older build-info.json in it would come back with it).
+const out = process.argv[2] ?? new URL("bin/build-info.json", here);
+writeFileSync(out, `${JSON.stringify({ commit }, null, 2)}\n`);
