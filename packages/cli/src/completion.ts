@@ -80,13 +80,37 @@ function helpers(fn: string, specs: CommandSpec[]): string {
   ].join("\n");
 }
 
+/** How bash and zsh differ: where the words are, and how candidates and file names are offered. */
+interface Dialect {
+  /** The array of the command line's words, the index of the cursor's, and the index of the first after the command. */
+  words: string;
+  cursor: string;
+  first: number;
+  /** The body of `<fn>_offer <words>` and of `<fn>_files`. */
+  offer: string;
+  files: string;
+}
+
+const BASH: Dialect = {
+  words: "COMP_WORDS",
+  cursor: "COMP_CWORD",
+  first: 1,
+  offer: 'COMPREPLY=($(compgen -W "$1" -- "$cur"))',
+  files: 'COMPREPLY=($(compgen -f -- "$cur"))',
+};
+const ZSH: Dialect = { words: "words", cursor: "CURRENT", first: 2, offer: `compadd -- \${=1}`, files: "_files" };
+
 /**
- * The shared walk over the words before the cursor: flags that take a value skip it, and a word
- * that is a subcommand of the path so far extends it. Sets `cmdpath` (the words `case` arms match).
+ * The completion function: a walk over the words before the cursor (a flag that takes a value
+ * skips it; a subcommand of the path so far extends `cmdpath`, which the helpers' `case` arms
+ * match), then the choices or file names of a flag's value, the flags, or the subcommands.
  */
-function walkWords(fn: string, first: number, last: string, word: (i: string) => string): string {
-  return `  local cmdpath="" w i skip=0
-  for ((i = ${first}; i < ${last}; i++)); do
+function completionFunction(fn: string, d: Dialect): string {
+  const word = (i: string) => `\${${d.words}[${i}]}`;
+  return `${fn}() {
+  local cur="${word(d.cursor)}" prev="${word(`${d.cursor}-1`)}"
+  local cmdpath="" w i skip=0
+  for ((i = ${d.first}; i < ${d.cursor}; i++)); do
     w="${word("i")}"
     if ((skip)); then skip=0; continue; fi
     case "$w" in
@@ -94,26 +118,26 @@ function walkWords(fn: string, first: number, last: string, word: (i: string) =>
       -*) [[ " $(${fn}_valued "$cmdpath") " == *" $w "* ]] && skip=1 ;;
       *) [[ " $(${fn}_subcommands "$cmdpath") " == *" $w "* ]] && cmdpath="\${cmdpath:+$cmdpath }$w" ;;
     esac
-  done`;
+  done
+  if [[ " $(${fn}_valued "$cmdpath") " == *" $prev "* ]]; then
+    local choices
+    choices="$(${fn}_choices "$cmdpath" "$prev")"
+    if [[ -n "$choices" ]]; then ${fn}_offer "$choices"; else ${fn}_files; fi
+  elif [[ "$cur" == -* ]]; then
+    ${fn}_offer "$(${fn}_flags "$cmdpath")"
+  else
+    ${fn}_offer "$(${fn}_subcommands "$cmdpath")"
+  fi
+}
+${fn}_offer() { ${d.offer}; }
+${fn}_files() { ${d.files}; }`;
 }
 
 function bashScript(name: string, specs: CommandSpec[]): string {
   const fn = `_${name.replace(/\W/g, "_")}`;
   return `# bash completion for ${name}: \`source <(${name} completion bash)\` in ~/.bashrc, or
 # \`${name} completion bash > /etc/bash_completion.d/${name}\`
-${fn}() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
-${walkWords(fn, 1, "COMP_CWORD", (i) => `\${COMP_WORDS[${i}]}`)}
-  if [[ " $(${fn}_valued "$cmdpath") " == *" $prev "* ]]; then
-    local choices
-    choices="$(${fn}_choices "$cmdpath" "$prev")"
-    if [[ -n "$choices" ]]; then COMPREPLY=($(compgen -W "$choices" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
-  elif [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W "$(${fn}_flags "$cmdpath")" -- "$cur"))
-  else
-    COMPREPLY=($(compgen -W "$(${fn}_subcommands "$cmdpath")" -- "$cur"))
-  fi
-}
+${completionFunction(fn, BASH)}
 ${helpers(fn, specs)}
 complete -o default -F ${fn} ${name}
 `;
@@ -124,19 +148,7 @@ function zshScript(name: string, specs: CommandSpec[]): string {
   return `#compdef ${name}
 # zsh completion for ${name}: \`source <(${name} completion zsh)\` in ~/.zshrc (after compinit), or
 # \`${name} completion zsh > "\${fpath[1]}/_${name}"\`
-${fn}() {
-  local cur="\${words[CURRENT]}" prev="\${words[CURRENT-1]}"
-${walkWords(fn, 2, "CURRENT", (i) => `\${words[${i}]}`)}
-  if [[ " $(${fn}_valued "$cmdpath") " == *" $prev "* ]]; then
-    local choices
-    choices="$(${fn}_choices "$cmdpath" "$prev")"
-    if [[ -n "$choices" ]]; then compadd -- \${=choices}; else _files; fi
-  elif [[ "$cur" == -* ]]; then
-    compadd -- $(${fn}_flags "$cmdpath")
-  else
-    compadd -- $(${fn}_subcommands "$cmdpath")
-  fi
-}
+${completionFunction(fn, ZSH)}
 ${helpers(fn, specs)}
 if [[ "\${funcstack[1]}" == "${fn}" ]]; then ${fn} "$@"; else compdef ${fn} ${name}; fi
 `;
