@@ -14,6 +14,9 @@ command -v skopeo >/dev/null || need_apt+=(skopeo)
 command -v runc >/dev/null || need_apt+=(runc)
 command -v dpkg-deb >/dev/null || need_apt+=(dpkg)
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_apt+=(debian-archive-keyring)
+# The CLI's completion scripts are tested in the shells they are for.
+command -v zsh >/dev/null || need_apt+=(zsh)
+command -v fish >/dev/null || need_apt+=(fish)
 command -v go >/dev/null || { echo "setup: Go (1.26 or newer) is needed to build the test servers and is not on PATH" >&2; exit 1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"

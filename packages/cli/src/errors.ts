@@ -7,6 +7,7 @@ import {
   IntegrityError,
   RepositoryFormatError,
   SnapshotNotFoundError,
+  StorageSecretNotFoundError,
   StoreAccessDeniedError,
   StoreUnreachableError,
   UnsafePathError,
@@ -24,7 +25,7 @@ import { UsageError } from "./target.js";
  *     unencrypted repository or missing for an encrypted one
  *   3 unreachable: the API server or the object store cannot be reached (TLS trust included), nor
  *     the source of the AWS chain's credentials (STS, container agent, instance metadata)
- *   4 not found: the snapshot, namespace or target does not exist
+ *   4 not found: the snapshot, namespace, target, session, Repository object or its storage Secret does not exist
  *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
  *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
  *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
@@ -49,6 +50,11 @@ export class VerifyFailedError extends Error {
   constructor(id: string, problems: number) {
     super(`snapshot ${id} failed verification: ${problems} problem${problems === 1 ? "" : "s"} (listed above)`);
   }
+}
+
+/** A session that `trigger --wait` waited for did not succeed; the message carries its reason. */
+export class SessionFailedError extends Error {
+  override readonly name = "SessionFailedError";
 }
 
 /** A restore ended with some objects failed; the report lists them with their reasons. */
@@ -77,7 +83,7 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
     ],
   ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
-  [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError]],
+  [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError, StorageSecretNotFoundError]],
   [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError]],
   [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
 ];

@@ -1,13 +1,18 @@
 import { Command, CommanderError } from "commander";
+import { buildInfo } from "./build-info.js";
 import { backupCommand } from "./commands/backup.js";
+import { completionCommand } from "./commands/completion.js";
+import { describeCommand } from "./commands/describe.js";
 import { downloadCommand } from "./commands/download.js";
 import { forgetCommand } from "./commands/forget.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
+import { sessionsCommand } from "./commands/sessions.js";
 import { showCommand } from "./commands/show.js";
 import { snapshotsCommand } from "./commands/snapshots.js";
 import { triggerCommand } from "./commands/trigger.js";
 import { verifyCommand } from "./commands/verify.js";
+import { versionCommand } from "./commands/version.js";
 import { EXIT, exitCodeOf } from "./errors.js";
 import { printable } from "./format.js";
 
@@ -17,7 +22,7 @@ export function createProgram(): Command {
     .description(
       "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, restore, verify and expire snapshots",
     )
-    .version("0.1.0")
+    .version(buildInfo().version)
     .exitOverride()
     .showHelpAfterError();
   for (const add of [
@@ -30,6 +35,10 @@ export function createProgram(): Command {
     forgetCommand,
     pruneCommand,
     triggerCommand,
+    sessionsCommand,
+    describeCommand,
+    versionCommand,
+    completionCommand,
   ]) {
     add(program);
   }

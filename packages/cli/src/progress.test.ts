@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLiveLine } from "./progress.js";
+import { createLiveLine, readProgressLine } from "./progress.js";
 
 /** A stream double that keeps what is written. */
 function stream(isTTY: boolean) {
@@ -11,11 +11,7 @@ describe("createLiveLine", () => {
   it("on a terminal redraws one line at most every 100 ms and clears it when done", () => {
     let t = 1_000;
     const { written, s } = stream(true);
-    const line = createLiveLine<number>(
-      (n, secs) => `${n} objects after ${secs} s`,
-      s,
-      () => t,
-    );
+    const line = createLiveLine<number>((n, secs) => `${n} objects after ${secs} s`, { stream: s, now: () => t });
     line.update(1);
     t += 50;
     line.update(2); // too soon: not drawn
@@ -29,11 +25,7 @@ describe("createLiveLine", () => {
   it("elsewhere writes a plain line every 5 s and nothing when done", () => {
     let t = 0;
     const { written, s } = stream(false);
-    const line = createLiveLine<number>(
-      (n) => `${n} objects`,
-      s,
-      () => t,
-    );
+    const line = createLiveLine<number>((n) => `${n} objects`, { stream: s, now: () => t });
     line.update(1); // the first 5 s: nothing
     t = 5_000;
     line.update(2);
@@ -41,5 +33,37 @@ describe("createLiveLine", () => {
     line.update(3);
     line.done();
     expect(written).toEqual(["progress: 2 objects\n"]);
+  });
+
+  it("elsewhere writes nothing at all when told to be quiet off a terminal", () => {
+    let t = 0;
+    const { written, s } = stream(false);
+    const line = createLiveLine<number>((n) => `${n} objects`, { stream: s, now: () => t, offTerminal: "quiet" });
+    for (t = 0; t <= 20_000; t += 1_000) line.update(t);
+    line.done();
+    expect(written).toEqual([]);
+  });
+});
+
+describe("readProgressLine", () => {
+  const p = { objects: 3, totalObjects: 4, bytes: 1536, totalBytes: 2048 };
+
+  it("shows objects and bytes of the totals on a terminal", () => {
+    const { written, s } = stream(true);
+    const line = readProgressLine("verified", undefined, { stream: s, now: () => 1_000 });
+    line.update(p);
+    expect(written).toEqual(["\r\x1b[2Kverified 3/4 objects, 1.5 KiB of 2.0 KiB (75%)"]);
+  });
+
+  it.each([
+    ["off a terminal", false, undefined],
+    ["with -o json", true, "json"],
+    ["with -o yaml", true, "yaml"],
+  ])("is quiet %s", (_, isTTY, output) => {
+    const { written, s } = stream(isTTY);
+    const line = readProgressLine("read", output, { stream: s, now: () => 10_000 });
+    line.update(p);
+    line.done();
+    expect(written).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { DumpProgress } from "@kubedump/dump";
+import type { ReadProgress } from "@kubedump/repository/snapshot";
 import { humanBytes } from "./format.js";
 
 export interface ProgressReporter<P = DumpProgress> {
@@ -6,31 +7,58 @@ export interface ProgressReporter<P = DumpProgress> {
   done(): void;
 }
 
+export interface LiveLineOptions {
+  stream?: NodeJS.WriteStream;
+  now?: () => number;
+  /** Off a terminal: a plain line every few seconds (a backup's log), or nothing. @defaultValue "lines" */
+  offTerminal?: "lines" | "quiet";
+}
+
 const PLAIN_INTERVAL_MS = 5_000;
 const TTY_INTERVAL_MS = 100;
 
 /** `backup`'s progress: resource types, objects, bytes and rate. */
-export function createProgressReporter(stream: NodeJS.WriteStream = process.stderr, now = Date.now): ProgressReporter {
-  return createLiveLine<DumpProgress>(
-    (p, secs) => {
-      const rate = secs > 0 ? Math.round(p.objects / secs) : 0;
-      return `${p.resourcesDone}/${p.resourcesTotal} resource types, ${p.objects} objects, ${humanBytes(p.bytes)}, ${rate} objects/s${p.resource ? ` — ${p.resource}` : ""}`;
+export function createProgressReporter(options: LiveLineOptions = {}): ProgressReporter {
+  return createLiveLine<DumpProgress>((p, secs) => {
+    const rate = secs > 0 ? Math.round(p.objects / secs) : 0;
+    return `${p.resourcesDone}/${p.resourcesTotal} resource types, ${p.objects} objects, ${humanBytes(p.bytes)}, ${rate} objects/s${p.resource ? ` — ${p.resource}` : ""}`;
+  }, options);
+}
+
+/** Nothing, for output that must stay clean. */
+export function noProgress<P>(): ProgressReporter<P> {
+  return { update() {}, done() {} };
+}
+
+/**
+ * A snapshot read by `download` and `verify`: objects and bytes of the totals. On a terminal only,
+ * and never with `-o json` or `-o yaml`.
+ */
+export function readProgressLine(
+  verb: string,
+  output?: string,
+  options: LiveLineOptions = {},
+): ProgressReporter<ReadProgress> {
+  if (output === "json" || output === "yaml") return noProgress();
+  return createLiveLine<ReadProgress>(
+    (p) => {
+      const percent = p.totalBytes > 0 ? Math.floor((100 * p.bytes) / p.totalBytes) : 100;
+      return `${verb} ${p.objects}/${p.totalObjects} objects, ${humanBytes(p.bytes)} of ${humanBytes(p.totalBytes)} (${percent}%)`;
     },
-    stream,
-    now,
+    { offTerminal: "quiet", ...options },
   );
 }
 
 /**
- * A live line on a terminal (redrawn at most every 100 ms); a plain log line every few seconds
- * otherwise. `text` gets the progress and the seconds since the start.
+ * A live line on a terminal (redrawn at most every 100 ms); off a terminal a plain log line every
+ * few seconds, or nothing. `text` gets the progress and the seconds since the start.
  */
 export function createLiveLine<P>(
   text: (p: P, secs: number) => string,
-  stream: NodeJS.WriteStream = process.stderr,
-  now = Date.now,
+  { stream = process.stderr, now = Date.now, offTerminal = "lines" }: LiveLineOptions = {},
 ): ProgressReporter<P> {
   const tty = stream.isTTY === true;
+  if (!tty && offTerminal === "quiet") return noProgress();
   const started = now();
   let last = tty ? 0 : started;
   let shown = false;

@@ -80,12 +80,17 @@ function secretFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return secret;
 }
 
-/** The AWS chain of `env`, for an s3 backend without keys; a misconfigured chain is a usage error. */
-function chainOf(env: NodeJS.ProcessEnv): CredentialProvider {
+/** ENCRYPTION_PASSWORD (or RESTIC_PASSWORD) of `env`. */
+export function passwordFromEnv(env: NodeJS.ProcessEnv): string | undefined {
+  return passwordFromSecret(secretFromEnv(env));
+}
+
+/** The AWS chain of `env`, for an s3 backend without keys; a misconfigured chain is a usage error naming `flag`. */
+export function chainOf(env: NodeJS.ProcessEnv, flag = "--repo s3://…"): CredentialProvider {
   try {
     return createAwsCredentialChain({ env });
   } catch (err) {
-    if (err instanceof CredentialsError) throw new UsageError(`--repo s3://…: ${err.message}`, { cause: err });
+    if (err instanceof CredentialsError) throw new UsageError(`${flag}: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -110,5 +115,5 @@ export function storeFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env)
 
 /** `--repo <dir>` or `--repo s3://…`, with credentials, CA and encryption password from `env`. */
 export async function openRepoFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<Repository> {
-  return openRepository({ store: storeFromUrl(repo, env), password: passwordFromSecret(secretFromEnv(env)) });
+  return openRepository({ store: storeFromUrl(repo, env), password: passwordFromEnv(env) });
 }

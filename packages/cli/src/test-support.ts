@@ -1,8 +1,11 @@
 // Helpers for this package's tests; excluded from the build (tsconfig.build.json).
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { dump, load } from "js-yaml";
 
 const exec = promisify(execFile);
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "../bin/kubedump.js");
@@ -31,4 +34,13 @@ export async function kubedump(args: string[], env: Record<string, string>): Pro
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** A copy of `kubeconfig` whose contexts name `namespace`: what `kubectl config set-context --namespace` makes. */
+export function kubeconfigIn(kubeconfig: string, namespace: string): string {
+  const config = load(readFileSync(kubeconfig, "utf8")) as { contexts: { context: Record<string, string> }[] };
+  for (const c of config.contexts) c.context.namespace = namespace;
+  const file = join(mkdtempSync(join(tmpdir(), "kubedump-cli-context-")), "config");
+  writeFileSync(file, dump(config));
+  return file;
 }

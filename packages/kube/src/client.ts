@@ -60,6 +60,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 /** A small JSON client for the Kubernetes API: auth from kubeconfig, rate limit, retries. */
 export class KubeClient {
   readonly server: string;
+  /** The kubeconfig context's namespace, or `default`: what kubectl's `-n` defaults to. */
+  readonly namespace: string;
   private readonly limiter: RateLimiter;
   private readonly agent: Agent;
   /** Streams hold their socket for minutes, so they must not take the pooled agent's sockets. */
@@ -75,6 +77,7 @@ export class KubeClient {
     opts: KubeClientOptions = {},
   ) {
     this.server = conn.server;
+    this.namespace = conn.namespace ?? "default";
     this.clock = opts.clock ?? systemClock;
     this.limiter = new RateLimiter(opts.qps ?? DEFAULT_QPS, opts.burst ?? DEFAULT_BURST, this.clock);
     this.maxRetries = opts.maxRetries ?? DEFAULT_MAX_RETRIES;

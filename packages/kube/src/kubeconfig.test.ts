@@ -79,12 +79,13 @@ describe("loadConnection", () => {
 kind: Config
 clusters: [{name: c, cluster: {server: "${env.kubeApiUrl}/", certificate-authority: ../../ca.crt}}]
 users: [{name: admin, user: {client-certificate: ../../admin.crt, client-key: ../../admin.key}}]
-contexts: [{name: x, context: {cluster: c, user: admin}}]
+contexts: [{name: x, context: {cluster: c, user: admin, namespace: shop}}]
 current-context: x
 `,
     );
     const conn = loadConnection({ kubeconfig: file }, nowhere());
     expect(conn.server).toBe(env.kubeApiUrl);
+    expect(conn.namespace).toBe("shop");
     expect(await whoami(conn)).toBe("kubedump-testenv-admin");
   });
 
@@ -111,6 +112,7 @@ current-context: x
     const sa = join(dir, "serviceaccount");
     write("serviceaccount/ca.crt", env.caPem);
     write("serviceaccount/token", tokens.reader as string);
+    write("serviceaccount/namespace", "kube-system");
     const port = new URL(env.kubeApiUrl).port;
     const conn = loadConnection(
       {},
@@ -121,6 +123,7 @@ current-context: x
       },
     );
     expect(conn.server).toBe(`https://127.0.0.1:${port}`);
+    expect(conn.namespace).toBe("kube-system");
     expect(await whoami(conn)).toBe(`system:serviceaccount:${NS}:reader`);
     write("serviceaccount/token", `${tokens.writer}\n`);
     expect(await whoami(conn)).toBe(`system:serviceaccount:${NS}:writer`);

@@ -24,6 +24,8 @@ export interface Connection {
   /** Adds CA, client certificate or bearer token to request options (refreshing exec/OIDC tokens). */
   apply(opts: RequestOptions): Promise<void>;
   skipTLSVerify: boolean;
+  /** The context's namespace (in a Pod: its own), as kubectl defaults `-n` to it; unset means `default`. */
+  namespace?: string;
 }
 
 /** What the defaults are looked up in; tests point them elsewhere. */
@@ -143,7 +145,13 @@ function fromKubeconfig(config: Merged, opts: KubeConfigOptions): Connection {
   }
   const c = cluster.value;
   const u = user?.value ?? {};
-  const common = { server: server.replace(/\/+$/, ""), skipTLSVerify: c["insecure-skip-tls-verify"] === true };
+  const namespace =
+    typeof context.value.namespace === "string" && context.value.namespace ? context.value.namespace : undefined;
+  const common = {
+    server: server.replace(/\/+$/, ""),
+    skipTLSVerify: c["insecure-skip-tls-verify"] === true,
+    namespace,
+  };
   if (u.exec || u["auth-provider"] || c["proxy-url"])
     return { ...common, apply: viaClientNode(config, contextName, !!c["proxy-url"]) };
 
@@ -238,9 +246,16 @@ function inCluster(host: string, port: string, dir: string): Connection {
     );
   }
   const token = rereadingFile(join(dir, "token"));
+  let namespace: string | undefined;
+  try {
+    namespace = readFileSync(join(dir, "namespace"), "utf8").trim() || undefined;
+  } catch {
+    // An account without the namespace file: kubectl's default applies.
+  }
   return {
     server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
     skipTLSVerify: false,
+    namespace,
     apply: async (o) => {
       o.ca = ca;
       o.headers = { ...o.headers, authorization: `Bearer ${token()}` };

@@ -169,3 +169,8 @@ export class CredentialsError extends Error {
     this.unconfigured = options?.unconfigured ?? false;
   }
 }
+
+/** A Repository names a storage Secret that does not exist (yet: it may be created after the Repository). */
+export class StorageSecretNotFoundError extends Error {
+  override readonly name = "StorageSecretNotFoundError";
+}

@@ -17,6 +17,7 @@ export {
   RepositoryFormatError,
   SnapshotExistsError,
   SnapshotNotFoundError,
+  StorageSecretNotFoundError,
   StoreAccessDeniedError,
   StoreRequestError,
   StoreUnreachableError,
@@ -31,6 +32,12 @@ export {
   passwordFromSecret,
   SECRET_KEYS,
 } from "./open-from-backend.js";
+export {
+  type RepositoryObjectSpec,
+  type RepositoryStorage,
+  readRepositoryStorage,
+  type SecretReader,
+} from "./repository-object.js";
 export type { RetryPolicy } from "./retry.js";
 export { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 export {

@@ -4,11 +4,11 @@ import { createKubeClient } from "@kubedump/kube";
 import { humanBytes } from "../format.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
 import { createProgressReporter } from "../progress.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { outputOption, printData, REPORT_FORMATS } from "../output.js";
+import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 import { clusterOptions, type ClusterFlags, clientOptions } from "./cluster-options.js";
 
-interface BackupFlags extends FilterFlags, ClusterFlags {
-  repo: string;
+interface BackupFlags extends FilterFlags, ClusterFlags, RepoFlags {
   output?: string;
   scratchDir?: string;
 }
@@ -17,7 +17,6 @@ export function backupCommand(program: Command): void {
   const cmd = program
     .command("backup")
     .description("back up the YAML of the whole cluster (default), one namespace, or one application into a repository")
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-n, --namespace <ns>", "back up one namespace (its namespaced objects and the Namespace itself)")
     .option(
       "--target <ref>",
@@ -46,10 +45,10 @@ export function backupCommand(program: Command): void {
       "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
     )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
-    .option("-o, --output <format>", "print the snapshot manifest as json");
-  clusterOptions(cmd).action(async (flags: BackupFlags) => {
+    .addOption(outputOption(REPORT_FORMATS));
+  repoOptions(clusterOptions(cmd)).action(async (flags: BackupFlags, self: Command) => {
     const { options, params, gzipLevel } = dumpOptionsFromFlags(flags);
-    const repository = await openRepoFromUrl(flags.repo);
+    const repository = await openRepo(self, flags);
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {
@@ -62,8 +61,7 @@ export function backupCommand(program: Command): void {
       if (swept.length)
         process.stderr.write(`removed ${swept.length} unfinished snapshots older than an hour: ${swept.join(", ")}\n`);
       for (const w of manifest.warnings) process.stderr.write(`warning: ${w}\n`);
-      if (flags.output === "json") process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
-      else {
+      if (!printData(flags.output, manifest)) {
         const secs = (Date.parse(manifest.completedAt) - Date.parse(manifest.time)) / 1000;
         process.stdout.write(
           `snapshot ${manifest.id} committed: ${manifest.objects} objects, ${humanBytes(manifest.bytes)} YAML, ` +

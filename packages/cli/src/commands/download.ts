@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import type { Repository } from "@kubedump/repository";
+import type { ReadProgress } from "@kubedump/repository/snapshot";
 import { archiveFormatOf, writeArchive } from "../archive-writer.js";
 import { humanBytes } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { type ProgressReporter, readProgressLine } from "../progress.js";
+import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 import { type PartFlags, snapshotPart } from "../snapshot-filter.js";
 import { UsageError } from "../target.js";
 
-interface DownloadFlags extends PartFlags {
-  repo: string;
+interface DownloadFlags extends PartFlags, RepoFlags {
   to?: string;
   archive?: string;
   force?: boolean;
@@ -28,15 +29,28 @@ function checkFlags(flags: DownloadFlags): void {
     if (flags.to && flags[key] !== undefined) throw new UsageError(`download: ${flag} works with --archive only`);
 }
 
-async function downloadArchive(repository: Repository, id: string, file: string, flags: DownloadFlags) {
+async function downloadArchive(
+  repository: Repository,
+  id: string,
+  file: string,
+  flags: DownloadFlags,
+  progress: ProgressReporter<ReadProgress>,
+) {
   const force = flags.force === true;
   const manifest = await repository.getSnapshot(id);
   const wanted = snapshotPart(flags, manifest);
+  const read = { objects: 0, totalObjects: manifest.objects, bytes: 0, totalBytes: manifest.bytes };
   async function* entries() {
-    for await (const object of repository.readObjects(id)) if (wanted(object.path)) yield object;
+    for await (const object of repository.readObjects(id)) {
+      read.objects += 1;
+      read.bytes += object.data.length;
+      progress.update(read);
+      if (wanted(object.path)) yield object;
+    }
   }
   const format = archiveFormatOf(file);
   const result = await writeArchive({ file, format, entries: entries(), date: new Date(manifest.time), force });
+  progress.done();
   process.stdout.write(
     `wrote ${result.entries} objects (${humanBytes(result.bytes)}) of snapshot ${id} to ${file} ` +
       `(${humanBytes(result.archiveBytes)})\n`,
@@ -44,12 +58,11 @@ async function downloadArchive(repository: Repository, id: string, file: string,
 }
 
 export function downloadCommand(program: Command): void {
-  program
+  const cmd = program
     .command("download <id>")
     .description(
       "write a snapshot's YAML tree (cluster/…, namespaces/<ns>/…) into a directory, or into one .zip or .tar.gz file",
     )
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("--to <dir>", "target directory (created if missing)")
     .option("--archive <file>", "one archive file instead: <name>.zip, <name>.tar.gz or <name>.tgz")
     .option(
@@ -57,13 +70,19 @@ export function downloadCommand(program: Command): void {
       "with --archive: only these namespaces (comma-separated globs): their objects and Namespace objects",
     )
     .option("--include-resources <list>", "with --archive: only these comma-separated resource[.group] (globs allowed)")
-    .option("--force", "with --archive: replace an existing file")
-    .action(async (id: string, flags: DownloadFlags) => {
-      checkFlags(flags);
-      const repository = await openRepoFromUrl(flags.repo);
-      if (flags.archive) return downloadArchive(repository, id, flags.archive, flags);
+    .option("--force", "with --archive: replace an existing file");
+  repoOptions(cmd).action(async (id: string, flags: DownloadFlags, self: Command) => {
+    checkFlags(flags);
+    const repository = await openRepo(self, flags);
+    const progress = readProgressLine("read");
+    try {
+      if (flags.archive) return await downloadArchive(repository, id, flags.archive, flags, progress);
       const to = flags.to as string;
-      const { objects, bytes } = await repository.download(id, to);
+      const { objects, bytes } = await repository.download(id, to, { onProgress: (p) => progress.update(p) });
+      progress.done();
       process.stdout.write(`wrote ${objects} objects (${humanBytes(bytes)}) of snapshot ${id} to ${to}\n`);
-    });
+    } finally {
+      progress.done();
+    }
+  });
 }

@@ -1,7 +1,8 @@
 import type { ForgetResult, RetentionPolicy } from "@kubedump/repository/snapshot";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { humanBytes, table } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { outputOption, printData } from "../output.js";
+import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 import { UsageError } from "../target.js";
 
 const KEEP_FLAGS = {
@@ -15,8 +16,7 @@ const KEEP_FLAGS = {
 
 type KeepField = keyof typeof KEEP_FLAGS;
 
-interface Flags extends Partial<Record<KeepField, string>> {
-  repo: string;
+interface Flags extends Partial<Record<KeepField, string>>, RepoFlags {
   timeZone: string;
   prune: boolean;
   dryRun?: boolean;
@@ -68,8 +68,7 @@ export function forgetCommand(program: Command): void {
     .command("forget")
     .description(
       "remove the snapshots a retention policy does not keep (restic's --keep-* rules, applied per backup source)",
-    )
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO);
+    );
   for (const [flag, help] of Object.values(KEEP_FLAGS)) cmd.option(flag, help);
   cmd
     .option("--time-zone <zone>", "IANA time zone in which hours, days, weeks, months and years are counted", "UTC")
@@ -77,13 +76,12 @@ export function forgetCommand(program: Command): void {
     .option("--dry-run", "only report what would be removed")
     .option("--invoker <kind/name>", "only snapshots made for this invoker, e.g. BackupConfiguration/nightly")
     .option("--source-namespace <ns>", "only snapshots made for an invoker in this namespace")
-    .addOption(new Option("-o, --output <format>", "table (default) or json").choices(["table", "json"]))
-    .action(async (flags: Flags) => {
-      const policy = policyFromFlags(flags);
-      const repository = await openRepoFromUrl(flags.repo);
-      const source = { invoker: flags.invoker, namespace: flags.sourceNamespace };
-      const result = await repository.forget(policy, { timeZone: flags.timeZone, source });
-      if (flags.output === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else print(result);
-    });
+    .addOption(outputOption(["table", "json", "yaml"]));
+  repoOptions(cmd).action(async (flags: Flags, self: Command) => {
+    const policy = policyFromFlags(flags);
+    const repository = await openRepo(self, flags);
+    const source = { invoker: flags.invoker, namespace: flags.sourceNamespace };
+    const result = await repository.forget(policy, { timeZone: flags.timeZone, source });
+    if (!printData(flags.output, result)) print(result);
+  });
 }

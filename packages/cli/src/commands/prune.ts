@@ -2,11 +2,11 @@ import { parseDuration } from "@kubedump/api";
 import type { SweepResult } from "@kubedump/repository/snapshot";
 import type { Command } from "commander";
 import { humanBytes } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { outputOption, printData, REPORT_FORMATS } from "../output.js";
+import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 import { UsageError } from "../target.js";
 
-interface Flags {
-  repo: string;
+interface Flags extends RepoFlags {
   olderThan: string;
   dryRun?: boolean;
   output?: string;
@@ -24,31 +24,29 @@ function summary(result: SweepResult, olderThan: string): string {
 }
 
 export function pruneCommand(program: Command): void {
-  program
+  const cmd = program
     .command("prune")
     .description("remove what failed or interrupted backups left: snapshots without snapshot.json, unfinished uploads")
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option(
       "--older-than <duration>",
       "only leftovers whose newest object is older than this, e.g. 30m (a backup may still be uploading younger ones)",
       "1h",
     )
     .option("--dry-run", "only report what would be removed")
-    .option("-o, --output <format>", "text (default) or json")
-    .action(async (flags: Flags) => {
-      let olderThanMs: number;
-      try {
-        olderThanMs = parseDuration(flags.olderThan);
-      } catch {
-        throw new UsageError(`--older-than "${flags.olderThan}": a duration such as 30m or 1h`);
-      }
-      const repository = await openRepoFromUrl(flags.repo);
-      const result = await repository.sweepUnfinished({ olderThanMs, dryRun: flags.dryRun });
-      if (flags.output === "json") process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else {
-        for (const u of result.removed)
-          process.stdout.write(`${result.dryRun ? "would remove" : "removed"} ${u.id} (${u.keys} objects)\n`);
-        process.stdout.write(`${summary(result, flags.olderThan)}\n`);
-      }
-    });
+    .addOption(outputOption(REPORT_FORMATS));
+  repoOptions(cmd).action(async (flags: Flags, self: Command) => {
+    let olderThanMs: number;
+    try {
+      olderThanMs = parseDuration(flags.olderThan);
+    } catch {
+      throw new UsageError(`--older-than "${flags.olderThan}": a duration such as 30m or 1h`);
+    }
+    const repository = await openRepo(self, flags);
+    const result = await repository.sweepUnfinished({ olderThanMs, dryRun: flags.dryRun });
+    if (!printData(flags.output, result)) {
+      for (const u of result.removed)
+        process.stdout.write(`${result.dryRun ? "would remove" : "removed"} ${u.id} (${u.keys} objects)\n`);
+      process.stdout.write(`${summary(result, flags.olderThan)}\n`);
+    }
+  });
 }

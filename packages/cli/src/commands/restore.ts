@@ -12,14 +12,13 @@ import {
 } from "@kubedump/restore";
 import { RestoreFailedError } from "../errors.js";
 import { printable } from "../format.js";
-import { createLiveLine } from "../progress.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { createLiveLine, noProgress } from "../progress.js";
+import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 import { namingTheFlag, type RestoreFlags, restoreOptionsFromFlags } from "../restore-options.js";
 import { UsageError } from "../target.js";
 import { type ClusterFlags, clientOptions, clusterOptions, type RateDefaults } from "./cluster-options.js";
 
-interface RestoreCommandFlags extends RestoreFlags, ClusterFlags {
-  repo: string;
+interface RestoreCommandFlags extends RestoreFlags, ClusterFlags, RepoFlags {
   output?: string;
 }
 
@@ -37,7 +36,6 @@ export function restoreCommand(program: Command): void {
     .description(
       "restore a snapshot's objects into the cluster: all of them (default), some namespaces, or one application by label",
     )
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
     .option("-l, --selector <selector>", "label selector every object must match (a=b,c!=d,e in (x,y))")
     .option("--or-selector <selector>", "keep objects matching any of these selectors (repeatable)", collect, [])
     .option("--include-namespaces <globs>", "comma-separated namespace globs (the snapshot's names) to restore")
@@ -54,40 +52,48 @@ export function restoreCommand(program: Command): void {
     .option("--skip-owned", "leave objects whose controller owner is restored for that controller to recreate")
     .option("--restore-status <list>", "comma-separated resource[.group] whose status is written too")
     .option("-o, --output <format>", "json: one JSON record per object on stdout instead of the report");
-  clusterOptions(cmd, RESTORE_RATE).action(async (id: string, flags: RestoreCommandFlags) => {
-    if (flags.output !== undefined && flags.output !== "json")
-      throw new UsageError(`-o/--output "${flags.output}": only json (the default is the text report)`);
-    const options = restoreOptionsFromFlags(flags);
-    const json = flags.output === "json";
-    const repository = await openRepoFromUrl(flags.repo);
-    const client = createKubeClient({ ...clientOptions(flags, RESTORE_RATE), maxSockets: DEFAULT_CONCURRENCY });
-    const progress = createLiveLine<RestoreProgress>((p, secs) => {
-      const rate = secs > 0 ? Math.round(p.objectsDone / secs) : 0;
-      return `${describeProgress(p)}, ${rate} objects/s`;
-    });
-    const abort = new AbortController();
-    const stop = () => abort.abort(new Error("interrupted: the restore stopped between writes"));
-    process.once("SIGINT", stop);
-    try {
-      const report = await restoreSnapshot({
-        client,
-        repository,
-        snapshotId: id,
-        options,
-        signal: abort.signal,
-        onProgress: (p) => progress.update(p),
-        onOutcome: json ? (o) => process.stdout.write(`${outcomeRecord(o, options.dryRun)}\n`) : undefined,
-      }).catch((err: unknown) => {
-        throw namingTheFlag(err);
-      });
-      progress.done();
-      printReport(report, json);
-    } finally {
-      progress.done();
-      process.off("SIGINT", stop);
-      client.close();
-    }
-  });
+  repoOptions(clusterOptions(cmd, RESTORE_RATE)).action(
+    async (id: string, flags: RestoreCommandFlags, self: Command) => {
+      if (flags.output !== undefined && flags.output !== "json")
+        throw new UsageError(`-o/--output "${flags.output}": only json (the default is the text report)`);
+      const options = restoreOptionsFromFlags(flags);
+      const json = flags.output === "json";
+      const repository = await openRepo(self, flags);
+      const client = createKubeClient({ ...clientOptions(flags, RESTORE_RATE), maxSockets: DEFAULT_CONCURRENCY });
+      // On a terminal only: with -o json, stdout is the records and stderr the summary.
+      const progress = json
+        ? noProgress<RestoreProgress>()
+        : createLiveLine<RestoreProgress>(
+            (p, secs) => {
+              const rate = secs > 0 ? Math.round(p.objectsDone / secs) : 0;
+              return `${describeProgress(p)}, ${rate} objects/s`;
+            },
+            { offTerminal: "quiet" },
+          );
+      const abort = new AbortController();
+      const stop = () => abort.abort(new Error("interrupted: the restore stopped between writes"));
+      process.once("SIGINT", stop);
+      try {
+        const report = await restoreSnapshot({
+          client,
+          repository,
+          snapshotId: id,
+          options,
+          signal: abort.signal,
+          onProgress: (p) => progress.update(p),
+          onOutcome: json ? (o) => process.stdout.write(`${outcomeRecord(o, options.dryRun)}\n`) : undefined,
+        }).catch((err: unknown) => {
+          throw namingTheFlag(err);
+        });
+        progress.done();
+        printReport(report, json);
+      } finally {
+        progress.done();
+        process.off("SIGINT", stop);
+        client.close();
+      }
+    },
+  );
 }
 
 function printReport(report: RestoreReport, json: boolean): void {

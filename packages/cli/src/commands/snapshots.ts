@@ -2,58 +2,67 @@ import type { Command } from "commander";
 import {
   IntegrityError,
   openRepository,
-  passwordFromSecret,
   RepositoryFormatError,
   type SnapshotScan,
   scanSnapshots,
 } from "@kubedump/repository";
-import { humanBytes, printable, table } from "../format.js";
-import { DEFAULT_REPO, REPO_HELP, storeFromUrl } from "../repo-url.js";
+import type { SnapshotManifest } from "@kubedump/repository/snapshot";
+import { humanBytes, printable } from "../format.js";
+import { LISTING_FORMATS, type Listing, outputOption, printListing } from "../output.js";
+import { type RepoFlags, type RepoSource, repoOptions, repoSource } from "../repo-source.js";
 
-interface Flags {
-  repo: string;
+interface Flags extends RepoFlags {
   output?: string;
 }
 
 export function snapshotsCommand(program: Command): void {
-  program
+  const cmd = program
     .command("snapshots")
     .description(
       "list the committed snapshots of a repository, oldest first; one whose snapshot.json cannot be read is left out with a warning, one whose parts or index are missing or truncated is listed with one",
     )
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
-    .option("-o, --output <format>", "table (default) or json")
-    .action(async (flags: Flags) => {
-      const { snapshots, unreadable, mismatched } = await scan(flags.repo);
-      for (const { id, error } of unreadable)
-        process.stderr.write(`warning: snapshot ${id} is not listed: ${printable(error.message)}\n`);
-      for (const { id, problems } of mismatched)
-        for (const problem of problems) process.stderr.write(`warning: snapshot ${id}: ${printable(problem)}\n`);
-      if (flags.output === "json") {
-        const items = snapshots.map((s) => ({
-          id: s.id,
-          time: s.time,
-          completedAt: s.completedAt,
-          scope: s.scope,
-          source: s.source,
-          objects: s.objects,
-          bytes: s.bytes,
-          storedBytes: s.storedBytes,
-          warnings: s.warnings,
-        }));
-        process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
-        return;
-      }
-      const rows = snapshots.map((s) => [
-        s.id,
-        s.time,
-        scopeText(s.scope),
-        String(s.objects),
-        humanBytes(s.storedBytes),
-        String(s.warnings.length),
-      ]);
-      process.stdout.write(`${table(["ID", "TIME", "SCOPE", "OBJECTS", "SIZE", "WARNINGS"], rows)}\n`);
-    });
+    .addOption(outputOption(LISTING_FORMATS));
+  repoOptions(cmd).action(async (flags: Flags, self: Command) => {
+    const { snapshots, unreadable, mismatched } = await scan(await repoSource(self, flags));
+    for (const { id, error } of unreadable)
+      process.stderr.write(`warning: snapshot ${id} is not listed: ${printable(error.message)}\n`);
+    for (const { id, problems } of mismatched)
+      for (const problem of problems) process.stderr.write(`warning: snapshot ${id}: ${printable(problem)}\n`);
+    printListing(flags.output, snapshotListing(snapshots));
+  });
+}
+
+function snapshotListing(snapshots: SnapshotManifest[]): Listing<SnapshotManifest> {
+  return {
+    items: snapshots,
+    columns: [
+      ["ID", (s) => s.id],
+      ["TIME", (s) => s.time],
+      ["SCOPE", (s) => scopeText(s.scope)],
+      ["OBJECTS", (s) => String(s.objects)],
+      ["SIZE", (s) => humanBytes(s.storedBytes)],
+      ["WARNINGS", (s) => String(s.warnings.length)],
+    ],
+    wide: [
+      ["COMPLETED", (s) => s.completedAt],
+      ["SOURCE", (s) => sourceText(s.source)],
+      ["YAML", (s) => humanBytes(s.bytes)],
+      ["PARTS", (s) => String(s.parts.length)],
+    ],
+    name: (s) => s.id,
+    data: (items) =>
+      items.map((s) => ({
+        id: s.id,
+        time: s.time,
+        completedAt: s.completedAt,
+        scope: s.scope,
+        source: s.source,
+        objects: s.objects,
+        bytes: s.bytes,
+        storedBytes: s.storedBytes,
+        warnings: s.warnings,
+      })),
+  };
 }
 
 /**
@@ -61,10 +70,9 @@ export function snapshotsCommand(program: Command): void {
  * format) is warned about and the snapshots are listed all the same: snapshot.json is never
  * encrypted, so listing needs neither the password nor repository.json.
  */
-async function scan(repo: string, env: NodeJS.ProcessEnv = process.env): Promise<SnapshotScan> {
-  const store = storeFromUrl(repo, env);
+async function scan(source: RepoSource): Promise<SnapshotScan> {
   try {
-    const repository = await openRepository({ store, password: passwordFromSecret(env) });
+    const repository = await openRepository(source);
     return await repository.scanSnapshots();
   } catch (err) {
     const unreadableConfig =
@@ -73,7 +81,7 @@ async function scan(repo: string, env: NodeJS.ProcessEnv = process.env): Promise
     process.stderr.write(
       `warning: ${printable(err.message)}; listing the snapshots all the same, nothing else can be read\n`,
     );
-    return scanSnapshots(store);
+    return scanSnapshots(source.store);
   }
 }
 
@@ -81,4 +89,10 @@ export function scopeText(scope: { type: string; namespace?: string; target?: st
   if (scope.type === "namespace") return `namespace/${scope.namespace}`;
   if (scope.type === "application") return `app/${scope.target}`;
   return "cluster";
+}
+
+/** Who made a snapshot: `cli`, or the session and its invoker. */
+function sourceText(source: SnapshotManifest["source"]): string {
+  if (source.kind === "cli") return "cli";
+  return `${source.kind} ${source.namespace}/${source.name}${source.invoker ? ` (${source.invoker})` : ""}`;
 }

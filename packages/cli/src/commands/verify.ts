@@ -1,29 +1,34 @@
 import type { Command } from "commander";
 import { VerifyFailedError } from "../errors.js";
 import { printable } from "../format.js";
-import { DEFAULT_REPO, openRepoFromUrl, REPO_HELP } from "../repo-url.js";
+import { outputOption, printData, REPORT_FORMATS } from "../output.js";
+import { readProgressLine } from "../progress.js";
+import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 
 export function verifyCommand(program: Command): void {
-  program
+  const cmd = program
     .command("verify <id>")
     .description(
       "re-read every part of a snapshot; check each object's sha256 and the counts against the index (exit 5 on problems)",
     )
-    .option("--repo <repo>", REPO_HELP, DEFAULT_REPO)
-    .option("-o, --output <format>", "text (default) or json (the whole report)")
-    .action(async (id: string, flags: { repo: string; output?: string }) => {
-      const repository = await openRepoFromUrl(flags.repo);
-      const report = await repository.verify(id);
-      if (flags.output === "json") process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else if (report.ok) {
-        const parts = `${report.parts} part${report.parts === 1 ? "" : "s"}`;
-        process.stdout.write(`snapshot ${id} is sound: ${parts} and ${report.objects} objects match the index\n`);
-      } else {
-        for (const problem of report.problems) process.stderr.write(`problem: ${printable(problem)}\n`);
-        process.stderr.write(
-          `${report.partsOk} of ${report.parts} parts and ${report.objectsOk} of ${report.objects} objects checked out\n`,
-        );
-      }
-      if (!report.ok) throw new VerifyFailedError(id, report.problems.length);
-    });
+    .addOption(outputOption(REPORT_FORMATS));
+  repoOptions(cmd).action(async (id: string, flags: RepoFlags & { output?: string }, self: Command) => {
+    const repository = await openRepo(self, flags);
+    const progress = readProgressLine("verified", flags.output);
+    const report = await repository
+      .verify(id, { onProgress: (p) => progress.update(p) })
+      .finally(() => progress.done());
+    if (printData(flags.output, report)) {
+      /* json or yaml: the whole report */
+    } else if (report.ok) {
+      const parts = `${report.parts} part${report.parts === 1 ? "" : "s"}`;
+      process.stdout.write(`snapshot ${id} is sound: ${parts} and ${report.objects} objects match the index\n`);
+    } else {
+      for (const problem of report.problems) process.stderr.write(`problem: ${printable(problem)}\n`);
+      process.stderr.write(
+        `${report.partsOk} of ${report.parts} parts and ${report.objectsOk} of ${report.objects} objects checked out\n`,
+      );
+    }
+    if (!report.ok) throw new VerifyFailedError(id, report.problems.length);
+  });
 }

@@ -20,7 +20,11 @@ const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC |
  * outside `toDir`. The objects' paths come from readSnapshotObjects, which refuses links in the
  * archive, so no link is ever created.
  */
-export async function writeTree(objects: AsyncIterable<SnapshotObject>, toDir: string): Promise<DownloadResult> {
+export async function writeTree(
+  objects: AsyncIterable<SnapshotObject>,
+  toDir: string,
+  written: (bytes: number) => void = () => {},
+): Promise<DownloadResult> {
   const root = resolve(toDir);
   await mkdir(root, { recursive: true });
   const made = new Set<string>();
@@ -34,6 +38,7 @@ export async function writeTree(objects: AsyncIterable<SnapshotObject>, toDir: s
     });
     count += 1;
     bytes += object.data.length;
+    written(object.data.length);
   }
   return { objects: count, bytes };
 }

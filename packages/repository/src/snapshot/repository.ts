@@ -8,6 +8,7 @@ import { type DownloadResult, writeTree } from "./download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
+import { progressCounter, type ReadProgressOptions } from "./read-progress.js";
 import { isSnapshotId } from "./snapshot-id.js";
 import type { ManifestCache } from "./manifest-cache.js";
 import { readManifest, type SnapshotScan, scanSnapshots } from "./snapshot-scan.js";
@@ -39,7 +40,7 @@ export interface Repository {
   /** Every object, part after part; with `parts`, only the objects of those parts (a restore reads what one step needs). */
   readObjects(id: string, options?: ReadObjectsOptions): AsyncIterable<SnapshotObject>;
   /** Writes the YAML tree below `toDir`. */
-  download(id: string, toDir: string): Promise<DownloadResult>;
+  download(id: string, toDir: string, options?: ReadProgressOptions): Promise<DownloadResult>;
   /** Removes snapshot.json first (the snapshot is gone from then on), then the rest. Safe to repeat. */
   deleteSnapshot(id: string): Promise<DeleteSnapshotResult>;
   /** Snapshot directories with objects but no snapshot.json, oldest id first. */
@@ -49,7 +50,7 @@ export interface Repository {
   /** Applies a retention policy per group of snapshots, see forgetSnapshots. */
   forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult>;
   /** Re-reads every part and checks every object against the index; throws only if the snapshot is not committed. */
-  verify(id: string): Promise<VerifyReport>;
+  verify(id: string, options?: ReadProgressOptions): Promise<VerifyReport>;
   /** Stats the index and every part against the sizes snapshot.json records, reading no data; throws as verify does. */
   checkStored(id: string): Promise<StoredCheckReport>;
 }
@@ -129,8 +130,9 @@ class StoreRepository implements Repository {
     yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id), options.parts);
   }
 
-  download(id: string, toDir: string): Promise<DownloadResult> {
-    return writeTree(this.readObjects(id), toDir);
+  async download(id: string, toDir: string, options?: ReadProgressOptions): Promise<DownloadResult> {
+    const manifest = await this.getSnapshot(id);
+    return writeTree(readSnapshotObjects(this.readerDeps(), manifest), toDir, progressCounter(manifest, options));
   }
 
   async deleteSnapshot(id: string): Promise<DeleteSnapshotResult> {
@@ -178,8 +180,8 @@ class StoreRepository implements Repository {
     );
   }
 
-  async verify(id: string): Promise<VerifyReport> {
-    return verifySnapshot(this.readerDeps(), await this.getSnapshot(id));
+  async verify(id: string, options?: ReadProgressOptions): Promise<VerifyReport> {
+    return verifySnapshot(this.readerDeps(), await this.getSnapshot(id), options);
   }
 
   async checkStored(id: string): Promise<StoredCheckReport> {

@@ -3,6 +3,7 @@ import type { IndexRecord } from "../archive/types.js";
 import { ObjectNotFoundError } from "../errors.js";
 import { pathProblem } from "../safe-path.js";
 import { pathFor, resourceKey } from "./layout.js";
+import { progressCounter, type ReadProgressOptions } from "./read-progress.js";
 import { type ReaderDeps, readIndexRecords, readPartFiles } from "./snapshot-readers.js";
 import type { SnapshotManifest, SnapshotPart } from "./types.js";
 
@@ -96,12 +97,14 @@ async function verifyPart(
   part: SnapshotPart,
   index: Map<string, Expected> | undefined,
   problems: string[],
+  read: (bytes: number) => void,
 ) {
   let [objects, ok] = [0, 0];
   const found: string[] = [];
   try {
     for await (const file of readPartFiles(deps, manifest, part)) {
       objects += 1;
+      read(file.data.length);
       const expected = index?.get(file.path);
       if (!index) continue;
       if (!expected) {
@@ -151,8 +154,13 @@ function reportUnseen(index: Map<string, Expected>, failedParts: Set<number>, pr
  * snapshot.json. Goes
  * on past a damaged or missing part, so one run reports every problem.
  */
-export async function verifySnapshot(deps: ReaderDeps, manifest: SnapshotManifest): Promise<VerifyReport> {
+export async function verifySnapshot(
+  deps: ReaderDeps,
+  manifest: SnapshotManifest,
+  options: ReadProgressOptions = {},
+): Promise<VerifyReport> {
   const problems: string[] = [];
+  const read = progressCounter(manifest, options);
   const index = await loadIndex(deps, manifest, problems);
   const report = { id: manifest.id, partsOk: 0, parts: manifest.parts.length, objectsOk: 0, objects: manifest.objects };
   const recordedObjects = manifest.parts.reduce((sum, p) => sum + p.objects, 0);
@@ -160,7 +168,7 @@ export async function verifySnapshot(deps: ReaderDeps, manifest: SnapshotManifes
     problems.push(`snapshot.json: parts hold ${recordedObjects} objects, objects says ${manifest.objects}`);
   const failedParts = new Set<number>();
   for (const part of [...manifest.parts].sort((a, b) => a.n - b.n)) {
-    const { ok, complete } = await verifyPart(deps, manifest, part, index, problems);
+    const { ok, complete } = await verifyPart(deps, manifest, part, index, problems, read);
     report.objectsOk += ok;
     if (complete) report.partsOk += 1;
     else failedParts.add(part.n);
