@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { backupCommand } from "./commands/backup.js";
 import { downloadCommand } from "./commands/download.js";
 import { forgetCommand } from "./commands/forget.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
 import { showCommand } from "./commands/show.js";
@@ -30,6 +31,7 @@ export function createProgram(): Command {
     forgetCommand,
     pruneCommand,
     triggerCommand,
+    migrateCommand,
   ]) {
     add(program);
   }

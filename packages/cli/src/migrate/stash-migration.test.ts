@@ -1,0 +1,187 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { validateBackupConfiguration, validateRepository } from "@kubedump/api";
+import { describe, expect, it } from "vitest";
+import type { Fields } from "./objects.js";
+import { formatReport } from "./report.js";
+import { type Obj, parseSources } from "./stash-input.js";
+import { migrateStash, writtenName } from "./stash-migration.js";
+
+// Input: Stash's own documentation examples (stash-docs/README.md), never kubedump's output.
+const DOCS = join(dirname(fileURLToPath(import.meta.url)), "stash-docs");
+const FIXTURES = readdirSync(DOCS).filter((f) => f.endsWith(".yaml"));
+const read = (file: string) => parseSources([{ name: file, text: readFileSync(join(DOCS, file), "utf8") }]);
+const migrate = (file: string, includeSecrets = false) => migrateStash(read(file), { includeSecrets });
+const ofKind = (objects: Fields[], kind: string) => objects.filter((o) => o.kind === kind);
+const specOf = (objects: Fields[], kind: string) => ofKind(objects, kind).map((o) => o.spec);
+const lines = (file: string, includeSecrets = false) => {
+  const { objects, report } = migrate(file, includeSecrets);
+  return formatReport(report, objects.map(writtenName));
+};
+
+describe("kubedump migrate stash, on Stash's documentation examples", () => {
+  it.each([
+    ["cluster.yaml", undefined],
+    ["namespace.yaml", { ref: { apiVersion: "v1", kind: "Namespace", name: "kube-system" } }],
+    [
+      "application.yaml",
+      { ref: { apiVersion: "apps/v1", kind: "Deployment", name: "stash-stash-enterprise", namespace: "kube-system" } },
+    ],
+  ])("%s: the scope, schedule, task, retention and history limit carry over", (file, target) => {
+    const [bc] = specOf(migrate(file).objects, "BackupConfiguration") as Fields[];
+    expect(bc).toMatchObject({
+      schedule: "*/5 * * * *",
+      retentionPolicy: { name: "keep-last-5", keepLast: 5, prune: true },
+      backupHistoryLimit: 1,
+    });
+    expect(bc?.target).toEqual(target);
+    expect(bc?.task).toMatchObject({ name: "kubedump-backup" });
+  });
+
+  it.each([
+    ["customization-filter-resources.yaml", [{ name: "labelSelector", value: "k8s-app=kube-dns" }]],
+    ["customization-passing-args.yaml", [{ name: "sanitize", value: "false" }]],
+    ["application.yaml", [{ name: "includeDependants", value: "true" }]],
+    ["customization-resource-limit.yaml", undefined],
+  ])("%s: task params %j", (file, params) => {
+    const [bc] = specOf(migrate(file).objects, "BackupConfiguration") as Fields[];
+    expect(bc?.task).toEqual(params ? { name: "kubedump-backup", params } : { name: "kubedump-backup" });
+  });
+
+  it("carries every keep rule of the multi-retention example", () => {
+    const [bc] = specOf(migrate("customization-multi-retention-policy.yaml").objects, "BackupConfiguration");
+    expect((bc as Fields).retentionPolicy).toEqual({
+      name: "cluster-resource-retention",
+      keepLast: 5,
+      keepDaily: 10,
+      keepWeekly: 20,
+      keepMonthly: 50,
+      keepYearly: 100,
+      prune: true,
+    });
+  });
+
+  it.each([
+    ["customization-resource-limit.yaml", "spec.runtimeSettings"],
+    ["customization-specific-user.yaml", "spec.runtimeSettings"],
+    ["cluster.yaml", "spec.backend.storageSecretName key GOOGLE_SERVICE_ACCOUNT_JSON_KEY"],
+    ["concept-repository.yaml", "spec.usagePolicy"],
+  ])("%s: reports %s as not carried, with why", (file, field) => {
+    const { report } = migrate(file);
+    const found = report.findings.find((f) => f.field === field);
+    expect(found).toMatchObject({ kind: "not carried", message: expect.stringMatching(/\w{4,}/) });
+  });
+
+  it("reports every field of the BackupConfiguration reference sample it leaves behind", () => {
+    const { objects, report } = migrate("concept-backupconfiguration.yaml");
+    const notCarried = report.findings.filter((f) => f.kind === "not carried").map((f) => f.field);
+    expect(notCarried.sort()).toEqual(
+      [
+        "spec.hooks",
+        "spec.runtimeSettings",
+        "spec.target.alias",
+        "spec.target.exclude",
+        "spec.target.paths",
+        "spec.target.volumeMounts",
+        "spec.tempDir",
+      ].sort(),
+    );
+    expect(specOf(objects, "BackupConfiguration")).toEqual([
+      expect.objectContaining({
+        paused: false,
+        backupHistoryLimit: 3,
+        timeOut: "2h",
+        retryConfig: { maxRetry: 3, delay: "10m" },
+      }),
+    ]);
+    const skipped = report.findings.filter((f) => f.kind === "skipped");
+    expect(skipped).toEqual([expect.objectContaining({ object: "Stash BackupConfiguration demo/demo-backup" })]);
+    expect(skipped[0]?.message).toContain("not the KubeDump addon");
+  });
+
+  it.each([
+    [
+      "s3.yaml",
+      {
+        s3: {
+          endpoint: "s3.amazonaws.com",
+          bucket: "stash-demo",
+          region: "us-west-1",
+          prefix: "backup/demo/deployment/stash-demo-kubedump",
+        },
+      },
+    ],
+    [
+      "minio.yaml",
+      {
+        s3: {
+          endpoint: "https://my-minio-service.minio-namespace.svc",
+          bucket: "stash-demo",
+          prefix: "backup/demo/deployment/stash-demo-kubedump",
+        },
+      },
+    ],
+    [
+      "cluster.yaml",
+      { s3: { endpoint: "storage.googleapis.com", bucket: "stash-testing", prefix: "manifests/cluster-kubedump" } },
+    ],
+    ["local.yaml", { local: { path: "/safe/data/kubedump" } }],
+  ])("%s: the backend, under a prefix of its own beside Stash's restic repository", (file, backend) => {
+    const [repo] = specOf(migrate(file).objects, "Repository") as Fields[];
+    expect(repo?.backend).toEqual(backend);
+  });
+
+  it("names Stash's Secret unless asked for a copy; the copy renames RESTIC_PASSWORD", () => {
+    const plain = migrate("minio.yaml");
+    expect(specOf(plain.objects, "Repository")).toEqual([
+      expect.objectContaining({ storageSecretName: "minio-secret" }),
+    ]);
+    expect(ofKind(plain.objects, "Secret")).toEqual([]);
+    const source = read("minio.yaml").find((o) => o.kind === "Secret") as Obj & { data: Record<string, string> };
+    const copied = migrate("minio.yaml", true);
+    expect(specOf(copied.objects, "Repository")).toEqual([
+      expect.objectContaining({ storageSecretName: "minio-secret-kubedump" }),
+    ]);
+    expect(ofKind(copied.objects, "Secret")).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name: "minio-secret-kubedump", namespace: "demo" }),
+        data: {
+          AWS_ACCESS_KEY_ID: source.data.AWS_ACCESS_KEY_ID,
+          AWS_SECRET_ACCESS_KEY: source.data.AWS_SECRET_ACCESS_KEY,
+          CA_CERT_DATA: source.data.CA_CERT_DATA,
+          ENCRYPTION_PASSWORD: source.data.RESTIC_PASSWORD,
+        },
+      }),
+    ]);
+  });
+
+  it.each(FIXTURES)("%s: every object written passes kubedump's validation", (file) => {
+    for (const includeSecrets of [false, true]) {
+      const { objects } = migrate(file, includeSecrets);
+      expect(objects.length).toBeGreaterThan(0);
+      for (const obj of objects) {
+        if (obj.kind === "Secret") continue;
+        const result = obj.kind === "Repository" ? validateRepository(obj) : validateBackupConfiguration(obj);
+        expect(result, `${file}: ${writtenName(obj)}`).toMatchObject({ ok: true });
+      }
+    }
+  });
+
+  it.each(FIXTURES.filter((f) => readFileSync(join(DOCS, f), "utf8").includes("kind: Secret")))(
+    "%s: the report names Secret keys, never their values, and says RESTIC_PASSWORD does not decrypt Stash's data",
+    (file) => {
+      const values = read(file)
+        .filter((o) => o.kind === "Secret")
+        .flatMap((s) => Object.values((s as { data: Record<string, string> }).data));
+      for (const includeSecrets of [false, true]) {
+        const text = lines(file, includeSecrets);
+        for (const b64 of values) {
+          expect(text).not.toContain(b64);
+          expect(text).not.toContain(Buffer.from(b64, "base64").toString("utf8"));
+        }
+        expect(text).toContain("does not decrypt Stash's restic data");
+      }
+    },
+  );
+});
