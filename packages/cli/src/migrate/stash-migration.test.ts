@@ -185,3 +185,85 @@ describe("kubedump migrate stash, on Stash's documentation examples", () => {
     },
   );
 });
+
+describe("kubedump migrate stash, on the examples changed where a case needs it", () => {
+  const text = (file: string) => readFileSync(join(DOCS, file), "utf8");
+  const migrateText = (yaml: string) =>
+    migrateStash(parseSources([{ name: "edited", text: yaml }]), { includeSecrets: false });
+
+  it("writes no Repository for a backend kubedump cannot use, and says what to do", () => {
+    const { objects, report } = migrate("azure.yaml");
+    expect(objects.map((o) => o.kind)).toEqual(["BackupConfiguration"]);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        object: "Stash Repository demo/azure-repo",
+        kind: "skipped",
+        field: "spec.backend.azure",
+      }),
+    );
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        kind: "action",
+        message: expect.stringContaining("write kubedump Repository demo/azure-repo"),
+      }),
+    );
+  });
+
+  it("keeps the first of two BackupConfigurations with one namespace and name", () => {
+    const { objects, report } = migrateText(
+      `${text("customization-passing-args.yaml")}\n---\n${text("customization-filter-resources.yaml")}`,
+    );
+    expect(specOf(objects, "BackupConfiguration")).toEqual([
+      expect.objectContaining({ task: { name: "kubedump-backup", params: [{ name: "sanitize", value: "false" }] } }),
+    ]);
+    expect(report.findings.filter((f) => f.kind === "skipped").map((f) => f.message)).toEqual([
+      "an earlier BackupConfiguration of the input has the same namespace and name",
+    ]);
+  });
+
+  it("moves a CronJob-style CRON_TZ prefix of the schedule into timeZone", () => {
+    const edited = text("namespace.yaml").replace(
+      'schedule: "*/5 * * * *"',
+      'schedule: "CRON_TZ=Europe/Berlin 0 2 * * *"',
+    );
+    const [bc] = specOf(migrateText(edited).objects, "BackupConfiguration");
+    expect(bc).toMatchObject({ schedule: "0 2 * * *", timeZone: "Europe/Berlin" });
+  });
+
+  it("writes the Repository of another namespace into the BackupConfiguration's, and asks for the Secret there", () => {
+    const edited = text("s3.yaml")
+      .replace(
+        "  name: cluster-resources-backup\n  namespace: demo",
+        "  name: cluster-resources-backup\n  namespace: prod",
+      )
+      .replace("    name: s3-repo\n", "    name: s3-repo\n    namespace: demo\n");
+    const { objects, report } = migrateText(edited);
+    expect(objects.map(writtenName)).toEqual([
+      "kubedump.io/v1alpha1 Repository prod/s3-repo",
+      "kubedump.io/v1alpha1 BackupConfiguration prod/cluster-resources-backup",
+    ]);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        kind: "action",
+        message: expect.stringMatching(/^copy Secret demo\/s3-secret into namespace prod/),
+      }),
+    );
+  });
+
+  it.each([
+    ["a line after it out of place", "  RESTIC_PASSWORD: Y2hhbmdlaXQ=\n bad: ["],
+    ["a second mapping on its line", "  RESTIC_PASSWORD: Y2hhbmdlaXQ= x: y"],
+  ])("refuses YAML with %s, naming the line but never the text there (a Secret's value)", (_case, line) => {
+    const broken = text("s3.yaml").replace("  RESTIC_PASSWORD: Y2hhbmdlaXQ=", line);
+    const message = (() => {
+      try {
+        parseSources([{ name: "s3.yaml", text: broken }]);
+        return "parsed";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    })();
+    expect(message).toMatch(/^s3\.yaml: not YAML at line 2[56], column \d+: \w/);
+    expect(message).not.toContain("Y2hhbmdlaXQ");
+  });
+});

@@ -35,6 +35,20 @@ function valid(obj: Fields, validate: (o: unknown) => Validation<unknown>, note:
   return false;
 }
 
+/** What a migration has made so far, and which Stash objects it used. */
+interface State {
+  input: StashInput;
+  options: MigrationOptions;
+  report: MigrationReport;
+  secrets: Fields[];
+  repositories: Fields[];
+  configurations: Fields[];
+  /** `ns/name` of the kubedump BackupConfigurations and Repositories made (or tried). */
+  configurationNames: Set<string>;
+  repositoryNames: Set<string>;
+  usedRepos: Set<Obj>;
+}
+
 /**
  * The kubedump objects equivalent to the KubeDump BackupConfigurations of `objects`, with the
  * Repositories they use and (with `includeSecrets`) copies of their storage Secrets. Every object
@@ -43,47 +57,65 @@ function valid(obj: Fields, validate: (o: unknown) => Validation<unknown>, note:
 export function migrateStash(objects: readonly Obj[], options: MigrationOptions): Migration {
   const report = new MigrationReport();
   const input = classify(objects, report);
-  const out = { secrets: [] as Fields[], repositories: [] as Fields[], configurations: [] as Fields[] };
-  const converted = new Set<string>();
-  const usedRepos = new Set<Obj>();
-  for (const stash of input.backupConfigurations) {
-    const note = report.for(describe(stash));
-    if (!isKubeDump(stash, note)) continue;
-    const bc = convertBackupConfiguration(stash, note);
-    if (!valid(bc, validateBackupConfiguration, note)) continue;
-    out.configurations.push(bc);
-    const namespace = namespaceOf(stash);
-    const ref = isRecord(stash.spec) && isRecord(stash.spec.repository) ? stash.spec.repository : {};
-    const name = String(ref.name);
-    const repoNs = str(ref.namespace) ?? namespace;
-    if (converted.has(qualified(namespace, name))) continue;
-    converted.add(qualified(namespace, name));
-    const stashRepo = input.repositories.find((r) => r.metadata?.name === name && namespaceOf(r) === repoNs);
-    if (!stashRepo) {
-      note(
-        "action",
-        "spec.repository",
-        `Stash Repository ${qualified(repoNs, name)} is not in the input: add it, or write kubedump Repository ${qualified(namespace, name)} yourself`,
-      );
-      continue;
-    }
-    usedRepos.add(stashRepo);
-    const label = `${describe(stashRepo)}${repoNs === namespace ? "" : ` (as ${qualified(namespace, name)})`}`;
-    const ctx = { secrets: input.secrets, includeSecrets: options.includeSecrets };
-    const repo = convertRepository(stashRepo, namespace, ctx, report.for(label));
-    if (!repo || !valid(repo.repository, validateRepository, report.for(label))) {
-      note(
-        "action",
-        "spec.repository",
-        `write kubedump Repository ${qualified(namespace, name)} yourself: see ${label}`,
-      );
-      continue;
-    }
-    out.repositories.push(repo.repository);
-    if (repo.secret) out.secrets.push(repo.secret);
+  const state: State = {
+    input,
+    options,
+    report,
+    secrets: [],
+    repositories: [],
+    configurations: [],
+    configurationNames: new Set(),
+    repositoryNames: new Set(),
+    usedRepos: new Set(),
+  };
+  for (const stash of input.backupConfigurations) migrateBackupConfiguration(stash, state);
+  reportUnused(input, state.usedRepos, report);
+  return { objects: [...state.secrets, ...state.repositories, ...state.configurations], report };
+}
+
+function migrateBackupConfiguration(stash: Obj, state: State): void {
+  const note = state.report.for(describe(stash));
+  if (!isKubeDump(stash, note)) return;
+  const key = qualified(namespaceOf(stash), String(stash.metadata?.name));
+  if (state.configurationNames.has(key)) {
+    note("skipped", undefined, "an earlier BackupConfiguration of the input has the same namespace and name");
+    return;
   }
-  reportUnused(input, usedRepos, report);
-  return { objects: [...out.secrets, ...out.repositories, ...out.configurations], report };
+  state.configurationNames.add(key);
+  const bc = convertBackupConfiguration(stash, note);
+  if (!valid(bc, validateBackupConfiguration, note)) return;
+  state.configurations.push(bc);
+  migrateRepository(stash, state, note);
+}
+
+/** The Repository a migrated BackupConfiguration uses, written into its namespace once. */
+function migrateRepository(stash: Obj, state: State, note: Note): void {
+  const namespace = namespaceOf(stash);
+  const ref = isRecord(stash.spec) && isRecord(stash.spec.repository) ? stash.spec.repository : {};
+  const name = String(ref.name);
+  const repoNs = str(ref.namespace) ?? namespace;
+  const target = qualified(namespace, name);
+  if (state.repositoryNames.has(target)) return;
+  state.repositoryNames.add(target);
+  const stashRepo = state.input.repositories.find((r) => r.metadata?.name === name && namespaceOf(r) === repoNs);
+  if (!stashRepo) {
+    note(
+      "action",
+      "spec.repository",
+      `Stash Repository ${qualified(repoNs, name)} is not in the input: add it, or write kubedump Repository ${target} yourself`,
+    );
+    return;
+  }
+  state.usedRepos.add(stashRepo);
+  const label = `${describe(stashRepo)}${repoNs === namespace ? "" : ` (as ${target})`}`;
+  const ctx = { secrets: state.input.secrets, includeSecrets: state.options.includeSecrets };
+  const repo = convertRepository(stashRepo, namespace, ctx, state.report.for(label));
+  if (!repo || !valid(repo.repository, validateRepository, state.report.for(label))) {
+    note("action", "spec.repository", `write kubedump Repository ${target} yourself: see ${label}`);
+    return;
+  }
+  state.repositories.push(repo.repository);
+  if (repo.secret) state.secrets.push(repo.secret);
 }
 
 function reportUnused(input: StashInput, usedRepos: ReadonlySet<Obj>, report: MigrationReport): void {
