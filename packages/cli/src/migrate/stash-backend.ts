@@ -98,11 +98,11 @@ function local(spec: Fields, note: Note): ConvertedBackend {
     "spec.backend.local",
     `mountPath "${mountPath}"${subPath ? `, subPath "${subPath}"` : ""} → path "${path}": a directory of its own beside Stash's restic repository`,
   );
-  const volumes = otherKeys(spec, LOCAL_VOLUME_FIELDS);
+  const volumes = otherKeys(spec, LOCAL_VOLUME_FIELDS).map((key) => `${key} ${JSON.stringify(spec[key])}`);
   note(
     "action",
     "spec.backend.local",
-    `mount the volume (${volumes.join(", ") || "none given"}) at ${mountPath} into the dump workers with the chart's dumpWorker.extraVolumes and dumpWorker.extraVolumeMounts; kubedump does not mount it itself`,
+    `mount the volume (${volumes.join(", ") || "none given"}) at ${mountPath} into the dump workers and the watcher (which opens the Repository to check it) with the chart's dumpWorker and watcher extraVolumes and extraVolumeMounts; a claim mounted by both needs ReadWriteMany`,
   );
   const location = `local ${mountPath}${subPath ? `/${subPath}` : ""}`;
   return { backend: { local: { path } }, provider: "local", stashLocation: location };

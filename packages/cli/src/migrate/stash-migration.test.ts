@@ -132,6 +132,14 @@ describe("kubedump migrate stash, on Stash's documentation examples", () => {
     expect(repo?.backend).toEqual(backend);
   });
 
+  it("asks for Stash's volume to be mounted where kubedump reads a local repository", () => {
+    const action = migrate("local.yaml").report.findings.find((f) => f.kind === "action");
+    expect(action).toMatchObject({ field: "spec.backend.local", object: "Stash Repository demo/local-repo-with-pvc" });
+    expect(action?.message).toContain(
+      'persistentVolumeClaim {"claimName":"repo-pvc"}) at /safe/data into the dump workers',
+    );
+  });
+
   it("names Stash's Secret unless asked for a copy; the copy renames RESTIC_PASSWORD", () => {
     const plain = migrate("minio.yaml");
     expect(specOf(plain.objects, "Repository")).toEqual([
