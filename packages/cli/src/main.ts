@@ -5,6 +5,7 @@ import { completionCommand } from "./commands/completion.js";
 import { describeCommand } from "./commands/describe.js";
 import { downloadCommand } from "./commands/download.js";
 import { forgetCommand } from "./commands/forget.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
 import { sessionsCommand } from "./commands/sessions.js";
@@ -16,9 +17,14 @@ import { versionCommand } from "./commands/version.js";
 import { EXIT, exitCodeOf } from "./errors.js";
 import { printable } from "./format.js";
 
-export function createProgram(): Command {
+/** `kubectl kubedump` when run as the kubectl plugin (bin kubectl-kubedump), else `kubedump`. */
+export function programName(argv1: string | undefined): string {
+  return /(^|[/\\])kubectl-kubedump(\.js)?$/.test(argv1 ?? "") ? "kubectl kubedump" : "kubedump";
+}
+
+export function createProgram(name = "kubedump"): Command {
   const program = new Command()
-    .name("kubedump")
+    .name(name)
     .description(
       "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, restore, verify and expire snapshots",
     )
@@ -39,6 +45,7 @@ export function createProgram(): Command {
     describeCommand,
     versionCommand,
     completionCommand,
+    migrateCommand,
   ]) {
     add(program);
   }
@@ -47,7 +54,7 @@ export function createProgram(): Command {
 
 async function main(): Promise<number> {
   try {
-    await createProgram().parseAsync(process.argv);
+    await createProgram(programName(process.argv[1])).parseAsync(process.argv);
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
