@@ -6,11 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createProgram } from "./main.js";
 import { kubedump } from "./test-support.js";
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "kubedump-completion-"));
 const script: Record<string, string> = {};
+/** Every command the CLI has, so that a new one must be completed too. */
+const COMMANDS = createProgram()
+  .commands.map((c) => c.name())
+  .sort();
 
 beforeAll(async () => {
   for (const shell of ["bash", "zsh", "fish"]) {
@@ -96,23 +101,7 @@ describe("kubedump completion", () => {
       script.zsh!,
     ]);
     expect(stdout.trim()).toBe("_kubedump");
-    expect(await zsh("kubedump ")).toEqual(
-      [
-        "backup",
-        "completion",
-        "describe",
-        "download",
-        "forget",
-        "prune",
-        "restore",
-        "sessions",
-        "show",
-        "snapshots",
-        "trigger",
-        "verify",
-        "version",
-      ].sort(),
-    );
+    expect(await zsh("kubedump ")).toEqual(COMMANDS);
     expect(await zsh("kubedump describe ")).toEqual(["session"]);
     expect(await zsh("kubedump snapshots -o ")).toEqual(FORMATS);
     expect(await zsh("kubedump backup --kubeconfig ")).toEqual(["<files>"]);
