@@ -19,7 +19,8 @@ import { UsageError } from "./target.js";
 /**
  * Exit codes (the README should list them too):
  *   0 ok
- *   1 failed: anything not below, and a restore with some objects failed
+ *   1 failed: anything not below, and a restore with some objects failed; `diff`: differences found
+ *     (as diff(1); quietly, with no message on stderr)
  *   2 usage: bad flags or --repo, a backend that is not configured right (no S3 credentials from
  *     anywhere among them), a password given for an
  *     unencrypted repository or missing for an encrypted one
@@ -42,6 +43,15 @@ export const EXIT = {
   integrity: 5,
   denied: 6,
 } as const;
+
+/** An outcome told by the exit code alone, with nothing on stderr: `diff` found differences (1). */
+export class ExitStatus extends Error {
+  override readonly name = "ExitStatus";
+
+  constructor(readonly code: number) {
+    super(`exit status ${code}`);
+  }
+}
 
 /** `verify` found problems; they are printed before this is thrown. */
 export class VerifyFailedError extends Error {

@@ -3,6 +3,7 @@ import { type ObjectCoordinates, pathFor } from "../snapshot/layout.js";
 import type { Repository } from "../snapshot/repository.js";
 import type { SnapshotManifest, SnapshotScope } from "../snapshot/types.js";
 import { objectKeyOf } from "./compare-indexes.js";
+import { byTime } from "./snapshot-ref.js";
 import type { ObjectChangeKind } from "./diff-sides.js";
 import { unifiedDiff } from "./unified-diff.js";
 
@@ -25,7 +26,7 @@ export interface HistoryEntry {
 
 export interface ObjectHistory {
   path: string;
-  /** The snapshots looked at, oldest first. */
+  /** The snapshots looked at, oldest first (by time). */
   snapshots: string[];
   entries: HistoryEntry[];
 }
@@ -101,8 +102,9 @@ export async function objectHistory(
   options: HistoryOptions = {},
 ): Promise<ObjectHistory> {
   const path = pathFor(object);
-  const snapshots =
-    options.snapshots ?? (await repository.scanSnapshots()).snapshots.filter((m) => scopeCovers(m.scope, object));
+  const snapshots = byTime(
+    options.snapshots ?? (await repository.scanSnapshots()).snapshots.filter((m) => scopeCovers(m.scope, object)),
+  );
   const found = await mapLimit(snapshots, INDEX_CONCURRENCY, (m) => findRecord(repository, m.id, path));
   const entries = entriesOf(snapshots, found);
   const ids = snapshots.map((m) => m.id);
