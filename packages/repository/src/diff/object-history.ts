@@ -1,6 +1,7 @@
 import type { IndexRecord } from "../archive/types.js";
 import { type ObjectCoordinates, pathFor } from "../snapshot/layout.js";
 import type { Repository } from "../snapshot/repository.js";
+import { mapLimit } from "../snapshot/snapshot-scan.js";
 import type { SnapshotManifest, SnapshotScope } from "../snapshot/types.js";
 import { objectKeyOf } from "./compare-indexes.js";
 import { byTime } from "./snapshot-ref.js";
@@ -58,16 +59,6 @@ export function scopeCovers(scope: SnapshotScope, object: ObjectCoordinates): bo
 async function findRecord(repository: Repository, id: string, path: string): Promise<IndexRecord | undefined> {
   for await (const record of repository.readIndex(id)) if (objectKeyOf(record) === path) return record;
   return undefined;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The entries of an object's records across snapshots (undefined: absent from that one), oldest first. */
