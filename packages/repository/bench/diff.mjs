@@ -44,7 +44,8 @@ async function commit(repository, dir, isChanged) {
   let bytes = 0;
   for (let start = 0; start < count; start += 1000) {
     const page = [];
-    for (let i = start; i < Math.min(count, start + 1000); i++) page.push(object(i, isChanged(i) ? "  edited: x\n" : ""));
+    for (let i = start; i < Math.min(count, start + 1000); i++)
+      page.push(object(i, isChanged(i) ? "  edited: x\n" : ""));
     const placed = await parts.add(page.map((o) => ({ path: o.record.path, data: o.data })));
     await index.add(page.map((o, k) => ({ ...o.record, part: placed[k] })));
     bytes += page.reduce((sum, o) => sum + o.data.length, 0);
@@ -78,7 +79,9 @@ try {
   const a = await commit(repository, join(dir, "a"), () => false);
   await new Promise((r) => setTimeout(r, 5)); // a later time for the second snapshot
   const b = await commit(repository, join(dir, "b"), (i) => i % step === 0 && i / step < changed);
-  console.log(`${count} objects of ${size} bytes, ${changed} changed; ${a.parts.length} parts of ${values["max-part-mib"]} MiB each`);
+  console.log(
+    `${count} objects of ${size} bytes, ${changed} changed; ${a.parts.length} parts of ${values["max-part-mib"]} MiB each`,
+  );
   for (const stat of [true, false]) {
     gets.length = 0;
     const started = performance.now();
