@@ -1,4 +1,4 @@
-import { SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "@kubedump/dump";
+import { SelectorSyntaxError, SnapshotScopeError, TargetNotFoundError, UnknownResourceError } from "@kubedump/dump";
 import { KubeConfigError, KubeUnreachableError } from "@kubedump/kube";
 import {
   BackendConfigError,
@@ -30,7 +30,7 @@ import { UsageError } from "./target.js";
  *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
  *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
  *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
- *     IntegrityError)
+ *     IntegrityError; a snapshot.json whose scope or params `diff --live` cannot dump again)
  *   6 denied: a wrong encryption password, credentials the object store refuses, or a token the
  *     AWS chain's source refuses (an expired or wrong-audience web identity token)
  */
@@ -94,7 +94,7 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
   ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
   [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError, StorageSecretNotFoundError]],
-  [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError]],
+  [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError, SnapshotScopeError]],
   [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
 ];
 

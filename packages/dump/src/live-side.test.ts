@@ -6,7 +6,7 @@ import { diffSides, openRepository, type Repository, snapshotSide } from "@kubed
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import { seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { liveSide, type Scope, takeSnapshot } from "./index.js";
+import { dumpOptionsOfSnapshot, liveSide, type Scope, SnapshotScopeError, takeSnapshot } from "./index.js";
 
 const env = inject("testenv");
 const client = createKubeClient({ kubeconfig: env.kubeconfig });
@@ -70,5 +70,37 @@ describe("liveSide", () => {
     expect(changed?.diff).toContain(`+++ live/namespaces/${shop}/configmaps/web-config.yaml\n`);
     expect(changed?.diff).toMatch(/\n\+ {2}edited: 'yes'\n$/);
     expect(live.warnings).toEqual([]);
+  });
+
+  it("counts every object as removed when the application it backed up is gone, with a warning", async () => {
+    await client.create(configMaps(shop), { metadata: { name: "solo" }, data: { a: "1" } });
+    const target = { apiVersion: "v1", kind: "ConfigMap", namespace: shop, name: "solo" };
+    const manifest = await snapshot({ type: "application", target, includeDependants: false });
+    await client.delete(`${configMaps(shop)}/solo`);
+    const live = liveSide({ client }, manifest);
+    const diff = await diffSides(snapshotSide(repository, manifest.id), live);
+    expect(diff.objects.map((o) => [o.change, o.path])).toEqual([
+      ["removed", `namespaces/${shop}/configmaps/solo.yaml`],
+    ]);
+    expect(live.warnings).toEqual([
+      expect.stringMatching(/solo.* not found: every object of the snapshot counts as removed$/),
+    ]);
+  });
+
+  it.each([
+    [
+      "a target it cannot parse",
+      { scope: { type: "application" as const, target: "not a target" } },
+      /names no target/,
+    ],
+    ["a namespace scope without a namespace", { scope: { type: "namespace" as const } }, /names no target/],
+    ["an unknown param", { params: { colour: "blue" } }, /params: unknown param "colour"/],
+  ])("refuses a snapshot.json with %s, naming the snapshot", async (_, fields, message) => {
+    const manifest = await snapshot({ type: "namespace", namespace: blog });
+    const forged = { ...manifest, ...fields };
+    const error = await dumpOptionsOfSnapshot(client, forged).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SnapshotScopeError);
+    expect((error as Error).message).toMatch(new RegExp(`^snapshot ${manifest.id}: `));
+    expect((error as Error).message).toMatch(message);
   });
 });

@@ -3,6 +3,7 @@ import { discoverResources, type KubeClient } from "@kubedump/kube";
 import type { DiffSide } from "@kubedump/repository";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import type { SnapshotManifest, SnapshotScope } from "@kubedump/repository/snapshot";
+import { TargetNotFoundError } from "./application.js";
 import { type DumpProgress, runDump } from "./engine.js";
 import { dumpOptionsOf } from "./from-spec.js";
 import type { DumpOptions, Scope } from "./options.js";
@@ -84,11 +85,15 @@ export function liveSide(deps: LiveSideDeps, manifest: SnapshotManifest, label =
           }
         },
       };
-      const result = await runDump(
-        { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal },
-        options,
-      );
-      warnings.push(...result.warnings);
+      try {
+        const dumpDeps = { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal };
+        warnings.push(...(await runDump(dumpDeps, options)).warnings);
+      } catch (err) {
+        // The namespace or application is gone: none of its objects is in the cluster now.
+        if (!(err instanceof TargetNotFoundError)) throw err;
+        warnings.push(`${err.message}: every object of the snapshot counts as removed`);
+        return;
+      }
       yield* records;
     },
     async read(records) {
