@@ -77,7 +77,8 @@ export function diffCommand(program: Command): void {
         "removed and changed, with a unified diff of each changed object's YAML. The indexes decide (sha256 per " +
         "object); only the parts holding changed objects are read. Snapshots: " +
         SNAPSHOT_REF_HELP +
-        ". Exit status: 0 no differences, 1 differences (as diff(1)), 2 and above as for every command",
+        ". Exit status: 0 no differences; 1 differences (as diff(1), nothing on stderr; an unforeseen failure " +
+        "exits 1 too, with a message on stderr); 2 and above as for every command",
     )
     .option("--live", "compare <a> with the cluster now, dumped with <a>'s scope and params (as a backup now would)")
     .option("--stat", "counts per resource only, from the indexes: no part is read")
