@@ -9,7 +9,7 @@ import {
 } from "@kubedump/api";
 import { isNotFound } from "@kubedump/kube";
 import { InvalidSpecError, type Job, type RestoreJob } from "@kubedump/queue";
-import { type Repository, SnapshotNotFoundError } from "@kubedump/repository";
+import { byTime, type Repository, SnapshotNotFoundError } from "@kubedump/repository";
 import type { RestoreOptions } from "@kubedump/restore";
 import type { Loaded } from "./reconciler.js";
 import type { RestoreJobDeps, RestoreOutcome, RestoreWork } from "./restore-types.js";
@@ -103,10 +103,8 @@ export async function resolveSnapshot(
   const candidates = (await repository.scanSnapshots()).snapshots.filter(
     (m) => invoker === undefined || (m.source.invoker === invoker && m.source.namespace === ref.namespace),
   );
-  const newest = candidates
-    .map((m) => m.id)
-    .sort()
-    .at(-1);
+  // By time, not id: ids order by the second only (byTime).
+  const newest = byTime(candidates).at(-1)?.id;
   if (newest === undefined) {
     const of = config === undefined ? "" : ` made by BackupConfiguration ${ref.namespace}/${config}`;
     throw new RestoreSnapshotNotFoundError(
