@@ -83,7 +83,12 @@ describe.each([
   it("load from every index file into one BlobIndex, reading each file once with a cache directory", async () => {
     const gets: string[] = [];
     const inner = createLocalObjectStore({ root: join(tmp, `store-${keys ? "enc" : "plain"}`) });
-    const store = wrapStore(inner, { getBuffer: (key, max) => (gets.push(key), inner.getBuffer(key, max)) });
+    const store = wrapStore(inner, {
+      getBuffer: (key, max) => {
+        gets.push(key);
+        return inner.getBuffer(key, max);
+      },
+    });
     const first = await writeIndexFile({ store, keys }, [pack("p1", 0, 3)]);
     const second = await writeIndexFile({ store, keys }, [pack("p2", 3, 4)]);
     const cacheDir = join(tmp, `cache-${keys ? "enc" : "plain"}`);

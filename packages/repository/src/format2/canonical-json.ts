@@ -44,11 +44,11 @@ export function compareNames(a: string, b: string): number {
  * An object ends a chunk of a type node when the first four bytes of sha256(name), as a u32 BE,
  * are a multiple of CHUNK_DIVISOR: chunk borders depend on names alone, so changing an object
  * rewrites only its chunk, and adding or removing one rewrites at most two.
- * @defaultValue 16 (chunks of 16 objects on average)
+ * @defaultValue 8 (chunks of 8 objects on average)
  */
-export const CHUNK_DIVISOR = 16;
-/** A chunk also ends at this many objects. @defaultValue 128 */
-export const MAX_CHUNK_OBJECTS = 128;
+export const CHUNK_DIVISOR = 8;
+/** A chunk also ends at this many objects. @defaultValue 64 */
+export const MAX_CHUNK_OBJECTS = 64;
 
 export function endsChunk(name: string): boolean {
   return createHash("sha256").update(name, "utf8").digest().readUInt32BE(0) % CHUNK_DIVISOR === 0;

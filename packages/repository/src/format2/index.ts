@@ -5,7 +5,7 @@ export { BlobIndex, type BlobLocation } from "./blob-index.js";
 export { type IndexLoaderDeps, type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 export { blobId, deriveFormat2Keys, type Format2Keys } from "./keys.js";
 export type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
-export { type BlobType, type PackEntry } from "./pack-format.js";
+export type { BlobType, PackEntry } from "./pack-format.js";
 export { DEFAULT_PACK_TARGET_BYTES, PackWriter, type PackWriterStats, type WrittenPack } from "./pack-writer.js";
 export { type LoadedPack, readPack } from "./pack-reader.js";
 export { type Format2Repository, type Format2RepositoryOptions, openFormat2Repository } from "./repository.js";

@@ -3,6 +3,7 @@ import { JsonFields } from "../snapshot/json-fields.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { SnapshotManifest } from "../snapshot/types.js";
+import { isHexId } from "./layout.js";
 
 /** `snapshots/<id>/snapshot.json` of format 2: format 1's fields without parts and index, plus the tree. */
 export interface SnapshotManifestV2 extends Omit<SnapshotManifest, "formatVersion" | "parts" | "index"> {
@@ -36,13 +37,13 @@ export function decodeManifestV2(id: string, data: Buffer): SnapshotManifestV2 {
   for (const name of ["time", "completedAt"]) fields.string(name);
   for (const name of ["objects", "bytes", "storedBytes"]) fields.count(name);
   fields.record("counts", (counts, name) => counts.count(name));
-  fields
-    .array("warnings")
-    .forEach((w, i) => typeof w !== "string" && fields.fail(`warnings[${i}]`, "must be a string"));
+  for (const [i, warning] of fields.array("warnings").entries()) {
+    if (typeof warning !== "string") fields.fail(`warnings[${i}]`, "must be a string");
+  }
   fields.sha256("tree");
-  fields.array("indexes").forEach((ix, i) => {
-    if (typeof ix !== "string" || !/^[0-9a-f]{64}$/.test(ix)) fields.fail(`indexes[${i}]`, "must be 64 hex digits");
-  });
+  for (const [i, ix] of fields.array("indexes").entries()) {
+    if (typeof ix !== "string" || !isHexId(ix)) fields.fail(`indexes[${i}]`, "must be 64 hex digits");
+  }
   for (const name of ["source", "cluster", "scope", "params"]) fields.object(name);
   return value as SnapshotManifestV2;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { SnapshotExistsError } from "../errors.js";
-import { resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
+import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
@@ -52,9 +52,10 @@ export class SnapshotWriterV2 {
     });
   }
 
-  /** Adds a batch of objects, one batch at a time; TypeError naming the object when its sha256 or bytes are wrong. */
+  /** Adds a batch of objects, one batch at a time; TypeError naming the object when its names, sha256 or bytes are wrong. */
   async add(batch: readonly SnapshotInputObject[]): Promise<void> {
     for (const { record, data } of batch) {
+      pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
       const sha256 = createHash("sha256").update(data).digest("hex");
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);

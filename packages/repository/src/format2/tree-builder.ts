@@ -39,7 +39,10 @@ export class TreeBuilder {
   add(record: ObjectRecord, blob: string): void {
     const namespace = record.namespace ?? "";
     let types = this.scopes.get(namespace);
-    if (!types) this.scopes.set(namespace, (types = new Map()));
+    if (!types) {
+      types = new Map();
+      this.scopes.set(namespace, types);
+    }
     const key = resourceKey(record);
     let group = types.get(key);
     if (!group) {

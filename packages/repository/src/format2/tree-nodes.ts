@@ -120,7 +120,7 @@ const DECODERS = {
     const chunks = f
       .objects("chunks")
       .map((c) => ({ first: c.string("first"), objects: c.count("objects"), tree: c.string("tree") }));
-    f.objects("chunks").forEach((c) => c.sha256("tree"));
+    for (const c of f.objects("chunks")) c.sha256("tree");
     checkSorted(
       f,
       "chunks",
