@@ -61,14 +61,26 @@ async function readConfig(store: ObjectStore): Promise<RepositoryConfigV2 | unde
   return data && decodeConfig(data);
 }
 
+/** How to read and write a format-2 repository, decided from repository.json before any data is touched. */
+export interface Format2Config {
+  /** null: unencrypted. */
+  keys: Format2Keys | null;
+  /** Writes repository.json if the store has none yet, before the first write; resolves with the keys to write with. */
+  ensureWritten(): Promise<Format2Keys | null>;
+}
+
 /**
- * The keys of the format-2 repository in `store` (null: unencrypted), creating repository.json when
- * the store has none. When another writer creates it first, its parameters win.
+ * The keys of the format-2 repository in `store` (null: unencrypted). A store without
+ * repository.json gets one on the first write, only if still absent: when another writer created
+ * it first, its parameters win and the keys are derived again from them.
  */
-export async function openFormat2Config(options: Format2ConfigOptions): Promise<Format2Keys | null> {
+export async function openFormat2Config(options: Format2ConfigOptions): Promise<Format2Config> {
   if (options.password === "") throw new TypeError("openFormat2Repository: the encryption password is empty");
   const existing = await readConfig(options.store);
-  if (existing) return keysOf(existing, options.password);
+  if (existing) {
+    const keys = await keysOf(existing, options.password);
+    return { keys, ensureWritten: async () => keys };
+  }
   const created = (options.now ?? (() => new Date()))().toISOString();
   let config: RepositoryConfigV2 = { formatVersion: 2, created, encryption: null };
   let keys: Format2Keys | null = null;
@@ -77,8 +89,12 @@ export async function openFormat2Config(options: Format2ConfigOptions): Promise<
     config = { ...config, encryption: made.config };
     keys = deriveFormat2Keys(made.keys.dataKey);
   }
-  if (await options.store.putIfAbsent(REPOSITORY_KEY, Buffer.from(JSON.stringify(config, null, 2)))) return keys;
-  const winner = await readConfig(options.store);
-  if (!winner) throw new RepositoryFormatError(REPOSITORY_KEY, "created by another writer, then gone");
-  return keysOf(winner, options.password);
+  const ensureWritten = async () => {
+    if (await options.store.putIfAbsent(REPOSITORY_KEY, Buffer.from(`${JSON.stringify(config, null, 2)}\n`)))
+      return keys;
+    const winner = await readConfig(options.store);
+    if (!winner) throw new RepositoryFormatError(REPOSITORY_KEY, "created by another writer, then gone");
+    return keysOf(winner, options.password);
+  };
+  return { keys, ensureWritten };
 }

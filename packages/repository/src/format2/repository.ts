@@ -4,7 +4,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
-import { type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
+import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
 import { type SnapshotInputObject, SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
 
@@ -34,10 +34,15 @@ export interface Format2Repository {
 }
 
 class StoreFormat2Repository implements Format2Repository {
+  private keys: Format2Keys | null;
+  private written: Promise<void> | undefined;
+
   constructor(
     private readonly options: Format2RepositoryOptions,
-    private readonly keys: Format2Keys | null,
-  ) {}
+    private readonly config: Format2Config,
+  ) {
+    this.keys = config.keys;
+  }
 
   get encrypted(): boolean {
     return this.keys !== null;
@@ -48,6 +53,7 @@ class StoreFormat2Repository implements Format2Repository {
   }
 
   async createWriter(): Promise<SnapshotWriterV2> {
+    await this.ensureConfig();
     const { index } = await this.loadIndex();
     return new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
   }
@@ -56,6 +62,7 @@ class StoreFormat2Repository implements Format2Repository {
     draft: SnapshotDraftV2,
     objects: AsyncIterable<SnapshotInputObject> | Iterable<SnapshotInputObject>,
   ): Promise<SnapshotManifestV2> {
+    await this.ensureConfig();
     const { index } = await this.loadIndex();
     return writeSnapshotV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes }, draft, objects);
   }
@@ -76,6 +83,20 @@ class StoreFormat2Repository implements Format2Repository {
     yield* readSnapshotObjectsV2({ ...this.deps(), index }, manifest, options.parts);
   }
 
+  /** repository.json before the first write; the keys of whoever wrote it first. */
+  private ensureConfig(): Promise<void> {
+    this.written ??= this.config.ensureWritten().then(
+      (keys) => {
+        this.keys = keys;
+      },
+      (err: unknown) => {
+        this.written = undefined; // tried again by the next write
+        throw err;
+      },
+    );
+    return this.written;
+  }
+
   private get store(): ObjectStore {
     return this.options.store;
   }
@@ -86,8 +107,9 @@ class StoreFormat2Repository implements Format2Repository {
 }
 
 /**
- * Opens the format-2 repository in `store`: repository.json is read (or created) and the password
- * checked before anything else; a format-1 repository.json is refused with RepositoryFormatError.
+ * Opens the format-2 repository in `store`: repository.json is read and the password checked
+ * before anything else (a format-1 repository.json is refused with RepositoryFormatError); a
+ * missing one is created on the first write.
  */
 export async function openFormat2Repository(options: Format2RepositoryOptions): Promise<Format2Repository> {
   return new StoreFormat2Repository(options, await openFormat2Config(options));
