@@ -22,16 +22,20 @@ export type SnapshotDraftV2 = Omit<
   "formatVersion" | "counts" | "objects" | "bytes" | "storedBytes" | "tree" | "indexes" | "added"
 >;
 
-/** A format-2 snapshot.json read back, every field a reader relies on checked (RepositoryFormatError otherwise). */
-export function decodeManifestV2(id: string, data: Buffer): SnapshotManifestV2 {
-  const key = snapshotManifestKey(id);
+/** A repository file's JSON object, its fields to be read with their types checked; RepositoryFormatError naming `key` otherwise. */
+export function parseJsonFile(key: string, data: Buffer): JsonFields {
   let value: unknown;
   try {
     value = JSON.parse(data.toString("utf8"));
   } catch (err) {
     throw new RepositoryFormatError(key, "not valid JSON", { cause: err });
   }
-  const fields = JsonFields.of(key, value);
+  return JsonFields.of(key, value);
+}
+
+/** A format-2 snapshot.json read back, every field a reader relies on checked (RepositoryFormatError otherwise). */
+export function decodeManifestV2(id: string, data: Buffer): SnapshotManifestV2 {
+  const fields = parseJsonFile(snapshotManifestKey(id), data);
   if (fields.value["formatVersion"] !== 2) fields.fail("formatVersion", "must be 2");
   if (fields.string("id") !== id || !isSnapshotId(id)) fields.fail("id", `must be ${id}`);
   for (const name of ["time", "completedAt"]) fields.string(name);
@@ -45,5 +49,5 @@ export function decodeManifestV2(id: string, data: Buffer): SnapshotManifestV2 {
     if (typeof ix !== "string" || !isHexId(ix)) fields.fail(`indexes[${i}]`, "must be 64 hex digits");
   }
   for (const name of ["source", "cluster", "scope", "params"]) fields.object(name);
-  return value as SnapshotManifestV2;
+  return fields.value as unknown as SnapshotManifestV2;
 }

@@ -2,13 +2,14 @@ import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntegrityError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { BlobIndex } from "./blob-index.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
-import { encodeBlob, encodeTrailer, MAX_BLOB_BYTES } from "./pack-format.js";
+import { encodeBlob, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { countingStore, deploymentYaml, TEST_KEYS } from "./test-support.js";
@@ -81,60 +82,37 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     expect(() => parsePack(keys, written!.id, data)).toThrow(new RegExp(`${packKey(written!.id)}: pack bytes hash`));
   });
 
-  it("names the blob and the pack when a blob's content does not match its id", () => {
+  /** A pack of blobs[0] whose one header entry is changed by `change`, named by its sha256. */
+  function forgedPack(change: Partial<PackEntry>): { id: string; data: Buffer } {
     const real = encodeBlob(keys, "data", blobs[0]!);
-    const forgedId = encodeBlob(keys, "data", blobs[1]!).id;
-    const entry = {
-      id: forgedId,
-      type: "data" as const,
-      compression: real.compression,
-      offset: 0,
-      length: real.stored.length,
-      rawLength: blobs[0]!.length,
+    const entry: PackEntry = {
+      ...{ id: real.id, type: "data", compression: real.compression, offset: 0 },
+      ...{ length: real.stored.length, rawLength: blobs[0]!.length, ...change },
     };
     const data = Buffer.concat([real.stored, encodeTrailer(keys, [entry])]);
-    const id = createHash("sha256").update(data).digest("hex");
+    return { id: createHash("sha256").update(data).digest("hex"), data };
+  }
+
+  it("names the blob and the pack when a blob's content does not match its id", () => {
+    const forgedId = encodeBlob(keys, "data", blobs[1]!).id;
+    const { id, data } = forgedPack({ id: forgedId });
     const pack = parsePack(keys, id, data);
-    const thrown = (() => {
-      try {
-        pack.blob(pack.entries[0]!);
-      } catch (err) {
-        return err;
-      }
-    })();
+    const thrown = thrownBy(() => pack.blob(pack.entries[0]!));
     expect(thrown).toBeInstanceOf(IntegrityError);
     expect((thrown as IntegrityError).key).toBe(packKey(id));
     expect((thrown as Error).message).toContain(`blob ${forgedId}`);
   });
 
   it("refuses a header whose entries overlap or leave the pack, and a pack without footer", () => {
-    const real = encodeBlob(keys, "data", blobs[0]!);
-    const entry = {
-      id: real.id,
-      type: "data" as const,
-      compression: real.compression,
-      offset: 0,
-      length: real.stored.length + 1,
-      rawLength: blobs[0]!.length,
-    };
-    const bad = Buffer.concat([real.stored, encodeTrailer(keys, [entry])]);
-    expect(() => parsePack(keys, createHash("sha256").update(bad).digest("hex"), bad)).toThrow(/does not follow/);
-    const cut = bad.subarray(0, bad.length - 1);
+    const { id, data } = forgedPack({ length: encodeBlob(keys, "data", blobs[0]!).stored.length + 1 });
+    expect(() => parsePack(keys, id, data)).toThrow(/does not follow/);
+    const cut = data.subarray(0, data.length - 1);
     expect(() => parsePack(keys, createHash("sha256").update(cut).digest("hex"), cut)).toThrow(/KDMPPAK2 footer/);
   });
 
   it("refuses a blob that claims more plaintext than a blob may hold", () => {
-    const real = encodeBlob(keys, "data", blobs[0]!);
-    const entry = {
-      id: real.id,
-      type: "data" as const,
-      compression: real.compression,
-      offset: 0,
-      length: real.stored.length,
-      rawLength: MAX_BLOB_BYTES + 1,
-    };
-    const data = Buffer.concat([real.stored, encodeTrailer(keys, [entry])]);
-    const pack = parsePack(keys, createHash("sha256").update(data).digest("hex"), data);
-    expect(() => pack.blob(pack.entries[0]!)).toThrow(IntegrityError);
+    const { id, data } = forgedPack({ rawLength: MAX_BLOB_BYTES + 1 });
+    const pack = parsePack(keys, id, data);
+    expect(() => pack.blob(pack.entries[0]!)).toThrow(/more than a blob may be/);
   });
 });

@@ -1,10 +1,10 @@
 import { createEncryptionConfig, type EncryptionConfig, unlockEncryption } from "../crypto/key-derivation.js";
 import { EncryptionMismatchError, ObjectNotFoundError, RepositoryFormatError } from "../errors.js";
-import { JsonFields } from "../snapshot/json-fields.js";
 import { REPOSITORY_KEY } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { deriveFormat2Keys, type Format2Keys } from "./keys.js";
+import { parseJsonFile } from "./manifest.js";
 
 /** `repository.json` of a format-2 repository: format 1's fields, formatVersion 2. */
 export interface RepositoryConfigV2 {
@@ -23,13 +23,7 @@ export interface Format2ConfigOptions {
 }
 
 function decodeConfig(data: Buffer): RepositoryConfigV2 {
-  let value: unknown;
-  try {
-    value = JSON.parse(data.toString("utf8"));
-  } catch (err) {
-    throw new RepositoryFormatError(REPOSITORY_KEY, "not valid JSON", { cause: err });
-  }
-  const fields = JsonFields.of(REPOSITORY_KEY, value);
+  const fields = parseJsonFile(REPOSITORY_KEY, data);
   const version = fields.value["formatVersion"];
   if (version !== 2)
     fields.fail("formatVersion", `must be 2 for a format-2 repository, got ${JSON.stringify(version)}`);
@@ -40,7 +34,7 @@ function decodeConfig(data: Buffer): RepositoryConfigV2 {
     encryption.string("keyCheck");
     encryption.object("kdf").string("salt");
   }
-  return value as RepositoryConfigV2;
+  return fields.value as unknown as RepositoryConfigV2;
 }
 
 async function keysOf(config: RepositoryConfigV2, password: string | undefined): Promise<Format2Keys | null> {

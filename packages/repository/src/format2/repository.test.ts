@@ -4,13 +4,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { WrongPasswordError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { createS3ObjectStore, type S3ObjectStore } from "../stores/s3-object-store.js";
-import { collect, s3TestOptions } from "../test-support.js";
+import { createS3ObjectStore } from "../stores/s3-object-store.js";
+import { collect, rawS3Objects, s3TestOptions } from "../test-support.js";
 import { openFormat2Repository } from "./repository.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
 import { clusterObjects, countingStore, draftV2, inputObject, putBytes } from "./test-support.js";
@@ -77,27 +76,6 @@ describe.each(STORES)("format 2 repository on %s", (where, newStore) => {
   });
 });
 
-function rawClient(): Client {
-  const url = new URL(env.s3Endpoint);
-  return new Client({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: false,
-    accessKey: env.accessKey,
-    secretKey: env.secretKey,
-  });
-}
-
-async function rawObjects(store: S3ObjectStore): Promise<Map<string, Buffer>> {
-  const client = rawClient();
-  const out = new Map<string, Buffer>();
-  for await (const item of client.listObjectsV2(BUCKET, store.prefix, true)) {
-    const name = (item as { name: string }).name;
-    out.set(name, Buffer.concat(await collect(await client.getObject(BUCKET, name))));
-  }
-  return out;
-}
-
 function secretInput(value: string): SnapshotInputObject {
   const data = Buffer.from(
     `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db-credentials\n  namespace: team-0\n` +
@@ -116,7 +94,7 @@ describe("encrypted format 2 repository on MinIO", () => {
     const input = [...clusterObjects(500, 5), secretInput(secret)];
     const repository = await openFormat2Repository({ store, password: "pw", kdf: CHEAP });
     await repository.writeSnapshot(draftV2(IDS[0]!), input);
-    const raw = await rawObjects(store);
+    const raw = await rawS3Objects(env, BUCKET, store.prefix);
     expect([...raw.keys()].some((k) => k.includes("/data/"))).toBe(true);
     const needles = [
       secret,

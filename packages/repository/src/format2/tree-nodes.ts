@@ -1,7 +1,7 @@
 import type { IndexOwnerReference } from "../archive/types.js";
-import { RepositoryFormatError } from "../errors.js";
-import { JsonFields } from "../snapshot/json-fields.js";
+import type { JsonFields } from "../snapshot/json-fields.js";
 import { compareNames } from "./canonical-json.js";
+import { parseJsonFile } from "./manifest.js";
 
 /*
  * The four kinds of tree node (docs/format.md, "Trees"). Every node is a blob of type tree holding
@@ -66,15 +66,6 @@ export interface ObjectsNode {
 }
 
 export type TreeNode = RootNode | NamespaceNode | TypeNode | ObjectsNode;
-
-function parse(key: string, data: Buffer): JsonFields {
-  try {
-    return JsonFields.of(key, JSON.parse(data.toString("utf8")));
-  } catch (err) {
-    if (err instanceof RepositoryFormatError) throw err;
-    throw new RepositoryFormatError(key, "not valid JSON", { cause: err });
-  }
-}
 
 /** Names strictly ascending in code-point order: no duplicates, the canonical order. */
 function checkSorted(fields: JsonFields, list: string, names: readonly string[]): void {
@@ -146,7 +137,7 @@ export function decodeTreeNode<K extends TreeNode["kind"]>(
   data: Buffer,
   kind: K,
 ): Extract<TreeNode, { kind: K }> {
-  const fields = parse(key, data);
+  const fields = parseJsonFile(key, data);
   if (fields.value["kind"] !== kind) fields.fail("kind", `must be "${kind}"`);
   return DECODERS[kind](fields) as Extract<TreeNode, { kind: K }>;
 }
