@@ -38,6 +38,24 @@ export class BlobSource {
     return pack.blob(location);
   }
 
+  /**
+   * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
+   * order, so each pack is fetched once however the blobs are spread.
+   */
+  async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
+    const byPack = new Map<string, BlobLocation[]>();
+    for (const id of new Set(ids)) {
+      const location = this.locate(owner, id, type);
+      const list = byPack.get(location.pack);
+      if (list) list.push(location);
+      else byPack.set(location.pack, [location]);
+    }
+    for (const packId of [...byPack.keys()].sort()) {
+      const pack = await this.pack(packId);
+      for (const location of byPack.get(packId) ?? []) use(location.id, pack.blob(location));
+    }
+  }
+
   /** Pack `id`, fetched whole (no more bytes than the index records for it) and checked. */
   async pack(id: string): Promise<LoadedPack> {
     const kept = this.kept.get(id);

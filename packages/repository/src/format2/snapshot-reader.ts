@@ -36,7 +36,7 @@ interface PlacedRecord extends TreeRecord {
 async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): Promise<PlacedRecord[]> {
   const owner = snapshotManifestKey(manifest.id);
   const placed: Omit<PlacedRecord, "part">[] = [];
-  for await (const item of walkTree(source, manifest)) {
+  for (const item of await walkTree(source, manifest)) {
     const { pack, offset } = source.locate(owner, item.blob, "data");
     placed.push({ ...item, pack, offset });
   }

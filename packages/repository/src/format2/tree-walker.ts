@@ -12,15 +12,20 @@ export interface TreeRecord {
   blob: string;
 }
 
-interface Walk {
-  source: BlobSource;
-  manifest: SnapshotManifestV2;
-  seen: number;
-}
+type NodeOf<K extends TreeNode["kind"]> = Extract<TreeNode, { kind: K }>;
 
-async function node<K extends TreeNode["kind"]>(walk: Walk, id: string, kind: K) {
-  const owner = snapshotManifestKey(walk.manifest.id);
-  return decodeTreeNode(`tree blob ${id}`, await walk.source.blob(owner, id, "tree"), kind);
+/** The nodes of `ids`, all of `kind`, read pack after pack (see BlobSource.eachBlob). */
+async function nodes<K extends TreeNode["kind"]>(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  ids: readonly string[],
+  kind: K,
+): Promise<(id: string) => NodeOf<K>> {
+  const found = new Map<string, NodeOf<K>>();
+  await source.eachBlob(snapshotManifestKey(manifest.id), ids, "tree", (id, data) => {
+    found.set(id, decodeTreeNode(`tree blob ${id}`, data, kind));
+  });
+  return (id) => found.get(id) as NodeOf<K>;
 }
 
 /** The archive path of an object, every segment checked as safe-path.ts and layout.ts check archive entries. */
@@ -36,46 +41,85 @@ function objectPath(type: TypeNode, name: string): string {
   return path;
 }
 
-async function* typeRecords(walk: Walk, ref: TreeRef, namespace?: string): AsyncGenerator<TreeRecord> {
-  const type = await node(walk, ref.tree, "type");
-  const key = `tree blob ${ref.tree}`;
-  if (resourceKey(type) !== ref.name || type.namespace !== namespace)
-    throw new RepositoryFormatError(key, `type node is not ${ref.name} of ${namespace ?? "the cluster"}`);
-  for (const chunk of type.chunks) {
-    const { objects } = await node(walk, chunk.tree, "objects");
-    if (objects.length !== chunk.objects || objects[0]?.name !== chunk.first)
-      throw new RepositoryFormatError(`tree blob ${chunk.tree}`, "chunk does not match its reference in the type node");
-    walk.seen += objects.length;
-    if (walk.seen > walk.manifest.objects)
-      throw new IntegrityError(
-        snapshotManifestKey(walk.manifest.id),
-        `tree holds more than ${walk.manifest.objects} objects`,
-      );
-    for (const { blob, ...object } of objects) {
-      const path = objectPath(type, object.name);
-      const record = { path, group: type.group, resource: type.resource, ...object };
-      yield { record: namespace === undefined ? record : { ...record, namespace }, blob };
-    }
+interface TypeRef {
+  ref: TreeRef;
+  namespace?: string;
+}
+
+/** The type references of the root, cluster-scoped first, then namespace after namespace. */
+async function typeRefs(source: BlobSource, manifest: SnapshotManifestV2): Promise<TypeRef[]> {
+  const root = (await nodes(source, manifest, [manifest.tree], "root"))(manifest.tree);
+  const namespace = await nodes(
+    source,
+    manifest,
+    root.namespaces.map((r) => r.tree),
+    "namespace",
+  );
+  const refs: TypeRef[] = root.cluster.map((ref) => ({ ref }));
+  for (const { name, tree } of root.namespaces) {
+    const node = namespace(tree);
+    if (node.name !== name)
+      throw new RepositoryFormatError(`tree blob ${tree}`, `namespace node is not namespace ${name}`);
+    refs.push(...node.types.map((ref) => ({ ref, namespace: name })));
   }
+  return refs;
+}
+
+/** The type nodes of `refs`, each checked to be the type and namespace its reference names. */
+async function typeNodes(source: BlobSource, manifest: SnapshotManifestV2, refs: TypeRef[]): Promise<TypeNode[]> {
+  const type = await nodes(
+    source,
+    manifest,
+    refs.map((t) => t.ref.tree),
+    "type",
+  );
+  const types = refs.map(({ ref, namespace }) => {
+    const node = type(ref.tree);
+    if (resourceKey(node) !== ref.name || node.namespace !== namespace)
+      throw new RepositoryFormatError(
+        `tree blob ${ref.tree}`,
+        `type node is not ${ref.name} of ${namespace ?? "the cluster"}`,
+      );
+    return node;
+  });
+  const counted = types.reduce((sum, t) => sum + t.chunks.reduce((n, c) => n + c.objects, 0), 0);
+  if (counted !== manifest.objects)
+    throw new IntegrityError(
+      snapshotManifestKey(manifest.id),
+      `tree holds ${counted} objects, snapshot.json says ${manifest.objects}`,
+    );
+  return types;
 }
 
 /**
  * The objects of a snapshot's tree, cluster-scoped types first, then namespace after namespace,
- * each in name order; every tree blob checked against its id, every node's fields and paths checked.
+ * each in name order. The tree is read level by level (namespaces, types, chunks), each level pack
+ * after pack; every tree blob is checked against its id, every node's fields, references and
+ * paths checked, and the object count against snapshot.json before the chunks are read.
  */
-export async function* walkTree(source: BlobSource, manifest: SnapshotManifestV2): AsyncGenerator<TreeRecord> {
-  const walk: Walk = { source, manifest, seen: 0 };
-  const root = await node(walk, manifest.tree, "root");
-  for (const ref of root.cluster) yield* typeRecords(walk, ref);
-  for (const ref of root.namespaces) {
-    const namespace = await node(walk, ref.tree, "namespace");
-    if (namespace.name !== ref.name)
-      throw new RepositoryFormatError(`tree blob ${ref.tree}`, `namespace node is not namespace ${ref.name}`);
-    for (const type of namespace.types) yield* typeRecords(walk, type, ref.name);
+export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<TreeRecord[]> {
+  const types = await typeNodes(source, manifest, await typeRefs(source, manifest));
+  const chunk = await nodes(
+    source,
+    manifest,
+    types.flatMap((t) => t.chunks.map((c) => c.tree)),
+    "objects",
+  );
+  const records: TreeRecord[] = [];
+  for (const type of types) {
+    for (const ref of type.chunks) {
+      const { objects } = chunk(ref.tree);
+      if (objects.length !== ref.objects || objects[0]?.name !== ref.first)
+        throw new RepositoryFormatError(`tree blob ${ref.tree}`, "chunk does not match its reference in the type node");
+      for (const { blob, ...object } of objects) {
+        const path = objectPath(type, object.name);
+        const record = { path, group: type.group, resource: type.resource, ...object };
+        records.push({
+          record: type.namespace === undefined ? record : { ...record, namespace: type.namespace },
+          blob,
+        });
+      }
+    }
   }
-  if (walk.seen !== manifest.objects)
-    throw new IntegrityError(
-      snapshotManifestKey(manifest.id),
-      `tree holds ${walk.seen} objects, snapshot.json says ${manifest.objects}`,
-    );
+  return records;
 }
