@@ -2,9 +2,8 @@
 // CR's backend, and the errors its callers act on. The parts live in subpaths, so importing one
 // never loads another's dependencies: /local and /s3 (stores; only /s3 needs minio), /archive
 // (part and index writers), /crypto (keys and encryption), /snapshot (ids, paths, manifests and
-// what the Repository's methods take and return), /format2 (repository format 2, docs/format.md;
-// its main names are re-exported here). S3 credentials come from a Repository's Secret or, when it
-// holds no keys, from the process's AWS credential chain (credentials/).
+// what the Repository's methods take and return). S3 credentials come from a Repository's Secret
+// or, when it holds no keys, from the process's AWS credential chain (credentials/).
 export type { AwsCredentials, CredentialProvider } from "./credentials/aws-credentials.js";
 export { AWS_ENV_VARS, type AwsEnv } from "./credentials/aws-env.js";
 export { type AwsCredentialChainOptions, createAwsCredentialChain } from "./credentials/credential-chain.js";
@@ -25,6 +24,7 @@ export {
   UnsafePathError,
   WrongPasswordError,
 } from "./errors.js";
+// Repository format 2 (docs/format.md), the whole of it in the /format2 subpath.
 export {
   BlobIndex,
   type Format2Repository,
