@@ -25,6 +25,21 @@ export {
   UnsafePathError,
   WrongPasswordError,
 } from "./errors.js";
+// Repository format 2 (docs/format.md), the whole of it in the /format2 subpath.
+export {
+  BlobIndex,
+  type Format2Repository,
+  type Format2RepositoryOptions,
+  openFormat2Repository,
+  readIndexRecordsV2,
+  readManifestV2,
+  readSnapshotObjectsV2,
+  type SnapshotDraftV2,
+  type SnapshotInputObject,
+  type SnapshotManifestV2,
+  SnapshotWriterV2,
+  writeSnapshotV2,
+} from "./format2/index.js";
 export {
   type BackendSpec,
   createObjectStoreFromBackend,

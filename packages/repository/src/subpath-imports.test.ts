@@ -51,6 +51,15 @@ await parts.add([{ path: pathFor({ group: "", resource: "configmaps", namespace:
 if ((await parts.finish()).objects !== 1 || (await sha256Each([data])).length !== 1) throw new Error("not written");`,
       "archive/part-writer.js",
     ],
+    [
+      "/format2, writing a local format-2 snapshot",
+      `import { openFormat2Repository } from "@kubedump/repository/format2";
+import { createLocalObjectStore } from "@kubedump/repository/local";
+const repository = await openFormat2Repository({ store: createLocalObjectStore({ root: ROOT }) });
+const m = await repository.writeSnapshot({ id: "20261126T020000Z-00000001", time: "", completedAt: "", source: { kind: "cli" }, cluster: {}, scope: { type: "cluster" }, params: {}, warnings: [] }, []);
+if (m.formatVersion !== 2) throw new Error("not written");`,
+      "format2/snapshot-writer.js",
+    ],
   ])("%s does not load minio", (_label, script, expected) => {
     expect(existsSync(join(PACKAGE, "dist/index.js")), "build packages/repository first").toBe(true);
     const root = join(tmp, expected.replaceAll("/", "-"));

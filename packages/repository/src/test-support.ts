@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { type S3Env, s3StoreOptions } from "@kubedump/testenv";
+import { Client } from "minio";
 import { pack as tarPack } from "tar-stream";
 import { createIndexWriter } from "./archive/index-writer.js";
 import { createPartWriter } from "./archive/part-writer.js";
@@ -225,4 +226,22 @@ export function bigObjects(count: number, size: number): TestObject[] {
       data,
     };
   });
+}
+
+/** Every object below `prefix` of `bucket` on the test MinIO, as it holds it, read with a bare minio client. */
+export async function rawS3Objects(env: S3Env, bucket: string, prefix: string): Promise<Map<string, Buffer>> {
+  const url = new URL(env.s3Endpoint);
+  const client = new Client({
+    endPoint: url.hostname,
+    port: Number(url.port),
+    useSSL: false,
+    accessKey: env.accessKey,
+    secretKey: env.secretKey,
+  });
+  const out = new Map<string, Buffer>();
+  for await (const item of client.listObjectsV2(bucket, prefix, true)) {
+    const name = (item as { name: string }).name;
+    out.set(name, Buffer.concat(await collect(await client.getObject(bucket, name))));
+  }
+  return out;
 }

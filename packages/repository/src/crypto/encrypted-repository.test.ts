@@ -3,13 +3,20 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EncryptionMismatchError, IntegrityError, WrongPasswordError } from "../errors.js";
 import { openRepository } from "../snapshot/repository.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { createS3ObjectStore, type S3ObjectStore } from "../stores/s3-object-store.js";
-import { collect, s3TestOptions, secretObject, stageSnapshot, testObjects, wrapStore } from "../test-support.js";
+import {
+  collect,
+  rawS3Objects,
+  s3TestOptions,
+  secretObject,
+  stageSnapshot,
+  testObjects,
+  wrapStore,
+} from "../test-support.js";
 
 const env = inject("testenv");
 const BUCKET = "kubedump-encryption";
@@ -30,28 +37,6 @@ afterAll(async () => {
 
 function newStore(): S3ObjectStore {
   return createS3ObjectStore(s3TestOptions(env, BUCKET, "enc"));
-}
-
-function rawClient(): Client {
-  const url = new URL(env.s3Endpoint);
-  return new Client({
-    endPoint: url.hostname,
-    port: Number(url.port),
-    useSSL: false,
-    accessKey: env.accessKey,
-    secretKey: env.secretKey,
-  });
-}
-
-/** Every object below the store's prefix, as MinIO holds it. */
-async function rawObjects(store: S3ObjectStore): Promise<Map<string, Buffer>> {
-  const client = rawClient();
-  const out = new Map<string, Buffer>();
-  for await (const item of client.listObjectsV2(BUCKET, store.prefix, true)) {
-    const name = (item as { name: string }).name;
-    out.set(name, Buffer.concat(await collect(await client.getObject(BUCKET, name))));
-  }
-  return out;
 }
 
 /** Stages with gzip level 0 (stored blocks), so plaintext would show in the bytes unless encrypted. */
@@ -88,7 +73,7 @@ describe("an encrypted repository on S3", () => {
     expect(repository.encrypted).toBe(true);
     const manifest = await repository.commitSnapshot(await stageWithSecret(ID));
 
-    const raw = await rawObjects(store);
+    const raw = await rawS3Objects(env, BUCKET, store.prefix);
     expect([...raw.keys()].map((k) => k.slice(store.prefix.length)).sort()).toEqual([
       "repository.json",
       `snapshots/${ID}/index.json.gz`,
@@ -111,7 +96,7 @@ describe("an encrypted repository on S3", () => {
   it("control: the same snapshot unencrypted does show the value, so the check above can fail", async () => {
     const store = newStore();
     await (await openRepository({ store })).commitSnapshot(await stageWithSecret(ID));
-    const raw = await rawObjects(store);
+    const raw = await rawS3Objects(env, BUCKET, store.prefix);
     expect([...raw.values()].some((bytes) => bytes.includes(Buffer.from(SECRET_VALUE)))).toBe(true);
   });
 

@@ -1,0 +1,128 @@
+import type { Compression, PackEntry } from "./pack-format.js";
+
+/** Where a blob lives: its pack and its entry there. */
+export interface BlobLocation extends PackEntry {
+  pack: string;
+}
+
+const INITIAL_CAPACITY = 1024;
+const ID_BYTES = 32;
+
+/**
+ * Blob id → pack location for every blob of a repository, in typed arrays rather than an object per
+ * blob: ids in one byte array, the fields in parallel Uint32Arrays, and an open-addressing table
+ * of entry numbers probed by the id's first four bytes (ids are uniformly distributed). The first
+ * location added for an id wins. Its memory per 1M blobs is in docs/format.md.
+ */
+export class BlobIndex {
+  private ids = new Uint8Array(INITIAL_CAPACITY * ID_BYTES);
+  private fields = new Uint32Array(INITIAL_CAPACITY * 4);
+  private meta = new Uint8Array(INITIAL_CAPACITY);
+  private table = new Int32Array(INITIAL_CAPACITY * 2);
+  private readonly packIds: string[] = [];
+  private readonly packNumbers = new Map<string, number>();
+  private readonly packSizes: number[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Every pack that holds a blob of the index. */
+  packs(): readonly string[] {
+    return this.packIds;
+  }
+
+  /** Records the size of pack `pack` as an index file gives it, so a reader fetches no more. */
+  setPackBytes(pack: string, bytes: number): void {
+    this.packSizes[this.packNumber(pack)] = bytes;
+  }
+
+  packBytes(pack: string): number | undefined {
+    const n = this.packNumbers.get(pack);
+    return n === undefined ? undefined : this.packSizes[n];
+  }
+
+  has(id: string): boolean {
+    return this.find(Buffer.from(id, "hex")) >= 0;
+  }
+
+  get(id: string): BlobLocation | undefined {
+    const n = this.find(Buffer.from(id, "hex"));
+    if (n < 0) return undefined;
+    const field = (i: number) => this.fields[n * 4 + i] ?? 0;
+    const meta = this.meta[n] ?? 0;
+    return {
+      id,
+      pack: this.packIds[field(0)] ?? "",
+      type: meta & 1 ? "tree" : "data",
+      compression: (meta >> 1) as Compression,
+      offset: field(1),
+      length: field(2),
+      rawLength: field(3),
+    };
+  }
+
+  /** Adds the blob unless the index holds its id already; true when added. */
+  add(pack: string, entry: PackEntry): boolean {
+    const id = Buffer.from(entry.id, "hex");
+    if (this.find(id) >= 0) return false;
+    if (this.count === this.meta.length) this.grow();
+    const n = this.count++;
+    this.ids.set(id, n * ID_BYTES);
+    this.fields.set([this.packNumber(pack), entry.offset, entry.length, entry.rawLength], n * 4);
+    this.meta[n] = (entry.type === "tree" ? 1 : 0) | (entry.compression << 1);
+    this.insert(id, n);
+    return true;
+  }
+
+  private packNumber(pack: string): number {
+    let n = this.packNumbers.get(pack);
+    if (n === undefined) {
+      n = this.packIds.push(pack) - 1;
+      this.packNumbers.set(pack, n);
+    }
+    return n;
+  }
+
+  private slotOf(id: Uint8Array): number {
+    return ((id[0] as number) | ((id[1] as number) << 8) | ((id[2] as number) << 16) | ((id[3] as number) << 24)) >>> 0;
+  }
+
+  /** The entry number of `id`, or -1. */
+  private find(id: Uint8Array): number {
+    if (id.length !== ID_BYTES) return -1;
+    const mask = this.table.length - 1;
+    for (let slot = this.slotOf(id) & mask; ; slot = (slot + 1) & mask) {
+      const n = (this.table[slot] as number) - 1;
+      if (n < 0) return -1;
+      if (this.sameId(n, id)) return n;
+    }
+  }
+
+  private sameId(n: number, id: Uint8Array): boolean {
+    const at = n * ID_BYTES;
+    for (let i = 0; i < ID_BYTES; i++) if (this.ids[at + i] !== id[i]) return false;
+    return true;
+  }
+
+  private insert(id: Uint8Array, n: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.slotOf(id) & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = n + 1;
+  }
+
+  /** Doubles the entry arrays and the table (kept at most half full), then re-inserts every id. */
+  private grow(): void {
+    const capacity = this.meta.length * 2;
+    const ids = new Uint8Array(capacity * ID_BYTES);
+    ids.set(this.ids);
+    const fields = new Uint32Array(capacity * 4);
+    fields.set(this.fields);
+    const meta = new Uint8Array(capacity);
+    meta.set(this.meta);
+    [this.ids, this.fields, this.meta, this.table] = [ids, fields, meta, new Int32Array(capacity * 2)];
+    for (let n = 0; n < this.count; n++) this.insert(this.ids.subarray(n * ID_BYTES, (n + 1) * ID_BYTES), n);
+  }
+}

@@ -1,0 +1,71 @@
+import { IntegrityError } from "../errors.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import type { BlobIndex, BlobLocation } from "./blob-index.js";
+import type { Format2Keys } from "./keys.js";
+import type { BlobType } from "./pack-format.js";
+import { type LoadedPack, readPack } from "./pack-reader.js";
+
+export interface BlobSourceDeps {
+  store: ObjectStore;
+  keys: Format2Keys | null;
+  index: BlobIndex;
+}
+
+/** How many packs a BlobSource keeps in memory: tree blobs sit together in a snapshot's last packs. @defaultValue 2 */
+export const PACKS_KEPT = 2;
+
+/** Reads blobs by id through the index, fetching each pack whole and keeping the last few. */
+export class BlobSource {
+  private readonly deps: BlobSourceDeps;
+  private readonly kept = new Map<string, LoadedPack>();
+
+  constructor(deps: BlobSourceDeps) {
+    this.deps = deps;
+  }
+
+  /** The location of blob `id`, which must be of `type`; IntegrityError naming `owner` when no index file lists it. */
+  locate(owner: string, id: string, type: BlobType): BlobLocation {
+    const location = this.deps.index.get(id);
+    if (!location) throw new IntegrityError(owner, `blob ${id} is in no index file`);
+    if (location.type !== type) throw new IntegrityError(owner, `blob ${id} is a ${location.type} blob, not ${type}`);
+    return location;
+  }
+
+  /** The plaintext of blob `id`, checked against its id. */
+  async blob(owner: string, id: string, type: BlobType): Promise<Buffer> {
+    const location = this.locate(owner, id, type);
+    const pack = await this.pack(location.pack);
+    return pack.blob(location);
+  }
+
+  /**
+   * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
+   * order, so each pack is fetched once however the blobs are spread.
+   */
+  async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
+    const byPack = new Map<string, BlobLocation[]>();
+    for (const id of new Set(ids)) {
+      const location = this.locate(owner, id, type);
+      const list = byPack.get(location.pack);
+      if (list) list.push(location);
+      else byPack.set(location.pack, [location]);
+    }
+    for (const packId of [...byPack.keys()].sort()) {
+      const pack = await this.pack(packId);
+      for (const location of byPack.get(packId) ?? []) use(location.id, pack.blob(location));
+    }
+  }
+
+  /** Pack `id`, fetched whole (no more bytes than the index records for it) and checked. */
+  async pack(id: string): Promise<LoadedPack> {
+    const kept = this.kept.get(id);
+    if (kept) return kept;
+    const pack = await readPack(this.deps, id, this.deps.index.packBytes(id));
+    this.kept.set(id, pack);
+    for (const old of this.kept.keys()) {
+      if (this.kept.size <= PACKS_KEPT) break;
+      this.kept.delete(old);
+    }
+    return pack;
+  }
+}

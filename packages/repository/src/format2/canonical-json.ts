@@ -1,0 +1,70 @@
+import { createHash } from "node:crypto";
+
+/*
+ * Tree nodes are canonical JSON, so equal content always gives equal bytes and so equal blob ids:
+ * UTF-8, no whitespace, object keys sorted by code point, absent optional fields left out (never
+ * null), strings escaped as JSON.stringify escapes them, whole numbers only. Lists of named
+ * entries are sorted by name in code-point order (which is the order of their UTF-8 bytes).
+ */
+
+export type CanonicalValue =
+  | string
+  | number
+  | boolean
+  | CanonicalValue[]
+  | { [key: string]: CanonicalValue | undefined };
+
+function encode(value: CanonicalValue): string {
+  if (Array.isArray(value)) return `[${value.map(encode).join(",")}]`;
+  if (typeof value === "object") {
+    const fields = Object.keys(value)
+      .filter((key) => value[key] !== undefined)
+      .sort(compareNames)
+      .map((key) => `${JSON.stringify(key)}:${encode(value[key] as CanonicalValue)}`);
+    return `{${fields.join(",")}}`;
+  }
+  if (typeof value === "number" && !Number.isSafeInteger(value)) throw new TypeError(`not a whole number: ${value}`);
+  return JSON.stringify(value);
+}
+
+/** The canonical bytes of `value`. */
+export function canonicalJson(value: CanonicalValue): Buffer {
+  return Buffer.from(encode(value), "utf8");
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Code-point order; JavaScript's own string order differs from it only around surrogate pairs. */
+export function compareNames(a: string, b: string): number {
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * An object ends a chunk of a type node when the first four bytes of sha256(name), as a u32 BE,
+ * are a multiple of CHUNK_DIVISOR: chunk borders depend on names alone, so changing an object
+ * rewrites only its chunk, and adding or removing one rewrites at most two.
+ * @defaultValue 8 (chunks of 8 objects on average)
+ */
+export const CHUNK_DIVISOR = 8;
+/** A chunk also ends at this many objects. @defaultValue 64 */
+export const MAX_CHUNK_OBJECTS = 64;
+
+export function endsChunk(name: string): boolean {
+  return createHash("sha256").update(name, "utf8").digest().readUInt32BE(0) % CHUNK_DIVISOR === 0;
+}
+
+/** `sorted` cut into chunks at the borders endsChunk and MAX_CHUNK_OBJECTS set. */
+export function chunksOf<T extends { name: string }>(sorted: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  for (const item of sorted) {
+    current.push(item);
+    if (endsChunk(item.name) || current.length === MAX_CHUNK_OBJECTS) {
+      chunks.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+import { IntegrityError } from "../errors.js";
+import { type Format2Keys, open, seal } from "./keys.js";
+import { decodeEntry, ENTRY_BYTES, encodeEntry } from "./pack-format.js";
+import type { WrittenPack } from "./pack-writer.js";
+
+/*
+ * An index file (docs/format.md, "Index files") lists the packs one backup wrote:
+ *
+ *   index = "KDMPIDX2" | pack count (u32 BE) | pack ...      sealed as one box when encrypted
+ *   pack  = id (32) | pack bytes (u32 BE) | entry count (u32 BE) | entry ... (as in a pack header)
+ */
+
+const MAGIC = Buffer.from("KDMPIDX2");
+const PACK_HEAD_BYTES = 32 + 4 + 4;
+/** The largest index file read: room for about 10M blobs. @defaultValue 512 MiB */
+export const MAX_INDEX_FILE_BYTES = 512 * 1024 * 1024;
+
+/** The stored bytes of an index file listing `packs`, and its id (their sha256). */
+export function encodeIndexFile(keys: Format2Keys | null, packs: readonly WrittenPack[]): { id: string; data: Buffer } {
+  const size = packs.reduce((sum, p) => sum + PACK_HEAD_BYTES + p.entries.length * ENTRY_BYTES, 12);
+  const plain = Buffer.alloc(size);
+  MAGIC.copy(plain, 0);
+  plain.writeUInt32BE(packs.length, 8);
+  let at = 12;
+  for (const pack of packs) {
+    plain.write(pack.id, at, 32, "hex");
+    plain.writeUInt32BE(pack.bytes, at + 32);
+    plain.writeUInt32BE(pack.entries.length, at + 36);
+    at += PACK_HEAD_BYTES;
+    for (const entry of pack.entries) {
+      encodeEntry(entry, plain, at); // the bytes of a pack header entry
+      at += ENTRY_BYTES;
+    }
+  }
+  const data = keys === null ? plain : seal(keys, plain, MAGIC);
+  return { id: createHash("sha256").update(data).digest("hex"), data };
+}
+
+/** The packs an index file lists; IntegrityError naming `key` when its bytes are not an index file's. */
+export function decodeIndexFile(keys: Format2Keys | null, key: string, data: Buffer): WrittenPack[] {
+  const fail = (problem: string) => new IntegrityError(key, `index file: ${problem}`);
+  const plain = keys === null ? data : open(keys, data, MAGIC);
+  if (plain === undefined) throw fail("cannot decrypt: authentication failed");
+  if (plain.length < 12 || !plain.subarray(0, 8).equals(MAGIC)) throw fail("no KDMPIDX2 magic");
+  const count = plain.readUInt32BE(8);
+  const packs: WrittenPack[] = [];
+  let at = 12;
+  for (let p = 0; p < count; p++) {
+    if (at + PACK_HEAD_BYTES > plain.length) throw fail(`truncated in pack ${p}`);
+    const entryCount = plain.readUInt32BE(at + 36);
+    const end = at + PACK_HEAD_BYTES + entryCount * ENTRY_BYTES;
+    if (end > plain.length) throw fail(`pack ${p} lists ${entryCount} entries, more than the file holds`);
+    const pack: WrittenPack = {
+      id: plain.toString("hex", at, at + 32),
+      bytes: plain.readUInt32BE(at + 32),
+      entries: [],
+    };
+    for (let e = at + PACK_HEAD_BYTES; e < end; e += ENTRY_BYTES) {
+      const entry = decodeEntry(plain, e);
+      if (entry === undefined) throw fail(`pack ${pack.id}: entry ${pack.entries.length} has an unknown type`);
+      pack.entries.push(entry);
+    }
+    packs.push(pack);
+    at = end;
+  }
+  if (at !== plain.length) throw fail(`${plain.length - at} bytes after the last pack`);
+  return packs;
+}

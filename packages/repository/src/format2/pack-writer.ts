@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import type { ObjectStore } from "../stores/object-store.js";
+import type { BlobIndex } from "./blob-index.js";
+import type { Format2Keys } from "./keys.js";
+import { packKey } from "./layout.js";
+import { type BlobType, encodeBlob, encodeTrailer, type PackEntry } from "./pack-format.js";
+
+/** A pack file is closed once its blobs reach this size. @defaultValue 16 MiB */
+export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
+
+export interface PackWriterDeps {
+  store: ObjectStore;
+  /** null: an unencrypted repository. */
+  keys: Format2Keys | null;
+  /** The repository's blobs: a blob found here is not written again; written blobs are added to it. */
+  index: BlobIndex;
+  /** Close a pack at this many blob bytes (default DEFAULT_PACK_TARGET_BYTES). */
+  targetBytes?: number;
+}
+
+/** A pack this writer stored. */
+export interface WrittenPack {
+  id: string;
+  /** Bytes of the whole pack file. */
+  bytes: number;
+  entries: PackEntry[];
+}
+
+/** What a PackWriter did: packs stored, and blobs seen but not written (already in the repository). */
+export interface PackWriterStats {
+  packs: WrittenPack[];
+  blobsWritten: number;
+  blobsReused: number;
+  storedBytes: number;
+}
+
+/**
+ * Collects blobs into packs of about `targetBytes` and stores each when it is full, one upload in
+ * flight while the next fills. A blob already in the index, or already in the open pack, is not
+ * written again. Blobs are added to the index when their pack is closed, so an index that saw a
+ * failed writer must be loaded again before it is trusted.
+ */
+export class PackWriter {
+  private readonly deps: PackWriterDeps;
+  private readonly target: number;
+  private parts: Buffer[] = [];
+  private entries: PackEntry[] = [];
+  private pendingIds = new Set<string>();
+  private offset = 0;
+  private uploading: Promise<void> = Promise.resolve();
+  private readonly stats: PackWriterStats = { packs: [], blobsWritten: 0, blobsReused: 0, storedBytes: 0 };
+
+  constructor(deps: PackWriterDeps) {
+    this.deps = deps;
+    this.target = deps.targetBytes ?? DEFAULT_PACK_TARGET_BYTES;
+  }
+
+  /** Stores `plaintext` as a blob unless the repository has it; resolves with its id. One call at a time. */
+  async add(type: BlobType, plaintext: Buffer): Promise<string> {
+    const { keys, index } = this.deps;
+    const { id, stored, compression } = encodeBlob(keys, type, plaintext);
+    if (index.has(id) || this.pendingIds.has(id)) {
+      this.stats.blobsReused += 1;
+      return id;
+    }
+    this.parts.push(stored);
+    this.pendingIds.add(id);
+    this.entries.push({
+      id,
+      type,
+      compression,
+      offset: this.offset,
+      length: stored.length,
+      rawLength: plaintext.length,
+    });
+    this.offset += stored.length;
+    this.stats.blobsWritten += 1;
+    if (this.offset >= this.target) await this.closePack();
+    return id;
+  }
+
+  /** Stores the open pack and waits for every upload; resolves with what was written. */
+  async finish(): Promise<PackWriterStats> {
+    await this.closePack();
+    await this.uploading;
+    return this.stats;
+  }
+
+  /** Seals the open pack, adds its blobs to the index and starts its upload after the previous one. */
+  private async closePack(): Promise<void> {
+    if (this.entries.length === 0) return;
+    const entries = this.entries;
+    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries)]);
+    [this.parts, this.entries, this.pendingIds, this.offset] = [[], [], new Set(), 0];
+    const id = createHash("sha256").update(pack).digest("hex");
+    for (const entry of entries) this.deps.index.add(id, entry);
+    await this.uploading;
+    const upload = this.deps.store.put(packKey(id), pack);
+    upload.catch(() => {}); // awaited by the next closePack or finish; handled there
+    this.uploading = upload;
+    this.stats.packs.push({ id, bytes: pack.length, entries });
+    this.stats.storedBytes += pack.length;
+  }
+}

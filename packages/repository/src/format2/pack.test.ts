@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { thrownBy } from "@kubedump/testenv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IntegrityError } from "../errors.js";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { BlobIndex } from "./blob-index.js";
+import type { Format2Keys } from "./keys.js";
+import { packKey } from "./layout.js";
+import { encodeBlob, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
+import { parsePack, readPack } from "./pack-reader.js";
+import { PackWriter } from "./pack-writer.js";
+import { countingStore, deploymentYaml, TEST_KEYS } from "./test-support.js";
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-pack-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const blobs = Array.from({ length: 40 }, (_, i) => deploymentYaml("prod", `web-${i}`));
+const KEYS: [string, Format2Keys | null][] = [
+  ["unencrypted", null],
+  ["encrypted", TEST_KEYS],
+];
+
+function newWriter(keys: Format2Keys | null, targetBytes = 16 * 1024) {
+  const { store, puts } = countingStore(
+    createLocalObjectStore({ root: join(tmp, createHash("sha1").update(Math.random().toString()).digest("hex")) }),
+  );
+  const index = new BlobIndex();
+  return { store, puts, index, writer: new PackWriter({ store, keys, index, targetBytes }) };
+}
+
+describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
+  it("round-trips every blob through packs of about the target size, named by their sha256", async () => {
+    const { store, index, writer } = newWriter(keys);
+    const ids = [];
+    for (const blob of blobs) ids.push(await writer.add("data", blob));
+    const stats = await writer.finish();
+    expect(stats.packs.length).toBeGreaterThan(1);
+    expect(stats.blobsWritten).toBe(blobs.length);
+    for (const written of stats.packs) {
+      const pack = await readPack({ store, keys }, written.id);
+      expect(
+        createHash("sha256")
+          .update(await store.getBuffer(packKey(written.id)))
+          .digest("hex"),
+      ).toBe(written.id);
+      expect(pack.entries).toEqual(written.entries);
+    }
+    for (const [i, id] of ids.entries()) {
+      const location = index.get(id);
+      expect(location?.type).toBe("data");
+      const pack = await readPack({ store, keys }, location?.pack ?? "");
+      expect(pack.blob(location!).equals(blobs[i]!)).toBe(true);
+    }
+  });
+
+  it("writes a blob once: not again when in the open pack, nor when in the index", async () => {
+    const { index, writer, puts } = newWriter(keys, 1024 * 1024);
+    const first = await writer.add("data", blobs[0]!);
+    expect(await writer.add("data", Buffer.from(blobs[0]!))).toBe(first);
+    const stats = await writer.finish();
+    expect(stats).toMatchObject({ blobsWritten: 1, blobsReused: 1 });
+    const again = new PackWriter({ store: newWriter(keys).store, keys, index });
+    await again.add("data", blobs[0]!);
+    expect(await again.finish()).toMatchObject({ blobsWritten: 0, blobsReused: 1, packs: [] });
+    expect(puts.size).toBe(1);
+  });
+
+  it("names the pack when its bytes no longer hash to its id", async () => {
+    const { store, writer } = newWriter(keys);
+    await writer.add("data", blobs[0]!);
+    const [written] = (await writer.finish()).packs;
+    const data = await store.getBuffer(packKey(written!.id));
+    data[3] = (data[3] ?? 0) ^ 1;
+    expect(() => parsePack(keys, written!.id, data)).toThrow(new RegExp(`${packKey(written!.id)}: pack bytes hash`));
+  });
+
+  /** A pack of blobs[0] whose one header entry is changed by `change`, named by its sha256. */
+  function forgedPack(change: Partial<PackEntry>): { id: string; data: Buffer } {
+    const real = encodeBlob(keys, "data", blobs[0]!);
+    const entry: PackEntry = {
+      ...{ id: real.id, type: "data", compression: real.compression, offset: 0 },
+      ...{ length: real.stored.length, rawLength: blobs[0]!.length, ...change },
+    };
+    const data = Buffer.concat([real.stored, encodeTrailer(keys, [entry])]);
+    return { id: createHash("sha256").update(data).digest("hex"), data };
+  }
+
+  it("names the blob and the pack when a blob's content does not match its id", () => {
+    const forgedId = encodeBlob(keys, "data", blobs[1]!).id;
+    const { id, data } = forgedPack({ id: forgedId });
+    const pack = parsePack(keys, id, data);
+    const thrown = thrownBy(() => pack.blob(pack.entries[0]!));
+    expect(thrown).toBeInstanceOf(IntegrityError);
+    expect((thrown as IntegrityError).key).toBe(packKey(id));
+    expect((thrown as Error).message).toContain(`blob ${forgedId}`);
+  });
+
+  it("refuses a header whose entries overlap or leave the pack, and a pack without footer", () => {
+    const { id, data } = forgedPack({ length: encodeBlob(keys, "data", blobs[0]!).stored.length + 1 });
+    expect(() => parsePack(keys, id, data)).toThrow(/does not follow/);
+    const cut = data.subarray(0, data.length - 1);
+    expect(() => parsePack(keys, createHash("sha256").update(cut).digest("hex"), cut)).toThrow(/KDMPPAK2 footer/);
+  });
+
+  it("refuses a blob that claims more plaintext than a blob may hold", () => {
+    const { id, data } = forgedPack({ rawLength: MAX_BLOB_BYTES + 1 });
+    const pack = parsePack(keys, id, data);
+    expect(() => pack.blob(pack.entries[0]!)).toThrow(/more than a blob may be/);
+  });
+});

@@ -1,0 +1,116 @@
+import type { IndexRecord } from "../archive/types.js";
+import type { SnapshotObject } from "../snapshot/types.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
+import type { Format2Keys } from "./keys.js";
+import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
+import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
+import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
+import { type SnapshotInputObject, SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
+
+export interface Format2RepositoryOptions extends Format2ConfigOptions {
+  /** Where index files are cached between loads (a worker's scratch dir); absent: no cache. */
+  indexCacheDir?: string;
+  /** Pack size (default DEFAULT_PACK_TARGET_BYTES). */
+  packTargetBytes?: number;
+}
+
+/** A format-2 repository (docs/format.md): content-addressed blobs in packs, snapshots as trees. */
+export interface Format2Repository {
+  readonly encrypted: boolean;
+  /** Reads every index file (new ones only, with a cache directory). */
+  loadIndex(): Promise<LoadedIndex>;
+  /** A writer over a freshly loaded index; add objects, then commit. */
+  createWriter(): Promise<SnapshotWriterV2>;
+  writeSnapshot(
+    draft: SnapshotDraftV2,
+    objects: AsyncIterable<SnapshotInputObject> | Iterable<SnapshotInputObject>,
+  ): Promise<SnapshotManifestV2>;
+  /** SnapshotNotFoundError when `id` is not committed. */
+  getSnapshot(id: string): Promise<SnapshotManifestV2>;
+  readIndex(id: string): AsyncIterable<IndexRecord>;
+  /** Every object, pack after pack; with `parts`, only those parts' objects. */
+  readObjects(id: string, options?: { parts?: readonly number[] }): AsyncIterable<SnapshotObject>;
+}
+
+class StoreFormat2Repository implements Format2Repository {
+  private keys: Format2Keys | null;
+  private written: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: Format2RepositoryOptions,
+    private readonly config: Format2Config,
+  ) {
+    this.keys = config.keys;
+  }
+
+  get encrypted(): boolean {
+    return this.keys !== null;
+  }
+
+  loadIndex(): Promise<LoadedIndex> {
+    return loadBlobIndex({ store: this.store, keys: this.keys, cacheDir: this.options.indexCacheDir });
+  }
+
+  async createWriter(): Promise<SnapshotWriterV2> {
+    await this.ensureConfig();
+    const { index } = await this.loadIndex();
+    return new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
+  }
+
+  async writeSnapshot(
+    draft: SnapshotDraftV2,
+    objects: AsyncIterable<SnapshotInputObject> | Iterable<SnapshotInputObject>,
+  ): Promise<SnapshotManifestV2> {
+    await this.ensureConfig();
+    const { index } = await this.loadIndex();
+    return writeSnapshotV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes }, draft, objects);
+  }
+
+  getSnapshot(id: string): Promise<SnapshotManifestV2> {
+    return readManifestV2(this.deps(), id);
+  }
+
+  async *readIndex(id: string): AsyncIterable<IndexRecord> {
+    const manifest = await this.getSnapshot(id);
+    const { index } = await this.loadIndex();
+    yield* readIndexRecordsV2({ ...this.deps(), index }, manifest);
+  }
+
+  async *readObjects(id: string, options: { parts?: readonly number[] } = {}): AsyncIterable<SnapshotObject> {
+    const manifest = await this.getSnapshot(id);
+    const { index } = await this.loadIndex();
+    yield* readSnapshotObjectsV2({ ...this.deps(), index }, manifest, options.parts);
+  }
+
+  /** repository.json before the first write; the keys of whoever wrote it first. */
+  private ensureConfig(): Promise<void> {
+    this.written ??= this.config.ensureWritten().then(
+      (keys) => {
+        this.keys = keys;
+      },
+      (err: unknown) => {
+        this.written = undefined; // tried again by the next write
+        throw err;
+      },
+    );
+    return this.written;
+  }
+
+  private get store(): ObjectStore {
+    return this.options.store;
+  }
+
+  private deps() {
+    return { store: this.store, keys: this.keys };
+  }
+}
+
+/**
+ * Opens the format-2 repository in `store`: repository.json is read and the password checked
+ * before anything else (a format-1 repository.json is refused with RepositoryFormatError); a
+ * missing one is created on the first write.
+ */
+export async function openFormat2Repository(options: Format2RepositoryOptions): Promise<Format2Repository> {
+  return new StoreFormat2Repository(options, await openFormat2Config(options));
+}

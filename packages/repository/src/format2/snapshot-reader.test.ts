@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IntegrityError, RepositoryFormatError, SnapshotExistsError, UnsafePathError } from "../errors.js";
+import { snapshotManifestKey } from "../snapshot/layout.js";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { collect } from "../test-support.js";
+import { BlobIndex } from "./blob-index.js";
+import { type CanonicalValue, canonicalJson } from "./canonical-json.js";
+import { loadBlobIndex } from "./index-loader.js";
+import type { Format2Keys } from "./keys.js";
+import type { SnapshotManifestV2 } from "./manifest.js";
+import { PackWriter } from "./pack-writer.js";
+import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
+import { writeSnapshotV2 } from "./snapshot-writer.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, TEST_KEYS } from "./test-support.js";
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-reader-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+const ID = "20261126T020000Z-00000001";
+let n = 0;
+const newStore = () => createLocalObjectStore({ root: join(tmp, `s${n++}`) });
+
+describe.each([
+  ["unencrypted", null],
+  ["encrypted", TEST_KEYS],
+] as [string, Format2Keys | null][])("format 2 snapshot reader (%s)", (_, keys) => {
+  it("gives back every object byte for byte and every record, part by part", async () => {
+    const store = newStore();
+    const input = clusterObjects(300, 3);
+    const written = await writeSnapshotV2(
+      { store, keys, index: new BlobIndex(), packTargetBytes: 64 * 1024 },
+      draftV2(ID),
+      input,
+    );
+    const manifest = await readManifestV2({ store }, ID);
+    expect(manifest).toEqual(written);
+    expect(manifest).toMatchObject({
+      formatVersion: 2,
+      objects: 300,
+      counts: { "deployments.apps": 294, "clusterroles.rbac.authorization.k8s.io": 6 },
+    });
+    const { index } = await loadBlobIndex({ store, keys });
+    const records = await collect(readIndexRecordsV2({ store, keys, index }, manifest));
+    const objects = await collect(readSnapshotObjectsV2({ store, keys, index }, manifest));
+    const byPath = new Map(objects.map((o) => [o.path, o]));
+    for (const { record, data } of input) {
+      const read = records.find((r) => r.name === record.name && r.namespace === record.namespace);
+      expect(read).toMatchObject(record);
+      expect(byPath.get(read?.path ?? "")?.data.equals(data)).toBe(true);
+      expect(byPath.get(read?.path ?? "")?.part).toBe(read?.part);
+    }
+    const parts = new Set(records.map((r) => r.part));
+    expect(parts.size).toBeGreaterThan(1);
+    const partZero = await collect(readSnapshotObjectsV2({ store, keys, index }, manifest, [0]));
+    expect(partZero.length).toBe(records.filter((r) => r.part === 0).length);
+  });
+});
+
+describe("format 2 snapshot writer refuses bad input", () => {
+  it.each([
+    ["a wrong sha256", { sha256: "0".repeat(64) }, /deployments.apps "web-0" in namespace prod: sha256 or bytes/],
+    ["a name that is no path segment", { name: ".." }, /invalid name/],
+  ])("%s, naming the object", async (_, change, message) => {
+    const object = inputObject(
+      { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespace: "prod", name: "web-0" },
+      deploymentYaml("prod", "web-0"),
+    );
+    const bad = { ...object, record: { ...object.record, ...change } };
+    await expect(
+      writeSnapshotV2({ store: newStore(), keys: null, index: new BlobIndex() }, draftV2(ID), [bad]),
+    ).rejects.toThrow(message);
+  });
+
+  it("refuses a snapshot id already committed", async () => {
+    const store = newStore();
+    await writeSnapshotV2({ store, keys: null, index: new BlobIndex() }, draftV2(ID), clusterObjects(3, 1));
+    await expect(writeSnapshotV2({ store, keys: null, index: new BlobIndex() }, draftV2(ID), [])).rejects.toThrow(
+      SnapshotExistsError,
+    );
+  });
+});
+
+/** A snapshot whose tree is built by hand: `objectName`, `namespace` of the type node, objects in snapshot.json. */
+async function forged(options: { objectName?: string; typeNamespace?: string; objects?: number; blob?: string }) {
+  const store = newStore();
+  const index = new BlobIndex();
+  const packs = new PackWriter({ store, keys: null, index });
+  const yaml = deploymentYaml("prod", "web");
+  const blob = options.blob ?? (await packs.add("data", yaml));
+  const add = (node: object) => packs.add("tree", canonicalJson(node as CanonicalValue));
+  const object = {
+    name: options.objectName ?? "web",
+    blob,
+    version: "v1",
+    kind: "Deployment",
+    uid: "u",
+    sha256: blob,
+    bytes: yaml.length,
+  };
+  const chunk = await add({ kind: "objects", objects: [object] });
+  const type = await add({
+    kind: "type",
+    group: "apps",
+    resource: "deployments",
+    namespace: options.typeNamespace ?? "prod",
+    chunks: [{ first: object.name, objects: 1, tree: chunk }],
+  });
+  const ns = await add({ kind: "namespace", name: "prod", types: [{ name: "deployments.apps", tree: type }] });
+  const tree = await add({ kind: "root", cluster: [], namespaces: [{ name: "prod", tree: ns }] });
+  await packs.finish();
+  const manifest = {
+    ...draftV2(ID),
+    formatVersion: 2,
+    counts: {},
+    objects: options.objects ?? 1,
+    bytes: 1,
+    storedBytes: 1,
+    tree,
+    indexes: [],
+    added: { blobs: 0, packs: 0 },
+  };
+  await store.put(snapshotManifestKey(ID), Buffer.from(JSON.stringify(manifest)));
+  return { store, index, manifest: manifest as SnapshotManifestV2 };
+}
+
+describe("format 2 snapshot reader refuses a hostile tree", () => {
+  it.each([
+    ["an object name that climbs out", { objectName: ".." }, UnsafePathError],
+    ["a type node of another namespace", { typeNamespace: "kube-system" }, RepositoryFormatError],
+    ["more objects than snapshot.json counts", { objects: 0 }, IntegrityError],
+    ["fewer objects than snapshot.json counts", { objects: 2 }, IntegrityError],
+    ["a blob no index file lists", { blob: "ab".repeat(32) }, IntegrityError],
+  ])("%s", async (_, options, error) => {
+    const { store, index, manifest } = await forged(options);
+    await expect(collect(readSnapshotObjectsV2({ store, keys: null, index }, manifest))).rejects.toThrow(error);
+  });
+
+  it("reads the forged snapshot when nothing is wrong with it", async () => {
+    const { store, index, manifest } = await forged({});
+    expect((await collect(readSnapshotObjectsV2({ store, keys: null, index }, manifest))).map((o) => o.path)).toEqual([
+      "namespaces/prod/deployments.apps/web.yaml",
+    ]);
+  });
+});

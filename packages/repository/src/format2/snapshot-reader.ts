@@ -1,0 +1,73 @@
+import type { IndexRecord } from "../archive/types.js";
+import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
+import { snapshotManifestKey } from "../snapshot/layout.js";
+import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
+import { isSnapshotId } from "../snapshot/snapshot-id.js";
+import type { SnapshotObject } from "../snapshot/types.js";
+import { BlobSource, type BlobSourceDeps } from "./blob-source.js";
+import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
+import { type TreeRecord, walkTree } from "./tree-walker.js";
+
+/*
+ * Reading a format-2 snapshot gives what format 1's readers give (snapshot-readers.ts): index
+ * records and objects. A record's `part` is the rank of the pack holding its YAML among the
+ * snapshot's packs sorted by id, so a restore can ask for the objects of a few parts as it does
+ * with format 1; objects come pack after pack, each pack fetched once.
+ */
+
+export type SnapshotReaderV2Deps = BlobSourceDeps;
+
+/** snapshot.json of format-2 snapshot `id`; SnapshotNotFoundError when it is not committed. */
+export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: string): Promise<SnapshotManifestV2> {
+  if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
+  const data = await deps.store.getBuffer(snapshotManifestKey(id), MAX_JSON_BYTES).catch((err: unknown) => {
+    throw err instanceof ObjectNotFoundError ? new SnapshotNotFoundError(id, { cause: err }) : err;
+  });
+  return decodeManifestV2(id, data);
+}
+
+interface PlacedRecord extends TreeRecord {
+  pack: string;
+  offset: number;
+  part: number;
+}
+
+/** Every object of the tree with the pack and part holding its YAML. */
+async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): Promise<PlacedRecord[]> {
+  const owner = snapshotManifestKey(manifest.id);
+  const placed: Omit<PlacedRecord, "part">[] = [];
+  for (const item of await walkTree(source, manifest)) {
+    const { pack, offset } = source.locate(owner, item.blob, "data");
+    placed.push({ ...item, pack, offset });
+  }
+  const packs = [...new Set(placed.map((p) => p.pack))].sort();
+  const parts = new Map(packs.map((pack, part) => [pack, part]));
+  return placed.map((p) => ({ ...p, part: parts.get(p.pack) ?? 0 }));
+}
+
+/** The index records of a committed format-2 snapshot, in tree order. */
+export async function* readIndexRecordsV2(
+  deps: SnapshotReaderV2Deps,
+  manifest: SnapshotManifestV2,
+): AsyncGenerator<IndexRecord> {
+  for (const { record, part } of await placedRecords(new BlobSource(deps), manifest)) yield { ...record, part };
+}
+
+/**
+ * The objects of a committed format-2 snapshot, part after part (pack after pack, in offset
+ * order), or only those of the parts in `only`; every blob checked against its id.
+ */
+export async function* readSnapshotObjectsV2(
+  deps: SnapshotReaderV2Deps,
+  manifest: SnapshotManifestV2,
+  only?: readonly number[],
+): AsyncGenerator<SnapshotObject> {
+  const source = new BlobSource(deps);
+  const wanted = only && new Set(only);
+  const records = (await placedRecords(source, manifest)).filter((r) => !wanted || wanted.has(r.part));
+  records.sort((a, b) => a.part - b.part || a.offset - b.offset);
+  const owner = snapshotManifestKey(manifest.id);
+  for (const { record, blob, part } of records) {
+    yield { path: record.path, data: await source.blob(owner, blob, "data"), part };
+  }
+}

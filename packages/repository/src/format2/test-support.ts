@@ -1,0 +1,99 @@
+// Builders shared by format 2's tests; excluded from the build (tsconfig.build.json).
+import { createHash } from "node:crypto";
+import type { ObjectStore } from "../stores/object-store.js";
+import { wrapStore } from "../test-support.js";
+import { deriveFormat2Keys, type Format2Keys } from "./keys.js";
+import type { SnapshotDraftV2 } from "./manifest.js";
+import type { SnapshotInputObject } from "./snapshot-writer.js";
+
+export const TEST_KEYS: Format2Keys = deriveFormat2Keys(Buffer.alloc(32, 7));
+
+/** A Deployment-like YAML of about 1.3 KB; `revision` changes its content. */
+export function deploymentYaml(namespace: string, name: string, revision = 1): Buffer {
+  return Buffer.from(
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    deployment.kubernetes.io/revision: "${revision}"\n` +
+      `  labels:\n    app.kubernetes.io/name: ${name}\n    app.kubernetes.io/part-of: shop\n  name: ${name}\n` +
+      `  namespace: ${namespace}\nspec:\n  replicas: ${(revision % 3) + 1}\n  selector:\n    matchLabels:\n` +
+      `      app.kubernetes.io/name: ${name}\n  strategy:\n    rollingUpdate:\n      maxSurge: 25%\n` +
+      `      maxUnavailable: 25%\n    type: RollingUpdate\n  template:\n    metadata:\n      labels:\n` +
+      `        app.kubernetes.io/name: ${name}\n    spec:\n      containers:\n` +
+      `      - image: registry.example.com/shop/${name}:1.${revision}.0\n        imagePullPolicy: IfNotPresent\n` +
+      `        name: app\n        ports:\n        - containerPort: 8080\n          name: http\n          protocol: TCP\n` +
+      `        resources:\n          limits:\n            cpu: 500m\n            memory: 256Mi\n` +
+      `          requests:\n            cpu: 100m\n            memory: 128Mi\n      dnsPolicy: ClusterFirst\n` +
+      `      restartPolicy: Always\n      terminationGracePeriodSeconds: 30\n`,
+  );
+}
+
+/** An object of the snapshot writer's input from its coordinates and YAML. */
+export function inputObject(
+  coordinates: { group: string; version: string; resource: string; kind: string; namespace?: string; name: string },
+  data: Buffer,
+): SnapshotInputObject {
+  const sha256 = createHash("sha256").update(data).digest("hex");
+  const uid = createHash("sha256").update(`${coordinates.namespace}/${coordinates.name}`).digest("hex").slice(0, 32);
+  return { record: { ...coordinates, uid, sha256, bytes: data.length }, data };
+}
+
+/**
+ * `count` Deployments spread over `namespaces` namespaces, plus a ClusterRole per 50 objects; the
+ * objects whose number is in `changed` carry revision 2.
+ */
+export function clusterObjects(count: number, namespaces: number, changed = new Set<number>()): SnapshotInputObject[] {
+  return Array.from({ length: count }, (_, i) => {
+    const revision = changed.has(i) ? 2 : 1;
+    if (i % 50 === 49) {
+      const name = `system:controller:job-${i}`;
+      const data = Buffer.from(
+        `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${name}\n# r${revision}\n`,
+      );
+      return inputObject(
+        { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", name },
+        data,
+      );
+    }
+    const namespace = `team-${i % namespaces}`;
+    const name = `web-${i}`;
+    return inputObject(
+      { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespace, name },
+      deploymentYaml(namespace, name, revision),
+    );
+  });
+}
+
+export function draftV2(id: string): SnapshotDraftV2 {
+  return {
+    id,
+    time: "2026-11-26T02:00:00.000Z",
+    completedAt: "2026-11-26T02:00:07.000Z",
+    source: { kind: "cli" },
+    cluster: { version: "v1.34.0" },
+    scope: { type: "cluster" },
+    params: {},
+    warnings: [],
+  };
+}
+
+/** Wraps a store and counts the puts and their bytes (a Buffer body's length). */
+export function countingStore(inner: ObjectStore): { store: ObjectStore; puts: Map<string, number> } {
+  const puts = new Map<string, number>();
+  const store = wrapStore(inner, {
+    async put(key, body) {
+      await inner.put(key, body);
+      puts.set(key, Buffer.isBuffer(body) ? body.length : -1);
+    },
+    async putIfAbsent(key, body) {
+      const created = await inner.putIfAbsent(key, body);
+      if (created) puts.set(key, body.length);
+      return created;
+    },
+  });
+  return { store, puts };
+}
+
+/** Bytes of every put whose key starts with one of `prefixes`. */
+export function putBytes(puts: Map<string, number>, ...prefixes: string[]): number {
+  let sum = 0;
+  for (const [key, bytes] of puts) if (prefixes.some((p) => key.startsWith(p))) sum += bytes;
+  return sum;
+}

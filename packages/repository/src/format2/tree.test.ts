@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { collect } from "../test-support.js";
+import { canonicalJson, chunksOf, compareNames } from "./canonical-json.js";
+import { decodeIndexFile } from "./index-file.js";
+import { loadBlobIndex } from "./index-loader.js";
+import { indexFileKey } from "./layout.js";
+import { readIndexRecordsV2 } from "./snapshot-reader.js";
+import { writeSnapshotV2 } from "./snapshot-writer.js";
+import { clusterObjects, countingStore, draftV2 } from "./test-support.js";
+import { decodeTreeNode } from "./tree-nodes.js";
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-tree-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("canonical tree JSON", () => {
+  it("gives the same bytes whatever the key order, without whitespace or absent fields", () => {
+    const a = canonicalJson({ kind: "namespace", name: "prod", types: [{ tree: "t", name: "x" }], extra: undefined });
+    const b = canonicalJson({ types: [{ name: "x", tree: "t" }], name: "prod", kind: "namespace" });
+    expect(a.toString()).toBe('{"kind":"namespace","name":"prod","types":[{"name":"x","tree":"t"}]}');
+    expect(b.equals(a)).toBe(true);
+  });
+
+  it("sorts names in code-point order and refuses fractions", () => {
+    expect(["b", "\u{1F600}", "\uFFFD", "a"].sort(compareNames)).toEqual(["a", "b", "\uFFFD", "\u{1F600}"]);
+    expect(() => canonicalJson({ n: 1.5 })).toThrow(/whole number/);
+  });
+
+  it("cuts chunks at borders set by names alone: changing one name moves at most its neighbours", () => {
+    const names = Array.from({ length: 2000 }, (_, i) => ({ name: `obj-${String(i).padStart(5, "0")}` }));
+    const before = chunksOf(names).map((c) => c.map((o) => o.name).join());
+    const after = chunksOf(names.filter((_, i) => i !== 1000)).map((c) => c.map((o) => o.name).join());
+    const changed = after.filter((c) => !before.includes(c));
+    expect(before.length).toBeGreaterThan(2000 / 64);
+    expect(changed.length).toBe(1);
+  });
+
+  it("refuses a node whose names are not strictly ascending, naming the blob and field", () => {
+    const node = canonicalJson({
+      kind: "root",
+      cluster: [],
+      namespaces: [
+        { name: "b", tree: "0".repeat(64) },
+        { name: "a", tree: "0".repeat(64) },
+      ],
+    });
+    expect(() => decodeTreeNode("tree blob x", node, "root")).toThrow(/tree blob x: namespaces\[1\]: names are not/);
+    expect(() => decodeTreeNode("tree blob x", node, "namespace")).toThrow(/kind: must be "namespace"/);
+  });
+});
+
+describe("format 2 snapshots share unchanged subtrees", () => {
+  it("writes only the changed object's blob and the tree nodes above it when one namespace changed", async () => {
+    const { store, puts } = countingStore(createLocalObjectStore({ root: join(tmp, "dedup") }));
+    const deps = async () => ({ store, keys: null, ...(await loadBlobIndex({ store, keys: null })) });
+    const first = await writeSnapshotV2(await deps(), draftV2("20261126T020000Z-00000001"), clusterObjects(600, 6));
+    const putsBefore = new Set(puts.keys());
+    const changed = clusterObjects(600, 6, new Set([7]));
+    const second = await writeSnapshotV2(await deps(), draftV2("20261126T030000Z-00000001"), changed);
+    const newKeys = [...puts.keys()].filter((k) => !putsBefore.has(k));
+    expect(newKeys.filter((k) => k.startsWith("data/"))).toHaveLength(1);
+    expect(second.added).toEqual({ blobs: 5, packs: 1 });
+    const indexKey = indexFileKey(second.indexes[0] ?? "");
+    const [pack] = decodeIndexFile(null, indexKey, await store.getBuffer(indexKey));
+    // The Deployment's YAML, its objects chunk, its type node, its namespace node, the root.
+    expect(pack?.entries.map((e) => e.type)).toEqual(["data", "tree", "tree", "tree", "tree"]);
+    expect(second.storedBytes).toBeLessThan(first.storedBytes / 20);
+    const { index } = await loadBlobIndex({ store, keys: null });
+    const records = await collect(readIndexRecordsV2({ store, keys: null, index }, second));
+    expect(records.find((r) => r.name === "web-7")?.sha256).toBe(changed[7]?.record.sha256);
+    expect(records).toHaveLength(600);
+  });
+});
