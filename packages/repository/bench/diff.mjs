@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Two snapshots of N ConfigMaps that differ in C of them, in a local store: the time of a diff
 // (indexes, then the parts holding the changed objects), of --stat (indexes only), and the parts
-// and bytes each read. Not a test: figures only.
+// and bytes each read; beside them the alternative without an index, both snapshots read whole
+// and compared object by object (what a diff of two downloads does). Not a test: figures only.
 //
 //   npx turbo run build --filter=@kubedump/repository
 //   npm run bench:diff -- [--objects 100000] [--changed 100] [--size 512] [--max-part-mib 4]
@@ -82,20 +83,32 @@ try {
   console.log(
     `${count} objects of ${size} bytes, ${changed} changed; ${a.parts.length} parts of ${values["max-part-mib"]} MiB each`,
   );
+  const stored = [...a.parts, ...b.parts].reduce((sum, p) => sum + p.bytes, 0);
+  const line = (label, ms, changedCount) => {
+    const parts = gets.filter((g) => g.key.includes("/parts/"));
+    const read = parts.reduce((sum, g) => sum + g.bytes, 0);
+    console.log(
+      label.padEnd(12) +
+        `${ms.toFixed(0).padStart(6)} ms  changed ${changedCount}  parts read ${parts.length} of ${a.parts.length + b.parts.length}` +
+        `  part bytes read ${(read / 1e6).toFixed(2)} of ${(stored / 1e6).toFixed(2)} MB`,
+    );
+  };
   for (const stat of [true, false]) {
     gets.length = 0;
     const started = performance.now();
     const diff = await diffSides(snapshotSide(repository, a.id), snapshotSide(repository, b.id), { stat });
-    const ms = performance.now() - started;
-    const parts = gets.filter((g) => g.key.includes("/parts/"));
-    const read = parts.reduce((sum, g) => sum + g.bytes, 0);
-    const stored = [...a.parts, ...b.parts].reduce((sum, p) => sum + p.bytes, 0);
-    console.log(
-      `${stat ? "diff --stat" : "diff"}`.padEnd(12) +
-        `${ms.toFixed(0).padStart(6)} ms  changed ${diff.counts.changed}  parts read ${parts.length} of ${a.parts.length + b.parts.length}` +
-        `  part bytes read ${(read / 1e6).toFixed(2)} of ${(stored / 1e6).toFixed(2)} MB`,
-    );
+    line(stat ? "diff --stat" : "diff", performance.now() - started, diff.counts.changed);
   }
+  gets.length = 0;
+  const started = performance.now();
+  const sums = new Map();
+  for await (const o of repository.readObjects(a.id))
+    sums.set(o.path, createHash("sha256").update(o.data).digest("hex"));
+  let whole = 0;
+  for await (const o of repository.readObjects(b.id))
+    if (sums.get(o.path) !== createHash("sha256").update(o.data).digest("hex")) whole += 1;
+  line("read whole", performance.now() - started, whole);
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
