@@ -1,6 +1,9 @@
+import { createLogger } from "@kubedump/service";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createConsoleApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { call, type ConsoleFixture, consoleFixture, SECRET_VALUE } from "./test-support.js";
 import { CONTENT_SECURITY_POLICY } from "./web-assets.js";
-import { call, type ConsoleFixture, consoleFixture } from "./test-support.js";
 
 const t = inject("testenv");
 let f: ConsoleFixture;
@@ -90,5 +93,27 @@ describe("console authentication", () => {
     const res = await call(`${f.url}/api/v1/nothing`, { token: f.reader });
     expect(res.status).toBe(404);
     expect(res.body.error).toContain("/api/v1/nothing");
+  });
+
+  it("marks the cookie Secure behind a TLS proxy when TRUST_PROXY is set", async () => {
+    const env = { KUBECONFIG: t.kubeconfig, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", TRUST_PROXY: "true" };
+    const proxied = createConsoleApp({ config: loadConfig(env), log: createLogger("console", "silent") });
+    const port = await proxied.start();
+    try {
+      const res = await call(`http://127.0.0.1:${port}/api/v1/login`, {
+        body: { token: f.reader },
+        headers: { "x-forwarded-proto": "https" },
+      });
+      expect(res.headers.get("set-cookie")).toMatch(/; Secure/);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it("never logs a token or a Secret's value", () => {
+    expect(f.logs.length).toBeGreaterThan(0);
+    const text = f.logs.join("\n");
+    for (const secret of [f.reader, f.admin, f.nobody, SECRET_VALUE, Buffer.from(SECRET_VALUE).toString("base64")])
+      expect(text.includes(secret)).toBe(false);
   });
 });
