@@ -75,7 +75,7 @@ export function createHandler(deps: { config: ConsoleConfig; log: Logger; client
   app.use(authRoutes({ auth, csrfKey: config.CSRF_KEY }));
   app.use(repositoryRoutes({ auth, catalog, summary }));
   app.use(changeRoutes({ auth, catalog, summary }));
-  app.use(sessionRoutes({ client, auth, namespace: config.WATCH_NAMESPACE }));
+  app.use(sessionRoutes({ client, auth, namespace: config.WATCH_NAMESPACE, log }));
   app.use("/api", (req) => {
     throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split("?")[0]}`);
   });

@@ -1,6 +1,7 @@
 import express, { type Router } from "express";
 import { API_VERSION, crPath, newBackupSession, validateRestoreSession } from "@kubedump/api";
 import { isAlreadyExists, isNotFound, type KubeClient } from "@kubedump/kube";
+import type { Logger } from "@kubedump/service";
 import { badRequest, HttpError, notFound } from "./http-error.js";
 import type { KubeAuth, UserInfo } from "./kube-auth.js";
 import { listPath } from "./repositories.js";
@@ -51,6 +52,8 @@ export interface SessionRouteDeps {
   auth: KubeAuth;
   /** WATCH_NAMESPACE: list in this namespace only. */
   namespace?: string;
+  /** Where each session the console creates is logged, with the user who asked. */
+  log: Logger;
 }
 
 export function sessionRoutes(deps: SessionRouteDeps): Router {
@@ -88,6 +91,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
       if (!isAlreadyExists(err)) throw err;
       throw new HttpError(409, `BackupSession ${namespace}/${session} exists: one was triggered this second`);
     });
+    deps.log.info({ user: user.username, namespace, configuration: name, session }, "backup triggered");
     res.status(201).json({ namespace, name: session });
   });
 
@@ -99,7 +103,10 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     await auth.require(user, { verb: "create", group: GROUP, resource: "restoresessions", namespace });
     await auth.require(user, { verb: "get", group: GROUP, resource: "repositories", namespace, name: repository });
     const created = await client.create<Obj>(crPath("RestoreSession", namespace), object);
-    res.status(201).json({ namespace, name: created.metadata.name });
+    const { name } = created.metadata;
+    const dryRun = object.spec.dryRun === true;
+    deps.log.info({ user: user.username, namespace, restore: name, repository, dryRun }, "restore started");
+    res.status(201).json({ namespace, name });
   });
 
   router.get("/api/v1/restoresessions/:ns/:name", async (req, res) => {
