@@ -41,6 +41,16 @@ describe("console authentication", () => {
     expect(session.body).toEqual(res.body);
   });
 
+  it("answers a body that is not JSON with 400 naming the body", async () => {
+    const res = await fetch(`${f.url}/api/v1/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"token": "${f.reader}`,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "body: not valid JSON" }); // never quoting the token
+  });
+
   it("refuses a login with a bad token (401) and one without a token (400 naming the field)", async () => {
     expect((await call(`${f.url}/api/v1/login`, { body: { token: "nope" } })).status).toBe(401);
     const missing = await call(`${f.url}/api/v1/login`, { body: {} });
