@@ -1,7 +1,8 @@
-// The chart's cloud identity: webIdentity mounts a projected ServiceAccount token into the watcher
-// and the dump workers and sets the web identity variables the services' AWS chain reads; on EKS,
+// The chart's cloud identity: webIdentity mounts a projected ServiceAccount token into the watcher,
+// the dump workers and the console (the three that open repositories) and sets the web identity variables the services' AWS chain reads; on EKS,
 // the ServiceAccount annotation (IRSA) is all the chart adds. What each renders, read as the
 // services read it.
+import * as consoleConfig from "@kubedump/console/config";
 import * as dumpWorkerConfig from "@kubedump/dump-worker/config";
 import * as watcherConfig from "@kubedump/watcher/config";
 import { describe, expect, it } from "vitest";
@@ -17,8 +18,13 @@ const WEB_IDENTITY = [
   "webIdentity.audience=kubedump-sts",
   "--set",
   "webIdentity.stsEndpoint=https://minio.storage.svc:9000",
+  "--set",
+  "console.enabled=true",
 ];
-const CONFIGS = { watcher: watcherConfig, "dump-worker": dumpWorkerConfig } as const;
+const CONFIGS = { watcher: watcherConfig, "dump-worker": dumpWorkerConfig, console: consoleConfig } as const;
+
+/** The Deployment's component label: one of serviceOf's four, or the console. */
+const componentOf = (w: Obj): string => w.metadata.labels?.["app.kubernetes.io/component"];
 
 const pods = async (args: string[]) => {
   const objs = await render(args);
@@ -26,14 +32,21 @@ const pods = async (args: string[]) => {
 };
 
 describe("the chart's cloud identity", () => {
-  it("mounts a projected token for the STS's audience into the watcher and the dump workers, with the chain's variables", async () => {
+  it("mounts a projected token for the STS's audience into the watcher, the dump workers and the console, with the chain's variables", async () => {
     const { objs, deployments } = await pods(WEB_IDENTITY);
+    expect(deployments.map(componentOf).sort()).toEqual([
+      "console",
+      "dump-worker",
+      "metrics-gateway",
+      "scheduler",
+      "watcher",
+    ]);
     for (const w of deployments) {
-      const service = serviceOf(w)!;
+      const service = componentOf(w);
       const spec = w.spec.template.spec;
       const container = spec.containers[0];
       const env = envOf(container, objs);
-      if (service !== "watcher" && service !== "dump-worker") {
+      if (!(service in CONFIGS)) {
         expect(
           Object.keys(env).filter((k) => k.startsWith("AWS_")),
           service,
@@ -51,7 +64,10 @@ describe("the chart's cloud identity", () => {
         { serviceAccountToken: { audience: "kubedump-sts", expirationSeconds: 3600, path: "token" } },
       ]);
       // The service accepts the variables (its config is the only reader of them).
-      const config = CONFIGS[service].loadConfig({ ...env, REDIS_URL: "redis://r:6379" }) as Record<string, unknown>;
+      const config = CONFIGS[service as keyof typeof CONFIGS].loadConfig({
+        ...env,
+        REDIS_URL: "redis://r:6379",
+      }) as Record<string, unknown>;
       expect(config.AWS_WEB_IDENTITY_TOKEN_FILE).toBe(env.AWS_WEB_IDENTITY_TOKEN_FILE);
     }
   });

@@ -19,6 +19,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
+import { createAwsCredentialChain } from "@kubedump/repository";
 import { closeAll, createRegistry, type Logger } from "@kubedump/service";
 import { actionRoutes } from "./action-routes.js";
 import { changeRoutes } from "./change-routes.js";
@@ -62,6 +63,7 @@ export function createHandler(deps: { config: ConsoleConfig; log: Logger; client
     client,
     namespace: config.WATCH_NAMESPACE,
     ttlMs: config.REPOSITORY_CACHE_SECONDS * 1000,
+    credentials: createAwsCredentialChain({ env: config }),
   });
   const summary = createSummaryCache(config.SNAPSHOT_CACHE_ENTRIES);
   const registry = createRegistry("console");

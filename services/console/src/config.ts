@@ -1,4 +1,5 @@
-import { COMMON_ENV, parseEnv, port } from "@kubedump/service/env";
+import { AWS_ENV_VARS } from "@kubedump/repository";
+import { COMMON_ENV, optionalVars, parseEnv, port } from "@kubedump/service/env";
 import { z } from "zod";
 
 /** @defaultValue the port the console listens on (the chart's Service targets it). */
@@ -29,6 +30,11 @@ const schema = z.object({
   WATCH_NAMESPACE: z.string().optional(),
   /** Behind an Ingress or a proxy that terminates TLS: trust X-Forwarded-Proto, so the cookie is Secure. */
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /**
+   * The AWS credential chain's, for Repositories whose Secret holds no keys, as the dump worker
+   * takes them: set by EKS's webhooks (IRSA, Pod Identity) or the chart's webIdentity values.
+   */
+  ...optionalVars(AWS_ENV_VARS),
 });
 
 /** Every environment variable the console reads; the Helm chart sets no other. */
