@@ -42,7 +42,7 @@ export const FORMATS: DownloadFormat[] = ["yaml", "tar.gz", "zip"];
 
 /** Download links of one selection in each format; `what` names it for screen readers. */
 export function downloads(href: (format: DownloadFormat) => string, what: string): HTMLElement {
-  return el(
+  const list = el(
     "ul",
     { class: "downloads", "aria-label": `Download ${what}` },
     ...FORMATS.map((f) =>
@@ -58,4 +58,5 @@ export function downloads(href: (format: DownloadFormat) => string, what: string
       ),
     ),
   );
+  return el("div", { class: "download-box" }, el("span", { class: "download-label" }, "Download as"), list);
 }
