@@ -3,7 +3,8 @@
 // never loads another's dependencies: /local and /s3 (stores; only /s3 needs minio), /archive
 // (part and index writers), /crypto (keys and encryption), /snapshot (ids, paths, manifests and
 // what the Repository's methods take and return). S3 credentials come from a Repository's Secret
-// or, when it holds no keys, from the process's AWS credential chain (credentials/).
+// or, when it holds no keys, from the process's AWS credential chain (credentials/). diff/: snapshots
+// compared by their indexes, reading only the parts that hold what differs; an object's history.
 export type { AwsCredentials, CredentialProvider } from "./credentials/aws-credentials.js";
 export { AWS_ENV_VARS, type AwsEnv } from "./credentials/aws-env.js";
 export { type AwsCredentialChainOptions, createAwsCredentialChain } from "./credentials/credential-chain.js";
@@ -39,6 +40,36 @@ export {
   type SecretReader,
 } from "./repository-object.js";
 export type { RetryPolicy } from "./retry.js";
+export {
+  type ChangedRecord,
+  compareIndexes,
+  compareRecordMaps,
+  type IndexComparison,
+  objectKeyOf,
+  type RecordFilter,
+  recordsByKey,
+} from "./diff/compare-indexes.js";
+export {
+  type DiffCounts,
+  type DiffOptions,
+  type DiffRecord,
+  type DiffSide,
+  diffSides,
+  type ObjectChangeKind,
+  type ObjectDiff,
+  type SidesDiff,
+  snapshotSide,
+} from "./diff/diff-sides.js";
+export {
+  type HistoryEntry,
+  type HistoryOptions,
+  type ObjectHistory,
+  objectHistory,
+  scopeCovers,
+} from "./diff/object-history.js";
+export type { SelectedRecord } from "./diff/read-selected.js";
+export { resolveSnapshot } from "./diff/snapshot-ref.js";
+export { type DiffLine, diffLines, type UnifiedDiffOptions, unifiedDiff } from "./diff/unified-diff.js";
 export { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 export {
   type MismatchedSnapshot,

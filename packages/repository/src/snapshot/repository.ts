@@ -1,5 +1,6 @@
 import type { IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
+import { readSelectedObjects, type SelectedRecord } from "../diff/read-selected.js";
 import { SnapshotNotFoundError } from "../errors.js";
 import type { RetryPolicy } from "../retry.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -37,7 +38,10 @@ export interface Repository {
   /** Throws SnapshotNotFoundError naming the id when it is not committed (or not an id). */
   getSnapshot(id: string): Promise<SnapshotManifest>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
-  /** Every object, part after part; with `parts`, only the objects of those parts (a restore reads what one step needs). */
+  /**
+   * Every object, part after part; with `parts`, only the objects of those parts (a restore reads
+   * what one step needs); with `objects`, only those objects (see readSelectedObjects).
+   */
   readObjects(id: string, options?: ReadObjectsOptions): AsyncIterable<SnapshotObject>;
   /** Writes the YAML tree below `toDir`. */
   download(id: string, toDir: string, options?: ReadProgressOptions): Promise<DownloadResult>;
@@ -58,6 +62,11 @@ export interface Repository {
 export interface ReadObjectsOptions {
   /** Read only these parts (numbers as in snapshot.json); absent: every part. */
   parts?: readonly number[];
+  /**
+   * Read only these objects (index records): only the parts that hold them, each left as soon as
+   * its last wanted object is read; each object is checked against its record's sha256. `parts` is then ignored.
+   */
+  objects?: readonly SelectedRecord[];
 }
 
 export interface RepositoryOptions {
@@ -127,7 +136,9 @@ class StoreRepository implements Repository {
   }
 
   async *readObjects(id: string, options: ReadObjectsOptions = {}): AsyncIterable<SnapshotObject> {
-    yield* readSnapshotObjects(this.readerDeps(), await this.getSnapshot(id), options.parts);
+    const manifest = await this.getSnapshot(id);
+    if (options.objects) yield* readSelectedObjects(this.readerDeps(), manifest, options.objects);
+    else yield* readSnapshotObjects(this.readerDeps(), manifest, options.parts);
   }
 
   async download(id: string, toDir: string, options?: ReadProgressOptions): Promise<DownloadResult> {

@@ -1,0 +1,93 @@
+import { crPath, type Repository as RepositoryObject, validateRepository } from "@kubedump/api";
+import { isNotFound, type KubeClient, readSecret } from "@kubedump/kube";
+import {
+  type CredentialProvider,
+  ManifestCache,
+  openRepositoryFromBackend,
+  type Repository,
+  readRepositoryStorage,
+} from "@kubedump/repository";
+import { HttpError, notFound } from "./http-error.js";
+
+export type { RepositoryObject };
+
+export interface RepositoryCatalog {
+  /** Every Repository object the console's ServiceAccount can list. */
+  list(): Promise<RepositoryObject[]>;
+  /** Repository `namespace/name`, opened as the dump worker opens it (its storage Secret read by the console). */
+  open(namespace: string, name: string): Promise<Repository>;
+}
+
+/** What the repository list shows of a Repository object; never its Secret. */
+export function repositorySummary(r: RepositoryObject) {
+  const { s3, local } = r.spec.backend;
+  const backend = s3
+    ? { type: "s3", endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, prefix: s3.prefix }
+    : { type: "local", path: local?.path };
+  return {
+    namespace: r.metadata.namespace ?? "",
+    name: r.metadata.name ?? "",
+    backend,
+    phase: r.status?.phase ?? null,
+    snapshots: r.status?.snapshotCount ?? null,
+    lastSnapshotTime: r.status?.lastBackupTime ?? null,
+  };
+}
+
+function valid(object: unknown, where: string): RepositoryObject {
+  const checked = validateRepository(object);
+  if (!checked.ok) throw new HttpError(502, `Repository ${where}: ${checked.errors.join("; ")}`);
+  return checked.value;
+}
+
+/**
+ * The Repository objects of the cluster, read with the console's client, and their repositories
+ * opened with readRepositoryStorage and openRepositoryFromBackend (as the dump worker and the CLI's
+ * --from-repository open them). An opened repository is reused while its object's
+ * resourceVersion stays and for at most `ttlMs` (a rotated Secret is read again after that).
+ */
+export function createRepositoryCatalog(deps: {
+  client: KubeClient;
+  ttlMs: number;
+  credentials?: CredentialProvider;
+  now?: () => number;
+}): RepositoryCatalog {
+  const { client } = deps;
+  const now = deps.now ?? Date.now;
+  const opened = new Map<string, { version: string; until: number; repository: Promise<Repository> }>();
+  const manifests = new Map<string, ManifestCache>();
+  const openFresh = async (namespace: string, name: string, object: RepositoryObject) => {
+    const storage = await readRepositoryStorage({
+      namespace,
+      name,
+      spec: object.spec,
+      readSecret: (ns, secret) => readSecret(client, ns, secret),
+    });
+    const where = JSON.stringify([namespace, name, object.spec.backend]);
+    const manifestCache = manifests.get(where) ?? new ManifestCache();
+    manifests.set(where, manifestCache);
+    return openRepositoryFromBackend({ ...storage, credentials: deps.credentials, repository: { manifestCache } });
+  };
+  return {
+    async list() {
+      const res = await client.get<{ items: unknown[] }>(`/apis/kubedump.io/v1alpha1/repositories`);
+      return res.items.map((o) => valid(o, "in the list")).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    },
+    async open(namespace, name) {
+      const where = `${namespace}/${name}`;
+      const raw = await client.get<unknown>(crPath("Repository", namespace, name)).catch((err: unknown) => {
+        throw isNotFound(err) ? notFound(`Repository ${where} not found`) : err;
+      });
+      const object = valid(raw, where);
+      const version = object.metadata.resourceVersion ?? "";
+      const hit = opened.get(where);
+      if (hit && hit.version === version && hit.until > now()) return hit.repository;
+      const repository = openFresh(namespace, name, object);
+      opened.set(where, { version, until: now() + deps.ttlMs, repository });
+      repository.catch(() => opened.delete(where));
+      return repository;
+    },
+  };
+}
+
+const keyOf = (r: RepositoryObject) => `${r.metadata.namespace}/${r.metadata.name}`;
