@@ -2,8 +2,8 @@
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
-export function bytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return "–";
+export function bytes(n: number | undefined | null): string {
+  if (n === undefined || n === null || !Number.isFinite(n)) return "–";
   let v = n;
   let u = 0;
   while (v >= 1024 && u < UNITS.length - 1) {
@@ -13,8 +13,8 @@ export function bytes(n: number | undefined): string {
   return `${u === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${UNITS[u]}`;
 }
 
-export function count(n: number | undefined): string {
-  return n === undefined ? "–" : n.toLocaleString("en-US");
+export function count(n: number | undefined | null): string {
+  return n === undefined || n === null ? "–" : n.toLocaleString("en-US");
 }
 
 export function duration(seconds: number | undefined | null): string {

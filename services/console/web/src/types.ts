@@ -5,8 +5,8 @@ export interface RepositoryItem {
   name: string;
   backend: { type: string; [k: string]: unknown };
   phase?: string;
-  snapshots?: number;
-  lastSnapshotTime?: string;
+  snapshots?: number | null;
+  lastSnapshotTime?: string | null;
 }
 
 export interface SnapshotItem {
@@ -63,14 +63,21 @@ export interface HistoryItem {
   snapshot: string;
   time: string;
   change: "added" | "changed" | "removed" | "unchanged-omitted";
-  sha256?: string;
-  diff?: string;
+  sha256?: string | null;
+  diff?: string | null;
+}
+
+export interface History extends Page<HistoryItem> {
+  /** Diffs withheld: the user may not get this type there. */
+  masked?: boolean;
 }
 
 export interface DiffChange extends ObjectRef {
   change: "added" | "removed" | "changed";
   kind: string;
-  diff?: string;
+  diff?: string | null;
+  /** The diff is withheld: the user may not get this type there. */
+  masked?: boolean;
 }
 
 export interface DiffResult {

@@ -25,6 +25,7 @@ function changeEntry(ns: string, repo: string, a: string, b: string, c: DiffChan
       ),
     ),
     c.diff ? diffView(c.diff, `Diff of ${c.kind} ${where}${c.name}`) : null,
+    c.masked ? el("p", { class: "meta" }, "Diff withheld: you may not get this type in this namespace.") : null,
   );
 }
 

@@ -4,7 +4,7 @@ import { el, notice } from "../dom.js";
 import { time, typeName } from "../format.js";
 import { downloads, errorBox, header, objectPage, repoPage, section, snapshotPage } from "../links.js";
 import type { View } from "../router.js";
-import type { HistoryItem, ObjectRef, ObjectView, Page } from "../types.js";
+import type { History, HistoryItem, ObjectRef, ObjectView } from "../types.js";
 import { downloadUrl } from "./snapshot.js";
 import { namespaceLabel } from "./tree.js";
 
@@ -37,11 +37,12 @@ function historyEntry(ns: string, repo: string, ref: ObjectRef, item: HistoryIte
 
 async function historySection(ns: string, repo: string, ref: ObjectRef): Promise<HTMLElement> {
   try {
-    const h = await get<Page<HistoryItem>>(`${repoPath(ns, repo)}/objects/history${query({ ...ref })}`);
+    const h = await get<History>(`${repoPath(ns, repo)}/objects/history${query({ ...ref })}`);
     const shown = h.items.filter((i) => i.change !== "unchanged-omitted");
     return section(
       "history",
       "History",
+      h.masked ? notice("Diffs are withheld: you may not get this type in this namespace.") : null,
       shown.length
         ? el("ol", { class: "history" }, ...[...shown].reverse().map((item, i) => historyEntry(ns, repo, ref, item, i)))
         : el("p", {}, "No change recorded."),
