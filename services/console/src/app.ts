@@ -76,6 +76,9 @@ export function createHandler(deps: { config: ConsoleConfig; log: Logger; client
     throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split("?")[0]}`);
   });
   app.use(webAssets());
+  app.use((req) => {
+    throw new HttpError(404, `not found: ${req.path}`);
+  });
   app.use(errorHandler(log));
   return app;
 }

@@ -1,0 +1,132 @@
+// Builders shared by the console's tests; excluded from the build (tsconfig.build.json).
+import { takeSnapshot } from "@kubedump/dump";
+import { createKubeClient } from "@kubedump/kube";
+import type { Repository } from "@kubedump/repository";
+import { kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
+import { createLogger } from "@kubedump/service";
+import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
+import { type ConsoleApp, createConsoleApp } from "./app.js";
+import { loadConfig } from "./config.js";
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+async function must(t: TestEnvInfo, path: string, body: unknown): Promise<void> {
+  const res = await kubeHttp(t, path, { body });
+  if (res.status !== 201 && res.status !== 409) throw new Error(`POST ${path}: ${res.status} ${res.text}`);
+}
+
+/**
+ * A ServiceAccount `name` of `home` bound to a Role with `rules` in each namespace of `grants`,
+ * and a token of it from the API server (TokenRequest, the API server's own audience).
+ */
+export async function userToken(
+  t: TestEnvInfo,
+  home: string,
+  name: string,
+  grants: Record<string, Rule[]>,
+): Promise<string> {
+  await must(t, `/api/v1/namespaces/${home}/serviceaccounts`, { metadata: { name } });
+  for (const [ns, rules] of Object.entries(grants)) {
+    const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
+    await must(t, `${rbac}/roles`, { metadata: { name: `${home}-${name}` }, rules });
+    await must(t, `${rbac}/rolebindings`, {
+      metadata: { name: `${home}-${name}` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${home}-${name}` },
+      subjects: [{ kind: "ServiceAccount", name, namespace: home }],
+    });
+  }
+  const res = await kubeHttp(t, `/api/v1/namespaces/${home}/serviceaccounts/${name}/token`, {
+    body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } },
+  });
+  if (res.status !== 201) throw new Error(`TokenRequest for ${home}/${name}: ${res.status} ${res.text}`);
+  return res.body.status.token as string;
+}
+
+const KD = "kubedump.io";
+export const rule = (apiGroup: string, resources: string[], verbs: string[]): Rule => ({
+  apiGroups: [apiGroup],
+  resources,
+  verbs,
+});
+
+export interface ConsoleFixture {
+  tn: TestNamespace;
+  /** The namespace the snapshot is of: ConfigMaps cm-00…cm-24 and Secret `db`. */
+  app: string;
+  repository: Repository;
+  snapshot: string;
+  url: string;
+  /** Gets Repository `repo`, the app's ConfigMaps, acts on sessions; no Secrets. */
+  reader: string;
+  /** The reader's grants plus get on the app's Secrets. */
+  admin: string;
+  /** A valid token without any grant. */
+  nobody: string;
+  close(): Promise<void>;
+}
+
+export const CONFIGMAPS = 25;
+export const SECRET_VALUE = "s3cr3t-console-value";
+
+/** A namespace with Repository `repo`, a snapshot of `<prefix>-app` taken by the backup code path, three users, and the console. */
+export async function consoleFixture(t: TestEnvInfo, prefix: string): Promise<ConsoleFixture> {
+  const tn = testNamespace(t, `${prefix}-home`);
+  const app = `${prefix}-app`;
+  await tn.setup();
+  await must(t, "/api/v1/namespaces", { metadata: { name: app } });
+  for (let i = 0; i < CONFIGMAPS; i++)
+    await must(t, `/api/v1/namespaces/${app}/configmaps`, {
+      metadata: { name: `cm-${String(i).padStart(2, "0")}` },
+      data: { n: String(i) },
+    });
+  await must(t, `/api/v1/namespaces/${app}/secrets`, {
+    metadata: { name: "db" },
+    stringData: { password: SECRET_VALUE },
+  });
+  const repository = await tn.repository();
+  const client = createKubeClient({ kubeconfig: t.kubeconfig });
+  const { manifest } = await takeSnapshot(
+    { client, repository },
+    { options: { scope: { type: "namespace", namespace: app } }, source: { kind: "cli" }, maxPartBytes: 2048 },
+  ).finally(() => client.close());
+  const home = tn.ns;
+  const acting = [
+    rule(KD, ["repositories"], ["get"]),
+    rule(KD, ["backupconfigurations", "backupsessions", "restoresessions"], ["get", "list"]),
+    rule(KD, ["backupsessions", "restoresessions"], ["create"]),
+  ];
+  const reads = [rule("", ["configmaps"], ["get"])];
+  const reader = await userToken(t, home, "reader", { [home]: acting, [app]: reads });
+  const admin = await userToken(t, home, "admin", {
+    [home]: acting,
+    [app]: [...reads, rule("", ["secrets"], ["get"])],
+  });
+  const nobody = await userToken(t, home, "nobody", {});
+  const config = loadConfig({ KUBECONFIG: t.kubeconfig, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", LOG_LEVEL: "silent" });
+  const consoleApp: ConsoleApp = createConsoleApp({ config, log: createLogger("console", "silent") });
+  const port = await consoleApp.start();
+  return {
+    ...{ tn, app, repository, snapshot: manifest.id, url: `http://127.0.0.1:${port}` },
+    ...{ reader, admin, nobody },
+    close: () => consoleApp.close(),
+  };
+}
+
+/** A GET or POST to the console with a bearer token; the body parsed when it is JSON. */
+export async function call(
+  url: string,
+  opts: { token?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(url, {
+    method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const type = res.headers.get("content-type") ?? "";
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of the API under test
+  const body: any = type.includes("json") ? await res.json() : Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, body };
+}
