@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import axe from "axe-core";
-import type { Browser, Page } from "puppeteer-core";
+import type { Page } from "puppeteer-core";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
 /** Where CI keeps the screenshots, with the other test results. */
@@ -16,8 +16,8 @@ export interface WatchedPage {
   problems: string[];
 }
 
-/** A new tab that records script errors and CSP violations. */
-export async function openPage(browser: Browser): Promise<WatchedPage> {
+/** A new tab (of a browser or one of its contexts) that records script errors and CSP violations. */
+export async function openPage(browser: { newPage(): Promise<Page> }): Promise<WatchedPage> {
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on("pageerror", (err) => problems.push(`page error: ${(err as Error).message}`));

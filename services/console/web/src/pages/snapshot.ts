@@ -3,7 +3,7 @@ import { el } from "../dom.js";
 import { bytes, count, time } from "../format.js";
 import { type DownloadFormat, downloads, errorBox, header, repoPage, restorePage, section } from "../links.js";
 import type { View } from "../router.js";
-import { namespaceLabel, snapshotTree } from "./tree.js";
+import { namespaceLabel, PAGE_SIZE, snapshotTree } from "./tree.js";
 
 /** The download address of a snapshot, or of a part of it. */
 export const downloadUrl = (
@@ -37,7 +37,7 @@ function summaryList(summary: Record<string, unknown>): HTMLElement {
 }
 
 /** One snapshot: its figures, downloads, and its tree. */
-export async function snapshotPage({ params, main, mounted }: View): Promise<void> {
+export async function snapshotPage({ params, query: q, main, mounted }: View): Promise<void> {
   const ns = params["ns"]!;
   const repo = params["name"]!;
   const id = params["id"]!;
@@ -56,6 +56,7 @@ export async function snapshotPage({ params, main, mounted }: View): Promise<voi
         ns,
         repo,
         id,
+        pageSize: Number(q.get("pageSize")) || PAGE_SIZE,
         namespaceDownloads: (namespace) =>
           downloads((f) => downloadUrl(ns, repo, id, f, { namespace }), `namespace ${namespaceLabel(namespace)}`),
       },

@@ -6,13 +6,14 @@ import { count, typeName } from "../format.js";
 import { errorBox, objectPage } from "../links.js";
 import type { NameNode, NamespaceNode, Page, TypeNode } from "../types.js";
 
-/** Names fetched per page. */
+/** Names fetched per page unless the page's address says `?pageSize=`. */
 export const PAGE_SIZE = 200;
 
 export interface TreeContext {
   ns: string;
   repo: string;
   id: string;
+  pageSize: number;
   /** Downloads of one namespace of the snapshot. */
   namespaceDownloads(namespace: string): HTMLElement;
 }
@@ -41,7 +42,7 @@ async function loadNames(c: TreeContext, namespace: string, t: TypeNode, list: H
   let after: string | undefined;
   const page = async () => {
     const res = await get<Page<NameNode>>(
-      treeUrl(c, { namespace, resource: t.resource, group: t.group, after, limit: PAGE_SIZE }),
+      treeUrl(c, { namespace, resource: t.resource, group: t.group, after, limit: c.pageSize }),
     );
     for (const n of res.items) {
       const href = objectPage(c.ns, c.repo, c.id, { group: t.group, resource: t.resource, namespace, name: n.name });
