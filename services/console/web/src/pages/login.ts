@@ -6,7 +6,7 @@ import { navigate, type View } from "../router.js";
 /** Where to go after signing in: a console path only, never another site. */
 export function nextPath(q: URLSearchParams): string {
   const next = q.get("next") ?? "/";
-  return next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/api/") ? next : "/";
+  return /^\/(?![/\\])/.test(next) && !next.startsWith("/api/") ? next : "/";
 }
 
 /** Signing in with a Kubernetes bearer token, which the server checks with TokenReview. */
