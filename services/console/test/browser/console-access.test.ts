@@ -4,7 +4,7 @@
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ConsoleFixture, consoleFixture, SECRET_VALUE } from "../../src/test-support.js";
-import { type Chromium, launchChromium } from "./chromium.js";
+import { type Chromium, launchChromium } from "./chromium.mjs";
 import { expand, signIn, statusOf, texts, visit } from "./console-page.js";
 import { checkPage, openPage } from "./page-checks.js";
 

@@ -12,7 +12,7 @@ import { kubeHttp } from "@kubedump/testenv";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BrowserWorld, browserWorld } from "./browser-world.js";
-import { type Chromium, launchChromium } from "./chromium.js";
+import { type Chromium, launchChromium } from "./chromium.mjs";
 import { expand, signIn, texts, visit } from "./console-page.js";
 import { allowDownloads, downloaded, filesBelow, unzip } from "./downloads.js";
 import { checkPage, openPage } from "./page-checks.js";

@@ -1,11 +1,12 @@
 // Debian's chromium (scripts/setup.sh installs it), driven by puppeteer-core: headless, and without
-// the sandbox because the tests run as root. One browser per test file.
+// the sandbox because the tests run as root. One browser per test file. Plain JavaScript so that
+// `npm run bench:console` (test/bench/console.mjs) launches it the same way; chromium.d.mts types it.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import puppeteer, { type Browser } from "puppeteer-core";
+import puppeteer from "puppeteer-core";
 
-/** Where Chromium may be: CHROMIUM_PATH first, then Debian's binary (not its shell wrapper), then the others. */
+/** Where Chromium may be: Debian's binary (not its shell wrapper) first, then the others. */
 const CANDIDATES = [
   "/usr/lib/chromium/chromium",
   "/usr/bin/chromium",
@@ -13,8 +14,9 @@ const CANDIDATES = [
   "/usr/bin/google-chrome",
 ];
 
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
-  const given = env["CHROMIUM_PATH"];
+/** The Chromium to drive: CHROMIUM_PATH when set, else the first of CANDIDATES there is. */
+export function findChromium(env = process.env) {
+  const given = env.CHROMIUM_PATH;
   if (given) {
     if (!existsSync(given)) throw new Error(`CHROMIUM_PATH ${given}: no such file`);
     return given;
@@ -25,13 +27,8 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
   return found;
 }
 
-export interface Chromium {
-  browser: Browser;
-  close(): Promise<void>;
-}
-
-/** A headless Chromium with a profile of its own, removed on close. */
-export async function launchChromium(): Promise<Chromium> {
+/** A headless Chromium with a profile of its own, removed on close (safe to call twice). */
+export async function launchChromium() {
   const profile = mkdtempSync(join(tmpdir(), "kubedump-chromium-"));
   const browser = await puppeteer.launch({
     executablePath: findChromium(),
