@@ -65,7 +65,7 @@ async function labels(root: string, version: string, created: string): Promise<R
   return {
     "org.opencontainers.image.title": "kubedump",
     "org.opencontainers.image.description":
-      "Scheduled backups of Kubernetes resource manifests to S3-compatible storage: the watcher, scheduler, dump-worker and metrics-gateway services and the kubedump CLI",
+      "Scheduled backups of Kubernetes resource manifests to S3-compatible storage: the watcher, scheduler, dump-worker, metrics-gateway and console services and the kubedump CLI",
     "org.opencontainers.image.version": version,
     "org.opencontainers.image.created": created,
     ...(revision ? { "org.opencontainers.image.revision": revision } : {}),

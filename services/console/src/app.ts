@@ -57,7 +57,11 @@ export function createHandler(deps: { config: ConsoleConfig; log: Logger; client
   const { config, log, client } = deps;
   const ttlMs = config.AUTH_CACHE_SECONDS * 1000;
   const auth = createKubeAuth({ client, ttlMs });
-  const catalog = createRepositoryCatalog({ client, ttlMs: config.REPOSITORY_CACHE_SECONDS * 1000 });
+  const catalog = createRepositoryCatalog({
+    client,
+    namespace: config.WATCH_NAMESPACE,
+    ttlMs: config.REPOSITORY_CACHE_SECONDS * 1000,
+  });
   const summary = createSummaryCache(config.SNAPSHOT_CACHE_ENTRIES);
   const registry = createRegistry("console");
   const app = express();
@@ -71,7 +75,7 @@ export function createHandler(deps: { config: ConsoleConfig; log: Logger; client
   app.use(authRoutes({ auth, csrfKey: config.CSRF_KEY }));
   app.use(repositoryRoutes({ auth, catalog, summary }));
   app.use(changeRoutes({ auth, catalog, summary }));
-  app.use(sessionRoutes({ client, auth }));
+  app.use(sessionRoutes({ client, auth, namespace: config.WATCH_NAMESPACE }));
   app.use("/api", (req) => {
     throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split("?")[0]}`);
   });

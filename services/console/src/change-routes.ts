@@ -1,6 +1,6 @@
 import express, { type Router } from "express";
 import { diffSides, type ObjectDiff, objectHistory, snapshotSide } from "@kubedump/repository";
-import { contentAccess, deniedTypes, typesOf } from "./access.js";
+import { contentAccess, eachLimit, mayGet } from "./access.js";
 import { openForCaller, type RepositoryRouteDeps } from "./repository-access.js";
 import { queryParam, requiredParam } from "./request-params.js";
 import { typeKey } from "./snapshot-summary.js";
@@ -49,17 +49,17 @@ export function changeRoutes(deps: RepositoryRouteDeps): Router {
         (namespace === undefined || (r.namespace ?? "") === namespace) &&
         (resource === undefined || typeKey(r.resource, r.group) === resource || r.resource === resource),
     });
-    const changes = diff.objects.map((o) => ({ change: o.change, ...typeOfDiff(o), diff: o.diff ?? null }));
-    const denied = await deniedTypes(deps.auth, opened.user, typesOf(changes.filter((c) => c.diff !== null)));
-    const hidden = new Set(denied.map((t) => JSON.stringify([t.group, t.resource, t.namespace])));
-    const { added, removed, changed } = diff.counts;
-    res.json({
-      stat: { added, removed, changed },
-      changes: changes.map((c) => {
-        const masked = hidden.has(JSON.stringify([c.group, c.resource, c.namespace]));
-        return { ...c, diff: masked ? null : c.diff, masked };
-      }),
+    const changes = diff.objects.map((o) => ({
+      change: o.change,
+      ...typeOfDiff(o),
+      diff: o.diff ?? null,
+      masked: false,
+    }));
+    await eachLimit(changes, 8, async (c) => {
+      if (c.diff !== null && !(await mayGet(deps.auth, opened.user, c))) Object.assign(c, { diff: null, masked: true });
     });
+    const { added, removed, changed } = diff.counts;
+    res.json({ stat: { added, removed, changed }, changes });
   });
   return router;
 }

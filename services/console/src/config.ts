@@ -25,6 +25,8 @@ const schema = z.object({
   AUTH_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(DEFAULT_AUTH_CACHE_SECONDS),
   SNAPSHOT_CACHE_ENTRIES: z.coerce.number().int().min(1).max(64).default(DEFAULT_SNAPSHOT_CACHE_ENTRIES),
   REPOSITORY_CACHE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_REPOSITORY_CACHE_SECONDS),
+  /** Read the kubedump objects of this namespace only (default: every namespace). */
+  WATCH_NAMESPACE: z.string().optional(),
   /** Behind an Ingress or a proxy that terminates TLS: trust X-Forwarded-Proto, so the cookie is Secure. */
   TRUST_PROXY: z.enum(["true", "false"]).default("false"),
 });

@@ -1,4 +1,4 @@
-import { crPath, type Repository as RepositoryObject, validateRepository } from "@kubedump/api";
+import { API_VERSION, crPath, type Repository as RepositoryObject, validateRepository } from "@kubedump/api";
 import { isNotFound, type KubeClient, readSecret } from "@kubedump/kube";
 import {
   type CredentialProvider,
@@ -48,6 +48,8 @@ function valid(object: unknown, where: string): RepositoryObject {
  */
 export function createRepositoryCatalog(deps: {
   client: KubeClient;
+  /** List the Repositories of this namespace only. */
+  namespace?: string;
   ttlMs: number;
   credentials?: CredentialProvider;
   now?: () => number;
@@ -70,7 +72,7 @@ export function createRepositoryCatalog(deps: {
   };
   return {
     async list() {
-      const res = await client.get<{ items: unknown[] }>(`/apis/kubedump.io/v1alpha1/repositories`);
+      const res = await client.get<{ items: unknown[] }>(listPath("repositories", deps.namespace));
       return res.items.map((o) => valid(o, "in the list")).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
     },
     async open(namespace, name) {
@@ -89,5 +91,11 @@ export function createRepositoryCatalog(deps: {
     },
   };
 }
+
+/** The collection of a kubedump kind, in one namespace or in all. */
+export const listPath = (plural: string, namespace?: string) =>
+  namespace === undefined
+    ? `/apis/${API_VERSION}/${plural}`
+    : `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
 
 const keyOf = (r: RepositoryObject) => `${r.metadata.namespace}/${r.metadata.name}`;

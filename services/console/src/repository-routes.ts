@@ -1,6 +1,6 @@
 import express, { type Router } from "express";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
-import { contentAccess, deniedTypes, selectionDenied, typesOf } from "./access.js";
+import { contentAccess, deniedAccess, selectionDenied } from "./access.js";
 import { DOWNLOAD_FORMATS, type DownloadFormat, sendDownload } from "./downloads.js";
 import { badRequest } from "./http-error.js";
 import { openForCaller, type RepositoryRouteDeps, summaryOf } from "./repository-access.js";
@@ -106,7 +106,7 @@ export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
     if (where.name !== undefined && where.resource === undefined)
       throw badRequest("query parameter name needs resource (and group, namespace) too");
     const selected = selectObjects(await summaryOf(deps, opened, id), where);
-    const [denied] = await deniedTypes(deps.auth, opened.user, typesOf(selected));
+    const denied = await deniedAccess(deps.auth, opened.user, selected);
     if (denied) throw selectionDenied(opened.user, denied);
     const whole = selected.length === manifest.objects;
     const name = [opened.name, id, where.namespace, where.resource, where.name].filter((s) => s !== undefined);

@@ -3,24 +3,18 @@ import { API_VERSION, crPath, newBackupSession, validateRestoreSession } from "@
 import { isAlreadyExists, isNotFound, type KubeClient } from "@kubedump/kube";
 import { badRequest, HttpError, notFound } from "./http-error.js";
 import type { KubeAuth, UserInfo } from "./kube-auth.js";
+import { listPath } from "./repositories.js";
 import { pathParam, queryParam } from "./request-params.js";
 import { configurationView, type Obj, restoreView, sessionView } from "./session-views.js";
 import { callerOf } from "./web-session.js";
 
 const GROUP = "kubedump.io";
-const LIST = (plural: string, namespace?: string) =>
-  namespace === undefined ? `/apis/${API_VERSION}/${plural}` : `/apis/${API_VERSION}/namespaces/${namespace}/${plural}`;
 
 /** The objects of a kind the user may `list` in their namespace (one SubjectAccessReview per namespace). */
-async function listVisible(
-  deps: { client: KubeClient; auth: KubeAuth },
-  user: UserInfo,
-  plural: string,
-  namespace?: string,
-): Promise<Obj[]> {
+async function listVisible(deps: SessionRouteDeps, user: UserInfo, plural: string, namespace?: string): Promise<Obj[]> {
   if (namespace !== undefined)
     await deps.auth.require(user, { verb: "list", group: GROUP, resource: plural, namespace });
-  const { items } = await deps.client.get<{ items: Obj[] }>(LIST(plural, namespace));
+  const { items } = await deps.client.get<{ items: Obj[] }>(listPath(plural, namespace ?? deps.namespace));
   const namespaces = [...new Set(items.map((o) => o.metadata.namespace as string))];
   const allowed = await Promise.all(
     namespaces.map((ns) => deps.auth.allowed(user, { verb: "list", group: GROUP, resource: plural, namespace: ns })),
@@ -52,7 +46,14 @@ function restoreOf(body: unknown): Obj {
 }
 
 /** BackupConfigurations, BackupSessions, triggering a backup, and restores (dry run first). */
-export function sessionRoutes(deps: { client: KubeClient; auth: KubeAuth }): Router {
+export interface SessionRouteDeps {
+  client: KubeClient;
+  auth: KubeAuth;
+  /** WATCH_NAMESPACE: list in this namespace only. */
+  namespace?: string;
+}
+
+export function sessionRoutes(deps: SessionRouteDeps): Router {
   const { client, auth } = deps;
   const router = express.Router();
 
@@ -60,7 +61,9 @@ export function sessionRoutes(deps: { client: KubeClient; auth: KubeAuth }): Rou
     const { user } = callerOf(res);
     const namespace = queryParam(req, "namespace");
     const configs = await listVisible(deps, user, "backupconfigurations", namespace);
-    const sessions = (await client.get<{ items: Obj[] }>(LIST("backupsessions", namespace))).items.map(sessionView);
+    const sessions = (
+      await client.get<{ items: Obj[] }>(listPath("backupsessions", namespace ?? deps.namespace))
+    ).items.map(sessionView);
     res.json(configs.map((c) => configurationView(c, sessions)));
   });
 

@@ -8,7 +8,7 @@ import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namesp
 import { type ConsoleApp, createConsoleApp } from "./app.js";
 import { loadConfig } from "./config.js";
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 
 async function must(t: TestEnvInfo, path: string, body: unknown): Promise<void> {
   const res = await kubeHttp(t, path, { body });
@@ -24,8 +24,18 @@ export async function userToken(
   home: string,
   name: string,
   grants: Record<string, Rule[]>,
+  clusterRules: Rule[] = [],
 ): Promise<string> {
   await must(t, `/api/v1/namespaces/${home}/serviceaccounts`, { metadata: { name } });
+  if (clusterRules.length) {
+    const rbac = "/apis/rbac.authorization.k8s.io/v1";
+    await must(t, `${rbac}/clusterroles`, { metadata: { name: `${home}-${name}` }, rules: clusterRules });
+    await must(t, `${rbac}/clusterrolebindings`, {
+      metadata: { name: `${home}-${name}` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: `${home}-${name}` },
+      subjects: [{ kind: "ServiceAccount", name, namespace: home }],
+    });
+  }
   for (const [ns, rules] of Object.entries(grants)) {
     const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
     await must(t, `${rbac}/roles`, { metadata: { name: `${home}-${name}` }, rules });
@@ -49,6 +59,18 @@ export const rule = (apiGroup: string, resources: string[], verbs: string[]): Ru
   verbs,
 });
 
+/** A snapshot of namespace `app` taken by the backup code path (takeSnapshot), in small parts; its id. */
+export async function snapshotOf(t: TestEnvInfo, repository: Repository, app: string): Promise<string> {
+  const client = createKubeClient({ kubeconfig: t.kubeconfig });
+  try {
+    const options = { scope: { type: "namespace" as const, namespace: app } };
+    return (await takeSnapshot({ client, repository }, { options, source: { kind: "cli" }, maxPartBytes: 2048 }))
+      .manifest.id;
+  } finally {
+    client.close();
+  }
+}
+
 export interface ConsoleFixture {
   tn: TestNamespace;
   /** The namespace the snapshot is of: ConfigMaps cm-00…cm-24 and Secret `db`. */
@@ -58,7 +80,7 @@ export interface ConsoleFixture {
   url: string;
   /** Gets Repository `repo`, the app's ConfigMaps, acts on sessions; no Secrets. */
   reader: string;
-  /** The reader's grants plus get on the app's Secrets. */
+  /** The reader's grants plus get on the app's Secrets and on its Namespace (by name). */
   admin: string;
   /** A valid token without any grant. */
   nobody: string;
@@ -84,11 +106,7 @@ export async function consoleFixture(t: TestEnvInfo, prefix: string): Promise<Co
     stringData: { password: SECRET_VALUE },
   });
   const repository = await tn.repository();
-  const client = createKubeClient({ kubeconfig: t.kubeconfig });
-  const { manifest } = await takeSnapshot(
-    { client, repository },
-    { options: { scope: { type: "namespace", namespace: app } }, source: { kind: "cli" }, maxPartBytes: 2048 },
-  ).finally(() => client.close());
+  const snapshot = await snapshotOf(t, repository, app);
   const home = tn.ns;
   const acting = [
     rule(KD, ["repositories"], ["get"]),
@@ -97,16 +115,15 @@ export async function consoleFixture(t: TestEnvInfo, prefix: string): Promise<Co
   ];
   const reads = [rule("", ["configmaps"], ["get"])];
   const reader = await userToken(t, home, "reader", { [home]: acting, [app]: reads });
-  const admin = await userToken(t, home, "admin", {
-    [home]: acting,
-    [app]: [...reads, rule("", ["secrets"], ["get"])],
-  });
+  const ownNamespace = { ...rule("", ["namespaces"], ["get"]), resourceNames: [app] };
+  const adminReads = [...reads, rule("", ["secrets"], ["get"])];
+  const admin = await userToken(t, home, "admin", { [home]: acting, [app]: adminReads }, [ownNamespace]);
   const nobody = await userToken(t, home, "nobody", {});
   const config = loadConfig({ KUBECONFIG: t.kubeconfig, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", LOG_LEVEL: "silent" });
   const consoleApp: ConsoleApp = createConsoleApp({ config, log: createLogger("console", "silent") });
   const port = await consoleApp.start();
   return {
-    ...{ tn, app, repository, snapshot: manifest.id, url: `http://127.0.0.1:${port}` },
+    ...{ tn, app, repository, snapshot, url: `http://127.0.0.1:${port}` },
     ...{ reader, admin, nobody },
     close: () => consoleApp.close(),
   };

@@ -30,12 +30,14 @@ export function securityHeaders(req: Request, res: Response, next: NextFunction)
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * The browser side: the compiled scripts of dist/web/ and the static files of web/static/ at /,
- * and web/static/index.html for any other GET outside /api (the browser routes those itself).
+ * The browser side at /: the compiled scripts of dist/web/ and the static files of web/static/
+ * (which the build copies to dist/static/, the copy the image carries), and index.html for any
+ * other GET outside /api (the browser routes those itself).
  */
 export function webAssets(root = PACKAGE_ROOT): Router {
   const router = express.Router();
-  const statics = join(root, "web", "static");
+  const built = join(root, "dist", "static");
+  const statics = existsSync(built) ? built : join(root, "web", "static");
   router.use(express.static(join(root, "dist", "web"), { index: false }));
   router.use(express.static(statics, { index: "index.html" }));
   const index = join(statics, "index.html");

@@ -350,3 +350,8 @@ webIdentity is off. On EKS, IRSA and Pod Identity add their own instead.
           path: token
 {{- end }}{{ end }}
 {{- end }}
+
+{{/* The Secret that holds the console's CSRF_KEY: the user's, or the chart's. */}}
+{{- define "kubedump.consoleCsrfSecretName" -}}
+{{- with .Values.console.csrfKey.existingSecret }}{{ . }}{{ else }}{{ include "kubedump.componentName" (dict "root" . "component" "console") }}{{ end }}
+{{- end }}
