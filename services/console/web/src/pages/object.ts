@@ -90,6 +90,7 @@ export async function objectPageView({ params, query: q, main }: View): Promise<
       o.masked ? notice("Secret values are masked (***): you may not get secrets in this namespace.", "info") : null,
       yamlView(o.yaml, `YAML of ${ref.name}`),
       downloads((f) => downloadUrl(ns, repo, id, f, { ...ref }), `object ${ref.name}`),
+      o.masked ? el("p", { class: "hint" }, "Downloads hold the real values: they need get on this type here.") : null,
     ),
     history,
   );
