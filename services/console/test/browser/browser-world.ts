@@ -63,6 +63,8 @@ export async function browserWorld(t: TestEnvInfo, prefix: string): Promise<Brow
       contentType: "application/merge-patch+json",
     });
     if (patch.status !== 200) throw new Error(`patching ConfigMap ${app}/web: ${patch.status} ${patch.text}`);
+    // Snapshot ids order by the second they were taken in: the second one starts in a later second.
+    await new Promise((r) => setTimeout(r, 1100));
     const second = await backUp(tn, `${config}-second`, config);
     const home = tn.ns;
     const admin = await userToken(t, home, "admin", {
