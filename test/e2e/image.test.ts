@@ -103,8 +103,8 @@ describe("the image npm run image builds", () => {
   });
 
   it("holds the main.js every Deployment of the chart runs, and neither the test environment nor the builder", async () => {
-    const deployments = (await render([])).filter((o) => o.kind === "Deployment");
-    expect(deployments).toHaveLength(4);
+    const deployments = (await render(["--set", "console.enabled=true"])).filter((o) => o.kind === "Deployment");
+    expect(deployments).toHaveLength(5);
     for (const d of deployments) {
       const [main] = d.spec.template.spec.containers[0].args as string[];
       expect(existsSync(join(image.rootfs, main!)), main).toBe(true);

@@ -1,4 +1,4 @@
-import { SelectorSyntaxError, TargetNotFoundError, UnknownResourceError } from "@kubedump/dump";
+import { SelectorSyntaxError, SnapshotScopeError, TargetNotFoundError, UnknownResourceError } from "@kubedump/dump";
 import { KubeConfigError, KubeUnreachableError } from "@kubedump/kube";
 import {
   BackendConfigError,
@@ -19,7 +19,8 @@ import { UsageError } from "./target.js";
 /**
  * Exit codes (the README should list them too):
  *   0 ok
- *   1 failed: anything not below, and a restore with some objects failed
+ *   1 failed: anything not below, and a restore with some objects failed; `diff`: differences found
+ *     (as diff(1); quietly, with no message on stderr)
  *   2 usage: bad flags or --repo, a backend that is not configured right (no S3 credentials from
  *     anywhere among them), a password given for an
  *     unencrypted repository or missing for an encrypted one
@@ -29,7 +30,7 @@ import { UsageError } from "./target.js";
  *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
  *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
  *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
- *     IntegrityError)
+ *     IntegrityError; a snapshot.json whose scope or params `diff --live` cannot dump again)
  *   6 denied: a wrong encryption password, credentials the object store refuses, or a token the
  *     AWS chain's source refuses (an expired or wrong-audience web identity token)
  */
@@ -42,6 +43,15 @@ export const EXIT = {
   integrity: 5,
   denied: 6,
 } as const;
+
+/** An outcome told by the exit code alone, with nothing on stderr: `diff` found differences (1). */
+export class ExitStatus extends Error {
+  override readonly name = "ExitStatus";
+
+  constructor(readonly code: number) {
+    super(`exit status ${code}`);
+  }
+}
 
 /** `verify` found problems; they are printed before this is thrown. */
 export class VerifyFailedError extends Error {
@@ -84,7 +94,7 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
   ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
   [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError, StorageSecretNotFoundError]],
-  [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError]],
+  [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError, SnapshotScopeError]],
   [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
 ];
 

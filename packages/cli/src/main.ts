@@ -3,8 +3,10 @@ import { buildInfo } from "./build-info.js";
 import { backupCommand } from "./commands/backup.js";
 import { completionCommand } from "./commands/completion.js";
 import { describeCommand } from "./commands/describe.js";
+import { diffCommand } from "./commands/diff.js";
 import { downloadCommand } from "./commands/download.js";
 import { forgetCommand } from "./commands/forget.js";
+import { historyCommand } from "./commands/history.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
@@ -14,7 +16,7 @@ import { snapshotsCommand } from "./commands/snapshots.js";
 import { triggerCommand } from "./commands/trigger.js";
 import { verifyCommand } from "./commands/verify.js";
 import { versionCommand } from "./commands/version.js";
-import { EXIT, exitCodeOf } from "./errors.js";
+import { EXIT, ExitStatus, exitCodeOf } from "./errors.js";
 import { printable } from "./format.js";
 
 /** `kubectl kubedump` when run as the kubectl plugin (bin kubectl-kubedump), else `kubedump`. */
@@ -26,7 +28,7 @@ export function createProgram(name = "kubedump"): Command {
   const program = new Command()
     .name(name)
     .description(
-      "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, download, restore, verify and expire snapshots",
+      "Back up Kubernetes resource manifests to a repository (a directory or S3); list, show, diff, download, restore, verify and expire snapshots",
     )
     .version(buildInfo().version)
     .exitOverride()
@@ -35,6 +37,8 @@ export function createProgram(name = "kubedump"): Command {
     backupCommand,
     snapshotsCommand,
     showCommand,
+    diffCommand,
+    historyCommand,
     downloadCommand,
     restoreCommand,
     verifyCommand,
@@ -58,6 +62,7 @@ async function main(): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof ExitStatus) return err.code;
     process.stderr.write(`kubedump: ${printable(err instanceof Error ? err.message : String(err))}\n`);
     return exitCodeOf(err);
   }

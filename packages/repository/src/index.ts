@@ -68,7 +68,7 @@ export {
   scopeCovers,
 } from "./diff/object-history.js";
 export type { SelectedRecord } from "./diff/read-selected.js";
-export { resolveSnapshot } from "./diff/snapshot-ref.js";
+export { byTime, resolveSnapshot } from "./diff/snapshot-ref.js";
 export { type DiffLine, diffLines, type UnifiedDiffOptions, unifiedDiff } from "./diff/unified-diff.js";
 export { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 export {

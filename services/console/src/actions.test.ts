@@ -34,6 +34,8 @@ describe("console actions", () => {
     const nightly = configs.body.find((c: { name: string }) => c.name === "nightly");
     expect(nightly).toMatchObject({ namespace: f.tn.ns, schedule: "0 2 * * *", repository: "repo", paused: false });
     expect(nightly.lastSession.name).toBe(res.body.name);
+    const logged = f.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "backup triggered");
+    expect(logged).toMatchObject({ user: `system:serviceaccount:${f.tn.ns}:reader`, session: res.body.name });
   });
 
   it("refuses a trigger without create on backupsessions (403 naming it) and of a missing configuration (404)", async () => {

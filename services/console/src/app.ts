@@ -20,6 +20,7 @@ import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import { closeAll, createRegistry, type Logger } from "@kubedump/service";
+import { actionRoutes } from "./action-routes.js";
 import { changeRoutes } from "./change-routes.js";
 import type { ConsoleConfig } from "./config.js";
 import { answerOf, HttpError } from "./http-error.js";
@@ -75,7 +76,9 @@ export function createHandler(deps: { config: ConsoleConfig; log: Logger; client
   app.use(authRoutes({ auth, csrfKey: config.CSRF_KEY }));
   app.use(repositoryRoutes({ auth, catalog, summary }));
   app.use(changeRoutes({ auth, catalog, summary }));
-  app.use(sessionRoutes({ client, auth, namespace: config.WATCH_NAMESPACE }));
+  const sessions = { client, auth, namespace: config.WATCH_NAMESPACE, log };
+  app.use(sessionRoutes(sessions));
+  app.use(actionRoutes(sessions));
   app.use("/api", (req) => {
     throw new HttpError(404, `no such API route: ${req.method} ${req.originalUrl.split("?")[0]}`);
   });

@@ -1,6 +1,9 @@
+import { createLogger } from "@kubedump/service";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createConsoleApp } from "./app.js";
+import { loadConfig } from "./config.js";
+import { call, type ConsoleFixture, consoleFixture, SECRET_VALUE } from "./test-support.js";
 import { CONTENT_SECURITY_POLICY } from "./web-assets.js";
-import { call, type ConsoleFixture, consoleFixture } from "./test-support.js";
 
 const t = inject("testenv");
 let f: ConsoleFixture;
@@ -36,6 +39,16 @@ describe("console authentication", () => {
     expect(setCookie).not.toMatch(/Secure/); // plain http here
     const session = await call(`${f.url}/api/v1/session`, { headers: { cookie: loginCookie(res) } });
     expect(session.body).toEqual(res.body);
+  });
+
+  it("answers a body that is not JSON with 400 naming the body", async () => {
+    const res = await fetch(`${f.url}/api/v1/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"token": "${f.reader}`,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "body: not valid JSON" }); // never quoting the token
   });
 
   it("refuses a login with a bad token (401) and one without a token (400 naming the field)", async () => {
@@ -90,5 +103,27 @@ describe("console authentication", () => {
     const res = await call(`${f.url}/api/v1/nothing`, { token: f.reader });
     expect(res.status).toBe(404);
     expect(res.body.error).toContain("/api/v1/nothing");
+  });
+
+  it("marks the cookie Secure behind a TLS proxy when TRUST_PROXY is set", async () => {
+    const env = { KUBECONFIG: t.kubeconfig, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", TRUST_PROXY: "true" };
+    const proxied = createConsoleApp({ config: loadConfig(env), log: createLogger("console", "silent") });
+    const port = await proxied.start();
+    try {
+      const res = await call(`http://127.0.0.1:${port}/api/v1/login`, {
+        body: { token: f.reader },
+        headers: { "x-forwarded-proto": "https" },
+      });
+      expect(res.headers.get("set-cookie")).toMatch(/; Secure/);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it("never logs a token or a Secret's value", () => {
+    expect(f.logs.length).toBeGreaterThan(0);
+    const text = f.logs.join("\n");
+    for (const secret of [f.reader, f.admin, f.nobody, SECRET_VALUE, Buffer.from(SECRET_VALUE).toString("base64")])
+      expect(text.includes(secret)).toBe(false);
   });
 });

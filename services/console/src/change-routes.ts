@@ -28,7 +28,9 @@ export function changeRoutes(deps: RepositoryRouteDeps): Router {
       name: requiredParam(req, "name"),
     };
     const masked = (await contentAccess(deps.auth, opened.user, object)) === "masked";
-    const history = await objectHistory(opened.repository, { ...object, namespace: object.namespace || undefined });
+    // Masked: the entries from the indexes alone, no content read.
+    const where = { ...object, namespace: object.namespace || undefined };
+    const history = await objectHistory(opened.repository, where, { stat: masked });
     const items = history.entries.map((e) => ({
       snapshot: e.snapshot,
       time: e.time,

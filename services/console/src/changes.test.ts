@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { call, type ConsoleFixture, consoleFixture, snapshotOf } from "./test-support.js";
@@ -20,6 +21,8 @@ beforeAll(async () => {
     ...patch,
     body: { stringData: { password: "rotated" } },
   });
+  // Snapshot ids order by their second: the second snapshot must be taken in a later one.
+  await sleep(1100);
   second = await snapshotOf(t, f.repository, f.app);
 });
 afterAll(() => f?.close());

@@ -46,7 +46,8 @@ export async function sendDownload(
       );
       await Promise.race([appended, gone]);
     }
-    if (!res.destroyed) await archive.finalize();
+    if (res.destroyed) archive.abort();
+    else await archive.finalize();
   } catch (err) {
     archive.abort();
     res.destroy();

@@ -43,9 +43,21 @@ const KNOWN: [new (...args: never[]) => Error, number][] = [
   [KubeUnreachableError, 502],
 ];
 
+const BODY_ERRORS: Record<string, string> = {
+  "entity.parse.failed": "not valid JSON",
+  "entity.too.large": "too large",
+  "charset.unsupported": "an unsupported charset",
+  "encoding.unsupported": "an unsupported encoding",
+};
+
 /** The status and message of an error; undefined for one whose message is not for the user (a bug: 500). */
 export function answerOf(err: unknown): { status: number; error: string } | undefined {
   if (err instanceof HttpError) return { status: err.status, error: err.message };
+  // express.json's own (http-errors): a body that is not JSON, or too large. Its message may quote
+  // the body (a token), so it is never passed on.
+  const parsed = err as { expose?: unknown; status?: unknown; type?: unknown };
+  if (parsed?.expose === true && typeof parsed.status === "number" && parsed.status < 500)
+    return { status: parsed.status, error: `body: ${BODY_ERRORS[String(parsed.type)] ?? "not accepted"}` };
   if (err instanceof KubeApiError && [404, 409, 422].includes(err.status))
     return { status: err.status, error: err.message };
   const known = KNOWN.find(([type]) => err instanceof type);

@@ -1,4 +1,4 @@
-import express, { type Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import { contentAccess, deniedAccess, selectionDenied } from "./access.js";
 import { DOWNLOAD_FORMATS, type DownloadFormat, sendDownload } from "./downloads.js";
@@ -27,7 +27,7 @@ const snapshotRow = (m: SnapshotManifest) => ({
 });
 
 /** What one object's query names: group ("" core), resource, namespace ("" cluster-scoped), name. */
-function objectQuery(req: express.Request) {
+function objectQuery(req: Request) {
   return {
     group: queryParam(req, "group") ?? "",
     resource: requiredParam(req, "resource"),
@@ -36,12 +36,12 @@ function objectQuery(req: express.Request) {
   };
 }
 
-/** Repositories, their snapshots, a snapshot's tree, one object, and downloads. */
-export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
-  const router = express.Router();
-  const base = "/api/v1/repositories/:ns/:name";
+type Handler = (req: Request, res: Response) => Promise<void>;
 
-  router.get("/api/v1/repositories", async (_req, res) => {
+/** The Repositories the user may `get`. */
+const listRepositories =
+  (deps: RepositoryRouteDeps): Handler =>
+  async (_req, res) => {
     const { user } = callerOf(res);
     const all = (await deps.catalog.list()).map(repositorySummary);
     const access = (r: { namespace: string; name: string }) => ({
@@ -50,21 +50,28 @@ export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
     });
     const allowed = await Promise.all(all.map((r) => deps.auth.allowed(user, access(r))));
     res.json(all.filter((_, i) => allowed[i]));
-  });
+  };
 
-  router.get(`${base}/snapshots`, async (req, res) => {
+const listSnapshots =
+  (deps: RepositoryRouteDeps): Handler =>
+  async (req, res) => {
     const { repository } = await openForCaller(deps, req, res);
     res.json((await repository.listSnapshots()).map(snapshotRow));
-  });
+  };
 
-  router.get(`${base}/snapshots/:id`, async (req, res) => {
+const showSnapshot =
+  (deps: RepositoryRouteDeps): Handler =>
+  async (req, res) => {
     const { repository } = await openForCaller(deps, req, res);
     const m = await repository.getSnapshot(pathParam(req, "id"));
     const { params, counts, cluster } = m;
     res.json({ ...snapshotRow(m), params, counts, cluster, parts: m.parts.length, encrypted: repository.encrypted });
-  });
+  };
 
-  router.get(`${base}/snapshots/:id/tree`, async (req, res) => {
+/** Namespaces; a namespace's types; a page of a type's names: from the snapshot's summary, never the whole index. */
+const showTree =
+  (deps: RepositoryRouteDeps): Handler =>
+  async (req, res) => {
     const opened = await openForCaller(deps, req, res);
     const summary = await summaryOf(deps, opened, pathParam(req, "id"));
     const namespace = queryParam(req, "namespace");
@@ -74,9 +81,12 @@ export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
     const limit = intParam(req, "limit", DEFAULT_TREE_LIMIT, 1, MAX_TREE_LIMIT);
     const where = { namespace, resource, group: queryParam(req, "group") ?? "", after: queryParam(req, "after") };
     res.json(pageOf(summary, { ...where, limit }));
-  });
+  };
 
-  router.get(`${base}/snapshots/:id/object`, async (req, res) => {
+/** One object's YAML, read from the one part that holds it; a Secret masked for a user without get on it. */
+const showObject =
+  (deps: RepositoryRouteDeps): Handler =>
+  async (req, res) => {
     const opened = await openForCaller(deps, req, res);
     const id = pathParam(req, "id");
     const object = findObject(await summaryOf(deps, opened, id), objectQuery(req));
@@ -88,23 +98,32 @@ export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
     const record = { path, group, version, resource, kind, namespace, name, sha256, bytes, part };
     const masked = access === "masked";
     res.json({ record, yaml: masked ? maskSecretYaml(yaml) : yaml, masked });
-  });
+  };
 
-  router.get(`${base}/snapshots/:id/download`, async (req, res) => {
+/** The selection a download's query names. */
+function selectionQuery(req: Request) {
+  const where = {
+    namespace: queryParam(req, "namespace"),
+    resource: queryParam(req, "resource"),
+    group: queryParam(req, "group"),
+    name: queryParam(req, "name"),
+  };
+  if (where.name !== undefined && where.resource === undefined)
+    throw badRequest("query parameter name needs resource (and group, namespace) too");
+  return where;
+}
+
+/** A selection as an attachment, only when the user may get all of it; only the parts that hold it are read. */
+const download =
+  (deps: RepositoryRouteDeps): Handler =>
+  async (req, res) => {
     const opened = await openForCaller(deps, req, res);
     const id = pathParam(req, "id");
     const format = queryParam(req, "format") ?? "zip";
     if (!DOWNLOAD_FORMATS.includes(format as DownloadFormat))
       throw badRequest(`query parameter format "${format}": one of ${DOWNLOAD_FORMATS.join(", ")}`);
     const manifest = await opened.repository.getSnapshot(id);
-    const where = {
-      namespace: queryParam(req, "namespace"),
-      resource: queryParam(req, "resource"),
-      group: queryParam(req, "group"),
-      name: queryParam(req, "name"),
-    };
-    if (where.name !== undefined && where.resource === undefined)
-      throw badRequest("query parameter name needs resource (and group, namespace) too");
+    const where = selectionQuery(req);
     const selected = selectObjects(await summaryOf(deps, opened, id), where);
     const denied = await deniedAccess(deps.auth, opened.user, selected);
     if (denied) throw selectionDenied(opened.user, denied);
@@ -116,6 +135,17 @@ export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
       date: new Date(manifest.time),
       objects: opened.repository.readObjects(id, whole ? {} : { objects: selected }),
     });
-  });
-  return router;
+  };
+
+/** Repositories, their snapshots, a snapshot's tree, one object, and downloads. */
+export function repositoryRoutes(deps: RepositoryRouteDeps): Router {
+  const base = "/api/v1/repositories/:ns/:name/snapshots";
+  return express
+    .Router()
+    .get("/api/v1/repositories", listRepositories(deps))
+    .get(base, listSnapshots(deps))
+    .get(`${base}/:id`, showSnapshot(deps))
+    .get(`${base}/:id/tree`, showTree(deps))
+    .get(`${base}/:id/object`, showObject(deps))
+    .get(`${base}/:id/download`, download(deps));
 }

@@ -1,11 +1,10 @@
 import express, { type Router } from "express";
-import { API_VERSION, crPath, newBackupSession, validateRestoreSession } from "@kubedump/api";
-import { isAlreadyExists, isNotFound, type KubeClient } from "@kubedump/kube";
-import { badRequest, HttpError, notFound } from "./http-error.js";
+import type { KubeClient } from "@kubedump/kube";
+import type { Logger } from "@kubedump/service";
 import type { KubeAuth, UserInfo } from "./kube-auth.js";
 import { listPath } from "./repositories.js";
-import { pathParam, queryParam } from "./request-params.js";
-import { configurationView, type Obj, restoreView, sessionView } from "./session-views.js";
+import { queryParam } from "./request-params.js";
+import { configurationView, type Obj, sessionView } from "./session-views.js";
 import { callerOf } from "./web-session.js";
 
 const GROUP = "kubedump.io";
@@ -23,38 +22,18 @@ async function listVisible(deps: SessionRouteDeps, user: UserInfo, plural: strin
   return items.filter((o) => visible.has(o.metadata.namespace));
 }
 
-/** The RestoreSession a POST /restores body describes; 400 naming the field when it is not one. */
-function restoreOf(body: unknown): Obj {
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw badRequest("body: a JSON object is required");
-  const { namespace, repository, ...spec } = body as Obj;
-  if (typeof namespace !== "string" || !namespace) throw badRequest("body field namespace is required");
-  if (typeof repository !== "string" || !repository)
-    throw badRequest("body field repository: the Repository's name is required");
-  if (typeof spec.dryRun !== "boolean") throw badRequest("body field dryRun: true or false is required");
-  const object = {
-    apiVersion: API_VERSION,
-    kind: "RestoreSession",
-    metadata: { generateName: `${repository}-console-`, namespace },
-    spec: { repository: { name: repository }, ...spec },
-  };
-  const checked = validateRestoreSession({ ...object, metadata: { ...object.metadata, name: "x" } });
-  if (!checked.ok) throw badRequest(`body: ${checked.errors.join("; ")}`);
-  const unknown = Object.keys(spec).filter((k) => !(k in checked.value.spec));
-  if (unknown.length) throw badRequest(`body field ${unknown[0]}: not a RestoreSession spec field`);
-  return object;
-}
-
-/** BackupConfigurations, BackupSessions, triggering a backup, and restores (dry run first). */
 export interface SessionRouteDeps {
   client: KubeClient;
   auth: KubeAuth;
   /** WATCH_NAMESPACE: list in this namespace only. */
   namespace?: string;
+  /** Where each session the console creates is logged, with the user who asked. */
+  log: Logger;
 }
 
+/** BackupConfigurations and BackupSessions, in the namespaces where the user may list them. */
 export function sessionRoutes(deps: SessionRouteDeps): Router {
-  const { client, auth } = deps;
+  const { client } = deps;
   const router = express.Router();
 
   router.get("/api/v1/backupconfigurations", async (req, res) => {
@@ -75,41 +54,5 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     res.json(chosen.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0)));
   });
 
-  router.post("/api/v1/backupconfigurations/:ns/:name/trigger", async (req, res) => {
-    const { user } = callerOf(res);
-    const [namespace, name] = [pathParam(req, "ns"), pathParam(req, "name")];
-    await auth.require(user, { verb: "create", group: GROUP, resource: "backupsessions", namespace });
-    const config = await client.get<Obj>(crPath("BackupConfiguration", namespace, name)).catch((err: unknown) => {
-      throw isNotFound(err) ? notFound(`BackupConfiguration ${namespace}/${name} not found`) : err;
-    });
-    const session = `${name}-${Math.floor(Date.now() / 1000)}`;
-    const body = newBackupSession({ name, namespace, uid: config.metadata.uid }, session);
-    await client.create(crPath("BackupSession", namespace), body).catch((err: unknown) => {
-      if (!isAlreadyExists(err)) throw err;
-      throw new HttpError(409, `BackupSession ${namespace}/${session} exists: one was triggered this second`);
-    });
-    res.status(201).json({ namespace, name: session });
-  });
-
-  router.post("/api/v1/restores", async (req, res) => {
-    const { user } = callerOf(res);
-    const object = restoreOf(req.body);
-    const { namespace } = object.metadata;
-    const repository = object.spec.repository.name as string;
-    await auth.require(user, { verb: "create", group: GROUP, resource: "restoresessions", namespace });
-    await auth.require(user, { verb: "get", group: GROUP, resource: "repositories", namespace, name: repository });
-    const created = await client.create<Obj>(crPath("RestoreSession", namespace), object);
-    res.status(201).json({ namespace, name: created.metadata.name });
-  });
-
-  router.get("/api/v1/restoresessions/:ns/:name", async (req, res) => {
-    const { user } = callerOf(res);
-    const [namespace, name] = [pathParam(req, "ns"), pathParam(req, "name")];
-    await auth.require(user, { verb: "get", group: GROUP, resource: "restoresessions", namespace, name });
-    const restore = await client.get<Obj>(crPath("RestoreSession", namespace, name)).catch((err: unknown) => {
-      throw isNotFound(err) ? notFound(`RestoreSession ${namespace}/${name} not found`) : err;
-    });
-    res.json(restoreView(restore));
-  });
   return router;
 }

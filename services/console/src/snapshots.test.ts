@@ -1,3 +1,4 @@
+import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { call, CONFIGMAPS, type ConsoleFixture, consoleFixture, SECRET_VALUE } from "./test-support.js";
 
@@ -107,5 +108,22 @@ describe("console reading", () => {
       token: f.nobody,
     });
     expect(res.status).toBe(403);
+  });
+
+  it("answers 502 naming the field of a Repository whose storage Secret is missing, and never the Secret", async () => {
+    const res = await kubeHttp(t, f.tn.url("repositories"), {
+      body: {
+        apiVersion: "kubedump.io/v1alpha1",
+        kind: "Repository",
+        metadata: { name: "broken" },
+        spec: { backend: { local: { path: "/nowhere" } }, storageSecretName: "missing" },
+      },
+    });
+    expect(res.status).toBe(201);
+    const broken = await call(`${f.url}/api/v1/repositories/${f.tn.ns}/broken/snapshots`, { token: f.reader });
+    expect(broken.status).toBe(502);
+    expect(broken.body.error).toBe(
+      `spec.storageSecretName of Repository ${f.tn.ns}/broken: Secret ${f.tn.ns}/missing not found`,
+    );
   });
 });

@@ -2,8 +2,11 @@
 import { takeSnapshot } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
 import type { Repository } from "@kubedump/repository";
-import { kubeHttp, type TestEnvInfo } from "@kubedump/testenv";
-import { createLogger } from "@kubedump/service";
+import { kubeHttp, runLogDir, type TestEnvInfo } from "@kubedump/testenv";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
 import { type ConsoleApp, createConsoleApp } from "./app.js";
 import { loadConfig } from "./config.js";
@@ -84,6 +87,8 @@ export interface ConsoleFixture {
   admin: string;
   /** A valid token without any grant. */
   nobody: string;
+  /** Every line the console logged (also in the run's log directory, which the run's end scans for Secrets). */
+  logs: string[];
   close(): Promise<void>;
 }
 
@@ -91,7 +96,11 @@ export const CONFIGMAPS = 25;
 export const SECRET_VALUE = "s3cr3t-console-value";
 
 /** A namespace with Repository `repo`, a snapshot of `<prefix>-app` taken by the backup code path, three users, and the console. */
-export async function consoleFixture(t: TestEnvInfo, prefix: string): Promise<ConsoleFixture> {
+export async function consoleFixture(
+  t: TestEnvInfo,
+  prefix: string,
+  extraEnv: Record<string, string> = {},
+): Promise<ConsoleFixture> {
   const tn = testNamespace(t, `${prefix}-home`);
   const app = `${prefix}-app`;
   await tn.setup();
@@ -119,14 +128,30 @@ export async function consoleFixture(t: TestEnvInfo, prefix: string): Promise<Co
   const adminReads = [...reads, rule("", ["secrets"], ["get"])];
   const admin = await userToken(t, home, "admin", { [home]: acting, [app]: adminReads }, [ownNamespace]);
   const nobody = await userToken(t, home, "nobody", {});
-  const config = loadConfig({ KUBECONFIG: t.kubeconfig, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", LOG_LEVEL: "silent" });
-  const consoleApp: ConsoleApp = createConsoleApp({ config, log: createLogger("console", "silent") });
+  const env = { KUBECONFIG: t.kubeconfig, HTTP_HOST: "127.0.0.1", HTTP_PORT: "0", LOG_LEVEL: "debug", ...extraEnv };
+  const { log, logs } = capturedLog(t, prefix);
+  const consoleApp: ConsoleApp = createConsoleApp({ config: loadConfig(env), log });
   const port = await consoleApp.start();
   return {
     ...{ tn, app, repository, snapshot, url: `http://127.0.0.1:${port}` },
-    ...{ reader, admin, nobody },
+    ...{ reader, admin, nobody, logs },
     close: () => consoleApp.close(),
   };
+}
+
+/** A logger whose lines are kept in memory and appended to `<run log dir>/console-<prefix>.log`. */
+function capturedLog(t: TestEnvInfo, prefix: string) {
+  const logs: string[] = [];
+  mkdirSync(runLogDir(t), { recursive: true });
+  const file = join(runLogDir(t), `console-${prefix}.log`);
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(...String(chunk).split("\n").filter(Boolean));
+      appendFileSync(file, chunk);
+      done();
+    },
+  });
+  return { log: pino({ level: "debug" }, sink), logs };
 }
 
 /** A GET or POST to the console with a bearer token; the body parsed when it is JSON. */

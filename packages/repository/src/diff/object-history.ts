@@ -1,8 +1,10 @@
 import type { IndexRecord } from "../archive/types.js";
 import { type ObjectCoordinates, pathFor } from "../snapshot/layout.js";
 import type { Repository } from "../snapshot/repository.js";
+import { mapLimit } from "../snapshot/snapshot-scan.js";
 import type { SnapshotManifest, SnapshotScope } from "../snapshot/types.js";
 import { objectKeyOf } from "./compare-indexes.js";
+import { byTime } from "./snapshot-ref.js";
 import type { ObjectChangeKind } from "./diff-sides.js";
 import { unifiedDiff } from "./unified-diff.js";
 
@@ -25,7 +27,7 @@ export interface HistoryEntry {
 
 export interface ObjectHistory {
   path: string;
-  /** The snapshots looked at, oldest first. */
+  /** The snapshots looked at, oldest first (by time). */
   snapshots: string[];
   entries: HistoryEntry[];
 }
@@ -57,16 +59,6 @@ export function scopeCovers(scope: SnapshotScope, object: ObjectCoordinates): bo
 async function findRecord(repository: Repository, id: string, path: string): Promise<IndexRecord | undefined> {
   for await (const record of repository.readIndex(id)) if (objectKeyOf(record) === path) return record;
   return undefined;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The entries of an object's records across snapshots (undefined: absent from that one), oldest first. */
@@ -101,8 +93,9 @@ export async function objectHistory(
   options: HistoryOptions = {},
 ): Promise<ObjectHistory> {
   const path = pathFor(object);
-  const snapshots =
-    options.snapshots ?? (await repository.scanSnapshots()).snapshots.filter((m) => scopeCovers(m.scope, object));
+  const snapshots = byTime(
+    options.snapshots ?? (await repository.scanSnapshots()).snapshots.filter((m) => scopeCovers(m.scope, object)),
+  );
   const found = await mapLimit(snapshots, INDEX_CONCURRENCY, (m) => findRecord(repository, m.id, path));
   const entries = entriesOf(snapshots, found);
   const ids = snapshots.map((m) => m.id);

@@ -2,16 +2,25 @@ import { SnapshotNotFoundError } from "../errors.js";
 import type { Repository } from "../snapshot/repository.js";
 import type { SnapshotManifest } from "../snapshot/types.js";
 
+/**
+ * Snapshots oldest first by their time, then id: ids order by the second only, so two snapshots
+ * taken within one second would otherwise come in the order of their random suffixes.
+ */
+export function byTime(snapshots: readonly SnapshotManifest[]): SnapshotManifest[] {
+  const key = (m: SnapshotManifest) => Date.parse(m.time);
+  return [...snapshots].sort((a, b) => key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
 const LATEST = /^latest(?:~(\d{1,6}))?$/;
 
 /**
- * The snapshot `ref` names: an id, `latest` (the newest readable snapshot) or `latest~N` (the one N
+ * The snapshot `ref` names: an id, `latest` (the newest readable snapshot, by time) or `latest~N` (the one N
  * before it). SnapshotNotFoundError naming `ref` when there is none.
  */
 export async function resolveSnapshot(repository: Repository, ref: string): Promise<SnapshotManifest> {
   const latest = LATEST.exec(ref);
   if (!latest) return repository.getSnapshot(ref);
-  const { snapshots } = await repository.scanSnapshots();
+  const snapshots = byTime((await repository.scanSnapshots()).snapshots);
   const found = snapshots[snapshots.length - 1 - Number(latest[1] ?? 0)];
   if (!found) throw new SnapshotNotFoundError(ref);
   return found;
