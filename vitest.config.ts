@@ -4,7 +4,13 @@ import { defineConfig } from "vitest/config";
 // test/, all sharing one set of real servers started by packages/testenv (see test/vitest.d.ts).
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/e2e/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "services/*/src/**/*.test.ts",
+      "services/*/web/**/*.test.ts",
+      "services/*/test/**/*.test.ts",
+      "test/e2e/**/*.test.ts",
+    ],
     globalSetup: ["packages/testenv/dist/vitest-setup.js"],
     pool: "forks",
     maxWorkers: 2,

@@ -17,6 +17,8 @@ command -v dpkg-deb >/dev/null || need_apt+=(dpkg)
 # The CLI's completion scripts are tested in the shells they are for.
 command -v zsh >/dev/null || need_apt+=(zsh)
 command -v fish >/dev/null || need_apt+=(fish)
+# The console's browser tests and npm run bench:console drive a headless Chromium (puppeteer-core).
+command -v chromium >/dev/null || need_apt+=(chromium)
 command -v go >/dev/null || { echo "setup: Go (1.26 or newer) is needed to build the test servers and is not on PATH" >&2; exit 1; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
