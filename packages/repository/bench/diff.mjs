@@ -5,7 +5,9 @@
 // and compared object by object (what a diff of two downloads does). Not a test: figures only.
 //
 //   npx turbo run build --filter=@kubedump/repository
-//   npm run bench:diff -- [--objects 100000] [--changed 100] [--size 512] [--max-part-mib 4]
+//   npm run bench:diff -- [--objects 100000] [--changed 100] [--spread even|together] [--size 512] [--max-part-mib 4]
+//   (even: the changed objects spread over the whole snapshot, so over every part; together: one run
+//   of them, as when one application changed)
 import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +23,7 @@ const { values } = parseArgs({
   options: {
     objects: { type: "string", default: "100000" },
     changed: { type: "string", default: "100" },
+    spread: { type: "string", default: "even" },
     size: { type: "string", default: "512" },
     "max-part-mib": { type: "string", default: "4" },
   },
@@ -79,9 +82,11 @@ try {
   const step = Math.max(1, Math.floor(count / changed));
   const a = await commit(repository, join(dir, "a"), () => false);
   await new Promise((r) => setTimeout(r, 5)); // a later time for the second snapshot
-  const b = await commit(repository, join(dir, "b"), (i) => i % step === 0 && i / step < changed);
+  if (!["even", "together"].includes(values.spread)) throw new Error(`--spread ${values.spread}: even or together`);
+  const isChanged = values.spread === "together" ? (i) => i < changed : (i) => i % step === 0 && i / step < changed;
+  const b = await commit(repository, join(dir, "b"), isChanged);
   console.log(
-    `${count} objects of ${size} bytes, ${changed} changed; ${a.parts.length} parts of ${values["max-part-mib"]} MiB each`,
+    `${count} objects of ${size} bytes, ${changed} changed (${values.spread}); ${a.parts.length} parts of ${values["max-part-mib"]} MiB each`,
   );
   const stored = [...a.parts, ...b.parts].reduce((sum, p) => sum + p.bytes, 0);
   const line = (label, ms, changedCount) => {
