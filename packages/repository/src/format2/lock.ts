@@ -103,43 +103,55 @@ async function readLock(store: ObjectStore, entry: ObjectEntry): Promise<{ info:
   }
 }
 
-/** Whether a lock is past its expiry: by the store's clock when it gives one, else by `localNow` with skew allowance. */
-function isStale(lock: { info: LockInfo; mtime?: Date }, storeNow: Date | undefined, localNow: Date): boolean {
-  if (lock.mtime && storeNow) return lock.mtime.getTime() + lock.info.ttlSeconds * 1000 < storeNow.getTime();
-  const expires = Date.parse(lock.info.expires);
-  return Number.isNaN(expires) || expires + LOCK_CLOCK_SKEW_MS < localNow.getTime();
+/** How a lock's age is judged: against the store's clock when known, else the local one with an allowance. */
+interface Clock {
+  storeNow?: Date;
+  localNow: Date;
+  skewMs: number;
 }
 
 /**
- * Every lock object under locks/ but `exceptKey`, split into live and stale, judged against
- * `storeNow` (the store's clock, or undefined) and `localNow`.
+ * Whether a lock is past its expiry: its object's modification time plus its ttl against the
+ * store's clock; without the store's clock, the modification time (or else `expires`) plus the ttl
+ * and the skew allowance against the local clock.
  */
-async function scanLocks(
-  store: ObjectStore,
-  exceptKey: string | undefined,
-  storeNow: Date | undefined,
-  localNow: Date,
-) {
+function isStale(lock: { info: LockInfo; mtime?: Date }, clock: Clock): boolean {
+  const ttl = lock.info.ttlSeconds * 1000;
+  if (lock.mtime && clock.storeNow) return lock.mtime.getTime() + ttl < clock.storeNow.getTime();
+  const written = lock.mtime?.getTime() ?? Date.parse(lock.info.expires) - ttl;
+  return Number.isNaN(written) || written + ttl + clock.skewMs < clock.localNow.getTime();
+}
+
+/** Every lock object under locks/ but `exceptKey`, split into live and stale. */
+async function scanLocks(store: ObjectStore, exceptKey: string | undefined, clock: Clock) {
   const live: LockInfo[] = [];
   const stale: LockInfo[] = [];
   for await (const entry of store.list(LOCKS_PREFIX)) {
     if (entry.key === exceptKey) continue;
     const lock = await readLock(store, entry);
-    if (lock) (isStale(lock, storeNow, localNow) ? stale : live).push(lock.info);
+    if (lock) (isStale(lock, clock) ? stale : live).push(lock.info);
   }
   return { live, stale };
 }
 
-/** Every lock in the repository that is live now. */
-export async function listLiveLocks(options: Pick<LockOptions, "store" | "now">): Promise<LockInfo[]> {
-  const localNow = (options.now ?? (() => new Date()))();
-  return (await scanLocks(options.store, undefined, undefined, localNow)).live;
+/** Options of listLiveLocks and removeStaleLocks, which judge by the local clock. */
+export interface LockScanOptions extends Pick<LockOptions, "store" | "now"> {
+  /** @defaultValue LOCK_CLOCK_SKEW_MS */
+  clockSkewMs?: number;
+}
+
+function localClock(options: LockScanOptions): Clock {
+  return { localNow: (options.now ?? (() => new Date()))(), skewMs: options.clockSkewMs ?? LOCK_CLOCK_SKEW_MS };
+}
+
+/** Every lock in the repository that is live now (or may be, within the skew allowance). */
+export async function listLiveLocks(options: LockScanOptions): Promise<LockInfo[]> {
+  return (await scanLocks(options.store, undefined, localClock(options))).live;
 }
 
 /** Deletes every stale lock (left by a holder that died); resolves with what was removed. */
-export async function removeStaleLocks(options: Pick<LockOptions, "store" | "now">): Promise<LockInfo[]> {
-  const localNow = (options.now ?? (() => new Date()))();
-  const { stale } = await scanLocks(options.store, undefined, undefined, localNow);
+export async function removeStaleLocks(options: LockScanOptions): Promise<LockInfo[]> {
+  const { stale } = await scanLocks(options.store, undefined, localClock(options));
   for (const lock of stale) await options.store.delete(lock.key);
   return stale;
 }
@@ -222,7 +234,8 @@ export async function acquireLock(options: LockOptions): Promise<RepositoryLock>
   await lock.write();
   try {
     const storeNow = (await options.store.stat(key))?.mtime;
-    const { live, stale } = await scanLocks(options.store, key, storeNow, resolved.now());
+    const clock = { storeNow, localNow: resolved.now(), skewMs: LOCK_CLOCK_SKEW_MS };
+    const { live, stale } = await scanLocks(options.store, key, clock);
     for (const old of stale) await options.store.delete(old.key);
     const conflicts = options.kind === "exclusive" ? live : live.filter((l) => l.kind === "exclusive");
     if (conflicts.length > 0) throw new LockConflictError(options.kind, conflicts);
