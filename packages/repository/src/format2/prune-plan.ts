@@ -45,9 +45,19 @@ function mergeListings(indexFiles: readonly { packs: readonly WrittenPack[] }[])
   return packs;
 }
 
-function actionOf(pack: WrittenPack, live: readonly PackEntry[], threshold: number): PackAction {
+/** How prune judges packs. */
+export interface PlanOptions {
+  /** Repack above this unused share. @defaultValue DEFAULT_REPACK_THRESHOLD */
+  threshold?: number;
+  /** Bytes a sealed header adds (SEAL_OVERHEAD when encrypted, else 0). */
+  headerOverhead: number;
+}
+
+function actionOf(pack: WrittenPack, live: readonly PackEntry[], options: PlanOptions): PackAction {
   if (live.length === 0) return "delete";
-  const liveBytes = live.reduce((sum, e) => sum + e.length + ENTRY_BYTES, PACK_FOOTER_BYTES);
+  const threshold = options.threshold ?? DEFAULT_REPACK_THRESHOLD;
+  const trailer = PACK_FOOTER_BYTES + options.headerOverhead;
+  const liveBytes = live.reduce((sum, e) => sum + e.length + ENTRY_BYTES, trailer);
   return (pack.bytes - liveBytes) / pack.bytes > threshold ? "repack" : "keep";
 }
 
@@ -55,13 +65,13 @@ function actionOf(pack: WrittenPack, live: readonly PackEntry[], threshold: numb
  * Decides each pack's fate from the index files and the used blob ids. Each used blob is kept in
  * one pack: the packs holding most used blobs claim theirs first, so spare copies go with the
  * emptier packs. A pack with no claimed blob is deleted; one whose unclaimed share of bytes
- * exceeds `threshold` is repacked.
+ * exceeds the threshold is repacked.
  */
 export function planPrune(
   indexFiles: readonly { packs: readonly WrittenPack[] }[],
   used: ReadonlyMap<string, string>,
   stored: readonly { key: string; size: number }[],
-  threshold = DEFAULT_REPACK_THRESHOLD,
+  options: PlanOptions,
 ): PrunePlan {
   const listed = mergeListings(indexFiles);
   const usedCount = (p: WrittenPack) => p.entries.filter((e) => used.has(e.id)).length;
@@ -75,7 +85,7 @@ export function planPrune(
     const live = pack.entries.filter((e) => used.has(e.id) && !claimed.has(e.id));
     for (const e of live) claimed.add(e.id);
     droppedEntries += pack.entries.length - live.length;
-    packs.push({ id: pack.id, bytes: pack.bytes, live, action: actionOf(pack, live, threshold) });
+    packs.push({ id: pack.id, bytes: pack.bytes, live, action: actionOf(pack, live, options) });
   }
   const unlisted = stored
     .map((entry) => ({ id: packIdOfKey(entry.key), bytes: entry.size }))

@@ -2,7 +2,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobSource } from "./blob-source.js";
 import { addPacks, readIndexFiles, writeIndexFile } from "./index-loader.js";
-import type { Format2Keys } from "./keys.js";
+import { type Format2Keys, SEAL_OVERHEAD } from "./keys.js";
 import { DATA_PREFIX, indexFileKey, packKey } from "./layout.js";
 import { acquireLock, type RepositoryLock } from "./lock.js";
 import { readPack } from "./pack-reader.js";
@@ -128,7 +128,10 @@ export async function pruneRepository(options: PruneOptions): Promise<PruneRepor
     const { used, snapshots } = await usedBlobs(options, index);
     const stored = [];
     for await (const entry of options.store.list(DATA_PREFIX)) stored.push(entry);
-    const plan = planPrune(indexFiles, used, stored, options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD);
+    const plan = planPrune(indexFiles, used, stored, {
+      threshold: options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD,
+      headerOverhead: options.keys ? SEAL_OVERHEAD : 0,
+    });
     const count = (action: string) => plan.packs.filter((p) => p.action === action).length;
     const report: PruneReport = {
       snapshots,
