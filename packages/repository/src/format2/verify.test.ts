@@ -1,0 +1,126 @@
+// Verify: a clean repository passes; a corrupted pack and a blob missing from the index are
+// reported naming snapshot, blob and pack; readDataSubset reads that share of the packs.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { createS3ObjectStore } from "../stores/s3-object-store.js";
+import { collect, s3TestOptions, wrapStore } from "../test-support.js";
+import { readIndexFiles, writeIndexFile } from "./index-loader.js";
+import { blobId } from "./keys.js";
+import { indexFileKey, packKey } from "./layout.js";
+import { PRUNE_IDS, pruneInput, writeForgottenMiddle } from "./test-support.js";
+import { parseDataSubset, verifyRepository } from "./verify.js";
+
+const env = inject("testenv");
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-verify-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const STORES: [string, () => ObjectStore][] = [
+  ["MinIO", () => createS3ObjectStore(s3TestOptions(env, "kubedump-f2-verify", "verify"))],
+  ["a local directory", () => createLocalObjectStore({ root: join(tmp, randomBytes(4).toString("hex")) })],
+];
+
+/** The id of the pack the index gives for `blob`. */
+async function packOf(store: ObjectStore, blob: string): Promise<string> {
+  for await (const { packs } of readIndexFiles({ store, keys: null }))
+    for (const pack of packs) if (pack.entries.some((e) => e.id === blob)) return pack.id;
+  throw new Error(`blob ${blob} in no index file`);
+}
+
+/** Rewrites the index files without `blob`, as if it had never been listed. */
+async function unlist(store: ObjectStore, blob: string): Promise<void> {
+  for (const { id, packs } of await collect(readIndexFiles({ store, keys: null }))) {
+    if (!packs.some((p) => p.entries.some((e) => e.id === blob))) continue;
+    await writeIndexFile(
+      { store, keys: null },
+      packs.map((p) => ({ ...p, entries: p.entries.filter((e) => e.id !== blob) })),
+    );
+    await store.delete(indexFileKey(id));
+  }
+}
+
+describe.each(STORES)("format 2 verify on %s", (_, newStore) => {
+  it("passes a sound repository, then names the snapshot, blob and pack of a corrupted pack and a missing blob", async () => {
+    const store = newStore();
+    await writeForgottenMiddle(store, null);
+    const clean = await verifyRepository({ store, keys: null });
+    expect(clean).toMatchObject({ snapshots: 2, problems: [] });
+    expect(clean.packsRead).toBe(clean.packs);
+    expect(clean.blobsRead).toBeGreaterThan(clean.usedBlobs);
+
+    const last = pruneInput(2);
+    const corrupted = blobId(null, last[7]!.data); // used by both kept snapshots
+    const badPack = await packOf(store, corrupted);
+    const bytes = await store.getBuffer(packKey(badPack));
+    bytes[0] = (bytes[0] as number) ^ 0xff;
+    await store.put(packKey(badPack), bytes);
+    const missing = blobId(null, last[398]!.data); // changed in the last snapshot only (398 % 4 = 2)
+    await unlist(store, missing);
+
+    const { problems } = await verifyRepository({ store, keys: null });
+    expect(problems).toContainEqual(
+      expect.objectContaining({ pack: packKey(badPack), message: expect.stringMatching(/pack does not read: .*hash/) }),
+    );
+    const packProblem = problems.find((p) => p.pack === packKey(badPack));
+    expect(packProblem?.snapshot).toMatch(/^20261126T0[24]0000Z-0a0a0a0a$/);
+    expect(packProblem?.blob).toMatch(/^[0-9a-f]{64}$/);
+    expect(problems).toContainEqual({
+      snapshot: PRUNE_IDS[2],
+      blob: missing,
+      message: `data blob ${missing} is in no index file`,
+    });
+  });
+});
+
+/** Counts the GETs of packs (keys under data/). */
+function countingPackGets(inner: ObjectStore): { store: ObjectStore; gets: string[] } {
+  const gets: string[] = [];
+  const store = wrapStore(inner, {
+    async getBuffer(key, maxBytes) {
+      if (key.startsWith("data/")) gets.push(key);
+      return inner.getBuffer(key, maxBytes);
+    },
+    async get(key) {
+      if (key.startsWith("data/")) gets.push(key);
+      return inner.get(key);
+    },
+  });
+  return { store, gets };
+}
+
+describe("verify with readDataSubset", () => {
+  it.each([
+    ["10%", 0.1],
+    ["25%", 0.25],
+    ["100%", 1],
+  ])("with %s reads that share of the packs, chosen at random", async (subset, share) => {
+    const inner = createLocalObjectStore({ root: join(tmp, `subset-${share}`) });
+    await writeForgottenMiddle(inner, null);
+    const { store, gets } = countingPackGets(inner);
+    const structureOnly = new Set<string>();
+    const first = await verifyRepository({ store, keys: null, readDataSubset: subset });
+    for (const key of gets) structureOnly.add(key); // the tree packs marking reads, plus the sample
+    expect(first.problems).toEqual([]);
+    expect(first.packsRead).toBe(Math.ceil(first.packs * share));
+    const treeGets = gets.length - first.packsRead;
+    gets.length = 0;
+    const second = await verifyRepository({ store, keys: null, readDataSubset: subset });
+    expect(gets.length - treeGets).toBe(second.packsRead);
+    expect(second.packsRead).toBeGreaterThan(0);
+  });
+
+  it("refuses a subset that is not a percentage, naming the option", () => {
+    expect(parseDataSubset("10%")).toBe(0.1);
+    expect(parseDataSubset(undefined)).toBe(1);
+    for (const bad of ["0%", "110%", "ten", "10", -0.5]) expect(() => parseDataSubset(bad)).toThrow(/readDataSubset/);
+  });
+});
