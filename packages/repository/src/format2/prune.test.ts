@@ -12,10 +12,8 @@ import { collect, s3TestOptions, wrapStore } from "../test-support.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { type Format2Keys, blobId } from "./keys.js";
 import { acquireLock, LockConflictError } from "./lock.js";
-import { readPack } from "./pack-reader.js";
 import { pruneRepository } from "./prune.js";
-import { packIdOfKey } from "./prune-plan.js";
-import { inputHashes, readBackHashes, TEST_KEYS, writeForgottenMiddle } from "./test-support.js";
+import { inputHashes, readBackHashes, storedDataBlobs, TEST_KEYS, writeForgottenMiddle } from "./test-support.js";
 import { verifyRepository } from "./verify.js";
 
 const env = inject("testenv");
@@ -31,16 +29,6 @@ const STORES: [string, () => ObjectStore][] = [
   ["MinIO", () => createS3ObjectStore(s3TestOptions(env, "kubedump-f2-prune", "prune"))],
   ["a local directory", () => createLocalObjectStore({ root: join(tmp, randomBytes(4).toString("hex")) })],
 ];
-
-/** The data blob ids stored in every pack under data/, read from the packs themselves. */
-async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | null): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for (const { key } of await collect(store.list("data/"))) {
-    const pack = await readPack({ store, keys }, packIdOfKey(key) as string);
-    for (const entry of pack.entries) if (entry.type === "data") ids.add(entry.id);
-  }
-  return ids;
-}
 
 describe.each(STORES)("format 2 prune on %s", (_, newStore) => {
   it.each([

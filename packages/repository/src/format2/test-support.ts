@@ -6,6 +6,8 @@ import { snapshotManifestKey } from "../snapshot/layout.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { deriveFormat2Keys, type Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2 } from "./manifest.js";
+import { readPack } from "./pack-reader.js";
+import { packIdOfKey } from "./prune-plan.js";
 import { readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
 import { type SnapshotInputObject, writeSnapshotV2 } from "./snapshot-writer.js";
 
@@ -138,4 +140,14 @@ export async function readBackHashes(store: ObjectStore, keys: Format2Keys | nul
 
 export function inputHashes(input: readonly SnapshotInputObject[]): string[] {
   return input.map((o) => o.record.sha256).sort();
+}
+
+/** The data blob ids stored in every pack under data/, read from the packs themselves. */
+export async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | null): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const { key } of store.list("data/")) {
+    const pack = await readPack({ store, keys }, packIdOfKey(key) as string);
+    for (const entry of pack.entries) if (entry.type === "data") ids.add(entry.id);
+  }
+  return ids;
 }
