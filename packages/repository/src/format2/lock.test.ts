@@ -92,6 +92,19 @@ describe.each(STORES)("repository lock on %s", (_, newStore) => {
 });
 
 describe("a held lock", () => {
+  it("lets a taker that may wait in once the exclusive holder releases", async () => {
+    const store = createLocalObjectStore({ root: join(tmp, "wait") });
+    const prune = await acquireLock({ store, kind: "exclusive", holder: "prune" });
+    setTimeout(() => void prune.release(), 500);
+    const started = Date.now();
+    const backup = await acquireLock({ store, kind: "shared", holder: "backup", waitMs: 10_000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    await backup.release();
+    const again = await acquireLock({ store, kind: "exclusive", holder: "prune" });
+    await expect(acquireLock({ store, kind: "shared", holder: "backup", waitMs: 1000 })).rejects.toThrow(/prune/);
+    await again.release();
+  });
+
   it("reports itself lost when its object was removed under it", async () => {
     const store = createLocalObjectStore({ root: join(tmp, "lost") });
     const held = await acquireLock({ store, kind: "exclusive", holder: "prune", ttlMs: 300 });

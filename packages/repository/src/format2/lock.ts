@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { ObjectNotFoundError } from "../errors.js";
 import type { ObjectEntry, ObjectStore } from "../stores/object-store.js";
 import { parseJsonFile } from "./manifest.js";
@@ -63,7 +64,12 @@ export interface LockOptions {
   ttlMs?: number;
   /** The local clock (tests). */
   now?: () => Date;
+  /** On a conflict, try again every LOCK_RETRY_MS for this long before failing. @defaultValue 0 */
+  waitMs?: number;
 }
+
+/** How often a taker that may wait tries again. @defaultValue 2 seconds */
+export const LOCK_RETRY_MS = 2000;
 
 /** A held lock: refreshed every third of its ttl until released. */
 export interface RepositoryLock {
@@ -220,21 +226,14 @@ function describeHolder(holder: string): string {
   return `${holder} on ${hostname()} (pid ${process.pid})`;
 }
 
-/**
- * Takes a lock: writes it, then lists locks/. An exclusive lock is refused while any other live
- * lock exists, a shared one while a live exclusive one exists: the lock written is deleted and
- * LockConflictError names the holders. Stale locks met on the way are deleted. Two acquirers
- * racing may both be refused, never both admitted.
- */
-export async function acquireLock(options: LockOptions): Promise<RepositoryLock> {
-  const resolved = { ...options, ttlMs: options.ttlMs ?? DEFAULT_LOCK_TTL_MS, now: options.now ?? (() => new Date()) };
-  resolved.holder = describeHolder(options.holder);
+/** One attempt: write the lock, list the others, refuse on a conflict (deleting the lock written). */
+async function tryAcquire(options: LockOptions & { ttlMs: number; now: () => Date }): Promise<HeldLock> {
   const key = `${LOCKS_PREFIX}${randomBytes(16).toString("hex")}`;
-  const lock = new HeldLock(resolved, key, resolved.now().toISOString());
+  const lock = new HeldLock(options, key, options.now().toISOString());
   await lock.write();
   try {
     const storeNow = (await options.store.stat(key))?.mtime;
-    const clock = { storeNow, localNow: resolved.now(), skewMs: LOCK_CLOCK_SKEW_MS };
+    const clock = { storeNow, localNow: options.now(), skewMs: LOCK_CLOCK_SKEW_MS };
     const { live, stale } = await scanLocks(options.store, key, clock);
     for (const old of stale) await options.store.delete(old.key);
     const conflicts = options.kind === "exclusive" ? live : live.filter((l) => l.kind === "exclusive");
@@ -243,6 +242,32 @@ export async function acquireLock(options: LockOptions): Promise<RepositoryLock>
     await lock.release().catch(() => {}); // the refusal is what the caller needs to see
     throw err;
   }
-  lock.startRefreshing();
   return lock;
+}
+
+/**
+ * Takes a lock: writes it, then lists locks/. An exclusive lock is refused while any other live
+ * lock exists, a shared one while a live exclusive one exists: the lock written is deleted and
+ * LockConflictError names the holders (after `waitMs` of retrying, when given). Stale locks met on
+ * the way are deleted. Two takers racing may both be refused, never both admitted.
+ */
+export async function acquireLock(options: LockOptions): Promise<RepositoryLock> {
+  const now = options.now ?? (() => new Date());
+  const resolved = {
+    ...options,
+    ttlMs: options.ttlMs ?? DEFAULT_LOCK_TTL_MS,
+    now,
+    holder: describeHolder(options.holder),
+  };
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      const lock = await tryAcquire(resolved);
+      lock.startRefreshing();
+      return lock;
+    } catch (err) {
+      if (!(err instanceof LockConflictError) || Date.now() + LOCK_RETRY_MS > deadline) throw err;
+      await sleep(LOCK_RETRY_MS);
+    }
+  }
 }
