@@ -13,7 +13,16 @@ import { loadBlobIndex } from "./index-loader.js";
 import { type Format2Keys, blobId } from "./keys.js";
 import { acquireLock, LockConflictError } from "./lock.js";
 import { pruneRepository } from "./prune.js";
-import { inputHashes, readBackHashes, storedDataBlobs, TEST_KEYS, writeForgottenMiddle } from "./test-support.js";
+import { openFormat2Repository } from "./repository.js";
+import {
+  draftV2,
+  inputHashes,
+  pruneInput,
+  readBackHashes,
+  storedDataBlobs,
+  TEST_KEYS,
+  writeForgottenMiddle,
+} from "./test-support.js";
 import { verifyRepository } from "./verify.js";
 
 const env = inject("testenv");
@@ -111,5 +120,29 @@ describe("a backup during a prune", () => {
     expect((await prune).packsDeleted + (await prune).packsRepacked).toBeGreaterThan(0);
     const backup = await acquireLock({ store: inner, kind: "shared", holder: "backup" });
     await backup.release();
+  });
+});
+
+describe("a prune and a backup of one Format2Repository on MinIO", () => {
+  it("refuses the prune while the backup writes, then prunes once it has committed", async () => {
+    const store = createS3ObjectStore(s3TestOptions(env, "kubedump-f2-prune", "repo"));
+    const repository = await openFormat2Repository({ store });
+    await writeForgottenMiddle(store, null);
+    let prune: Promise<unknown> | undefined;
+    async function* slowObjects() {
+      for (const [i, object] of pruneInput(2).entries()) {
+        if (i === 10) prune = repository.prune().catch((err: unknown) => err);
+        if (i === 10) await expect(prune).resolves.toBeInstanceOf(LockConflictError);
+        yield object;
+      }
+    }
+    const id = "20261126T050000Z-0a0a0a0a";
+    await repository.writeSnapshot(draftV2(id), slowObjects());
+    expect(String(await prune)).toMatch(new RegExp(`shared lock .* backup ${id}`));
+    const report = await repository.prune();
+    expect(report.snapshots).toBe(3);
+    expect(report.packsDeleted + report.packsRepacked).toBeGreaterThan(0);
+    expect((await repository.verify({ readDataSubset: "50%" })).problems).toEqual([]);
+    expect(await readBackHashes(store, null, id)).toEqual(inputHashes(pruneInput(2)));
   });
 });
