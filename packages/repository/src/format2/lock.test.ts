@@ -1,30 +1,15 @@
 // The repository lock on MinIO and on a local directory: shared locks coexist, an exclusive one is
 // refused while another lock is live (naming its holders), expired locks are ignored, refreshes keep one live.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { describe, expect, inject, it } from "vitest";
 import type { ObjectStore } from "../stores/object-store.js";
-import { createS3ObjectStore } from "../stores/s3-object-store.js";
-import { collect, s3TestOptions } from "../test-support.js";
+import { collect } from "../test-support.js";
 import { acquireLock, LockConflictError, LockLostError, listLiveLocks, removeStaleLocks } from "./lock.js";
+import { testStores } from "./test-support.js";
 
 const env = inject("testenv");
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-lock-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-const STORES: [string, () => ObjectStore][] = [
-  ["MinIO", () => createS3ObjectStore(s3TestOptions(env, "kubedump-f2-locks", "lock"))],
-  ["a local directory", () => createLocalObjectStore({ root: join(tmp, randomBytes(4).toString("hex")) })],
-];
+const { stores: STORES, localStore } = testStores(env, "kubedump-f2-locks", "lock");
 
 /** A lock object as a holder that died leaves it: never refreshed, ttl 1 s. */
 async function deadLock(store: ObjectStore, kind: "shared" | "exclusive"): Promise<string> {
@@ -93,7 +78,7 @@ describe.each(STORES)("repository lock on %s", (_, newStore) => {
 
 describe("a held lock", () => {
   it("lets a taker that may wait in once the exclusive holder releases", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, "wait") });
+    const store = localStore("wait");
     const prune = await acquireLock({ store, kind: "exclusive", holder: "prune" });
     setTimeout(() => void prune.release(), 500);
     const started = Date.now();
@@ -106,7 +91,7 @@ describe("a held lock", () => {
   });
 
   it("reports itself lost when its object was removed under it", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, "lost") });
+    const store = localStore("lost");
     const held = await acquireLock({ store, kind: "exclusive", holder: "prune", ttlMs: 300 });
     await store.delete(held.key);
     await sleep(400);

@@ -2,32 +2,22 @@
 // afterwards verify passes, the kept snapshots read back byte-identical, and the next prune finishes the job.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { describe, expect, inject, it } from "vitest";
 import type { ObjectStore } from "../stores/object-store.js";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "../stores/s3-object-store.js";
 import { collect, s3TestOptions } from "../test-support.js";
 import { blobId } from "./keys.js";
 import { pruneRepository } from "./prune.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
-import { inputHashes, readBackHashes, storedDataBlobs, writeForgottenMiddle } from "./test-support.js";
+import { inputHashes, readBackHashes, storedDataBlobs, testStores, writeForgottenMiddle } from "./test-support.js";
 import { verifyRepository } from "./verify.js";
 
 const env = inject("testenv");
 const CHILD = fileURLToPath(new URL("./test-support/prune-child.mjs", import.meta.url));
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-prune-kill-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const { localStore, localRoot } = testStores(env, "kubedump-f2-prune-kill", "kill");
 
 /** Runs the child prune and SIGKILLs it once it has printed `afterSteps` steps; resolves with what it printed. */
 async function killedPrune(where: object, afterSteps: number): Promise<{ steps: string[]; signal: string | null }> {
@@ -65,10 +55,10 @@ describe("a prune SIGKILLed mid-way", () => {
     ["on MinIO, while deleting packs", 6, "s3"] as const,
   ])("%s leaves a repository that verifies and reads back", async (_, afterSteps, kind) => {
     const s3: S3ObjectStoreOptions = s3TestOptions(env, "kubedump-f2-prune-kill", "kill");
-    const root = join(tmp, randomBytes(4).toString("hex"));
-    const store = kind === "s3" ? createS3ObjectStore(s3) : createLocalObjectStore({ root });
+    const name = randomBytes(4).toString("hex");
+    const store = kind === "s3" ? createS3ObjectStore(s3) : localStore(name);
     const kept = await writeForgottenMiddle(store, null);
-    const { steps, signal } = await killedPrune(kind === "s3" ? { s3 } : { local: root }, afterSteps);
+    const { steps, signal } = await killedPrune(kind === "s3" ? { s3 } : { local: localRoot(name) }, afterSteps);
     expect(signal).toBe("SIGKILL");
     expect(steps.some((s) => s.startsWith("done"))).toBe(false);
     expect(steps.length).toBeGreaterThanOrEqual(afterSteps);

@@ -1,14 +1,7 @@
 // Prune on MinIO and on a local directory: after a snapshot is forgotten it removes exactly the
 // blobs no snapshot uses, the kept snapshots read back byte-identical, and it respects the lock.
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createLocalObjectStore } from "../stores/local-object-store.js";
-import type { ObjectStore } from "../stores/object-store.js";
-import { createS3ObjectStore } from "../stores/s3-object-store.js";
-import { collect, s3TestOptions, wrapStore } from "../test-support.js";
+import { describe, expect, inject, it } from "vitest";
+import { collect, wrapStore } from "../test-support.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { type Format2Keys, blobId } from "./keys.js";
 import { acquireLock, LockConflictError } from "./lock.js";
@@ -22,22 +15,12 @@ import {
   storedDataBlobs,
   TEST_KEYS,
   writeForgottenMiddle,
+  testStores,
 } from "./test-support.js";
 import { verifyRepository } from "./verify.js";
 
 const env = inject("testenv");
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-prune-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-const STORES: [string, () => ObjectStore][] = [
-  ["MinIO", () => createS3ObjectStore(s3TestOptions(env, "kubedump-f2-prune", "prune"))],
-  ["a local directory", () => createLocalObjectStore({ root: join(tmp, randomBytes(4).toString("hex")) })],
-];
+const { stores: STORES, localStore, s3Store } = testStores(env, "kubedump-f2-prune", "prune");
 
 describe.each(STORES)("format 2 prune on %s", (_, newStore) => {
   it.each([
@@ -92,7 +75,7 @@ describe.each(STORES)("format 2 prune on %s", (_, newStore) => {
 
 describe("a backup during a prune", () => {
   it("is refused its shared lock, naming the prune", async () => {
-    const inner = createLocalObjectStore({ root: join(tmp, "during") });
+    const inner = localStore("during");
     await writeForgottenMiddle(inner, null);
     let release = () => {};
     const paused = new Promise<void>((resolve) => {
@@ -125,7 +108,7 @@ describe("a backup during a prune", () => {
 
 describe("a prune and a backup of one Format2Repository on MinIO", () => {
   it("refuses the prune while the backup writes, then prunes once it has committed", async () => {
-    const store = createS3ObjectStore(s3TestOptions(env, "kubedump-f2-prune", "repo"));
+    const store = s3Store();
     const repository = await openFormat2Repository({ store });
     await writeForgottenMiddle(store, null);
     let prune: Promise<unknown> | undefined;

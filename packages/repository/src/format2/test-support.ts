@@ -1,7 +1,14 @@
 // Builders shared by format 2's tests; excluded from the build (tsconfig.build.json).
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { S3Env } from "@kubedump/testenv";
+import { afterAll, beforeAll } from "vitest";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { wrapStore } from "../test-support.js";
+import { createS3ObjectStore } from "../stores/s3-object-store.js";
+import { s3TestOptions, wrapStore } from "../test-support.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { deriveFormat2Keys, type Format2Keys } from "./keys.js";
@@ -150,4 +157,25 @@ export async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | nu
     for (const entry of pack.entries) if (entry.type === "data") ids.add(entry.id);
   }
   return ids;
+}
+
+/**
+ * The stores an integration test runs on, each call a fresh one: MinIO below a unique prefix of
+ * `bucket`, and a new local directory in a temporary directory that this registers hooks for.
+ */
+export function testStores(env: S3Env, bucket: string, prefix: string) {
+  let tmp = "";
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), `kubedump-format2-${prefix}-`));
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+  const localStore = (name = randomBytes(4).toString("hex")) => createLocalObjectStore({ root: join(tmp, name) });
+  const s3Store = () => createS3ObjectStore(s3TestOptions(env, bucket, prefix));
+  const stores: [string, () => ObjectStore][] = [
+    ["MinIO", s3Store],
+    ["a local directory", () => localStore()],
+  ];
+  return { stores, localStore, s3Store, localRoot: (name: string) => join(tmp, name) };
 }

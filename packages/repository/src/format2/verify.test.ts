@@ -1,33 +1,16 @@
 // Verify: a clean repository passes; a corrupted pack and a blob missing from the index are
 // reported naming snapshot, blob and pack; readDataSubset reads that share of the packs.
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { describe, expect, inject, it } from "vitest";
 import type { ObjectStore } from "../stores/object-store.js";
-import { createS3ObjectStore } from "../stores/s3-object-store.js";
-import { collect, s3TestOptions, wrapStore } from "../test-support.js";
+import { collect, wrapStore } from "../test-support.js";
 import { readIndexFiles, writeIndexFile } from "./index-loader.js";
 import { blobId } from "./keys.js";
 import { indexFileKey, packKey } from "./layout.js";
-import { PRUNE_IDS, pruneInput, writeForgottenMiddle } from "./test-support.js";
+import { PRUNE_IDS, pruneInput, writeForgottenMiddle, testStores } from "./test-support.js";
 import { parseDataSubset, verifyRepository } from "./verify.js";
 
 const env = inject("testenv");
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-verify-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-const STORES: [string, () => ObjectStore][] = [
-  ["MinIO", () => createS3ObjectStore(s3TestOptions(env, "kubedump-f2-verify", "verify"))],
-  ["a local directory", () => createLocalObjectStore({ root: join(tmp, randomBytes(4).toString("hex")) })],
-];
+const { stores: STORES, localStore } = testStores(env, "kubedump-f2-verify", "verify");
 
 /** The id of the pack the index gives for `blob`. */
 async function packOf(store: ObjectStore, blob: string): Promise<string> {
@@ -103,7 +86,7 @@ describe("verify with readDataSubset", () => {
     ["25%", 0.25],
     ["100%", 1],
   ])("with %s reads that share of the packs, chosen at random", async (subset, share) => {
-    const inner = createLocalObjectStore({ root: join(tmp, `subset-${share}`) });
+    const inner = localStore(`subset-${share}`);
     await writeForgottenMiddle(inner, null);
     const { store, gets } = countingPackGets(inner);
     const first = await verifyRepository({ store, keys: null, readDataSubset: subset });
