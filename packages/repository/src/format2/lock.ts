@@ -43,7 +43,7 @@ export class LockConflictError extends Error {
     readonly holders: readonly LockInfo[],
   ) {
     const list = holders.map((h) => `${h.kind} lock ${h.key} held by ${h.holder} since ${h.created}`).join("; ");
-    super(`cannot take a ${kind} repository lock: ${list}`);
+    super(`cannot take ${kind === "exclusive" ? "an" : "a"} ${kind} repository lock: ${list}`);
   }
 }
 

@@ -103,6 +103,25 @@ async function execute(options: PruneOptions, lock: RepositoryLock, plan: PruneP
   return { written, oldFiles, gone, merged };
 }
 
+/** The report of a plan before it runs: what it decided, nothing done yet. */
+function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): PruneReport {
+  const count = (action: string) => plan.packs.filter((p) => p.action === action).length;
+  return {
+    snapshots,
+    usedBlobs,
+    packsKept: count("keep"),
+    packsDeleted: count("delete"),
+    packsRepacked: count("repack"),
+    unlistedPacksDeleted: plan.unlisted.length,
+    packsWritten: 0,
+    indexFilesDeleted: 0,
+    indexFilesWritten: 0,
+    bytesDeleted: 0,
+    bytesWritten: 0,
+    bytesFreed: 0,
+  };
+}
+
 /**
  * Removes what no format-2 snapshot uses, under an exclusive repository lock (LockConflictError
  * naming the holders while a backup holds a shared one). Walks every snapshot's tree, then
@@ -132,21 +151,7 @@ export async function pruneRepository(options: PruneOptions): Promise<PruneRepor
       threshold: options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD,
       headerOverhead: options.keys ? SEAL_OVERHEAD : 0,
     });
-    const count = (action: string) => plan.packs.filter((p) => p.action === action).length;
-    const report: PruneReport = {
-      snapshots,
-      usedBlobs: used.size,
-      packsKept: count("keep"),
-      packsDeleted: count("delete"),
-      packsRepacked: count("repack"),
-      unlistedPacksDeleted: plan.unlisted.length,
-      packsWritten: 0,
-      indexFilesDeleted: 0,
-      indexFilesWritten: 0,
-      bytesDeleted: 0,
-      bytesWritten: 0,
-      bytesFreed: 0,
-    };
+    const report = plannedReport(plan, snapshots, used.size);
     if (!hasWork(plan, indexFiles.length)) return report;
     const done = await execute(
       options,
