@@ -23,6 +23,11 @@ export class BlobSource {
     this.deps = deps;
   }
 
+  /** Whether an index file lists blob `id`. */
+  has(id: string): boolean {
+    return this.deps.index.has(id);
+  }
+
   /** The location of blob `id`, which must be of `type`; IntegrityError naming `owner` when no index file lists it. */
   locate(owner: string, id: string, type: BlobType): BlobLocation {
     const location = this.deps.index.get(id);

@@ -63,14 +63,21 @@ export function addPacks(index: BlobIndex, packs: readonly WrittenPack[]): void 
   }
 }
 
-/** Reads every index file of the repository (keys `index/<id>`; others are ignored) into one BlobIndex. */
-export async function loadBlobIndex(deps: IndexLoaderDeps): Promise<LoadedIndex> {
-  const index = new BlobIndex();
-  const files: string[] = [];
+/** Every index file of the repository (keys `index/<id>`; others are ignored) with the packs it lists. */
+export async function* readIndexFiles(deps: IndexLoaderDeps): AsyncGenerator<{ id: string; packs: WrittenPack[] }> {
   for await (const entry of deps.store.list(INDEX_PREFIX)) {
     const id = indexFileIdOfKey(entry.key);
     if (id === undefined) continue;
-    addPacks(index, decodeIndexFile(deps.keys, entry.key, await indexFileBytes(deps, id)));
+    yield { id, packs: decodeIndexFile(deps.keys, entry.key, await indexFileBytes(deps, id)) };
+  }
+}
+
+/** Reads every index file of the repository into one BlobIndex. */
+export async function loadBlobIndex(deps: IndexLoaderDeps): Promise<LoadedIndex> {
+  const index = new BlobIndex();
+  const files: string[] = [];
+  for await (const { id, packs } of readIndexFiles(deps)) {
+    addPacks(index, packs);
     files.push(id);
   }
   return { index, files };

@@ -13,3 +13,18 @@ export { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./sna
 export { type SnapshotInputObject, SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
 export type { ObjectRecord } from "./tree-builder.js";
 export type { NamespaceNode, ObjectsNode, RootNode, TreeNode, TypeNode, TreeObject } from "./tree-nodes.js";
+export {
+  acquireLock,
+  DEFAULT_LOCK_TTL_MS,
+  type LockInfo,
+  type LockKind,
+  LockConflictError,
+  LockLostError,
+  type LockOptions,
+  listLiveLocks,
+  removeStaleLocks,
+  type RepositoryLock,
+} from "./lock.js";
+export { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
+export { DEFAULT_REPACK_THRESHOLD } from "./prune-plan.js";
+export { type VerifyOptions, type VerifyProblem, type VerifyReport, verifyRepository } from "./verify.js";

@@ -3,16 +3,21 @@ import type { SnapshotObject } from "../snapshot/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
+import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
+import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
 import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
-import { type SnapshotInputObject, SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
+import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
+import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
 
 export interface Format2RepositoryOptions extends Format2ConfigOptions {
   /** Where index files are cached between loads (a worker's scratch dir); absent: no cache. */
   indexCacheDir?: string;
   /** Pack size (default DEFAULT_PACK_TARGET_BYTES). */
   packTargetBytes?: number;
+  /** Lifetime of the locks this repository takes (default DEFAULT_LOCK_TTL_MS). */
+  lockTtlMs?: number;
 }
 
 /** A format-2 repository (docs/format.md): content-addressed blobs in packs, snapshots as trees. */
@@ -22,10 +27,20 @@ export interface Format2Repository {
   loadIndex(): Promise<LoadedIndex>;
   /** A writer over a freshly loaded index; add objects, then commit. */
   createWriter(): Promise<SnapshotWriterV2>;
+  /**
+   * Writes and commits a snapshot under a shared lock ("backup <id>"), taken before the index is
+   * loaded and released after snapshot.json is written: LockConflictError while a prune runs.
+   */
   writeSnapshot(
     draft: SnapshotDraftV2,
     objects: AsyncIterable<SnapshotInputObject> | Iterable<SnapshotInputObject>,
   ): Promise<SnapshotManifestV2>;
+  /** Takes a repository lock; a caller of createWriter holds a shared one until it has committed. */
+  lock(kind: LockKind, holder: string): Promise<RepositoryLock>;
+  /** Removes blobs no snapshot uses, under an exclusive lock (see prune.ts). */
+  prune(options?: Omit<PruneOptions, "store" | "keys">): Promise<PruneReport>;
+  /** Checks snapshots' trees and packs (all, or a readDataSubset share), under a shared lock. */
+  verify(options?: Omit<VerifyOptions, "store" | "keys">): Promise<VerifyReport>;
   /** SnapshotNotFoundError when `id` is not committed. */
   getSnapshot(id: string): Promise<SnapshotManifestV2>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
@@ -63,8 +78,28 @@ class StoreFormat2Repository implements Format2Repository {
     objects: AsyncIterable<SnapshotInputObject> | Iterable<SnapshotInputObject>,
   ): Promise<SnapshotManifestV2> {
     await this.ensureConfig();
-    const { index } = await this.loadIndex();
-    return writeSnapshotV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes }, draft, objects);
+    const lock = await this.lock("shared", `backup ${draft.id}`);
+    try {
+      const { index } = await this.loadIndex();
+      const writer = new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
+      for await (const object of objects) await writer.add([object]);
+      lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
+      return await writer.commit(draft);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  lock(kind: LockKind, holder: string): Promise<RepositoryLock> {
+    return acquireLock({ store: this.store, kind, holder, ttlMs: this.options.lockTtlMs });
+  }
+
+  prune(options: Omit<PruneOptions, "store" | "keys"> = {}): Promise<PruneReport> {
+    return pruneRepository({ lockTtlMs: this.options.lockTtlMs, ...options, ...this.deps() });
+  }
+
+  verify(options: Omit<VerifyOptions, "store" | "keys"> = {}): Promise<VerifyReport> {
+    return verifyRepository({ ...options, ...this.deps() });
   }
 
   getSnapshot(id: string): Promise<SnapshotManifestV2> {

@@ -1,10 +1,22 @@
 // Builders shared by format 2's tests; excluded from the build (tsconfig.build.json).
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { S3Env } from "@kubedump/testenv";
+import { afterAll, beforeAll } from "vitest";
+import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { wrapStore } from "../test-support.js";
+import { createS3ObjectStore } from "../stores/s3-object-store.js";
+import { s3TestOptions, wrapStore } from "../test-support.js";
+import { snapshotManifestKey } from "../snapshot/layout.js";
+import { loadBlobIndex } from "./index-loader.js";
 import { deriveFormat2Keys, type Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2 } from "./manifest.js";
-import type { SnapshotInputObject } from "./snapshot-writer.js";
+import { readPack } from "./pack-reader.js";
+import { packIdOfKey } from "./prune-plan.js";
+import { readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
+import { type SnapshotInputObject, writeSnapshotV2 } from "./snapshot-writer.js";
 
 export const TEST_KEYS: Format2Keys = deriveFormat2Keys(Buffer.alloc(32, 7));
 
@@ -96,4 +108,74 @@ export function putBytes(puts: Map<string, number>, ...prefixes: string[]): numb
   let sum = 0;
   for (const [key, bytes] of puts) if (prefixes.some((p) => key.startsWith(p))) sum += bytes;
   return sum;
+}
+
+/** Snapshots of the prune and verify tests: the middle one is forgotten (its snapshot.json deleted). */
+export const PRUNE_IDS = ["20261126T020000Z-0a0a0a0a", "20261126T030000Z-0a0a0a0a", "20261126T040000Z-0a0a0a0a"];
+const PRUNE_COUNT = 400;
+
+/** The input of snapshot `n` of PRUNE_IDS: snapshot 1 changes every 4th object from 1, snapshot 2 from 2. */
+export function pruneInput(n: number): SnapshotInputObject[] {
+  const changed = new Set(n === 0 ? [] : Array.from({ length: PRUNE_COUNT / 4 }, (_, i) => i * 4 + n));
+  return clusterObjects(PRUNE_COUNT, 4, changed);
+}
+
+/**
+ * Writes the three snapshots of PRUNE_IDS in packs of 16 KiB, then forgets the middle one: its
+ * changed objects' blobs and its tree nodes are used by no snapshot. Resolves with the kept inputs.
+ */
+export async function writeForgottenMiddle(
+  store: ObjectStore,
+  keys: Format2Keys | null,
+): Promise<Map<string, SnapshotInputObject[]>> {
+  for (const [n, id] of PRUNE_IDS.entries()) {
+    const { index } = await loadBlobIndex({ store, keys });
+    await writeSnapshotV2({ store, keys, index, packTargetBytes: 16 * 1024 }, draftV2(id), pruneInput(n));
+  }
+  await store.delete(snapshotManifestKey(PRUNE_IDS[1] as string));
+  return new Map([0, 2].map((n) => [PRUNE_IDS[n] as string, pruneInput(n)]));
+}
+
+/** The sha256 of every object of snapshot `id` as read back, sorted: equal to its input's when byte-identical. */
+export async function readBackHashes(store: ObjectStore, keys: Format2Keys | null, id: string): Promise<string[]> {
+  const { index } = await loadBlobIndex({ store, keys });
+  const hashes: string[] = [];
+  for await (const object of readSnapshotObjectsV2({ store, keys, index }, await readManifestV2({ store }, id)))
+    hashes.push(createHash("sha256").update(object.data).digest("hex"));
+  return hashes.sort();
+}
+
+export function inputHashes(input: readonly SnapshotInputObject[]): string[] {
+  return input.map((o) => o.record.sha256).sort();
+}
+
+/** The data blob ids stored in every pack under data/, read from the packs themselves. */
+export async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | null): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const { key } of store.list("data/")) {
+    const pack = await readPack({ store, keys }, packIdOfKey(key) as string);
+    for (const entry of pack.entries) if (entry.type === "data") ids.add(entry.id);
+  }
+  return ids;
+}
+
+/**
+ * The stores an integration test runs on, each call a fresh one: MinIO below a unique prefix of
+ * `bucket`, and a new local directory in a temporary directory that this registers hooks for.
+ */
+export function testStores(env: S3Env, bucket: string, prefix: string) {
+  let tmp = "";
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), `kubedump-format2-${prefix}-`));
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+  const localStore = (name = randomBytes(4).toString("hex")) => createLocalObjectStore({ root: join(tmp, name) });
+  const s3Store = () => createS3ObjectStore(s3TestOptions(env, bucket, prefix));
+  const stores: [string, () => ObjectStore][] = [
+    ["MinIO", s3Store],
+    ["a local directory", () => localStore()],
+  ];
+  return { stores, localStore, s3Store, localRoot: (name: string) => join(tmp, name) };
 }

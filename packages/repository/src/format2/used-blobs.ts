@@ -1,0 +1,83 @@
+import { RepositoryFormatError } from "../errors.js";
+import { SNAPSHOTS_PREFIX, snapshotManifestKey, snapshotIdOfKey } from "../snapshot/layout.js";
+import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import type { BlobSource } from "./blob-source.js";
+import { decodeManifestV2, parseJsonFile, type SnapshotManifestV2 } from "./manifest.js";
+import { decodeTreeNode } from "./tree-nodes.js";
+
+/** Every committed format-2 snapshot's manifest (format-1 snapshots, which use no blobs, are skipped). */
+export async function* listSnapshotsV2(store: ObjectStore): AsyncGenerator<SnapshotManifestV2> {
+  for await (const entry of store.list(SNAPSHOTS_PREFIX)) {
+    const id = snapshotIdOfKey(entry.key);
+    if (id === undefined || entry.key !== snapshotManifestKey(id)) continue;
+    const data = await store.getBuffer(entry.key, MAX_JSON_BYTES);
+    if (parseJsonFile(entry.key, data).value["formatVersion"] === 1) continue;
+    yield decodeManifestV2(id, data);
+  }
+}
+
+/** What marking met: blob ids a snapshot names that no index file lists, with what named them. */
+export interface MissingBlob {
+  snapshot: string;
+  blob: string;
+  /** "tree" or "data". */
+  type: "tree" | "data";
+}
+
+/**
+ * Marks every blob of `manifest`'s tree in `used` (blob id → the first snapshot that named it),
+ * level by level: root, namespace nodes, type nodes, objects chunks, data blobs. Tree nodes marked
+ * already (shared with a snapshot marked before) are not read again, nor is what lies under them.
+ * Blobs no index file lists are returned; tree blobs that fail to read or decode throw (their
+ * IntegrityError or RepositoryFormatError names the pack and blob).
+ */
+export async function markSnapshot(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  used: Map<string, string>,
+): Promise<MissingBlob[]> {
+  const owner = snapshotManifestKey(manifest.id);
+  const missing: MissingBlob[] = [];
+  const fresh = (ids: readonly string[], type: "tree" | "data") =>
+    ids.filter((id) => {
+      if (used.has(id)) return false;
+      used.set(id, manifest.id);
+      if (source.has(id)) return true;
+      missing.push({ snapshot: manifest.id, blob: id, type });
+      return false;
+    });
+  const read = async (ids: readonly string[], each: (id: string, data: Buffer) => void) =>
+    source.eachBlob(owner, fresh(ids, "tree"), "tree", each);
+
+  const namespaces: string[] = [];
+  const types: string[] = [];
+  await read([manifest.tree], (id, data) => {
+    const root = decodeTreeNode(`tree blob ${id}`, data, "root");
+    namespaces.push(...root.namespaces.map((r) => r.tree));
+    types.push(...root.cluster.map((r) => r.tree));
+  });
+  await read(namespaces, (id, data) => {
+    types.push(...decodeTreeNode(`tree blob ${id}`, data, "namespace").types.map((r) => r.tree));
+  });
+  const chunks: string[] = [];
+  await read(types, (id, data) => {
+    chunks.push(...decodeTreeNode(`tree blob ${id}`, data, "type").chunks.map((c) => c.tree));
+  });
+  const blobs: string[] = [];
+  await read(chunks, (id, data) => {
+    blobs.push(...decodeTreeNode(`tree blob ${id}`, data, "objects").objects.map((o) => o.blob));
+  });
+  fresh(blobs, "data");
+  return missing;
+}
+
+/** Throws RepositoryFormatError naming the first missing blob; prune stops on any. */
+export function refuseMissing(missing: readonly MissingBlob[]): void {
+  const first = missing[0];
+  if (first)
+    throw new RepositoryFormatError(
+      snapshotManifestKey(first.snapshot),
+      `${first.type} blob ${first.blob} is in no index file (${missing.length} missing); run verify`,
+    );
+}

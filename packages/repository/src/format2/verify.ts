@@ -1,0 +1,152 @@
+import type { ObjectStore } from "../stores/object-store.js";
+import { BlobIndex } from "./blob-index.js";
+import { BlobSource } from "./blob-source.js";
+import { addPacks, readIndexFiles } from "./index-loader.js";
+import type { Format2Keys } from "./keys.js";
+import { packKey } from "./layout.js";
+import { acquireLock } from "./lock.js";
+import type { PackEntry } from "./pack-format.js";
+import { type LoadedPack, readPack } from "./pack-reader.js";
+import { listSnapshotsV2, markSnapshot } from "./used-blobs.js";
+
+export interface VerifyOptions {
+  store: ObjectStore;
+  keys: Format2Keys | null;
+  /** Read this share of the packs, chosen at random: "10%" or a fraction in (0, 1]; absent: all. */
+  readDataSubset?: string | number;
+  /** Random numbers in [0, 1) choosing the subset. @defaultValue Math.random */
+  random?: () => number;
+  /** Hold a shared lock while verifying, so no prune runs meanwhile. @defaultValue true */
+  lock?: boolean;
+}
+
+/** One thing wrong, naming what it can: the snapshot that uses it, the blob, the pack. */
+export interface VerifyProblem {
+  snapshot?: string;
+  blob?: string;
+  pack?: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  snapshots: number;
+  usedBlobs: number;
+  packs: number;
+  packsRead: number;
+  blobsRead: number;
+  problems: VerifyProblem[];
+}
+
+/** The fraction `readDataSubset` asks for; TypeError naming the option when it is not one. */
+export function parseDataSubset(value: string | number | undefined): number {
+  if (value === undefined) return 1;
+  const match = typeof value === "string" ? /^(\d+(?:\.\d+)?)%$/.exec(value.trim()) : undefined;
+  const fraction = typeof value === "number" ? value : match ? Number(match[1]) / 100 : Number.NaN;
+  if (!(fraction > 0 && fraction <= 1))
+    throw new TypeError(`readDataSubset: must be a percentage from 0% (excluded) to 100%, got "${value}"`);
+  return fraction;
+}
+
+/** `count` of `items` picked at random (Fisher-Yates on a copy). */
+function sample<T>(items: readonly T[], count: number, random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy.slice(0, count);
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Loads every index file (a broken one is a problem) and marks every snapshot's blobs. */
+async function checkStructure(options: VerifyOptions, report: VerifyReport) {
+  const index = new BlobIndex();
+  const listed = new Map<string, { bytes: number; entries: PackEntry[] }>();
+  try {
+    for await (const file of readIndexFiles(options)) {
+      addPacks(index, file.packs);
+      for (const pack of file.packs) listed.set(pack.id, pack);
+    }
+  } catch (err) {
+    report.problems.push({ message: messageOf(err) });
+  }
+  const source = new BlobSource({ store: options.store, keys: options.keys, index });
+  const used = new Map<string, string>();
+  try {
+    for await (const manifest of listSnapshotsV2(options.store)) {
+      report.snapshots += 1;
+      try {
+        for (const { snapshot, blob, type } of await markSnapshot(source, manifest, used))
+          report.problems.push({ snapshot, blob, message: `${type} blob ${blob} is in no index file` });
+      } catch (err) {
+        report.problems.push({ snapshot: manifest.id, message: `tree does not read: ${messageOf(err)}` });
+      }
+    }
+  } catch (err) {
+    report.problems.push({ message: `snapshots do not list: ${messageOf(err)}` });
+  }
+  report.usedBlobs = used.size;
+  return { listed, used };
+}
+
+/** Reads one pack and every blob the index lists in it, checking each against its id and the header. */
+async function checkPack(
+  options: VerifyOptions,
+  id: string,
+  listing: { bytes: number; entries: PackEntry[] },
+  used: ReadonlyMap<string, string>,
+  report: VerifyReport,
+): Promise<void> {
+  const problem = (message: string, blob?: string) =>
+    report.problems.push({ pack: packKey(id), blob, snapshot: blob && used.get(blob), message });
+  let pack: LoadedPack;
+  try {
+    pack = await readPack(options, id, listing.bytes);
+  } catch (err) {
+    const firstUser = listing.entries.find((e) => used.has(e.id));
+    problem(`pack does not read: ${messageOf(err)}`, firstUser?.id);
+    return;
+  }
+  report.packsRead += 1;
+  const header = new Map(pack.entries.map((e) => [e.id, e]));
+  for (const entry of listing.entries) {
+    const inPack = header.get(entry.id);
+    if (!inPack || inPack.offset !== entry.offset || inPack.length !== entry.length) {
+      problem("the index places this blob where the pack's header does not", entry.id);
+      continue;
+    }
+    try {
+      pack.blob(inPack);
+      report.blobsRead += 1;
+    } catch (err) {
+      problem(messageOf(err), entry.id);
+    }
+  }
+}
+
+/**
+ * Checks a format-2 repository: every snapshot's tree reads and every blob it names is in an
+ * index file; then reads every listed pack (or a random `readDataSubset` share of them), checking
+ * the pack's hash, its header, and every listed blob against its id. Problems name the snapshot,
+ * blob and pack; nothing stops at the first one.
+ */
+export async function verifyRepository(options: VerifyOptions): Promise<VerifyReport> {
+  const fraction = parseDataSubset(options.readDataSubset);
+  const lock =
+    options.lock === false ? undefined : await acquireLock({ store: options.store, kind: "shared", holder: "verify" });
+  try {
+    const report: VerifyReport = { snapshots: 0, usedBlobs: 0, packs: 0, packsRead: 0, blobsRead: 0, problems: [] };
+    const { listed, used } = await checkStructure(options, report);
+    report.packs = listed.size;
+    const ids = [...listed.keys()].sort();
+    const chosen = fraction >= 1 ? ids : sample(ids, Math.ceil(ids.length * fraction), options.random ?? Math.random);
+    for (const id of chosen.sort()) {
+      lock?.check();
+      await checkPack(options, id, listed.get(id) as { bytes: number; entries: PackEntry[] }, used, report);
+    }
+    return report;
+  } finally {
+    await lock?.release();
+  }
+}
