@@ -33,7 +33,7 @@ export interface DumpWorkerDeps {
   restoreClient?: KubeClient;
   /** Default: the Repository's backend with its Secret's data. */
   openRepository?: BackupDeps["openRepository"];
-  applyRetention: (repository: Repository, config: BackupConfiguration, now: Date) => Promise<string[]>;
+  applyRetention: BackupDeps["applyRetention"];
 }
 
 export interface DumpWorkerApp {

@@ -291,6 +291,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
+export type { ObjectLockMode, ObjectLockOptions } from "./s3-object-lock.js";
+
 export function createS3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
   return new S3ObjectStore(options);
 }
