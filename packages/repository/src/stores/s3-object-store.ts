@@ -281,8 +281,9 @@ export class S3ObjectStore implements ObjectStore {
             if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
           });
       }
-      if (this.lock && !(await bucketLockEnabled(c, this.bucket)))
-        throw lockNotEnabled(this.lock, this.bucket, this.endpoint.url);
+      return this.lock === undefined || (await bucketLockEnabled(c, this.bucket));
+    }).then((lockable) => {
+      if (!lockable && this.lock) throw lockNotEnabled(this.lock, this.bucket, this.endpoint.url);
     });
     this.bucketReady.catch(() => {
       this.bucketReady = undefined; // try again on the next write
