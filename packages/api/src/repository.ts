@@ -3,7 +3,7 @@ import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchem
 import { API_VERSION, RepositoryPhaseSchema } from "./constants.js";
 import { CRON_MACROS } from "./cron.js";
 import { withRule } from "./crd-extensions.js";
-import { DurationSchema, parseDuration } from "./duration.js";
+import { DURATION_PATTERN, DurationSchema, parseDuration } from "./duration.js";
 import { CronScheduleSchema, DEFAULT_TIME_ZONE, TimeZoneSchema } from "./schedule.js";
 import { validateWith, type Validation } from "./validation.js";
 
@@ -90,7 +90,7 @@ export const ObjectLockSchema = z
         'How long each object stays locked after it is written, a duration such as "720h" (30 days); at least 1s.',
       ),
       {
-        holds: (text) => parseDuration(text) >= 1000,
+        holds: (text) => !DURATION_PATTERN.test(text) || parseDuration(text) >= 1000, // a bad pattern has its own message
         cel: "duration(self) >= duration('1s')",
         message: "must be at least 1s",
       },
