@@ -42,6 +42,8 @@ export interface OpenFromBackendOptions {
   label?: string;
   /** A Repository's `spec.objectLock`: every object written is locked for the retention (s3 only). */
   objectLock?: ObjectLockSpec;
+  /** What asked for objectLock, named in its errors (default `spec.objectLock of <label>`). */
+  objectLockSource?: string;
   now?: () => Date;
   /** Passed to openRepository (scrypt cost of a new encrypted repository, upload retries). */
   repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry" | "manifestCache">;
@@ -86,12 +88,13 @@ export function createObjectStoreFromBackend({
   credentials,
   label,
   objectLock,
+  objectLockSource,
   s3: tuning,
 }: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
   if ((backend.s3 === undefined) === (backend.local === undefined)) {
     throw new BackendConfigError("backend: exactly one of s3 or local must be set");
   }
-  const lockSource = label ? `spec.objectLock of ${label}` : "objectLock";
+  const lockSource = objectLockSource ?? (label ? `spec.objectLock of ${label}` : "objectLock");
   if (objectLock && backend.local)
     throw new BackendConfigError(`${lockSource}: a local backend cannot lock objects; object lock needs an s3 backend`);
   if (backend.local) {

@@ -128,7 +128,7 @@ export async function forgetSnapshots(
 }
 
 /** The latest time a lock on one of the snapshot's objects ends, when one is still locked. */
-async function lockedUntil(store: ObjectStore, id: string): Promise<Date | undefined> {
+export async function lockedUntil(store: ObjectStore, id: string): Promise<Date | undefined> {
   let latest: Date | undefined;
   for await (const { key } of store.list(snapshotPrefix(id))) {
     const until = await store.retainedUntil?.(key);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, ObjectLockedError } from "../errors.js";
 import { createObjectStoreFromBackend } from "../open-from-backend.js";
 import { openRepository } from "../snapshot/repository.js";
+import type { SnapshotSource } from "../snapshot/types.js";
 import { collect, s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
 import { createS3ObjectStore, type S3ObjectStore } from "./s3-object-store.js";
 
@@ -47,7 +48,12 @@ function lockedStore(prefix: string): S3ObjectStore {
 async function commit(store: S3ObjectStore, day: string): Promise<string> {
   const id = `202611${day}T020000Z-00000000`;
   const input = await stageSnapshot(join(tmp, `${store.prefix}${id}`), id, testObjects(3));
-  const source = { kind: "BackupSession", namespace: "demo", name: day, invoker: "BackupConfiguration/nightly" };
+  const source: SnapshotSource = {
+    kind: "BackupSession",
+    namespace: "demo",
+    name: day,
+    invoker: "BackupConfiguration/nightly",
+  };
   input.manifest = { ...input.manifest, time: `2026-11-${day}T02:00:00.000Z`, source };
   await (await openRepository({ store })).commitSnapshot(input);
   return id;
@@ -130,13 +136,13 @@ describe("objectLock that cannot be honoured", () => {
   });
 
   it.each([
-    ["a local backend", { local: { path: "/backups" } }, objectLock, /spec\.objectLock of .*: a local backend cannot/],
+    ["a local backend", { path: "/backups" }, objectLock, /spec\.objectLock of .*: a local backend cannot/],
     ["a retention of 0s", undefined, { ...objectLock, retention: "0s" }, /spec\.objectLock of .*\.retention "0s"/],
     ["a retention in days", undefined, { ...objectLock, retention: "30d" }, /\.retention "30d": must be a duration/],
     ["an unknown mode", undefined, { ...objectLock, mode: "LEGAL" as "GOVERNANCE" }, /\.mode "LEGAL": must be/],
   ])("refuses %s", (_name, local, lock, message) => {
     const { backend, secret } = s3RepositoryBackend(env, PLAIN, "bad");
-    const spec = local ? { local: local as { path: string } } : backend;
+    const spec = local ? { local } : backend;
     expect(() => createObjectStoreFromBackend({ backend: spec, secret, label, objectLock: lock })).toThrow(message);
   });
 });
