@@ -5,27 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { s3RepositoryBackend } from "@kubedump/testenv";
-import { Client } from "minio";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, ObjectLockedError } from "../errors.js";
 import { createObjectStoreFromBackend } from "../open-from-backend.js";
 import { openRepository } from "../snapshot/repository.js";
 import type { SnapshotSource } from "../snapshot/types.js";
-import { collect, s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
+import { collect, rawS3Client, s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
 import { createS3ObjectStore, type S3ObjectStore } from "./s3-object-store.js";
 
 const env = inject("testenv");
 const LOCKED = `kubedump-lock-${randomBytes(3).toString("hex")}`;
 const PLAIN = `kubedump-nolock-${randomBytes(3).toString("hex")}`;
 const RETENTION_MS = 5000;
-const url = new URL(env.s3Endpoint);
-const raw = new Client({
-  endPoint: url.hostname,
-  port: Number(url.port),
-  useSSL: false,
-  accessKey: env.accessKey,
-  secretKey: env.secretKey,
-});
+const raw = rawS3Client(env);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let tmp: string;
 
