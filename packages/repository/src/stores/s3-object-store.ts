@@ -284,6 +284,7 @@ export class S3ObjectStore implements ObjectStore {
       return this.lock === undefined || (await bucketLockEnabled(c, this.bucket));
     }).then((lockable) => {
       if (!lockable && this.lock) throw lockNotEnabled(this.lock, this.bucket, this.endpoint.url);
+      if (this.lock) this.lockEnabled = Promise.resolve(true); // also when asked before the bucket existed
     });
     this.bucketReady.catch(() => {
       this.bucketReady = undefined; // try again on the next write
