@@ -149,3 +149,12 @@ export function normalizePrefix(prefix: string | undefined): string {
   if (trimmed !== "") checkKey(trimmed);
   return trimmed === "" ? "" : `${trimmed}/`;
 }
+
+/** Creates the bucket when it is missing (a second writer racing us is fine), with Object Lock when asked. */
+export async function createBucket(client: Client, bucket: string, region: string, objectLocking: boolean) {
+  if (await client.bucketExists(bucket)) return;
+  await client.makeBucket(bucket, region, { ObjectLocking: objectLocking }).catch((err: unknown) => {
+    const code = err instanceof Error && "code" in err ? err.code : undefined;
+    if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
+  });
+}

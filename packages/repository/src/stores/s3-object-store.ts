@@ -7,6 +7,7 @@ import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import { checkKey, checkPrefix, tooLarge } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
 import {
+  createBucket,
   createS3Client,
   credentialsOf,
   normalizePrefix,
@@ -273,14 +274,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Creates the bucket on the first write when it is missing (a second writer racing us is fine). */
   private ensureBucket(key: string): Promise<void> {
     this.bucketReady ??= this.call("check bucket for", key, async (c) => {
-      if (!(await c.bucketExists(this.bucket))) {
-        await c
-          .makeBucket(this.bucket, this.region, { ObjectLocking: this.lock !== undefined })
-          .catch((err: unknown) => {
-            const code = err instanceof Error && "code" in err ? err.code : undefined;
-            if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
-          });
-      }
+      await createBucket(c, this.bucket, this.region, this.lock !== undefined);
       return this.lock === undefined || (await bucketLockEnabled(c, this.bucket));
     }).then((lockable) => {
       if (!lockable && this.lock) throw lockNotEnabled(this.lock, this.bucket, this.endpoint.url);
