@@ -85,6 +85,14 @@ describe("a Repository with objectLock on MinIO", () => {
     expect((await store.getBuffer("a")).toString()).toBe("locked");
   });
 
+  it("writes format 2's repository locks (locks/) unlocked, so their holder can remove them", async () => {
+    const store = lockedStore("locks");
+    await store.put("locks/exclusive-1", Buffer.from("{}"));
+    expect(await store.retainedUntil("locks/exclusive-1")).toBeUndefined();
+    await store.delete("locks/exclusive-1");
+    expect(await rawKeys(`${store.prefix}locks/`)).toEqual([]);
+  });
+
   it("forget leaves a locked snapshot whole and says until when; once the lock ends it removes it", async () => {
     const store = lockedStore("forget");
     const old = await commit(store, "20");

@@ -47,6 +47,17 @@ export function objectLockOptions(spec: ObjectLockSpec, source = "objectLock"): 
   return { mode: spec.mode, retentionMs, source };
 }
 
+/**
+ * Keys written without a lock even when the store locks: format 2's repository locks
+ * (`locks/`), which must be deletable as soon as their holder is done.
+ */
+export const UNLOCKED_PREFIXES = ["locks/"];
+
+/** The lock a key is written with: none below UNLOCKED_PREFIXES. */
+export function lockOf(lock: ObjectLockOptions | undefined, key: string): ObjectLockOptions | undefined {
+  return lock && !UNLOCKED_PREFIXES.some((prefix) => key.startsWith(prefix)) ? lock : undefined;
+}
+
 /** The headers that lock an object written now. */
 export function lockHeaders(lock: ObjectLockOptions | undefined, now = new Date()): Record<string, string> {
   if (!lock) return {};

@@ -20,6 +20,7 @@ import { isNotFound, isTransientStoreError, translateS3Error } from "./s3-errors
 import {
   bucketLockEnabled,
   lockHeaders,
+  lockOf,
   lockNotEnabled,
   type ObjectLockOptions,
   putWithHeaders,
@@ -106,7 +107,7 @@ export class S3ObjectStore implements ObjectStore {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
     if (Buffer.isBuffer(body) && body.length <= this.partSize) {
-      await this.call("put", key, (c) => this.putBuffer(c, name, body, {}));
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, {}));
       return;
     }
     await uploadStream(this.multipartDeps(key), name, Buffer.isBuffer(body) ? Readable.from([body]) : body);
@@ -116,7 +117,7 @@ export class S3ObjectStore implements ObjectStore {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
     try {
-      await this.call("put", key, (c) => this.putBuffer(c, name, body, { "If-None-Match": "*" }));
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, { "If-None-Match": "*" }));
       return true;
     } catch (err) {
       if (err instanceof StoreRequestError && err.code === "PreconditionFailed") return false;
@@ -229,9 +230,10 @@ export class S3ObjectStore implements ObjectStore {
     return removed;
   }
 
-  private putBuffer(c: Client, name: string, body: Buffer, headers: Record<string, string>): Promise<unknown> {
-    if (!this.lock) return c.putObject(this.bucket, name, body, body.length, headers);
-    return putWithHeaders(c, this.bucket, name, body, { ...headers, ...lockHeaders(this.lock) });
+  private putBuffer(c: Client, key: string, body: Buffer, headers: Record<string, string>): Promise<unknown> {
+    const [name, lock] = [this.nameOf(key), lockOf(this.lock, key)];
+    if (!lock) return c.putObject(this.bucket, name, body, body.length, headers);
+    return putWithHeaders(c, this.bucket, name, body, { ...headers, ...lockHeaders(lock) });
   }
 
   private hasLocks(key: string): Promise<boolean> {
@@ -265,8 +267,8 @@ export class S3ObjectStore implements ObjectStore {
     return {
       bucket: this.bucket,
       partSize: this.partSize,
-      headers: lockHeaders(this.lock),
-      putBuffer: (c, name, data) => this.putBuffer(c, name, data, {}),
+      headers: lockHeaders(lockOf(this.lock, key)),
+      putBuffer: (c, _name, data) => this.putBuffer(c, key, data, {}),
       call: (operation, fn) => this.call(operation, key, fn),
     };
   }
