@@ -114,7 +114,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
-    const name = this.nameOf(key);
+    this.nameOf(key); // a bad key fails before any request
     await this.ensureBucket(key);
     try {
       await this.call("put", key, (c) => this.putBuffer(c, key, body, { "If-None-Match": "*" }));
