@@ -45,6 +45,16 @@ export function backupCommand(program: Command): void {
       "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
     )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
+    .option(
+      "--object-lock-retention <duration>",
+      "with --repo s3://…: write every object with S3 Object Lock retention for this long, e.g. 720h " +
+        "(the bucket must have Object Lock enabled)",
+    )
+    .addOption(
+      new Option("--object-lock-mode <mode>", "with --object-lock-retention: the lock mode")
+        .choices(["GOVERNANCE", "COMPLIANCE"])
+        .default("GOVERNANCE"),
+    )
     .addOption(outputOption(REPORT_FORMATS));
   repoOptions(clusterOptions(cmd)).action(async (flags: BackupFlags, self: Command) => {
     const { options, params, gzipLevel } = dumpOptionsFromFlags(flags);
