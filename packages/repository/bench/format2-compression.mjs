@@ -3,11 +3,17 @@
 // first snapshot, in frames of several blobs compressed together, and frames with the dictionary.
 // For each: stored bytes of a full snapshot (YAML and tree blobs, index entries in the pack header
 // and the index file) as % of its YAML, plain and encrypted; write and read MB/s; what a second
-// snapshot with 1% of the objects changed uploads; 30 hourly snapshots against one full one.
+// snapshot with 1% of the objects changed uploads; 30 hourly snapshots against one full one. Then
+// the same two snapshots through the real writer (writeSnapshotV2), plain and encrypted.
 // Run after `npx turbo run build`: node packages/repository/bench/format2-compression.mjs [objects] [namespaces]
 import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { deflateRawSync, gzipSync, inflateRawSync } from "node:zlib";
+import { deriveFormat2Keys, loadBlobIndex, writeSnapshotV2 } from "../dist/format2/index.js";
 import { TreeBuilder } from "../dist/format2/tree-builder.js";
+import { createLocalObjectStore } from "../dist/stores/local-object-store.js";
 import { benchObject } from "./format2-objects.mjs";
 
 const N = Number(process.argv[2] ?? 20000);
@@ -142,5 +148,45 @@ for (const m of METHODS) {
     `| ${m.name} | ${pct(full, first.yaml)} | ${pct(fullEnc, first.yaml)} | ${mbps(first.yaml, writeMs)} | ` +
       `${mbps(first.yaml, readMs)} | ${oneObjectUs.toFixed(0)} µs | ${incr} B = ${pct(incr, full)} | ` +
       `${((full + 29 * incr) / full).toFixed(2)}x |`,
+  );
+}
+
+/** The real writer (frames of DEFAULT_FRAME_TARGET_BYTES) into a local directory: both snapshots' stored bytes. */
+async function realWriter(keys) {
+  const root = await mkdtemp(join(tmpdir(), "kubedump-f2-compression-"));
+  try {
+    const store = createLocalObjectStore({ root });
+    const objects = (revisionOf) => Array.from({ length: N }, (_, i) => benchObject(i, NAMESPACES, revisionOf(i)));
+    const ids = ["20261201T000000Z-00000001", "20261201T010000Z-00000001"];
+    const sizes = [];
+    for (const [n, revisionOf] of [() => 1, changed].entries()) {
+      const { index } = await loadBlobIndex({ store, keys });
+      const draft = {
+        ...{ id: ids[n], time: "2026-12-01T00:00:00.000Z", completedAt: "2026-12-01T00:00:01.000Z" },
+        ...{
+          source: { kind: "cli" },
+          cluster: { version: "v1.34.0" },
+          scope: { type: "cluster" },
+          params: {},
+          warnings: [],
+        },
+      };
+      const manifest = await writeSnapshotV2({ store, keys, index }, draft, objects(revisionOf));
+      sizes.push(manifest.storedBytes);
+    }
+    return sizes;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+for (const [name, keys] of [
+  ["plain", null],
+  ["encrypted", deriveFormat2Keys(Buffer.alloc(32, 7))],
+]) {
+  const [full, incr] = await realWriter(keys);
+  console.log(
+    `PackWriter (${name}): full snapshot ${full} B = ${pct(full, first.yaml)} of the YAML; second ${incr} B = ` +
+      `${pct(incr, full)} of the first; 30 hourly / full ${((full + 29 * incr) / full).toFixed(2)}x`,
   );
 }
