@@ -70,7 +70,10 @@ export class PackWriter {
     this.frameTarget = Math.min(deps.frameBytes ?? DEFAULT_FRAME_TARGET_BYTES, MAX_FRAME_TARGET_BYTES);
   }
 
-  /** Stores `plaintext` as a blob unless the repository has it; resolves with its id. One call at a time. */
+  /**
+   * Stores `plaintext` as a blob unless the repository has it; resolves with its id. One call at a
+   * time. The buffer is kept until its frame closes: the caller must not change it.
+   */
   async add(type: BlobType, plaintext: Buffer): Promise<string> {
     const id = blobId(this.deps.keys, plaintext);
     if (this.deps.index.has(id) || this.pendingIds.has(id)) {
