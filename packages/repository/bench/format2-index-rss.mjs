@@ -15,7 +15,8 @@ const useMap = process.argv[2] === "map";
 const index = useMap ? new Map() : new BlobIndex();
 for (let i = 0; i < COUNT; i++) {
   const id = createHash("sha256").update(`blob ${i}`).digest("hex");
-  const entry = { id, type: "data", compression: 1, offset: i * 600, length: 600, rawLength: 1300 };
+  const frame = { offset: Math.floor(i / 50) * 30000, length: 30000, frameRawLength: 65000 };
+  const entry = { id, type: "data", compression: 1, ...frame, offsetInFrame: (i % 50) * 1300, rawLength: 1300 };
   if (useMap) index.set(id, { ...entry, pack: packIds[i % PACKS] });
   else index.add(packIds[i % PACKS], entry);
 }

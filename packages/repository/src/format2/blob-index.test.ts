@@ -30,6 +30,8 @@ function entry(i: number): PackEntry {
     compression: (i % 2) as 0 | 1,
     offset: i * 10,
     length: 10,
+    frameRawLength: 100 + i,
+    offsetInFrame: i % 7,
     rawLength: 20 + i,
   };
 }

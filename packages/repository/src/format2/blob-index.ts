@@ -7,6 +7,8 @@ export interface BlobLocation extends PackEntry {
 
 const INITIAL_CAPACITY = 1024;
 const ID_BYTES = 32;
+/** pack number, frame offset, frame length, frame raw length, offset in frame, raw length. */
+const FIELDS = 6;
 
 /**
  * Blob id → pack location for every blob of a repository, in typed arrays rather than an object per
@@ -16,7 +18,7 @@ const ID_BYTES = 32;
  */
 export class BlobIndex {
   private ids = new Uint8Array(INITIAL_CAPACITY * ID_BYTES);
-  private fields = new Uint32Array(INITIAL_CAPACITY * 4);
+  private fields = new Uint32Array(INITIAL_CAPACITY * FIELDS);
   private meta = new Uint8Array(INITIAL_CAPACITY);
   private table = new Int32Array(INITIAL_CAPACITY * 2);
   private readonly packIds: string[] = [];
@@ -50,7 +52,7 @@ export class BlobIndex {
   get(id: string): BlobLocation | undefined {
     const n = this.find(Buffer.from(id, "hex"));
     if (n < 0) return undefined;
-    const field = (i: number) => this.fields[n * 4 + i] ?? 0;
+    const field = (i: number) => this.fields[n * FIELDS + i] ?? 0;
     const meta = this.meta[n] ?? 0;
     return {
       id,
@@ -59,7 +61,9 @@ export class BlobIndex {
       compression: (meta >> 1) as Compression,
       offset: field(1),
       length: field(2),
-      rawLength: field(3),
+      frameRawLength: field(3),
+      offsetInFrame: field(4),
+      rawLength: field(5),
     };
   }
 
@@ -70,7 +74,8 @@ export class BlobIndex {
     if (this.count === this.meta.length) this.grow();
     const n = this.count++;
     this.ids.set(id, n * ID_BYTES);
-    this.fields.set([this.packNumber(pack), entry.offset, entry.length, entry.rawLength], n * 4);
+    const { offset, length, frameRawLength, offsetInFrame, rawLength } = entry;
+    this.fields.set([this.packNumber(pack), offset, length, frameRawLength, offsetInFrame, rawLength], n * FIELDS);
     this.meta[n] = (entry.type === "tree" ? 1 : 0) | (entry.compression << 1);
     this.insert(id, n);
     return true;
@@ -118,7 +123,7 @@ export class BlobIndex {
     const capacity = this.meta.length * 2;
     const ids = new Uint8Array(capacity * ID_BYTES);
     ids.set(this.ids);
-    const fields = new Uint32Array(capacity * 4);
+    const fields = new Uint32Array(capacity * FIELDS);
     fields.set(this.fields);
     const meta = new Uint8Array(capacity);
     meta.set(this.meta);

@@ -2,7 +2,7 @@ import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex, BlobLocation } from "./blob-index.js";
 import type { Format2Keys } from "./keys.js";
-import type { BlobType } from "./pack-format.js";
+import { type BlobType, byPlace } from "./pack-format.js";
 import { type LoadedPack, readPack } from "./pack-reader.js";
 
 export interface BlobSourceDeps {
@@ -45,7 +45,8 @@ export class BlobSource {
 
   /**
    * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
-   * order, so each pack is fetched once however the blobs are spread.
+   * order and in offset order inside a pack, so each pack is fetched and each frame inflated once
+   * however the blobs are spread.
    */
   async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
     const byPack = new Map<string, BlobLocation[]>();
@@ -57,7 +58,8 @@ export class BlobSource {
     }
     for (const packId of [...byPack.keys()].sort()) {
       const pack = await this.pack(packId);
-      for (const location of byPack.get(packId) ?? []) use(location.id, pack.blob(location));
+      const locations = (byPack.get(packId) ?? []).sort(byPlace);
+      for (const location of locations) use(location.id, pack.blob(location)); // each frame inflated once
     }
   }
 

@@ -1,19 +1,20 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { IntegrityError } from "../errors.js";
 import { MAX_OBJECT_BYTES } from "../snapshot/read-limits.js";
-import { blobIdBytes, type Format2Keys, open, SEAL_OVERHEAD, seal } from "./keys.js";
+import { blobId, type Format2Keys, open, SEAL_OVERHEAD, seal } from "./keys.js";
 
 /*
- * The bytes of blobs and pack files (docs/format.md, "Packs"):
+ * The bytes of frames and pack files (docs/format.md, "Packs" and "Compression"):
  *
- *   pack   = blob 0 | blob 1 | ... | header | header length (u32 BE) | "KDMPPAK2"
+ *   pack   = frame 0 | frame 1 | ... | header | header length (u32 BE) | "KDMPPAK2"
  *   header = entry 0 | entry 1 | ...           sealed as one box when the repository is encrypted
- *   entry  = type (u8) | compression (u8) | id (32) | offset (u32 BE) | length (u32 BE) | raw length (u32 BE)
- *   blob   = payload, or seal(payload) when encrypted; payload = deflate-raw(plaintext) or plaintext
+ *   entry  = type (u8) | compression (u8) | id (32) | frame offset (u32 BE) | frame length (u32 BE)
+ *            | frame raw length (u32 BE) | offset in frame (u32 BE) | raw length (u32 BE)
+ *   frame  = payload, or seal(payload) when encrypted; payload = deflate-raw(blob | blob | ...) or those bytes
  */
 
 export type BlobType = "data" | "tree";
-/** 0: stored as it is; 1: raw deflate (RFC 1951). */
+/** Of a frame: 0, stored as it is; 1, raw deflate (RFC 1951). */
 export type Compression = 0 | 1;
 
 /** One blob in a pack: what a pack header and an index file record. */
@@ -21,26 +22,36 @@ export interface PackEntry {
   /** 64 lowercase hex digits. */
   id: string;
   type: BlobType;
+  /** The compression of the blob's frame. */
   compression: Compression;
+  /** Where the blob's frame starts in the pack. */
   offset: number;
-  /** Stored bytes in the pack. */
+  /** Stored bytes of the blob's frame. */
   length: number;
-  /** Plaintext bytes. */
+  /** Plaintext bytes of the blob's frame. */
+  frameRawLength: number;
+  /** Where the blob starts in its frame's plaintext. */
+  offsetInFrame: number;
+  /** Plaintext bytes of the blob. */
   rawLength: number;
 }
 
-export const ENTRY_BYTES = 46;
+export const ENTRY_BYTES = 54;
 export const PACK_MAGIC = Buffer.from("KDMPPAK2");
 export const PACK_FOOTER_BYTES = 4 + PACK_MAGIC.length;
-/** zlib level of blobs; the choice is measured in docs/format.md, "Compression". @defaultValue 6 */
+/** zlib level of frames; the choice is measured in docs/format.md, "Compression". @defaultValue 6 */
 export const DEFLATE_LEVEL = 6;
 /** The largest blob: an object's YAML or a tree node. @defaultValue MAX_OBJECT_BYTES (64 MiB) */
 export const MAX_BLOB_BYTES = MAX_OBJECT_BYTES;
+/** The largest frame target a writer may use. @defaultValue 16 MiB */
+export const MAX_FRAME_TARGET_BYTES = 16 * 1024 * 1024;
+/** The largest frame plaintext: a frame closes after the blob that reaches its target. */
+export const MAX_FRAME_BYTES = MAX_FRAME_TARGET_BYTES + MAX_BLOB_BYTES;
 /** The largest pack a reader fetches: one largest blob beside a full pack, and its header. @defaultValue 96 MiB */
 export const MAX_PACK_BYTES = MAX_BLOB_BYTES + 32 * 1024 * 1024;
 
 const TYPES: readonly BlobType[] = ["data", "tree"];
-const BLOB_AAD = Buffer.from("KDMPBLB2");
+const FRAME_AAD = Buffer.from("KDMPFRM2");
 const HEADER_AAD = Buffer.from("KDMPHDR2");
 
 export function encodeEntry(entry: PackEntry, out: Buffer, at: number): void {
@@ -49,7 +60,9 @@ export function encodeEntry(entry: PackEntry, out: Buffer, at: number): void {
   out.write(entry.id, at + 2, 32, "hex");
   out.writeUInt32BE(entry.offset, at + 34);
   out.writeUInt32BE(entry.length, at + 38);
-  out.writeUInt32BE(entry.rawLength, at + 42);
+  out.writeUInt32BE(entry.frameRawLength, at + 42);
+  out.writeUInt32BE(entry.offsetInFrame, at + 46);
+  out.writeUInt32BE(entry.rawLength, at + 50);
 }
 
 /** The entry at `at`; undefined when its type or compression byte is unknown. */
@@ -63,54 +76,63 @@ export function decodeEntry(data: Buffer, at: number): PackEntry | undefined {
     id: data.toString("hex", at + 2, at + 34),
     offset: data.readUInt32BE(at + 34),
     length: data.readUInt32BE(at + 38),
-    rawLength: data.readUInt32BE(at + 42),
+    frameRawLength: data.readUInt32BE(at + 42),
+    offsetInFrame: data.readUInt32BE(at + 46),
+    rawLength: data.readUInt32BE(at + 50),
   };
 }
 
-function blobAad(type: BlobType, id: Buffer): Buffer {
-  return Buffer.concat([BLOB_AAD, Buffer.of(TYPES.indexOf(type)), id]);
+/** Orders entries as their blobs lie in a pack, so each frame is inflated once when read in this order. */
+export function byPlace(a: PackEntry, b: PackEntry): number {
+  return a.offset - b.offset || a.offsetInFrame - b.offsetInFrame;
 }
 
-/** A blob as a pack stores it, and its id. */
-export function encodeBlob(
+/** A frame as a pack stores it: the blobs' plaintext one after another, compressed together, sealed. */
+export function encodeFrame(
   keys: Format2Keys | null,
-  type: BlobType,
-  plaintext: Buffer,
-): { id: string; stored: Buffer; compression: Compression } {
-  const idBytes = blobIdBytes(keys, plaintext);
+  blobs: readonly Buffer[],
+): { stored: Buffer; compression: Compression; rawLength: number } {
+  const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
   const deflated = deflateRawSync(plaintext, { level: DEFLATE_LEVEL });
   const compression: Compression = deflated.length < plaintext.length ? 1 : 0;
   const payload = compression === 1 ? deflated : plaintext;
-  const stored = keys === null ? payload : seal(keys, payload, blobAad(type, idBytes));
-  return { id: idBytes.toString("hex"), stored, compression };
+  const stored = keys === null ? payload : seal(keys, payload, FRAME_AAD);
+  return { stored, compression, rawLength: plaintext.length };
 }
 
-/** Bytes a blob of `payload` bytes takes in a pack. */
+/** Bytes a frame of `payload` bytes takes in a pack. */
 export function sealedLength(keys: Format2Keys | null, payload: number): number {
   return keys === null ? payload : payload + SEAL_OVERHEAD;
 }
 
-function inflate(packKey: string, entry: PackEntry, payload: Buffer): Buffer {
-  if (entry.compression === 0) return payload;
-  try {
-    return inflateRawSync(payload, { maxOutputLength: Math.max(1, entry.rawLength) });
-  } catch (err) {
-    throw new IntegrityError(packKey, `blob ${entry.id}: not valid deflate data of ${entry.rawLength} bytes`, {
-      cause: err,
-    });
+/** The plaintext of the frame of `entry` from its stored bytes; IntegrityError naming the pack and the blob. */
+export function decodeFrame(keys: Format2Keys | null, packKey: string, entry: PackEntry, stored: Buffer): Buffer {
+  const fail = (problem: string, cause?: unknown) =>
+    new IntegrityError(packKey, `blob ${entry.id}: frame at ${entry.offset}: ${problem}`, { cause });
+  if (entry.frameRawLength > MAX_FRAME_BYTES) throw fail(`${entry.frameRawLength} bytes, more than a frame may be`);
+  const payload = keys === null ? stored : open(keys, stored, FRAME_AAD);
+  if (payload === undefined) throw fail("cannot decrypt: authentication failed (changed, truncated or moved)");
+  let plaintext = payload;
+  if (entry.compression === 1) {
+    try {
+      plaintext = inflateRawSync(payload, { maxOutputLength: Math.max(1, entry.frameRawLength) });
+    } catch (err) {
+      throw fail(`not valid deflate data of ${entry.frameRawLength} bytes`, err);
+    }
   }
+  if (plaintext.length !== entry.frameRawLength)
+    throw fail(`holds ${plaintext.length} bytes, the header says ${entry.frameRawLength}`);
+  return plaintext;
 }
 
-/** The plaintext of a stored blob, its length and id checked; IntegrityError naming the pack and the blob. */
-export function decodeBlob(keys: Format2Keys | null, packKey: string, entry: PackEntry, stored: Buffer): Buffer {
+/** The plaintext of blob `entry` cut from its frame's plaintext, checked against its id. */
+export function blobOfFrame(keys: Format2Keys | null, packKey: string, entry: PackEntry, frame: Buffer): Buffer {
   const fail = (problem: string) => new IntegrityError(packKey, `blob ${entry.id}: ${problem}`);
   if (entry.rawLength > MAX_BLOB_BYTES) throw fail(`${entry.rawLength} bytes, more than a blob may be`);
-  const payload = keys === null ? stored : open(keys, stored, blobAad(entry.type, Buffer.from(entry.id, "hex")));
-  if (payload === undefined) throw fail("cannot decrypt: authentication failed (changed, truncated or moved)");
-  const plaintext = inflate(packKey, entry, payload);
-  if (plaintext.length !== entry.rawLength)
-    throw fail(`holds ${plaintext.length} bytes, the header says ${entry.rawLength}`);
-  if (blobIdBytes(keys, plaintext).toString("hex") !== entry.id) throw fail("content does not match its id");
+  const end = entry.offsetInFrame + entry.rawLength;
+  if (end > frame.length) throw fail(`ends at ${end}, past its frame's ${frame.length} bytes`);
+  const plaintext = frame.subarray(entry.offsetInFrame, end);
+  if (blobId(keys, plaintext) !== entry.id) throw fail("content does not match its id");
   return plaintext;
 }
 
@@ -124,9 +146,22 @@ export function encodeTrailer(keys: Format2Keys | null, entries: readonly PackEn
   return Buffer.concat([header, footer, PACK_MAGIC]);
 }
 
+/** Whether `entry` continues the frame of `prev` (true), starts the next frame (false), or neither (undefined). */
+function follows(prev: PackEntry | undefined, entry: PackEntry): boolean | undefined {
+  const prevEnd = prev ? prev.offsetInFrame + prev.rawLength : 0;
+  if (prev && entry.offset === prev.offset) {
+    const same = entry.length === prev.length && entry.frameRawLength === prev.frameRawLength;
+    return same && entry.compression === prev.compression && entry.offsetInFrame === prevEnd ? true : undefined;
+  }
+  const frameDone = !prev || prevEnd === prev.frameRawLength;
+  const next = prev ? prev.offset + prev.length : 0;
+  return frameDone && entry.offset === next && entry.offsetInFrame === 0 ? false : undefined;
+}
+
 /**
- * The entries of a whole pack's header, each checked to lie in the pack, one after another from
- * offset 0 without gaps; IntegrityError naming the pack otherwise.
+ * The entries of a whole pack's header, checked: frames one after another from offset 0 without
+ * gaps, inside the pack; each frame's blobs one after another from its start, filling it.
+ * IntegrityError naming the pack otherwise.
  */
 export function decodeTrailer(keys: Format2Keys | null, packKey: string, pack: Buffer): PackEntry[] {
   const fail = (problem: string) => new IntegrityError(packKey, `pack header: ${problem}`);
@@ -140,14 +175,17 @@ export function decodeTrailer(keys: Format2Keys | null, packKey: string, pack: B
   if (plain === undefined) throw fail("cannot decrypt: authentication failed");
   if (plain.length % ENTRY_BYTES !== 0) throw fail(`length ${plain.length} is not a multiple of ${ENTRY_BYTES}`);
   const entries: PackEntry[] = [];
-  let end = 0;
   for (let at = 0; at < plain.length; at += ENTRY_BYTES) {
     const entry = decodeEntry(plain, at);
     if (entry === undefined) throw fail(`entry ${entries.length}: unknown type or compression`);
-    if (entry.offset !== end || entry.offset + entry.length > headerStart)
+    const inside =
+      entry.offset + entry.length <= headerStart && entry.offsetInFrame + entry.rawLength <= entry.frameRawLength;
+    if (!inside || follows(entries.at(-1), entry) === undefined)
       throw fail(`entry ${entries.length} (blob ${entry.id}) does not follow the previous one inside the pack`);
-    end = entry.offset + entry.length;
     entries.push(entry);
   }
+  const last = entries.at(-1);
+  if (last && last.offsetInFrame + last.rawLength !== last.frameRawLength)
+    throw fail(`the last frame's blobs do not fill its ${last.frameRawLength} bytes`);
   return entries;
 }

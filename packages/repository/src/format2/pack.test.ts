@@ -9,7 +9,8 @@ import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { BlobIndex } from "./blob-index.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
-import { encodeBlob, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
+import { blobId } from "./keys.js";
+import { encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { countingStore, deploymentYaml, TEST_KEYS } from "./test-support.js";
@@ -28,12 +29,13 @@ const KEYS: [string, Format2Keys | null][] = [
   ["encrypted", TEST_KEYS],
 ];
 
-function newWriter(keys: Format2Keys | null, targetBytes = 16 * 1024) {
+/** Frames of about 3 blobs, packs of a frame or two (unless `targetBytes` is given). */
+function newWriter(keys: Format2Keys | null, targetBytes = 512) {
   const { store, puts } = countingStore(
     createLocalObjectStore({ root: join(tmp, createHash("sha1").update(Math.random().toString()).digest("hex")) }),
   );
   const index = new BlobIndex();
-  return { store, puts, index, writer: new PackWriter({ store, keys, index, targetBytes }) };
+  return { store, puts, index, writer: new PackWriter({ store, keys, index, targetBytes, frameBytes: 3 * 1024 }) };
 }
 
 describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
@@ -44,6 +46,8 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     const stats = await writer.finish();
     expect(stats.packs.length).toBeGreaterThan(1);
     expect(stats.blobsWritten).toBe(blobs.length);
+    const frames = stats.packs.flatMap((p) => [...new Set(p.entries.map((e) => `${p.id} ${e.offset}`))]);
+    expect(frames.length).toBeLessThan(blobs.length / 2); // blobs share frames
     for (const written of stats.packs) {
       const pack = await readPack({ store, keys }, written.id);
       expect(
@@ -82,19 +86,27 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     expect(() => parsePack(keys, written!.id, data)).toThrow(new RegExp(`${packKey(written!.id)}: pack bytes hash`));
   });
 
-  /** A pack of blobs[0] whose one header entry is changed by `change`, named by its sha256. */
+  /** A pack of one frame of blobs[0] and blobs[1] whose first header entry is changed by `change`, named by its sha256. */
   function forgedPack(change: Partial<PackEntry>): { id: string; data: Buffer } {
-    const real = encodeBlob(keys, "data", blobs[0]!);
-    const entry: PackEntry = {
-      ...{ id: real.id, type: "data", compression: real.compression, offset: 0 },
-      ...{ length: real.stored.length, rawLength: blobs[0]!.length, ...change },
-    };
-    const data = Buffer.concat([real.stored, encodeTrailer(keys, [entry])]);
+    const frame = encodeFrame(keys, [blobs[0]!, blobs[1]!]);
+    const common = { type: "data", compression: frame.compression, offset: 0, length: frame.stored.length } as const;
+    const entries: PackEntry[] = [
+      { ...common, id: blobId(keys, blobs[0]!), frameRawLength: frame.rawLength, offsetInFrame: 0 },
+      { ...common, id: blobId(keys, blobs[1]!), frameRawLength: frame.rawLength, offsetInFrame: blobs[0]!.length },
+    ].map((e, i) => ({ ...e, rawLength: blobs[i]!.length }));
+    entries[0] = { ...entries[0]!, ...change };
+    const data = Buffer.concat([frame.stored, encodeTrailer(keys, entries)]);
     return { id: createHash("sha256").update(data).digest("hex"), data };
   }
 
+  it("reads two blobs of one frame from a hand-made pack", () => {
+    const { id, data } = forgedPack({});
+    const pack = parsePack(keys, id, data);
+    expect(pack.entries.map((e) => pack.blob(e))).toEqual([blobs[0], blobs[1]]);
+  });
+
   it("names the blob and the pack when a blob's content does not match its id", () => {
-    const forgedId = encodeBlob(keys, "data", blobs[1]!).id;
+    const forgedId = blobId(keys, blobs[2]!);
     const { id, data } = forgedPack({ id: forgedId });
     const pack = parsePack(keys, id, data);
     const thrown = thrownBy(() => pack.blob(pack.entries[0]!));
@@ -104,15 +116,20 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
   });
 
   it("refuses a header whose entries overlap or leave the pack, and a pack without footer", () => {
-    const { id, data } = forgedPack({ length: encodeBlob(keys, "data", blobs[0]!).stored.length + 1 });
+    const longer = forgedPack({ length: encodeFrame(keys, [blobs[0]!, blobs[1]!]).stored.length + 1 });
+    expect(() => parsePack(keys, longer.id, longer.data)).toThrow(/does not follow/);
+    const gap = forgedPack({ rawLength: blobs[0]!.length - 1 });
+    expect(() => parsePack(keys, gap.id, gap.data)).toThrow(/does not follow/);
+    const { id, data } = forgedPack({ offsetInFrame: 1 });
     expect(() => parsePack(keys, id, data)).toThrow(/does not follow/);
     const cut = data.subarray(0, data.length - 1);
     expect(() => parsePack(keys, createHash("sha256").update(cut).digest("hex"), cut)).toThrow(/KDMPPAK2 footer/);
   });
 
   it("refuses a blob that claims more plaintext than a blob may hold", () => {
-    const { id, data } = forgedPack({ rawLength: MAX_BLOB_BYTES + 1 });
+    const { id, data } = forgedPack({});
     const pack = parsePack(keys, id, data);
-    expect(() => pack.blob(pack.entries[0]!)).toThrow(/more than a blob may be/);
+    expect(() => pack.blob({ ...pack.entries[0]!, rawLength: MAX_BLOB_BYTES + 1 })).toThrow(/more than a blob may be/);
+    expect(() => pack.blob({ ...pack.entries[1]!, rawLength: blobs[1]!.length + 1 })).toThrow(/past its frame/);
   });
 });

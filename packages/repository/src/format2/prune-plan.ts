@@ -53,11 +53,24 @@ export interface PlanOptions {
   headerOverhead: number;
 }
 
+/** The stored bytes of the frames of `live`, each frame counted in proportion to its live plaintext. */
+function liveFrameBytes(live: readonly PackEntry[]): number {
+  const frames = new Map<number, { length: number; raw: number; liveRaw: number }>();
+  for (const e of live) {
+    const frame = frames.get(e.offset) ?? { length: e.length, raw: e.frameRawLength, liveRaw: 0 };
+    frame.liveRaw += e.rawLength;
+    frames.set(e.offset, frame);
+  }
+  let bytes = 0;
+  for (const f of frames.values()) bytes += f.liveRaw >= f.raw ? f.length : Math.ceil((f.length * f.liveRaw) / f.raw);
+  return bytes;
+}
+
 function actionOf(pack: WrittenPack, live: readonly PackEntry[], options: PlanOptions): PackAction {
   if (live.length === 0) return "delete";
   const threshold = options.threshold ?? DEFAULT_REPACK_THRESHOLD;
   const trailer = PACK_FOOTER_BYTES + options.headerOverhead;
-  const liveBytes = live.reduce((sum, e) => sum + e.length + ENTRY_BYTES, trailer);
+  const liveBytes = liveFrameBytes(live) + live.length * ENTRY_BYTES + trailer;
   return (pack.bytes - liveBytes) / pack.bytes > threshold ? "repack" : "keep";
 }
 

@@ -5,6 +5,7 @@ import { addPacks, readIndexFiles, writeIndexFile } from "./index-loader.js";
 import { type Format2Keys, SEAL_OVERHEAD } from "./keys.js";
 import { DATA_PREFIX, indexFileKey, packKey } from "./layout.js";
 import { acquireLock, type RepositoryLock } from "./lock.js";
+import { byPlace } from "./pack-format.js";
 import { readPack } from "./pack-reader.js";
 import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { DEFAULT_REPACK_THRESHOLD, type PackPlan, planPrune, type PrunePlan } from "./prune-plan.js";
@@ -58,7 +59,7 @@ async function usedBlobs(
   return { used, snapshots };
 }
 
-/** Copies the live blobs of the packs to repack into new packs (each blob's id checked on the way). */
+/** Copies the live blobs of the packs to repack into new packs and frames (each blob's id checked on the way). */
 async function repack(options: PruneOptions, packs: readonly PackPlan[]): Promise<WrittenPack[]> {
   const writer = new PackWriter({
     store: options.store,
@@ -68,7 +69,7 @@ async function repack(options: PruneOptions, packs: readonly PackPlan[]): Promis
   });
   for (const plan of packs) {
     const pack = await readPack(options, plan.id, plan.bytes);
-    for (const entry of plan.live) await writer.add(entry.type, pack.blob(entry));
+    for (const entry of [...plan.live].sort(byPlace)) await writer.add(entry.type, pack.blob(entry));
   }
   return (await writer.finish()).packs;
 }

@@ -35,7 +35,7 @@ describe.each([
     const store = newStore();
     const input = clusterObjects(300, 3);
     const written = await writeSnapshotV2(
-      { store, keys, index: new BlobIndex(), packTargetBytes: 64 * 1024 },
+      { store, keys, index: new BlobIndex(), packTargetBytes: 16 * 1024, packFrameBytes: 8 * 1024 },
       draftV2(ID),
       input,
     );

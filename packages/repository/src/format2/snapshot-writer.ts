@@ -17,6 +17,8 @@ export interface SnapshotWriterV2Deps {
   index: BlobIndex;
   /** Pack size (default DEFAULT_PACK_TARGET_BYTES). */
   packTargetBytes?: number;
+  /** Frame size (default DEFAULT_FRAME_TARGET_BYTES). */
+  packFrameBytes?: number;
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
@@ -49,6 +51,7 @@ export class SnapshotWriterV2 {
       keys: deps.keys,
       index: deps.index,
       targetBytes: deps.packTargetBytes,
+      frameBytes: deps.packFrameBytes,
     });
   }
 

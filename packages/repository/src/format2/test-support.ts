@@ -121,7 +121,7 @@ export function pruneInput(n: number): SnapshotInputObject[] {
 }
 
 /**
- * Writes the three snapshots of PRUNE_IDS in packs of 16 KiB, then forgets the middle one: its
+ * Writes the three snapshots of PRUNE_IDS in packs and frames of 4 KiB, then forgets the middle one: its
  * changed objects' blobs and its tree nodes are used by no snapshot. Resolves with the kept inputs.
  */
 export async function writeForgottenMiddle(
@@ -130,7 +130,8 @@ export async function writeForgottenMiddle(
 ): Promise<Map<string, SnapshotInputObject[]>> {
   for (const [n, id] of PRUNE_IDS.entries()) {
     const { index } = await loadBlobIndex({ store, keys });
-    await writeSnapshotV2({ store, keys, index, packTargetBytes: 16 * 1024 }, draftV2(id), pruneInput(n));
+    const sizes = { packTargetBytes: 4 * 1024, packFrameBytes: 4 * 1024 };
+    await writeSnapshotV2({ store, keys, index, ...sizes }, draftV2(id), pruneInput(n));
   }
   await store.delete(snapshotManifestKey(PRUNE_IDS[1] as string));
   return new Map([0, 2].map((n) => [PRUNE_IDS[n] as string, pruneInput(n)]));

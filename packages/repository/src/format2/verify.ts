@@ -5,7 +5,7 @@ import { addPacks, readIndexFiles } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { acquireLock } from "./lock.js";
-import type { PackEntry } from "./pack-format.js";
+import { ENTRY_BYTES, encodeEntry, type PackEntry } from "./pack-format.js";
 import { type LoadedPack, readPack } from "./pack-reader.js";
 import { listSnapshotsV2, markSnapshot } from "./used-blobs.js";
 
@@ -55,6 +55,13 @@ function sample<T>(items: readonly T[], count: number, random: () => number): T[
     [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
   }
   return copy.slice(0, count);
+}
+
+/** An entry's bytes in hex, to compare a header's entry with an index file's. */
+function encodedEntry(entry: PackEntry): string {
+  const bytes = Buffer.alloc(ENTRY_BYTES);
+  encodeEntry(entry, bytes, 0);
+  return bytes.toString("hex");
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -112,7 +119,7 @@ async function checkPack(
   const header = new Map(pack.entries.map((e) => [e.id, e]));
   for (const entry of listing.entries) {
     const inPack = header.get(entry.id);
-    if (!inPack || inPack.offset !== entry.offset || inPack.length !== entry.length) {
+    if (!inPack || encodedEntry(inPack) !== encodedEntry(entry)) {
       problem("the index places this blob where the pack's header does not", entry.id);
       continue;
     }
