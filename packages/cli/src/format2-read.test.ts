@@ -1,17 +1,22 @@
 // The CLI reading a format-2 repository written with the library (@kubedump/repository/format2),
 // in a local directory and on the test environment's MinIO: snapshots, show, download, diff,
-// history, verify, forget --prune.
+// history, restore, verify, forget --prune.
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { promisify } from "node:util";
 import { type ObjectRecord, openFormat2Repository } from "@kubedump/repository/format2";
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import type { ObjectStore } from "@kubedump/repository";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { s3StoreOptions } from "@kubedump/testenv";
 import { describe, expect, inject, it } from "vitest";
+import { reportTotals } from "./restore-fixture.js";
 import { kubedump } from "./test-support.js";
+
+const exec = promisify(execFile);
 
 const env = inject("testenv");
 const IDS = ["20261201T010000Z-0f0f0f0f", "20261201T020000Z-0f0f0f0f", "20261201T030000Z-0f0f0f0f"];
@@ -115,6 +120,24 @@ describe.each(repositories())("the CLI on a format-2 repository in a $name", ({ 
       [IDS[1], "changed"],
       [IDS[2], "changed"], // back to revision 0
     ]);
+  });
+
+  it("restores a namespace of a snapshot into the test API server", async () => {
+    const to = `f2-restore-${randomBytes(3).toString("hex")}`;
+    await exec(env.kubectl, ["create", "namespace", to], { env: { ...process.env, KUBECONFIG: env.kubeconfig } });
+    const restored = await run([
+      "restore",
+      IDS[2] as string,
+      "--include-namespaces",
+      "ns-0",
+      "--namespace-mappings",
+      `ns-0:${to}`,
+    ]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(reportTotals(restored.stdout)).toMatchObject({ created: COUNT / 3, failed: 0 });
+    const args = ["get", "configmap", "cm-12", "-n", to, "-o", "jsonpath={.data.revision}"];
+    const { stdout } = await exec(env.kubectl, args, { env: { ...process.env, KUBECONFIG: env.kubeconfig } });
+    expect(stdout).toBe("2");
   });
 
   it("verifies a snapshot, forgets all but the last with prune, and the kept one still reads back", async () => {
