@@ -16,8 +16,10 @@ import {
   type SnapshotScope,
   type SnapshotSource,
 } from "@kubedump/repository/snapshot";
+import { format2Of } from "@kubedump/repository/format2";
 import { type DumpProgress, type DumpResult, runDump } from "./engine.js";
 import type { DumpOptions, Scope } from "./options.js";
+import { takeSnapshotV2 } from "./snapshot-v2.js";
 
 export interface TakeSnapshotDeps {
   client: KubeClient;
@@ -51,8 +53,11 @@ export interface TakenSnapshot {
 /**
  * Dumps into compressed parts in a scratch directory, then commits them to the repository:
  * parts, index, and snapshot.json last. The scratch directory is removed whatever happens.
+ * A format-2 repository takes the dump through its own writer (snapshot-v2.ts).
  */
 export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotInput): Promise<TakenSnapshot> {
+  const format2 = format2Of(deps.repository);
+  if (format2) return takeSnapshotV2(deps, format2, input);
   const now = deps.now ?? (() => new Date());
   const started = now();
   const id = input.id ?? newSnapshotId(started);

@@ -114,24 +114,13 @@ export class Format2AsRepository implements Repository {
   }
 
   /**
-   * Format 2's prune (see prune.ts): it deletes the packs a dead backup left and those no snapshot
-   * uses. A dry run does nothing (format 2's prune has no dry run) and `olderThanMs` does not
-   * apply: the repository lock, not an age, keeps a running backup's packs.
+   * Nothing to sweep: a format-2 backup writes no snapshot directory before its snapshot.json, and
+   * the packs a dead one left go with prune (format2Of(repository).prune()), under the exclusive
+   * lock, never with a backup's sweep, which would contend with the backup's own shared lock.
    */
   async sweepUnfinished(options: SweepOptions = {}): Promise<SweepResult> {
-    const result: SweepResult = {
-      dryRun: options.dryRun ?? false,
-      removed: [],
-      skipped: [],
-      deletedKeys: 0,
-      deletedBytes: 0,
-      incompleteUploads: 0,
-    };
-    if (result.dryRun) return result;
-    const report = await this.format2.prune();
-    result.deletedKeys = report.packsDeleted + report.unlistedPacksDeleted + report.indexFilesDeleted;
-    result.deletedBytes = report.bytesDeleted;
-    return result;
+    const dryRun = options.dryRun ?? false;
+    return { dryRun, removed: [], skipped: [], deletedKeys: 0, deletedBytes: 0, incompleteUploads: 0 };
   }
 
   /** Format 1's retention (forget.ts) over format-2 snapshots, then, with prune, format 2's prune. */
@@ -195,4 +184,9 @@ async function* readSelected(
   }
   const [missing] = wanted.keys();
   if (missing !== undefined) throw new IntegrityError(owner, `${missing} is not in the part the index puts it in`);
+}
+
+/** The format-2 repository behind `repository` when it is one: writers and prune go through it. */
+export function format2Of(repository: Repository): Format2Repository | undefined {
+  return repository instanceof Format2AsRepository ? repository.format2 : undefined;
 }
