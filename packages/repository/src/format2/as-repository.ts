@@ -37,7 +37,7 @@ export class Format2AsRepository implements Repository {
     return this.format2.encrypted;
   }
 
-  commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest> {
+  async commitSnapshot(input: CommitSnapshotInput): Promise<SnapshotManifest> {
     throw new RepositoryFormatError(
       "repository.json",
       `formatVersion 2: snapshot ${input.manifest.id} must be written with the format-2 writer, not as format-1 parts`,
