@@ -3,10 +3,10 @@
 // repository's format wins over the flag; prune keeps what the snapshots use.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { type SeededCluster, seedCluster } from "@kubedump/testenv";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { kubedump } from "./test-support.js";
+import { filesBelow, kubedump } from "./test-support.js";
 
 const env = inject("testenv");
 let seeded: SeededCluster;
@@ -22,19 +22,6 @@ async function backup(repo: string, ...extra: string[]): Promise<{ id: string; s
   expect(result.code, result.stderr).toBe(0);
   const manifest = JSON.parse(result.stdout) as { id: string; storedBytes: number };
   return { ...manifest, stderr: result.stderr };
-}
-
-function filesBelow(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (at: string) => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path, "utf8"));
-    }
-  };
-  walk(dir);
-  return files;
 }
 
 async function download(repo: string, id: string): Promise<Map<string, string>> {

@@ -3,9 +3,9 @@
 // history, restore, verify, forget --prune.
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { type ObjectRecord, openFormat2Repository } from "@kubedump/repository/format2";
 import { createLocalObjectStore } from "@kubedump/repository/local";
@@ -14,7 +14,7 @@ import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { s3StoreOptions } from "@kubedump/testenv";
 import { describe, expect, inject, it } from "vitest";
 import { reportTotals } from "./restore-fixture.js";
-import { kubedump } from "./test-support.js";
+import { filesBelow, kubedump } from "./test-support.js";
 
 const exec = promisify(execFile);
 
@@ -51,19 +51,6 @@ async function writeRepository(store: ObjectStore): Promise<void> {
     };
     await repository.writeSnapshot(draft, objects(n));
   }
-}
-
-function filesBelow(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (at: string) => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path, "utf8"));
-    }
-  };
-  walk(dir);
-  return files;
 }
 
 const BUCKET = "kubedump-cli";

@@ -3,7 +3,7 @@ import type { Format2Repository, SnapshotWriterV2 } from "@kubedump/repository/f
 import { newSnapshotId } from "@kubedump/repository/snapshot";
 import type { DumpSink } from "./dump-sink.js";
 import { runDump } from "./engine.js";
-import { describeScope, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenSnapshot } from "./snapshot.js";
+import { draftFields, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenSnapshot } from "./snapshot.js";
 
 /**
  * The dump's sink into a format-2 writer: each object's YAML waits for its index record (records
@@ -52,16 +52,7 @@ export async function takeSnapshotV2(
     );
     deps.signal?.throwIfAborted();
     lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
-    const v2 = await writer.commit({
-      id,
-      time: started.toISOString(),
-      completedAt: now().toISOString(),
-      source: input.source,
-      cluster: { server: deps.client.server, version: result.serverVersion },
-      scope: describeScope(input.options.scope),
-      params: input.params ?? {},
-      warnings: result.warnings,
-    });
+    const v2 = await writer.commit(draftFields(deps, input, { id, started, completedAt: now(), result }));
     return { manifest: await deps.repository.getSnapshot(v2.id), result, swept: [] };
   } finally {
     await lock.release();

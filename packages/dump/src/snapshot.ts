@@ -89,17 +89,10 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
     const manifest = await deps.repository.commitSnapshot({
       manifest: {
         formatVersion: 1,
-        id,
-        time: started.toISOString(),
-        completedAt: now().toISOString(),
-        source: input.source,
-        cluster: { server: deps.client.server, version: result.serverVersion },
-        scope: describeScope(input.options.scope),
-        params: input.params ?? {},
+        ...draftFields(deps, input, { id, started, completedAt: now(), result }),
         counts: result.counts,
         objects: result.objects,
         bytes: result.bytes,
-        warnings: result.warnings,
       },
       partFiles: written.parts,
       indexFile,
@@ -134,6 +127,24 @@ async function removeScratch(dir: string, files: string[] | undefined): Promise<
     }
   }
   await rm(dir, { recursive: true, force: true });
+}
+
+/** What both formats' snapshot.json record of a backup, from its input and the dump's result. */
+export function draftFields(
+  deps: Pick<TakeSnapshotDeps, "client">,
+  input: TakeSnapshotInput,
+  run: { id: string; started: Date; completedAt: Date; result: DumpResult },
+) {
+  return {
+    id: run.id,
+    time: run.started.toISOString(),
+    completedAt: run.completedAt.toISOString(),
+    source: input.source,
+    cluster: { server: deps.client.server, version: run.result.serverVersion },
+    scope: describeScope(input.options.scope),
+    params: input.params ?? {},
+    warnings: run.result.warnings,
+  };
 }
 
 export function describeScope(scope: Scope): SnapshotScope {
