@@ -15,7 +15,8 @@ beforeAll(async () => {
   seeded = await seedCluster(env, "f2b");
 });
 
-const run = (args: string[]) => kubedump(args, { KUBECONFIG: env.kubeconfig });
+const run = (args: string[], password?: string) =>
+  kubedump(args, { KUBECONFIG: env.kubeconfig, ...(password ? { ENCRYPTION_PASSWORD: password } : {}) });
 
 async function backup(repo: string, ...extra: string[]): Promise<{ id: string; storedBytes: number; stderr: string }> {
   const result = await run(["backup", "--repo", repo, "--namespace", seeded.namespaces.shop, "-o", "json", ...extra]);
@@ -24,9 +25,9 @@ async function backup(repo: string, ...extra: string[]): Promise<{ id: string; s
   return { ...manifest, stderr: result.stderr };
 }
 
-async function download(repo: string, id: string): Promise<Map<string, string>> {
+async function download(repo: string, id: string, password?: string): Promise<Map<string, string>> {
   const to = mkdtempSync(join(tmpdir(), "kubedump-f2b-dl-"));
-  const result = await run(["download", id, "--repo", repo, "--to", to]);
+  const result = await run(["download", id, "--repo", repo, "--to", to], password);
   expect(result.code, result.stderr).toBe(0);
   return filesBelow(to);
 }
@@ -37,6 +38,7 @@ const formatOf = (repo: string) => JSON.parse(readFileSync(join(repo, "repositor
 describe("kubedump backup --repository-format 2", () => {
   const [v1, v2] = [newRepo(), newRepo()];
   const ids: string[] = [];
+  let formatOne = new Map<string, string>();
 
   it("writes a format-2 repository whose download equals a format-1 backup's", async () => {
     const one = await backup(v1);
@@ -47,6 +49,21 @@ describe("kubedump backup --repository-format 2", () => {
     const [fromOne, fromTwo] = [await download(v1, one.id), await download(v2, two.id)];
     expect(fromTwo.size).toBeGreaterThan(5);
     expect(fromTwo).toEqual(fromOne);
+    formatOne = fromOne;
+  });
+
+  it("writes an encrypted format-2 repository with ENCRYPTION_PASSWORD, and refuses a wrong one", async () => {
+    const repo = newRepo();
+    const args = ["backup", "--repo", repo, "--namespace", seeded.namespaces.shop, "--repository-format", "2"];
+    const made = await run([...args, "-o", "json"], "correct horse");
+    expect(made.code, made.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(repo, "repository.json"), "utf8"));
+    expect(config).toMatchObject({ formatVersion: 2, encryption: { cipher: expect.any(String) } });
+    const id = JSON.parse(made.stdout).id as string;
+    expect(await download(repo, id, "correct horse")).toEqual(formatOne);
+    const wrong = await run(["snapshots", "--repo", repo], "battery staple");
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/password/i);
   });
 
   it("stores next to nothing for an unchanged namespace, and verifies", async () => {
