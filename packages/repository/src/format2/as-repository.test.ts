@@ -4,7 +4,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { RepositoryFormatError } from "../errors.js";
 import { openRepository } from "../snapshot/repository.js";
-import { snapshotManifestKey } from "../snapshot/layout.js";
+import { pathFor, snapshotManifestKey } from "../snapshot/layout.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { openFormat2Repository } from "./repository.js";
@@ -22,16 +22,18 @@ async function format2Store(): Promise<ObjectStore> {
   return store;
 }
 
-/** The store, and the pack keys fetched through it. */
-function countingGets(inner: ObjectStore): { store: ObjectStore; packsRead: string[] } {
+/** The store, and the pack and index file keys fetched through it. */
+function countingGets(inner: ObjectStore): { store: ObjectStore; packsRead: string[]; indexesRead: string[] } {
   const packsRead: string[] = [];
+  const indexesRead: string[] = [];
   const store = wrapStore(inner, {
     getBuffer(key, limit) {
       if (key.startsWith("data/")) packsRead.push(key);
+      if (key.startsWith("index/")) indexesRead.push(key);
       return inner.getBuffer(key, limit);
     },
   });
-  return { store, packsRead };
+  return { store, packsRead, indexesRead };
 }
 
 describe("the Repository interface over a format-2 repository", () => {
@@ -73,6 +75,26 @@ describe("the Repository interface over a format-2 repository", () => {
     await expect(collect(repository.readObjects(LAST, { objects: forged }))).rejects.toThrow(
       /does not match the sha256 the index records/,
     );
+  });
+
+  it("reads a snapshot part after part with one index load and one tree walk, as a restore does", async () => {
+    const inner = await format2Store();
+    const kept = await writeForgottenMiddle(inner, null);
+    const { store, indexesRead, packsRead } = countingGets(inner);
+    const repository = await openRepository({ store });
+    const parts = [...new Set((await collect(repository.readIndex(LAST))).map((r) => r.part))];
+    const [indexes, packs] = [indexesRead.length, packsRead.length];
+    const read: string[] = [];
+    for (const part of parts)
+      for await (const object of repository.readObjects(LAST, { parts: [part] })) read.push(object.path);
+    expect(read.sort()).toEqual(
+      kept
+        .get(LAST)
+        ?.map((o) => pathFor(o.record))
+        .sort(),
+    );
+    expect(indexesRead.length).toBe(indexes);
+    expect(packsRead.length - packs).toBe(parts.length);
   });
 
   it("deletes only snapshot.json, and verify names a damaged pack", async () => {
