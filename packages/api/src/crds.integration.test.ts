@@ -26,6 +26,8 @@ const kubectl = (...args: string[]) => run(env.kubectl, ["--kubeconfig", env.kub
 const NS = "api-crds-test";
 const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const collection = (kind: KubedumpKind) => `/apis/${API_VERSION}/namespaces/${NS}/${RESOURCES[kind].plural}`;
+const LOCK = { mode: "GOVERNANCE", retention: "720h" };
+const LOCAL = { backend: { s3: null, local: { path: "/backups" } }, storageSecretName: null };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const KINDS: Record<KubedumpKind, { fixture: () => object; validate: (obj: unknown) => Validation<unknown> }> = {
@@ -146,6 +148,20 @@ describe("the generated CRDs on a real API server", () => {
       "spec.backend.s3.bucket",
       { spec: { backend: { s3: { bucket: "Backups" } } } },
     ],
+    ["Repository", "an objectLock mode", "spec.objectLock.mode", { spec: { objectLock: { ...LOCK, mode: "LEGAL" } } }],
+    [
+      "Repository",
+      "a retention in days",
+      "spec.objectLock.retention",
+      { spec: { objectLock: { ...LOCK, retention: "30d" } } },
+    ],
+    [
+      "Repository",
+      "a retention of 0s",
+      "spec.objectLock.retention",
+      { spec: { objectLock: { ...LOCK, retention: "0s" } } },
+    ],
+    ["Repository", "objectLock on a local backend", "spec.objectLock", { spec: { ...LOCAL, objectLock: LOCK } }],
     ["BackupSession", "another invoker kind", "spec.invoker.kind", { spec: { invoker: { kind: "BackupBatch" } } }],
   ] as const)("rejects a %s with %s, with 422 naming %s, as zod does", async (kind, _name, field, patch) => {
     const obj = mergePatch(KINDS[kind].fixture(), { metadata: { name: "invalid" }, ...patch });
@@ -156,6 +172,19 @@ describe("the generated CRDs on a real API server", () => {
     expect(
       local.ok ? [] : local.errors.filter((e) => e.startsWith(`${field}:`) || e.startsWith(`${field}.`)),
     ).not.toEqual([]);
+  });
+
+  it("accepts a Repository with objectLock, and says why one on a local backend is refused", async () => {
+    const obj = mergePatch(repositoryFixture(NS), { metadata: { name: "locked" }, spec: { objectLock: LOCK } });
+    const res = await api(collection("Repository"), { body: obj });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.spec.objectLock).toEqual(LOCK);
+    const local = mergePatch(repositoryFixture(NS), {
+      metadata: { name: "local-lock" },
+      spec: { ...LOCAL, objectLock: LOCK },
+    });
+    const refused = await api(collection("Repository"), { body: local });
+    expect(refused.body.message).toMatch(/spec\.objectLock: Invalid value: .*objectLock needs an s3 backend/);
   });
 
   it("rejects both s3 and local with the message of the rule", async () => {

@@ -3,6 +3,7 @@ import { ConditionsSchema, ObjectMetaSchema, ObservedGenerationSchema, TimeSchem
 import { API_VERSION, RepositoryPhaseSchema } from "./constants.js";
 import { CRON_MACROS } from "./cron.js";
 import { withRule } from "./crd-extensions.js";
+import { DURATION_PATTERN, DurationSchema, parseDuration } from "./duration.js";
 import { CronScheduleSchema, DEFAULT_TIME_ZONE, TimeZoneSchema } from "./schedule.js";
 import { validateWith, type Validation } from "./validation.js";
 
@@ -74,7 +75,35 @@ export const VerifySpecSchema = z
       "kubedump_repository_integrity. Omitted: never verified.",
   );
 
-export const RepositorySpecSchema = withRule(
+export const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"] as const;
+
+export const ObjectLockSchema = z
+  .object({
+    mode: z
+      .enum(OBJECT_LOCK_MODES, { message: `must be one of ${OBJECT_LOCK_MODES.join(", ")}` })
+      .describe(
+        "S3 Object Lock mode: GOVERNANCE (a user with s3:BypassGovernanceRetention can still delete) or " +
+          "COMPLIANCE (no one can delete, not even the root user, until the retention ends).",
+      ),
+    retention: withRule(
+      DurationSchema.describe(
+        'How long each object stays locked after it is written, a duration such as "720h" (30 days); at least 1s.',
+      ),
+      {
+        holds: (text) => !DURATION_PATTERN.test(text) || parseDuration(text) >= 1000, // a bad pattern has its own message
+        cel: "duration(self) >= duration('1s')",
+        message: "must be at least 1s",
+      },
+    ),
+  })
+  .describe(
+    "Write every object of every backup with S3 Object Lock retention, so that no one (COMPLIANCE) or only " +
+      "privileged users (GOVERNANCE) can delete or overwrite it before the retention ends; retention policies " +
+      "and prune leave such snapshots whole until then. s3 backends only; the bucket must have Object Lock " +
+      "enabled (it can only be enabled when the bucket is created). Omitted: objects are not locked.",
+  );
+
+const RepositorySpecFieldsSchema = withRule(
   z
     .object({
       backend: BackendSchema,
@@ -87,6 +116,7 @@ export const RepositorySpecSchema = withRule(
             "CA_CERT_DATA and ENCRYPTION_PASSWORD (RESTIC_PASSWORD is accepted as an alias). Required for s3.",
         ),
       verify: VerifySpecSchema.optional(),
+      objectLock: ObjectLockSchema.optional(),
     })
     .describe("Where and how snapshots are stored."),
   {
@@ -96,6 +126,13 @@ export const RepositorySpecSchema = withRule(
     field: "storageSecretName",
   },
 );
+
+export const RepositorySpecSchema = withRule(RepositorySpecFieldsSchema, {
+  holds: (spec) => spec.objectLock === undefined || spec.backend.s3 !== undefined,
+  cel: "!has(self.objectLock) || has(self.backend.s3)",
+  message: "objectLock needs an s3 backend: a local directory cannot lock objects",
+  field: "objectLock",
+});
 
 export const RepositoryStatusSchema = z
   .object({
@@ -141,6 +178,7 @@ export type S3Backend = z.infer<typeof S3BackendSchema>;
 export type LocalBackend = z.infer<typeof LocalBackendSchema>;
 export type Backend = z.infer<typeof BackendSchema>;
 export type VerifySpec = z.infer<typeof VerifySpecSchema>;
+export type ObjectLock = z.infer<typeof ObjectLockSchema>;
 export type RepositorySpec = z.infer<typeof RepositorySpecSchema>;
 export type RepositoryStatus = z.infer<typeof RepositoryStatusSchema>;
 export type Repository = z.infer<typeof RepositorySchema>;

@@ -22,6 +22,24 @@ describe("createLiveLine", () => {
     expect(written).toEqual(["\r\x1b[2K1 objects after 0 s", "\r\x1b[2K3 objects after 0.15 s", "\r\x1b[2K"]);
   });
 
+  it("on a terminal draws a new stage at once, whatever the interval", () => {
+    let t = 1_000;
+    const { written, s } = stream(true);
+    const stage = (p: { stage: string; n: number }) => p.stage;
+    const line = createLiveLine<{ stage: string; n: number }>((p) => `${p.stage} ${p.n}`, {
+      stream: s,
+      now: () => t,
+      stage,
+    });
+    line.update({ stage: "verifying", n: 0 });
+    t += 10;
+    line.update({ stage: "verifying", n: 1 }); // the same stage, too soon: not drawn
+    line.update({ stage: "step 1", n: 2 });
+    t += 10;
+    line.update({ stage: "step 2", n: 3 });
+    expect(written).toEqual(["\r\x1b[2Kverifying 0", "\r\x1b[2Kstep 1 2", "\r\x1b[2Kstep 2 3"]);
+  });
+
   it("elsewhere writes a plain line every 5 s and nothing when done", () => {
     let t = 0;
     const { written, s } = stream(false);

@@ -7,11 +7,16 @@ export interface ProgressReporter<P = DumpProgress> {
   done(): void;
 }
 
-export interface LiveLineOptions {
+export interface LiveLineOptions<P = unknown> {
   stream?: NodeJS.WriteStream;
   now?: () => number;
   /** Off a terminal: a plain line every few seconds (a backup's log), or nothing. @defaultValue "lines" */
   offTerminal?: "lines" | "quiet";
+  /**
+   * On a terminal, a progress whose stage differs from the last one drawn is drawn at once, whatever
+   * the interval: each step of a restore shows, however fast the one before it went.
+   */
+  stage?: (p: P) => string;
 }
 
 const PLAIN_INTERVAL_MS = 5_000;
@@ -55,8 +60,9 @@ export function readProgressLine(
  */
 export function createLiveLine<P>(
   text: (p: P, secs: number) => string,
-  { stream = process.stderr, now = Date.now, offTerminal = "lines" }: LiveLineOptions = {},
+  { stream = process.stderr, now = Date.now, offTerminal = "lines", stage }: LiveLineOptions<P> = {},
 ): ProgressReporter<P> {
+  let lastStage: string | undefined;
   const tty = stream.isTTY === true;
   if (!tty && offTerminal === "quiet") return noProgress();
   const started = now();
@@ -65,8 +71,11 @@ export function createLiveLine<P>(
   return {
     update(p) {
       const t = now();
-      if (t - last < (tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS)) return;
+      const current = tty ? stage?.(p) : undefined;
+      const newStage = current !== undefined && current !== lastStage;
+      if (!newStage && t - last < (tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS)) return;
       last = t;
+      lastStage = current;
       const line = text(p, (t - started) / 1000);
       if (tty) {
         stream.write(`\r\x1b[2K${line}`);

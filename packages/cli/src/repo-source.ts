@@ -1,8 +1,10 @@
-import { crPath, validateRepository } from "@kubedump/api";
+import { crPath, DURATION_PATTERN, validateRepository } from "@kubedump/api";
 import { TargetNotFoundError } from "@kubedump/dump";
 import { createKubeClient, isNotFound, readSecret } from "@kubedump/kube";
 import {
   createObjectStoreFromBackend,
+  type ObjectLockMode,
+  type ObjectLockSpec,
   type ObjectStore,
   openRepository,
   passwordFromSecret,
@@ -20,6 +22,9 @@ export const REPO_ENV = "KUBEDUMP_REPO";
 export interface RepoFlags extends ClusterFlags {
   repo: string;
   fromRepository?: string;
+  /** backup only: lock every object written for this long (S3 Object Lock), in `objectLockMode`. */
+  objectLockRetention?: string;
+  objectLockMode?: string;
 }
 
 /** A repository's store and encryption password, before repository.json is read. */
@@ -52,10 +57,21 @@ export function repoOptions(cmd: Command): Command {
 /** The store and password `--repo` or `--from-repository` name; both given on the command line is an error. */
 export async function repoSource(cmd: Command, flags: RepoFlags, env: NodeJS.ProcessEnv = process.env) {
   if (flags.fromRepository === undefined)
-    return { store: storeFromUrl(flags.repo, env), password: passwordFromEnv(env) };
+    return { store: storeFromUrl(flags.repo, env, objectLockOf(flags)), password: passwordFromEnv(env) };
   if (cmd.getOptionValueSource("repo") === "cli")
     throw new UsageError("--repo and --from-repository exclude each other");
+  if (flags.objectLockRetention !== undefined)
+    throw new UsageError("--object-lock-retention: with --from-repository the Repository's spec.objectLock decides");
   return sourceOfRepositoryObject(flags, env);
+}
+
+/** `--object-lock-retention` and `--object-lock-mode` (default GOVERNANCE), when given. */
+function objectLockOf(flags: RepoFlags): ObjectLockSpec | undefined {
+  const retention = flags.objectLockRetention;
+  if (retention === undefined) return undefined;
+  if (!DURATION_PATTERN.test(retention))
+    throw new UsageError(`--object-lock-retention "${retention}": a duration such as 720h or 90s`);
+  return { mode: (flags.objectLockMode ?? "GOVERNANCE") as ObjectLockMode, retention };
 }
 
 /** The repository `--repo` or `--from-repository` names, repository.json read (and the password checked). */

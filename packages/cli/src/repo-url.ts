@@ -5,6 +5,7 @@ import {
   CredentialsError,
   createAwsCredentialChain,
   createObjectStoreFromBackend,
+  type ObjectLockSpec,
   type ObjectStore,
   openRepository,
   passwordFromSecret,
@@ -99,16 +100,22 @@ export function chainOf(env: NodeJS.ProcessEnv, flag = "--repo s3://…"): Crede
  * The store `--repo <dir>` or `--repo s3://…` names, with CA and keys from `env`; without keys,
  * credentials from the AWS chain of `env` (web identity, container, instance metadata).
  */
-export function storeFromUrl(repo: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
+export function storeFromUrl(
+  repo: string,
+  env: NodeJS.ProcessEnv = process.env,
+  objectLock?: ObjectLockSpec,
+): ObjectStore {
   const backend = backendFromRepo(repo);
   const secret = secretFromEnv(env);
-  if (!backend.s3) return createObjectStoreFromBackend({ backend, secret });
+  const lock = objectLock ? { objectLock, objectLockSource: "--object-lock-retention" } : {};
+  if (!backend.s3) return createObjectStoreFromBackend({ backend, secret, ...lock });
   const missing = [SECRET_KEYS.accessKey, SECRET_KEYS.secretKey].filter((key) => !secret[key]);
   if (missing.length === 1) throw new UsageError(`--repo s3://…: set ${missing.join(" and ")} in the environment`);
   const label = `--repo s3://${backend.s3.bucket}${backend.s3.prefix ? `/${backend.s3.prefix}` : ""}`;
   return createObjectStoreFromBackend({
     backend,
     secret,
+    ...lock,
     ...(missing.length ? { credentials: chainOf(env), label } : {}),
   });
 }

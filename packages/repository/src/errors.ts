@@ -147,6 +147,20 @@ export class StoreRequestError extends Error {
   }
 }
 
+/** A delete refused because S3 Object Lock retains the object until `retainUntil`. */
+export class ObjectLockedError extends Error {
+  override readonly name = "ObjectLockedError";
+  readonly key: string;
+  readonly retainUntil: Date | undefined;
+
+  constructor(key: string, retainUntil: Date | undefined, options?: ErrorOptions) {
+    const until = retainUntil ? `until ${retainUntil.toISOString()}` : "(retention date unknown)";
+    super(`object "${key}" is locked by S3 Object Lock ${until}; it cannot be deleted before then`, options);
+    this.key = key;
+    this.retainUntil = retainUntil;
+  }
+}
+
 /** A backend description or its Secret is incomplete or invalid (names the field, never a value). */
 export class BackendConfigError extends Error {
   override readonly name = "BackendConfigError";

@@ -14,6 +14,7 @@ export {
   EncryptionMismatchError,
   IntegrityError,
   InvalidObjectKeyError,
+  ObjectLockedError,
   ObjectNotFoundError,
   RepositoryFormatError,
   SnapshotExistsError,
@@ -55,6 +56,7 @@ export {
   type SecretReader,
 } from "./repository-object.js";
 export type { RetryPolicy } from "./retry.js";
+export type { ObjectLockMode, ObjectLockSpec } from "./stores/s3-object-lock.js";
 export {
   type ChangedRecord,
   compareIndexes,

@@ -4,6 +4,7 @@ import { BackendConfigError } from "./errors.js";
 import { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
 import { createLocalObjectStore } from "./stores/local-object-store.js";
 import type { ObjectStore } from "./stores/object-store.js";
+import { objectLockOptions, type ObjectLockSpec } from "./stores/s3-object-lock.js";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "./stores/s3-object-store.js";
 
 /** A Repository CR's `spec.backend`: exactly one of s3 or local. */
@@ -39,6 +40,10 @@ export interface OpenFromBackendOptions {
   credentials?: CredentialProvider;
   /** Whose backend this is, e.g. `Repository demo/repo`: named in credential errors. */
   label?: string;
+  /** A Repository's `spec.objectLock`: every object written is locked for the retention (s3 only). */
+  objectLock?: ObjectLockSpec;
+  /** What asked for objectLock, named in its errors (default `spec.objectLock of <label>`). */
+  objectLockSource?: string;
   now?: () => Date;
   /** Passed to openRepository (scrypt cost of a new encrypted repository, upload retries). */
   repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry" | "manifestCache">;
@@ -82,11 +87,16 @@ export function createObjectStoreFromBackend({
   secret,
   credentials,
   label,
+  objectLock,
+  objectLockSource,
   s3: tuning,
 }: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
   if ((backend.s3 === undefined) === (backend.local === undefined)) {
     throw new BackendConfigError("backend: exactly one of s3 or local must be set");
   }
+  const lockSource = objectLockSource ?? (label ? `spec.objectLock of ${label}` : "objectLock");
+  if (objectLock && backend.local)
+    throw new BackendConfigError(`${lockSource}: a local backend cannot lock objects; object lock needs an s3 backend`);
   if (backend.local) {
     if (!backend.local.path.startsWith("/"))
       throw new BackendConfigError(`backend.local.path "${backend.local.path}": must be absolute`);
@@ -97,6 +107,7 @@ export function createObjectStoreFromBackend({
     ...s3,
     ...s3Credentials(secret, credentials, label),
     caCert: secret[SECRET_KEYS.caCert] || undefined,
+    objectLock: objectLock ? objectLockOptions(objectLock, lockSource) : undefined,
     ...tuning,
   });
 }

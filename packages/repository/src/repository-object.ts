@@ -1,10 +1,12 @@
 import { StorageSecretNotFoundError } from "./errors.js";
 import type { BackendSpec } from "./open-from-backend.js";
+import type { ObjectLockSpec } from "./stores/s3-object-lock.js";
 
 /** What a Repository object says about its storage: `spec.backend` and `spec.storageSecretName`. */
 export interface RepositoryObjectSpec {
   backend: BackendSpec;
   storageSecretName?: string;
+  objectLock?: ObjectLockSpec;
 }
 
 /** A Secret's data, base64-decoded; undefined when the Secret does not exist. */
@@ -16,6 +18,8 @@ export interface RepositoryStorage {
   secret: Record<string, string>;
   /** `Repository <namespace>/<name>`, named in credential errors. */
   label: string;
+  /** `spec.objectLock`, when the Repository asks for it. */
+  objectLock?: ObjectLockSpec;
 }
 
 /**
@@ -39,5 +43,5 @@ export async function readRepositoryStorage(input: {
     throw new StorageSecretNotFoundError(
       `spec.storageSecretName of ${label}: Secret ${namespace}/${secretName} not found`,
     );
-  return { backend: spec.backend, secret, label };
+  return { backend: spec.backend, secret, label, ...(spec.objectLock ? { objectLock: spec.objectLock } : {}) };
 }

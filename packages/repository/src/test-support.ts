@@ -228,16 +228,21 @@ export function bigObjects(count: number, size: number): TestObject[] {
   });
 }
 
-/** Every object below `prefix` of `bucket` on the test MinIO, as it holds it, read with a bare minio client. */
-export async function rawS3Objects(env: S3Env, bucket: string, prefix: string): Promise<Map<string, Buffer>> {
+/** A bare minio client of the test MinIO, to see and do what the store would not. */
+export function rawS3Client(env: S3Env): Client {
   const url = new URL(env.s3Endpoint);
-  const client = new Client({
+  return new Client({
     endPoint: url.hostname,
     port: Number(url.port),
     useSSL: false,
     accessKey: env.accessKey,
     secretKey: env.secretKey,
   });
+}
+
+/** Every object below `prefix` of `bucket` on the test MinIO, as it holds it, read with a bare minio client. */
+export async function rawS3Objects(env: S3Env, bucket: string, prefix: string): Promise<Map<string, Buffer>> {
+  const client = rawS3Client(env);
   const out = new Map<string, Buffer>();
   for await (const item of client.listObjectsV2(bucket, prefix, true)) {
     const name = (item as { name: string }).name;

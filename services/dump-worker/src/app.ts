@@ -1,5 +1,4 @@
 import { rm } from "node:fs/promises";
-import type { BackupConfiguration } from "@kubedump/api";
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import {
   type BackupJob,
@@ -11,7 +10,7 @@ import {
   type VerifyJob,
   type Worker,
 } from "@kubedump/queue";
-import { createAwsCredentialChain, type Repository } from "@kubedump/repository";
+import { createAwsCredentialChain } from "@kubedump/repository";
 import { createRegistry, createServiceShell, type Logger } from "@kubedump/service";
 import { createBackupProcessor } from "./backup.js";
 import type { BackupDeps } from "./backup-types.js";
@@ -33,7 +32,7 @@ export interface DumpWorkerDeps {
   restoreClient?: KubeClient;
   /** Default: the Repository's backend with its Secret's data. */
   openRepository?: BackupDeps["openRepository"];
-  applyRetention: (repository: Repository, config: BackupConfiguration, now: Date) => Promise<string[]>;
+  applyRetention: BackupDeps["applyRetention"];
 }
 
 export interface DumpWorkerApp {

@@ -3,7 +3,7 @@ import { type BackupJob, InvalidSpecError, type Job } from "@kubedump/queue";
 import type { Logger } from "@kubedump/service";
 import { getConfig, getSession, sessionRefOf } from "./backup-load.js";
 import { reportMetrics } from "./backup-metrics.js";
-import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
+import type { BackupDeps, BackupOutcome, BackupWork, RetentionRun } from "./backup-types.js";
 import { JobTimedOutError, type Report } from "./reconciler.js";
 import { updateRepositoryStatus } from "./repository-status.js";
 import { finishedAt, isoSeconds, recordSessionEvent, type SessionRef, writeSessionStatus } from "./session-status.js";
@@ -55,7 +55,8 @@ async function recordSkipped(deps: BackupDeps, work: BackupWork, holder: string,
 
 async function recordCommitted(deps: BackupDeps, work: BackupWork, outcome: Committed, log: Logger): Promise<void> {
   const { ref, session, config, start } = work;
-  const { manifest, removed } = outcome;
+  const { manifest, retention } = outcome;
+  const removed = retention.removed;
   const end = nowOf(deps);
   const repository = config.spec.repository.name;
   const totals = await updateRepositoryStatus(
@@ -64,7 +65,7 @@ async function recordCommitted(deps: BackupDeps, work: BackupWork, outcome: Comm
     { namespace: ref.namespace, name: repository },
     removed.length,
   );
-  const message = `snapshot ${manifest.id}: ${manifest.objects} objects${manifest.warnings.length ? `; warnings: ${manifest.warnings.join("; ")}` : ""}`;
+  const message = `snapshot ${manifest.id}: ${manifest.objects} objects${manifest.warnings.length ? `; warnings: ${manifest.warnings.join("; ")}` : ""}${lockedNote(retention)}`;
   const reason = ConditionReason.SnapshotCommitted;
   const snapshot = {
     id: manifest.id,
@@ -152,4 +153,11 @@ function sessionEvent(
   log: Logger,
 ): Promise<void> {
   return recordSessionEvent(deps, { kind: "BackupSession", metadata: session.metadata }, e, log);
+}
+
+/** `; retention left 2 snapshots locked by S3 Object Lock: <id> until <time>, …`; "" when none. */
+function lockedNote({ locked }: RetentionRun): string {
+  if (locked.length === 0) return "";
+  const list = locked.map(({ id, retainUntil }) => `${id} until ${retainUntil}`).join(", ");
+  return `; retention left ${locked.length} snapshot${locked.length === 1 ? "" : "s"} locked by S3 Object Lock: ${list}`;
 }

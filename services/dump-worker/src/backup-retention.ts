@@ -1,13 +1,15 @@
 import type { BackupConfiguration } from "@kubedump/api";
 import type { Repository } from "@kubedump/repository";
+import type { RetentionRun } from "./backup-types.js";
 
 /**
  * The configuration's retention policy, applied after each commit to the snapshots of this
- * configuration only, with periods counted in its time zone; the ids it removed.
+ * configuration only, with periods counted in its time zone: the ids it removed, and those it
+ * dropped but left whole because S3 Object Lock still retains them (a later run removes them).
  */
-export async function applyRetention(repository: Repository, config: BackupConfiguration): Promise<string[]> {
+export async function applyRetention(repository: Repository, config: BackupConfiguration): Promise<RetentionRun> {
   const policy = config.spec.retentionPolicy;
-  if (!policy) return [];
+  if (!policy) return { removed: [], locked: [] };
   const { name: _name, ...rules } = policy;
   const result = await repository.forget(rules, {
     timeZone: config.spec.timeZone ?? "UTC",
@@ -17,5 +19,6 @@ export async function applyRetention(repository: Repository, config: BackupConfi
       invoker: `BackupConfiguration/${config.metadata.name}`,
     },
   });
-  return result.dryRun ? [] : result.removed.map((r) => r.id);
+  const locked = result.locked.map(({ id, retainUntil }) => ({ id, retainUntil }));
+  return { removed: result.dryRun ? [] : result.removed.map((r) => r.id), locked };
 }

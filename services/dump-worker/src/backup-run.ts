@@ -31,6 +31,8 @@ export async function runBackup(
     manifest = await work.repository.getSnapshot(work.snapshot.id);
   }
   ctx.log.info({ snapshot: manifest.id, objects: manifest.objects }, "snapshot committed");
-  const removed = await deps.applyRetention(work.repository, work.config, (deps.now ?? (() => new Date()))());
-  return { phase: manifest.warnings.length ? "PartiallySucceeded" : "Succeeded", manifest, removed };
+  const retention = await deps.applyRetention(work.repository, work.config, (deps.now ?? (() => new Date()))());
+  if (retention.locked.length)
+    ctx.log.info({ locked: retention.locked }, "retention left snapshots S3 Object Lock retains");
+  return { phase: manifest.warnings.length ? "PartiallySucceeded" : "Succeeded", manifest, retention };
 }

@@ -14,8 +14,8 @@ export interface BackupDeps {
   redis: Redis;
   /** Opens the repository a Repository object describes, with its Secret's data. */
   openRepository(repo: ValidRepository, namespace: string): Promise<Repository>;
-  /** Applies the configuration's retention policy after a commit; returns the ids removed. */
-  applyRetention(repository: Repository, config: BackupConfiguration, now: Date): Promise<string[]>;
+  /** Applies the configuration's retention policy after a commit; returns what it removed and left locked. */
+  applyRetention(repository: Repository, config: BackupConfiguration, now: Date): Promise<RetentionRun>;
   lockPrefix: string;
   lockTtlMs: number;
   scratchDir?: string;
@@ -40,6 +40,12 @@ export interface BackupWork {
   lock: ConfigLock;
 }
 
+/** What a retention run removed, and the snapshots it dropped but left whole because S3 Object Lock retains them. */
+export interface RetentionRun {
+  removed: string[];
+  locked: { id: string; retainUntil: string }[];
+}
+
 export type BackupOutcome =
   | { phase: "Skipped"; holder: string }
-  | { phase: "Succeeded" | "PartiallySucceeded"; manifest: SnapshotManifest; removed: string[] };
+  | { phase: "Succeeded" | "PartiallySucceeded"; manifest: SnapshotManifest; retention: RetentionRun };

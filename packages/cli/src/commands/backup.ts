@@ -66,6 +66,16 @@ export function backupCommand(program: Command): void {
         "format of a new repository: 1 (default) or 2 (content-addressed, incremental); an existing one keeps its own",
       ).choices(["1", "2"]),
     )
+    .option(
+      "--object-lock-retention <duration>",
+      "with --repo s3://…: write every object with S3 Object Lock retention for this long, e.g. 720h " +
+        "(the bucket must have Object Lock enabled)",
+    )
+    .addOption(
+      new Option("--object-lock-mode <mode>", "with --object-lock-retention: the lock mode")
+        .choices(["GOVERNANCE", "COMPLIANCE"])
+        .default("GOVERNANCE"),
+    )
     .addOption(outputOption(REPORT_FORMATS));
   repoOptions(clusterOptions(cmd)).action(async (flags: BackupFlags, self: Command) => {
     const { options, params, gzipLevel } = dumpOptionsFromFlags(flags);

@@ -51,6 +51,7 @@ function print(result: ForgetResult): void {
   const rows = [
     ...result.kept.map((k) => [k.group, k.id, k.time, "keep", k.reasons.join(",")]),
     ...result.removed.map((r) => [r.group, r.id, r.time, result.dryRun ? "would remove" : "remove", ""]),
+    ...result.locked.map((l) => [l.group, l.id, l.time, `locked until ${l.retainUntil}`, ""]),
   ].sort((a, b) => (a[0] as string).localeCompare(b[0] as string) || (b[1] as string).localeCompare(a[1] as string));
   process.stdout.write(`${table(["GROUP", "ID", "TIME", "ACTION", "KEPT BY"], rows)}\n`);
   const what = result.prune
@@ -61,6 +62,13 @@ function print(result: ForgetResult): void {
       ? `would remove ${result.removed.length} snapshots, keep ${result.kept.length} (dry run)\n`
       : `removed ${result.removed.length} snapshots${what}: ${result.deletedKeys} objects, ${humanBytes(result.deletedBytes)}; kept ${result.kept.length}\n`,
   );
+  if (result.locked.length) {
+    const latest = result.locked.map((l) => l.retainUntil).sort()[result.locked.length - 1];
+    process.stdout.write(
+      `left ${result.locked.length} snapshots whole that S3 Object Lock retains (the last lock ends ${latest}); ` +
+        "a later forget removes them\n",
+    );
+  }
 }
 
 export function forgetCommand(program: Command): void {

@@ -68,7 +68,7 @@ export function restoreCommand(program: Command): void {
               const rate = secs > 0 ? Math.round(p.objectsDone / secs) : 0;
               return `${describeProgress(p)}, ${rate} objects/s`;
             },
-            { offTerminal: "quiet" },
+            { offTerminal: "quiet", stage: (p: RestoreProgress) => `${p.phase} ${p.pass} ${p.stepsDone}` },
           );
       const abort = new AbortController();
       const stop = () => abort.abort(new Error("interrupted: the restore stopped between writes"));

@@ -1,5 +1,6 @@
+import { ObjectLockedError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
-import { snapshotManifestKey } from "./layout.js";
+import { snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { applyRetention, type RetentionRule, type RetentionRules } from "./retention.js";
 import type { SnapshotManifest, SnapshotSource } from "./types.js";
 
@@ -31,6 +32,11 @@ export interface ForgetResult {
   /** Newest first within each group. */
   kept: (ForgetEntry & { reasons: RetentionRule[] })[];
   removed: ForgetEntry[];
+  /**
+   * Snapshots the policy drops but S3 Object Lock still retains: left whole (not one object
+   * deleted), with the time their last lock ends; a later run removes them.
+   */
+  locked: (ForgetEntry & { retainUntil: string })[];
   /** Store objects deleted (0 on a dry run). */
   deletedKeys: number;
   deletedBytes: number;
@@ -86,6 +92,7 @@ export async function forgetSnapshots(
     prune: policy.prune ?? true,
     kept: [],
     removed: [],
+    locked: [],
     deletedKeys: 0,
     deletedBytes: 0,
   };
@@ -95,12 +102,19 @@ export async function forgetSnapshots(
       result.kept.push({ id: snapshot.id, time: snapshot.time, group, reasons });
     for (const snapshot of outcome.remove) result.removed.push({ id: snapshot.id, time: snapshot.time, group });
   }
+  await setAsideLocked(deps.store, result);
   if (result.dryRun) return result;
-  for (const { id } of result.removed) {
-    const marker = snapshotManifestKey(id);
+  for (const entry of [...result.removed]) {
+    const marker = snapshotManifestKey(entry.id);
     const size = (await deps.store.stat(marker))?.size;
     if (size === undefined) continue; // removed concurrently
-    await deps.store.delete(marker);
+    try {
+      await deps.store.delete(marker);
+    } catch (err) {
+      if (!(err instanceof ObjectLockedError)) throw err;
+      lockedAfterAll(result, entry, err); // locked since the check (a clock ahead of the store's)
+      continue;
+    }
     result.deletedKeys += 1;
     result.deletedBytes += size;
   }
@@ -111,4 +125,31 @@ export async function forgetSnapshots(
     result.deletedBytes += bytes;
   }
   return result;
+}
+
+/** The latest time a lock on one of the snapshot's objects ends, when one is still locked. */
+export async function lockedUntil(store: ObjectStore, id: string): Promise<Date | undefined> {
+  let latest: Date | undefined;
+  for await (const { key } of store.list(snapshotPrefix(id))) {
+    const until = await store.retainedUntil?.(key);
+    if (until && !(latest && latest >= until)) latest = until;
+  }
+  return latest;
+}
+
+/** Moves the dropped snapshots with a locked object from `removed` to `locked`, before anything is deleted. */
+async function setAsideLocked(store: ObjectStore, result: ForgetResult): Promise<void> {
+  if (!store.retainedUntil) return;
+  const unlocked: ForgetEntry[] = [];
+  for (const entry of result.removed) {
+    const until = await lockedUntil(store, entry.id);
+    if (until) result.locked.push({ ...entry, retainUntil: until.toISOString() });
+    else unlocked.push(entry);
+  }
+  result.removed = unlocked;
+}
+
+function lockedAfterAll(result: ForgetResult, entry: ForgetEntry, err: ObjectLockedError): void {
+  result.removed = result.removed.filter((r) => r.id !== entry.id);
+  result.locked.push({ ...entry, retainUntil: err.retainUntil?.toISOString() ?? "" });
 }

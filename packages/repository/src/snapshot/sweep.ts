@@ -1,4 +1,5 @@
 import type { ObjectStore } from "../stores/object-store.js";
+import { lockedUntil } from "./forget.js";
 import { SNAPSHOTS_PREFIX, snapshotManifestKey } from "./layout.js";
 import type { UnfinishedSnapshot } from "./types.js";
 
@@ -18,7 +19,7 @@ export interface SweepResult {
   dryRun: boolean;
   /** Unfinished snapshots removed (or, on a dry run, that would be). */
   removed: UnfinishedSnapshot[];
-  /** Unfinished snapshots left alone because they are younger than the cut-off. */
+  /** Unfinished snapshots left alone because they are younger than the cut-off, or S3 Object Lock retains them. */
   skipped: UnfinishedSnapshot[];
   /** Store objects deleted. */
   deletedKeys: number;
@@ -56,12 +57,21 @@ export async function sweepUnfinished(deps: SweepDeps, options: SweepOptions = {
     (old ? result.removed : result.skipped).push(unfinished);
   }
   if (result.dryRun) return result;
-  for (const { id } of result.removed) {
+  for (const { id } of [...result.removed]) {
     if (await deps.store.stat(snapshotManifestKey(id))) continue; // committed after all, since the listing
+    if (await lockedUntil(deps.store, id)) {
+      moveToSkipped(result, id); // never half-deleted: a later sweep removes it once its lock ends
+      continue;
+    }
     const { keys, bytes } = await deps.deleteSnapshot(id);
     result.deletedKeys += keys;
     result.deletedBytes += bytes;
   }
   result.incompleteUploads = await deps.store.removeIncompleteUploads(SNAPSHOTS_PREFIX, cutoff);
   return result;
+}
+
+function moveToSkipped(result: SweepResult, id: string): void {
+  result.skipped.push(...result.removed.filter((r) => r.id === id));
+  result.removed = result.removed.filter((r) => r.id !== id);
 }

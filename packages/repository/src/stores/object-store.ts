@@ -45,8 +45,13 @@ export interface ObjectStore {
   stat(key: string): Promise<ObjectStat | undefined>;
   /** Every key starting with `prefix` (a plain string prefix, as S3 has it), recursive, sorted. */
   list(prefix: string): AsyncIterable<ObjectEntry>;
-  /** Deleting a missing key is not an error. */
+  /**
+   * Deleting a missing key is not an error. A key S3 Object Lock still retains is an
+   * ObjectLockedError (every version of the key is deleted, not hidden behind a delete marker).
+   */
   delete(key: string): Promise<void>;
+  /** When the object's S3 Object Lock retention ends, if it is still locked; stores without locks omit this. */
+  retainedUntil?(key: string): Promise<Date | undefined>;
   /**
    * Removes uploads below `prefix` that started before `olderThan` and never finished (S3
    * multipart uploads, a local store's temporary files), left by a process that died mid-put.

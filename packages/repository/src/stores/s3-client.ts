@@ -5,6 +5,8 @@ import { rootCertificates } from "node:tls";
 import type { Client, ClientOptions } from "minio";
 import type { CredentialProvider } from "../credentials/aws-credentials.js";
 import { BackendConfigError } from "../errors.js";
+import { checkKey } from "./object-key.js";
+import type { S3ObjectStoreOptions } from "./s3-object-store.js";
 
 export const DEFAULT_REGION = "us-east-1";
 /** A connection with no bytes either way for this long is cut, so a frozen store fails (and is retried) instead of hanging. */
@@ -128,4 +130,31 @@ async function minioProvider(credentials: CredentialProvider): Promise<ClientOpt
   })({ accessKey: "", secretKey: "" });
   // The same class minio's ESM build uses; its typings name the CommonJS build's twin.
   return provider as unknown as ClientOptions["credentialsProvider"];
+}
+
+/** Static keys when both are given, else the provider; an error naming what is missing otherwise. */
+export function credentialsOf(
+  options: Pick<S3ObjectStoreOptions, "accessKey" | "secretKey" | "credentials">,
+): Pick<S3ClientOptions, "keys" | "credentials"> {
+  const { accessKey, secretKey, credentials } = options;
+  if (accessKey && secretKey) return { keys: { accessKey, secretKey } };
+  if (accessKey || secretKey)
+    throw new BackendConfigError(`s3 store: ${accessKey ? "secretKey" : "accessKey"} missing`);
+  if (!credentials) throw new BackendConfigError("s3 store: give accessKey and secretKey, or credentials");
+  return { credentials };
+}
+
+export function normalizePrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? "").replace(/^\/+|\/+$/g, "");
+  if (trimmed !== "") checkKey(trimmed);
+  return trimmed === "" ? "" : `${trimmed}/`;
+}
+
+/** Creates the bucket when it is missing (a second writer racing us is fine), with Object Lock when asked. */
+export async function createBucket(client: Client, bucket: string, region: string, objectLocking: boolean) {
+  if (await client.bucketExists(bucket)) return;
+  await client.makeBucket(bucket, region, { ObjectLocking: objectLocking }).catch((err: unknown) => {
+    const code = err instanceof Error && "code" in err ? err.code : undefined;
+    if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
+  });
 }

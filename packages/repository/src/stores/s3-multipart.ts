@@ -6,6 +6,10 @@ import type { Client } from "minio";
 export interface MultipartDeps {
   bucket: string;
   partSize: number;
+  /** Headers of the upload, e.g. its Object Lock retention. */
+  headers: Record<string, string>;
+  /** One PUT of a whole small object with the store's headers. */
+  putBuffer(client: Client, objectName: string, data: Buffer): Promise<unknown>;
   /** Runs one request with the store's client, retries and error translation. */
   call<T>(operation: string, fn: (client: Client) => Promise<T>): Promise<T>;
 }
@@ -70,11 +74,11 @@ export async function uploadStream(deps: MultipartDeps, objectName: string, body
     const first = await source.next();
     const piece = first.done ? Buffer.alloc(0) : first.value;
     if (piece.length < deps.partSize) {
-      await deps.call("put", (c) => c.putObject(deps.bucket, objectName, piece, piece.length));
+      await deps.call("put", (c) => deps.putBuffer(c, objectName, piece));
       return;
     }
     const uploadId = await deps.call("start upload of", (c) =>
-      c.initiateNewMultipartUpload(deps.bucket, objectName, {}),
+      c.initiateNewMultipartUpload(deps.bucket, objectName, { ...deps.headers }),
     );
     try {
       const etags = await uploadParts(deps, objectName, uploadId, piece, source);

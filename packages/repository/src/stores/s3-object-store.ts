@@ -2,19 +2,31 @@ import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import type { Client } from "minio";
 import type { CredentialProvider } from "../credentials/aws-credentials.js";
-import { BackendConfigError, ObjectNotFoundError, StoreRequestError } from "../errors.js";
+import { ObjectNotFoundError, StoreRequestError } from "../errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import { checkKey, checkPrefix, tooLarge } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
 import {
+  createBucket,
   createS3Client,
+  credentialsOf,
+  normalizePrefix,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_REGION,
   parseEndpoint,
-  type S3ClientOptions,
   type S3Endpoint,
 } from "./s3-client.js";
 import { isNotFound, isTransientStoreError, translateS3Error } from "./s3-errors.js";
+import {
+  bucketLockEnabled,
+  lockHeaders,
+  lockOf,
+  lockNotEnabled,
+  type ObjectLockOptions,
+  putWithHeaders,
+  retainedUntil,
+  deleteVersions,
+} from "./s3-object-lock.js";
 import { type MultipartDeps, uploadStream } from "./s3-multipart.js";
 
 /** 16 MiB: the memory one streaming upload holds; objects up to 160 GB (10,000 parts). */
@@ -45,22 +57,8 @@ export interface S3ObjectStoreOptions {
   /** Bytes per multipart part, at least 5 MiB (default 16 MiB). */
   partSize?: number;
   retry?: Partial<RetryPolicy>;
-}
-
-/** Static keys when both are given, else the provider; an error naming what is missing otherwise. */
-function credentialsOf(options: S3ObjectStoreOptions): Pick<S3ClientOptions, "keys" | "credentials"> {
-  const { accessKey, secretKey, credentials } = options;
-  if (accessKey && secretKey) return { keys: { accessKey, secretKey } };
-  if (accessKey || secretKey)
-    throw new BackendConfigError(`s3 store: ${accessKey ? "secretKey" : "accessKey"} missing`);
-  if (!credentials) throw new BackendConfigError("s3 store: give accessKey and secretKey, or credentials");
-  return { credentials };
-}
-
-function normalizePrefix(prefix: string | undefined): string {
-  const trimmed = (prefix ?? "").replace(/^\/+|\/+$/g, "");
-  if (trimmed !== "") checkKey(trimmed);
-  return trimmed === "" ? "" : `${trimmed}/`;
+  /** Lock every object written (S3 Object Lock; the bucket must have it enabled). Default: no lock. */
+  objectLock?: ObjectLockOptions;
 }
 
 /** An ObjectStore in an S3 bucket (AWS S3, MinIO, …) below an optional key prefix. */
@@ -74,6 +72,9 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number;
   private readonly retry: RetryPolicy;
   private bucketReady: Promise<void> | undefined;
+  private readonly lock: ObjectLockOptions | undefined;
+  /** Whether the bucket has Object Lock enabled, asked once. */
+  private lockEnabled: Promise<boolean> | undefined;
   /** Where the credentials come from when they are not static keys, for messages. */
   private readonly credentialSource: string | undefined;
 
@@ -87,6 +88,7 @@ export class S3ObjectStore implements ObjectStore {
       throw new RangeError(`partSize must be at least 5 MiB, got ${this.partSize}`);
     }
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.lock = options.objectLock;
     const credentials = credentialsOf(options);
     this.credentialSource = credentials.credentials?.description;
     this.client = createS3Client({
@@ -105,17 +107,17 @@ export class S3ObjectStore implements ObjectStore {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
     if (Buffer.isBuffer(body) && body.length <= this.partSize) {
-      await this.call("put", key, (c) => c.putObject(this.bucket, name, body, body.length));
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, {}));
       return;
     }
     await uploadStream(this.multipartDeps(key), name, Buffer.isBuffer(body) ? Readable.from([body]) : body);
   }
 
   async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
-    const name = this.nameOf(key);
+    this.nameOf(key); // a bad key fails before any request
     await this.ensureBucket(key);
     try {
-      await this.call("put", key, (c) => c.putObject(this.bucket, name, body, body.length, { "If-None-Match": "*" }));
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, { "If-None-Match": "*" }));
       return true;
     } catch (err) {
       if (err instanceof StoreRequestError && err.code === "PreconditionFailed") return false;
@@ -185,10 +187,17 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const name = this.nameOf(key);
     try {
-      await this.call("delete", key, (c) => c.removeObject(this.bucket, name));
+      if (await this.hasLocks(key)) await deleteVersions((op, fn) => this.call(op, key, fn), this.bucket, key, name);
+      else await this.call("delete", key, (c) => c.removeObject(this.bucket, name));
     } catch (err) {
       if (!(err instanceof ObjectNotFoundError)) throw err; // a missing bucket
     }
+  }
+
+  async retainedUntil(key: string): Promise<Date | undefined> {
+    const name = this.nameOf(key);
+    if (!(await this.hasLocks(key))) return undefined;
+    return retainedUntil((operation, fn) => this.call(operation, key, fn), this.bucket, name);
   }
 
   async removeIncompleteUploads(prefix: string, olderThan: Date): Promise<number> {
@@ -221,6 +230,20 @@ export class S3ObjectStore implements ObjectStore {
     return removed;
   }
 
+  private putBuffer(c: Client, key: string, body: Buffer, headers: Record<string, string>): Promise<unknown> {
+    const [name, lock] = [this.nameOf(key), lockOf(this.lock, key)];
+    if (!lock) return c.putObject(this.bucket, name, body, body.length, headers);
+    return putWithHeaders(c, this.bucket, name, body, { ...headers, ...lockHeaders(lock) });
+  }
+
+  private hasLocks(key: string): Promise<boolean> {
+    this.lockEnabled ??= this.call("check object lock of", key, (c) => bucketLockEnabled(c, this.bucket));
+    this.lockEnabled.catch(() => {
+      this.lockEnabled = undefined;
+    });
+    return this.lockEnabled;
+  }
+
   private nameOf(key: string): string {
     return this.prefix + checkKey(key);
   }
@@ -244,6 +267,8 @@ export class S3ObjectStore implements ObjectStore {
     return {
       bucket: this.bucket,
       partSize: this.partSize,
+      headers: lockHeaders(lockOf(this.lock, key)),
+      putBuffer: (c, _name, data) => this.putBuffer(c, key, data, {}),
       call: (operation, fn) => this.call(operation, key, fn),
     };
   }
@@ -251,11 +276,11 @@ export class S3ObjectStore implements ObjectStore {
   /** Creates the bucket on the first write when it is missing (a second writer racing us is fine). */
   private ensureBucket(key: string): Promise<void> {
     this.bucketReady ??= this.call("check bucket for", key, async (c) => {
-      if (await c.bucketExists(this.bucket)) return;
-      await c.makeBucket(this.bucket, this.region).catch((err: unknown) => {
-        const code = err instanceof Error && "code" in err ? err.code : undefined;
-        if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
-      });
+      await createBucket(c, this.bucket, this.region, this.lock !== undefined);
+      return this.lock === undefined || (await bucketLockEnabled(c, this.bucket));
+    }).then((lockable) => {
+      if (!lockable && this.lock) throw lockNotEnabled(this.lock, this.bucket, this.endpoint.url);
+      if (this.lock) this.lockEnabled = Promise.resolve(true); // also when asked before the bucket existed
     });
     this.bucketReady.catch(() => {
       this.bucketReady = undefined; // try again on the next write
@@ -263,6 +288,8 @@ export class S3ObjectStore implements ObjectStore {
     return this.bucketReady;
   }
 }
+
+export type { ObjectLockMode, ObjectLockOptions } from "./s3-object-lock.js";
 
 export function createS3ObjectStore(options: S3ObjectStoreOptions): S3ObjectStore {
   return new S3ObjectStore(options);

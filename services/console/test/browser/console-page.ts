@@ -9,6 +9,8 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
     page.waitForFunction(() => document.title.startsWith("Repositories")),
     page.click("form.login button"),
   ]);
+  // The list of Repositories comes after the heading: wait until its request has been answered.
+  await page.waitForNetworkIdle({ idleTime: 300 });
 }
 
 /** Goes to a console path and waits until its heading is there and the network is quiet. */

@@ -1,0 +1,149 @@
+import { createHash } from "node:crypto";
+import type { Client } from "minio";
+import {
+  BackendConfigError,
+  ObjectLockedError,
+  ObjectNotFoundError,
+  StoreAccessDeniedError,
+  StoreRequestError,
+} from "../errors.js";
+
+/** Runs one request with the store's client, retries and error translation. */
+type Call = <T>(operation: string, fn: (client: Client) => Promise<T>) => Promise<T>;
+
+/** S3 Object Lock modes: GOVERNANCE can be lifted by a user with s3:BypassGovernanceRetention, COMPLIANCE by no one. */
+export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
+
+/** Every object the store writes is locked in `mode` for `retentionMs` from the time of its write. */
+export interface ObjectLockOptions {
+  mode: ObjectLockMode;
+  retentionMs: number;
+  /** What asked for the lock, named in errors, e.g. `spec.objectLock of Repository demo/repo`. */
+  source?: string;
+}
+
+/** A Repository's `spec.objectLock` as written: the retention is a duration such as `720h` or `90s`. */
+export interface ObjectLockSpec {
+  mode: ObjectLockMode;
+  retention: string;
+}
+
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** The store options of a spec; a bad mode or retention is a BackendConfigError naming `source`. */
+export function objectLockOptions(spec: ObjectLockSpec, source = "objectLock"): ObjectLockOptions {
+  if (spec.mode !== "GOVERNANCE" && spec.mode !== "COMPLIANCE")
+    throw new BackendConfigError(`${source}.mode "${spec.mode}": must be GOVERNANCE or COMPLIANCE`);
+  let retentionMs = 0;
+  if (DURATION.test(spec.retention)) {
+    for (const [, amount, unit] of spec.retention.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+      retentionMs += Number(amount) * (UNIT_MS[unit as string] ?? 0);
+  }
+  if (!(retentionMs >= 1000))
+    throw new BackendConfigError(
+      `${source}.retention "${spec.retention}": must be a duration of at least 1s, e.g. 720h`,
+    );
+  return { mode: spec.mode, retentionMs, source };
+}
+
+/**
+ * Keys written without a lock even when the store locks: format 2's repository locks
+ * (`locks/`), which must be deletable as soon as their holder is done.
+ */
+export const UNLOCKED_PREFIXES = ["locks/"];
+
+/** The lock a key is written with: none below UNLOCKED_PREFIXES. */
+export function lockOf(lock: ObjectLockOptions | undefined, key: string): ObjectLockOptions | undefined {
+  return lock && !UNLOCKED_PREFIXES.some((prefix) => key.startsWith(prefix)) ? lock : undefined;
+}
+
+/** The headers that lock an object written now. */
+export function lockHeaders(lock: ObjectLockOptions | undefined, now = new Date()): Record<string, string> {
+  if (!lock) return {};
+  return {
+    "x-amz-object-lock-mode": lock.mode,
+    "x-amz-object-lock-retain-until-date": new Date(now.getTime() + lock.retentionMs).toISOString(),
+  };
+}
+
+/**
+ * One PUT with extra headers (the minio client's putObject turns unknown headers into user
+ * metadata). S3 wants a Content-MD5 on a PUT that sets a lock.
+ */
+export async function putWithHeaders(
+  client: Client,
+  bucket: string,
+  name: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<void> {
+  const md5 = createHash("md5").update(body).digest("base64");
+  const request = { method: "PUT", bucketName: bucket, objectName: name };
+  const response = await client.makeRequestAsync(
+    { ...request, headers: { ...headers, "Content-MD5": md5, "Content-Length": String(body.length) } },
+    body,
+    [200],
+  );
+  response.resume();
+}
+
+/** Whether the bucket has Object Lock enabled. */
+export async function bucketLockEnabled(client: Client, bucket: string): Promise<boolean> {
+  try {
+    const config = (await client.getObjectLockConfig(bucket)) as { objectLockEnabled?: string } | undefined;
+    return config?.objectLockEnabled === "Enabled";
+  } catch (err) {
+    const code = err instanceof Error && "code" in err ? err.code : undefined;
+    if (code === "ObjectLockConfigurationNotFoundError" || code === "NoSuchBucket") return false;
+    throw err;
+  }
+}
+
+/** The error for a lock asked of a bucket that cannot hold one. */
+export function lockNotEnabled(lock: ObjectLockOptions, bucket: string, endpoint: string): BackendConfigError {
+  return new BackendConfigError(
+    `${lock.source ?? "objectLock"} asks for object retention, but bucket "${bucket}" at ${endpoint} has no ` +
+      "S3 Object Lock enabled: create the bucket with object lock (it can only be enabled at creation), or remove the field",
+  );
+}
+
+/** Version ids of every version (and delete marker) of exactly `name`. */
+export async function versionsOf(client: Client, bucket: string, name: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const item of client.listObjects(bucket, name, false, { IncludeVersion: true })) {
+    const entry = item as { name?: string; versionId?: string | null };
+    if (entry.name === name && entry.versionId) ids.push(entry.versionId);
+  }
+  return ids;
+}
+
+/** When the lock of `name` (or of one version) ends, if it is still locked. */
+export async function retainedUntil(call: Call, bucket: string, name: string, versionId?: string) {
+  const info = await call("read retention of", (c) =>
+    c.getObjectRetention(bucket, name, versionId ? { versionId } : undefined),
+  ).catch((err: unknown) => {
+    if (err instanceof ObjectNotFoundError) return undefined;
+    if (err instanceof StoreRequestError && err.code === "NoSuchObjectLockConfiguration") return undefined;
+    throw err;
+  });
+  const until = info?.retainUntilDate ? new Date(info.retainUntilDate) : undefined;
+  return until && until.getTime() > Date.now() ? until : undefined;
+}
+
+/**
+ * Deletes every version of `name`: in a bucket with Object Lock (hence versioned) a plain delete
+ * only hides the data behind a delete marker. A locked version is an ObjectLockedError.
+ */
+export async function deleteVersions(call: Call, bucket: string, key: string, name: string): Promise<void> {
+  for (const versionId of await call("list versions of", (c) => versionsOf(c, bucket, name))) {
+    try {
+      await call("delete", (c) => c.removeObject(bucket, name, { versionId }));
+    } catch (err) {
+      const refused =
+        err instanceof StoreAccessDeniedError || (err instanceof StoreRequestError && err.code === "InvalidRequest");
+      const until = refused ? await retainedUntil(call, bucket, name, versionId).catch(() => undefined) : undefined;
+      throw until ? new ObjectLockedError(key, until, { cause: err }) : err;
+    }
+  }
+}
