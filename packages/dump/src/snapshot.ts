@@ -16,8 +16,10 @@ import {
   type SnapshotScope,
   type SnapshotSource,
 } from "@kubedump/repository/snapshot";
+import { format2Of } from "@kubedump/repository/format2";
 import { type DumpProgress, type DumpResult, runDump } from "./engine.js";
 import type { DumpOptions, Scope } from "./options.js";
+import { takeSnapshotV2 } from "./snapshot-v2.js";
 
 export interface TakeSnapshotDeps {
   client: KubeClient;
@@ -51,8 +53,11 @@ export interface TakenSnapshot {
 /**
  * Dumps into compressed parts in a scratch directory, then commits them to the repository:
  * parts, index, and snapshot.json last. The scratch directory is removed whatever happens.
+ * A format-2 repository takes the dump through its own writer (snapshot-v2.ts).
  */
 export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotInput): Promise<TakenSnapshot> {
+  const format2 = format2Of(deps.repository);
+  if (format2) return takeSnapshotV2(deps, format2, input);
   const now = deps.now ?? (() => new Date());
   const started = now();
   const id = input.id ?? newSnapshotId(started);
@@ -84,17 +89,10 @@ export async function takeSnapshot(deps: TakeSnapshotDeps, input: TakeSnapshotIn
     const manifest = await deps.repository.commitSnapshot({
       manifest: {
         formatVersion: 1,
-        id,
-        time: started.toISOString(),
-        completedAt: now().toISOString(),
-        source: input.source,
-        cluster: { server: deps.client.server, version: result.serverVersion },
-        scope: describeScope(input.options.scope),
-        params: input.params ?? {},
+        ...draftFields(deps, input, { id, started, completedAt: now(), result }),
         counts: result.counts,
         objects: result.objects,
         bytes: result.bytes,
-        warnings: result.warnings,
       },
       partFiles: written.parts,
       indexFile,
@@ -129,6 +127,24 @@ async function removeScratch(dir: string, files: string[] | undefined): Promise<
     }
   }
   await rm(dir, { recursive: true, force: true });
+}
+
+/** What both formats' snapshot.json record of a backup, from its input and the dump's result. */
+export function draftFields(
+  deps: Pick<TakeSnapshotDeps, "client">,
+  input: TakeSnapshotInput,
+  run: { id: string; started: Date; completedAt: Date; result: DumpResult },
+) {
+  return {
+    id: run.id,
+    time: run.started.toISOString(),
+    completedAt: run.completedAt.toISOString(),
+    source: input.source,
+    cluster: { server: deps.client.server, version: run.result.serverVersion },
+    scope: describeScope(input.options.scope),
+    params: input.params ?? {},
+    warnings: run.result.warnings,
+  };
 }
 
 export function describeScope(scope: Scope): SnapshotScope {

@@ -1,8 +1,8 @@
 // Builders shared by the console's tests; excluded from the build (tsconfig.build.json).
 import { takeSnapshot } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
-import type { Repository } from "@kubedump/repository";
-import { kubeHttp, runLogDir, type TestEnvInfo } from "@kubedump/testenv";
+import { createObjectStoreFromBackend, type Repository } from "@kubedump/repository";
+import { kubeHttp, runLogDir, s3RepositoryBackend, type TestEnvInfo } from "@kubedump/testenv";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -100,6 +100,7 @@ export async function consoleFixture(
   t: TestEnvInfo,
   prefix: string,
   extraEnv: Record<string, string> = {},
+  format: 1 | 2 = 1,
 ): Promise<ConsoleFixture> {
   const tn = testNamespace(t, `${prefix}-home`);
   const app = `${prefix}-app`;
@@ -114,6 +115,7 @@ export async function consoleFixture(
     metadata: { name: "db" },
     stringData: { password: SECRET_VALUE },
   });
+  if (format === 2) await createFormat2(t, tn.prefix);
   const repository = await tn.repository();
   const snapshot = await snapshotOf(t, repository, app);
   const home = tn.ns;
@@ -137,6 +139,13 @@ export async function consoleFixture(
     ...{ reader, admin, nobody, logs },
     close: () => consoleApp.close(),
   };
+}
+
+/** An empty format-2 repository (its repository.json) below the Repository's prefix: backups then write format 2. */
+async function createFormat2(t: TestEnvInfo, prefix: string): Promise<void> {
+  const store = createObjectStoreFromBackend(s3RepositoryBackend(t, "kubedump-e2e", prefix));
+  const config = { formatVersion: 2, created: new Date().toISOString(), encryption: null };
+  await store.put("repository.json", Buffer.from(JSON.stringify(config)));
 }
 
 /** A logger whose lines are kept in memory and appended to `<run log dir>/console-<prefix>.log`. */

@@ -2,12 +2,13 @@ import { type BackupSession, ConditionReason, parseDuration } from "@kubedump/ap
 import { createKubeClient, type KubeClient } from "@kubedump/kube";
 import { applyBrokenApiService, kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Obj, waitFor } from "../../../test/e2e/harness.js";
+import { type Obj, openTestRepository, waitFor } from "../../../test/e2e/harness.js";
 import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
 import { snapshotIdFor } from "./backup-load.js";
 import {
   arrangeBackup,
   committedSnapshot,
+  createFormat2Repository,
   failureLogs,
   makeRepositoryUnreachable,
   SlowListClient,
@@ -102,6 +103,16 @@ const rows: Row[] = [
   {
     name: "Succeeded",
     key: "ok",
+    expected: committed(),
+  },
+  {
+    name: "Succeeded into a format-2 repository, written as format 2",
+    key: "f2",
+    arrange: ({ space }) => createFormat2Repository(space.t, space.prefix),
+    after: async ({ space }) => {
+      const snapshots = await (await openTestRepository(space.t, space.prefix)).listSnapshots();
+      expect(snapshots.map((m) => m.formatVersion)).toEqual([2]);
+    },
     expected: committed(),
   },
   {

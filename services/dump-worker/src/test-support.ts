@@ -172,6 +172,15 @@ export async function snapshotKeys(env: TestEnvInfo, prefix: string): Promise<st
   return keys;
 }
 
+/** An empty format-2 repository (its repository.json) at `prefix` in the test bucket: backups into it write format 2. */
+export async function createFormat2Repository(env: TestEnvInfo, prefix: string): Promise<void> {
+  const config = { formatVersion: 2, created: new Date().toISOString(), encryption: null };
+  await createS3ObjectStore(s3StoreOptions(env, BUCKET, prefix)).put(
+    "repository.json",
+    Buffer.from(JSON.stringify(config)),
+  );
+}
+
 /** A committed snapshot of the repository at `prefix` in the test bucket. */
 export async function committedSnapshot(env: TestEnvInfo, prefix: string, id: string): Promise<SnapshotManifest> {
   return (await openTestRepository(env, prefix)).getSnapshot(id);

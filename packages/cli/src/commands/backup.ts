@@ -1,16 +1,31 @@
 import { type Command, Option } from "commander";
 import { takeSnapshot } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
+import { openRepository, type Repository } from "@kubedump/repository";
+import { format2Of } from "@kubedump/repository/format2";
 import { humanBytes } from "../format.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
 import { createProgressReporter } from "../progress.js";
 import { outputOption, printData, REPORT_FORMATS } from "../output.js";
-import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
+import { type RepoFlags, repoOptions, repoSource } from "../repo-source.js";
 import { clusterOptions, type ClusterFlags, clientOptions } from "./cluster-options.js";
 
 interface BackupFlags extends FilterFlags, ClusterFlags, RepoFlags {
   output?: string;
   scratchDir?: string;
+  repositoryFormat?: "1" | "2";
+}
+
+/** The repository, a new one created in `--repository-format`; an existing one's format wins, with a note when they differ. */
+async function openForBackup(self: Command, flags: BackupFlags): Promise<Repository> {
+  const format = flags.repositoryFormat === "2" ? 2 : 1;
+  const repository = await openRepository({ ...(await repoSource(self, flags)), format });
+  const actual = format2Of(repository) ? 2 : 1;
+  if (flags.repositoryFormat !== undefined && actual !== format)
+    process.stderr.write(
+      `note: the repository is format ${actual}; --repository-format ${format} applies to a new repository only\n`,
+    );
+  return repository;
 }
 
 export function backupCommand(program: Command): void {
@@ -45,6 +60,12 @@ export function backupCommand(program: Command): void {
       "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
     )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
+    .addOption(
+      new Option(
+        "--repository-format <n>",
+        "format of a new repository: 1 (default) or 2 (content-addressed, incremental); an existing one keeps its own",
+      ).choices(["1", "2"]),
+    )
     .option(
       "--object-lock-retention <duration>",
       "with --repo s3://…: write every object with S3 Object Lock retention for this long, e.g. 720h " +
@@ -58,7 +79,7 @@ export function backupCommand(program: Command): void {
     .addOption(outputOption(REPORT_FORMATS));
   repoOptions(clusterOptions(cmd)).action(async (flags: BackupFlags, self: Command) => {
     const { options, params, gzipLevel } = dumpOptionsFromFlags(flags);
-    const repository = await openRepo(self, flags);
+    const repository = await openForBackup(self, flags);
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {

@@ -1,5 +1,6 @@
 import { parseDuration } from "@kubedump/api";
 import type { SweepResult } from "@kubedump/repository/snapshot";
+import { type Format2Repository, format2Of } from "@kubedump/repository/format2";
 import type { Command } from "commander";
 import { humanBytes } from "../format.js";
 import { outputOption, printData, REPORT_FORMATS } from "../output.js";
@@ -23,6 +24,17 @@ function summary(result: SweepResult, olderThan: string): string {
   );
 }
 
+/** Format 2: the packs and index files no snapshot uses, and a dead backup's packs, removed under the exclusive lock. */
+async function pruneFormat2(format2: Format2Repository, flags: Flags): Promise<void> {
+  if (flags.dryRun) throw new UsageError("prune --dry-run: a format-2 repository's prune has no dry run");
+  const report = await format2.prune();
+  if (printData(flags.output, report)) return;
+  process.stdout.write(
+    `deleted ${report.packsDeleted + report.unlistedPacksDeleted} packs and repacked ${report.packsRepacked} ` +
+      `(${humanBytes(report.bytesFreed)} freed); ${report.packsKept} packs used by ${report.snapshots} snapshots kept\n`,
+  );
+}
+
 export function pruneCommand(program: Command): void {
   const cmd = program
     .command("prune")
@@ -42,6 +54,8 @@ export function pruneCommand(program: Command): void {
       throw new UsageError(`--older-than "${flags.olderThan}": a duration such as 30m or 1h`);
     }
     const repository = await openRepo(self, flags);
+    const format2 = format2Of(repository);
+    if (format2) return pruneFormat2(format2, flags);
     const result = await repository.sweepUnfinished({ olderThanMs, dryRun: flags.dryRun });
     if (!printData(flags.output, result)) {
       for (const u of result.removed)

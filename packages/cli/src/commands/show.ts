@@ -16,9 +16,11 @@ export function showCommand(program: Command): void {
     const out = process.stdout;
     out.write(`Snapshot:  ${m.id}\nTime:      ${m.time} → ${m.completedAt}\nScope:     ${scopeText(m.scope)}\n`);
     out.write(`Cluster:   ${m.cluster.server ?? "?"} (${m.cluster.version ?? "unknown version"})\n`);
-    out.write(
-      `Objects:   ${m.objects} (${humanBytes(m.bytes)} YAML, ${humanBytes(m.storedBytes)} stored in ${m.parts.length} parts)\n`,
-    );
+    const stored =
+      m.formatVersion === 2
+        ? "newly stored (format 2: packs shared with other snapshots)"
+        : `stored in ${m.parts.length} parts`;
+    out.write(`Objects:   ${m.objects} (${humanBytes(m.bytes)} YAML, ${humanBytes(m.storedBytes)} ${stored})\n`);
     const params = Object.entries(m.params);
     if (params.length) out.write(`Params:    ${params.map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
     const rows = Object.entries(m.counts)

@@ -47,7 +47,7 @@ function snapshotListing(snapshots: SnapshotManifest[]): Listing<SnapshotManifes
       ["COMPLETED", (s) => s.completedAt],
       ["SOURCE", (s) => sourceText(s.source)],
       ["YAML", (s) => humanBytes(s.bytes)],
-      ["PARTS", (s) => String(s.parts.length)],
+      ["PARTS", (s) => (s.formatVersion === 2 ? "-" : String(s.parts.length))],
     ],
     name: (s) => s.id,
     data: (items) =>

@@ -1,6 +1,7 @@
 // Repository format 2 (docs/format.md): content-addressed blobs in packs, snapshots as trees of
 // blobs, an index of packs in small incremental files. Exported from @kubedump/repository with
 // names that do not clash with format 1's.
+export { format2Of } from "./as-repository.js";
 export { BlobIndex, type BlobLocation } from "./blob-index.js";
 export { type IndexLoaderDeps, type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 export { blobId, deriveFormat2Keys, type Format2Keys } from "./keys.js";

@@ -7,7 +7,7 @@ import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
-import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
+import { readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
 
@@ -51,6 +51,7 @@ export interface Format2Repository {
 class StoreFormat2Repository implements Format2Repository {
   private keys: Format2Keys | null;
   private written: Promise<void> | undefined;
+  private reader: { key: string; reader: Promise<SnapshotReaderV2> } | undefined;
 
   constructor(
     private readonly options: Format2RepositoryOptions,
@@ -95,6 +96,7 @@ class StoreFormat2Repository implements Format2Repository {
   }
 
   prune(options: Omit<PruneOptions, "store" | "keys"> = {}): Promise<PruneReport> {
+    this.reader = undefined;
     return pruneRepository({ lockTtlMs: this.options.lockTtlMs, ...options, ...this.deps() });
   }
 
@@ -107,15 +109,29 @@ class StoreFormat2Repository implements Format2Repository {
   }
 
   async *readIndex(id: string): AsyncIterable<IndexRecord> {
-    const manifest = await this.getSnapshot(id);
-    const { index } = await this.loadIndex();
-    yield* readIndexRecordsV2({ ...this.deps(), index }, manifest);
+    yield* (await this.readerFor(id)).indexRecords();
   }
 
   async *readObjects(id: string, options: { parts?: readonly number[] } = {}): AsyncIterable<SnapshotObject> {
-    const manifest = await this.getSnapshot(id);
-    const { index } = await this.loadIndex();
-    yield* readSnapshotObjectsV2({ ...this.deps(), index }, manifest, options.parts);
+    yield* (await this.readerFor(id)).objects(options.parts);
+  }
+
+  /**
+   * The reader of the snapshot read last, kept while snapshot.json names the same tree: one
+   * index load and one tree walk for all the parts a restore asks for. A prune of this repository
+   * drops it; one run by another process meanwhile may move blobs, and the read then fails.
+   */
+  private readerFor(id: string): Promise<SnapshotReaderV2> {
+    return this.getSnapshot(id).then((manifest) => {
+      const key = `${id} ${manifest.tree}`;
+      if (this.reader?.key === key) return this.reader.reader;
+      const reader = this.loadIndex().then(({ index }) => new SnapshotReaderV2({ ...this.deps(), index }, manifest));
+      this.reader = { key, reader };
+      reader.catch(() => {
+        if (this.reader?.reader === reader) this.reader = undefined;
+      });
+      return reader;
+    });
   }
 
   /** repository.json before the first write; the keys of whoever wrote it first. */

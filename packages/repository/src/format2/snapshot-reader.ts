@@ -45,29 +45,60 @@ async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): 
   return placed.map((p) => ({ ...p, part: parts.get(p.pack) ?? 0 }));
 }
 
+/**
+ * Reads one committed format-2 snapshot: its tree is walked once, on first use, then its records
+ * and objects are read as often as asked (a restore asks for one part at a time, step after step).
+ */
+export class SnapshotReaderV2 {
+  private placed: Promise<PlacedRecord[]> | undefined;
+
+  constructor(
+    private readonly deps: SnapshotReaderV2Deps,
+    readonly manifest: SnapshotManifestV2,
+  ) {}
+
+  /** The index records, in tree order. */
+  async *indexRecords(): AsyncGenerator<IndexRecord> {
+    for (const { record, part } of await this.records()) yield { ...record, part };
+  }
+
+  /** The objects, part after part (pack after pack, in offset order), or only those of the parts in `only`; every blob checked against its id. */
+  async *objects(only?: readonly number[]): AsyncGenerator<SnapshotObject> {
+    const wanted = only && new Set(only);
+    const records = (await this.records()).filter((r) => !wanted || wanted.has(r.part));
+    records.sort((a, b) => a.part - b.part || a.offset - b.offset);
+    const source = new BlobSource(this.deps);
+    const owner = snapshotManifestKey(this.manifest.id);
+    for (const { record, blob, part } of records) {
+      yield { path: record.path, data: await source.blob(owner, blob, "data"), part };
+    }
+  }
+
+  private records(): Promise<PlacedRecord[]> {
+    this.placed ??= placedRecords(new BlobSource(this.deps), this.manifest);
+    this.placed.catch(() => {
+      this.placed = undefined; // walked again by the next read
+    });
+    return this.placed;
+  }
+}
+
 /** The index records of a committed format-2 snapshot, in tree order. */
-export async function* readIndexRecordsV2(
+export function readIndexRecordsV2(
   deps: SnapshotReaderV2Deps,
   manifest: SnapshotManifestV2,
 ): AsyncGenerator<IndexRecord> {
-  for (const { record, part } of await placedRecords(new BlobSource(deps), manifest)) yield { ...record, part };
+  return new SnapshotReaderV2(deps, manifest).indexRecords();
 }
 
 /**
  * The objects of a committed format-2 snapshot, part after part (pack after pack, in offset
  * order), or only those of the parts in `only`; every blob checked against its id.
  */
-export async function* readSnapshotObjectsV2(
+export function readSnapshotObjectsV2(
   deps: SnapshotReaderV2Deps,
   manifest: SnapshotManifestV2,
   only?: readonly number[],
 ): AsyncGenerator<SnapshotObject> {
-  const source = new BlobSource(deps);
-  const wanted = only && new Set(only);
-  const records = (await placedRecords(source, manifest)).filter((r) => !wanted || wanted.has(r.part));
-  records.sort((a, b) => a.part - b.part || a.offset - b.offset);
-  const owner = snapshotManifestKey(manifest.id);
-  for (const { record, blob, part } of records) {
-    yield { path: record.path, data: await source.blob(owner, blob, "data"), part };
-  }
+  return new SnapshotReaderV2(deps, manifest).objects(only);
 }

@@ -203,7 +203,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
   });
 
   it.each([
-    ["a newer format", { formatVersion: 2, created: "x", encryption: null }, /unsupported formatVersion 2/],
+    ["a format it does not know", { formatVersion: 3, created: "x", encryption: null }, /unsupported formatVersion 3/],
     [
       "malformed encryption",
       { formatVersion: 1, created: "x", encryption: { kdf: "argon2id" } },

@@ -2,6 +2,7 @@ import type { IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
 import { readSelectedObjects, type SelectedRecord } from "../diff/read-selected.js";
 import { SnapshotNotFoundError } from "../errors.js";
+import { openFormat2AsRepository, storedFormatVersion } from "../format2/open-as-repository.js";
 import type { RetryPolicy } from "../retry.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { checkStored, type StoredCheckReport } from "./check-stored.js";
@@ -87,6 +88,10 @@ export interface RepositoryOptions {
   uploadRetry?: Partial<RetryPolicy>;
   /** snapshot.json files read by earlier scans of this location in this process (see ManifestCache). */
   manifestCache?: ManifestCache;
+  /** Format of a new repository (default 1); an existing repository.json's format wins. */
+  format?: 1 | 2;
+  /** Format 2: where index files are cached between loads (a worker's scratch dir). */
+  indexCacheDir?: string;
 }
 
 interface StoreRepositoryState {
@@ -229,9 +234,13 @@ class StoreRepository implements Repository {
 /**
  * Opens the repository in `store`. An existing repository.json is checked first (format version,
  * encryption, the password against its key check), before anything else is read; a missing one
- * is created on the first commit.
+ * is created on the first commit. A format-2 repository (or a new one with `format: 2`) is read
+ * through the same interface (format2/as-repository.ts); any other formatVersion is a
+ * RepositoryFormatError naming it.
  */
 export async function openRepository(options: RepositoryOptions): Promise<Repository> {
+  const stored = await storedFormatVersion(options.store);
+  if (stored === 2 || (stored === undefined && options.format === 2)) return openFormat2AsRepository(options);
   const configOptions = { ...options, now: options.now ?? (() => new Date()) };
   const resolved = await resolveConfig(options.store, configOptions);
   return new StoreRepository({ options: configOptions, ...resolved });

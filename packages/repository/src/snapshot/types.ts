@@ -37,9 +37,12 @@ export interface SnapshotIndexInfo {
   sha256: string;
 }
 
-/** `snapshots/<id>/snapshot.json`, the commit marker. */
+/**
+ * `snapshots/<id>/snapshot.json`, the commit marker. formatVersion 2: a format-2 snapshot as the
+ * Repository interface presents it (format2/as-manifest.ts), without parts or index file.
+ */
 export interface SnapshotManifest {
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   id: string;
   /** ISO time the backup started; the id carries the same time. */
   time: string;

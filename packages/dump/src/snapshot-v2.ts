@@ -1,0 +1,60 @@
+import type { IndexRecord } from "@kubedump/repository/archive";
+import type { Format2Repository, SnapshotWriterV2 } from "@kubedump/repository/format2";
+import { newSnapshotId } from "@kubedump/repository/snapshot";
+import type { DumpSink } from "./dump-sink.js";
+import { runDump } from "./engine.js";
+import { draftFields, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenSnapshot } from "./snapshot.js";
+
+/**
+ * The dump's sink into a format-2 writer: each object's YAML waits for its index record (records
+ * follow their objects, in order, once their digests are back), then both go to the writer as a
+ * batch. Every object is in "part" 0 here; a reader numbers parts by pack.
+ */
+function writerSink(writer: SnapshotWriterV2): DumpSink {
+  const pending = new Map<string, Buffer>();
+  return {
+    async addObjects(entries) {
+      for (const { path, data } of entries) pending.set(path, data);
+      return entries.map(() => 0);
+    },
+    async addRecords(records: readonly IndexRecord[]) {
+      const batch = records.map(({ path, part: _part, ...record }) => {
+        const data = pending.get(path);
+        if (data === undefined) throw new Error(`format-2 snapshot: ${path} has a record but no YAML`);
+        pending.delete(path);
+        return { record, data };
+      });
+      await writer.add(batch);
+    },
+  };
+}
+
+/**
+ * takeSnapshot into a format-2 repository: the dump goes straight into the writer's packs (no
+ * scratch parts), under a shared repository lock taken before the index is loaded and released
+ * after snapshot.json is written, so no prune deletes a blob this snapshot reuses.
+ */
+export async function takeSnapshotV2(
+  deps: TakeSnapshotDeps,
+  format2: Format2Repository,
+  input: TakeSnapshotInput,
+): Promise<TakenSnapshot> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const id = input.id ?? newSnapshotId(started);
+  const lock = await format2.lock("shared", `backup ${id}`);
+  try {
+    const writer = await format2.createWriter();
+    const sink = writerSink(writer);
+    const result = await runDump(
+      { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal },
+      input.options,
+    );
+    deps.signal?.throwIfAborted();
+    lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
+    const v2 = await writer.commit(draftFields(deps, input, { id, started, completedAt: now(), result }));
+    return { manifest: await deps.repository.getSnapshot(v2.id), result, swept: [] };
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import type { IndexRecord } from "../archive/types.js";
+import { progressCounter, type ReadProgressOptions } from "../snapshot/read-progress.js";
+import type { SnapshotManifest, SnapshotObject } from "../snapshot/types.js";
+import type { VerifyReport } from "../snapshot/verify-snapshot.js";
+import type { VerifyProblem } from "./verify.js";
+
+export interface SnapshotVerifyDeps {
+  manifest: SnapshotManifest;
+  readIndex(): AsyncIterable<IndexRecord>;
+  readObjects(): AsyncIterable<SnapshotObject>;
+  /** The format-2 repository verify (trees and packs of every snapshot). */
+  verifyRepository(): Promise<{ problems: VerifyProblem[] }>;
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+function describeProblem({ snapshot, pack, blob, message }: VerifyProblem): string {
+  const where = [snapshot && `snapshot ${snapshot}`, pack && `pack ${pack}`, blob && `blob ${blob}`].filter(Boolean);
+  return where.length ? `${where.join(", ")}: ${message}` : message;
+}
+
+/**
+ * Format 1's VerifyReport for one format-2 snapshot: the repository verify (problems of this
+ * snapshot and those of no snapshot, such as a damaged pack), then every object read back through
+ * the tree and checked against its record. A "part" is a pack the snapshot's objects are in.
+ */
+export async function verifySnapshotV2(deps: SnapshotVerifyDeps, options?: ReadProgressOptions): Promise<VerifyReport> {
+  const { manifest } = deps;
+  const problems = (await deps.verifyRepository()).problems
+    .filter((p) => p.snapshot === undefined || p.snapshot === manifest.id)
+    .map(describeProblem);
+  const expected = new Map<string, IndexRecord>();
+  const failedParts = new Set<number>();
+  let objectsOk = 0;
+  try {
+    for await (const record of deps.readIndex()) expected.set(record.path, record);
+    const read = progressCounter(manifest, options);
+    for await (const { path, data, part } of deps.readObjects()) {
+      read(data.length);
+      const record = expected.get(path);
+      const sha256 = createHash("sha256").update(data).digest("hex");
+      if (record && record.sha256 === sha256 && record.bytes === data.length) objectsOk += 1;
+      else {
+        failedParts.add(part);
+        problems.push(`${path} does not match the sha256 and size its tree records`);
+      }
+    }
+  } catch (err) {
+    problems.push(`${manifest.index.key}: ${messageOf(err)}`);
+  }
+  if (expected.size !== manifest.objects)
+    problems.push(
+      `${manifest.index.key}: ${expected.size} objects in the tree, snapshot.json records ${manifest.objects}`,
+    );
+  const parts = new Set([...expected.values()].map((r) => r.part)).size;
+  return {
+    id: manifest.id,
+    ok: problems.length === 0,
+    partsOk: problems.length === 0 ? parts : Math.max(0, parts - Math.max(1, failedParts.size)),
+    parts,
+    objectsOk,
+    objects: manifest.objects,
+    problems,
+  };
+}

@@ -1,0 +1,33 @@
+import { ObjectNotFoundError } from "../errors.js";
+import { REPOSITORY_KEY } from "../snapshot/layout.js";
+import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
+import type { Repository, RepositoryOptions } from "../snapshot/repository.js";
+import type { ObjectStore } from "../stores/object-store.js";
+import { Format2AsRepository } from "./as-repository.js";
+import { openFormat2Repository } from "./repository.js";
+
+/**
+ * repository.json's formatVersion as stored, undefined when there is none or it is not a JSON
+ * object (the opener of its format then names the problem).
+ */
+export async function storedFormatVersion(store: ObjectStore): Promise<unknown> {
+  const data = await store.getBuffer(REPOSITORY_KEY, MAX_JSON_BYTES).catch((err: unknown) => {
+    if (err instanceof ObjectNotFoundError) return undefined;
+    throw err;
+  });
+  if (data === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(data.toString("utf8"));
+    return typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)["formatVersion"]
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A format-2 repository behind format 1's Repository interface (the codec and upload retries of format 1 do not apply). */
+export async function openFormat2AsRepository(options: RepositoryOptions): Promise<Repository> {
+  const { store, password, kdf, now, indexCacheDir } = options;
+  return new Format2AsRepository(store, await openFormat2Repository({ store, password, kdf, now, indexCacheDir }));
+}
