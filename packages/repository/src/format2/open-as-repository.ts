@@ -6,15 +6,19 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { Format2AsRepository } from "./as-repository.js";
 import { openFormat2Repository } from "./repository.js";
 
-/**
- * repository.json's formatVersion as stored, undefined when there is none or it is not a JSON
- * object (the opener of its format then names the problem).
- */
-export async function storedFormatVersion(store: ObjectStore): Promise<unknown> {
-  const data = await store.getBuffer(REPOSITORY_KEY, MAX_JSON_BYTES).catch((err: unknown) => {
+/** repository.json as stored, or undefined when there is none (read once by openRepository). */
+export async function readStoredConfigBytes(store: ObjectStore): Promise<Buffer | undefined> {
+  return store.getBuffer(REPOSITORY_KEY, MAX_JSON_BYTES).catch((err: unknown) => {
     if (err instanceof ObjectNotFoundError) return undefined;
     throw err;
   });
+}
+
+/**
+ * repository.json's formatVersion, undefined when there is none or it is not a JSON object (the
+ * opener of its format then names the problem).
+ */
+export function formatVersionOf(data: Buffer | undefined): unknown {
   if (data === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(data.toString("utf8"));

@@ -58,11 +58,18 @@ async function resolveNew(options: ConfigOptions): Promise<ResolvedConfig> {
   return { codec: createEncryptionCodec(keys.dataKey), encrypted: true, pending: encodeJson(config) };
 }
 
-export async function resolveConfig(store: ObjectStore, options: ConfigOptions): Promise<ResolvedConfig> {
+export async function resolveConfig(
+  store: ObjectStore,
+  options: ConfigOptions,
+  /** repository.json's bytes when the caller has read them already (undefined inside: there is none). */
+  stored?: { data: Buffer | undefined },
+): Promise<ResolvedConfig> {
   if (options.password !== undefined && options.codec !== undefined) {
     throw new TypeError("openRepository: give either a password or a codec, not both");
   }
   if (options.password === "") throw new TypeError("openRepository: the encryption password is empty");
-  const existing = await readRepositoryConfig(store);
+  const existing = stored
+    ? stored.data && decodeRepositoryConfig(REPOSITORY_KEY, stored.data)
+    : await readRepositoryConfig(store);
   return existing ? resolveExisting(existing, options) : resolveNew(options);
 }

@@ -2,7 +2,7 @@ import type { IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
 import { readSelectedObjects, type SelectedRecord } from "../diff/read-selected.js";
 import { SnapshotNotFoundError } from "../errors.js";
-import { openFormat2AsRepository, storedFormatVersion } from "../format2/open-as-repository.js";
+import { formatVersionOf, openFormat2AsRepository, readStoredConfigBytes } from "../format2/open-as-repository.js";
 import type { RetryPolicy } from "../retry.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { checkStored, type StoredCheckReport } from "./check-stored.js";
@@ -239,9 +239,11 @@ class StoreRepository implements Repository {
  * RepositoryFormatError naming it.
  */
 export async function openRepository(options: RepositoryOptions): Promise<Repository> {
-  const stored = await storedFormatVersion(options.store);
+  // repository.json is read once: its formatVersion picks the format, its bytes open format 1.
+  const data = await readStoredConfigBytes(options.store);
+  const stored = formatVersionOf(data);
   if (stored === 2 || (stored === undefined && options.format === 2)) return openFormat2AsRepository(options);
   const configOptions = { ...options, now: options.now ?? (() => new Date()) };
-  const resolved = await resolveConfig(options.store, configOptions);
+  const resolved = await resolveConfig(options.store, configOptions, { data });
   return new StoreRepository({ options: configOptions, ...resolved });
 }
