@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
-import { findSecrets, kubeHttp, runLogDir, type SecretValue, s3StoreOptions } from "@kubedump/testenv";
+import { filePaths, findSecrets, kubeHttp, runLogDir, type SecretValue, s3StoreOptions } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRepositoryAt, kubedumpCli, s3Env, s3RepoUrl } from "./faults-net-env.js";
 import { createRestoreSession, E2E_BUCKET, getObj, type Stack, startStack, waitForRestoreSession } from "./harness.js";
@@ -56,12 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-function filesBelow(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) =>
-    statSync(join(dir, n)).isDirectory() ? filesBelow(join(dir, n)) : [join(dir, n)],
-  );
-}
 
 /** Every object below a prefix of the bucket, as stored and, where it gunzips, decompressed. */
 async function bucketTexts(prefix: string): Promise<{ key: string; text: string }[]> {
@@ -122,11 +116,11 @@ describe("faults: Secrets", () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/password/i);
     // The control: the downloaded Secret holds the values, so the scan can see them where they are.
-    const downloaded = filesBelow(to).find((f) => f.endsWith("secrets/app-credentials.yaml"))!;
+    const downloaded = filePaths(to).find((f) => f.endsWith("secrets/app-credentials.yaml"))!;
     expect(findSecrets(readFileSync(downloaded, "utf8"), markers, "download").length).toBeGreaterThanOrEqual(3);
     rmSync(to, { recursive: true, force: true });
 
-    const logs = filesBelow(runLogDir(t));
+    const logs = filePaths(runLogDir(t));
     const mine = logs.filter((f) => f.includes(`/${e2e.ns}-`) || f.includes("/cli/"));
     expect(mine.length).toBeGreaterThanOrEqual(4 + runs.length);
     const texts = [

@@ -4,9 +4,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SeededCluster, seedCluster } from "@kubedump/testenv";
+import { filesBelow, type SeededCluster, seedCluster } from "@kubedump/testenv";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { filesBelow, kubedump } from "./test-support.js";
+import { kubedump } from "./test-support.js";
 
 const env = inject("testenv");
 let seeded: SeededCluster;

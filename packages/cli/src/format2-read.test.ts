@@ -11,10 +11,10 @@ import { type ObjectRecord, openFormat2Repository } from "@kubedump/repository/f
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import type { ObjectStore } from "@kubedump/repository";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
-import { s3StoreOptions } from "@kubedump/testenv";
+import { filesBelow, s3StoreOptions } from "@kubedump/testenv";
 import { describe, expect, inject, it } from "vitest";
 import { reportTotals } from "./restore-fixture.js";
-import { filesBelow, kubedump } from "./test-support.js";
+import { kubedump } from "./test-support.js";
 
 const exec = promisify(execFile);
 

@@ -1,8 +1,8 @@
 // Helpers for this package's tests; excluded from the build (tsconfig.build.json).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { dump, load } from "js-yaml";
@@ -43,18 +43,4 @@ export function kubeconfigIn(kubeconfig: string, namespace: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "kubedump-cli-context-")), "config");
   writeFileSync(file, dump(config));
   return file;
-}
-
-/** Every file below `dir`, by its path relative to `dir`, with its text. */
-export function filesBelow(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (at: string) => {
-    for (const entry of readdirSync(at, { withFileTypes: true })) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path, "utf8"));
-    }
-  };
-  walk(dir);
-  return files;
 }

@@ -49,6 +49,7 @@ export {
 export { modulesLoadedBy } from "./modules-loaded.js";
 export { PER_INPUT_MS, PROPERTY_RUNS, parsesOrRefuses, SlowInputError, settlesOrRefuses } from "./property.js";
 export { thrownBy } from "./thrown.js";
+export { filePaths, filesBelow } from "./files.js";
 export { findSecrets, MIN_SECRET_LENGTH, runLogDir, type SecretFinding, type SecretValue } from "./secret-scan.js";
 export {
   apply,

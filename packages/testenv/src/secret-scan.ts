@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { filePaths } from "./files.js";
 import { kubeHttp } from "./kube-http.js";
 import type { TestEnvInfo } from "./testenv.js";
 
@@ -62,19 +63,6 @@ export async function secretValuesOf(info: TestEnvInfo): Promise<{ secrets: numb
   return { secrets: secrets.length, values };
 }
 
-function filesBelow(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesBelow(path) : [path];
-  });
-}
-
 /**
  * The end-of-run check: every Secret value on the API server, looked for in every file the run
  * logged (runLogDir) and in every Event's message. Findings name the file or Event and the Secret.
@@ -83,7 +71,7 @@ export async function scanRunForSecrets(info: TestEnvInfo): Promise<SecretScan> 
   const { secrets, values } = await secretValuesOf(info);
   const dir = runLogDir(info);
   const scan: SecretScan = { secrets, values: values.length, files: 0, bytes: 0, events: 0, findings: [] };
-  for (const file of filesBelow(dir)) {
+  for (const file of filePaths(dir)) {
     const text = readFileSync(file, "utf8");
     scan.files += 1;
     scan.bytes += text.length;

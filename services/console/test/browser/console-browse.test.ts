@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { kubeHttp } from "@kubedump/testenv";
+import { filesBelow, kubeHttp } from "@kubedump/testenv";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BrowserWorld, browserWorld } from "./browser-world.js";
 import { type Chromium, launchChromium } from "./chromium.mjs";
 import { expand, signIn, texts, visit } from "./console-page.js";
-import { allowDownloads, downloaded, filesBelow, unzip } from "./downloads.js";
+import { allowDownloads, downloaded, unzip } from "./downloads.js";
 import { checkPage, openPage } from "./page-checks.js";
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), "../../../../packages/cli/bin/kubedump.js");

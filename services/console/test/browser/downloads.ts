@@ -1,7 +1,7 @@
 // Files the browser downloads, and trees of YAML files to compare.
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "puppeteer-core";
 
@@ -25,20 +25,6 @@ export async function downloaded(dir: string, suffix: string, timeoutMs = 30_000
   throw new Error(
     `no *${suffix} downloaded into ${dir} within ${timeoutMs} ms (there: ${readdirSync(dir).join(", ")})`,
   );
-}
-
-/** Every file below `root`, by its path relative to it, with its content. */
-export function filesBelow(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(relative(root, p), readFileSync(p, "utf8"));
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** Unpacks a zip file with Debian's unzip (scripts/setup.sh installs it). */
