@@ -9,6 +9,7 @@ import { byPlace } from "./pack-format.js";
 import { readPack } from "./pack-reader.js";
 import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { DEFAULT_REPACK_THRESHOLD, type PackPlan, planPrune, type PrunePlan } from "./prune-plan.js";
+import { spareRetained, type Spared } from "./prune-retained.js";
 import { listSnapshotsV2, markSnapshot, refuseMissing } from "./used-blobs.js";
 
 export interface PruneOptions {
@@ -42,6 +43,8 @@ export interface PruneReport {
   bytesWritten: number;
   /** bytesDeleted - bytesWritten. */
   bytesFreed: number;
+  /** What S3 Object Lock still retains: kept whole, for a later prune (see prune-retained.ts). */
+  retained: Spared;
 }
 
 /** Blob id → first snapshot naming it, over every format-2 snapshot; stops on any snapshot that does not read. */
@@ -120,6 +123,7 @@ function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): P
     bytesDeleted: 0,
     bytesWritten: 0,
     bytesFreed: 0,
+    retained: { packs: 0, indexFiles: 0 },
   };
 }
 
@@ -148,18 +152,14 @@ export async function pruneRepository(options: PruneOptions): Promise<PruneRepor
     const { used, snapshots } = await usedBlobs(options, index);
     const stored = [];
     for await (const entry of options.store.list(DATA_PREFIX)) stored.push(entry);
-    const plan = planPrune(indexFiles, used, stored, {
+    const planned = planPrune(indexFiles, used, stored, {
       threshold: options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD,
       headerOverhead: options.keys ? SEAL_OVERHEAD : 0,
     });
-    const report = plannedReport(plan, snapshots, used.size);
-    if (!hasWork(plan, indexFiles.length)) return report;
-    const done = await execute(
-      options,
-      lock,
-      plan,
-      indexFiles.map((f) => f.id),
-    );
+    if (!hasWork(planned, indexFiles.length)) return plannedReport(planned, snapshots, used.size);
+    const { plan, deletableIndexFiles, spared } = await spareRetained(options.store, planned, indexFiles);
+    const report = { ...plannedReport(plan, snapshots, used.size), retained: spared };
+    const done = await execute(options, lock, plan, deletableIndexFiles);
     report.packsWritten = done.written.length;
     report.indexFilesDeleted = done.oldFiles.length;
     report.indexFilesWritten = done.merged ? 1 : 0;
