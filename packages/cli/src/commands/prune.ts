@@ -1,6 +1,6 @@
 import { parseDuration } from "@kubedump/api";
 import type { SweepResult } from "@kubedump/repository/snapshot";
-import { type Format2Repository, format2Of } from "@kubedump/repository/format2";
+import { type Format2Repository, format2Of, type PruneReport } from "@kubedump/repository/format2";
 import type { Command } from "commander";
 import { humanBytes } from "../format.js";
 import { outputOption, printData, REPORT_FORMATS } from "../output.js";
@@ -33,6 +33,14 @@ async function pruneFormat2(format2: Format2Repository, flags: Flags): Promise<v
     `deleted ${report.packsDeleted + report.unlistedPacksDeleted} packs and repacked ${report.packsRepacked} ` +
       `(${humanBytes(report.bytesFreed)} freed); ${report.packsKept} packs used by ${report.snapshots} snapshots kept\n`,
   );
+  process.stdout.write(retainedLine(report.retained));
+}
+
+/** What a format-2 prune left because S3 Object Lock retains it; "" when nothing. */
+export function retainedLine({ packs, indexFiles, retainedUntil }: PruneReport["retained"]): string {
+  if (packs + indexFiles === 0) return "";
+  const until = retainedUntil ? ` (the last lock ends ${retainedUntil.toISOString()})` : "";
+  return `left ${packs} packs and ${indexFiles} index files that S3 Object Lock retains${until}; a later prune removes them\n`;
 }
 
 export function pruneCommand(program: Command): void {
