@@ -11,15 +11,33 @@ import { HttpError, notFound } from "./http-error.js";
 
 export type { RepositoryObject };
 
+/** A Repository object whose spec does not validate: listed with what is wrong, never opened. */
+export interface InvalidRepository {
+  metadata: { namespace: string; name: string };
+  invalid: string;
+}
+
 export interface RepositoryCatalog {
-  /** Every Repository object the console's ServiceAccount can list. */
-  list(): Promise<RepositoryObject[]>;
+  /** Every Repository object the console's ServiceAccount can list; one that does not validate does not hide the others. */
+  list(): Promise<(RepositoryObject | InvalidRepository)[]>;
   /** Repository `namespace/name`, opened as the dump worker opens it (its storage Secret read by the console). */
   open(namespace: string, name: string): Promise<Repository>;
 }
 
 /** What the repository list shows of a Repository object; never its Secret. */
-export function repositorySummary(r: RepositoryObject) {
+export function repositorySummary(r: RepositoryObject | InvalidRepository) {
+  if ("invalid" in r) {
+    const { namespace, name } = r.metadata;
+    return {
+      namespace,
+      name,
+      backend: { type: "invalid" },
+      phase: "Invalid",
+      error: r.invalid,
+      snapshots: null,
+      lastSnapshotTime: null,
+    };
+  }
   const { s3, local } = r.spec.backend;
   const backend = s3
     ? { type: "s3", endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, prefix: s3.prefix }
@@ -73,7 +91,7 @@ export function createRepositoryCatalog(deps: {
   return {
     async list() {
       const res = await client.get<{ items: unknown[] }>(listPath("repositories", deps.namespace));
-      return res.items.map((o) => valid(o, "in the list")).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+      return res.items.map(listed).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
     },
     async open(namespace, name) {
       const where = `${namespace}/${name}`;
@@ -98,4 +116,12 @@ export const listPath = (plural: string, namespace?: string) =>
     ? `/apis/${API_VERSION}/${plural}`
     : `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
 
-const keyOf = (r: RepositoryObject) => `${r.metadata.namespace}/${r.metadata.name}`;
+const keyOf = (r: RepositoryObject | InvalidRepository) => `${r.metadata.namespace}/${r.metadata.name}`;
+
+/** A listed object, validated; one that does not validate as an InvalidRepository naming its fields. */
+function listed(object: unknown): RepositoryObject | InvalidRepository {
+  const checked = validateRepository(object);
+  if (checked.ok) return checked.value;
+  const meta = (object as { metadata?: { namespace?: string; name?: string } }).metadata;
+  return { metadata: { namespace: meta?.namespace ?? "", name: meta?.name ?? "" }, invalid: checked.errors.join("; ") };
+}

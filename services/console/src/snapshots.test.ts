@@ -23,6 +23,33 @@ describe("console reading", () => {
     expect(theirs.body.some((r: { namespace: string }) => r.namespace === f.tn.ns)).toBe(false);
   });
 
+  it("lists a Repository whose spec does not validate as Invalid, naming the field, and the others still", async () => {
+    const bad = {
+      apiVersion: "kubedump.io/v1alpha1",
+      kind: "Repository",
+      metadata: { name: "bad-verify", namespace: f.tn.ns },
+      spec: {
+        backend: { local: { path: "/backups" } },
+        storageSecretName: "none",
+        verify: { schedule: "0 25 * * *", readData: 0 },
+      },
+    };
+    const created = await kubeHttp(t, `/apis/kubedump.io/v1alpha1/namespaces/${f.tn.ns}/repositories`, {
+      method: "POST",
+      body: bad,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const list = await call(`${f.url}/api/v1/repositories`, { token: f.reader });
+    expect(list.status).toBe(200);
+    const names = list.body.filter((r: { namespace: string }) => r.namespace === f.tn.ns);
+    expect(names.find((r: { name: string }) => r.name === "repo")).toMatchObject({ backend: { type: "s3" } });
+    expect(names.find((r: { name: string }) => r.name === "bad-verify")).toMatchObject({
+      phase: "Invalid",
+      backend: { type: "invalid" },
+      error: expect.stringContaining("spec.verify.schedule"),
+    });
+  });
+
   it("lists snapshots for a user with get on the Repository; 403 naming the verb for one without", async () => {
     const res = await call(`${repo}/snapshots`, { token: f.reader });
     expect(res.status).toBe(200);

@@ -19,6 +19,7 @@ import { asSnapshotManifest } from "./as-manifest.js";
 import { packKey } from "./layout.js";
 import { verifySnapshotV2 } from "./as-repository-verify.js";
 import type { Format2Repository } from "./repository.js";
+import { byTime } from "../snapshot/snapshot-order.js";
 
 const READ_CONCURRENCY = 8;
 
@@ -71,7 +72,7 @@ export class Format2AsRepository implements Repository {
       ),
     );
     return {
-      snapshots: read.flatMap((r) => (r.manifest ? [r.manifest] : [])),
+      snapshots: byTime(read.flatMap((r) => (r.manifest ? [r.manifest] : []))),
       unreadable: read.flatMap((r) => (r.unreadable ? [r.unreadable] : [])),
       mismatched: [],
     };

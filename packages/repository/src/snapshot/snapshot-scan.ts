@@ -1,6 +1,7 @@
 import { IntegrityError, ObjectNotFoundError, RepositoryFormatError, SnapshotNotFoundError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { storedFileProblems } from "./check-stored.js";
+import { byTime } from "./snapshot-order.js";
 import type { ManifestCache } from "./manifest-cache.js";
 import { SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey } from "./layout.js";
 import { decodeManifest } from "./manifest-codec.js";
@@ -92,7 +93,8 @@ export async function scanSnapshots(store: ObjectStore, cache?: ManifestCache): 
       },
     );
   });
-  const snapshots = read.flatMap((r) => (r.manifest ? [r.manifest] : []));
+  // Oldest first by time: ids order by the second only (byTime).
+  const snapshots = byTime(read.flatMap((r) => (r.manifest ? [r.manifest] : [])));
   const mismatched: MismatchedSnapshot[] = [];
   for (const manifest of snapshots) {
     const problems = await storedFileProblems(manifest, (key) => listed.get(key)?.size);

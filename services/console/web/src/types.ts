@@ -7,6 +7,8 @@ export interface RepositoryItem {
   phase?: string;
   snapshots?: number | null;
   lastSnapshotTime?: string | null;
+  /** Set when the object's spec does not validate: what is wrong with it. */
+  error?: string;
 }
 
 export interface SnapshotItem {

@@ -26,7 +26,7 @@ export async function repositoriesPage({ main }: View): Promise<void> {
   }
   const rows = repos.map((r) => [
     el("a", { href: repoPage(r.namespace, r.name) }, `${r.namespace}/${r.name}`),
-    backendText(r.backend),
+    r.error ? `invalid spec: ${r.error}` : backendText(r.backend),
     phaseBadge(r.phase),
     count(r.snapshots),
     time(r.lastSnapshotTime),
