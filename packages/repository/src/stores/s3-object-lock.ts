@@ -89,15 +89,27 @@ export async function putWithHeaders(
 }
 
 /** Whether the bucket has Object Lock enabled. */
-export async function bucketLockEnabled(client: Client, bucket: string): Promise<boolean> {
+export async function bucketLockEnabled(client: Client, bucket: string, required = true): Promise<boolean> {
   try {
     const config = (await client.getObjectLockConfig(bucket)) as { objectLockEnabled?: string } | undefined;
     return config?.objectLockEnabled === "Enabled";
   } catch (err) {
-    const code = err instanceof Error && "code" in err ? err.code : undefined;
-    if (code === "ObjectLockConfigurationNotFoundError" || code === "NoSuchBucket") return false;
+    if (lockConfigAbsent(err, required)) return false;
     throw err;
   }
+}
+
+/**
+ * Whether an error of GetObjectLockConfiguration means "no lock here". A bucket without a lock
+ * configuration always does. When the Repository did not ask for a lock (`required` false), so
+ * does a refusal or a store that lacks the call (an IAM policy without
+ * s3:GetBucketObjectLockConfiguration, an S3-compatible store without Object Lock): deletes then
+ * go on as before Object Lock existed, instead of failing.
+ */
+export function lockConfigAbsent(err: unknown, required: boolean): boolean {
+  const code = err instanceof Error && "code" in err ? err.code : undefined;
+  if (code === "ObjectLockConfigurationNotFoundError" || code === "NoSuchBucket") return true;
+  return !required && (code === "AccessDenied" || code === "NotImplemented" || code === "MethodNotAllowed");
 }
 
 /** The error for a lock asked of a bucket that cannot hold one. */

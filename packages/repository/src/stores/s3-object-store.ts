@@ -237,7 +237,9 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private hasLocks(key: string): Promise<boolean> {
-    this.lockEnabled ??= this.call("check object lock of", key, (c) => bucketLockEnabled(c, this.bucket));
+    this.lockEnabled ??= this.call("check object lock of", key, (c) =>
+      bucketLockEnabled(c, this.bucket, this.lock !== undefined),
+    );
     this.lockEnabled.catch(() => {
       this.lockEnabled = undefined;
     });
