@@ -53,7 +53,9 @@ function byType(objects: readonly ContentObject[]): Map<string, ContentObject[]>
   const types = new Map<string, ContentObject[]>();
   for (const o of objects) {
     const key = JSON.stringify([o.group, o.resource, o.namespace]);
-    types.set(key, [...(types.get(key) ?? []), o]);
+    const group = types.get(key);
+    if (group) group.push(o);
+    else types.set(key, [o]);
   }
   return types;
 }

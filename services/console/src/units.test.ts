@@ -1,6 +1,8 @@
 import type { Repository } from "@kubedump/repository";
 import { describe, expect, it } from "vitest";
+import { deniedAccess } from "./access.js";
 import { loadConfig } from "./config.js";
+import type { KubeAuth } from "./kube-auth.js";
 import { maskSecretYaml } from "./secret-mask.js";
 import { createSummaryCache, findObject, pageOf, selectObjects } from "./snapshot-summary.js";
 
@@ -98,5 +100,42 @@ describe("loadConfig", () => {
     expect(loadConfig({})).toMatchObject({ HTTP_PORT: 8080, AUTH_CACHE_SECONDS: 30, TRUST_PROXY: "false" });
     expect(() => loadConfig({ CSRF_KEY: "short-secret-value" })).toThrow(/CSRF_KEY: must be at least 32/);
     expect(() => loadConfig({ CSRF_KEY: "short-secret-value" })).not.toThrow(/short-secret-value/);
+  });
+});
+
+describe("deniedAccess", () => {
+  // An in-memory double of our own KubeAuth: types allowed by resource name, every ask counted.
+  const authAllowing = (allowed: Set<string>) => {
+    const asked: string[] = [];
+    const auth = {
+      authenticate: async () => undefined,
+      allowed: async (_user: unknown, a: { resource: string; name?: string }) => {
+        asked.push(`${a.resource}/${a.name ?? "*"}`);
+        return allowed.has(a.resource);
+      },
+      require: async () => {},
+    } as unknown as KubeAuth;
+    return { auth, asked };
+  };
+  const user = { username: "u", groups: [] };
+  const many = (resource: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ group: "", resource, namespace: "ns", name: `${resource}-${i}` }));
+
+  it("asks once per type however many objects a selection holds (200,000 here)", async () => {
+    const { auth, asked } = authAllowing(new Set(["configmaps", "services"]));
+    const objects = [...many("configmaps", 150_000), ...many("services", 50_000)];
+    expect(await deniedAccess(auth, user, objects)).toBeUndefined();
+    expect(asked.sort()).toEqual(["configmaps/*", "services/*"]);
+  });
+
+  it("names the type denied as a whole when it holds more than MAX_NAMED_CHECKS objects", async () => {
+    const { auth } = authAllowing(new Set(["configmaps"]));
+    const objects = [...many("configmaps", 10), ...many("secrets", 1_000)];
+    expect(await deniedAccess(auth, user, objects)).toEqual({
+      verb: "get",
+      group: "",
+      resource: "secrets",
+      namespace: "ns",
+    });
   });
 });
