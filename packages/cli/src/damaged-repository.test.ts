@@ -91,7 +91,8 @@ describe.each(backends)("damaged files in %s", (_label, create) => {
       expect(run.code, run.stderr).toBe(0);
       ids.push(JSON.parse(run.stdout).id);
     }
-    ids.sort(); // ids of the same second sort by their random part
+    // Kept in the order they were taken: listings order by time, and two snapshots taken in one
+    // second would order differently by id.
   });
 
   it.each(DAMAGES)("$file $how", async ({ file, how, damage }) => {
