@@ -55,6 +55,7 @@ export {
   readRepositoryStorage,
   type SecretReader,
 } from "./repository-object.js";
+export { createRepositoryObjectOpener, type RepositoryObjectOpener } from "./repository-opener.js";
 export type { RetryPolicy } from "./retry.js";
 export type { ObjectLockMode, ObjectLockSpec } from "./stores/s3-object-lock.js";
 export {

@@ -1,12 +1,6 @@
 import { API_VERSION, crPath, type Repository as RepositoryObject, validateRepository } from "@kubedump/api";
 import { isNotFound, type KubeClient, readSecret } from "@kubedump/kube";
-import {
-  type CredentialProvider,
-  ManifestCache,
-  openRepositoryFromBackend,
-  type Repository,
-  readRepositoryStorage,
-} from "@kubedump/repository";
+import { type CredentialProvider, createRepositoryObjectOpener, type Repository } from "@kubedump/repository";
 import { HttpError, notFound } from "./http-error.js";
 
 export type { RepositoryObject };
@@ -60,8 +54,8 @@ function valid(object: unknown, where: string): RepositoryObject {
 
 /**
  * The Repository objects of the cluster, read with the console's client, and their repositories
- * opened with readRepositoryStorage and openRepositoryFromBackend (as the dump worker and the CLI's
- * --from-repository open them). An opened repository is reused while its object's
+ * opened with createRepositoryObjectOpener (as the dump worker opens them, and the CLI's
+ * --from-repository). An opened repository is reused while its object's
  * resourceVersion stays and for at most `ttlMs` (a rotated Secret is read again after that).
  */
 export function createRepositoryCatalog(deps: {
@@ -75,19 +69,10 @@ export function createRepositoryCatalog(deps: {
   const { client } = deps;
   const now = deps.now ?? Date.now;
   const opened = new Map<string, { version: string; until: number; repository: Promise<Repository> }>();
-  const manifests = new Map<string, ManifestCache>();
-  const openFresh = async (namespace: string, name: string, object: RepositoryObject) => {
-    const storage = await readRepositoryStorage({
-      namespace,
-      name,
-      spec: object.spec,
-      readSecret: (ns, secret) => readSecret(client, ns, secret),
-    });
-    const where = JSON.stringify([namespace, name, object.spec.backend]);
-    const manifestCache = manifests.get(where) ?? new ManifestCache();
-    manifests.set(where, manifestCache);
-    return openRepositoryFromBackend({ ...storage, credentials: deps.credentials, repository: { manifestCache } });
-  };
+  const openFresh = createRepositoryObjectOpener({
+    readSecret: (ns, secret) => readSecret(client, ns, secret),
+    credentials: deps.credentials,
+  });
   return {
     async list() {
       const res = await client.get<{ items: unknown[] }>(listPath("repositories", deps.namespace));
@@ -102,7 +87,7 @@ export function createRepositoryCatalog(deps: {
       const version = object.metadata.resourceVersion ?? "";
       const hit = opened.get(where);
       if (hit && hit.version === version && hit.until > now()) return hit.repository;
-      const repository = openFresh(namespace, name, object);
+      const repository = openFresh(namespace, name, object.spec);
       opened.set(where, { version, until: now() + deps.ttlMs, repository });
       repository.catch(() => opened.delete(where));
       return repository;

@@ -5,11 +5,11 @@ import { IntegrityError, RepositoryFormatError, SnapshotNotFoundError } from "..
 import type { StoredCheckReport } from "../snapshot/check-stored.js";
 import { type DownloadResult, writeTree } from "../snapshot/download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "../snapshot/forget.js";
-import { SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey } from "../snapshot/layout.js";
+import { snapshotManifestKey } from "../snapshot/layout.js";
 import { progressCounter, type ReadProgressOptions } from "../snapshot/read-progress.js";
 import type { DeleteSnapshotResult, ReadObjectsOptions, Repository } from "../snapshot/repository.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
-import { mapLimit, type SnapshotScan, type UnreadableSnapshot } from "../snapshot/snapshot-scan.js";
+import { type SnapshotScan, scanSnapshots } from "../snapshot/snapshot-scan.js";
 import type { CommitSnapshotInput } from "../snapshot/snapshot-upload.js";
 import type { SweepOptions, SweepResult } from "../snapshot/sweep.js";
 import type { SnapshotManifest, SnapshotObject, UnfinishedSnapshot } from "../snapshot/types.js";
@@ -19,7 +19,6 @@ import { asSnapshotManifest } from "./as-manifest.js";
 import { packKey } from "./layout.js";
 import { verifySnapshotV2 } from "./as-repository-verify.js";
 import type { Format2Repository } from "./repository.js";
-import { byTime } from "../snapshot/snapshot-order.js";
 
 const READ_CONCURRENCY = 8;
 
@@ -52,30 +51,8 @@ export class Format2AsRepository implements Repository {
   }
 
   /** Every snapshot.json, read as format 2; sizes are not checked against a listing (packs are shared). */
-  async scanSnapshots(): Promise<SnapshotScan> {
-    const ids: string[] = [];
-    for await (const { key } of this.store.list(SNAPSHOTS_PREFIX)) {
-      const id = snapshotIdOfKey(key);
-      if (id !== undefined && key === snapshotManifestKey(id)) ids.push(id);
-    }
-    ids.sort();
-    type Read = { manifest?: SnapshotManifest; unreadable?: UnreadableSnapshot };
-    const read = await mapLimit(ids, READ_CONCURRENCY, (id) =>
-      this.getSnapshot(id).then(
-        (manifest): Read => ({ manifest }),
-        (err: unknown): Read => {
-          if (err instanceof SnapshotNotFoundError) return {}; // deleted while listing
-          if (err instanceof RepositoryFormatError || err instanceof IntegrityError)
-            return { unreadable: { id, key: snapshotManifestKey(id), error: err } };
-          throw err;
-        },
-      ),
-    );
-    return {
-      snapshots: byTime(read.flatMap((r) => (r.manifest ? [r.manifest] : []))),
-      unreadable: read.flatMap((r) => (r.unreadable ? [r.unreadable] : [])),
-      mismatched: [],
-    };
+  scanSnapshots(): Promise<SnapshotScan> {
+    return scanSnapshots(this.store, { read: (id) => this.getSnapshot(id), checkFiles: false });
   }
 
   async getSnapshot(id: string): Promise<SnapshotManifest> {

@@ -30,8 +30,15 @@ export function formatVersionOf(data: Buffer | undefined): unknown {
   }
 }
 
-/** A format-2 repository behind format 1's Repository interface (the codec and upload retries of format 1 do not apply). */
-export async function openFormat2AsRepository(options: RepositoryOptions): Promise<Repository> {
+/**
+ * A format-2 repository behind format 1's Repository interface (the codec and upload retries of
+ * format 1 do not apply). `configBytes`: repository.json as openRepository read it (null: none).
+ */
+export async function openFormat2AsRepository(
+  options: RepositoryOptions,
+  configBytes: Buffer | null,
+): Promise<Repository> {
   const { store, password, kdf, now, indexCacheDir } = options;
-  return new Format2AsRepository(store, await openFormat2Repository({ store, password, kdf, now, indexCacheDir }));
+  const format2 = await openFormat2Repository({ store, password, kdf, now, indexCacheDir, configBytes });
+  return new Format2AsRepository(store, format2);
 }

@@ -20,6 +20,8 @@ export interface Format2ConfigOptions {
   /** scrypt cost of a new encrypted repository (default N=2^16, r=8, p=1). */
   kdf?: { N?: number; r?: number; p?: number };
   now?: () => Date;
+  /** repository.json as the caller already read it (null: there is none), so it is not read twice. */
+  configBytes?: Buffer | null;
 }
 
 function decodeConfig(data: Buffer): RepositoryConfigV2 {
@@ -70,7 +72,9 @@ export interface Format2Config {
  */
 export async function openFormat2Config(options: Format2ConfigOptions): Promise<Format2Config> {
   if (options.password === "") throw new TypeError("openFormat2Repository: the encryption password is empty");
-  const existing = await readConfig(options.store);
+  const { configBytes } = options;
+  const existing =
+    configBytes === undefined ? await readConfig(options.store) : configBytes && decodeConfig(configBytes);
   if (existing) {
     const keys = await keysOf(existing, options.password);
     return { keys, ensureWritten: async () => keys };

@@ -129,7 +129,7 @@ class StoreRepository implements Repository {
   }
 
   scanSnapshots(): Promise<SnapshotScan> {
-    return scanSnapshots(this.store, this.options.manifestCache);
+    return scanSnapshots(this.store, { cache: this.options.manifestCache });
   }
 
   getSnapshot(id: string): Promise<SnapshotManifest> {
@@ -242,7 +242,8 @@ export async function openRepository(options: RepositoryOptions): Promise<Reposi
   // repository.json is read once: its formatVersion picks the format, its bytes open format 1.
   const data = await readStoredConfigBytes(options.store);
   const stored = formatVersionOf(data);
-  if (stored === 2 || (stored === undefined && options.format === 2)) return openFormat2AsRepository(options);
+  if (stored === 2 || (stored === undefined && options.format === 2))
+    return openFormat2AsRepository(options, data ?? null);
   const configOptions = { ...options, now: options.now ?? (() => new Date()) };
   const resolved = await resolveConfig(options.store, configOptions, { data });
   return new StoreRepository({ options: configOptions, ...resolved });
