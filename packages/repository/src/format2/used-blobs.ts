@@ -1,4 +1,4 @@
-import { RepositoryFormatError } from "../errors.js";
+import { IntegrityError, ObjectNotFoundError, RepositoryFormatError } from "../errors.js";
 import { SNAPSHOTS_PREFIX, snapshotManifestKey, snapshotIdOfKey } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -6,14 +6,32 @@ import type { BlobSource } from "./blob-source.js";
 import { decodeManifestV2, parseJsonFile, type SnapshotManifestV2 } from "./manifest.js";
 import { decodeTreeNode } from "./tree-nodes.js";
 
-/** Every committed format-2 snapshot's manifest (format-1 snapshots, which use no blobs, are skipped). */
-export async function* listSnapshotsV2(store: ObjectStore): AsyncGenerator<SnapshotManifestV2> {
+/**
+ * Every committed format-2 snapshot's manifest (format-1 snapshots, which use no blobs, are
+ * skipped). A snapshot.json that does not read throws, unless `onUnreadable` is given: then it is
+ * handed the id and the error (damaged or forged), one deleted while listing is skipped, and the
+ * listing goes on.
+ */
+export async function* listSnapshotsV2(
+  store: ObjectStore,
+  onUnreadable?: (id: string, error: unknown) => void,
+): AsyncGenerator<SnapshotManifestV2> {
   for await (const entry of store.list(SNAPSHOTS_PREFIX)) {
     const id = snapshotIdOfKey(entry.key);
     if (id === undefined || entry.key !== snapshotManifestKey(id)) continue;
-    const data = await store.getBuffer(entry.key, MAX_JSON_BYTES);
-    if (parseJsonFile(entry.key, data).value["formatVersion"] === 1) continue;
-    yield decodeManifestV2(id, data);
+    let manifest: SnapshotManifestV2;
+    try {
+      const data = await store.getBuffer(entry.key, MAX_JSON_BYTES);
+      if (parseJsonFile(entry.key, data).value["formatVersion"] === 1) continue;
+      manifest = decodeManifestV2(id, data);
+    } catch (err) {
+      if (!onUnreadable) throw err;
+      if (err instanceof ObjectNotFoundError) continue; // deleted while listing
+      if (!(err instanceof RepositoryFormatError || err instanceof IntegrityError)) throw err;
+      onUnreadable(id, err);
+      continue;
+    }
+    yield manifest;
   }
 }
 

@@ -5,6 +5,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { readIndexFiles, writeIndexFile } from "./index-loader.js";
 import { blobId } from "./keys.js";
+import { snapshotManifestKey } from "../snapshot/layout.js";
 import { indexFileKey, packKey } from "./layout.js";
 import { PRUNE_IDS, pruneInput, writeForgottenMiddle, testStores } from "./test-support.js";
 import { parseDataSubset, verifyRepository } from "./verify.js";
@@ -61,6 +62,20 @@ describe.each(STORES)("format 2 verify on %s", (_, newStore) => {
       blob: missing,
       message: `data blob ${missing} is in no index file`,
     });
+  });
+
+  it("names a snapshot whose snapshot.json does not read and still checks the others", async () => {
+    const store = newStore();
+    await writeForgottenMiddle(store, null);
+    const damaged = PRUNE_IDS[2] as string;
+    const key = snapshotManifestKey(damaged);
+    await store.put(key, (await store.getBuffer(key)).subarray(0, 20));
+    const report = await verifyRepository({ store, keys: null });
+    expect(report.snapshots).toBe(2);
+    expect(report.problems).toEqual([
+      { snapshot: damaged, message: expect.stringMatching(/^snapshot\.json does not read: .*snapshot\.json/) },
+    ]);
+    expect(report.packsRead).toBe(report.packs);
   });
 });
 

@@ -81,7 +81,11 @@ async function checkStructure(options: VerifyOptions, report: VerifyReport) {
   const source = new BlobSource({ store: options.store, keys: options.keys, index });
   const used = new Map<string, string>();
   try {
-    for await (const manifest of listSnapshotsV2(options.store)) {
+    const unreadable = (snapshot: string, err: unknown) => {
+      report.snapshots += 1;
+      report.problems.push({ snapshot, message: `snapshot.json does not read: ${messageOf(err)}` });
+    };
+    for await (const manifest of listSnapshotsV2(options.store, unreadable)) {
       report.snapshots += 1;
       try {
         for (const { snapshot, blob, type } of await markSnapshot(source, manifest, used))
