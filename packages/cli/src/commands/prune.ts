@@ -26,12 +26,14 @@ function summary(result: SweepResult, olderThan: string): string {
 
 /** Format 2: the packs and index files no snapshot uses, and a dead backup's packs, removed under the exclusive lock. */
 async function pruneFormat2(format2: Format2Repository, flags: Flags): Promise<void> {
-  if (flags.dryRun) throw new UsageError("prune --dry-run: a format-2 repository's prune has no dry run");
-  const report = await format2.prune();
+  const report = await format2.prune({ dryRun: flags.dryRun ?? false });
   if (printData(flags.output, report)) return;
+  const [deleted, repacked, freed] = report.dryRun
+    ? ["would delete", "repack", "would be freed"]
+    : ["deleted", "repacked", "freed"];
   process.stdout.write(
-    `deleted ${report.packsDeleted + report.unlistedPacksDeleted} packs and repacked ${report.packsRepacked} ` +
-      `(${humanBytes(report.bytesFreed)} freed); ${report.packsKept} packs used by ${report.snapshots} snapshots kept\n`,
+    `${deleted} ${report.packsDeleted + report.unlistedPacksDeleted} packs and ${repacked} ${report.packsRepacked} ` +
+      `(${humanBytes(report.bytesFreed)} ${freed}); ${report.packsKept} packs used by ${report.snapshots} snapshots kept\n`,
   );
   process.stdout.write(retainedLine(report.retained));
 }
@@ -46,7 +48,10 @@ export function retainedLine({ packs, indexFiles, retainedUntil }: PruneReport["
 export function pruneCommand(program: Command): void {
   const cmd = program
     .command("prune")
-    .description("remove what failed or interrupted backups left: snapshots without snapshot.json, unfinished uploads")
+    .description(
+      "format 2: remove and repack the packs no snapshot uses (under an exclusive lock); format 1: remove what " +
+        "failed or interrupted backups left (snapshots without snapshot.json, unfinished uploads)",
+    )
     .option(
       "--older-than <duration>",
       "only leftovers whose newest object is older than this, e.g. 30m (a backup may still be uploading younger ones)",

@@ -35,8 +35,22 @@ describe.each(STORES)("format 2 prune on %s", (_, newStore) => {
       const before = await storedDataBlobs(store, keys);
       expect(before.size).toBe(usedData.size + 100); // the middle snapshot's changed objects
 
+      // A dry run plans the same packs and changes nothing (its lock is gone with it).
+      const listing = async () => (await collect(store.list(""))).map((e) => `${e.key} ${e.size}`);
+      const untouched = await listing();
+      const planned = await pruneRepository({ store, keys, repackThreshold: 0, dryRun: true });
+      expect(await listing()).toEqual(untouched);
+
       const report = await pruneRepository({ store, keys, repackThreshold: 0 });
       expect(report).toMatchObject({ snapshots: 2, indexFilesDeleted: 3, indexFilesWritten: 1 });
+      expect(planned).toMatchObject({
+        dryRun: true,
+        packsDeleted: report.packsDeleted,
+        packsRepacked: report.packsRepacked,
+        bytesDeleted: report.bytesDeleted,
+        indexFilesDeleted: 0,
+      });
+      expect(planned.bytesWritten).toBeGreaterThanOrEqual(report.packsRepacked > 0 ? 1 : 0);
       expect(report.packsDeleted + report.packsRepacked).toBeGreaterThan(0);
       expect(report.bytesFreed).toBeGreaterThan(0);
       expect(await storedDataBlobs(store, keys)).toEqual(usedData);

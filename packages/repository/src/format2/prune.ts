@@ -23,12 +23,18 @@ export interface PruneOptions {
   packTargetBytes?: number;
   /** Lock lifetime (default DEFAULT_LOCK_TTL_MS). */
   lockTtlMs?: number;
+  /**
+   * Only plan: report what a prune would delete and repack (bytesDeleted, and bytesWritten as the
+   * live frames a repack would copy), under a shared lock, changing nothing.
+   */
+  dryRun?: boolean;
   /** Called after each step that changes the repository: "repacked", "index-written", "deleted <key>". */
   onStep?: (step: string) => void;
 }
 
-/** What a prune did. */
+/** What a prune did (or, with dryRun, would do). */
 export interface PruneReport {
+  dryRun: boolean;
   snapshots: number;
   usedBlobs: number;
   packsKept: number;
@@ -111,6 +117,7 @@ async function execute(options: PruneOptions, lock: RepositoryLock, plan: PruneP
 function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): PruneReport {
   const count = (action: string) => plan.packs.filter((p) => p.action === action).length;
   return {
+    dryRun: false,
     snapshots,
     usedBlobs,
     packsKept: count("keep"),
@@ -127,6 +134,18 @@ function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): P
   };
 }
 
+/** What a plan would delete and write, nothing done (S3 Object Lock's sparing is not asked). */
+function dryRunReport(plan: PrunePlan, snapshots: number, usedBlobs: number): PruneReport {
+  const gone = [...plan.packs.filter((p) => p.action !== "keep"), ...plan.unlisted];
+  const frames = (p: PackPlan) => new Map(p.live.map((e) => [e.offset, e.length]));
+  const copied = plan.packs.filter((p) => p.action === "repack").flatMap((p) => [...frames(p).values()]);
+  const report = { ...plannedReport(plan, snapshots, usedBlobs), dryRun: true };
+  report.bytesDeleted = gone.reduce((sum, p) => sum + p.bytes, 0);
+  report.bytesWritten = copied.reduce((sum, n) => sum + n, 0);
+  report.bytesFreed = report.bytesDeleted - report.bytesWritten;
+  return report;
+}
+
 /**
  * Removes what no format-2 snapshot uses, under an exclusive repository lock (LockConflictError
  * naming the holders while a backup holds a shared one). Walks every snapshot's tree, then
@@ -138,7 +157,7 @@ function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): P
 export async function pruneRepository(options: PruneOptions): Promise<PruneReport> {
   const lock = await acquireLock({
     store: options.store,
-    kind: "exclusive",
+    kind: options.dryRun ? "shared" : "exclusive",
     holder: options.holder ?? "prune",
     ttlMs: options.lockTtlMs,
   });
@@ -156,6 +175,7 @@ export async function pruneRepository(options: PruneOptions): Promise<PruneRepor
       threshold: options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD,
       headerOverhead: options.keys ? SEAL_OVERHEAD : 0,
     });
+    if (options.dryRun) return dryRunReport(planned, snapshots, used.size);
     if (!hasWork(planned, indexFiles.length)) return plannedReport(planned, snapshots, used.size);
     const { plan, deletableIndexFiles, spared } = await spareRetained(options.store, planned, indexFiles);
     const report = { ...plannedReport(plan, snapshots, used.size), retained: spared };
