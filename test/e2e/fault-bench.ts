@@ -52,7 +52,11 @@ function clusterEnv(shared: TestEnvInfo, cluster: ExtraCluster): TestEnvInfo {
   return { ...shared, kubeconfig, kubeApiUrl, caPem, adminCertPem, adminKeyPem };
 }
 
-export async function startFaultBench(shared: TestEnvInfo, ns: string): Promise<FaultBench> {
+/**
+ * `format`: of the Repository (default 1: the kill tests tell a backup's steps by the parts it
+ * spools to its scratch directory and uploads, which format 2 does not have).
+ */
+export async function startFaultBench(shared: TestEnvInfo, ns: string, format: 1 | 2 = 1): Promise<FaultBench> {
   const dir = mkdtempSync(join(tmpdir(), `kubedump-${ns}-`));
   const cluster = await startExtraCluster();
   const t = clusterEnv(shared, cluster);
@@ -62,7 +66,7 @@ export async function startFaultBench(shared: TestEnvInfo, ns: string): Promise<
   const slowKubeconfig = join(dir, "kubeconfig-slow");
   writeFileSync(slowKubeconfig, kubeconfig(`https://${api.listen}`, t.caPem, t.adminCertPem, t.adminKeyPem));
   const e2e = testNamespace({ ...t, s3Endpoint: `http://${minio.listen}` }, ns);
-  await e2e.setup();
+  await e2e.setup({ format });
   const stack = await startStack(e2e, { workers: 0, extraEnv: { JOB_LOCK_SECONDS: LOCK_SECONDS } });
   const scratchRoots = new Map<string, string>();
   return {

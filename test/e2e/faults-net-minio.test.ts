@@ -41,7 +41,7 @@ async function snapshotFiles(): Promise<Map<string, string[]>> {
 }
 
 beforeAll(async () => {
-  await e2e.setup();
+  await e2e.setup({ format: 1 }); // the test tells an upload's progress by format 1's index and parts
   proxies = await startFaultProxies(t);
   viaProxy = (await proxies.minio("minio")).endpoint;
   await createRepositoryAt(t, e2e.ns, "via-proxy", viaProxy, e2e.prefix);

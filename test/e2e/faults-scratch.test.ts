@@ -26,7 +26,7 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "kubedump-scratch-full-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", scratch]);
   mounted = true;
-  await e2e.setup();
+  await e2e.setup({ format: 1 }); // format 1 spools its parts to the scratch directory; format 2 writes none
   await makeConfigMaps(e2e, "large", 2, 700_000, "x");
   await makeConfigMaps(e2e, "small", 2, 1000, "s");
   const stored = { params: [{ name: "gzipLevel", value: "0" }] }; // spooled as large as it is

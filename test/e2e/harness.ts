@@ -184,7 +184,7 @@ export const openTestRepository = (t: TestEnvInfo, prefix: string): Promise<Repo
 export async function setupRepository(
   t: TestEnvInfo,
   ns: string,
-  opts: { prefix: string; password?: string },
+  opts: { prefix: string; password?: string; format?: 1 | 2 },
 ): Promise<void> {
   const { backend, secret } = s3RepositoryBackend(t, E2E_BUCKET, opts.prefix);
   await kubeHttp(t, "/api/v1/namespaces", { body: { metadata: { name: ns } } });
@@ -199,7 +199,7 @@ export async function setupRepository(
       apiVersion: "kubedump.io/v1alpha1",
       kind: "Repository",
       metadata: { name: "repo" },
-      spec: { backend, storageSecretName: "s3-secret" },
+      spec: { backend, storageSecretName: "s3-secret", ...(opts.format ? { format: opts.format } : {}) },
     },
   });
   if (res.status !== 201 && res.status !== 409)

@@ -42,7 +42,7 @@ export interface TestNamespace {
   /** The bucket prefix of Repository `repo`: each test has its own. */
   readonly prefix: string;
   /** Installs kubedump's CRDs, then makes the namespace, Repository `repo` and its Secret. */
-  setup(opts?: { password?: string }): Promise<void>;
+  setup(opts?: { password?: string; format?: 1 | 2 }): Promise<void>;
   /** The API path of a kubedump object of the namespace, or of its collection. */
   url(plural: string, name?: string): string;
   get(plural: string, name: string): Promise<Obj | undefined>;

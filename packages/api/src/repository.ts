@@ -117,6 +117,16 @@ const RepositorySpecFieldsSchema = withRule(
         ),
       verify: VerifySpecSchema.optional(),
       objectLock: ObjectLockSchema.optional(),
+      format: z
+        .int()
+        .min(1)
+        .max(2)
+        .optional()
+        .describe(
+          "Format of a new repository: 2 (content-addressed and incremental: each object's YAML is stored once " +
+            "however many snapshots hold it; the default) or 1 (a tar.gz of every object per snapshot). An existing " +
+            "repository keeps its own format; `kubedump migrate-repository` converts a format-1 one.",
+        ),
     })
     .describe("Where and how snapshots are stored."),
   {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,11 +75,9 @@ describe("kubedump backup → snapshots → show → download", () => {
   it("does not list a snapshot without snapshot.json", async () => {
     const orphan = "20200101T000000Z-deadbeef";
     mkdirSync(join(repo, "snapshots", orphan, "parts"), { recursive: true });
-    cpSync(
-      join(repo, "snapshots", id, "parts", "00000.tar.gz"),
-      join(repo, "snapshots", orphan, "parts", "00000.tar.gz"),
-    );
-    cpSync(join(repo, "snapshots", id, "index.json.gz"), join(repo, "snapshots", orphan, "index.json.gz"));
+    // What a format-1 backup that died leaves (the repository itself is format 2, the default).
+    writeFileSync(join(repo, "snapshots", orphan, "parts", "00000.tar.gz"), "left by a backup that died");
+    writeFileSync(join(repo, "snapshots", orphan, "index.json.gz"), "left by a backup that died");
     const items = JSON.parse((await kubedump(["snapshots", "--repo", repo, "-o", "json"])).stdout) as { id: string }[];
     expect(items.map((i) => i.id)).toEqual([id]);
     const show = await kubedump(["show", orphan, "--repo", repo]);
@@ -128,12 +126,23 @@ describe("the kubedump executable", () => {
   });
 });
 
-describe("--gzip-level", () => {
+describe("--gzip-level (format 1)", () => {
   it("sets the zlib level of the parts and the index (default 1), and is recorded in the snapshot", async () => {
     // zlib marks level 1 as "fastest" (XFL 4) and level 9 as "best" (XFL 2) in byte 8 of the gzip header.
     const xflOf = async (args: string[]) => {
       const r = mkdtempSync(join(tmpdir(), "kubedump-cli-gzip-"));
-      const run = await kubedump(["backup", "--repo", r, "--namespace", seeded.namespaces.shop, "-o", "json", ...args]);
+      const format1 = ["--repository-format", "1"];
+      const run = await kubedump([
+        "backup",
+        "--repo",
+        r,
+        "--namespace",
+        seeded.namespaces.shop,
+        "-o",
+        "json",
+        ...format1,
+        ...args,
+      ]);
       expect(run.code, run.stderr).toBe(0);
       const manifest = JSON.parse(run.stdout) as { id: string; params: Record<string, string> };
       const dir = join(r, "snapshots", manifest.id);
@@ -156,7 +165,9 @@ describe("a backup cleans up after interrupted ones", () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     utimesSync(join(dir, "snapshots", old, "parts", "00000.tar.gz"), twoHoursAgo, twoHoursAgo);
 
-    const run = await kubedump(["backup", "--repo", dir, "--namespace", seeded.namespaces.blog]);
+    // Format 1: a format-2 backup writes no snapshot directory before its snapshot.json.
+    const args = ["backup", "--repo", dir, "--namespace", seeded.namespaces.blog, "--repository-format", "1"];
+    const run = await kubedump(args);
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`removed 1 unfinished snapshots older than an hour: ${old}`);

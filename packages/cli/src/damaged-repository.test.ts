@@ -87,7 +87,7 @@ describe.each(backends)("damaged files in %s", (_label, create) => {
 
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const run = await cli(["backup", "--namespace", src, "-o", "json"]);
+      const run = await cli(["backup", "--namespace", src, "-o", "json", "--repository-format", "1"]);
       expect(run.code, run.stderr).toBe(0);
       ids.push(JSON.parse(run.stdout).id);
     }

@@ -42,7 +42,8 @@ function startProxy(target: URL): Promise<Server> {
 beforeAll(async () => {
   shop = (await seedCluster(env, "crd")).namespaces.shop;
   proxy = await startProxy(new URL(env.s3Endpoint));
-  repository = await openRepository({ store: createS3ObjectStore(s3StoreOptions(env, BUCKET, prefix)) });
+  // Format 1: parts are per snapshot, so which of them a diff reads shows what it read.
+  repository = await openRepository({ format: 1, store: createS3ObjectStore(s3StoreOptions(env, BUCKET, prefix)) });
 });
 afterAll(() => {
   client.close();

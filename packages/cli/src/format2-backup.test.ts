@@ -35,14 +35,14 @@ async function download(repo: string, id: string, password?: string): Promise<Ma
 const newRepo = () => join(mkdtempSync(join(tmpdir(), "kubedump-f2b-")), "repo");
 const formatOf = (repo: string) => JSON.parse(readFileSync(join(repo, "repository.json"), "utf8")).formatVersion;
 
-describe("kubedump backup --repository-format 2", () => {
+describe("kubedump backup into format 2, the default for a new repository", () => {
   const [v1, v2] = [newRepo(), newRepo()];
   const ids: string[] = [];
   let formatOne = new Map<string, string>();
 
   it("writes a format-2 repository whose download equals a format-1 backup's", async () => {
-    const one = await backup(v1);
-    const two = await backup(v2, "--repository-format", "2");
+    const one = await backup(v1, "--repository-format", "1");
+    const two = await backup(v2);
     ids.push(two.id);
     expect([formatOf(v1), formatOf(v2)]).toEqual([1, 2]);
     expect(readdirSync(v2)).toEqual(expect.arrayContaining(["data", "index", "repository.json", "snapshots"]));

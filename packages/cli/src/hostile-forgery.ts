@@ -78,7 +78,7 @@ export async function commitForgery(store: ObjectStore, scratch: string, forgery
   for (const r of records) counts[r.resource] = (counts[r.resource] ?? 0) + 1;
   const now = new Date();
   const id = newSnapshotId(now);
-  const repository = await openRepository({ store });
+  const repository = await openRepository({ store, format: 1 });
   const bytes = records.reduce((sum, r) => sum + r.bytes, 0);
   const [time, objects] = [now.toISOString(), records.length];
   const manifest = await repository.commitSnapshot({

@@ -31,6 +31,8 @@ export interface RepoFlags extends ClusterFlags {
 export interface RepoSource {
   store: ObjectStore;
   password?: string;
+  /** A Repository object's `spec.format`: the format of a new repository. */
+  format?: 1 | 2;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -55,7 +57,11 @@ export function repoOptions(cmd: Command): Command {
 }
 
 /** The store and password `--repo` or `--from-repository` name; both given on the command line is an error. */
-export async function repoSource(cmd: Command, flags: RepoFlags, env: NodeJS.ProcessEnv = process.env) {
+export async function repoSource(
+  cmd: Command,
+  flags: RepoFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RepoSource> {
   if (flags.fromRepository === undefined)
     return { store: storeFromUrl(flags.repo, env, objectLockOf(flags)), password: passwordFromEnv(env) };
   if (cmd.getOptionValueSource("repo") === "cli")
@@ -114,6 +120,7 @@ async function sourceOfRepositoryObject(flags: RepoFlags, env: NodeJS.ProcessEnv
     return {
       store: createObjectStoreFromBackend({ ...storage, credentials }),
       password: passwordFromSecret(storage.secret),
+      ...(storage.format ? { format: storage.format } : {}),
     };
   } finally {
     client.close();

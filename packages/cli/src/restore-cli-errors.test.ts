@@ -6,10 +6,11 @@ import { reportTotals, restoreFixture } from "./restore-fixture.js";
 const { suffix, src, state, kubectl, cli, restore, exists, setUp } = restoreFixture(inject("testenv"), "rclie");
 const policy = `rclie-reject-${suffix}`;
 
-function filesUnder(root: string, name: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(name))
-    .map((f) => join(root, f));
+/** The packs of a format-2 repository (the fixture's backup made one: the default format). */
+function packsUnder(root: string): string[] {
+  return readdirSync(join(root, "data"), { recursive: true, encoding: "utf8" })
+    .filter((f) => /^[0-9a-f]{2}\/[0-9a-f]{64}$/.test(f))
+    .map((f) => join(root, "data", f));
 }
 
 beforeAll(setUp);
@@ -19,17 +20,17 @@ afterAll(async () => {
 });
 
 describe("kubedump restore: exit codes", () => {
-  it("a corrupted part: exit 5 and nothing written", async () => {
+  it("a corrupted pack: exit 5 and nothing written", async () => {
     const damaged = join(state.dir, "damaged");
     cpSync(state.repo, damaged, { recursive: true });
-    const [part] = filesUnder(damaged, "00000.tar.gz");
+    const [part] = packsUnder(damaged);
     const bytes = readFileSync(part!);
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
     writeFileSync(part!, bytes);
     const to = `rclie-corrupt-${suffix}`;
     const run = await cli(["restore", state.id, "--repo", damaged, "--namespace-mappings", `${src}:${to}`]);
     expect(run.code, run.stderr).toBe(5);
-    expect(run.stderr).toMatch(/damaged or forged, nothing was restored: part 0: /);
+    expect(run.stderr).toMatch(/damaged or forged, nothing was restored: .*data\/[0-9a-f]{2}\/[0-9a-f]{64}/);
     expect(await exists(["namespace", to])).toBe(false);
   });
 

@@ -31,10 +31,13 @@ function newRepo(): { url: string; store: S3ObjectStore } {
 }
 
 async function backup(repo: string, extra: Record<string, string> = {}): Promise<string> {
-  const result = await run(["backup", "--repo", repo, "--namespace", seeded.namespaces.shop, "-o", "json"], {
-    ...credentials(),
-    ...extra,
-  });
+  const result = await run(
+    ["backup", "--repo", repo, "--namespace", seeded.namespaces.shop, "-o", "json", "--repository-format", "1"],
+    {
+      ...credentials(),
+      ...extra,
+    },
+  );
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout).id as string;
 }

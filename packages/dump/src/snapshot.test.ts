@@ -25,7 +25,10 @@ afterAll(() => {
 async function setup(name: string) {
   const scratchDir = join(dir, `${name}-scratch`);
   mkdirSync(scratchDir);
-  const repository = await openRepository({ store: createLocalObjectStore({ root: join(dir, `${name}-repo`) }) });
+  const repository = await openRepository({
+    format: 1,
+    store: createLocalObjectStore({ root: join(dir, `${name}-repo`) }),
+  });
   const input = { options: { scope: { type: "namespace" as const, namespace } }, source: { kind: "cli" as const } };
   return { scratchDir, repository, input };
 }

@@ -88,7 +88,12 @@ export {
 export type { SelectedRecord } from "./diff/read-selected.js";
 export { byTime, resolveSnapshot } from "./diff/snapshot-ref.js";
 export { type DiffLine, diffLines, type UnifiedDiffOptions, unifiedDiff } from "./diff/unified-diff.js";
-export { openRepository, type Repository, type RepositoryOptions } from "./snapshot/repository.js";
+export {
+  DEFAULT_REPOSITORY_FORMAT,
+  openRepository,
+  type Repository,
+  type RepositoryOptions,
+} from "./snapshot/repository.js";
 export {
   type MismatchedSnapshot,
   type SnapshotScan,

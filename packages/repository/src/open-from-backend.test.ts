@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { BackendConfigError, WrongPasswordError } from "./errors.js";
+import { format2Of } from "./format2/as-repository.js";
 import { createObjectStoreFromBackend, openRepositoryFromBackend, passwordFromSecret } from "./open-from-backend.js";
+import { clusterObjects, draftV2 } from "./format2/test-support.js";
+import { readRepositoryStorage } from "./repository-object.js";
 import { LocalObjectStore } from "./stores/local-object-store.js";
 import { S3ObjectStore } from "./stores/s3-object-store.js";
 import { stageSnapshot, testObjects } from "./test-support.js";
@@ -32,7 +35,8 @@ describe("openRepositoryFromBackend", () => {
   it("opens an S3 backend with the Secret's credentials, encrypted with RESTIC_PASSWORD as an alias", async () => {
     const backend = s3Backend();
     const secret = { ...credentials(), RESTIC_PASSWORD: "from-stash" };
-    const repository = await openRepositoryFromBackend({ backend, secret, repository: { kdf: { N: 2 ** 12 } } });
+    const options = { backend, secret, format: 1 as const, repository: { kdf: { N: 2 ** 12 } } };
+    const repository = await openRepositoryFromBackend(options);
     expect(repository.encrypted).toBe(true);
     await repository.commitSnapshot(await stageSnapshot(join(tmp, "s3"), ID, testObjects(3)));
 
@@ -53,6 +57,33 @@ describe("openRepositoryFromBackend", () => {
     });
     expect(repository.encrypted).toBe(false);
     expect(await repository.listSnapshots()).toEqual([]);
+  });
+
+  it("creates a new repository in format 2 unless the Repository's spec.format says 1; an existing one keeps its own", async () => {
+    const open = async (path: string, spec: { format?: number }) => {
+      const backend = { local: { path: join(tmp, path) } };
+      const storage = await readRepositoryStorage({
+        namespace: "ns",
+        name: path,
+        spec: { backend, ...spec },
+        readSecret: async () => ({}),
+      });
+      const repository = await openRepositoryFromBackend(storage);
+      // A commit writes repository.json: format 1 by a staged part, format 2 by an empty snapshot.
+      const format2 = format2Of(repository);
+      if (format2) await format2.writeSnapshot(draftV2(ID), clusterObjects(1, 1));
+      else await repository.commitSnapshot(await stageSnapshot(join(tmp, `${path}-stage`), ID, testObjects(1)));
+      return JSON.parse(await readFile(join(tmp, path, "repository.json"), "utf8")).formatVersion;
+    };
+    expect(await open("default-format", {})).toBe(2);
+    expect(await open("format-1", { format: 1 })).toBe(1);
+    expect(await open("format-2", { format: 2 })).toBe(2);
+    // An existing repository keeps its format whatever a Repository object asks for a new one.
+    const reopened = await openRepositoryFromBackend({
+      backend: { local: { path: join(tmp, "format-1") } },
+      secret: {},
+    });
+    expect(format2Of(reopened)).toBeUndefined();
   });
 
   it("builds the store the backend names", () => {

@@ -45,6 +45,8 @@ export interface OpenFromBackendOptions {
   /** What asked for objectLock, named in its errors (default `spec.objectLock of <label>`). */
   objectLockSource?: string;
   now?: () => Date;
+  /** A Repository's `spec.format`: the format of a new repository (default DEFAULT_REPOSITORY_FORMAT). */
+  format?: 1 | 2;
   /** Passed to openRepository (scrypt cost of a new encrypted repository, upload retries). */
   repository?: Pick<RepositoryOptions, "kdf" | "uploadRetry" | "manifestCache">;
   /** Passed to the S3 store (part size, request retries). */
@@ -90,7 +92,7 @@ export function createObjectStoreFromBackend({
   objectLock,
   objectLockSource,
   s3: tuning,
-}: Omit<OpenFromBackendOptions, "now" | "repository">): ObjectStore {
+}: Omit<OpenFromBackendOptions, "now" | "repository" | "format">): ObjectStore {
   if ((backend.s3 === undefined) === (backend.local === undefined)) {
     throw new BackendConfigError("backend: exactly one of s3 or local must be set");
   }
@@ -122,6 +124,7 @@ export async function openRepositoryFromBackend(options: OpenFromBackendOptions)
     store,
     password: passwordFromSecret(options.secret),
     now: options.now,
+    format: options.format,
     ...options.repository,
   });
 }

@@ -7,6 +7,8 @@ export interface RepositoryObjectSpec {
   backend: BackendSpec;
   storageSecretName?: string;
   objectLock?: ObjectLockSpec;
+  /** `spec.format`: the format of a new repository (an existing one keeps its own). */
+  format?: number;
 }
 
 /** A Secret's data, base64-decoded; undefined when the Secret does not exist. */
@@ -20,6 +22,8 @@ export interface RepositoryStorage {
   label: string;
   /** `spec.objectLock`, when the Repository asks for it. */
   objectLock?: ObjectLockSpec;
+  /** `spec.format`, the format of a new repository. */
+  format?: 1 | 2;
 }
 
 /**
@@ -43,5 +47,11 @@ export async function readRepositoryStorage(input: {
     throw new StorageSecretNotFoundError(
       `spec.storageSecretName of ${label}: Secret ${namespace}/${secretName} not found`,
     );
-  return { backend: spec.backend, secret, label, ...(spec.objectLock ? { objectLock: spec.objectLock } : {}) };
+  return {
+    backend: spec.backend,
+    secret,
+    label,
+    ...(spec.objectLock ? { objectLock: spec.objectLock } : {}),
+    ...(spec.format === 1 || spec.format === 2 ? { format: spec.format } : {}),
+  };
 }

@@ -117,9 +117,9 @@ describe("restoreSnapshot from an encrypted repository", () => {
       accessKey: env.accessKey,
       secretKey: env.secretKey,
     });
-    const repository = await openRepository({ store, password: "correct horse", kdf: { N: 2 ** 12 } });
+    const repository = await openRepository({ format: 1, store, password: "correct horse", kdf: { N: 2 ** 12 } });
     const snapshotId = await backupFixture(shared.client, repository, fixture);
-    const reopened = await openRepository({ store, password: "correct horse" });
+    const reopened = await openRepository({ format: 1, store, password: "correct horse" });
     expect(reopened.encrypted).toBe(true);
     const to = `rsafe-enc-${suffix()}`;
 

@@ -132,7 +132,7 @@ export interface LocalRepository {
 export async function localRepository(password?: string): Promise<LocalRepository> {
   const dir = mkdtempSync(join(tmpdir(), "kubedump-restore-test-"));
   const store = createLocalObjectStore({ root: join(dir, "repo") });
-  const repository = await openRepository({ store, ...(password && { password, kdf: { N: 2 ** 12 } }) });
+  const repository = await openRepository({ format: 1, store, ...(password && { password, kdf: { N: 2 ** 12 } }) });
   return { repository, dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

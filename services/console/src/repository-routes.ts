@@ -65,7 +65,17 @@ const showSnapshot =
     const { repository } = await openForCaller(deps, req, res);
     const m = await repository.getSnapshot(pathParam(req, "id"));
     const { params, counts, cluster } = m;
-    res.json({ ...snapshotRow(m), params, counts, cluster, parts: m.parts.length, encrypted: repository.encrypted });
+    // Parts are format 1's; a format-2 snapshot's objects are in packs shared with other snapshots.
+    const parts = m.formatVersion === 1 ? m.parts.length : undefined;
+    res.json({
+      ...snapshotRow(m),
+      params,
+      counts,
+      cluster,
+      format: m.formatVersion,
+      parts,
+      encrypted: repository.encrypted,
+    });
   };
 
 /** Namespaces; a namespace's types; a page of a type's names: from the snapshot's summary, never the whole index. */

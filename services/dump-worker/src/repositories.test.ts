@@ -33,7 +33,9 @@ describe("repositoryOpener", () => {
     const path = join(tmp, "repo");
     const store = createLocalObjectStore({ root: path });
     const id = "20261126T020000Z-0a1b2c3d";
-    await (await openRepository({ store })).commitSnapshot(await stageSnapshot(join(tmp, "s"), id, testObjects(2)));
+    await (await openRepository({ store, format: 1 })).commitSnapshot(
+      await stageSnapshot(join(tmp, "s"), id, testObjects(2)),
+    );
     const open = repositoryOpener({} as KubeClient); // no storageSecretName: the client is not used
     expect((await (await open(repositoryObject("a", path), "ns")).listSnapshots()).map((m) => m.id)).toEqual([id]);
 

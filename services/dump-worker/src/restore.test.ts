@@ -18,14 +18,7 @@ import {
   waitForRestoreSession,
   waitForSession,
 } from "../../../test/e2e/harness.js";
-import {
-  BUCKET,
-  makeRepositoryUnreachable,
-  snapshotKeys,
-  startGateway,
-  startWorkerRig,
-  type WorkerRig,
-} from "./test-support.js";
+import { BUCKET, makeRepositoryUnreachable, startGateway, startWorkerRig, type WorkerRig } from "./test-support.js";
 
 // A snapshot made by a backup job, restored by RestoreSessions through the real restores queue and
 // the dump worker app: into a mapped namespace, as a dry run, from a snapshot that is not there,
@@ -220,12 +213,16 @@ describe("a restore job, through the real queue and worker", () => {
       accessKey: t.accessKey,
       secretKey: t.secretKey,
     });
-    const part = (await snapshotKeys(t, PREFIX)).find((k) => k.includes(snapshotId) && /part/.test(k));
-    expect(part).toBeDefined();
-    const bytes = await store.getBuffer(part!);
-    const middle = bytes.length >> 1;
-    bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle); // same size, other bytes
-    await store.put(part!, bytes);
+    // The repository is format 2 (the default): the snapshot's objects are in the packs under data/.
+    const packs: string[] = [];
+    for await (const { key } of store.list("data/")) packs.push(key);
+    expect(packs.length).toBeGreaterThan(0);
+    for (const pack of packs) {
+      const bytes = await store.getBuffer(pack);
+      const middle = bytes.length >> 1;
+      bytes.writeUInt8(bytes.readUInt8(middle) ^ 0xff, middle); // same size, other bytes
+      await store.put(pack, bytes);
+    }
     const target = `dwr-damaged-${RUN}`;
     const done = await restore("damaged", { snapshot: snapshotId, namespaceMappings: [{ from: NS, to: target }] });
     expect(done.status.phase).toBe("Failed");

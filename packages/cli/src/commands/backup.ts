@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { takeSnapshot } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
-import { openRepository, type Repository } from "@kubedump/repository";
+import { DEFAULT_REPOSITORY_FORMAT, openRepository, type Repository } from "@kubedump/repository";
 import { format2Of } from "@kubedump/repository/format2";
 import { humanBytes } from "../format.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
@@ -16,10 +16,15 @@ interface BackupFlags extends FilterFlags, ClusterFlags, RepoFlags {
   repositoryFormat?: "1" | "2";
 }
 
-/** The repository, a new one created in `--repository-format`; an existing one's format wins, with a note when they differ. */
+/**
+ * The repository, a new one created in `--repository-format` (else the Repository object's
+ * spec.format, else DEFAULT_REPOSITORY_FORMAT); an existing one's format wins, with a note when they differ.
+ */
 async function openForBackup(self: Command, flags: BackupFlags): Promise<Repository> {
-  const format = flags.repositoryFormat === "2" ? 2 : 1;
-  const repository = await openRepository({ ...(await repoSource(self, flags)), format });
+  const source = await repoSource(self, flags);
+  const asked = flags.repositoryFormat === undefined ? undefined : flags.repositoryFormat === "1" ? 1 : 2;
+  const format = asked ?? source.format ?? DEFAULT_REPOSITORY_FORMAT;
+  const repository = await openRepository({ ...source, format });
   const actual = format2Of(repository) ? 2 : 1;
   if (flags.repositoryFormat !== undefined && actual !== format)
     process.stderr.write(
@@ -57,13 +62,13 @@ export function backupCommand(program: Command): void {
     .option("--page-size <n>", "objects per LIST page (default 500)")
     .option(
       "--gzip-level <n>",
-      "gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
+      "format 1: gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
     )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
     .addOption(
       new Option(
         "--repository-format <n>",
-        "format of a new repository: 1 (default) or 2 (content-addressed, incremental); an existing one keeps its own",
+        "format of a new repository: 2 (default: content-addressed, incremental) or 1 (a tar.gz per snapshot); an existing one keeps its own",
       ).choices(["1", "2"]),
     )
     .option(

@@ -69,7 +69,7 @@ function countingStore(inner: ObjectStore): { store: ObjectStore; reads: string[
 describe("an encrypted repository on S3", () => {
   it("stores no Secret value in plaintext anywhere in the bucket, and reads it back with the password", async () => {
     const store = newStore();
-    const repository = await openRepository({ store, password: "correct horse battery staple" });
+    const repository = await openRepository({ format: 1, store, password: "correct horse battery staple" });
     expect(repository.encrypted).toBe(true);
     const manifest = await repository.commitSnapshot(await stageWithSecret(ID));
 
@@ -85,7 +85,11 @@ describe("an encrypted repository on S3", () => {
     }
     expect(raw.get(`${store.prefix}repository.json`)?.toString()).not.toContain("correct horse");
 
-    const again = await openRepository({ store: newStoreLike(store), password: "correct horse battery staple" });
+    const again = await openRepository({
+      format: 1,
+      store: newStoreLike(store),
+      password: "correct horse battery staple",
+    });
     const objects = await collect(again.readObjects(ID));
     expect(objects.find((o) => o.path === "namespaces/prod/secrets/db.yaml")?.data.toString()).toContain(
       `password: ${SECRET_VALUE}`,
@@ -95,14 +99,16 @@ describe("an encrypted repository on S3", () => {
 
   it("control: the same snapshot unencrypted does show the value, so the check above can fail", async () => {
     const store = newStore();
-    await (await openRepository({ store })).commitSnapshot(await stageWithSecret(ID));
+    await (await openRepository({ format: 1, store })).commitSnapshot(await stageWithSecret(ID));
     const raw = await rawS3Objects(env, BUCKET, store.prefix);
     expect([...raw.values()].some((bytes) => bytes.includes(Buffer.from(SECRET_VALUE)))).toBe(true);
   });
 
   it("records the KDF parameters, salt and key check in repository.json", async () => {
     const store = newStore();
-    await (await openRepository({ store, password: "pw", kdf: CHEAP })).commitSnapshot(await stageWithSecret(ID));
+    await (await openRepository({ format: 1, store, password: "pw", kdf: CHEAP })).commitSnapshot(
+      await stageWithSecret(ID),
+    );
     expect(JSON.parse((await store.getBuffer("repository.json")).toString())).toEqual({
       formatVersion: 1,
       created: expect.any(String),
@@ -116,10 +122,12 @@ describe("an encrypted repository on S3", () => {
 
   it("fails a wrong password with a message that says so, having read nothing but repository.json", async () => {
     const store = newStore();
-    await (await openRepository({ store, password: "right", kdf: CHEAP })).commitSnapshot(await stageWithSecret(ID));
+    await (await openRepository({ format: 1, store, password: "right", kdf: CHEAP })).commitSnapshot(
+      await stageWithSecret(ID),
+    );
     const { store: counted, reads } = countingStore(store);
 
-    const error = await openRepository({ store: counted, password: "wrong" }).catch((err: unknown) => err);
+    const error = await openRepository({ format: 1, store: counted, password: "wrong" }).catch((err: unknown) => err);
 
     expect(error).toBeInstanceOf(WrongPasswordError);
     expect((error as Error).message).toBe(
@@ -138,8 +146,10 @@ describe("an encrypted repository on S3", () => {
     ],
   ])("refuses %s before any write", async (_label, created, opened, message) => {
     const store = newStore();
-    await (await openRepository({ store, password: created, kdf: CHEAP })).commitSnapshot(await stageWithSecret(ID));
-    const error = await openRepository({ store, password: opened, kdf: CHEAP }).catch((err: unknown) => err);
+    await (await openRepository({ format: 1, store, password: created, kdf: CHEAP })).commitSnapshot(
+      await stageWithSecret(ID),
+    );
+    const error = await openRepository({ format: 1, store, password: opened, kdf: CHEAP }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(EncryptionMismatchError);
     expect((error as Error).message).toMatch(message);
   });
@@ -147,17 +157,17 @@ describe("an encrypted repository on S3", () => {
   it("two first backups racing to create repository.json end up with one key", async () => {
     const store = newStore();
     const [a, b] = [
-      await openRepository({ store, password: "pw", kdf: CHEAP }),
-      await openRepository({ store, password: "pw", kdf: CHEAP }),
+      await openRepository({ format: 1, store, password: "pw", kdf: CHEAP }),
+      await openRepository({ format: 1, store, password: "pw", kdf: CHEAP }),
     ];
     await Promise.all([a.commitSnapshot(await stageWithSecret(ID)), b.commitSnapshot(await stageWithSecret(ID2))]);
-    const fresh = await openRepository({ store, password: "pw" });
+    const fresh = await openRepository({ format: 1, store, password: "pw" });
     for (const id of [ID, ID2]) expect(await collect(fresh.readObjects(id))).toHaveLength(6);
   });
 
   it("fails reading a part whose bytes were changed, naming the part", async () => {
     const store = newStore();
-    const repository = await openRepository({ store, password: "pw", kdf: CHEAP });
+    const repository = await openRepository({ format: 1, store, password: "pw", kdf: CHEAP });
     const manifest = await repository.commitSnapshot(await stageWithSecret(ID));
     const key = manifest.parts[0]?.key as string;
     const bytes = await store.getBuffer(key);

@@ -66,7 +66,7 @@ const partKeys = (gets: { key: string }[]) => gets.map((g) => g.key).filter((k) 
 describe("a diff of two snapshots on MinIO", () => {
   it("reads the indexes, and of the parts only those that hold the changed objects", async () => {
     const { store, gets } = countingStore("two");
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const a = copy(testObjects(300));
     const changedAt = [10, 150, 290];
     const b = copy(a).filter((_, i) => i !== 77);
@@ -104,7 +104,7 @@ describe("a diff of two snapshots on MinIO", () => {
 
   it("leaves a part as soon as the object it wanted has been read", async () => {
     const { store, gets } = countingStore("early");
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const a = copy(bigObjects(12, 64 * 1024));
     const b = copy(a);
     b[0] = edited(b[0] as TestObject, "x");
@@ -123,7 +123,7 @@ describe("a diff of two snapshots on MinIO", () => {
 describe("an object's history on MinIO", () => {
   it("lists the snapshots where it appeared, changed and vanished, reading one part per new version", async () => {
     const { store, gets } = countingStore("history");
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const base = copy(testObjects(120));
     const target = base[40] as TestObject;
     const v2 = edited(target, "  v: 2\n");

@@ -20,7 +20,7 @@ let repository: Repository;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kubedump-snapshot-ref-test-"));
-  repository = await openRepository({ store: createLocalObjectStore({ root: join(tmp, "repo") }) });
+  repository = await openRepository({ format: 1, store: createLocalObjectStore({ root: join(tmp, "repo") }) });
   for (const [id, time] of TAKEN) {
     const input = await stageSnapshot(join(tmp, id), id, testObjects(3));
     await repository.commitSnapshot({ ...input, manifest: { ...input.manifest, time } });

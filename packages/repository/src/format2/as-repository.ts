@@ -20,8 +20,6 @@ import { packKey } from "./layout.js";
 import { verifySnapshotV2 } from "./as-repository-verify.js";
 import type { Format2Repository } from "./repository.js";
 
-const READ_CONCURRENCY = 8;
-
 /**
  * Format 1's Repository interface over a format-2 repository, so that every reader (the CLI,
  * the console, the diff library, restore) reads both formats. Snapshots are written through

@@ -56,11 +56,11 @@ describe("format 2 repository.json", () => {
   it("refuses a format-1 repository; openRepository reads a format-2 one but commits no format-1 parts to it", async () => {
     const store = newStore();
     const staged = await stageSnapshot(join(tmp, "stage"), ID, testObjects(3));
-    await (await openRepository({ store })).commitSnapshot(staged);
+    await (await openRepository({ format: 1, store })).commitSnapshot(staged);
     await expect(openFormat2Repository({ store })).rejects.toThrow(/formatVersion: must be 2/);
     const other = newStore();
     await (await openFormat2Repository({ store: other })).writeSnapshot(draftV2(ID), []);
-    const opened = await openRepository({ store: other });
+    const opened = await openRepository({ format: 1, store: other });
     expect((await opened.getSnapshot(ID)).formatVersion).toBe(2);
     const parts = await stageSnapshot(join(tmp, "stage2"), "20261126T050000Z-0a0a0a0a", testObjects(1));
     await expect(opened.commitSnapshot(parts)).rejects.toThrow(RepositoryFormatError);

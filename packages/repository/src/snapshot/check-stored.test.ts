@@ -70,7 +70,7 @@ const stores: [string, () => ObjectStore][] = [
 describe.each(stores)("checkStored in %s", (_label, createStore) => {
   async function committed() {
     const store = createStore();
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const manifest = await repository.commitSnapshot(
       await stageSnapshot(join(tmp, `scratch-${++n}`), ID, testObjects(60), 1500),
     );

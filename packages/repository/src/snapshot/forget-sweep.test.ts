@@ -37,16 +37,16 @@ async function commit(time: string, source: SnapshotSource = NIGHTLY, suffix = "
   const id = `${time.replace(/[-:]/g, "")}0000Z-${suffix}`;
   const input = await stageSnapshot(join(tmp, `scratch-${id}`), id, testObjects(3));
   input.manifest = { ...input.manifest, time: `${time}:00:00.000Z`, source };
-  return (await openRepository({ store: local })).commitSnapshot(input);
+  return (await openRepository({ format: 1, store: local })).commitSnapshot(input);
 }
 
-const ids = async () => (await (await openRepository({ store: local })).listSnapshots()).map((m) => m.id);
+const ids = async () => (await (await openRepository({ format: 1, store: local })).listSnapshots()).map((m) => m.id);
 
 describe("forget", () => {
   it("removes what the policy drops: snapshot.json of every one first, then their data", async () => {
     for (const day of ["20", "21", "22", "23"]) await commit(`2026-11-${day}T02`);
     const { store, log } = recordingStore(local);
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
 
     const result = await repository.forget({ keepLast: 2 });
 
@@ -76,7 +76,7 @@ describe("forget", () => {
 
   it("on a dry run reports what would go and removes nothing", async () => {
     for (const day of ["20", "21", "22"]) await commit(`2026-11-${day}T02`);
-    const result = await (await openRepository({ store: local })).forget({ keepLast: 1, dryRun: true });
+    const result = await (await openRepository({ format: 1, store: local })).forget({ keepLast: 1, dryRun: true });
     expect(result).toMatchObject({ dryRun: true, deletedKeys: 0, deletedBytes: 0 });
     expect(result.removed.map((r) => r.id)).toHaveLength(2);
     expect(await ids()).toHaveLength(3);
@@ -85,7 +85,7 @@ describe("forget", () => {
   it("without prune removes only snapshot.json, leaving the data for a later sweep", async () => {
     await commit("2026-11-20T02");
     await commit("2026-11-21T02");
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     const result = await repository.forget({ keepLast: 1, prune: false });
     expect(result.deletedKeys).toBe(1);
     expect(await ids()).toEqual(["20261121T020000Z-00000000"]);
@@ -97,7 +97,7 @@ describe("forget", () => {
       await commit(`2026-11-${day}T02`, NIGHTLY, "0000000a");
       await commit(`2026-11-${day}T03`, HOURLY, "0000000b");
     }
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     const dry = await repository.forget({ keepLast: 1, dryRun: true });
     expect(dry.kept.map((k) => k.id).sort()).toEqual(["20261122T020000Z-0000000a", "20261122T030000Z-0000000b"]);
 
@@ -118,7 +118,7 @@ describe("sweepUnfinished", () => {
     const now = new Date();
     const twoHoursAgo = new Date(now.getTime() - 2 * 3600_000);
     await utimes(join(tmp, "repo/snapshots/20261121T020000Z-00000000/parts/00000.tar.gz"), twoHoursAgo, twoHoursAgo);
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
 
     expect(await repository.sweepUnfinished({ now, dryRun: true })).toMatchObject({ dryRun: true, deletedKeys: 0 });
     const result = await repository.sweepUnfinished({ now });

@@ -73,6 +73,7 @@ describe("an upload interrupted by MinIO stopping", () => {
       },
     });
     const repository = await openRepository({
+      format: 1,
       store: stopping,
       uploadRetry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 },
     });
@@ -87,7 +88,7 @@ describe("an upload interrupted by MinIO stopping", () => {
 
     minio = await startMinio(dir); // same data, new port and credentials
     const patient = { ...options(minio), retry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2000 } }; // MinIO may answer 503 at first
-    const after = await openRepository({ store: createS3ObjectStore(patient) });
+    const after = await openRepository({ format: 1, store: createS3ObjectStore(patient) });
     expect(await after.listSnapshots()).toEqual([]);
     expect(await after.listUnfinished()).toMatchObject([{ id: ID, keys: 2 }]);
     expect((await after.sweepUnfinished()).skipped.map((u) => u.id)).toEqual([ID]); // younger than an hour
@@ -128,7 +129,7 @@ for (let i = 0; i < 2; i += 1) {
   await index.add([record]);
 }
 const { parts: partFiles } = await parts.finish();
-const repository = await openRepository({ store: stalling });
+const repository = await openRepository({ format: 1, store: stalling });
 await repository.commitSnapshot({ partFiles, indexFile: await index.finish(), manifest: { formatVersion: 1, id: ID,
   time: new Date().toISOString(), completedAt: new Date().toISOString(), source: { kind: "cli" }, cluster: {}, scope: { type: "cluster" },
   params: {}, counts: { configmaps: 2 }, objects: 2, bytes: 14 * 1024 * 1024, warnings: [] } });
@@ -169,7 +170,7 @@ describe("an upload interrupted by the uploading process being killed", () => {
     await waitForLine(child, "MIDWAY").catch((err: Error) => {
       throw new Error(`${err.message}: ${Buffer.concat(stderr).toString()}`);
     });
-    const repository = await openRepository({ store: createS3ObjectStore(options) });
+    const repository = await openRepository({ format: 1, store: createS3ObjectStore(options) });
     for (let i = 0; i < 100 && (await countUploads(options)) === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));

@@ -39,7 +39,7 @@ afterEach(async () => {
 });
 
 async function commit(id: string): Promise<SnapshotManifest> {
-  const repository = await openRepository({ store: local });
+  const repository = await openRepository({ format: 1, store: local });
   return repository.commitSnapshot(await stageSnapshot(join(tmp, `scratch-${id}`), id, testObjects(3)));
 }
 
@@ -47,7 +47,7 @@ describe("a scan with a ManifestCache", () => {
   it("reads each snapshot.json once, then only new or changed ones, and forgets deleted ones", async () => {
     for (const id of IDS) await commit(id);
     const manifestCache = new ManifestCache();
-    const repository = await openRepository({ store: counting, manifestCache });
+    const repository = await openRepository({ format: 1, store: counting, manifestCache });
 
     expect((await repository.listSnapshots()).map((m) => m.id)).toEqual(IDS);
     expect(reads).toHaveLength(3);
@@ -75,9 +75,9 @@ describe("a scan with a ManifestCache", () => {
 
   it("a cache of another location shares nothing: a new cache reads everything", async () => {
     for (const id of IDS) await commit(id);
-    await (await openRepository({ store: counting, manifestCache: new ManifestCache() })).listSnapshots();
+    await (await openRepository({ format: 1, store: counting, manifestCache: new ManifestCache() })).listSnapshots();
     reads.length = 0;
-    await (await openRepository({ store: counting, manifestCache: new ManifestCache() })).listSnapshots();
+    await (await openRepository({ format: 1, store: counting, manifestCache: new ManifestCache() })).listSnapshots();
     expect(reads).toHaveLength(3);
   });
 });

@@ -53,7 +53,7 @@ async function forge({ part, records, index }: Forged) {
       return stream;
     },
   });
-  const repository = await openRepository({ store });
+  const repository = await openRepository({ format: 1, store });
   const counts = { configmaps: records.length };
   const bytes = records.reduce((sum, r) => sum + r.bytes, 0);
   const manifest = { ...draftManifest(ID, []), counts, objects: records.length, bytes };

@@ -13,7 +13,7 @@ let repository: Repository;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kubedump-read-progress-"));
-  repository = await openRepository({ store: createLocalObjectStore({ root: join(tmp, "repo") }) });
+  repository = await openRepository({ format: 1, store: createLocalObjectStore({ root: join(tmp, "repo") }) });
   await repository.commitSnapshot(await stageSnapshot(join(tmp, "stage"), ID, testObjects(7)));
 });
 

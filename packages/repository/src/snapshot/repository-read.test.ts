@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function committed(objects: TestObject[], options: { maxPartBytes?: number; codec?: ObjectCodec } = {}) {
-  const repository = await openRepository({ store: local, codec: options.codec });
+  const repository = await openRepository({ format: 1, store: local, codec: options.codec });
   const manifest = await repository.commitSnapshot(
     await stageSnapshot(join(tmp, "scratch"), ID, objects, options.maxPartBytes),
   );
@@ -116,7 +116,7 @@ describe("reading a snapshot", () => {
       const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
       await index.add([{ ...testObjects(1)[0]!.record, path }]);
       const manifest = { ...draftManifest(ID, testObjects(1)) };
-      const repository = await openRepository({ store: local });
+      const repository = await openRepository({ format: 1, store: local });
       await repository.commitSnapshot({ manifest, partFiles: [part], indexFile: await index.finish() });
 
       await expect(repository.download(ID, join(tmp, "out", "inner"))).rejects.toBeInstanceOf(UnsafePathError);

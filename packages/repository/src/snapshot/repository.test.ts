@@ -27,7 +27,7 @@ afterEach(async () => {
 
 /** Stages a snapshot of `count` objects in its own scratch dir and commits it. */
 async function commit(id: string, count: number, maxPartBytes?: number) {
-  const repository = await openRepository({ store: local });
+  const repository = await openRepository({ format: 1, store: local });
   const input = await stageSnapshot(join(tmp, `scratch-${id}`), id, testObjects(count), maxPartBytes);
   return repository.commitSnapshot(input);
 }
@@ -39,7 +39,7 @@ function sha256(data: Buffer): string {
 describe("commitSnapshot", () => {
   it("uploads the parts in order and the index alongside them, then snapshot.json last", async () => {
     const { store, log } = recordingStore(local);
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const input = await stageSnapshot(join(tmp, "scratch"), ID1, testObjects(30), 400);
     expect(input.partFiles.length).toBeGreaterThanOrEqual(3);
 
@@ -70,7 +70,7 @@ describe("commitSnapshot", () => {
         return recording.put(key, body);
       },
     };
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const input = await stageSnapshot(join(tmp, "scratch-bad-index"), ID1, testObjects(30), 400);
 
     await expect(repository.commitSnapshot(input)).rejects.toBe(refused);
@@ -80,7 +80,7 @@ describe("commitSnapshot", () => {
   });
 
   it("links the scratch files into a local repository on the same filesystem instead of copying them", async () => {
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     const input = await stageSnapshot(join(tmp, "scratch-linked"), ID1, testObjects(30), 400);
     const manifest = await repository.commitSnapshot(input);
     const files = [...input.partFiles.map((p) => p.file), input.indexFile.file];
@@ -111,10 +111,10 @@ describe("commitSnapshot", () => {
 
   it("creates repository.json once, unencrypted", async () => {
     const now = () => new Date("2026-11-26T01:59:00Z");
-    const repository = await openRepository({ store: local, now });
+    const repository = await openRepository({ format: 1, store: local, now });
     await repository.commitSnapshot(await stageSnapshot(join(tmp, "a"), ID1, testObjects(2)));
     const first = await local.getBuffer("repository.json");
-    const again = await openRepository({ store: local, now: () => new Date("2030-01-01T00:00:00Z") });
+    const again = await openRepository({ format: 1, store: local, now: () => new Date("2030-01-01T00:00:00Z") });
     await again.commitSnapshot(await stageSnapshot(join(tmp, "b"), ID2, testObjects(2)));
 
     expect(JSON.parse(first.toString())).toEqual({
@@ -131,7 +131,7 @@ describe("commitSnapshot", () => {
   });
 
   it("refuses a manifest whose object count disagrees with parts and index", async () => {
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     const input = await stageSnapshot(join(tmp, "scratch"), ID1, testObjects(3));
     input.manifest.objects = 4;
     await expect(repository.commitSnapshot(input)).rejects.toThrow(
@@ -146,7 +146,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
     await commit(ID3, 2);
     await commit(ID1, 2);
     await local.put(`snapshots/${ID2}/parts/00000.tar.gz`, Buffer.from("an upload that never finished"));
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
 
     expect((await repository.listSnapshots()).map((m) => m.id)).toEqual([ID1, ID3]);
     await expect(repository.getSnapshot(ID2)).rejects.toBeInstanceOf(SnapshotNotFoundError);
@@ -156,7 +156,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
     await commit(ID1, 2);
     await local.put(`snapshots/${ID2}/parts/00000.tar.gz`, Buffer.from("12345"));
     await local.put(`snapshots/${ID2}/parts/00001.tar.gz`, Buffer.from("123"));
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
 
     const unfinished = await repository.listUnfinished();
     expect(unfinished).toEqual([{ id: ID2, keys: 2, bytes: 8, lastModified: expect.any(Date) }]);
@@ -169,7 +169,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
     ["a malformed id", "../../etc/passwd"],
     ["an empty id", ""],
   ])("getSnapshot of %s throws SnapshotNotFoundError naming it", async (_label, id) => {
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     const error = await repository.getSnapshot(id).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(SnapshotNotFoundError);
     expect((error as Error).message).toContain(`"${id}"`);
@@ -178,7 +178,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
 
   it("fails on a snapshot.json it cannot read, naming the key", async () => {
     await local.put(`snapshots/${ID1}/snapshot.json`, Buffer.from("{not json"));
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     await expect(repository.listSnapshots()).rejects.toThrow(`snapshots/${ID1}/snapshot.json: not valid JSON`);
   });
 
@@ -189,7 +189,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
     await local.put(`snapshots/${ID1}/snapshot.json`, Buffer.from('{"formatVersion": 1, "id": '));
     const part = second.parts[0]!;
     await local.put(part.key, (await local.getBuffer(part.key)).subarray(0, 10));
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
 
     const { snapshots, unreadable, mismatched } = await repository.scanSnapshots();
 
@@ -211,7 +211,7 @@ describe("listSnapshots, getSnapshot, listUnfinished", () => {
     ],
   ])("openRepository refuses a repository.json with %s", async (_label, config, message) => {
     await local.put("repository.json", Buffer.from(JSON.stringify(config)));
-    const error = await openRepository({ store: local }).catch((err: unknown) => err);
+    const error = await openRepository({ format: 1, store: local }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RepositoryFormatError);
     expect((error as Error).message).toMatch(message);
   });
@@ -222,7 +222,7 @@ describe("deleteSnapshot", () => {
     await commit(ID1, 30, 400);
     await commit(ID2, 2);
     const { store, log } = recordingStore(local);
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
     const before = await collect(local.list(`snapshots/${ID1}/`));
 
     const result = await repository.deleteSnapshot(ID1);
@@ -237,7 +237,7 @@ describe("deleteSnapshot", () => {
 
   it("is safe to repeat and removes unfinished leftovers", async () => {
     await local.put(`snapshots/${ID2}/parts/00000.tar.gz`, Buffer.from("leftover"));
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
 
     expect(await repository.deleteSnapshot(ID2)).toEqual({ keys: 1, bytes: 8 });
     expect(await repository.deleteSnapshot(ID2)).toEqual({ keys: 0, bytes: 0 });
@@ -245,7 +245,7 @@ describe("deleteSnapshot", () => {
   });
 
   it("rejects a malformed id", async () => {
-    const repository = await openRepository({ store: local });
+    const repository = await openRepository({ format: 1, store: local });
     await expect(repository.deleteSnapshot("snapshots")).rejects.toBeInstanceOf(SnapshotNotFoundError);
   });
 });

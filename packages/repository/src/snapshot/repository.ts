@@ -88,7 +88,7 @@ export interface RepositoryOptions {
   uploadRetry?: Partial<RetryPolicy>;
   /** snapshot.json files read by earlier scans of this location in this process (see ManifestCache). */
   manifestCache?: ManifestCache;
-  /** Format of a new repository (default 1); an existing repository.json's format wins. */
+  /** Format of a new repository (default DEFAULT_REPOSITORY_FORMAT); an existing repository.json's format wins. */
   format?: 1 | 2;
   /** Format 2: where index files are cached between loads (a worker's scratch dir). */
   indexCacheDir?: string;
@@ -231,10 +231,13 @@ class StoreRepository implements Repository {
   }
 }
 
+/** The format of a new repository when its opener names none: 2, content-addressed and incremental. */
+export const DEFAULT_REPOSITORY_FORMAT: 1 | 2 = 2;
+
 /**
  * Opens the repository in `store`. An existing repository.json is checked first (format version,
  * encryption, the password against its key check), before anything else is read; a missing one
- * is created on the first commit. A format-2 repository (or a new one with `format: 2`) is read
+ * is created on the first commit. A format-2 repository (or a new one, unless `format: 1`) is read
  * through the same interface (format2/as-repository.ts); any other formatVersion is a
  * RepositoryFormatError naming it.
  */
@@ -242,8 +245,8 @@ export async function openRepository(options: RepositoryOptions): Promise<Reposi
   // repository.json is read once: its formatVersion picks the format, its bytes open format 1.
   const data = await readStoredConfigBytes(options.store);
   const stored = formatVersionOf(data);
-  if (stored === 2 || (stored === undefined && options.format === 2))
-    return openFormat2AsRepository(options, data ?? null);
+  const format = options.format ?? DEFAULT_REPOSITORY_FORMAT;
+  if (stored === 2 || (stored === undefined && format === 2)) return openFormat2AsRepository(options, data ?? null);
   const configOptions = { ...options, now: options.now ?? (() => new Date()) };
   const resolved = await resolveConfig(options.store, configOptions, { data });
   return new StoreRepository({ options: configOptions, ...resolved });

@@ -49,7 +49,7 @@ let sound: Map<string, Buffer>;
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "kubedump-readers-property-"));
   sound = new Map();
-  const repository = await openRepository({ store: memoryStore(sound) });
+  const repository = await openRepository({ format: 1, store: memoryStore(sound) });
   await repository.commitSnapshot(await stageSnapshot(join(tmp, "scratch"), ID, testObjects(40), 1200));
 });
 
@@ -89,7 +89,7 @@ describe("the snapshot readers on a damaged stored file", () => {
       fc.asyncProperty(fc.constantFrom(...keys), change, async (key, c) => {
         const objects = new Map(sound);
         objects.set(key, damaged(sound.get(key) as Buffer, c));
-        const repository = await openRepository({ store: memoryStore(objects) });
+        const repository = await openRepository({ format: 1, store: memoryStore(objects) });
         const allowed = [IntegrityError, RepositoryFormatError, UnsafePathError];
         const verified = await settlesOrRefuses(() => repository.verify(ID), allowed, MS);
         if ("value" in verified) {

@@ -45,7 +45,7 @@ describe.each(setups)("verify in %s", (_label, createStore, options) => {
   /** A committed snapshot of 60 objects in several parts. */
   async function committed() {
     const store = createStore();
-    const repository = await openRepository({ store, ...options });
+    const repository = await openRepository({ format: 1, store, ...options });
     const manifest = await repository.commitSnapshot(
       await stageSnapshot(join(tmp, `scratch-${++n}`), ID, testObjects(60), 1500),
     );
@@ -122,7 +122,10 @@ describe("verify of a forged snapshot (every hash correct)", () => {
     const part = await rawPartFile(join(scratch, "00000.tar.gz"), 0, entries);
     const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
     await index.add(objects.map((o) => o.record));
-    const repository = await openRepository({ store: createLocalObjectStore({ root: join(tmp, `repo-${++n}`) }) });
+    const repository = await openRepository({
+      format: 1,
+      store: createLocalObjectStore({ root: join(tmp, `repo-${++n}`) }),
+    });
     const manifest = draftManifest(ID, objects);
     await repository.commitSnapshot({ manifest, partFiles: [part], indexFile: await index.finish() });
     return repository;

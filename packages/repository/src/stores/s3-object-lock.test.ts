@@ -47,7 +47,7 @@ async function commit(store: S3ObjectStore, day: string): Promise<string> {
     invoker: "BackupConfiguration/nightly",
   };
   input.manifest = { ...input.manifest, time: `2026-11-${day}T02:00:00.000Z`, source };
-  await (await openRepository({ store })).commitSnapshot(input);
+  await (await openRepository({ format: 1, store })).commitSnapshot(input);
   return id;
 }
 
@@ -98,7 +98,7 @@ describe("a Repository with objectLock on MinIO", () => {
     const old = await commit(store, "20");
     const newest = await commit(store, "21");
     const oldKeys = await rawKeys(`${store.prefix}snapshots/${old}/`);
-    const repository = await openRepository({ store });
+    const repository = await openRepository({ format: 1, store });
 
     const first = await repository.forget({ keepLast: 1 });
 

@@ -20,6 +20,7 @@ const SHOWN: [string, string, (v: unknown) => string][] = [
   ["objects", "Objects", (v) => count(Number(v))],
   ["bytes", "Size", (v) => bytes(Number(v))],
   ["storedBytes", "Stored", (v) => bytes(Number(v))],
+  ["format", "Repository format", (v) => String(v)],
   ["parts", "Parts", (v) => (Array.isArray(v) ? String(v.length) : String(v))],
   ["clusterVersion", "Cluster version", (v) => String(v)],
 ];
