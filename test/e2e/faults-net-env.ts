@@ -186,6 +186,7 @@ export async function createRepositoryAt(
   endpoint: string,
   prefix: string,
   storageSecretName = "s3-secret",
+  format?: 1 | 2,
 ) {
   const res = await kubeHttp(t, crUrl("repositories", ns), {
     body: {
@@ -195,6 +196,7 @@ export async function createRepositoryAt(
       spec: {
         backend: { s3: { endpoint, bucket: E2E_BUCKET, region: "us-east-1", prefix } },
         storageSecretName,
+        ...(format ? { format } : {}),
       },
     },
   });

@@ -41,10 +41,11 @@ async function snapshotFiles(): Promise<Map<string, string[]>> {
 }
 
 beforeAll(async () => {
-  await e2e.setup({ format: 1 }); // the test tells an upload's progress by format 1's index and parts
+  await e2e.setup();
   proxies = await startFaultProxies(t);
   viaProxy = (await proxies.minio("minio")).endpoint;
-  await createRepositoryAt(t, e2e.ns, "via-proxy", viaProxy, e2e.prefix);
+  // Format 1: the test tells an upload's progress by format 1's index and parts.
+  await createRepositoryAt(t, e2e.ns, "via-proxy", viaProxy, e2e.prefix, "s3-secret", 1);
   await seedConfigMaps(t, DATA, OBJECTS, 12_000);
   const target = { ref: { apiVersion: "v1", kind: "Namespace", name: DATA } };
   const common = { schedule: "0 0 1 1 *", repository: { name: "via-proxy" }, target };

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import type { ObjectStore } from "@kubedump/repository";
+import { readPack } from "@kubedump/repository/format2";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { filePaths, findSecrets, kubeHttp, runLogDir, type SecretValue, s3StoreOptions } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -58,6 +60,18 @@ afterAll(async () => {
 });
 
 /** Every object below a prefix of the bucket, as stored and, where it gunzips, decompressed. */
+/** A format-2 pack's blobs, inflated, read without a key: none when the pack is encrypted. */
+async function packBlobs(store: ObjectStore, key: string): Promise<{ key: string; text: string }[]> {
+  const id = /^data\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(key)?.[1];
+  if (!id) return [];
+  try {
+    const pack = await readPack({ store, keys: null }, id);
+    return pack.entries.map((e) => ({ key: `${key} (blob ${e.id})`, text: pack.blob(e).toString("utf8") }));
+  } catch {
+    return []; // sealed: encrypted
+  }
+}
+
 async function bucketTexts(prefix: string): Promise<{ key: string; text: string }[]> {
   const store = createS3ObjectStore(s3StoreOptions(t, E2E_BUCKET, prefix));
   const out: { key: string; text: string }[] = [];
@@ -67,8 +81,9 @@ async function bucketTexts(prefix: string): Promise<{ key: string; text: string 
     try {
       out.push({ key: `${key} (gunzipped)`, text: gunzipSync(bytes).toString("utf8") });
     } catch {
-      // not gzip: encrypted, or JSON
+      // not gzip: a format-2 pack, encrypted, or JSON
     }
+    out.push(...(await packBlobs(store, key)));
   }
   return out;
 }
@@ -138,8 +153,9 @@ describe("faults: Secrets", () => {
 
   it("their values are not in the encrypted repository's objects in any form; in the plain one they are", async () => {
     const encrypted = await bucketTexts(e2e.prefix);
-    expect(encrypted.filter((o) => o.key.includes("/parts/")).length).toBeGreaterThanOrEqual(2);
-    expect(encrypted.filter((o) => o.key.endsWith("(gunzipped)"))).toEqual([]);
+    // Format 2 (the default): the objects are blobs in packs under data/, sealed when encrypted.
+    expect(encrypted.filter((o) => o.key.startsWith("data/")).length).toBeGreaterThanOrEqual(1);
+    expect(encrypted.filter((o) => o.key.endsWith("(gunzipped)") || o.key.includes("(blob "))).toEqual([]);
     expect(encrypted.flatMap((o) => findSecrets(o.text, markers, o.key))).toEqual([]);
     const plain = await bucketTexts(`${e2e.prefix}-plain`);
     const found = plain.flatMap((o) => findSecrets(o.text, markers, o.key));

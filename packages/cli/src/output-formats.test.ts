@@ -37,7 +37,7 @@ describe("snapshots -o", () => {
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(ids);
   });
 
-  it("wide: the table's columns and when it completed, who made it, its YAML size and parts", async () => {
+  it("wide: the table's columns and when it completed, who made it, its YAML size and parts (- in format 2)", async () => {
     const { stdout } = await run(["snapshots", "--repo", repo, "-o", "wide"]);
     const [header, first] = stdout.split("\n");
     expect(header!.split(/\s{3,}/)).toEqual([
@@ -52,7 +52,8 @@ describe("snapshots -o", () => {
       "YAML",
       "PARTS",
     ]);
-    expect(first).toMatch(new RegExp(`^${ids[0]}\\s.*\\scli\\s+[\\d.]+ KiB\\s+1$`));
+    // Format 2 (the default): a snapshot has no parts of its own, shown as "-".
+    expect(first).toMatch(new RegExp(`^${ids[0]}\\s.*\\scli\\s+[\\d.]+ KiB\\s+-$`));
   });
 
   it("name: one id a line; json and yaml: the same items", async () => {
