@@ -22,7 +22,8 @@ export interface Format2ConfigOptions {
   now?: () => Date;
 }
 
-function decodeConfig(data: Buffer): RepositoryConfigV2 {
+/** A format-2 repository.json read back, its shape checked (RepositoryFormatError naming the field otherwise). */
+export function decodeConfigV2(data: Buffer): RepositoryConfigV2 {
   const fields = parseJsonFile(REPOSITORY_KEY, data);
   const version = fields.value["formatVersion"];
   if (version !== 2)
@@ -52,7 +53,7 @@ async function readConfig(store: ObjectStore): Promise<RepositoryConfigV2 | unde
     if (err instanceof ObjectNotFoundError) return undefined;
     throw err;
   });
-  return data && decodeConfig(data);
+  return data && decodeConfigV2(data);
 }
 
 /** How to read and write a format-2 repository, decided from repository.json before any data is touched. */
