@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ObjectStore, openRepository } from "@kubedump/repository";
 import { createIndexWriter, createPartWriter, type IndexRecord } from "@kubedump/repository/archive";
-import { newSnapshotId, type SnapshotManifestDraft } from "@kubedump/repository/snapshot";
+import { newSnapshotId, resourceKey, type SnapshotManifestDraft } from "@kubedump/repository/snapshot";
 
 export interface Fixture {
   /** Snapshot ids, oldest first. */
@@ -41,10 +41,7 @@ function objectsOf(n: number, count: number, marker: string): { record: IndexRec
 /** What a BackupSession's snapshot.json carries, every field set, so a migration that drops one shows. */
 function draftOf(id: string, time: Date, objects: { record: IndexRecord; data: Buffer }[]): SnapshotManifestDraft {
   const counts: Record<string, number> = {};
-  for (const { record } of objects) {
-    const key = record.group ? `${record.resource}.${record.group}` : record.resource;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
+  for (const { record } of objects) counts[resourceKey(record)] = (counts[resourceKey(record)] ?? 0) + 1;
   return {
     formatVersion: 1,
     id,
