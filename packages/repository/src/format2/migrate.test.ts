@@ -110,6 +110,26 @@ describe("migrateRepository", () => {
     }
   });
 
+  it("puts format 1's snapshot.json back when the format-2 snapshot does not read back", async () => {
+    await writeFormat1();
+    const damaging = wrapStore(local, {
+      getBuffer: async (key, maxBytes) => {
+        const data = await local.getBuffer(key, maxBytes);
+        return key.startsWith("data/") ? Buffer.concat([data.subarray(0, data.length - 1), Buffer.from([0])]) : data;
+      },
+    });
+    const report = await migrateRepository({ store: damaging });
+    expect(report.snapshots).toEqual([]);
+    expect(report.damaged.map((d) => d.id)).toEqual(IDS);
+    for (const id of IDS) expect(await formatOf(id)).toBe(1);
+    expect(await keysOf(local, `snapshots/${IDS[0]}/`)).toEqual(
+      expect.arrayContaining([snapshotIndexKey(IDS[0] as string), snapshotPartKey(IDS[0] as string, 0)]),
+    );
+    const again = await migrateRepository({ store: local });
+    expect(again.snapshots.map((s) => s.id)).toEqual(IDS);
+    for (const id of IDS) expect(await readBack(id)).toEqual(expected());
+  });
+
   it("refuses a location without repository.json, writing nothing", async () => {
     await expect(migrateRepository({ store: local })).rejects.toThrow(/repository\.json.*missing/);
     expect(await keysOf(local, "")).toEqual([]);
