@@ -27,7 +27,8 @@ import { UsageError } from "./target.js";
  *   3 unreachable: the API server or the object store cannot be reached (TLS trust included), nor
  *     the source of the AWS chain's credentials (STS, container agent, instance metadata)
  *   4 not found: the snapshot, namespace, target, session, Repository object or its storage Secret does not exist
- *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, a read failed its
+ *   5 integrity: stored data is damaged, missing or forged (`verify` found problems, `migrate-repository`
+ *     left snapshots it could not read, a read failed its
  *     check, repository.json or snapshot.json cannot be read, an archive entry that is not a regular
  *     file of the layout, a snapshot to restore is damaged or forged: SnapshotDamagedError is an
  *     IntegrityError; a snapshot.json whose scope or params `diff --live` cannot dump again)
@@ -59,6 +60,18 @@ export class VerifyFailedError extends Error {
 
   constructor(id: string, problems: number) {
     super(`snapshot ${id} failed verification: ${problems} problem${problems === 1 ? "" : "s"} (listed above)`);
+  }
+}
+
+/** `migrate-repository` left format-1 snapshots that do not read as they were; they are listed before this is thrown. */
+export class MigrationDamagedError extends Error {
+  override readonly name = "MigrationDamagedError";
+
+  constructor(ids: readonly string[]) {
+    super(
+      `${ids.length} format-1 snapshot${ids.length === 1 ? "" : "s"} could not be migrated and ` +
+        `${ids.length === 1 ? "was" : "were"} left as ${ids.length === 1 ? "it was" : "they were"} (listed above): ${ids.join(", ")}`,
+    );
   }
 }
 
@@ -94,7 +107,17 @@ const CODES: [number, (abstract new (...args: never[]) => Error)[]][] = [
   ],
   [EXIT.unreachable, [KubeUnreachableError, KubeConfigError, StoreUnreachableError]],
   [EXIT.notFound, [SnapshotNotFoundError, TargetNotFoundError, StorageSecretNotFoundError]],
-  [EXIT.integrity, [IntegrityError, VerifyFailedError, RepositoryFormatError, UnsafePathError, SnapshotScopeError]],
+  [
+    EXIT.integrity,
+    [
+      IntegrityError,
+      VerifyFailedError,
+      MigrationDamagedError,
+      RepositoryFormatError,
+      UnsafePathError,
+      SnapshotScopeError,
+    ],
+  ],
   [EXIT.denied, [WrongPasswordError, StoreAccessDeniedError]],
 ];
 

@@ -8,6 +8,7 @@ import { downloadCommand } from "./commands/download.js";
 import { forgetCommand } from "./commands/forget.js";
 import { historyCommand } from "./commands/history.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { migrateRepositoryCommand } from "./commands/migrate-repository.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
 import { sessionsCommand } from "./commands/sessions.js";
@@ -44,6 +45,7 @@ export function createProgram(name = "kubedump"): Command {
     verifyCommand,
     forgetCommand,
     pruneCommand,
+    migrateRepositoryCommand,
     triggerCommand,
     sessionsCommand,
     describeCommand,

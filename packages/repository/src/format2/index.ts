@@ -26,6 +26,14 @@ export {
   removeStaleLocks,
   type RepositoryLock,
 } from "./lock.js";
+export {
+  type DamagedSnapshot,
+  type MigratedSnapshot,
+  type MigrateOptions,
+  type MigrateProgress,
+  type MigrateReport,
+  migrateRepository,
+} from "./migrate.js";
 export { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
 export { DEFAULT_REPACK_THRESHOLD } from "./prune-plan.js";
 export { type VerifyOptions, type VerifyProblem, type VerifyReport, verifyRepository } from "./verify.js";

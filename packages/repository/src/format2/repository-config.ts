@@ -24,7 +24,8 @@ export interface Format2ConfigOptions {
   configBytes?: Buffer | null;
 }
 
-function decodeConfig(data: Buffer): RepositoryConfigV2 {
+/** A format-2 repository.json read back, its shape checked (RepositoryFormatError naming the field otherwise). */
+export function decodeConfigV2(data: Buffer): RepositoryConfigV2 {
   const fields = parseJsonFile(REPOSITORY_KEY, data);
   const version = fields.value["formatVersion"];
   if (version !== 2)
@@ -54,7 +55,7 @@ async function readConfig(store: ObjectStore): Promise<RepositoryConfigV2 | unde
     if (err instanceof ObjectNotFoundError) return undefined;
     throw err;
   });
-  return data && decodeConfig(data);
+  return data && decodeConfigV2(data);
 }
 
 /** How to read and write a format-2 repository, decided from repository.json before any data is touched. */
@@ -74,7 +75,7 @@ export async function openFormat2Config(options: Format2ConfigOptions): Promise<
   if (options.password === "") throw new TypeError("openFormat2Repository: the encryption password is empty");
   const { configBytes } = options;
   const existing =
-    configBytes === undefined ? await readConfig(options.store) : configBytes && decodeConfig(configBytes);
+    configBytes === undefined ? await readConfig(options.store) : configBytes && decodeConfigV2(configBytes);
   if (existing) {
     const keys = await keysOf(existing, options.password);
     return { keys, ensureWritten: async () => keys };

@@ -75,10 +75,21 @@ export class SnapshotWriterV2 {
     if (!isSnapshotId(draft.id)) throw new TypeError(`snapshot writer: not a snapshot id: "${draft.id}"`);
     const markerKey = snapshotManifestKey(draft.id);
     if (await this.deps.store.stat(markerKey)) throw new SnapshotExistsError(draft.id);
+    const manifest = await this.seal(draft);
+    if (!(await this.deps.store.putIfAbsent(markerKey, encodeManifestV2(manifest))))
+      throw new SnapshotExistsError(draft.id);
+    return manifest;
+  }
+
+  /**
+   * Stores the tree, the remaining pack and the index file, and resolves with the snapshot.json
+   * to write, but writes no snapshot.json: a migration replaces a format-1 one with it.
+   */
+  async seal(draft: SnapshotDraftV2): Promise<SnapshotManifestV2> {
     const root = await this.tree.build((node) => this.packs.add("tree", node));
     const written = await this.packs.finish();
     const indexFile = await writeIndexFile(this.deps, written.packs);
-    const manifest: SnapshotManifestV2 = {
+    return {
       ...draft,
       formatVersion: 2,
       counts: this.counts,
@@ -89,10 +100,12 @@ export class SnapshotWriterV2 {
       indexes: indexFile ? [indexFile.id] : [],
       added: { blobs: written.blobsWritten, packs: written.packs.length },
     };
-    if (!(await this.deps.store.putIfAbsent(markerKey, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))))
-      throw new SnapshotExistsError(draft.id);
-    return manifest;
   }
+}
+
+/** The bytes of a format-2 snapshot.json. */
+export function encodeManifestV2(manifest: SnapshotManifestV2): Buffer {
+  return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Writes the snapshot of `objects` and commits it (see SnapshotWriterV2). */
