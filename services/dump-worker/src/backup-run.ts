@@ -21,7 +21,7 @@ export async function runBackup(
   let manifest: SnapshotManifest;
   try {
     const taken = await takeSnapshot(
-      { client, repository: work.repository, scratchDir, signal: ctx.signal },
+      { client, repository: work.repository, scratchDir, indexCacheDir: work.indexCacheDir, signal: ctx.signal },
       work.snapshot,
     );
     manifest = taken.manifest;

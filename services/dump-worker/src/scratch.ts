@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -10,6 +11,17 @@ import { join } from "node:path";
  */
 export function scratchDirOf(root: string, identity: string): string {
   return join(root, `dump-worker-${identity.replace(/[^A-Za-z0-9._-]/g, "_")}`);
+}
+
+/**
+ * Where one repository's format-2 index files are cached in the scratch directory, across the
+ * backups of this process (index-loader.ts): one directory per Repository object and backend
+ * (`identity`, hashed), so that one repository's load never drops another's files. Sessions of one
+ * repository at once share it (the loader writes each file under a temporary name, then renames).
+ */
+export function indexCacheDirOf(scratchDir: string, identity: readonly unknown[]): string {
+  const key = createHash("sha256").update(JSON.stringify(identity)).digest("hex").slice(0, 32);
+  return join(scratchDir, "index-cache", key);
 }
 
 /** Removes what an earlier process of this replica left in its scratch directory, and makes it. */
