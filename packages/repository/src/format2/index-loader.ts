@@ -108,13 +108,14 @@ export async function loadBlobIndex(deps: IndexLoaderDeps): Promise<LoadedIndex>
   return { index, files };
 }
 
-/** Stores an index file listing `packs`; resolves with its id (none written for no packs). */
+/** Stores an index file listing `packs` (and caches it); resolves with its id (none written for no packs). */
 export async function writeIndexFile(
-  deps: Omit<IndexLoaderDeps, "cacheDir">,
+  deps: IndexLoaderDeps,
   packs: readonly WrittenPack[],
 ): Promise<{ id: string; bytes: number } | undefined> {
   if (packs.length === 0) return undefined;
   const { id, data } = encodeIndexFile(deps.keys, packs);
   await deps.store.put(indexFileKey(id), data);
+  await toCache(deps.cacheDir, id, data);
   return { id, bytes: data.length };
 }

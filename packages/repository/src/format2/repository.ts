@@ -70,8 +70,14 @@ class StoreFormat2Repository implements Format2Repository {
 
   async createWriter(options: { indexCacheDir?: string } = {}): Promise<SnapshotWriterV2> {
     await this.ensureConfig();
-    const { index } = await this.loadIndex(options.indexCacheDir);
-    return new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
+    const indexCacheDir = options.indexCacheDir ?? this.options.indexCacheDir;
+    const { index } = await this.loadIndex(indexCacheDir);
+    return new SnapshotWriterV2({
+      ...this.deps(),
+      index,
+      indexCacheDir,
+      packTargetBytes: this.options.packTargetBytes,
+    });
   }
 
   async writeSnapshot(

@@ -19,6 +19,8 @@ export interface SnapshotWriterV2Deps {
   packTargetBytes?: number;
   /** Frame size (default DEFAULT_FRAME_TARGET_BYTES). */
   packFrameBytes?: number;
+  /** Where the index was loaded from and cached (index-loader.ts): the new index file joins it. */
+  indexCacheDir?: string;
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
@@ -77,7 +79,7 @@ export class SnapshotWriterV2 {
     if (await this.deps.store.stat(markerKey)) throw new SnapshotExistsError(draft.id);
     const root = await this.tree.build((node) => this.packs.add("tree", node));
     const written = await this.packs.finish();
-    const indexFile = await writeIndexFile(this.deps, written.packs);
+    const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
     const manifest: SnapshotManifestV2 = {
       ...draft,
       formatVersion: 2,
