@@ -1,6 +1,7 @@
 // Builders for the tests of backups into format-2 repositories; excluded from the build (tsconfig.build.json).
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ObjectStore, Repository } from "@kubedump/repository";
 import { format2Of } from "@kubedump/repository/format2";
 import { createS3ObjectStore, type ObjectLockOptions } from "@kubedump/repository/s3";
@@ -14,25 +15,40 @@ export function s3Store(env: TestEnvInfo, prefix: string, opts: { bucket?: strin
   return createS3ObjectStore({ ...s3StoreOptions(env, opts.bucket ?? BUCKET, prefix), objectLock: opts.lock });
 }
 
-/** `inner`, with every key read (get, getBuffer) that starts with `prefix` recorded in `reads`. */
-export function countingStore(inner: ObjectStore, prefix: string): { store: ObjectStore; reads: string[] } {
-  const reads: string[] = [];
-  const note = (key: string) => {
-    if (key.startsWith(prefix)) reads.push(key);
-  };
-  const store = new Proxy(inner, {
+type Method = (key: string, ...rest: unknown[]) => Promise<unknown>;
+
+/** `inner` with the methods named in `around` wrapped: each wrapper is given the method, bound. */
+function wrapStore(inner: ObjectStore, around: Record<string, (method: Method) => Method>): ObjectStore {
+  return new Proxy(inner, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      if (property === "get" || property === "getBuffer")
-        return (key: string, ...rest: unknown[]) => {
-          note(key);
-          return value.call(target, key, ...rest);
-        };
-      return value.bind(target);
+      const wrap = typeof property === "string" ? around[property] : undefined;
+      return wrap ? wrap(value.bind(target)) : value.bind(target);
     },
   });
-  return { store, reads };
+}
+
+/** `inner`, with every key read (get, getBuffer) that starts with `prefix` recorded in `reads`. */
+export function countingStore(inner: ObjectStore, prefix: string): { store: ObjectStore; reads: string[] } {
+  const reads: string[] = [];
+  const counted =
+    (method: Method) =>
+    (key: string, ...rest: unknown[]) => {
+      if (key.startsWith(prefix)) reads.push(key);
+      return method(key, ...rest);
+    };
+  return { store: wrapStore(inner, { get: counted, getBuffer: counted }), reads };
+}
+
+/** `inner`, with each delete `ms` late: a prune that holds its lock for a while. */
+export function slowStore(inner: ObjectStore, ms: number): ObjectStore {
+  return wrapStore(inner, {
+    delete: (method) => async (key) => {
+      await sleep(ms);
+      return method(key);
+    },
+  });
 }
 
 /** ConfigMaps of the test's namespace, named `name` with data `{ value }`, created or replaced. */
