@@ -21,10 +21,12 @@ export interface IndexLoaderDeps {
   cacheDir?: string;
 }
 
-/** The repository's index: every blob of every index file, and the ids of those files. */
+/** The repository's index: every blob of every index file, the ids of those files, and which list each pack. */
 export interface LoadedIndex {
   index: BlobIndex;
   files: string[];
+  /** Pack id → the ids of the index files that list it. */
+  listing: Map<string, string[]>;
 }
 
 const TEMPORARY = ".tmp";
@@ -100,12 +102,14 @@ async function dropStale(cacheDir: string, listed: readonly string[]): Promise<v
 export async function loadBlobIndex(deps: IndexLoaderDeps): Promise<LoadedIndex> {
   const index = new BlobIndex();
   const files: string[] = [];
+  const listing = new Map<string, string[]>();
   for await (const { id, packs } of readIndexFiles(deps)) {
     addPacks(index, packs);
     files.push(id);
+    for (const pack of packs) listing.set(pack.id, [...(listing.get(pack.id) ?? []), id]);
   }
   if (deps.cacheDir !== undefined) await dropStale(deps.cacheDir, files);
-  return { index, files };
+  return { index, files, listing };
 }
 
 /** Stores an index file listing `packs` (and caches it); resolves with its id (none written for no packs). */

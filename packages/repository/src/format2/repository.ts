@@ -71,13 +71,9 @@ class StoreFormat2Repository implements Format2Repository {
   async createWriter(options: { indexCacheDir?: string } = {}): Promise<SnapshotWriterV2> {
     await this.ensureConfig();
     const indexCacheDir = options.indexCacheDir ?? this.options.indexCacheDir;
-    const { index } = await this.loadIndex(indexCacheDir);
-    return new SnapshotWriterV2({
-      ...this.deps(),
-      index,
-      indexCacheDir,
-      packTargetBytes: this.options.packTargetBytes,
-    });
+    const { index, listing } = await this.loadIndex(indexCacheDir);
+    const { packTargetBytes } = this.options;
+    return new SnapshotWriterV2({ ...this.deps(), index, indexListing: listing, indexCacheDir, packTargetBytes });
   }
 
   async writeSnapshot(
@@ -87,8 +83,7 @@ class StoreFormat2Repository implements Format2Repository {
     await this.ensureConfig();
     const lock = await this.lock("shared", `backup ${draft.id}`);
     try {
-      const { index } = await this.loadIndex();
-      const writer = new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
+      const writer = await this.createWriter();
       for await (const object of objects) await writer.add([object]);
       lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
       return await writer.commit(draft);

@@ -8,6 +8,7 @@ import { writeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
+import { SnapshotRetention } from "./snapshot-retention.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
 
 export interface SnapshotWriterV2Deps {
@@ -21,6 +22,8 @@ export interface SnapshotWriterV2Deps {
   packFrameBytes?: number;
   /** Where the index was loaded from and cached (index-loader.ts): the new index file joins it. */
   indexCacheDir?: string;
+  /** Pack id → the index files listing it (LoadedIndex.listing): with S3 Object Lock, their retention is extended. */
+  indexListing?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
@@ -43,6 +46,7 @@ export class SnapshotWriterV2 {
   private readonly packs: PackWriter;
   private readonly tree = new TreeBuilder();
   private readonly counts: Record<string, number> = {};
+  private readonly retention: SnapshotRetention | undefined;
   private objects = 0;
   private bytes = 0;
 
@@ -55,6 +59,15 @@ export class SnapshotWriterV2 {
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
     });
+    const { store, index, indexListing: listing = new Map() } = deps;
+    if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
+  }
+
+  /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
+  private async addBlob(type: "data" | "tree", data: Buffer): Promise<string> {
+    const id = await this.packs.add(type, data);
+    this.retention?.note(id);
+    return id;
   }
 
   /** Adds a batch of objects, one batch at a time; TypeError naming the object when its names, sha256 or bytes are wrong. */
@@ -64,7 +77,7 @@ export class SnapshotWriterV2 {
       const sha256 = createHash("sha256").update(data).digest("hex");
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
-      this.tree.add(record, await this.packs.add("data", data));
+      this.tree.add(record, await this.addBlob("data", data));
       const key = resourceKey(record);
       this.counts[key] = (this.counts[key] ?? 0) + 1;
       this.objects += 1;
@@ -77,9 +90,13 @@ export class SnapshotWriterV2 {
     if (!isSnapshotId(draft.id)) throw new TypeError(`snapshot writer: not a snapshot id: "${draft.id}"`);
     const markerKey = snapshotManifestKey(draft.id);
     if (await this.deps.store.stat(markerKey)) throw new SnapshotExistsError(draft.id);
-    const root = await this.tree.build((node) => this.packs.add("tree", node));
+    const root = await this.tree.build((node) => this.addBlob("tree", node));
     const written = await this.packs.finish();
     const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
+    const locked = await this.retention?.extend(
+      written.packs.map((p) => p.id),
+      indexFile?.id,
+    );
     const manifest: SnapshotManifestV2 = {
       ...draft,
       formatVersion: 2,
@@ -91,7 +108,8 @@ export class SnapshotWriterV2 {
       indexes: indexFile ? [indexFile.id] : [],
       added: { blobs: written.blobsWritten, packs: written.packs.length },
     };
-    if (!(await this.deps.store.putIfAbsent(markerKey, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))))
+    const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+    if (!(await this.deps.store.putIfAbsent(markerKey, body, { retainUntil: locked?.until })))
       throw new SnapshotExistsError(draft.id);
     return manifest;
   }
