@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { waitFor } from "../../../test/e2e/harness.js";
 import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
 import {
+  backup,
   configMapYaml,
   expectVerified,
   putConfigMaps,
@@ -47,14 +48,6 @@ async function arrange(key: string): Promise<TestNamespace> {
   await createFormat2Repository(env, space.prefix);
   await putConfigMaps(space, { a: "a1", b: "b1" });
   return space;
-}
-
-/** Runs session `name` of configuration `config` to the end: its snapshot id. */
-async function backup(space: TestNamespace, rig: WorkerRig, name: string, config = "c", maxRetry = 0) {
-  await rig.enqueue(await space.createSession(name, config), { maxRetry, delayMs: 1000 });
-  const session = await space.waitForSession(name, 90_000);
-  expect(session.status.phase, JSON.stringify(session.status)).toBe("Succeeded");
-  return session.status.snapshot.id as string;
 }
 
 /** Every snapshot of `expected` verifies and holds ConfigMaps a and b with these values. */

@@ -9,6 +9,7 @@ import { openRepository } from "@kubedump/repository";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { testNamespace } from "../../../test/e2e/test-namespace.js";
 import {
+  backup,
   configMapYaml,
   countingStore,
   expectVerified,
@@ -45,16 +46,10 @@ it("a backup with a warm index cache reads no index file; a damaged cache is rea
     scratchDir: scratchRoot,
     openRepository: () => openRepository({ store }),
   });
-  const backup = async (name: string) => {
-    await rig.enqueue(await space.createSession(name, "c"));
-    const session = await space.waitForSession(name);
-    expect(session.status.phase, JSON.stringify(session.status)).toBe("Succeeded");
-    return session.status.snapshot.id as string;
-  };
   try {
-    const first = await backup("one");
+    const first = await backup(space, rig, "one");
     await putConfigMaps(space, { a: "second a" });
-    const second = await backup("two");
+    const second = await backup(space, rig, "two");
     // The first backup cached the index file it wrote: the second read none from the store.
     expect(reads).toEqual([]);
     const cached = await indexCacheFiles(scratchRoot);
@@ -65,7 +60,7 @@ it("a backup with a warm index cache reads no index file; a damaged cache is rea
       await writeFile(join(scratchRoot, path), "damaged");
     }
     await putConfigMaps(space, { b: "third b" });
-    const third = await backup("three");
+    const third = await backup(space, rig, "three");
     expect(reads.sort()).toEqual([...cached.keys()].map((p) => `index/${p.split("/").pop()}`).sort());
     expect((await indexCacheFiles(scratchRoot)).size).toBe(3);
 

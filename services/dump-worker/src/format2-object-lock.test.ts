@@ -5,7 +5,14 @@ import { randomBytes } from "node:crypto";
 import { openRepository } from "@kubedump/repository";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { testNamespace } from "../../../test/e2e/test-namespace.js";
-import { configMapYaml, expectVerified, putConfigMaps, s3Store, snapshotContents } from "./format2-test-support.js";
+import {
+  backup,
+  configMapYaml,
+  expectVerified,
+  putConfigMaps,
+  s3Store,
+  snapshotContents,
+} from "./format2-test-support.js";
 import { arrangeBackup, startGateway, startWorkerRig } from "./test-support.js";
 
 const env = inject("testenv");
@@ -34,14 +41,8 @@ it.each(["GOVERNANCE", "COMPLIANCE"] as const)(
     const config = { formatVersion: 2, created: new Date().toISOString(), encryption: null };
     await store.put("repository.json", Buffer.from(JSON.stringify(config)));
     const rig = await startWorkerRig(env, { queuePrefix: `dwfl-${mode}-${RUN}`, gatewayUrl: gateway.url });
-    const backup = async (name: string) => {
-      await rig.enqueue(await space.createSession(name, "c"));
-      const session = await space.waitForSession(name);
-      expect(session.status.phase, JSON.stringify(session.status)).toBe("Succeeded");
-      return session.status.snapshot.id as string;
-    };
     try {
-      const first = await backup("one");
+      const first = await backup(space, rig, "one");
       const keys = async (prefix: string) => {
         const found: string[] = [];
         for await (const entry of store.list(prefix)) found.push(entry.key);
@@ -51,7 +52,7 @@ it.each(["GOVERNANCE", "COMPLIANCE"] as const)(
       const before = await store.retainedUntil(oldPacks[0] ?? "");
       await new Promise((resolve) => setTimeout(resolve, 1100)); // retain-until dates a second apart
       await putConfigMaps(space, { a: "a2" });
-      const second = await backup("two");
+      const second = await backup(space, rig, "two");
 
       const until = await store.retainedUntil(`snapshots/${second}/snapshot.json`);
       expect(until?.getTime()).toBeGreaterThan((before?.getTime() ?? 0) + 1000);

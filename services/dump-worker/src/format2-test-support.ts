@@ -8,7 +8,7 @@ import { createS3ObjectStore, type ObjectLockOptions } from "@kubedump/repositor
 import { kubeHttp, s3StoreOptions, type TestEnvInfo } from "@kubedump/testenv";
 import { expect } from "vitest";
 import type { TestNamespace } from "../../../test/e2e/test-namespace.js";
-import { BUCKET } from "./test-support.js";
+import { BUCKET, type WorkerRig } from "./test-support.js";
 
 /** The repository's S3 store at `prefix` in `bucket` (the test bucket by default). */
 export function s3Store(env: TestEnvInfo, prefix: string, opts: { bucket?: string; lock?: ObjectLockOptions } = {}) {
@@ -49,6 +49,14 @@ export function slowStore(inner: ObjectStore, ms: number): ObjectStore {
       return method(key);
     },
   });
+}
+
+/** Runs session `name` of configuration `config` on the rig to the end, expecting Succeeded: its snapshot id. */
+export async function backup(space: TestNamespace, rig: WorkerRig, name: string, config = "c", maxRetry = 0) {
+  await rig.enqueue(await space.createSession(name, config), { maxRetry, delayMs: 1000 });
+  const session = await space.waitForSession(name, 90_000);
+  expect(session.status.phase, JSON.stringify(session.status)).toBe("Succeeded");
+  return session.status.snapshot.id as string;
 }
 
 /** ConfigMaps of the test's namespace, named `name` with data `{ value }`, created or replaced. */
