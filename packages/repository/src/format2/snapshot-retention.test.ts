@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { s3StoreOptions } from "@kubedump/testenv";
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { ObjectNotFoundError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createS3ObjectStore, type ObjectLockMode } from "../stores/s3-object-store.js";
 import { rawS3Client } from "../test-support.js";
@@ -76,6 +77,7 @@ describe("extendRetention of the S3 store", () => {
     const later = new Date(Date.now() + 3 * HOUR);
     expect(await governance.extendRetention("kept", later)).toEqual(later);
     expect(await retentionOf(prefix, "kept")).toEqual({ mode: "COMPLIANCE", until: later.getTime() });
+    await expect(governance.extendRetention("missing", later)).rejects.toThrow(ObjectNotFoundError);
     // A store that locks nothing extends nothing.
     const plain = createS3ObjectStore(s3StoreOptions(env, LOCKED, prefix));
     expect(plain.retentionFor(new Date())).toBeUndefined();

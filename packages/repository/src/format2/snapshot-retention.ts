@@ -9,7 +9,7 @@ import type { BlobIndex } from "./blob-index.js";
 import { indexFileKey, packKey } from "./layout.js";
 
 /** PutObjectRetention requests in flight at once. @defaultValue 8 */
-export const EXTEND_CONCURRENCY = 8;
+const EXTEND_CONCURRENCY = 8;
 
 export interface SnapshotRetentionDeps {
   store: ObjectStore;
