@@ -44,7 +44,7 @@ export async function takeSnapshotV2(
   const id = input.id ?? newSnapshotId(started);
   const lock = await format2.lock("shared", `backup ${id}`);
   try {
-    const writer = await format2.createWriter();
+    const writer = await format2.createWriter({ indexCacheDir: deps.indexCacheDir });
     const sink = writerSink(writer);
     const result = await runDump(
       { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal },

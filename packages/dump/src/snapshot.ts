@@ -26,6 +26,8 @@ export interface TakeSnapshotDeps {
   repository: Repository;
   /** Where parts are spooled before upload (default: the OS temp dir). */
   scratchDir?: string;
+  /** Format 2: this repository's own directory where its index files are cached between backups (index-loader.ts). */
+  indexCacheDir?: string;
   onProgress?: (p: DumpProgress) => void;
   signal?: AbortSignal;
   now?: () => Date;

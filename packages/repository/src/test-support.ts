@@ -193,7 +193,7 @@ export function s3TestOptions(env: S3Env, bucket: string, prefix: string): S3Obj
 export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): ObjectStore {
   return {
     put: (key, body) => inner.put(key, body),
-    putIfAbsent: (key, body) => inner.putIfAbsent(key, body),
+    putIfAbsent: (key, body, options) => inner.putIfAbsent(key, body, options),
     putFile: (key, localPath) => inner.putFile(key, localPath),
     ...(inner.adoptFile && {
       adoptFile: (key: string, localPath: string) => inner.adoptFile?.(key, localPath) ?? Promise.resolve(false),

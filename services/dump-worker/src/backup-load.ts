@@ -16,6 +16,7 @@ import { newSnapshotId } from "@kubedump/repository/snapshot";
 import { acquireConfigLock } from "./config-lock.js";
 import type { Loaded } from "./reconciler.js";
 import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
+import { indexCacheDirOf } from "./scratch.js";
 import type { SessionRef } from "./session-status.js";
 
 /** A snapshot id fixed by the session, so a job taken over by another worker writes the same snapshot. */
@@ -66,7 +67,9 @@ export async function loadBackup(deps: BackupDeps, job: Job<BackupJob>): Promise
     session.metadata.uid ?? ref.name,
     deps.lockTtlMs,
   );
-  const work: BackupWork = { ref, session, config, repository, snapshot, start, lock };
+  const where = [ref.namespace, repoName, repoObj.value.spec.backend];
+  const indexCacheDir = deps.scratchDir === undefined ? undefined : indexCacheDirOf(deps.scratchDir, where);
+  const work: BackupWork = { ref, session, config, repository, snapshot, start, lock, indexCacheDir };
   return lock.acquired ? { work } : { work, outcome: { phase: "Skipped", holder: lock.holder } };
 }
 

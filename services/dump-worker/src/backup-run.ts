@@ -4,7 +4,7 @@ import { SnapshotExistsError } from "@kubedump/repository";
 import type { SnapshotManifest } from "@kubedump/repository/snapshot";
 import type { Logger } from "@kubedump/service";
 import type { BackupDeps, BackupOutcome, BackupWork } from "./backup-types.js";
-import { explainScratchFull } from "./scratch.js";
+import { explainScratchFull, useIndexCache } from "./scratch.js";
 
 /**
  * Run: takes the snapshot and applies the retention policy; writes no status. A snapshot that
@@ -19,9 +19,10 @@ export async function runBackup(
 ): Promise<BackupOutcome> {
   const { client, scratchDir } = deps;
   let manifest: SnapshotManifest;
+  if (work.indexCacheDir !== undefined) await useIndexCache(work.indexCacheDir);
   try {
     const taken = await takeSnapshot(
-      { client, repository: work.repository, scratchDir, signal: ctx.signal },
+      { client, repository: work.repository, scratchDir, indexCacheDir: work.indexCacheDir, signal: ctx.signal },
       work.snapshot,
     );
     manifest = taken.manifest;

@@ -36,6 +36,8 @@ export interface BackupWork {
   snapshot: TakeSnapshotInput;
   /** When the session started: its status's startTime when an earlier attempt set it. */
   start: Date;
+  /** Format 2: the repository's index cache in the scratch directory (scratch.ts's indexCacheDirOf). */
+  indexCacheDir?: string;
   /** The configuration's lock; not acquired when another session holds it (the outcome is then Skipped). */
   lock: ConfigLock;
 }

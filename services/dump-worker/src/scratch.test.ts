@@ -1,8 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { emptyScratchDir, explainScratchFull, ScratchFullError, scratchDirOf } from "./scratch.js";
+import {
+  emptyScratchDir,
+  explainScratchFull,
+  INDEX_CACHE_IDLE_MS,
+  indexCacheDirOf,
+  ScratchFullError,
+  scratchDirOf,
+  useIndexCache,
+} from "./scratch.js";
 
 const root = mkdtempSync(join(tmpdir(), "kubedump-scratch-test-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -28,6 +36,26 @@ describe("a replica's scratch directory", () => {
     expect(readdirSync(other)).toEqual(["kubedump-20261126T020000Z-ffff0000-y"]);
     await emptyScratchDir(join(root, "new"));
     expect(existsSync(join(root, "new"))).toBe(true);
+  });
+});
+
+describe("index caches", () => {
+  it("are one per repository identity, and those unused for a day go when another is used", async () => {
+    const scratch = join(root, "caches");
+    const [a, b, c] = [
+      ["ns", "a", {}],
+      ["ns", "b", {}],
+      ["other", "a", {}],
+    ].map((id) => indexCacheDirOf(scratch, id));
+    expect(new Set([a, b, c]).size).toBe(3);
+    expect(indexCacheDirOf(scratch, ["ns", "a", {}])).toBe(a);
+    const now = new Date();
+    await useIndexCache(a as string, new Date(now.getTime() - INDEX_CACHE_IDLE_MS - 60_000));
+    await useIndexCache(b as string, new Date(now.getTime() - INDEX_CACHE_IDLE_MS + 60_000));
+    writeFileSync(join(a as string, "f".repeat(64)), "cached");
+    utimesSync(a as string, new Date(0), new Date(0));
+    await useIndexCache(c as string, now);
+    expect(readdirSync(join(scratch, "index-cache")).sort()).toEqual([b, c].map((d) => d?.split("/").pop()).sort());
   });
 });
 

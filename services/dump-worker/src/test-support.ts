@@ -29,7 +29,7 @@ import {
   waitFor,
 } from "../../../test/e2e/harness.js";
 import { type TestNamespace, testNamespace } from "../../../test/e2e/test-namespace.js";
-import { createDumpWorkerApp } from "./app.js";
+import { createDumpWorkerApp, type DumpWorkerDeps } from "./app.js";
 import { applyRetention } from "./backup-retention.js";
 import { loadConfig } from "./config.js";
 
@@ -72,7 +72,13 @@ export interface WorkerRig {
 /** The dump worker app (createDumpWorkerApp) on the test servers, with its own queue prefix and a log to read. */
 export async function startWorkerRig(
   env: TestEnvInfo,
-  opts: { queuePrefix: string; gatewayUrl: string; client?: KubeClient },
+  opts: {
+    queuePrefix: string;
+    gatewayUrl: string;
+    client?: KubeClient;
+    openRepository?: DumpWorkerDeps["openRepository"];
+    scratchDir?: string;
+  },
 ): Promise<WorkerRig> {
   const logs: LogLine[] = [];
   const sink = new Writable({
@@ -89,8 +95,16 @@ export async function startWorkerRig(
     HTTP_PORT: "0",
     JOB_LOCK_SECONDS: "5",
     METRICS_GATEWAY_URL: opts.gatewayUrl,
+    ...(opts.scratchDir ? { SCRATCH_DIR: opts.scratchDir } : {}),
   });
-  const app = createDumpWorkerApp({ config, log: pino({ level: "info" }, sink), applyRetention, client: opts.client });
+  const { client, openRepository } = opts;
+  const app = createDumpWorkerApp({
+    config,
+    log: pino({ level: "info" }, sink),
+    applyRetention,
+    client,
+    openRepository,
+  });
   await app.start();
   const redis = createRedis(env.redisUrl);
   const queue = createQueue<BackupJob>(QUEUES.backups, { connection: redis, prefix: opts.queuePrefix });

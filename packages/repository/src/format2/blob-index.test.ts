@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -104,6 +104,13 @@ describe.each([
     expect(again.index.size).toBe(7);
     expect(gets.slice(2)).toEqual([indexFileKey(first?.id ?? "")]);
     expect((await readdir(cacheDir)).sort()).toEqual([first?.id, second?.id].sort());
+    // An index file a prune removed leaves the cache with the next load, as does a dead load's temporary file.
+    await store.delete(indexFileKey(first?.id ?? ""));
+    const leftover = join(cacheDir, `.${second?.id}.dead.tmp`);
+    await writeFile(leftover, "half");
+    await utimes(leftover, new Date(0), new Date(0));
+    expect((await loadBlobIndex({ store, keys, cacheDir })).index.size).toBe(4);
+    expect(await readdir(cacheDir)).toEqual([second?.id]);
   });
 
   it("fail with IntegrityError naming an index file whose bytes do not hash to its id", async () => {

@@ -1,12 +1,12 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { BlobIndex } from "./blob-index.js";
 import { decodeIndexFile, encodeIndexFile, MAX_INDEX_FILE_BYTES } from "./index-file.js";
 import type { Format2Keys } from "./keys.js";
-import { INDEX_PREFIX, indexFileIdOfKey, indexFileKey } from "./layout.js";
+import { INDEX_PREFIX, indexFileIdOfKey, indexFileKey, isHexId } from "./layout.js";
 import type { WrittenPack } from "./pack-writer.js";
 
 export interface IndexLoaderDeps {
@@ -14,16 +14,24 @@ export interface IndexLoaderDeps {
   keys: Format2Keys | null;
   /**
    * A directory (a worker's scratch dir) keeping the index files already read, as stored (so
-   * encrypted when the repository is), named by their ids: a later load reads only new files.
+   * encrypted when the repository is), named by their ids: a later load reads only new files. A
+   * file that does not hash to its name is read again from the store; files of index files the
+   * store no longer lists are removed by each full load. Loads may share it at once.
    */
   cacheDir?: string;
 }
 
-/** The repository's index: every blob of every index file, and the ids of those files. */
+/** The repository's index: every blob of every index file, the ids of those files, and which list each pack. */
 export interface LoadedIndex {
   index: BlobIndex;
   files: string[];
+  /** Pack id → the ids of the index files that list it. */
+  listing: Map<string, string[]>;
 }
+
+const TEMPORARY = ".tmp";
+/** A temporary cache file this old was left by a load that died. @defaultValue 1 hour */
+const TEMPORARY_MAX_AGE_MS = 3_600_000;
 
 function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
@@ -39,7 +47,7 @@ async function fromCache(cacheDir: string | undefined, id: string): Promise<Buff
 async function toCache(cacheDir: string | undefined, id: string, data: Buffer): Promise<void> {
   if (cacheDir === undefined) return;
   await mkdir(cacheDir, { recursive: true });
-  const temporary = join(cacheDir, `.${id}.${process.pid}.tmp`);
+  const temporary = join(cacheDir, `.${id}.${randomUUID()}${TEMPORARY}`);
   await writeFile(temporary, data);
   await rename(temporary, join(cacheDir, id));
 }
@@ -72,24 +80,46 @@ export async function* readIndexFiles(deps: IndexLoaderDeps): AsyncGenerator<{ i
   }
 }
 
-/** Reads every index file of the repository into one BlobIndex. */
+/**
+ * Removes the cache files of index files not in `listed` (merged or deleted by a prune), and
+ * temporary files a dead load left. A file another load adds meanwhile may go too: it is read
+ * again from the store when next needed.
+ */
+async function dropStale(cacheDir: string, listed: readonly string[]): Promise<void> {
+  const keep = new Set(listed);
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  const old = Date.now() - TEMPORARY_MAX_AGE_MS;
+  for (const name of names) {
+    const path = join(cacheDir, name);
+    const stale = name.endsWith(TEMPORARY)
+      ? ((await stat(path).catch(() => undefined))?.mtimeMs ?? Number.POSITIVE_INFINITY) < old
+      : isHexId(name) && !keep.has(name);
+    if (stale) await rm(path, { force: true });
+  }
+}
+
+/** Reads every index file of the repository into one BlobIndex; trims the cache to them. */
 export async function loadBlobIndex(deps: IndexLoaderDeps): Promise<LoadedIndex> {
   const index = new BlobIndex();
   const files: string[] = [];
+  const listing = new Map<string, string[]>();
   for await (const { id, packs } of readIndexFiles(deps)) {
     addPacks(index, packs);
     files.push(id);
+    for (const pack of packs) listing.set(pack.id, [...(listing.get(pack.id) ?? []), id]);
   }
-  return { index, files };
+  if (deps.cacheDir !== undefined) await dropStale(deps.cacheDir, files);
+  return { index, files, listing };
 }
 
-/** Stores an index file listing `packs`; resolves with its id (none written for no packs). */
+/** Stores an index file listing `packs` (and caches it); resolves with its id (none written for no packs). */
 export async function writeIndexFile(
-  deps: Omit<IndexLoaderDeps, "cacheDir">,
+  deps: IndexLoaderDeps,
   packs: readonly WrittenPack[],
 ): Promise<{ id: string; bytes: number } | undefined> {
   if (packs.length === 0) return undefined;
   const { id, data } = encodeIndexFile(deps.keys, packs);
   await deps.store.put(indexFileKey(id), data);
+  await toCache(deps.cacheDir, id, data);
   return { id, bytes: data.length };
 }

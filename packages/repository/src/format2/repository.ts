@@ -23,10 +23,10 @@ export interface Format2RepositoryOptions extends Format2ConfigOptions {
 /** A format-2 repository (docs/format.md): content-addressed blobs in packs, snapshots as trees. */
 export interface Format2Repository {
   readonly encrypted: boolean;
-  /** Reads every index file (new ones only, with a cache directory). */
-  loadIndex(): Promise<LoadedIndex>;
-  /** A writer over a freshly loaded index; add objects, then commit. */
-  createWriter(): Promise<SnapshotWriterV2>;
+  /** Reads every index file (new ones only, with a cache directory: `cacheDir`, else indexCacheDir). */
+  loadIndex(cacheDir?: string): Promise<LoadedIndex>;
+  /** A writer over a freshly loaded index (cached in `indexCacheDir`, else the repository's); add objects, then commit. */
+  createWriter(options?: { indexCacheDir?: string }): Promise<SnapshotWriterV2>;
   /**
    * Writes and commits a snapshot under a shared lock ("backup <id>"), taken before the index is
    * loaded and released after snapshot.json is written: LockConflictError while a prune runs.
@@ -64,14 +64,16 @@ class StoreFormat2Repository implements Format2Repository {
     return this.keys !== null;
   }
 
-  loadIndex(): Promise<LoadedIndex> {
-    return loadBlobIndex({ store: this.store, keys: this.keys, cacheDir: this.options.indexCacheDir });
+  loadIndex(cacheDir = this.options.indexCacheDir): Promise<LoadedIndex> {
+    return loadBlobIndex({ store: this.store, keys: this.keys, cacheDir });
   }
 
-  async createWriter(): Promise<SnapshotWriterV2> {
+  async createWriter(options: { indexCacheDir?: string } = {}): Promise<SnapshotWriterV2> {
     await this.ensureConfig();
-    const { index } = await this.loadIndex();
-    return new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
+    const indexCacheDir = options.indexCacheDir ?? this.options.indexCacheDir;
+    const { index, listing } = await this.loadIndex(indexCacheDir);
+    const { packTargetBytes } = this.options;
+    return new SnapshotWriterV2({ ...this.deps(), index, indexListing: listing, indexCacheDir, packTargetBytes });
   }
 
   async writeSnapshot(
@@ -81,8 +83,7 @@ class StoreFormat2Repository implements Format2Repository {
     await this.ensureConfig();
     const lock = await this.lock("shared", `backup ${draft.id}`);
     try {
-      const { index } = await this.loadIndex();
-      const writer = new SnapshotWriterV2({ ...this.deps(), index, packTargetBytes: this.options.packTargetBytes });
+      const writer = await this.createWriter();
       for await (const object of objects) await writer.add([object]);
       lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
       return await writer.commit(draft);

@@ -8,6 +8,7 @@ import { writeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
+import { SnapshotRetention } from "./snapshot-retention.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
 
 export interface SnapshotWriterV2Deps {
@@ -19,6 +20,10 @@ export interface SnapshotWriterV2Deps {
   packTargetBytes?: number;
   /** Frame size (default DEFAULT_FRAME_TARGET_BYTES). */
   packFrameBytes?: number;
+  /** Where the index was loaded from and cached (index-loader.ts): the new index file joins it. */
+  indexCacheDir?: string;
+  /** Pack id → the index files listing it (LoadedIndex.listing): with S3 Object Lock, their retention is extended. */
+  indexListing?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
@@ -41,6 +46,7 @@ export class SnapshotWriterV2 {
   private readonly packs: PackWriter;
   private readonly tree = new TreeBuilder();
   private readonly counts: Record<string, number> = {};
+  private readonly retention: SnapshotRetention | undefined;
   private objects = 0;
   private bytes = 0;
 
@@ -53,6 +59,15 @@ export class SnapshotWriterV2 {
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
     });
+    const { store, index, indexListing: listing = new Map() } = deps;
+    if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
+  }
+
+  /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
+  private async addBlob(type: "data" | "tree", data: Buffer): Promise<string> {
+    const id = await this.packs.add(type, data);
+    this.retention?.note(id);
+    return id;
   }
 
   /** Adds a batch of objects, one batch at a time; TypeError naming the object when its names, sha256 or bytes are wrong. */
@@ -62,7 +77,7 @@ export class SnapshotWriterV2 {
       const sha256 = createHash("sha256").update(data).digest("hex");
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
-      this.tree.add(record, await this.packs.add("data", data));
+      this.tree.add(record, await this.addBlob("data", data));
       const key = resourceKey(record);
       this.counts[key] = (this.counts[key] ?? 0) + 1;
       this.objects += 1;
@@ -75,8 +90,8 @@ export class SnapshotWriterV2 {
     if (!isSnapshotId(draft.id)) throw new TypeError(`snapshot writer: not a snapshot id: "${draft.id}"`);
     const markerKey = snapshotManifestKey(draft.id);
     if (await this.deps.store.stat(markerKey)) throw new SnapshotExistsError(draft.id);
-    const manifest = await this.seal(draft);
-    if (!(await this.deps.store.putIfAbsent(markerKey, encodeManifestV2(manifest))))
+    const { manifest, retainUntil } = await this.sealed(draft);
+    if (!(await this.deps.store.putIfAbsent(markerKey, encodeManifestV2(manifest), { retainUntil })))
       throw new SnapshotExistsError(draft.id);
     return manifest;
   }
@@ -86,10 +101,19 @@ export class SnapshotWriterV2 {
    * to write, but writes no snapshot.json: a migration replaces a format-1 one with it.
    */
   async seal(draft: SnapshotDraftV2): Promise<SnapshotManifestV2> {
-    const root = await this.tree.build((node) => this.packs.add("tree", node));
+    return (await this.sealed(draft)).manifest;
+  }
+
+  /** seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets the same). */
+  private async sealed(draft: SnapshotDraftV2): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date }> {
+    const root = await this.tree.build((node) => this.addBlob("tree", node));
     const written = await this.packs.finish();
-    const indexFile = await writeIndexFile(this.deps, written.packs);
-    return {
+    const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
+    const locked = await this.retention?.extend(
+      written.packs.map((p) => p.id),
+      indexFile?.id,
+    );
+    const manifest: SnapshotManifestV2 = {
       ...draft,
       formatVersion: 2,
       counts: this.counts,
@@ -100,6 +124,7 @@ export class SnapshotWriterV2 {
       indexes: indexFile ? [indexFile.id] : [],
       added: { blobs: written.blobsWritten, packs: written.packs.length },
     };
+    return { manifest, retainUntil: locked?.until };
   }
 }
 

@@ -9,6 +9,16 @@ export interface ObjectEntry {
   mtime?: Date;
 }
 
+/** How putIfAbsent writes. */
+export interface PutOptions {
+  /**
+   * S3 Object Lock: the object's retain-until, instead of the time of the write plus the store's
+   * retention (one time for a whole commit: format 2's snapshot.json and what it needs). Stores
+   * that lock nothing ignore it.
+   */
+  retainUntil?: Date;
+}
+
 export interface ObjectStat {
   size: number;
   mtime?: Date;
@@ -25,7 +35,7 @@ export interface ObjectStore {
    * Writes the object only when the key is free, atomically against concurrent writers: resolves
    * false (and writes nothing) when the key already exists.
    */
-  putIfAbsent(key: string, body: Buffer): Promise<boolean>;
+  putIfAbsent(key: string, body: Buffer, options?: PutOptions): Promise<boolean>;
   putFile(key: string, localPath: string): Promise<void>;
   /**
    * Makes a finished local file the object under `key` without copying its bytes, where the store
@@ -52,6 +62,18 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** When the object's S3 Object Lock retention ends, if it is still locked; stores without locks omit this. */
   retainedUntil?(key: string): Promise<Date | undefined>;
+  /**
+   * S3 Object Lock: when an object this store writes at `writtenAt` is retained until; undefined
+   * when the store locks nothing it writes. Stores without locks omit this (a local directory
+   * cannot lock files: docs/object-lock.md).
+   */
+  retentionFor?(writtenAt: Date): Date | undefined;
+  /**
+   * S3 Object Lock: extends the retention of `key` to `until` when it ends earlier (never shortens
+   * it); resolves with when it ends afterwards, undefined when the store locks nothing it writes.
+   * ObjectNotFoundError when the key is missing. Stores without locks omit this.
+   */
+  extendRetention?(key: string, until: Date): Promise<Date | undefined>;
   /**
    * Removes uploads below `prefix` that started before `olderThan` and never finished (S3
    * multipart uploads, a local store's temporary files), left by a process that died mid-put.

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Client } from "minio";
+import { StoreRequestError } from "../errors.js";
+import { isNotFound } from "./s3-errors.js";
 
 /** The slice of the S3 client a streaming upload needs; every call retries and translates errors. */
 export interface MultipartDeps {
@@ -95,4 +97,46 @@ export async function uploadStream(deps: MultipartDeps, objectName: string, body
   } finally {
     await source.return(undefined);
   }
+}
+
+/** Runs one request about `key` with the store's client, retries and error translation. */
+export type KeyedCall = <T>(operation: string, key: string, fn: (client: Client) => Promise<T>) => Promise<T>;
+
+/**
+ * Aborts the multipart uploads below `full` (the store's `prefix` plus `below`) started before
+ * `olderThan`; resolves with how many it aborted.
+ */
+export async function abortIncompleteUploads(
+  store: { bucket: string; prefix: string; call: KeyedCall },
+  below: string,
+  full: string,
+  olderThan: Date,
+): Promise<number> {
+  const { bucket, call } = store;
+  let [keyMarker, uploadIdMarker, removed] = ["", "", 0];
+  for (let truncated = true; truncated; ) {
+    // MinIO lists uploads for "" or an exact key only, not for a prefix: list all, filter here.
+    const page = await call("list uploads below", below, (c) =>
+      c.listIncompleteUploadsQuery(bucket, "", keyMarker, uploadIdMarker, "").catch((err: unknown) => {
+        if (isNotFound(err)) return { uploads: [], isTruncated: false, nextKeyMarker: "", nextUploadIdMarker: "" };
+        throw err;
+      }),
+    );
+    for (const upload of page.uploads) {
+      if (!upload.key.startsWith(full) || !(upload.initiated < olderThan)) continue;
+      const key = upload.key.slice(store.prefix.length);
+      const aborted = await call("abort upload of", key, (c) =>
+        c.abortMultipartUpload(bucket, upload.key, upload.uploadId),
+      ).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof StoreRequestError && err.code === "NoSuchUpload") return false; // finished or aborted meanwhile
+          throw err;
+        },
+      );
+      if (aborted) removed += 1;
+    }
+    [truncated, keyMarker, uploadIdMarker] = [page.isTruncated, page.nextKeyMarker, page.nextUploadIdMarker];
+  }
+  return removed;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Client } from "minio";
+import type { Client, RetentionOptions } from "minio";
 import {
   BackendConfigError,
   ObjectLockedError,
@@ -58,12 +58,12 @@ export function lockOf(lock: ObjectLockOptions | undefined, key: string): Object
   return lock && !UNLOCKED_PREFIXES.some((prefix) => key.startsWith(prefix)) ? lock : undefined;
 }
 
-/** The headers that lock an object written now. */
-export function lockHeaders(lock: ObjectLockOptions | undefined, now = new Date()): Record<string, string> {
+/** The headers that lock an object written now, until `until` (default: now plus the retention). */
+export function lockHeaders(lock: ObjectLockOptions | undefined, until?: Date): Record<string, string> {
   if (!lock) return {};
   return {
     "x-amz-object-lock-mode": lock.mode,
-    "x-amz-object-lock-retain-until-date": new Date(now.getTime() + lock.retentionMs).toISOString(),
+    "x-amz-object-lock-retain-until-date": (until ?? new Date(Date.now() + lock.retentionMs)).toISOString(),
   };
 }
 
@@ -158,4 +158,34 @@ export async function deleteVersions(call: Call, bucket: string, key: string, na
       throw until ? new ObjectLockedError(key, until, { cause: err }) : err;
     }
   }
+}
+
+/** The retention of `name`'s latest version, if it has one (an object never locked has none). */
+async function retentionOf(call: Call, bucket: string, name: string) {
+  const info = await call("read retention of", (c) => c.getObjectRetention(bucket, name)).catch((err: unknown) => {
+    if (err instanceof StoreRequestError && err.code === "NoSuchObjectLockConfiguration") return undefined;
+    throw err;
+  });
+  return info?.retainUntilDate ? { mode: info.mode, until: new Date(info.retainUntilDate) } : undefined;
+}
+
+/**
+ * Extends the retention of `name` (its latest version) to `until` when it ends earlier
+ * (PutObjectRetention); never shortens it, and a COMPLIANCE lock stays COMPLIANCE (S3 refuses to
+ * weaken a lock). Resolves with when the retention ends afterwards. A PUT refused because another
+ * writer extended it further meanwhile is fine; ObjectNotFoundError when the object is missing.
+ */
+export async function extendRetention(call: Call, bucket: string, name: string, mode: ObjectLockMode, until: Date) {
+  const current = await retentionOf(call, bucket, name);
+  if (current && current.until >= until) return current.until;
+  const keep = current?.mode === "COMPLIANCE" ? "COMPLIANCE" : mode;
+  const retention = { versionId: "", mode: keep as RetentionOptions["mode"], retainUntilDate: until.toISOString() };
+  try {
+    await call("extend retention of", (c) => c.putObjectRetention(bucket, name, retention));
+  } catch (err) {
+    const now = await retentionOf(call, bucket, name).catch(() => undefined);
+    if (now && now.until >= until) return now.until;
+    throw err;
+  }
+  return until;
 }

@@ -5,7 +5,7 @@ import type { CredentialProvider } from "../credentials/aws-credentials.js";
 import { ObjectNotFoundError, StoreRequestError } from "../errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import { checkKey, checkPrefix, tooLarge } from "./object-key.js";
-import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
+import type { ObjectEntry, ObjectStat, ObjectStore, PutOptions } from "./object-store.js";
 import {
   createBucket,
   createS3Client,
@@ -26,8 +26,9 @@ import {
   putWithHeaders,
   retainedUntil,
   deleteVersions,
+  extendRetention,
 } from "./s3-object-lock.js";
-import { type MultipartDeps, uploadStream } from "./s3-multipart.js";
+import { abortIncompleteUploads, type KeyedCall, type MultipartDeps, uploadStream } from "./s3-multipart.js";
 
 /** 16 MiB: the memory one streaming upload holds; objects up to 160 GB (10,000 parts). */
 const DEFAULT_S3_PART_SIZE = 16 * 1024 * 1024;
@@ -113,11 +114,11 @@ export class S3ObjectStore implements ObjectStore {
     await uploadStream(this.multipartDeps(key), name, Buffer.isBuffer(body) ? Readable.from([body]) : body);
   }
 
-  async putIfAbsent(key: string, body: Buffer): Promise<boolean> {
+  async putIfAbsent(key: string, body: Buffer, options: PutOptions = {}): Promise<boolean> {
     this.nameOf(key); // a bad key fails before any request
     await this.ensureBucket(key);
     try {
-      await this.call("put", key, (c) => this.putBuffer(c, key, body, { "If-None-Match": "*" }));
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, { "If-None-Match": "*" }, options.retainUntil));
       return true;
     } catch (err) {
       if (err instanceof StoreRequestError && err.code === "PreconditionFailed") return false;
@@ -194,46 +195,38 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  retentionFor(writtenAt: Date): Date | undefined {
+    return this.lock && new Date(writtenAt.getTime() + this.lock.retentionMs);
+  }
+
+  async extendRetention(key: string, until: Date): Promise<Date | undefined> {
+    const [name, lock] = [this.nameOf(key), lockOf(this.lock, key)];
+    if (!lock) return undefined;
+    return extendRetention((operation, fn) => this.call(operation, key, fn), this.bucket, name, lock.mode, until);
+  }
+
   async retainedUntil(key: string): Promise<Date | undefined> {
     const name = this.nameOf(key);
     if (!(await this.hasLocks(key))) return undefined;
     return retainedUntil((operation, fn) => this.call(operation, key, fn), this.bucket, name);
   }
 
-  async removeIncompleteUploads(prefix: string, olderThan: Date): Promise<number> {
+  removeIncompleteUploads(prefix: string, olderThan: Date): Promise<number> {
     const full = this.prefix + checkPrefix(prefix);
-    let [keyMarker, uploadIdMarker, removed] = ["", "", 0];
-    for (let truncated = true; truncated; ) {
-      // MinIO lists uploads for "" or an exact key only, not for a prefix: list all, filter here.
-      const page = await this.call("list uploads below", prefix, (c) =>
-        c.listIncompleteUploadsQuery(this.bucket, "", keyMarker, uploadIdMarker, "").catch((err: unknown) => {
-          if (isNotFound(err)) return { uploads: [], isTruncated: false, nextKeyMarker: "", nextUploadIdMarker: "" };
-          throw err;
-        }),
-      );
-      for (const upload of page.uploads) {
-        if (!upload.key.startsWith(full) || !(upload.initiated < olderThan)) continue;
-        const key = upload.key.slice(this.prefix.length);
-        const aborted = await this.call("abort upload of", key, (c) =>
-          c.abortMultipartUpload(this.bucket, upload.key, upload.uploadId),
-        ).then(
-          () => true,
-          (err: unknown) => {
-            if (err instanceof StoreRequestError && err.code === "NoSuchUpload") return false; // finished or aborted meanwhile
-            throw err;
-          },
-        );
-        if (aborted) removed += 1;
-      }
-      [truncated, keyMarker, uploadIdMarker] = [page.isTruncated, page.nextKeyMarker, page.nextUploadIdMarker];
-    }
-    return removed;
+    const call: KeyedCall = (operation, key, fn) => this.call(operation, key, fn);
+    return abortIncompleteUploads({ bucket: this.bucket, prefix: this.prefix, call }, prefix, full, olderThan);
   }
 
-  private putBuffer(c: Client, key: string, body: Buffer, headers: Record<string, string>): Promise<unknown> {
+  private putBuffer(
+    c: Client,
+    key: string,
+    body: Buffer,
+    headers: Record<string, string>,
+    until?: Date,
+  ): Promise<unknown> {
     const [name, lock] = [this.nameOf(key), lockOf(this.lock, key)];
     if (!lock) return c.putObject(this.bucket, name, body, body.length, headers);
-    return putWithHeaders(c, this.bucket, name, body, { ...headers, ...lockHeaders(lock) });
+    return putWithHeaders(c, this.bucket, name, body, { ...headers, ...lockHeaders(lock, until) });
   }
 
   private hasLocks(key: string): Promise<boolean> {
