@@ -51,8 +51,9 @@ export function inTimeOrder(records: readonly JournalRecord[]): JournalRecord[] 
 
 function recordJson(record: JournalRecord) {
   if (record.type === "gap") return { type: "gap", from: record.from, to: record.to, reason: record.reason };
-  const { ref, ...change } = record;
-  return { ...change, ...ref };
+  const { group, version, resource, namespace, name, uid } = record.ref;
+  const { time, kind, resourceVersion, blob } = record;
+  return { type: "change", time, kind, resourceVersion, blob, group, version, resource, namespace, name, uid };
 }
 
 /** The stored bytes of a segment holding `records` (at least one), and its id (their sha256). */
