@@ -70,7 +70,10 @@ export class Churn {
 
   private record(time: number, kind: ChangeInput["kind"], object: ModelObject, hidden = false): void {
     const { ref, data, revision } = object;
-    this.events.push({ change: { time, kind, ref, resourceVersion: `rv${this.events.length}.${revision}`, data }, hidden });
+    this.events.push({
+      change: { time, kind, ref, resourceVersion: `rv${this.events.length}.${revision}`, data },
+      hidden,
+    });
     this.states.push({ time, objects: new Map(this.objects) });
   }
 
