@@ -127,12 +127,15 @@ export class JournalWriter {
       this.pending.length >= (limits.flushEveryChanges ?? DEFAULT_FLUSH_EVERY_CHANGES) ||
       this.pendingBytes >= (limits.flushEveryBytes ?? DEFAULT_FLUSH_EVERY_BYTES);
     if (full) await this.flush();
-    else this.timer ??= setTimeout(() => this.onTimer(), limits.flushEveryMs ?? DEFAULT_FLUSH_EVERY_MS).unref();
+    else this.armTimer();
   }
 
-  private onTimer(): void {
-    this.timer = undefined;
-    this.flush().catch((err: unknown) => this.options.onFlushError?.(err));
+  /** Starts the flush timer unless it runs; it does not keep the process alive. */
+  private armTimer(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch((err: unknown) => this.options.onFlushError?.(err));
+    }, this.options.flushEveryMs ?? DEFAULT_FLUSH_EVERY_MS).unref();
   }
 
   private async writeSegment(): Promise<SegmentInfo | undefined> {
@@ -147,8 +150,7 @@ export class JournalWriter {
       this.tracker.invalidate();
       this.pending = [...batch, ...this.pending];
       this.pendingBytes = this.pending.reduce((sum, p) => sum + (p.data?.length ?? 0), 0);
-      if (!this.closed)
-        this.timer ??= setTimeout(() => this.onTimer(), this.options.flushEveryMs ?? DEFAULT_FLUSH_EVERY_MS).unref();
+      if (!this.closed) this.armTimer();
       throw err;
     }
   }

@@ -53,7 +53,8 @@ function recordJson(record: JournalRecord) {
   if (record.type === "gap") return { type: "gap", from: record.from, to: record.to, reason: record.reason };
   const { group, version, resource, namespace, name, uid } = record.ref;
   const { time, kind, resourceVersion, blob } = record;
-  return { type: "change", time, kind, resourceVersion, blob, group, version, resource, namespace, name, uid };
+  const scoped = namespace === "" ? undefined : namespace; // "" and absent both mean cluster-scoped
+  return { type: "change", time, kind, resourceVersion, blob, group, version, resource, namespace: scoped, name, uid };
 }
 
 /** The stored bytes of a segment holding `records` (at least one), and its id (their sha256). */
