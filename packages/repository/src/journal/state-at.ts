@@ -5,6 +5,7 @@ import type { Format2Keys } from "../format2/keys.js";
 import type { SnapshotManifestV2 } from "../format2/manifest.js";
 import { walkTree } from "../format2/tree-walker.js";
 import { listSnapshotsV2 } from "../format2/used-blobs.js";
+import { snapshotManifestKey } from "../snapshot/layout.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { scopeIdOf } from "./layout.js";
 import { type JournalGap, type JournalRecord, type ObjectRef, objectKey } from "./records.js";
@@ -74,6 +75,7 @@ async function anchorObjects(deps: StateAtDeps, manifest: SnapshotManifestV2): P
  * that all completed later, NoAnchorError (prune keeps the journal only from the oldest snapshot).
  */
 export async function stateAt(deps: StateAtDeps, time: number): Promise<JournalState> {
+  if (!Number.isSafeInteger(time) || time < 0) throw new TypeError(`stateAt: time ${time} is not ms since the epoch`);
   const snapshots = await scopeSnapshots(deps);
   const done = snapshots.filter((s) => Date.parse(s.completedAt) <= time);
   const anchor = done.reduce<SnapshotManifestV2 | undefined>(
@@ -85,11 +87,11 @@ export async function stateAt(deps: StateAtDeps, time: number): Promise<JournalS
       `no snapshot of journal scope ${deps.scopeId} completed at or before ${new Date(time).toISOString()}; ` +
         `the oldest, ${snapshots[0]?.id}, started at ${snapshots[0]?.time}`,
     );
-  const from = anchor ? Date.parse(anchor.time) : undefined;
-  if (from !== undefined && Number.isNaN(from))
-    throw new RepositoryFormatError(`snapshots/${anchor?.id}/snapshot.json`, `time: not an ISO time`);
+  const start = anchor && { id: anchor.id, time: Date.parse(anchor.time) };
+  if (start && Number.isNaN(start.time))
+    throw new RepositoryFormatError(snapshotManifestKey(start.id), "time: not an ISO time");
   const objects = anchor ? await anchorObjects(deps, anchor) : new Map<string, StateObject>();
-  const range = { from, to: time };
+  const range = { from: start?.time, to: time };
   const { changes, gaps } = sliceOf(await deps.records(range), range);
   for (const change of changes) {
     const key = objectKey(change.ref);
@@ -100,5 +102,5 @@ export async function stateAt(deps: StateAtDeps, time: number): Promise<JournalS
       if (uid === undefined || uid === "" || change.ref.uid === "" || uid === change.ref.uid) objects.delete(key);
     }
   }
-  return { time, anchor: anchor && { id: anchor.id, time: from as number }, objects, replayed: changes.length, gaps };
+  return { time, anchor: start, objects, replayed: changes.length, gaps };
 }
