@@ -9,7 +9,7 @@ export {
 export { JournalReader, type JournalReaderOptions } from "./journal-reader.js";
 export type { JournalSlice, TimeRange } from "./journal-slice.js";
 export { JOURNAL_PREFIX, type JournalScope, type SegmentInfo, scopeIdOf } from "./layout.js";
-export { type JournalPruneReport, pruneJournal } from "./journal-prune.js";
+export type { JournalPruneReport } from "./journal-prune.js";
 export type { ChangeKind, GapReason, JournalChange, JournalGap, JournalRecord, ObjectRef } from "./records.js";
 export { describeRef, objectKey } from "./records.js";
 export { type JournalState, NoAnchorError, type StateObject } from "./state-at.js";

@@ -71,7 +71,29 @@ export class JournalReader {
 
   /** The YAML of blob `id` (a change's or a state object's blob), checked against its id. */
   async readBlob(id: string): Promise<Buffer> {
+    return this.withSource((source) => source.blob(this.owner, id, "data"));
+  }
+
+  /**
+   * Calls `use` with the YAML of each blob of `ids` (a state's objects, say), pack after pack, so
+   * each pack is fetched once however many objects it holds.
+   */
+  async eachBlob(ids: Iterable<string>, use: (id: string, data: Buffer) => void): Promise<void> {
+    return this.withSource((source) => source.eachBlob(this.owner, ids, "data", use));
+  }
+
+  private get owner(): string {
+    return `journal of scope ${this.scopeId}`;
+  }
+
+  /** Runs `read` over a BlobSource on the index as first loaded; a failure drops it, so the next read loads the index again (a prune may have moved blobs). */
+  private async withSource<T>(read: (source: BlobSource) => Promise<T>): Promise<T> {
     this.source ??= loadBlobIndex(this.options).then(({ index }) => new BlobSource({ ...this.options, index }));
-    return (await this.source).blob(`journal of scope ${this.scopeId}`, id, "data");
+    try {
+      return await read(await this.source);
+    } catch (err) {
+      this.source = undefined;
+      throw err;
+    }
   }
 }

@@ -90,6 +90,12 @@ describe.each(stores)("journal stateAt on %s", (_, newStore) => {
     const last = await reader.stateAt(after + 60_000);
     for (const [key, object] of churn.objects)
       expect(await reader.readBlob(last.objects.get(key)?.blob ?? "")).toEqual(object.data);
+    const read = new Map<string, Buffer>();
+    await reader.eachBlob(
+      [...last.objects.values()].map((o) => o.blob),
+      (id, data) => read.set(id, data),
+    );
+    for (const [key, object] of churn.objects) expect(read.get(last.objects.get(key)?.blob ?? "")).toEqual(object.data);
     await expect(reader.stateAt(T0 + 999)).rejects.toThrow(NoAnchorError);
   });
 
