@@ -1,7 +1,8 @@
 // The journal of continuous capture (docs/format.md, "Journal (format 2)"): segments of changes
 // between format-2 snapshots, their YAML stored as format-2 blobs; the state at any moment.
-export { type ChangeInput, JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
+export { type ChangeInput, JournalBacklogError, JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
 export {
+  BACKLOG_FACTOR,
   DEFAULT_FLUSH_EVERY_BYTES,
   DEFAULT_FLUSH_EVERY_CHANGES,
   DEFAULT_FLUSH_EVERY_MS,

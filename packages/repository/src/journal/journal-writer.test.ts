@@ -12,7 +12,7 @@ import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { JournalReader } from "./journal-reader.js";
-import { type ChangeInput, JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
+import { type ChangeInput, JournalBacklogError, JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
 import { Churn, SCOPE, T0 } from "./test-support.js";
 
 let tmp = "";
@@ -100,6 +100,28 @@ describe("JournalWriter", () => {
     const reader = new JournalReader({ store: inner, keys: null, scope: SCOPE });
     for (const [i, change] of changes(4).entries())
       expect(await reader.readBlob(back[i]?.blob ?? "")).toEqual(change.data);
+  });
+
+  it("while flushes fail, appends wait for the timer, then refuse once the backlog is full", async () => {
+    const inner = newStore();
+    let [failing, attempts] = [true, 0];
+    const store = wrapStore(inner, {
+      put: async (key, body) => {
+        if (key.startsWith("journal/")) attempts += 1;
+        if (failing && key.startsWith("journal/")) throw new Error("store down");
+        await inner.put(key, body);
+      },
+    });
+    const journal = writer(store, { flushEveryChanges: 2 });
+    const [first, second, ...rest] = changes(10) as [ChangeInput, ChangeInput, ...ChangeInput[]];
+    await journal.append(first);
+    await expect(journal.append(second)).rejects.toThrow(/store down/);
+    for (const change of rest.slice(0, 6)) await journal.append(change); // 8 = BACKLOG_FACTOR × 2 wait
+    expect(attempts).toBe(1);
+    await expect(journal.append(rest[6] as ChangeInput)).rejects.toThrow(JournalBacklogError);
+    failing = false;
+    await journal.close();
+    expect((await read(inner)).changes.map((c) => c.time)).toEqual(changes(8).map((c) => c.time));
   });
 
   it("waits for a prune: a flush refused by the exclusive lock keeps its records", async () => {

@@ -20,8 +20,15 @@ import { encodeSegment } from "./segment-format.js";
 export const DEFAULT_FLUSH_EVERY_MS = 5000;
 /** A segment is written once this many records wait. @defaultValue 2000 */
 export const DEFAULT_FLUSH_EVERY_CHANGES = 2000;
-/** A segment is written once the waiting changes' YAML reaches this many bytes. @defaultValue 32 MiB */
-export const DEFAULT_FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
+/** A segment is written once the waiting changes' YAML reaches this many bytes. @defaultValue 16 MiB */
+export const DEFAULT_FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+/** While flushes fail, records wait up to this many times the flush thresholds; then append refuses. @defaultValue 4 */
+export const BACKLOG_FACTOR = 4;
+
+/** Flushes have failed and the backlog is full: the change was not kept (the caller records a gap later). */
+export class JournalBacklogError extends Error {
+  override readonly name = "JournalBacklogError";
+}
 
 export interface JournalWriterOptions {
   store: ObjectStore;
@@ -81,13 +88,18 @@ export class JournalWriter {
   private flushing: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The last flush failed: appends wait for the timer's retry instead of flushing. */
+  private failing = false;
 
   constructor(private readonly options: JournalWriterOptions) {
     this.scopeId = scopeIdOf(options.keys, options.scope);
     this.tracker = new IndexTracker({ store: options.store, keys: options.keys, cacheDir: options.indexCacheDir });
   }
 
-  /** Records a change; waits for a flush when the thresholds are reached (and throws its error, the change kept). */
+  /**
+   * Records a change; waits for a flush when the thresholds are reached (and throws its error,
+   * the change kept). JournalBacklogError when flushes fail and the backlog is full.
+   */
   async append(change: ChangeInput): Promise<void> {
     checkChange(change);
     const { data, ...rest } = change;
@@ -118,15 +130,28 @@ export class JournalWriter {
     await this.flush();
   }
 
+  /** Whether `changes` records of `bytes` reach the flush thresholds times `factor`. */
+  private reaches(changes: number, bytes: number, factor: number): boolean {
+    const { flushEveryChanges = DEFAULT_FLUSH_EVERY_CHANGES, flushEveryBytes = DEFAULT_FLUSH_EVERY_BYTES } =
+      this.options;
+    return changes >= flushEveryChanges * factor || bytes >= flushEveryBytes * factor;
+  }
+
+  /**
+   * Keeps a record; flushes when the thresholds are reached, unless the last flush failed: then
+   * the timer retries, and once the backlog reaches BACKLOG_FACTOR times the thresholds,
+   * JournalBacklogError refuses the record.
+   */
   private async push(item: Pending): Promise<void> {
     if (this.closed) throw new Error(`journal writer of scope ${this.scopeId} is closed`);
+    const bytes = this.pendingBytes + (item.data?.length ?? 0);
+    if (this.failing && this.reaches(this.pending.length, this.pendingBytes, BACKLOG_FACTOR))
+      throw new JournalBacklogError(
+        `journal of scope ${this.scopeId}: ${this.pending.length} records wait and flushes fail; record not kept`,
+      );
     this.pending.push(item);
-    this.pendingBytes += item.data?.length ?? 0;
-    const limits = this.options;
-    const full =
-      this.pending.length >= (limits.flushEveryChanges ?? DEFAULT_FLUSH_EVERY_CHANGES) ||
-      this.pendingBytes >= (limits.flushEveryBytes ?? DEFAULT_FLUSH_EVERY_BYTES);
-    if (full) await this.flush();
+    this.pendingBytes = bytes;
+    if (!this.failing && this.reaches(this.pending.length, bytes, 1)) await this.flush();
     else this.armTimer();
   }
 
@@ -145,8 +170,11 @@ export class JournalWriter {
     if (batch.length === 0) return undefined;
     [this.pending, this.pendingBytes] = [[], 0];
     try {
-      return await this.store(batch);
+      const written = await this.store(batch);
+      this.failing = false;
+      return written;
     } catch (err) {
+      this.failing = true;
       this.tracker.invalidate();
       this.pending = [...batch, ...this.pending];
       this.pendingBytes = this.pending.reduce((sum, p) => sum + (p.data?.length ?? 0), 0);
