@@ -1,28 +1,19 @@
 // verify and the journal, on a local directory: sound segments give no problem; a segment naming
 // a blob no index file lists, or whose bytes changed, is a problem naming its key.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { blobId } from "../format2/keys.js";
+import { testStores } from "../format2/test-support.js";
 import { verifyRepository } from "../format2/verify.js";
-import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { JournalWriter } from "./journal-writer.js";
 import { scopeIdOf, segmentKey } from "./layout.js";
 import { encodeSegment } from "./segment-format.js";
 import { Churn, SCOPE, T0 } from "./test-support.js";
 
-let tmp = "";
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-journal-verify-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const { localStore } = testStores(inject("testenv"), "kubedump-journal", "verify");
 
 describe("verify with a journal", () => {
   it("passes sound segments and names the segments that are not", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, "repository") });
+    const store = localStore();
     const churn = new Churn(3);
     churn.modify(T0, "web-1");
     churn.remove(T0 + 1000, "web-2");

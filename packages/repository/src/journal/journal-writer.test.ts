@@ -1,29 +1,17 @@
 // JournalWriter on a local directory: when segments are written, YAML stored once, a failed or
 // refused flush leaving no segment and keeping its records, bad input named.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { blobId } from "../format2/keys.js";
 import { acquireLock, LockConflictError } from "../format2/lock.js";
-import { storedDataBlobs } from "../format2/test-support.js";
-import { createLocalObjectStore } from "../stores/local-object-store.js";
+import { storedDataBlobs, testStores } from "../format2/test-support.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { JournalReader } from "./journal-reader.js";
 import { type ChangeInput, JournalBacklogError, JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
 import { Churn, SCOPE, T0 } from "./test-support.js";
 
-let tmp = "";
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-journal-writer-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-let stores = 0;
-const newStore = () => createLocalObjectStore({ root: join(tmp, `r${stores++}`) });
+const { localStore: newStore } = testStores(inject("testenv"), "kubedump-journal", "writer");
 
 /** `count` modifications of the churn's objects, one a second from T0. */
 function changes(count: number): ChangeInput[] {
