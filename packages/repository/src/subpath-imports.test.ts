@@ -60,6 +60,16 @@ const m = await repository.writeSnapshot({ id: "20261126T020000Z-00000001", time
 if (m.formatVersion !== 2) throw new Error("not written");`,
       "format2/snapshot-writer.js",
     ],
+    [
+      "/journal, writing a local journal segment",
+      `import { JournalWriter } from "@kubedump/repository/journal";
+import { createLocalObjectStore } from "@kubedump/repository/local";
+const writer = new JournalWriter({ store: createLocalObjectStore({ root: ROOT }), keys: null, scope: { scope: { type: "cluster" }, params: {} } });
+const ref = { group: "", version: "v1", resource: "configmaps", namespace: "n", name: "a", uid: "u" };
+await writer.append({ time: 1, kind: "added", ref, resourceVersion: "1", data: Buffer.from("kind: ConfigMap\\n") });
+await writer.close();`,
+      "journal/journal-writer.js",
+    ],
   ])("%s does not load minio", (_label, script, expected) => {
     expect(existsSync(join(PACKAGE, "dist/index.js")), "build packages/repository first").toBe(true);
     const root = join(tmp, expected.replaceAll("/", "-"));

@@ -53,7 +53,7 @@ async function toCache(cacheDir: string | undefined, id: string, data: Buffer): 
 }
 
 /** The stored bytes of index file `id`, from the cache or the store, checked against the id. */
-async function indexFileBytes(deps: IndexLoaderDeps, id: string): Promise<Buffer> {
+export async function indexFileBytes(deps: IndexLoaderDeps, id: string): Promise<Buffer> {
   const cached = await fromCache(deps.cacheDir, id);
   if (cached) return cached;
   const key = indexFileKey(id);

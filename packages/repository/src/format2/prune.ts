@@ -11,6 +11,7 @@ import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { DEFAULT_REPACK_THRESHOLD, type PackPlan, planPrune, type PrunePlan } from "./prune-plan.js";
 import { spareRetained, type Spared } from "./prune-retained.js";
 import { listSnapshotsV2, markSnapshot, refuseMissing } from "./used-blobs.js";
+import { type JournalPruneReport, pruneJournal } from "../journal/journal-prune.js";
 
 export interface PruneOptions {
   store: ObjectStore;
@@ -51,21 +52,24 @@ export interface PruneReport {
   bytesFreed: number;
   /** What S3 Object Lock still retains: kept whole, for a later prune (see prune-retained.ts). */
   retained: Spared;
+  /** Journal segments kept (their blobs marked used) and deleted (docs/format.md, "Journal (format 2)"). */
+  journal: JournalPruneReport;
 }
 
-/** Blob id → first snapshot naming it, over every format-2 snapshot; stops on any snapshot that does not read. */
-async function usedBlobs(
-  options: PruneOptions,
-  index: BlobIndex,
-): Promise<{ used: Map<string, string>; snapshots: number }> {
+/**
+ * Blob id → first snapshot (or journal segment) naming it, over every format-2 snapshot, then
+ * the journal segments prune keeps (deleting the expired ones); stops on any that does not read.
+ */
+async function usedBlobs(options: PruneOptions, index: BlobIndex, lock: RepositoryLock) {
   const source = new BlobSource({ store: options.store, keys: options.keys, index });
   const used = new Map<string, string>();
-  let snapshots = 0;
+  const manifests = [];
   for await (const manifest of listSnapshotsV2(options.store)) {
     refuseMissing(await markSnapshot(source, manifest, used));
-    snapshots += 1;
+    manifests.push(manifest);
   }
-  return { used, snapshots };
+  const journal = await pruneJournal({ ...options, manifests, source, used, check: () => lock.check() });
+  return { used, snapshots: manifests.length, journal };
 }
 
 /** Copies the live blobs of the packs to repack into new packs and frames (each blob's id checked on the way). */
@@ -114,7 +118,12 @@ async function execute(options: PruneOptions, lock: RepositoryLock, plan: PruneP
 }
 
 /** The report of a plan before it runs: what it decided, nothing done yet. */
-function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): PruneReport {
+function plannedReport(
+  plan: PrunePlan,
+  snapshots: number,
+  usedBlobs: number,
+  journal: JournalPruneReport,
+): PruneReport {
   const count = (action: string) => plan.packs.filter((p) => p.action === action).length;
   return {
     dryRun: false,
@@ -131,15 +140,16 @@ function plannedReport(plan: PrunePlan, snapshots: number, usedBlobs: number): P
     bytesWritten: 0,
     bytesFreed: 0,
     retained: { packs: 0, indexFiles: 0 },
+    journal,
   };
 }
 
 /** What a plan would delete and write, nothing done (S3 Object Lock's sparing is not asked). */
-function dryRunReport(plan: PrunePlan, snapshots: number, usedBlobs: number): PruneReport {
+function dryRunReport(plan: PrunePlan, snapshots: number, usedBlobs: number, journal: JournalPruneReport): PruneReport {
   const gone = [...plan.packs.filter((p) => p.action !== "keep"), ...plan.unlisted];
   const frames = (p: PackPlan) => new Map(p.live.map((e) => [e.offset, e.length]));
   const copied = plan.packs.filter((p) => p.action === "repack").flatMap((p) => [...frames(p).values()]);
-  const report = { ...plannedReport(plan, snapshots, usedBlobs), dryRun: true };
+  const report = { ...plannedReport(plan, snapshots, usedBlobs, journal), dryRun: true };
   report.bytesDeleted = gone.reduce((sum, p) => sum + p.bytes, 0);
   report.bytesWritten = copied.reduce((sum, n) => sum + n, 0);
   report.bytesFreed = report.bytesDeleted - report.bytesWritten;
@@ -168,17 +178,17 @@ export async function pruneRepository(options: PruneOptions): Promise<PruneRepor
       indexFiles.push(file);
       addPacks(index, file.packs);
     }
-    const { used, snapshots } = await usedBlobs(options, index);
+    const { used, snapshots, journal } = await usedBlobs(options, index, lock);
     const stored = [];
     for await (const entry of options.store.list(DATA_PREFIX)) stored.push(entry);
     const planned = planPrune(indexFiles, used, stored, {
       threshold: options.repackThreshold ?? DEFAULT_REPACK_THRESHOLD,
       headerOverhead: options.keys ? SEAL_OVERHEAD : 0,
     });
-    if (options.dryRun) return dryRunReport(planned, snapshots, used.size);
-    if (!hasWork(planned, indexFiles.length)) return plannedReport(planned, snapshots, used.size);
+    if (options.dryRun) return dryRunReport(planned, snapshots, used.size, journal);
+    if (!hasWork(planned, indexFiles.length)) return plannedReport(planned, snapshots, used.size, journal);
     const { plan, deletableIndexFiles, spared } = await spareRetained(options.store, planned, indexFiles);
-    const report = { ...plannedReport(plan, snapshots, used.size), retained: spared };
+    const report = { ...plannedReport(plan, snapshots, used.size, journal), retained: spared };
     const done = await execute(options, lock, plan, deletableIndexFiles);
     report.packsWritten = done.written.length;
     report.indexFilesDeleted = done.oldFiles.length;

@@ -8,6 +8,7 @@ import { acquireLock } from "./lock.js";
 import { ENTRY_BYTES, encodeEntry, type PackEntry } from "./pack-format.js";
 import { type LoadedPack, readPack } from "./pack-reader.js";
 import { listSnapshotsV2, markSnapshot } from "./used-blobs.js";
+import { verifyJournal } from "../journal/journal-verify.js";
 
 export interface VerifyOptions {
   store: ObjectStore;
@@ -98,6 +99,8 @@ async function checkStructure(options: VerifyOptions, report: VerifyReport) {
     report.problems.push({ message: `snapshots do not list: ${messageOf(err)}` });
   }
   report.usedBlobs = used.size;
+  const journal = await verifyJournal({ ...options, source });
+  report.problems.push(...journal.problems.map((message) => ({ message })));
   return { listed, used };
 }
 
@@ -138,9 +141,10 @@ async function checkPack(
 
 /**
  * Checks a format-2 repository: every snapshot's tree reads and every blob it names is in an
- * index file; then reads every listed pack (or a random `readDataSubset` share of them), checking
- * the pack's hash, its header, and every listed blob against its id. Problems name the snapshot,
- * blob and pack; nothing stops at the first one.
+ * index file, and so does every journal segment (journal/journal-verify.ts); then reads every
+ * listed pack (or a random `readDataSubset` share of them), checking the pack's hash, its header,
+ * and every listed blob against its id. Problems name the snapshot, blob and pack; nothing stops
+ * at the first one.
  */
 export async function verifyRepository(options: VerifyOptions): Promise<VerifyReport> {
   const fraction = parseDataSubset(options.readDataSubset);
