@@ -58,8 +58,8 @@ export class ExitStatus extends Error {
 export class VerifyFailedError extends Error {
   override readonly name = "VerifyFailedError";
 
-  constructor(id: string, problems: number) {
-    super(`snapshot ${id} failed verification: ${problems} problem${problems === 1 ? "" : "s"} (listed above)`);
+  constructor(id: string, problems: number, what = "snapshot ") {
+    super(`${what}${id} failed verification: ${problems} problem${problems === 1 ? "" : "s"} (listed above)`);
   }
 }
 

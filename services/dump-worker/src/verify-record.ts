@@ -29,9 +29,13 @@ export async function recordVerify(
   if (report.kind === "failed" && report.final) return recordFailure(deps, job.data, report.error, log);
 }
 
-/** `5 snapshots checked (1 read in full): no damage found`, or the damaged ones, one line each. */
+/**
+ * `5 snapshots checked (1 read in full): no damage found` (format 2: `(3 of 10 packs read in full)`),
+ * or the damaged ones, one line each.
+ */
 function verifySummary(o: VerifyOutcome): string {
-  const checked = `${o.snapshots} snapshot${o.snapshots === 1 ? "" : "s"} checked (${o.read} read in full)`;
+  const read = o.packs ? `${o.packs.read} of ${o.packs.total} packs read in full` : `${o.read} read in full`;
+  const checked = `${o.snapshots} snapshot${o.snapshots === 1 ? "" : "s"} checked (${read})`;
   if (!o.damaged.length) return `${checked}: no damage found`;
   const lines = o.damaged.map(({ id, problems }) => {
     const more = problems.length > MAX_PROBLEMS ? ` (and ${problems.length - MAX_PROBLEMS} more)` : "";

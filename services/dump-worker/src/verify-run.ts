@@ -1,21 +1,8 @@
-import { createHash } from "node:crypto";
-import { type Repository, SnapshotNotFoundError } from "@kubedump/repository";
+import { pickForReading, type Repository, SnapshotNotFoundError } from "@kubedump/repository";
+import { format2Of } from "@kubedump/repository/format2";
 import type { Logger } from "@kubedump/service";
+import { runVerifyFormat2 } from "./verify-run-format2.js";
 import type { DamagedSnapshot, VerifyOutcome, VerifyWork } from "./verify-types.js";
-
-/**
- * The snapshots whose data a run reads in full: `readData` percent of them, rounded up (so at
- * least one when readData > 0), in the order of sha256(seed, id). Each run has its own seed (its
- * job id), so each reads another sample and, over runs, every snapshot is read, as restic's
- * `check --read-data-subset=x%` does with packs. The same seed picks the same snapshots, so a
- * retried attempt reads what the first one meant to.
- */
-export function pickForReading(ids: readonly string[], readData: number, seed: string): Set<string> {
-  const count = Math.ceil((ids.length * readData) / 100);
-  const rank = (id: string) => createHash("sha256").update(`${seed}\n${id}`).digest("hex");
-  const ranked = ids.map((id) => ({ id, rank: rank(id) })).sort((a, b) => (a.rank < b.rank ? -1 : 1));
-  return new Set(ranked.slice(0, count).map((r) => r.id));
-}
 
 /**
  * Run: checks every committed snapshot (one whose snapshot.json does not read is damaged). Each gets the cheap check (every stored file there with
@@ -25,6 +12,8 @@ export function pickForReading(ids: readonly string[], readData: number, seed: s
  */
 export async function runVerify(work: VerifyWork, ctx: { log: Logger; signal: AbortSignal }): Promise<VerifyOutcome> {
   const scan = await work.repository.scanSnapshots();
+  const format2 = format2Of(work.repository);
+  if (format2) return runVerifyFormat2(format2, scan, work);
   const ids = scan.snapshots.map((s) => s.id);
   const read = pickForReading(ids, work.verify.readData, work.seed);
   // A snapshot.json that does not read is damage too: its snapshot can be neither listed nor restored.

@@ -27,7 +27,9 @@ export interface VerifyOutcome {
   phase: "Intact" | "Damaged";
   /** Committed snapshots checked. */
   snapshots: number;
-  /** Of those, the ones whose data was read in full. */
+  /** Of those, the ones whose data was read in full (format 1). */
   read: number;
+  /** Format 2: the packs read in full, of all (snapshots share them; the others are checked by size). */
+  packs?: { read: number; total: number };
   damaged: DamagedSnapshot[];
 }

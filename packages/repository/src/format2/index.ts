@@ -36,4 +36,10 @@ export {
 } from "./migrate.js";
 export { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
 export { DEFAULT_REPACK_THRESHOLD } from "./prune-plan.js";
-export { type VerifyOptions, type VerifyProblem, type VerifyReport, verifyRepository } from "./verify.js";
+export {
+  parseDataSubset,
+  type VerifyOptions,
+  type VerifyProblem,
+  type VerifyReport,
+  verifyRepository,
+} from "./verify.js";

@@ -117,6 +117,26 @@ describe("verify with readDataSubset", () => {
   it("refuses a subset that is not a percentage, naming the option", () => {
     expect(parseDataSubset("10%")).toBe(0.1);
     expect(parseDataSubset(undefined)).toBe(1);
-    for (const bad of ["0%", "110%", "ten", "10", -0.5]) expect(() => parseDataSubset(bad)).toThrow(/readDataSubset/);
+    expect(parseDataSubset("0%")).toBe(0);
+    for (const bad of ["110%", "ten", "10", -0.5]) expect(() => parseDataSubset(bad)).toThrow(/readDataSubset/);
+  });
+
+  it("with 0% reads no pack but finds one missing or of another size by a stat", async () => {
+    const inner = localStore("subset-0");
+    await writeForgottenMiddle(inner, null);
+    const { store, gets } = countingPackGets(inner);
+    const clean = await verifyRepository({ store, keys: null, readDataSubset: "0%" });
+    expect(clean).toMatchObject({ problems: [], packsRead: 0 });
+    const treeGets = gets.length; // packs of tree blobs, read while marking
+    const [gone, cut] = (await collect(inner.list("data/"))).map((e) => e.key);
+    await inner.delete(gone!);
+    await inner.put(cut!, (await inner.getBuffer(cut!)).subarray(0, 10));
+    gets.length = 0;
+    const { problems } = await verifyRepository({ store, keys: null, readDataSubset: "0%" });
+    expect(problems).toContainEqual(expect.objectContaining({ pack: gone, message: "pack is missing" }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ pack: cut, message: expect.stringMatching(/^pack has 10 bytes, the index records/) }),
+    );
+    expect(gets.length).toBeLessThanOrEqual(treeGets);
   });
 });

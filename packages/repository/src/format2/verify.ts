@@ -38,13 +38,13 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
-/** The fraction `readDataSubset` asks for; TypeError naming the option when it is not one. */
+/** The fraction `readDataSubset` asks for (0: none read); TypeError naming the option when it is not one. */
 export function parseDataSubset(value: string | number | undefined): number {
   if (value === undefined) return 1;
   const match = typeof value === "string" ? /^(\d+(?:\.\d+)?)%$/.exec(value.trim()) : undefined;
   const fraction = typeof value === "number" ? value : match ? Number(match[1]) / 100 : Number.NaN;
-  if (!(fraction > 0 && fraction <= 1))
-    throw new TypeError(`readDataSubset: must be a percentage from 0% (excluded) to 100%, got "${value}"`);
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new TypeError(`readDataSubset: must be a percentage from 0% to 100%, got "${value}"`);
   return fraction;
 }
 
@@ -139,6 +139,21 @@ async function checkPack(
   }
 }
 
+/** A pack not read: there, with the size the index records (one stat, no data read). */
+async function checkPackSize(
+  options: VerifyOptions,
+  id: string,
+  listing: { bytes: number; entries: PackEntry[] },
+  used: ReadonlyMap<string, string>,
+  report: VerifyReport,
+): Promise<void> {
+  const size = (await options.store.stat(packKey(id)))?.size;
+  if (size === listing.bytes) return;
+  const blob = listing.entries.find((e) => used.has(e.id))?.id;
+  const message = size === undefined ? "pack is missing" : `pack has ${size} bytes, the index records ${listing.bytes}`;
+  report.problems.push({ pack: packKey(id), blob, snapshot: blob && used.get(blob), message });
+}
+
 /**
  * Checks a format-2 repository: every snapshot's tree reads and every blob it names is in an
  * index file, and so does every journal segment (journal/journal-verify.ts); then reads every
@@ -160,6 +175,8 @@ export async function verifyRepository(options: VerifyOptions): Promise<VerifyRe
       lock?.check();
       await checkPack(options, id, listed.get(id) as { bytes: number; entries: PackEntry[] }, used, report);
     }
+    const read = new Set(chosen);
+    for (const id of ids) if (!read.has(id)) await checkPackSize(options, id, listed.get(id)!, used, report);
     return report;
   } finally {
     await lock?.release();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickForReading } from "./verify-run.js";
+import { pickForReading } from "./verify-sample.js";
 
 const ids = Array.from({ length: 25 }, (_, i) => `20260101T0000${String(i).padStart(2, "0")}Z-00000000`);
 
