@@ -20,5 +20,6 @@ export async function applyRetention(repository: Repository, config: BackupConfi
     },
   });
   const locked = result.locked.map(({ id, retainUntil }) => ({ id, retainUntil }));
-  return { removed: result.dryRun ? [] : result.removed.map((r) => r.id), locked };
+  const removed = result.dryRun ? [] : result.removed.map((r) => r.id);
+  return { removed, locked, ...(result.pruneDeferred ? { pruneDeferred: result.pruneDeferred } : {}) };
 }

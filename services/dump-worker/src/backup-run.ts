@@ -35,5 +35,7 @@ export async function runBackup(
   const retention = await deps.applyRetention(work.repository, work.config, (deps.now ?? (() => new Date()))());
   if (retention.locked.length)
     ctx.log.info({ locked: retention.locked }, "retention left snapshots S3 Object Lock retains");
+  if (retention.pruneDeferred)
+    ctx.log.info({ reason: retention.pruneDeferred }, "retention forgot snapshots; their data goes with a later prune");
   return { phase: manifest.warnings.length ? "PartiallySucceeded" : "Succeeded", manifest, retention };
 }

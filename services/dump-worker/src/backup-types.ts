@@ -46,6 +46,8 @@ export interface BackupWork {
 export interface RetentionRun {
   removed: string[];
   locked: { id: string; retainUntil: string }[];
+  /** Format 2: why the prune after the forget waits for a later run (the repository lock is held). */
+  pruneDeferred?: string;
 }
 
 export type BackupOutcome =

@@ -1,6 +1,7 @@
 import type { ForgetResult, RetentionPolicy } from "@kubedump/repository/snapshot";
 import type { Command } from "commander";
 import { humanBytes, table } from "../format.js";
+import { printable } from "../format.js";
 import { outputOption, printData } from "../output.js";
 import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
 import { UsageError } from "../target.js";
@@ -62,6 +63,10 @@ function print(result: ForgetResult): void {
       ? `would remove ${result.removed.length} snapshots, keep ${result.kept.length} (dry run)\n`
       : `removed ${result.removed.length} snapshots${what}: ${result.deletedKeys} objects, ${humanBytes(result.deletedBytes)}; kept ${result.kept.length}\n`,
   );
+  if (result.pruneDeferred)
+    process.stdout.write(
+      `the prune waits for a later run: ${printable(result.pruneDeferred)}; \`kubedump prune\` removes the data once the lock is free\n`,
+    );
   if (result.locked.length) {
     const latest = result.locked.map((l) => l.retainUntil).sort()[result.locked.length - 1];
     process.stdout.write(

@@ -17,6 +17,8 @@ import type { VerifyReport } from "../snapshot/verify-snapshot.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { asSnapshotManifest } from "./as-manifest.js";
 import { packKey } from "./layout.js";
+import { LockConflictError } from "./lock.js";
+import type { PruneReport } from "./prune.js";
 import { verifySnapshotV2 } from "./as-repository-verify.js";
 import type { Format2Repository } from "./repository.js";
 
@@ -108,7 +110,16 @@ export class Format2AsRepository implements Repository {
     };
     const result = await forgetSnapshots(deps, policy, options);
     if (result.dryRun || !result.prune || result.removed.length === 0) return result;
-    const report = await this.format2.prune();
+    let report: PruneReport;
+    try {
+      report = await this.format2.prune();
+    } catch (err) {
+      // A backup holds its shared lock (or another prune the exclusive one): the snapshots are
+      // forgotten, and their data goes with the next prune, which removes all that no snapshot uses.
+      if (!(err instanceof LockConflictError)) throw err;
+      result.pruneDeferred = err.message;
+      return result;
+    }
     result.deletedKeys += report.packsDeleted + report.unlistedPacksDeleted + report.indexFilesDeleted;
     result.deletedBytes += report.bytesDeleted;
     return result;

@@ -40,6 +40,11 @@ export interface ForgetResult {
   /** Store objects deleted (0 on a dry run). */
   deletedKeys: number;
   deletedBytes: number;
+  /**
+   * Format 2: why the prune after the forget did not run (the repository lock is held, e.g. by a
+   * running backup); the forgotten snapshots' data goes with the next prune.
+   */
+  pruneDeferred?: string;
 }
 
 export interface ForgetDeps {
