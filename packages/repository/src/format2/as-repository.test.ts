@@ -127,6 +127,16 @@ describe("the Repository interface over a format-2 repository", () => {
     expect((await collect(reopened.readObjects(FIRST))).length).toBe(20);
   });
 
+  it("lists a format-1 snapshot in a format-2 repository as unreadable, saying what converts it", async () => {
+    const store = await format2Store();
+    const id = "20261101T010000Z-00000001";
+    await store.put(snapshotManifestKey(id), Buffer.from(JSON.stringify({ formatVersion: 1, id })));
+    const { snapshots, unreadable } = await (await openRepository({ store })).scanSnapshots();
+    expect(snapshots).toEqual([]);
+    expect(unreadable.map((u) => [u.id, u.key])).toEqual([[id, snapshotManifestKey(id)]]);
+    expect(unreadable[0]?.error.message).toContain("kubedump migrate-repository");
+  });
+
   it("refuses a formatVersion of neither format, naming it", async () => {
     const store = localStore();
     await store.put("repository.json", Buffer.from('{"formatVersion": 3, "created": "2026-12-01T00:00:00Z"}'));

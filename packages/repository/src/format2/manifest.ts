@@ -36,6 +36,11 @@ export function parseJsonFile(key: string, data: Buffer): JsonFields {
 /** A format-2 snapshot.json read back, every field a reader relies on checked (RepositoryFormatError otherwise). */
 export function decodeManifestV2(id: string, data: Buffer): SnapshotManifestV2 {
   const fields = parseJsonFile(snapshotManifestKey(id), data);
+  if (fields.value["formatVersion"] === 1)
+    fields.fail(
+      "formatVersion",
+      "is 1: a format-1 snapshot in a format-2 repository; `kubedump migrate-repository` converts it",
+    );
   if (fields.value["formatVersion"] !== 2) fields.fail("formatVersion", "must be 2");
   if (fields.string("id") !== id || !isSnapshotId(id)) fields.fail("id", `must be ${id}`);
   for (const name of ["time", "completedAt"]) fields.string(name);
