@@ -5,15 +5,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createConfig,
   createSession,
-  crUrl,
-  getObj,
   installCrds,
-  type Obj,
   setupRepository,
-  waitFor,
   waitForSession,
 } from "../../../test/e2e/harness.js";
 import { BUCKET, startGateway, startWorkerRig, type WorkerRig } from "./test-support.js";
+import { verifyJobRunner } from "./verify-job-support.js";
 
 // A verify job on a format-2 repository (the default), through the real kubedump-verify queue and
 // dump worker: one repository verify for all snapshots (they share packs), readData as the share of
@@ -27,7 +24,6 @@ const store = createS3ObjectStore(s3StoreOptions(t, BUCKET, PREFIX));
 const verifyQueue = createQueue<VerifyJob>(QUEUES.verify, { connection: redis, prefix: PREFIX });
 let rig: WorkerRig;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
-let jobs = 0;
 
 beforeAll(async () => {
   await installCrds(t);
@@ -53,24 +49,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function verifyWith(readData: number): Promise<{ result: string; repo: Obj }> {
-  const res = await kubeHttp(t, crUrl("repositories", NS, "repo"), {
-    method: "PATCH",
-    body: { spec: { verify: { schedule: "0 4 * * 0", readData } } },
-    contentType: "application/merge-patch+json",
-  });
-  if (res.status !== 200) throw new Error(`setting spec.verify: ${res.status} ${res.text}`);
-  const id = `repeat:${NS}/repo:${++jobs}`;
-  await verifyQueue.add("verify", { namespace: NS, name: "repo" }, { jobId: id, attempts: 1 });
-  const job = await waitFor(`verify job ${id} to finish`, async () => {
-    const j = await verifyQueue.getJob(id);
-    return j?.finishedOn ? j : undefined;
-  });
-  return {
-    result: job.returnvalue ?? `failed: ${job.failedReason}`,
-    repo: (await getObj(t, crUrl("repositories", NS, "repo")))!,
-  };
-}
+const verifyWith = verifyJobRunner(t, NS, verifyQueue);
 
 const packKeys = async () => {
   const keys: string[] = [];

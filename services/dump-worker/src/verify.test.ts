@@ -23,6 +23,7 @@ import {
   startWorkerRig,
   type WorkerRig,
 } from "./test-support.js";
+import { verifyJobRunner } from "./verify-job-support.js";
 
 // Verify jobs through the real kubedump-verify queue and dump worker, on a repository of two real
 // snapshots in MinIO whose second snapshot's part 0 each row damages (and then restores).
@@ -44,7 +45,6 @@ let rig: WorkerRig;
 /** The two snapshots, oldest first; rows damage the second one's part 0. */
 let ids: string[];
 let part: { key: string; bytes: number };
-let jobs = 0;
 
 beforeAll(async () => {
   await installCrds(t);
@@ -72,23 +72,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Sets spec.verify.readData, runs one verify job as the job scheduler would add it, and returns how it ended. */
-async function verifyWith(readData: number): Promise<{ result: string; repo: Obj }> {
-  const res = await kubeHttp(t, crUrl("repositories", NS, "repo"), {
-    method: "PATCH",
-    body: { spec: { verify: { schedule: "0 4 * * 0", readData } } },
-    contentType: "application/merge-patch+json",
-  });
-  if (res.status !== 200) throw new Error(`setting spec.verify: ${res.status} ${res.text}`);
-  const id = `repeat:${NS}/repo:${++jobs}`;
-  await verifyQueue.add("verify", { namespace: NS, name: "repo" }, { jobId: id, attempts: 1 });
-  const job = await waitFor(`verify job ${id} to finish`, async () => {
-    const j = await verifyQueue.getJob(id);
-    return j?.finishedOn ? j : undefined;
-  });
-  const repo = (await getObj(t, crUrl("repositories", NS, "repo")))!;
-  return { result: job.returnvalue ?? `failed: ${job.failedReason}`, repo };
-}
+const verifyWith = verifyJobRunner(t, NS, verifyQueue);
 
 /** kubedump_repository_integrity of Repository `repo` on the gateway, once it is `value`. */
 const integrityMetric = (value: number) =>

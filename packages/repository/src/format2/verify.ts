@@ -104,16 +104,30 @@ async function checkStructure(options: VerifyOptions, report: VerifyReport) {
   return { listed, used };
 }
 
-/** Reads one pack and every blob the index lists in it, checking each against its id and the header. */
+/**
+ * Reads one pack and every blob the index lists in it, checking each against its id and the
+ * header; without `read`, only checks that the pack is there with the size the index records (one
+ * stat, no data read).
+ */
 async function checkPack(
   options: VerifyOptions,
   id: string,
   listing: { bytes: number; entries: PackEntry[] },
   used: ReadonlyMap<string, string>,
   report: VerifyReport,
+  read = true,
 ): Promise<void> {
   const problem = (message: string, blob?: string) =>
     report.problems.push({ pack: packKey(id), blob, snapshot: blob && used.get(blob), message });
+  if (!read) {
+    const size = (await options.store.stat(packKey(id)))?.size;
+    if (size !== listing.bytes)
+      problem(
+        size === undefined ? "pack is missing" : `pack has ${size} bytes, the index records ${listing.bytes}`,
+        listing.entries.find((e) => used.has(e.id))?.id,
+      );
+    return;
+  }
   let pack: LoadedPack;
   try {
     pack = await readPack(options, id, listing.bytes);
@@ -139,21 +153,6 @@ async function checkPack(
   }
 }
 
-/** A pack not read: there, with the size the index records (one stat, no data read). */
-async function checkPackSize(
-  options: VerifyOptions,
-  id: string,
-  listing: { bytes: number; entries: PackEntry[] },
-  used: ReadonlyMap<string, string>,
-  report: VerifyReport,
-): Promise<void> {
-  const size = (await options.store.stat(packKey(id)))?.size;
-  if (size === listing.bytes) return;
-  const blob = listing.entries.find((e) => used.has(e.id))?.id;
-  const message = size === undefined ? "pack is missing" : `pack has ${size} bytes, the index records ${listing.bytes}`;
-  report.problems.push({ pack: packKey(id), blob, snapshot: blob && used.get(blob), message });
-}
-
 /**
  * Checks a format-2 repository: every snapshot's tree reads and every blob it names is in an
  * index file, and so does every journal segment (journal/journal-verify.ts); then reads every
@@ -176,7 +175,7 @@ export async function verifyRepository(options: VerifyOptions): Promise<VerifyRe
       await checkPack(options, id, listed.get(id) as { bytes: number; entries: PackEntry[] }, used, report);
     }
     const read = new Set(chosen);
-    for (const id of ids) if (!read.has(id)) await checkPackSize(options, id, listed.get(id)!, used, report);
+    for (const id of ids) if (!read.has(id)) await checkPack(options, id, listed.get(id)!, used, report, false);
     return report;
   } finally {
     await lock?.release();
