@@ -76,6 +76,11 @@ describe("kubedump backup into format 2, the default for a new repository", () =
     expect(verify.code, verify.stderr).toBe(0);
   });
 
+  it("says --gzip-level applies to format 1 only", async () => {
+    const noted = await backup(newRepo(), "--gzip-level", "9");
+    expect(noted.stderr).toContain("note: --gzip-level applies to format 1");
+  });
+
   it("keeps an existing repository's format and says so", async () => {
     const kept = await backup(v1, "--repository-format", "2");
     expect(kept.stderr).toContain(
