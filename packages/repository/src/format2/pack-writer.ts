@@ -10,6 +10,7 @@ import {
   encodeTrailer,
   MAX_FRAME_TARGET_BYTES,
   type PackEntry,
+  sealedLength,
 } from "./pack-format.js";
 
 /** A pack file is closed once its frames reach this size. @defaultValue 16 MiB */
@@ -33,6 +34,8 @@ const FRAMES_IN_FLIGHT = 4;
 interface ClosingFrame {
   encoded: Promise<EncodedFrame>;
   blobs: FrameBlob[];
+  /** The most it can take in the pack: its plaintext, sealed (a frame deflate would grow is stored as it is). */
+  atMost: number;
 }
 
 export interface PackWriterDeps {
@@ -79,6 +82,7 @@ export class PackWriter {
   private frameBlobs: FrameBlob[] = [];
   private frameRaw = 0;
   private closing: ClosingFrame[] = [];
+  private closingAtMost = 0;
   private parts: Buffer[] = [];
   private entries: PackEntry[] = [];
   private pendingIds = new Set<string>();
@@ -94,10 +98,10 @@ export class PackWriter {
 
   /**
    * Stores `plaintext` as a blob unless the repository has it; resolves with its id. One call at a
-   * time. The buffer is kept until its frame closes: the caller must not change it.
+   * time. The buffer is kept until its frame closes: the caller must not change it. `id`: its
+   * blobId when the caller has it already (the sha256 it checked, in an unencrypted repository).
    */
-  async add(type: BlobType, plaintext: Buffer): Promise<string> {
-    const id = blobId(this.deps.keys, plaintext);
+  async add(type: BlobType, plaintext: Buffer, id = blobId(this.deps.keys, plaintext)): Promise<string> {
     if (this.deps.index.has(id) || this.pendingIds.has(id)) {
       this.stats.blobsReused += 1;
       return id;
@@ -111,6 +115,9 @@ export class PackWriter {
       this.closeFrame();
       while (this.closing.length > FRAMES_IN_FLIGHT) await this.placeFrame();
     }
+    // Packs close where they would with every frame placed: the frames in flight are placed first
+    // when they might reach the target.
+    if (this.offset + this.closingAtMost >= this.target) while (this.closing.length > 0) await this.placeFrame();
     if (this.offset >= this.target) await this.closePack();
     return id;
   }
@@ -120,7 +127,9 @@ export class PackWriter {
     if (this.frameBlobs.length === 0) return;
     const encoded = encodeFrameAsync(this.deps.keys, this.frame);
     encoded.catch(() => {}); // awaited by placeFrame; handled there
-    this.closing.push({ encoded, blobs: this.frameBlobs });
+    const atMost = sealedLength(this.deps.keys, this.frameRaw);
+    this.closing.push({ encoded, blobs: this.frameBlobs, atMost });
+    this.closingAtMost += atMost;
     [this.frame, this.frameBlobs, this.frameRaw] = [[], [], 0];
   }
 
@@ -128,6 +137,7 @@ export class PackWriter {
   private async placeFrame(): Promise<void> {
     const next = this.closing.shift();
     if (next === undefined) return;
+    this.closingAtMost -= next.atMost;
     const { stored, compression, rawLength } = await next.encoded;
     const frame = { compression, offset: this.offset, length: stored.length, frameRawLength: rawLength };
     for (const blob of next.blobs) this.entries.push({ ...blob, ...frame });
