@@ -6,13 +6,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { objectFor } from "./seed.mjs";
 
 /**
- * The seed indices changed in `round`: `count` of them, evenly spaced over 0..objects-1 and
- * shifted each round, so every namespace (i % namespaces) and type (i % 20) gets its share.
+ * The seed indices changed in `round`: `count` of them, one in each of `count` even stretches of
+ * 0..objects-1, at an offset that moves with k (so every namespace, i % namespaces, and type,
+ * i % 20, gets its share) and with the round.
  */
 export function changedIndices(round, count, objects) {
   const step = objects / count;
-  const shift = (round * 7919) % Math.max(1, Math.floor(step));
-  return Array.from({ length: count }, (_, k) => (Math.floor(k * step) + shift) % objects);
+  const span = Math.max(1, Math.floor(step));
+  return Array.from({ length: count }, (_, k) => (Math.floor(k * step) + ((k + round * 7919) % span)) % objects);
 }
 
 function patch(conn, auth, agent, path, body) {
