@@ -23,7 +23,7 @@ import { changeObjects } from "./lib/change.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
 import { runBench, runMeasurement } from "./lib/common.mjs";
 import { formatIncrementalReport } from "./lib/incremental-report.mjs";
-import { kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
+import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -137,16 +137,7 @@ async function download(repo) {
 async function restore(repo, kubectl) {
   const cluster = await startExtraCluster();
   try {
-    const file = join(work, "namespaces.json");
-    const items = Array.from({ length: K }, (_, i) => ({
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: { name: `${NAMESPACE_PREFIX}${i}` },
-    }));
-    writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-    const env = { ...process.env, KUBECONFIG: cluster.kubeconfig };
-    const ns = await runTimed("namespaces", kubectl, ["create", "-f", file], { work, env, track });
-    if (ns.code !== 0) throw new Error(`kubectl create namespace exited ${ns.code}: ${ns.stderr}`);
+    await createBenchNamespaces(K, { kubectl, kubeconfig: cluster.kubeconfig, work, track });
     const last = repo.snapshots.at(-1);
     const r = await kubedumpCli(
       `restore-f${repo.format}`,
