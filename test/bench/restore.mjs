@@ -7,7 +7,7 @@
 //
 //   npm run bench:restore                          # 20,000 objects
 //   npm run bench:restore -- --objects 100000 --kubedump-only   # kubedump's peak RSS at 100,000
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,8 +16,14 @@ import { startExtraCluster } from "@kubedump/testenv";
 import { benchArgs } from "./lib/bench-args.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
 import { fmt, runBench } from "./lib/common.mjs";
-import { backupBenchNamespaces, kubectlWrite, kubedumpCli, restoredCounts, runTimed } from "./lib/restore-runs.mjs";
-import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
+import {
+  backupBenchNamespaces,
+  createBenchNamespaces,
+  kubectlWrite,
+  kubedumpCli,
+  restoredCounts,
+} from "./lib/restore-runs.mjs";
+import { seed } from "./lib/seed.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const HELP = `usage: npm run bench:restore -- [options]
@@ -78,30 +84,10 @@ async function prepareSource(source) {
   return { seeding, repo, id: manifest.id, objects: manifest.objects, tree };
 }
 
-/**
- * The bench namespaces, created before a method runs and not timed: a backup of `bench-*` holds
- * their objects, not the cluster-scoped Namespace objects themselves.
- */
-async function createNamespaces(kubectl, kubeconfig) {
-  const file = join(work, "namespaces.json");
-  const items = Array.from({ length: K }, (_, i) => ({
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: `${NAMESPACE_PREFIX}${i}` },
-  }));
-  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
-  const { code, stderr } = await runTimed("namespaces", kubectl, ["create", "-f", file], {
-    work,
-    env: { ...process.env, KUBECONFIG: kubeconfig },
-    track,
-  });
-  if (code !== 0) throw new Error(`kubectl create namespace exited ${code}: ${stderr}`);
-}
-
 /** One method into its own fresh cluster with the bench namespaces: its row of the table. */
 async function measure(name, objects, kubectl, run) {
   return withCluster(async (target) => {
-    await createNamespaces(kubectl, target.kubeconfig);
+    await createBenchNamespaces(K, { kubectl, kubeconfig: target.kubeconfig, work, track });
     log(`${name}: running`);
     const r = await run(target);
     const row = { name, objects, seconds: r.seconds, rate: objects / r.seconds, maxRss: r.maxRss, code: r.code };

@@ -1,5 +1,6 @@
 // The restore benchmark's measured runs (test/bench/restore.mjs): kubectl create, kubectl apply
 // --server-side and kubedump restore, each a process under GNU time writing into its own cluster.
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCollecting } from "./common.mjs";
 import { NAMESPACE_PREFIX } from "./seed.mjs";
@@ -58,4 +59,21 @@ export function restoredCounts(report) {
   const names = header.trim().split(/\s+/).slice(1);
   const values = total.trim().split(/\s+/).slice(1).map(Number);
   return Object.fromEntries(names.map((n, i) => [n.toLowerCase(), values[i]]));
+}
+
+/**
+ * Creates the bench namespaces bench-0..count-1 in `kubeconfig`'s cluster with kubectl, not timed:
+ * a backup of `bench-*` holds their objects, not the cluster-scoped Namespace objects themselves.
+ */
+export async function createBenchNamespaces(count, { kubectl, kubeconfig, work, track }) {
+  const file = join(work, "namespaces.json");
+  const items = Array.from({ length: count }, (_, i) => ({
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: `${NAMESPACE_PREFIX}${i}` },
+  }));
+  writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  const env = { ...process.env, KUBECONFIG: kubeconfig };
+  const { code, stderr } = await runTimed("namespaces", kubectl, ["create", "-f", file], { work, env, track });
+  if (code !== 0) throw new Error(`kubectl create namespace exited ${code}: ${stderr}`);
 }

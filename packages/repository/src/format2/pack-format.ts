@@ -1,4 +1,5 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { promisify } from "node:util";
+import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 import { IntegrityError } from "../errors.js";
 import { MAX_OBJECT_BYTES } from "../snapshot/read-limits.js";
 import { blobId, type Format2Keys, open, SEAL_OVERHEAD, seal } from "./keys.js";
@@ -87,13 +88,29 @@ export function byPlace(a: PackEntry, b: PackEntry): number {
   return a.offset - b.offset || a.offsetInFrame - b.offsetInFrame;
 }
 
+/** A frame as a pack stores it. */
+export interface EncodedFrame {
+  stored: Buffer;
+  compression: Compression;
+  rawLength: number;
+}
+
 /** A frame as a pack stores it: the blobs' plaintext one after another, compressed together, sealed. */
-export function encodeFrame(
-  keys: Format2Keys | null,
-  blobs: readonly Buffer[],
-): { stored: Buffer; compression: Compression; rawLength: number } {
+export function encodeFrame(keys: Format2Keys | null, blobs: readonly Buffer[]): EncodedFrame {
   const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
-  const deflated = deflateRawSync(plaintext, { level: DEFLATE_LEVEL });
+  return sealFrame(keys, plaintext, deflateRawSync(plaintext, { level: DEFLATE_LEVEL }));
+}
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/** encodeFrame with the deflate on libuv's thread pool, off the calling thread (the pack writer's frames). */
+export async function encodeFrameAsync(keys: Format2Keys | null, blobs: readonly Buffer[]): Promise<EncodedFrame> {
+  const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
+  return sealFrame(keys, plaintext, await deflateRawAsync(plaintext, { level: DEFLATE_LEVEL }));
+}
+
+/** The frame of `plaintext`: its deflated bytes when smaller, sealed when the repository is encrypted. */
+function sealFrame(keys: Format2Keys | null, plaintext: Buffer, deflated: Buffer): EncodedFrame {
   const compression: Compression = deflated.length < plaintext.length ? 1 : 0;
   const payload = compression === 1 ? deflated : plaintext;
   const stored = keys === null ? payload : seal(keys, payload, FRAME_AAD);

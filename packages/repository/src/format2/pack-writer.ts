@@ -3,7 +3,15 @@ import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
 import { blobId, type Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
-import { type BlobType, encodeFrame, encodeTrailer, MAX_FRAME_TARGET_BYTES, type PackEntry } from "./pack-format.js";
+import {
+  type BlobType,
+  type EncodedFrame,
+  encodeFrameAsync,
+  encodeTrailer,
+  MAX_FRAME_TARGET_BYTES,
+  type PackEntry,
+  sealedLength,
+} from "./pack-format.js";
 
 /** A pack file is closed once its frames reach this size. @defaultValue 16 MiB */
 export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
@@ -15,6 +23,20 @@ export const DEFAULT_FRAME_TARGET_BYTES = 64 * 1024;
 
 /** A blob of the open frame: its entry without the frame's fields. */
 type FrameBlob = Pick<PackEntry, "id" | "type" | "offsetInFrame" | "rawLength">;
+
+/**
+ * Frames compressed at once on libuv's thread pool while the caller goes on: enough to keep the
+ * pool's threads busy, few enough that a frame's plaintext is not held long. @defaultValue 4
+ */
+const FRAMES_IN_FLIGHT = 4;
+
+/** A closed frame being compressed, with its blobs. */
+interface ClosingFrame {
+  encoded: Promise<EncodedFrame>;
+  blobs: FrameBlob[];
+  /** The most it can take in the pack: its plaintext, sealed (a frame deflate would grow is stored as it is). */
+  atMost: number;
+}
 
 export interface PackWriterDeps {
   store: ObjectStore;
@@ -47,8 +69,10 @@ export interface PackWriterStats {
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
  * into packs of about `targetBytes`, storing each pack when it is full, one upload in flight while
- * the next fills. A blob already in the index, or already in the open pack, is not written again. Blobs are added to the index when their pack is closed, so an index that saw a
- * failed writer must be loaded again before it is trusted.
+ * the next fills. Frames are compressed on libuv's thread pool, FRAMES_IN_FLIGHT at once, and
+ * placed in the order they closed. A blob already in the index, or already in the open pack, is
+ * not written again. Blobs are added to the index when their pack is closed, so an index that saw
+ * a failed writer must be loaded again before it is trusted.
  */
 export class PackWriter {
   private readonly deps: PackWriterDeps;
@@ -57,6 +81,8 @@ export class PackWriter {
   private frame: Buffer[] = [];
   private frameBlobs: FrameBlob[] = [];
   private frameRaw = 0;
+  private closing: ClosingFrame[] = [];
+  private closingAtMost = 0;
   private parts: Buffer[] = [];
   private entries: PackEntry[] = [];
   private pendingIds = new Set<string>();
@@ -72,10 +98,10 @@ export class PackWriter {
 
   /**
    * Stores `plaintext` as a blob unless the repository has it; resolves with its id. One call at a
-   * time. The buffer is kept until its frame closes: the caller must not change it.
+   * time. The buffer is kept until its frame closes: the caller must not change it. `id`: its
+   * blobId when the caller has it already (the sha256 it checked, in an unencrypted repository).
    */
-  async add(type: BlobType, plaintext: Buffer): Promise<string> {
-    const id = blobId(this.deps.keys, plaintext);
+  async add(type: BlobType, plaintext: Buffer, id = blobId(this.deps.keys, plaintext)): Promise<string> {
     if (this.deps.index.has(id) || this.pendingIds.has(id)) {
       this.stats.blobsReused += 1;
       return id;
@@ -85,20 +111,38 @@ export class PackWriter {
     this.frameRaw += plaintext.length;
     this.pendingIds.add(id);
     this.stats.blobsWritten += 1;
-    if (this.frameRaw >= this.frameTarget) this.closeFrame();
+    if (this.frameRaw >= this.frameTarget) {
+      this.closeFrame();
+      while (this.closing.length > FRAMES_IN_FLIGHT) await this.placeFrame();
+    }
+    // Packs close where they would with every frame placed: the frames in flight are placed first
+    // when they might reach the target.
+    if (this.offset + this.closingAtMost >= this.target) while (this.closing.length > 0) await this.placeFrame();
     if (this.offset >= this.target) await this.closePack();
     return id;
   }
 
-  /** Compresses and seals the open frame into the open pack. */
+  /** Starts compressing (and sealing) the open frame; placeFrame puts it into the open pack. */
   private closeFrame(): void {
     if (this.frameBlobs.length === 0) return;
-    const { stored, compression, rawLength } = encodeFrame(this.deps.keys, this.frame);
+    const encoded = encodeFrameAsync(this.deps.keys, this.frame);
+    encoded.catch(() => {}); // awaited by placeFrame; handled there
+    const atMost = sealedLength(this.deps.keys, this.frameRaw);
+    this.closing.push({ encoded, blobs: this.frameBlobs, atMost });
+    this.closingAtMost += atMost;
+    [this.frame, this.frameBlobs, this.frameRaw] = [[], [], 0];
+  }
+
+  /** Waits for the oldest closed frame and appends it to the open pack, in the order frames closed. */
+  private async placeFrame(): Promise<void> {
+    const next = this.closing.shift();
+    if (next === undefined) return;
+    this.closingAtMost -= next.atMost;
+    const { stored, compression, rawLength } = await next.encoded;
     const frame = { compression, offset: this.offset, length: stored.length, frameRawLength: rawLength };
-    for (const blob of this.frameBlobs) this.entries.push({ ...blob, ...frame });
+    for (const blob of next.blobs) this.entries.push({ ...blob, ...frame });
     this.parts.push(stored);
     this.offset += stored.length;
-    [this.frame, this.frameBlobs, this.frameRaw] = [[], [], 0];
   }
 
   /** Stores the open pack and waits for every upload; resolves with what was written. */
@@ -111,6 +155,7 @@ export class PackWriter {
   /** Closes the open frame, seals the open pack, adds its blobs to the index and starts its upload after the previous one. */
   private async closePack(): Promise<void> {
     this.closeFrame();
+    while (this.closing.length > 0) await this.placeFrame();
     if (this.entries.length === 0) return;
     const entries = this.entries;
     const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries)]);

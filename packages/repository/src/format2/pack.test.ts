@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +63,25 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
       const pack = await readPack({ store, keys }, location?.pack ?? "");
       expect(pack.blob(location!).equals(blobs[i]!)).toBe(true);
     }
+  });
+
+  it("places frames compressed at once in the order they closed, back to back", async () => {
+    // A large incompressible frame, then small ones: the small ones' compression ends first.
+    const mixed = Array.from({ length: 24 }, (_, i) =>
+      i % 6 === 0 ? randomBytes(256 * 1024) : Buffer.from(`${blobs[i]!.toString()}#${i}`),
+    );
+    const store = createLocalObjectStore({ root: join(tmp, `in-flight-${keys ? "e" : "u"}`) });
+    const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 1 });
+    const ids = [];
+    for (const blob of mixed) ids.push(await writer.add("data", blob));
+    const { packs } = await writer.finish();
+    expect(packs).toHaveLength(1);
+    const entries = packs[0]!.entries;
+    expect(entries.map((e) => e.id)).toEqual(ids);
+    for (const [i, e] of entries.entries())
+      expect(e.offset).toBe(i === 0 ? 0 : entries[i - 1]!.offset + entries[i - 1]!.length);
+    const pack = await readPack({ store, keys }, packs[0]!.id);
+    for (const [i, e] of entries.entries()) expect(pack.blob(e).equals(mixed[i]!)).toBe(true);
   });
 
   it("writes a blob once: not again when in the open pack, nor when in the index", async () => {

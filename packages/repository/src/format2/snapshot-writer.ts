@@ -64,8 +64,8 @@ export class SnapshotWriterV2 {
   }
 
   /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
-  private async addBlob(type: "data" | "tree", data: Buffer): Promise<string> {
-    const id = await this.packs.add(type, data);
+  private async addBlob(type: "data" | "tree", data: Buffer, knownId?: string): Promise<string> {
+    const id = await this.packs.add(type, data, knownId);
     this.retention?.note(id);
     return id;
   }
@@ -77,7 +77,8 @@ export class SnapshotWriterV2 {
       const sha256 = createHash("sha256").update(data).digest("hex");
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
-      this.tree.add(record, await this.addBlob("data", data));
+      // Unencrypted, a blob's id is its sha256: checked just now, not computed again.
+      this.tree.add(record, await this.addBlob("data", data, this.deps.keys === null ? sha256 : undefined));
       const key = resourceKey(record);
       this.counts[key] = (this.counts[key] ?? 0) + 1;
       this.objects += 1;

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// kubedump incremental-snapshot benchmark (repository format 2 against format 1), in one run on a
+// private test environment (kube-apiserver and MinIO): seeds N objects like bench:dump, then
+// measures side by side the raw paged LIST (the ceiling), a full `kubedump backup` into a format 1
+// and a format 2 repository on MinIO, a second backup after 1% of the objects changed (bytes the
+// store received, time), --hours "hourly" snapshots with 1% changed each, and `kubedump download`
+// and `kubedump restore` (into a fresh cluster) of each format's last snapshot. Every kubedump run
+// is the CLI in a child process, as users run it. See docs/benchmarks.md.
+//
+//   npm run bench:incremental                                  # 100,000 objects, 30 hours
+//   npm run bench:incremental -- --objects 20000 --hours 5
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compileFilters } from "@kubedump/dump";
+import { collectionPath, createKubeClient, discoverResources, loadConnection } from "@kubedump/kube";
+import { createS3ObjectStore } from "@kubedump/repository/s3";
+import { s3StoreOptions, startExtraCluster, startTestEnv } from "@kubedump/testenv";
+import { benchArgs } from "./lib/bench-args.mjs";
+import { storeUsage, totalBytes, uploadedBetween } from "./lib/bucket-usage.mjs";
+import { changeObjects } from "./lib/change.mjs";
+import { createCleanup } from "./lib/cleanup.mjs";
+import { runBench, runMeasurement } from "./lib/common.mjs";
+import { formatIncrementalReport } from "./lib/incremental-report.mjs";
+import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
+import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, "../..");
+const HELP = `usage: npm run bench:incremental -- [options]
+  --objects N          objects to seed (default 100000)
+  --namespaces K       spread over namespaces bench-0..K-1 (default 10)
+  --hours H            hourly snapshots of format 2, 1% changed before each after the first (default 30)
+  --format1-hours H    hourly snapshots of format 1 (default 2: its size grows by one full snapshot
+                       an hour, so the rest is projected from the second; pass --hours to measure all)
+  --skip-restore       leave out the restores (each into a fresh cluster)
+  --json FILE          also write the figures as JSON`;
+const { args, int } = benchArgs(
+  {
+    objects: { type: "string", default: "100000" },
+    namespaces: { type: "string", default: "10" },
+    hours: { type: "string", default: "30" },
+    "format1-hours": { type: "string", default: "2" },
+    "skip-restore": { type: "boolean" },
+    json: { type: "string" },
+  },
+  HELP,
+);
+const N = int("objects");
+const K = int("namespaces");
+const HOURS = Math.max(2, int("hours"));
+const F1_HOURS = Math.min(HOURS, Math.max(2, int("format1-hours")));
+const SHARE = 0.01;
+const BUCKET = "kubedump-bench";
+
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+const work = mkdtempSync(join(tmpdir(), "kubedump-bench-incremental-"));
+const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
+const ctx = { root: ROOT, work, track };
+
+/** The types kubedump backs up in the bench namespaces: the raw LIST reads the same collections. */
+async function listPaths(kubeconfig) {
+  const client = createKubeClient({ kubeconfig, qps: 0 });
+  const discovery = await discoverResources(client);
+  const scope = { scope: { type: "cluster" }, includeNamespaces: [`${NAMESPACE_PREFIX}*`] };
+  const types = compileFilters(scope, discovery.resources).resources;
+  client.close();
+  return types.map((t) => collectionPath(t));
+}
+
+/** A format-`format` repository on the test MinIO: its --repo URL and a store to measure it. */
+function repositoryOn(env, format) {
+  const prefix = `incremental-f${format}-${Date.now()}`;
+  const endpoint = encodeURIComponent(env.s3Endpoint);
+  return {
+    format,
+    url: `s3://${BUCKET}/${prefix}?endpoint=${endpoint}&region=us-east-1`,
+    store: createS3ObjectStore(s3StoreOptions(env, BUCKET, prefix)),
+    usage: new Map(),
+    snapshots: [],
+  };
+}
+
+/** One `kubedump backup` into `repo`; its time, peak RSS and what the store received. */
+async function backup(repo, kubeconfig, label) {
+  const cli = [
+    "backup",
+    "--repo",
+    repo.url,
+    "--kubeconfig",
+    kubeconfig,
+    "--include-namespaces",
+    `${NAMESPACE_PREFIX}*`,
+  ];
+  const r = await kubedumpCli(
+    `backup-f${repo.format}`,
+    [...cli, "--repository-format", String(repo.format), "-o", "json"],
+    ctx,
+  );
+  if (r.code !== 0)
+    throw new Error(`kubedump backup (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
+  const manifest = JSON.parse(r.stdout);
+  const usage = await storeUsage(repo.store);
+  const uploaded = uploadedBetween(repo.usage, usage);
+  repo.usage = usage;
+  const run = {
+    id: manifest.id,
+    objects: manifest.objects,
+    yamlBytes: manifest.bytes,
+    seconds: r.seconds,
+    maxRss: r.maxRss,
+    cpu: r.cpu,
+    uploaded: uploaded.bytes,
+    keys: uploaded.objects,
+    total: totalBytes(usage),
+  };
+  repo.snapshots.push(run);
+  log(
+    `${label} format ${repo.format}: ${run.objects} objects in ${run.seconds.toFixed(2)} s, uploaded ${(run.uploaded / 1e6).toFixed(2)} MB in ${run.keys} keys, repository ${(run.total / 1e6).toFixed(1)} MB`,
+  );
+  return run;
+}
+
+/** `kubedump download` of the repository's last snapshot: time and peak RSS. */
+async function download(repo) {
+  const last = repo.snapshots.at(-1);
+  const to = join(work, `download-f${repo.format}`);
+  const r = await kubedumpCli(`download-f${repo.format}`, ["download", last.id, "--repo", repo.url, "--to", to], ctx);
+  if (r.code !== 0)
+    throw new Error(`kubedump download (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
+  log(`download format ${repo.format}: ${r.seconds.toFixed(2)} s`);
+  return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects };
+}
+
+/** `kubedump restore` of the repository's last snapshot into a fresh cluster holding the bench namespaces. */
+async function restore(repo, kubectl) {
+  const cluster = await startExtraCluster();
+  try {
+    await createBenchNamespaces(K, { kubectl, kubeconfig: cluster.kubeconfig, work, track });
+    const last = repo.snapshots.at(-1);
+    const r = await kubedumpCli(
+      `restore-f${repo.format}`,
+      ["restore", last.id, "--repo", repo.url, "--kubeconfig", cluster.kubeconfig],
+      ctx,
+    );
+    const counts = restoredCounts(r.stdout);
+    if (r.code !== 0)
+      throw new Error(`kubedump restore (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
+    log(`restore format ${repo.format}: ${r.seconds.toFixed(2)} s, ${counts.created ?? "?"} created`);
+    return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, created: counts.created };
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function main() {
+  const loadStart = loadavg();
+  const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
+  stopAtEnd(env);
+  process.env.AWS_ACCESS_KEY_ID = env.accessKey;
+  process.env.AWS_SECRET_ACCESS_KEY = env.secretKey;
+  const conn = loadConnection({ kubeconfig: env.kubeconfig });
+  log(`seeding ${N.toLocaleString("en-US")} objects over ${K} namespaces`);
+  const seeding = await seed(conn, { objects: N, namespaces: K, progress: log });
+  log(`seeded in ${seeding.seconds.toFixed(1)} s`);
+
+  const rawCfg = { kubeconfig: env.kubeconfig, paths: await listPaths(env.kubeconfig), limit: 500 };
+  const rawList = () => runMeasurement(join(HERE, "lib/raw-list-child.mjs"), rawCfg, { cwd: ROOT, track });
+  await rawList();
+  const list = await rawList();
+  log(`raw LIST: ${list.objects} objects in ${list.seconds.toFixed(2)} s`);
+
+  const [f1, f2] = [repositoryOn(env, 1), repositoryOn(env, 2)];
+  const change = async (round) => {
+    const c = await changeObjects(conn, { objects: N, namespaces: K, share: SHARE, round });
+    log(`hour ${round + 1}: changed ${c.changed} objects in ${c.seconds.toFixed(1)} s`);
+  };
+  const phases = { start: performance.now() };
+  await backup(f1, env.kubeconfig, "full");
+  await backup(f2, env.kubeconfig, "full");
+  for (let hour = 2; hour <= HOURS; hour++) {
+    await change(hour - 1);
+    if (hour <= F1_HOURS) await backup(f1, env.kubeconfig, `hour ${hour}`);
+    await backup(f2, env.kubeconfig, `hour ${hour}`);
+  }
+  phases.backups = (performance.now() - phases.start) / 1000;
+
+  const downloads = { f1: await download(f1), f2: await download(f2) };
+  const restores = args["skip-restore"]
+    ? {}
+    : { f1: await restore(f1, env.kubectl), f2: await restore(f2, env.kubectl) };
+  const report = formatIncrementalReport({
+    N,
+    K,
+    HOURS,
+    F1_HOURS,
+    list,
+    f1,
+    f2,
+    downloads,
+    restores,
+    loadStart,
+    loadEnd: loadavg(),
+    seeding,
+  });
+  process.stdout.write(report.text);
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(report.figures, null, 2)}\n`);
+}
+
+runBench(main, cleanup);
