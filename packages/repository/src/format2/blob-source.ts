@@ -18,6 +18,8 @@ export const PACKS_KEPT = 2;
 export class BlobSource {
   private readonly deps: BlobSourceDeps;
   private readonly kept = new Map<string, LoadedPack>();
+  /** Packs being fetched ahead of their use (prefetch), each taken once by pack(). */
+  private readonly ahead = new Map<string, Promise<LoadedPack>>();
 
   constructor(deps: BlobSourceDeps) {
     this.deps = deps;
@@ -63,11 +65,27 @@ export class BlobSource {
     }
   }
 
+  /**
+   * Starts fetching packs `ids` (those not kept or already coming) while the caller still reads
+   * others, so that a reader going pack after pack waits for the store once, not once a pack. A
+   * failed fetch is thrown by the pack() that takes it.
+   */
+  prefetch(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.kept.has(id) || this.ahead.has(id)) continue;
+      const fetching = readPack(this.deps, id, this.deps.index.packBytes(id));
+      fetching.catch(() => {}); // thrown by pack(id), if it is ever asked for
+      this.ahead.set(id, fetching);
+    }
+  }
+
   /** Pack `id`, fetched whole (no more bytes than the index records for it) and checked. */
   async pack(id: string): Promise<LoadedPack> {
     const kept = this.kept.get(id);
     if (kept) return kept;
-    const pack = await readPack(this.deps, id, this.deps.index.packBytes(id));
+    const ahead = this.ahead.get(id);
+    this.ahead.delete(id);
+    const pack = await (ahead ?? readPack(this.deps, id, this.deps.index.packBytes(id)));
     this.kept.set(id, pack);
     for (const old of this.kept.keys()) {
       if (this.kept.size <= PACKS_KEPT) break;

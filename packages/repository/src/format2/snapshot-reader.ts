@@ -17,6 +17,9 @@ import { type TreeRecord, walkTree } from "./tree-walker.js";
 
 export type SnapshotReaderV2Deps = BlobSourceDeps;
 
+/** How many packs a reader of objects fetches ahead of the one it reads (each up to ~16 MiB in memory). */
+export const PACKS_AHEAD = 2;
+
 /** snapshot.json of format-2 snapshot `id`; SnapshotNotFoundError when it is not committed. */
 export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: string): Promise<SnapshotManifestV2> {
   if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
@@ -69,7 +72,14 @@ export class SnapshotReaderV2 {
     records.sort((a, b) => a.part - b.part || a.offset - b.offset);
     const source = new BlobSource(this.deps);
     const owner = snapshotManifestKey(this.manifest.id);
-    for (const { record, blob, part } of records) {
+    const packs = [...new Set(records.map((r) => r.pack))];
+    let current: string | undefined;
+    for (const { record, blob, part, pack } of records) {
+      if (pack !== current) {
+        current = pack;
+        const next = packs.indexOf(pack) + 1;
+        source.prefetch(packs.slice(next, next + PACKS_AHEAD)); // fetched while this one is read
+      }
       yield { path: record.path, data: await source.blob(owner, blob, "data"), part };
     }
   }
