@@ -56,7 +56,12 @@ export {
   type SecretReader,
 } from "./repository-object.js";
 export { createRepositoryObjectOpener, type RepositoryObjectOpener } from "./repository-opener.js";
-export { pickForReading } from "./snapshot/verify-sample.js";
+export {
+  type DamagedSnapshot,
+  pickForReading,
+  type SampleVerifyResult,
+  verifySnapshotSample,
+} from "./snapshot/verify-sample.js";
 export type { RetryPolicy } from "./retry.js";
 export type { ObjectLockMode, ObjectLockSpec } from "./stores/s3-object-lock.js";
 export {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SnapshotScan } from "@kubedump/repository";
-import type { Format2Repository, VerifyProblem } from "@kubedump/repository/format2";
+import { describeVerifyProblem, type Format2Repository } from "@kubedump/repository/format2";
 import type { DamagedSnapshot, VerifyOutcome, VerifyWork } from "./verify-types.js";
 
 /** What names a problem no snapshot owns (a pack no snapshot uses, an index file). */
@@ -16,11 +16,6 @@ export function seededRandom(seed: string): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function describe({ pack, blob, message }: VerifyProblem): string {
-  const where = [pack, blob && `blob ${blob}`].filter(Boolean).join(", ");
-  return where ? `${where}: ${message}` : message;
 }
 
 /**
@@ -40,7 +35,7 @@ export async function runVerifyFormat2(
   for (const u of scan.unreadable) byId.set(u.id, [u.error.message]);
   for (const problem of report.problems) {
     const id = problem.snapshot ?? REPOSITORY_PROBLEMS;
-    byId.set(id, [...(byId.get(id) ?? []), describe(problem)]);
+    byId.set(id, [...(byId.get(id) ?? []), describeVerifyProblem(problem, { withSnapshot: false })]);
   }
   const damaged: DamagedSnapshot[] = [...byId].map(([id, problems]) => ({ id, problems }));
   return {

@@ -16,11 +16,9 @@ export interface VerifyWork {
   seed: string;
 }
 
-/** A committed snapshot the run found damaged, with one line per problem. */
-export interface DamagedSnapshot {
-  id: string;
-  problems: string[];
-}
+import type { DamagedSnapshot } from "@kubedump/repository";
+
+export type { DamagedSnapshot };
 
 export interface VerifyOutcome {
   /** Intact: no damage found, status.integrity true. Damaged: at least one snapshot damaged. */

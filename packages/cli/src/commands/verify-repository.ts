@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { format2Of, parseDataSubset } from "@kubedump/repository/format2";
-import { pickForReading, type Repository } from "@kubedump/repository";
+import { describeVerifyProblem, format2Of, parseDataSubset } from "@kubedump/repository/format2";
+import { type Repository, verifySnapshotSample } from "@kubedump/repository";
 import { VerifyFailedError } from "../errors.js";
 import { printable } from "../format.js";
 import { printData } from "../output.js";
@@ -28,16 +28,12 @@ function subsetOf(value: string | undefined): number {
 }
 
 async function verifyFormat1(repository: Repository, fraction: number): Promise<RepositoryVerifyResult> {
-  const scan = await repository.scanSnapshots();
-  const ids = scan.snapshots.map((s) => s.id);
-  const read = pickForReading(ids, fraction * 100, randomUUID());
-  const problems = scan.unreadable.map((u) => `${u.id}: ${u.error.message}`);
-  for (const id of ids) {
-    const report = read.has(id) ? await repository.verify(id) : await repository.checkStored(id);
-    problems.push(...report.problems.map((p) => `${id}: ${p}`));
-  }
-  const snapshots = ids.length + scan.unreadable.length;
-  return { ok: problems.length === 0, format: 1, snapshots, snapshotsRead: read.size, problems };
+  const { snapshots, read, damaged } = await verifySnapshotSample(repository, {
+    readData: fraction * 100,
+    seed: randomUUID(),
+  });
+  const problems = damaged.flatMap(({ id, problems }) => problems.map((p) => `${id}: ${p}`));
+  return { ok: problems.length === 0, format: 1, snapshots, snapshotsRead: read, problems };
 }
 
 /**
@@ -52,9 +48,7 @@ export async function verifyWholeRepository(repository: Repository, subset: stri
   let result: RepositoryVerifyResult;
   if (format2) {
     const report = await format2.verify({ readDataSubset: fraction });
-    const problems = report.problems.map(({ snapshot, pack, blob, message }) =>
-      [snapshot, pack, blob && `blob ${blob}`, message].filter(Boolean).join(": "),
-    );
+    const problems = report.problems.map((p) => describeVerifyProblem(p));
     const packs = { read: report.packsRead, total: report.packs };
     result = { ok: problems.length === 0, format: 2, snapshots: report.snapshots, packs, problems };
   } else result = await verifyFormat1(repository, fraction);

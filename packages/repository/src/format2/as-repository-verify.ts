@@ -3,7 +3,7 @@ import type { IndexRecord } from "../archive/types.js";
 import { progressCounter, type ReadProgressOptions } from "../snapshot/read-progress.js";
 import type { SnapshotManifest, SnapshotObject } from "../snapshot/types.js";
 import type { VerifyReport } from "../snapshot/verify-snapshot.js";
-import type { VerifyProblem } from "./verify.js";
+import { describeVerifyProblem, type VerifyProblem } from "./verify.js";
 
 export interface SnapshotVerifyDeps {
   manifest: SnapshotManifest;
@@ -15,11 +15,6 @@ export interface SnapshotVerifyDeps {
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-function describeProblem({ snapshot, pack, blob, message }: VerifyProblem): string {
-  const where = [snapshot && `snapshot ${snapshot}`, pack && `pack ${pack}`, blob && `blob ${blob}`].filter(Boolean);
-  return where.length ? `${where.join(", ")}: ${message}` : message;
-}
-
 /**
  * Format 1's VerifyReport for one format-2 snapshot: the repository verify (problems of this
  * snapshot and those of no snapshot, such as a damaged pack), then every object read back through
@@ -29,7 +24,7 @@ export async function verifySnapshotV2(deps: SnapshotVerifyDeps, options?: ReadP
   const { manifest } = deps;
   const problems = (await deps.verifyRepository()).problems
     .filter((p) => p.snapshot === undefined || p.snapshot === manifest.id)
-    .map(describeProblem);
+    .map((p) => describeVerifyProblem(p));
   const expected = new Map<string, IndexRecord>();
   const failedParts = new Set<number>();
   let objectsOk = 0;

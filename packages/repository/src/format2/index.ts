@@ -37,6 +37,7 @@ export {
 export { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
 export { DEFAULT_REPACK_THRESHOLD } from "./prune-plan.js";
 export {
+  describeVerifyProblem,
   parseDataSubset,
   type VerifyOptions,
   type VerifyProblem,

@@ -29,6 +29,18 @@ export interface VerifyProblem {
   message: string;
 }
 
+/**
+ * One line for a problem: where (snapshot when `withSnapshot`, pack key, blob), then the message,
+ * e.g. `snapshot 2026…, packs/ab/ab…, blob 3f…: pack has 1017 bytes`.
+ */
+export function describeVerifyProblem(
+  { snapshot, pack, blob, message }: VerifyProblem,
+  { withSnapshot = true }: { withSnapshot?: boolean } = {},
+): string {
+  const where = [withSnapshot && snapshot && `snapshot ${snapshot}`, pack, blob && `blob ${blob}`].filter(Boolean);
+  return where.length ? `${where.join(", ")}: ${message}` : message;
+}
+
 export interface VerifyReport {
   snapshots: number;
   usedBlobs: number;
