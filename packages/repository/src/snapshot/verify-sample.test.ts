@@ -54,8 +54,14 @@ function fakeRepository(spec: { damaged?: string[]; vanishing?: string[]; flaky?
       unreadable: [{ id: "20250101T000000Z-0000000u", error: new Error("snapshot.json: not JSON") }],
       mismatched: [],
     }),
-    verify: async (id: string) => (calls.push(`verify ${id}`), report(id)),
-    checkStored: async (id: string) => (calls.push(`stat ${id}`), report(id)),
+    verify: async (id: string) => {
+      calls.push(`verify ${id}`);
+      return report(id);
+    },
+    checkStored: async (id: string) => {
+      calls.push(`stat ${id}`);
+      return report(id);
+    },
     getSnapshot: async (id: string) => {
       if (spec.flaky?.includes(id)) throw new Error("connect ECONNREFUSED 127.0.0.1:9000");
       return { id };
