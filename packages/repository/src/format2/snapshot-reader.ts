@@ -74,10 +74,11 @@ export class SnapshotReaderV2 {
     const owner = snapshotManifestKey(this.manifest.id);
     const packs = [...new Set(records.map((r) => r.pack))];
     let current: string | undefined;
+    let next = 0; // packs[] is in the records' order: the pack after the current one
     for (const { record, blob, part, pack } of records) {
       if (pack !== current) {
         current = pack;
-        const next = packs.indexOf(pack) + 1;
+        next += 1;
         source.prefetch(packs.slice(next, next + PACKS_AHEAD)); // fetched while this one is read
       }
       yield { path: record.path, data: await source.blob(owner, blob, "data"), part };
