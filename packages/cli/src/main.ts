@@ -9,6 +9,7 @@ import { forgetCommand } from "./commands/forget.js";
 import { historyCommand } from "./commands/history.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { migrateRepositoryCommand } from "./commands/migrate-repository.js";
+import { unlockCommand } from "./commands/unlock.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
 import { sessionsCommand } from "./commands/sessions.js";
@@ -46,6 +47,7 @@ export function createProgram(name = "kubedump"): Command {
     forgetCommand,
     pruneCommand,
     migrateRepositoryCommand,
+    unlockCommand,
     triggerCommand,
     sessionsCommand,
     describeCommand,

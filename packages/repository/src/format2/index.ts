@@ -23,6 +23,8 @@ export {
   LockLostError,
   type LockOptions,
   listLiveLocks,
+  type RemovedLock,
+  removeAllLocks,
   removeStaleLocks,
   type RepositoryLock,
 } from "./lock.js";

@@ -42,8 +42,13 @@ export class LockConflictError extends Error {
     readonly kind: LockKind,
     readonly holders: readonly LockInfo[],
   ) {
-    const list = holders.map((h) => `${h.kind} lock ${h.key} held by ${h.holder} since ${h.created}`).join("; ");
-    super(`cannot take ${kind === "exclusive" ? "an" : "a"} ${kind} repository lock: ${list}`);
+    const list = holders
+      .map((h) => `${h.kind} lock ${h.key} held by ${h.holder} since ${h.created}, expires ${h.expires} unless refreshed`)
+      .join("; ");
+    super(
+      `cannot take ${kind === "exclusive" ? "an" : "a"} ${kind} repository lock: ${list} ` +
+        "(if its holder is dead, `kubedump unlock --remove-all` removes it now)",
+    );
   }
 }
 
@@ -161,6 +166,29 @@ export async function removeStaleLocks(options: LockScanOptions): Promise<LockIn
   for (const lock of stale) await options.store.delete(lock.key);
   return stale;
 }
+
+/**
+ * Deletes every lock, live or not (`kubedump unlock --remove-all`, for a holder known to be dead):
+ * a live holder finds its lock gone at its next refresh and stops with LockLostError.
+ */
+export async function removeAllLocks(options: Pick<LockOptions, "store">): Promise<RemovedLock[]> {
+  const removed: RemovedLock[] = [];
+  for await (const entry of options.store.list(LOCKS_PREFIX)) {
+    let info: LockInfo | { key: string; unreadable: string } | undefined;
+    try {
+      info = (await readLock(options.store, entry))?.info;
+    } catch (err) {
+      info = { key: entry.key, unreadable: err instanceof Error ? err.message : String(err) };
+    }
+    if (!info) continue; // released meanwhile
+    await options.store.delete(entry.key);
+    removed.push(info);
+  }
+  return removed;
+}
+
+/** A lock `removeAllLocks` deleted: what it said, or why it did not read (a damaged lock object blocks every lock). */
+export type RemovedLock = LockInfo | { key: string; unreadable: string };
 
 class HeldLock implements RepositoryLock {
   private timer: NodeJS.Timeout | undefined;
