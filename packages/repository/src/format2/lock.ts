@@ -43,7 +43,9 @@ export class LockConflictError extends Error {
     readonly holders: readonly LockInfo[],
   ) {
     const list = holders
-      .map((h) => `${h.kind} lock ${h.key} held by ${h.holder} since ${h.created}, expires ${h.expires} unless refreshed`)
+      .map(
+        (h) => `${h.kind} lock ${h.key} held by ${h.holder} since ${h.created}, expires ${h.expires} unless refreshed`,
+      )
       .join("; ");
     super(
       `cannot take ${kind === "exclusive" ? "an" : "a"} ${kind} repository lock: ${list} ` +
