@@ -213,6 +213,56 @@ describe("kubedump diff --at", () => {
   });
 });
 
+describe("kubedump history with the journal", () => {
+  interface Change {
+    time: string;
+    change: string;
+    resourceVersion: string;
+    uid: string;
+    previous?: string;
+    diff?: string;
+  }
+
+  it("lists an object's journal changes after its snapshots, each diffed from the version before", async () => {
+    const run = await cli(["history", `configmaps/${src}/cm-1`, "-o", "json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const history = JSON.parse(run.stdout) as { entries: { snapshot: string }[]; changes: Change[]; gaps: unknown[] };
+    expect(history.entries.map((e) => e.snapshot)).toEqual([snapshot.id]);
+    expect(history.changes.map((c) => c.change)).toEqual(["modified", "modified"]);
+    const [first, second] = history.changes as [Change, Change];
+    expect(first.previous).toBe(snapshot.id);
+    expect(first.diff).toMatch(/^-\s+v: ['"]?1['"]?$/m);
+    expect(first.diff).toMatch(/^\+\s+v: ['"]?2['"]?$/m);
+    expect(second.previous).toBe(first.time);
+    expect(second.diff).toMatch(/^\+\s+v: ['"]?3['"]?$/m);
+    expect(Number(second.resourceVersion)).toBeGreaterThan(Number(first.resourceVersion));
+    expect(history.gaps).toEqual([expect.objectContaining({ reason: "410" })]);
+  });
+
+  it("shows a deletion and a re-creation with a new uid, in time order with the gap", async () => {
+    const json = await cli(["history", `configmaps/${src}/cm-3`, "-o", "json"]);
+    const changes = (JSON.parse(json.stdout) as { changes: Change[] }).changes;
+    expect(changes.map((c) => c.change)).toEqual(["deleted", "added"]);
+    expect(changes[0]?.uid).not.toBe(changes[1]?.uid);
+    expect(changes[1]?.previous).toBeUndefined();
+    expect(changes[1]?.diff).toContain("--- /dev/null");
+    const text = await cli(["history", `configmaps/${src}/cm-3`]);
+    expect(text.code, text.stderr).toBe(0);
+    const kinds = text.stdout
+      .split("\n")
+      .filter((l) => /^(journal|gap|\d{8}T)/.test(l))
+      .map((l) => l.split(/\s+/)[l.startsWith("journal") ? 2 : l.startsWith("gap") ? 0 : 2]);
+    expect(kinds).toEqual(["added", "deleted", "added", "gap"]);
+    expect(text.stdout).toMatch(/1 change in 1 snapshot, 2 journal changes/);
+  });
+
+  it("finds an object only the journal saw", async () => {
+    const run = await cli(["history", `configmaps/${src}/cm-new`, "--stat"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/journal {2}\S+ {2}added resourceVersion \d+ uid \S+/);
+  });
+});
+
 describe("--at refused", () => {
   it.each([
     [["--at", "2026-11-26T02:00:00"], /--at "2026-11-26T02:00:00": no time zone/],

@@ -17,3 +17,10 @@ export { type JournalState, NoAnchorError, type StateObject } from "./state-at.j
 export { openJournalKeys } from "./journal-keys.js";
 export { type JournalExtent, listJournalScopes } from "./journal-scopes.js";
 export { type Moment, type MomentObject, MomentRepository } from "./moment-repository.js";
+export {
+  type JournalHistoryDeps,
+  type JournalHistoryEntry,
+  type JournalHistoryGap,
+  type JournalObjectHistory,
+  journalObjectHistory,
+} from "./object-changes.js";
