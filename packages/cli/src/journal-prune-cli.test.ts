@@ -14,7 +14,8 @@ const env = inject("testenv");
 const ns = `jpc-${randomBytes(3).toString("hex")}`;
 const repo = join(mkdtempSync(join(tmpdir(), "kubedump-journal-prune-")), "repo");
 const cli = (args: string[]) => kubedump([...args, "--repo", repo], { KUBECONFIG: env.kubeconfig });
-const segments = () => readdirSync(join(repo, "journal"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+const segments = () =>
+  readdirSync(join(repo, "journal"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
 
 async function backup(): Promise<{ scope: never; params: Record<string, string> }> {
   const run = await cli(["backup", "--namespace", ns, "-o", "json"]);
@@ -28,7 +29,9 @@ async function journalOne(manifest: { scope: never; params: Record<string, strin
   const keys = await openJournalKeys({ store });
   const writer = new JournalWriter({ store, keys, scope: { scope: manifest.scope, params: manifest.params } });
   const ref = { group: "", version: "v1", resource: "configmaps", namespace: ns, name: "settings", uid: "u1" };
-  const data = Buffer.from(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  v: "${v}"\n`);
+  const data = Buffer.from(
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  v: "${v}"\n`,
+  );
   await writer.append({ time: Date.now(), kind: "modified", ref, resourceVersion: v, data });
   await writer.close();
   await new Promise((resolve) => setTimeout(resolve, 20));
