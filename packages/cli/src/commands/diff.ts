@@ -90,12 +90,12 @@ export function diffCommand(program: Command): void {
     async (a: string | undefined, b: string | undefined, flags: DiffFlags, self: Command) => {
       const refs = [a, b].filter((r) => r !== undefined);
       const at = atValues(flags);
-      if (refs.length + at.length + (flags.live ? 1 : 0) !== 2)
-        throw new UsageError(
-          flags.live
-            ? "--live compares with the cluster: give one snapshot or one --at"
-            : "give two snapshots, a snapshot and --at, --at twice, or one of them and --live",
-        );
+      const sides = refs.length + at.length;
+      if (flags.live && sides !== 1)
+        throw new UsageError("--live compares with the cluster: give one snapshot (or one --at)");
+      if (!flags.live && sides < 2)
+        throw new UsageError("give a second snapshot, or --live (or --at <time>: a moment)");
+      if (!flags.live && sides > 2) throw new UsageError("give two of: snapshots and --at moments");
       if (flags.journal !== undefined && at.length === 0) throw new UsageError("--journal works with --at only");
       const options = { filter: recordFilterOf(flags), stat: flags.stat, context: contextOf(flags.unified) };
       const opened = at.length ? await openMoments(self, flags, at, warnOnStderr) : undefined;
