@@ -3,48 +3,18 @@
 // objects the API server returned), the history lists the recorded changes with diffs and gaps,
 // one version's YAML is served, and a Secret's diffs and values are withheld from a user without
 // get on secrets.
-import { sanitize, toYaml } from "@kubedump/dump";
-import type { KubeObject } from "@kubedump/kube";
-import { createObjectStoreFromBackend } from "@kubedump/repository";
-import { JournalWriter, openJournalKeys } from "@kubedump/repository/journal";
-import { kubeHttp, s3RepositoryBackend } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { call, type ConsoleFixture, consoleFixture, SECRET_VALUE } from "./test-support.js";
+import { call, type ConsoleFixture, consoleFixture, journalChanges, SECRET_VALUE } from "./test-support.js";
 
 const t = inject("testenv");
 let f: ConsoleFixture;
 let repo: string;
 const times: string[] = [];
 
-async function patched(path: string, body: unknown): Promise<KubeObject> {
-  const res = await kubeHttp(t, path, { method: "PATCH", body, contentType: "application/merge-patch+json" });
-  if (res.status !== 200) throw new Error(`PATCH ${path}: ${res.status} ${res.text}`);
-  return res.body as KubeObject;
-}
-
 beforeAll(async () => {
   f = await consoleFixture(t, "console-jh", {}, 2);
   repo = `${f.url}/api/v1/repositories/${f.tn.ns}/repo`;
-  const manifest = await f.repository.getSnapshot(f.snapshot);
-  const store = createObjectStoreFromBackend(s3RepositoryBackend(t, "kubedump-e2e", f.tn.prefix));
-  const keys = await openJournalKeys({ store });
-  const writer = new JournalWriter({ store, keys, scope: { scope: manifest.scope, params: manifest.params } });
-  const record = async (object: KubeObject, resource: string) => {
-    const { namespace, name, uid, resourceVersion } = object.metadata as Record<string, string>;
-    const ref = { group: "", version: "v1", resource, namespace, name: name as string, uid: uid as string };
-    const time = Date.now();
-    times.push(new Date(time).toISOString());
-    const data = toYaml(sanitize(structuredClone(object)));
-    await writer.append({ time, kind: "modified", ref, resourceVersion: resourceVersion as string, data });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  };
-  const cms = `/api/v1/namespaces/${f.app}/configmaps`;
-  await record(await patched(`${cms}/cm-05`, { data: { n: "five" } }), "configmaps");
-  await record(await patched(`${cms}/cm-05`, { data: { n: "FIVE" } }), "configmaps");
-  await writer.appendGap({ from: Date.now() - 5, to: Date.now(), reason: "restart" });
-  const secret = await patched(`/api/v1/namespaces/${f.app}/secrets/db`, { stringData: { password: "journaled" } });
-  await record(secret, "secrets");
-  await writer.close();
+  times.push(...(await journalChanges(t, f)));
 });
 afterAll(() => f?.close());
 
