@@ -213,6 +213,13 @@ describe("kubedump diff --at", () => {
     expect(run.stdout).toMatch(/^-\s+v: ['"]?1['"]?$/m);
     expect((await cli(["diff", snapshot.id, "--at", at(0)])).code).toBe(0);
   });
+
+  it("takes two sides, no more", async () => {
+    const three = await cli(["diff", snapshot.id, "--at", at(1), "--at", at(2)]);
+    expect([three.code, three.stderr]).toEqual([2, "kubedump: give two of: snapshots and --at moments\n"]);
+    const one = await cli(["diff", "--at", at(1)]);
+    expect(one.stderr).toContain("give a second snapshot, or --live (or --at <time>: a moment)");
+  });
 });
 
 describe("kubedump history with the journal", () => {

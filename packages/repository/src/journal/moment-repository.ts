@@ -117,7 +117,7 @@ export class MomentRepository implements Repository {
     return writeTree(this.readObjects(id), toDir, progressCounter(moment.manifest, options));
   }
 
-  deleteSnapshot(id: string): Promise<DeleteSnapshotResult> {
+  async deleteSnapshot(id: string): Promise<DeleteSnapshotResult> {
     if (this.moments.has(id)) throw new TypeError(`${id} is a moment of the journal, not a snapshot`);
     return this.base.deleteSnapshot(id);
   }
