@@ -1,7 +1,7 @@
 import { yamlLoad } from "@kubedump/dump/yaml-load";
-import { openRepository, type Repository } from "@kubedump/repository";
+import { type ObjectStore, openRepository, type Repository } from "@kubedump/repository";
 import type { IndexOwnerReference } from "@kubedump/repository/archive";
-import { format2Of } from "@kubedump/repository/format2";
+import { type Format2Keys, format2Of } from "@kubedump/repository/format2";
 import {
   type JournalExtent,
   JournalReader,
@@ -107,8 +107,8 @@ export async function openMoments(
 }
 
 async function candidates(
-  store: Parameters<typeof listJournalScopes>[0],
-  keys: Parameters<typeof scopeIdOf>[0],
+  store: ObjectStore,
+  keys: Format2Keys | null,
   snapshots: SnapshotManifest[],
 ): Promise<Candidate[]> {
   const journals = await listJournalScopes(store);
