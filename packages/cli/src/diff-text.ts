@@ -1,4 +1,5 @@
 import type { DiffCounts, ObjectDiff, ObjectHistory, SidesDiff } from "@kubedump/repository";
+import type { JournalObjectHistory } from "@kubedump/repository/journal";
 import { printable, table } from "./format.js";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -38,15 +39,31 @@ export function statText(diff: SidesDiff): string {
   return printable(`${head}${countsLine(diff.counts)}\n`);
 }
 
-/** Each snapshot in which the object changed: id, time and what happened, then its diff. */
-export function historyText(history: ObjectHistory): string {
-  const rows = history.entries.map((e) => {
+/** An object's history with the journal's changes of it, as `history` prints and returns it. */
+export type FullHistory = ObjectHistory & Partial<JournalObjectHistory>;
+
+/**
+ * Each snapshot in which the object changed (id, time, what happened) and each change the journal
+ * recorded (time, kind, resourceVersion), in time order, each with its diff; then the journal's gaps.
+ */
+export function historyText(history: FullHistory): string {
+  const rows: { time: number; text: string }[] = history.entries.map((e) => {
     const since =
       e.previous && (e.change === "changed" ? ` (since ${e.previous})` : ` (again, last seen in ${e.previous})`);
     const line = `${e.snapshot}  ${e.time}  ${e.change}${since ?? ""}\n`;
-    return e.diff ? `${line}${e.diff}` : line;
+    return { time: Date.parse(e.time), text: e.diff ? `${line}${e.diff}` : line };
   });
-  const changes = history.entries.length;
-  const summary = `${history.path}: ${plural(changes, "change")} in ${plural(history.snapshots.length, "snapshot")}\n`;
-  return printable(`${rows.join("")}${summary}`);
+  for (const c of history.changes ?? []) {
+    const line = `journal  ${c.time}  ${c.change} resourceVersion ${c.resourceVersion} uid ${c.uid}\n`;
+    rows.push({ time: Date.parse(c.time), text: c.diff ? `${line}${c.diff}` : line });
+  }
+  for (const g of history.gaps ?? [])
+    rows.push({
+      time: Date.parse(g.from),
+      text: `gap  ${g.from} to ${g.to}  ${g.reason}: changes there are known only by their outcome\n`,
+    });
+  rows.sort((a, b) => a.time - b.time);
+  const journal = history.changes ? `, ${plural(history.changes.length, "journal change")}` : "";
+  const summary = `${history.path}: ${plural(history.entries.length, "change")} in ${plural(history.snapshots.length, "snapshot")}${journal}\n`;
+  return printable(`${rows.map((r) => r.text).join("")}${summary}`);
 }

@@ -10,7 +10,8 @@
 //   GET  …/snapshots/:id/tree[?namespace=[&resource=&group=[&after=&limit=]]]   paged from the index
 //   GET  …/snapshots/:id/object?group=&resource=&namespace=&name=   (get on that type there; Secrets masked without)
 //   GET  …/snapshots/:id/download?format=yaml|tar.gz|zip[&namespace=][&group=&resource=[&name=]]
-//   GET  …/objects/history?group=&resource=&namespace=&name= · GET …/diff?a=&b=[&namespace=][&resource=]
+//   GET  …/objects/history?group=&resource=&namespace=&name= (snapshots, and the journal's changes and gaps)
+//   GET  …/objects/journal-version?group=&resource=&namespace=&name=&time= · GET …/diff?a=&b=[&namespace=][&resource=]
 //   GET  /api/v1/backupconfigurations · GET /api/v1/backupsessions[?namespace=&configuration=]
 //   POST /api/v1/backupconfigurations/:ns/:name/trigger          (create on backupsessions)
 //   POST /api/v1/restores {namespace, repository, snapshot, …spec, dryRun} · GET /api/v1/restoresessions/:ns/:name

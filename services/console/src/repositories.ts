@@ -1,6 +1,17 @@
 import { API_VERSION, crPath, type Repository as RepositoryObject, validateRepository } from "@kubedump/api";
-import { isNotFound, type KubeClient, readSecret } from "@kubedump/kube";
-import { type CredentialProvider, createRepositoryObjectOpener, type Repository } from "@kubedump/repository";
+import { isNotFound, type KubeClient, readSecret as readSecretOf } from "@kubedump/kube";
+import {
+  type CredentialProvider,
+  createObjectStoreFromBackend,
+  createRepositoryObjectOpener,
+  type ObjectStore,
+  passwordFromSecret,
+  type Repository,
+  readRepositoryStorage,
+  type SecretReader,
+} from "@kubedump/repository";
+import type { Format2Keys } from "@kubedump/repository/format2";
+import { openJournalKeys } from "@kubedump/repository/journal";
 import { HttpError, notFound } from "./http-error.js";
 
 export type { RepositoryObject };
@@ -16,6 +27,17 @@ export interface RepositoryCatalog {
   list(): Promise<(RepositoryObject | InvalidRepository)[]>;
   /** Repository `namespace/name`, opened as the dump worker opens it (its storage Secret read by the console). */
   open(namespace: string, name: string): Promise<Repository>;
+  /**
+   * The store and keys the journals of Repository `namespace/name` are read with; call it only for
+   * a format-2 repository that has snapshots (its repository.json is there and is read).
+   */
+  journal(namespace: string, name: string): Promise<JournalSource>;
+}
+
+/** What a JournalReader of a repository needs. */
+export interface JournalSource {
+  store: ObjectStore;
+  keys: Format2Keys | null;
 }
 
 /** What the repository list shows of a Repository object; never its Secret. */
@@ -68,9 +90,30 @@ export function createRepositoryCatalog(deps: {
 }): RepositoryCatalog {
   const { client } = deps;
   const now = deps.now ?? Date.now;
-  const opened = new Map<string, { version: string; until: number; repository: Promise<Repository> }>();
+  const opened = new Map<string, Cached<Repository>>();
+  const journals = new Map<string, Cached<JournalSource>>();
+  /** What `open` of Repository namespace/name made, while its resourceVersion stays and for at most ttlMs. */
+  async function cached<T>(
+    cache: Map<string, Cached<T>>,
+    namespace: string,
+    name: string,
+    make: (spec: RepositoryObject["spec"]) => Promise<T>,
+  ): Promise<T> {
+    const where = `${namespace}/${name}`;
+    const raw = await client.get<unknown>(crPath("Repository", namespace, name)).catch((err: unknown) => {
+      throw isNotFound(err) ? notFound(`Repository ${where} not found`) : err;
+    });
+    const object = valid(raw, where);
+    const version = object.metadata.resourceVersion ?? "";
+    const hit = cache.get(where);
+    if (hit && hit.version === version && hit.until > now()) return hit.value;
+    const value = make(object.spec);
+    cache.set(where, { version, until: now() + deps.ttlMs, value });
+    value.catch(() => cache.delete(where));
+    return value;
+  }
   const openFresh = createRepositoryObjectOpener({
-    readSecret: (ns, secret) => readSecret(client, ns, secret),
+    readSecret: (ns, secret) => readSecretOf(client, ns, secret),
     credentials: deps.credentials,
   });
   return {
@@ -79,20 +122,23 @@ export function createRepositoryCatalog(deps: {
       return res.items.map(listed).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
     },
     async open(namespace, name) {
-      const where = `${namespace}/${name}`;
-      const raw = await client.get<unknown>(crPath("Repository", namespace, name)).catch((err: unknown) => {
-        throw isNotFound(err) ? notFound(`Repository ${where} not found`) : err;
+      return cached(opened, namespace, name, (spec) => openFresh(namespace, name, spec));
+    },
+    async journal(namespace, name) {
+      return cached(journals, namespace, name, async (spec) => {
+        const readSecret: SecretReader = (ns, secret) => readSecretOf(client, ns, secret);
+        const storage = await readRepositoryStorage({ namespace, name, spec, readSecret });
+        const store = createObjectStoreFromBackend({ ...storage, credentials: deps.credentials });
+        return { store, keys: await openJournalKeys({ store, password: passwordFromSecret(storage.secret) }) };
       });
-      const object = valid(raw, where);
-      const version = object.metadata.resourceVersion ?? "";
-      const hit = opened.get(where);
-      if (hit && hit.version === version && hit.until > now()) return hit.repository;
-      const repository = openFresh(namespace, name, object.spec);
-      opened.set(where, { version, until: now() + deps.ttlMs, repository });
-      repository.catch(() => opened.delete(where));
-      return repository;
     },
   };
+}
+
+interface Cached<T> {
+  version: string;
+  until: number;
+  value: Promise<T>;
 }
 
 /** The collection of a kubedump kind, in one namespace or in all. */

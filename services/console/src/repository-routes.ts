@@ -5,7 +5,7 @@ import { DOWNLOAD_FORMATS, type DownloadFormat, sendDownload } from "./downloads
 import { badRequest } from "./http-error.js";
 import { openForCaller, type RepositoryRouteDeps, summaryOf } from "./repository-access.js";
 import { repositorySummary } from "./repositories.js";
-import { intParam, pathParam, queryParam, requiredParam } from "./request-params.js";
+import { intParam, objectQuery, pathParam, queryParam } from "./request-params.js";
 import { maskSecretYaml } from "./secret-mask.js";
 import { findObject, namespacesOf, pageOf, resourcesOf, selectObjects } from "./snapshot-summary.js";
 import { callerOf } from "./web-session.js";
@@ -25,16 +25,6 @@ const snapshotRow = (m: SnapshotManifest) => ({
   source: m.source,
   warnings: m.warnings,
 });
-
-/** What one object's query names: group ("" core), resource, namespace ("" cluster-scoped), name. */
-function objectQuery(req: Request) {
-  return {
-    group: queryParam(req, "group") ?? "",
-    resource: requiredParam(req, "resource"),
-    namespace: queryParam(req, "namespace") ?? "",
-    name: requiredParam(req, "name"),
-  };
-}
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 

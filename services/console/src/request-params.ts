@@ -28,3 +28,13 @@ export function intParam(req: Request, name: string, fallback: number, min: numb
 
 /** A path parameter (express decodes it). */
 export const pathParam = (req: Request, name: string): string => String(req.params[name] ?? "");
+
+/** What one object's query names: group ("" core), resource, namespace ("" cluster-scoped), name. */
+export function objectQuery(req: Request) {
+  return {
+    group: queryParam(req, "group") ?? "",
+    resource: requiredParam(req, "resource"),
+    namespace: queryParam(req, "namespace") ?? "",
+    name: requiredParam(req, "name"),
+  };
+}

@@ -1,6 +1,7 @@
 // Builders shared by the console's tests; excluded from the build (tsconfig.build.json).
-import { takeSnapshot } from "@kubedump/dump";
-import { createKubeClient } from "@kubedump/kube";
+import { sanitize, takeSnapshot, toYaml } from "@kubedump/dump";
+import { createKubeClient, type KubeObject } from "@kubedump/kube";
+import { JournalWriter, openJournalKeys } from "@kubedump/repository/journal";
 import { createObjectStoreFromBackend, type Repository } from "@kubedump/repository";
 import { kubeHttp, runLogDir, s3RepositoryBackend, type TestEnvInfo } from "@kubedump/testenv";
 import { appendFileSync, mkdirSync } from "node:fs";
@@ -180,4 +181,40 @@ export async function call(
   // biome-ignore lint/suspicious/noExplicitAny: JSON answers of the API under test
   const body: any = type.includes("json") ? await res.json() : Buffer.from(await res.arrayBuffer());
   return { status: res.status, headers: res.headers, body };
+}
+
+async function patched(t: TestEnvInfo, path: string, body: unknown): Promise<KubeObject> {
+  const res = await kubeHttp(t, path, { method: "PATCH", body, contentType: "application/merge-patch+json" });
+  if (res.status !== 200) throw new Error(`PATCH ${path}: ${res.status} ${res.text}`);
+  return res.body as KubeObject;
+}
+
+/**
+ * Continuous capture of a format-2 fixture's namespace, journaled as the recorder journals it (each
+ * object as the API server returned it, sanitized): ConfigMap cm-05 modified twice (n: five, then
+ * FIVE), a restart gap, Secret db modified (password: journaled). The changes' ISO times.
+ */
+export async function journalChanges(t: TestEnvInfo, f: ConsoleFixture): Promise<string[]> {
+  const manifest = await f.repository.getSnapshot(f.snapshot);
+  const store = createObjectStoreFromBackend(s3RepositoryBackend(t, "kubedump-e2e", f.tn.prefix));
+  const keys = await openJournalKeys({ store });
+  const writer = new JournalWriter({ store, keys, scope: { scope: manifest.scope, params: manifest.params } });
+  const times: string[] = [];
+  const record = async (object: KubeObject, resource: string) => {
+    const { namespace, name, uid, resourceVersion } = object.metadata as Record<string, string>;
+    const ref = { group: "", version: "v1", resource, namespace, name: name as string, uid: uid as string };
+    const time = Date.now();
+    times.push(new Date(time).toISOString());
+    const data = toYaml(sanitize(structuredClone(object)));
+    await writer.append({ time, kind: "modified", ref, resourceVersion: resourceVersion as string, data });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+  const cms = `/api/v1/namespaces/${f.app}/configmaps`;
+  await record(await patched(t, `${cms}/cm-05`, { data: { n: "five" } }), "configmaps");
+  await record(await patched(t, `${cms}/cm-05`, { data: { n: "FIVE" } }), "configmaps");
+  await writer.appendGap({ from: Date.now() - 5, to: Date.now(), reason: "restart" });
+  const secret = await patched(t, `/api/v1/namespaces/${f.app}/secrets/db`, { stringData: { password: "journaled" } });
+  await record(secret, "secrets");
+  await writer.close();
+  return times;
 }

@@ -16,7 +16,8 @@ import { ExitStatus } from "../errors.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
 import { outputOption, printData, REPORT_FORMATS } from "../output.js";
 import { createProgressReporter, noProgress } from "../progress.js";
-import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
+import { atValues, type MomentFlags, momentOptions, openMoments, warnOnStderr } from "../moment-source.js";
+import { openRepo, repoOptions } from "../repo-source.js";
 import { UsageError } from "../target.js";
 import { clientOptions, type ClusterFlags, clusterOptions } from "./cluster-options.js";
 
@@ -25,7 +26,7 @@ type DiffFilterFlags = Pick<
   "includeNamespaces" | "excludeNamespaces" | "includeResources" | "excludeResources" | "ignoreGroupKinds"
 > & { includeClusterResources?: string };
 
-interface DiffFlags extends DiffFilterFlags, ClusterFlags, RepoFlags {
+interface DiffFlags extends DiffFilterFlags, ClusterFlags, MomentFlags {
   live?: boolean;
   stat?: boolean;
   unified: string;
@@ -71,38 +72,47 @@ export function contextOf(value: string): number {
 
 export function diffCommand(program: Command): void {
   const cmd = program
-    .command("diff <a> [b]")
+    .command("diff [a] [b]")
     .description(
       "what changed from snapshot <a> to snapshot <b>, or to the cluster as it is now (--live): objects added, " +
         "removed and changed, with a unified diff of each changed object's YAML. The indexes decide (sha256 per " +
         "object); only the parts holding changed objects are read. Snapshots: " +
         SNAPSHOT_REF_HELP +
-        ". Exit status: 0 no differences; 1 differences (as diff(1), nothing on stderr; an unforeseen failure " +
+        ". Moments (--at, once or twice) stand for snapshots: the state of the journal's scope then; snapshots come " +
+        "first, then moments, then the cluster. Exit status: 0 no differences; 1 differences (as diff(1), nothing on stderr; an unforeseen failure " +
         "exits 1 too, with a message on stderr); 2 and above as for every command",
     )
     .option("--live", "compare <a> with the cluster now, dumped with <a>'s scope and params (as a backup now would)")
     .option("--stat", "counts per resource only, from the indexes: no part is read")
     .option("-U, --unified <n>", "unchanged lines shown around each change", "3");
-  filterFlags(cmd).addOption(outputOption(REPORT_FORMATS));
-  repoOptions(clusterOptions(cmd)).action(async (a: string, b: string | undefined, flags: DiffFlags, self: Command) => {
-    if (Boolean(flags.live) === (b !== undefined))
-      throw new UsageError(
-        b === undefined ? "give a second snapshot, or --live" : "--live compares with the cluster: give one snapshot",
-      );
-    const options = { filter: recordFilterOf(flags), stat: flags.stat, context: contextOf(flags.unified) };
-    const repository = await openRepo(self, flags);
-    const before = await resolveSnapshot(repository, a);
-    const diff = flags.live
-      ? await diffWithLive(snapshotSide(repository, before.id), before, flags, options)
-      : await diffSides(
-          snapshotSide(repository, before.id),
-          snapshotSide(repository, (await resolveSnapshot(repository, b as string)).id),
-          options,
-        );
-    if (!printData(flags.output, diff)) process.stdout.write(flags.stat ? statText(diff) : diffText(diff));
-    const { added, removed, changed } = diff.counts;
-    if (added + removed + changed > 0) throw new ExitStatus(1);
-  });
+  filterFlags(momentOptions(cmd, true)).addOption(outputOption(REPORT_FORMATS));
+  repoOptions(clusterOptions(cmd)).action(
+    async (a: string | undefined, b: string | undefined, flags: DiffFlags, self: Command) => {
+      const refs = [a, b].filter((r) => r !== undefined);
+      const at = atValues(flags);
+      const sides = refs.length + at.length;
+      if (flags.live && sides !== 1)
+        throw new UsageError("--live compares with the cluster: give one snapshot (or one --at)");
+      if (!flags.live && sides < 2)
+        throw new UsageError("give a second snapshot, or --live (or --at <time>: a moment)");
+      if (!flags.live && sides > 2) throw new UsageError("give two of: snapshots and --at moments");
+      if (flags.journal !== undefined && at.length === 0) throw new UsageError("--journal works with --at only");
+      const options = { filter: recordFilterOf(flags), stat: flags.stat, context: contextOf(flags.unified) };
+      const opened = at.length ? await openMoments(self, flags, at, warnOnStderr) : undefined;
+      const repository = opened?.repository ?? (await openRepo(self, flags));
+      const ids = [
+        ...(await Promise.all(refs.map(async (r) => (await resolveSnapshot(repository, r)).id))),
+        ...(opened?.ids ?? []),
+      ];
+      const before = await repository.getSnapshot(ids[0] as string);
+      const diff = flags.live
+        ? await diffWithLive(snapshotSide(repository, before.id), before, flags, options)
+        : await diffSides(snapshotSide(repository, before.id), snapshotSide(repository, ids[1] as string), options);
+      if (!printData(flags.output, diff)) process.stdout.write(flags.stat ? statText(diff) : diffText(diff));
+      const { added, removed, changed } = diff.counts;
+      if (added + removed + changed > 0) throw new ExitStatus(1);
+    },
+  );
 }
 
 /** The snapshot against the cluster, dumped with its scope and params; progress on a terminal, warnings on stderr. */

@@ -4,11 +4,12 @@ import type { ReadProgress } from "@kubedump/repository/snapshot";
 import { archiveFormatOf, writeArchive } from "../archive-writer.js";
 import { humanBytes } from "../format.js";
 import { type ProgressReporter, readProgressLine } from "../progress.js";
-import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
+import { type MomentFlags, momentOptions, snapshotLabel, snapshotOrMoment } from "../moment-source.js";
+import { repoOptions } from "../repo-source.js";
 import { type PartFlags, snapshotPart } from "../snapshot-filter.js";
 import { UsageError } from "../target.js";
 
-interface DownloadFlags extends PartFlags, RepoFlags {
+interface DownloadFlags extends PartFlags, MomentFlags {
   to?: string;
   archive?: string;
   force?: boolean;
@@ -52,16 +53,17 @@ async function downloadArchive(
   const result = await writeArchive({ file, format, entries: entries(), date: new Date(manifest.time), force });
   progress.done();
   process.stdout.write(
-    `wrote ${result.entries} objects (${humanBytes(result.bytes)}) of snapshot ${id} to ${file} ` +
+    `wrote ${result.entries} objects (${humanBytes(result.bytes)}) of ${snapshotLabel(id)} to ${file} ` +
       `(${humanBytes(result.archiveBytes)})\n`,
   );
 }
 
 export function downloadCommand(program: Command): void {
   const cmd = program
-    .command("download <id>")
+    .command("download [id]")
     .description(
-      "write a snapshot's YAML tree (cluster/…, namespaces/<ns>/…) into a directory, or into one .zip or .tar.gz file",
+      "write a snapshot's YAML tree (cluster/…, namespaces/<ns>/…), or the state at a moment (--at), into a " +
+        "directory, or into one .zip or .tar.gz file",
     )
     .option("--to <dir>", "target directory (created if missing)")
     .option("--archive <file>", "one archive file instead: <name>.zip, <name>.tar.gz or <name>.tgz")
@@ -71,16 +73,16 @@ export function downloadCommand(program: Command): void {
     )
     .option("--include-resources <list>", "with --archive: only these comma-separated resource[.group] (globs allowed)")
     .option("--force", "with --archive: replace an existing file");
-  repoOptions(cmd).action(async (id: string, flags: DownloadFlags, self: Command) => {
+  repoOptions(momentOptions(cmd)).action(async (given: string | undefined, flags: DownloadFlags, self: Command) => {
     checkFlags(flags);
-    const repository = await openRepo(self, flags);
+    const { repository, id } = await snapshotOrMoment(self, flags, given);
     const progress = readProgressLine("read");
     try {
       if (flags.archive) return await downloadArchive(repository, id, flags.archive, flags, progress);
       const to = flags.to as string;
       const { objects, bytes } = await repository.download(id, to, { onProgress: (p) => progress.update(p) });
       progress.done();
-      process.stdout.write(`wrote ${objects} objects (${humanBytes(bytes)}) of snapshot ${id} to ${to}\n`);
+      process.stdout.write(`wrote ${objects} objects (${humanBytes(bytes)}) of ${snapshotLabel(id)} to ${to}\n`);
     } finally {
       progress.done();
     }

@@ -4,6 +4,7 @@ import { humanBytes, table } from "../format.js";
 import { printable } from "../format.js";
 import { outputOption, printData } from "../output.js";
 import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
+import { journalLine } from "./prune.js";
 import { UsageError } from "../target.js";
 
 const KEEP_FLAGS = {
@@ -63,6 +64,7 @@ function print(result: ForgetResult): void {
       ? `would remove ${result.removed.length} snapshots, keep ${result.kept.length} (dry run)\n`
       : `removed ${result.removed.length} snapshots${what}: ${result.deletedKeys} objects, ${humanBytes(result.deletedBytes)}; kept ${result.kept.length}\n`,
   );
+  if (result.journal) process.stdout.write(journalLine(result.journal, false));
   if (result.pruneDeferred)
     process.stdout.write(
       `the prune waits for a later run: ${printable(result.pruneDeferred)}; \`kubedump prune\` removes the data once the lock is free\n`,

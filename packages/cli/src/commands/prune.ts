@@ -36,6 +36,18 @@ async function pruneFormat2(format2: Format2Repository, flags: Flags): Promise<v
       `(${humanBytes(report.bytesFreed)} ${freed}); ${report.packsKept} packs used by ${report.snapshots} snapshots kept\n`,
   );
   process.stdout.write(retainedLine(report.retained));
+  process.stdout.write(journalLine(report.journal, report.dryRun));
+}
+
+/** What a format-2 prune did to the journal segments; "" when the repository has none. */
+export function journalLine(journal: PruneReport["journal"], dryRun: boolean): string {
+  const { segmentsKept, segmentsDeleted, segmentsRetained } = journal;
+  if (segmentsKept + segmentsDeleted + segmentsRetained === 0) return "";
+  const retained = segmentsRetained ? `, and ${segmentsRetained} expired ones S3 Object Lock retains` : "";
+  return (
+    `journal: ${dryRun ? "would delete" : "deleted"} ${segmentsDeleted} segments older than the oldest snapshot ` +
+    `of their scope; kept ${segmentsKept}${retained}\n`
+  );
 }
 
 /** What a format-2 prune left because S3 Object Lock retains it; "" when nothing. */

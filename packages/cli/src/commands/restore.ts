@@ -13,12 +13,13 @@ import {
 import { RestoreFailedError } from "../errors.js";
 import { printable } from "../format.js";
 import { createLiveLine, noProgress } from "../progress.js";
-import { openRepo, type RepoFlags, repoOptions } from "../repo-source.js";
+import { type MomentFlags, momentOptions, snapshotOrMoment } from "../moment-source.js";
+import { repoOptions } from "../repo-source.js";
 import { namingTheFlag, type RestoreFlags, restoreOptionsFromFlags } from "../restore-options.js";
 import { UsageError } from "../target.js";
 import { type ClusterFlags, clientOptions, clusterOptions, type RateDefaults } from "./cluster-options.js";
 
-interface RestoreCommandFlags extends RestoreFlags, ClusterFlags, RepoFlags {
+interface RestoreCommandFlags extends RestoreFlags, ClusterFlags, MomentFlags {
   output?: string;
 }
 
@@ -32,9 +33,10 @@ export const RESTORE_RATE: RateDefaults = { qps: 5000, burst: 10000 };
 
 export function restoreCommand(program: Command): void {
   const cmd = program
-    .command("restore <id>")
+    .command("restore [id]")
     .description(
-      "restore a snapshot's objects into the cluster: all of them (default), some namespaces, or one application by label",
+      "restore a snapshot's objects, or those of the state at a moment (--at), into the cluster: all of them " +
+        "(default), some namespaces, or one application by label",
     )
     .option("-l, --selector <selector>", "label selector every object must match (a=b,c!=d,e in (x,y))")
     .option("--or-selector <selector>", "keep objects matching any of these selectors (repeatable)", collect, [])
@@ -52,13 +54,13 @@ export function restoreCommand(program: Command): void {
     .option("--skip-owned", "leave objects whose controller owner is restored for that controller to recreate")
     .option("--restore-status <list>", "comma-separated resource[.group] whose status is written too")
     .option("-o, --output <format>", "json: one JSON record per object on stdout instead of the report");
-  repoOptions(clusterOptions(cmd, RESTORE_RATE)).action(
-    async (id: string, flags: RestoreCommandFlags, self: Command) => {
+  repoOptions(clusterOptions(momentOptions(cmd), RESTORE_RATE)).action(
+    async (given: string | undefined, flags: RestoreCommandFlags, self: Command) => {
       if (flags.output !== undefined && flags.output !== "json")
         throw new UsageError(`-o/--output "${flags.output}": only json (the default is the text report)`);
       const options = restoreOptionsFromFlags(flags);
       const json = flags.output === "json";
-      const repository = await openRepo(self, flags);
+      const { repository, id } = await snapshotOrMoment(self, flags, given);
       const client = createKubeClient({ ...clientOptions(flags, RESTORE_RATE), maxSockets: DEFAULT_CONCURRENCY });
       // On a terminal only: with -o json, stdout is the records and stderr the summary.
       const progress = json

@@ -122,6 +122,7 @@ export class Format2AsRepository implements Repository {
     }
     result.deletedKeys += report.packsDeleted + report.unlistedPacksDeleted + report.indexFilesDeleted;
     result.deletedBytes += report.bytesDeleted;
+    result.journal = report.journal;
     return result;
   }
 

@@ -15,3 +15,12 @@ export type { ChangeKind, GapReason, JournalChange, JournalGap, JournalRecord, O
 export { describeRef, objectKey } from "./records.js";
 export { type JournalState, NoAnchorError, type StateObject } from "./state-at.js";
 export { openJournalKeys } from "./journal-keys.js";
+export { type JournalExtent, listJournalScopes } from "./journal-scopes.js";
+export { type Moment, type MomentObject, MomentRepository } from "./moment-repository.js";
+export {
+  type JournalHistoryDeps,
+  type JournalHistoryEntry,
+  type JournalHistoryGap,
+  type JournalObjectHistory,
+  journalObjectHistory,
+} from "./object-changes.js";

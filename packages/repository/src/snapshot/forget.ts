@@ -2,6 +2,7 @@ import { ObjectLockedError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { applyRetention, type RetentionRule, type RetentionRules } from "./retention.js";
+import type { JournalPruneReport } from "../journal/journal-prune.js";
 import type { SnapshotManifest, SnapshotSource } from "./types.js";
 
 /** A BackupConfiguration's retentionPolicy (its `name` is not needed here). */
@@ -45,6 +46,8 @@ export interface ForgetResult {
    * running backup); the forgotten snapshots' data goes with the next prune.
    */
   pruneDeferred?: string;
+  /** Format 2, after its prune: journal segments kept and deleted (the prune's report). */
+  journal?: JournalPruneReport;
 }
 
 export interface ForgetDeps {

@@ -69,9 +69,35 @@ export interface HistoryItem {
   diff?: string | null;
 }
 
+/** A change of the object the journal of continuous capture recorded. */
+export interface JournalChange {
+  time: string;
+  change: "added" | "modified" | "deleted";
+  resourceVersion: string;
+  uid: string;
+  /** A snapshot id or the time of the change this one is compared with. */
+  previous?: string;
+  diff?: string | null;
+}
+
+/** Between from and to, changes are known only by their outcome. */
+export interface JournalGap {
+  from: string;
+  to: string;
+  reason: string;
+}
+
 export interface History extends Page<HistoryItem> {
   /** Diffs withheld: the user may not get this type there. */
   masked?: boolean;
+  /** The journals' changes of the object and their gaps; null without a journal. */
+  journal?: { changes: JournalChange[]; gaps: JournalGap[] } | null;
+}
+
+/** One version of an object the journal recorded. */
+export interface JournalVersion extends Omit<JournalChange, "diff" | "previous"> {
+  yaml: string;
+  masked: boolean;
 }
 
 export interface DiffChange extends ObjectRef {
