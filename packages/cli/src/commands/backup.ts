@@ -3,6 +3,7 @@ import { takeSnapshot } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
 import { DEFAULT_REPOSITORY_FORMAT, openRepository, type Repository } from "@kubedump/repository";
 import { format2Of } from "@kubedump/repository/format2";
+import { CACHE_DIR_ENV, defaultCacheDir, repositoryCacheDir } from "../cache-dir.js";
 import { humanBytes } from "../format.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
 import { createProgressReporter } from "../progress.js";
@@ -13,6 +14,9 @@ import { clusterOptions, type ClusterFlags, clientOptions } from "./cluster-opti
 interface BackupFlags extends FilterFlags, ClusterFlags, RepoFlags {
   output?: string;
   scratchDir?: string;
+  cacheDir?: string;
+  /** false with --no-cache. */
+  cache: boolean;
   repositoryFormat?: "1" | "2";
 }
 
@@ -65,6 +69,12 @@ export function backupCommand(program: Command): void {
       "format 1: gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
     )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
+    .option(
+      "--cache-dir <dir>",
+      `format 2: where index files and the objects of the last snapshot are kept, so that a backup reads only new ` +
+        `index files and stores only objects changed since (default: $${CACHE_DIR_ENV}, else ~/.cache/kubedump)`,
+    )
+    .option("--no-cache", "format 2: keep no cache (every backup reads the whole index and serializes every object)")
     .addOption(
       new Option(
         "--repository-format <n>",
@@ -93,7 +103,13 @@ export function backupCommand(program: Command): void {
     const progress = createProgressReporter();
     try {
       const { manifest, swept } = await takeSnapshot(
-        { client, repository, scratchDir: flags.scratchDir, onProgress: (p) => progress.update(p) },
+        {
+          client,
+          repository,
+          scratchDir: flags.scratchDir,
+          indexCacheDir: cacheDirOf(flags),
+          onProgress: (p) => progress.update(p),
+        },
         { options, params, gzipLevel, source: { kind: "cli" } },
       );
       progress.done();
@@ -113,6 +129,12 @@ export function backupCommand(program: Command): void {
       client.close();
     }
   });
+}
+
+/** This repository's directory in the cache, unless --no-cache. */
+function cacheDirOf(flags: BackupFlags): string | undefined {
+  if (flags.cache === false) return undefined;
+  return repositoryCacheDir(flags.cacheDir ?? defaultCacheDir(), flags);
 }
 
 function collect(value: string, previous: string[]): string[] {
