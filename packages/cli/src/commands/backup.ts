@@ -102,7 +102,7 @@ export function backupCommand(program: Command): void {
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {
-      const { manifest, swept } = await takeSnapshot(
+      const { manifest, swept, result } = await takeSnapshot(
         {
           client,
           repository,
@@ -120,7 +120,8 @@ export function backupCommand(program: Command): void {
       if (!printData(flags.output, manifest)) {
         const secs = (Date.parse(manifest.completedAt) - Date.parse(manifest.time)) / 1000;
         process.stdout.write(
-          `snapshot ${manifest.id} committed: ${manifest.objects} objects, ${humanBytes(manifest.bytes)} YAML, ` +
+          `snapshot ${manifest.id} committed: ${manifest.objects} objects${reusedNote(result.reused)}, ` +
+            `${humanBytes(manifest.bytes)} YAML, ` +
             `${humanBytes(manifest.storedBytes)} stored, ${manifest.warnings.length} warnings, ${secs.toFixed(1)} s\n`,
         );
       }
@@ -129,6 +130,11 @@ export function backupCommand(program: Command): void {
       client.close();
     }
   });
+}
+
+/** How many objects a format-2 backup took unchanged from the last one (the cache's reuse table). */
+function reusedNote(reused: number): string {
+  return reused > 0 ? ` (${reused} unchanged since the last backup)` : "";
 }
 
 /** This repository's directory in the cache, unless --no-cache. */

@@ -49,7 +49,8 @@ export interface ReuseTableDeps {
   key: string;
 }
 
-const fileName = (key: string) => createHash("sha256").update(key).digest("hex");
+/** `<sha256 of the key>.table`: not a name an index file in the cache could have. */
+const fileName = (key: string) => `${createHash("sha256").update(key).digest("hex")}.table`;
 const aadOf = (name: string) => Buffer.from(`kubedump reuse table ${VERSION} ${name}`);
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
