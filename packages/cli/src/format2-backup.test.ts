@@ -76,6 +76,20 @@ describe("kubedump backup into format 2, the default for a new repository", () =
     expect(verify.code, verify.stderr).toBe(0);
   });
 
+  it("takes unchanged objects from its --cache-dir the second time, and none with --no-cache", async () => {
+    const [repo, cache] = [newRepo(), mkdtempSync(join(tmpdir(), "kubedump-f2b-cache-"))];
+    const args = ["backup", "--repo", repo, "--namespace", seeded.namespaces.shop];
+    const first = await run([...args, "--cache-dir", cache]);
+    const second = await run([...args, "--cache-dir", cache]);
+    const uncached = await run([...args, "--no-cache"]);
+
+    for (const r of [first, second, uncached]) expect(r.code, r.stderr).toBe(0);
+    expect(first.stdout).not.toContain("unchanged");
+    expect(second.stdout).toMatch(/committed: (\d+) objects \(\1 unchanged since the last backup\)/);
+    expect(uncached.stdout).not.toContain("unchanged");
+    expect(readdirSync(join(cache, "repositories"))).toHaveLength(1);
+  });
+
   it("says --gzip-level applies to format 1 only", async () => {
     const noted = await backup(newRepo(), "--gzip-level", "9");
     expect(noted.stderr).toContain("note: --gzip-level applies to format 1");

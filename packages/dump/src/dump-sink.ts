@@ -1,10 +1,41 @@
 import type { IndexRecord } from "@kubedump/repository/archive";
 
+/** One object's YAML at its archive path, with the resourceVersion it was made from. */
+export interface DumpEntry {
+  path: string;
+  data: Buffer;
+  resourceVersion?: string;
+}
+
+/** An object whose YAML the repository stored already (DumpReuse.find): its record and blob. */
+export interface ReusedEntry {
+  record: IndexRecord;
+  blob: string;
+  resourceVersion: string;
+}
+
+/**
+ * Reuse by identity (docs/decisions.md): an object listed with the type, uid and resourceVersion
+ * it had in the last snapshot of the same scope and options has the YAML that snapshot stored, and
+ * is neither serialized nor stored again.
+ */
+export interface DumpReuse {
+  /** The stored YAML's blob, sha256 and bytes, when this object is unchanged and the repository has it. */
+  find(record: IndexRecord, resourceVersion: string): { blob: string; sha256: string; bytes: number } | undefined;
+  /** Adds unchanged objects (records complete but for part) to the snapshot. */
+  add(entries: readonly ReusedEntry[]): void;
+}
+
 /**
  * Where dumped objects go: the archive parts and the index (see @kubedump/repository), a page of
  * objects at a time. `addObjects` resolves with the part that holds each object, for its record.
  */
 export interface DumpSink {
-  addObjects(entries: readonly { path: string; data: Buffer }[]): Promise<number[]>;
+  /**
+   * The sink hashes each object's YAML itself (format 2's writer, which needs the digest as the
+   * blob id): records reach addRecords with an empty sha256, and no digest is computed for it.
+   */
+  readonly hashesObjects?: boolean;
+  addObjects(entries: readonly DumpEntry[]): Promise<number[]>;
   addRecords(records: readonly IndexRecord[]): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { type KubeClient, KubeUnreachableError } from "@kubedump/kube";
 import type { PlanStep } from "./application.js";
-import type { DumpSink } from "./dump-sink.js";
+import type { DumpReuse, DumpSink } from "./dump-sink.js";
 import { listPlan } from "./list-plan.js";
 import type { DumpOptions } from "./options.js";
 import { createPageWriter, type PageWriter } from "./page-writer.js";
@@ -21,12 +21,16 @@ export interface DumpDeps {
   onProgress?: (p: DumpProgress) => void;
   /** Aborts between pages (a timeOut, a shutdown); the dump then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Format 2: finds objects unchanged since the last snapshot of the same scope, stored already. */
+  reuse?: DumpReuse;
 }
 
 export interface DumpResult {
   objects: number;
   /** Uncompressed YAML bytes. */
   bytes: number;
+  /** Objects unchanged since the last snapshot, whose stored YAML was reused (DumpDeps.reuse). */
+  reused: number;
   /** Objects per `resource[.group]`. */
   counts: Record<string, number>;
   /** API groups that could not be discovered and resource types that could not be listed. */
@@ -43,19 +47,26 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
   const result: DumpResult = {
     objects: 0,
     bytes: 0,
+    reused: 0,
     counts: {},
     failedResources: [],
     serverVersion: plan.serverVersion,
     warnings: plan.warnings,
   };
   const records = new RecordQueue(deps.sink);
-  const writePage = createPageWriter({ sink: deps.sink, records, sanitize: opts.sanitize !== false });
+  const writePage = createPageWriter({
+    sink: deps.sink,
+    records,
+    sanitize: opts.sanitize !== false,
+    reuse: deps.reuse,
+  });
   /** Writes a page and counts what it added. */
   const write: PageWriter = async (objects, rt, keep) => {
     const written = await writePage(objects, rt, keep);
     if (written.objects === 0) return written;
     result.objects += written.objects;
     result.bytes += written.bytes;
+    result.reused += written.reused;
     result.counts[rt.key] = (result.counts[rt.key] ?? 0) + written.objects;
     return written;
   };

@@ -1,7 +1,7 @@
 import type { KubeObject, ResourceType } from "@kubedump/kube";
 import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
-import type { DumpSink } from "./dump-sink.js";
+import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
 import { reorder, sanitize } from "./sanitize.js";
 import { toYaml } from "./serialize.js";
@@ -11,12 +11,15 @@ export interface PageWriterDeps {
   records: RecordQueue;
   /** Strip what the server set; false keeps objects exactly as returned. */
   sanitize: boolean;
+  /** Finds unchanged objects, which are then not serialized again (format 2). */
+  reuse?: DumpReuse;
 }
 
-/** What a page added to the snapshot: its objects and their uncompressed YAML bytes. */
+/** What a page added to the snapshot: its objects, their uncompressed YAML bytes, and how many were reused. */
 export interface WrittenPage {
   objects: number;
   bytes: number;
+  reused: number;
 }
 
 export type PageWriter = (
@@ -29,26 +32,40 @@ export type PageWriter = (
 export function createPageWriter(deps: PageWriterDeps): PageWriter {
   return async (objects, rt, keep) => {
     const page: IndexRecord[] = [];
-    const entries: { path: string; data: Buffer }[] = [];
+    const entries: DumpEntry[] = [];
+    const reused: ReusedEntry[] = [];
     let bytes = 0;
     for (const obj of objects) {
       if (!keep(obj)) continue;
       const record = recordOf(obj, rt); // before sanitize, which edits the object's spec in place
+      const version = obj.metadata.resourceVersion;
+      const resourceVersion = typeof version === "string" && version !== "" ? version : undefined;
+      const stored = resourceVersion ? deps.reuse?.find(record, resourceVersion) : undefined;
+      if (stored && resourceVersion) {
+        record.sha256 = stored.sha256;
+        record.bytes = stored.bytes;
+        reused.push({ record, blob: stored.blob, resourceVersion });
+        bytes += stored.bytes;
+        continue;
+      }
       const data = toYaml(deps.sanitize ? sanitize(obj) : reorder(obj));
       record.bytes = data.length;
-      entries.push({ path: record.path, data });
+      entries.push({ path: record.path, data, resourceVersion });
       page.push(record);
       bytes += data.length;
     }
-    if (page.length === 0) return { objects: 0, bytes: 0 };
-    const digests = sha256Each(entries.map((e) => e.data));
+    if (reused.length > 0) deps.reuse?.add(reused);
+    if (page.length === 0) return { objects: reused.length, bytes, reused: reused.length };
+    const digests = deps.sink.hashesObjects
+      ? Promise.resolve(page.map(() => ""))
+      : sha256Each(entries.map((e) => e.data));
     digests.catch(() => {}); // awaited in the record queue
     const parts = await deps.sink.addObjects(entries);
     page.forEach((r, i) => {
       r.part = parts[i] ?? 0;
     });
     await deps.records.add(page, digests);
-    return { objects: page.length, bytes };
+    return { objects: page.length + reused.length, bytes, reused: reused.length };
   };
 }
 

@@ -1,31 +1,45 @@
 import type { IndexRecord } from "@kubedump/repository/archive";
 import type { Format2Repository, SnapshotWriterV2 } from "@kubedump/repository/format2";
 import { newSnapshotId } from "@kubedump/repository/snapshot";
-import type { DumpSink } from "./dump-sink.js";
+import type { DumpReuse, DumpSink } from "./dump-sink.js";
 import { runDump } from "./engine.js";
+import { reuseKeyOf } from "./reuse-key.js";
 import { draftFields, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenSnapshot } from "./snapshot.js";
 
 /**
  * The dump's sink into a format-2 writer: each object's YAML waits for its index record (records
- * follow their objects, in order, once their digests are back), then both go to the writer as a
- * batch. Every object is in "part" 0 here; a reader numbers parts by pack.
+ * follow their objects, in order), then both go to the writer as a batch; the writer hashes the
+ * YAML (records come without sha256). Every object is in "part" 0 here; a reader numbers parts by pack.
  */
 function writerSink(writer: SnapshotWriterV2): DumpSink {
-  const pending = new Map<string, Buffer>();
+  const pending = new Map<string, { data: Buffer; resourceVersion?: string }>();
   return {
+    hashesObjects: true,
     async addObjects(entries) {
-      for (const { path, data } of entries) pending.set(path, data);
+      for (const { path, data, resourceVersion } of entries) pending.set(path, { data, resourceVersion });
       return entries.map(() => 0);
     },
     async addRecords(records: readonly IndexRecord[]) {
       const batch = records.map(({ path, part: _part, ...record }) => {
-        const data = pending.get(path);
-        if (data === undefined) throw new Error(`format-2 snapshot: ${path} has a record but no YAML`);
+        const object = pending.get(path);
+        if (object === undefined) throw new Error(`format-2 snapshot: ${path} has a record but no YAML`);
         pending.delete(path);
-        return { record, data };
+        return { record, ...object };
       });
       await writer.add(batch);
     },
+  };
+}
+
+/** Reuse through the writer's reuse table; none when the table is empty (a first backup, no cache). */
+function writerReuse(writer: SnapshotWriterV2): DumpReuse | undefined {
+  if (writer.reusable === 0) return undefined;
+  return {
+    find: (record, resourceVersion) => writer.findReusable(record, resourceVersion),
+    add: (entries) =>
+      writer.addReused(
+        entries.map(({ record: { path: _path, part: _part, ...record }, ...rest }) => ({ record, ...rest })),
+      ),
   };
 }
 
@@ -44,10 +58,12 @@ export async function takeSnapshotV2(
   const id = input.id ?? newSnapshotId(started);
   const lock = await format2.lock("shared", `backup ${id}`);
   try {
-    const writer = await format2.createWriter({ indexCacheDir: deps.indexCacheDir });
+    const reuseKey = reuseKeyOf(input.options);
+    const writer = await format2.createWriter({ indexCacheDir: deps.indexCacheDir, reuseKey });
     const sink = writerSink(writer);
+    const reuse = writerReuse(writer);
     const result = await runDump(
-      { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal },
+      { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal, reuse },
       input.options,
     );
     deps.signal?.throwIfAborted();

@@ -19,6 +19,8 @@ export async function runBackup(
 ): Promise<BackupOutcome> {
   const { client, scratchDir } = deps;
   let manifest: SnapshotManifest;
+  /** Objects taken unchanged from the last snapshot of this configuration (format 2's reuse table). */
+  let reused = 0;
   if (work.indexCacheDir !== undefined) await useIndexCache(work.indexCacheDir);
   try {
     const taken = await takeSnapshot(
@@ -26,12 +28,13 @@ export async function runBackup(
       work.snapshot,
     );
     manifest = taken.manifest;
+    reused = taken.result.reused;
   } catch (err) {
     if (!(err instanceof SnapshotExistsError) || work.snapshot.id === undefined)
       throw explainScratchFull(err, scratchDir ?? tmpdir());
     manifest = await work.repository.getSnapshot(work.snapshot.id);
   }
-  ctx.log.info({ snapshot: manifest.id, objects: manifest.objects }, "snapshot committed");
+  ctx.log.info({ snapshot: manifest.id, objects: manifest.objects, reused }, "snapshot committed");
   const retention = await deps.applyRetention(work.repository, work.config, (deps.now ?? (() => new Date()))());
   if (retention.locked.length)
     ctx.log.info({ locked: retention.locked }, "retention left snapshots S3 Object Lock retains");

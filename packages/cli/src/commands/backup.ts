@@ -3,6 +3,7 @@ import { takeSnapshot } from "@kubedump/dump";
 import { createKubeClient } from "@kubedump/kube";
 import { DEFAULT_REPOSITORY_FORMAT, openRepository, type Repository } from "@kubedump/repository";
 import { format2Of } from "@kubedump/repository/format2";
+import { CACHE_DIR_ENV, defaultCacheDir, repositoryCacheDir } from "../cache-dir.js";
 import { humanBytes } from "../format.js";
 import { type FilterFlags, dumpOptionsFromFlags } from "../options.js";
 import { createProgressReporter } from "../progress.js";
@@ -13,6 +14,9 @@ import { clusterOptions, type ClusterFlags, clientOptions } from "./cluster-opti
 interface BackupFlags extends FilterFlags, ClusterFlags, RepoFlags {
   output?: string;
   scratchDir?: string;
+  cacheDir?: string;
+  /** false with --no-cache. */
+  cache: boolean;
   repositoryFormat?: "1" | "2";
 }
 
@@ -65,6 +69,12 @@ export function backupCommand(program: Command): void {
       "format 1: gzip level of the archive parts and index, 0-9 (default 1: the fastest; 6 stores about 15% less)",
     )
     .option("--scratch-dir <dir>", "where compressed parts are spooled before upload (default: the OS temp dir)")
+    .option(
+      "--cache-dir <dir>",
+      `format 2: where index files and the objects of the last snapshot are kept, so that a backup reads only new ` +
+        `index files and stores only objects changed since (default: $${CACHE_DIR_ENV}, else ~/.cache/kubedump)`,
+    )
+    .option("--no-cache", "format 2: keep no cache (every backup reads the whole index and serializes every object)")
     .addOption(
       new Option(
         "--repository-format <n>",
@@ -92,8 +102,14 @@ export function backupCommand(program: Command): void {
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {
-      const { manifest, swept } = await takeSnapshot(
-        { client, repository, scratchDir: flags.scratchDir, onProgress: (p) => progress.update(p) },
+      const { manifest, swept, result } = await takeSnapshot(
+        {
+          client,
+          repository,
+          scratchDir: flags.scratchDir,
+          indexCacheDir: cacheDirOf(flags),
+          onProgress: (p) => progress.update(p),
+        },
         { options, params, gzipLevel, source: { kind: "cli" } },
       );
       progress.done();
@@ -104,7 +120,8 @@ export function backupCommand(program: Command): void {
       if (!printData(flags.output, manifest)) {
         const secs = (Date.parse(manifest.completedAt) - Date.parse(manifest.time)) / 1000;
         process.stdout.write(
-          `snapshot ${manifest.id} committed: ${manifest.objects} objects, ${humanBytes(manifest.bytes)} YAML, ` +
+          `snapshot ${manifest.id} committed: ${manifest.objects} objects${reusedNote(result.reused)}, ` +
+            `${humanBytes(manifest.bytes)} YAML, ` +
             `${humanBytes(manifest.storedBytes)} stored, ${manifest.warnings.length} warnings, ${secs.toFixed(1)} s\n`,
         );
       }
@@ -113,6 +130,17 @@ export function backupCommand(program: Command): void {
       client.close();
     }
   });
+}
+
+/** How many objects a format-2 backup took unchanged from the last one (the cache's reuse table). */
+function reusedNote(reused: number): string {
+  return reused > 0 ? ` (${reused} unchanged since the last backup)` : "";
+}
+
+/** This repository's directory in the cache, unless --no-cache. */
+function cacheDirOf(flags: BackupFlags): string | undefined {
+  if (flags.cache === false) return undefined;
+  return repositoryCacheDir(flags.cacheDir ?? defaultCacheDir(), flags);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -8,6 +8,7 @@ import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
 import { readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
+import { ReuseTable } from "./reuse-table.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
 
@@ -26,7 +27,11 @@ export interface Format2Repository {
   /** Reads every index file (new ones only, with a cache directory: `cacheDir`, else indexCacheDir). */
   loadIndex(cacheDir?: string): Promise<LoadedIndex>;
   /** A writer over a freshly loaded index (cached in `indexCacheDir`, else the repository's); add objects, then commit. */
-  createWriter(options?: { indexCacheDir?: string }): Promise<SnapshotWriterV2>;
+  /**
+   * `reuseKey`: with an index cache, the writer finds unchanged objects in the reuse table of the
+   * last snapshot written under this key and saves its own after its commit (reuse-table.ts).
+   */
+  createWriter(options?: { indexCacheDir?: string; reuseKey?: string }): Promise<SnapshotWriterV2>;
   /**
    * Writes and commits a snapshot under a shared lock ("backup <id>"), taken before the index is
    * loaded and released after snapshot.json is written: LockConflictError while a prune runs.
@@ -68,12 +73,24 @@ class StoreFormat2Repository implements Format2Repository {
     return loadBlobIndex({ store: this.store, keys: this.keys, cacheDir });
   }
 
-  async createWriter(options: { indexCacheDir?: string } = {}): Promise<SnapshotWriterV2> {
+  async createWriter(options: { indexCacheDir?: string; reuseKey?: string } = {}): Promise<SnapshotWriterV2> {
     await this.ensureConfig();
     const indexCacheDir = options.indexCacheDir ?? this.options.indexCacheDir;
     const { index, listing } = await this.loadIndex(indexCacheDir);
     const { packTargetBytes } = this.options;
-    return new SnapshotWriterV2({ ...this.deps(), index, indexListing: listing, indexCacheDir, packTargetBytes });
+    const key = options.reuseKey;
+    const reuse =
+      key === undefined || indexCacheDir === undefined
+        ? undefined
+        : { key, table: await ReuseTable.load({ cacheDir: indexCacheDir, keys: this.keys, key }, index) };
+    return new SnapshotWriterV2({
+      ...this.deps(),
+      index,
+      indexListing: listing,
+      indexCacheDir,
+      packTargetBytes,
+      reuse,
+    });
   }
 
   async writeSnapshot(

@@ -8,6 +8,7 @@ import { writeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
+import { type ObjectIdentity, type ReusedBlob, ReuseTable, ReuseTableBuilder } from "./reuse-table.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
 
@@ -24,12 +25,34 @@ export interface SnapshotWriterV2Deps {
   indexCacheDir?: string;
   /** Pack id → the index files listing it (LoadedIndex.listing): with S3 Object Lock, their retention is extended. */
   indexListing?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The reuse table of the last snapshot written under the same key (reuse-table.ts), and where
+   * to save this one's after its commit (under indexCacheDir; none saved without one).
+   */
+  reuse?: { key: string; table: ReuseTable };
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
 export interface SnapshotInputObject {
   record: ObjectRecord;
   data: Buffer;
+  /** The object's resourceVersion, for the reuse table (none: not in it). */
+  resourceVersion?: string;
+}
+
+/** An unchanged object: its record, sha256 and bytes those of the blob a reuse table named. */
+export interface ReusedObject {
+  record: ObjectRecord;
+  blob: string;
+  resourceVersion: string;
+}
+
+/** An object's entry in a reuse table: its type as `group/version/resource`. */
+function identityOf(
+  record: Pick<ObjectRecord, "group" | "version" | "resource" | "uid">,
+  resourceVersion: string,
+): ObjectIdentity {
+  return { type: `${record.group}/${record.version}/${record.resource}`, uid: record.uid, resourceVersion };
 }
 
 function describe(record: ObjectRecord): string {
@@ -47,6 +70,8 @@ export class SnapshotWriterV2 {
   private readonly tree = new TreeBuilder();
   private readonly counts: Record<string, number> = {};
   private readonly retention: SnapshotRetention | undefined;
+  private readonly reuseTable: ReuseTable;
+  private readonly nextReuseTable = new ReuseTableBuilder();
   private objects = 0;
   private bytes = 0;
 
@@ -61,6 +86,49 @@ export class SnapshotWriterV2 {
     });
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
+    this.reuseTable = deps.reuse?.table ?? ReuseTable.empty();
+  }
+
+  /** Objects the last snapshot of this reuse key stored, whose blobs the repository still has. */
+  get reusable(): number {
+    return this.reuseTable.size;
+  }
+
+  /**
+   * The blob, sha256 and bytes stored for this object (group, version, resource, uid) at this
+   * resourceVersion by the last snapshot of the same reuse key, if the repository still has it.
+   */
+  findReusable(
+    object: Pick<ObjectRecord, "group" | "version" | "resource" | "uid">,
+    resourceVersion: string,
+  ): ReusedBlob | undefined {
+    const found = this.reuseTable.find(identityOf(object, resourceVersion));
+    return found && this.deps.index.has(found.blob) ? found : undefined;
+  }
+
+  /** Adds objects whose blob the repository has (findReusable): nothing is stored but their tree entries. */
+  addReused(batch: readonly ReusedObject[]): void {
+    for (const { record, blob, resourceVersion } of batch) {
+      pathFor(record);
+      if (!this.deps.index.has(blob))
+        throw new TypeError(`snapshot writer: ${describe(record)}: blob ${blob} is not in the repository`);
+      this.retention?.note(blob);
+      this.noteObject(record, blob, resourceVersion);
+    }
+  }
+
+  private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined): void {
+    this.tree.add(record, blob);
+    const key = resourceKey(record);
+    this.counts[key] = (this.counts[key] ?? 0) + 1;
+    this.objects += 1;
+    this.bytes += record.bytes;
+    if (resourceVersion !== undefined)
+      this.nextReuseTable.add(identityOf(record, resourceVersion), {
+        blob,
+        sha256: record.sha256,
+        bytes: record.bytes,
+      });
   }
 
   /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
@@ -70,19 +138,20 @@ export class SnapshotWriterV2 {
     return id;
   }
 
-  /** Adds a batch of objects, one batch at a time; TypeError naming the object when its names, sha256 or bytes are wrong. */
+  /**
+   * Adds a batch of objects, one batch at a time; TypeError naming the object when its names,
+   * sha256 or bytes are wrong. A record with an empty sha256 gets its YAML's.
+   */
   async add(batch: readonly SnapshotInputObject[]): Promise<void> {
-    for (const { record, data } of batch) {
+    for (const { record, data, resourceVersion } of batch) {
       pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
       const sha256 = createHash("sha256").update(data).digest("hex");
+      if (record.sha256 === "") record.sha256 = sha256;
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
       // Unencrypted, a blob's id is its sha256: checked just now, not computed again.
-      this.tree.add(record, await this.addBlob("data", data, this.deps.keys === null ? sha256 : undefined));
-      const key = resourceKey(record);
-      this.counts[key] = (this.counts[key] ?? 0) + 1;
-      this.objects += 1;
-      this.bytes += data.length;
+      const blob = await this.addBlob("data", data, this.deps.keys === null ? sha256 : undefined);
+      this.noteObject(record, blob, resourceVersion);
     }
   }
 
@@ -94,7 +163,15 @@ export class SnapshotWriterV2 {
     const { manifest, retainUntil } = await this.sealed(draft);
     if (!(await this.deps.store.putIfAbsent(markerKey, encodeManifestV2(manifest), { retainUntil })))
       throw new SnapshotExistsError(draft.id);
+    await this.saveReuseTable();
     return manifest;
+  }
+
+  /** Saves this snapshot's reuse table; a failure only costs the next backup its reuse. */
+  private async saveReuseTable(): Promise<void> {
+    const { reuse, indexCacheDir: cacheDir, keys } = this.deps;
+    if (reuse === undefined || cacheDir === undefined) return;
+    await this.nextReuseTable.save({ cacheDir, keys, key: reuse.key }).catch(() => {});
   }
 
   /**

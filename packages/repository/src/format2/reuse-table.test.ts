@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BlobIndex } from "./blob-index.js";
+import { ReuseTable, ReuseTableBuilder } from "./reuse-table.js";
+import { TEST_KEYS } from "./test-support.js";
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "kubedump-reuse-table-"));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const hex = (s: string) => createHash("sha256").update(s).digest("hex");
+const PACK = hex("pack");
+
+/** An index holding the blobs of `names`. */
+function indexOf(...names: string[]): BlobIndex {
+  const index = new BlobIndex();
+  for (const name of names)
+    index.add(PACK, {
+      id: hex(name),
+      type: "data",
+      compression: 0,
+      offset: 0,
+      length: 10,
+      frameRawLength: 10,
+      offsetInFrame: 0,
+      rawLength: 10,
+    });
+  return index;
+}
+
+const id = (uid: string, resourceVersion: string) => ({ type: "/v1/configmaps", uid, resourceVersion });
+const stored = (name: string, sha256 = hex(name)) => ({ blob: hex(name), sha256, bytes: name.length });
+
+async function saved(cacheDir: string, keys: typeof TEST_KEYS | null, key = "k"): Promise<void> {
+  const builder = new ReuseTableBuilder();
+  builder.add(id("u1", "10"), stored("a"));
+  builder.add(id("u2", "11"), stored("b", hex("b plaintext")));
+  builder.add(id("", "12"), stored("c")); // no uid: never reused
+  await builder.save({ cacheDir, keys, key });
+}
+
+describe.each([
+  ["unencrypted", null],
+  ["encrypted", TEST_KEYS],
+] as const)("reuse table (%s)", (name, keys) => {
+  it("finds an entry by type, uid and resourceVersion, and nothing else", async () => {
+    const cacheDir = join(tmp, `${name}-find`);
+    await saved(cacheDir, keys);
+    const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("a", "b", "c"));
+
+    expect(table.size).toBe(2);
+    expect(table.find(id("u1", "10"))).toEqual(stored("a"));
+    expect(table.find(id("u2", "11"))).toEqual(stored("b", hex("b plaintext")));
+    expect(table.find(id("u1", "11"))).toBeUndefined();
+    expect(table.find({ ...id("u1", "10"), type: "apps/v1/deployments" })).toBeUndefined();
+  });
+
+  it("leaves out entries whose blob the repository no longer has", async () => {
+    const cacheDir = join(tmp, `${name}-pruned`);
+    await saved(cacheDir, keys);
+    const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("b"));
+
+    expect(table.find(id("u1", "10"))).toBeUndefined();
+    expect(table.find(id("u2", "11"))).toBeDefined();
+  });
+
+  it("is empty for another key, or when its file is damaged", async () => {
+    const cacheDir = join(tmp, `${name}-damaged`);
+    await saved(cacheDir, keys);
+    const index = indexOf("a", "b");
+    expect((await ReuseTable.load({ cacheDir, keys, key: "other" }, index)).size).toBe(0);
+
+    const [file] = await readdir(join(cacheDir, "reuse"));
+    const path = join(cacheDir, "reuse", file as string);
+    const data = await readFile(path);
+    data.writeUInt8(data.readUInt8(data.length - 5) ^ 1, data.length - 5);
+    await writeFile(path, data);
+    expect((await ReuseTable.load({ cacheDir, keys, key: "k" }, index)).size).toBe(0);
+  });
+});
+
+it("keeps no digest in the clear when the repository is encrypted", async () => {
+  const cacheDir = join(tmp, "sealed");
+  await saved(cacheDir, TEST_KEYS);
+  const [file] = await readdir(join(cacheDir, "reuse"));
+  const text = (await readFile(join(cacheDir, "reuse", file as string))).toString("latin1");
+
+  expect(text).not.toContain(hex("b plaintext"));
+  expect(text).not.toContain("u1");
+  expect(await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a", "b"))).toHaveProperty("size", 0);
+});
