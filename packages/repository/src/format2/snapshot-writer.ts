@@ -9,7 +9,9 @@ import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
+import { findTreeBase } from "./tree-base.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
+import { markSnapshot } from "./used-blobs.js";
 
 export interface SnapshotWriterV2Deps {
   store: ObjectStore;
@@ -24,6 +26,8 @@ export interface SnapshotWriterV2Deps {
   indexCacheDir?: string;
   /** Pack id → the index files listing it (LoadedIndex.listing): with S3 Object Lock, their retention is extended. */
   indexListing?: ReadonlyMap<string, readonly string[]>;
+  /** false: store the whole tree, not a patch of an earlier snapshot's (see findTreeBase). Default true. */
+  patchTree?: boolean;
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
@@ -107,7 +111,13 @@ export class SnapshotWriterV2 {
 
   /** seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets the same). */
   private async sealed(draft: SnapshotDraftV2): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date }> {
-    const root = await this.tree.build((node) => this.addBlob("tree", node));
+    const base = this.deps.patchTree === false ? undefined : await findTreeBase(this.deps, draft);
+    const root = await this.tree.build((node) => this.addBlob("tree", node), base);
+    if (base && this.retention) {
+      const used = new Map<string, string>();
+      await markSnapshot(base.source, base.manifest, used); // a patch references the base's tree blobs
+      for (const id of used.keys()) this.retention.note(id);
+    }
     const written = await this.packs.finish();
     const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
     const locked = await this.retention?.extend(

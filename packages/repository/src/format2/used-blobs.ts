@@ -4,7 +4,7 @@ import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobSource } from "./blob-source.js";
 import { decodeManifestV2, parseJsonFile, type SnapshotManifestV2 } from "./manifest.js";
-import { decodeTreeNode } from "./tree-nodes.js";
+import { decodeTopNode, decodeTreeNode } from "./tree-nodes.js";
 
 /**
  * Every committed format-2 snapshot's manifest (format-1 snapshots, which use no blobs, are
@@ -45,7 +45,8 @@ export interface MissingBlob {
 
 /**
  * Marks every blob of `manifest`'s tree in `used` (blob id → the first snapshot that named it),
- * level by level: root, namespace nodes, type nodes, objects chunks, data blobs. Tree nodes marked
+ * level by level: patches down to their root, namespace nodes, type nodes, objects chunks, data
+ * blobs. Tree nodes marked
  * already (shared with a snapshot marked before) are not read again, nor is what lies under them.
  * Blobs no index file lists are returned; tree blobs that fail to read or decode throw (their
  * IntegrityError or RepositoryFormatError names the pack and blob).
@@ -70,11 +71,22 @@ export async function markSnapshot(
 
   const namespaces: string[] = [];
   const types: string[] = [];
-  await read([manifest.tree], (id, data) => {
-    const root = decodeTreeNode(`tree blob ${id}`, data, "root");
-    namespaces.push(...root.namespaces.map((r) => r.tree));
-    types.push(...root.cluster.map((r) => r.tree));
-  });
+  const blobs: string[] = [];
+  // Patches one after another down to their root (tree-walker.ts checks their depths).
+  for (let top = [manifest.tree]; top.length > 0; ) {
+    const next: string[] = [];
+    await read(top, (id, data) => {
+      const node = decodeTopNode(`tree blob ${id}`, data);
+      if (node.kind === "patch") {
+        next.push(node.base);
+        for (const type of node.types) blobs.push(...type.set.map((o) => o.blob));
+        return;
+      }
+      namespaces.push(...node.namespaces.map((r) => r.tree));
+      types.push(...node.cluster.map((r) => r.tree));
+    });
+    top = next;
+  }
   await read(namespaces, (id, data) => {
     types.push(...decodeTreeNode(`tree blob ${id}`, data, "namespace").types.map((r) => r.tree));
   });
@@ -82,7 +94,6 @@ export async function markSnapshot(
   await read(types, (id, data) => {
     chunks.push(...decodeTreeNode(`tree blob ${id}`, data, "type").chunks.map((c) => c.tree));
   });
-  const blobs: string[] = [];
   await read(chunks, (id, data) => {
     blobs.push(...decodeTreeNode(`tree blob ${id}`, data, "objects").objects.map((o) => o.blob));
   });
