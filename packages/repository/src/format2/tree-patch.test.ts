@@ -1,6 +1,7 @@
 // Trees stored as patches of an earlier snapshot's (docs/format.md, "Trees"): what they hold reads
 // back as the whole tree would, depths and sizes bound them, bad patches are refused, and prune
 // keeps what a patch needs. On local directories: no server needed.
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,6 +138,49 @@ describe("format 2 trees stored as patches", () => {
     await pruneRepository({ store, keys: null, repackThreshold: 0 });
     expect(await readBackHashes(store, null, second.id)).toEqual(inputHashes(clusterObjects(100, 2, new Set([5]))));
     expect((await verifyRepository({ store, keys: null })).problems).toEqual([]);
+  });
+});
+
+describe("patched trees that do not read", () => {
+  /** A whole snapshot of 100 objects, and its tree read through `source` with crafted top nodes added. */
+  async function crafted() {
+    const store = newStore();
+    const manifest = await write(store, null, 0, clusterObjects(100, 2));
+    const { index } = await loadBlobIndex({ store, keys: null });
+    const source = new BlobSource({ store, keys: null, index });
+    const extra = new Map<string, Buffer>();
+    const withExtra = Object.assign(Object.create(source) as BlobSource, {
+      blob: async (owner: string, id: string, type: "tree" | "data") => extra.get(id) ?? source.blob(owner, id, type),
+    });
+    const read = (fields: object, objects = 100) => {
+      const node = canonicalJson({ kind: "patch", base: manifest.tree, depth: 1, objects, types: [], ...fields });
+      const id = createHash("sha256").update(node).digest("hex");
+      extra.set(id, node);
+      return readTree(withExtra, { ...manifest, tree: id, objects });
+    };
+    return { read };
+  }
+  const deployments = { group: "apps", resource: "deployments", namespace: "team-0", set: [] };
+
+  it("refuses a patch that removes an object its base does not hold", async () => {
+    const { read } = await crafted();
+    await expect(read({ types: [{ ...deployments, remove: ["web-1"] }] }, 99)).rejects.toThrow(
+      /patch removes team-0\/deployments.apps\/web-1, which its base does not hold/,
+    );
+    const back = await read({ types: [{ ...deployments, remove: ["web-2"] }] }, 99);
+    expect(back.records.map((r) => r.record.name)).not.toContain("web-2");
+    expect(back).toMatchObject({ depth: 1, patched: 1 });
+  });
+
+  it("refuses a patch whose depth is not its base's plus one, or whose count is wrong", async () => {
+    const { read } = await crafted();
+    await expect(read({ depth: 2 })).rejects.toThrow(/is not at depth 1, its patch's base/);
+    await expect(read({ objects: 99 })).rejects.toThrow(/tree holds 99 objects, snapshot.json says 100/);
+    await expect(read({ types: [{ ...deployments, remove: ["web-2"] }] })).rejects.toThrow(
+      /patched tree holds 99 objects, the patch says 100/,
+    );
+    const { read: other } = await crafted();
+    await expect(other({ objects: 100 }, 100)).resolves.toMatchObject({ depth: 1 });
   });
 });
 

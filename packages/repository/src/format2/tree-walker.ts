@@ -206,9 +206,10 @@ export async function readTree(source: BlobSource, manifest: SnapshotManifestV2)
 
 /**
  * The objects of a snapshot's tree, cluster-scoped types first, then namespace after namespace,
- * each in name order. The tree is read level by level (namespaces, types, chunks), each level pack
- * after pack; every tree blob is checked against its id, every node's fields, references and
- * paths checked, and the object count against snapshot.json before the chunks are read.
+ * each in name order. Patches are read down to their root (readTree); under the root the tree is
+ * read level by level (namespaces, types, chunks), each level pack after pack; every tree blob is
+ * checked against its id, every node's fields, references and paths checked, and the object
+ * count against snapshot.json (for a whole tree, before the chunks are read).
  */
 export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<TreeRecord[]> {
   return (await readTree(source, manifest)).records;
