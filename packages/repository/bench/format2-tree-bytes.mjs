@@ -30,7 +30,8 @@ try {
   for (let hour = 0; hour < HOURS; hour++) {
     if (hour > 0) for (const i of changedIndices(hour, Math.round(N * 0.01), N)) revision[i] += 1;
     const { index } = await loadBlobIndex({ store, keys });
-    const id = `20261201T${String(hour).padStart(2, "0")}0000Z-00000001`;
+    const day = String(1 + Math.floor(hour / 24)).padStart(2, "0");
+    const id = `202612${day}T${String(hour % 24).padStart(2, "0")}0000Z-00000001`;
     const draft = {
       ...{ id, time: "2026-12-01T00:00:00.000Z", completedAt: "2026-12-01T00:00:01.000Z" },
       ...{

@@ -81,11 +81,12 @@ export class TreeBuilder {
 
   /**
    * Stores the tree; resolves with the id snapshot.json names. With `base`, a patch of it when the
-   * base is shallower than MAX_PATCH_DEPTH and the patch small enough (PATCH_MAX_SHARE), else
-   * every node (a root).
+   * base is shallower than MAX_PATCH_DEPTH and the patch small enough (PATCH_MAX_SHARE), or the
+   * base's own tree when nothing changed; else every node (a root).
    */
   async build(addTree: AddTree, base?: TreeBase): Promise<string> {
     const patch = base && base.depth < MAX_PATCH_DEPTH ? this.patchOf(base) : undefined;
+    if (patch && patch.types.length === 0) return patch.base; // nothing changed: the base's tree, stored already
     if (patch) return store(addTree, patch);
     return this.buildRoot(addTree);
   }

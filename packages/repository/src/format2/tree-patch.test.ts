@@ -113,6 +113,15 @@ describe("format 2 trees stored as patches", () => {
     expect(back.records).toHaveLength(200);
   });
 
+  it("names its base's tree, storing no tree blob, when nothing changed", async () => {
+    const store = newStore();
+    await write(store, null, 0, clusterObjects(100, 2));
+    const second = await write(store, null, 1, clusterObjects(100, 2, new Set([5])));
+    const same = await write(store, null, 2, clusterObjects(100, 2, new Set([5])));
+    expect(same.tree).toBe(second.tree);
+    expect(same).toMatchObject({ storedBytes: 0, added: { blobs: 0, packs: 0 } });
+  });
+
   it("stores a whole tree when a patch would change more than a quarter of the objects", async () => {
     const store = newStore();
     await write(store, null, 0, clusterObjects(200, 2));
