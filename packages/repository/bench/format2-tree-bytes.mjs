@@ -5,7 +5,8 @@
 // bytes stored, YAML frames, tree frames (a frame with a tree blob counts as tree), entries (pack
 // headers and index file, 54 bytes each), new blobs.
 // Run after `npx turbo run build`:
-//   node packages/repository/bench/format2-tree-bytes.mjs [objects=20000] [hours=5] [namespaces=10] [--encrypted]
+//   node packages/repository/bench/format2-tree-bytes.mjs [objects=20000] [hours=5] [namespaces=10] [--encrypted] [--whole-trees]
+// --whole-trees: every snapshot stores its whole tree (patchTree: false), as before patches.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ const N = Number(args[0] ?? 20000);
 const HOURS = Number(args[1] ?? 5);
 const NAMESPACES = Number(args[2] ?? 10);
 const keys = process.argv.includes("--encrypted") ? deriveFormat2Keys(Buffer.alloc(32, 7)) : null;
+const patchTree = !process.argv.includes("--whole-trees");
 const ENTRY = 54;
 
 const root = await mkdtemp(join(tmpdir(), "kubedump-f2-tree-bytes-"));
@@ -44,7 +46,9 @@ try {
     };
     const objects = Array.from({ length: N }, (_, i) => benchObject(i, NAMESPACES, revision[i]));
     const yaml = objects.reduce((s, o) => s + o.data.length, 0);
-    const manifest = await writeSnapshotV2({ store, keys, index }, draft, objects);
+    const started = performance.now();
+    const manifest = await writeSnapshotV2({ store, keys, index, patchTree }, draft, objects);
+    const seconds = (performance.now() - started) / 1000;
     // Frames of this snapshot's packs, by the type of their blobs (a mixed frame counts as tree).
     const frames = new Map();
     const blobs = { data: 0, tree: 0 };
@@ -65,6 +69,7 @@ try {
     const entries = (blobs.data + blobs.tree) * ENTRY * 2;
     rows.push({
       hour: hour + 1,
+      seconds,
       stored: manifest.storedBytes,
       yaml,
       dataFrames,
@@ -89,15 +94,16 @@ async function packsOf(manifest) {
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 const full = rows[0].stored;
 console.log(
-  `${N} objects, ${NAMESPACES} namespaces, ${keys ? "encrypted" : "plain"}; full snapshot ${kb(full)} (${((100 * full) / rows[0].yaml).toFixed(2)}% of ${kb(rows[0].yaml)} YAML)`,
+  `${N} objects, ${NAMESPACES} namespaces, ${keys ? "encrypted" : "plain"}, ${patchTree ? "patches" : "whole trees"}; full snapshot ${kb(full)} (${((100 * full) / rows[0].yaml).toFixed(2)}% of ${kb(rows[0].yaml)} YAML)`,
 );
 console.log(
-  "hour | stored | ÷ full | YAML frames | tree frames | tree plaintext | entries ×2 | new data blobs | new tree blobs",
+  "hour | write s | stored | ÷ full | YAML frames | tree frames | tree plaintext | entries ×2 | new data blobs | new tree blobs",
 );
 for (const r of rows)
   console.log(
     [
       r.hour,
+      r.seconds.toFixed(2),
       kb(r.stored),
       `${((100 * r.stored) / full).toFixed(2)}%`,
       kb(r.dataFrames),

@@ -12,7 +12,7 @@ import { collect } from "../test-support.js";
 import { BlobSource } from "./blob-source.js";
 import { canonicalJson } from "./canonical-json.js";
 import { loadBlobIndex } from "./index-loader.js";
-import type { Format2Keys } from "./keys.js";
+import { blobId, type Format2Keys } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { pruneRepository } from "./prune.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
@@ -24,6 +24,7 @@ import {
   draftV2,
   inputObject,
   readBackHashes,
+  storedDataBlobs,
   inputHashes,
   TEST_KEYS,
 } from "./test-support.js";
@@ -111,6 +112,25 @@ describe("format 2 trees stored as patches", () => {
     const { index } = await loadBlobIndex({ store, keys: null });
     const back = await readTree(new BlobSource({ store, keys: null, index }), manifest);
     expect(back.records).toHaveLength(200);
+  });
+
+  it("prune frees the YAML a forgotten snapshot's patch held that a later patch replaced", async () => {
+    const store = newStore();
+    const third = clusterObjects(100, 2);
+    const web5 = third[5]?.record as SnapshotInputObject["record"];
+    third[5] = inputObject({ ...web5 }, deploymentYaml(web5.namespace as string, web5.name, 3));
+    await write(store, null, 0, clusterObjects(100, 2));
+    await write(store, null, 1, clusterObjects(100, 2, new Set([5])));
+    const last = await write(store, null, 2, third);
+    expect((await topNode(store, null, last)).kind).toBe("patch");
+    const middleOnly = blobId(null, clusterObjects(100, 2, new Set([5]))[5]?.data as Buffer);
+    expect((await storedDataBlobs(store, null)).has(middleOnly)).toBe(true);
+    await store.delete(`snapshots/${idOf(1)}/snapshot.json`);
+    await pruneRepository({ store, keys: null, repackThreshold: 0 });
+    expect((await storedDataBlobs(store, null)).has(middleOnly)).toBe(false);
+    expect(await readBackHashes(store, null, last.id)).toEqual(inputHashes(third));
+    expect(await readBackHashes(store, null, idOf(0))).toEqual(inputHashes(clusterObjects(100, 2)));
+    expect((await verifyRepository({ store, keys: null })).problems).toEqual([]);
   });
 
   it("names its base's tree, storing no tree blob, when nothing changed", async () => {
