@@ -10,7 +10,9 @@ import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
 import { type ObjectIdentity, type ReusedBlob, ReuseTable, ReuseTableBuilder } from "./reuse-table.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
+import { findTreeBase } from "./tree-base.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
+import { markSnapshot } from "./used-blobs.js";
 
 export interface SnapshotWriterV2Deps {
   store: ObjectStore;
@@ -30,6 +32,8 @@ export interface SnapshotWriterV2Deps {
    * to save this one's after its commit (under indexCacheDir; none saved without one).
    */
   reuse?: { key: string; table: ReuseTable };
+  /** false: store the whole tree, not a patch of an earlier snapshot's (see findTreeBase). Default true. */
+  patchTree?: boolean;
 }
 
 /** One object to back up: its index record (without path and part) and its YAML. */
@@ -184,7 +188,13 @@ export class SnapshotWriterV2 {
 
   /** seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets the same). */
   private async sealed(draft: SnapshotDraftV2): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date }> {
-    const root = await this.tree.build((node) => this.addBlob("tree", node));
+    const base = this.deps.patchTree === false ? undefined : await findTreeBase(this.deps, draft);
+    const root = await this.tree.build((node) => this.addBlob("tree", node), base);
+    if (base && this.retention) {
+      const used = new Map<string, string>();
+      await markSnapshot(base.source, base.manifest, used); // a patch references the base's tree blobs
+      for (const id of used.keys()) this.retention.note(id);
+    }
     const written = await this.packs.finish();
     const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
     const locked = await this.retention?.extend(

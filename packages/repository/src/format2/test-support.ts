@@ -131,7 +131,8 @@ export async function writeForgottenMiddle(
   for (const [n, id] of PRUNE_IDS.entries()) {
     const { index } = await loadBlobIndex({ store, keys });
     const sizes = { packTargetBytes: 4 * 1024, packFrameBytes: 4 * 1024 };
-    await writeSnapshotV2({ store, keys, index, ...sizes }, draftV2(id), pruneInput(n));
+    // Whole trees: a patch of the middle snapshot would keep its blobs (see tree-patch.test.ts).
+    await writeSnapshotV2({ store, keys, index, ...sizes, patchTree: false }, draftV2(id), pruneInput(n));
   }
   await store.delete(snapshotManifestKey(PRUNE_IDS[1] as string));
   return new Map([0, 2].map((n) => [PRUNE_IDS[n] as string, pruneInput(n)]));

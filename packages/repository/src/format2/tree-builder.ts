@@ -1,7 +1,20 @@
 import type { IndexRecord } from "../archive/types.js";
 import { resourceKey } from "../snapshot/layout.js";
 import { type CanonicalValue, canonicalJson, chunksOf, compareNames } from "./canonical-json.js";
-import type { ChunkRef, NamespaceNode, ObjectsNode, RootNode, TreeObject, TreeRef, TypeNode } from "./tree-nodes.js";
+import {
+  type ChunkRef,
+  compareScopedTypes,
+  MAX_PATCH_DEPTH,
+  type NamespaceNode,
+  type ObjectsNode,
+  type PatchNode,
+  type PatchType,
+  type RootNode,
+  type TreeObject,
+  type TreeRef,
+  type TypeNode,
+} from "./tree-nodes.js";
+import type { ReadTree } from "./tree-walker.js";
 
 /** What a snapshot records of one object: format 1's index record without its archive path and part. */
 export type ObjectRecord = Omit<IndexRecord, "path" | "part">;
@@ -23,7 +36,20 @@ function treeObject(record: ObjectRecord, blob: string): TreeObject {
   return { name, blob, version, kind, uid, sha256, bytes, ...(ownerReferences?.length ? { ownerReferences } : {}) };
 }
 
-function store(addTree: AddTree, node: RootNode | NamespaceNode | TypeNode | ObjectsNode): Promise<string> {
+/** A snapshot's tree a new one may be stored as a patch of: its id, depth and objects (readTree). */
+export interface TreeBase extends ReadTree {
+  tree: string;
+}
+
+/**
+ * A patch is stored only when it changes at most this share of the objects (as 1/n), and the
+ * patches under it with it no more than there are objects; else the whole tree is stored, whose
+ * unchanged chunks cost nothing. So reading a tree takes at most twice a whole tree's entries.
+ * @defaultValue 4 (a quarter)
+ */
+export const PATCH_MAX_SHARE = 4;
+
+function store(addTree: AddTree, node: RootNode | NamespaceNode | TypeNode | ObjectsNode | PatchNode): Promise<string> {
   return addTree(canonicalJson(node as unknown as CanonicalValue));
 }
 
@@ -53,8 +79,70 @@ export class TreeBuilder {
     group.objects.push(treeObject(record, blob));
   }
 
+  /**
+   * Stores the tree; resolves with the id snapshot.json names. With `base`, a patch of it when the
+   * base is shallower than MAX_PATCH_DEPTH and the patch small enough (PATCH_MAX_SHARE), or the
+   * base's own tree when nothing changed; else every node (a root).
+   */
+  async build(addTree: AddTree, base?: TreeBase): Promise<string> {
+    const patch = base && base.depth < MAX_PATCH_DEPTH ? this.patchOf(base) : undefined;
+    if (patch && patch.types.length === 0) return patch.base; // nothing changed: the base's tree, stored already
+    if (patch) return store(addTree, patch);
+    return this.buildRoot(addTree);
+  }
+
+  /** The patch turning `base` into this tree; undefined when it would change too much. */
+  private patchOf(base: TreeBase): PatchNode | undefined {
+    const place = (namespace: string, key: string) => `${namespace}/${key}`;
+    const before = new Map<string, Map<string, string>>();
+    for (const { record, blob } of base.records) {
+      const key = place(record.namespace ?? "", resourceKey(record));
+      const names = before.get(key) ?? new Map<string, string>();
+      before.set(key, names);
+      names.set(record.name, canonicalJson(treeObject(record, blob) as unknown as CanonicalValue).toString());
+    }
+    const types: PatchType[] = [];
+    let objects = 0;
+    let changes = 0;
+    const typeOf = (group: string, resource: string, namespace: string): PatchType => {
+      const type: PatchType = { group, resource, set: [], remove: [] };
+      if (namespace !== "") type.namespace = namespace;
+      types.push(type);
+      return type;
+    };
+    for (const [namespace, groups] of this.scopes) {
+      for (const [key, group] of groups) {
+        const old = before.get(place(namespace, key)) ?? new Map<string, string>();
+        before.delete(place(namespace, key));
+        const type = typeOf(group.group, group.resource, namespace);
+        this.checkNames(group, group.objects.sort(byName));
+        for (const object of group.objects) {
+          const was = old.get(object.name);
+          old.delete(object.name);
+          if (was !== canonicalJson(object as unknown as CanonicalValue).toString()) type.set.push(object);
+        }
+        type.remove.push(...old.keys());
+        objects += group.objects.length;
+      }
+    }
+    for (const { record } of base.records) {
+      const old = before.get(place(record.namespace ?? "", resourceKey(record)));
+      if (!old) continue;
+      before.delete(place(record.namespace ?? "", resourceKey(record)));
+      typeOf(record.group, record.resource, record.namespace ?? "").remove.push(...old.keys());
+    }
+    const changed = types.filter((t) => t.set.length + t.remove.length > 0);
+    for (const type of changed) {
+      type.remove.sort(compareNames);
+      changes += type.set.length + type.remove.length;
+    }
+    if (changes * PATCH_MAX_SHARE > objects || base.patched + changes > objects) return undefined;
+    changed.sort(compareScopedTypes);
+    return { kind: "patch", base: base.tree, depth: base.depth + 1, objects, types: changed };
+  }
+
   /** Stores every node; resolves with the root's id. */
-  async build(addTree: AddTree): Promise<string> {
+  private async buildRoot(addTree: AddTree): Promise<string> {
     const cluster = await this.typeRefs(addTree, this.scopes.get("") ?? new Map());
     const namespaces: TreeRef[] = [];
     const names = [...this.scopes.keys()].filter((n) => n !== "").sort(compareNames);
@@ -73,14 +161,18 @@ export class TreeBuilder {
     return refs;
   }
 
-  private async storeType(addTree: AddTree, { objects, ...type }: TypeGroup): Promise<string> {
-    objects.sort(byName);
-    objects.forEach((object, i) => {
-      if (i > 0 && objects[i - 1]?.name === object.name) {
+  /** TypeError naming an object of `sorted` given twice. */
+  private checkNames(type: Omit<TypeGroup, "objects">, sorted: readonly TreeObject[]): void {
+    sorted.forEach((object, i) => {
+      if (i > 0 && sorted[i - 1]?.name === object.name) {
         const where = type.namespace ? `namespace ${type.namespace}` : "the cluster";
         throw new TypeError(`snapshot writer: ${resourceKey(type)} "${object.name}" in ${where} was given twice`);
       }
     });
+  }
+
+  private async storeType(addTree: AddTree, { objects, ...type }: TypeGroup): Promise<string> {
+    this.checkNames(type, objects.sort(byName));
     const chunks: ChunkRef[] = [];
     for (const chunk of chunksOf(objects)) {
       const tree = await store(addTree, { kind: "objects", objects: chunk });

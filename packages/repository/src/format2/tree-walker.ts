@@ -4,7 +4,19 @@ import { checkArchivePath, segmentProblem } from "../safe-path.js";
 import { checkLayoutShape, pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import type { BlobSource } from "./blob-source.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
-import { decodeTreeNode, type TreeNode, type TreeRef, type TypeNode } from "./tree-nodes.js";
+import { compareNames } from "./canonical-json.js";
+import {
+  compareScopedTypes,
+  decodeTopNode,
+  decodeTreeNode,
+  type PatchNode,
+  type PatchType,
+  type RootNode,
+  type TreeObject,
+  type TreeNode,
+  type TreeRef,
+  type TypeNode,
+} from "./tree-nodes.js";
 
 /** An object as the tree records it: its index record (part still unknown) and its YAML's blob. */
 export interface TreeRecord {
@@ -29,7 +41,7 @@ async function nodes<K extends TreeNode["kind"]>(
 }
 
 /** The archive path of an object, every segment checked as safe-path.ts and layout.ts check archive entries. */
-function objectPath(type: TypeNode, name: string): string {
+function objectPath(type: TypeNode | PatchType, name: string): string {
   const shown = `${type.namespace ?? "cluster"}/${resourceKey(type)}/${name}`;
   const optional = [type.group, type.namespace ?? "-"].filter((s) => s !== "");
   for (const segment of [type.resource, name, ...optional]) {
@@ -46,9 +58,8 @@ interface TypeRef {
   namespace?: string;
 }
 
-/** The type references of the root, cluster-scoped first, then namespace after namespace. */
-async function typeRefs(source: BlobSource, manifest: SnapshotManifestV2): Promise<TypeRef[]> {
-  const root = (await nodes(source, manifest, [manifest.tree], "root"))(manifest.tree);
+/** The type references of `root`, cluster-scoped first, then namespace after namespace. */
+async function typeRefs(source: BlobSource, manifest: SnapshotManifestV2, root: RootNode): Promise<TypeRef[]> {
   const namespace = await nodes(
     source,
     manifest,
@@ -65,8 +76,16 @@ async function typeRefs(source: BlobSource, manifest: SnapshotManifestV2): Promi
   return refs;
 }
 
-/** The type nodes of `refs`, each checked to be the type and namespace its reference names. */
-async function typeNodes(source: BlobSource, manifest: SnapshotManifestV2, refs: TypeRef[]): Promise<TypeNode[]> {
+/**
+ * The type nodes of `refs`, each checked to be the type and namespace its reference names, and
+ * their objects counted against `objects`.
+ */
+async function typeNodes(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  refs: TypeRef[],
+  objects: number | undefined,
+): Promise<TypeNode[]> {
   const type = await nodes(
     source,
     manifest,
@@ -83,22 +102,26 @@ async function typeNodes(source: BlobSource, manifest: SnapshotManifestV2, refs:
     return node;
   });
   const counted = types.reduce((sum, t) => sum + t.chunks.reduce((n, c) => n + c.objects, 0), 0);
-  if (counted !== manifest.objects)
-    throw new IntegrityError(
-      snapshotManifestKey(manifest.id),
-      `tree holds ${counted} objects, snapshot.json says ${manifest.objects}`,
-    );
+  if (objects !== undefined && counted !== objects)
+    throw new IntegrityError(snapshotManifestKey(manifest.id), `tree holds ${counted} objects, ${objects} expected`);
   return types;
 }
 
-/**
- * The objects of a snapshot's tree, cluster-scoped types first, then namespace after namespace,
- * each in name order. The tree is read level by level (namespaces, types, chunks), each level pack
- * after pack; every tree blob is checked against its id, every node's fields, references and
- * paths checked, and the object count against snapshot.json before the chunks are read.
- */
-export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<TreeRecord[]> {
-  const types = await typeNodes(source, manifest, await typeRefs(source, manifest));
+/** The record of `object` of `type`, its path checked. */
+function treeRecord(type: TypeNode | PatchType, { blob, ...object }: TreeObject): TreeRecord {
+  const path = objectPath(type, object.name);
+  const record = { path, group: type.group, resource: type.resource, ...object };
+  return { record: type.namespace === undefined ? record : { ...record, namespace: type.namespace }, blob };
+}
+
+/** The objects of the tree under `root`, `objects` of them when given (see walkTree). */
+async function walkRoot(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  root: RootNode,
+  objects: number | undefined,
+): Promise<TreeRecord[]> {
+  const types = await typeNodes(source, manifest, await typeRefs(source, manifest, root), objects);
   const chunk = await nodes(
     source,
     manifest,
@@ -111,15 +134,83 @@ export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2)
       const { objects } = chunk(ref.tree);
       if (objects.length !== ref.objects || objects[0]?.name !== ref.first)
         throw new RepositoryFormatError(`tree blob ${ref.tree}`, "chunk does not match its reference in the type node");
-      for (const { blob, ...object } of objects) {
-        const path = objectPath(type, object.name);
-        const record = { path, group: type.group, resource: type.resource, ...object };
-        records.push({
-          record: type.namespace === undefined ? record : { ...record, namespace: type.namespace },
-          blob,
-        });
-      }
+      for (const object of objects) records.push(treeRecord(type, object));
     }
   }
   return records;
+}
+
+/** Walk order: cluster-scoped types first, then namespace after namespace, each type in name order. */
+function compareRecords(a: TreeRecord, b: TreeRecord): number {
+  return compareScopedTypes(a.record, b.record) || compareNames(a.record.name, b.record.name);
+}
+
+/** `records` with `patch` applied, in walk order; RepositoryFormatError naming `key` for a removal of an absent object. */
+function applyPatch(key: string, records: TreeRecord[], patch: PatchNode): TreeRecord[] {
+  const place = (r: { namespace?: string; group: string; resource: string }, name: string) =>
+    `${r.namespace ?? ""}/${resourceKey(r)}/${name}`;
+  const byPlace = new Map(records.map((r) => [place(r.record, r.record.name), r]));
+  for (const type of patch.types) {
+    for (const name of type.remove) {
+      if (!byPlace.delete(place(type, name)))
+        throw new RepositoryFormatError(key, `patch removes ${place(type, name)}, which its base does not hold`);
+    }
+    for (const object of type.set) byPlace.set(place(type, object.name), treeRecord(type, object));
+  }
+  if (byPlace.size !== patch.objects)
+    throw new RepositoryFormatError(key, `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`);
+  return [...byPlace.values()].sort(compareRecords);
+}
+
+/** A snapshot's objects, how many patches its tree has on top of its root (0: none), and the objects they set or remove. */
+export interface ReadTree {
+  depth: number;
+  records: TreeRecord[];
+  patched: number;
+}
+
+/**
+ * Reads a snapshot's tree (see walkTree) and its depth: its patches are read one after another
+ * down to the root, each checked to be one shallower than the one above it.
+ */
+export async function readTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<ReadTree> {
+  const patches: { id: string; node: PatchNode }[] = [];
+  let id = manifest.tree;
+  for (;;) {
+    const data = await source.blob(snapshotManifestKey(manifest.id), id, "tree");
+    const node = decodeTopNode(`tree blob ${id}`, data);
+    const above = patches.at(-1)?.node;
+    if (above && (node.kind === "root" ? 0 : node.depth) !== above.depth - 1)
+      throw new RepositoryFormatError(
+        `tree blob ${above.base}`,
+        `is not at depth ${above.depth - 1}, its patch's base`,
+      );
+    if (node.kind === "patch" && !above && node.objects !== manifest.objects)
+      throw new IntegrityError(
+        snapshotManifestKey(manifest.id),
+        `tree holds ${node.objects} objects, snapshot.json says ${manifest.objects}`,
+      );
+    if (node.kind === "root") {
+      let records = await walkRoot(source, manifest, node, above ? undefined : manifest.objects);
+      for (const patch of patches.reverse()) records = applyPatch(`tree blob ${patch.id}`, records, patch.node);
+      const patched = patches.reduce(
+        (n, p) => n + p.node.types.reduce((m, t) => m + t.set.length + t.remove.length, 0),
+        0,
+      );
+      return { depth: patches.length, records, patched };
+    }
+    patches.push({ id, node });
+    id = node.base;
+  }
+}
+
+/**
+ * The objects of a snapshot's tree, cluster-scoped types first, then namespace after namespace,
+ * each in name order. Patches are read down to their root (readTree); under the root the tree is
+ * read level by level (namespaces, types, chunks), each level pack after pack; every tree blob is
+ * checked against its id, every node's fields, references and paths checked, and the object
+ * count against snapshot.json (for a whole tree, before the chunks are read).
+ */
+export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<TreeRecord[]> {
+  return (await readTree(source, manifest)).records;
 }

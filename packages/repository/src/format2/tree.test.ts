@@ -60,7 +60,7 @@ describe("canonical tree JSON", () => {
 describe("format 2 snapshots share unchanged subtrees", () => {
   it("writes only the changed object's blob and the tree nodes above it when one namespace changed", async () => {
     const { store, puts } = countingStore(createLocalObjectStore({ root: join(tmp, "dedup") }));
-    const deps = async () => ({ store, keys: null, ...(await loadBlobIndex({ store, keys: null })) });
+    const deps = async () => ({ store, keys: null, patchTree: false, ...(await loadBlobIndex({ store, keys: null })) });
     const first = await writeSnapshotV2(await deps(), draftV2("20261126T020000Z-00000001"), clusterObjects(600, 6));
     const putsBefore = new Set(puts.keys());
     const changed = clusterObjects(600, 6, new Set([7]));

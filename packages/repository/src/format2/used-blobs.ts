@@ -1,10 +1,19 @@
 import { IntegrityError, ObjectNotFoundError, RepositoryFormatError } from "../errors.js";
-import { SNAPSHOTS_PREFIX, snapshotManifestKey, snapshotIdOfKey } from "../snapshot/layout.js";
+import { resourceKey, SNAPSHOTS_PREFIX, snapshotManifestKey, snapshotIdOfKey } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobSource } from "./blob-source.js";
 import { decodeManifestV2, parseJsonFile, type SnapshotManifestV2 } from "./manifest.js";
-import { decodeTreeNode } from "./tree-nodes.js";
+import { decodeTopNode, decodeTreeNode, MAX_PATCH_DEPTH, type PatchNode } from "./tree-nodes.js";
+
+/** The patch nodes read while marking into one `used` map (one prune or verify), each read once. */
+const PATCHES = new WeakMap<Map<string, string>, Map<string, PatchNode>>();
+
+function patchNodes(used: Map<string, string>): Map<string, PatchNode> {
+  const found = PATCHES.get(used) ?? new Map<string, PatchNode>();
+  PATCHES.set(used, found);
+  return found;
+}
 
 /**
  * Every committed format-2 snapshot's manifest (format-1 snapshots, which use no blobs, are
@@ -45,7 +54,8 @@ export interface MissingBlob {
 
 /**
  * Marks every blob of `manifest`'s tree in `used` (blob id → the first snapshot that named it),
- * level by level: root, namespace nodes, type nodes, objects chunks, data blobs. Tree nodes marked
+ * level by level: patches down to their root (with the YAML of the objects they hold for this
+ * snapshot), namespace nodes, type nodes, objects chunks, data blobs. Tree nodes marked
  * already (shared with a snapshot marked before) are not read again, nor is what lies under them.
  * Blobs no index file lists are returned; tree blobs that fail to read or decode throw (their
  * IntegrityError or RepositoryFormatError names the pack and blob).
@@ -70,11 +80,32 @@ export async function markSnapshot(
 
   const namespaces: string[] = [];
   const types: string[] = [];
-  await read([manifest.tree], (id, data) => {
-    const root = decodeTreeNode(`tree blob ${id}`, data, "root");
-    namespaces.push(...root.namespaces.map((r) => r.tree));
-    types.push(...root.cluster.map((r) => r.tree));
-  });
+  const blobs: string[] = [];
+  // Patches one after another down to their root (tree-walker.ts checks their depths). A patch's
+  // object that a patch above it sets again or removes is not this snapshot's: its YAML is not
+  // marked for it, so forgetting the snapshots in a chain frees what only they held.
+  const patches = patchNodes(used);
+  const touched = new Set<string>();
+  let top = manifest.tree;
+  for (let depth = 0; depth <= MAX_PATCH_DEPTH; depth++) {
+    fresh([top], "tree");
+    if (!source.has(top)) break;
+    const node = patches.get(top) ?? decodeTopNode(`tree blob ${top}`, await source.blob(owner, top, "tree"));
+    if (node.kind === "root") {
+      if (used.get(top) !== manifest.id) break; // marked with what lies under it already
+      namespaces.push(...node.namespaces.map((r) => r.tree));
+      types.push(...node.cluster.map((r) => r.tree));
+      break;
+    }
+    patches.set(top, node);
+    for (const type of node.types) {
+      const place = (name: string) => `${type.namespace ?? ""}/${resourceKey(type)}/${name}`;
+      for (const object of type.set) if (!touched.has(place(object.name))) blobs.push(object.blob);
+      for (const object of type.set) touched.add(place(object.name));
+      for (const name of type.remove) touched.add(place(name));
+    }
+    top = node.base;
+  }
   await read(namespaces, (id, data) => {
     types.push(...decodeTreeNode(`tree blob ${id}`, data, "namespace").types.map((r) => r.tree));
   });
@@ -82,7 +113,6 @@ export async function markSnapshot(
   await read(types, (id, data) => {
     chunks.push(...decodeTreeNode(`tree blob ${id}`, data, "type").chunks.map((c) => c.tree));
   });
-  const blobs: string[] = [];
   await read(chunks, (id, data) => {
     blobs.push(...decodeTreeNode(`tree blob ${id}`, data, "objects").objects.map((o) => o.blob));
   });
