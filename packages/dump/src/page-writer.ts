@@ -3,8 +3,7 @@ import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
 import type { DumpSink } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
-import { reorder, sanitize } from "./sanitize.js";
-import { toYaml } from "./serialize.js";
+import { storedYaml } from "./serialize.js";
 
 export interface PageWriterDeps {
   sink: DumpSink;
@@ -34,7 +33,7 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
     for (const obj of objects) {
       if (!keep(obj)) continue;
       const record = recordOf(obj, rt); // before sanitize, which edits the object's spec in place
-      const data = toYaml(deps.sanitize ? sanitize(obj) : reorder(obj));
+      const data = storedYaml(obj, deps.sanitize);
       record.bytes = data.length;
       entries.push({ path: record.path, data });
       page.push(record);
