@@ -14,8 +14,7 @@ export interface RecorderMetrics {
   relists: Counter<"namespace" | "name" | "reason">;
   /** Gaps recorded. */
   gaps: Counter<"namespace" | "name" | "reason">;
-  /** Journal segments written, and flushes that failed. */
-  segments: Counter<"namespace" | "name">;
+  /** Journal flushes that failed. */
   flushFailures: Counter<"namespace" | "name">;
 }
 
@@ -63,12 +62,6 @@ export function createRecorderMetrics(registry: Registry, lags: LagSource): Reco
       name: "kubedump_recorder_gaps_total",
       help: "Gaps recorded in the journal, by reason",
       labelNames: ["namespace", "name", "reason"],
-      registers,
-    }),
-    segments: new Counter({
-      name: "kubedump_recorder_segments_total",
-      help: "Journal segments written",
-      labelNames: ["namespace", "name"],
       registers,
     }),
     flushFailures: new Counter({

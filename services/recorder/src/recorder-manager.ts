@@ -15,7 +15,8 @@ export interface RecorderManagerDeps extends ScopeRecorderDeps {
 interface Running {
   fingerprint: string;
   recorder: ScopeRecorder;
-  starting: Promise<boolean>;
+  /** Its start failed: the next resync starts it again. */
+  failed: boolean;
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -93,9 +94,7 @@ export class RecorderManager {
     const config = valid?.ok && valid.value.spec.mode === "Continuous" ? valid.value : undefined;
     const current = this.running.get(key);
     const fingerprint = config && fingerprintOf(config);
-    if (current && current.fingerprint === fingerprint) {
-      if (!retryFailed || (await current.starting)) return;
-    }
+    if (current && current.fingerprint === fingerprint && !(retryFailed && current.failed)) return;
     if (current) {
       this.running.delete(key);
       await current.recorder.stop();
@@ -104,17 +103,11 @@ export class RecorderManager {
     if (!config || !fingerprint) return;
     // A spec change or a retry continues this process's own journal: a restart, not a takeover.
     const reason = current ? "restart" : this.deps.reason;
-    const recorder = new ScopeRecorder(this.deps, config);
-    const starting = recorder.start(reason).then(
-      () => true,
-      (err: unknown) => {
-        this.deps.log.warn(
-          { config: key, err: (err as Error).message },
-          "recording could not start; retried on resync",
-        );
-        return false;
-      },
-    );
-    this.running.set(key, { fingerprint, recorder, starting });
+    const running: Running = { fingerprint, recorder: new ScopeRecorder(this.deps, config), failed: false };
+    this.running.set(key, running);
+    running.recorder.start(reason).catch((err: unknown) => {
+      running.failed = true;
+      this.deps.log.warn({ config: key, err: (err as Error).message }, "recording could not start; retried on resync");
+    });
   }
 }

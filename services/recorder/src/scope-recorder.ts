@@ -68,7 +68,9 @@ export class ScopeRecorder {
     try {
       await this.begin(reason);
     } catch (err) {
+      const stopping = this.stopped;
       await this.stop();
+      if (stopping) return;
       const blocked = err instanceof RecordingBlockedError;
       await this.status({
         recording: false,
@@ -135,10 +137,13 @@ export class ScopeRecorder {
     await this.dropGoneTypes(plan, base.types);
     await listed;
     if (base.sureUntil !== undefined) await this.sink.gap(base.sureUntil, deps.clock.now(), reason);
+    if (this.stopped) return this.stop();
     this.since = start;
     this.scheduleDiscovery(spec.options, keys);
     deps.log.info({ ...ref, types: this.types.size, scope: this.writer.scopeId, reason }, "recording");
-    await this.status({ recording: true, ...this.recordingMessage(), since: start, lastGap });
+    await this.status({ recording: true, ...this.recordingMessage(), since: start, lastGap }).catch((err: unknown) =>
+      deps.log.warn({ ...ref, err: (err as Error).message }, "status write failed"),
+    );
   }
 
   /** Starts a type recorder for each target not recorded yet; resolves once each listed once (or failed to). */
@@ -149,6 +154,7 @@ export class ScopeRecorder {
     base: Map<string, Map<string, Seen>>,
   ): Promise<unknown> {
     const firsts: Promise<void>[] = [];
+    if (this.stopped) return Promise.resolve();
     for (const [key, target] of plan.targets) {
       if (this.types.has(key)) continue;
       let listed!: () => void;

@@ -9,7 +9,7 @@ import {
   watchEvents,
 } from "@kubedump/kube";
 import type { Format2Keys } from "@kubedump/repository/format2";
-import type { ChangeInput, GapReason, ObjectRef } from "@kubedump/repository/journal";
+import { type ChangeInput, type GapReason, JournalBacklogError, type ObjectRef } from "@kubedump/repository/journal";
 import { nameKey, recordedOf, type Seen } from "./object-change.js";
 
 /** Where a type recorder's changes go (the scope's journal, with its metrics). */
@@ -143,10 +143,17 @@ export class TypeRecorder {
     return this.abort.signal.aborted;
   }
 
+  /**
+   * List, watch, watch again …. A 410 relists at once (a second one in a row backs off); a
+   * change the journal refused (JournalBacklogError: flushes fail) relists after backoff, so the
+   * outcome is recorded once it writes again, with a gap; anything else resumes the watch from
+   * its last resourceVersion after backoff.
+   */
   private async run(): Promise<void> {
     let resourceVersion: string | undefined;
     let reason: RelistReason = "start";
     let failures = 0;
+    let gone = false;
     while (!this.stopped) {
       try {
         if (resourceVersion === undefined) {
@@ -154,14 +161,19 @@ export class TypeRecorder {
           failures = 0;
         }
         resourceVersion = await this.watch(resourceVersion);
+        gone = false;
       } catch (err) {
         if (this.stopped) return;
-        if (isGone(err) && reason !== "410") {
-          [resourceVersion, reason] = [undefined, "410"];
+        if (isGone(err) || err instanceof JournalBacklogError) {
+          if (resourceVersion !== undefined) reason = isGone(err) ? "410" : "restart";
+          resourceVersion = undefined;
+        }
+        if (isGone(err) && !gone) {
+          gone = true;
           continue;
         }
+        gone = false;
         this.options.onError(err);
-        if (isGone(err)) resourceVersion = undefined;
         const { backoffInitialMs = DEFAULT_BACKOFF_INITIAL_MS, backoffMaxMs = DEFAULT_BACKOFF_MAX_MS } = this.options;
         await this.sleep(Math.min(backoffMaxMs, backoffInitialMs * 2 ** failures++));
       }
@@ -195,7 +207,7 @@ export class TypeRecorder {
       }
     sink.relisted(reason);
     this.options.onListed?.();
-    if (reason === "410") await sink.gap(Math.min(this.lastSure || time, time), time, "410");
+    if (reason !== "start") await sink.gap(Math.min(this.lastSure || time, time), time, reason);
     this.lastSure = time;
     return next.value.resourceVersion;
   }
