@@ -18,7 +18,7 @@ export function recorderEnv(t: TestEnvInfo, ns: string, extra: Record<string, st
     HTTP_HOST: "127.0.0.1",
     HTTP_PORT: "0",
     WATCH_NAMESPACE: ns,
-    LEASE_NAMESPACE: ns,
+    LEASE_NAMESPACE: "default", // not the recorded namespace: the Lease changes at every renewal
     LEASE_NAME: `recorder-${ns}`,
     LEASE_DURATION_SECONDS: "3",
     FLUSH_EVERY_MS: "200",

@@ -5,7 +5,7 @@ import type { ChangeInput, GapReason } from "@kubedump/repository/journal";
 import { kubeHttp } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitFor } from "../../../test/e2e/harness.js";
-import { CONFIGMAPS, ensureNamespace } from "../../../packages/kube/src/test-support.js";
+import { compactEtcd, EVENTS, ensureNamespace, eventBody } from "../../../packages/kube/src/test-support.js";
 import { type ChangeSink, type RelistReason, TypeRecorder } from "./type-recorder.js";
 
 const t = inject("testenv");
@@ -35,11 +35,8 @@ class MemorySink implements ChangeSink {
   }
 }
 
-/**
- * The real client, but its first watch asks for resourceVersion 1 (older than the API server's
- * watch cache: 410 Gone), after `before` ran: what a watch resumed after a long outage meets.
- */
-function expiringFirstWatch(client: KubeClient, before: () => Promise<void>): KubeClient {
+/** The real client, but `before` runs before its first watch starts: what a watch resumed after an outage meets. */
+function delayedFirstWatch(client: KubeClient, before: () => Promise<void>): KubeClient {
   let first = true;
   return new Proxy(client, {
     get(target, prop, receiver) {
@@ -48,10 +45,11 @@ function expiringFirstWatch(client: KubeClient, before: () => Promise<void>): Ku
         return typeof value === "function" ? value.bind(target) : value;
       }
       return async (path: string, opts: StreamOpts) => {
-        if (!first) return target.stream(path, opts);
-        first = false;
-        await before();
-        return target.stream(path, { ...opts, query: { ...opts.query, resourceVersion: "1" } });
+        if (first) {
+          first = false;
+          await before();
+        }
+        return target.stream(path, opts);
       };
     },
   });
@@ -59,19 +57,22 @@ function expiringFirstWatch(client: KubeClient, before: () => Promise<void>): Ku
 
 describe("a type recorder whose watch expires", () => {
   const client = createKubeClient({ kubeconfig: t.kubeconfig });
-  const path = `/api/v1/namespaces/${NS}/configmaps`;
+  const path = `/api/v1/namespaces/${NS}/events`;
   beforeAll(() => ensureNamespace(t, NS));
   afterAll(() => client.close());
 
   it("relists, records what changed meanwhile, and a 410 gap from the last moment it was sure of", async () => {
-    await kubeHttp(t, path, { body: { metadata: { name: "before" }, data: { v: "1" } } });
+    await kubeHttp(t, path, { body: eventBody(NS, "before") });
     const sink = new MemorySink();
     const recorder = new TypeRecorder({
-      client: expiringFirstWatch(client, async () => {
-        await kubeHttp(t, path, { body: { metadata: { name: "meanwhile" }, data: { v: "1" } } });
+      // Events are read from etcd, not the watch cache: once etcd is compacted, the list's
+      // resourceVersion is gone and the first watch ends with 410 Gone.
+      client: delayedFirstWatch(client, async () => {
+        await kubeHttp(t, path, { body: eventBody(NS, "meanwhile") });
         await kubeHttp(t, `${path}/before`, { method: "DELETE" });
+        await compactEtcd(t);
       }),
-      target: { rt: CONFIGMAPS, namespace: NS, keep: () => true },
+      target: { rt: EVENTS, namespace: NS, keep: () => true },
       sink,
       keys: null,
       sanitize: true,
@@ -82,7 +83,7 @@ describe("a type recorder whose watch expires", () => {
     recorder.start();
     try {
       await waitFor("the 410 relist", async () => (sink.gaps.length > 0 ? true : undefined), 30_000, 100);
-      await kubeHttp(t, path, { body: { metadata: { name: "after" }, data: { v: "1" } } });
+      await kubeHttp(t, path, { body: eventBody(NS, "after") });
       await waitFor("the watch after the relist", async () =>
         sink.changes.some((c) => c.ref.name === "after") ? true : undefined,
       );
