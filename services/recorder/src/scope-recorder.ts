@@ -12,6 +12,7 @@ import type { Format2Keys } from "@kubedump/repository/format2";
 import type { Logger } from "@kubedump/service";
 import { loadJournalBase } from "./journal-base.js";
 import { JournalSink } from "./journal-sink.js";
+import { createListGate } from "./list-gate.js";
 import { type JournalTargetOpener, RecordingBlockedError } from "./journal-target.js";
 import type { RecorderMetrics } from "./metrics.js";
 import type { Seen } from "./object-change.js";
@@ -19,7 +20,12 @@ import { type RecordingStatus, writeRecordingStatus } from "./status.js";
 import { recordDeletions, TypeRecorder } from "./type-recorder.js";
 import { planWatches, type WatchPlan } from "./watch-plan.js";
 
+/** Types of one scope listed at once. @defaultValue 2 */
+export const DEFAULT_LISTS_AT_ONCE = 2;
+
 export interface ScopeRecorderSettings {
+  /** @defaultValue DEFAULT_LISTS_AT_ONCE */
+  listsAtOnce?: number;
   discoveryMs: number;
   watchTimeoutSeconds: number;
   flushEveryMs: number;
@@ -55,12 +61,14 @@ export class ScopeRecorder {
   private stopped = false;
   private readonly ref: { namespace: string; name: string };
   private since = 0;
+  private readonly listGate: <T>(list: () => Promise<T>) => Promise<T>;
 
   constructor(
     private readonly deps: ScopeRecorderDeps,
     private readonly config: BackupConfiguration,
   ) {
     this.ref = { namespace: config.metadata.namespace ?? "default", name: config.metadata.name ?? "" };
+    this.listGate = createListGate(deps.settings.listsAtOnce ?? DEFAULT_LISTS_AT_ONCE);
   }
 
   /** Starts recording; a RecordingBlockedError or any other failure is written to the status and thrown. */
@@ -170,6 +178,7 @@ export class ScopeRecorder {
         watchTimeoutSeconds: this.deps.settings.watchTimeoutSeconds,
         pageSize: this.deps.settings.pageSize,
         backoffInitialMs: this.deps.settings.backoffInitialMs,
+        listGate: this.listGate,
         onListed: () => listed(),
         onError: (err) => {
           listed();

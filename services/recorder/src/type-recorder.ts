@@ -46,6 +46,8 @@ export interface TypeRecorderOptions {
   pageSize?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** Runs a list: a scope's recorders share one, so that few types are listed at once (memory). */
+  listGate?: <T>(list: () => Promise<T>) => Promise<T>;
   /** Called after each list (the first one ends the recorder's start). */
   onListed?(): void;
   onError(err: unknown): void;
@@ -157,7 +159,8 @@ export class TypeRecorder {
     while (!this.stopped) {
       try {
         if (resourceVersion === undefined) {
-          resourceVersion = await this.relist(reason);
+          const why = reason;
+          resourceVersion = await (this.options.listGate ?? ((list) => list()))(() => this.relist(why));
           failures = 0;
         }
         resourceVersion = await this.watch(resourceVersion);
