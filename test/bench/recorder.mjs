@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench:recorder -- [--objects N] [--namespaces K] [
   --rate         ConfigMap updates per second during the churn (default 1000)
   --seconds      how long the churn lasts (default 60)
   --concurrency  updates in flight (default 32)
-  --node-options node flags of the recorder process, e.g. "--max-semi-space-size=2" (default none)`;
+  --node-options node flags of the recorder process, e.g. --node-options="--max-semi-space-size=2" (default none)`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "100000" },
