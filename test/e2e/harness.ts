@@ -7,7 +7,7 @@ import { freePort, kubeHttp, runLogDir, s3RepositoryBackend, type TestEnvInfo } 
 import type { TestNamespace } from "./test-namespace.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-export type ServiceName = "watcher" | "scheduler" | "dump-worker" | "metrics-gateway";
+export type ServiceName = "watcher" | "scheduler" | "dump-worker" | "metrics-gateway" | "recorder";
 
 export interface ServiceProcess {
   name: string;

@@ -10,6 +10,18 @@ import { checkTaskParams, TASK_PARAMS, type TaskParamName } from "./task-params.
 import { validateWith, type Validation } from "./validation.js";
 
 export const DEFAULT_TASK_NAME = "kubedump-backup";
+
+/**
+ * How a BackupConfiguration captures: Scheduled takes snapshots on its schedule; Continuous also
+ * has the recorder journal every change of its scope between them (the snapshots stay the anchors).
+ */
+export const BackupModeSchema = z.enum(["Scheduled", "Continuous"]);
+export type BackupMode = z.infer<typeof BackupModeSchema>;
+/** @defaultValue "Scheduled" */
+export const DEFAULT_BACKUP_MODE: BackupMode = "Scheduled";
+
+/** Why the journal may miss versions (docs/continuous-capture.md): a watch's 410 Gone, a recorder restart, a takeover. */
+export const JournalGapReasonSchema = z.enum(["410", "restart", "takeover"]);
 /**
  * Finished BackupSessions kept per configuration when `spec.backupHistoryLimit` is omitted; the
  * watcher deletes older ones whenever a session finishes.
@@ -113,6 +125,11 @@ export const BackupConfigurationSpecSchema = z
       `IANA time zone of the schedule, e.g. Europe/Berlin; default ${DEFAULT_TIME_ZONE}.`,
     ),
     paused: z.boolean().default(false).describe("Stop scheduling backups while true; running backups finish."),
+    mode: BackupModeSchema.default(DEFAULT_BACKUP_MODE).describe(
+      "Scheduled (the default): snapshots on the schedule only. Continuous: the recorder also journals every " +
+        "change of this scope and filters between the scheduled snapshots, which stay the anchors; the " +
+        "Repository must be format 2.",
+    ),
     target: z.object({ ref: TargetRefSchema }).optional().describe("What to back up; omitted: the whole cluster."),
     task: TaskSchema.optional(),
     retentionPolicy: RetentionPolicySchema.optional(),
@@ -145,6 +162,20 @@ export const BackupConfigurationStatusSchema = z
     conditions: ConditionsSchema.optional().describe("Details of the current state."),
     lastScheduleTime: TimeSchema.optional().describe("When the last BackupSession was created by the schedule."),
     nextScheduleTime: TimeSchema.optional().describe("When the next BackupSession will be created."),
+    recording: z
+      .object({
+        since: TimeSchema.optional().describe("When the recorder that writes the journal now started recording."),
+        lastGap: z
+          .object({
+            from: TimeSchema.describe("The last moment the journal was sure of before the gap."),
+            to: TimeSchema.describe("When the relist that closed the gap ran."),
+            reason: JournalGapReasonSchema.describe("410 (a watch expired), restart or takeover."),
+          })
+          .optional()
+          .describe("The latest window whose intermediate versions the journal could not see, only outcomes."),
+      })
+      .optional()
+      .describe("Continuous mode: the recorder's journal of this configuration."),
   })
   .describe("Observed state of the BackupConfiguration, written by kubedump.");
 

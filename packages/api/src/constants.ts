@@ -98,6 +98,8 @@ export const ConditionType = {
   RepositoryReady: "RepositoryReady",
   /** BackupConfiguration: a job scheduler exists for its schedule (False while paused). */
   Scheduled: "Scheduled",
+  /** BackupConfiguration in Continuous mode: the recorder journals its changes (False: why it cannot). */
+  Recording: "Recording",
   /** Repository: the storage Secret exists and has the keys the backend needs. */
   SecretFound: "SecretFound",
   /** Repository: the backend answered and repository.json is readable (or was created). */
@@ -150,5 +152,13 @@ export const ConditionReason = {
   IntegrityCheckFailed: "IntegrityCheckFailed",
   /** A Repository's verification could not run to the end (backend unreachable, invalid spec). */
   VerifyFailed: "VerifyFailed",
+  /** Recording: the recorder watches the configuration's scope and writes its journal. */
+  Recording: "Recording",
+  /** Recording False: the Repository is format 1, which cannot hold a journal. */
+  RepositoryFormat1: "RepositoryFormat1",
+  /** Recording False: the recorder cannot follow this scope (an application target) or its spec. */
+  RecordingNotSupported: "RecordingNotSupported",
+  /** Recording False: the Repository could not be opened or written (retried). */
+  RecordingFailed: "RecordingFailed",
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

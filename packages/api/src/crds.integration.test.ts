@@ -220,6 +220,7 @@ describe("the generated CRDs on a real API server", () => {
       schedule: "@daily",
       timeZone: "UTC",
       paused: false,
+      mode: "Scheduled",
       backupHistoryLimit: 3,
       task: { name: "kubedump-backup" },
       retryConfig: { maxRetry: 1, delay: "1m" },

@@ -31,6 +31,7 @@ export function backupConfigurationFixture(namespace = "demo"): z.input<typeof B
       schedule: "0 2 * * *",
       timeZone: "Europe/Berlin",
       paused: false,
+      mode: "Scheduled",
       target: { ref: { apiVersion: "v1", kind: "Namespace", name: "prod" } },
       task: { name: "kubedump-backup", params: [{ name: "includeDependants", value: "true" }] },
       retentionPolicy: {

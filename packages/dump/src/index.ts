@@ -14,7 +14,7 @@ export { type DumpFilters, type DumpOptions, EXCLUDE_LABEL, type Scope, type Tar
 export { type RecordCoordinates, type RecordFilterOptions, recordFilter } from "./record-filter.js";
 export { reorder, SERVER_SET_ANNOTATIONS, SERVER_SET_METADATA, sanitize } from "./sanitize.js";
 export { matches, parseSelector, type Requirement, SelectorSyntaxError } from "./selector.js";
-export { toYaml } from "./serialize.js";
+export { storedYaml, toYaml } from "./serialize.js";
 export {
   describeScope,
   type TakenSnapshot,
@@ -22,6 +22,6 @@ export {
   type TakeSnapshotInput,
   takeSnapshot,
 } from "./snapshot.js";
-export { dumpOptionsOf, scopeOf } from "./from-spec.js";
+export { type ConfigDumpSpec, configDumpSpec, dumpOptionsOf, scopeOf } from "./from-spec.js";
 export { yamlDump } from "./yaml.js";
 export { DUMP_V8_FLAGS, tuneV8ForDumps } from "./v8-tuning.js";

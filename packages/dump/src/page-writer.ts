@@ -3,8 +3,7 @@ import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
 import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
-import { reorder, sanitize } from "./sanitize.js";
-import { toYaml } from "./serialize.js";
+import { storedYaml } from "./serialize.js";
 
 export interface PageWriterDeps {
   sink: DumpSink;
@@ -48,7 +47,7 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
         bytes += stored.bytes;
         continue;
       }
-      const data = toYaml(deps.sanitize ? sanitize(obj) : reorder(obj));
+      const data = storedYaml(obj, deps.sanitize);
       record.bytes = data.length;
       entries.push({ path: record.path, data, resourceVersion });
       page.push(record);

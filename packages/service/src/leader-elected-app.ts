@@ -23,7 +23,8 @@ export interface LeaderElectedAppOptions {
   config: LeaderElectedConfig;
   log: Logger;
   client: LeadershipOptions["client"];
-  redis: { readonly status: string; disconnect(): void };
+  /** Absent for a service without Redis (the recorder). */
+  redis?: { readonly status: string; disconnect(): void };
   /** Default: createRegistry(name). */
   registry?: Registry;
   /** Starts what only the leader does (informers, workers); returns how to stop it. */
@@ -68,7 +69,8 @@ export function createLeaderElectedApp(opts: LeaderElectedAppOptions): LeaderEle
     takesWork: [["leadership", () => leadership.stop()]],
     queues: opts.queues,
   });
-  const ready = async () => redis.status === "ready" && (!leadership.isLeader() || ((await opts.ready?.()) ?? true));
+  const ready = async () =>
+    (redis === undefined || redis.status === "ready") && (!leadership.isLeader() || ((await opts.ready?.()) ?? true));
   return {
     get httpPort() {
       return shell.httpPort;

@@ -10,7 +10,8 @@ export interface ServiceShellOptions {
   takesWork?: Step[];
   /** Closed after the HTTP server, before Redis: the queues. */
   queues?: Step[];
-  redis: { disconnect(): void };
+  /** Absent for a service without Redis. */
+  redis?: { disconnect(): void };
   /** The Kubernetes API client, closed last (the metrics gateway has none). */
   client?: { close(): void };
 }
@@ -41,7 +42,7 @@ export function createServiceShell({
     ...takesWork,
     ["http", () => http?.close()],
     ...queues,
-    ["redis", () => void redis.disconnect()],
+    ["redis", () => void redis?.disconnect()],
     ["kube client", () => client?.close()],
   ]);
   return {

@@ -4,12 +4,11 @@ import {
   type BackupSession,
   crPath,
   FINISHED_BACKUP_SESSION_PHASES,
-  parseTaskParams,
   validateBackupConfiguration,
   validateBackupSession,
   validateRepository,
 } from "@kubedump/api";
-import { dumpOptionsOf, scopeOf, type TakeSnapshotInput } from "@kubedump/dump";
+import { configDumpSpec, type TakeSnapshotInput } from "@kubedump/dump";
 import { isNotFound, type KubeClient } from "@kubedump/kube";
 import { type BackupJob, InvalidSpecError, type Job } from "@kubedump/queue";
 import { newSnapshotId } from "@kubedump/repository/snapshot";
@@ -76,16 +75,12 @@ export async function loadBackup(deps: BackupDeps, job: Job<BackupJob>): Promise
 /** The snapshot a configuration asks for; invalid task params are an InvalidSpecError. */
 function snapshotInput(session: BackupSession, config: BackupConfiguration): TakeSnapshotInput {
   const ns = config.metadata.namespace ?? session.metadata.namespace ?? "default";
-  const params = parseTaskParams(config.spec.task?.params);
-  if (!params.ok)
-    throw new InvalidSpecError(`BackupConfiguration ${ns}/${config.metadata.name}: ${params.errors.join("; ")}`);
-  const ref = config.spec.target?.ref;
-  const target = ref ? { ...ref, namespace: ref.namespace ?? (ref.kind === "Namespace" ? undefined : ns) } : undefined;
+  const spec = configDumpSpec({ ...config, metadata: { ...config.metadata, namespace: ns } });
+  if ("errors" in spec)
+    throw new InvalidSpecError(`BackupConfiguration ${ns}/${config.metadata.name}: ${spec.errors.join("; ")}`);
   return {
-    options: dumpOptionsOf(params.value, scopeOf(target, params.value.includeDependants)),
+    ...spec,
     id: snapshotIdFor(session),
-    gzipLevel: params.value.gzipLevel,
-    params: Object.fromEntries((config.spec.task?.params ?? []).map((p) => [p.name, p.value])),
     source: {
       kind: "BackupSession",
       namespace: ns,

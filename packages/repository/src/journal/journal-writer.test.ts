@@ -41,6 +41,20 @@ describe("JournalWriter", () => {
     await expect(journal.append(changes(1)[0] as ChangeInput)).rejects.toThrow(/closed/);
   });
 
+  it("tells the time of the oldest record not yet in a stored segment, none once flushed", async () => {
+    const journal = writer(newStore(), { flushEveryChanges: 100 });
+    expect(journal.oldestUnstored()).toBeUndefined();
+    const [first, second] = changes(2) as [ChangeInput, ChangeInput];
+    await journal.append(first);
+    await journal.append(second);
+    expect(journal.oldestUnstored()).toBe(first.time);
+    const flushing = journal.flush();
+    expect(journal.oldestUnstored()).toBe(first.time);
+    await flushing;
+    expect(journal.oldestUnstored()).toBeUndefined();
+    await journal.close();
+  });
+
   it("writes a segment after N ms without more changes", async () => {
     const store = newStore();
     const journal = writer(store, { flushEveryMs: 50 });

@@ -90,6 +90,8 @@ export class JournalWriter {
   private closed = false;
   /** The last flush failed: appends wait for the timer's retry instead of flushing. */
   private failing = false;
+  /** The earliest record time of the batch being stored, while a flush runs. */
+  private storing: number | undefined;
 
   constructor(private readonly options: JournalWriterOptions) {
     this.scopeId = scopeIdOf(options.keys, options.scope);
@@ -128,6 +130,14 @@ export class JournalWriter {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
+  }
+
+  /** The earliest time of the records not yet in a stored segment (waiting or being stored); undefined when none. */
+  oldestUnstored(): number | undefined {
+    const first = this.pending[0]?.record;
+    const waiting = first && (first.type === "change" ? first.time : first.from);
+    if (waiting === undefined) return this.storing;
+    return this.storing === undefined ? waiting : Math.min(waiting, this.storing);
   }
 
   /** Whether `changes` records of `bytes` reach the flush thresholds times `factor`. */
@@ -169,6 +179,8 @@ export class JournalWriter {
     const batch = this.pending;
     if (batch.length === 0) return undefined;
     [this.pending, this.pendingBytes] = [[], 0];
+    const first = batch[0]?.record;
+    this.storing = first && (first.type === "change" ? first.time : first.from);
     try {
       const written = await this.store(batch);
       this.failing = false;
@@ -180,6 +192,8 @@ export class JournalWriter {
       this.pendingBytes = this.pending.reduce((sum, p) => sum + (p.data?.length ?? 0), 0);
       if (!this.closed) this.armTimer();
       throw err;
+    } finally {
+      this.storing = undefined;
     }
   }
 

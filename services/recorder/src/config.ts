@@ -1,0 +1,49 @@
+import { AWS_ENV_VARS } from "@kubedump/repository";
+import { DEFAULT_FLUSH_EVERY_CHANGES, DEFAULT_FLUSH_EVERY_MS } from "@kubedump/repository/journal";
+import { identityOf, LEADER_ENV, optionalVars, parseEnv, port } from "@kubedump/service/env";
+import { z } from "zod";
+
+/** @defaultValue 8080 */
+export const DEFAULT_HTTP_PORT = 8080;
+/** The Lease the recorder replicas compete for. @defaultValue "kubedump-recorder" */
+export const DEFAULT_LEASE_NAME = "kubedump-recorder";
+/** How often BackupConfigurations are read again, events or not. @defaultValue 60 */
+export const DEFAULT_RESYNC_SECONDS = 60;
+/** How often discovery runs again, so resource types (CRDs) appearing and going are watched or dropped. @defaultValue 30 */
+export const DEFAULT_DISCOVERY_SECONDS = 30;
+/** How long one watch request lasts before it is renewed from its last resourceVersion. @defaultValue 300 */
+export const DEFAULT_WATCH_TIMEOUT_SECONDS = 300;
+
+const schema = z.object({
+  KUBECONFIG: z.string().optional(),
+  HTTP_HOST: z.string().default("0.0.0.0"),
+  HTTP_PORT: port(DEFAULT_HTTP_PORT),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  POD_NAME: z.string().optional(),
+  ...LEADER_ENV,
+  LEASE_NAME: z.string().min(1).default(DEFAULT_LEASE_NAME),
+  RESYNC_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_RESYNC_SECONDS),
+  /** Record the BackupConfigurations of one namespace only (default: all). */
+  WATCH_NAMESPACE: z.string().optional(),
+  DISCOVERY_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_DISCOVERY_SECONDS),
+  WATCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_WATCH_TIMEOUT_SECONDS),
+  /** A journal segment is written at least this often while changes wait. */
+  FLUSH_EVERY_MS: z.coerce.number().int().min(10).default(DEFAULT_FLUSH_EVERY_MS),
+  /** A journal segment is written once this many changes wait. */
+  FLUSH_EVERY_CHANGES: z.coerce.number().int().min(1).default(DEFAULT_FLUSH_EVERY_CHANGES),
+  /** Where index files of each repository are cached between flushes (default: none). */
+  INDEX_CACHE_DIR: z.string().optional(),
+  /** The AWS credential chain's: a Repository whose Secret holds no keys. */
+  ...optionalVars(AWS_ENV_VARS),
+});
+
+/** Every variable the recorder reads; the Helm chart sets no other. The recorder needs no Redis. */
+export const ENV_VARS: readonly string[] = Object.keys(schema.shape);
+
+export type RecorderConfig = z.infer<typeof schema> & { identity: string };
+
+/** The only reader of process.env for the recorder. */
+export function loadConfig(env: NodeJS.ProcessEnv): RecorderConfig {
+  const c = parseEnv(schema, env);
+  return { ...c, identity: identityOf(c.POD_NAME) };
+}
