@@ -87,7 +87,8 @@ describe("an upload interrupted by MinIO stopping", () => {
     );
 
     minio = await startMinio(dir); // same data, new port and credentials
-    const patient = { ...options(minio), retry: { attempts: 8, baseDelayMs: 200, maxDelayMs: 2000 } }; // MinIO may answer 503 at first
+    // MinIO restarted on its data may answer 503 for a while after it reports ready (tens of seconds on a loaded machine)
+    const patient = { ...options(minio), retry: { attempts: 20, baseDelayMs: 200, maxDelayMs: 3000 } };
     const after = await openRepository({ format: 1, store: createS3ObjectStore(patient) });
     expect(await after.listSnapshots()).toEqual([]);
     expect(await after.listUnfinished()).toMatchObject([{ id: ID, keys: 2 }]);
