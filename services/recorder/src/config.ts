@@ -33,6 +33,11 @@ const schema = z.object({
   FLUSH_EVERY_CHANGES: z.coerce.number().int().min(1).default(DEFAULT_FLUSH_EVERY_CHANGES),
   /** Where index files of each repository are cached between flushes (default: none). */
   INDEX_CACHE_DIR: z.string().optional(),
+  /**
+   * Read by Node.js itself, not here: V8's flags for the recorder's memory, e.g.
+   * `--max-semi-space-size=1` (docs/benchmarks.md, bench:recorder). Listed so the chart may set it.
+   */
+  NODE_OPTIONS: z.string().optional(),
   /** The AWS credential chain's: a Repository whose Secret holds no keys. */
   ...optionalVars(AWS_ENV_VARS),
 });
