@@ -147,6 +147,7 @@ describe("docs/troubleshooting.md", () => {
     ConditionReason.BackendReachable,
     ConditionReason.SnapshotCommitted,
     ConditionReason.RestoreSucceeded,
+    ConditionReason.Recording,
   ]);
   const sourcesBelow = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -1,4 +1,4 @@
-import { crPath, validateRepository } from "@kubedump/api";
+import { ConditionReason, crPath, validateRepository } from "@kubedump/api";
 import { isNotFound, type KubeClient, readSecret } from "@kubedump/kube";
 import {
   type CredentialProvider,
@@ -59,7 +59,7 @@ export function journalTargetOpener(client: KubeClient, credentials?: Credential
     const opened = await openRepository({ store, password, format: storage.format });
     if (!format2Of(opened))
       throw new RecordingBlockedError(
-        "RepositoryFormat1",
+        ConditionReason.RepositoryFormat1,
         `${label} is format 1, which cannot hold a journal; convert it with \`kubedump migrate-repository\``,
       );
     return { store, keys: await openJournalKeys({ store, password }) };

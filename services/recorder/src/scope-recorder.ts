@@ -82,7 +82,7 @@ export class ScopeRecorder {
       const blocked = err instanceof RecordingBlockedError;
       await this.status({
         recording: false,
-        reason: blocked ? err.reason : "RecordingFailed",
+        reason: blocked ? err.reason : ConditionReason.RecordingFailed,
         message: (err as Error).message,
       }).catch((e: unknown) => this.deps.log.warn({ ...this.ref, err: (e as Error).message }, "status write failed"));
       throw err;
@@ -106,10 +106,10 @@ export class ScopeRecorder {
   private async begin(reason: GapReason): Promise<void> {
     const { deps, config, ref } = this;
     const spec = configDumpSpec({ ...config, metadata: { ...config.metadata, namespace: ref.namespace } });
-    if ("errors" in spec) throw new RecordingBlockedError("InvalidSpec", spec.errors.join("; "));
+    if ("errors" in spec) throw new RecordingBlockedError(ConditionReason.InvalidSpec, spec.errors.join("; "));
     if (spec.options.scope.type === "application")
       throw new RecordingBlockedError(
-        "RecordingNotSupported",
+        ConditionReason.RecordingNotSupported,
         "an application target is not recorded continuously; target a namespace or the cluster",
       );
     const { store, keys } = await deps.openTarget(ref.namespace, config.spec.repository.name);
