@@ -3,23 +3,22 @@
 // and, from a CRD made mid-run, Widgets; the leader is SIGKILLed mid-run and the standby takes
 // over. Then `kubedump restore --at T`, for checkpoints before the kill and after the takeover,
 // into empty namespaces gives back exactly the objects the generator recorded for T.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runLogDir } from "@kubedump/testenv";
 import { load } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { kubedump } from "../../packages/cli/src/test-support.js";
 import { type Checkpoint, Churn, churnMismatches } from "../../services/recorder/src/test-churn.js";
-import { createContinuousConfig, namespaceJournal, recorderEnv } from "../../services/recorder/src/test-support.js";
+import {
+  createContinuousConfig,
+  namespaceJournal,
+  recorderEnv,
+  recordingSince,
+} from "../../services/recorder/src/test-support.js";
 import { getObj, type Obj, type ServiceProcess, startService, stopService, waitFor } from "./harness.js";
 import { testNamespace } from "./test-namespace.js";
 
 const t = inject("testenv");
-
-const recordingSince = (p: ServiceProcess, reason: string): boolean =>
-  readFileSync(p.logFile, "utf8")
-    .split("\n")
-    .some((line) => line.includes('"msg":"recording"') && line.includes(`"reason":"${reason}"`));
 
 /** What a restore must give back of one object: its kind's content and its labels. */
 const contentOf = (o: Obj) =>

@@ -2,22 +2,15 @@
 // middle of a churn, the standby takes over, and the journal misses no change: its final state
 // is the cluster's, every checkpoint before the kill reads back as the generator recorded it, and
 // the takeover is a gap in the journal and in the status.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runLogDir } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ServiceProcess, startService, stopService, waitFor } from "../../../test/e2e/harness.js";
 import { testNamespace } from "../../../test/e2e/test-namespace.js";
 import { Churn, churnMismatches } from "./test-churn.js";
-import { createContinuousConfig, namespaceJournal, recorderEnv } from "./test-support.js";
+import { createContinuousConfig, namespaceJournal, recorderEnv, recordingSince } from "./test-support.js";
 
 const t = inject("testenv");
-
-/** Whether the process's log says it started recording for this reason. */
-const recordingSince = (p: ServiceProcess, reason: string): boolean =>
-  readFileSync(p.logFile, "utf8")
-    .split("\n")
-    .some((line) => line.includes('"msg":"recording"') && line.includes(`"reason":"${reason}"`));
 
 describe("a recorder SIGKILLed mid-churn", () => {
   const space = testNamespace(t, "recorder-takeover");

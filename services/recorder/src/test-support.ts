@@ -1,4 +1,5 @@
 // Helpers shared by the recorder's tests; excluded from the build (tsconfig.build.json).
+import { readFileSync } from "node:fs";
 import { storedYaml } from "@kubedump/dump";
 import { createKubeClient, type KubeObject } from "@kubedump/kube";
 import { blobId } from "@kubedump/repository/format2";
@@ -6,7 +7,7 @@ import { JournalReader, type JournalScope } from "@kubedump/repository/journal";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { createLogger } from "@kubedump/service";
 import { kubeHttp, s3StoreOptions, type TestEnvInfo } from "@kubedump/testenv";
-import { E2E_BUCKET, type Obj, waitFor } from "../../../test/e2e/harness.js";
+import { E2E_BUCKET, type Obj, type ServiceProcess, waitFor } from "../../../test/e2e/harness.js";
 import type { TestNamespace } from "../../../test/e2e/test-namespace.js";
 import { createRecorderApp, type RecorderApp } from "./app.js";
 import { loadConfig } from "./config.js";
@@ -130,3 +131,9 @@ export async function kubeWrite(t: TestEnvInfo, method: string, path: string, bo
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
   return res.body as Obj;
 }
+
+/** Whether a recorder process's log says it started recording for this reason ("restart", "takeover"). */
+export const recordingSince = (p: ServiceProcess, reason: string): boolean =>
+  readFileSync(p.logFile, "utf8")
+    .split("\n")
+    .some((line) => line.includes('"msg":"recording"') && line.includes(`"reason":"${reason}"`));
