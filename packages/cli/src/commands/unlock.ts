@@ -1,4 +1,5 @@
 import {
+  describeLock,
   type LockInfo,
   listLiveLocks,
   type RemovedLock,
@@ -21,14 +22,12 @@ export interface UnlockReport {
   live: LockInfo[];
 }
 
-const describeLock = (lock: RemovedLock) =>
-  "unreadable" in lock
-    ? `${lock.key} (does not read: ${lock.unreadable})`
-    : `${lock.kind} lock ${lock.key} held by ${lock.holder} since ${lock.created}`;
+const describeRemoved = (lock: RemovedLock) =>
+  "unreadable" in lock ? `${lock.key} (does not read: ${lock.unreadable})` : describeLock(lock);
 
 function printText(report: UnlockReport, all: boolean): void {
   const out = (line: string) => process.stdout.write(`${printable(line)}\n`);
-  for (const lock of report.removed) out(`removed ${all ? "" : "stale "}${describeLock(lock)}`);
+  for (const lock of report.removed) out(`removed ${all ? "" : "stale "}${describeRemoved(lock)}`);
   for (const lock of report.live)
     out(`left live ${describeLock(lock)}, expires ${lock.expires} unless refreshed (--remove-all removes it)`);
   if (report.removed.length + report.live.length === 0) out("no locks");

@@ -17,6 +17,7 @@ export type { NamespaceNode, ObjectsNode, RootNode, TreeNode, TypeNode, TreeObje
 export {
   acquireLock,
   DEFAULT_LOCK_TTL_MS,
+  describeLock,
   type LockInfo,
   type LockKind,
   LockConflictError,

@@ -35,6 +35,11 @@ export interface LockInfo {
   ttlSeconds: number;
 }
 
+/** How a lock is named in messages: "exclusive lock locks/… held by prune on host-1 (pid 42) since …". */
+export function describeLock(lock: LockInfo): string {
+  return `${lock.kind} lock ${lock.key} held by ${lock.holder} since ${lock.created}`;
+}
+
 /** Another live lock stands in the way; `holders` lists them. */
 export class LockConflictError extends Error {
   override readonly name = "LockConflictError";
@@ -42,11 +47,7 @@ export class LockConflictError extends Error {
     readonly kind: LockKind,
     readonly holders: readonly LockInfo[],
   ) {
-    const list = holders
-      .map(
-        (h) => `${h.kind} lock ${h.key} held by ${h.holder} since ${h.created}, expires ${h.expires} unless refreshed`,
-      )
-      .join("; ");
+    const list = holders.map((h) => `${describeLock(h)}, expires ${h.expires} unless refreshed`).join("; ");
     super(
       `cannot take ${kind === "exclusive" ? "an" : "a"} ${kind} repository lock: ${list} ` +
         "(if its holder is dead, `kubedump unlock --remove-all` removes it now)",
