@@ -23,6 +23,13 @@ export const GET_CONCURRENCY = 8;
  */
 export const REREAD_SHARE = 1 / 25;
 
+/**
+ * A metadata page holds this many times the page size's objects: an item is a few hundred bytes
+ * instead of a few kilobytes, and fewer pages take fewer of the client-side rate limit's tokens
+ * (docs/decisions.md, "Metadata listing"). A page read again whole has as many objects.
+ */
+export const METADATA_PAGE_FACTOR = 4;
+
 /** At most `limit` tasks at a time, over every caller. */
 export class Gate {
   private running = 0;
@@ -62,7 +69,7 @@ export interface ChangedListing {
  */
 export async function* listChanged(listing: ChangedListing): AsyncGenerator<Iterable<KubeObject>> {
   const { client, rt, list } = listing;
-  const pages = listMetadataPages(client, rt, list);
+  const pages = listMetadataPages(client, rt, metadataList(list));
   for (let first = true; ; first = false) {
     let next: IteratorResult<MetadataListPage>;
     try {
@@ -76,6 +83,11 @@ export async function* listChanged(listing: ChangedListing): AsyncGenerator<Iter
     yield await wholePage(listing, next.value);
   }
 }
+
+const metadataList = (list: ListOptions) => ({
+  ...list,
+  limit: (list.limit ?? DEFAULT_PAGE_SIZE) * METADATA_PAGE_FACTOR,
+});
 
 /** 406/415: the server does not serve this type as PartialObjectMetadataList protobuf; or it answered something else. */
 const refused = (err: unknown) =>
@@ -95,7 +107,7 @@ async function wholePage(listing: ChangedListing, page: MetadataListPage): Promi
     if (!stored) changed.push(i);
   });
   if (changed.length === 0) return objects as KubeObject[];
-  const limit = listing.list.limit ?? DEFAULT_PAGE_SIZE;
+  const limit = metadataList(listing.list).limit;
   if (changed.length > limit * REREAD_SHARE) {
     const whole = await reread(listing, page);
     if (whole) return whole;
@@ -131,7 +143,7 @@ async function reread(listing: ChangedListing, page: MetadataListPage): Promise<
   const { client, rt, list } = listing;
   const { continue: cont, resourceVersion } = page.from;
   if (!cont && !resourceVersion) return undefined;
-  const from = { ...list, continue: cont, resourceVersion, restartOnExpiry: false };
+  const from = { ...metadataList(list), continue: cont, resourceVersion, restartOnExpiry: false };
   try {
     for await (const first of listItemPages(client, rt, from)) {
       const objects = [...first];
