@@ -5,7 +5,7 @@ import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { takeSnapshot } from "@kubedump/dump";
-import { createKubeClient, KubeClient, loadConnection, METADATA_PROTOBUF_ACCEPT } from "@kubedump/kube";
+import { KubeClient, loadConnection, METADATA_PROTOBUF_ACCEPT } from "@kubedump/kube";
 import { openRepository } from "@kubedump/repository";
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import { startTestEnv } from "@kubedump/testenv";
