@@ -1,19 +1,34 @@
-// The full paged LIST against the metadata-only LIST (PartialObjectMetadataList) and 1,000 GETs by
-// name (8 at once, no client-side rate limit), on bench:incremental's objects, three rounds side by
-// side (docs/decisions.md, "Reuse by identity"): node test/bench/metadata-list.mjs [objects]
+// What a second backup could list instead of every object whole (docs/decisions.md, "Reuse by
+// identity"), on bench:incremental's objects, side by side in each of three rounds: the full paged
+// JSON LIST, the JSON PartialObjectMetadataList, the protobuf PartialObjectMetadataList (decoded
+// for each item's name, namespace, uid and resourceVersion only) in pages of 500 and of 2,000
+// objects, and GETs by name of 1% of the
+// objects at several concurrencies, no client-side rate limit, and how many GETs take as long as
+// one page of the full LIST (the threshold of REREAD_SHARE, packages/dump/src/changed-pages.ts):
+//   node test/bench/metadata-list.mjs [objects] [--gets 1,4,8,16]
 import { loadavg } from "node:os";
 import { compileFilters } from "@kubedump/dump";
-import { collectionPath, createKubeClient, discoverResources, loadConnection } from "@kubedump/kube";
+import {
+  collectionPath,
+  createKubeClient,
+  discoverResources,
+  loadConnection,
+  METADATA_PROTOBUF_ACCEPT,
+  readMetadataPage,
+} from "@kubedump/kube";
 import { startTestEnv } from "@kubedump/testenv";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
-const N = Number(process.argv[2] ?? 20000);
+const args = process.argv.slice(2);
+const flag = args.indexOf("--gets");
+const CONCURRENCIES = (flag >= 0 ? args.splice(flag, 2)[1] : "1,4,8,16").split(",").map(Number);
+const N = Number(args[0] ?? 20000);
 const log = (m) => process.stderr.write(`${m}\n`);
-log(
-  `load ${loadavg()
+const load = () =>
+  loadavg()
     .map((l) => l.toFixed(2))
-    .join(" ")}`,
-);
+    .join(" ");
+log(`load ${load()}`);
 const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
 try {
   await seed(loadConnection({ kubeconfig: env.kubeconfig }), { objects: N, namespaces: 10, progress: log });
@@ -23,31 +38,43 @@ try {
     { scope: { type: "cluster" }, includeNamespaces: [`${NAMESPACE_PREFIX}*`] },
     discovery.resources,
   ).resources;
-  const META = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
-  const names = [];
-  async function list(accept) {
+  const JSON_META = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+  const jsonPage = (body) => {
+    const page = JSON.parse(body.toString("utf8"));
+    return {
+      continue: page.metadata.continue || undefined,
+      items: (page.items ?? []).map((it) => it.metadata),
+    };
+  };
+  /** Every object of the plan's types: [type, namespace, name], for the GETs. */
+  const everything = [];
+  async function list(accept, read, limit = 500) {
     const t0 = performance.now();
-    let objects = 0,
-      bytes = 0;
+    let objects = 0;
+    let bytes = 0;
+    let pages = 0;
+    const collect = everything.length === 0 && accept === METADATA_PROTOBUF_ACCEPT;
     for (const rt of types) {
       let cont;
       do {
         const body = await client.requestBody("GET", collectionPath(rt), {
-          query: { limit: 500, continue: cont },
+          query: { limit, continue: cont },
           accept,
         });
         bytes += body.length;
-        const page = JSON.parse(body.toString("utf8"));
-        objects += (page.items ?? []).length;
-        if (names.length < 2000 && accept === undefined)
-          for (const it of (page.items ?? []).slice(0, 20)) names.push([rt, it.metadata.namespace, it.metadata.name]);
-        cont = page.metadata.continue || undefined;
+        pages++;
+        const page = read(body);
+        objects += page.items.length;
+        if (collect) for (const it of page.items) everything.push([rt, it.namespace, it.name, it.uid]);
+        cont = page.continue || undefined;
       } while (cont);
     }
-    return { s: (performance.now() - t0) / 1000, objects, MB: bytes / 1e6 };
+    return { s: +((performance.now() - t0) / 1000).toFixed(3), objects, pages, MB: +(bytes / 1e6).toFixed(1) };
   }
-  async function gets(n, concurrency) {
-    const todo = names.slice(0, n);
+  /** GETs of every 100th object, `concurrency` at once. */
+  async function gets(concurrency) {
+    const todo = everything.filter((_, i) => i % 100 === 7);
+    const n = todo.length;
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
@@ -57,14 +84,30 @@ try {
         }
       }),
     );
-    return { s: (performance.now() - t0) / 1000, n };
+    return { n, s: +((performance.now() - t0) / 1000).toFixed(3) };
   }
   for (let round = 0; round < 3; round++) {
-    const full = await list(undefined);
-    const meta = await list(META);
-    const g = await gets(1000, 8);
+    const full = await list(undefined, jsonPage);
+    const jsonMeta = await list(JSON_META, jsonPage);
+    const protoMeta = await list(METADATA_PROTOBUF_ACCEPT, readMetadataPage);
+    const protoMeta2000 = await list(METADATA_PROTOBUF_ACCEPT, readMetadataPage, 2000);
+    const get = {};
+    for (const c of CONCURRENCIES) get[`c${c}`] = await gets(c);
+    const x = (r) => +(r.s / full.s).toFixed(2);
+    // GETs (at the fastest concurrency) that take as long as one full LIST page
+    const perGet = Math.min(...Object.values(get).map((g) => g.s / g.n));
+    const getsPerPage = +(full.s / full.pages / perGet).toFixed(1);
     console.log(
-      JSON.stringify({ round, full, meta, ratio: +(meta.s / full.s).toFixed(2), gets1000: g, load: loadavg()[0] }),
+      JSON.stringify({
+        round,
+        full,
+        jsonMeta: { ...jsonMeta, ratio: x(jsonMeta) },
+        protoMeta: { ...protoMeta, ratio: x(protoMeta) },
+        protoMeta2000: { ...protoMeta2000, ratio: x(protoMeta2000) },
+        gets1pct: get,
+        getsPerPage,
+        load: load(),
+      }),
     );
   }
   client.close();

@@ -21,7 +21,10 @@ export interface ReusedEntry {
  */
 export interface DumpReuse {
   /** The stored YAML's blob, sha256 and bytes, when this object is unchanged and the repository has it. */
-  find(record: IndexRecord, resourceVersion: string): { blob: string; sha256: string; bytes: number } | undefined;
+  find(
+    record: Pick<IndexRecord, "group" | "version" | "resource" | "uid">,
+    resourceVersion: string,
+  ): { blob: string; sha256: string; bytes: number } | undefined;
   /** Adds unchanged objects (records complete but for part) to the snapshot. */
   add(entries: readonly ReusedEntry[]): void;
 }

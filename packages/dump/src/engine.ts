@@ -1,4 +1,4 @@
-import { type KubeClient, KubeUnreachableError } from "@kubedump/kube";
+import { type KubeClient, type KubeObject, KubeUnreachableError } from "@kubedump/kube";
 import type { PlanStep } from "./application.js";
 import type { DumpReuse, DumpSink } from "./dump-sink.js";
 import { listPlan } from "./list-plan.js";
@@ -96,21 +96,22 @@ interface DumpRun {
 /** Lists the plan's steps and writes their pages; resolves with the number of steps done. */
 async function writeListed({ deps, opts, plan, result, write }: DumpRun): Promise<number> {
   const { filters } = plan;
+  const keep =
+    ({ only, rt }: PlanStep) =>
+    (obj: KubeObject) =>
+      (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt);
+  const changedOnly = deps.reuse && { reuse: deps.reuse, keep };
   let done = 0;
   /** Objects written of the step being listed: a listing that fails after some pages says how many made it. */
   let kept = { step: undefined as PlanStep | undefined, objects: 0 };
-  for await (const item of listPlan(deps.client, plan.steps, opts)) {
+  for await (const item of listPlan(deps.client, plan.steps, opts, changedOnly)) {
     deps.signal?.throwIfAborted();
     const { step } = item;
     if (kept.step !== step) kept = { step, objects: 0 };
     if ("page" in item) {
-      const { only, rt } = step;
+      const { rt } = step;
       try {
-        const written = await write(
-          item.page,
-          rt,
-          (obj) => (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt),
-        );
+        const written = await write(item.page, rt, keep(step));
         kept.objects += written.objects;
       } catch (err) {
         // Items are parsed as they are written: a response that is not JSON fails here, not in the LIST.

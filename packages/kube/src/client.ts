@@ -39,6 +39,12 @@ export interface RequestOpts {
   accept?: string;
   /** Aborts the request (and any retry); it then fails with the abort reason. */
   signal?: AbortSignal;
+  /**
+   * Tokens of the client-side rate limit the request (and each retry) takes: 1 (the default) or
+   * 0 for a request another one paid for, like the GETs of the few changed objects of a metadata
+   * page, which stand in for a part of the full LIST page they replace (docs/decisions.md).
+   */
+  tokens?: 0 | 1;
 }
 
 export interface StreamOpts {
@@ -113,7 +119,7 @@ export class KubeClient {
     const linked = { ...opts, signal: link.signal };
     try {
       for (let attempt = 0; ; attempt++) {
-        await this.limiter.take();
+        await this.limiter.take(opts.tokens ?? 1);
         try {
           return await this.once(method, path, linked);
         } catch (err) {

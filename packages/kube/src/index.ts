@@ -55,8 +55,16 @@ export {
   type ListSummary,
   listItemPages,
   listPages,
+  type PageStart,
   readListPage,
 } from "./list.js";
+export { listMetadataPages, type MetadataListPage } from "./metadata-list.js";
+export {
+  METADATA_PROTOBUF_ACCEPT,
+  type MetadataPage,
+  MetadataDecodeError,
+  readMetadataPage,
+} from "./metadata-page.js";
 export { type Clock, RateLimiter, systemClock } from "./rate-limiter.js";
 export {
   apiPathOf,

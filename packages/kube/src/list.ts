@@ -22,6 +22,10 @@ export interface ListOptions {
    * saves parsing them (listItemPages). For callers that drop them anyway: some may remain.
    */
   omitManagedFields?: boolean;
+  /** Start at this continue token (a page of a list read before, e.g. as metadata: PageStart). */
+  continue?: string;
+  /** Without `continue`: list exactly at this resourceVersion (resourceVersionMatch=Exact). */
+  resourceVersion?: string;
 }
 
 /** What the generator returns when it is done. */
@@ -241,11 +245,41 @@ export async function* listItemPages(
   rt: ResourceType,
   opts: ListOptions = {},
 ): AsyncGenerator<ItemPage, ListSummary> {
-  const path = collectionPath(rt, opts.namespace);
   const apiVersion = apiVersionOf(rt.group, rt.version);
   const seen = new Set<string>();
+  const responses = listResponses(client, rt, opts, undefined, (body) => {
+    const { metadata, bounds, objects } = readListPage(body);
+    return { continue: metadata.continue, resourceVersion: metadata.resourceVersion, body, bounds, objects };
+  });
+  for (;;) {
+    const next = await responses.next();
+    if (next.done) return next.value;
+    const { body, bounds, objects } = next.value.page;
+    yield new ItemPage(body, bounds, objects, apiVersion, rt.kind, seen, opts.omitManagedFields);
+  }
+}
+
+/** Where a page of a list starts: the continue token it was asked with, or the list's resourceVersion for the first. */
+export interface PageStart {
+  continue?: string;
+  resourceVersion?: string;
+}
+
+/**
+ * The pages of a list as `read` makes them of each response body, with where each started; the
+ * paging and the restart after an expired continue token (ListOptions.restartOnExpiry) of
+ * listItemPages and listMetadataPages.
+ */
+export async function* listResponses<P extends { continue?: string; resourceVersion?: string }>(
+  client: KubeClient,
+  rt: ResourceType,
+  opts: ListOptions,
+  accept: string | undefined,
+  read: (body: Buffer) => P,
+): AsyncGenerator<{ page: P; from: PageStart }, ListSummary> {
+  const path = collectionPath(rt, opts.namespace);
   let restarts = 0;
-  let cont: string | undefined;
+  let cont: string | undefined = opts.continue;
   let resourceVersion = "";
   for (;;) {
     let body: Buffer;
@@ -255,18 +289,22 @@ export async function* listItemPages(
         continue: cont,
         labelSelector: opts.labelSelector,
         fieldSelector: opts.fieldSelector,
+        ...(cont === undefined && opts.resourceVersion
+          ? { resourceVersion: opts.resourceVersion, resourceVersionMatch: "Exact" }
+          : {}),
       };
-      body = await client.requestBody("GET", path, { query, signal: opts.signal });
+      body = await client.requestBody("GET", path, { query, signal: opts.signal, accept });
     } catch (err) {
       if (!cont || !isGone(err) || opts.restartOnExpiry === false || restarts >= MAX_RESTARTS) throw err;
       restarts++;
       cont = undefined;
       continue;
     }
-    const page = readListPage(body);
-    resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
-    yield new ItemPage(body, page.bounds, page.objects, apiVersion, rt.kind, seen, opts.omitManagedFields);
-    cont = page.metadata.continue || undefined;
+    const page = read(body);
+    const from = cont === undefined ? { resourceVersion: page.resourceVersion } : { continue: cont };
+    resourceVersion = page.resourceVersion ?? resourceVersion;
+    yield { page, from };
+    cont = page.continue || undefined;
     if (!cont) return { resourceVersion, restarts };
   }
 }

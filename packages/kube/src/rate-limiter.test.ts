@@ -25,6 +25,17 @@ async function takeTimes(limiter: RateLimiter, clock: ReturnType<typeof fakeCloc
 }
 
 describe("RateLimiter", () => {
+  it("lets a request that takes no token through at once, leaving the bucket as it was", async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter(10, 2, clock);
+    const start = clock.t;
+    await takeTimes(limiter, clock, 2);
+    for (let i = 0; i < 50; i++) await limiter.take(0);
+    expect(clock.t).toBe(start);
+    await limiter.take();
+    expect(clock.t - start).toBe(100);
+  });
+
   it("lets a burst through at once, then paces at qps", async () => {
     const clock = fakeClock();
     const start = clock.t;

@@ -23,9 +23,12 @@ export class RateLimiter {
     this.last = clock.now();
   }
 
-  /** Resolves when the caller may send one request; callers are served in order. */
-  take(): Promise<void> {
-    if (this.qps <= 0) return Promise.resolve();
+  /**
+   * Resolves when the caller may send one request; callers are served in order. A request that
+   * takes no token (`tokens` 0: paid for by another, see RequestOpts.tokens) goes at once.
+   */
+  take(tokens = 1): Promise<void> {
+    if (this.qps <= 0 || tokens <= 0) return Promise.resolve();
     const turn = this.queue.then(() => this.waitForToken());
     this.queue = turn;
     return turn;

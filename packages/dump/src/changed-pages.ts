@@ -1,0 +1,159 @@
+import {
+  apiVersionOf,
+  DEFAULT_PAGE_SIZE,
+  isNotFound,
+  KubeApiError,
+  type KubeClient,
+  type KubeObject,
+  type ListOptions,
+  listItemPages,
+  listMetadataPages,
+  MetadataDecodeError,
+  type MetadataListPage,
+  objectPath,
+  type ResourceType,
+} from "@kubedump/kube";
+import type { DumpReuse } from "./dump-sink.js";
+
+/** GETs of changed objects in flight at once, over the whole dump (docs/benchmarks.md, "Metadata listing"). */
+export const GET_CONCURRENCY = 8;
+/**
+ * A metadata page on which more than this share of the page size changed is read again whole, as
+ * one LIST page, instead of by GETs (docs/decisions.md, "Metadata listing").
+ */
+export const REREAD_SHARE = 1 / 25;
+
+/**
+ * A metadata page holds this many times the page size's objects: an item is a few hundred bytes
+ * instead of a few kilobytes, and fewer pages take fewer of the client-side rate limit's tokens
+ * (docs/decisions.md, "Metadata listing"). A page read again whole has as many objects.
+ */
+export const METADATA_PAGE_FACTOR = 4;
+
+/** At most `limit` tasks at a time, over every caller. */
+export class Gate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((go) => this.waiting.push(go));
+    else this.running++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
+export interface ChangedListing {
+  client: KubeClient;
+  rt: ResourceType;
+  list: ListOptions;
+  reuse: DumpReuse;
+  /** Whether an object goes into the snapshot (filters, an application's uids): others are not read. */
+  keep: (obj: KubeObject) => boolean;
+  gets: Gate;
+}
+
+/**
+ * The pages of one resource type for a backup that has a reuse table: listed as metadata
+ * (listMetadataPages); an object the table holds at its uid and resourceVersion stays a stub of
+ * its metadata, which the page writer reuses; the others are read whole: by GET (one that is
+ * gone by then is left out), or, when many on a page changed, by reading that page again as one
+ * full LIST page from where it started. A type whose metadata the server does not serve is
+ * listed whole. The pages hold what a full listing's would (docs/decisions.md, "Metadata listing").
+ */
+export async function* listChanged(listing: ChangedListing): AsyncGenerator<Iterable<KubeObject>> {
+  const { client, rt, list } = listing;
+  const pages = listMetadataPages(client, rt, metadataList(list));
+  for (let first = true; ; first = false) {
+    let next: IteratorResult<MetadataListPage>;
+    try {
+      next = await pages.next();
+    } catch (err) {
+      if (!first || !refused(err)) throw err;
+      yield* listItemPages(client, rt, list);
+      return;
+    }
+    if (next.done) return;
+    yield await wholePage(listing, next.value);
+  }
+}
+
+const metadataList = (list: ListOptions) => ({
+  ...list,
+  limit: (list.limit ?? DEFAULT_PAGE_SIZE) * METADATA_PAGE_FACTOR,
+});
+
+/** 406/415: the server does not serve this type as PartialObjectMetadataList protobuf; or it answered something else. */
+const refused = (err: unknown) =>
+  err instanceof MetadataDecodeError || (err instanceof KubeApiError && (err.status === 406 || err.status === 415));
+
+/** A metadata page with its changed objects read whole, in the page's order. */
+async function wholePage(listing: ChangedListing, page: MetadataListPage): Promise<KubeObject[]> {
+  const { rt, reuse, keep } = listing;
+  const apiVersion = apiVersionOf(rt.group, rt.version);
+  const objects: (KubeObject | undefined)[] = page.items.map((metadata) => ({ apiVersion, kind: rt.kind, metadata }));
+  const changed: number[] = [];
+  objects.forEach((obj, i) => {
+    if (!obj || !keep(obj)) return;
+    const { uid, resourceVersion } = obj.metadata;
+    // the page writer asks the same of the same reuse table, and so reuses this stub
+    const stored = uid && resourceVersion ? reuse.find({ ...rt, uid }, resourceVersion) : undefined;
+    if (!stored) changed.push(i);
+  });
+  if (changed.length === 0) return objects as KubeObject[];
+  const limit = metadataList(listing.list).limit;
+  if (changed.length > limit * REREAD_SHARE) {
+    const whole = await reread(listing, page);
+    if (whole) return whole;
+  }
+  await Promise.all(
+    changed.map((i) =>
+      listing.gets.run(async () => {
+        objects[i] = await getChanged(listing, (objects[i] as KubeObject).metadata);
+      }),
+    ),
+  );
+  return objects.filter((obj): obj is KubeObject => obj !== undefined);
+}
+
+/** An object by name, or undefined when it is gone. The GET takes no rate-limit token: its metadata page took one. */
+async function getChanged(listing: ChangedListing, meta: KubeObject["metadata"]): Promise<KubeObject | undefined> {
+  const { client, rt, list } = listing;
+  try {
+    const path = objectPath(rt, meta.name, rt.namespaced ? meta.namespace : undefined);
+    const body = await client.requestBody("GET", path, { tokens: 0, signal: list.signal });
+    return JSON.parse(body.toString("utf8")) as KubeObject;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The page's objects whole, read again from where the metadata page started (its continue token
+ * or, for the first, its resourceVersion exactly); undefined when that fails or gives other objects.
+ */
+async function reread(listing: ChangedListing, page: MetadataListPage): Promise<KubeObject[] | undefined> {
+  const { client, rt, list } = listing;
+  const { continue: cont, resourceVersion } = page.from;
+  if (!cont && !resourceVersion) return undefined;
+  const from = { ...metadataList(list), continue: cont, resourceVersion, restartOnExpiry: false };
+  try {
+    for await (const first of listItemPages(client, rt, from)) {
+      const objects = [...first];
+      const same =
+        objects.length === page.items.length && objects.every((obj, i) => obj.metadata.uid === page.items[i]?.uid);
+      return same ? objects : undefined;
+    }
+    return undefined;
+  } catch (err) {
+    if (err instanceof KubeApiError) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,170 @@
+// A backup with a reuse table lists metadata and reads only what changed (docs/decisions.md,
+// "Metadata listing"): its snapshot is byte for byte, and record for record, what a full listing
+// gives, whether the changed objects are read by GET or by reading their page again, with objects
+// created, patched, deleted, created anew, custom resources, and an object gone before its GET.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  KubeApiError,
+  KubeClient,
+  loadConnection,
+  METADATA_PROTOBUF_ACCEPT,
+  objectPath,
+  type RequestOpts,
+} from "@kubedump/kube";
+import { openRepository, type Repository } from "@kubedump/repository";
+import { createLocalObjectStore } from "@kubedump/repository/local";
+import { seedCluster } from "@kubedump/testenv";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type DumpOptions, takeSnapshot } from "./index.js";
+
+const env = inject("testenv");
+const P = "chg";
+const namespace = `${P}-shop`;
+const group = `${P}.example.com`;
+
+/** The real client, counting what a backup asked, and able to act between a metadata page and what follows. */
+class WatchedClient extends KubeClient {
+  metadataLists = 0;
+  gets = 0;
+  /** Answer metadata requests of this collection path with 406, as an aggregated API might. */
+  refuse?: string;
+  /** Runs after each metadata page until it returns true. */
+  afterMetadata?: (path: string) => Promise<boolean>;
+  constructor() {
+    super(loadConnection({ kubeconfig: env.kubeconfig }));
+  }
+  override async requestBody(method: string, path: string, opts: RequestOpts = {}): Promise<Buffer> {
+    if (opts.accept === METADATA_PROTOBUF_ACCEPT) {
+      if (path === this.refuse) throw new KubeApiError(406, "NotAcceptable", `GET ${path}: 406 NotAcceptable`);
+      this.metadataLists++;
+      const body = await super.requestBody(method, path, opts);
+      if (await this.afterMetadata?.(path)) this.afterMetadata = undefined;
+      return body;
+    }
+    if (opts.tokens === 0) this.gets++;
+    return super.requestBody(method, path, opts);
+  }
+}
+
+const client = new WatchedClient();
+const cmRt = { apiPath: "/api/v1", resource: "configmaps", namespaced: true };
+const crRt = { apiPath: `/apis/${group}/v1`, resource: "configmaps", namespaced: true };
+const cm = (name: string, value: string) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, labels: { app: "changed" } },
+  data: { value },
+});
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "kubedump-changed-test-"));
+  await seedCluster(env, P);
+});
+afterAll(() => {
+  client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function backup(repository: Repository, cache: string | undefined, options: DumpOptions) {
+  const indexCacheDir = cache === undefined ? undefined : join(dir, cache);
+  const { manifest, result } = await takeSnapshot(
+    { client, repository, indexCacheDir },
+    { options, source: { kind: "cli" } },
+  );
+  return { id: manifest.id, objects: manifest.objects, reused: result.reused, failed: result.failedResources };
+}
+
+/** A snapshot's objects (path → YAML) and its records without their pack. */
+async function contents(repository: Repository, id: string) {
+  const files = new Map<string, string>();
+  for await (const { path, data } of repository.readObjects(id)) files.set(path, data.toString("utf8"));
+  const records = [];
+  for await (const { part: _part, ...record } of repository.readIndex(id)) records.push(record);
+  records.sort((a, b) => a.path.localeCompare(b.path));
+  return { files, records };
+}
+
+describe.each([
+  ["by GET", undefined, "unencrypted", undefined],
+  ["by GET", undefined, "encrypted", "changed password"],
+  ["by reading their page again", 3, "unencrypted", undefined],
+  ["by reading their page again", 3, "encrypted", "changed password"],
+])("a second backup reads what changed %s (page size %s, %s)", (_how, pageSize, name, password) => {
+  const tag = `${pageSize ?? "all"}-${name}`;
+  const options: DumpOptions = { scope: { type: "namespace", namespace }, pageSize };
+  const collection = `/api/v1/namespaces/${namespace}/configmaps`;
+
+  it("gives the snapshot a full listing gives, with objects created, patched, deleted and created anew", async () => {
+    for (const n of ["patched", "deleted", "renewed", "doomed"]) await client.create(collection, cm(`${n}-${tag}`, n));
+    const repository = await openRepository({
+      format: 2,
+      store: createLocalObjectStore({ root: join(dir, tag) }),
+      password,
+    });
+    const first = await backup(repository, `${tag}-cache`, options);
+
+    await client.patch(objectPath(cmRt, `patched-${tag}`, namespace), { data: { value: `patched ${name}` } });
+    await client.delete(objectPath(cmRt, `deleted-${tag}`, namespace));
+    await client.delete(objectPath(cmRt, `renewed-${tag}`, namespace));
+    await client.create(collection, cm(`renewed-${tag}`, "created anew"));
+    await client.create(collection, cm(`created-${tag}`, "created"));
+    await client.patch(objectPath(crRt, "web-config", namespace), { spec: { size: Math.floor(Math.random() * 1e6) } });
+    const byGet = pageSize === undefined;
+    if (byGet) {
+      // changed since the first backup, and deleted after the metadata listing saw it: its GET finds nothing
+      await client.patch(objectPath(cmRt, `doomed-${tag}`, namespace), { data: { value: "doomed, changed" } });
+      client.afterMetadata = async (path) => {
+        if (path !== collection) return false;
+        await client.delete(objectPath(cmRt, `doomed-${tag}`, namespace));
+        return true;
+      };
+    }
+    client.metadataLists = 0;
+    client.gets = 0;
+    const second = await backup(repository, `${tag}-cache`, options);
+    client.afterMetadata = undefined;
+    const fresh = await backup(repository, undefined, options);
+
+    expect(first.reused).toBe(0);
+    expect(second.failed).toEqual([]);
+    expect(client.metadataLists).toBeGreaterThan(0);
+    // patched, renewed, created and the custom resource read whole; by GET only when few on a page
+    expect(client.gets).toBe(byGet ? 5 : 0);
+    expect(second.reused).toBe(second.objects - 4);
+    expect(second.objects).toBe(fresh.objects);
+    const got = await contents(repository, second.id);
+    expect(got.files.get(`namespaces/${namespace}/configmaps/patched-${tag}.yaml`)).toContain(`value: patched ${name}`);
+    expect(got.files.get(`namespaces/${namespace}/configmaps/renewed-${tag}.yaml`)).toContain("value: created anew");
+    expect(got.files.has(`namespaces/${namespace}/configmaps/deleted-${tag}.yaml`)).toBe(false);
+    expect(got.files.has(`namespaces/${namespace}/configmaps/doomed-${tag}.yaml`)).toBe(!byGet);
+    expect(got.records.some((r) => r.ownerReferences?.length)).toBe(true);
+    expect(got).toEqual(await contents(repository, fresh.id));
+  });
+});
+
+describe("a type whose metadata the server will not serve", () => {
+  it("is listed whole, and its snapshot is the same", async () => {
+    const repository = await openRepository({
+      format: 2,
+      store: createLocalObjectStore({ root: join(dir, "refused") }),
+    });
+    const options: DumpOptions = { scope: { type: "namespace", namespace } };
+    await backup(repository, "refused-cache", options);
+    await client.patch(objectPath(crRt, "web-config", namespace), { spec: { color: "refused" } });
+    client.refuse = `/apis/${group}/v1/namespaces/${namespace}/configmaps`;
+    client.gets = 0;
+    const second = await backup(repository, "refused-cache", options);
+    client.refuse = undefined;
+    const fresh = await backup(repository, undefined, options);
+
+    expect(second.failed).toEqual([]);
+    expect(client.gets).toBe(0);
+    expect(second.reused).toBe(second.objects - 1);
+    const got = await contents(repository, second.id);
+    expect(got.files.get(`namespaces/${namespace}/configmaps.${group}/web-config.yaml`)).toContain("color: refused");
+    expect(got).toEqual(await contents(repository, fresh.id));
+  });
+});

@@ -1,0 +1,41 @@
+import type { KubeClient } from "./client.js";
+import { type ListOptions, listResponses, type ListSummary, type PageStart } from "./list.js";
+import { METADATA_PROTOBUF_ACCEPT, readMetadataPage } from "./metadata-page.js";
+import type { ObjectMeta, ResourceType } from "./resources.js";
+
+/** A page of a metadata listing: its items' metadata (readMetadataPage) and where the page started. */
+export interface MetadataListPage {
+  items: ObjectMeta[];
+  /** A full LIST from here with the same options and limit reads the same objects whole. */
+  from: PageStart;
+  /** The page's list resourceVersion. */
+  resourceVersion?: string;
+}
+
+/**
+ * Lists one resource type as protobuf PartialObjectMetadataList, page by page: each object's
+ * name, namespace, uid, resourceVersion, labels and owners, a fraction of the bytes of a full
+ * LIST. A server that cannot serve it (an aggregated API) answers 406 or 415 (KubeApiError); a body
+ * that is not the expected protobuf throws MetadataDecodeError. Objects a restarted list yields
+ * again are skipped, as in listItemPages.
+ */
+export async function* listMetadataPages(
+  client: KubeClient,
+  rt: ResourceType,
+  opts: ListOptions = {},
+): AsyncGenerator<MetadataListPage, ListSummary> {
+  const seen = new Set<string>();
+  const responses = listResponses(client, rt, opts, METADATA_PROTOBUF_ACCEPT, readMetadataPage);
+  for (;;) {
+    const next = await responses.next();
+    if (next.done) return next.value;
+    const { page, from } = next.value;
+    const items = page.items.filter((meta) => {
+      if (!meta.uid) return true;
+      if (seen.has(meta.uid)) return false;
+      seen.add(meta.uid);
+      return true;
+    });
+    yield { items, from, resourceVersion: page.resourceVersion };
+  }
+}

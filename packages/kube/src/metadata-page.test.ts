@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { MetadataDecodeError, readMetadataPage } from "./metadata-page.js";
+
+// A protobuf writer just big enough to build pages by hand (the real server's are read in
+// packages/dump/src/snapshot-changed.test.ts).
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+  out.push(n);
+  return out;
+};
+const bytes = (no: number, value: Buffer | string): Buffer => {
+  const data = typeof value === "string" ? Buffer.from(value) : value;
+  return Buffer.from([...varint(no * 8 + 2), ...varint(data.length), ...data]);
+};
+const bool = (no: number, value: boolean) => Buffer.from([...varint(no * 8), value ? 1 : 0]);
+const message = (...fields: Buffer[]) => Buffer.concat(fields);
+const envelope = (list: Buffer) =>
+  Buffer.concat([Buffer.from("k8s\0", "latin1"), bytes(1, message(bytes(1, "meta.k8s.io/v1"))), bytes(2, list)]);
+
+const owner = message(bytes(1, "ReplicaSet"), bytes(3, "web-1"), bytes(4, "u-rs"), bytes(5, "apps/v1"), bool(6, true));
+const objectMeta = message(
+  bytes(1, "web-1-abc"),
+  bytes(3, "shop"),
+  bytes(5, "u-pod"),
+  bytes(6, "42"),
+  Buffer.from([...varint(7 * 8), 3]), // generation: a varint to skip
+  bytes(11, message(bytes(1, "app"), bytes(2, "web"))),
+  bytes(13, owner),
+  bytes(17, message(bytes(1, "kubectl"))), // managedFields: skipped
+);
+const page = envelope(
+  message(
+    bytes(1, message(bytes(2, "1234"), bytes(3, "next-token"))),
+    bytes(2, message(bytes(1, objectMeta))),
+    bytes(2, message(bytes(1, message(bytes(1, "cluster-thing"), bytes(5, "u-2"), bytes(6, "7"))))),
+  ),
+);
+
+describe("readMetadataPage", () => {
+  it("reads each item's identity, labels and owners, and the list's continue token", () => {
+    expect(readMetadataPage(page)).toEqual({
+      continue: "next-token",
+      resourceVersion: "1234",
+      items: [
+        {
+          name: "web-1-abc",
+          namespace: "shop",
+          uid: "u-pod",
+          resourceVersion: "42",
+          labels: { app: "web" },
+          ownerReferences: [
+            { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-1", uid: "u-rs", controller: true },
+          ],
+        },
+        { name: "cluster-thing", uid: "u-2", resourceVersion: "7" },
+      ],
+    });
+  });
+
+  it("keeps an owner reference's members in the order of its JSON encoding", () => {
+    const [item] = readMetadataPage(page).items;
+    expect(Object.keys(item?.ownerReferences?.[0] ?? {})).toEqual(["apiVersion", "kind", "name", "uid", "controller"]);
+  });
+
+  it.each([
+    ["JSON", Buffer.from('{"kind":"PartialObjectMetadataList","items":[]}'), /not Kubernetes protobuf/],
+    ["an envelope without a message", Buffer.from("k8s\0", "latin1"), /holds no message/],
+    ["a page cut short", page.subarray(0, page.length - 5), /runs past its message/],
+    ["a varint cut off", Buffer.concat([Buffer.from("k8s\0", "latin1"), Buffer.from([0x12, 0xff])]), /cut off/],
+  ])("refuses %s with MetadataDecodeError", (_what, body, message) => {
+    expect(() => readMetadataPage(body)).toThrow(MetadataDecodeError);
+    expect(() => readMetadataPage(body)).toThrow(message);
+  });
+});
