@@ -49,6 +49,22 @@ export class Gate {
   }
 }
 
+/** The objects that are only their metadata, made by wholePage for the page writer to reuse. */
+const stubs = new WeakSet<KubeObject>();
+
+/**
+ * Whether `obj` is a metadata stub: the page writer must reuse it from the table, never store it
+ * (it lacks the object's spec and data); it refuses to, rather than store a damaged object.
+ */
+export const isMetadataStub = (obj: KubeObject): boolean => stubs.has(obj);
+
+/** An object of type `rt` that is only `metadata`, marked as a stub. */
+export function metadataStub(rt: ResourceType, metadata: KubeObject["metadata"]): KubeObject {
+  const stub: KubeObject = { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.kind, metadata };
+  stubs.add(stub);
+  return stub;
+}
+
 export interface ChangedListing {
   client: KubeClient;
   rt: ResourceType;
@@ -96,8 +112,7 @@ const refused = (err: unknown) =>
 /** A metadata page with its changed objects read whole, in the page's order. */
 async function wholePage(listing: ChangedListing, page: MetadataListPage): Promise<KubeObject[]> {
   const { rt, reuse, keep } = listing;
-  const apiVersion = apiVersionOf(rt.group, rt.version);
-  const objects: (KubeObject | undefined)[] = page.items.map((metadata) => ({ apiVersion, kind: rt.kind, metadata }));
+  const objects: (KubeObject | undefined)[] = page.items.map((metadata) => metadataStub(rt, metadata));
   const changed: number[] = [];
   objects.forEach((obj, i) => {
     if (!obj || !keep(obj)) return;

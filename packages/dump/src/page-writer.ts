@@ -1,6 +1,7 @@
 import type { KubeObject, ResourceType } from "@kubedump/kube";
 import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
+import { isMetadataStub } from "./changed-pages.js";
 import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
 import { storedYaml } from "./serialize.js";
@@ -47,6 +48,10 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
         bytes += stored.bytes;
         continue;
       }
+      if (isMetadataStub(obj))
+        throw new Error(
+          `${record.path}: listed as metadata only and not found in the reuse table when stored (a kubedump bug); the backup stops rather than store the object without its content`,
+        );
       const data = storedYaml(obj, deps.sanitize);
       record.bytes = data.length;
       entries.push({ path: record.path, data, resourceVersion });

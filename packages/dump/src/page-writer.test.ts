@@ -1,0 +1,67 @@
+import type { IndexRecord } from "@kubedump/repository/archive";
+import { describe, expect, it } from "vitest";
+import { metadataStub } from "./changed-pages.js";
+import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
+import { createPageWriter } from "./page-writer.js";
+import { RecordQueue } from "./record-queue.js";
+
+// The page writer with doubles of its own sink and reuse table: a metadata stub (an object listed
+// as metadata only) is reused when the table has it, and never stored as if it were the object.
+const CONFIGMAPS = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true, verbs: [] };
+const meta = { name: "app", namespace: "prod", uid: "6f1c9d0e-1111-4222-8333-944455556666", resourceVersion: "42" };
+
+function doubles(found: boolean) {
+  const stored: DumpEntry[] = [];
+  const records: IndexRecord[] = [];
+  const reused: ReusedEntry[] = [];
+  const sink: DumpSink = {
+    addObjects: async (entries) => {
+      stored.push(...entries);
+      return entries.map(() => 0);
+    },
+    addRecords: async (page) => {
+      records.push(...page);
+    },
+  };
+  const reuse: DumpReuse = {
+    find: (record, resourceVersion) =>
+      found && record.uid === meta.uid && resourceVersion === meta.resourceVersion
+        ? { blob: "b".repeat(64), sha256: "a".repeat(64), bytes: 120 }
+        : undefined,
+    add: (entries) => {
+      reused.push(...entries);
+    },
+  };
+  const write = createPageWriter({ sink, records: new RecordQueue(sink), sanitize: true, reuse });
+  return { write, stored, records, reused };
+}
+
+describe("createPageWriter with metadata stubs", () => {
+  it("reuses a stub the reuse table holds, storing nothing", async () => {
+    const d = doubles(true);
+    const page = await d.write([metadataStub(CONFIGMAPS, { ...meta })], CONFIGMAPS, () => true);
+    expect(page).toEqual({ objects: 1, bytes: 120, reused: 1 });
+    expect(d.stored).toEqual([]);
+    expect(d.reused.map((r) => [r.record.path, r.blob, r.record.sha256])).toEqual([
+      ["namespaces/prod/configmaps/app.yaml", "b".repeat(64), "a".repeat(64)],
+    ]);
+  });
+
+  it("refuses to store a stub the table does not hold, and stores nothing of its page", async () => {
+    const d = doubles(false);
+    const whole = { apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta, name: "other" }, data: { k: "v" } };
+    await expect(d.write([whole, metadataStub(CONFIGMAPS, { ...meta })], CONFIGMAPS, () => true)).rejects.toThrow(
+      "namespaces/prod/configmaps/app.yaml: listed as metadata only and not found in the reuse table when stored",
+    );
+    expect(d.stored).toEqual([]);
+  });
+
+  it("stores a whole object the table does not hold", async () => {
+    const d = doubles(false);
+    const whole = { apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta }, data: { k: "v" } };
+    const page = await d.write([whole], CONFIGMAPS, () => true);
+    expect(page.objects).toBe(1);
+    expect(d.stored.map((e) => e.path)).toEqual(["namespaces/prod/configmaps/app.yaml"]);
+    expect(d.stored[0]?.data.toString()).toContain("k: v");
+  });
+});
