@@ -58,6 +58,7 @@ describe("the Helm chart's recorder", () => {
       FLUSH_EVERY_MS: 5000,
       FLUSH_EVERY_CHANGES: 2000,
       DISCOVERY_SECONDS: 30,
+      HEAP_GROWING_PERCENT: 20,
     });
     expect(env.NODE_OPTIONS).toBe("--max-semi-space-size=1");
     expect(env.REDIS_URL, "the recorder needs no Redis").toBeUndefined();
