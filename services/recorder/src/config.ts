@@ -46,6 +46,11 @@ const schema = z.object({
    * `--max-semi-space-size=1` (docs/benchmarks.md, bench:recorder). Listed so the chart may set it.
    */
   NODE_OPTIONS: z.string().optional(),
+  /**
+   * Read by glibc's malloc, not here: how many malloc arenas the process's threads share (the
+   * chart: 2; glibc's own is 8 a core, each keeping freed memory). Listed so the chart may set it.
+   */
+  MALLOC_ARENA_MAX: z.string().optional(),
   /** The AWS credential chain's: a Repository whose Secret holds no keys. */
   ...optionalVars(AWS_ENV_VARS),
 });
