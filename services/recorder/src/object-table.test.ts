@@ -69,17 +69,19 @@ describe("ObjectTable", () => {
     expect([...table].map(([key]) => key).sort()).toEqual(["ns/b", "ns/c"]);
   });
 
-  it("lets a sweep delete each entry as it is yielded", () => {
+  it("gives a relist's sweep the objects its pass did not see, each deleted as it is yielded", () => {
     const table = new ObjectTable();
     for (let i = 0; i < 100; i++) table.set(`ns/o-${i}`, seenOf(i, i % 2));
+    table.touch("ns/o-0", "", 1);
     const swept: string[] = [];
-    for (const [key, seen] of table)
-      if (seen.pass === 0) {
-        table.delete(key);
-        swept.push(key);
-      }
-    expect(swept).toHaveLength(50);
-    expect(table.size).toBe(50);
+    for (const [key, seen] of table.unseenIn(1)) {
+      expect(seen.pass).toBe(0);
+      table.delete(key);
+      swept.push(key);
+    }
+    expect(swept).toHaveLength(49);
+    expect(swept).not.toContain("ns/o-0");
+    expect(table.size).toBe(51);
     expect([...table].every(([, seen]) => seen.pass === 1)).toBe(true);
   });
 

@@ -87,6 +87,11 @@ export class ObjectTable implements Iterable<[string, Seen]> {
     for (const [key, row] of this.rows) yield [key, this.read(row)];
   }
 
+  /** The held objects a relist's pass `pass` did not see; deleting each as it is yielded is allowed. */
+  *unseenIn(pass: number): IterableIterator<[string, Seen]> {
+    for (const [key, row] of this.rows) if (this.passes[row] !== pass) yield [key, this.read(row)];
+  }
+
   private read(row: number): Seen {
     const at = row * BLOB_BYTES;
     return {

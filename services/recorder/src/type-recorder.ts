@@ -203,11 +203,10 @@ export class TypeRecorder {
       for (const obj of next.value) {
         if (target.keep(obj)) await this.record(time, obj);
       }
-    for (const [key, entry] of this.seen)
-      if (entry.pass !== pass) {
-        this.seen.delete(key);
-        await this.deleted(time, key, entry);
-      }
+    for (const [key, entry] of this.seen.unseenIn(pass)) {
+      this.seen.delete(key);
+      await this.deleted(time, key, entry);
+    }
     sink.relisted(reason);
     this.options.onListed?.();
     if (reason !== "start") await sink.gap(Math.min(this.lastSure || time, time), time, reason);

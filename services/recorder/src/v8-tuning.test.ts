@@ -4,33 +4,34 @@ import { describe, expect, it } from "vitest";
 
 const MODULE = fileURLToPath(new URL("../dist/v8-tuning.js", import.meta.url));
 
-/** The largest V8 heap of a process holding 200,000 small objects while it turns over garbage. */
-function peakHeap(percent: number): number {
+/** The growing factors V8 printed for the old generation's limits in a process tuned with `percent`. */
+function growingFactors(percent: number): string[] {
   const script = `const { tuneV8ForRecorder } = await import(${JSON.stringify(MODULE)});
     tuneV8ForRecorder(${percent});
-    const live = []; for (let i = 0; i < 200000; i++) live.push({ name: "o" + i, row: [i, i + 1] });
-    let peak = 0; const recent = [];
-    for (let r = 0; r < 2000; r++) {
-      recent.push(Array.from({ length: 1000 }, (_, i) => ({ yaml: "y" + i + "-" + r })));
-      if (recent.length > 4) recent.shift();
-      peak = Math.max(peak, process.memoryUsage().heapTotal);
-    }
-    console.log(peak, live.length);`;
-  const run = spawnSync(process.execPath, ["--max-semi-space-size=1", "--input-type=module", "-e", script], {
+    const live = []; for (let i = 0; i < 1000000; i++) live.push({ name: "o" + i });
+    console.log(live.length);`;
+  const run = spawnSync(process.execPath, ["--trace-gc-verbose", "--input-type=module", "-e", script], {
     encoding: "utf8",
   });
   expect(run.stderr, "V8 knows the flag (it prints an error for one it does not)").toBe("");
   expect(run.status).toBe(0);
-  const [peak, live] = run.stdout.trim().split(" ").map(Number);
-  expect(live).toBe(200000);
-  return peak ?? 0;
+  expect(run.stdout.trim().split("\n").at(-1)).toBe("1000000");
+  return [...run.stdout.matchAll(/\[HeapController\] Limit: .*\((\d+\.\d+)\)$/gm)].map((m) => m[1] ?? "");
 }
 
 describe("tuneV8ForRecorder", () => {
-  it("makes V8 collect the old generation before it grows to several times what lives in it", () => {
-    const own = peakHeap(0);
-    const tuned = peakHeap(20);
-    expect(tuned).toBeGreaterThan(0);
-    expect(tuned, `peak heap ${tuned} with 20 %, ${own} with V8's own factor`).toBeLessThan(own * 0.7);
+  it.each([
+    [20, "1.2"],
+    [50, "1.5"],
+  ])("makes V8 set every old-generation limit %i %% above what survived", (percent, factor) => {
+    const factors = growingFactors(percent);
+    expect(factors.length).toBeGreaterThan(0);
+    expect(new Set(factors)).toEqual(new Set([factor]));
+  });
+
+  it("leaves V8's own factor with 0", () => {
+    const factors = growingFactors(0);
+    expect(factors.length).toBeGreaterThan(0);
+    expect(factors.some((f) => f !== "1.2")).toBe(true);
   });
 });
