@@ -33,7 +33,9 @@ const USAGE = `usage: npm run bench:recorder -- [--objects N] [--namespaces K] [
   --rate         ConfigMap updates per second during the churn (default 1000)
   --seconds      how long the churn lasts (default 60)
   --concurrency  updates in flight (default 32)
-  --node-options node flags of the recorder process, e.g. --node-options="--max-semi-space-size=2" (default none)`;
+  --node-options node flags of the recorder process, e.g. --node-options="--max-semi-space-size=2" (default none)
+  --heap-growing-percent  the recorder's HEAP_GROWING_PERCENT (default: the recorder's, 20; 0: V8's own)
+  --malloc-arena-max      the recorder's MALLOC_ARENA_MAX, e.g. 2 as the chart sets (default: glibc's)`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "100000" },
@@ -42,6 +44,8 @@ const { args, int } = benchArgs(
     seconds: { type: "string", default: "60" },
     concurrency: { type: "string", default: "32" },
     "node-options": { type: "string", default: "" },
+    "heap-growing-percent": { type: "string", default: "" },
+    "malloc-arena-max": { type: "string", default: "" },
   },
   USAGE,
 );
@@ -148,6 +152,8 @@ async function main() {
       HTTP_HOST: "127.0.0.1",
       HTTP_PORT: String(port),
       LOG_LEVEL: "info",
+      ...(args["heap-growing-percent"] ? { HEAP_GROWING_PERCENT: args["heap-growing-percent"] } : {}),
+      ...(args["malloc-arena-max"] ? { MALLOC_ARENA_MAX: args["malloc-arena-max"] } : {}),
     },
     stdio: ["ignore", openSync(logFile, "a"), openSync(logFile, "a")],
   });
@@ -251,7 +257,7 @@ async function main() {
     ];
     const width = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(
-      `\nrecorder benchmark (${N.toLocaleString("en-US")} objects, ${RATE} changes/s for ${SECONDS} s; recorder node flags: ${nodeFlags.join(" ") || "none"})\n`,
+      `\nrecorder benchmark (${N.toLocaleString("en-US")} objects, ${RATE} changes/s for ${SECONDS} s; recorder node flags: ${nodeFlags.join(" ") || "none"}; HEAP_GROWING_PERCENT ${args["heap-growing-percent"] || "default"}; MALLOC_ARENA_MAX ${args["malloc-arena-max"] || "glibc's"})\n`,
     );
     for (const [what, value, target] of rows)
       process.stdout.write(`  ${what.padEnd(width)}  ${value.padStart(22)}  ${target ? `target ${target}` : ""}\n`);

@@ -58,8 +58,10 @@ describe("the Helm chart's recorder", () => {
       FLUSH_EVERY_MS: 5000,
       FLUSH_EVERY_CHANGES: 2000,
       DISCOVERY_SECONDS: 30,
+      HEAP_GROWING_PERCENT: 20,
     });
     expect(env.NODE_OPTIONS).toBe("--max-semi-space-size=1");
+    expect(env.MALLOC_ARENA_MAX).toBe("2");
     expect(env.REDIS_URL, "the recorder needs no Redis").toBeUndefined();
     const unset = recorderConfig.ENV_VARS.filter(
       (v) => !(v in env) && !["KUBECONFIG", "WATCH_NAMESPACE"].includes(v) && !/^AWS_/.test(v),

@@ -13,6 +13,12 @@ export const DEFAULT_RESYNC_SECONDS = 60;
 export const DEFAULT_DISCOVERY_SECONDS = 30;
 /** How long one watch request lasts before it is renewed from its last resourceVersion. @defaultValue 300 */
 export const DEFAULT_WATCH_TIMEOUT_SECONDS = 300;
+/**
+ * V8's old generation may grow this many percent beyond what survived its last full collection
+ * before it collects again (V8's own factor is up to 300 %, which made most of the recorder's RSS
+ * garbage: docs/benchmarks.md, "Continuous capture"); 0 leaves V8's own. @defaultValue 20
+ */
+export const DEFAULT_HEAP_GROWING_PERCENT = 20;
 
 const schema = z.object({
   KUBECONFIG: z.string().optional(),
@@ -33,11 +39,18 @@ const schema = z.object({
   FLUSH_EVERY_CHANGES: z.coerce.number().int().min(1).default(DEFAULT_FLUSH_EVERY_CHANGES),
   /** Where index files of each repository are cached between flushes (default: none). */
   INDEX_CACHE_DIR: z.string().optional(),
+  /** Set as V8's --heap-growing-percent when the process starts (NODE_OPTIONS may not carry that flag). */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(DEFAULT_HEAP_GROWING_PERCENT),
   /**
    * Read by Node.js itself, not here: V8's flags for the recorder's memory, e.g.
    * `--max-semi-space-size=1` (docs/benchmarks.md, bench:recorder). Listed so the chart may set it.
    */
   NODE_OPTIONS: z.string().optional(),
+  /**
+   * Read by glibc's malloc, not here: how many malloc arenas the process's threads share (the
+   * chart: 2; glibc's own is 8 a core, each keeping freed memory). Listed so the chart may set it.
+   */
+  MALLOC_ARENA_MAX: z.string().optional(),
   /** The AWS credential chain's: a Repository whose Secret holds no keys. */
   ...optionalVars(AWS_ENV_VARS),
 });

@@ -1,11 +1,11 @@
 import type { JournalReader } from "@kubedump/repository/journal";
-import type { Seen } from "./object-change.js";
 import { nameKey } from "./object-change.js";
+import { ObjectTable } from "./object-table.js";
 
 /** What the journal (with its anchor snapshot) held when recording (re)starts. */
 export interface JournalBase {
   /** By resource type (`resource[.group]`), objects by `namespace/name`: uid and blob id only. */
-  types: Map<string, Map<string, Seen>>;
+  types: Map<string, ObjectTable>;
   /** The last moment the journal is sure of: its latest record or its anchor's start; undefined: nothing recorded yet. */
   sureUntil?: number;
 }
@@ -21,10 +21,10 @@ const typeKeyOf = (group: string, resource: string) => (group ? `${resource}.${g
 export async function loadJournalBase(reader: JournalReader, now: number): Promise<JournalBase> {
   const segments = await reader.listSegments();
   const state = await reader.stateAt(now);
-  const types = new Map<string, Map<string, Seen>>();
+  const types = new Map<string, ObjectTable>();
   for (const { ref, blob } of state.objects.values()) {
     const key = typeKeyOf(ref.group, ref.resource);
-    const objects = types.get(key) ?? new Map<string, Seen>();
+    const objects = types.get(key) ?? new ObjectTable();
     types.set(key, objects);
     objects.set(nameKey(ref.name, ref.namespace), { uid: ref.uid, blob, pass: 0 });
   }

@@ -15,7 +15,7 @@ import { JournalSink } from "./journal-sink.js";
 import { createListGate } from "./list-gate.js";
 import { type JournalTargetOpener, RecordingBlockedError } from "./journal-target.js";
 import type { RecorderMetrics } from "./metrics.js";
-import type { Seen } from "./object-change.js";
+import type { ObjectTable } from "./object-table.js";
 import { type RecordingStatus, writeRecordingStatus } from "./status.js";
 import { recordDeletions, TypeRecorder } from "./type-recorder.js";
 import { planWatches, type WatchPlan } from "./watch-plan.js";
@@ -159,7 +159,7 @@ export class ScopeRecorder {
     plan: WatchPlan,
     options: DumpOptions,
     keys: Format2Keys | null,
-    base: Map<string, Map<string, Seen>>,
+    base: Map<string, ObjectTable>,
   ): Promise<unknown> {
     const firsts: Promise<void>[] = [];
     if (this.stopped) return Promise.resolve();
@@ -196,7 +196,7 @@ export class ScopeRecorder {
   }
 
   /** Objects of the base whose types are no longer served (a CRD deleted while nobody recorded): deleted now. */
-  private async dropGoneTypes(plan: WatchPlan, base: Map<string, Map<string, Seen>>): Promise<void> {
+  private async dropGoneTypes(plan: WatchPlan, base: Map<string, ObjectTable>): Promise<void> {
     const time = this.deps.clock.now();
     for (const [key, seen] of base) {
       const dot = key.indexOf(".");

@@ -11,6 +11,7 @@ import {
 import type { Format2Keys } from "@kubedump/repository/format2";
 import { type ChangeInput, type GapReason, JournalBacklogError, type ObjectRef } from "@kubedump/repository/journal";
 import { nameKey, recordedOf, type Seen } from "./object-change.js";
+import { ObjectTable } from "./object-table.js";
 
 /** Where a type recorder's changes go (the scope's journal, with its metrics). */
 export interface ChangeSink {
@@ -40,7 +41,7 @@ export interface TypeRecorderOptions {
   keys: Format2Keys | null;
   sanitize: boolean;
   /** What the journal held of this type when recording (re)started; the first list records the differences. */
-  base?: Map<string, Seen>;
+  base?: ObjectTable;
   clock?: Clock;
   watchTimeoutSeconds: number;
   pageSize?: number;
@@ -80,7 +81,7 @@ export function deletionOf(
 export async function recordDeletions(
   sink: Pick<ChangeSink, "append">,
   rt: Pick<ResourceType, "group" | "version" | "resource">,
-  seen: Map<string, Seen>,
+  seen: ObjectTable,
   time: number,
 ): Promise<void> {
   for (const [key, entry] of seen) await sink.append(deletionOf(rt, key, entry, time));
@@ -98,7 +99,7 @@ const DEFAULT_BACKOFF_MAX_MS = 30_000;
  * any other failure resumes the watch from its last resourceVersion after capped backoff.
  */
 export class TypeRecorder {
-  private readonly seen: Map<string, Seen>;
+  private readonly seen: ObjectTable;
   private readonly abort = new AbortController();
   private readonly clock: Clock;
   private running: Promise<void> | undefined;
@@ -107,7 +108,7 @@ export class TypeRecorder {
   private lastSure = 0;
 
   constructor(private readonly options: TypeRecorderOptions) {
-    this.seen = options.base ?? new Map();
+    this.seen = options.base ?? new ObjectTable();
     this.clock = options.clock ?? systemClock;
   }
 
@@ -200,14 +201,12 @@ export class TypeRecorder {
     let next = await pages.next();
     for (; !next.done; next = await pages.next())
       for (const obj of next.value) {
-        if (!target.keep(obj)) continue;
-        (await this.record(time, obj)).pass = pass;
+        if (target.keep(obj)) await this.record(time, obj);
       }
-    for (const [key, entry] of this.seen)
-      if (entry.pass !== pass) {
-        this.seen.delete(key);
-        await this.deleted(time, key, entry);
-      }
+    for (const [key, entry] of this.seen.unseenIn(pass)) {
+      this.seen.delete(key);
+      await this.deleted(time, key, entry);
+    }
     sink.relisted(reason);
     this.options.onListed?.();
     if (reason !== "start") await sink.gap(Math.min(this.lastSure || time, time), time, reason);
@@ -243,31 +242,32 @@ export class TypeRecorder {
     return resourceVersion;
   }
 
-  /** Records `obj` unless its stored YAML is what is held (a re-creation is a deletion and an addition); returns its entry. */
-  private async record(time: number, obj: KubeObject): Promise<Seen> {
+  /**
+   * Records `obj` unless its stored YAML is what is held (a re-creation is a deletion and an
+   * addition); either way it is held with the current pass, so a relist's sweep keeps it.
+   */
+  private async record(time: number, obj: KubeObject): Promise<void> {
     const { target, sanitize, keys, sink } = this.options;
     const key = nameKey(obj.metadata.name, target.rt.namespaced ? obj.metadata.namespace : undefined);
     const now = recordedOf(obj, target.rt, sanitize, keys);
     const held = this.seen.get(key);
     const same = held !== undefined && (held.uid === now.ref.uid || held.uid === "");
     if (held && same && held.blob === now.blob) {
-      held.uid = now.ref.uid;
+      this.seen.touch(key, now.ref.uid, this.pass);
       sink.unchanged();
-      return held;
+      return;
     }
     if (held && !same) await this.deleted(time, key, held);
     const { ref, resourceVersion, data } = now;
     await sink.append({ time, kind: same ? "modified" : "added", ref, resourceVersion, data });
-    const entry = { uid: now.ref.uid, blob: now.blob, pass: this.pass };
-    this.seen.set(key, entry);
-    return entry;
+    this.seen.set(key, { uid: now.ref.uid, blob: now.blob, pass: this.pass });
   }
 
   /** A DELETED event (or an object leaving the scope's filters): recorded with its last state. */
   private async gone(time: number, obj: KubeObject): Promise<void> {
     const { target, sanitize, keys, sink } = this.options;
     const key = nameKey(obj.metadata.name, target.rt.namespaced ? obj.metadata.namespace : undefined);
-    if (!this.seen.delete(key)) return;
+    if (this.seen.delete(key) === undefined) return;
     const last = recordedOf(obj, target.rt, sanitize, keys);
     await sink.append({ time, kind: "deleted", ref: last.ref, resourceVersion: last.resourceVersion, data: last.data });
   }
