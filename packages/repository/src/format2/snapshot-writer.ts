@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { SnapshotExistsError } from "../errors.js";
 import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
@@ -8,7 +8,13 @@ import { writeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
-import { type ObjectIdentity, type ReusedBlob, ReuseTable, ReuseTableBuilder } from "./reuse-table.js";
+import {
+  type EncodedReuseTable,
+  type ObjectIdentity,
+  type ReusedBlob,
+  ReuseTable,
+  ReuseTableBuilder,
+} from "./reuse-table.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
 import { findTreeBase } from "./tree-base.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
@@ -23,6 +29,8 @@ export interface SnapshotWriterV2Deps {
   packTargetBytes?: number;
   /** Frame size (default DEFAULT_FRAME_TARGET_BYTES). */
   packFrameBytes?: number;
+  /** zlib level of the frames, 0-9 (default DEFAULT_FRAME_LEVEL). */
+  frameLevel?: number;
   /** Where the index was loaded from and cached (index-loader.ts): the new index file joins it. */
   indexCacheDir?: string;
   /** Pack id → the index files listing it (LoadedIndex.listing): with S3 Object Lock, their retention is extended. */
@@ -87,6 +95,7 @@ export class SnapshotWriterV2 {
       index: deps.index,
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
+      level: deps.frameLevel,
     });
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
@@ -149,7 +158,7 @@ export class SnapshotWriterV2 {
   async add(batch: readonly SnapshotInputObject[]): Promise<void> {
     for (const { record, data, resourceVersion } of batch) {
       pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
-      const sha256 = createHash("sha256").update(data).digest("hex");
+      const sha256 = hash("sha256", data, "hex");
       if (record.sha256 === "") record.sha256 = sha256;
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
@@ -164,18 +173,22 @@ export class SnapshotWriterV2 {
     if (!isSnapshotId(draft.id)) throw new TypeError(`snapshot writer: not a snapshot id: "${draft.id}"`);
     const markerKey = snapshotManifestKey(draft.id);
     if (await this.deps.store.stat(markerKey)) throw new SnapshotExistsError(draft.id);
-    const { manifest, retainUntil } = await this.sealed(draft);
+    const { manifest, retainUntil, reuseTable } = await this.sealed(draft, true);
     if (!(await this.deps.store.putIfAbsent(markerKey, encodeManifestV2(manifest), { retainUntil })))
       throw new SnapshotExistsError(draft.id);
-    await this.saveReuseTable();
+    await reuseTable?.save().catch(() => {}); // a failure only costs the next backup its reuse
     return manifest;
   }
 
-  /** Saves this snapshot's reuse table; a failure only costs the next backup its reuse. */
-  private async saveReuseTable(): Promise<void> {
+  /** This snapshot's reuse table, to save after its commit; none without a reuse key and a cache directory. */
+  private encodeReuseTable(): EncodedReuseTable | undefined {
     const { reuse, indexCacheDir: cacheDir, keys } = this.deps;
-    if (reuse === undefined || cacheDir === undefined) return;
-    await this.nextReuseTable.save({ cacheDir, keys, key: reuse.key }).catch(() => {});
+    if (reuse === undefined || cacheDir === undefined) return undefined;
+    try {
+      return this.nextReuseTable.encode({ cacheDir, keys, key: reuse.key });
+    } catch {
+      return undefined; // as a failed save: the next backup reads and stores every object
+    }
   }
 
   /**
@@ -186,8 +199,14 @@ export class SnapshotWriterV2 {
     return (await this.sealed(draft)).manifest;
   }
 
-  /** seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets the same). */
-  private async sealed(draft: SnapshotDraftV2): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date }> {
+  /**
+   * seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets
+   * the same); `withReuseTable`: also the reuse table's bytes, made while the last packs upload.
+   */
+  private async sealed(
+    draft: SnapshotDraftV2,
+    withReuseTable = false,
+  ): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date; reuseTable?: EncodedReuseTable }> {
     const base = this.deps.patchTree === false ? undefined : await findTreeBase(this.deps, draft);
     const root = await this.tree.build((node) => this.addBlob("tree", node), base);
     if (base && this.retention) {
@@ -195,6 +214,8 @@ export class SnapshotWriterV2 {
       await markSnapshot(base.source, base.manifest, used); // a patch references the base's tree blobs
       for (const id of used.keys()) this.retention.note(id);
     }
+    await this.packs.close();
+    const reuseTable = withReuseTable ? this.encodeReuseTable() : undefined;
     const written = await this.packs.finish();
     const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
     const locked = await this.retention?.extend(
@@ -212,7 +233,7 @@ export class SnapshotWriterV2 {
       indexes: indexFile ? [indexFile.id] : [],
       added: { blobs: written.blobsWritten, packs: written.packs.length },
     };
-    return { manifest, retainUntil: locked?.until };
+    return { manifest, retainUntil: locked?.until, reuseTable };
   }
 }
 
