@@ -4,7 +4,8 @@ import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
-import { writeIndexFile } from "./index-loader.js";
+import { encodeIndexFile } from "./index-file.js";
+import { storeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
@@ -214,10 +215,13 @@ export class SnapshotWriterV2 {
       await markSnapshot(base.source, base.manifest, used); // a patch references the base's tree blobs
       for (const id of used.keys()) this.retention.note(id);
     }
-    await this.packs.close();
+    // The index file and the reuse table are made while the last packs upload; the index file is
+    // stored once they are (it must never name a pack the store lacks).
+    const sealedPacks = await this.packs.close();
+    const encodedIndex = sealedPacks.length === 0 ? undefined : encodeIndexFile(this.deps.keys, sealedPacks);
     const reuseTable = withReuseTable ? this.encodeReuseTable() : undefined;
     const written = await this.packs.finish();
-    const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
+    const indexFile = await storeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, encodedIndex);
     const locked = await this.retention?.extend(
       written.packs.map((p) => p.id),
       indexFile?.id,
