@@ -180,10 +180,19 @@ export function blobOfFrame(keys: Format2Keys | null, packKey: string, entry: Pa
   return plaintext;
 }
 
-/** Header and footer that end a pack holding `entries`. */
-export function encodeTrailer(keys: Format2Keys | null, entries: readonly PackEntry[]): Buffer {
+/** The entries of a pack header, unsealed: what an index file lists of the pack too. */
+export function encodeEntries(entries: readonly PackEntry[]): Buffer {
   const plain = Buffer.alloc(entries.length * ENTRY_BYTES);
   for (const [i, entry] of entries.entries()) encodeEntry(entry, plain, i * ENTRY_BYTES);
+  return plain;
+}
+
+/** Header and footer that end a pack holding `entries` (`plain`: their encodeEntries, when made already). */
+export function encodeTrailer(
+  keys: Format2Keys | null,
+  entries: readonly PackEntry[],
+  plain = encodeEntries(entries),
+): Buffer {
   const header = keys === null ? plain : seal(keys, plain, HEADER_AAD);
   const footer = Buffer.alloc(4);
   footer.writeUInt32BE(header.length);

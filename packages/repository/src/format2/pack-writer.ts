@@ -6,6 +6,7 @@ import { packKey } from "./layout.js";
 import {
   type BlobType,
   type EncodedFrame,
+  encodeEntries,
   encodeFrameAsync,
   encodeTrailer,
   MAX_FRAME_TARGET_BYTES,
@@ -66,6 +67,8 @@ export interface WrittenPack {
   /** Bytes of the whole pack file. */
   bytes: number;
   entries: PackEntry[];
+  /** The entries as encodeEntries gives them, when the writer kept them (an index file copies them). */
+  entryBytes?: Buffer;
 }
 
 /** What a PackWriter did: packs stored, and blobs seen but not written (already in the repository). */
@@ -152,9 +155,10 @@ export class PackWriter {
     const next = this.closing.shift();
     if (next === undefined) return;
     this.closingAtMost -= next.atMost;
-    const { stored, compression, rawLength } = await next.encoded;
-    const frame = { compression, offset: this.offset, length: stored.length, frameRawLength: rawLength };
-    for (const blob of next.blobs) this.entries.push({ ...blob, ...frame });
+    const { stored, compression, rawLength: frameRawLength } = await next.encoded;
+    const [offset, length] = [this.offset, stored.length];
+    for (const { id, type, offsetInFrame, rawLength } of next.blobs)
+      this.entries.push({ id, type, offsetInFrame, rawLength, compression, offset, length, frameRawLength });
     this.parts.push(stored);
     this.offset += stored.length;
   }
@@ -182,7 +186,8 @@ export class PackWriter {
     while (this.closing.length > 0) await this.placeFrame();
     if (this.entries.length === 0) return;
     const entries = this.entries;
-    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries)]);
+    const entryBytes = encodeEntries(entries);
+    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries, entryBytes)]);
     [this.parts, this.entries, this.pendingIds, this.offset] = [[], [], new Set(), 0];
     const id = createHash("sha256").update(pack).digest("hex");
     for (const entry of entries) this.deps.index.add(id, entry);
@@ -190,7 +195,7 @@ export class PackWriter {
     const upload = this.deps.store.put(packKey(id), pack);
     upload.catch(() => {}); // awaited by a later closePack or finish; handled there
     this.uploading.push(upload);
-    this.stats.packs.push({ id, bytes: pack.length, entries });
+    this.stats.packs.push({ id, bytes: pack.length, entries, entryBytes });
     this.stats.storedBytes += pack.length;
   }
 }
