@@ -10,6 +10,7 @@ import { BlobIndex } from "./blob-index.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { blobId } from "./keys.js";
+import { encodeIndexFile } from "./index-file.js";
 import { encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
@@ -122,6 +123,13 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     expect(packs.length).toBeGreaterThan(4);
     expect(most).toBeGreaterThan(1);
     for (const pack of packs) expect((await store.stat(packKey(pack.id)))?.size).toBe(pack.bytes);
+    // An index file copies the headers' entries as the writer encoded them: the bytes of encoding them again.
+    expect(packs.every((p) => p.entryBytes !== undefined)).toBe(true);
+    const reencoded = encodeIndexFile(
+      null,
+      packs.map(({ entryBytes: _, ...pack }) => pack),
+    );
+    expect(encodeIndexFile(null, packs).id).toBe(reencoded.id); // unsealed: a sealed box differs each time
     failing = true;
     const failed = new PackWriter({ store, keys, index: new BlobIndex(), targetBytes: 512, frameBytes: 1024 });
     const added = (async () => {
