@@ -1,5 +1,4 @@
-import { promisify } from "node:util";
-import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { deflateRawOnThread } from "../archive/gzip-thread.js";
 import { IntegrityError } from "../errors.js";
 import { MAX_OBJECT_BYTES } from "../snapshot/read-limits.js";
@@ -114,26 +113,15 @@ export function encodeFrame(
   return sealFrame(keys, plaintext, deflateRawSync(plaintext, { level }));
 }
 
-const deflateRawAsync = promisify(deflateRaw);
-
-/** Where encodeFrameAsync deflates: libuv's thread pool, or the process's compressing thread. */
-export type FrameCompression = "pool" | "thread";
-
 /**
- * encodeFrame with the deflate off the calling thread: on libuv's thread pool, or on the process's
- * compressing thread (deflateRawOnThread: a thread of its own at a lower priority, started on
- * first use; the blobs are copied once, so the caller keeps them).
+ * encodeFrame with the deflate on the process's compressing thread (deflateRawOnThread), off the
+ * calling thread (the pack writer's frames). The blobs are copied once, so the caller keeps them.
  */
 export async function encodeFrameAsync(
   keys: Format2Keys | null,
   blobs: readonly Buffer[],
   level = DEFAULT_FRAME_LEVEL,
-  on: FrameCompression = "pool",
 ): Promise<EncodedFrame> {
-  if (on === "pool") {
-    const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
-    return sealFrame(keys, plaintext, await deflateRawAsync(plaintext, { level }));
-  }
   const plaintext = Buffer.concat(blobs); // ours alone, even of one blob: it moves to the compressing thread
   const rawLength = plaintext.length;
   const { data, deflated } = await deflateRawOnThread(plaintext, level);

@@ -9,7 +9,6 @@ import {
   encodeEntries,
   encodeFrameAsync,
   encodeTrailer,
-  type FrameCompression,
   MAX_FRAME_TARGET_BYTES,
   type PackEntry,
   sealedLength,
@@ -31,13 +30,11 @@ export const DEFAULT_FRAME_TARGET_BYTES = 64 * 1024;
 type FrameBlob = Pick<PackEntry, "id" | "type" | "offsetInFrame" | "rawLength">;
 
 /**
- * Frames being compressed and not yet placed while the caller goes on: room for the compressing
+ * Frames sent to the compressing thread and not yet placed while the caller goes on: room for the
  * thread, which runs at a lower priority, to fall behind while the caller serializes a page and
  * catch up while it waits for the next, as format 1's slots give it. @defaultValue 16 (1 MiB)
  */
 const FRAMES_IN_FLIGHT = 16;
-/** FRAMES_IN_FLIGHT on libuv's thread pool, whose threads do not lag behind. @defaultValue 4 */
-const FRAMES_IN_FLIGHT_ON_POOL = 4;
 
 /** Packs uploaded at once while the next fills. @defaultValue 3 */
 const UPLOADS_IN_FLIGHT = 3;
@@ -62,12 +59,6 @@ export interface PackWriterDeps {
   frameBytes?: number;
   /** zlib level of the frames, 0-9 (default DEFAULT_FRAME_LEVEL). */
   level?: number;
-  /**
-   * Where frames are deflated (default "pool", libuv's thread pool): "thread", the process's
-   * compressing thread, is for a writer that runs beside a dump serializing on the main thread
-   * (docs/benchmarks.md, "The full backup's rate"); it costs the process a thread.
-   */
-  compression?: FrameCompression;
 }
 
 /** A pack this writer stored. */
@@ -91,8 +82,9 @@ export interface PackWriterStats {
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
  * into packs of about `targetBytes`, storing each pack when it is full, UPLOADS_IN_FLIGHT uploads
- * at once while the next fills. Frames are compressed off the caller's thread (encodeFrameAsync),
- * up to FRAMES_IN_FLIGHT ahead of their placing, and placed in the order they closed. A blob already in the index, or already in the open pack, is
+ * at once while the next fills. Frames are compressed on the process's compressing thread
+ * (encodeFrameAsync), up to FRAMES_IN_FLIGHT ahead of their placing, and placed in the order they
+ * closed. A blob already in the index, or already in the open pack, is
  * not written again. Blobs are added to the index when their pack is closed, so an index that saw
  * a failed writer must be loaded again before it is trusted.
  */
@@ -138,8 +130,7 @@ export class PackWriter {
     this.stats.blobsWritten += 1;
     if (this.frameRaw >= this.frameTarget) {
       this.closeFrame();
-      const ahead = this.deps.compression === "thread" ? FRAMES_IN_FLIGHT : FRAMES_IN_FLIGHT_ON_POOL;
-      while (this.closing.length > ahead) await this.placeFrame();
+      while (this.closing.length > FRAMES_IN_FLIGHT) await this.placeFrame();
     }
     // Packs close where they would with every frame placed: the frames in flight are placed first
     // when they might reach the target.
@@ -151,7 +142,7 @@ export class PackWriter {
   /** Starts compressing (and sealing) the open frame; placeFrame puts it into the open pack. */
   private closeFrame(): void {
     if (this.frameBlobs.length === 0) return;
-    const encoded = encodeFrameAsync(this.deps.keys, this.frame, this.deps.level, this.deps.compression);
+    const encoded = encodeFrameAsync(this.deps.keys, this.frame, this.deps.level);
     encoded.catch(() => {}); // awaited by placeFrame; handled there
     const atMost = sealedLength(this.deps.keys, this.frameRaw);
     this.closing.push({ encoded, blobs: this.frameBlobs, atMost });

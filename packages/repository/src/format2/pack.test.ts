@@ -11,7 +11,7 @@ import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { blobId } from "./keys.js";
 import { encodeIndexFile } from "./index-file.js";
-import { encodeFrame, encodeTrailer, type FrameCompression, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
+import { encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { wrapStore } from "../test-support.js";
@@ -86,30 +86,24 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     for (const [i, e] of entries.entries()) expect(pack.blob(e).equals(mixed[i]!)).toBe(true);
   });
 
-  it.each<FrameCompression>(["pool", "thread"])(
-    "compresses frames at its level (on the %s): level 0 stores them as they are, 9 smaller than 1",
-    async (on) => {
-      const stored = async (level: number) => {
-        const store = createLocalObjectStore({ root: join(tmp, `level-${level}-${on}-${keys ? "e" : "u"}`) });
-        const deps = { store, keys, index: new BlobIndex(), frameBytes: 3 * 1024, level, compression: on };
-        const writer = new PackWriter(deps);
-        for (const blob of blobs) await writer.add("data", blob);
-        const [pack] = (await writer.finish()).packs;
-        const read = await readPack({ store, keys }, pack!.id);
-        expect(read.entries.map((e) => read.blob(e))).toEqual(blobs);
-        return { bytes: pack!.bytes, compression: new Set(pack!.entries.map((e) => e.compression)) };
-      };
-      const [none, fast, best] = [await stored(0), await stored(1), await stored(9)];
-      expect([...none.compression]).toEqual([0]);
-      expect([...fast.compression]).toEqual([1]);
-      expect(best.bytes).toBeLessThan(fast.bytes);
-      expect(fast.bytes).toBeLessThan(none.bytes / 2);
-      const store = createLocalObjectStore({ root: join(tmp, "level-bad") });
-      expect(() => new PackWriter({ store, keys, index: new BlobIndex(), level: 10 })).toThrow(
-        /level must be .* got 10/,
-      );
-    },
-  );
+  it("compresses frames at its level: level 0 stores them as they are, level 9 smaller than level 1", async () => {
+    const stored = async (level: number) => {
+      const store = createLocalObjectStore({ root: join(tmp, `level-${level}-${keys ? "e" : "u"}`) });
+      const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 3 * 1024, level });
+      for (const blob of blobs) await writer.add("data", blob);
+      const [pack] = (await writer.finish()).packs;
+      const read = await readPack({ store, keys }, pack!.id);
+      expect(read.entries.map((e) => read.blob(e))).toEqual(blobs);
+      return { bytes: pack!.bytes, compression: new Set(pack!.entries.map((e) => e.compression)) };
+    };
+    const [none, fast, best] = [await stored(0), await stored(1), await stored(9)];
+    expect([...none.compression]).toEqual([0]);
+    expect([...fast.compression]).toEqual([1]);
+    expect(best.bytes).toBeLessThan(fast.bytes);
+    expect(fast.bytes).toBeLessThan(none.bytes / 2);
+    const store = createLocalObjectStore({ root: join(tmp, "level-bad") });
+    expect(() => new PackWriter({ store, keys, index: new BlobIndex(), level: 10 })).toThrow(/level must be .* got 10/);
+  });
 
   it("uploads several packs at once, stores every one, and fails finish when one upload fails", async () => {
     const inner = createLocalObjectStore({ root: join(tmp, `in-flight-uploads-${keys ? "e" : "u"}`) });

@@ -97,7 +97,6 @@ export class SnapshotWriterV2 {
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
       level: deps.frameLevel,
-      compression: "thread", // beside a dump, which serializes on the main thread
     });
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
