@@ -85,39 +85,6 @@ export class GzipThread {
     return id;
   }
 
-  /** Raw deflate of `data` (transferred: detached here) at `level`; `deflated` false: deflate was not smaller. */
-  deflateRaw(data: ArrayBuffer, level: number): Promise<{ data: Buffer; deflated: boolean }> {
-    return this.request("deflate raw", { type: "deflate", id: 0, data, level }, [data], (m) =>
-      m.type === "deflated" ? { data: Buffer.from(m.data), deflated: m.deflated } : undefined,
-    );
-  }
-
-  /**
-   * Sends `message` under a new id (replacing its own) and resolves with what `answer` makes of
-   * the thread's reply; an error reply, or a thread that dies, rejects naming `what`.
-   */
-  private request<T>(
-    what: string,
-    message: ToWorker,
-    transfer: ArrayBuffer[],
-    answer: (m: FromWorker) => T | undefined,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const id = this.register((m) => {
-        this.close(id);
-        if (m.type === "error") reject(new Error(`${what} on the gzip thread: ${m.message}`));
-        const value = answer(m);
-        if (value !== undefined) resolve(value);
-      });
-      try {
-        this.worker.postMessage({ ...message, id }, transfer);
-      } catch (err) {
-        this.close(id);
-        reject(err);
-      }
-    });
-  }
-
   /** The sha256 of each piece, computed on the thread from one copy of them all. */
   digest(pieces: readonly Uint8Array[]): Promise<string[]> {
     const lengths = pieces.map((p) => p.length);
@@ -128,9 +95,19 @@ export class GzipThread {
       bytes.set(p, off);
       off += p.length;
     }
-    return this.request("sha256", { type: "digest", id: 0, data, lengths }, [data], (m) =>
-      m.type === "digests" ? m.sha256 : undefined,
-    );
+    return new Promise<string[]>((resolve, reject) => {
+      const id = this.register((m) => {
+        this.close(id);
+        if (m.type === "digests") resolve(m.sha256);
+        else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
+      });
+      try {
+        this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
+      } catch (err) {
+        this.close(id);
+        reject(err);
+      }
+    });
   }
 
   post(m: ToWorker): void {
@@ -153,18 +130,6 @@ export class GzipThread {
 /** Stops the shared compressing thread; files open on it fail. The next file starts a new one. */
 export function stopGzipThread(): Promise<void> {
   return GzipThread.stop();
-}
-
-/**
- * The raw deflate (RFC 1951) of `plaintext` at zlib `level`, made on the compressing thread (off
- * the thread that serializes, as sha256Each), or `plaintext` itself when deflate is not smaller
- * (`deflated` false). `plaintext` is copied unless it fills its own ArrayBuffer, which is then
- * moved to the thread: the caller must not use it again.
- */
-export function deflateRawOnThread(plaintext: Buffer, level: number): Promise<{ data: Buffer; deflated: boolean }> {
-  const whole = plaintext.byteOffset === 0 && plaintext.byteLength === plaintext.buffer.byteLength;
-  const data = whole && plaintext.buffer instanceof ArrayBuffer ? plaintext.buffer : new Uint8Array(plaintext).buffer;
-  return GzipThread.get().deflateRaw(data, level);
 }
 
 /**

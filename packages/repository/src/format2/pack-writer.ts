@@ -30,11 +30,10 @@ export const DEFAULT_FRAME_TARGET_BYTES = 64 * 1024;
 type FrameBlob = Pick<PackEntry, "id" | "type" | "offsetInFrame" | "rawLength">;
 
 /**
- * Frames sent to the compressing thread and not yet placed while the caller goes on: room for the
- * thread, which runs at a lower priority, to fall behind while the caller serializes a page and
- * catch up while it waits for the next, as format 1's slots give it. @defaultValue 16 (1 MiB)
+ * Frames compressed at once on libuv's thread pool while the caller goes on: enough to keep the
+ * pool's threads busy, few enough that a frame's plaintext is not held long. @defaultValue 4
  */
-const FRAMES_IN_FLIGHT = 16;
+const FRAMES_IN_FLIGHT = 4;
 
 /** Packs uploaded at once while the next fills. @defaultValue 3 */
 const UPLOADS_IN_FLIGHT = 3;
@@ -82,9 +81,8 @@ export interface PackWriterStats {
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
  * into packs of about `targetBytes`, storing each pack when it is full, UPLOADS_IN_FLIGHT uploads
- * at once while the next fills. Frames are compressed on the process's compressing thread
- * (encodeFrameAsync), up to FRAMES_IN_FLIGHT ahead of their placing, and placed in the order they
- * closed. A blob already in the index, or already in the open pack, is
+ * at once while the next fills. Frames are compressed on libuv's thread pool, FRAMES_IN_FLIGHT at
+ * once, and placed in the order they closed. A blob already in the index, or already in the open pack, is
  * not written again. Blobs are added to the index when their pack is closed, so an index that saw
  * a failed writer must be loaded again before it is trusted.
  */
