@@ -40,11 +40,14 @@ export interface PackEntry {
 export const ENTRY_BYTES = 54;
 export const PACK_MAGIC = Buffer.from("KDMPPAK2");
 export const PACK_FOOTER_BYTES = 4 + PACK_MAGIC.length;
-/** zlib level of journal segments; the choice is measured in docs/format.md, "Compression". @defaultValue 6 */
+/**
+ * zlib level of journal segments and of the frames a pack writer is not told the level of (the
+ * journal's, prune's); the choice is measured in docs/format.md, "Compression". @defaultValue 6
+ */
 export const DEFLATE_LEVEL = 6;
 /**
- * zlib level of a writer's frames unless told otherwise (format 1's default gzip level): a third of
- * level 6's CPU for about 12% more bytes (docs/format.md, "Compression"). @defaultValue 1
+ * zlib level of a snapshot's frames unless the backup says otherwise (format 1's default gzip
+ * level): 40% of level 6's CPU for about 8% more bytes (docs/format.md, "Compression"). @defaultValue 1
  */
 export const DEFAULT_FRAME_LEVEL = 1;
 /** The largest blob: an object's YAML or a tree node. @defaultValue MAX_OBJECT_BYTES (64 MiB) */
@@ -102,13 +105,9 @@ export interface EncodedFrame {
 
 /**
  * A frame as a pack stores it: the blobs' plaintext one after another, compressed together (zlib
- * `level`, default DEFAULT_FRAME_LEVEL), sealed.
+ * `level`, default DEFLATE_LEVEL), sealed.
  */
-export function encodeFrame(
-  keys: Format2Keys | null,
-  blobs: readonly Buffer[],
-  level = DEFAULT_FRAME_LEVEL,
-): EncodedFrame {
+export function encodeFrame(keys: Format2Keys | null, blobs: readonly Buffer[], level = DEFLATE_LEVEL): EncodedFrame {
   const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
   return sealFrame(keys, plaintext, deflateRawSync(plaintext, { level }));
 }
@@ -119,7 +118,7 @@ const deflateRawAsync = promisify(deflateRaw);
 export async function encodeFrameAsync(
   keys: Format2Keys | null,
   blobs: readonly Buffer[],
-  level = DEFAULT_FRAME_LEVEL,
+  level = DEFLATE_LEVEL,
 ): Promise<EncodedFrame> {
   const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
   return sealFrame(keys, plaintext, await deflateRawAsync(plaintext, { level }));

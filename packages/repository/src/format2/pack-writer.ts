@@ -56,7 +56,7 @@ export interface PackWriterDeps {
   targetBytes?: number;
   /** Close a frame at this many plaintext bytes (default DEFAULT_FRAME_TARGET_BYTES, at most 16 MiB). */
   frameBytes?: number;
-  /** zlib level of the frames, 0-9 (default DEFAULT_FRAME_LEVEL). */
+  /** zlib level of the frames, 0-9 (default DEFLATE_LEVEL; a snapshot writer's, DEFAULT_FRAME_LEVEL). */
   level?: number;
 }
 

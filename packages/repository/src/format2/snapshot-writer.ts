@@ -8,6 +8,7 @@ import { encodeIndexFile } from "./index-file.js";
 import { storeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
+import { DEFAULT_FRAME_LEVEL } from "./pack-format.js";
 import { PackWriter } from "./pack-writer.js";
 import {
   type EncodedReuseTable,
@@ -96,7 +97,7 @@ export class SnapshotWriterV2 {
       index: deps.index,
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
-      level: deps.frameLevel,
+      level: deps.frameLevel ?? DEFAULT_FRAME_LEVEL,
     });
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
