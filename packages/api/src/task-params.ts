@@ -116,7 +116,8 @@ export const TASK_PARAMS: { readonly [K in keyof Required<TaskParams>]: TaskPara
   includeEvents: boolean("Back up Events too", false),
   gzipLevel: {
     description:
-      "gzip level of the snapshot's archive parts and index (0-9, default 1: the fastest; 6 stores about 15% less " +
+      "gzip level of the snapshot's archive parts and index, or of a format-2 repository's frames (0-9, default 1: " +
+      "the fastest; 6 stores about 15% less " +
       "for about three times the compression CPU; 0 stores uncompressed gzip)",
     values: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
     default: 1,

@@ -1,6 +1,6 @@
 // `kubedump backup --repository-format 2` of a seeded namespace: the download equals a format-1
 // backup's of the same namespace; a second backup stores next to nothing; an existing
-// repository's format wins over the flag; prune keeps what the snapshots use.
+// repository's format wins over the flag; --gzip-level sets the frames' level; prune keeps what the snapshots use.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,9 +90,13 @@ describe("kubedump backup into format 2, the default for a new repository", () =
     expect(readdirSync(join(cache, "repositories"))).toHaveLength(1);
   });
 
-  it("says --gzip-level applies to format 1 only", async () => {
-    const noted = await backup(newRepo(), "--gzip-level", "9");
-    expect(noted.stderr).toContain("note: --gzip-level applies to format 1");
+  it("compresses its frames at --gzip-level: level 0 stores more, and both download the same", async () => {
+    const [stored, packed] = [newRepo(), newRepo()];
+    const none = await backup(stored, "--gzip-level", "0");
+    const most = await backup(packed, "--gzip-level", "9");
+    expect(none.storedBytes).toBeGreaterThan(most.storedBytes * 1.5);
+    expect(await download(stored, none.id)).toEqual(formatOne);
+    expect(await download(packed, most.id)).toEqual(formatOne);
   });
 
   it("keeps an existing repository's format and says so", async () => {

@@ -59,7 +59,11 @@ export async function takeSnapshotV2(
   const lock = await format2.lock("shared", `backup ${id}`);
   try {
     const reuseKey = reuseKeyOf(input.options);
-    const writer = await format2.createWriter({ indexCacheDir: deps.indexCacheDir, reuseKey });
+    const writer = await format2.createWriter({
+      indexCacheDir: deps.indexCacheDir,
+      reuseKey,
+      frameLevel: input.gzipLevel,
+    });
     const sink = writerSink(writer);
     const reuse = writerReuse(writer);
     const result = await runDump(

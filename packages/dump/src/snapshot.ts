@@ -41,7 +41,7 @@ export interface TakeSnapshotInput {
   /** A deterministic id (a retried job writes the same snapshot); default: a new one. */
   id?: string;
   maxPartBytes?: number;
-  /** zlib level of parts and index (default 1, see @kubedump/repository). */
+  /** zlib level of parts and index, or of a format-2 repository's frames (default 1, see @kubedump/repository). */
   gzipLevel?: number;
 }
 

@@ -95,10 +95,6 @@ export function backupCommand(program: Command): void {
   repoOptions(clusterOptions(cmd)).action(async (flags: BackupFlags, self: Command) => {
     const { options, params, gzipLevel } = dumpOptionsFromFlags(flags);
     const repository = await openForBackup(self, flags);
-    if (flags.gzipLevel !== undefined && format2Of(repository))
-      process.stderr.write(
-        "note: --gzip-level applies to format 1; a format-2 repository compresses its 64 KiB frames with deflate\n",
-      );
     const client = createKubeClient(clientOptions(flags));
     const progress = createProgressReporter();
     try {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /*
  * Tree nodes are canonical JSON, so equal content always gives equal bytes and so equal blob ids:
@@ -17,10 +17,11 @@ export type CanonicalValue =
 function encode(value: CanonicalValue): string {
   if (Array.isArray(value)) return `[${value.map(encode).join(",")}]`;
   if (typeof value === "object") {
-    const fields = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort(compareNames)
-      .map((key) => `${JSON.stringify(key)}:${encode(value[key] as CanonicalValue)}`);
+    const keys = sortByName(
+      Object.keys(value).filter((key) => value[key] !== undefined),
+      (key) => key,
+    );
+    const fields = keys.map((key) => `${JSON.stringify(key)}:${encode(value[key] as CanonicalValue)}`);
     return `{${fields.join(",")}}`;
   }
   if (typeof value === "number" && !Number.isSafeInteger(value)) throw new TypeError(`not a whole number: ${value}`);
@@ -32,12 +33,30 @@ export function canonicalJson(value: CanonicalValue): Buffer {
   return Buffer.from(encode(value), "utf8");
 }
 
+/** The canonical JSON of `value` as a string (canonicalJson's bytes are its UTF-8). */
+export function canonicalText(value: CanonicalValue): string {
+  return encode(value);
+}
+
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Code-point order; JavaScript's own string order differs from it only around surrogate pairs. */
 export function compareNames(a: string, b: string): number {
   if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Sorts `items` in place by `nameOf` in code-point order (compareNames). Without surrogates,
+ * JavaScript's own string order is that order, so each comparison skips compareNames' test.
+ */
+export function sortByName<T>(items: T[], nameOf: (item: T) => string): T[] {
+  if (items.some((item) => SURROGATE.test(nameOf(item))))
+    return items.sort((a, b) => compareNames(nameOf(a), nameOf(b)));
+  return items.sort((a, b) => {
+    const [x, y] = [nameOf(a), nameOf(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 /**
@@ -51,7 +70,7 @@ export const CHUNK_DIVISOR = 8;
 export const MAX_CHUNK_OBJECTS = 64;
 
 export function endsChunk(name: string): boolean {
-  return createHash("sha256").update(name, "utf8").digest().readUInt32BE(0) % CHUNK_DIVISOR === 0;
+  return hash("sha256", name, "buffer").readUInt32BE(0) % CHUNK_DIVISOR === 0;
 }
 
 /** `sorted` cut into chunks at the borders endsChunk and MAX_CHUNK_OBJECTS set. */

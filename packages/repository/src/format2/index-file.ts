@@ -28,6 +28,10 @@ export function encodeIndexFile(keys: Format2Keys | null, packs: readonly Writte
     plain.writeUInt32BE(pack.bytes, at + 32);
     plain.writeUInt32BE(pack.entries.length, at + 36);
     at += PACK_HEAD_BYTES;
+    if (pack.entryBytes?.length === pack.entries.length * ENTRY_BYTES) {
+      at += pack.entryBytes.copy(plain, at); // the pack header's entries, as its writer encoded them
+      continue;
+    }
     for (const entry of pack.entries) {
       encodeEntry(entry, plain, at); // the bytes of a pack header entry
       at += ENTRY_BYTES;

@@ -117,8 +117,16 @@ export async function writeIndexFile(
   deps: IndexLoaderDeps,
   packs: readonly WrittenPack[],
 ): Promise<{ id: string; bytes: number } | undefined> {
-  if (packs.length === 0) return undefined;
-  const { id, data } = encodeIndexFile(deps.keys, packs);
+  return storeIndexFile(deps, packs.length === 0 ? undefined : encodeIndexFile(deps.keys, packs));
+}
+
+/** Stores (and caches) an index file encodeIndexFile made; nothing for none. */
+export async function storeIndexFile(
+  deps: IndexLoaderDeps,
+  file: { id: string; data: Buffer } | undefined,
+): Promise<{ id: string; bytes: number } | undefined> {
+  if (file === undefined) return undefined;
+  const { id, data } = file;
   await deps.store.put(indexFileKey(id), data);
   await toCache(deps.cacheDir, id, data);
   return { id, bytes: data.length };

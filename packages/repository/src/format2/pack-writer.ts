@@ -6,6 +6,7 @@ import { packKey } from "./layout.js";
 import {
   type BlobType,
   type EncodedFrame,
+  encodeEntries,
   encodeFrameAsync,
   encodeTrailer,
   MAX_FRAME_TARGET_BYTES,
@@ -13,8 +14,12 @@ import {
   sealedLength,
 } from "./pack-format.js";
 
-/** A pack file is closed once its frames reach this size. @defaultValue 16 MiB */
-export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
+/**
+ * A pack file is closed once its frames reach this size: small enough that uploads go on while
+ * the dump does and the last pack, uploaded after the tree, is short (docs/format.md, "Packs").
+ * @defaultValue 4 MiB
+ */
+export const DEFAULT_PACK_TARGET_BYTES = 4 * 1024 * 1024;
 /**
  * A frame is compressed once its blobs reach this much plaintext (docs/format.md, "Compression":
  * measured against 32 and 128 KiB, and against blobs compressed alone). @defaultValue 64 KiB
@@ -29,6 +34,9 @@ type FrameBlob = Pick<PackEntry, "id" | "type" | "offsetInFrame" | "rawLength">;
  * pool's threads busy, few enough that a frame's plaintext is not held long. @defaultValue 4
  */
 const FRAMES_IN_FLIGHT = 4;
+
+/** Packs uploaded at once while the next fills. @defaultValue 3 */
+const UPLOADS_IN_FLIGHT = 3;
 
 /** A closed frame being compressed, with its blobs. */
 interface ClosingFrame {
@@ -48,6 +56,8 @@ export interface PackWriterDeps {
   targetBytes?: number;
   /** Close a frame at this many plaintext bytes (default DEFAULT_FRAME_TARGET_BYTES, at most 16 MiB). */
   frameBytes?: number;
+  /** zlib level of the frames, 0-9 (default DEFLATE_LEVEL; a snapshot writer's, DEFAULT_FRAME_LEVEL). */
+  level?: number;
 }
 
 /** A pack this writer stored. */
@@ -56,6 +66,8 @@ export interface WrittenPack {
   /** Bytes of the whole pack file. */
   bytes: number;
   entries: PackEntry[];
+  /** The entries as encodeEntries gives them, when the writer kept them (an index file copies them). */
+  entryBytes?: Buffer;
 }
 
 /** What a PackWriter did: packs stored, and blobs seen but not written (already in the repository). */
@@ -68,9 +80,9 @@ export interface PackWriterStats {
 
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
- * into packs of about `targetBytes`, storing each pack when it is full, one upload in flight while
- * the next fills. Frames are compressed on libuv's thread pool, FRAMES_IN_FLIGHT at once, and
- * placed in the order they closed. A blob already in the index, or already in the open pack, is
+ * into packs of about `targetBytes`, storing each pack when it is full, UPLOADS_IN_FLIGHT uploads
+ * at once while the next fills. Frames are compressed on libuv's thread pool, FRAMES_IN_FLIGHT at
+ * once, and placed in the order they closed. A blob already in the index, or already in the open pack, is
  * not written again. Blobs are added to the index when their pack is closed, so an index that saw
  * a failed writer must be loaded again before it is trusted.
  */
@@ -87,13 +99,16 @@ export class PackWriter {
   private entries: PackEntry[] = [];
   private pendingIds = new Set<string>();
   private offset = 0;
-  private uploading: Promise<void> = Promise.resolve();
+  private uploading: Promise<void>[] = [];
   private readonly stats: PackWriterStats = { packs: [], blobsWritten: 0, blobsReused: 0, storedBytes: 0 };
 
   constructor(deps: PackWriterDeps) {
     this.deps = deps;
     this.target = deps.targetBytes ?? DEFAULT_PACK_TARGET_BYTES;
     this.frameTarget = Math.min(deps.frameBytes ?? DEFAULT_FRAME_TARGET_BYTES, MAX_FRAME_TARGET_BYTES);
+    const { level } = deps;
+    if (level !== undefined && !(Number.isInteger(level) && level >= 0 && level <= 9))
+      throw new RangeError(`pack writer: level must be a whole number from 0 to 9, got ${level}`);
   }
 
   /**
@@ -125,7 +140,7 @@ export class PackWriter {
   /** Starts compressing (and sealing) the open frame; placeFrame puts it into the open pack. */
   private closeFrame(): void {
     if (this.frameBlobs.length === 0) return;
-    const encoded = encodeFrameAsync(this.deps.keys, this.frame);
+    const encoded = encodeFrameAsync(this.deps.keys, this.frame, this.deps.level);
     encoded.catch(() => {}); // awaited by placeFrame; handled there
     const atMost = sealedLength(this.deps.keys, this.frameRaw);
     this.closing.push({ encoded, blobs: this.frameBlobs, atMost });
@@ -138,35 +153,47 @@ export class PackWriter {
     const next = this.closing.shift();
     if (next === undefined) return;
     this.closingAtMost -= next.atMost;
-    const { stored, compression, rawLength } = await next.encoded;
-    const frame = { compression, offset: this.offset, length: stored.length, frameRawLength: rawLength };
-    for (const blob of next.blobs) this.entries.push({ ...blob, ...frame });
+    const { stored, compression, rawLength: frameRawLength } = await next.encoded;
+    const [offset, length] = [this.offset, stored.length];
+    for (const { id, type, offsetInFrame, rawLength } of next.blobs)
+      this.entries.push({ id, type, offsetInFrame, rawLength, compression, offset, length, frameRawLength });
     this.parts.push(stored);
     this.offset += stored.length;
   }
 
-  /** Stores the open pack and waits for every upload; resolves with what was written. */
+  /** Seals the open pack and starts its upload (finish waits for it); resolves with every pack sealed. */
+  async close(): Promise<readonly WrittenPack[]> {
+    await this.closePack();
+    return this.stats.packs;
+  }
+
+  /** Stores the open pack and waits for every upload; resolves with what was written, or rejects with the first failure. */
   async finish(): Promise<PackWriterStats> {
     await this.closePack();
-    await this.uploading;
+    const uploads = this.uploading.splice(0);
+    for (const upload of uploads) await upload;
     return this.stats;
   }
 
-  /** Closes the open frame, seals the open pack, adds its blobs to the index and starts its upload after the previous one. */
+  /**
+   * Closes the open frame, seals the open pack, adds its blobs to the index and starts its upload
+   * once fewer than UPLOADS_IN_FLIGHT are under way (a failed one fails this call).
+   */
   private async closePack(): Promise<void> {
     this.closeFrame();
     while (this.closing.length > 0) await this.placeFrame();
     if (this.entries.length === 0) return;
     const entries = this.entries;
-    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries)]);
+    const entryBytes = encodeEntries(entries);
+    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries, entryBytes)]);
     [this.parts, this.entries, this.pendingIds, this.offset] = [[], [], new Set(), 0];
     const id = createHash("sha256").update(pack).digest("hex");
     for (const entry of entries) this.deps.index.add(id, entry);
-    await this.uploading;
+    while (this.uploading.length >= UPLOADS_IN_FLIGHT) await this.uploading.shift();
     const upload = this.deps.store.put(packKey(id), pack);
-    upload.catch(() => {}); // awaited by the next closePack or finish; handled there
-    this.uploading = upload;
-    this.stats.packs.push({ id, bytes: pack.length, entries });
+    upload.catch(() => {}); // awaited by a later closePack or finish; handled there
+    this.uploading.push(upload);
+    this.stats.packs.push({ id, bytes: pack.length, entries, entryBytes });
     this.stats.storedBytes += pack.length;
   }
 }

@@ -10,9 +10,11 @@ import { BlobIndex } from "./blob-index.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { blobId } from "./keys.js";
+import { encodeIndexFile } from "./index-file.js";
 import { encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
+import { wrapStore } from "../test-support.js";
 import { countingStore, deploymentYaml, TEST_KEYS } from "./test-support.js";
 
 let tmp: string;
@@ -82,6 +84,59 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
       expect(e.offset).toBe(i === 0 ? 0 : entries[i - 1]!.offset + entries[i - 1]!.length);
     const pack = await readPack({ store, keys }, packs[0]!.id);
     for (const [i, e] of entries.entries()) expect(pack.blob(e).equals(mixed[i]!)).toBe(true);
+  });
+
+  it("compresses frames at its level: level 0 stores them as they are, level 9 smaller than level 1", async () => {
+    const stored = async (level: number) => {
+      const store = createLocalObjectStore({ root: join(tmp, `level-${level}-${keys ? "e" : "u"}`) });
+      const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 3 * 1024, level });
+      for (const blob of blobs) await writer.add("data", blob);
+      const [pack] = (await writer.finish()).packs;
+      const read = await readPack({ store, keys }, pack!.id);
+      expect(read.entries.map((e) => read.blob(e))).toEqual(blobs);
+      return { bytes: pack!.bytes, compression: new Set(pack!.entries.map((e) => e.compression)) };
+    };
+    const [none, fast, best] = [await stored(0), await stored(1), await stored(9)];
+    expect([...none.compression]).toEqual([0]);
+    expect([...fast.compression]).toEqual([1]);
+    expect(best.bytes).toBeLessThan(fast.bytes);
+    expect(fast.bytes).toBeLessThan(none.bytes / 2);
+    const store = createLocalObjectStore({ root: join(tmp, "level-bad") });
+    expect(() => new PackWriter({ store, keys, index: new BlobIndex(), level: 10 })).toThrow(/level must be .* got 10/);
+  });
+
+  it("uploads several packs at once, stores every one, and fails finish when one upload fails", async () => {
+    const inner = createLocalObjectStore({ root: join(tmp, `in-flight-uploads-${keys ? "e" : "u"}`) });
+    let [running, most, failing] = [0, 0, false];
+    const store = wrapStore(inner, {
+      async put(key, body) {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+        if (failing && key.startsWith("data/")) throw new Error(`put ${key}: refused`);
+        await inner.put(key, body);
+      },
+    });
+    const writer = new PackWriter({ store, keys, index: new BlobIndex(), targetBytes: 512, frameBytes: 1024 });
+    for (const blob of blobs) await writer.add("data", blob);
+    const { packs } = await writer.finish();
+    expect(packs.length).toBeGreaterThan(4);
+    expect(most).toBeGreaterThan(1);
+    for (const pack of packs) expect((await store.stat(packKey(pack.id)))?.size).toBe(pack.bytes);
+    // An index file copies the headers' entries as the writer encoded them: the bytes of encoding them again.
+    expect(packs.every((p) => p.entryBytes !== undefined)).toBe(true);
+    const reencoded = encodeIndexFile(
+      null,
+      packs.map(({ entryBytes: _, ...pack }) => pack),
+    );
+    expect(encodeIndexFile(null, packs).id).toBe(reencoded.id); // unsealed: a sealed box differs each time
+    failing = true;
+    const failed = new PackWriter({ store, keys, index: new BlobIndex(), targetBytes: 512, frameBytes: 1024 });
+    const added = (async () => {
+      for (const blob of blobs) await failed.add("data", Buffer.from(`${blob.toString()}#again`));
+      await failed.finish();
+    })();
+    await expect(added).rejects.toThrow(/refused/);
   });
 
   it("writes a blob once: not again when in the open pack, nor when in the index", async () => {

@@ -21,17 +21,26 @@ export interface Format2RepositoryOptions extends Format2ConfigOptions {
   lockTtlMs?: number;
 }
 
+/** What a snapshot writer is created with (Format2Repository.createWriter). */
+export interface WriterOptions {
+  /** Where the index is cached (default the repository's indexCacheDir). */
+  indexCacheDir?: string;
+  /**
+   * With an index cache, the writer finds unchanged objects in the reuse table of the last
+   * snapshot written under this key and saves its own after its commit (reuse-table.ts).
+   */
+  reuseKey?: string;
+  /** zlib level of the frames, 0-9 (default DEFAULT_FRAME_LEVEL). */
+  frameLevel?: number;
+}
+
 /** A format-2 repository (docs/format.md): content-addressed blobs in packs, snapshots as trees. */
 export interface Format2Repository {
   readonly encrypted: boolean;
   /** Reads every index file (new ones only, with a cache directory: `cacheDir`, else indexCacheDir). */
   loadIndex(cacheDir?: string): Promise<LoadedIndex>;
   /** A writer over a freshly loaded index (cached in `indexCacheDir`, else the repository's); add objects, then commit. */
-  /**
-   * `reuseKey`: with an index cache, the writer finds unchanged objects in the reuse table of the
-   * last snapshot written under this key and saves its own after its commit (reuse-table.ts).
-   */
-  createWriter(options?: { indexCacheDir?: string; reuseKey?: string }): Promise<SnapshotWriterV2>;
+  createWriter(options?: WriterOptions): Promise<SnapshotWriterV2>;
   /**
    * Writes and commits a snapshot under a shared lock ("backup <id>"), taken before the index is
    * loaded and released after snapshot.json is written: LockConflictError while a prune runs.
@@ -73,7 +82,7 @@ class StoreFormat2Repository implements Format2Repository {
     return loadBlobIndex({ store: this.store, keys: this.keys, cacheDir });
   }
 
-  async createWriter(options: { indexCacheDir?: string; reuseKey?: string } = {}): Promise<SnapshotWriterV2> {
+  async createWriter(options: WriterOptions = {}): Promise<SnapshotWriterV2> {
     await this.ensureConfig();
     const indexCacheDir = options.indexCacheDir ?? this.options.indexCacheDir;
     const { index, listing } = await this.loadIndex(indexCacheDir);
@@ -89,6 +98,7 @@ class StoreFormat2Repository implements Format2Repository {
       indexListing: listing,
       indexCacheDir,
       packTargetBytes,
+      frameLevel: options.frameLevel,
       reuse,
     });
   }

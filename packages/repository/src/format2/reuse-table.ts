@@ -130,18 +130,34 @@ export class ReuseTableBuilder {
 
   /** Writes the table under a temporary name, then renames it over the last one. */
   async save(deps: ReuseTableDeps): Promise<void> {
+    await this.encode(deps).save();
+  }
+
+  /**
+   * The table's bytes, made now (the CPU of a backup's last seconds: a writer makes them while its
+   * last packs upload), and how to save them.
+   */
+  encode(deps: ReuseTableDeps): EncodedReuseTable {
     const name = fileName(deps.key);
-    const dir = join(deps.cacheDir, DIR);
     const file: TableFile = { version: VERSION, key: deps.key, entries: this.entries };
     const data = encode(deps.keys, name, Buffer.from(JSON.stringify(file)));
-    await mkdir(dir, { recursive: true });
-    const temporary = join(dir, `.${name}.${randomUUID()}.tmp`);
-    try {
-      await writeFile(temporary, data);
-      await rename(temporary, join(dir, name));
-    } catch (err) {
-      await rm(temporary, { force: true });
-      throw err;
-    }
+    return { save: () => saveTable(join(deps.cacheDir, DIR), name, data) };
+  }
+}
+
+/** A reuse table's bytes, to be saved once its snapshot is committed. */
+export interface EncodedReuseTable {
+  save(): Promise<void>;
+}
+
+async function saveTable(dir: string, name: string, data: Buffer): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const temporary = join(dir, `.${name}.${randomUUID()}.tmp`);
+  try {
+    await writeFile(temporary, data);
+    await rename(temporary, join(dir, name));
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
   }
 }

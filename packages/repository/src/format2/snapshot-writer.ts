@@ -1,14 +1,22 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { SnapshotExistsError } from "../errors.js";
 import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
-import { writeIndexFile } from "./index-loader.js";
+import { encodeIndexFile } from "./index-file.js";
+import { storeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
+import { DEFAULT_FRAME_LEVEL } from "./pack-format.js";
 import { PackWriter } from "./pack-writer.js";
-import { type ObjectIdentity, type ReusedBlob, ReuseTable, ReuseTableBuilder } from "./reuse-table.js";
+import {
+  type EncodedReuseTable,
+  type ObjectIdentity,
+  type ReusedBlob,
+  ReuseTable,
+  ReuseTableBuilder,
+} from "./reuse-table.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
 import { findTreeBase } from "./tree-base.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
@@ -23,6 +31,8 @@ export interface SnapshotWriterV2Deps {
   packTargetBytes?: number;
   /** Frame size (default DEFAULT_FRAME_TARGET_BYTES). */
   packFrameBytes?: number;
+  /** zlib level of the frames, 0-9 (default DEFAULT_FRAME_LEVEL). */
+  frameLevel?: number;
   /** Where the index was loaded from and cached (index-loader.ts): the new index file joins it. */
   indexCacheDir?: string;
   /** Pack id → the index files listing it (LoadedIndex.listing): with S3 Object Lock, their retention is extended. */
@@ -87,6 +97,7 @@ export class SnapshotWriterV2 {
       index: deps.index,
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
+      level: deps.frameLevel ?? DEFAULT_FRAME_LEVEL,
     });
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
@@ -149,7 +160,7 @@ export class SnapshotWriterV2 {
   async add(batch: readonly SnapshotInputObject[]): Promise<void> {
     for (const { record, data, resourceVersion } of batch) {
       pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
-      const sha256 = createHash("sha256").update(data).digest("hex");
+      const sha256 = hash("sha256", data, "hex");
       if (record.sha256 === "") record.sha256 = sha256;
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
@@ -164,18 +175,22 @@ export class SnapshotWriterV2 {
     if (!isSnapshotId(draft.id)) throw new TypeError(`snapshot writer: not a snapshot id: "${draft.id}"`);
     const markerKey = snapshotManifestKey(draft.id);
     if (await this.deps.store.stat(markerKey)) throw new SnapshotExistsError(draft.id);
-    const { manifest, retainUntil } = await this.sealed(draft);
+    const { manifest, retainUntil, reuseTable } = await this.sealed(draft, true);
     if (!(await this.deps.store.putIfAbsent(markerKey, encodeManifestV2(manifest), { retainUntil })))
       throw new SnapshotExistsError(draft.id);
-    await this.saveReuseTable();
+    await reuseTable?.save().catch(() => {}); // a failure only costs the next backup its reuse
     return manifest;
   }
 
-  /** Saves this snapshot's reuse table; a failure only costs the next backup its reuse. */
-  private async saveReuseTable(): Promise<void> {
+  /** This snapshot's reuse table, to save after its commit; none without a reuse key and a cache directory. */
+  private encodeReuseTable(): EncodedReuseTable | undefined {
     const { reuse, indexCacheDir: cacheDir, keys } = this.deps;
-    if (reuse === undefined || cacheDir === undefined) return;
-    await this.nextReuseTable.save({ cacheDir, keys, key: reuse.key }).catch(() => {});
+    if (reuse === undefined || cacheDir === undefined) return undefined;
+    try {
+      return this.nextReuseTable.encode({ cacheDir, keys, key: reuse.key });
+    } catch {
+      return undefined; // as a failed save: the next backup reads and stores every object
+    }
   }
 
   /**
@@ -186,8 +201,14 @@ export class SnapshotWriterV2 {
     return (await this.sealed(draft)).manifest;
   }
 
-  /** seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets the same). */
-  private async sealed(draft: SnapshotDraftV2): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date }> {
+  /**
+   * seal, and the time S3 Object Lock retains the packs and index file until (snapshot.json gets
+   * the same); `withReuseTable`: also the reuse table's bytes, made while the last packs upload.
+   */
+  private async sealed(
+    draft: SnapshotDraftV2,
+    withReuseTable = false,
+  ): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date; reuseTable?: EncodedReuseTable }> {
     const base = this.deps.patchTree === false ? undefined : await findTreeBase(this.deps, draft);
     const root = await this.tree.build((node) => this.addBlob("tree", node), base);
     if (base && this.retention) {
@@ -195,8 +216,13 @@ export class SnapshotWriterV2 {
       await markSnapshot(base.source, base.manifest, used); // a patch references the base's tree blobs
       for (const id of used.keys()) this.retention.note(id);
     }
+    // The index file and the reuse table are made while the last packs upload; the index file is
+    // stored once they are (it must never name a pack the store lacks).
+    const sealedPacks = await this.packs.close();
+    const encodedIndex = sealedPacks.length === 0 ? undefined : encodeIndexFile(this.deps.keys, sealedPacks);
+    const reuseTable = withReuseTable ? this.encodeReuseTable() : undefined;
     const written = await this.packs.finish();
-    const indexFile = await writeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, written.packs);
+    const indexFile = await storeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, encodedIndex);
     const locked = await this.retention?.extend(
       written.packs.map((p) => p.id),
       indexFile?.id,
@@ -212,7 +238,7 @@ export class SnapshotWriterV2 {
       indexes: indexFile ? [indexFile.id] : [],
       added: { blobs: written.blobsWritten, packs: written.packs.length },
     };
-    return { manifest, retainUntil: locked?.until };
+    return { manifest, retainUntil: locked?.until, reuseTable };
   }
 }
 

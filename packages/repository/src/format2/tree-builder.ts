@@ -1,6 +1,13 @@
 import type { IndexRecord } from "../archive/types.js";
 import { resourceKey } from "../snapshot/layout.js";
-import { type CanonicalValue, canonicalJson, chunksOf, compareNames } from "./canonical-json.js";
+import {
+  type CanonicalValue,
+  canonicalJson,
+  canonicalText,
+  chunksOf,
+  compareNames,
+  sortByName,
+} from "./canonical-json.js";
 import {
   type ChunkRef,
   compareScopedTypes,
@@ -29,11 +36,32 @@ interface TypeGroup {
   objects: TreeObject[];
 }
 
-const byName = <T extends { name: string }>(a: T, b: T) => compareNames(a.name, b.name);
+const byName = <T extends { name: string }>(items: T[]) => sortByName(items, (item) => item.name);
 
 function treeObject(record: ObjectRecord, blob: string): TreeObject {
   const { name, version, kind, uid, ownerReferences, sha256, bytes } = record;
   return { name, blob, version, kind, uid, sha256, bytes, ...(ownerReferences?.length ? { ownerReferences } : {}) };
+}
+
+const json = JSON.stringify;
+
+/**
+ * The canonical JSON of a tree object made by treeObject (canonicalText's), written field by field
+ * in their sorted order: a snapshot has one per object, and the generic encoder sorts every
+ * object's keys.
+ */
+export function treeObjectText(o: TreeObject): string {
+  const { name, blob, version, kind, uid, sha256, bytes, ownerReferences: refs } = o;
+  const strings =
+    typeof name === "string" &&
+    typeof blob === "string" &&
+    typeof version === "string" &&
+    typeof kind === "string" &&
+    typeof uid === "string" &&
+    typeof sha256 === "string";
+  if (!strings || !Number.isSafeInteger(bytes)) return canonicalText(o as unknown as CanonicalValue);
+  const owners = refs === undefined ? "" : `"ownerReferences":${canonicalText(refs as unknown as CanonicalValue)},`;
+  return `{"blob":${json(blob)},"bytes":${bytes},"kind":${json(kind)},"name":${json(name)},${owners}"sha256":${json(sha256)},"uid":${json(uid)},"version":${json(version)}}`;
 }
 
 /** A snapshot's tree a new one may be stored as a patch of: its id, depth and objects (readTree). */
@@ -99,7 +127,7 @@ export class TreeBuilder {
       const key = place(record.namespace ?? "", resourceKey(record));
       const names = before.get(key) ?? new Map<string, string>();
       before.set(key, names);
-      names.set(record.name, canonicalJson(treeObject(record, blob) as unknown as CanonicalValue).toString());
+      names.set(record.name, treeObjectText(treeObject(record, blob)));
     }
     const types: PatchType[] = [];
     let objects = 0;
@@ -115,11 +143,11 @@ export class TreeBuilder {
         const old = before.get(place(namespace, key)) ?? new Map<string, string>();
         before.delete(place(namespace, key));
         const type = typeOf(group.group, group.resource, namespace);
-        this.checkNames(group, group.objects.sort(byName));
+        this.checkNames(group, byName(group.objects));
         for (const object of group.objects) {
           const was = old.get(object.name);
           old.delete(object.name);
-          if (was !== canonicalJson(object as unknown as CanonicalValue).toString()) type.set.push(object);
+          if (was !== treeObjectText(object)) type.set.push(object);
         }
         type.remove.push(...old.keys());
         objects += group.objects.length;
@@ -172,10 +200,10 @@ export class TreeBuilder {
   }
 
   private async storeType(addTree: AddTree, { objects, ...type }: TypeGroup): Promise<string> {
-    this.checkNames(type, objects.sort(byName));
+    this.checkNames(type, byName(objects));
     const chunks: ChunkRef[] = [];
     for (const chunk of chunksOf(objects)) {
-      const tree = await store(addTree, { kind: "objects", objects: chunk });
+      const tree = await addTree(Buffer.from(`{"kind":"objects","objects":[${chunk.map(treeObjectText).join(",")}]}`));
       chunks.push({ first: chunk[0]?.name ?? "", objects: chunk.length, tree });
     }
     return store(addTree, { kind: "type", ...type, chunks });

@@ -4,14 +4,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect } from "../test-support.js";
-import { canonicalJson, chunksOf, compareNames } from "./canonical-json.js";
+import { type CanonicalValue, canonicalJson, chunksOf, compareNames, sortByName } from "./canonical-json.js";
 import { decodeIndexFile } from "./index-file.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { clusterObjects, countingStore, draftV2 } from "./test-support.js";
-import { decodeTreeNode } from "./tree-nodes.js";
+import { treeObjectText } from "./tree-builder.js";
+import { decodeTreeNode, type TreeObject } from "./tree-nodes.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -29,8 +30,37 @@ describe("canonical tree JSON", () => {
     expect(b.equals(a)).toBe(true);
   });
 
+  const object: TreeObject = {
+    name: "web-0",
+    blob: "b".repeat(64),
+    version: "v1",
+    kind: "Deployment",
+    uid: "0f0f",
+    sha256: "a".repeat(64),
+    bytes: 1234,
+  };
+  it.each<[string, TreeObject]>([
+    ["a plain object", object],
+    [
+      "owner references",
+      {
+        ...object,
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true }],
+      },
+    ],
+    ["quotes, controls and surrogates", { ...object, name: 'we"b\\\n\u0001\u{1F600}\uD800', kind: "K\u00e9" }],
+    ["a field that is not a string", { ...object, version: 7 as unknown as string }],
+  ])("writes a tree object as the generic encoder does: %s", (_, value) => {
+    expect(Buffer.from(treeObjectText(value)).equals(canonicalJson(value as unknown as CanonicalValue))).toBe(true);
+  });
+
   it("sorts names in code-point order and refuses fractions", () => {
     expect(["b", "\u{1F600}", "\uFFFD", "a"].sort(compareNames)).toEqual(["a", "b", "\uFFFD", "\u{1F600}"]);
+    const named = (names: string[]) => names.map((name) => ({ name }));
+    expect(sortByName(named(["b", "\u{1F600}", "\uFFFD", "a"]), (o) => o.name)).toEqual(
+      named(["a", "b", "\uFFFD", "\u{1F600}"]),
+    );
+    expect(sortByName(named(["web-10", "web-2", "Web"]), (o) => o.name)).toEqual(named(["Web", "web-10", "web-2"]));
     expect(() => canonicalJson({ n: 1.5 })).toThrow(/whole number/);
   });
 
