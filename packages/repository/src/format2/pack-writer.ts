@@ -15,11 +15,11 @@ import {
 } from "./pack-format.js";
 
 /**
- * A pack file is closed once its frames reach this size: small enough that uploads go on while
- * the dump does and the last pack, uploaded after the tree, is short (docs/format.md, "Packs").
- * @defaultValue 4 MiB
+ * A pack file is closed once its frames reach this size (docs/format.md, "Packs"); uploads go on
+ * while the dump does, and a snapshot writer closes a large remainder before its tree
+ * (closeIfLarge), so that its upload overlaps the tree's building. @defaultValue 16 MiB
  */
-export const DEFAULT_PACK_TARGET_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
 /**
  * A frame is compressed once its blobs reach this much plaintext (docs/format.md, "Compression":
  * measured against 32 and 128 KiB, and against blobs compressed alone). @defaultValue 64 KiB
@@ -159,6 +159,16 @@ export class PackWriter {
       this.entries.push({ id, type, offsetInFrame, rawLength, compression, offset, length, frameRawLength });
     this.parts.push(stored);
     this.offset += stored.length;
+  }
+
+  /**
+   * Seals the open pack and starts its upload when it holds a quarter of the target or more (at
+   * most, counting frames still being compressed); a smaller pack stays open for what follows.
+   * A snapshot writer calls it before its tree, whose blobs then share a pack only with a small
+   * remainder of the objects.
+   */
+  async closeIfLarge(): Promise<void> {
+    if (this.offset + this.closingAtMost + this.frameRaw >= this.target / 4) await this.closePack();
   }
 
   /** Seals the open pack and starts its upload (finish waits for it); resolves with every pack sealed. */

@@ -139,6 +139,23 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     await expect(added).rejects.toThrow(/refused/);
   });
 
+  it("closes the open pack before a tree only when it holds a quarter of the target or more", async () => {
+    const { writer } = newWriter(keys, 64 * 1024);
+    const random = (n: number) => Buffer.from(randomBytes(n).toString("base64"));
+    await writer.add("data", random(2 * 1024)); // 2.7 KB of plaintext: under 16 KiB
+    await writer.closeIfLarge();
+    expect((await writer.close()).length).toBe(1); // close() sealed it: closeIfLarge had not
+    for (let i = 0; i < 6; i++) await writer.add("data", random(2 * 1024)); // about 16 KiB
+    await writer.closeIfLarge();
+    await writer.add("tree", random(100));
+    const { packs } = await writer.finish();
+    expect(packs.map((p) => p.entries.map((e) => e.type).join(","))).toEqual([
+      "data",
+      "data,data,data,data,data,data",
+      "tree",
+    ]);
+  });
+
   it("writes a blob once: not again when in the open pack, nor when in the index", async () => {
     const { index, writer, puts } = newWriter(keys, 1024 * 1024);
     const first = await writer.add("data", blobs[0]!);

@@ -209,6 +209,7 @@ export class SnapshotWriterV2 {
     draft: SnapshotDraftV2,
     withReuseTable = false,
   ): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date; reuseTable?: EncodedReuseTable }> {
+    await this.packs.closeIfLarge(); // its upload goes on while the base is read and the tree built
     const base = this.deps.patchTree === false ? undefined : await findTreeBase(this.deps, draft);
     const root = await this.tree.build((node) => this.addBlob("tree", node), base);
     if (base && this.retention) {
