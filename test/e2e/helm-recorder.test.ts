@@ -114,6 +114,21 @@ describe("the Helm chart's recorder", () => {
     expect(reader[1]).toMatchObject({ resources: ["*"], verbs: ["get", "list", "watch"] });
   });
 
+  it("is scraped by a ServiceMonitor that keeps its namespace label (the configuration's, not the Pod's)", async () => {
+    const objs = await render([...ON, "--set", "serviceMonitor.enabled=true"]);
+    const monitor = one(objs, "ServiceMonitor");
+    expect(monitor.spec.endpoints).toEqual([
+      expect.objectContaining({ port: "http", path: "/metrics", honorLabels: true }),
+    ]);
+    const others = objs.filter((o) => o.kind === "ServiceMonitor" && !isRecorder(o));
+    const honoring = others
+      .filter((o) => o.spec.endpoints[0].honorLabels)
+      .map((o) => o.metadata.labels["app.kubernetes.io/component"]);
+    expect(honoring, "only the pushed and the recorder's series carry their own namespace").toEqual([
+      "metrics-gateway",
+    ]);
+  });
+
   it("lets only the scrapers in when the chart makes NetworkPolicies, and keeps it off Redis's and the gateway's", async () => {
     const objs = await render([...ON, "--set", "networkPolicy.enabled=true"]);
     const policy = one(objs, "NetworkPolicy");
