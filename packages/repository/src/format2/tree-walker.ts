@@ -146,19 +146,28 @@ function compareRecords(a: TreeRecord, b: TreeRecord): number {
 }
 
 /** `records` with `patch` applied, in walk order; RepositoryFormatError naming `key` for a removal of an absent object. */
-function applyPatch(key: string, records: TreeRecord[], patch: PatchNode): TreeRecord[] {
+/**
+ * `records` (a root's, in walkTree's order) with `patches` applied oldest first, each checked
+ * against what it holds below it; one map over every patch and one sort at the end, so that the
+ * cost of a chain grows with the objects its patches set, not with its depth times the objects.
+ */
+function applyPatches(records: TreeRecord[], patches: readonly { id: string; node: PatchNode }[]): TreeRecord[] {
+  if (patches.length === 0) return records;
   const place = (r: { namespace?: string; group: string; resource: string }, name: string) =>
     `${r.namespace ?? ""}/${resourceKey(r)}/${name}`;
   const byPlace = new Map(records.map((r) => [place(r.record, r.record.name), r]));
-  for (const type of patch.types) {
-    for (const name of type.remove) {
-      if (!byPlace.delete(place(type, name)))
-        throw new RepositoryFormatError(key, `patch removes ${place(type, name)}, which its base does not hold`);
+  for (const { id, node: patch } of patches) {
+    const key = `tree blob ${id}`;
+    for (const type of patch.types) {
+      for (const name of type.remove) {
+        if (!byPlace.delete(place(type, name)))
+          throw new RepositoryFormatError(key, `patch removes ${place(type, name)}, which its base does not hold`);
+      }
+      for (const object of type.set) byPlace.set(place(type, object.name), treeRecord(type, object));
     }
-    for (const object of type.set) byPlace.set(place(type, object.name), treeRecord(type, object));
+    if (byPlace.size !== patch.objects)
+      throw new RepositoryFormatError(key, `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`);
   }
-  if (byPlace.size !== patch.objects)
-    throw new RepositoryFormatError(key, `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`);
   return [...byPlace.values()].sort(compareRecords);
 }
 
@@ -191,8 +200,8 @@ export async function readTree(source: BlobSource, manifest: SnapshotManifestV2)
         `tree holds ${node.objects} objects, snapshot.json says ${manifest.objects}`,
       );
     if (node.kind === "root") {
-      let records = await walkRoot(source, manifest, node, above ? undefined : manifest.objects);
-      for (const patch of patches.reverse()) records = applyPatch(`tree blob ${patch.id}`, records, patch.node);
+      const root = await walkRoot(source, manifest, node, above ? undefined : manifest.objects);
+      const records = applyPatches(root, patches.reverse());
       const patched = patches.reduce(
         (n, p) => n + p.node.types.reduce((m, t) => m + t.set.length + t.remove.length, 0),
         0,
