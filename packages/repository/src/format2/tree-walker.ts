@@ -166,7 +166,10 @@ function applyPatches(records: TreeRecord[], patches: readonly { id: string; nod
       for (const object of type.set) byPlace.set(place(type, object.name), treeRecord(type, object));
     }
     if (byPlace.size !== patch.objects)
-      throw new RepositoryFormatError(key, `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`);
+      throw new RepositoryFormatError(
+        key,
+        `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`,
+      );
   }
   return [...byPlace.values()].sort(compareRecords);
 }
