@@ -10,7 +10,7 @@ export interface RecorderMetrics {
   unchanged: Counter<"namespace" | "name">;
   /** Watches open now. */
   watches: Gauge<"namespace" | "name">;
-  /** Relists of a resource type, by why: start, 410, restart or takeover. */
+  /** Relists of a resource type, by why: start, 410, restart, takeover or members (an application's objects moved). */
   relists: Counter<"namespace" | "name" | "reason">;
   /** Gaps recorded. */
   gaps: Counter<"namespace" | "name" | "reason">;
@@ -54,7 +54,7 @@ export function createRecorderMetrics(registry: Registry, lags: LagSource): Reco
     }),
     relists: new Counter({
       name: "kubedump_recorder_relists_total",
-      help: "Relists of a resource type, by reason (start, 410, restart, takeover)",
+      help: "Relists of a resource type, by reason (start, 410, restart, takeover, members)",
       labelNames: ["namespace", "name", "reason"],
       registers,
     }),

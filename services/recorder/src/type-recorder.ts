@@ -22,8 +22,22 @@ export interface ChangeSink {
   watchOpened(delta: 1 | -1): void;
 }
 
-/** Why a type is listed: its first list, or a relist after a 410, a restart or a takeover. */
-export type RelistReason = "start" | GapReason;
+/**
+ * Why a type is listed: its first list, a relist after a 410, a restart or a takeover, or (an
+ * application's types) objects moved in or out of the application by a change of another.
+ */
+export type RelistReason = "start" | GapReason | "members";
+
+/** Sees every object a type recorder lists or is told of, kept or not (an application's OwnerGraph). */
+export interface ObjectObserver {
+  /** A list begins. */
+  listing(): void;
+  /** An object listed, added or modified; called before `keep`. */
+  seen(obj: KubeObject): void;
+  /** The list ended: what it did not yield is gone. */
+  listed(): void;
+  deleted(obj: KubeObject): void;
+}
 
 /** One resource type to record: where to list and watch it, and which of its objects the scope keeps. */
 export interface TypeTarget {
@@ -32,6 +46,7 @@ export interface TypeTarget {
   fieldSelector?: string;
   labelSelector?: string;
   keep(obj: KubeObject): boolean;
+  observer?: ObjectObserver;
 }
 
 export interface TypeRecorderOptions {
@@ -101,6 +116,9 @@ const DEFAULT_BACKOFF_MAX_MS = 30_000;
 export class TypeRecorder {
   private readonly seen: ObjectTable;
   private readonly abort = new AbortController();
+  /** Ends the current list or watch request (refresh), not the recorder. */
+  private request = new AbortController();
+  private refreshing = false;
   private readonly clock: Clock;
   private running: Promise<void> | undefined;
   private pass = 0;
@@ -137,9 +155,23 @@ export class TypeRecorder {
     await this.running;
   }
 
+  /**
+   * Lists the type again and records how it differs from what is held (the objects `keep` takes
+   * changed without a change of theirs); no gap: the watch was current until then.
+   */
+  refresh(): void {
+    this.refreshing = true;
+    this.request.abort(new Error(`recorder of ${this.key} refreshes`));
+  }
+
   /** Records the deletion of every object still held (the type is no longer served); call after stop(). */
   async dropAll(): Promise<void> {
     await recordDeletions(this.options.sink, this.options.target.rt, this.seen, this.clock.now());
+  }
+
+  /** Aborts when the recorder stops or refreshes. */
+  private get signal(): AbortSignal {
+    return AbortSignal.any([this.abort.signal, this.request.signal]);
   }
 
   private get stopped(): boolean {
@@ -158,7 +190,12 @@ export class TypeRecorder {
     let failures = 0;
     let gone = false;
     while (!this.stopped) {
+      this.request = new AbortController();
       try {
+        if (this.refreshing) {
+          this.refreshing = false;
+          if (resourceVersion !== undefined) [reason, resourceVersion] = ["members", undefined];
+        }
         if (resourceVersion === undefined) {
           const why = reason;
           resourceVersion = await (this.options.listGate ?? ((list) => list()))(() => this.relist(why));
@@ -168,6 +205,7 @@ export class TypeRecorder {
         gone = false;
       } catch (err) {
         if (this.stopped) return;
+        if (this.refreshing) continue;
         if (isGone(err) || err instanceof JournalBacklogError) {
           if (resourceVersion !== undefined) reason = isGone(err) ? "410" : "restart";
           resourceVersion = undefined;
@@ -189,6 +227,7 @@ export class TypeRecorder {
     const { client, target, pageSize, sink } = this.options;
     const time = this.clock.now();
     const pass = ++this.pass;
+    target.observer?.listing();
     const pages = listItemPages(client, target.rt, {
       namespace: target.namespace,
       labelSelector: target.labelSelector,
@@ -196,20 +235,22 @@ export class TypeRecorder {
       limit: pageSize,
       restartOnExpiry: false,
       omitManagedFields: this.options.sanitize,
-      signal: this.abort.signal,
+      signal: this.signal,
     });
     let next = await pages.next();
     for (; !next.done; next = await pages.next())
       for (const obj of next.value) {
+        target.observer?.seen(obj);
         if (target.keep(obj)) await this.record(time, obj);
       }
+    target.observer?.listed();
     for (const [key, entry] of this.seen.unseenIn(pass)) {
       this.seen.delete(key);
       await this.deleted(time, key, entry);
     }
     sink.relisted(reason);
     this.options.onListed?.();
-    if (reason !== "start") await sink.gap(Math.min(this.lastSure || time, time), time, reason);
+    if (reason !== "start" && reason !== "members") await sink.gap(Math.min(this.lastSure || time, time), time, reason);
     this.lastSure = time;
     return next.value.resourceVersion;
   }
@@ -226,12 +267,14 @@ export class TypeRecorder {
         fieldSelector: target.fieldSelector,
         resourceVersion,
         timeoutSeconds: this.options.watchTimeoutSeconds,
-        signal: this.abort.signal,
+        signal: this.signal,
       });
       for await (const { type, object } of stream) {
         const time = this.clock.now();
         const rv = object.metadata.resourceVersion;
         if (typeof rv === "string") resourceVersion = rv;
+        if (type === "DELETED") target.observer?.deleted(object);
+        else if (type !== "BOOKMARK") target.observer?.seen(object);
         if (type === "DELETED" || (type !== "BOOKMARK" && !target.keep(object))) await this.gone(time, object);
         else if (type !== "BOOKMARK") await this.record(time, object);
         this.lastSure = time;
