@@ -154,6 +154,19 @@ describe("the recorder, one Continuous BackupConfiguration of a Deployment and i
       const { blobs } = await journalBlobs(reader, time, RESOURCES);
       expect([...blobs].sort(), `state at ${new Date(time).toISOString()}`).toEqual([...expected].sort());
     }
+    // Every segment of this journal so far was stored by this process, and counted.
+    const segments = await reader.listSegments();
+    const metrics = await (await fetch(`http://127.0.0.1:${app?.httpPort}/metrics`)).text();
+    const counted = metrics
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("kubedump_recorder_segments_total{") &&
+          l.includes(`namespace="${ns}"`) &&
+          l.includes('name="app"'),
+      );
+    expect(segments.length).toBeGreaterThan(1);
+    expect(Number(counted?.split(" ").at(-1))).toBe(segments.length);
     expect(await kindsOf("configmaps", "outside")).toEqual([]);
     expect(await kindsOf("secrets", "mid")).toEqual(["added", "deleted"]);
     expect(await kindsOf("configmaps", "mid-child")).toEqual(["added", "deleted"]);

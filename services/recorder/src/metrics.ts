@@ -14,6 +14,8 @@ export interface RecorderMetrics {
   relists: Counter<"namespace" | "name" | "reason">;
   /** Gaps recorded. */
   gaps: Counter<"namespace" | "name" | "reason">;
+  /** Journal segments stored (each flush that had changes to write). */
+  segments: Counter<"namespace" | "name">;
   /** Journal flushes that failed. */
   flushFailures: Counter<"namespace" | "name">;
 }
@@ -62,6 +64,12 @@ export function createRecorderMetrics(registry: Registry, lags: LagSource): Reco
       name: "kubedump_recorder_gaps_total",
       help: "Gaps recorded in the journal, by reason",
       labelNames: ["namespace", "name", "reason"],
+      registers,
+    }),
+    segments: new Counter({
+      name: "kubedump_recorder_segments_total",
+      help: "Journal segments the recorder stored (one per flush with changes to write)",
+      labelNames: ["namespace", "name"],
       registers,
     }),
     flushFailures: new Counter({

@@ -130,6 +130,7 @@ export class ScopeRecorder {
       flushEveryChanges,
       indexCacheDir,
       holder: `recorder ${deps.identity} of BackupConfiguration ${ref.namespace}/${ref.name}`,
+      onSegment: () => deps.metrics.segments.inc(ref),
       onFlushError: (err) => {
         deps.metrics.flushFailures.inc(ref);
         deps.log.warn({ ...ref, err: (err as Error).message }, "journal flush failed; its changes wait");
