@@ -50,8 +50,8 @@ export interface ScopeRecorderDeps {
 /**
  * Records one Continuous BackupConfiguration: opens its format-2 Repository, takes the journal's
  * state now as the base (stateAt), plans its watches from discovery, relists every type and
- * records the differences, a gap ("restart" or "takeover") over the time the journal was not
- * written, then follows each type's watch. Discovery runs again every discoveryMs: types that
+ * records — after a gap ("restart" or "takeover") from the journal's end to the relist — the
+ * differences, then follows each type's watch. Discovery runs again every discoveryMs: types that
  * appear are listed and watched, types that go have their objects recorded as deleted. An
  * application scope also keeps its OwnerGraph: objects it moves in or out of the application have
  * their types relisted.
@@ -146,10 +146,12 @@ export class ScopeRecorder {
         if (gap.reason === "410") void this.reportGap(gap);
       },
     });
+    // The gap first, up to the relist's beginning: its differences come at their lists' times, after
+    // it, so no reader sees them (a flush earlier) as changes the journal saw happen.
+    if (base.sureUntil !== undefined) await this.sink.gap(base.sureUntil, deps.clock.now(), reason);
     const listed = this.startTypes(plan, spec.options, keys, base.types);
     await this.dropGoneTypes(plan, base.types);
     await listed;
-    if (base.sureUntil !== undefined) await this.sink.gap(base.sureUntil, deps.clock.now(), reason);
     if (this.stopped) return this.stop();
     this.since = start;
     this.scheduleDiscovery(spec.options, keys);
