@@ -4,6 +4,9 @@
 // recorded, a restart records nothing that did not change, and `kubedump restore --at` and
 // `history` read the journal with the snapshot of the same scope. No controller-manager runs: the
 // owners are set by hand, and nothing is collected as garbage.
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { describeScope } from "@kubedump/dump";
 import { JournalReader, type JournalScope } from "@kubedump/repository/journal";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
@@ -205,7 +208,7 @@ describe("the recorder, one Continuous BackupConfiguration of a Deployment and i
     expect(await kindsOf("configmaps", "late")).toEqual(["added", "deleted", "added", "deleted"]);
   });
 
-  it("restores the state at a moment, and shows an object's history, from the anchor snapshot and the journal", async () => {
+  it("restore, diff and download --at a moment, and history, read the anchor snapshot and the journal", async () => {
     const [first, withMid] = checkpoints;
     expect(withMid).toBeDefined();
     for (const [i, checkpoint] of [first, withMid].entries()) {
@@ -222,6 +225,25 @@ describe("the recorder, one Continuous BackupConfiguration of a Deployment and i
       }
       expect(restored.sort(), `restore --at ${at}`).toEqual([...(checkpoint?.expected.keys() ?? [])].sort());
     }
+    const moments = [first, withMid].map((c) => new Date(c?.time ?? 0).toISOString());
+    const diff = await cli(["diff", "--at", moments[0] ?? "", "--at", moments[1] ?? "", "-o", "json"]);
+    expect(diff.code, diff.stderr).toBe(1);
+    const objects = (JSON.parse(diff.stdout) as { objects: { path: string; change: string }[] }).objects;
+    expect(objects.map((o) => `${o.change} ${o.path}`).sort()).toEqual([
+      `added namespaces/${ns}/configmaps/mid-child.yaml`,
+      `added namespaces/${ns}/secrets/mid.yaml`,
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "recorder-app-"));
+    const download = await cli(["download", "--at", moments[1] ?? "", "--to", dir]);
+    expect(download.code, download.stderr).toBe(0);
+    const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)));
+    const fileOf = (key: string) => key.replace(/^(deployments|replicasets)\//, "$1.apps/");
+    expect(files.sort()).toEqual(
+      [...(withMid?.expected.keys() ?? [])].map((k) => `namespaces/${ns}/${fileOf(k)}.yaml`).sort(),
+    );
+    rmSync(dir, { recursive: true });
     const history = await cli(["history", `configmaps/${ns}/mid-child`, "-o", "json"]);
     expect(history.code, history.stderr).toBe(0);
     const changes = (JSON.parse(history.stdout) as { changes: { change: string }[] }).changes;

@@ -116,7 +116,7 @@ const DEFAULT_BACKOFF_MAX_MS = 30_000;
 export class TypeRecorder {
   private readonly seen: ObjectTable;
   private readonly abort = new AbortController();
-  /** Ends the current list or watch request (refresh), not the recorder. */
+  /** Ends the current list or watch request: aborted by stop() and refresh(). */
   private request = new AbortController();
   private refreshing = false;
   private readonly clock: Clock;
@@ -151,7 +151,9 @@ export class TypeRecorder {
 
   /** Ends the watch; resolves once the loop has stopped. Safe twice. */
   async stop(): Promise<void> {
-    this.abort.abort(new Error(`recorder of ${this.key} stopped`));
+    const stopped = new Error(`recorder of ${this.key} stopped`);
+    this.abort.abort(stopped);
+    this.request.abort(stopped);
     await this.running;
   }
 
@@ -167,11 +169,6 @@ export class TypeRecorder {
   /** Records the deletion of every object still held (the type is no longer served); call after stop(). */
   async dropAll(): Promise<void> {
     await recordDeletions(this.options.sink, this.options.target.rt, this.seen, this.clock.now());
-  }
-
-  /** Aborts when the recorder stops or refreshes. */
-  private get signal(): AbortSignal {
-    return AbortSignal.any([this.abort.signal, this.request.signal]);
   }
 
   private get stopped(): boolean {
@@ -235,7 +232,7 @@ export class TypeRecorder {
       limit: pageSize,
       restartOnExpiry: false,
       omitManagedFields: this.options.sanitize,
-      signal: this.signal,
+      signal: this.request.signal,
     });
     let next = await pages.next();
     for (; !next.done; next = await pages.next())
@@ -267,7 +264,7 @@ export class TypeRecorder {
         fieldSelector: target.fieldSelector,
         resourceVersion,
         timeoutSeconds: this.options.watchTimeoutSeconds,
-        signal: this.signal,
+        signal: this.request.signal,
       });
       for await (const { type, object } of stream) {
         const time = this.clock.now();
