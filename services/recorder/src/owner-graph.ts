@@ -51,12 +51,13 @@ export class OwnerGraph {
       listed: () => {
         const gone = [...this.owned].filter(([uid, o]) => o.type === type && !listing?.has(uid)).map(([uid]) => uid);
         listing = undefined;
+        const moving = gone.some((uid) => this.members.has(uid));
         for (const uid of gone) this.unlink(uid);
-        if (gone.length) this.settle(new Set(gone));
+        if (moving) this.settle(new Set(gone));
       },
       deleted: (obj) => {
         const uid = obj.metadata.uid;
-        if (uid && this.unlink(uid)) this.settle(new Set([uid]));
+        if (uid && this.unlink(uid) && this.members.has(uid)) this.settle(new Set([uid]));
       },
     };
   }
@@ -97,6 +98,8 @@ export class OwnerGraph {
     const held = this.owned.get(uid);
     if (held && held.owners.length === owners.length && held.owners.every((o, i) => o === owners[i])) return;
     if (!held && !owners.length) return;
+    // Neither a member nor owned by one: it stays out, and so does all below it.
+    const moving = this.members.has(uid) || owners.some((o) => o === this.root || this.members.has(o));
     this.unlink(uid);
     if (owners.length) {
       this.owned.set(uid, { type, owners });
@@ -106,7 +109,7 @@ export class OwnerGraph {
         this.children.set(owner, set);
       }
     }
-    this.settle(new Set([uid]));
+    if (moving) this.settle(new Set([uid]));
   }
 
   /** Forgets `uid`'s owners; false when none were held. */
