@@ -110,7 +110,7 @@ const DEFAULT_BACKOFF_MAX_MS = 30_000;
  * Records one resource type: LIST, then WATCH with bookmarks from the list's resourceVersion, again
  * and again. Keeps per object only its uid and blob id, so an update whose stored YAML is the same
  * (a status-only or managedFields-only write) is dropped. A watch that ends with 410 Gone relists
- * and records the differences and a gap ("410") from the last moment the watch was known current;
+ * and records a gap ("410") from the last moment the watch was known current, then the differences;
  * any other failure resumes the watch from its last resourceVersion after capped backoff.
  */
 export class TypeRecorder {
@@ -224,6 +224,12 @@ export class TypeRecorder {
     const { client, target, pageSize, sink } = this.options;
     const time = this.clock.now();
     const pass = ++this.pass;
+    // The gap first (to the list's time, which its differences carry), so that no reader sees them
+    // a flush before it; a relist that fails leaves the next a gap from here.
+    if (reason !== "start" && reason !== "members") {
+      await sink.gap(Math.min(this.lastSure || time, time), time, reason);
+      this.lastSure = time;
+    }
     target.observer?.listing();
     const pages = listItemPages(client, target.rt, {
       namespace: target.namespace,
@@ -247,7 +253,6 @@ export class TypeRecorder {
     }
     sink.relisted(reason);
     this.options.onListed?.();
-    if (reason !== "start" && reason !== "members") await sink.gap(Math.min(this.lastSure || time, time), time, reason);
     this.lastSure = time;
     return next.value.resourceVersion;
   }
