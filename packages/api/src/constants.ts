@@ -156,8 +156,6 @@ export const ConditionReason = {
   Recording: "Recording",
   /** Recording False: the Repository is format 1, which cannot hold a journal. */
   RepositoryFormat1: "RepositoryFormat1",
-  /** Recording False: the recorder cannot follow this scope (an application target) or its spec. */
-  RecordingNotSupported: "RecordingNotSupported",
   /** Recording False: the Repository could not be opened or written (retried). */
   RecordingFailed: "RecordingFailed",
 } as const;

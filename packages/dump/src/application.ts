@@ -16,6 +16,31 @@ export class TargetNotFoundError extends Error {
 
 type AppScope = Extract<Scope, { type: "application" }>;
 
+/** An application's target as the cluster serves it: its type, its namespace (none when cluster-scoped), a label. */
+export interface ResolvedTarget {
+  rt: ResourceType;
+  namespace?: string;
+  label: string;
+}
+
+/** The target's resource type and namespace; TargetNotFoundError when the cluster serves no such kind or a namespace is missing. */
+export function resolveTarget(all: ResourceType[], target: AppScope["target"]): ResolvedTarget {
+  const rt = findResourceType(all, target.apiVersion, target.kind);
+  if (!rt) throw new TargetNotFoundError(`target: the cluster serves no kind ${target.kind} in ${target.apiVersion}`);
+  const namespace = rt.namespaced ? target.namespace : undefined;
+  if (rt.namespaced && !namespace)
+    throw new TargetNotFoundError(`target: ${target.kind} is namespaced, give its namespace`);
+  return { rt, namespace, label: `${target.kind} ${namespace ? `${namespace}/` : ""}${target.name}` };
+}
+
+/**
+ * The types whose objects may be the target's dependants: those the filters keep, in the target's
+ * namespace when it has one, except the target's own type.
+ */
+export function dependantTypes(filters: CompiledFilters, { rt, namespace }: ResolvedTarget): ResourceType[] {
+  return filters.resources.filter((r) => (namespace ? r.namespaced : true) && r.key !== rt.key);
+}
+
 /**
  * The target object, plus with includeDependants every object that names it, or names one of its
  * dependants, in ownerReferences (found by a first pass over the candidate types).
@@ -28,12 +53,8 @@ export async function planApplication(
   pageSize?: number,
 ): Promise<{ plan: PlanStep[]; warnings: string[] }> {
   const { target } = scope;
-  const rt = findResourceType(all, target.apiVersion, target.kind);
-  if (!rt) throw new TargetNotFoundError(`target: the cluster serves no kind ${target.kind} in ${target.apiVersion}`);
-  const namespace = rt.namespaced ? target.namespace : undefined;
-  if (rt.namespaced && !namespace)
-    throw new TargetNotFoundError(`target: ${target.kind} is namespaced, give its namespace`);
-  const label = `${target.kind} ${namespace ? `${namespace}/` : ""}${target.name}`;
+  const resolved = resolveTarget(all, target);
+  const { rt, namespace, label } = resolved;
   let targetUid: string | undefined;
   for await (const page of listPages(client, rt, { namespace, fieldSelector: `metadata.name=${target.name}` })) {
     targetUid = page[0]?.metadata.uid;
@@ -46,7 +67,7 @@ export async function planApplication(
   const children = new Map<string, string[]>();
   const typeOf = new Map<string, ResourceType>();
   const warnings: string[] = [];
-  const candidates = filters.resources.filter((r) => (namespace ? r.namespaced : true) && r.key !== rt.key);
+  const candidates = dependantTypes(filters, resolved);
   for (const c of candidates) {
     try {
       for await (const page of listPages(client, c, { namespace, limit: pageSize })) {

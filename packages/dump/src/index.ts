@@ -1,4 +1,10 @@
-export { type PlanStep, TargetNotFoundError } from "./application.js";
+export {
+  dependantTypes,
+  type PlanStep,
+  type ResolvedTarget,
+  resolveTarget,
+  TargetNotFoundError,
+} from "./application.js";
 export type { DumpSink } from "./dump-sink.js";
 export { type DumpDeps, type DumpProgress, type DumpResult, runDump } from "./engine.js";
 export { type CompiledFilters, compileFilters, UnknownResourceError } from "./filters.js";

@@ -10,10 +10,12 @@ export interface RecorderMetrics {
   unchanged: Counter<"namespace" | "name">;
   /** Watches open now. */
   watches: Gauge<"namespace" | "name">;
-  /** Relists of a resource type, by why: start, 410, restart or takeover. */
+  /** Relists of a resource type, by why: start, 410, restart, takeover or members (an application's objects moved). */
   relists: Counter<"namespace" | "name" | "reason">;
   /** Gaps recorded. */
   gaps: Counter<"namespace" | "name" | "reason">;
+  /** Journal segments stored (each flush that had changes to write). */
+  segments: Counter<"namespace" | "name">;
   /** Journal flushes that failed. */
   flushFailures: Counter<"namespace" | "name">;
 }
@@ -54,7 +56,7 @@ export function createRecorderMetrics(registry: Registry, lags: LagSource): Reco
     }),
     relists: new Counter({
       name: "kubedump_recorder_relists_total",
-      help: "Relists of a resource type, by reason (start, 410, restart, takeover)",
+      help: "Relists of a resource type, by reason (start, 410, restart, takeover, members)",
       labelNames: ["namespace", "name", "reason"],
       registers,
     }),
@@ -62,6 +64,12 @@ export function createRecorderMetrics(registry: Registry, lags: LagSource): Reco
       name: "kubedump_recorder_gaps_total",
       help: "Gaps recorded in the journal, by reason",
       labelNames: ["namespace", "name", "reason"],
+      registers,
+    }),
+    segments: new Counter({
+      name: "kubedump_recorder_segments_total",
+      help: "Journal segments the recorder stored (one per flush with changes to write)",
+      labelNames: ["namespace", "name"],
       registers,
     }),
     flushFailures: new Counter({

@@ -119,12 +119,13 @@ describe("the recorder, one Continuous BackupConfiguration of a namespace", () =
     app = await startTestRecorder(t, ns);
     const expected = await liveBlobs(t, [{ path, apiVersion: "v1", kind: "ConfigMap" }]);
     await waitForJournal(reader, expected, ["configmaps"]);
-    // The gap is appended once the relist is done, so it may reach a segment a flush after the
-    // relist's changes.
-    const gaps = await waitFor("the restart gap in the journal", async () => {
-      const { gaps } = await reader.slice({ from: stopped });
-      return gaps.some((g) => g.reason === "restart") ? gaps : undefined;
-    });
+    // The gap comes before the relist's changes: it ends where the relist begins, and was appended first.
+    const records = await reader.records({ from: stopped });
+    const gap = records.findIndex((r) => r.type === "gap" && r.reason === "restart");
+    const added = records.findIndex((r) => r.type === "change" && r.ref.name === "while-down" && r.kind === "added");
+    expect(gap).toBeGreaterThanOrEqual(0);
+    expect(added).toBeGreaterThan(gap);
+    const gaps = (await reader.slice({ from: stopped })).gaps;
     expect(gaps.find((g) => g.reason === "restart")?.to).toBeGreaterThanOrEqual(stopped);
     const config = await waitFor("status.recording.lastGap of c", async () => {
       const obj = await space.get("backupconfigurations", "c");

@@ -16,9 +16,10 @@ import { createListGate } from "./list-gate.js";
 import { type JournalTargetOpener, RecordingBlockedError } from "./journal-target.js";
 import type { RecorderMetrics } from "./metrics.js";
 import type { ObjectTable } from "./object-table.js";
+import { OwnerGraph } from "./owner-graph.js";
 import { type RecordingStatus, writeRecordingStatus } from "./status.js";
 import { recordDeletions, TypeRecorder } from "./type-recorder.js";
-import { planWatches, type WatchPlan } from "./watch-plan.js";
+import { loadOwners, planWatches, type WatchPlan } from "./watch-plan.js";
 
 /** Types of one scope listed at once. @defaultValue 2 */
 export const DEFAULT_LISTS_AT_ONCE = 2;
@@ -49,9 +50,11 @@ export interface ScopeRecorderDeps {
 /**
  * Records one Continuous BackupConfiguration: opens its format-2 Repository, takes the journal's
  * state now as the base (stateAt), plans its watches from discovery, relists every type and
- * records the differences, a gap ("restart" or "takeover") over the time the journal was not
- * written, then follows each type's watch. Discovery runs again every discoveryMs: types that
- * appear are listed and watched, types that go have their objects recorded as deleted.
+ * records — after a gap ("restart" or "takeover") from the journal's end to the relist — the
+ * differences, then follows each type's watch. Discovery runs again every discoveryMs: types that
+ * appear are listed and watched, types that go have their objects recorded as deleted. An
+ * application scope also keeps its OwnerGraph: objects it moves in or out of the application have
+ * their types relisted.
  */
 export class ScopeRecorder {
   private readonly types = new Map<string, TypeRecorder>();
@@ -61,6 +64,7 @@ export class ScopeRecorder {
   private stopped = false;
   private readonly ref: { namespace: string; name: string };
   private since = 0;
+  private graph: OwnerGraph | undefined;
   private readonly listGate: <T>(list: () => Promise<T>) => Promise<T>;
 
   constructor(
@@ -107,16 +111,16 @@ export class ScopeRecorder {
     const { deps, config, ref } = this;
     const spec = configDumpSpec({ ...config, metadata: { ...config.metadata, namespace: ref.namespace } });
     if ("errors" in spec) throw new RecordingBlockedError(ConditionReason.InvalidSpec, spec.errors.join("; "));
-    if (spec.options.scope.type === "application")
-      throw new RecordingBlockedError(
-        ConditionReason.RecordingNotSupported,
-        "an application target is not recorded continuously; target a namespace or the cluster",
-      );
     const { store, keys } = await deps.openTarget(ref.namespace, config.spec.repository.name);
     const scope: JournalScope = { scope: describeScope(spec.options.scope), params: spec.params };
     const start = deps.clock.now();
     const base = await loadJournalBase(new JournalReader({ store, keys, scope }), start);
-    const plan = await planWatches(deps.client, spec.options);
+    if (spec.options.scope.type === "application")
+      this.graph = new OwnerGraph((types) => {
+        for (const key of types) this.types.get(key)?.refresh();
+      });
+    const plan = await planWatches(deps.client, spec.options, this.graph);
+    if (this.graph) await loadOwners(deps.client, plan, deps.settings.pageSize);
     const { flushEveryMs, flushEveryChanges, indexCacheDir } = deps.settings;
     this.writer = new JournalWriter({
       store,
@@ -126,6 +130,7 @@ export class ScopeRecorder {
       flushEveryChanges,
       indexCacheDir,
       holder: `recorder ${deps.identity} of BackupConfiguration ${ref.namespace}/${ref.name}`,
+      onSegment: () => deps.metrics.segments.inc(ref),
       onFlushError: (err) => {
         deps.metrics.flushFailures.inc(ref);
         deps.log.warn({ ...ref, err: (err as Error).message }, "journal flush failed; its changes wait");
@@ -141,10 +146,12 @@ export class ScopeRecorder {
         if (gap.reason === "410") void this.reportGap(gap);
       },
     });
+    // The gap first, up to the relist's beginning: its differences come at their lists' times, after
+    // it, so no reader sees them (a flush earlier) as changes the journal saw happen.
+    if (base.sureUntil !== undefined) await this.sink.gap(base.sureUntil, deps.clock.now(), reason);
     const listed = this.startTypes(plan, spec.options, keys, base.types);
     await this.dropGoneTypes(plan, base.types);
     await listed;
-    if (base.sureUntil !== undefined) await this.sink.gap(base.sureUntil, deps.clock.now(), reason);
     if (this.stopped) return this.stop();
     this.since = start;
     this.scheduleDiscovery(spec.options, keys);
@@ -218,7 +225,7 @@ export class ScopeRecorder {
   }
 
   private async rediscover(options: DumpOptions, keys: Format2Keys | null): Promise<void> {
-    const plan = await planWatches(this.deps.client, options);
+    const plan = await planWatches(this.deps.client, options, this.graph);
     if (this.stopped) return;
     const before = this.types.size;
     await this.startTypes(plan, options, keys, new Map());
@@ -228,6 +235,7 @@ export class ScopeRecorder {
       this.types.delete(key);
       await recorder.stop();
       await recorder.dropAll();
+      this.graph?.dropType(key);
       dropped.push(key);
     }
     if (this.types.size !== before || dropped.length) {

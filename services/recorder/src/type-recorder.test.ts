@@ -18,11 +18,15 @@ class MemorySink implements ChangeSink {
   readonly relists: RelistReason[] = [];
   unchangedCount = 0;
   open = 0;
+  /** Changes (`kind name`) and gaps (`gap reason`) in the order they came. */
+  order: string[] = [];
   async append(change: ChangeInput) {
     this.changes.push(change);
+    this.order.push(`${change.kind} ${change.ref.name}`);
   }
   async gap(from: number, to: number, reason: GapReason) {
     this.gaps.push({ from, to, reason });
+    this.order.push(`gap ${reason}`);
   }
   unchanged() {
     this.unchangedCount++;
@@ -91,12 +95,7 @@ describe("a type recorder whose watch expires", () => {
       await recorder.stop();
     }
     expect(sink.relists).toEqual(["start", "410"]);
-    expect(sink.changes.map((c) => `${c.kind} ${c.ref.name}`)).toEqual([
-      "added before",
-      "added meanwhile",
-      "deleted before",
-      "added after",
-    ]);
+    expect(sink.order).toEqual(["added before", "gap 410", "added meanwhile", "deleted before", "added after"]);
     const [gap] = sink.gaps;
     expect(gap?.reason).toBe("410");
     expect(gap?.from).toBeGreaterThanOrEqual(started);

@@ -22,8 +22,22 @@ export interface ChangeSink {
   watchOpened(delta: 1 | -1): void;
 }
 
-/** Why a type is listed: its first list, or a relist after a 410, a restart or a takeover. */
-export type RelistReason = "start" | GapReason;
+/**
+ * Why a type is listed: its first list, a relist after a 410, a restart or a takeover, or (an
+ * application's types) objects moved in or out of the application by a change of another.
+ */
+export type RelistReason = "start" | GapReason | "members";
+
+/** Sees every object a type recorder lists or is told of, kept or not (an application's OwnerGraph). */
+export interface ObjectObserver {
+  /** A list begins. */
+  listing(): void;
+  /** An object listed, added or modified; called before `keep`. */
+  seen(obj: KubeObject): void;
+  /** The list ended: what it did not yield is gone. */
+  listed(): void;
+  deleted(obj: KubeObject): void;
+}
 
 /** One resource type to record: where to list and watch it, and which of its objects the scope keeps. */
 export interface TypeTarget {
@@ -32,6 +46,7 @@ export interface TypeTarget {
   fieldSelector?: string;
   labelSelector?: string;
   keep(obj: KubeObject): boolean;
+  observer?: ObjectObserver;
 }
 
 export interface TypeRecorderOptions {
@@ -95,12 +110,15 @@ const DEFAULT_BACKOFF_MAX_MS = 30_000;
  * Records one resource type: LIST, then WATCH with bookmarks from the list's resourceVersion, again
  * and again. Keeps per object only its uid and blob id, so an update whose stored YAML is the same
  * (a status-only or managedFields-only write) is dropped. A watch that ends with 410 Gone relists
- * and records the differences and a gap ("410") from the last moment the watch was known current;
+ * and records a gap ("410") from the last moment the watch was known current, then the differences;
  * any other failure resumes the watch from its last resourceVersion after capped backoff.
  */
 export class TypeRecorder {
   private readonly seen: ObjectTable;
   private readonly abort = new AbortController();
+  /** Ends the current list or watch request: aborted by stop() and refresh(). */
+  private request = new AbortController();
+  private refreshing = false;
   private readonly clock: Clock;
   private running: Promise<void> | undefined;
   private pass = 0;
@@ -133,8 +151,19 @@ export class TypeRecorder {
 
   /** Ends the watch; resolves once the loop has stopped. Safe twice. */
   async stop(): Promise<void> {
-    this.abort.abort(new Error(`recorder of ${this.key} stopped`));
+    const stopped = new Error(`recorder of ${this.key} stopped`);
+    this.abort.abort(stopped);
+    this.request.abort(stopped);
     await this.running;
+  }
+
+  /**
+   * Lists the type again and records how it differs from what is held (the objects `keep` takes
+   * changed without a change of theirs); no gap: the watch was current until then.
+   */
+  refresh(): void {
+    this.refreshing = true;
+    this.request.abort(new Error(`recorder of ${this.key} refreshes`));
   }
 
   /** Records the deletion of every object still held (the type is no longer served); call after stop(). */
@@ -158,7 +187,12 @@ export class TypeRecorder {
     let failures = 0;
     let gone = false;
     while (!this.stopped) {
+      this.request = new AbortController();
       try {
+        if (this.refreshing) {
+          this.refreshing = false;
+          if (resourceVersion !== undefined) [reason, resourceVersion] = ["members", undefined];
+        }
         if (resourceVersion === undefined) {
           const why = reason;
           resourceVersion = await (this.options.listGate ?? ((list) => list()))(() => this.relist(why));
@@ -168,6 +202,7 @@ export class TypeRecorder {
         gone = false;
       } catch (err) {
         if (this.stopped) return;
+        if (this.refreshing) continue;
         if (isGone(err) || err instanceof JournalBacklogError) {
           if (resourceVersion !== undefined) reason = isGone(err) ? "410" : "restart";
           resourceVersion = undefined;
@@ -189,6 +224,13 @@ export class TypeRecorder {
     const { client, target, pageSize, sink } = this.options;
     const time = this.clock.now();
     const pass = ++this.pass;
+    // The gap first (to the list's time, which its differences carry), so that no reader sees them
+    // a flush before it; a relist that fails leaves the next a gap from here.
+    if (reason !== "start" && reason !== "members") {
+      await sink.gap(Math.min(this.lastSure || time, time), time, reason);
+      this.lastSure = time;
+    }
+    target.observer?.listing();
     const pages = listItemPages(client, target.rt, {
       namespace: target.namespace,
       labelSelector: target.labelSelector,
@@ -196,20 +238,21 @@ export class TypeRecorder {
       limit: pageSize,
       restartOnExpiry: false,
       omitManagedFields: this.options.sanitize,
-      signal: this.abort.signal,
+      signal: this.request.signal,
     });
     let next = await pages.next();
     for (; !next.done; next = await pages.next())
       for (const obj of next.value) {
+        target.observer?.seen(obj);
         if (target.keep(obj)) await this.record(time, obj);
       }
+    target.observer?.listed();
     for (const [key, entry] of this.seen.unseenIn(pass)) {
       this.seen.delete(key);
       await this.deleted(time, key, entry);
     }
     sink.relisted(reason);
     this.options.onListed?.();
-    if (reason !== "start") await sink.gap(Math.min(this.lastSure || time, time), time, reason);
     this.lastSure = time;
     return next.value.resourceVersion;
   }
@@ -226,12 +269,14 @@ export class TypeRecorder {
         fieldSelector: target.fieldSelector,
         resourceVersion,
         timeoutSeconds: this.options.watchTimeoutSeconds,
-        signal: this.abort.signal,
+        signal: this.request.signal,
       });
       for await (const { type, object } of stream) {
         const time = this.clock.now();
         const rv = object.metadata.resourceVersion;
         if (typeof rv === "string") resourceVersion = rv;
+        if (type === "DELETED") target.observer?.deleted(object);
+        else if (type !== "BOOKMARK") target.observer?.seen(object);
         if (type === "DELETED" || (type !== "BOOKMARK" && !target.keep(object))) await this.gone(time, object);
         else if (type !== "BOOKMARK") await this.record(time, object);
         this.lastSure = time;

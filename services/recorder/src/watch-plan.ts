@@ -1,11 +1,15 @@
-import { type CompiledFilters, compileFilters, type DumpOptions } from "@kubedump/dump";
-import { discoverResources, type KubeClient } from "@kubedump/kube";
+import {
+  type CompiledFilters,
+  compileFilters,
+  type DumpOptions,
+  dependantTypes,
+  resolveTarget,
+  type Scope,
+  TargetNotFoundError,
+} from "@kubedump/dump";
+import { discoverResources, type KubeClient, KubeUnreachableError, listPages, type ResourceType } from "@kubedump/kube";
+import type { OwnerGraph } from "./owner-graph.js";
 import type { TypeTarget } from "./type-recorder.js";
-
-/** Scopes the recorder follows; an application's owner graph is not watched (yet). */
-export class UnsupportedScopeError extends Error {
-  override readonly name = "UnsupportedScopeError";
-}
 
 /** What a scope's recorder watches now, and what discovery could not see. */
 export interface WatchPlan {
@@ -24,9 +28,10 @@ export const typeKey = (t: Pick<TypeTarget, "rt" | "namespace">): string =>
  * targets, each with the filters' per-object predicate: a cluster scope watches every type
  * cluster-wide (the namespace filters then apply per object, as a backup limited to a few
  * namespaces keeps the same objects); a namespace scope watches its namespaced types in it and
- * its Namespace object (by name) unless the filters leave it out.
+ * its Namespace object (by name) unless the filters leave it out; an application scope
+ * (applicationWatches) needs its OwnerGraph.
  */
-export async function planWatches(client: KubeClient, opts: DumpOptions): Promise<WatchPlan> {
+export async function planWatches(client: KubeClient, opts: DumpOptions, graph?: OwnerGraph): Promise<WatchPlan> {
   const discovery = await discoverResources(client);
   const filters = compileFilters(opts, discovery.resources);
   const unavailableGroups = new Set(discovery.warnings.map((w) => w.groupVersion.split("/")[0] ?? ""));
@@ -38,10 +43,11 @@ export async function planWatches(client: KubeClient, opts: DumpOptions): Promis
     keep: (obj: Parameters<CompiledFilters["keep"]>[0]) => filters.keep(obj, rt),
   });
   const { scope } = opts;
-  if (scope.type === "application")
-    throw new UnsupportedScopeError(
-      "an application target is not recorded continuously; target a namespace or the cluster",
-    );
+  if (scope.type === "application") {
+    if (!graph) throw new TypeError("planWatches: an application scope needs its OwnerGraph");
+    for (const t of applicationWatches(discovery.resources, filters, scope, graph)) add(t);
+    return { targets, unavailableGroups };
+  }
   const watchable = filters.resources.filter((rt) => rt.verbs.includes("watch"));
   if (scope.type === "cluster") for (const rt of watchable) add(base(rt));
   else {
@@ -51,4 +57,69 @@ export async function planWatches(client: KubeClient, opts: DumpOptions): Promis
       add({ ...base(nsType), fieldSelector: `metadata.name=${scope.namespace}`, labelSelector: undefined });
   }
   return { targets, unavailableGroups };
+}
+
+/**
+ * An application's watches, as planApplication lists it: its target by name in its type (the
+ * graph's root), and with includeDependants every candidate type (dependantTypes) in the target's
+ * namespace, whole: the graph sees each object's owners, `keep` takes the members. The label
+ * selector is matched here, not sent: an object it leaves out may still own a member. No target
+ * type served, no watches: the application is empty.
+ */
+function applicationWatches(
+  all: ResourceType[],
+  filters: CompiledFilters,
+  scope: Extract<Scope, { type: "application" }>,
+  graph: OwnerGraph,
+): TypeTarget[] {
+  let resolved: ReturnType<typeof resolveTarget>;
+  try {
+    resolved = resolveTarget(all, scope.target);
+  } catch (err) {
+    if (err instanceof TargetNotFoundError) return [];
+    throw err;
+  }
+  const { rt, namespace } = resolved;
+  const watchable = (r: ResourceType) => r.verbs.includes("watch");
+  if (!watchable(rt)) return [];
+  const root: TypeTarget = {
+    rt,
+    namespace,
+    fieldSelector: `metadata.name=${scope.target.name}`,
+    keep: (obj) => filters.keep(obj, rt),
+    observer: graph.rootObserver(),
+  };
+  if (!scope.includeDependants) return [root];
+  const dependants = dependantTypes(filters, resolved)
+    .filter(watchable)
+    .map((r): TypeTarget => {
+      const key = typeKey({ rt: r, namespace });
+      return {
+        rt: r,
+        namespace,
+        keep: (obj) => graph.isMember(obj.metadata.uid) && filters.keep(obj, r),
+        observer: graph.observerOf(key),
+      };
+    });
+  return [root, ...dependants];
+}
+
+/**
+ * Tells the graph who owns whom before the type recorders list (one LIST per watched type), so
+ * that their first lists already know the members: without it, a type listed before its owners'
+ * would record its members as deleted, then as added again. A type whose LIST fails is left to
+ * its recorder.
+ */
+export async function loadOwners(client: KubeClient, plan: WatchPlan, pageSize?: number): Promise<void> {
+  for (const { rt, namespace, fieldSelector, observer } of plan.targets.values()) {
+    if (!observer) continue;
+    try {
+      const pages = listPages(client, rt, { namespace, fieldSelector, limit: pageSize, omitManagedFields: true });
+      observer.listing();
+      for await (const page of pages) for (const obj of page) observer.seen(obj);
+      observer.listed();
+    } catch (err) {
+      if (err instanceof KubeUnreachableError) throw err;
+    }
+  }
 }

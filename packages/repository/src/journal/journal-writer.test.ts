@@ -28,14 +28,17 @@ const segments = (store: ObjectStore) => collect(store.list("journal/"));
 const read = (store: ObjectStore) => new JournalReader({ store, keys: null, scope: SCOPE }).slice();
 
 describe("JournalWriter", () => {
-  it("writes a segment every M changes and on close; close twice is fine", async () => {
+  it("writes a segment every M changes and on close, telling onSegment of each; close twice is fine", async () => {
     const store = newStore();
-    const journal = writer(store, { flushEveryChanges: 3 });
+    const told: string[] = [];
+    const journal = writer(store, { flushEveryChanges: 3, onSegment: (segment) => told.push(segment.key) });
     for (const change of changes(7)) await journal.append(change);
     expect(await segments(store)).toHaveLength(2);
     await journal.close();
     await journal.close();
-    expect(await segments(store)).toHaveLength(3);
+    const stored = await segments(store);
+    expect(stored).toHaveLength(3);
+    expect(told.sort()).toEqual(stored.map((s) => s.key).sort());
     const { changes: back } = await read(store);
     expect(back.map((c) => c.time)).toEqual(changes(7).map((c) => c.time));
     await expect(journal.append(changes(1)[0] as ChangeInput)).rejects.toThrow(/closed/);

@@ -46,6 +46,8 @@ export interface JournalWriterOptions {
   indexCacheDir?: string;
   /** Told of a flush started by the timer that failed; its records wait for the next flush. */
   onFlushError?: (err: unknown) => void;
+  /** Told of each segment stored, whichever flush wrote it (the timer, a threshold, close). */
+  onSegment?: (segment: SegmentInfo) => void;
 }
 
 /** A change to append: the YAML itself rather than its blob id (optional for a deletion). */
@@ -119,7 +121,11 @@ export class JournalWriter {
 
   /** Writes what waits as one segment; resolves with it (undefined when nothing waited). */
   flush(): Promise<SegmentInfo | undefined> {
-    const run = this.flushing.then(() => this.writeSegment());
+    const run = this.flushing.then(async () => {
+      const segment = await this.writeSegment();
+      if (segment) this.options.onSegment?.(segment);
+      return segment;
+    });
     this.flushing = run.catch(() => {});
     return run;
   }
