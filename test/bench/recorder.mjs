@@ -5,7 +5,9 @@
 // ConfigMaps at a steady rate. It prints the recorder's peak RSS (from /proc, sampled, and its
 // high-water mark) and the recording lag of every change (the time the journal gives the change,
 // the moment the recorder saw it, minus the moment the API server answered the update) beside the
-// targets: RSS < 150 MiB at 100,000 objects, lag < 2 s at 1,000 changes/s. See docs/continuous-capture.md.
+// targets: RSS < 150 MiB at 100,000 objects, lag < 2 s at 1,000 changes/s. Last it restarts the
+// recorder, which starts from the journal it wrote, and prints that start's peak RSS apart.
+// See docs/continuous-capture.md and docs/benchmarks.md ("Continuous capture").
 //
 //   npm run bench:recorder                                  # 100,000 objects, 1,000 changes/s for 60 s
 //   npm run bench:recorder -- --objects 20000 --rate 500 --seconds 30
