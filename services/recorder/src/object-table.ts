@@ -43,8 +43,13 @@ export class ObjectTable implements Iterable<[string, Seen]> {
     return row < 0 ? undefined : this.read(row);
   }
 
-  /** Holds `seen` for `key`, replacing what was held. A blob id must be 64 lowercase hex digits. */
-  set(key: string, seen: Seen): void {
+  /** The row holding `key` (a row is reused once its key is deleted), or -1. */
+  rowOf(key: string): number {
+    return this.keys.find(key);
+  }
+
+  /** Holds `seen` for `key`, replacing what was held; returns its row. A blob id must be 64 lowercase hex digits. */
+  set(key: string, seen: Seen): number {
     if (!HEX64.test(seen.blob))
       throw new TypeError(`object table: ${key}: blob id "${seen.blob}" is not 64 lowercase hex digits`);
     let row = this.keys.find(key);
@@ -55,6 +60,7 @@ export class ObjectTable implements Iterable<[string, Seen]> {
     this.blobs.write(seen.blob, row * BLOB_BYTES, BLOB_BYTES, "hex");
     this.writeUid(row, seen.uid);
     this.passes[row] = seen.pass;
+    return row;
   }
 
   /** Sets the uid and pass held of `key` (its blob unchanged); false when nothing is held. */
