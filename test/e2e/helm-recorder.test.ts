@@ -62,6 +62,7 @@ describe("the Helm chart's recorder", () => {
     });
     expect(env.NODE_OPTIONS).toBe("--max-semi-space-size=1");
     expect(env.MALLOC_ARENA_MAX).toBe("2");
+    expect(env.MALLOC_MMAP_THRESHOLD_).toBe("131072");
     expect(env.REDIS_URL, "the recorder needs no Redis").toBeUndefined();
     const unset = recorderConfig.ENV_VARS.filter(
       (v) => !(v in env) && !["KUBECONFIG", "WATCH_NAMESPACE"].includes(v) && !/^AWS_/.test(v),

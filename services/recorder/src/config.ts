@@ -51,6 +51,12 @@ const schema = z.object({
    * chart: 2; glibc's own is 8 a core, each keeping freed memory). Listed so the chart may set it.
    */
   MALLOC_ARENA_MAX: z.string().optional(),
+  /**
+   * Read by glibc's malloc, not here: allocations of this many bytes or more are mapped on their
+   * own and returned when freed; set, it no longer rises to the largest block freed (the chart:
+   * 131072). Listed so the chart may set it.
+   */
+  MALLOC_MMAP_THRESHOLD_: z.string().optional(),
   /** The AWS credential chain's: a Repository whose Secret holds no keys. */
   ...optionalVars(AWS_ENV_VARS),
 });

@@ -1,3 +1,4 @@
+import { KeyRows } from "./key-rows.js";
 import type { Seen } from "./object-change.js";
 
 /** Rows a new table has room for; it doubles when full. @defaultValue 64 */
@@ -13,16 +14,17 @@ const UID_OTHER = 1;
 
 /**
  * What a type recorder holds per object (uid, blob id, relist pass), by `namespace/name`, without
- * an object and three strings per object: a Map from the name to a row number, and the rows in
- * typed arrays — the uid as 16 bytes when it is a lowercase UUID (what the API server gives; any
- * other uid, and "", is kept as its string), the blob id as its 32 bytes, the pass as a u32. Rows
- * of deleted objects are reused. The blob id is kept whole, not truncated: an update is dropped as
- * unchanged when its blob id equals the held one, so a shorter digest would let a crafted pair of
- * YAMLs (2^(bits/2) work in an unencrypted repository) hide a change; the 32 bytes cost little
- * beside the Map (figures: docs/benchmarks.md, "Continuous capture").
+ * an object and three strings per object: the keys in a KeyRows (their UTF-8 bytes and a hash
+ * table of row numbers, off V8's heap), the rows in typed arrays — the uid as 16 bytes when it is a
+ * lowercase UUID (what the API server gives; any other uid, and "", is kept as its string), the
+ * blob id as its 32 bytes, the pass as a u32. Rows of deleted objects are reused. The blob id is
+ * kept whole, not truncated: an update is dropped as unchanged when its blob id equals the held
+ * one, so a shorter digest would let a crafted pair of YAMLs (2^(bits/2) work in an unencrypted
+ * repository) hide a change; the 32 bytes cost little beside the keys (figures:
+ * docs/benchmarks.md, "Continuous capture"). Iteration goes by row, not by insertion.
  */
 export class ObjectTable implements Iterable<[string, Seen]> {
-  private readonly rows = new Map<string, number>();
+  private readonly keys = new KeyRows();
   private readonly free: number[] = [];
   private readonly otherUids = new Map<number, string>();
   private blobs = Buffer.alloc(INITIAL_ROWS * BLOB_BYTES);
@@ -32,33 +34,39 @@ export class ObjectTable implements Iterable<[string, Seen]> {
   private used = 0;
 
   get size(): number {
-    return this.rows.size;
+    return this.keys.size;
   }
 
   /** A copy of what is held of `key`; changing it changes nothing held. */
   get(key: string): Seen | undefined {
-    const row = this.rows.get(key);
-    return row === undefined ? undefined : this.read(row);
+    const row = this.keys.find(key);
+    return row < 0 ? undefined : this.read(row);
   }
 
-  /** Holds `seen` for `key`, replacing what was held. A blob id must be 64 lowercase hex digits. */
-  set(key: string, seen: Seen): void {
+  /** The row holding `key` (a row is reused once its key is deleted), or -1. */
+  rowOf(key: string): number {
+    return this.keys.find(key);
+  }
+
+  /** Holds `seen` for `key`, replacing what was held; returns its row. A blob id must be 64 lowercase hex digits. */
+  set(key: string, seen: Seen): number {
     if (!HEX64.test(seen.blob))
       throw new TypeError(`object table: ${key}: blob id "${seen.blob}" is not 64 lowercase hex digits`);
-    let row = this.rows.get(key);
-    if (row === undefined) {
+    let row = this.keys.find(key);
+    if (row < 0) {
       row = this.allocate();
-      this.rows.set(flat(key), row);
+      this.keys.insert(key, row);
     }
     this.blobs.write(seen.blob, row * BLOB_BYTES, BLOB_BYTES, "hex");
     this.writeUid(row, seen.uid);
     this.passes[row] = seen.pass;
+    return row;
   }
 
   /** Sets the uid and pass held of `key` (its blob unchanged); false when nothing is held. */
   touch(key: string, uid: string, pass: number): boolean {
-    const row = this.rows.get(key);
-    if (row === undefined) return false;
+    const row = this.keys.find(key);
+    if (row < 0) return false;
     this.writeUid(row, uid);
     this.passes[row] = pass;
     return true;
@@ -66,30 +74,30 @@ export class ObjectTable implements Iterable<[string, Seen]> {
 
   /** Forgets `key`; returns what was held. */
   delete(key: string): Seen | undefined {
-    const row = this.rows.get(key);
-    if (row === undefined) return undefined;
+    const row = this.keys.remove(key);
+    if (row < 0) return undefined;
     const seen = this.read(row);
-    this.rows.delete(key);
     this.otherUids.delete(row);
     this.free.push(row);
     return seen;
   }
 
   clear(): void {
-    this.rows.clear();
+    this.keys.clear();
     this.otherUids.clear();
     this.free.length = 0;
     this.used = 0;
   }
 
-  /** Every held object; deleting the entry just yielded is allowed. */
+  /** Every held object, by row; deleting the entry just yielded is allowed. */
   *[Symbol.iterator](): IterableIterator<[string, Seen]> {
-    for (const [key, row] of this.rows) yield [key, this.read(row)];
+    for (let row = 0; row < this.used; row++) if (this.keys.has(row)) yield [this.keys.keyOf(row), this.read(row)];
   }
 
   /** The held objects a relist's pass `pass` did not see; deleting each as it is yielded is allowed. */
   *unseenIn(pass: number): IterableIterator<[string, Seen]> {
-    for (const [key, row] of this.rows) if (this.passes[row] !== pass) yield [key, this.read(row)];
+    for (let row = 0; row < this.used; row++)
+      if (this.passes[row] !== pass && this.keys.has(row)) yield [this.keys.keyOf(row), this.read(row)];
   }
 
   private read(row: number): Seen {
@@ -149,11 +157,3 @@ const UUID_PARTS = [
   [19, 23],
   [24, 36],
 ] as const;
-
-/**
- * `key` as one flat string: a key built by concatenation is a rope of its parts, which the table
- * would otherwise keep for as long as it holds the key.
- */
-function flat(key: string): string {
-  return key.length < 13 ? key : Buffer.from(key, "utf8").toString("utf8");
-}

@@ -13,7 +13,7 @@ export { JOURNAL_PREFIX, type JournalScope, type SegmentInfo, scopeIdOf } from "
 export type { JournalPruneReport } from "./journal-prune.js";
 export type { ChangeKind, GapReason, JournalChange, JournalGap, JournalRecord, ObjectRef } from "./records.js";
 export { describeRef, objectKey } from "./records.js";
-export { type JournalState, NoAnchorError, type StateObject } from "./state-at.js";
+export { type JournalAnchor, type JournalState, NoAnchorError, type StateObject } from "./state-at.js";
 export { openJournalKeys } from "./journal-keys.js";
 export { type JournalExtent, listJournalScopes } from "./journal-scopes.js";
 export { type Moment, type MomentObject, MomentRepository } from "./moment-repository.js";

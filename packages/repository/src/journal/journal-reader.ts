@@ -3,10 +3,10 @@ import { loadBlobIndex } from "../format2/index-loader.js";
 import type { Format2Keys } from "../format2/keys.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { type JournalScope, parseSegmentKey, type SegmentInfo, scopeIdOf, scopePrefix } from "./layout.js";
-import { type JournalRecord, type ObjectRef, objectKey } from "./records.js";
+import { type JournalChange, type JournalRecord, type ObjectRef, objectKey } from "./records.js";
 import { type JournalSlice, overlaps, sliceOf, type TimeRange } from "./journal-slice.js";
 import { decodeSegment, inTimeOrder, MAX_SEGMENT_BYTES } from "./segment-format.js";
-import { type JournalState, stateAt } from "./state-at.js";
+import { eachAnchorObject, findAnchor, type JournalAnchor, type JournalState, stateAt } from "./state-at.js";
 
 export interface JournalReaderOptions {
   store: ObjectStore;
@@ -49,6 +49,30 @@ export class JournalReader {
     return inTimeOrder(all);
   }
 
+  /**
+   * Calls `visit` with every change inside `range`, reading one segment at a time (so the
+   * journal is never in memory whole): segment after segment by start, each in its own order, so
+   * not in time order across overlapping segments. With each change come the segment's number
+   * (0, 1, ... in that order) and the record's index in it: ordered by (time, segment, index),
+   * the changes are in the order `records` and `slice` give, which stateAt replays them in.
+   */
+  async eachChange(
+    range: TimeRange,
+    visit: (change: JournalChange, segment: number, index: number) => void,
+  ): Promise<void> {
+    let segment = 0;
+    for (const info of await this.listSegments(range)) {
+      const records = await this.readSegment(info);
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i] as JournalRecord;
+        if (record.type !== "change" || !overlaps(record.time, record.time, range)) continue;
+        const { type: _, ...change } = record;
+        visit(change, segment, i);
+      }
+      segment++;
+    }
+  }
+
   /** The changes inside `range`, in time order, and the gaps overlapping it. */
   async slice(range: TimeRange = {}): Promise<JournalSlice> {
     return sliceOf(await this.records(range), range);
@@ -67,6 +91,16 @@ export class JournalReader {
   /** The objects of the scope at `time` (see state-at.ts). */
   async stateAt(time: number): Promise<JournalState> {
     return stateAt({ ...this.options, scopeId: this.scopeId, records: (range) => this.records(range) }, time);
+  }
+
+  /** The snapshot the state at `time` starts from (see state-at.ts); undefined when the scope has no snapshot. */
+  async anchorAt(time: number): Promise<JournalAnchor | undefined> {
+    return findAnchor({ ...this.options, scopeId: this.scopeId }, time);
+  }
+
+  /** Calls `visit` with each object of `anchor` (from anchorAt): its ref and blob id. */
+  async eachAnchorObject(anchor: JournalAnchor, visit: (ref: ObjectRef, blob: string) => void): Promise<void> {
+    return eachAnchorObject({ ...this.options, scopeId: this.scopeId }, anchor, visit);
   }
 
   /** The YAML of blob `id` (a change's or a state object's blob), checked against its id. */

@@ -51,17 +51,57 @@ export async function scopeSnapshots(deps: Omit<StateAtDeps, "records">): Promis
   return found.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 
-async function anchorObjects(deps: StateAtDeps, manifest: SnapshotManifestV2): Promise<Map<string, StateObject>> {
+/** The snapshot a state at some time starts from (see findAnchor): its id, start time and manifest. */
+export interface JournalAnchor {
+  id: string;
+  time: number;
+  manifest: SnapshotManifestV2;
+}
+
+/**
+ * The anchor of the state at `time`: the latest snapshot of the scope (by start time) that
+ * completed at or before `time`; undefined when the scope has no snapshot; NoAnchorError when
+ * all its snapshots completed later.
+ */
+export async function findAnchor(deps: Omit<StateAtDeps, "records">, time: number): Promise<JournalAnchor | undefined> {
+  const snapshots = await scopeSnapshots(deps);
+  const done = snapshots.filter((s) => Date.parse(s.completedAt) <= time);
+  const anchor = done.reduce<SnapshotManifestV2 | undefined>(
+    (best, s) => (best === undefined || Date.parse(s.time) >= Date.parse(best.time) ? s : best),
+    undefined,
+  );
+  if (anchor === undefined && snapshots.length > 0)
+    throw new NoAnchorError(
+      `no snapshot of journal scope ${deps.scopeId} completed at or before ${new Date(time).toISOString()}; ` +
+        `the oldest, ${snapshots[0]?.id}, started at ${snapshots[0]?.time}`,
+    );
+  if (anchor === undefined) return undefined;
+  const start = Date.parse(anchor.time);
+  if (Number.isNaN(start)) throw new RepositoryFormatError(snapshotManifestKey(anchor.id), "time: not an ISO time");
+  return { id: anchor.id, time: start, manifest: anchor };
+}
+
+/** Calls `visit` with each object of the anchor's tree (ref and blob id), in the tree's order. */
+export async function eachAnchorObject(
+  deps: Omit<StateAtDeps, "records">,
+  anchor: JournalAnchor,
+  visit: (ref: ObjectRef, blob: string) => void,
+): Promise<void> {
   const { index } = await loadBlobIndex(deps);
-  const objects = new Map<string, StateObject>();
-  for (const { record, blob } of await walkTree(new BlobSource({ ...deps, index }), manifest)) {
+  for (const { record, blob } of await walkTree(new BlobSource({ ...deps, index }), anchor.manifest)) {
     const { group, version, resource, namespace, name, uid } = record;
-    const ref =
+    visit(
       namespace === undefined
         ? { group, version, resource, name, uid }
-        : { group, version, resource, namespace, name, uid };
-    objects.set(objectKey(ref), { ref, blob });
+        : { group, version, resource, namespace, name, uid },
+      blob,
+    );
   }
+}
+
+async function anchorObjects(deps: StateAtDeps, anchor: JournalAnchor): Promise<Map<string, StateObject>> {
+  const objects = new Map<string, StateObject>();
+  await eachAnchorObject(deps, anchor, (ref, blob) => objects.set(objectKey(ref), { ref, blob }));
   return objects;
 }
 
@@ -76,20 +116,8 @@ async function anchorObjects(deps: StateAtDeps, manifest: SnapshotManifestV2): P
  */
 export async function stateAt(deps: StateAtDeps, time: number): Promise<JournalState> {
   if (!Number.isSafeInteger(time) || time < 0) throw new TypeError(`stateAt: time ${time} is not ms since the epoch`);
-  const snapshots = await scopeSnapshots(deps);
-  const done = snapshots.filter((s) => Date.parse(s.completedAt) <= time);
-  const anchor = done.reduce<SnapshotManifestV2 | undefined>(
-    (best, s) => (best === undefined || Date.parse(s.time) >= Date.parse(best.time) ? s : best),
-    undefined,
-  );
-  if (anchor === undefined && snapshots.length > 0)
-    throw new NoAnchorError(
-      `no snapshot of journal scope ${deps.scopeId} completed at or before ${new Date(time).toISOString()}; ` +
-        `the oldest, ${snapshots[0]?.id}, started at ${snapshots[0]?.time}`,
-    );
-  const start = anchor && { id: anchor.id, time: Date.parse(anchor.time) };
-  if (start && Number.isNaN(start.time))
-    throw new RepositoryFormatError(snapshotManifestKey(start.id), "time: not an ISO time");
+  const anchor = await findAnchor(deps, time);
+  const start = anchor && { id: anchor.id, time: anchor.time };
   const objects = anchor ? await anchorObjects(deps, anchor) : new Map<string, StateObject>();
   const range = { from: start?.time, to: time };
   const { changes, gaps } = sliceOf(await deps.records(range), range);
