@@ -14,13 +14,10 @@ export type ToWorker =
   | { type: "chunks"; id: number; chunks: { slot: number; length: number }[] }
   | { type: "end"; id: number }
   | { type: "abort"; id: number }
-  | { type: "digest"; id: number; data: ArrayBuffer; lengths: number[] }
-  | { type: "deflate"; id: number; data: ArrayBuffer; level: number };
+  | { type: "digest"; id: number; data: ArrayBuffer; lengths: number[] };
 
 export type FromWorker =
   | { type: "free"; id: number; slots: number[] }
   | { type: "done"; id: number; bytes: number; sha256: string }
   | { type: "error"; id: number; message: string; code?: string }
-  | { type: "digests"; id: number; sha256: string[] }
-  /** The raw deflate of the data (`deflated`), or the data itself when deflate would not shrink it. */
-  | { type: "deflated"; id: number; data: ArrayBuffer; deflated: boolean };
+  | { type: "digests"; id: number; sha256: string[] };

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync, inflateRawSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GzipFileWriter } from "./gzip-file.js";
-import { deflateRawOnThread, GZIP_THREAD_NICENESS, sha256Each, stopGzipThread } from "./gzip-thread.js";
+import { GZIP_THREAD_NICENESS, sha256Each, stopGzipThread } from "./gzip-thread.js";
 
 let dir: string;
 
@@ -63,25 +63,6 @@ describe("the compressing thread", () => {
     pooled.fill(0); // the caller may reuse its buffers at once
     expect(await digests).toEqual(expected);
     expect(await sha256Each([])).toEqual([]);
-  });
-
-  it("deflates the pieces as one on its thread, and gives back what deflate would not shrink", async () => {
-    const pooled = Buffer.from("apiVersion: v1\nkind: ConfigMap\n");
-    const pieces = [Buffer.from("x".repeat(70_000)), pooled, Buffer.alloc(0)];
-    const plaintext = Buffer.concat(pieces);
-    const frame = deflateRawOnThread(pieces, 1);
-    pooled.fill(0); // copied at the call
-    const { data, deflated } = await frame;
-    expect(deflated).toBe(true);
-    expect(data.length).toBeLessThan(plaintext.length);
-    expect(inflateRawSync(data).equals(plaintext)).toBe(true);
-
-    const noise = randomBytes(4096);
-    const stored = await deflateRawOnThread([noise], 1);
-    expect(stored.deflated).toBe(false);
-    expect(stored.data.equals(noise)).toBe(true);
-    const level0 = await deflateRawOnThread([plaintext], 0);
-    expect(level0).toEqual({ data: plaintext, deflated: false });
   });
 
   it("fails a digest request when the thread stops before answering", async () => {

@@ -86,32 +86,23 @@ export class GzipThread {
   }
 
   /** The sha256 of each piece, computed on the thread from one copy of them all. */
-  async digest(pieces: readonly Uint8Array[]): Promise<string[]> {
-    const data = joined(pieces);
+  digest(pieces: readonly Uint8Array[]): Promise<string[]> {
     const lengths = pieces.map((p) => p.length);
-    return (await this.request({ type: "digest", data, lengths }, "digests", "sha256")).sha256;
-  }
-
-  /** The raw deflate of the pieces one after another, or that plaintext when deflate would not shrink it. */
-  async deflateRaw(pieces: readonly Uint8Array[], level: number): Promise<{ data: Buffer; deflated: boolean }> {
-    const answer = await this.request({ type: "deflate", data: joined(pieces), level }, "deflated", "deflate");
-    return { data: Buffer.from(answer.data), deflated: answer.deflated };
-  }
-
-  /** Moves `message.data` to the thread; resolves with its answer of type `type`, rejects with its error. */
-  private request<T extends FromWorker["type"]>(
-    message: DistributiveOmit<Extract<ToWorker, { data: ArrayBuffer }>, "id">,
-    type: T,
-    what: string,
-  ): Promise<Extract<FromWorker, { type: T }>> {
-    return new Promise((resolve, reject) => {
+    const data = new ArrayBuffer(lengths.reduce((sum, n) => sum + n, 0));
+    const bytes = new Uint8Array(data);
+    let off = 0;
+    for (const p of pieces) {
+      bytes.set(p, off);
+      off += p.length;
+    }
+    return new Promise<string[]>((resolve, reject) => {
       const id = this.register((m) => {
         this.close(id);
-        if (m.type === type) resolve(m as Extract<FromWorker, { type: T }>);
-        else if (m.type === "error") reject(new Error(`${what} on the gzip thread: ${m.message}`));
+        if (m.type === "digests") resolve(m.sha256);
+        else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
       });
       try {
-        this.worker.postMessage({ ...message, id } satisfies ToWorker, [message.data]);
+        this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
       } catch (err) {
         this.close(id);
         reject(err);
@@ -136,20 +127,6 @@ export class GzipThread {
   }
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The pieces one after another, copied into one ArrayBuffer that can be moved to the thread. */
-function joined(pieces: readonly Uint8Array[]): ArrayBuffer {
-  const data = new ArrayBuffer(pieces.reduce((sum, p) => sum + p.length, 0));
-  const bytes = new Uint8Array(data);
-  let off = 0;
-  for (const p of pieces) {
-    bytes.set(p, off);
-    off += p.length;
-  }
-  return data;
-}
-
 /** Stops the shared compressing thread; files open on it fail. The next file starts a new one. */
 export function stopGzipThread(): Promise<void> {
   return GzipThread.stop();
@@ -163,16 +140,4 @@ export function stopGzipThread(): Promise<void> {
 export function sha256Each(pieces: readonly Uint8Array[]): Promise<string[]> {
   if (pieces.length === 0) return Promise.resolve([]);
   return GzipThread.get().digest(pieces);
-}
-
-/**
- * The raw deflate (zlib `level`) of the pieces one after another, made on the compressing thread,
- * which runs nicer than the thread that lists and serializes (a format-2 pack's frames); the
- * plaintext itself when deflate would not shrink it. The pieces are copied once, at the call.
- */
-export function deflateRawOnThread(
-  pieces: readonly Uint8Array[],
-  level: number,
-): Promise<{ data: Buffer; deflated: boolean }> {
-  return GzipThread.get().deflateRaw(pieces, level);
 }

@@ -3,13 +3,13 @@ import { closeSync, mkdirSync, openSync, readlinkSync, writeSync } from "node:fs
 import { getPriority, setPriority } from "node:os";
 import { dirname } from "node:path";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { deflateRawSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import type { FromWorker, GzipWorkerData, ToWorker } from "./gzip-messages.js";
 
 /*
  * The compressing thread (started by gzip-thread.ts): gzip → sha256 and size → file, for every
- * file being written at once (a snapshot's part and its index), the sha256 of the objects a
- * dump archives (sha256Each), and the raw deflate of a format-2 pack's frames (deflateRawOnThread). zlib on the main thread's event loop advances one thread-pool job
+ * file being written at once (a snapshot's part and its index), and the sha256 of the objects a
+ * dump archives (sha256Each). zlib on the main thread's event loop advances one thread-pool job
  * per turn of that loop, so while the dump serializes a page it compresses little and the dump
  * then waits for it; a worker's loop does nothing else (docs/benchmarks.md, "What moved it").
  *
@@ -34,8 +34,8 @@ if (!parentPort) throw new Error("gzip-worker.js runs only as a worker thread");
 const port: MessagePort = parentPort;
 const files = new Map<number, OpenFile>();
 
-function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+function post(message: FromWorker): void {
+  port.postMessage(message);
 }
 
 /** Linux: /proc/thread-self is task/<tid>, and setpriority on a thread id sets that thread's. */
@@ -99,22 +99,6 @@ function digest({ id, data, lengths }: Extract<ToWorker, { type: "digest" }>): v
   }
 }
 
-/** The raw deflate of `data` at `level`, or `data` back when deflate would not shrink it; both moved, not copied. */
-function deflate({ id, data, level }: Extract<ToWorker, { type: "deflate" }>): void {
-  try {
-    const out = deflateRawSync(new Uint8Array(data), { level });
-    if (out.length >= data.byteLength) {
-      post({ type: "deflated", id, data, deflated: false }, [data]);
-      return;
-    }
-    const whole = out.byteOffset === 0 && out.buffer.byteLength === out.length;
-    const moved = whole ? (out.buffer as ArrayBuffer) : new Uint8Array(out).buffer;
-    post({ type: "deflated", id, data: moved, deflated: true }, [moved]);
-  } catch (err) {
-    post({ type: "error", id, message: (err as Error).message });
-  }
-}
-
 function end(id: number, f: OpenFile): void {
   if (f.bytes === 0) write(f, new Uint8Array(0)); // an empty file is not gzip; an empty member is
   const fd = f.fd;
@@ -125,7 +109,7 @@ function end(id: number, f: OpenFile): void {
 }
 
 /** Chunks, end or abort of an open file. */
-function onFileMessage(m: Exclude<ToWorker, { type: "open" | "digest" | "deflate" }>): void {
+function onFileMessage(m: Exclude<ToWorker, { type: "open" | "digest" }>): void {
   const f = files.get(m.id);
   if (!f) return; // finished or failed already
   if (m.type === "abort") {
@@ -148,6 +132,5 @@ lowerPriority((workerData as GzipWorkerData).niceness);
 port.on("message", (m: ToWorker) => {
   if (m.type === "open") open(m);
   else if (m.type === "digest") digest(m);
-  else if (m.type === "deflate") deflate(m);
   else onFileMessage(m);
 });

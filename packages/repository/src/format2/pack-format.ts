@@ -1,5 +1,5 @@
-import { deflateRawSync, inflateRawSync } from "node:zlib";
-import { deflateRawOnThread } from "../archive/gzip-thread.js";
+import { promisify } from "node:util";
+import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
 import { IntegrityError } from "../errors.js";
 import { MAX_OBJECT_BYTES } from "../snapshot/read-limits.js";
 import { blobId, type Format2Keys, open, SEAL_OVERHEAD, seal } from "./keys.js";
@@ -112,34 +112,24 @@ export function encodeFrame(keys: Format2Keys | null, blobs: readonly Buffer[], 
   return sealFrame(keys, plaintext, deflateRawSync(plaintext, { level }));
 }
 
-/**
- * encodeFrame with the deflate on the compressing thread (archive/gzip-thread.ts), off the thread
- * that lists and serializes and nicer than it (the pack writer's frames).
- */
+const deflateRawAsync = promisify(deflateRaw);
+
+/** encodeFrame with the deflate on libuv's thread pool, off the calling thread (the pack writer's frames). */
 export async function encodeFrameAsync(
   keys: Format2Keys | null,
   blobs: readonly Buffer[],
   level = DEFLATE_LEVEL,
 ): Promise<EncodedFrame> {
-  const rawLength = blobs.reduce((sum, blob) => sum + blob.length, 0);
-  const { data, deflated } = await deflateRawOnThread(blobs, level);
-  return sealPayload(keys, data, deflated ? 1 : 0, rawLength);
+  const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
+  return sealFrame(keys, plaintext, await deflateRawAsync(plaintext, { level }));
 }
 
 /** The frame of `plaintext`: its deflated bytes when smaller, sealed when the repository is encrypted. */
 function sealFrame(keys: Format2Keys | null, plaintext: Buffer, deflated: Buffer): EncodedFrame {
   const compression: Compression = deflated.length < plaintext.length ? 1 : 0;
-  return sealPayload(keys, compression === 1 ? deflated : plaintext, compression, plaintext.length);
-}
-
-function sealPayload(
-  keys: Format2Keys | null,
-  payload: Buffer,
-  compression: Compression,
-  rawLength: number,
-): EncodedFrame {
+  const payload = compression === 1 ? deflated : plaintext;
   const stored = keys === null ? payload : seal(keys, payload, FRAME_AAD);
-  return { stored, compression, rawLength };
+  return { stored, compression, rawLength: plaintext.length };
 }
 
 /** Bytes a frame of `payload` bytes takes in a pack. */

@@ -1,4 +1,4 @@
-import { sha256Each } from "../archive/gzip-thread.js";
+import { createHash } from "node:crypto";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
 import { blobId, type Format2Keys } from "./keys.js";
@@ -30,11 +30,10 @@ export const DEFAULT_FRAME_TARGET_BYTES = 64 * 1024;
 type FrameBlob = Pick<PackEntry, "id" | "type" | "offsetInFrame" | "rawLength">;
 
 /**
- * Frames queued on the compressing thread while the caller goes on: the thread runs nicer than the
- * caller's and may lag behind it by this much plaintext (2 MiB, as a format-1 part's slots), to
- * catch up while the caller waits for the API server. @defaultValue 32
+ * Frames compressed at once on libuv's thread pool while the caller goes on: enough to keep the
+ * pool's threads busy, few enough that a frame's plaintext is not held long. @defaultValue 4
  */
-const FRAMES_IN_FLIGHT = 32;
+const FRAMES_IN_FLIGHT = 4;
 
 /** Packs uploaded at once while the next fills. @defaultValue 3 */
 const UPLOADS_IN_FLIGHT = 3;
@@ -82,8 +81,8 @@ export interface PackWriterStats {
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
  * into packs of about `targetBytes`, storing each pack when it is full, UPLOADS_IN_FLIGHT uploads
- * at once while the next fills. Frames are compressed on the compressing thread (encodeFrameAsync),
- * FRAMES_IN_FLIGHT queued at once, and placed in the order they closed. A blob already in the index, or already in the open pack, is
+ * at once while the next fills. Frames are compressed on libuv's thread pool, FRAMES_IN_FLIGHT at
+ * once, and placed in the order they closed. A blob already in the index, or already in the open pack, is
  * not written again. Blobs are added to the index when their pack is closed, so an index that saw
  * a failed writer must be loaded again before it is trusted.
  */
@@ -198,7 +197,7 @@ export class PackWriter {
     const entryBytes = encodeEntries(entries);
     const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries, entryBytes)]);
     [this.parts, this.entries, this.pendingIds, this.offset] = [[], [], new Set(), 0];
-    const [id = ""] = await sha256Each([pack]); // on the compressing thread, as the frames
+    const id = createHash("sha256").update(pack).digest("hex");
     for (const entry of entries) this.deps.index.add(id, entry);
     while (this.uploading.length >= UPLOADS_IN_FLIGHT) await this.uploading.shift();
     const upload = this.deps.store.put(packKey(id), pack);

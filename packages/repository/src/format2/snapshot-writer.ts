@@ -1,5 +1,4 @@
 import { hash } from "node:crypto";
-import { sha256Each } from "../archive/gzip-thread.js";
 import { SnapshotExistsError } from "../errors.js";
 import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
@@ -68,18 +67,6 @@ function identityOf(
   resourceVersion: string,
 ): ObjectIdentity {
   return { type: `${record.group}/${record.version}/${record.resource}`, uid: record.uid, resourceVersion };
-}
-
-/**
- * A batch of at least this many objects is hashed on the compressing thread (sha256Each), which
- * runs nicer than the thread that lists and serializes; a smaller one (a migration adds objects one
- * by one) here, where it costs less than the hop to the thread. @defaultValue 8
- */
-const HASH_ON_THREAD_FROM = 8;
-
-function sha256Of(data: readonly Buffer[]): Promise<string[]> | string[] {
-  if (data.length >= HASH_ON_THREAD_FROM) return sha256Each(data);
-  return data.map((d) => hash("sha256", d, "hex"));
 }
 
 function describe(record: ObjectRecord): string {
@@ -171,11 +158,9 @@ export class SnapshotWriterV2 {
    * sha256 or bytes are wrong. A record with an empty sha256 gets its YAML's.
    */
   async add(batch: readonly SnapshotInputObject[]): Promise<void> {
-    // TypeError naming a namespace, resource or name that cannot be a path segment
-    for (const { record } of batch) pathFor(record);
-    const digests = await sha256Of(batch.map((object) => object.data));
-    for (const [i, { record, data, resourceVersion }] of batch.entries()) {
-      const sha256 = digests[i] as string;
+    for (const { record, data, resourceVersion } of batch) {
+      pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
+      const sha256 = hash("sha256", data, "hex");
       if (record.sha256 === "") record.sha256 = sha256;
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
