@@ -13,11 +13,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compileFilters } from "@kubedump/dump";
-import { collectionPath, createKubeClient, discoverResources, loadConnection } from "@kubedump/kube";
+import { loadConnection } from "@kubedump/kube";
 import { createS3ObjectStore } from "@kubedump/repository/s3";
 import { s3StoreOptions, startExtraCluster, startTestEnv } from "@kubedump/testenv";
 import { benchArgs } from "./lib/bench-args.mjs";
+import { listPaths } from "./lib/bench-paths.mjs";
 import { storeUsage, totalBytes, uploadedBetween } from "./lib/bucket-usage.mjs";
 import { changeObjects } from "./lib/change.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
@@ -58,16 +58,6 @@ const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), "kubedump-bench-incremental-"));
 const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
 const ctx = { root: ROOT, work, track };
-
-/** The types kubedump backs up in the bench namespaces: the raw LIST reads the same collections. */
-async function listPaths(kubeconfig) {
-  const client = createKubeClient({ kubeconfig, qps: 0 });
-  const discovery = await discoverResources(client);
-  const scope = { scope: { type: "cluster" }, includeNamespaces: [`${NAMESPACE_PREFIX}*`] };
-  const types = compileFilters(scope, discovery.resources).resources;
-  client.close();
-  return types.map((t) => collectionPath(t));
-}
 
 /** A format-`format` repository on the test MinIO: its --repo URL and a store to measure it. */
 function repositoryOn(env, format) {

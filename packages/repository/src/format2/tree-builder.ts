@@ -43,7 +43,11 @@ function treeObject(record: ObjectRecord, blob: string): TreeObject {
   return { name, blob, version, kind, uid, sha256, bytes, ...(ownerReferences?.length ? { ownerReferences } : {}) };
 }
 
-const json = JSON.stringify;
+/** A string JSON.stringify writes between quotes as it is: no quote, backslash, control or surrogate. */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/** JSON.stringify of a string, without its call for the plain names, hex ids and uids of a tree. */
+const json = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /**
  * The canonical JSON of a tree object made by treeObject (canonicalText's), written field by field
@@ -62,6 +66,17 @@ export function treeObjectText(o: TreeObject): string {
   if (!strings || !Number.isSafeInteger(bytes)) return canonicalText(o as unknown as CanonicalValue);
   const owners = refs === undefined ? "" : `"ownerReferences":${canonicalText(refs as unknown as CanonicalValue)},`;
   return `{"blob":${json(blob)},"bytes":${bytes},"kind":${json(kind)},"name":${json(name)},${owners}"sha256":${json(sha256)},"uid":${json(uid)},"version":${json(version)}}`;
+}
+
+/**
+ * The canonical JSON of a type node (canonicalText's), written field by field in their sorted
+ * order: a whole tree has a chunk reference per 8 objects, each of which the generic encoder sorts.
+ */
+export function typeNodeText({ group, resource, namespace, chunks }: TypeNode): string {
+  if (!chunks.every((c) => Number.isSafeInteger(c.objects))) throw new TypeError("not a whole number of objects");
+  const refs = chunks.map((c) => `{"first":${json(c.first)},"objects":${c.objects},"tree":${json(c.tree)}}`);
+  const scope = namespace === undefined ? "" : `"namespace":${json(namespace)},`;
+  return `{"chunks":[${refs.join(",")}],"group":${json(group)},"kind":"type",${scope}"resource":${json(resource)}}`;
 }
 
 /** A snapshot's tree a new one may be stored as a patch of: its id, depth and objects (readTree). */
@@ -206,6 +221,6 @@ export class TreeBuilder {
       const tree = await addTree(Buffer.from(`{"kind":"objects","objects":[${chunk.map(treeObjectText).join(",")}]}`));
       chunks.push({ first: chunk[0]?.name ?? "", objects: chunk.length, tree });
     }
-    return store(addTree, { kind: "type", ...type, chunks });
+    return addTree(Buffer.from(typeNodeText({ kind: "type", ...type, chunks })));
   }
 }

@@ -11,8 +11,8 @@ import { indexFileKey } from "./layout.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { clusterObjects, countingStore, draftV2 } from "./test-support.js";
-import { treeObjectText } from "./tree-builder.js";
-import { decodeTreeNode, type TreeObject } from "./tree-nodes.js";
+import { treeObjectText, typeNodeText } from "./tree-builder.js";
+import { decodeTreeNode, type TreeObject, type TypeNode } from "./tree-nodes.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -49,9 +49,31 @@ describe("canonical tree JSON", () => {
       },
     ],
     ["quotes, controls and surrogates", { ...object, name: 'we"b\\\n\u0001\u{1F600}\uD800', kind: "K\u00e9" }],
+    [
+      "separators and DEL, which JSON.stringify leaves as they are",
+      { ...object, name: "a\u2028b\u2029c\u007f", uid: "\u00ff" },
+    ],
     ["a field that is not a string", { ...object, version: 7 as unknown as string }],
   ])("writes a tree object as the generic encoder does: %s", (_, value) => {
     expect(Buffer.from(treeObjectText(value)).equals(canonicalJson(value as unknown as CanonicalValue))).toBe(true);
+  });
+
+  it.each<[string, TypeNode]>([
+    ["a namespaced type", { kind: "type", group: "apps", resource: "deployments", namespace: "shop", chunks: [] }],
+    [
+      "a cluster-scoped type with odd names",
+      {
+        kind: "type",
+        group: "",
+        resource: 'we"b\u00e9',
+        chunks: [
+          { first: "a\n\u{1F600}", objects: 8, tree: "t1" },
+          { first: "b", objects: 64, tree: "t2" },
+        ],
+      },
+    ],
+  ])("writes a type node as the generic encoder does: %s", (_, node) => {
+    expect(Buffer.from(typeNodeText(node)).equals(canonicalJson(node as unknown as CanonicalValue))).toBe(true);
   });
 
   it("sorts names in code-point order and refuses fractions", () => {
