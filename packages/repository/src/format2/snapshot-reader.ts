@@ -42,7 +42,7 @@ interface PlacedRecord extends TreeRecord {
 async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): Promise<PlacedRecord[]> {
   const owner = snapshotManifestKey(manifest.id);
   const placed: PlacedRecord[] = [];
-  for (const { record, blob } of await walkTree(source, manifest))
+  for (const { record, blob } of await walkTree(source, manifest, { chainAhead: true }))
     placed.push({ record, blob, location: source.locate(owner, blob, "data"), part: 0 });
   const packs = [...new Set(placed.map((p) => p.location.pack))].sort();
   const parts = new Map(packs.map((pack, part) => [pack, part]));

@@ -3,6 +3,7 @@ import { IntegrityError, RepositoryFormatError, UnsafePathError } from "../error
 import { checkArchivePath, segmentProblem } from "../safe-path.js";
 import { checkLayoutShape, pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import type { BlobSource } from "./blob-source.js";
+import { fetchChainAhead } from "./chain-ahead.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { compareNames } from "./canonical-json.js";
 import {
@@ -181,17 +182,30 @@ export interface ReadTree {
   patched: number;
 }
 
+export interface ReadTreeOptions {
+  /**
+   * Fetch the packs a patch chain likely lies in at once, while its nodes are read one after
+   * another (fetchChainAhead): for a reader of a whole snapshot, not one comparing a few.
+   */
+  chainAhead?: boolean;
+}
+
 /**
  * Reads a snapshot's tree (see walkTree) and its depth: its patches are read one after another
  * down to the root, each checked to be one shallower than the one above it.
  */
-export async function readTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<ReadTree> {
+export async function readTree(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  options: ReadTreeOptions = {},
+): Promise<ReadTree> {
   const patches: { id: string; node: PatchNode }[] = [];
   let id = manifest.tree;
   for (;;) {
     const data = await source.blob(snapshotManifestKey(manifest.id), id, "tree");
     const node = decodeTopNode(`tree blob ${id}`, data);
     const above = patches.at(-1)?.node;
+    if (!above && node.kind === "patch" && options.chainAhead) void fetchChainAhead(source, manifest, node.depth);
     if (above && (node.kind === "root" ? 0 : node.depth) !== above.depth - 1)
       throw new RepositoryFormatError(
         `tree blob ${above.base}`,
@@ -223,6 +237,10 @@ export async function readTree(source: BlobSource, manifest: SnapshotManifestV2)
  * checked against its id, every node's fields, references and paths checked, and the object
  * count against snapshot.json (for a whole tree, before the chunks are read).
  */
-export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<TreeRecord[]> {
-  return (await readTree(source, manifest)).records;
+export async function walkTree(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  options?: ReadTreeOptions,
+): Promise<TreeRecord[]> {
+  return (await readTree(source, manifest, options)).records;
 }
