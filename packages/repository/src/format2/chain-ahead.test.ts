@@ -11,13 +11,15 @@ import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
+import { BlobIndex } from "./blob-index.js";
 import { BlobSource } from "./blob-source.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { packKey } from "./layout.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, draftV2 } from "./test-support.js";
+import type { SnapshotInputObject } from "./snapshot-writer.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject } from "./test-support.js";
 import { decodeTopNode } from "./tree-nodes.js";
 import { readTree } from "./tree-walker.js";
 
@@ -92,6 +94,44 @@ describe("reading a patch chain with its packs fetched ahead", () => {
     expect(ahead.seen.most).toBeGreaterThan(1);
     const records = await collect(readIndexRecordsV2({ store: ahead.store, keys: null, index }, last));
     expect(records.map((r) => r.path)).toEqual(nodeAfterNode.records.map((r) => r.record.path));
+  });
+
+  it("reads a chain that adds, removes and adds back objects in the order of the whole tree", async () => {
+    const deployment = (namespace: string, name: string) =>
+      inputObject(
+        { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespace, name },
+        deploymentYaml(namespace, name),
+      );
+    const base = clusterObjects(200, 2);
+    const hours: SnapshotInputObject[][] = [
+      base,
+      base.filter((_, i) => i !== 5 && i !== 6 && i !== 49), // two Deployments and a ClusterRole removed
+      [...base.filter((_, i) => i !== 6 && i !== 49), deployment("aaa", "first"), deployment("team-0", "web-05a")],
+      [...clusterObjects(200, 2, new Set([7, 8])).filter((_, i) => i !== 6), deployment("zzz", "last")],
+      [...clusterObjects(200, 2, new Set([7, 8])), deployment("zzz", "last"), deployment("team-1", "a")],
+    ];
+    const store = createLocalObjectStore({ root: join(tmp, String(stores++)) });
+    const whole = createLocalObjectStore({ root: join(tmp, String(stores++)) });
+    let last: SnapshotManifestV2 | undefined;
+    for (const [n, input] of hours.entries()) {
+      const { index } = await loadBlobIndex({ store, keys: null });
+      last = await writeSnapshotV2({ store, keys: null, index }, draftV2(idOf(n)), input);
+    }
+    const final = hours.at(-1) as SnapshotInputObject[];
+    const expected = await writeSnapshotV2(
+      { store: whole, keys: null, index: new BlobIndex() },
+      draftV2(idOf(9)),
+      final,
+    );
+    const read = async (s: ObjectStore, manifest: SnapshotManifestV2) => {
+      const { index } = await loadBlobIndex({ store: s, keys: null });
+      return readTree(new BlobSource({ store: s, keys: null, index }), manifest, { chainAhead: true });
+    };
+
+    const patched = await read(store, last as SnapshotManifestV2);
+
+    expect(patched.depth).toBe(hours.length - 1);
+    expect(patched.records.map((r) => r.record)).toEqual((await read(whole, expected)).records.map((r) => r.record));
   });
 
   it("ignores a damaged snapshot.json before the snapshot: the chain is read node after node there", async () => {
