@@ -35,6 +35,11 @@ export class BlobSource {
     return this.deps.index.get(id);
   }
 
+  /** The size an index file records for pack `id`, if any. */
+  packBytes(id: string): number | undefined {
+    return this.deps.index.packBytes(id);
+  }
+
   /** Whether an index file lists blob `id`. */
   has(id: string): boolean {
     return this.deps.index.has(id);

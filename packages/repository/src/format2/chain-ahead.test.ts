@@ -13,6 +13,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobSource } from "./blob-source.js";
+import { fetchChainAhead } from "./chain-ahead.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { packKey } from "./layout.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
@@ -132,6 +133,19 @@ describe("reading a patch chain with its packs fetched ahead", () => {
 
     expect(patched.depth).toBe(hours.length - 1);
     expect(patched.records.map((r) => r.record)).toEqual((await read(whole, expected)).records.map((r) => r.record));
+  });
+
+  it("fetches ahead the packs of the trees of the `depth` snapshots before it, newest first", async () => {
+    const { store, manifests } = await chain();
+    const { index } = await loadBlobIndex({ store, keys: null });
+    const last = manifests.at(-1) as SnapshotManifestV2;
+    const packsOf = (list: SnapshotManifestV2[]) => Promise.all(list.map((m) => treePack(store, m)));
+
+    const all = await fetchChainAhead(new BlobSource({ store, keys: null, index }), last, HOURS);
+    const two = await fetchChainAhead(new BlobSource({ store, keys: null, index }), last, 2);
+
+    expect(all).toEqual((await packsOf(manifests.slice(0, HOURS))).reverse());
+    expect(two).toEqual((await packsOf(manifests.slice(HOURS - 2, HOURS))).reverse());
   });
 
   it("ignores a damaged snapshot.json before the snapshot: the chain is read node after node there", async () => {
