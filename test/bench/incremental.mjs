@@ -21,7 +21,7 @@ import { listPaths } from "./lib/bench-paths.mjs";
 import { storeUsage, totalBytes, uploadedBetween } from "./lib/bucket-usage.mjs";
 import { changeObjects } from "./lib/change.mjs";
 import { createCleanup } from "./lib/cleanup.mjs";
-import { runBench, runMeasurement } from "./lib/common.mjs";
+import { median, runBench, runMeasurement } from "./lib/common.mjs";
 import { formatIncrementalReport } from "./lib/incremental-report.mjs";
 import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
@@ -34,6 +34,8 @@ const HELP = `usage: npm run bench:incremental -- [options]
   --hours H            hourly snapshots of format 2, 1% changed before each after the first (default 30)
   --format1-hours H    hourly snapshots of format 1 (default 2: its size grows by one full snapshot
                        an hour, so the rest is projected from the second; pass --hours to measure all)
+  --download-rounds R  download each format's last snapshot R times, alternating f1 and f2, and
+                       report the median time (default 1)
   --skip-restore       leave out the restores (each into a fresh cluster)
   --json FILE          also write the figures as JSON`;
 const { args, int } = benchArgs(
@@ -42,6 +44,7 @@ const { args, int } = benchArgs(
     namespaces: { type: "string", default: "10" },
     hours: { type: "string", default: "30" },
     "format1-hours": { type: "string", default: "2" },
+    "download-rounds": { type: "string", default: "1" },
     "skip-restore": { type: "boolean" },
     json: { type: "string" },
   },
@@ -51,6 +54,7 @@ const N = int("objects");
 const K = int("namespaces");
 const HOURS = Math.max(2, int("hours"));
 const F1_HOURS = Math.min(HOURS, Math.max(2, int("format1-hours")));
+const DOWNLOAD_ROUNDS = Math.max(1, int("download-rounds"));
 const SHARE = 0.01;
 const BUCKET = "kubedump-bench";
 
@@ -123,6 +127,22 @@ async function download(repo) {
   return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects };
 }
 
+/** Each format's download, DOWNLOAD_ROUNDS times alternating f1 and f2: the median time, the largest peak RSS, every time. */
+async function downloads(f1, f2) {
+  const runs = { f1: [], f2: [] };
+  for (let round = 0; round < DOWNLOAD_ROUNDS; round++) {
+    runs.f1.push(await download(f1));
+    runs.f2.push(await download(f2));
+  }
+  const summary = (rs) => ({
+    seconds: median(rs.map((r) => r.seconds)),
+    maxRss: Math.max(...rs.map((r) => r.maxRss)),
+    objects: rs[0].objects,
+    rounds: rs.map((r) => r.seconds),
+  });
+  return { f1: summary(runs.f1), f2: summary(runs.f2) };
+}
+
 /** `kubedump restore` of the repository's last snapshot into a fresh cluster holding the bench namespaces. */
 async function restore(repo, kubectl) {
   const cluster = await startExtraCluster();
@@ -176,7 +196,7 @@ async function main() {
   }
   phases.backups = (performance.now() - phases.start) / 1000;
 
-  const downloads = { f1: await download(f1), f2: await download(f2) };
+  const downloaded = await downloads(f1, f2);
   const restores = args["skip-restore"]
     ? {}
     : { f1: await restore(f1, env.kubectl), f2: await restore(f2, env.kubectl) };
@@ -188,7 +208,7 @@ async function main() {
     list,
     f1,
     f2,
-    downloads,
+    downloads: downloaded,
     restores,
     loadStart,
     loadEnd: loadavg(),

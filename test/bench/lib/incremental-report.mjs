@@ -131,7 +131,7 @@ export function formatIncrementalReport({
   const readRows = [];
   for (const f of ["f1", "f2"]) {
     readRows.push([
-      `download format ${f[1]}`,
+      `download format ${f[1]}${downloads[f].rounds?.length > 1 ? ` (median of ${downloads[f].rounds.length})` : ""}`,
       fmt.f(downloads[f].seconds, 2),
       fmt.n(downloads[f].objects / downloads[f].seconds),
       fmt.mib(downloads[f].maxRss),

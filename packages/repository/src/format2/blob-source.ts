@@ -25,6 +25,21 @@ export class BlobSource {
     this.deps = deps;
   }
 
+  /** The store the packs are read from. */
+  get store(): ObjectStore {
+    return this.deps.store;
+  }
+
+  /** The location an index file gives blob `id`, if any. */
+  where(id: string): BlobLocation | undefined {
+    return this.deps.index.get(id);
+  }
+
+  /** The size an index file records for pack `id`, if any. */
+  packBytes(id: string): number | undefined {
+    return this.deps.index.packBytes(id);
+  }
+
   /** Whether an index file lists blob `id`. */
   has(id: string): boolean {
     return this.deps.index.has(id);
@@ -32,7 +47,7 @@ export class BlobSource {
 
   /** The location of blob `id`, which must be of `type`; IntegrityError naming `owner` when no index file lists it. */
   locate(owner: string, id: string, type: BlobType): BlobLocation {
-    const location = this.deps.index.get(id);
+    const location = this.where(id);
     if (!location) throw new IntegrityError(owner, `blob ${id} is in no index file`);
     if (location.type !== type) throw new IntegrityError(owner, `blob ${id} is a ${location.type} blob, not ${type}`);
     return location;

@@ -4,8 +4,11 @@ import { snapshotManifestKey } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { SnapshotObject } from "../snapshot/types.js";
+import type { BlobLocation } from "./blob-index.js";
 import { BlobSource, type BlobSourceDeps } from "./blob-source.js";
 import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
+import { byPlace } from "./pack-format.js";
+import type { LoadedPack } from "./pack-reader.js";
 import { type TreeRecord, walkTree } from "./tree-walker.js";
 
 /*
@@ -30,22 +33,21 @@ export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: st
 }
 
 interface PlacedRecord extends TreeRecord {
-  pack: string;
-  offset: number;
+  /** Where the YAML's blob lies, as the index gives it. */
+  location: BlobLocation;
   part: number;
 }
 
-/** Every object of the tree with the pack and part holding its YAML. */
+/** Every object of the tree with the location and part of its YAML (each blob looked up once). */
 async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): Promise<PlacedRecord[]> {
   const owner = snapshotManifestKey(manifest.id);
-  const placed: Omit<PlacedRecord, "part">[] = [];
-  for (const item of await walkTree(source, manifest)) {
-    const { pack, offset } = source.locate(owner, item.blob, "data");
-    placed.push({ ...item, pack, offset });
-  }
-  const packs = [...new Set(placed.map((p) => p.pack))].sort();
+  const placed: PlacedRecord[] = [];
+  for (const { record, blob } of await walkTree(source, manifest, { chainAhead: true }))
+    placed.push({ record, blob, location: source.locate(owner, blob, "data"), part: 0 });
+  const packs = [...new Set(placed.map((p) => p.location.pack))].sort();
   const parts = new Map(packs.map((pack, part) => [pack, part]));
-  return placed.map((p) => ({ ...p, part: parts.get(p.pack) ?? 0 }));
+  for (const p of placed) p.part = parts.get(p.location.pack) ?? 0;
+  return placed;
 }
 
 /**
@@ -69,19 +71,18 @@ export class SnapshotReaderV2 {
   async *objects(only?: readonly number[]): AsyncGenerator<SnapshotObject> {
     const wanted = only && new Set(only);
     const records = (await this.records()).filter((r) => !wanted || wanted.has(r.part));
-    records.sort((a, b) => a.part - b.part || a.offset - b.offset);
+    records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
     const source = new BlobSource(this.deps);
-    const owner = snapshotManifestKey(this.manifest.id);
-    const packs = [...new Set(records.map((r) => r.pack))];
-    let current: string | undefined;
+    const packs = [...new Set(records.map((r) => r.location.pack))];
+    let pack: LoadedPack | undefined;
     let next = 0; // packs[] is in the records' order: the pack after the current one
-    for (const { record, blob, part, pack } of records) {
-      if (pack !== current) {
-        current = pack;
+    for (const { record, location, part } of records) {
+      if (pack?.id !== location.pack) {
         next += 1;
         source.prefetch(packs.slice(next, next + PACKS_AHEAD)); // fetched while this one is read
+        pack = await source.pack(location.pack);
       }
-      yield { path: record.path, data: await source.blob(owner, blob, "data"), part };
+      yield { path: record.path, data: pack.blob(location), part };
     }
   }
 

@@ -3,6 +3,7 @@ import { IntegrityError, RepositoryFormatError, UnsafePathError } from "../error
 import { checkArchivePath, segmentProblem } from "../safe-path.js";
 import { checkLayoutShape, pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import type { BlobSource } from "./blob-source.js";
+import { fetchChainAhead } from "./chain-ahead.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { compareNames } from "./canonical-json.js";
 import {
@@ -145,17 +146,32 @@ function compareRecords(a: TreeRecord, b: TreeRecord): number {
   return compareScopedTypes(a.record, b.record) || compareNames(a.record.name, b.record.name);
 }
 
-/** `records` with `patch` applied, in walk order; RepositoryFormatError naming `key` for a removal of an absent object. */
+/** `a` and `b`, each in walk order, merged in walk order. */
+function mergeRecords(a: readonly TreeRecord[], b: readonly TreeRecord[]): TreeRecord[] {
+  const out: TreeRecord[] = [];
+  let [i, j] = [0, 0];
+  while (i < a.length && j < b.length)
+    out.push(
+      compareRecords(a[i] as TreeRecord, b[j] as TreeRecord) <= 0 ? (a[i++] as TreeRecord) : (b[j++] as TreeRecord),
+    );
+  while (i < a.length) out.push(a[i++] as TreeRecord);
+  while (j < b.length) out.push(b[j++] as TreeRecord);
+  return out;
+}
+
 /**
  * `records` (a root's, in walkTree's order) with `patches` applied oldest first, each checked
- * against what it holds below it; one map over every patch and one sort at the end, so that the
- * cost of a chain grows with the objects its patches set, not with its depth times the objects.
+ * against what it holds below it; one map over every patch, so that the cost of a chain grows
+ * with the objects its patches set, not with its depth times the objects. The root's objects
+ * still held keep their order (an object set again keeps its place), and only the objects the
+ * root does not hold are sorted and merged in: no sort of every object.
  */
 function applyPatches(records: TreeRecord[], patches: readonly { id: string; node: PatchNode }[]): TreeRecord[] {
   if (patches.length === 0) return records;
   const place = (r: { namespace?: string; group: string; resource: string }, name: string) =>
     `${r.namespace ?? ""}/${resourceKey(r)}/${name}`;
-  const byPlace = new Map(records.map((r) => [place(r.record, r.record.name), r]));
+  const places = records.map((r) => place(r.record, r.record.name));
+  const byPlace = new Map(records.map((r, i) => [places[i] as string, r]));
   for (const { id, node: patch } of patches) {
     const key = `tree blob ${id}`;
     for (const type of patch.types) {
@@ -171,7 +187,14 @@ function applyPatches(records: TreeRecord[], patches: readonly { id: string; nod
         `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`,
       );
   }
-  return [...byPlace.values()].sort(compareRecords);
+  const kept: TreeRecord[] = [];
+  for (const at of places) {
+    const now = byPlace.get(at);
+    if (now === undefined) continue;
+    kept.push(now);
+    byPlace.delete(at);
+  }
+  return byPlace.size === 0 ? kept : mergeRecords(kept, [...byPlace.values()].sort(compareRecords));
 }
 
 /** A snapshot's objects, how many patches its tree has on top of its root (0: none), and the objects they set or remove. */
@@ -181,17 +204,30 @@ export interface ReadTree {
   patched: number;
 }
 
+export interface ReadTreeOptions {
+  /**
+   * Fetch the packs a patch chain likely lies in at once, while its nodes are read one after
+   * another (fetchChainAhead): for a reader of a whole snapshot, not one comparing a few.
+   */
+  chainAhead?: boolean;
+}
+
 /**
  * Reads a snapshot's tree (see walkTree) and its depth: its patches are read one after another
  * down to the root, each checked to be one shallower than the one above it.
  */
-export async function readTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<ReadTree> {
+export async function readTree(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  options: ReadTreeOptions = {},
+): Promise<ReadTree> {
   const patches: { id: string; node: PatchNode }[] = [];
   let id = manifest.tree;
   for (;;) {
     const data = await source.blob(snapshotManifestKey(manifest.id), id, "tree");
     const node = decodeTopNode(`tree blob ${id}`, data);
     const above = patches.at(-1)?.node;
+    if (!above && node.kind === "patch" && options.chainAhead) void fetchChainAhead(source, manifest, node.depth);
     if (above && (node.kind === "root" ? 0 : node.depth) !== above.depth - 1)
       throw new RepositoryFormatError(
         `tree blob ${above.base}`,
@@ -223,6 +259,10 @@ export async function readTree(source: BlobSource, manifest: SnapshotManifestV2)
  * checked against its id, every node's fields, references and paths checked, and the object
  * count against snapshot.json (for a whole tree, before the chunks are read).
  */
-export async function walkTree(source: BlobSource, manifest: SnapshotManifestV2): Promise<TreeRecord[]> {
-  return (await readTree(source, manifest)).records;
+export async function walkTree(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  options?: ReadTreeOptions,
+): Promise<TreeRecord[]> {
+  return (await readTree(source, manifest, options)).records;
 }

@@ -15,10 +15,18 @@ export interface DownloadResult {
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
 /**
- * Writes each object to `<toDir>/<path>`; refuses a path that breaks the path rule (safe-path.ts),
- * and a directory or file below `toDir` that is a symlink (UnsafePathError): nothing is written
- * outside `toDir`. The objects' paths come from readSnapshotObjects, which refuses links in the
- * archive, so no link is ever created.
+ * How many files a download writes at once: each write is an open, a write and a close on libuv's
+ * thread pool, so one at a time leaves the pool idle while the main thread waits for each step.
+ * @defaultValue 16
+ */
+export const WRITES_AT_ONCE = 16;
+
+/**
+ * Writes each object to `<toDir>/<path>`, up to WRITES_AT_ONCE at a time; refuses a path that
+ * breaks the path rule (safe-path.ts), and a directory or file below `toDir` that is a symlink
+ * (UnsafePathError): nothing is written outside `toDir`. The objects' paths come from
+ * readSnapshotObjects, which refuses links in the archive, so no link is ever created. On an error
+ * no further object is read or written, and the writes already started end before it is thrown.
  */
 export async function writeTree(
   objects: AsyncIterable<SnapshotObject>,
@@ -27,31 +35,60 @@ export async function writeTree(
 ): Promise<DownloadResult> {
   const root = resolve(toDir);
   await mkdir(root, { recursive: true });
-  const made = new Set<string>();
+  const dirs = new Map<string, Promise<void>>();
+  const running = new Set<Promise<void>>();
+  let failure: { err: unknown } | undefined;
   let count = 0;
   let bytes = 0;
-  for await (const object of objects) {
-    const path = checkArchivePath(object.path); // so below root: no `..`, not absolute
-    await makeDirs(root, dirname(path), made);
-    await writeFile(join(root, path), object.data, { flag: WRITE_FLAGS }).catch((err: NodeJS.ErrnoException) => {
+  const write = async ({ path: unchecked, data }: SnapshotObject) => {
+    const path = checkArchivePath(unchecked); // so below root: no `..`, not absolute
+    await makeDirs(root, dirname(path), dirs);
+    await writeFile(join(root, path), data, { flag: WRITE_FLAGS }).catch((err: NodeJS.ErrnoException) => {
       throw err.code === "ELOOP" ? new UnsafePathError(path, "a symlink in the target directory") : err;
     });
     count += 1;
-    bytes += object.data.length;
-    written(object.data.length);
+    bytes += data.length;
+    written(data.length);
+  };
+  try {
+    for await (const object of objects) {
+      const writing: Promise<void> = write(object).then(
+        () => void running.delete(writing),
+        (err: unknown) => {
+          running.delete(writing);
+          failure ??= { err };
+        },
+      );
+      running.add(writing);
+      if (running.size >= WRITES_AT_ONCE) await Promise.race(running);
+      if (failure) break;
+    }
+  } finally {
+    await Promise.all(running); // never rejects: each write's error is kept in `failure`
   }
+  if (failure) throw failure.err;
   return { objects: count, bytes };
 }
 
-/** Creates `dir` (relative, checked) below `root` a segment at a time; each must be a real directory. */
-async function makeDirs(root: string, dir: string, made: Set<string>): Promise<void> {
-  if (dir === "." || made.has(dir)) return;
-  await makeDirs(root, dirname(dir), made);
+/**
+ * Creates `dir` (relative, checked) below `root` a segment at a time; each must be a real
+ * directory. `dirs` holds each directory's creation once, so that writes at once wait for the same.
+ */
+function makeDirs(root: string, dir: string, dirs: Map<string, Promise<void>>): Promise<void> {
+  if (dir === ".") return Promise.resolve();
+  let made = dirs.get(dir);
+  if (!made) {
+    made = makeDirs(root, dirname(dir), dirs).then(() => makeDir(root, dir));
+    dirs.set(dir, made);
+  }
+  return made;
+}
+
+async function makeDir(root: string, dir: string): Promise<void> {
   const path = join(root, dir);
   await mkdir(path).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== "EEXIST") throw err;
   });
   if (!(await lstat(path)).isDirectory())
     throw new UnsafePathError(dir, "not a directory in the target directory (a symlink or a file)");
-  made.add(dir);
 }
