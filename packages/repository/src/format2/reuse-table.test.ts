@@ -40,10 +40,10 @@ const stored = (name: string, sha256 = hex(name)) => ({ blob: hex(name), sha256,
 
 async function saved(cacheDir: string, keys: typeof TEST_KEYS | null, key = "k"): Promise<void> {
   const builder = new ReuseTableBuilder();
-  builder.add(id("u1", "10"), stored("a"));
-  builder.add(id("u2", "11"), stored("b", hex("b plaintext")));
-  builder.add(id("", "12"), stored("c")); // no uid: never reused
-  await builder.save({ cacheDir, keys, key });
+  builder.add(id("u1", "10"), stored("a"), { name: "a", kind: "ConfigMap", namespace: "ns" });
+  builder.add(id("u2", "11"), stored("b", hex("b plaintext")), { name: "b", kind: "ConfigMap" });
+  builder.add(id("", "12"), stored("c"), { name: "c", kind: "ConfigMap" }); // no uid: never reused
+  await builder.save({ cacheDir, keys, key }, { snapshot: "s1", tree: hex("tree"), depth: 1, patched: 2 });
 }
 
 describe.each([
@@ -56,19 +56,36 @@ describe.each([
     const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("a", "b", "c"));
 
     expect(table.size).toBe(2);
-    expect(table.find(id("u1", "10"))).toEqual(stored("a"));
-    expect(table.find(id("u2", "11"))).toEqual(stored("b", hex("b plaintext")));
+    expect(table.find(id("u1", "10"))).toEqual({ ...stored("a"), entry: 0 });
+    expect(table.find(id("u2", "11"))).toEqual({ ...stored("b", hex("b plaintext")), entry: 1 });
     expect(table.find(id("u1", "11"))).toBeUndefined();
     expect(table.find({ ...id("u1", "10"), type: "apps/v1/deployments" })).toBeUndefined();
   });
 
-  it("leaves out entries whose blob the repository no longer has", async () => {
+  it("leaves out entries whose blob the repository no longer has, but keeps them in its snapshot's tree", async () => {
     const cacheDir = join(tmp, `${name}-pruned`);
     await saved(cacheDir, keys);
     const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("b"));
 
     expect(table.find(id("u1", "10"))).toBeUndefined();
     expect(table.find(id("u2", "11"))).toBeDefined();
+    expect(table.base).toMatchObject({ snapshot: "s1", tree: hex("tree"), depth: 1, patched: 2 });
+    expect(table.base?.entries.map((e) => [e[1], e[6], e[7]])).toEqual([
+      ["u1", "ns", "a"],
+      ["u2", "", "b"],
+      ["", "", "c"],
+    ]);
+  });
+
+  it("holds no snapshot's tree when saved without one", async () => {
+    const cacheDir = join(tmp, `${name}-no-base`);
+    const builder = new ReuseTableBuilder();
+    builder.add(id("u1", "10"), stored("a"), { name: "a", kind: "ConfigMap" });
+    await builder.save({ cacheDir, keys, key: "k" });
+    const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("a"));
+
+    expect(table.size).toBe(1);
+    expect(table.base).toBeUndefined();
   });
 
   it("is empty for another key, or when its file is damaged", async () => {
