@@ -142,6 +142,8 @@ export class ReuseTable {
     private readonly entries: Map<string, ReusedBlob>,
     /** The snapshot the table was saved for, with all of its tree's objects; none in a table without. */
     readonly base?: CachedBase,
+    /** The entries with a blob the index held when the table was loaded, by number; others undefined. */
+    private readonly present: readonly (Entry | undefined)[] = [],
   ) {}
 
   static empty(): ReuseTable {
@@ -160,14 +162,21 @@ export class ReuseTable {
     if (!file) return ReuseTable.empty();
     const map = new Map<string, ReusedBlob>();
     const { entries } = file;
+    const present: (Entry | undefined)[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
       if (!isEntry(entry)) return ReuseTable.empty();
       const [type, uid, resourceVersion, blob, digest, bytes] = entry;
       if (uid === "" || resourceVersion === "" || !index.has(blob)) continue;
       map.set(lookupKey({ type, uid, resourceVersion }), { blob, sha256: digest || blob, bytes, entry: i });
+      present[i] = entry;
     }
-    return new ReuseTable(map, isBase(file.base) ? { ...file.base, entries } : undefined);
+    return new ReuseTable(map, isBase(file.base) ? { ...file.base, entries } : undefined, present);
+  }
+
+  /** Whether `blob` is that of entry number `entry`, and the index held it when the table was loaded. */
+  holds(entry: number, blob: string): boolean {
+    return this.present[entry]?.[3] === blob;
   }
 
   get size(): number {

@@ -144,7 +144,9 @@ export class SnapshotWriterV2 {
   addReused(batch: readonly ReusedObject[]): void {
     for (const { record, blob, resourceVersion, entry } of batch) {
       pathFor(record);
-      if (!this.deps.index.has(blob))
+      // the table's blobs were looked up when it was loaded, and an index only grows meanwhile
+      const known = entry !== undefined && this.reuseTable.holds(entry, blob);
+      if (!known && !this.deps.index.has(blob))
         throw new TypeError(`snapshot writer: ${describe(record)}: blob ${blob} is not in the repository`);
       this.retention?.note(blob);
       const same = entry === undefined ? undefined : this.changes?.reused(entry, record, resourceVersion, blob);
