@@ -125,3 +125,21 @@ it("holds an entry's blob only when the index held it when the table was loaded"
   expect(table.holds(2, hex("c"))).toBe(false); // no uid: not in the table's lookup
   expect(table.holds(7, hex("b"))).toBe(false);
 });
+
+it("is empty, with no snapshot's tree, when an entry or its base is not of the table's shape", async () => {
+  const cacheDir = join(tmp, "shape");
+  const file = join(cacheDir, "reuse", `${hex("k")}.table`);
+  const write = async (body: unknown) => {
+    const data = Buffer.from(JSON.stringify(body));
+    await writeFile(file, Buffer.concat([createHash("sha256").update(data).digest(), data]));
+  };
+  await saved(cacheDir, null); // makes the directory
+  const good = ["/v1/configmaps", "u1", "10", hex("a"), "", 1, "ns", "a", "ConfigMap", null];
+  await write({ version: 2, key: "k", base: null, entries: [good, [...good.slice(0, 9), "owner"]] });
+  expect((await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a"))).size).toBe(0);
+
+  await write({ version: 2, key: "k", base: { snapshot: "s", tree: 7, depth: 0, patched: 0 }, entries: [good] });
+  const table = await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a"));
+  expect(table.size).toBe(1);
+  expect(table.base).toBeUndefined();
+});

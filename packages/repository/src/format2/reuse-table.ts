@@ -118,13 +118,14 @@ function parse(body: Buffer, key: string): TableFile | undefined {
   }
 }
 
-const STRINGS = [0, 1, 2, 3, 4, 6, 7, 8];
-
 function isEntry(entry: unknown): entry is Entry {
   if (!Array.isArray(entry) || entry.length !== 10) return false;
-  const owners = entry[9];
+  const [type, uid, resourceVersion, blob, sha256, bytes, namespace, name, kind, owners] = entry;
   const ownersOk = owners === null || (Array.isArray(owners) && owners.every((o) => typeof o === "object" && o));
-  return ownersOk && STRINGS.every((i) => typeof entry[i] === "string") && Number.isSafeInteger(entry[5]);
+  const ids = typeof type === "string" && typeof uid === "string" && typeof resourceVersion === "string";
+  const stored = typeof blob === "string" && typeof sha256 === "string" && Number.isSafeInteger(bytes);
+  const place = typeof namespace === "string" && typeof name === "string" && typeof kind === "string";
+  return ids && stored && place && ownersOk;
 }
 
 function isBase(base: unknown): base is TableBase {
