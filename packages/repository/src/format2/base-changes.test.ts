@@ -30,7 +30,12 @@ afterAll(async () => {
 });
 
 const KEY = "reuse key";
-const IDS = ["20261126T020000Z-00000001", "20261126T030000Z-00000001", "20261126T040000Z-00000001"];
+const IDS = [
+  "20261126T020000Z-00000001",
+  "20261126T030000Z-00000001",
+  "20261126T040000Z-00000001",
+  "20261126T050000Z-00000001",
+];
 const withRv = (objects: SnapshotInputObject[], rv: (i: number) => string) =>
   objects.map((o, i) => ({ ...o, record: { ...o.record }, resourceVersion: rv(i) }));
 
@@ -142,6 +147,38 @@ describe.each([
     expect((await third.commit(draftV2(IDS[2] as string))).tree).toBe(got.tree);
   });
 
+  it("chains as a writer reading the base does, depth and patched count carried by the table, to a whole tree", async () => {
+    const [cached, read] = [repository(keys), repository(keys)];
+    const hour = (h: number) => {
+      const changedNow = new Set(Array.from({ length: 30 }, (_, k) => (h * 37 + k * 13) % 400));
+      return withRv(clusterObjects(400, 4, changedNow), (i) => (changedNow.has(i) ? `${i}-${h}` : `${i}`));
+    };
+    const kinds: string[] = [];
+    for (let h = 0; h < 16; h++) {
+      const id = `20261126T${String(h).padStart(2, "0")}0000Z-00000001`;
+      const fast = await cached.writer(true);
+      await second(fast, hour(h));
+      const got = await fast.commit(draftV2(id));
+      const slow = await read.writer(false);
+      await slow.add(hour(h));
+      const want = await slow.commit(draftV2(id));
+      expect(got.tree).toBe(want.tree);
+      const top = (await cached.records(got)).top;
+      kinds.push(top.kind === "patch" ? `patch ${top.depth}` : top.kind);
+    }
+    // 60 changes a patch (30 set back, 30 set anew): the chain stops when it would pass 400
+    expect(kinds.slice(0, 8)).toEqual([
+      "root",
+      "patch 1",
+      "patch 2",
+      "patch 3",
+      "patch 4",
+      "patch 5",
+      "patch 6",
+      "root",
+    ]);
+  });
+
   it("is not made from a table of another snapshot than the base: the base tree is read", async () => {
     const repo = repository(keys);
     const writer = await repo.writer(true);
@@ -167,6 +204,19 @@ describe.each([
       await w.commit(draftV2(id as string));
     }
     const want = (await fresh.records({ id: IDS[2] as string })).tree;
-    expect((await repo.records(got)).tree.records).toEqual(want.records);
+    const back = await repo.records(got);
+    expect(back.tree.records).toEqual(want.records);
+    expect(back.top).toMatchObject({ kind: "patch", depth: 2 }); // the other backup stored a patch of the first
+
+    // the table it saved holds its tree, depth and patched count: the next patch is made from it
+    const next = await repo.writer(true);
+    await second(next, first());
+    repo.reads.packs = 0;
+    const after = await next.commit(draftV2(IDS[3] as string));
+    expect(repo.reads.packs).toBe(0);
+    const w = await fresh.writer(false);
+    await w.add(first());
+    expect(after.tree).toBe((await w.commit(draftV2(IDS[3] as string))).tree);
+    expect((await repo.records(after)).top).toMatchObject({ kind: "patch", depth: 3 });
   });
 });
