@@ -13,7 +13,7 @@ import {
   objectPath,
   type ResourceType,
 } from "@kubedump/kube";
-import type { DumpReuse } from "./dump-sink.js";
+import type { DumpReuse, ReusedBlob } from "./dump-sink.js";
 
 /** GETs of changed objects in flight at once, over the whole dump (docs/benchmarks.md, "Metadata listing"). */
 export const GET_CONCURRENCY = 8;
@@ -49,8 +49,11 @@ export class Gate {
   }
 }
 
-/** The objects that are only their metadata, made by wholePage for the page writer to reuse. */
-const stubs = new WeakSet<KubeObject>();
+/**
+ * The objects that are only their metadata, made by wholePage for the page writer to reuse, with
+ * what the reuse table gave for them (once wholePage looked).
+ */
+const stubs = new WeakMap<KubeObject, ReusedBlob | undefined>();
 
 /**
  * Whether `obj` is a metadata stub: the page writer must reuse it from the table, never store it
@@ -58,10 +61,13 @@ const stubs = new WeakSet<KubeObject>();
  */
 export const isMetadataStub = (obj: KubeObject): boolean => stubs.has(obj);
 
+/** What the reuse table gave for a stub, when wholePage looked it up: the page writer does not again. */
+export const stubReuse = (obj: KubeObject): ReusedBlob | undefined => stubs.get(obj);
+
 /** An object of type `rt` that is only `metadata`, marked as a stub. */
 export function metadataStub(rt: ResourceType, metadata: KubeObject["metadata"]): KubeObject {
   const stub: KubeObject = { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.kind, metadata };
-  stubs.add(stub);
+  stubs.set(stub, undefined);
   return stub;
 }
 
@@ -117,9 +123,10 @@ async function wholePage(listing: ChangedListing, page: MetadataListPage): Promi
   objects.forEach((obj, i) => {
     if (!obj || !keep(obj)) return;
     const { uid, resourceVersion } = obj.metadata;
-    // the page writer asks the same of the same reuse table, and so reuses this stub
+    // the page writer takes this answer (stubReuse), and so reuses this stub
     const stored = uid && resourceVersion ? reuse.find({ ...rt, uid }, resourceVersion) : undefined;
-    if (!stored) changed.push(i);
+    if (stored) stubs.set(obj, stored);
+    else changed.push(i);
   });
   if (changed.length === 0) return objects as KubeObject[];
   const limit = metadataList(listing.list).limit;

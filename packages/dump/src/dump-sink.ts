@@ -12,6 +12,16 @@ export interface ReusedEntry {
   record: IndexRecord;
   blob: string;
   resourceVersion: string;
+  /** What DumpReuse.find gave to tell it, which it need not look up again. */
+  entry?: number;
+}
+
+/** A stored YAML DumpReuse.find found: its blob, sha256, bytes, and its entry to pass back to add. */
+export interface ReusedBlob {
+  blob: string;
+  sha256: string;
+  bytes: number;
+  entry?: number;
 }
 
 /**
@@ -24,7 +34,7 @@ export interface DumpReuse {
   find(
     record: Pick<IndexRecord, "group" | "version" | "resource" | "uid">,
     resourceVersion: string,
-  ): { blob: string; sha256: string; bytes: number } | undefined;
+  ): ReusedBlob | undefined;
   /** Adds unchanged objects (records complete but for part) to the snapshot. */
   add(entries: readonly ReusedEntry[]): void;
 }

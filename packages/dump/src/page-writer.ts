@@ -1,7 +1,7 @@
 import type { KubeObject, ResourceType } from "@kubedump/kube";
 import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
-import { isMetadataStub } from "./changed-pages.js";
+import { isMetadataStub, stubReuse } from "./changed-pages.js";
 import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
 import { storedYaml } from "./serialize.js";
@@ -40,11 +40,11 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
       const record = recordOf(obj, rt); // before sanitize, which edits the object's spec in place
       const version = obj.metadata.resourceVersion;
       const resourceVersion = typeof version === "string" && version !== "" ? version : undefined;
-      const stored = resourceVersion ? deps.reuse?.find(record, resourceVersion) : undefined;
+      const stored = resourceVersion ? (stubReuse(obj) ?? deps.reuse?.find(record, resourceVersion)) : undefined;
       if (stored && resourceVersion) {
         record.sha256 = stored.sha256;
         record.bytes = stored.bytes;
-        reused.push({ record, blob: stored.blob, resourceVersion });
+        reused.push({ record, blob: stored.blob, resourceVersion, entry: stored.entry });
         bytes += stored.bytes;
         continue;
       }

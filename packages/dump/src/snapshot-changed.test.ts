@@ -2,7 +2,7 @@
 // "Metadata listing"): its snapshot is byte for byte, and record for record, what a full listing
 // gives, whether the changed objects are read by GET or by reading their page again, with objects
 // created, patched, deleted, created anew, custom resources, and an object gone before its GET.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -165,6 +165,53 @@ describe("a type whose metadata the server will not serve", () => {
     expect(second.reused).toBe(second.objects - 1);
     const got = await contents(repository, second.id);
     expect(got.files.get(`namespaces/${namespace}/configmaps.${group}/web-config.yaml`)).toContain("color: refused");
+    expect(got).toEqual(await contents(repository, fresh.id));
+  });
+});
+
+describe.each([
+  ["unencrypted", undefined],
+  ["encrypted", "cache password"],
+])("a second backup's cache (%s)", (name, password) => {
+  const options: DumpOptions = { scope: { type: "namespace", namespace } };
+  const collection = `/api/v1/namespaces/${namespace}/configmaps`;
+  const tables = (cache: string) => join(dir, cache, "reuse");
+
+  it.each([
+    ["stale: another backup came after the one it was saved for", "stale"],
+    ["damaged", "damaged"],
+    ["missing", "missing"],
+  ])("when %s, gives the snapshot a full listing gives", async (_what, how) => {
+    const tag = `cache-${how}-${name}`;
+    await client.create(collection, cm(`${tag}-patched`, "before"));
+    await client.create(collection, cm(`${tag}-deleted`, "before"));
+    const repository = await openRepository({
+      format: 2,
+      store: createLocalObjectStore({ root: join(dir, tag) }),
+      password,
+    });
+    const first = await backup(repository, `${tag}-cache`, options);
+    await client.patch(objectPath(cmRt, `${tag}-patched`, namespace), { data: { value: "after" } });
+    await client.delete(objectPath(cmRt, `${tag}-deleted`, namespace));
+    await client.create(collection, cm(`${tag}-created`, "created"));
+    if (how === "stale") await backup(repository, `${tag}-other-cache`, options);
+    if (how === "damaged")
+      for (const file of readdirSync(tables(`${tag}-cache`))) {
+        const path = join(tables(`${tag}-cache`), file);
+        const data = readFileSync(path);
+        data.writeUInt8((data.readUInt8(data.length - 3) ^ 0x10) & 0xff, data.length - 3);
+        writeFileSync(path, data);
+      }
+    if (how === "missing") rmSync(tables(`${tag}-cache`), { recursive: true });
+    const second = await backup(repository, `${tag}-cache`, options);
+    const fresh = await backup(repository, undefined, options);
+
+    expect(first.reused).toBe(0);
+    // a stale table still serves reuse (the objects are unchanged); a damaged or missing one none
+    expect(second.reused).toBe(how === "stale" ? second.objects - 2 : 0);
+    const got = await contents(repository, second.id);
+    expect(got.files.get(`namespaces/${namespace}/configmaps/${tag}-patched.yaml`)).toContain("value: after");
+    expect(got.files.has(`namespaces/${namespace}/configmaps/${tag}-deleted.yaml`)).toBe(false);
     expect(got).toEqual(await contents(repository, fresh.id));
   });
 });

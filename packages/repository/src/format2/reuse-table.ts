@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BlobIndex } from "./blob-index.js";
+import type { IndexOwnerReference as OwnerReference } from "../archive/types.js";
 import { type Format2Keys, open, seal } from "./keys.js";
 
 /*
@@ -12,13 +13,41 @@ import { type Format2Keys, open, seal } from "./keys.js";
  * is made the same way: the caller's `key` names everything that decides it (options, serializer).
  * It is a local cache, never part of the repository: a missing, damaged or stale table only
  * means objects are read and stored as in a first backup.
+ *
+ * It also holds that snapshot's tree (docs/format.md, "Reuse table"): every object's tree entry
+ * with its place, and the snapshot's id, tree id, depth and patched count, so that the next
+ * snapshot stores its tree as a patch made from what changed, without reading the base tree
+ * (base-changes.ts). Used only when the repository's base is that very snapshot.
  */
 
-/** An object's YAML as a snapshot stored it. */
+/** An object's YAML as a snapshot stored it, and its entry in the table it was found in. */
 export interface ReusedBlob {
   blob: string;
   sha256: string;
   bytes: number;
+  /** Its index in the table's entries (ReuseTable.base), so that it is not looked up again. */
+  entry?: number;
+}
+
+/** What a tree entry holds of an object besides its type, uid and blob. */
+export interface EntryObject {
+  namespace?: string;
+  name: string;
+  kind: string;
+  ownerReferences?: readonly OwnerReference[];
+}
+
+/** The snapshot a table was saved for, and its tree: see BaseChanges. */
+export interface TableBase {
+  snapshot: string;
+  tree: string;
+  depth: number;
+  patched: number;
+}
+
+/** A table's snapshot and every object of its tree, in the order they were added. */
+export interface CachedBase extends TableBase {
+  entries: readonly Entry[];
 }
 
 /** The object a blob was made from: `group/version/resource`, uid and resourceVersion. */
@@ -28,16 +57,30 @@ export interface ObjectIdentity {
   resourceVersion: string;
 }
 
-const VERSION = 1;
+const VERSION = 2;
 const DIR = "reuse";
 /** A table of more entries than this is not read (a damaged or hostile length). @defaultValue 10,000,000 */
 const MAX_ENTRIES = 10_000_000;
 
-type Entry = [type: string, uid: string, resourceVersion: string, blob: string, sha256: string, bytes: number];
+/** One object of the snapshot; uid and resourceVersion "" when it has none (then never reused). */
+export type Entry = [
+  type: string,
+  uid: string,
+  resourceVersion: string,
+  blob: string,
+  sha256: string,
+  bytes: number,
+  namespace: string,
+  name: string,
+  kind: string,
+  ownerReferences: OwnerReference[] | null,
+];
 
 interface TableFile {
   version: number;
   key: string;
+  /** null: the table's entries are not every object of a snapshot's tree. */
+  base: TableBase | null;
   entries: Entry[];
 }
 
@@ -65,26 +108,44 @@ function decode(keys: Format2Keys | null, name: string, data: Buffer): Buffer | 
   return data.length > 32 && sha256(body).equals(data.subarray(0, 32)) ? body : undefined;
 }
 
-function parse(body: Buffer, key: string): Entry[] | undefined {
+function parse(body: Buffer, key: string): TableFile | undefined {
   try {
     const file = JSON.parse(body.toString("utf8")) as TableFile;
     if (file.version !== VERSION || file.key !== key || !Array.isArray(file.entries)) return undefined;
-    return file.entries.length <= MAX_ENTRIES ? file.entries : undefined;
+    return file.entries.length <= MAX_ENTRIES ? file : undefined;
   } catch {
     return undefined;
   }
 }
 
 function isEntry(entry: unknown): entry is Entry {
-  if (!Array.isArray(entry) || entry.length !== 6) return false;
-  return entry.slice(0, 5).every((field) => typeof field === "string") && Number.isSafeInteger(entry[5]);
+  if (!Array.isArray(entry) || entry.length !== 10) return false;
+  const [type, uid, resourceVersion, blob, sha256, bytes, namespace, name, kind, owners] = entry;
+  const ownersOk = owners === null || (Array.isArray(owners) && owners.every((o) => typeof o === "object" && o));
+  const ids = typeof type === "string" && typeof uid === "string" && typeof resourceVersion === "string";
+  const stored = typeof blob === "string" && typeof sha256 === "string" && Number.isSafeInteger(bytes);
+  const place = typeof namespace === "string" && typeof name === "string" && typeof kind === "string";
+  return ids && stored && place && ownersOk;
+}
+
+function isBase(base: unknown): base is TableBase {
+  if (typeof base !== "object" || base === null) return false;
+  const { snapshot, tree, depth, patched } = base as Record<string, unknown>;
+  const counts = Number.isSafeInteger(depth) && Number.isSafeInteger(patched);
+  return typeof snapshot === "string" && typeof tree === "string" && counts;
 }
 
 const lookupKey = (id: ObjectIdentity) => `${id.type}\u0000${id.uid}\u0000${id.resourceVersion}`;
 
 /** The last snapshot's table of one key: finds the stored blob of an unchanged object. */
 export class ReuseTable {
-  private constructor(private readonly entries: Map<string, ReusedBlob>) {}
+  private constructor(
+    private readonly entries: Map<string, ReusedBlob>,
+    /** The snapshot the table was saved for, with all of its tree's objects; none in a table without. */
+    readonly base?: CachedBase,
+    /** The entries with a blob the index held when the table was loaded, by number; others undefined. */
+    private readonly present: readonly (Entry | undefined)[] = [],
+  ) {}
 
   static empty(): ReuseTable {
     return new ReuseTable(new Map());
@@ -98,15 +159,25 @@ export class ReuseTable {
     const name = fileName(deps.key);
     const data = await readFile(join(deps.cacheDir, DIR, name)).catch(() => undefined);
     const body = data && decode(deps.keys, name, data);
-    const entries = body && parse(body, deps.key);
+    const file = body && parse(body, deps.key);
+    if (!file) return ReuseTable.empty();
     const map = new Map<string, ReusedBlob>();
-    for (const entry of entries ?? []) {
+    const { entries } = file;
+    const present: (Entry | undefined)[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
       if (!isEntry(entry)) return ReuseTable.empty();
       const [type, uid, resourceVersion, blob, digest, bytes] = entry;
-      if (!index.has(blob)) continue;
-      map.set(lookupKey({ type, uid, resourceVersion }), { blob, sha256: digest || blob, bytes });
+      if (uid === "" || resourceVersion === "" || !index.has(blob)) continue;
+      map.set(lookupKey({ type, uid, resourceVersion }), { blob, sha256: digest || blob, bytes, entry: i });
+      present[i] = entry;
     }
-    return new ReuseTable(map);
+    return new ReuseTable(map, isBase(file.base) ? { ...file.base, entries } : undefined, present);
+  }
+
+  /** Whether `blob` is that of entry number `entry`, and the index held it when the table was loaded. */
+  holds(entry: number, blob: string): boolean {
+    return this.present[entry]?.[3] === blob;
   }
 
   get size(): number {
@@ -122,24 +193,44 @@ export class ReuseTable {
 export class ReuseTableBuilder {
   private readonly entries: Entry[] = [];
 
-  add(id: ObjectIdentity, stored: ReusedBlob): void {
-    if (id.uid === "" || id.resourceVersion === "") return;
+  /** Adds an object of the snapshot: every one, uid and resourceVersion "" when it has none. */
+  add(id: ObjectIdentity, stored: ReusedBlob, object: EntryObject): void {
     const digest = stored.sha256 === stored.blob ? "" : stored.sha256;
-    this.entries.push([id.type, id.uid, id.resourceVersion, stored.blob, digest, stored.bytes]);
+    const { namespace = "", name, kind, ownerReferences: owners } = object;
+    const ownerReferences = owners?.length ? [...owners] : null;
+    const { type, uid, resourceVersion } = id;
+    this.entries.push([
+      type,
+      uid,
+      resourceVersion,
+      stored.blob,
+      digest,
+      stored.bytes,
+      namespace,
+      name,
+      kind,
+      ownerReferences,
+    ]);
+  }
+
+  /** Adds an entry of the last snapshot's table unchanged (its object found unchanged). */
+  addEntry(entry: Entry): void {
+    this.entries.push(entry);
   }
 
   /** Writes the table under a temporary name, then renames it over the last one. */
-  async save(deps: ReuseTableDeps): Promise<void> {
-    await this.encode(deps).save();
+  async save(deps: ReuseTableDeps, base?: TableBase): Promise<void> {
+    await this.encode(deps, base).save();
   }
 
   /**
    * The table's bytes, made now (the CPU of a backup's last seconds: a writer makes them while its
-   * last packs upload), and how to save them.
+   * last packs upload), and how to save them. `base`: the snapshot it is saved for, when the
+   * entries are every object of its tree.
    */
-  encode(deps: ReuseTableDeps): EncodedReuseTable {
+  encode(deps: ReuseTableDeps, base?: TableBase): EncodedReuseTable {
     const name = fileName(deps.key);
-    const file: TableFile = { version: VERSION, key: deps.key, entries: this.entries };
+    const file: TableFile = { version: VERSION, key: deps.key, base: base ?? null, entries: this.entries };
     const data = encode(deps.keys, name, Buffer.from(JSON.stringify(file)));
     return { save: () => saveTable(join(deps.cacheDir, DIR), name, data) };
   }

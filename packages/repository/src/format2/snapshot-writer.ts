@@ -9,16 +9,21 @@ import { storeIndexFile } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { DEFAULT_FRAME_LEVEL } from "./pack-format.js";
+import { BaseChanges } from "./base-changes.js";
+import { BlobSource } from "./blob-source.js";
+import { canonicalJson } from "./canonical-json.js";
 import { PackWriter } from "./pack-writer.js";
 import {
   type EncodedReuseTable,
+  type Entry,
   type ObjectIdentity,
   type ReusedBlob,
   ReuseTable,
   ReuseTableBuilder,
+  type TableBase,
 } from "./reuse-table.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
-import { findTreeBase } from "./tree-base.js";
+import { findBaseManifest, readTreeBase } from "./tree-base.js";
 import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
 import { markSnapshot } from "./used-blobs.js";
 
@@ -42,7 +47,7 @@ export interface SnapshotWriterV2Deps {
    * to save this one's after its commit (under indexCacheDir; none saved without one).
    */
   reuse?: { key: string; table: ReuseTable };
-  /** false: store the whole tree, not a patch of an earlier snapshot's (see findTreeBase). Default true. */
+  /** false: store the whole tree, not a patch of an earlier snapshot's (see findBaseManifest). Default true. */
   patchTree?: boolean;
 }
 
@@ -59,6 +64,16 @@ export interface ReusedObject {
   record: ObjectRecord;
   blob: string;
   resourceVersion: string;
+  /** The reuse table's entry findReusable found it as (ReusedBlob.entry). */
+  entry?: number;
+}
+
+/** A snapshot's tree as stored: its id, depth and patched count, and whether it was made against a base. */
+interface StoredTree {
+  root: string;
+  depth: number;
+  patched: number;
+  based: boolean;
 }
 
 /** An object's entry in a reuse table: its type as `group/version/resource`. */
@@ -86,6 +101,8 @@ export class SnapshotWriterV2 {
   private readonly retention: SnapshotRetention | undefined;
   private readonly reuseTable: ReuseTable;
   private readonly nextReuseTable = new ReuseTableBuilder();
+  /** The changes against the reuse table's snapshot, when the table holds its tree. */
+  private readonly changes: BaseChanges | undefined;
   private objects = 0;
   private bytes = 0;
 
@@ -102,6 +119,8 @@ export class SnapshotWriterV2 {
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
     this.reuseTable = deps.reuse?.table ?? ReuseTable.empty();
+    const base = this.reuseTable.base;
+    if (base && deps.patchTree !== false) this.changes = new BaseChanges(base);
   }
 
   /** Objects the last snapshot of this reuse key stored, whose blobs the repository still has. */
@@ -111,39 +130,45 @@ export class SnapshotWriterV2 {
 
   /**
    * The blob, sha256 and bytes stored for this object (group, version, resource, uid) at this
-   * resourceVersion by the last snapshot of the same reuse key, if the repository still has it.
+   * resourceVersion by the last snapshot of the same reuse key, if the repository still has it
+   * (the table holds only blobs the index held, and an index only grows while a writer writes).
    */
   findReusable(
     object: Pick<ObjectRecord, "group" | "version" | "resource" | "uid">,
     resourceVersion: string,
   ): ReusedBlob | undefined {
-    const found = this.reuseTable.find(identityOf(object, resourceVersion));
-    return found && this.deps.index.has(found.blob) ? found : undefined;
+    return this.reuseTable.find(identityOf(object, resourceVersion));
   }
 
   /** Adds objects whose blob the repository has (findReusable): nothing is stored but their tree entries. */
   addReused(batch: readonly ReusedObject[]): void {
-    for (const { record, blob, resourceVersion } of batch) {
+    for (const { record, blob, resourceVersion, entry } of batch) {
       pathFor(record);
-      if (!this.deps.index.has(blob))
+      // the table's blobs were looked up when it was loaded, and an index only grows meanwhile
+      const known = entry !== undefined && this.reuseTable.holds(entry, blob);
+      if (!known && !this.deps.index.has(blob))
         throw new TypeError(`snapshot writer: ${describe(record)}: blob ${blob} is not in the repository`);
       this.retention?.note(blob);
-      this.noteObject(record, blob, resourceVersion);
+      const same = entry === undefined ? undefined : this.changes?.reused(entry, record, resourceVersion, blob);
+      if (entry === undefined) this.changes?.add(record, blob);
+      this.noteObject(record, blob, resourceVersion, same);
     }
   }
 
-  private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined): void {
+  /** `same`: the object's entry in the reuse table, which holds what its entry in the next would. */
+  private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined, same?: Entry): void {
     this.tree.add(record, blob);
     const key = resourceKey(record);
     this.counts[key] = (this.counts[key] ?? 0) + 1;
     this.objects += 1;
     this.bytes += record.bytes;
-    if (resourceVersion !== undefined)
-      this.nextReuseTable.add(identityOf(record, resourceVersion), {
-        blob,
-        sha256: record.sha256,
-        bytes: record.bytes,
-      });
+    if (same) this.nextReuseTable.addEntry(same);
+    else
+      this.nextReuseTable.add(
+        identityOf(record, resourceVersion ?? ""),
+        { blob, sha256: record.sha256, bytes: record.bytes },
+        record,
+      );
   }
 
   /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
@@ -166,6 +191,7 @@ export class SnapshotWriterV2 {
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
       // Unencrypted, a blob's id is its sha256: checked just now, not computed again.
       const blob = await this.addBlob("data", data, this.deps.keys === null ? sha256 : undefined);
+      this.changes?.add(record, blob);
       this.noteObject(record, blob, resourceVersion);
     }
   }
@@ -183,11 +209,11 @@ export class SnapshotWriterV2 {
   }
 
   /** This snapshot's reuse table, to save after its commit; none without a reuse key and a cache directory. */
-  private encodeReuseTable(): EncodedReuseTable | undefined {
+  private encodeReuseTable(base: TableBase): EncodedReuseTable | undefined {
     const { reuse, indexCacheDir: cacheDir, keys } = this.deps;
     if (reuse === undefined || cacheDir === undefined) return undefined;
     try {
-      return this.nextReuseTable.encode({ cacheDir, keys, key: reuse.key });
+      return this.nextReuseTable.encode({ cacheDir, keys, key: reuse.key }, base);
     } catch {
       return undefined; // as a failed save: the next backup reads and stores every object
     }
@@ -210,18 +236,20 @@ export class SnapshotWriterV2 {
     withReuseTable = false,
   ): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date; reuseTable?: EncodedReuseTable }> {
     await this.packs.closeIfLarge(); // its upload goes on while the base is read and the tree built
-    const base = this.deps.patchTree === false ? undefined : await findTreeBase(this.deps, draft);
-    const root = await this.tree.build((node) => this.addBlob("tree", node), base);
-    if (base && this.retention) {
+    const baseManifest = this.deps.patchTree === false ? undefined : await findBaseManifest(this.deps, draft);
+    const { root, depth, patched, based } = await this.storeTree(baseManifest);
+    if (baseManifest && based && this.retention) {
       const used = new Map<string, string>();
-      await markSnapshot(base.source, base.manifest, used); // a patch references the base's tree blobs
+      // a patch references the base's tree blobs
+      await markSnapshot(new BlobSource(this.deps), baseManifest, used);
       for (const id of used.keys()) this.retention.note(id);
     }
     // The index file and the reuse table are made while the last packs upload; the index file is
     // stored once they are (it must never name a pack the store lacks).
     const sealedPacks = await this.packs.close();
     const encodedIndex = sealedPacks.length === 0 ? undefined : encodeIndexFile(this.deps.keys, sealedPacks);
-    const reuseTable = withReuseTable ? this.encodeReuseTable() : undefined;
+    const tableBase = { snapshot: draft.id, tree: root, depth, patched };
+    const reuseTable = withReuseTable ? this.encodeReuseTable(tableBase) : undefined;
     const written = await this.packs.finish();
     const indexFile = await storeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, encodedIndex);
     const locked = await this.retention?.extend(
@@ -240,6 +268,28 @@ export class SnapshotWriterV2 {
       added: { blobs: written.blobsWritten, packs: written.packs.length },
     };
     return { manifest, retainUntil: locked?.until, reuseTable };
+  }
+
+  /**
+   * Stores the tree: with `base` (findBaseManifest's), as a patch of its tree when the reuse table
+   * was saved for it (BaseChanges, no base tree read), else as TreeBuilder.build makes it with the
+   * base tree read whole. Resolves with its id, depth and patched count.
+   */
+  private async storeTree(base: SnapshotManifestV2 | undefined): Promise<StoredTree> {
+    const addTree = (node: Buffer) => this.addBlob("tree", node);
+    const fast = base && this.changes?.patchFor(base, this.objects);
+    const cached = this.changes?.base;
+    if (base && fast && cached) {
+      if (fast.kind === "same") return { root: base.tree, depth: cached.depth, patched: cached.patched, based: true };
+      if (fast.kind === "patch") {
+        const root = await addTree(canonicalJson(fast.node as never));
+        return { root, depth: fast.node.depth, patched: cached.patched + fast.changes, based: true };
+      }
+      return { root: await this.tree.build(addTree), depth: 0, patched: 0, based: true };
+    }
+    const read = base && (await readTreeBase(this.deps, base));
+    const root = await this.tree.build(addTree, read);
+    return { root, ...this.tree.built, based: read !== undefined };
   }
 }
 

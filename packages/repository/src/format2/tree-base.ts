@@ -19,16 +19,17 @@ export const BASE_CANDIDATES = 8;
 
 const sameScope = (a: SnapshotDraftV2, b: SnapshotManifestV2) => JSON.stringify(a.scope) === JSON.stringify(b.scope);
 
+type Base = TreeBase & { manifest: SnapshotManifestV2; source: BlobSource };
+
 /**
- * The tree a snapshot of `draft` may be stored as a patch of (docs/format.md, "Trees"): that of
+ * The snapshot whose tree one of `draft` may be stored as a patch of (docs/format.md, "Trees"):
  * the newest format-2 snapshot with an id before `draft`'s and the same scope, among the
- * BASE_CANDIDATES newest, read whole and checked as any reader checks it. Undefined when there is
- * none, or it does not read (the new snapshot then stores its whole tree, never relying on it).
+ * BASE_CANDIDATES newest. Undefined when there is none, or its snapshot.json does not read.
  */
-export async function findTreeBase(
+export async function findBaseManifest(
   deps: TreeBaseDeps,
   draft: SnapshotDraftV2,
-): Promise<(TreeBase & { manifest: SnapshotManifestV2; source: BlobSource }) | undefined> {
+): Promise<SnapshotManifestV2 | undefined> {
   const ids: string[] = [];
   for await (const entry of deps.store.list(SNAPSHOTS_PREFIX)) {
     const id = snapshotIdOfKey(entry.key);
@@ -39,12 +40,23 @@ export async function findTreeBase(
       const data = await deps.store.getBuffer(snapshotManifestKey(id), MAX_JSON_BYTES);
       if (parseJsonFile(id, data).value["formatVersion"] === 1) continue;
       const manifest = decodeManifestV2(id, data);
-      if (!sameScope(draft, manifest)) continue;
-      const source = new BlobSource(deps);
-      return { ...(await readTree(source, manifest)), tree: manifest.tree, manifest, source };
+      if (sameScope(draft, manifest)) return manifest;
     } catch {
       return undefined; // damaged, or deleted meanwhile: a whole tree needs no base
     }
   }
   return undefined;
+}
+
+/**
+ * The tree of `manifest` (findBaseManifest's), read whole and checked as any reader checks it;
+ * undefined when it does not read (the new snapshot then stores its whole tree, never relying on it).
+ */
+export async function readTreeBase(deps: TreeBaseDeps, manifest: SnapshotManifestV2): Promise<Base | undefined> {
+  try {
+    const source = new BlobSource(deps);
+    return { ...(await readTree(source, manifest)), tree: manifest.tree, manifest, source };
+  } catch {
+    return undefined;
+  }
 }

@@ -38,7 +38,11 @@ interface TypeGroup {
 
 const byName = <T extends { name: string }>(items: T[]) => sortByName(items, (item) => item.name);
 
-function treeObject(record: ObjectRecord, blob: string): TreeObject {
+/** An object's tree entry. */
+export function treeObject(
+  record: Pick<ObjectRecord, "name" | "version" | "kind" | "uid" | "ownerReferences" | "sha256" | "bytes">,
+  blob: string,
+): TreeObject {
   const { name, version, kind, uid, ownerReferences, sha256, bytes } = record;
   return { name, blob, version, kind, uid, sha256, bytes, ...(ownerReferences?.length ? { ownerReferences } : {}) };
 }
@@ -104,6 +108,8 @@ function store(addTree: AddTree, node: RootNode | NamespaceNode | TypeNode | Obj
 export class TreeBuilder {
   /** Namespace ("" for cluster-scoped) → `<resource>[.<group>]` → its objects. */
   private readonly scopes = new Map<string, Map<string, TypeGroup>>();
+  /** The depth and patched count (see ReadTree) of the tree build stored last. */
+  built = { depth: 0, patched: 0 };
 
   add(record: ObjectRecord, blob: string): void {
     const namespace = record.namespace ?? "";
@@ -129,6 +135,9 @@ export class TreeBuilder {
    */
   async build(addTree: AddTree, base?: TreeBase): Promise<string> {
     const patch = base && base.depth < MAX_PATCH_DEPTH ? this.patchOf(base) : undefined;
+    const changes = patch?.types.reduce((n, t) => n + t.set.length + t.remove.length, 0) ?? 0;
+    const depth = changes === 0 ? base?.depth : patch?.depth;
+    this.built = base && patch ? { depth: depth ?? 0, patched: base.patched + changes } : { depth: 0, patched: 0 };
     if (patch && patch.types.length === 0) return patch.base; // nothing changed: the base's tree, stored already
     if (patch) return store(addTree, patch);
     return this.buildRoot(addTree);
