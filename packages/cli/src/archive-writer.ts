@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { access, link, rename, rm } from "node:fs/promises";
 import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { TarArchive, ZipArchive } from "archiver";
+import type { TarArchive, ZipArchive } from "archiver";
 import { UsageError } from "./target.js";
 
 export type ArchiveFormat = "zip" | "tar.gz";
@@ -63,7 +63,9 @@ export interface WriteArchiveResult {
   archiveBytes: number;
 }
 
-function createArchive(format: ArchiveFormat): ZipArchive | TarArchive {
+/** archiver is loaded here, not when the CLI starts: only `download --archive` needs it (about 0.1 s). */
+async function createArchive(format: ArchiveFormat): Promise<ZipArchive | TarArchive> {
+  const { TarArchive, ZipArchive } = await import("archiver");
   return format === "zip"
     ? new ZipArchive({ zlib: { level: ARCHIVE_GZIP_LEVEL } })
     : new TarArchive({ gzip: true, gzipOptions: { level: ARCHIVE_GZIP_LEVEL } });
@@ -77,7 +79,7 @@ function createArchive(format: ArchiveFormat): ZipArchive | TarArchive {
 export async function writeArchive(input: WriteArchiveInput): Promise<WriteArchiveResult> {
   await refuseToOverwrite(input.file, input.force); // before the first entry is read
   const partial = `${input.file}.${randomBytes(4).toString("hex")}.partial`;
-  const archive = createArchive(input.format);
+  const archive = await createArchive(input.format);
   const written = pipeline(archive, createWriteStream(partial, { flags: "wx" }));
   // Settles only if the output fails before the last entry: every wait below races it.
   const broken = written.then(() => {
