@@ -9,7 +9,8 @@
 //
 //   npm run bench:incremental                                  # 100,000 objects, 30 hours
 //   npm run bench:incremental -- --objects 20000 --hours 5
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +37,8 @@ const HELP = `usage: npm run bench:incremental -- [options]
                        an hour, so the rest is projected from the second; pass --hours to measure all)
   --download-rounds R  download each format's last snapshot R times, alternating f1 and f2, and
                        report the median time (default 1)
+  --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
+                       weighs on neither format; default the bench's work directory)
   --skip-restore       leave out the restores (each into a fresh cluster)
   --json FILE          also write the figures as JSON`;
 const { args, int } = benchArgs(
@@ -45,6 +48,7 @@ const { args, int } = benchArgs(
     hours: { type: "string", default: "30" },
     "format1-hours": { type: "string", default: "2" },
     "download-rounds": { type: "string", default: "1" },
+    "download-dir": { type: "string" },
     "skip-restore": { type: "boolean" },
     json: { type: "string" },
   },
@@ -61,6 +65,9 @@ const BUCKET = "kubedump-bench";
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), "kubedump-bench-incremental-"));
 const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
+const downloadDir = args["download-dir"]
+  ? mkdtempSync(join(resolve(args["download-dir"]), "kubedump-bench-download-"))
+  : work;
 const ctx = { root: ROOT, work, track };
 
 /** A format-`format` repository on the test MinIO: its --repo URL and a store to measure it. */
@@ -119,7 +126,11 @@ async function backup(repo, kubeconfig, label) {
 /** `kubedump download` of the repository's last snapshot: time and peak RSS. */
 async function download(repo) {
   const last = repo.snapshots.at(-1);
-  const to = join(work, `download-f${repo.format}`);
+  const to = join(downloadDir, `download-f${repo.format}`);
+  // Every round writes into an empty directory, with the last round's files and dirty pages gone
+  // (not timed): otherwise later rounds overwrite, and wait for writeback of, the earlier ones.
+  rmSync(to, { recursive: true, force: true });
+  execFileSync("sync");
   const r = await kubedumpCli(`download-f${repo.format}`, ["download", last.id, "--repo", repo.url, "--to", to], ctx);
   if (r.code !== 0)
     throw new Error(`kubedump download (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
@@ -127,12 +138,20 @@ async function download(repo) {
   return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects };
 }
 
-/** Each format's download, DOWNLOAD_ROUNDS times alternating f1 and f2: the median time, the largest peak RSS, every time. */
+/**
+ * Each format's download, DOWNLOAD_ROUNDS times alternating f1 and f2 (f1 first in even rounds, f2
+ * first in odd ones, so neither always follows the other): the median time, the largest peak RSS,
+ * every time.
+ */
 async function downloads(f1, f2) {
   const runs = { f1: [], f2: [] };
-  for (let round = 0; round < DOWNLOAD_ROUNDS; round++) {
-    runs.f1.push(await download(f1));
-    runs.f2.push(await download(f2));
+  try {
+    for (let round = 0; round < DOWNLOAD_ROUNDS; round++) {
+      const order = round % 2 === 0 ? [f1, f2] : [f2, f1];
+      for (const repo of order) runs[`f${repo.format}`].push(await download(repo));
+    }
+  } finally {
+    if (downloadDir !== work) rmSync(downloadDir, { recursive: true, force: true });
   }
   const summary = (rs) => ({
     seconds: median(rs.map((r) => r.seconds)),
