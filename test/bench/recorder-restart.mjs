@@ -10,12 +10,14 @@
 //
 //   npm run bench:recorder-restart                          # 100,000 objects, 60,000 modifications
 //   npm run bench:recorder-restart -- --objects 20000 --changes 12000
+//   npm run bench:recorder-restart -- --anchor   # the N objects in a scheduled snapshot, the journal after it
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BlobIndex, SnapshotWriterV2 } from "@kubedump/repository/format2";
 import { JournalReader, JournalWriter } from "@kubedump/repository/journal";
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import { loadJournalBase } from "../../services/recorder/dist/journal-base.js";
@@ -29,7 +31,9 @@ const USAGE = `usage: npm run bench:recorder-restart -- [--objects N] [--changes
   --objects      objects of the first list, journaled as added (default 100000)
   --changes      modifications journaled after it (default 60000)
   --namespaces   namespaces the objects are spread over (default 20)
-  --node-options node flags of the two loading processes (default --max-semi-space-size=1, the chart's)`;
+  --node-options node flags of the two loading processes (default --max-semi-space-size=1, the chart's)
+  --anchor       the N objects are in a format-2 snapshot of the scope (the anchor, as a scheduled
+                 backup leaves it) and the journal holds only the M modifications after it`;
 const SCOPE = { scope: { type: "namespace", namespace: "recorder-bench" }, params: {} };
 const T0 = Date.parse("2026-12-04T20:00:00Z");
 const HERE = fileURLToPath(import.meta.url);
@@ -46,6 +50,28 @@ async function stateAtBase(reader, now) {
   }
   state.objects.clear();
   return types;
+}
+
+/** A format-2 snapshot of the scope holding every object at revision 0, completed just before T0. */
+async function writeAnchor(root, refs, yaml) {
+  const writer = new SnapshotWriterV2({ store: createLocalObjectStore({ root }), keys: null, index: new BlobIndex() });
+  const kind = "ConfigMap";
+  for (let i = 0; i < refs.length; i += 500)
+    await writer.add(
+      refs.slice(i, i + 500).map((ref) => {
+        const data = yaml(ref, 0);
+        return { record: { ...ref, kind, sha256: "", bytes: data.length }, data };
+      }),
+    );
+  await writer.commit({
+    id: "20261204T195900Z-0badcafe",
+    time: new Date(T0 - 60_000).toISOString(),
+    completedAt: new Date(T0 - 1000).toISOString(),
+    source: { kind: "cli" },
+    cluster: { version: "v1.34.0" },
+    ...SCOPE,
+    warnings: [],
+  });
 }
 
 const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) * 1024;
@@ -76,6 +102,7 @@ async function main() {
       changes: { type: "string", default: "60000" },
       namespaces: { type: "string", default: "20" },
       "node-options": { type: "string", default: "--max-semi-space-size=1" },
+      anchor: { type: "boolean" },
       child: { type: "string" },
       root: { type: "string" },
     },
@@ -100,8 +127,10 @@ async function main() {
           `data:\n  value: "${revision}-${ref.uid}"\n`,
       );
     const started = performance.now();
-    for (const ref of refs)
-      await writer.append({ time: T0, kind: "added", ref, resourceVersion: "1", data: yaml(ref, 0) });
+    if (args.anchor) await writeAnchor(root, refs, yaml);
+    else
+      for (const ref of refs)
+        await writer.append({ time: T0, kind: "added", ref, resourceVersion: "1", data: yaml(ref, 0) });
     for (let i = 0; i < M; i++) {
       const ref = refs[(i * 7919) % N];
       const data = yaml(ref, i + 1);
@@ -114,7 +143,7 @@ async function main() {
       scope: SCOPE,
     }).listSegments();
     process.stderr.write(
-      `bench: journal of ${N} additions and ${M} modifications, ${segments.length} segments, written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      `bench: ${args.anchor ? `an anchor snapshot of ${N} objects, a` : "a"} journal of ${args.anchor ? 0 : N} additions and ${M} modifications, ${segments.length} segments, written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
     const runs = {};
     for (const mode of ["stateAt", "streamed"]) {
