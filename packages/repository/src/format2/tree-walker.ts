@@ -115,29 +115,54 @@ function treeRecord(type: TypeNode | PatchType, { blob, ...object }: TreeObject)
   return { record: type.namespace === undefined ? record : { ...record, namespace: type.namespace }, blob };
 }
 
-/** The objects of the tree under `root`, `objects` of them when given (see walkTree). */
+/**
+ * Chunk nodes a streaming walk (eachTreeObject) decodes at once: about 8 objects each (at most
+ * MAX_CHUNK_OBJECTS), so some thousands of objects are held however big the tree. @defaultValue 256
+ */
+export const STREAM_CHUNKS = 256;
+
+/**
+ * Calls `visit` with each object of the tree under `root`, `objects` of them when given (see
+ * walkTree), reading its chunk nodes `batch` at a time (in walk order, each batch pack after pack)
+ * and dropping each batch once visited. The namespace and type nodes are all read, and the object
+ * count checked, before any chunk.
+ */
+async function eachRootObject(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  root: RootNode,
+  objects: number | undefined,
+  batch: number,
+  visit: (record: TreeRecord) => void,
+): Promise<void> {
+  const types = await typeNodes(source, manifest, await typeRefs(source, manifest, root), objects);
+  const refs = types.flatMap((type) => type.chunks.map((ref) => ({ type, ref })));
+  for (let at = 0; at < refs.length; at += batch) {
+    const slice = refs.slice(at, at + batch);
+    const chunk = await nodes(
+      source,
+      manifest,
+      slice.map((c) => c.ref.tree),
+      "objects",
+    );
+    for (const { type, ref } of slice) {
+      const { objects } = chunk(ref.tree);
+      if (objects.length !== ref.objects || objects[0]?.name !== ref.first)
+        throw new RepositoryFormatError(`tree blob ${ref.tree}`, "chunk does not match its reference in the type node");
+      for (const object of objects) visit(treeRecord(type, object));
+    }
+  }
+}
+
+/** The objects of the tree under `root`, `objects` of them when given (see walkTree): every chunk read at once. */
 async function walkRoot(
   source: BlobSource,
   manifest: SnapshotManifestV2,
   root: RootNode,
   objects: number | undefined,
 ): Promise<TreeRecord[]> {
-  const types = await typeNodes(source, manifest, await typeRefs(source, manifest, root), objects);
-  const chunk = await nodes(
-    source,
-    manifest,
-    types.flatMap((t) => t.chunks.map((c) => c.tree)),
-    "objects",
-  );
   const records: TreeRecord[] = [];
-  for (const type of types) {
-    for (const ref of type.chunks) {
-      const { objects } = chunk(ref.tree);
-      if (objects.length !== ref.objects || objects[0]?.name !== ref.first)
-        throw new RepositoryFormatError(`tree blob ${ref.tree}`, "chunk does not match its reference in the type node");
-      for (const object of objects) records.push(treeRecord(type, object));
-    }
-  }
+  await eachRootObject(source, manifest, root, objects, Number.POSITIVE_INFINITY, (r) => records.push(r));
   return records;
 }
 
@@ -221,6 +246,25 @@ export async function readTree(
   manifest: SnapshotManifestV2,
   options: ReadTreeOptions = {},
 ): Promise<ReadTree> {
+  const { root, patches } = await readChain(source, manifest, options);
+  const records = applyPatches(
+    await walkRoot(source, manifest, root, patches.length ? undefined : manifest.objects),
+    patches,
+  );
+  const patched = patches.reduce((n, p) => n + p.node.types.reduce((m, t) => m + t.set.length + t.remove.length, 0), 0);
+  return { depth: patches.length, records, patched };
+}
+
+/**
+ * A snapshot's root node and the patches above it, oldest first: read one after another down to
+ * the root, each checked to be one shallower than the one above it, the top one's object count
+ * against snapshot.json.
+ */
+async function readChain(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  options: ReadTreeOptions,
+): Promise<{ root: RootNode; patches: { id: string; node: PatchNode }[] }> {
   const patches: { id: string; node: PatchNode }[] = [];
   let id = manifest.tree;
   for (;;) {
@@ -238,18 +282,29 @@ export async function readTree(
         snapshotManifestKey(manifest.id),
         `tree holds ${node.objects} objects, snapshot.json says ${manifest.objects}`,
       );
-    if (node.kind === "root") {
-      const root = await walkRoot(source, manifest, node, above ? undefined : manifest.objects);
-      const records = applyPatches(root, patches.reverse());
-      const patched = patches.reduce(
-        (n, p) => n + p.node.types.reduce((m, t) => m + t.set.length + t.remove.length, 0),
-        0,
-      );
-      return { depth: patches.length, records, patched };
-    }
+    if (node.kind === "root") return { root: node, patches: patches.reverse() };
     patches.push({ id, node });
     id = node.base;
   }
+}
+
+/**
+ * Calls `visit` with each object of a snapshot's tree, in walkTree's order and with its records,
+ * every check walkTree makes made; for a tree that is a root (a whole tree), without holding the
+ * tree: its chunk nodes are read STREAM_CHUNKS at a time and dropped once visited. A tree that is
+ * a patch is read whole (walkTree) and then visited. A damaged tree is refused as walkTree refuses
+ * it, but possibly after some of its objects were visited: a caller keeps nothing it was given
+ * when this throws.
+ */
+export async function eachTreeObject(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  visit: (record: TreeRecord) => void,
+  options: ReadTreeOptions = {},
+): Promise<void> {
+  const { root, patches } = await readChain(source, manifest, options);
+  if (patches.length === 0) return eachRootObject(source, manifest, root, manifest.objects, STREAM_CHUNKS, visit);
+  for (const record of applyPatches(await walkRoot(source, manifest, root, undefined), patches)) visit(record);
 }
 
 /**
