@@ -111,26 +111,30 @@ describe("eachTreeObject", () => {
     },
   );
 
-  it("visits a patch chain's records as walkTree gives them", async () => {
+  it("visits a patch chain's records as walkTree gives them, its root's chunks a batch at a time", async () => {
     const store = newStore();
-    await write(store, null, 0, clusterObjects(600, 3));
+    await write(store, null, 0, clusterObjects(4000, 3));
     await write(
       store,
       null,
       1,
-      clusterObjects(600, 3, new Set([3, 70])).filter((_, i) => i !== 10),
+      clusterObjects(4000, 3, new Set([3, 70])).filter((_, i) => i !== 10),
     );
     const added = { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespace: "new" };
     const third = await write(store, null, 2, [
-      ...clusterObjects(600, 3, new Set([3, 151])).filter((_, i) => i !== 10 && i !== 11 && i % 50 !== 49),
+      ...clusterObjects(4000, 3, new Set([3, 151])).filter((_, i) => i !== 10 && i !== 11 && i % 50 !== 49),
       inputObject({ ...added, name: "web-new" }, deploymentYaml("new", "web-new")),
     ]);
-    const { source, node } = await craftingSource(store, null);
+    const { source, node, asked } = await craftingSource(store, null);
     const top = await node(third.tree);
     expect(top).toMatchObject({ kind: "patch", depth: 2 });
     const whole = await walkTree(source, third);
     expect(whole.map((r) => r.record.name)).toContain("web-new");
+    expect(whole.map((r) => r.record.name)).not.toContain("web-10");
+    expect(Math.max(...asked)).toBeGreaterThan(STREAM_CHUNKS);
+    asked.length = 0;
     expect(await streamed(source, third)).toEqual(whole);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(STREAM_CHUNKS);
   });
 
   describe("refuses a damaged tree as walkTree refuses it", () => {

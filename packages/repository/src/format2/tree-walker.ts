@@ -292,7 +292,8 @@ async function readChain(
  * Calls `visit` with each object of a snapshot's tree, in walkTree's order and with its records,
  * every check walkTree makes made; for a tree that is a root (a whole tree), without holding the
  * tree: its chunk nodes are read STREAM_CHUNKS at a time and dropped once visited. A tree that is
- * a patch is read whole (walkTree) and then visited. A damaged tree is refused as walkTree refuses
+ * a patch is read whole (as walkTree reads it, but its root's chunk nodes a batch at a time, never
+ * all decoded at once) and then visited. A damaged tree is refused as walkTree refuses
  * it, but possibly after some of its objects were visited: a caller keeps nothing it was given
  * when this throws.
  */
@@ -304,7 +305,9 @@ export async function eachTreeObject(
 ): Promise<void> {
   const { root, patches } = await readChain(source, manifest, options);
   if (patches.length === 0) return eachRootObject(source, manifest, root, manifest.objects, STREAM_CHUNKS, visit);
-  for (const record of applyPatches(await walkRoot(source, manifest, root, undefined), patches)) visit(record);
+  const records: TreeRecord[] = []; // the root's records, its chunk nodes still read a batch at a time
+  await eachRootObject(source, manifest, root, undefined, STREAM_CHUNKS, (r) => records.push(r));
+  for (const record of applyPatches(records, patches)) visit(record);
 }
 
 /**
