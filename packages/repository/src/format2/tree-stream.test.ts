@@ -137,6 +137,79 @@ describe("eachTreeObject", () => {
     expect(Math.max(...asked)).toBeLessThanOrEqual(STREAM_CHUNKS);
   });
 
+  describe("over crafted patches, gives walkTree's records or refuses as walkTree", () => {
+    /** A whole snapshot of 1000 objects, and the outcome of both walks over a patch `fields` on its tree. */
+    async function patchedBy(fields: object, objects = 1000) {
+      const store = newStore();
+      const manifest = await write(store, null, 0, clusterObjects(1000, 2));
+      const { source, put } = await craftingSource(store, null);
+      const patch = put({ kind: "patch", base: manifest.tree, depth: 1, objects, types: [], ...fields });
+      const crafted = { ...manifest, tree: patch, objects };
+      const whole = await outcome(walkTree(source, crafted));
+      const records: TreeRecord[] = [];
+      expect(await outcome(eachTreeObject(source, crafted, (r) => records.push(r)))).toBe(whole);
+      if (whole === "read") expect(records).toEqual(await walkTree(source, crafted));
+      return { whole, records };
+    }
+    const object = (name: string) => ({
+      name,
+      blob: "a".repeat(64),
+      version: "v1",
+      kind: "Deployment",
+      uid: name,
+      sha256: "b".repeat(64),
+      bytes: 1,
+    });
+    const deployments = (namespace: string | undefined, set: string[], remove: string[]) => ({
+      group: "apps",
+      resource: "deployments",
+      ...(namespace === undefined ? {} : { namespace }),
+      set: set.map(object),
+      remove,
+    });
+
+    it("sets, removes, types and namespaces only the patch holds, in walk order", async () => {
+      const { whole, records } = await patchedBy(
+        {
+          types: [
+            deployments(undefined, ["a-cluster-wide"], []),
+            deployments("a-first", ["x", "y"], []),
+            deployments("team-0", ["web-0", "zz-new"], ["web-2"]),
+            deployments("team-00", ["only"], []),
+            deployments("zz-last", ["z"], []),
+          ],
+        },
+        1005,
+      );
+      expect(whole).toBe("read");
+      const names = records.map((r) => `${r.record.namespace ?? "-"}/${r.record.name}`);
+      // Cluster-scoped deployments after the ClusterRoles, then namespace a-first, before team-0.
+      expect(names.indexOf("-/a-cluster-wide")).toBe(names.indexOf("a-first/x") - 1);
+      expect(names.indexOf("a-first/y")).toBe(names.indexOf("team-0/web-0") - 1);
+      expect(names.at(-1)).toBe("zz-last/z");
+      expect(names).toContain("team-00/only");
+      expect(names).not.toContain("team-0/web-2");
+    });
+
+    it("a remove of an object its base does not hold, a count other than the patch's", async () => {
+      expect((await patchedBy({ types: [deployments("team-0", [], ["web-1"])] }, 999)).whole).toMatch(
+        /RepositoryFormatError: .*patch removes team-0\/deployments.apps\/web-1, which its base does not hold/,
+      );
+      expect((await patchedBy({ types: [deployments("team-0", ["new"], [])] }, 1000)).whole).toMatch(
+        /RepositoryFormatError: .*patched tree holds 1001 objects, the patch says 1000/,
+      );
+    });
+
+    it("keys that could stand for two types (read whole, as walkTree)", async () => {
+      // Group "" and resource "deployments.apps": the key of apps' deployments, whose web-4 it replaces.
+      const odd = { group: "", resource: "deployments.apps", namespace: "team-0", set: [object("web-4")], remove: [] };
+      const { whole, records } = await patchedBy({ types: [odd] }, 1000);
+      expect(whole).toBe("read");
+      expect(records.find((r) => r.record.name === "web-4")?.record.group).toBe("");
+      await patchedBy({ types: [{ ...odd, namespace: "" }] }, 1001);
+    });
+  });
+
   describe("refuses a damaged tree as walkTree refuses it", () => {
     /** A snapshot of 4000 objects whose tree has the chunk `at` of the first type of namespace `ns` changed by `damage`. */
     async function damaged(damage: {
