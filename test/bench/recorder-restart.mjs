@@ -11,13 +11,14 @@
 //   npm run bench:recorder-restart                          # 100,000 objects, 60,000 modifications
 //   npm run bench:recorder-restart -- --objects 20000 --changes 12000
 //   npm run bench:recorder-restart -- --anchor   # the N objects in a scheduled snapshot, the journal after it
+//   npm run bench:recorder-restart -- --patched  # the same, the snapshot's tree a patch of an older one's
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BlobIndex, SnapshotWriterV2 } from "@kubedump/repository/format2";
+import { loadBlobIndex, SnapshotWriterV2 } from "@kubedump/repository/format2";
 import { JournalReader, JournalWriter } from "@kubedump/repository/journal";
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import { loadJournalBase } from "../../services/recorder/dist/journal-base.js";
@@ -33,7 +34,8 @@ const USAGE = `usage: npm run bench:recorder-restart -- [--objects N] [--changes
   --namespaces   namespaces the objects are spread over (default 20)
   --node-options node flags of the two loading processes (default --max-semi-space-size=1, the chart's)
   --anchor       the N objects are in a format-2 snapshot of the scope (the anchor, as a scheduled
-                 backup leaves it) and the journal holds only the M modifications after it`;
+                 backup leaves it) and the journal holds only the M modifications after it
+  --patched      as --anchor, the anchor's tree a patch: of a whole snapshot a minute older, 1% changed`;
 const SCOPE = { scope: { type: "namespace", namespace: "recorder-bench" }, params: {} };
 const T0 = Date.parse("2026-12-04T20:00:00Z");
 const HERE = fileURLToPath(import.meta.url);
@@ -53,25 +55,40 @@ async function stateAtBase(reader, now) {
 }
 
 /** A format-2 snapshot of the scope holding every object at revision 0, completed just before T0. */
-async function writeAnchor(root, refs, yaml) {
-  const writer = new SnapshotWriterV2({ store: createLocalObjectStore({ root }), keys: null, index: new BlobIndex() });
+/**
+ * The anchor: a snapshot of `refs` as a scheduled backup leaves it; `patched`: a whole snapshot,
+ * then one a minute later with 1% of the objects changed, whose tree is a patch of the first's.
+ */
+async function writeAnchor(root, refs, yaml, patched) {
+  const store = createLocalObjectStore({ root });
   const kind = "ConfigMap";
-  for (let i = 0; i < refs.length; i += 500)
-    await writer.add(
-      refs.slice(i, i + 500).map((ref) => {
-        const data = yaml(ref, 0);
-        return { record: { ...ref, kind, sha256: "", bytes: data.length }, data };
-      }),
-    );
-  await writer.commit({
-    id: "20261204T195900Z-0badcafe",
-    time: new Date(T0 - 60_000).toISOString(),
-    completedAt: new Date(T0 - 1000).toISOString(),
-    source: { kind: "cli" },
-    cluster: { version: "v1.34.0" },
-    ...SCOPE,
-    warnings: [],
-  });
+  const whole = { id: "20261204T195900Z-0badcafe", before: 60_000, revision: () => 0 };
+  const snapshots = patched
+    ? [
+        { ...whole, id: "20261204T195800Z-0badcafe", before: 120_000 },
+        { ...whole, revision: (i) => (i % 100 === 0 ? -1 : 0) },
+      ]
+    : [whole];
+  for (const { id, before, revision } of snapshots) {
+    const { index } = await loadBlobIndex({ store, keys: null });
+    const writer = new SnapshotWriterV2({ store, keys: null, index });
+    for (let i = 0; i < refs.length; i += 500)
+      await writer.add(
+        refs.slice(i, i + 500).map((ref, j) => {
+          const data = yaml(ref, revision(i + j));
+          return { record: { ...ref, kind, sha256: "", bytes: data.length }, data };
+        }),
+      );
+    await writer.commit({
+      id,
+      time: new Date(T0 - before).toISOString(),
+      completedAt: new Date(T0 - before + 59_000).toISOString(),
+      source: { kind: "cli" },
+      cluster: { version: "v1.34.0" },
+      ...SCOPE,
+      warnings: [],
+    });
+  }
 }
 
 const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) * 1024;
@@ -103,6 +120,7 @@ async function main() {
       namespaces: { type: "string", default: "20" },
       "node-options": { type: "string", default: "--max-semi-space-size=1" },
       anchor: { type: "boolean" },
+      patched: { type: "boolean" },
       child: { type: "string" },
       root: { type: "string" },
     },
@@ -127,7 +145,8 @@ async function main() {
           `data:\n  value: "${revision}-${ref.uid}"\n`,
       );
     const started = performance.now();
-    if (args.anchor) await writeAnchor(root, refs, yaml);
+    const anchored = args.anchor || args.patched;
+    if (anchored) await writeAnchor(root, refs, yaml, args.patched);
     else
       for (const ref of refs)
         await writer.append({ time: T0, kind: "added", ref, resourceVersion: "1", data: yaml(ref, 0) });
@@ -143,7 +162,7 @@ async function main() {
       scope: SCOPE,
     }).listSegments();
     process.stderr.write(
-      `bench: ${args.anchor ? `an anchor snapshot of ${N} objects, a` : "a"} journal of ${args.anchor ? 0 : N} additions and ${M} modifications, ${segments.length} segments, written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      `bench: ${anchored ? `an anchor snapshot of ${N} objects${args.patched ? " (its tree a patch)" : ""}, a` : "a"} journal of ${anchored ? 0 : N} additions and ${M} modifications, ${segments.length} segments, written in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
     const runs = {};
     for (const mode of ["stateAt", "streamed"]) {

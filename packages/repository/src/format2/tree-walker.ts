@@ -115,29 +115,63 @@ function treeRecord(type: TypeNode | PatchType, { blob, ...object }: TreeObject)
   return { record: type.namespace === undefined ? record : { ...record, namespace: type.namespace }, blob };
 }
 
-/** The objects of the tree under `root`, `objects` of them when given (see walkTree). */
+/**
+ * Chunk nodes a streaming walk (eachTreeObject) decodes at once: about 8 objects each (at most
+ * MAX_CHUNK_OBJECTS), so some thousands of objects are held however big the tree. @defaultValue 256
+ */
+export const STREAM_CHUNKS = 256;
+
+/**
+ * Calls `visit` with each object under the type nodes `types` (rootTypes: all read, and the
+ * object count checked, before any chunk) and the index of its type node, reading their chunk
+ * nodes `batch` at a time (in walk order, each batch pack after pack) and dropping each batch once
+ * visited.
+ */
+async function eachRootObject(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  types: readonly TypeNode[],
+  batch: number,
+  visit: (record: TreeRecord, type: number) => void,
+): Promise<void> {
+  const refs = types.flatMap((type, i) => type.chunks.map((ref) => ({ type, i, ref })));
+  for (let at = 0; at < refs.length; at += batch) {
+    const slice = refs.slice(at, at + batch);
+    const chunk = await nodes(
+      source,
+      manifest,
+      slice.map((c) => c.ref.tree),
+      "objects",
+    );
+    for (const { type, i, ref } of slice) {
+      const { objects } = chunk(ref.tree);
+      if (objects.length !== ref.objects || objects[0]?.name !== ref.first)
+        throw new RepositoryFormatError(`tree blob ${ref.tree}`, "chunk does not match its reference in the type node");
+      for (const object of objects) visit(treeRecord(type, object), i);
+    }
+  }
+}
+
+/** The type nodes under `root`, `objects` objects in all when given (typeNodes). */
+async function rootTypes(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  root: RootNode,
+  objects: number | undefined,
+): Promise<TypeNode[]> {
+  return typeNodes(source, manifest, await typeRefs(source, manifest, root), objects);
+}
+
+/** The objects of the tree under `root`, `objects` of them when given (see walkTree): every chunk read at once. */
 async function walkRoot(
   source: BlobSource,
   manifest: SnapshotManifestV2,
   root: RootNode,
   objects: number | undefined,
 ): Promise<TreeRecord[]> {
-  const types = await typeNodes(source, manifest, await typeRefs(source, manifest, root), objects);
-  const chunk = await nodes(
-    source,
-    manifest,
-    types.flatMap((t) => t.chunks.map((c) => c.tree)),
-    "objects",
-  );
   const records: TreeRecord[] = [];
-  for (const type of types) {
-    for (const ref of type.chunks) {
-      const { objects } = chunk(ref.tree);
-      if (objects.length !== ref.objects || objects[0]?.name !== ref.first)
-        throw new RepositoryFormatError(`tree blob ${ref.tree}`, "chunk does not match its reference in the type node");
-      for (const object of objects) records.push(treeRecord(type, object));
-    }
-  }
+  const types = await rootTypes(source, manifest, root, objects);
+  await eachRootObject(source, manifest, types, Number.POSITIVE_INFINITY, (r) => records.push(r));
   return records;
 }
 
@@ -159,34 +193,40 @@ function mergeRecords(a: readonly TreeRecord[], b: readonly TreeRecord[]): TreeR
   return out;
 }
 
+/** applyPatches's key of an object: its namespace, type and name. */
+const placeOf = (r: { namespace?: string; group: string; resource: string }, name: string) =>
+  `${r.namespace ?? ""}/${resourceKey(r)}/${name}`;
+
 /**
- * `records` (a root's, in walkTree's order) with `patches` applied oldest first, each checked
- * against what it holds below it; one map over every patch, so that the cost of a chain grows
- * with the objects its patches set, not with its depth times the objects. The root's objects
- * still held keep their order (an object set again keeps its place), and only the objects the
- * root does not hold are sorted and merged in: no sort of every object.
+ * `records` (a root's, in walkTree's order, or those of some of its types) with the patch types
+ * `levels` (oldest patch first, each with its blob id) applied, each remove checked against what
+ * it holds below it; `after(level, size)` is called once each level is applied, with how many
+ * objects are then held. One map over every level, so that the cost of a chain grows with the
+ * objects its patches set, not with its depth times the objects. The objects of `records` still
+ * held keep their order (an object set again keeps its place), and only the objects `records`
+ * does not hold are sorted and merged in: no sort of every object.
  */
-function applyPatches(records: TreeRecord[], patches: readonly { id: string; node: PatchNode }[]): TreeRecord[] {
-  if (patches.length === 0) return records;
-  const place = (r: { namespace?: string; group: string; resource: string }, name: string) =>
-    `${r.namespace ?? ""}/${resourceKey(r)}/${name}`;
-  const places = records.map((r) => place(r.record, r.record.name));
+function patchRecords(
+  records: TreeRecord[],
+  levels: readonly { id: string; types: readonly PatchType[] }[],
+  after: (level: number, size: number) => void,
+): TreeRecord[] {
+  if (levels.length === 0) return records;
+  const places = records.map((r) => placeOf(r.record, r.record.name));
   const byPlace = new Map(records.map((r, i) => [places[i] as string, r]));
-  for (const { id, node: patch } of patches) {
-    const key = `tree blob ${id}`;
-    for (const type of patch.types) {
+  levels.forEach(({ id, types }, level) => {
+    for (const type of types) {
       for (const name of type.remove) {
-        if (!byPlace.delete(place(type, name)))
-          throw new RepositoryFormatError(key, `patch removes ${place(type, name)}, which its base does not hold`);
+        if (!byPlace.delete(placeOf(type, name)))
+          throw new RepositoryFormatError(
+            `tree blob ${id}`,
+            `patch removes ${placeOf(type, name)}, which its base does not hold`,
+          );
       }
-      for (const object of type.set) byPlace.set(place(type, object.name), treeRecord(type, object));
+      for (const object of type.set) byPlace.set(placeOf(type, object.name), treeRecord(type, object));
     }
-    if (byPlace.size !== patch.objects)
-      throw new RepositoryFormatError(
-        key,
-        `patched tree holds ${byPlace.size} objects, the patch says ${patch.objects}`,
-      );
-  }
+    after(level, byPlace.size);
+  });
   const kept: TreeRecord[] = [];
   for (const at of places) {
     const now = byPlace.get(at);
@@ -195,6 +235,26 @@ function applyPatches(records: TreeRecord[], patches: readonly { id: string; nod
     byPlace.delete(at);
   }
   return byPlace.size === 0 ? kept : mergeRecords(kept, [...byPlace.values()].sort(compareRecords));
+}
+
+/** The error of a patch whose tree, once patched, does not hold the objects it says. */
+function patchedCount(id: string, size: number, patch: PatchNode): RepositoryFormatError {
+  return new RepositoryFormatError(
+    `tree blob ${id}`,
+    `patched tree holds ${size} objects, the patch says ${patch.objects}`,
+  );
+}
+
+/** `records` (a root's, in walkTree's order) with `patches` applied oldest first (patchRecords), each one's count checked. */
+function applyPatches(records: TreeRecord[], patches: readonly { id: string; node: PatchNode }[]): TreeRecord[] {
+  return patchRecords(
+    records,
+    patches.map(({ id, node }) => ({ id, types: node.types })),
+    (level, size) => {
+      const { id, node } = patches[level] as { id: string; node: PatchNode };
+      if (size !== node.objects) throw patchedCount(id, size, node);
+    },
+  );
 }
 
 /** A snapshot's objects, how many patches its tree has on top of its root (0: none), and the objects they set or remove. */
@@ -221,6 +281,25 @@ export async function readTree(
   manifest: SnapshotManifestV2,
   options: ReadTreeOptions = {},
 ): Promise<ReadTree> {
+  const { root, patches } = await readChain(source, manifest, options);
+  const records = applyPatches(
+    await walkRoot(source, manifest, root, patches.length ? undefined : manifest.objects),
+    patches,
+  );
+  const patched = patches.reduce((n, p) => n + p.node.types.reduce((m, t) => m + t.set.length + t.remove.length, 0), 0);
+  return { depth: patches.length, records, patched };
+}
+
+/**
+ * A snapshot's root node and the patches above it, oldest first: read one after another down to
+ * the root, each checked to be one shallower than the one above it, the top one's object count
+ * against snapshot.json.
+ */
+async function readChain(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  options: ReadTreeOptions,
+): Promise<{ root: RootNode; patches: { id: string; node: PatchNode }[] }> {
   const patches: { id: string; node: PatchNode }[] = [];
   let id = manifest.tree;
   for (;;) {
@@ -238,18 +317,126 @@ export async function readTree(
         snapshotManifestKey(manifest.id),
         `tree holds ${node.objects} objects, snapshot.json says ${manifest.objects}`,
       );
-    if (node.kind === "root") {
-      const root = await walkRoot(source, manifest, node, above ? undefined : manifest.objects);
-      const records = applyPatches(root, patches.reverse());
-      const patched = patches.reduce(
-        (n, p) => n + p.node.types.reduce((m, t) => m + t.set.length + t.remove.length, 0),
-        0,
-      );
-      return { depth: patches.length, records, patched };
-    }
+    if (node.kind === "root") return { root: node, patches: patches.reverse() };
     patches.push({ id, node });
     id = node.base;
   }
+}
+
+/**
+ * Calls `visit` with each object of a snapshot's tree, in walkTree's order and with its records,
+ * every check walkTree makes made; for a tree that is a root (a whole tree), without holding the
+ * tree: its chunk nodes are read STREAM_CHUNKS at a time and dropped once visited. A tree that is
+ * a patch is patched type by type (eachPatchedObject): one type's objects held at a time, unless
+ * its keys could stand for two types (streamable), when it is read whole as walkTree reads it and
+ * then visited. A damaged tree is refused as walkTree refuses it, but possibly after some of its
+ * objects were visited (a patch's count is checked once all are), and where it has two faults
+ * maybe for another one: a caller keeps nothing it was given when this throws.
+ */
+export async function eachTreeObject(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  visit: (record: TreeRecord) => void,
+  options: ReadTreeOptions = {},
+): Promise<void> {
+  const { root, patches } = await readChain(source, manifest, options);
+  if (patches.length === 0) {
+    await eachRootObject(
+      source,
+      manifest,
+      await rootTypes(source, manifest, root, manifest.objects),
+      STREAM_CHUNKS,
+      visit,
+    );
+    return;
+  }
+  const types = await rootTypes(source, manifest, root, undefined);
+  if (streamable(types, patches)) return eachPatchedObject(source, manifest, types, patches, visit);
+  const records: TreeRecord[] = []; // the root's records, its chunk nodes still read a batch at a time
+  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (r) => records.push(r));
+  for (const record of applyPatches(records, patches)) visit(record);
+}
+
+/**
+ * Calls `visit` with each object of the root whose type nodes are `types` with `patches` on top
+ * (oldest first), as applyPatches gives them: type by type (of one namespace or of the cluster),
+ * each type's objects patched (patchRecords) once all its root objects are read, the types only
+ * patches hold merged in in walk order; the patches' counts checked at the end, summed over types.
+ */
+async function eachPatchedObject(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  types: readonly TypeNode[],
+  patches: readonly { id: string; node: PatchNode }[],
+  visit: (record: TreeRecord) => void,
+): Promise<void> {
+  const groupOf = (t: { namespace?: string; group: string; resource: string }) => placeOf(t, "");
+  const none = () => patches.map(({ id }) => ({ id, types: [] as PatchType[] }));
+  const levels = new Map<string, { id: string; types: PatchType[] }[]>();
+  patches.forEach(({ node }, level) => {
+    for (const type of node.types) {
+      const list = levels.get(groupOf(type)) ?? none();
+      list[level]?.types.push(type);
+      levels.set(groupOf(type), list);
+    }
+  });
+  const sizes = patches.map(() => 0);
+  const visitPatched = (group: string, records: TreeRecord[]) => {
+    const after = (level: number, size: number) => {
+      sizes[level] = (sizes[level] as number) + size;
+    };
+    for (const record of patchRecords(records, levels.get(group) ?? none(), after)) visit(record);
+  };
+  const inRoot = new Set(types.map(groupOf));
+  const news = [...levels.values()]
+    .map((list) => list.flatMap((l) => l.types)[0] as PatchType)
+    .filter((type) => !inRoot.has(groupOf(type)))
+    .sort(compareScopedTypes);
+  let held = { type: 0, records: [] as TreeRecord[] };
+  /** Visits the root's types below `type` not visited yet, each after the types only patches hold that sort before it. */
+  const visitUpTo = (type: number) => {
+    for (; held.type < type; held = { type: held.type + 1, records: [] }) {
+      const node = types[held.type] as TypeNode;
+      while (news.length > 0 && compareScopedTypes(news[0] as PatchType, node) < 0)
+        visitPatched(groupOf(news.shift() as PatchType), []);
+      visitPatched(groupOf(node), held.records);
+    }
+  };
+  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (record, type) => {
+    visitUpTo(type);
+    held.records.push(record);
+  });
+  visitUpTo(types.length);
+  for (const type of news) visitPatched(groupOf(type), []);
+  patches.forEach(({ id, node }, level) => {
+    if (sizes[level] !== node.objects) throw patchedCount(id, sizes[level] as number, node);
+  });
+}
+
+/**
+ * Whether a chain's objects can be patched type by type (eachTreeObject) with applyPatches's
+ * outcome: applyPatches keys objects by `namespace/type/name`, so no key may stand for two types
+ * (a "/" in a namespace, group, resource or name, an empty namespace, or two (group, resource)
+ * pairs of one `<resource>[.<group>]`); a chain that has one is read whole.
+ */
+function streamable(types: readonly TypeNode[], patches: readonly { node: PatchNode }[]): boolean {
+  const seen = new Map<string, string>();
+  const fits = (t: { namespace?: string; group: string; resource: string }) => {
+    if (t.namespace === "" || [t.namespace ?? "", t.group, t.resource].some((s) => s.includes("/"))) return false;
+    const key = placeOf(t, "");
+    const exact = JSON.stringify([t.namespace ?? null, t.group, t.resource]);
+    const was = seen.get(key);
+    seen.set(key, exact);
+    return was === undefined || was === exact;
+  };
+  return (
+    types.every(fits) &&
+    patches.every(({ node }) =>
+      node.types.every(
+        (t) => fits(t) && t.remove.every((n) => !n.includes("/")) && t.set.every((o) => !o.name.includes("/")),
+      ),
+    )
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { BlobSource } from "../format2/blob-source.js";
 import { loadBlobIndex } from "../format2/index-loader.js";
 import type { Format2Keys } from "../format2/keys.js";
 import type { SnapshotManifestV2 } from "../format2/manifest.js";
-import { walkTree } from "../format2/tree-walker.js";
+import { eachTreeObject } from "../format2/tree-walker.js";
 import { listSnapshotsV2 } from "../format2/used-blobs.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -81,14 +81,18 @@ export async function findAnchor(deps: Omit<StateAtDeps, "records">, time: numbe
   return { id: anchor.id, time: start, manifest: anchor };
 }
 
-/** Calls `visit` with each object of the anchor's tree (ref and blob id), in the tree's order. */
+/**
+ * Calls `visit` with each object of the anchor's tree (ref and blob id), in the tree's order, a
+ * whole tree streamed (eachTreeObject): the tree is never held. When this throws, some objects may
+ * have been visited already.
+ */
 export async function eachAnchorObject(
   deps: Omit<StateAtDeps, "records">,
   anchor: JournalAnchor,
   visit: (ref: ObjectRef, blob: string) => void,
 ): Promise<void> {
   const { index } = await loadBlobIndex(deps);
-  for (const { record, blob } of await walkTree(new BlobSource({ ...deps, index }), anchor.manifest)) {
+  await eachTreeObject(new BlobSource({ ...deps, index }), anchor.manifest, ({ record, blob }) => {
     const { group, version, resource, namespace, name, uid } = record;
     visit(
       namespace === undefined
@@ -96,7 +100,7 @@ export async function eachAnchorObject(
         : { group, version, resource, namespace, name, uid },
       blob,
     );
-  }
+  });
 }
 
 async function anchorObjects(deps: StateAtDeps, anchor: JournalAnchor): Promise<Map<string, StateObject>> {
