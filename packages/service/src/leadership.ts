@@ -50,7 +50,11 @@ export function createLeadership(opts: LeadershipOptions): Leadership {
         name: opts.name,
         identity: opts.identity,
         leaseDurationMs: opts.leaseDurationMs,
-        renewDeadlineMs: Math.floor((opts.leaseDurationMs * 2) / 3),
+        // Half the Lease: a leader that cannot renew steps down (sleep retryPeriod, then renewDeadline
+        // of tries) about 2.6 s after its last renewal at a 4 s Lease, and its work has the rest, about
+        // 1.4 s, to stop before another replica may take the Lease (2/3 left it about 0.7 s, which a
+        // loaded machine's stop overran: test/e2e/faults-net-leader.test.ts).
+        renewDeadlineMs: Math.floor(opts.leaseDurationMs / 2),
         retryPeriodMs: Math.max(200, Math.floor(opts.leaseDurationMs / 7)),
         onStartedLeading: () => void begin(),
         onStoppedLeading: () => void end(),
