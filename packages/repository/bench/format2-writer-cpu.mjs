@@ -5,7 +5,7 @@
 // committed. Prints the wall time and main-thread CPU of the adds and of the commit, the process's CPU, the time
 // spent in garbage collection, and the heap once every object is added.
 //
-//   npm run build && node packages/repository/bench/format2-writer-cpu.mjs [N]
+//   npm run build && node packages/repository/bench/format2-writer-cpu.mjs [N] [--unsorted]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ import { ReuseTable } from "../dist/format2/reuse-table.js";
 import { createLocalObjectStore } from "../dist/stores/local-object-store.js";
 import { benchObject } from "./format2-objects.mjs";
 
-const N = Number(process.argv[2] ?? 100_000);
+const N = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 100_000);
 /** The main thread's CPU seconds so far (Linux: /proc/self/task/<pid>/stat, in ticks of 10 ms). */
 function mainCpu() {
   const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
@@ -28,6 +28,11 @@ const objects = Array.from({ length: N }, (_, i) => {
   const { record, data } = benchObject(i, 10);
   return { record: { ...record, sha256: "" }, data, resourceVersion: String(100000 + i) };
 });
+// In the order a LIST of each type across the namespaces gives them (etcd's key order), as a
+// backup adds them; --unsorted keeps the order they were made in.
+const key = ({ record: r }) => `${r.resource}.${r.group}\u0000${r.namespace ?? ""}\u0000${r.name}`;
+if (!process.argv.includes("--unsorted"))
+  objects.sort((a, b) => Buffer.compare(Buffer.from(key(a)), Buffer.from(key(b))));
 const dir = await mkdtemp(join(tmpdir(), "kubedump-writer-cpu-"));
 let gcMs = 0;
 let gcs = 0;

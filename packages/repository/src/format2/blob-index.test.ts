@@ -10,7 +10,7 @@ import { BlobIndex } from "./blob-index.js";
 import { decodeIndexFile, encodeIndexFile } from "./index-file.js";
 import { loadBlobIndex, writeIndexFile } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
-import type { PackEntry } from "./pack-format.js";
+import { encodeEntries, type PackEntry } from "./pack-format.js";
 import type { WrittenPack } from "./pack-writer.js";
 import { TEST_KEYS } from "./test-support.js";
 
@@ -117,5 +117,20 @@ describe.each([
     const store = createLocalObjectStore({ root: join(tmp, `forged-${keys ? "enc" : "plain"}`) });
     await store.put(indexFileKey(hex("not this")), encodeIndexFile(keys, [pack("p1", 0, 1)]).data);
     await expect(loadBlobIndex({ store, keys })).rejects.toThrow(IntegrityError);
+  });
+});
+
+describe("BlobIndex.addEntries", () => {
+  it("adds a pack header's encoded entries as add does each, the first location of an id winning", () => {
+    const entries = Array.from({ length: 3000 }, (_, i) => entry(i));
+    const [one, other] = [new BlobIndex(), new BlobIndex()];
+    one.add(hex("earlier"), entry(5));
+    other.add(hex("earlier"), entry(5));
+    for (const e of entries) one.add(hex("pack"), e);
+    other.addEntries(hex("pack"), encodeEntries(entries));
+    expect(other.size).toBe(3000);
+    for (const e of entries) expect(other.get(e.id)).toEqual(one.get(e.id));
+    expect(other.get(entry(5).id)?.pack).toBe(hex("earlier"));
+    expect(other.has(hex("no such blob"))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { Compression, PackEntry } from "./pack-format.js";
+import { type Compression, ENTRY_BYTES, type PackEntry } from "./pack-format.js";
 
 /** Where a blob lives: its pack and its entry there. */
 export interface BlobLocation extends PackEntry {
@@ -79,6 +79,25 @@ export class BlobIndex {
     this.meta[n] = (entry.type === "tree" ? 1 : 0) | (entry.compression << 1);
     this.insert(id, n);
     return true;
+  }
+
+  /**
+   * Adds the blobs of pack `pack` whose header entries `entries` holds (encodeEntries' bytes, as a
+   * pack writer made them), each unless the index holds its id already, without an object per blob.
+   */
+  addEntries(pack: string, entries: Buffer): void {
+    const packNumber = this.packNumber(pack);
+    for (let at = 0; at + ENTRY_BYTES <= entries.length; at += ENTRY_BYTES) {
+      const id = entries.subarray(at + 2, at + 2 + ID_BYTES);
+      if (this.find(id) >= 0) continue;
+      if (this.count === this.meta.length) this.grow();
+      const n = this.count++;
+      this.ids.set(id, n * ID_BYTES);
+      for (let i = 0; i < FIELDS - 1; i++) this.fields[n * FIELDS + 1 + i] = entries.readUInt32BE(at + 34 + 4 * i);
+      this.fields[n * FIELDS] = packNumber;
+      this.meta[n] = ((entries[at] as number) & 1) | ((entries[at + 1] as number) << 1);
+      this.insert(id, n);
+    }
   }
 
   private packNumber(pack: string): number {

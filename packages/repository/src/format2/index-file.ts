@@ -18,7 +18,8 @@ export const MAX_INDEX_FILE_BYTES = 512 * 1024 * 1024;
 
 /** The stored bytes of an index file listing `packs`, and its id (their sha256). */
 export function encodeIndexFile(keys: Format2Keys | null, packs: readonly WrittenPack[]): { id: string; data: Buffer } {
-  const size = packs.reduce((sum, p) => sum + PACK_HEAD_BYTES + p.entries.length * ENTRY_BYTES, 12);
+  const entryBytes = (p: WrittenPack) => p.entryBytes?.length ?? p.entries.length * ENTRY_BYTES;
+  const size = packs.reduce((sum, p) => sum + PACK_HEAD_BYTES + entryBytes(p), 12);
   const plain = Buffer.alloc(size);
   MAGIC.copy(plain, 0);
   plain.writeUInt32BE(packs.length, 8);
@@ -26,9 +27,9 @@ export function encodeIndexFile(keys: Format2Keys | null, packs: readonly Writte
   for (const pack of packs) {
     plain.write(pack.id, at, 32, "hex");
     plain.writeUInt32BE(pack.bytes, at + 32);
-    plain.writeUInt32BE(pack.entries.length, at + 36);
+    plain.writeUInt32BE(entryBytes(pack) / ENTRY_BYTES, at + 36);
     at += PACK_HEAD_BYTES;
-    if (pack.entryBytes?.length === pack.entries.length * ENTRY_BYTES) {
+    if (pack.entryBytes) {
       at += pack.entryBytes.copy(plain, at); // the pack header's entries, as its writer encoded them
       continue;
     }

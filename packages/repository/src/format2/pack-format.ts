@@ -1,5 +1,4 @@
-import { promisify } from "node:util";
-import { deflateRaw, deflateRawSync, inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { IntegrityError } from "../errors.js";
 import { MAX_OBJECT_BYTES } from "../snapshot/read-limits.js";
 import { blobId, type Format2Keys, open, SEAL_OVERHEAD, seal } from "./keys.js";
@@ -112,20 +111,8 @@ export function encodeFrame(keys: Format2Keys | null, blobs: readonly Buffer[], 
   return sealFrame(keys, plaintext, deflateRawSync(plaintext, { level }));
 }
 
-const deflateRawAsync = promisify(deflateRaw);
-
-/** encodeFrame with the deflate on libuv's thread pool, off the calling thread (the pack writer's frames). */
-export async function encodeFrameAsync(
-  keys: Format2Keys | null,
-  blobs: readonly Buffer[],
-  level = DEFLATE_LEVEL,
-): Promise<EncodedFrame> {
-  const plaintext = blobs.length === 1 ? (blobs[0] as Buffer) : Buffer.concat(blobs);
-  return sealFrame(keys, plaintext, await deflateRawAsync(plaintext, { level }));
-}
-
 /** The frame of `plaintext`: its deflated bytes when smaller, sealed when the repository is encrypted. */
-function sealFrame(keys: Format2Keys | null, plaintext: Buffer, deflated: Buffer): EncodedFrame {
+export function sealFrame(keys: Format2Keys | null, plaintext: Buffer, deflated: Buffer): EncodedFrame {
   const compression: Compression = deflated.length < plaintext.length ? 1 : 0;
   const payload = compression === 1 ? deflated : plaintext;
   const stored = keys === null ? payload : seal(keys, payload, FRAME_AAD);
@@ -175,12 +162,9 @@ export function encodeEntries(entries: readonly PackEntry[]): Buffer {
   return plain;
 }
 
-/** Header and footer that end a pack holding `entries` (`plain`: their encodeEntries, when made already). */
-export function encodeTrailer(
-  keys: Format2Keys | null,
-  entries: readonly PackEntry[],
-  plain = encodeEntries(entries),
-): Buffer {
+/** Header and footer that end a pack holding `entries` (or their encodeEntries bytes). */
+export function encodeTrailer(keys: Format2Keys | null, entries: readonly PackEntry[] | Buffer): Buffer {
+  const plain = Buffer.isBuffer(entries) ? entries : encodeEntries(entries);
   const header = keys === null ? plain : seal(keys, plain, HEADER_AAD);
   const footer = Buffer.alloc(4);
   footer.writeUInt32BE(header.length);

@@ -6,13 +6,17 @@ import { packKey } from "./layout.js";
 import {
   type BlobType,
   type EncodedFrame,
-  encodeEntries,
-  encodeFrameAsync,
+  DEFLATE_LEVEL,
+  decodeEntry,
+  ENTRY_BYTES,
+  encodeEntry,
   encodeTrailer,
   MAX_FRAME_TARGET_BYTES,
   type PackEntry,
   sealedLength,
+  sealFrame,
 } from "./pack-format.js";
+import { FrameDeflater } from "./frame-deflater.js";
 
 /**
  * A pack file is closed once its frames reach this size (docs/format.md, "Packs"); uploads go on
@@ -26,12 +30,20 @@ export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_FRAME_TARGET_BYTES = 64 * 1024;
 
-/** A blob of the open frame: its entry without the frame's fields. */
-type FrameBlob = Pick<PackEntry, "id" | "type" | "offsetInFrame" | "rawLength">;
+/** Blobs of a frame: ids, types and plaintext lengths, in order (each starts where the one before ends). */
+interface FrameBlobs {
+  ids: string[];
+  types: BlobType[];
+  lengths: number[];
+}
+
+/** Bytes of pack header entries a writer makes room for at first. @defaultValue 64 KiB */
+const FIRST_ENTRY_BYTES = 64 * 1024;
 
 /**
- * Frames compressed at once on libuv's thread pool while the caller goes on: enough to keep the
- * pool's threads busy, few enough that a frame's plaintext is not held long. @defaultValue 4
+ * Frames given to the deflater (one stream on libuv's thread pool, FrameDeflater) while the caller
+ * goes on: enough to keep its thread busy, few enough that a frame's plaintext is not held long.
+ * @defaultValue 4
  */
 const FRAMES_IN_FLIGHT = 4;
 
@@ -41,7 +53,7 @@ const UPLOADS_IN_FLIGHT = 3;
 /** A closed frame being compressed, with its blobs. */
 interface ClosingFrame {
   encoded: Promise<EncodedFrame>;
-  blobs: FrameBlob[];
+  blobs: FrameBlobs;
   /** The most it can take in the pack: its plaintext, sealed (a frame deflate would grow is stored as it is). */
   atMost: number;
 }
@@ -70,6 +82,26 @@ export interface WrittenPack {
   entryBytes?: Buffer;
 }
 
+/** A written pack whose entries are decoded from its header's bytes when first asked for. */
+function writtenPack(id: string, bytes: number, entryBytes: Buffer): WrittenPack {
+  let entries: PackEntry[] | undefined;
+  return {
+    id,
+    bytes,
+    entryBytes,
+    get entries(): PackEntry[] {
+      entries ??= decodeEntries(entryBytes);
+      return entries;
+    },
+  };
+}
+
+function decodeEntries(bytes: Buffer): PackEntry[] {
+  const entries: PackEntry[] = [];
+  for (let at = 0; at < bytes.length; at += ENTRY_BYTES) entries.push(decodeEntry(bytes, at) as PackEntry);
+  return entries;
+}
+
 /** What a PackWriter did: packs stored, and blobs seen but not written (already in the repository). */
 export interface PackWriterStats {
   packs: WrittenPack[];
@@ -81,8 +113,8 @@ export interface PackWriterStats {
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
  * into packs of about `targetBytes`, storing each pack when it is full, UPLOADS_IN_FLIGHT uploads
- * at once while the next fills. Frames are compressed on libuv's thread pool, FRAMES_IN_FLIGHT at
- * once, and placed in the order they closed. A blob already in the index, or already in the open pack, is
+ * at once while the next fills. Frames are deflated by one stream on libuv's thread pool
+ * (FrameDeflater), FRAMES_IN_FLIGHT given ahead, and placed in the order they closed. A blob already in the index, or already in the open pack, is
  * not written again. Blobs are added to the index when their pack is closed, so an index that saw
  * a failed writer must be loaded again before it is trusted.
  */
@@ -91,15 +123,18 @@ export class PackWriter {
   private readonly target: number;
   private readonly frameTarget: number;
   private frame: Buffer[] = [];
-  private frameBlobs: FrameBlob[] = [];
+  private frameBlobs: FrameBlobs = { ids: [], types: [], lengths: [] };
   private frameRaw = 0;
   private closing: ClosingFrame[] = [];
   private closingAtMost = 0;
   private parts: Buffer[] = [];
-  private entries: PackEntry[] = [];
+  /** The open pack's header entries (encodeEntry's bytes), `entryCount` of them. */
+  private entryBytes = Buffer.allocUnsafe(FIRST_ENTRY_BYTES);
+  private entryCount = 0;
   private pendingIds = new Set<string>();
   private offset = 0;
   private uploading: Promise<void>[] = [];
+  private deflater: FrameDeflater | undefined;
   private readonly stats: PackWriterStats = { packs: [], blobsWritten: 0, blobsReused: 0, storedBytes: 0 };
 
   constructor(deps: PackWriterDeps) {
@@ -122,7 +157,9 @@ export class PackWriter {
       return id;
     }
     this.frame.push(plaintext);
-    this.frameBlobs.push({ id, type, offsetInFrame: this.frameRaw, rawLength: plaintext.length });
+    this.frameBlobs.ids.push(id);
+    this.frameBlobs.types.push(type);
+    this.frameBlobs.lengths.push(plaintext.length);
     this.frameRaw += plaintext.length;
     this.pendingIds.add(id);
     this.stats.blobsWritten += 1;
@@ -139,13 +176,16 @@ export class PackWriter {
 
   /** Starts compressing (and sealing) the open frame; placeFrame puts it into the open pack. */
   private closeFrame(): void {
-    if (this.frameBlobs.length === 0) return;
-    const encoded = encodeFrameAsync(this.deps.keys, this.frame, this.deps.level);
+    if (this.frame.length === 0) return;
+    const { keys, level = DEFLATE_LEVEL } = this.deps;
+    const plaintext = this.frame.length === 1 ? (this.frame[0] as Buffer) : Buffer.concat(this.frame);
+    this.deflater ??= new FrameDeflater(level);
+    const encoded = this.deflater.deflate(plaintext).then((deflated) => sealFrame(keys, plaintext, deflated));
     encoded.catch(() => {}); // awaited by placeFrame; handled there
     const atMost = sealedLength(this.deps.keys, this.frameRaw);
     this.closing.push({ encoded, blobs: this.frameBlobs, atMost });
     this.closingAtMost += atMost;
-    [this.frame, this.frameBlobs, this.frameRaw] = [[], [], 0];
+    [this.frame, this.frameBlobs, this.frameRaw] = [[], { ids: [], types: [], lengths: [] }, 0];
   }
 
   /** Waits for the oldest closed frame and appends it to the open pack, in the order frames closed. */
@@ -154,11 +194,36 @@ export class PackWriter {
     if (next === undefined) return;
     this.closingAtMost -= next.atMost;
     const { stored, compression, rawLength: frameRawLength } = await next.encoded;
+    const { ids, types, lengths } = next.blobs;
+    this.makeEntryRoom(ids.length);
+    // one entry object per frame, written blob by blob: no object per blob kept until the pack closes
     const [offset, length] = [this.offset, stored.length];
-    for (const { id, type, offsetInFrame, rawLength } of next.blobs)
-      this.entries.push({ id, type, offsetInFrame, rawLength, compression, offset, length, frameRawLength });
+    const entry: PackEntry = {
+      id: "",
+      type: "data",
+      compression,
+      offset,
+      length,
+      frameRawLength,
+      offsetInFrame: 0,
+      rawLength: 0,
+    };
+    for (let i = 0; i < ids.length; i++) {
+      [entry.id, entry.type, entry.rawLength] = [ids[i] as string, types[i] as BlobType, lengths[i] as number];
+      encodeEntry(entry, this.entryBytes, this.entryCount++ * ENTRY_BYTES);
+      entry.offsetInFrame += entry.rawLength;
+    }
     this.parts.push(stored);
     this.offset += stored.length;
+  }
+
+  /** Grows the open pack's entry bytes to hold `more` entries. */
+  private makeEntryRoom(more: number): void {
+    const needed = (this.entryCount + more) * ENTRY_BYTES;
+    if (needed <= this.entryBytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(needed, this.entryBytes.length * 2));
+    this.entryBytes.copy(grown, 0, 0, this.entryCount * ENTRY_BYTES);
+    this.entryBytes = grown;
   }
 
   /**
@@ -179,7 +244,12 @@ export class PackWriter {
 
   /** Stores the open pack and waits for every upload; resolves with what was written, or rejects with the first failure. */
   async finish(): Promise<PackWriterStats> {
-    await this.closePack();
+    try {
+      await this.closePack();
+    } finally {
+      this.deflater?.close();
+      this.deflater = undefined;
+    }
     const uploads = this.uploading.splice(0);
     for (const upload of uploads) await upload;
     return this.stats;
@@ -192,18 +262,17 @@ export class PackWriter {
   private async closePack(): Promise<void> {
     this.closeFrame();
     while (this.closing.length > 0) await this.placeFrame();
-    if (this.entries.length === 0) return;
-    const entries = this.entries;
-    const entryBytes = encodeEntries(entries);
-    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entries, entryBytes)]);
-    [this.parts, this.entries, this.pendingIds, this.offset] = [[], [], new Set(), 0];
+    if (this.entryCount === 0) return;
+    const entryBytes = Buffer.from(this.entryBytes.subarray(0, this.entryCount * ENTRY_BYTES));
+    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entryBytes)]);
+    [this.parts, this.entryCount, this.pendingIds, this.offset] = [[], 0, new Set(), 0];
     const id = createHash("sha256").update(pack).digest("hex");
-    for (const entry of entries) this.deps.index.add(id, entry);
+    this.deps.index.addEntries(id, entryBytes);
     while (this.uploading.length >= UPLOADS_IN_FLIGHT) await this.uploading.shift();
     const upload = this.deps.store.put(packKey(id), pack);
     upload.catch(() => {}); // awaited by a later closePack or finish; handled there
     this.uploading.push(upload);
-    this.stats.packs.push({ id, bytes: pack.length, entries, entryBytes });
+    this.stats.packs.push(writtenPack(id, pack.length, entryBytes));
     this.stats.storedBytes += pack.length;
   }
 }

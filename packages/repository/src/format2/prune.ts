@@ -112,7 +112,12 @@ async function execute(options: PruneOptions, lock: RepositoryLock, plan: PruneP
   };
   const oldFiles = oldIndexFiles.filter((id) => id !== merged?.id);
   for (const id of oldFiles) await remove(indexFileKey(id));
-  const gone = [...plan.packs.filter((p) => p.action !== "keep"), ...plan.unlisted];
+  // A pack this prune wrote may have the id of one it found unlisted: the same blobs repacked by
+  // an earlier prune that died before its index file. It is the merged index's now, not garbage.
+  const writtenIds = new Set(written.map((p) => p.id));
+  const gone = [...plan.packs.filter((p) => p.action !== "keep"), ...plan.unlisted].filter(
+    (p) => !writtenIds.has(p.id),
+  );
   for (const pack of gone) await remove(packKey(pack.id));
   return { written, oldFiles, gone, merged };
 }

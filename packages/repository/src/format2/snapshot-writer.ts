@@ -12,11 +12,10 @@ import { DEFAULT_FRAME_LEVEL } from "./pack-format.js";
 import { BaseChanges } from "./base-changes.js";
 import { BlobSource } from "./blob-source.js";
 import { canonicalJson } from "./canonical-json.js";
-import { PackWriter } from "./pack-writer.js";
+import { PackWriter, type PackWriterStats } from "./pack-writer.js";
 import {
   type EncodedReuseTable,
   type Entry,
-  type ObjectIdentity,
   type ReusedBlob,
   ReuseTable,
   ReuseTableBuilder,
@@ -76,12 +75,22 @@ interface StoredTree {
   based: boolean;
 }
 
-/** An object's entry in a reuse table: its type as `group/version/resource`. */
-function identityOf(
-  record: Pick<ObjectRecord, "group" | "version" | "resource" | "uid">,
-  resourceVersion: string,
-): ObjectIdentity {
-  return { type: `${record.group}/${record.version}/${record.resource}`, uid: record.uid, resourceVersion };
+type TypeFields = Pick<ObjectRecord, "group" | "version" | "resource">;
+
+/** A type's names: `group/version/resource` (a reuse table's) and `<resource>[.<group>]` (resourceKey). */
+interface TypeNames extends TypeFields {
+  identity: string;
+  key: string;
+}
+
+/**
+ * The names of `record`'s type: `last` when it is of the same type (objects come type after type,
+ * so each is made once per run of a type, not once per object), else new ones.
+ */
+function typeNames(last: TypeNames | undefined, record: TypeFields): TypeNames {
+  const { group, version, resource } = record;
+  if (last && last.group === group && last.version === version && last.resource === resource) return last;
+  return { group, version, resource, identity: `${group}/${version}/${resource}`, key: resourceKey(record) };
 }
 
 function describe(record: ObjectRecord): string {
@@ -96,7 +105,9 @@ function describe(record: ObjectRecord): string {
 export class SnapshotWriterV2 {
   private readonly deps: SnapshotWriterV2Deps;
   private readonly packs: PackWriter;
-  private readonly tree = new TreeBuilder();
+  /** With the tree's chunks made early: the packs of its tree blobs, apart from the data's. */
+  private readonly treePacks: PackWriter | undefined;
+  private readonly tree: TreeBuilder;
   private readonly counts: Record<string, number> = {};
   private readonly retention: SnapshotRetention | undefined;
   private readonly reuseTable: ReuseTable;
@@ -105,22 +116,29 @@ export class SnapshotWriterV2 {
   private readonly changes: BaseChanges | undefined;
   private objects = 0;
   private bytes = 0;
+  private lastType: TypeNames | undefined;
 
   constructor(deps: SnapshotWriterV2Deps) {
     this.deps = deps;
-    this.packs = new PackWriter({
+    const packDeps = {
       store: deps.store,
       keys: deps.keys,
       index: deps.index,
       targetBytes: deps.packTargetBytes,
       frameBytes: deps.packFrameBytes,
       level: deps.frameLevel ?? DEFAULT_FRAME_LEVEL,
-    });
+    };
+    this.packs = new PackWriter(packDeps);
+    // No base to patch (an empty index has no tree to read): the tree is stored whole, its chunks
+    // as the objects arrive, in packs of their own (a reader of the tree fetches no data pack).
+    const early = deps.index.size === 0;
+    this.tree = new TreeBuilder({ early });
+    if (early) this.treePacks = new PackWriter(packDeps);
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
     this.reuseTable = deps.reuse?.table ?? ReuseTable.empty();
     const base = this.reuseTable.base;
-    if (base && deps.patchTree !== false) this.changes = new BaseChanges(base);
+    if (base && !early) this.changes = new BaseChanges(base);
   }
 
   /** Objects the last snapshot of this reuse key stored, whose blobs the repository still has. */
@@ -137,7 +155,8 @@ export class SnapshotWriterV2 {
     object: Pick<ObjectRecord, "group" | "version" | "resource" | "uid">,
     resourceVersion: string,
   ): ReusedBlob | undefined {
-    return this.reuseTable.find(identityOf(object, resourceVersion));
+    const type = this.typeNames(object).identity;
+    return this.reuseTable.find({ type, uid: object.uid, resourceVersion });
   }
 
   /** Adds objects whose blob the repository has (findReusable): nothing is stored but their tree entries. */
@@ -155,17 +174,23 @@ export class SnapshotWriterV2 {
     }
   }
 
+  /** The names of `record`'s type (see typeNames). */
+  private typeNames(record: TypeFields): TypeNames {
+    this.lastType = typeNames(this.lastType, record);
+    return this.lastType;
+  }
+
   /** `same`: the object's entry in the reuse table, which holds what its entry in the next would. */
   private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined, same?: Entry): void {
-    this.tree.add(record, blob);
-    const key = resourceKey(record);
+    const { identity, key } = this.typeNames(record);
+    this.tree.add(record, blob, key);
     this.counts[key] = (this.counts[key] ?? 0) + 1;
     this.objects += 1;
     this.bytes += record.bytes;
     if (same) this.nextReuseTable.addEntry(same);
     else
       this.nextReuseTable.add(
-        identityOf(record, resourceVersion ?? ""),
+        { type: identity, uid: record.uid, resourceVersion: resourceVersion ?? "" },
         { blob, sha256: record.sha256, bytes: record.bytes },
         record,
       );
@@ -173,7 +198,8 @@ export class SnapshotWriterV2 {
 
   /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
   private async addBlob(type: "data" | "tree", data: Buffer, knownId?: string): Promise<string> {
-    const id = await this.packs.add(type, data, knownId);
+    const packs = type === "tree" ? (this.treePacks ?? this.packs) : this.packs;
+    const id = await packs.add(type, data, knownId);
     this.retention?.note(id);
     return id;
   }
@@ -194,7 +220,11 @@ export class SnapshotWriterV2 {
       this.changes?.add(record, blob);
       this.noteObject(record, blob, resourceVersion);
     }
+    await this.tree.storeChunks(this.addTree);
   }
+
+  /** Stores a tree node (see AddTree). */
+  private readonly addTree = (node: Buffer) => this.addBlob("tree", node);
 
   /** Stores the tree, the remaining pack, the index file, then snapshot.json (SnapshotExistsError when taken). */
   async commit(draft: SnapshotDraftV2): Promise<SnapshotManifestV2> {
@@ -235,8 +265,10 @@ export class SnapshotWriterV2 {
     draft: SnapshotDraftV2,
     withReuseTable = false,
   ): Promise<{ manifest: SnapshotManifestV2; retainUntil?: Date; reuseTable?: EncodedReuseTable }> {
-    await this.packs.closeIfLarge(); // its upload goes on while the base is read and the tree built
-    const baseManifest = this.deps.patchTree === false ? undefined : await findBaseManifest(this.deps, draft);
+    // its upload goes on while the base is read and the tree built
+    await (this.treePacks ? this.packs.close() : this.packs.closeIfLarge());
+    const patch = this.deps.patchTree !== false && this.treePacks === undefined; // an empty index has no base
+    const baseManifest = patch ? await findBaseManifest(this.deps, draft) : undefined;
     const { root, depth, patched, based } = await this.storeTree(baseManifest);
     if (baseManifest && based && this.retention) {
       const used = new Map<string, string>();
@@ -246,11 +278,11 @@ export class SnapshotWriterV2 {
     }
     // The index file and the reuse table are made while the last packs upload; the index file is
     // stored once they are (it must never name a pack the store lacks).
-    const sealedPacks = await this.packs.close();
+    const sealedPacks = [...(await this.packs.close()), ...((await this.treePacks?.close()) ?? [])];
     const encodedIndex = sealedPacks.length === 0 ? undefined : encodeIndexFile(this.deps.keys, sealedPacks);
     const tableBase = { snapshot: draft.id, tree: root, depth, patched };
     const reuseTable = withReuseTable ? this.encodeReuseTable(tableBase) : undefined;
-    const written = await this.packs.finish();
+    const written = sumStats(await Promise.all([this.packs.finish(), this.treePacks?.finish()]));
     const indexFile = await storeIndexFile({ ...this.deps, cacheDir: this.deps.indexCacheDir }, encodedIndex);
     const locked = await this.retention?.extend(
       written.packs.map((p) => p.id),
@@ -276,7 +308,7 @@ export class SnapshotWriterV2 {
    * base tree read whole. Resolves with its id, depth and patched count.
    */
   private async storeTree(base: SnapshotManifestV2 | undefined): Promise<StoredTree> {
-    const addTree = (node: Buffer) => this.addBlob("tree", node);
+    const { addTree } = this;
     const fast = base && this.changes?.patchFor(base, this.objects);
     const cached = this.changes?.base;
     if (base && fast && cached) {
@@ -291,6 +323,17 @@ export class SnapshotWriterV2 {
     const root = await this.tree.build(addTree, read);
     return { root, ...this.tree.built, based: read !== undefined };
   }
+}
+
+/** What the data packs' writer and the tree packs' writer (if any) stored, together. */
+function sumStats([data, tree]: [PackWriterStats, PackWriterStats | undefined]): PackWriterStats {
+  if (tree === undefined) return data;
+  return {
+    packs: [...data.packs, ...tree.packs],
+    blobsWritten: data.blobsWritten + tree.blobsWritten,
+    blobsReused: data.blobsReused + tree.blobsReused,
+    storedBytes: data.storedBytes + tree.storedBytes,
+  };
 }
 
 /** The bytes of a format-2 snapshot.json. */

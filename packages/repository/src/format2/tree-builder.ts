@@ -6,6 +6,8 @@ import {
   canonicalText,
   chunksOf,
   compareNames,
+  endsChunk,
+  MAX_CHUNK_OBJECTS,
   sortByName,
 } from "./canonical-json.js";
 import {
@@ -20,6 +22,7 @@ import {
   type TreeObject,
   type TreeRef,
   type TypeNode,
+  decodeTreeNode,
 } from "./tree-nodes.js";
 import type { ReadTree } from "./tree-walker.js";
 
@@ -33,7 +36,20 @@ interface TypeGroup {
   group: string;
   resource: string;
   namespace?: string;
+  /** Its objects; with chunks made early, those not yet in a chunk. */
   objects: TreeObject[];
+  /** Chunks made early, in order, and their bytes (kept in case a later object comes out of order). */
+  chunks: EarlyChunk[];
+  /** The name of the last object added. */
+  last?: string;
+  /** false once an object came in an order other than ascending names: chunked at build. */
+  sorted: boolean;
+}
+
+/** An objects chunk made before build: its reference (`tree` set once stored) and its bytes. */
+interface EarlyChunk {
+  ref: ChunkRef;
+  bytes: Buffer;
 }
 
 const byName = <T extends { name: string }>(items: T[]) => sortByName(items, (item) => item.name);
@@ -69,7 +85,9 @@ export function treeObjectText(o: TreeObject): string {
     typeof sha256 === "string";
   if (!strings || !Number.isSafeInteger(bytes)) return canonicalText(o as unknown as CanonicalValue);
   const owners = refs === undefined ? "" : `"ownerReferences":${canonicalText(refs as unknown as CanonicalValue)},`;
-  return `{"blob":${json(blob)},"bytes":${bytes},"kind":${json(kind)},"name":${json(name)},${owners}"sha256":${json(sha256)},"uid":${json(uid)},"version":${json(version)}}`;
+  const blobText = json(blob);
+  const sha256Text = sha256 === blob ? blobText : json(sha256); // the same unless encrypted
+  return `{"blob":${blobText},"bytes":${bytes},"kind":${json(kind)},"name":${json(name)},${owners}"sha256":${sha256Text},"uid":${json(uid)},"version":${json(version)}}`;
 }
 
 /**
@@ -110,22 +128,62 @@ export class TreeBuilder {
   private readonly scopes = new Map<string, Map<string, TypeGroup>>();
   /** The depth and patched count (see ReadTree) of the tree build stored last. */
   built = { depth: 0, patched: 0 };
+  private readonly early: boolean;
+  /** Chunks made early and not yet stored (storeChunks). */
+  private ready: EarlyChunk[] = [];
 
-  add(record: ObjectRecord, blob: string): void {
+  /**
+   * `early`: make each type's objects chunks while its objects arrive (a type's objects come in
+   * name order from a LIST), for a tree stored whole (build without a base): they are stored as
+   * they are made (storeChunks) and each object's entry is not kept to the end. A type whose
+   * objects come in another order is chunked at build, from the chunks' bytes and the rest.
+   */
+  constructor(options: { early?: boolean } = {}) {
+    this.early = options.early ?? false;
+  }
+
+  /** `key`: the record's resourceKey, when the caller has it. */
+  add(record: ObjectRecord, blob: string, key = resourceKey(record)): void {
     const namespace = record.namespace ?? "";
     let types = this.scopes.get(namespace);
     if (!types) {
       types = new Map();
       this.scopes.set(namespace, types);
     }
-    const key = resourceKey(record);
     let group = types.get(key);
     if (!group) {
-      group = { group: record.group, resource: record.resource, objects: [] };
+      group = { group: record.group, resource: record.resource, objects: [], chunks: [], sorted: true };
       if (namespace !== "") group.namespace = namespace;
       types.set(key, group);
     }
-    group.objects.push(treeObject(record, blob));
+    const object = treeObject(record, blob);
+    group.objects.push(object);
+    if (!this.early || !group.sorted) return;
+    if (group.last !== undefined && compareNames(group.last, object.name) >= 0) {
+      group.sorted = false;
+      return;
+    }
+    group.last = object.name;
+    if (endsChunk(object.name) || group.objects.length === MAX_CHUNK_OBJECTS) this.cutChunk(group);
+  }
+
+  /** Makes a chunk of the group's objects not yet in one (they end a chunk, as chunksOf cuts). */
+  private cutChunk(group: TypeGroup): void {
+    const { objects } = group;
+    const chunk: EarlyChunk = {
+      ref: { first: objects[0]?.name ?? "", objects: objects.length, tree: "" },
+      bytes: objectsNode(objects),
+    };
+    group.chunks.push(chunk);
+    this.ready.push(chunk);
+    group.objects = [];
+  }
+
+  /** Stores the chunks made early since the last call. */
+  async storeChunks(addTree: AddTree): Promise<void> {
+    const ready = this.ready;
+    this.ready = [];
+    for (const chunk of ready) chunk.ref.tree = await addTree(chunk.bytes);
   }
 
   /**
@@ -134,6 +192,7 @@ export class TreeBuilder {
    * base's own tree when nothing changed; else every node (a root).
    */
   async build(addTree: AddTree, base?: TreeBase): Promise<string> {
+    if (this.early && base) throw new TypeError("tree builder: chunks made early cannot be patched onto a base");
     const patch = base && base.depth < MAX_PATCH_DEPTH ? this.patchOf(base) : undefined;
     const changes = patch?.types.reduce((n, t) => n + t.set.length + t.remove.length, 0) ?? 0;
     const depth = changes === 0 ? base?.depth : patch?.depth;
@@ -214,7 +273,7 @@ export class TreeBuilder {
   }
 
   /** TypeError naming an object of `sorted` given twice. */
-  private checkNames(type: Omit<TypeGroup, "objects">, sorted: readonly TreeObject[]): void {
+  private checkNames(type: Pick<TypeGroup, "group" | "resource" | "namespace">, sorted: readonly TreeObject[]): void {
     sorted.forEach((object, i) => {
       if (i > 0 && sorted[i - 1]?.name === object.name) {
         const where = type.namespace ? `namespace ${type.namespace}` : "the cluster";
@@ -223,13 +282,30 @@ export class TreeBuilder {
     });
   }
 
-  private async storeType(addTree: AddTree, { objects, ...type }: TypeGroup): Promise<string> {
+  private async storeType(addTree: AddTree, group: TypeGroup): Promise<string> {
+    const { group: apiGroup, resource, namespace } = group;
+    const type = { group: apiGroup, resource, ...(namespace === undefined ? {} : { namespace }) };
+    await this.storeChunks(addTree);
+    if (group.sorted && group.chunks.length > 0) {
+      if (group.objects.length > 0) this.cutChunk(group);
+      await this.storeChunks(addTree);
+      return addTree(Buffer.from(typeNodeText({ kind: "type", ...type, chunks: group.chunks.map((c) => c.ref) })));
+    }
+    const objects = [
+      ...group.chunks.flatMap((c) => decodeTreeNode("early chunk", c.bytes, "objects").objects),
+      ...group.objects,
+    ];
     this.checkNames(type, byName(objects));
     const chunks: ChunkRef[] = [];
     for (const chunk of chunksOf(objects)) {
-      const tree = await addTree(Buffer.from(`{"kind":"objects","objects":[${chunk.map(treeObjectText).join(",")}]}`));
+      const tree = await addTree(objectsNode(chunk));
       chunks.push({ first: chunk[0]?.name ?? "", objects: chunk.length, tree });
     }
     return addTree(Buffer.from(typeNodeText({ kind: "type", ...type, chunks })));
   }
+}
+
+/** The bytes of the objects node of `chunk` (canonical, see treeObjectText). */
+function objectsNode(chunk: readonly TreeObject[]): Buffer {
+  return Buffer.from(`{"kind":"objects","objects":[${chunk.map(treeObjectText).join(",")}]}`);
 }
