@@ -8,7 +8,7 @@ import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
-import { BlobSource, FRAME_READS_PER_PACK } from "./blob-source.js";
+import { BlobSource, FRAME_READS_PER_PACK, RANGES_PER_PACK } from "./blob-source.js";
 import { addPacks } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
@@ -24,8 +24,8 @@ const KEYS: [string, Format2Keys | null][] = [
 ];
 const CASES = stores.flatMap(([store, create]) => KEYS.map(([label, keys]) => [store, label, create, keys] as const));
 
-/** 300 blobs of 4,200 bytes, mostly random: two a frame (of 8 KiB plaintext), about 5 KB stored. */
-const blobs = Array.from({ length: 300 }, (_, i) => {
+/** 2,000 blobs of 4,200 bytes, mostly random: two a frame (of 8 KiB plaintext), about 6 KB stored. */
+const blobs = Array.from({ length: 2000 }, (_, i) => {
   const yaml = deploymentYaml(`team-${i % 7}`, `web-${i}`, i);
   return Buffer.from(
     `${yaml}#${randomBytes(3200)
@@ -59,11 +59,11 @@ function counted(inner: ObjectStore) {
   return { store, reads };
 }
 
-/** Writes `blobs` into one pack; the index as an index file would give it (pack sizes included). */
-async function onePack(inner: ObjectStore, keys: Format2Keys | null) {
+/** Writes the first `count` of `blobs` into one pack; the index as an index file would give it (pack sizes included). */
+async function onePack(inner: ObjectStore, keys: Format2Keys | null, count = 300) {
   const writer = new PackWriter({ store: inner, keys, index: new BlobIndex(), frameBytes: 8 * 1024 });
   const ids: string[] = [];
-  for (const blob of blobs) ids.push(await writer.add("data", blob));
+  for (const blob of blobs.slice(0, count)) ids.push(await writer.add("data", blob));
   const { packs } = await writer.finish();
   expect(packs).toHaveLength(1);
   const index = new BlobIndex();
@@ -96,6 +96,37 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     await new BlobSource({ store, keys, index }).eachBlob("test", ids, "data", (id, data) => all.set(id, data));
     expect(reads).toMatchObject({ whole: 1, ranges: 3 });
     for (const [i, id] of ids.entries()) expect(all.get(id)?.equals(blobs[i]!)).toBe(true);
+  });
+
+  it.each([
+    ["the frames of 40% of the pack's blobs, in one range", 120, 1, 0],
+    ["the frames of 55% of the pack's blobs, more than half its bytes", 165, 0, 1],
+  ])("reads %s", async (_what, count, ranges, whole) => {
+    const inner = create();
+    const { ids, index } = await onePack(inner, keys);
+    const { store, reads } = counted(inner);
+    const got: Buffer[] = [];
+    await new BlobSource({ store, keys, index }).eachBlob("test", ids.slice(0, count), "data", (_id, data) => {
+      got.push(data);
+    });
+    expect(got).toEqual(blobs.slice(0, count));
+    expect(reads).toMatchObject({ ranges, whole });
+  });
+
+  it(`reads frames in ${RANGES_PER_PACK} ranges, and the pack whole rather than in more`, async () => {
+    const inner = create();
+    const { ids, index } = await onePack(inner, keys, 2000);
+    const { store, reads } = counted(inner);
+    // Every 55th frame (two blobs a frame): over RANGE_GAP_BYTES apart, each a range.
+    const spread = (n: number) => Array.from({ length: n }, (_, k) => ids[110 * k]!);
+    await new BlobSource({ store, keys, index }).eachBlob("test", spread(RANGES_PER_PACK), "data", () => {});
+    expect(reads).toMatchObject({ ranges: RANGES_PER_PACK, whole: 0 });
+    const got = new Map<string, Buffer>();
+    await new BlobSource({ store, keys, index }).eachBlob("test", spread(RANGES_PER_PACK + 1), "data", (id, data) => {
+      got.set(id, data);
+    });
+    expect(reads).toMatchObject({ ranges: RANGES_PER_PACK, whole: 1 });
+    expect(got.get(ids[110 * RANGES_PER_PACK]!)).toEqual(blobs[110 * RANGES_PER_PACK]);
   });
 
   it("reads a blob alone by its frame, then its pack whole once it has read several of its frames", async () => {

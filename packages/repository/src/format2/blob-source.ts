@@ -25,15 +25,17 @@ export interface BlobSourceDeps {
 /** How many packs a BlobSource keeps in memory: tree blobs sit together in a snapshot's last packs. @defaultValue 2 */
 export const PACKS_KEPT = 2;
 /**
- * eachBlob reads only the frames it needs of a pack (in ranges) when they are less than this share
- * of the pack's bytes, and the whole pack otherwise (docs/format.md, "Reading frames alone").
+ * eachBlob reads the frames it needs of a pack by ranges when those cover less than this share of
+ * the pack's bytes, and the whole pack otherwise (docs/format.md, "Reading frames alone").
  * @defaultValue 0.5
  */
 export const RANGED_SHARE = 0.5;
-/** Frames of one pack this many bytes apart or closer are read in one range (the bytes between too). @defaultValue 64 KiB */
-export const RANGE_GAP_BYTES = 64 * 1024;
-/** The most bytes of one range (a larger frame is a range alone); eachBlob holds two at most. @defaultValue 2 MiB */
-export const RANGE_MOST_BYTES = 2 * 1024 * 1024;
+/** Frames of one pack this many bytes apart or closer are read in one range (the bytes between too). @defaultValue 256 KiB */
+export const RANGE_GAP_BYTES = 256 * 1024;
+/** The most bytes of one range (a larger frame is a range alone); eachBlob holds two at most. @defaultValue 4 MiB */
+export const RANGE_MOST_BYTES = 4 * 1024 * 1024;
+/** eachBlob reads a pack whole rather than in more ranges (requests) than this. @defaultValue 16 */
+export const RANGES_PER_PACK = 16;
 /**
  * How many frames of one pack blob() reads alone (one range each) before it fetches the pack
  * whole and keeps it, for a caller that reads a pack blob after blob. @defaultValue 8
@@ -108,8 +110,8 @@ export class BlobSource {
   /**
    * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
    * order and in offset order inside a pack, so each pack is read and each frame inflated once
-   * however the blobs are spread: a pack whole when its frames that hold them are RANGED_SHARE of
-   * its bytes or more (or it is kept or coming), otherwise only those frames.
+   * however the blobs are spread: a pack whole, or only the frames that hold them when they lie in
+   * a few ranges that cover less than RANGED_SHARE of it (rangePlan).
    */
   async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
     const byPack = new Map<string, BlobLocation[]>();
@@ -121,10 +123,9 @@ export class BlobSource {
     }
     for (const packId of [...byPack.keys()].sort()) {
       const locations = (byPack.get(packId) ?? []).sort(byPlace);
-      const frames = distinctFrames(locations);
-      const bytes = frames.reduce((sum, frame) => sum + frame.length, 0);
-      if (!this.whole(packId) && bytes < RANGED_SHARE * (this.packBytes(packId) ?? 0)) {
-        await this.eachFrameBlob(packId, locations, frames, use);
+      const plan = this.rangePlan(packId, locations);
+      if (plan) {
+        await this.eachFrameBlob(packId, locations, plan, use);
         continue;
       }
       const pack = await this.pack(packId);
@@ -174,26 +175,35 @@ export class BlobSource {
   }
 
   /**
-   * eachBlob's reads of pack `id` by frames: `frames` (one location of each, in offset order)
-   * not kept already are read in ranges (frameRanges), one range fetched ahead of the one whose
+   * How eachBlob reads the frames of `locations` (sorted byPlace) in pack `id`: undefined, the
+   * whole pack (it is kept or coming, or the frames not kept need more than RANGES_PER_PACK
+   * ranges, or ranges that cover RANGED_SHARE of its bytes or more); otherwise those ranges, and
+   * the frames kept already.
+   */
+  private rangePlan(id: string, locations: readonly BlobLocation[]): RangePlan | undefined {
+    const bytes = this.packBytes(id);
+    if (this.whole(id) || bytes === undefined) return undefined;
+    const pinned = new Map<string, Buffer>(); // held while eachFrameBlob runs
+    const unkept = distinctFrames(locations).filter((frame) => {
+      const kept = this.frames.get(`${id} ${framePlace(frame)}`);
+      if (kept) pinned.set(framePlace(frame), kept);
+      return kept === undefined;
+    });
+    const ranges = frameRanges(unkept, RANGE_GAP_BYTES, RANGE_MOST_BYTES);
+    const covered = ranges.reduce((sum, range) => sum + range.length, 0);
+    return ranges.length <= RANGES_PER_PACK && covered < RANGED_SHARE * bytes ? { pinned, ranges } : undefined;
+  }
+
+  /**
+   * eachBlob's reads of pack `id` by frames (`plan`): a range fetched ahead of the one whose
    * blobs are given to `use`.
    */
   private async eachFrameBlob(
     id: string,
     locations: readonly BlobLocation[],
-    frames: readonly BlobLocation[],
+    { pinned, ranges }: RangePlan,
     use: (id: string, data: Buffer) => void,
   ): Promise<void> {
-    const pinned = new Map<string, Buffer>(); // kept frames, held while this runs
-    for (const frame of frames) {
-      const kept = this.frames.get(`${id} ${framePlace(frame)}`);
-      if (kept) pinned.set(framePlace(frame), kept);
-    }
-    const ranges = frameRanges(
-      frames.filter((frame) => !pinned.has(framePlace(frame))),
-      RANGE_GAP_BYTES,
-      RANGE_MOST_BYTES,
-    );
     const rangeOf = new Map(ranges.flatMap((range, i) => range.frames.map((f) => [framePlace(f), i] as const)));
     const start = (i: number) => {
       const range = ranges[i];
@@ -241,6 +251,12 @@ export class BlobSource {
     }
     return frame;
   }
+}
+
+/** The frames eachBlob reads of a pack by ranges, and those it has kept already (by framePlace). */
+interface RangePlan {
+  ranges: PackRange[];
+  pinned: Map<string, Buffer>;
 }
 
 /** One location of each frame of `locations` (sorted byPlace), in their order. */
