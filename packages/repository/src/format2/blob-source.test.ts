@@ -8,7 +8,7 @@ import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
-import { BlobSource, FRAME_READS_PER_PACK, RANGES_PER_PACK } from "./blob-source.js";
+import { BlobSource, FRAME_READS_PER_PACK, RANGE_REQUEST_BYTES } from "./blob-source.js";
 import { addPacks } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
@@ -60,7 +60,7 @@ function counted(inner: ObjectStore) {
 }
 
 /** Writes the first `count` of `blobs` into one pack; the index as an index file would give it (pack sizes included). */
-async function onePack(inner: ObjectStore, keys: Format2Keys | null, count = 300) {
+async function onePack(inner: ObjectStore, keys: Format2Keys | null, count = blobs.length) {
   const writer = new PackWriter({ store: inner, keys, index: new BlobIndex(), frameBytes: 8 * 1024 });
   const ids: string[] = [];
   for (const blob of blobs.slice(0, count)) ids.push(await writer.add("data", blob));
@@ -77,7 +77,7 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     const inner = create();
     const { ids, index, pack } = await onePack(inner, keys);
     const { store, reads } = counted(inner);
-    const few = [3, 4, 150, 299, 151];
+    const few = [3, 4, 1000, 1999, 1001];
     const got = new Map<string, Buffer>();
     await new BlobSource({ store, keys, index }).eachBlob(
       "test",
@@ -87,9 +87,9 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
         got.set(id, data);
       },
     );
-    expect([...got.keys()]).toEqual([3, 4, 150, 151, 299].map((i) => ids[i])); // offset order
+    expect([...got.keys()]).toEqual([3, 4, 1000, 1001, 1999].map((i) => ids[i])); // offset order
     for (const i of few) expect(got.get(ids[i]!)?.equals(blobs[i]!)).toBe(true);
-    expect(reads).toMatchObject({ whole: 0, ranges: 3 }); // 3 and 4, 150 and 151 share a range
+    expect(reads).toMatchObject({ whole: 0, ranges: 3 }); // 3 and 4, 1000 and 1001 share a range
     expect(reads.rangeBytes).toBeLessThan(pack.bytes / 10);
 
     const all = new Map<string, Buffer>();
@@ -99,8 +99,8 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
   });
 
   it.each([
-    ["the frames of 40% of the pack's blobs, in one range", 120, 1, 0],
-    ["the frames of 55% of the pack's blobs, more than half its bytes", 165, 0, 1],
+    ["the frames of 40% of the pack's blobs, in one range", 800, 1, 0],
+    ["the frames of 55% of the pack's blobs, more than half its bytes", 1100, 0, 1],
   ])("reads %s", async (_what, count, ranges, whole) => {
     const inner = create();
     const { ids, index } = await onePack(inner, keys);
@@ -113,20 +113,22 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     expect(reads).toMatchObject({ ranges, whole });
   });
 
-  it(`reads frames in ${RANGES_PER_PACK} ranges, and the pack whole rather than in more`, async () => {
+  it("reads spread frames in ranges, and the pack whole when so many ranges would cost half of it", async () => {
     const inner = create();
-    const { ids, index } = await onePack(inner, keys, 2000);
+    const { ids, index, pack } = await onePack(inner, keys);
     const { store, reads } = counted(inner);
-    // Every 55th frame (two blobs a frame): over RANGE_GAP_BYTES apart, each a range.
+    // Every 55th frame (two blobs a frame): over RANGE_REQUEST_BYTES apart, each a range.
     const spread = (n: number) => Array.from({ length: n }, (_, k) => ids[110 * k]!);
-    await new BlobSource({ store, keys, index }).eachBlob("test", spread(RANGES_PER_PACK), "data", () => {});
-    expect(reads).toMatchObject({ ranges: RANGES_PER_PACK, whole: 0 });
+    const cost = (n: number) => n * (RANGE_REQUEST_BYTES + index.get(ids[0]!)!.length);
+    expect([cost(8) < pack.bytes / 2, cost(16) > pack.bytes / 2]).toEqual([true, true]);
+    await new BlobSource({ store, keys, index }).eachBlob("test", spread(8), "data", () => {});
+    expect(reads).toMatchObject({ ranges: 8, whole: 0 });
     const got = new Map<string, Buffer>();
-    await new BlobSource({ store, keys, index }).eachBlob("test", spread(RANGES_PER_PACK + 1), "data", (id, data) => {
+    await new BlobSource({ store, keys, index }).eachBlob("test", spread(16), "data", (id, data) => {
       got.set(id, data);
     });
-    expect(reads).toMatchObject({ ranges: RANGES_PER_PACK, whole: 1 });
-    expect(got.get(ids[110 * RANGES_PER_PACK]!)).toEqual(blobs[110 * RANGES_PER_PACK]);
+    expect(reads).toMatchObject({ ranges: 8, whole: 1 });
+    expect(got.get(ids[110 * 15]!)).toEqual(blobs[110 * 15]);
   });
 
   it("reads a blob alone by its frame, then its pack whole once it has read several of its frames", async () => {

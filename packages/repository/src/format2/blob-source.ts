@@ -25,17 +25,19 @@ export interface BlobSourceDeps {
 /** How many packs a BlobSource keeps in memory: tree blobs sit together in a snapshot's last packs. @defaultValue 2 */
 export const PACKS_KEPT = 2;
 /**
- * eachBlob reads the frames it needs of a pack by ranges when those cover less than this share of
- * the pack's bytes, and the whole pack otherwise (docs/format.md, "Reading frames alone").
- * @defaultValue 0.5
+ * eachBlob reads the frames it needs of a pack by ranges when those cost less than this share of
+ * the pack's bytes (each range counted as its bytes and RANGE_REQUEST_BYTES), and the whole pack
+ * otherwise (docs/format.md, "Reading frames alone"). @defaultValue 0.5
  */
 export const RANGED_SHARE = 0.5;
-/** Frames of one pack this many bytes apart or closer are read in one range (the bytes between too). @defaultValue 256 KiB */
-export const RANGE_GAP_BYTES = 256 * 1024;
+/**
+ * What one more request costs, counted in bytes read: frames this many bytes apart or closer are
+ * read in one range (the bytes between too), and eachBlob adds this for each range to its bytes.
+ * @defaultValue 256 KiB
+ */
+export const RANGE_REQUEST_BYTES = 256 * 1024;
 /** The most bytes of one range (a larger frame is a range alone); eachBlob holds two at most. @defaultValue 4 MiB */
 export const RANGE_MOST_BYTES = 4 * 1024 * 1024;
-/** eachBlob reads a pack whole rather than in more ranges (requests) than this. @defaultValue 16 */
-export const RANGES_PER_PACK = 16;
 /**
  * How many frames of one pack blob() reads alone (one range each) before it fetches the pack
  * whole and keeps it, for a caller that reads a pack blob after blob. @defaultValue 8
@@ -110,8 +112,8 @@ export class BlobSource {
   /**
    * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
    * order and in offset order inside a pack, so each pack is read and each frame inflated once
-   * however the blobs are spread: a pack whole, or only the frames that hold them when they lie in
-   * a few ranges that cover less than RANGED_SHARE of it (rangePlan).
+   * however the blobs are spread: a pack whole, or only the frames that hold them when reading
+   * those costs less than RANGED_SHARE of it (rangePlan).
    */
   async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
     const byPack = new Map<string, BlobLocation[]>();
@@ -176,8 +178,8 @@ export class BlobSource {
 
   /**
    * How eachBlob reads the frames of `locations` (sorted byPlace) in pack `id`: undefined, the
-   * whole pack (it is kept or coming, or the frames not kept need more than RANGES_PER_PACK
-   * ranges, or ranges that cover RANGED_SHARE of its bytes or more); otherwise those ranges, and
+   * whole pack (it is kept or coming, or the ranges of the frames not kept cost RANGED_SHARE of
+   * its bytes or more, RANGE_REQUEST_BYTES a range besides its own); otherwise those ranges, and
    * the frames kept already.
    */
   private rangePlan(id: string, locations: readonly BlobLocation[]): RangePlan | undefined {
@@ -189,9 +191,9 @@ export class BlobSource {
       if (kept) pinned.set(framePlace(frame), kept);
       return kept === undefined;
     });
-    const ranges = frameRanges(unkept, RANGE_GAP_BYTES, RANGE_MOST_BYTES);
-    const covered = ranges.reduce((sum, range) => sum + range.length, 0);
-    return ranges.length <= RANGES_PER_PACK && covered < RANGED_SHARE * bytes ? { pinned, ranges } : undefined;
+    const ranges = frameRanges(unkept, RANGE_REQUEST_BYTES, RANGE_MOST_BYTES);
+    const cost = ranges.reduce((sum, range) => sum + range.length + RANGE_REQUEST_BYTES, 0);
+    return cost < RANGED_SHARE * bytes ? { pinned, ranges } : undefined;
   }
 
   /**
