@@ -9,12 +9,14 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobSource, FRAME_READS_PER_PACK, RANGE_REQUEST_BYTES } from "./blob-source.js";
-import { addPacks } from "./index-loader.js";
+import { addPacks, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { MAX_PACK_BYTES } from "./pack-format.js";
 import { PackWriter } from "./pack-writer.js";
-import { deploymentYaml, TEST_KEYS, testStores } from "./test-support.js";
+import { writeSnapshotV2 } from "./snapshot-writer.js";
+import { deploymentYaml, draftV2, inputObject, TEST_KEYS, testStores } from "./test-support.js";
+import { walkTree } from "./tree-walker.js";
 
 const env = inject("testenv");
 const { stores } = testStores(env, "kubedump-f2-ranged", "ranged");
@@ -210,5 +212,30 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     expect(thrown).toBeInstanceOf(IntegrityError);
     expect((thrown as IntegrityError).key).toBe(key);
     expect((thrown as Error).message).toMatch(/end past the object's/);
+  });
+
+  // 1,000 objects of 4.2 KB: their blobs, under 4 MiB, share the tree's pack (PackWriter.closeIfLarge).
+  it("reads a snapshot's tree by frames (its data most of the pack), the records it reads from whole packs", async () => {
+    const inner = create();
+    const manifest = await writeSnapshotV2(
+      { store: inner, keys, index: new BlobIndex() },
+      draftV2("20261205T010000Z-0000000a"),
+      blobs.slice(0, 1000).map((data, i) => {
+        const [namespace, name] = [`team-${i % 7}`, `web-${i}`];
+        return inputObject(
+          { group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespace, name },
+          data,
+        );
+      }),
+    );
+    const { index } = await loadBlobIndex({ store: inner, keys });
+    const { store, reads } = counted(inner);
+    const { getRange: _, ...wholeOnly } = wrapStore(inner, {});
+    const byFrames = await walkTree(new BlobSource({ store, keys, index }), manifest);
+    expect(reads).toMatchObject({ whole: 0 });
+    expect(reads.ranges).toBeGreaterThan(1);
+    const fromPacks = await walkTree(new BlobSource({ store: wholeOnly, keys, index }), manifest);
+    expect(byFrames).toHaveLength(1000);
+    expect(byFrames).toEqual(fromPacks);
   });
 });
