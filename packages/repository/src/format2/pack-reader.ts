@@ -24,7 +24,7 @@ export interface LoadedPack {
   blob(entry: PackEntry): Buffer;
 }
 
-/** How many inflated frames a LoadedPack keeps: blobs are read in offset order. @defaultValue 4 */
+/** How many inflated frames a LoadedPack keeps, and a BlobSource of frames read alone: blobs are read in offset order. @defaultValue 4 */
 export const FRAMES_KEPT = 4;
 
 export interface PackReaderDeps {
