@@ -153,6 +153,7 @@ export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: s
     }),
     get: (key) => inner.get(key),
     getBuffer: (key, maxBytes) => inner.getBuffer(key, maxBytes),
+    ...(inner.getRange && { getRange: inner.getRange.bind(inner) }),
     stat: (key) => inner.stat(key),
     list: (prefix) => inner.list(prefix),
     async delete(key) {
@@ -200,6 +201,7 @@ export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): 
     }),
     get: (key) => inner.get(key),
     getBuffer: (key, maxBytes) => inner.getBuffer(key, maxBytes),
+    ...(inner.getRange && { getRange: inner.getRange.bind(inner) }),
     stat: (key) => inner.stat(key),
     list: (prefix) => inner.list(prefix),
     delete: (key) => inner.delete(key),

@@ -49,6 +49,10 @@ function repository(keys: Format2Keys | null) {
       if (key.startsWith("data/")) reads.packs++;
       return inner.getBuffer(key, maxBytes);
     },
+    getRange: (key, offset, length) => {
+      reads.packs++; // frames read alone (BlobSource)
+      return inner.getRange(key, offset, length);
+    },
   });
   const cacheDir = join(root, "cache");
   return {

@@ -2,8 +2,19 @@ import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex, BlobLocation } from "./blob-index.js";
 import type { Format2Keys } from "./keys.js";
-import { type BlobType, byPlace } from "./pack-format.js";
-import { type LoadedPack, readPack } from "./pack-reader.js";
+import { packKey } from "./layout.js";
+import { type BlobType, blobOfFrame, byPlace } from "./pack-format.js";
+import {
+  checkFramePlace,
+  FRAMES_KEPT,
+  framePlace,
+  frameRanges,
+  type LoadedPack,
+  type LoadedRange,
+  type PackRange,
+  readPack,
+  readRange,
+} from "./pack-reader.js";
 
 export interface BlobSourceDeps {
   store: ObjectStore;
@@ -13,13 +24,41 @@ export interface BlobSourceDeps {
 
 /** How many packs a BlobSource keeps in memory: tree blobs sit together in a snapshot's last packs. @defaultValue 2 */
 export const PACKS_KEPT = 2;
+/**
+ * eachBlob reads the frames it needs of a pack by ranges when those cost less than this share of
+ * the pack's bytes (each range counted as its bytes and RANGE_REQUEST_BYTES), and the whole pack
+ * otherwise (docs/format.md, "Reading frames alone"). @defaultValue 0.5
+ */
+export const RANGED_SHARE = 0.5;
+/**
+ * What one more request costs, counted in bytes read: frames this many bytes apart or closer are
+ * read in one range (the bytes between too), and eachBlob adds this for each range to its bytes.
+ * @defaultValue 256 KiB
+ */
+export const RANGE_REQUEST_BYTES = 256 * 1024;
+/** The most bytes of one range (a larger frame is a range alone); eachBlob holds two at most. @defaultValue 4 MiB */
+export const RANGE_MOST_BYTES = 4 * 1024 * 1024;
+/**
+ * How many frames of one pack blob() reads alone (one range each) before it fetches the pack
+ * whole and keeps it, for a caller that reads a pack blob after blob. @defaultValue 8
+ */
+export const FRAME_READS_PER_PACK = 8;
 
-/** Reads blobs by id through the index, fetching each pack whole and keeping the last few. */
+/**
+ * Reads blobs by id through the index. A reader that wants most of a pack gets it whole (fetched
+ * once, the last PACKS_KEPT kept, checked against its id); one that wants a few of its blobs gets
+ * only their frames (ranged reads, the last FRAMES_KEPT frames kept), each blob checked against its
+ * id either way.
+ */
 export class BlobSource {
   private readonly deps: BlobSourceDeps;
   private readonly kept = new Map<string, LoadedPack>();
   /** Packs being fetched ahead of their use (prefetch), each taken once by pack(). */
   private readonly ahead = new Map<string, Promise<LoadedPack>>();
+  /** Plaintext of frames read alone, by `<pack> <framePlace>`: the last FRAMES_KEPT. */
+  private readonly frames = new Map<string, Buffer>();
+  /** How many frames blob() read alone, by pack. */
+  private readonly frameReads = new Map<string, number>();
 
   constructor(deps: BlobSourceDeps) {
     this.deps = deps;
@@ -53,29 +92,45 @@ export class BlobSource {
     return location;
   }
 
-  /** The plaintext of blob `id`, checked against its id. */
+  /**
+   * The plaintext of blob `id`, checked against its id: from its pack when that is kept or coming
+   * (or after FRAME_READS_PER_PACK frames of it were read alone), otherwise its frame read alone.
+   */
   async blob(owner: string, id: string, type: BlobType): Promise<Buffer> {
-    const location = this.locate(owner, id, type);
-    const pack = await this.pack(location.pack);
-    return pack.blob(location);
+    const location = this.placed(this.locate(owner, id, type));
+    const reads = this.frameReads.get(location.pack) ?? 0;
+    if (this.whole(location.pack) || reads >= FRAME_READS_PER_PACK)
+      return (await this.pack(location.pack)).blob(location);
+    let frame = this.frames.get(`${location.pack} ${framePlace(location)}`);
+    if (!frame) {
+      this.frameReads.set(location.pack, reads + 1);
+      frame = this.keepFrame(location, await this.frameAlone(location));
+    }
+    return blobOfFrame(this.deps.keys, packKey(location.pack), location, frame);
   }
 
   /**
    * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
-   * order and in offset order inside a pack, so each pack is fetched and each frame inflated once
-   * however the blobs are spread.
+   * order and in offset order inside a pack, so each pack is read and each frame inflated once
+   * however the blobs are spread: a pack whole, or only the frames that hold them when reading
+   * those costs less than RANGED_SHARE of it (rangePlan).
    */
   async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
     const byPack = new Map<string, BlobLocation[]>();
     for (const id of new Set(ids)) {
-      const location = this.locate(owner, id, type);
+      const location = this.placed(this.locate(owner, id, type));
       const list = byPack.get(location.pack);
       if (list) list.push(location);
       else byPack.set(location.pack, [location]);
     }
     for (const packId of [...byPack.keys()].sort()) {
-      const pack = await this.pack(packId);
       const locations = (byPack.get(packId) ?? []).sort(byPlace);
+      const plan = this.rangePlan(packId, locations);
+      if (plan) {
+        await this.eachFrameBlob(packId, locations, plan, use);
+        continue;
+      }
+      const pack = await this.pack(packId);
       for (const location of locations) use(location.id, pack.blob(location)); // each frame inflated once
     }
   }
@@ -108,4 +163,111 @@ export class BlobSource {
     }
     return pack;
   }
+
+  /** Whether pack `id` is read whole: it is kept or coming, the store reads no ranges, or no index file gives its size. */
+  private whole(id: string): boolean {
+    return this.kept.has(id) || this.ahead.has(id) || !this.deps.store.getRange || this.packBytes(id) === undefined;
+  }
+
+  /** `location`, once its frame is checked to lie inside its pack as an index file records it (checkFramePlace). */
+  private placed(location: BlobLocation): BlobLocation {
+    const bytes = this.packBytes(location.pack);
+    if (bytes !== undefined) checkFramePlace(packKey(location.pack), location, bytes);
+    return location;
+  }
+
+  /**
+   * How eachBlob reads the frames of `locations` (sorted byPlace) in pack `id`: undefined, the
+   * whole pack (it is kept or coming, or the ranges of the frames not kept cost RANGED_SHARE of
+   * its bytes or more, RANGE_REQUEST_BYTES a range besides its own); otherwise those ranges, and
+   * the frames kept already.
+   */
+  private rangePlan(id: string, locations: readonly BlobLocation[]): RangePlan | undefined {
+    const bytes = this.packBytes(id);
+    if (this.whole(id) || bytes === undefined) return undefined;
+    const pinned = new Map<string, Buffer>(); // held while eachFrameBlob runs
+    const unkept = distinctFrames(locations).filter((frame) => {
+      const kept = this.frames.get(`${id} ${framePlace(frame)}`);
+      if (kept) pinned.set(framePlace(frame), kept);
+      return kept === undefined;
+    });
+    const ranges = frameRanges(unkept, RANGE_REQUEST_BYTES, RANGE_MOST_BYTES);
+    const cost = ranges.reduce((sum, range) => sum + range.length + RANGE_REQUEST_BYTES, 0);
+    return cost < RANGED_SHARE * bytes ? { pinned, ranges } : undefined;
+  }
+
+  /**
+   * eachBlob's reads of pack `id` by frames (`plan`): a range fetched ahead of the one whose
+   * blobs are given to `use`.
+   */
+  private async eachFrameBlob(
+    id: string,
+    locations: readonly BlobLocation[],
+    { pinned, ranges }: RangePlan,
+    use: (id: string, data: Buffer) => void,
+  ): Promise<void> {
+    const rangeOf = new Map(ranges.flatMap((range, i) => range.frames.map((f) => [framePlace(f), i] as const)));
+    const start = (i: number) => {
+      const range = ranges[i];
+      const reading = range && this.readRange(id, range);
+      reading?.catch(() => {}); // thrown when awaited
+      return reading;
+    };
+    let [at, current, next] = [-1, undefined as LoadedRange | undefined, start(0)];
+    let last: { place: string; frame: Buffer } | undefined;
+    for (const location of locations) {
+      const place = framePlace(location);
+      let frame = last?.place === place ? last.frame : pinned.get(place);
+      if (!frame) {
+        const i = rangeOf.get(place) ?? -1;
+        for (; at < i; next = start(at + 1)) [at, current] = [at + 1, await next];
+        frame = this.keepFrame(
+          location,
+          current && i === at ? current.frame(location) : await this.frameAlone(location),
+        );
+      }
+      last = { place, frame };
+      use(location.id, blobOfFrame(this.deps.keys, packKey(id), location, frame));
+    }
+  }
+
+  /** The plaintext of the frame of `location`, read alone. */
+  private async frameAlone(location: BlobLocation): Promise<Buffer> {
+    const range = { offset: location.offset, length: location.length, frames: [location] };
+    return (await this.readRange(location.pack, range)).frame(location);
+  }
+
+  private readRange(id: string, range: PackRange): Promise<LoadedRange> {
+    const { store, keys } = this.deps;
+    const getRange = store.getRange?.bind(store);
+    if (!getRange) throw new TypeError("the store reads no ranges"); // whole() is checked first
+    return readRange({ store: { getRange }, keys }, id, range);
+  }
+
+  /** Keeps the plaintext of a frame read alone (the last FRAMES_KEPT); returns it. */
+  private keepFrame(location: BlobLocation, frame: Buffer): Buffer {
+    this.frames.set(`${location.pack} ${framePlace(location)}`, frame);
+    for (const old of this.frames.keys()) {
+      if (this.frames.size <= FRAMES_KEPT) break;
+      this.frames.delete(old);
+    }
+    return frame;
+  }
+}
+
+/** The frames eachBlob reads of a pack by ranges, and those it has kept already (by framePlace). */
+interface RangePlan {
+  ranges: PackRange[];
+  pinned: Map<string, Buffer>;
+}
+
+/** One location of each frame of `locations` (sorted byPlace), in their order. */
+function distinctFrames(locations: readonly BlobLocation[]): BlobLocation[] {
+  const seen = new Set<string>();
+  return locations.filter((location) => {
+    const place = framePlace(location);
+    if (seen.has(place)) return false;
+    seen.add(place);
+    return true;
+  });
 }

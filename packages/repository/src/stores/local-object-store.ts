@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ObjectNotFoundError } from "../errors.js";
-import { checkKey, checkPrefix, TEMP_PREFIX, tooLarge } from "./object-key.js";
+import { checkKey, checkPrefix, checkRange, pastEnd, TEMP_PREFIX, tooLarge } from "./object-key.js";
 import type { ObjectEntry, ObjectStat, ObjectStore } from "./object-store.js";
 
 export interface LocalObjectStoreOptions {
@@ -116,11 +116,11 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Readable> {
-    return (await this.openObject(key, Number.POSITIVE_INFINITY)).createReadStream();
+    return (await this.openObject(key, Number.POSITIVE_INFINITY)).handle.createReadStream();
   }
 
   async getBuffer(key: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
-    const handle = await this.openObject(key, maxBytes);
+    const { handle } = await this.openObject(key, maxBytes);
     try {
       return await handle.readFile();
     } finally {
@@ -128,14 +128,31 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  /** The object's file, open for reading; ObjectNotFoundError unless it is a file, IntegrityError above `maxBytes`. */
-  private async openObject(key: string, maxBytes: number): Promise<FileHandle> {
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    checkRange(key, offset, length);
+    const { handle, size } = await this.openObject(key, Number.POSITIVE_INFINITY);
+    try {
+      if (offset + length > size) throw pastEnd(key, offset, length, size);
+      const out = Buffer.allocUnsafe(length);
+      for (let done = 0; done < length; ) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) throw pastEnd(key, offset, length); // cut short meanwhile
+        done += bytesRead;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The object's file, open for reading, and its size; ObjectNotFoundError unless it is a file, IntegrityError above `maxBytes`. */
+  private async openObject(key: string, maxBytes: number): Promise<{ handle: FileHandle; size: number }> {
     const handle = await open(this.pathOf(key), "r").catch((err: unknown) => this.notFound(key, err));
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new ObjectNotFoundError(key);
       if (info.size > maxBytes) throw tooLarge(key, maxBytes);
-      return handle;
+      return { handle, size: info.size };
     } catch (err) {
       await handle.close();
       throw err;

@@ -29,3 +29,15 @@ export function checkPrefix(prefix: string): string {
 export function tooLarge(key: string, maxBytes: number): IntegrityError {
   return new IntegrityError(key, `larger than ${maxBytes} bytes, more than such a file may be`);
 }
+
+/** What getRange throws for `offset` or `length` that is not a non-negative integer. */
+export function checkRange(key: string, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0)
+    throw new RangeError(`range of "${key}": offset ${offset} and length ${length} must be non-negative integers`);
+}
+
+/** What getRange throws for a range that ends past the object's end (`size`, when known). */
+export function pastEnd(key: string, offset: number, length: number, size?: number): IntegrityError {
+  const object = size === undefined ? "the object's end" : `the object's ${size} bytes`;
+  return new IntegrityError(key, `${length} bytes at offset ${offset} end past ${object}`);
+}

@@ -130,6 +130,50 @@ describe.each(stores)("%s conformance", (_name, create) => {
     expect((error as Error).message).toBe(`big/snapshot.json: larger than ${MiB} bytes, more than such a file may be`);
   });
 
+  it("getRange reads the bytes of a range and no others, up to the object's last byte", async () => {
+    const data = bytes(6 * MiB + 5, 11);
+    await store.put("data/ab/pack", data);
+    const range = async (offset: number, length: number) => (await store.getRange?.("data/ab/pack", offset, length))!;
+    expect((await range(0, 100)).equals(data.subarray(0, 100))).toBe(true);
+    expect((await range(5 * MiB, MiB + 5)).equals(data.subarray(5 * MiB))).toBe(true);
+    expect((await range(12345, 3 * MiB)).equals(data.subarray(12345, 12345 + 3 * MiB))).toBe(true);
+    expect(await range(data.length, 0)).toEqual(Buffer.alloc(0));
+  });
+
+  it.each([
+    ["ends past the object's end", 90, 20],
+    ["starts at its end", 100, 1],
+    ["starts past its end", 150, 10],
+    ["is empty past its end", 101, 0],
+  ])("getRange of a range that %s throws IntegrityError naming the key", async (_label, offset, length) => {
+    await store.put("data/cd/pack", bytes(100, 3));
+    const error = await store.getRange?.("data/cd/pack", offset, length).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as IntegrityError).key).toBe("data/cd/pack");
+    expect((error as Error).message).toMatch(new RegExp(`^data/cd/pack: ${length} bytes at offset ${offset} end past`));
+  });
+
+  it.each([
+    [10, 5],
+    [0, 0],
+  ])("getRange of a missing key (at %i, %i bytes) throws ObjectNotFoundError naming it", async (offset, length) => {
+    const error = await store.getRange?.("data/ef/missing", offset, length).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ObjectNotFoundError);
+    expect((error as ObjectNotFoundError).key).toBe("data/ef/missing");
+  });
+
+  it.each([
+    [-1, 5],
+    [0, -5],
+    [1.5, 2],
+    [0, Number.POSITIVE_INFINITY],
+  ])("getRange refuses offset %d and length %d, naming the key", async (offset, length) => {
+    await store.put("data/ab/x", Buffer.from("0123456789"));
+    await expect(store.getRange?.("data/ab/x", offset, length)).rejects.toThrow(
+      new RangeError(`range of "data/ab/x": offset ${offset} and length ${length} must be non-negative integers`),
+    );
+  });
+
   it("stat of a missing key is undefined", async () => {
     expect(await store.stat("nope/nothing")).toBeUndefined();
   });
@@ -184,6 +228,7 @@ describe.each(stores)("%s conformance", (_name, create) => {
     async (key) => {
       await expect(store.put(key, Buffer.from("x"))).rejects.toBeInstanceOf(InvalidObjectKeyError);
       await expect(store.getBuffer(key)).rejects.toBeInstanceOf(InvalidObjectKeyError);
+      await expect(store.getRange?.(key, 0, 1)).rejects.toBeInstanceOf(InvalidObjectKeyError);
     },
   );
 });

@@ -51,6 +51,14 @@ export interface ObjectStore {
    * it holds more than `maxBytes` (read no further than that, give or take a chunk).
    */
   getBuffer(key: string, maxBytes?: number): Promise<Buffer>;
+  /**
+   * The `length` bytes of the object from byte `offset` on, reading no others (an S3 ranged GET, a
+   * positioned file read). ObjectNotFoundError naming the key when it is missing, IntegrityError
+   * naming it when the range ends past the object's end, RangeError when `offset` or `length` is
+   * not a non-negative integer. Stores that cannot read a range omit this; their readers fetch
+   * the whole object instead.
+   */
+  getRange?(key: string, offset: number, length: number): Promise<Buffer>;
   /** undefined when the key is missing. */
   stat(key: string): Promise<ObjectStat | undefined>;
   /** Every key starting with `prefix` (a plain string prefix, as S3 has it), recursive, sorted. */
