@@ -47,20 +47,23 @@ async function chain(): Promise<{ store: ObjectStore; manifests: SnapshotManifes
   return { store, manifests };
 }
 
-/** `inner` with pack GETs that take 20 ms each, counting how many are in flight at most. */
+/** `inner` with pack GETs (whole or ranged) that take 20 ms each, counting how many are in flight at most. */
 function slowPacks(inner: ObjectStore) {
   const seen = { inFlight: 0, most: 0 };
+  const slow = async <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    if (!key.startsWith("data/")) return read();
+    seen.most = Math.max(seen.most, ++seen.inFlight);
+    try {
+      await sleep(20);
+      return await read();
+    } finally {
+      seen.inFlight -= 1;
+    }
+  };
   const store = wrapStore(inner, {
-    async getBuffer(key, maxBytes) {
-      if (!key.startsWith("data/")) return inner.getBuffer(key, maxBytes);
-      seen.most = Math.max(seen.most, ++seen.inFlight);
-      try {
-        await sleep(20);
-        return await inner.getBuffer(key, maxBytes);
-      } finally {
-        seen.inFlight -= 1;
-      }
-    },
+    getBuffer: (key, maxBytes) => slow(key, () => inner.getBuffer(key, maxBytes)),
+    getRange: (key, offset, length) =>
+      slow(key, () => (inner.getRange as NonNullable<ObjectStore["getRange"]>)(key, offset, length)),
   });
   return { store, seen };
 }
