@@ -150,10 +150,15 @@ class StoreFormat2Repository implements Format2Repository {
    * drops it; one run by another process meanwhile may move blobs, and the read then fails.
    */
   private readerFor(id: string): Promise<SnapshotReaderV2> {
+    // A first read loads the index while snapshot.json is fetched (its load unused if that fails).
+    const loading = this.reader?.key.startsWith(`${id} `) ? undefined : this.loadIndex();
+    loading?.catch(() => {}); // thrown below when used
     return this.getSnapshot(id).then((manifest) => {
       const key = `${id} ${manifest.tree}`;
       if (this.reader?.key === key) return this.reader.reader;
-      const reader = this.loadIndex().then(({ index }) => new SnapshotReaderV2({ ...this.deps(), index }, manifest));
+      const reader = (loading ?? this.loadIndex()).then(
+        ({ index }) => new SnapshotReaderV2({ ...this.deps(), index }, manifest),
+      );
       this.reader = { key, reader };
       reader.catch(() => {
         if (this.reader?.reader === reader) this.reader = undefined;
