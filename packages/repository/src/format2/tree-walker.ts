@@ -41,23 +41,27 @@ async function nodes<K extends TreeNode["kind"]>(
   return (id) => found.get(id) as NodeOf<K>;
 }
 
-/** The type objectPath saw last and the directory of its objects' paths: objects come type by type. */
-let lastType: { type: TypeNode | PatchType; dir: string } | undefined;
+/** The directory of each type node's objects' paths, its segments checked once (objectPath). */
+const TYPE_DIRS = new WeakMap<TypeNode | PatchType, string>();
+
+/** UnsafePathError for an object whose path would hold `segment`, unless it is a safe one. */
+function checkSegmentOf(type: TypeNode | PatchType, name: string, segment: string): void {
+  const problem = segmentProblem(segment);
+  if (problem !== undefined)
+    throw new UnsafePathError(`${type.namespace ?? "cluster"}/${resourceKey(type)}/${name}`, problem);
+}
 
 /** The archive path of an object, every segment checked as safe-path.ts and layout.ts check archive entries. */
 function objectPath(type: TypeNode | PatchType, name: string): string {
-  const problem = (segment: string) => {
-    const found = segmentProblem(segment);
-    if (found !== undefined)
-      throw new UnsafePathError(`${type.namespace ?? "cluster"}/${resourceKey(type)}/${name}`, found);
-  };
-  problem(name);
-  if (lastType?.type !== type) {
-    // The type's own segments, checked once a type (pathFor's directory of its objects).
-    for (const segment of [type.resource, type.group, type.namespace ?? "-"]) if (segment !== "") problem(segment);
-    lastType = { type, dir: pathFor({ ...type, name }).slice(0, -`${name}.yaml`.length) };
+  checkSegmentOf(type, name, name);
+  let dir = TYPE_DIRS.get(type);
+  if (dir === undefined) {
+    for (const segment of [type.resource, type.group, type.namespace ?? "-"])
+      if (segment !== "") checkSegmentOf(type, name, segment);
+    dir = pathFor({ ...type, name }).slice(0, -`${name}.yaml`.length);
+    TYPE_DIRS.set(type, dir);
   }
-  const path = checkArchivePath(`${lastType.dir}${name}.yaml`);
+  const path = checkArchivePath(`${dir}${name}.yaml`);
   checkLayoutShape(path);
   return path;
 }
