@@ -164,7 +164,8 @@ async function* readSelected(
   const parts = [...new Set(records.map((r) => r.part))];
   if (parts.length === 0) return;
   const owner = snapshotManifestKey(id);
-  for await (const object of format2.readObjects(id, { parts })) {
+  // Only the wanted objects' blobs are read (and checked against their ids).
+  for await (const object of format2.readObjects(id, { parts, paths: new Set(wanted.keys()) })) {
     const record = wanted.get(object.path);
     if (!record) continue;
     if (createHash("sha256").update(object.data).digest("hex") !== record.sha256)

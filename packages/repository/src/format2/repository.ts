@@ -7,7 +7,7 @@ import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
-import { readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
+import { type ObjectsFilter, readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { ReuseTable } from "./reuse-table.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
@@ -58,8 +58,8 @@ export interface Format2Repository {
   /** SnapshotNotFoundError when `id` is not committed. */
   getSnapshot(id: string): Promise<SnapshotManifestV2>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
-  /** Every object, pack after pack; with `parts`, only those parts' objects. */
-  readObjects(id: string, options?: { parts?: readonly number[] }): AsyncIterable<SnapshotObject>;
+  /** Every object, pack after pack; with `parts`, only those parts' objects; with `paths`, only those. */
+  readObjects(id: string, options?: ObjectsFilter): AsyncIterable<SnapshotObject>;
 }
 
 class StoreFormat2Repository implements Format2Repository {
@@ -140,8 +140,8 @@ class StoreFormat2Repository implements Format2Repository {
     yield* (await this.readerFor(id)).indexRecords();
   }
 
-  async *readObjects(id: string, options: { parts?: readonly number[] } = {}): AsyncIterable<SnapshotObject> {
-    yield* (await this.readerFor(id)).objects(options.parts);
+  async *readObjects(id: string, options: ObjectsFilter = {}): AsyncIterable<SnapshotObject> {
+    yield* (await this.readerFor(id)).objects(options.parts, options.paths);
   }
 
   /**
