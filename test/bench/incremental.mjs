@@ -39,6 +39,8 @@ const HELP = `usage: npm run bench:incremental -- [options]
                        report the median time (default 1)
   --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
                        weighs on neither format; default the bench's work directory)
+  --restore-rounds R   restore each format's last snapshot R times (each into a fresh cluster),
+                       alternating f1 and f2, and report the median time (default 1)
   --skip-restore       leave out the restores (each into a fresh cluster)
   --json FILE          also write the figures as JSON`;
 const { args, int } = benchArgs(
@@ -49,6 +51,7 @@ const { args, int } = benchArgs(
     "format1-hours": { type: "string", default: "2" },
     "download-rounds": { type: "string", default: "1" },
     "download-dir": { type: "string" },
+    "restore-rounds": { type: "string", default: "1" },
     "skip-restore": { type: "boolean" },
     json: { type: "string" },
   },
@@ -59,6 +62,7 @@ const K = int("namespaces");
 const HOURS = Math.max(2, int("hours"));
 const F1_HOURS = Math.min(HOURS, Math.max(2, int("format1-hours")));
 const DOWNLOAD_ROUNDS = Math.max(1, int("download-rounds"));
+const RESTORE_ROUNDS = Math.max(1, int("restore-rounds"));
 const SHARE = 0.01;
 const BUCKET = "kubedump-bench";
 
@@ -139,27 +143,32 @@ async function download(repo) {
 }
 
 /**
- * Each format's download, DOWNLOAD_ROUNDS times alternating f1 and f2 (f1 first in even rounds, f2
+ * `measure` of each format, `rounds` times alternating f1 and f2 (f1 first in even rounds, f2
  * first in odd ones, so neither always follows the other): the median time, the largest peak RSS,
  * every time.
  */
-async function downloads(f1, f2) {
+async function alternating(rounds, f1, f2, measure) {
   const runs = { f1: [], f2: [] };
-  try {
-    for (let round = 0; round < DOWNLOAD_ROUNDS; round++) {
-      const order = round % 2 === 0 ? [f1, f2] : [f2, f1];
-      for (const repo of order) runs[`f${repo.format}`].push(await download(repo));
-    }
-  } finally {
-    if (downloadDir !== work) rmSync(downloadDir, { recursive: true, force: true });
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [f1, f2] : [f2, f1];
+    for (const repo of order) runs[`f${repo.format}`].push(await measure(repo));
   }
   const summary = (rs) => ({
+    ...rs[0],
     seconds: median(rs.map((r) => r.seconds)),
     maxRss: Math.max(...rs.map((r) => r.maxRss)),
-    objects: rs[0].objects,
     rounds: rs.map((r) => r.seconds),
   });
   return { f1: summary(runs.f1), f2: summary(runs.f2) };
+}
+
+/** Each format's download, DOWNLOAD_ROUNDS times (alternating). */
+async function downloads(f1, f2) {
+  try {
+    return await alternating(DOWNLOAD_ROUNDS, f1, f2, download);
+  } finally {
+    if (downloadDir !== work) rmSync(downloadDir, { recursive: true, force: true });
+  }
 }
 
 /** `kubedump restore` of the repository's last snapshot into a fresh cluster holding the bench namespaces. */
@@ -218,7 +227,7 @@ async function main() {
   const downloaded = await downloads(f1, f2);
   const restores = args["skip-restore"]
     ? {}
-    : { f1: await restore(f1, env.kubectl), f2: await restore(f2, env.kubectl) };
+    : await alternating(RESTORE_ROUNDS, f1, f2, (repo) => restore(repo, env.kubectl));
   const report = formatIncrementalReport({
     N,
     K,

@@ -13,11 +13,12 @@ export class SnapshotDamagedError extends IntegrityError {
   /** Every problem found, each naming the key or path concerned. */
   readonly problems: readonly string[];
 
-  constructor(snapshotId: string, problems: readonly string[], when = "nothing was restored") {
+  constructor(snapshotId: string, problems: readonly string[], when = "nothing was restored", options?: ErrorOptions) {
     const more = problems.length > SHOWN_PROBLEMS ? `; and ${problems.length - SHOWN_PROBLEMS} more` : "";
     super(
       `snapshots/${snapshotId}`,
       `the snapshot is damaged or forged, ${when}: ${problems.slice(0, SHOWN_PROBLEMS).join("; ")}${more}`,
+      options,
     );
     this.snapshotId = snapshotId;
     this.problems = problems;

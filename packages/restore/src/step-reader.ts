@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { yamlLoad } from "@kubedump/dump/yaml-load";
 import { apiVersionOf, type KubeObject } from "@kubedump/kube";
-import type { Repository } from "@kubedump/repository";
+import { IntegrityError, type Repository } from "@kubedump/repository";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { SnapshotDamagedError } from "./errors.js";
 import { isObj } from "./plain.js";
@@ -12,40 +11,39 @@ export type StepObject = { record: IndexRecord } & ({ object: KubeObject; proble
 const CHANGED = "the snapshot changed after it was verified; the restore stopped";
 
 /**
- * The objects of `records`, streamed from the parts that hold them, one part at a time and each
- * only as far as its last wanted entry: nothing is extracted to disk and only the entries of this
- * step are parsed. Each object's bytes are checked against its index record again (the snapshot
- * was verified before the first write, but it may have been replaced since): a difference, or an
- * object missing from its part, throws SnapshotDamagedError. A YAML document that does not name
- * the object its record names is not restored: it comes with a problem.
+ * The objects of `records`, streamed from the parts that hold them in one read of the repository
+ * (Repository.readObjects with `objects`): each part only as far as its last wanted entry (format
+ * 1), each pack fetched once and the next ones while one is read (format 2); nothing is extracted
+ * to disk and only the entries of this step are parsed. Each object's bytes are checked against
+ * its index record again by that read (the snapshot was verified before the first write, but it
+ * may have been replaced since): a difference, or an object missing from its part, throws
+ * SnapshotDamagedError. A YAML document that does not name the object its record names is not
+ * restored: it comes with a problem.
  */
 export async function* readStepObjects(
   repository: Repository,
   snapshotId: string,
   records: readonly IndexRecord[],
 ): AsyncGenerator<StepObject> {
-  const byPart = new Map<number, Map<string, IndexRecord>>();
-  for (const record of records) {
-    const wanted = byPart.get(record.part) ?? new Map<string, IndexRecord>();
-    byPart.set(record.part, wanted);
-    wanted.set(record.path, record);
-  }
-  for (const [part, wanted] of [...byPart].sort(([a], [b]) => a - b)) {
-    for await (const { path, data } of repository.readObjects(snapshotId, { parts: [part] })) {
+  const wanted = new Map(records.map((record) => [record.path, record]));
+  try {
+    for await (const { path, data } of repository.readObjects(snapshotId, { objects: records })) {
       const record = wanted.get(path);
       if (!record) continue;
       wanted.delete(path);
-      if (data.length !== record.bytes || createHash("sha256").update(data).digest("hex") !== record.sha256) {
+      if (data.length !== record.bytes)
         throw new SnapshotDamagedError(snapshotId, [`${path}: differs from its index record`], CHANGED);
-      }
       yield parseObject(record, data);
-      if (wanted.size === 0) break;
     }
-    const [missing] = wanted.keys();
-    if (missing !== undefined) {
-      throw new SnapshotDamagedError(snapshotId, [`${missing}: not found in part ${part}`], CHANGED);
-    }
+  } catch (err) {
+    // The read checks each object against its record's sha256 and its part: an IntegrityError.
+    if (err instanceof IntegrityError && !(err instanceof SnapshotDamagedError))
+      throw new SnapshotDamagedError(snapshotId, [err.message], CHANGED, { cause: err });
+    throw err;
   }
+  const [missing] = wanted.keys();
+  if (missing !== undefined)
+    throw new SnapshotDamagedError(snapshotId, [`${missing}: not found in part ${wanted.get(missing)?.part}`], CHANGED);
 }
 
 /**

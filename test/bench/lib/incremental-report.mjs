@@ -138,7 +138,7 @@ export function formatIncrementalReport({
     ]);
     if (restores[f])
       readRows.push([
-        `restore format ${f[1]} (fresh cluster)`,
+        `restore format ${f[1]} (fresh cluster${restores[f].rounds?.length > 1 ? `, median of ${restores[f].rounds.length}` : ""})`,
         fmt.f(restores[f].seconds, 2),
         fmt.n(restores[f].objects / restores[f].seconds),
         fmt.mib(restores[f].maxRss),

@@ -9,7 +9,7 @@ export interface SnapshotVerifyDeps {
   manifest: SnapshotManifest;
   readIndex(): AsyncIterable<IndexRecord>;
   readObjects(): AsyncIterable<SnapshotObject>;
-  /** The format-2 repository verify (trees and packs of every snapshot). */
+  /** The format-2 repository verify (every snapshot's tree, every pack there). */
   verifyRepository(): Promise<{ problems: VerifyProblem[] }>;
 }
 
@@ -17,14 +17,17 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 
 /**
  * Format 1's VerifyReport for one format-2 snapshot: the repository verify (problems of this
- * snapshot and those of no snapshot, such as a damaged pack), then every object read back through
- * the tree and checked against its record. A "part" is a pack the snapshot's objects are in.
+ * snapshot and those of no snapshot, such as a missing pack) and, at once, every object read back
+ * through the tree (each of its packs whole, checked against its id, each blob against its id) and
+ * checked against its record. A "part" is a pack the snapshot's objects are in.
  */
 export async function verifySnapshotV2(deps: SnapshotVerifyDeps, options?: ReadProgressOptions): Promise<VerifyReport> {
   const { manifest } = deps;
-  const problems = (await deps.verifyRepository()).problems
-    .filter((p) => p.snapshot === undefined || p.snapshot === manifest.id)
-    .map((p) => describeVerifyProblem(p));
+  // The repository's checks and the snapshot's objects read at once: the store's reads of one
+  // overlap the other's inflating and hashing. The repository's problems come first.
+  const checked = deps.verifyRepository();
+  checked.catch(() => {}); // thrown below
+  const problems: string[] = [];
   const expected = new Map<string, IndexRecord>();
   const failedParts = new Set<number>();
   let objectsOk = 0;
@@ -44,6 +47,10 @@ export async function verifySnapshotV2(deps: SnapshotVerifyDeps, options?: ReadP
   } catch (err) {
     problems.push(`${manifest.index.key}: ${messageOf(err)}`);
   }
+  const { problems: found } = await checked;
+  problems.unshift(
+    ...found.filter((p) => p.snapshot === undefined || p.snapshot === manifest.id).map((p) => describeVerifyProblem(p)),
+  );
   if (expected.size !== manifest.objects)
     problems.push(
       `${manifest.index.key}: ${expected.size} objects in the tree, snapshot.json records ${manifest.objects}`,

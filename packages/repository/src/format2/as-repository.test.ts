@@ -7,8 +7,13 @@ import { openRepository } from "../snapshot/repository.js";
 import { pathFor, snapshotManifestKey } from "../snapshot/layout.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
+import { BlobSource } from "./blob-source.js";
+import { loadBlobIndex } from "./index-loader.js";
+import { packKey } from "./layout.js";
 import { openFormat2Repository } from "./repository.js";
-import { clusterObjects, draftV2, PRUNE_IDS, testStores, writeForgottenMiddle } from "./test-support.js";
+import { readManifestV2 } from "./snapshot-reader.js";
+import { walkTree } from "./tree-walker.js";
+import { clusterObjects, draftV2, PRUNE_IDS, pruneInput, testStores, writeForgottenMiddle } from "./test-support.js";
 
 const env = inject("testenv");
 const { localStore } = testStores(env, "kubedump-f2-as-repository", "asrepo");
@@ -95,6 +100,28 @@ describe("the Repository interface over a format-2 repository", () => {
     );
     expect(indexesRead.length).toBe(indexes);
     expect(packsRead.length - packs).toBe(parts.length);
+  });
+
+  it("verifies a snapshot reading each pack of its objects once, and no pack only a forgotten snapshot used", async () => {
+    const inner = await format2Store();
+    await writeForgottenMiddle(inner, null);
+    const { index } = await loadBlobIndex({ store: inner, keys: null });
+    const source = new BlobSource({ store: inner, keys: null, index });
+    const packsOf = async (id: string) => {
+      const records = await walkTree(source, await readManifestV2({ store: inner }, id));
+      return new Set(records.map((r) => packKey(index.get(r.blob)?.pack ?? "")));
+    };
+    const own = await packsOf(LAST);
+    const first = await packsOf(FIRST);
+    // The forgotten middle snapshot's changed objects: in packs no snapshot uses.
+    const middle = pruneInput(1).map((o) => packKey(index.get(o.record.sha256)?.pack ?? ""));
+    const others = [...new Set(middle)].filter((key) => !own.has(key) && !first.has(key));
+    const { store, packsRead } = countingGets(inner);
+    const report = await (await openRepository({ store })).verify(LAST);
+    expect(report).toMatchObject({ ok: true, parts: own.size, objects: 400, objectsOk: 400 });
+    expect(packsRead.filter((key) => own.has(key)).sort()).toEqual([...own].sort());
+    expect(others.length).toBeGreaterThan(0);
+    expect(packsRead.filter((key) => others.includes(key))).toEqual([]);
   });
 
   it("deletes only snapshot.json, and verify names a damaged pack", async () => {

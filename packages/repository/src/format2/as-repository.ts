@@ -132,7 +132,9 @@ export class Format2AsRepository implements Repository {
       manifest,
       readIndex: () => this.format2.readIndex(id),
       readObjects: () => this.format2.readObjects(id),
-      verifyRepository: () => this.format2.verify(),
+      // Every tree and every pack's size; the packs this snapshot uses are read whole by its
+      // objects' read, the others are not its (`kubedump verify` without an id reads them).
+      verifyRepository: () => this.format2.verify({ readDataSubset: 0 }),
     };
     return verifySnapshotV2(deps, options);
   }
@@ -162,7 +164,8 @@ async function* readSelected(
   const parts = [...new Set(records.map((r) => r.part))];
   if (parts.length === 0) return;
   const owner = snapshotManifestKey(id);
-  for await (const object of format2.readObjects(id, { parts })) {
+  // Only the wanted objects' blobs are read (and checked against their ids).
+  for await (const object of format2.readObjects(id, { parts, paths: new Set(wanted.keys()) })) {
     const record = wanted.get(object.path);
     if (!record) continue;
     if (createHash("sha256").update(object.data).digest("hex") !== record.sha256)

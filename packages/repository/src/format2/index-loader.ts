@@ -71,12 +71,34 @@ export function addPacks(index: BlobIndex, packs: readonly WrittenPack[]): void 
   }
 }
 
-/** Every index file of the repository (keys `index/<id>`; others are ignored) with the packs it lists. */
+/**
+ * Index files fetched (or read from the cache) and decoded at once while loading: a repository of
+ * hourly snapshots has one or more an hour, each a round trip to the store. @defaultValue 8
+ */
+export const INDEX_FILES_AT_ONCE = 8;
+
+/**
+ * Every index file of the repository (keys `index/<id>`; others are ignored) with the packs it
+ * lists, in the listing's order, INDEX_FILES_AT_ONCE read at once. The first file that does not
+ * read or decode throws its error (naming its key); the reads begun after it end first.
+ */
 export async function* readIndexFiles(deps: IndexLoaderDeps): AsyncGenerator<{ id: string; packs: WrittenPack[] }> {
-  for await (const entry of deps.store.list(INDEX_PREFIX)) {
-    const id = indexFileIdOfKey(entry.key);
-    if (id === undefined) continue;
-    yield { id, packs: decodeIndexFile(deps.keys, entry.key, await indexFileBytes(deps, id)) };
+  const reading: Promise<{ id: string; packs: WrittenPack[] }>[] = [];
+  try {
+    for await (const entry of deps.store.list(INDEX_PREFIX)) {
+      const id = indexFileIdOfKey(entry.key);
+      if (id === undefined) continue;
+      const file = indexFileBytes(deps, id).then((data) => ({
+        id,
+        packs: decodeIndexFile(deps.keys, entry.key, data),
+      }));
+      file.catch(() => {}); // thrown when its turn comes
+      reading.push(file);
+      if (reading.length >= INDEX_FILES_AT_ONCE) yield await (reading.shift() as (typeof reading)[number]);
+    }
+    for (let file = reading.shift(); file; file = reading.shift()) yield await file;
+  } finally {
+    await Promise.allSettled(reading); // a failure or a caller that stopped: no read left running
   }
 }
 

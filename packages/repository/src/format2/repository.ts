@@ -7,7 +7,7 @@ import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
-import { readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
+import { type ObjectsFilter, readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { ReuseTable } from "./reuse-table.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
@@ -58,8 +58,8 @@ export interface Format2Repository {
   /** SnapshotNotFoundError when `id` is not committed. */
   getSnapshot(id: string): Promise<SnapshotManifestV2>;
   readIndex(id: string): AsyncIterable<IndexRecord>;
-  /** Every object, pack after pack; with `parts`, only those parts' objects. */
-  readObjects(id: string, options?: { parts?: readonly number[] }): AsyncIterable<SnapshotObject>;
+  /** Every object, pack after pack; with `parts`, only those parts' objects; with `paths`, only those. */
+  readObjects(id: string, options?: ObjectsFilter): AsyncIterable<SnapshotObject>;
 }
 
 class StoreFormat2Repository implements Format2Repository {
@@ -140,8 +140,8 @@ class StoreFormat2Repository implements Format2Repository {
     yield* (await this.readerFor(id)).indexRecords();
   }
 
-  async *readObjects(id: string, options: { parts?: readonly number[] } = {}): AsyncIterable<SnapshotObject> {
-    yield* (await this.readerFor(id)).objects(options.parts);
+  async *readObjects(id: string, options: ObjectsFilter = {}): AsyncIterable<SnapshotObject> {
+    yield* (await this.readerFor(id)).objects(options.parts, options.paths);
   }
 
   /**
@@ -150,10 +150,15 @@ class StoreFormat2Repository implements Format2Repository {
    * drops it; one run by another process meanwhile may move blobs, and the read then fails.
    */
   private readerFor(id: string): Promise<SnapshotReaderV2> {
+    // A first read loads the index while snapshot.json is fetched (its load unused if that fails).
+    const loading = this.reader?.key.startsWith(`${id} `) ? undefined : this.loadIndex();
+    loading?.catch(() => {}); // thrown below when used
     return this.getSnapshot(id).then((manifest) => {
       const key = `${id} ${manifest.tree}`;
       if (this.reader?.key === key) return this.reader.reader;
-      const reader = this.loadIndex().then(({ index }) => new SnapshotReaderV2({ ...this.deps(), index }, manifest));
+      const reader = (loading ?? this.loadIndex()).then(
+        ({ index }) => new SnapshotReaderV2({ ...this.deps(), index }, manifest),
+      );
       this.reader = { key, reader };
       reader.catch(() => {
         if (this.reader?.reader === reader) this.reader = undefined;

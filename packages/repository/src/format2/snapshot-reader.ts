@@ -20,6 +20,12 @@ import { type TreeRecord, walkTree } from "./tree-walker.js";
 
 export type SnapshotReaderV2Deps = BlobSourceDeps;
 
+/** Which objects a read gives: those of some parts, those at some archive paths (both: both hold). */
+export interface ObjectsFilter {
+  parts?: readonly number[];
+  paths?: ReadonlySet<string>;
+}
+
 /** How many packs a reader of objects fetches ahead of the one it reads (each up to ~16 MiB in memory). */
 export const PACKS_AHEAD = 2;
 
@@ -67,10 +73,16 @@ export class SnapshotReaderV2 {
     for (const { record, part } of await this.records()) yield { ...record, part };
   }
 
-  /** The objects, part after part (pack after pack, in offset order), or only those of the parts in `only`; every blob checked against its id. */
-  async *objects(only?: readonly number[]): AsyncGenerator<SnapshotObject> {
+  /**
+   * The objects, part after part (pack after pack, in offset order), or only those of the parts in
+   * `only`, and of those only the ones at `paths` (no other blob read: frames of other objects are
+   * not inflated); every blob checked against its id.
+   */
+  async *objects(only?: readonly number[], paths?: ReadonlySet<string>): AsyncGenerator<SnapshotObject> {
     const wanted = only && new Set(only);
-    const records = (await this.records()).filter((r) => !wanted || wanted.has(r.part));
+    const records = (await this.records()).filter(
+      (r) => (!wanted || wanted.has(r.part)) && (!paths || paths.has(r.record.path)),
+    );
     records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
     const source = new BlobSource(this.deps);
     const packs = [...new Set(records.map((r) => r.location.pack))];

@@ -41,15 +41,27 @@ async function nodes<K extends TreeNode["kind"]>(
   return (id) => found.get(id) as NodeOf<K>;
 }
 
+/** The directory of each type node's objects' paths, its segments checked once (objectPath). */
+const TYPE_DIRS = new WeakMap<TypeNode | PatchType, string>();
+
+/** UnsafePathError for an object whose path would hold `segment`, unless it is a safe one. */
+function checkSegmentOf(type: TypeNode | PatchType, name: string, segment: string): void {
+  const problem = segmentProblem(segment);
+  if (problem !== undefined)
+    throw new UnsafePathError(`${type.namespace ?? "cluster"}/${resourceKey(type)}/${name}`, problem);
+}
+
 /** The archive path of an object, every segment checked as safe-path.ts and layout.ts check archive entries. */
 function objectPath(type: TypeNode | PatchType, name: string): string {
-  const shown = `${type.namespace ?? "cluster"}/${resourceKey(type)}/${name}`;
-  const optional = [type.group, type.namespace ?? "-"].filter((s) => s !== "");
-  for (const segment of [type.resource, name, ...optional]) {
-    const problem = segmentProblem(segment);
-    if (problem !== undefined) throw new UnsafePathError(shown, problem);
+  checkSegmentOf(type, name, name);
+  let dir = TYPE_DIRS.get(type);
+  if (dir === undefined) {
+    for (const segment of [type.resource, type.group, type.namespace ?? "-"])
+      if (segment !== "") checkSegmentOf(type, name, segment);
+    dir = pathFor({ ...type, name }).slice(0, -`${name}.yaml`.length);
+    TYPE_DIRS.set(type, dir);
   }
-  const path = checkArchivePath(pathFor({ ...type, name }));
+  const path = checkArchivePath(`${dir}${name}.yaml`);
   checkLayoutShape(path);
   return path;
 }
@@ -111,8 +123,10 @@ async function typeNodes(
 /** The record of `object` of `type`, its path checked. */
 function treeRecord(type: TypeNode | PatchType, { blob, ...object }: TreeObject): TreeRecord {
   const path = objectPath(type, object.name);
-  const record = { path, group: type.group, resource: type.resource, ...object };
-  return { record: type.namespace === undefined ? record : { ...record, namespace: type.namespace }, blob };
+  const { group, resource, namespace } = type;
+  const record =
+    namespace === undefined ? { path, group, resource, ...object } : { path, group, resource, ...object, namespace };
+  return { record, blob };
 }
 
 /**
@@ -193,9 +207,18 @@ function mergeRecords(a: readonly TreeRecord[], b: readonly TreeRecord[]): TreeR
   return out;
 }
 
-/** applyPatches's key of an object: its namespace, type and name. */
+/** An object's namespace, type and name, as a patch's error names it. */
 const placeOf = (r: { namespace?: string; group: string; resource: string }, name: string) =>
   `${r.namespace ?? ""}/${resourceKey(r)}/${name}`;
+
+/**
+ * The archive path an object removed by a patch would have, unchecked: a name or type that breaks
+ * the layout gives a key no record's (checked) path has, so the remove finds nothing to remove.
+ */
+const pathKey = (type: PatchType, name: string) =>
+  type.namespace === undefined || type.namespace === ""
+    ? `cluster/${resourceKey(type)}/${name}.yaml`
+    : `namespaces/${type.namespace}/${resourceKey(type)}/${name}.yaml`;
 
 /**
  * `records` (a root's, in walkTree's order, or those of some of its types) with the patch types
@@ -212,27 +235,32 @@ function patchRecords(
   after: (level: number, size: number) => void,
 ): TreeRecord[] {
   if (levels.length === 0) return records;
-  const places = records.map((r) => placeOf(r.record, r.record.name));
-  const byPlace = new Map(records.map((r, i) => [places[i] as string, r]));
+  // Keyed by archive path, which names one namespace, type and name (its segments hold no "/"):
+  // the records' own paths, no key built an object.
+  const byPlace = new Map<string, TreeRecord>();
+  for (const r of records) byPlace.set(r.record.path, r);
   levels.forEach(({ id, types }, level) => {
     for (const type of types) {
       for (const name of type.remove) {
-        if (!byPlace.delete(placeOf(type, name)))
+        if (!byPlace.delete(pathKey(type, name)))
           throw new RepositoryFormatError(
             `tree blob ${id}`,
             `patch removes ${placeOf(type, name)}, which its base does not hold`,
           );
       }
-      for (const object of type.set) byPlace.set(placeOf(type, object.name), treeRecord(type, object));
+      for (const object of type.set) {
+        const record = treeRecord(type, object);
+        byPlace.set(record.record.path, record);
+      }
     }
     after(level, byPlace.size);
   });
   const kept: TreeRecord[] = [];
-  for (const at of places) {
-    const now = byPlace.get(at);
+  for (const { record } of records) {
+    const now = byPlace.get(record.path);
     if (now === undefined) continue;
     kept.push(now);
-    byPlace.delete(at);
+    byPlace.delete(record.path);
   }
   return byPlace.size === 0 ? kept : mergeRecords(kept, [...byPlace.values()].sort(compareRecords));
 }

@@ -118,9 +118,9 @@ async function checkStructure(options: VerifyOptions, report: VerifyReport) {
 }
 
 /**
- * Reads one pack and every blob the index lists in it, checking each against its id and the
- * header; without `read`, only checks that the pack is there with the size the index records (one
- * stat, no data read).
+ * Checks every blob the index lists in pack `id` against its id and the header, the pack as `read`
+ * gives it (readPack); without `read`, only checks that the pack is there with the size the index
+ * records (one stat, no data read).
  */
 async function checkPack(
   options: VerifyOptions,
@@ -128,11 +128,11 @@ async function checkPack(
   listing: { bytes: number; entries: PackEntry[] },
   used: ReadonlyMap<string, string>,
   report: VerifyReport,
-  read = true,
+  read?: Promise<LoadedPack>,
 ): Promise<void> {
   const problem = (message: string, blob?: string) =>
     report.problems.push({ pack: packKey(id), blob, snapshot: blob && used.get(blob), message });
-  if (!read) {
+  if (read === undefined) {
     const size = (await options.store.stat(packKey(id)))?.size;
     if (size !== listing.bytes)
       problem(
@@ -143,7 +143,7 @@ async function checkPack(
   }
   let pack: LoadedPack;
   try {
-    pack = await readPack(options, id, listing.bytes);
+    pack = await read;
   } catch (err) {
     const firstUser = listing.entries.find((e) => used.has(e.id));
     problem(`pack does not read: ${messageOf(err)}`, firstUser?.id);
@@ -186,9 +186,20 @@ export async function verifyRepository(options: VerifyOptions): Promise<VerifyRe
     report.packs = listed.size;
     const ids = [...listed.keys()].sort();
     const chosen = fraction >= 1 ? ids : sample(ids, Math.ceil(ids.length * fraction), options.random ?? Math.random);
-    for (const id of chosen.sort()) {
+    // Pack after pack, the next one fetched while one is checked.
+    const listingOf = (id: string) => listed.get(id) as { bytes: number; entries: PackEntry[] };
+    const fetch = (id: string | undefined) => {
+      const pack = id === undefined ? undefined : readPack(options, id, listingOf(id).bytes);
+      pack?.catch(() => {}); // reported by checkPack
+      return pack;
+    };
+    chosen.sort();
+    let next = fetch(chosen[0]);
+    for (const [i, id] of chosen.entries()) {
       lock?.check();
-      await checkPack(options, id, listed.get(id) as { bytes: number; entries: PackEntry[] }, used, report);
+      const pack = next as Promise<LoadedPack>;
+      next = fetch(chosen[i + 1]);
+      await checkPack(options, id, listingOf(id), used, report, pack);
     }
     const read = new Set(chosen);
     // The others by size, a few stats at a time; each its own report, merged in pack order.
@@ -197,7 +208,7 @@ export async function verifyRepository(options: VerifyOptions): Promise<VerifyRe
       STATS_AT_ONCE,
       async (id) => {
         const own: VerifyReport = { ...report, problems: [] };
-        await checkPack(options, id, listed.get(id)!, used, own, false);
+        await checkPack(options, id, listingOf(id), used, own);
         return own.problems;
       },
     );
