@@ -70,11 +70,12 @@ afterAll(() => {
 
 async function backup(repository: Repository, cache: string | undefined, options: DumpOptions) {
   const indexCacheDir = cache === undefined ? undefined : join(dir, cache);
+  const ignored: string[] = [];
   const { manifest, result } = await takeSnapshot(
-    { client, repository, indexCacheDir },
+    { client, repository, indexCacheDir, onReuseTableIgnored: (reason) => ignored.push(reason) },
     { options, source: { kind: "cli" } },
   );
-  return { id: manifest.id, objects: manifest.objects, reused: result.reused, failed: result.failedResources };
+  return { id: manifest.id, objects: manifest.objects, reused: result.reused, failed: result.failedResources, ignored };
 }
 
 /** A snapshot's objects (path → YAML) and its records without their pack. */
@@ -209,6 +210,8 @@ describe.each([
     expect(first.reused).toBe(0);
     // a stale table still serves reuse (the objects are unchanged); a damaged or missing one none
     expect(second.reused).toBe(how === "stale" ? second.objects - 2 : 0);
+    // only a table found and not used is reported, with why
+    expect(second.ignored).toEqual(how === "damaged" ? [expect.stringMatching(/ignored: it fails its check/)] : []);
     const got = await contents(repository, second.id);
     expect(got.files.get(`namespaces/${namespace}/configmaps/${tag}-patched.yaml`)).toContain("value: after");
     expect(got.files.has(`namespaces/${namespace}/configmaps/${tag}-deleted.yaml`)).toBe(false);

@@ -61,6 +61,7 @@ export async function takeSnapshotV2(
       indexCacheDir: deps.indexCacheDir,
       reuseKey,
       frameLevel: input.gzipLevel,
+      onReuseTableIgnored: deps.onReuseTableIgnored,
     });
     const sink = writerSink(writer);
     const reuse = writerReuse(writer);

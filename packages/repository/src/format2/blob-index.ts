@@ -49,6 +49,11 @@ export class BlobIndex {
     return this.find(Buffer.from(id, "hex")) >= 0;
   }
 
+  /** has, for an id as its 32 bytes. */
+  hasId(id: Uint8Array): boolean {
+    return this.find(id) >= 0;
+  }
+
   get(id: string): BlobLocation | undefined {
     const n = this.find(Buffer.from(id, "hex"));
     if (n < 0) return undefined;
