@@ -84,6 +84,8 @@ export class TableEntries {
   private readonly typePlaceHashes: number[];
   private readonly stringHashes: number[];
   readonly reusable: number;
+  /** The blob ids blobOf made, by entry. */
+  private readonly blobs: (string | undefined)[];
 
   private constructor(
     readonly data: Buffer,
@@ -100,6 +102,7 @@ export class TableEntries {
     this.stringHashes = strings.map(hashText);
     this.offsets = new Uint32Array(count + 1);
     this.present = new Uint8Array(count);
+    this.blobs = new Array(count);
     let size = 16;
     while (size < count * 2) size *= 2;
     this.slots = new Int32Array(size);
@@ -203,9 +206,19 @@ export class TableEntries {
     }
   }
 
+  /** Entry `i`'s blob id; the same string each time (holds and same compare it by identity first). */
   blobOf(i: number): string {
-    const at = (this.offsets[i] as number) + 17;
-    return this.data.toString("hex", at, at + 32);
+    let blob = this.blobs[i];
+    if (blob === undefined) {
+      const at = (this.offsets[i] as number) + 17;
+      blob = this.data.toString("hex", at, at + 32);
+      this.blobs[i] = blob;
+    }
+    return blob;
+  }
+
+  private isBlobOf(i: number, blob: string): boolean {
+    return this.blobs[i] === blob || idEquals(this.data, (this.offsets[i] as number) + 17, blob);
   }
 
   sha256Of(i: number, blob: string): string {
@@ -219,9 +232,7 @@ export class TableEntries {
 
   /** Whether entry `i` was found reusable at load and its blob is `blob`. */
   holds(i: number, blob: string): boolean {
-    return (
-      i >= 0 && i < this.count && this.present[i] === 1 && idEquals(this.data, (this.offsets[i] as number) + 17, blob)
-    );
+    return i >= 0 && i < this.count && this.present[i] === 1 && this.isBlobOf(i, blob);
   }
 
   /** Whether entry `i` holds what an entry made from this record, resourceVersion and blob would. */
@@ -232,8 +243,9 @@ export class TableEntries {
     if (type.group !== record.group || type.version !== record.version || type.resource !== record.resource)
       return false;
     if (this.stringAt(at + 4) !== (record.namespace ?? "") || this.stringAt(at + 8) !== record.kind) return false;
-    if (data.readUInt32LE(at + 12) !== record.bytes || !idEquals(data, at + 17, blob)) return false;
-    if (!idEquals(data, this.shaAt(i), record.sha256)) return false;
+    if (data.readUInt32LE(at + 12) !== record.bytes || !this.isBlobOf(i, blob)) return false;
+    const own = ((data[at + 16] as number) & OWN_SHA256) !== 0;
+    if (own ? !idEquals(data, at + FIXED, record.sha256) : record.sha256 !== blob) return false;
     const uidAt = this.uidAt(i);
     const uidLength = data.readUInt16LE(uidAt - 2);
     if (!textEquals(data, uidAt, uidLength, record.uid)) return false;
