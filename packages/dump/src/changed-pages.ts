@@ -118,16 +118,18 @@ const refused = (err: unknown) =>
 /** A metadata page with its changed objects read whole, in the page's order. */
 async function wholePage(listing: ChangedListing, page: MetadataListPage): Promise<KubeObject[]> {
   const { rt, reuse, keep } = listing;
+  const { group, version, resource } = rt;
   const objects: (KubeObject | undefined)[] = page.items.map((metadata) => metadataStub(rt, metadata));
   const changed: number[] = [];
-  objects.forEach((obj, i) => {
-    if (!obj || !keep(obj)) return;
+  for (let i = 0; i < objects.length; i++) {
+    const obj = objects[i];
+    if (!obj || !keep(obj)) continue;
     const { uid, resourceVersion } = obj.metadata;
     // the page writer takes this answer (stubReuse), and so reuses this stub
-    const stored = uid && resourceVersion ? reuse.find({ ...rt, uid }, resourceVersion) : undefined;
+    const stored = uid && resourceVersion ? reuse.find({ group, version, resource, uid }, resourceVersion) : undefined;
     if (stored) stubs.set(obj, stored);
     else changed.push(i);
-  });
+  }
   if (changed.length === 0) return objects as KubeObject[];
   const limit = metadataList(listing.list).limit;
   if (changed.length > limit * REREAD_SHARE) {
