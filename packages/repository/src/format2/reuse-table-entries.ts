@@ -15,6 +15,8 @@ import {
   VERSION,
 } from "./reuse-table-format.js";
 
+const truncated = (entry: number) => new TableFormatError(`truncated in entry ${entry}`);
+
 /** A table of more entries than this is not read (a damaged or hostile length). @defaultValue 10,000,000 */
 const MAX_ENTRIES = 10_000_000;
 
@@ -140,36 +142,45 @@ export class TableEntries {
   }
 
   /** Checks every record, notes its offset, and hashes the uids of those that can be reused. */
-  private walk(at: number, index: BlobIndex): number {
-    const r = new ByteReader(this.data);
-    r.at = at;
-    const { data, strings, slots } = this;
+  private walk(from: number, index: BlobIndex): number {
+    const { data, slots, offsets, present } = this;
+    const strings = this.strings.length;
     const mask = slots.length - 1;
+    const end = data.length;
     let reusable = 0;
+    let at = from;
     for (let i = 0; i < this.count; i++) {
-      const start = r.need(FIXED, `entry ${i}`);
-      this.offsets[i] = start;
-      for (let f = 0; f < 3; f++)
-        if (data.readUInt32LE(start + 4 * f) >= strings.length)
-          throw new TableFormatError(
-            `entry ${i} names string ${data.readUInt32LE(start + 4 * f)} of ${strings.length}`,
-          );
-      const flags = data[start + 16] as number;
+      if (at + FIXED + 10 > end) throw truncated(i);
+      offsets[i] = at;
+      for (let f = 0; f < 12; f += 4) {
+        const n = data.readUInt32LE(at + f);
+        if (n >= strings) throw new TableFormatError(`entry ${i} names string ${n} of ${strings}`);
+      }
+      const flags = data[at + 16] as number;
       if (flags > OWN_SHA256) throw new TableFormatError(`entry ${i} has flags ${flags}`);
-      if (flags & OWN_SHA256) r.need(32, `entry ${i}`);
-      const uidAt = r.at + 2;
-      const uid = r.skipText(2, `entry ${i}`);
-      const resourceVersion = r.skipText(2, `entry ${i}`);
-      r.skipText(2, `entry ${i}`);
-      r.skipText(4, `entry ${i}`);
-      if (uid === 0 || resourceVersion === 0 || !index.hasId(data.subarray(start + 17, start + FIXED))) continue;
-      this.present[i] = 1;
+      let p = at + FIXED + (flags === OWN_SHA256 ? 32 : 0);
+      if (p + 10 > end) throw truncated(i);
+      const uidAt = p + 2;
+      const uid = data.readUInt16LE(p);
+      p = uidAt + uid;
+      if (p + 8 > end) throw truncated(i);
+      const resourceVersion = data.readUInt16LE(p);
+      p += 2 + resourceVersion;
+      if (p + 6 > end) throw truncated(i);
+      p += 2 + data.readUInt16LE(p);
+      if (p + 4 > end) throw truncated(i);
+      p += 4 + data.readUInt32LE(p);
+      if (p > end) throw truncated(i);
+      const blobAt = at + 17;
+      at = p;
+      if (uid === 0 || resourceVersion === 0 || !index.hasId(data, blobAt)) continue;
+      present[i] = 1;
       reusable++;
       let slot = hashBytes(data, uidAt, uidAt + uid) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = i + 1;
     }
-    this.offsets[this.count] = r.at;
+    offsets[this.count] = at;
     return reusable;
   }
 
