@@ -15,6 +15,8 @@ import {
   VERSION,
 } from "./reuse-table-format.js";
 
+/** The bytes of a record whose strings are all empty. */
+const MIN_RECORD = FIXED + 10;
 const truncated = (entry: number) => new TableFormatError(`truncated in entry ${entry}`);
 
 /** A table of more entries than this is not read (a damaged or hostile length). @defaultValue 10,000,000 */
@@ -138,6 +140,7 @@ export class TableEntries {
     if (count > MAX_ENTRIES) throw new TableFormatError(`${count} entries, more than ${MAX_ENTRIES}`);
     const recordsBytes = r.u32("its records' length");
     if (recordsBytes !== data.length - r.at) throw new TableFormatError("its records' length is not that of its bytes");
+    if (count * MIN_RECORD > recordsBytes) throw new TableFormatError(`${count} entries cannot fit in its bytes`);
     return new TableEntries(data, key, base, strings, count, r.at, index);
   }
 
@@ -150,7 +153,7 @@ export class TableEntries {
     let reusable = 0;
     let at = from;
     for (let i = 0; i < this.count; i++) {
-      if (at + FIXED + 10 > end) throw truncated(i);
+      if (at + MIN_RECORD > end) throw truncated(i);
       offsets[i] = at;
       for (let f = 0; f < 12; f += 4) {
         const n = data.readUInt32LE(at + f);
