@@ -4,7 +4,8 @@
 // one (--base-root, e.g. the code before a change) side by side on one seeded private test
 // environment: each makes its first backup into its own repository, then every round changes 1%
 // of the objects and each makes a second backup (the order alternates by round). Prints each
-// second backup's time, its ratio to its own first, and its main thread's CPU.
+// second backup's time, its ratio to its own first, its main thread's CPU, and the CPU the local
+// API server and etcd spent meanwhile.
 //
 //   node test/bench/experiments/second-backup-rounds.mjs --objects 100000 --rounds 3 --base-root /tmp/base
 import { mkdtempSync } from "node:fs";
@@ -18,6 +19,7 @@ import { changeObjects } from "../lib/change.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
 import { median, runBench } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
+import { cpuOf, findLocalServers } from "../lib/server-cpu.mjs";
 import { NAMESPACE_PREFIX, seed } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -46,24 +48,30 @@ const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), "kubedump-second-rounds-"));
 const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
 
+let servers = [];
+
 async function backup(env, variant, run) {
   const { root, label } = variant;
   variant.prefix ??= `second-${label}-${Date.now()}`;
   const url = `s3://kubedump-bench/${variant.prefix}?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`;
   const cli = [join(root, "packages/cli/bin/kubedump.js"), "backup", "--repo", url, "--kubeconfig", env.kubeconfig];
   cli.push("--include-namespaces", `${NAMESPACE_PREFIX}*`, "--repository-format", "2", "-o", "json");
+  const serverCpu = cpuOf(servers);
   const r = await runTimed(`backup-${label}-${run}`, process.execPath, [...NODE_ARGS, ...cli], {
     work,
     env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, `cache-${label}`) },
     track,
   });
+  r.serverCpu = servers.length ? +(cpuOf(servers) - serverCpu).toFixed(2) : undefined;
   if (r.code !== 0) throw new Error(`backup (${label}) exited ${r.code}: ${r.stderr.slice(-2000)}`);
   const threads = /F2FULL main=([\d.]+) all=([\d.]+) gc=([\d.]+)/.exec(r.stderr);
   if (threads) [r.mainCpu, r.allCpu, r.gc] = threads.slice(1).map(Number);
   return r;
 }
 
-const cpuOf = (r) => (r.mainCpu === undefined ? "" : `, main thread ${r.mainCpu} CPU-s (GC ${r.gc} s)`);
+const cpuNote = (r) =>
+  (r.mainCpu === undefined ? "" : `, main thread ${r.mainCpu} CPU-s (GC ${r.gc} s)`) +
+  (r.serverCpu === undefined ? "" : `, API server + etcd ${r.serverCpu} CPU-s`);
 
 async function main() {
   const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
@@ -71,12 +79,13 @@ async function main() {
   process.env.AWS_ACCESS_KEY_ID = env.accessKey;
   process.env.AWS_SECRET_ACCESS_KEY = env.secretKey;
   const conn = loadConnection({ kubeconfig: env.kubeconfig });
+  servers = findLocalServers(conn.server);
   await seed(conn, { objects: N, namespaces: 10, progress: log });
   const load = [loadavg()[0]];
   for (const v of VARIANTS) {
     v.first = await backup(env, v, 0);
     v.seconds = [];
-    log(`${v.label}: first backup ${v.first.seconds.toFixed(2)} s${cpuOf(v.first)}`);
+    log(`${v.label}: first backup ${v.first.seconds.toFixed(2)} s${cpuNote(v.first)}`);
   }
   for (let round = 1; round <= ROUNDS; round++) {
     await changeObjects(conn, { objects: N, namespaces: 10, share: 0.01, round });
@@ -85,7 +94,7 @@ async function main() {
       const r = await backup(env, v, round);
       v.seconds.push(r);
       log(
-        `round ${round}: ${v.label} second backup ${r.seconds.toFixed(2)} s, ${(r.seconds / v.first.seconds).toFixed(2)}x its first${cpuOf(r)}`,
+        `round ${round}: ${v.label} second backup ${r.seconds.toFixed(2)} s, ${(r.seconds / v.first.seconds).toFixed(2)}x its first${cpuNote(r)}`,
       );
     }
     load.push(loadavg()[0]);
@@ -96,7 +105,8 @@ async function main() {
     out.push(
       `${v.label} (${v.root}): first ${v.first.seconds.toFixed(2)} s; second ${s.map((x) => x.toFixed(2)).join(" ")} s, ` +
         `median ${median(s).toFixed(2)} s = ${(median(s) / v.first.seconds).toFixed(2)}x its first; ` +
-        `main thread CPU-s ${v.seconds.map((r) => r.mainCpu ?? "?").join(" ")}`,
+        `main thread CPU-s ${v.seconds.map((r) => r.mainCpu ?? "?").join(" ")}; ` +
+        `API server + etcd CPU-s ${v.seconds.map((r) => r.serverCpu ?? "?").join(" ")}`,
     );
   }
   process.stdout.write(`${out.join("\n")}\n`);
