@@ -7,17 +7,16 @@
 // one page of the full LIST (the threshold of REREAD_SHARE, packages/dump/src/changed-pages.ts):
 //   node test/bench/metadata-list.mjs [objects] [--gets 1,4,8,16]
 import { loadavg } from "node:os";
-import { compileFilters } from "@kubedump/dump";
 import {
   collectionPath,
   createKubeClient,
-  discoverResources,
   loadConnection,
   METADATA_PROTOBUF_ACCEPT,
   readMetadataPage,
 } from "@kubedump/kube";
 import { startTestEnv } from "@kubedump/testenv";
-import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
+import { benchTypes } from "./lib/bench-paths.mjs";
+import { seed } from "./lib/seed.mjs";
 
 const args = process.argv.slice(2);
 const flag = args.indexOf("--gets");
@@ -33,11 +32,7 @@ const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
 try {
   await seed(loadConnection({ kubeconfig: env.kubeconfig }), { objects: N, namespaces: 10, progress: log });
   const client = createKubeClient({ kubeconfig: env.kubeconfig, qps: 0 });
-  const discovery = await discoverResources(client);
-  const types = compileFilters(
-    { scope: { type: "cluster" }, includeNamespaces: [`${NAMESPACE_PREFIX}*`] },
-    discovery.resources,
-  ).resources;
+  const types = await benchTypes(client);
   const JSON_META = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
   const jsonPage = (body) => {
     const page = JSON.parse(body.toString("utf8"));

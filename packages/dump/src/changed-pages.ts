@@ -118,16 +118,18 @@ const refused = (err: unknown) =>
 /** A metadata page with its changed objects read whole, in the page's order. */
 async function wholePage(listing: ChangedListing, page: MetadataListPage): Promise<KubeObject[]> {
   const { rt, reuse, keep } = listing;
+  const { group, version, resource } = rt;
   const objects: (KubeObject | undefined)[] = page.items.map((metadata) => metadataStub(rt, metadata));
   const changed: number[] = [];
-  objects.forEach((obj, i) => {
-    if (!obj || !keep(obj)) return;
+  for (let i = 0; i < objects.length; i++) {
+    const obj = objects[i];
+    if (!obj || !keep(obj)) continue;
     const { uid, resourceVersion } = obj.metadata;
     // the page writer takes this answer (stubReuse), and so reuses this stub
-    const stored = uid && resourceVersion ? reuse.find({ ...rt, uid }, resourceVersion) : undefined;
+    const stored = uid && resourceVersion ? reuse.find({ group, version, resource, uid }, resourceVersion) : undefined;
     if (stored) stubs.set(obj, stored);
     else changed.push(i);
-  });
+  }
   if (changed.length === 0) return objects as KubeObject[];
   const limit = metadataList(listing.list).limit;
   if (changed.length > limit * REREAD_SHARE) {
@@ -144,18 +146,33 @@ async function wholePage(listing: ChangedListing, page: MetadataListPage): Promi
   return objects.filter((obj): obj is KubeObject => obj !== undefined);
 }
 
-/** An object by name, or undefined when it is gone. The GET takes no rate-limit token: its metadata page took one. */
+/**
+ * An object by name, or undefined when it is gone. The GET takes no rate-limit token: its metadata
+ * page took one. It asks for the object not older than the resourceVersion its metadata page gave,
+ * which the API server serves from its watch cache instead of reading etcd (docs/benchmarks.md,
+ * "The second backup, a fourth session"): the object as it was then or later, as a full listing
+ * would have given it. When the cache is behind that version (504), it asks for the newest.
+ */
 async function getChanged(listing: ChangedListing, meta: KubeObject["metadata"]): Promise<KubeObject | undefined> {
   const { client, rt, list } = listing;
+  const path = objectPath(rt, meta.name, rt.namespaced ? meta.namespace : undefined);
+  const get = (query?: { resourceVersion: string }) =>
+    client.requestBody("GET", path, { tokens: 0, signal: list.signal, query });
+  const { resourceVersion } = meta;
   try {
-    const path = objectPath(rt, meta.name, rt.namespaced ? meta.namespace : undefined);
-    const body = await client.requestBody("GET", path, { tokens: 0, signal: list.signal });
+    const body = await (resourceVersion ? get({ resourceVersion }).catch(newestIfBehind(get)) : get());
     return JSON.parse(body.toString("utf8")) as KubeObject;
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
 }
+
+/** A 504 to a GET not older than a resourceVersion: the watch cache is behind it; the newest is asked for. */
+const newestIfBehind = (get: () => Promise<Buffer>) => (err: unknown) => {
+  if (err instanceof KubeApiError && err.status === 504) return get();
+  throw err;
+};
 
 /**
  * The page's objects whole, read again from where the metadata page started (its continue token

@@ -21,9 +21,15 @@ export interface DumpDeps {
   onProgress?: (p: DumpProgress) => void;
   /** Aborts between pages (a timeOut, a shutdown); the dump then rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Format 2: finds objects unchanged since the last snapshot of the same scope, stored already. */
-  reuse?: DumpReuse;
+  /**
+   * Format 2: finds objects unchanged since the last snapshot of the same scope, stored already.
+   * A promise is awaited once the dump is planned, so that what it loads overlaps discovery.
+   */
+  reuse?: DumpReuse | Promise<DumpReuse | undefined>;
 }
+
+/** DumpDeps once the reuse is known. */
+type ReadyDeps = Omit<DumpDeps, "reuse"> & { reuse?: DumpReuse };
 
 export interface DumpResult {
   objects: number;
@@ -41,8 +47,9 @@ export interface DumpResult {
 }
 
 /** discover → filter → list pages → keep → sanitize → serialize → sink, one resource type at a time. */
-export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpResult> {
-  const plan = await planDump(deps.client, opts);
+export async function runDump(given: DumpDeps, opts: DumpOptions): Promise<DumpResult> {
+  const plan = await planDump(given.client, opts);
+  const deps: ReadyDeps = { ...given, reuse: await given.reuse };
   const { filters } = plan;
   const result: DumpResult = {
     objects: 0,
@@ -86,7 +93,7 @@ export async function runDump(deps: DumpDeps, opts: DumpOptions): Promise<DumpRe
 
 /** A dump under way: what it was asked, its plan, what it found so far and how it writes a page. */
 interface DumpRun {
-  deps: DumpDeps;
+  deps: ReadyDeps;
   opts: DumpOptions;
   plan: DumpPlan;
   result: DumpResult;

@@ -6,8 +6,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  isNotFound,
   KubeApiError,
   KubeClient,
+  type KubeObject,
   loadConnection,
   METADATA_PROTOBUF_ACCEPT,
   objectPath,
@@ -17,6 +19,7 @@ import { openRepository, type Repository } from "@kubedump/repository";
 import { createLocalObjectStore } from "@kubedump/repository/local";
 import { seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { waitFor } from "../../../test/e2e/harness.js";
 import { type DumpOptions, takeSnapshot } from "./index.js";
 
 const env = inject("testenv");
@@ -28,8 +31,12 @@ const group = `${P}.example.com`;
 class WatchedClient extends KubeClient {
   metadataLists = 0;
   gets = 0;
+  /** GETs that asked for a resourceVersion (served from the API server's watch cache). */
+  cachedGets = 0;
   /** Answer metadata requests of this collection path with 406, as an aggregated API might. */
   refuse?: string;
+  /** Answer GETs that ask for a resourceVersion with 504, as a watch cache behind it does. */
+  cacheBehind = false;
   /** Runs after each metadata page until it returns true. */
   afterMetadata?: (path: string) => Promise<boolean>;
   constructor() {
@@ -44,6 +51,10 @@ class WatchedClient extends KubeClient {
       return body;
     }
     if (opts.tokens === 0) this.gets++;
+    if (opts.tokens === 0 && opts.query?.resourceVersion !== undefined) {
+      this.cachedGets++;
+      if (this.cacheBehind) throw new KubeApiError(504, "Timeout", `GET ${path}: 504 Too large resource version`);
+    }
     return super.requestBody(method, path, opts);
   }
 }
@@ -70,11 +81,12 @@ afterAll(() => {
 
 async function backup(repository: Repository, cache: string | undefined, options: DumpOptions) {
   const indexCacheDir = cache === undefined ? undefined : join(dir, cache);
+  const ignored: string[] = [];
   const { manifest, result } = await takeSnapshot(
-    { client, repository, indexCacheDir },
+    { client, repository, indexCacheDir, onReuseTableIgnored: (reason) => ignored.push(reason) },
     { options, source: { kind: "cli" } },
   );
-  return { id: manifest.id, objects: manifest.objects, reused: result.reused, failed: result.failedResources };
+  return { id: manifest.id, objects: manifest.objects, reused: result.reused, failed: result.failedResources, ignored };
 }
 
 /** A snapshot's objects (path → YAML) and its records without their pack. */
@@ -88,11 +100,12 @@ async function contents(repository: Repository, id: string) {
 }
 
 describe.each([
-  ["by GET", undefined, "unencrypted", undefined],
-  ["by GET", undefined, "encrypted", "changed password"],
-  ["by reading their page again", 3, "unencrypted", undefined],
-  ["by reading their page again", 3, "encrypted", "changed password"],
-])("a second backup reads what changed %s (page size %s, %s)", (_how, pageSize, name, password) => {
+  ["by GET", undefined, "unencrypted", undefined, false],
+  ["by GET", undefined, "encrypted", "changed password", false],
+  ["by GET, the watch cache behind", undefined, "behind", undefined, true],
+  ["by reading their page again", 3, "unencrypted", undefined, false],
+  ["by reading their page again", 3, "encrypted", "changed password", false],
+])("a second backup reads what changed %s (page size %s, %s)", (_how, pageSize, name, password, cacheBehind) => {
   const tag = `${pageSize ?? "all"}-${name}`;
   const options: DumpOptions = { scope: { type: "namespace", namespace }, pageSize };
   const collection = `/api/v1/namespaces/${namespace}/configmaps`;
@@ -115,16 +128,28 @@ describe.each([
     const byGet = pageSize === undefined;
     if (byGet) {
       // changed since the first backup, and deleted after the metadata listing saw it: its GET finds nothing
-      await client.patch(objectPath(cmRt, `doomed-${tag}`, namespace), { data: { value: "doomed, changed" } });
+      const doomed = objectPath(cmRt, `doomed-${tag}`, namespace);
+      const { metadata } = await client.patch<KubeObject>(doomed, { data: { value: "doomed, changed" } });
       client.afterMetadata = async (path) => {
         if (path !== collection) return false;
-        await client.delete(objectPath(cmRt, `doomed-${tag}`, namespace));
+        await client.delete(doomed);
+        // the GET asks the watch cache for the version the listing saw: wait until it has the deletion
+        const query = { resourceVersion: metadata.resourceVersion ?? "" };
+        const gone = () =>
+          client.get(doomed, query).then(
+            () => undefined,
+            (err) => (isNotFound(err) ? true : undefined),
+          );
+        await waitFor("the watch cache to see the deletion", gone, 30_000, 20);
         return true;
       };
     }
     client.metadataLists = 0;
     client.gets = 0;
+    client.cachedGets = 0;
+    client.cacheBehind = cacheBehind;
     const second = await backup(repository, `${tag}-cache`, options);
+    client.cacheBehind = false;
     client.afterMetadata = undefined;
     const fresh = await backup(repository, undefined, options);
 
@@ -132,7 +157,9 @@ describe.each([
     expect(second.failed).toEqual([]);
     expect(client.metadataLists).toBeGreaterThan(0);
     // patched, renewed, created and the custom resource read whole; by GET only when few on a page
-    expect(client.gets).toBe(byGet ? 5 : 0);
+    expect(client.gets).toBe(byGet ? (cacheBehind ? 10 : 5) : 0);
+    // asked of the watch cache first; again for the newest when it is behind
+    expect(client.cachedGets).toBe(byGet ? 5 : 0);
     expect(second.reused).toBe(second.objects - 4);
     expect(second.objects).toBe(fresh.objects);
     const got = await contents(repository, second.id);
@@ -209,6 +236,8 @@ describe.each([
     expect(first.reused).toBe(0);
     // a stale table still serves reuse (the objects are unchanged); a damaged or missing one none
     expect(second.reused).toBe(how === "stale" ? second.objects - 2 : 0);
+    // only a table found and not used is reported, with why
+    expect(second.ignored).toEqual(how === "damaged" ? [expect.stringMatching(/ignored: it fails its check/)] : []);
     const got = await contents(repository, second.id);
     expect(got.files.get(`namespaces/${namespace}/configmaps/${tag}-patched.yaml`)).toContain("value: after");
     expect(got.files.has(`namespaces/${namespace}/configmaps/${tag}-deleted.yaml`)).toBe(false);

@@ -11,7 +11,7 @@ import { draftFields, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenS
  * follow their objects, in order), then both go to the writer as a batch; the writer hashes the
  * YAML (records come without sha256). Every object is in "part" 0 here; a reader numbers parts by pack.
  */
-function writerSink(writer: SnapshotWriterV2): DumpSink {
+function writerSink(writing: Promise<SnapshotWriterV2>): DumpSink {
   const pending = new Map<string, { data: Buffer; resourceVersion?: string }>();
   return {
     hashesObjects: true,
@@ -26,7 +26,7 @@ function writerSink(writer: SnapshotWriterV2): DumpSink {
         pending.delete(path);
         return { record, ...object };
       });
-      await writer.add(batch);
+      await (await writing).add(batch);
     },
   };
 }
@@ -44,7 +44,9 @@ function writerReuse(writer: SnapshotWriterV2): DumpReuse | undefined {
 /**
  * takeSnapshot into a format-2 repository: the dump goes straight into the writer's packs (no
  * scratch parts), under a shared repository lock taken before the index is loaded and released
- * after snapshot.json is written, so no prune deletes a blob this snapshot reuses.
+ * after snapshot.json is written, so no prune deletes a blob this snapshot reuses. The lock, the
+ * index and the reuse table are loaded while the dump discovers the cluster's types: the dump
+ * waits for them before its first LIST.
  */
 export async function takeSnapshotV2(
   deps: TakeSnapshotDeps,
@@ -54,25 +56,31 @@ export async function takeSnapshotV2(
   const now = deps.now ?? (() => new Date());
   const started = now();
   const id = input.id ?? newSnapshotId(started);
-  const lock = await format2.lock("shared", `backup ${id}`);
+  const locking = format2.lock("shared", `backup ${id}`);
   try {
-    const reuseKey = reuseKeyOf(input.options);
-    const writer = await format2.createWriter({
-      indexCacheDir: deps.indexCacheDir,
-      reuseKey,
-      frameLevel: input.gzipLevel,
-    });
-    const sink = writerSink(writer);
-    const reuse = writerReuse(writer);
+    const writing = locking.then(() =>
+      format2.createWriter({
+        indexCacheDir: deps.indexCacheDir,
+        reuseKey: reuseKeyOf(input.options),
+        frameLevel: input.gzipLevel,
+        onReuseTableIgnored: deps.onReuseTableIgnored,
+      }),
+    );
+    const reuse = writing.then(writerReuse);
+    reuse.catch(() => {}); // runDump awaits it once planned; a discovery that fails first leaves it
     const result = await runDump(
-      { client: deps.client, sink, onProgress: deps.onProgress, signal: deps.signal, reuse },
+      { client: deps.client, sink: writerSink(writing), onProgress: deps.onProgress, signal: deps.signal, reuse },
       input.options,
     );
+    const writer = await writing;
     deps.signal?.throwIfAborted();
-    lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
+    (await locking).check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
     const v2 = await writer.commit(draftFields(deps, input, { id, started, completedAt: now(), result }));
     return { manifest: await deps.repository.getSnapshot(v2.id), result, swept: [] };
   } finally {
-    await lock.release();
+    await locking.then(
+      (lock) => lock.release(),
+      () => {}, // not taken: nothing to release (runDump rejected with its error)
+    );
   }
 }

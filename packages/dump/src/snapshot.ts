@@ -29,6 +29,8 @@ export interface TakeSnapshotDeps {
   /** Format 2: this repository's own directory where its index files are cached between backups (index-loader.ts). */
   indexCacheDir?: string;
   onProgress?: (p: DumpProgress) => void;
+  /** Format 2: told why the reuse table found in indexCacheDir is not used (then every object is read). */
+  onReuseTableIgnored?: (reason: string) => void;
   signal?: AbortSignal;
   now?: () => Date;
 }

@@ -33,48 +33,50 @@ export function readMetadataPage(body: Buffer): MetadataPage {
   if (body.length < 4 || MAGIC.some((b, i) => body[i] !== b))
     throw new MetadataDecodeError("metadata list: the answer is not Kubernetes protobuf (no k8s\\0 prefix)");
   let raw: [number, number] | undefined;
-  for (const f of fields(body, 4, body.length)) if (f.no === 2 && f.wire === 2) raw = [f.start, f.end];
+  for (const f = new Fields(body, 4, body.length); f.next(); ) if (f.no === 2 && f.wire === 2) raw = [f.start, f.end];
   if (!raw) throw new MetadataDecodeError("metadata list: the protobuf envelope holds no message");
   const page: MetadataPage = { items: [] };
-  for (const f of fields(body, raw[0], raw[1])) {
+  for (const f = new Fields(body, raw[0], raw[1]); f.next(); ) {
     if (f.wire !== 2) continue;
     if (f.no === 1) {
-      for (const m of fields(body, f.start, f.end)) {
+      for (const m = new Fields(body, f.start, f.end); m.next(); ) {
         if (m.wire !== 2) continue;
-        if (m.no === 2) page.resourceVersion = body.toString("utf8", m.start, m.end);
-        else if (m.no === 3) page.continue = body.toString("utf8", m.start, m.end);
+        if (m.no === 2) page.resourceVersion = m.text();
+        else if (m.no === 3) page.continue = m.text();
       }
     } else if (f.no === 2) {
-      for (const p of fields(body, f.start, f.end))
+      for (const p = new Fields(body, f.start, f.end); p.next(); )
         if (p.no === 1 && p.wire === 2) page.items.push(objectMetaOf(body, p.start, p.end));
     }
   }
   return page;
 }
 
-const text = (body: Buffer, f: Field) => body.toString("utf8", f.start, f.end);
-
 function objectMetaOf(body: Buffer, start: number, end: number): ObjectMeta {
   const meta: ObjectMeta = { name: "" };
-  const labels: Record<string, string> = {};
-  const owners: OwnerReference[] = [];
-  for (const f of fields(body, start, end)) {
+  let labels: Record<string, string> | undefined;
+  let owners: OwnerReference[] | undefined;
+  for (const f = new Fields(body, start, end); f.next(); ) {
     if (f.wire !== 2) continue;
-    if (f.no === 1) meta.name = text(body, f);
-    else if (f.no === 3 && f.end > f.start) meta.namespace = text(body, f);
-    else if (f.no === 5) meta.uid = text(body, f);
-    else if (f.no === 6) meta.resourceVersion = text(body, f);
+    if (f.no === 1) meta.name = f.text();
+    else if (f.no === 3 && f.end > f.start) meta.namespace = f.text();
+    else if (f.no === 5) meta.uid = f.text();
+    else if (f.no === 6) meta.resourceVersion = f.text();
     else if (f.no === 11) {
       let key = "";
       let value = "";
-      for (const e of fields(body, f.start, f.end))
-        if (e.wire === 2 && e.no === 1) key = text(body, e);
-        else if (e.wire === 2 && e.no === 2) value = text(body, e);
+      for (const e = new Fields(body, f.start, f.end); e.next(); )
+        if (e.wire === 2 && e.no === 1) key = e.text();
+        else if (e.wire === 2 && e.no === 2) value = e.text();
+      labels ??= {};
       labels[key] = value;
-    } else if (f.no === 13) owners.push(ownerOf(body, f.start, f.end));
+    } else if (f.no === 13) {
+      owners ??= [];
+      owners.push(ownerOf(body, f.start, f.end));
+    }
   }
-  if (Object.keys(labels).length > 0) meta.labels = labels;
-  if (owners.length > 0) meta.ownerReferences = owners;
+  if (labels) meta.labels = labels;
+  if (owners) meta.ownerReferences = owners;
   return meta;
 }
 
@@ -86,11 +88,11 @@ function ownerOf(body: Buffer, start: number, end: number): OwnerReference {
   let uid = "";
   let controller: boolean | undefined;
   let blockOwnerDeletion: boolean | undefined;
-  for (const f of fields(body, start, end)) {
-    if (f.wire === 2 && f.no === 5) apiVersion = text(body, f);
-    else if (f.wire === 2 && f.no === 1) kind = text(body, f);
-    else if (f.wire === 2 && f.no === 3) name = text(body, f);
-    else if (f.wire === 2 && f.no === 4) uid = text(body, f);
+  for (const f = new Fields(body, start, end); f.next(); ) {
+    if (f.wire === 2 && f.no === 5) apiVersion = f.text();
+    else if (f.wire === 2 && f.no === 1) kind = f.text();
+    else if (f.wire === 2 && f.no === 3) name = f.text();
+    else if (f.wire === 2 && f.no === 4) uid = f.text();
     else if (f.wire === 0 && f.no === 6) controller = f.value !== 0;
     else if (f.wire === 0 && f.no === 7) blockOwnerDeletion = f.value !== 0;
   }
@@ -104,51 +106,69 @@ function ownerOf(body: Buffer, start: number, end: number): OwnerReference {
   };
 }
 
-interface Field {
-  no: number;
-  wire: number;
-  /** The value's bytes for a length-delimited field (wire type 2); empty otherwise. */
-  start: number;
-  end: number;
-  /** A varint field's value (wire type 0). */
-  value: number;
-}
+/**
+ * The fields of the message in body[start, end), one at a time: `next()` moves to the next field
+ * and sets its number, wire type, and bytes (a length-delimited field's, wire type 2; empty
+ * otherwise) or value (a varint's, wire type 0). One reader per message, no object per field.
+ */
+class Fields {
+  no = 0;
+  wire = 0;
+  start = 0;
+  end = 0;
+  value = 0;
+  private at: number;
 
-/** The fields of the message in body[start, end). */
-function* fields(body: Buffer, start: number, end: number): Generator<Field> {
-  let i = start;
-  while (i < end) {
-    const [tag, afterTag] = varint(body, i, end);
-    const no = Math.floor(tag / 8);
+  constructor(
+    private readonly body: Buffer,
+    start: number,
+    private readonly limit: number,
+  ) {
+    this.at = start;
+  }
+
+  next(): boolean {
+    if (this.at >= this.limit) return false;
+    const tag = this.varint();
     const wire = tag % 8;
-    i = afterTag;
+    this.no = Math.floor(tag / 8);
+    this.wire = wire;
     if (wire === 0) {
-      const [value, at] = varint(body, i, end);
-      i = at;
-      yield { no, wire, start: i, end: i, value };
+      this.value = this.varint();
+      this.start = this.end = this.at;
     } else if (wire === 2) {
-      const [length, at] = varint(body, i, end);
-      if (at + length > end) throw new MetadataDecodeError("metadata list: a protobuf field runs past its message");
-      i = at + length;
-      yield { no, wire, start: at, end: i, value: length };
+      const length = this.varint();
+      if (this.at + length > this.limit)
+        throw new MetadataDecodeError("metadata list: a protobuf field runs past its message");
+      this.start = this.at;
+      this.at += length;
+      this.end = this.at;
+      this.value = length;
     } else if (wire === 1 || wire === 5) {
-      i += wire === 1 ? 8 : 4;
-      if (i > end) throw new MetadataDecodeError("metadata list: a protobuf field runs past its message");
-      yield { no, wire, start: i, end: i, value: 0 };
+      this.at += wire === 1 ? 8 : 4;
+      if (this.at > this.limit) throw new MetadataDecodeError("metadata list: a protobuf field runs past its message");
+      this.start = this.end = this.at;
+      this.value = 0;
     } else throw new MetadataDecodeError(`metadata list: protobuf wire type ${wire} is not expected`);
+    return true;
   }
-}
 
-/** A varint at `i` and the index after it. */
-function varint(body: Buffer, i: number, end: number): [number, number] {
-  let value = 0;
-  let scale = 1;
-  for (let n = 0; n < 10; n++) {
-    if (i >= end) break;
-    const b = body[i++] as number;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) return [value, i];
-    scale *= 128;
+  /** The field's bytes as UTF-8. */
+  text(): string {
+    return this.body.toString("utf8", this.start, this.end);
   }
-  throw new MetadataDecodeError("metadata list: a protobuf varint is cut off");
+
+  /** A varint at the reader's place, which moves past it. */
+  private varint(): number {
+    const { body, limit } = this;
+    let value = 0;
+    let scale = 1;
+    for (let n = 0; n < 10 && this.at < limit; n++) {
+      const b = body[this.at++] as number;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return value;
+      scale *= 128;
+    }
+    throw new MetadataDecodeError("metadata list: a protobuf varint is cut off");
+  }
 }

@@ -24,7 +24,14 @@ export async function runBackup(
   if (work.indexCacheDir !== undefined) await useIndexCache(work.indexCacheDir);
   try {
     const taken = await takeSnapshot(
-      { client, repository: work.repository, scratchDir, indexCacheDir: work.indexCacheDir, signal: ctx.signal },
+      {
+        client,
+        repository: work.repository,
+        scratchDir,
+        indexCacheDir: work.indexCacheDir,
+        signal: ctx.signal,
+        onReuseTableIgnored: (reason) => ctx.log.warn({ reason }, "reuse table ignored: every object is read"),
+      },
       work.snapshot,
     );
     manifest = taken.manifest;

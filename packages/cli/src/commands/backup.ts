@@ -105,6 +105,7 @@ export function backupCommand(program: Command): void {
           scratchDir: flags.scratchDir,
           indexCacheDir: cacheDirOf(flags),
           onProgress: (p) => progress.update(p),
+          onReuseTableIgnored: (reason) => process.stderr.write(`${reason}; every object is read\n`),
         },
         { options, params, gzipLevel, source: { kind: "cli" } },
       );

@@ -151,6 +151,42 @@ describe.each([
     expect((await third.commit(draftV2(IDS[2] as string))).tree).toBe(got.tree);
   });
 
+  it("marks a reused object only when its entry holds the same owners, kind and name", async () => {
+    const owner = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-rs", uid: "o1", controller: true };
+    const owners = [owner];
+    const withOwners = (objects: SnapshotInputObject[]) =>
+      objects.map((o, i) => (i % 5 === 0 ? { ...o, record: { ...o.record, ownerReferences: owners } } : o));
+    // the same uid and resourceVersion with other tree fields: never from a real server, but the
+    // table must not hide it
+    const other = () =>
+      withOwners(first()).map((o, i) => {
+        if (i === 5) return { ...o, record: { ...o.record, ownerReferences: [{ ...owner, name: "web-rs-2" }] } };
+        if (i === 6) return { ...o, record: { ...o.record, ownerReferences: owners } };
+        if (i === 10) return { ...o, record: { ...o.record, ownerReferences: undefined } };
+        if (i === 12) return { ...o, record: { ...o.record, kind: "Other" } };
+        return o;
+      });
+    const [cached, read] = [repository(keys), repository(keys)];
+    for (const repo of [cached, read]) {
+      const writer = await repo.writer(true);
+      await writer.add(withOwners(first()));
+      await writer.commit(draftV2(IDS[0] as string));
+    }
+    const fast = await cached.writer(true);
+    expect(await second(fast, other())).toBe(400);
+    cached.reads.packs = 0;
+    const got = await fast.commit(draftV2(IDS[1] as string));
+    const slow = await read.writer(false);
+    await slow.add(other());
+    const want = await slow.commit(draftV2(IDS[1] as string));
+
+    expect(cached.reads.packs).toBe(0);
+    expect(got.tree).toBe(want.tree);
+    const back = await cached.records(got);
+    expect(back.top).toMatchObject({ kind: "patch", depth: 1, objects: 400 });
+    expect(back.tree.records).toEqual((await read.records(want)).tree.records);
+  });
+
   it("chains as a writer reading the base does, depth and patched count carried by the table, to a whole tree", async () => {
     const [cached, read] = [repository(keys), repository(keys)];
     const hour = (h: number) => {

@@ -1,6 +1,7 @@
-import { canonicalText, compareNames, sortByName } from "./canonical-json.js";
+import { compareNames, sortByName } from "./canonical-json.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
-import type { CachedBase, Entry, EntryObject } from "./reuse-table.js";
+import type { Entry, TableBase } from "./reuse-table.js";
+import { type Place, placeHash, placeKey, type TableEntries } from "./reuse-table-entries.js";
 import { type ObjectRecord, PATCH_MAX_SHARE, treeObject, treeObjectText } from "./tree-builder.js";
 import { compareScopedTypes, MAX_PATCH_DEPTH, type PatchNode, type PatchType } from "./tree-nodes.js";
 
@@ -10,30 +11,8 @@ export type ChangesPatch =
   | { kind: "patch"; node: PatchNode; changes: number }
   | { kind: "whole" }; // too many changes, or the base too deep: every node
 
-type Place = { namespace?: string; group: string; resource: string; name: string };
-const placeOf = (p: Place) => `${p.namespace ?? ""}\u0000${p.group}\u0000${p.resource}\u0000${p.name}`;
-
-/** An entry's group, version and resource, from its `group/version/resource` type. */
-function typeOf(entry: Entry): { group: string; version: string; resource: string } {
-  const [type] = entry;
-  const first = type.indexOf("/");
-  const last = type.lastIndexOf("/");
-  return { group: type.slice(0, first), version: type.slice(first + 1, last), resource: type.slice(last + 1) };
-}
-
-function entryPlace(entry: Entry): Place {
-  const namespace = entry[6] === "" ? undefined : entry[6];
-  return { ...typeOf(entry), name: entry[7], ...(namespace === undefined ? {} : { namespace }) };
-}
-
 /** The tree entry an entry of the table stands for (as tree-builder's treeObject makes it). */
-function entryText(entry: Entry): string {
-  const [, uid, , blob, sha256, bytes, , name, kind, owners] = entry;
-  const record = { name, version: typeOf(entry).version, kind, uid, sha256: sha256 || blob, bytes };
-  return treeObjectText(treeObject(owners ? { ...record, ownerReferences: owners } : record, blob));
-}
-
-const ownersText = (owners: EntryObject["ownerReferences"]) => (owners?.length ? canonicalText(owners as never) : "");
+const entryText = (entry: Entry) => treeObjectText(treeObject(entry, entry.blob));
 
 /**
  * The objects of a snapshot being written, against those of the base snapshot its reuse table
@@ -47,39 +26,26 @@ export class BaseChanges {
   /** An object given twice: the writer's own path finds and names it. */
   private twice = false;
 
-  constructor(readonly base: CachedBase) {
-    this.seen = new Uint8Array(base.entries.length);
+  constructor(
+    readonly base: TableBase,
+    private readonly entries: TableEntries,
+  ) {
+    this.seen = new Uint8Array(entries.count);
   }
 
   /**
-   * An unchanged object, found as `entry` of the table: marked when the entry holds the same tree
-   * entry (type, uid, resourceVersion, place, kind, owners); else kept as changed.
+   * An unchanged object, found as `entry` of the table: marked (true) when the entry holds the
+   * same tree entry (type, uid, resourceVersion, place, kind, owners); else kept as changed.
    */
-  reused(entry: number, record: ObjectRecord, resourceVersion: string, blob: string): Entry | undefined {
-    const found = this.base.entries[entry];
-    if (found && this.seen[entry] === 0 && this.same(found, record, resourceVersion, blob)) {
+  reused(entry: number, record: ObjectRecord, resourceVersion: string, blob: string): boolean {
+    const found = entry >= 0 && entry < this.entries.count;
+    if (found && this.seen[entry] === 0 && this.entries.same(entry, record, resourceVersion, blob)) {
       this.seen[entry] = 1;
-      return found;
+      return true;
     }
     if (found && this.seen[entry] === 1) this.twice = true;
     this.add(record, blob);
-    return undefined;
-  }
-
-  private same(entry: Entry, record: ObjectRecord, resourceVersion: string, blob: string): boolean {
-    const [type, uid, version, stored, sha256, bytes, namespace, name, kind, owners] = entry;
-    return (
-      type === `${record.group}/${record.version}/${record.resource}` &&
-      uid === record.uid &&
-      version === resourceVersion &&
-      stored === blob &&
-      (sha256 || stored) === record.sha256 &&
-      bytes === record.bytes &&
-      namespace === (record.namespace ?? "") &&
-      name === record.name &&
-      kind === record.kind &&
-      ownersText(owners ?? undefined) === ownersText(record.ownerReferences)
-    );
+    return false;
   }
 
   /** An object not found unchanged: read and stored, or reused without its entry. */
@@ -93,55 +59,36 @@ export class BaseChanges {
    * and the writer reads the base instead.
    */
   patchFor(manifest: SnapshotManifestV2, objects: number): ChangesPatch | undefined {
-    const { base } = this;
-    const { entries } = base;
+    const { base, entries, seen } = this;
     if (this.twice || manifest.id !== base.snapshot || manifest.tree !== base.tree) return undefined;
-    if (manifest.objects !== entries.length) return undefined;
+    if (manifest.objects !== entries.count) return undefined;
     if (base.depth >= MAX_PATCH_DEPTH) return { kind: "whole" };
-    const places = new Map<string, number>();
-    const gone = new Map<string, number>();
-    const typePlaces = new Map<string, string>(); // `group/version/resource` → group and resource, as placeOf has them
-    const all = this.added.length > 0;
-    for (let i = 0; i < entries.length; i++) {
-      if (!all && this.seen[i] === 1) continue;
-      const entry = entries[i] as Entry;
-      let typePlace = typePlaces.get(entry[0]);
-      if (typePlace === undefined) {
-        const { group, resource } = typeOf(entry);
-        typePlace = `${group}\u0000${resource}`;
-        typePlaces.set(entry[0], typePlace);
-      }
-      const place = `${entry[6]}\u0000${typePlace}\u0000${entry[7]}`;
-      if (all) places.set(place, i);
-      if (this.seen[i] === 0) gone.set(place, i);
-    }
-    const types = new Map<string, PatchType>();
-    const typeAt = ({ namespace, group, resource }: Place): PatchType => {
-      const key = `${namespace ?? ""}\u0000${group}\u0000${resource}`;
-      let type = types.get(key);
-      if (!type) {
-        type = { group, resource, set: [], remove: [] };
-        if (namespace !== undefined) type.namespace = namespace;
-        types.set(key, type);
-      }
-      return type;
-    };
+    const gone = new Map<string, number>(); // the places of the entries nobody marked
+    for (let i = 0; i < entries.count; i++) if (seen[i] === 0) gone.set(entries.placeKey(i), i);
     const added = new Set<string>();
-    for (const { record, blob } of this.added) {
-      const place = placeOf(record);
-      const at = places.get(place);
-      if (added.has(place) || (at !== undefined && this.seen[at] === 1)) return undefined; // given twice
+    for (const { record } of this.added) {
+      const place = placeKey(record);
+      if (added.has(place)) return undefined; // given twice
       added.add(place);
+    }
+    if (this.added.length > 0 && this.atMarkedPlace(added)) return undefined; // given twice
+    const types = new Map<string, PatchType>();
+    for (const { record, blob } of this.added) {
+      const place = placeKey(record);
       const object = treeObject(record, blob);
+      const at = gone.get(place);
       if (at !== undefined) {
         gone.delete(place);
-        if (entryText(entries[at] as Entry) === treeObjectText(object)) continue;
+        const entry = entries.entry(at);
+        if (entry === undefined) return undefined;
+        if (entryText(entry) === treeObjectText(object)) continue;
       }
-      typeAt(record).set.push(object);
+      typeAt(types, record).set.push(object);
     }
     for (const at of gone.values()) {
-      const place = entryPlace(entries[at] as Entry);
-      typeAt(place).remove.push(place.name);
+      const entry = entries.entry(at);
+      if (entry === undefined) return undefined;
+      typeAt(types, entry).remove.push(entry.name);
     }
     let changes = 0;
     for (const type of types.values()) {
@@ -158,4 +105,27 @@ export class BaseChanges {
       changes,
     };
   }
+
+  /** Whether an object added at one of `places` is also at the place of an entry found unchanged. */
+  private atMarkedPlace(places: ReadonlySet<string>): boolean {
+    const { entries, seen } = this;
+    const hashes = new Set<number>();
+    for (const { record } of this.added) hashes.add(placeHash(record));
+    for (let i = 0; i < entries.count; i++)
+      if (seen[i] === 1 && hashes.has(entries.placeHash(i)) && places.has(entries.placeKey(i))) return true;
+    return false;
+  }
+}
+
+/** The patch's type of `place`, made when it has none yet. */
+function typeAt(types: Map<string, PatchType>, place: Place): PatchType {
+  const { namespace, group, resource } = place;
+  const key = `${namespace ?? ""}\u0000${group}\u0000${resource}`;
+  let type = types.get(key);
+  if (!type) {
+    type = { group, resource, set: [], remove: [] };
+    if (namespace !== undefined) type.namespace = namespace;
+    types.set(key, type);
+  }
+  return type;
 }

@@ -49,6 +49,11 @@ export class BlobIndex {
     return this.find(Buffer.from(id, "hex")) >= 0;
   }
 
+  /** has, for an id as the 32 bytes of `bytes` at `offset`. */
+  hasId(bytes: Uint8Array, offset = 0): boolean {
+    return this.find(bytes, offset) >= 0;
+  }
+
   get(id: string): BlobLocation | undefined {
     const n = this.find(Buffer.from(id, "hex"));
     if (n < 0) return undefined;
@@ -109,24 +114,31 @@ export class BlobIndex {
     return n;
   }
 
-  private slotOf(id: Uint8Array): number {
-    return ((id[0] as number) | ((id[1] as number) << 8) | ((id[2] as number) << 16) | ((id[3] as number) << 24)) >>> 0;
+  private slotOf(id: Uint8Array, o = 0): number {
+    return (
+      ((id[o] as number) |
+        ((id[o + 1] as number) << 8) |
+        ((id[o + 2] as number) << 16) |
+        ((id[o + 3] as number) << 24)) >>>
+      0
+    );
   }
 
-  /** The entry number of `id`, or -1. */
-  private find(id: Uint8Array): number {
-    if (id.length !== ID_BYTES) return -1;
+  /** The entry number of the id at `offset` of `id` (32 bytes from there; the whole of it without an offset), or -1. */
+  private find(id: Uint8Array, offset?: number): number {
+    if (offset === undefined ? id.length !== ID_BYTES : offset < 0 || offset + ID_BYTES > id.length) return -1;
+    const o = offset ?? 0;
     const mask = this.table.length - 1;
-    for (let slot = this.slotOf(id) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = this.slotOf(id, o) & mask; ; slot = (slot + 1) & mask) {
       const n = (this.table[slot] as number) - 1;
       if (n < 0) return -1;
-      if (this.sameId(n, id)) return n;
+      if (this.sameId(n, id, o)) return n;
     }
   }
 
-  private sameId(n: number, id: Uint8Array): boolean {
+  private sameId(n: number, id: Uint8Array, o: number): boolean {
     const at = n * ID_BYTES;
-    for (let i = 0; i < ID_BYTES; i++) if (this.ids[at + i] !== id[i]) return false;
+    for (let i = 0; i < ID_BYTES; i++) if (this.ids[at + i] !== id[o + i]) return false;
     return true;
   }
 

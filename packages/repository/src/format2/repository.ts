@@ -32,6 +32,8 @@ export interface WriterOptions {
   reuseKey?: string;
   /** zlib level of the frames, 0-9 (default DEFAULT_FRAME_LEVEL). */
   frameLevel?: number;
+  /** Told why a reuse table found in the cache is not used (damaged, of another version or key). */
+  onReuseTableIgnored?: (reason: string) => void;
 }
 
 /** A format-2 repository (docs/format.md): content-addressed blobs in packs, snapshots as trees. */
@@ -91,7 +93,13 @@ class StoreFormat2Repository implements Format2Repository {
     const reuse =
       key === undefined || indexCacheDir === undefined
         ? undefined
-        : { key, table: await ReuseTable.load({ cacheDir: indexCacheDir, keys: this.keys, key }, index) };
+        : {
+            key,
+            table: await ReuseTable.load(
+              { cacheDir: indexCacheDir, keys: this.keys, key, onIgnored: options.onReuseTableIgnored },
+              index,
+            ),
+          };
     return new SnapshotWriterV2({
       ...this.deps(),
       index,

@@ -69,11 +69,13 @@ describe.each([
 
     expect(table.find(id("u1", "10"))).toBeUndefined();
     expect(table.find(id("u2", "11"))).toBeDefined();
-    expect(table.base).toMatchObject({ snapshot: "s1", tree: hex("tree"), depth: 1, patched: 2 });
-    expect(table.base?.entries.map((e) => [e[1], e[6], e[7]])).toEqual([
+    expect(table.base).toEqual({ snapshot: "s1", tree: hex("tree"), depth: 1, patched: 2 });
+    const all = table.all;
+    expect(all?.count).toBe(3);
+    expect([0, 1, 2].map((i) => all?.entry(i)).map((e) => [e?.uid, e?.namespace, e?.name])).toEqual([
       ["u1", "ns", "a"],
-      ["u2", "", "b"],
-      ["", "", "c"],
+      ["u2", undefined, "b"],
+      ["", undefined, "c"],
     ]);
   });
 
@@ -126,20 +128,116 @@ it("holds an entry's blob only when the index held it when the table was loaded"
   expect(table.holds(7, hex("b"))).toBe(false);
 });
 
-it("is empty, with no snapshot's tree, when an entry or its base is not of the table's shape", async () => {
-  const cacheDir = join(tmp, "shape");
-  const file = join(cacheDir, "reuse", `${hex("k")}.table`);
-  const write = async (body: unknown) => {
-    const data = Buffer.from(JSON.stringify(body));
-    await writeFile(file, Buffer.concat([createHash("sha256").update(data).digest(), data]));
+describe("reuse table bytes (version 3)", () => {
+  const owners = [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "o1", controller: true }];
+  const objects = [
+    { id: id("u1", "10"), stored: stored("a"), object: { name: "a", kind: "ConfigMap", namespace: "ns" } },
+    {
+      id: { type: "apps/v1/deployments", uid: "u2", resourceVersion: "11" },
+      stored: stored("b", hex("b plaintext")),
+      object: { name: "bé-ü", kind: "Deployment", namespace: "ns", ownerReferences: owners },
+    },
+    { id: id("", ""), stored: stored("c"), object: { name: "c", kind: "ConfigMap" } },
+  ];
+  const entryOf = ({ id: { type, uid }, stored: { blob, sha256, bytes }, object }: (typeof objects)[number]) => {
+    const [group, version, resource] = type.split("/");
+    return { group, version, resource, uid, blob, sha256, bytes, ...object };
   };
-  await saved(cacheDir, null); // makes the directory
-  const good = ["/v1/configmaps", "u1", "10", hex("a"), "", 1, "ns", "a", "ConfigMap", null];
-  await write({ version: 2, key: "k", base: null, entries: [good, [...good.slice(0, 9), "owner"]] });
-  expect((await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a"))).size).toBe(0);
 
-  await write({ version: 2, key: "k", base: { snapshot: "s", tree: 7, depth: 0, patched: 0 }, entries: [good] });
-  const table = await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a"));
-  expect(table.size).toBe(1);
-  expect(table.base).toBeUndefined();
+  it("gives back every field of every entry, and finds each object by its type, uid and resourceVersion", async () => {
+    const cacheDir = join(tmp, "round-trip");
+    const builder = new ReuseTableBuilder();
+    for (const o of objects) builder.add(o.id, o.stored, o.object);
+    await builder.save({ cacheDir, keys: null, key: "k" }, { snapshot: "s1", tree: hex("t"), depth: 3, patched: 7 });
+    const table = await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a", "b", "c"));
+
+    expect(table.base).toEqual({ snapshot: "s1", tree: hex("t"), depth: 3, patched: 7 });
+    expect([0, 1, 2].map((i) => table.all?.entry(i))).toEqual(objects.map(entryOf));
+    expect(table.find(objects[1]?.id as never)).toEqual({ ...stored("b", hex("b plaintext")), entry: 1 });
+    expect(table.size).toBe(2);
+  });
+
+  it("copies the entries of the last table found unchanged, beside new ones", async () => {
+    const cacheDir = join(tmp, "copied");
+    const first = new ReuseTableBuilder();
+    for (const o of objects) first.add(o.id, o.stored, o.object);
+    await first.save({ cacheDir, keys: TEST_KEYS, key: "k" });
+    const last = await ReuseTable.load({ cacheDir, keys: TEST_KEYS, key: "k" }, indexOf("a", "b", "c", "d"));
+    const next = new ReuseTableBuilder(last);
+    next.add({ type: "batch/v1/jobs", uid: "u4", resourceVersion: "1" }, stored("d"), { name: "d", kind: "Job" });
+    next.addEntry(1);
+    expect(() => next.addEntry(3)).toThrow(RangeError);
+    await next.save({ cacheDir, keys: TEST_KEYS, key: "k" });
+    const table = await ReuseTable.load({ cacheDir, keys: TEST_KEYS, key: "k" }, indexOf("a", "b", "c", "d"));
+
+    const d = { group: "batch", version: "v1", resource: "jobs", uid: "u4", ...stored("d"), name: "d", kind: "Job" };
+    expect([0, 1].map((i) => table.all?.entry(i))).toEqual([d, entryOf(objects[1] as never)]);
+    expect(table.all?.count).toBe(2);
+    expect(table.find(id("u1", "10"))).toBeUndefined();
+    expect(table.find(objects[1]?.id as never)).toMatchObject({ blob: hex("b"), entry: 1 });
+  });
+
+  /** The table of objects[0] alone, saved unencrypted: its body (after the sha256) and its path. */
+  async function oneEntry(cacheDir: string): Promise<{ body: Buffer; path: string }> {
+    const builder = new ReuseTableBuilder();
+    builder.add(id("u1", "10"), stored("a"), { name: "a", kind: "ConfigMap", namespace: "ns" });
+    await builder.save({ cacheDir, keys: null, key: "k" });
+    const path = join(cacheDir, "reuse", `${hex("k")}.table`);
+    return { body: (await readFile(path)).subarray(32), path };
+  }
+  /** The record of oneEntry's table: its fixed part (49), uid, resourceVersion, name (2+) and owners (4+0). */
+  const RECORD = 49 + 4 + 4 + 3 + 4;
+  const changed = (body: Buffer, at: number, value: number, bytes: 1 | 4) => {
+    const copy = Buffer.from(body);
+    if (bytes === 1) copy.writeUInt8(value, at);
+    else copy.writeUInt32LE(value, at);
+    return copy;
+  };
+
+  it.each([
+    ["truncated", (b: Buffer) => b.subarray(0, b.length - 3), /records' length/],
+    ["cut in its header", (b: Buffer) => b.subarray(0, 10), /truncated/],
+    ["of version 4", (b: Buffer) => changed(b, 4, 4, 4), /of version 4, not 3/],
+    ["of version 2 (JSON)", () => Buffer.from(JSON.stringify({ version: 2, key: "k", entries: [] })), /version 2/],
+    ["not a table", (b: Buffer) => changed(b, 0, 0x41, 1), /not a reuse table/],
+    ["with a bytes after its records", (b: Buffer) => Buffer.concat([b, Buffer.alloc(1)]), /records' length/],
+    ["with an entry naming no string", (b: Buffer) => changed(b, b.length - RECORD, 99, 4), /entry 0 names string 99/],
+    ["with unknown flags", (b: Buffer) => changed(b, b.length - RECORD + 16, 2, 1), /entry 0 has flags 2/],
+    ["with a string longer than the table", (b: Buffer) => changed(b, b.length - RECORD + 49, 250, 1), /truncated/],
+    ["claiming more entries", (b: Buffer) => changed(b, b.length - RECORD - 8, 2, 4), /2 entries cannot fit/],
+    ["claiming ten million entries", (b: Buffer) => changed(b, b.length - RECORD - 8, 1e7, 4), /cannot fit/],
+  ])("is ignored, and says why, when %s (its checksum right)", async (name, mutate, reason) => {
+    const cacheDir = join(tmp, `bad-${name}`);
+    const { body, path } = await oneEntry(cacheDir);
+    const bad = mutate(body);
+    await writeFile(path, Buffer.concat([createHash("sha256").update(bad).digest(), bad]));
+    const told: string[] = [];
+    const table = await ReuseTable.load(
+      { cacheDir, keys: null, key: "k", onIgnored: (r) => told.push(r) },
+      indexOf("a"),
+    );
+
+    expect(table.size).toBe(0);
+    expect(table.base).toBeUndefined();
+    expect(table.find(id("u1", "10"))).toBeUndefined();
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatch(reason);
+  });
+
+  it("is ignored, and says why, when it fails its check or is of another key; a missing one is not noted", async () => {
+    const cacheDir = join(tmp, "bad-check");
+    const { body, path } = await oneEntry(cacheDir);
+    const told: string[] = [];
+    const deps = { cacheDir, keys: null, key: "k", onIgnored: (r: string) => told.push(r) };
+    await writeFile(path, Buffer.concat([createHash("sha256").update("other").digest(), body]));
+    expect((await ReuseTable.load(deps, indexOf("a"))).size).toBe(0);
+    await writeFile(
+      join(cacheDir, "reuse", `${hex("k2")}.table`),
+      await readFile(join(tmp, "round-trip", "reuse", `${hex("k")}.table`)),
+    );
+    expect((await ReuseTable.load({ ...deps, key: "k2" }, indexOf("a"))).size).toBe(0);
+    expect((await ReuseTable.load({ ...deps, key: "none" }, indexOf("a"))).size).toBe(0);
+
+    expect(told).toEqual([expect.stringMatching(/fails its check/), expect.stringMatching(/of another reuse key/)]);
+  });
 });

@@ -1,9 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { BlobIndex } from "./blob-index.js";
 import type { IndexOwnerReference as OwnerReference } from "../archive/types.js";
+import type { BlobIndex } from "./blob-index.js";
 import { type Format2Keys, open, seal } from "./keys.js";
+import { ownersTextOf, type TableBase, TableEntries } from "./reuse-table-entries.js";
+import { ByteWriter, MAGIC, OWN_SHA256, TableFormatError, VERSION } from "./reuse-table-format.js";
+
+export type { Entry, EntryRecord, TableBase } from "./reuse-table-entries.js";
 
 /*
  * The reuse table (docs/decisions.md, "Reuse by identity"): what the last snapshot of one scope
@@ -14,10 +18,12 @@ import { type Format2Keys, open, seal } from "./keys.js";
  * It is a local cache, never part of the repository: a missing, damaged or stale table only
  * means objects are read and stored as in a first backup.
  *
- * It also holds that snapshot's tree (docs/format.md, "Reuse table"): every object's tree entry
+ * It also holds that snapshot's tree (docs/format.md, "Reuse tables"): every object's tree entry
  * with its place, and the snapshot's id, tree id, depth and patched count, so that the next
  * snapshot stores its tree as a patch made from what changed, without reading the base tree
  * (base-changes.ts). Used only when the repository's base is that very snapshot.
+ *
+ * Version 3 is binary (reuse-table-format.ts), read in place: no object per entry.
  */
 
 /** An object's YAML as a snapshot stored it, and its entry in the table it was found in. */
@@ -25,7 +31,7 @@ export interface ReusedBlob {
   blob: string;
   sha256: string;
   bytes: number;
-  /** Its index in the table's entries (ReuseTable.base), so that it is not looked up again. */
+  /** Its number in the table's entries, so that it is not looked up again. */
   entry?: number;
 }
 
@@ -37,19 +43,6 @@ export interface EntryObject {
   ownerReferences?: readonly OwnerReference[];
 }
 
-/** The snapshot a table was saved for, and its tree: see BaseChanges. */
-export interface TableBase {
-  snapshot: string;
-  tree: string;
-  depth: number;
-  patched: number;
-}
-
-/** A table's snapshot and every object of its tree, in the order they were added. */
-export interface CachedBase extends TableBase {
-  entries: readonly Entry[];
-}
-
 /** The object a blob was made from: `group/version/resource`, uid and resourceVersion. */
 export interface ObjectIdentity {
   type: string;
@@ -57,32 +50,7 @@ export interface ObjectIdentity {
   resourceVersion: string;
 }
 
-const VERSION = 2;
 const DIR = "reuse";
-/** A table of more entries than this is not read (a damaged or hostile length). @defaultValue 10,000,000 */
-const MAX_ENTRIES = 10_000_000;
-
-/** One object of the snapshot; uid and resourceVersion "" when it has none (then never reused). */
-export type Entry = [
-  type: string,
-  uid: string,
-  resourceVersion: string,
-  blob: string,
-  sha256: string,
-  bytes: number,
-  namespace: string,
-  name: string,
-  kind: string,
-  ownerReferences: OwnerReference[] | null,
-];
-
-interface TableFile {
-  version: number;
-  key: string;
-  /** null: the table's entries are not every object of a snapshot's tree. */
-  base: TableBase | null;
-  entries: Entry[];
-}
 
 export interface ReuseTableDeps {
   /** The repository's index cache directory: tables live in its `reuse/` subdirectory. */
@@ -90,6 +58,8 @@ export interface ReuseTableDeps {
   keys: Format2Keys | null;
   /** Everything that decides an object's YAML besides the object (options, serializer version). */
   key: string;
+  /** Told why a table found on disk is not used (damaged, truncated, of another version or key). */
+  onIgnored?: (reason: string) => void;
 }
 
 /** `<sha256 of the key>.table`: not a name an index file in the cache could have. */
@@ -98,8 +68,11 @@ const aadOf = (name: string) => Buffer.from(`kubedump reuse table ${VERSION} ${n
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
 /** Sealed when the repository is encrypted (it holds digests of plaintext), else checksummed. */
-function encode(keys: Format2Keys | null, name: string, body: Buffer): Buffer {
-  return keys === null ? Buffer.concat([sha256(body), body]) : seal(keys, body, aadOf(name));
+function encode(keys: Format2Keys | null, name: string, parts: Buffer[]): Buffer {
+  if (keys !== null) return seal(keys, Buffer.concat(parts), aadOf(name));
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return Buffer.concat([hash.digest(), ...parts]);
 }
 
 function decode(keys: Format2Keys | null, name: string, data: Buffer): Buffer | undefined {
@@ -108,114 +81,120 @@ function decode(keys: Format2Keys | null, name: string, data: Buffer): Buffer | 
   return data.length > 32 && sha256(body).equals(data.subarray(0, 32)) ? body : undefined;
 }
 
-function parse(body: Buffer, key: string): TableFile | undefined {
-  try {
-    const file = JSON.parse(body.toString("utf8")) as TableFile;
-    if (file.version !== VERSION || file.key !== key || !Array.isArray(file.entries)) return undefined;
-    return file.entries.length <= MAX_ENTRIES ? file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isEntry(entry: unknown): entry is Entry {
-  if (!Array.isArray(entry) || entry.length !== 10) return false;
-  const [type, uid, resourceVersion, blob, sha256, bytes, namespace, name, kind, owners] = entry;
-  const ownersOk = owners === null || (Array.isArray(owners) && owners.every((o) => typeof o === "object" && o));
-  const ids = typeof type === "string" && typeof uid === "string" && typeof resourceVersion === "string";
-  const stored = typeof blob === "string" && typeof sha256 === "string" && Number.isSafeInteger(bytes);
-  const place = typeof namespace === "string" && typeof name === "string" && typeof kind === "string";
-  return ids && stored && place && ownersOk;
-}
-
-function isBase(base: unknown): base is TableBase {
-  if (typeof base !== "object" || base === null) return false;
-  const { snapshot, tree, depth, patched } = base as Record<string, unknown>;
-  const counts = Number.isSafeInteger(depth) && Number.isSafeInteger(patched);
-  return typeof snapshot === "string" && typeof tree === "string" && counts;
-}
-
-const lookupKey = (id: ObjectIdentity) => `${id.type}\u0000${id.uid}\u0000${id.resourceVersion}`;
-
 /** The last snapshot's table of one key: finds the stored blob of an unchanged object. */
 export class ReuseTable {
   private constructor(
-    private readonly entries: Map<string, ReusedBlob>,
-    /** The snapshot the table was saved for, with all of its tree's objects; none in a table without. */
-    readonly base?: CachedBase,
-    /** The entries with a blob the index held when the table was loaded, by number; others undefined. */
-    private readonly present: readonly (Entry | undefined)[] = [],
+    /** undefined: an empty table. */
+    private readonly entries?: TableEntries,
   ) {}
 
   static empty(): ReuseTable {
-    return new ReuseTable(new Map());
+    return new ReuseTable();
   }
 
   /**
-   * The table saved under `key`, keeping only entries whose blob `index` holds (a prune may have
-   * removed others); empty when there is none, or it is damaged, or of another key or version.
+   * The table saved under `key`; only entries whose blob `index` holds can be found (a prune may
+   * have removed others). Empty when there is none, or it is damaged, or of another key or
+   * version: then `onIgnored` is told why.
    */
   static async load(deps: ReuseTableDeps, index: BlobIndex): Promise<ReuseTable> {
     const name = fileName(deps.key);
     const data = await readFile(join(deps.cacheDir, DIR, name)).catch(() => undefined);
-    const body = data && decode(deps.keys, name, data);
-    const file = body && parse(body, deps.key);
-    if (!file) return ReuseTable.empty();
-    const map = new Map<string, ReusedBlob>();
-    const { entries } = file;
-    const present: (Entry | undefined)[] = new Array(entries.length);
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i];
-      if (!isEntry(entry)) return ReuseTable.empty();
-      const [type, uid, resourceVersion, blob, digest, bytes] = entry;
-      if (uid === "" || resourceVersion === "" || !index.has(blob)) continue;
-      map.set(lookupKey({ type, uid, resourceVersion }), { blob, sha256: digest || blob, bytes, entry: i });
-      present[i] = entry;
+    if (data === undefined) return ReuseTable.empty();
+    const ignored = (reason: string) => {
+      deps.onIgnored?.(`reuse table ${name} ignored: ${reason}`);
+      return ReuseTable.empty();
+    };
+    const body = decode(deps.keys, name, data);
+    if (body === undefined)
+      return ignored("it fails its check (damaged, truncated, or of another repository or version)");
+    try {
+      return new ReuseTable(TableEntries.read(body, deps.key, index));
+    } catch (err) {
+      if (err instanceof TableFormatError || err instanceof RangeError) return ignored(err.message);
+      throw err;
     }
-    return new ReuseTable(map, isBase(file.base) ? { ...file.base, entries } : undefined, present);
+  }
+
+  /** The snapshot the table was saved for, when its entries are every object of that snapshot's tree. */
+  get base(): TableBase | undefined {
+    return this.entries?.base;
+  }
+
+  /** The entries, read in place; undefined for an empty table. */
+  get all(): TableEntries | undefined {
+    return this.entries;
+  }
+
+  /** Entries that can be found: with a uid and resourceVersion, and a blob the index held. */
+  get size(): number {
+    return this.entries?.reusable ?? 0;
   }
 
   /** Whether `blob` is that of entry number `entry`, and the index held it when the table was loaded. */
   holds(entry: number, blob: string): boolean {
-    return this.present[entry]?.[3] === blob;
-  }
-
-  get size(): number {
-    return this.entries.size;
+    return this.entries?.holds(entry, blob) ?? false;
   }
 
   find(id: ObjectIdentity): ReusedBlob | undefined {
-    return this.entries.get(lookupKey(id));
+    const { entries } = this;
+    const entry = entries?.find(id.type, id.uid, id.resourceVersion) ?? -1;
+    if (entries === undefined || entry < 0) return undefined;
+    const blob = entries.blobOf(entry);
+    return { blob, sha256: entries.sha256Of(entry, blob), bytes: entries.bytesOf(entry), entry };
   }
 }
 
-/** The table of the snapshot being written, saved once it is committed. */
+/**
+ * The table of the snapshot being written, saved once it is committed: entries of `from` (the
+ * last snapshot's table) found unchanged are copied as bytes, the others encoded as they come.
+ */
 export class ReuseTableBuilder {
-  private readonly entries: Entry[] = [];
+  private readonly records = new ByteWriter();
+  private readonly strings: string[];
+  private readonly numbers: Map<string, number>;
+  private count = 0;
+
+  constructor(private readonly from?: ReuseTable) {
+    // the last table's strings keep their numbers, so that its records are copied unchanged
+    this.strings = [...(from?.all?.strings ?? [])];
+    this.numbers = new Map(this.strings.map((s, i) => [s, i]));
+  }
+
+  private stringNumber(s: string): number {
+    let n = this.numbers.get(s);
+    if (n === undefined) {
+      n = this.strings.push(s) - 1;
+      this.numbers.set(s, n);
+    }
+    return n;
+  }
 
   /** Adds an object of the snapshot: every one, uid and resourceVersion "" when it has none. */
   add(id: ObjectIdentity, stored: ReusedBlob, object: EntryObject): void {
-    const digest = stored.sha256 === stored.blob ? "" : stored.sha256;
-    const { namespace = "", name, kind, ownerReferences: owners } = object;
-    const ownerReferences = owners?.length ? [...owners] : null;
-    const { type, uid, resourceVersion } = id;
-    this.entries.push([
-      type,
-      uid,
-      resourceVersion,
-      stored.blob,
-      digest,
-      stored.bytes,
-      namespace,
-      name,
-      kind,
-      ownerReferences,
-    ]);
+    const { records: w } = this;
+    w.u32(this.stringNumber(id.type));
+    w.u32(this.stringNumber(object.namespace ?? ""));
+    w.u32(this.stringNumber(object.kind));
+    w.u32(stored.bytes);
+    const own = stored.sha256 !== stored.blob;
+    w.u8(own ? OWN_SHA256 : 0);
+    w.id(stored.blob);
+    if (own) w.id(stored.sha256);
+    w.text(id.uid, 2);
+    w.text(id.resourceVersion, 2);
+    w.text(object.name, 2);
+    w.text(object.ownerReferences?.length ? ownersTextOf(object.ownerReferences) : "", 4);
+    this.count++;
   }
 
-  /** Adds an entry of the last snapshot's table unchanged (its object found unchanged). */
-  addEntry(entry: Entry): void {
-    this.entries.push(entry);
+  /** Adds entry number `entry` of the last snapshot's table unchanged (its object found unchanged). */
+  addEntry(entry: number): void {
+    const from = this.from?.all;
+    if (from === undefined || entry < 0 || entry >= from.count)
+      throw new RangeError(`reuse table: no entry ${entry} in the last table`);
+    this.records.bytes(from.data, from.offsets[entry] as number, from.offsets[entry + 1] as number);
+    this.count++;
   }
 
   /** Writes the table under a temporary name, then renames it over the last one. */
@@ -230,8 +209,22 @@ export class ReuseTableBuilder {
    */
   encode(deps: ReuseTableDeps, base?: TableBase): EncodedReuseTable {
     const name = fileName(deps.key);
-    const file: TableFile = { version: VERSION, key: deps.key, base: base ?? null, entries: this.entries };
-    const data = encode(deps.keys, name, Buffer.from(JSON.stringify(file)));
+    const head = new ByteWriter();
+    for (const c of MAGIC) head.u8(c.charCodeAt(0));
+    head.u32(VERSION);
+    head.text(deps.key, 4);
+    head.u8(base ? 1 : 0);
+    if (base) {
+      head.text(base.snapshot, 2);
+      head.text(base.tree, 2);
+      head.u32(base.depth);
+      head.u32(base.patched);
+    }
+    head.u32(this.strings.length);
+    for (const s of this.strings) head.text(s, 4);
+    head.u32(this.count);
+    head.u32(this.records.size);
+    const data = encode(deps.keys, name, [head.written, this.records.written]);
     return { save: () => saveTable(join(deps.cacheDir, DIR), name, data) };
   }
 }

@@ -15,7 +15,6 @@ import { canonicalJson } from "./canonical-json.js";
 import { PackWriter, type PackWriterStats } from "./pack-writer.js";
 import {
   type EncodedReuseTable,
-  type Entry,
   type ReusedBlob,
   ReuseTable,
   ReuseTableBuilder,
@@ -111,7 +110,7 @@ export class SnapshotWriterV2 {
   private readonly counts: Record<string, number> = {};
   private readonly retention: SnapshotRetention | undefined;
   private readonly reuseTable: ReuseTable;
-  private readonly nextReuseTable = new ReuseTableBuilder();
+  private readonly nextReuseTable: ReuseTableBuilder;
   /** The changes against the reuse table's snapshot, when the table holds its tree. */
   private readonly changes: BaseChanges | undefined;
   private objects = 0;
@@ -137,8 +136,9 @@ export class SnapshotWriterV2 {
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
     this.reuseTable = deps.reuse?.table ?? ReuseTable.empty();
-    const base = this.reuseTable.base;
-    if (base && !early) this.changes = new BaseChanges(base);
+    this.nextReuseTable = new ReuseTableBuilder(this.reuseTable);
+    const { base, all } = this.reuseTable;
+    if (base && all && !early && deps.patchTree !== false) this.changes = new BaseChanges(base, all);
   }
 
   /** Objects the last snapshot of this reuse key stored, whose blobs the repository still has. */
@@ -168,9 +168,9 @@ export class SnapshotWriterV2 {
       if (!known && !this.deps.index.has(blob))
         throw new TypeError(`snapshot writer: ${describe(record)}: blob ${blob} is not in the repository`);
       this.retention?.note(blob);
-      const same = entry === undefined ? undefined : this.changes?.reused(entry, record, resourceVersion, blob);
+      const same = entry !== undefined && this.changes?.reused(entry, record, resourceVersion, blob) === true;
       if (entry === undefined) this.changes?.add(record, blob);
-      this.noteObject(record, blob, resourceVersion, same);
+      this.noteObject(record, blob, resourceVersion, same ? entry : undefined);
     }
   }
 
@@ -180,14 +180,14 @@ export class SnapshotWriterV2 {
     return this.lastType;
   }
 
-  /** `same`: the object's entry in the reuse table, which holds what its entry in the next would. */
-  private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined, same?: Entry): void {
+  /** `same`: the object's entry number in the reuse table, which holds what its entry in the next would. */
+  private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined, same?: number): void {
     const { identity, key } = this.typeNames(record);
     this.tree.add(record, blob, key);
     this.counts[key] = (this.counts[key] ?? 0) + 1;
     this.objects += 1;
     this.bytes += record.bytes;
-    if (same) this.nextReuseTable.addEntry(same);
+    if (same !== undefined) this.nextReuseTable.addEntry(same);
     else
       this.nextReuseTable.add(
         { type: identity, uid: record.uid, resourceVersion: resourceVersion ?? "" },
