@@ -72,3 +72,17 @@ export function benchObject(i, namespaces, revision = 1) {
   };
   return { record, data };
 }
+
+/** The draft of a benchmark's format-2 snapshot `id` (a cluster-scoped CLI backup at a fixed time). */
+export function benchDraftV2(id) {
+  return {
+    id,
+    time: "2026-11-26T02:00:00.000Z",
+    completedAt: "2026-11-26T02:00:07.000Z",
+    source: { kind: "cli" },
+    cluster: { version: "v1.34.0" },
+    scope: { type: "cluster" },
+    params: {},
+    warnings: [],
+  };
+}

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { benchObject } from "./format2-objects.mjs";
+import { benchDraftV2, benchObject } from "./format2-objects.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -45,16 +45,7 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ["gc"] });
 
 const objects = Array.from({ length: N }, (_, i) => benchObject(i, 10));
-const draft = (n) => ({
-  id: `20261126T${String(n).padStart(2, "0")}0000Z-0badcafe`,
-  time: "2026-11-26T02:00:00.000Z",
-  completedAt: "2026-11-26T02:00:07.000Z",
-  source: { kind: "cli" },
-  cluster: { version: "v1.34.0" },
-  scope: { type: "cluster" },
-  params: {},
-  warnings: [],
-});
+const draft = (n) => benchDraftV2(`20261126T${String(n).padStart(2, "0")}0000Z-0badcafe`);
 const dir = await mkdtemp(join(tmpdir(), "kubedump-second-writer-"));
 const store = createLocalObjectStore({ root: join(dir, "repo") });
 const cacheDir = join(dir, "cache");

@@ -14,7 +14,7 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { BlobIndex, SnapshotWriterV2 } from "../dist/format2/index.js";
 import { ReuseTable } from "../dist/format2/reuse-table.js";
 import { createLocalObjectStore } from "../dist/stores/local-object-store.js";
-import { benchObject } from "./format2-objects.mjs";
+import { benchDraftV2, benchObject } from "./format2-objects.mjs";
 
 const N = Number(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? 100_000);
 /** The main thread's CPU seconds so far (Linux: /proc/self/task/<pid>/stat, in ticks of 10 ms). */
@@ -62,16 +62,7 @@ try {
   const t1 = performance.now();
   const main1 = mainCpu();
   const heap = process.memoryUsage().heapUsed;
-  await writer.commit({
-    id: "20261126T020000Z-0badcafe",
-    time: "2026-11-26T02:00:00.000Z",
-    completedAt: "2026-11-26T02:00:07.000Z",
-    source: { kind: "cli" },
-    cluster: { version: "v1.34.0" },
-    scope: { type: "cluster" },
-    params: {},
-    warnings: [],
-  });
+  await writer.commit(benchDraftV2("20261126T020000Z-0badcafe"));
   const t2 = performance.now();
   const main2 = mainCpu();
   const cpu = process.cpuUsage(cpu0);
