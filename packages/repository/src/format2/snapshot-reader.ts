@@ -8,7 +8,6 @@ import type { BlobLocation } from "./blob-index.js";
 import { BlobSource, type BlobSourceDeps } from "./blob-source.js";
 import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
 import { byPlace } from "./pack-format.js";
-import type { LoadedPack } from "./pack-reader.js";
 import { type TreeRecord, walkTree } from "./tree-walker.js";
 
 /*
@@ -76,7 +75,7 @@ export class SnapshotReaderV2 {
   /**
    * The objects, part after part (pack after pack, in offset order), or only those of the parts in
    * `only`, and of those only the ones at `paths` (no other blob read: frames of other objects are
-   * not inflated); every blob checked against its id.
+   * not inflated, nor read when a few frames of a pack are wanted); every blob checked against its id.
    */
   async *objects(only?: readonly number[], paths?: ReadonlySet<string>): AsyncGenerator<SnapshotObject> {
     const wanted = only && new Set(only);
@@ -85,17 +84,10 @@ export class SnapshotReaderV2 {
     );
     records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
     const source = new BlobSource(this.deps);
-    const packs = [...new Set(records.map((r) => r.location.pack))];
-    let pack: LoadedPack | undefined;
-    let next = 0; // packs[] is in the records' order: the pack after the current one
-    for (const { record, location, part } of records) {
-      if (pack?.id !== location.pack) {
-        next += 1;
-        source.prefetch(packs.slice(next, next + PACKS_AHEAD)); // fetched while this one is read
-        pack = await source.pack(location.pack);
-      }
-      yield { path: record.path, data: pack.blob(location), part };
-    }
+    // A pack read whole with the next PACKS_AHEAD fetched meanwhile, or its wanted frames by ranges
+    // when those are a small share of it (a restore step's few objects of a pack).
+    for await (const [{ record, part }, data] of source.blobsAt(records, PACKS_AHEAD))
+      yield { path: record.path, data, part };
   }
 
   private records(): Promise<PlacedRecord[]> {
