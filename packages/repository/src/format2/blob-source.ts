@@ -20,10 +20,16 @@ export interface BlobSourceDeps {
   store: ObjectStore;
   keys: Format2Keys | null;
   index: BlobIndex;
+  /** The most bytes of packs read whole kept in memory (default KEPT_PACK_BYTES). */
+  keptPackBytes?: number;
 }
 
-/** How many packs a BlobSource keeps in memory: tree blobs sit together in a snapshot's last packs. @defaultValue 2 */
-export const PACKS_KEPT = 2;
+/**
+ * The most bytes of packs read whole a BlobSource keeps in memory (the last read, and always the
+ * last one): tree blobs sit together in a snapshot's last packs, and a restore's steps read the
+ * same small packs of later snapshots step after step. @defaultValue 32 MiB
+ */
+export const KEPT_PACK_BYTES = 32 * 1024 * 1024;
 /**
  * blobsAt reads the frames it needs of a pack by ranges when those cost less than this share of
  * the pack's bytes (each range counted as its bytes and RANGE_REQUEST_BYTES), and the whole pack
@@ -46,9 +52,9 @@ export const FRAME_READS_PER_PACK = 8;
 
 /**
  * Reads blobs by id through the index. A reader that wants most of a pack gets it whole (fetched
- * once, the last PACKS_KEPT kept, checked against its id); one that wants a few of its blobs gets
- * only their frames (ranged reads, the last FRAMES_KEPT frames kept), each blob checked against its
- * id either way.
+ * once, checked against its id, the packs read last kept up to KEPT_PACK_BYTES); one that wants a
+ * few of its blobs gets only their frames (ranged reads, the last FRAMES_KEPT frames kept), each
+ * blob checked against its id either way.
  */
 export class BlobSource {
   private readonly deps: BlobSourceDeps;
@@ -146,16 +152,20 @@ export class BlobSource {
     );
     const whole = runs.filter((_, i) => !plans[i]).map((run) => run.pack);
     let wholeDone = 0; // whole[] before this many are read or being read
-    for (const [i, { pack: id, items: run }] of runs.entries()) {
-      const plan = plans[i];
-      if (!plan) wholeDone += 1;
-      this.prefetch(whole.slice(wholeDone, wholeDone + packsAhead)); // fetched while this one is read
-      if (plan) {
-        yield* this.frameBlobs(id, run, plan);
-        continue;
+    try {
+      for (const [i, { pack: id, items: run }] of runs.entries()) {
+        const plan = plans[i];
+        if (!plan) wholeDone += 1;
+        this.prefetch(whole.slice(wholeDone, wholeDone + packsAhead)); // fetched while this one is read
+        if (plan) {
+          yield* this.frameBlobs(id, run, plan);
+          continue;
+        }
+        const pack = await this.pack(id);
+        for (const item of run) yield [item, pack.blob(item.location)];
       }
-      const pack = await this.pack(id);
-      for (const item of run) yield [item, pack.blob(item.location)];
+    } finally {
+      for (const id of whole.slice(wholeDone)) this.ahead.delete(id); // a read stopped early holds none
     }
   }
 
@@ -176,14 +186,21 @@ export class BlobSource {
   /** Pack `id`, fetched whole (no more bytes than the index records for it) and checked. */
   async pack(id: string): Promise<LoadedPack> {
     const kept = this.kept.get(id);
-    if (kept) return kept;
+    if (kept) {
+      this.kept.delete(id);
+      this.kept.set(id, kept); // kept the longest as the last read
+      return kept;
+    }
     const ahead = this.ahead.get(id);
     this.ahead.delete(id);
     const pack = await (ahead ?? readPack(this.deps, id, this.deps.index.packBytes(id)));
     this.kept.set(id, pack);
-    for (const old of this.kept.keys()) {
-      if (this.kept.size <= PACKS_KEPT) break;
+    let bytes = 0;
+    for (const kept of this.kept.values()) bytes += kept.bytes;
+    for (const [old, { bytes: oldBytes }] of this.kept) {
+      if (bytes <= (this.deps.keptPackBytes ?? KEPT_PACK_BYTES) || old === id) break;
       this.kept.delete(old);
+      bytes -= oldBytes;
     }
     return pack;
   }

@@ -1,9 +1,10 @@
 // The objects reader as a restore step uses it (a few objects of a large pack, by paths): only the
 // frames that hold them are read, by ranges, not the pack; a changed byte in such a frame is
-// refused naming the pack; a read of every object still reads each pack whole. On MinIO and on a
+// refused naming the pack; a read of every object still reads each pack whole, and a pack read
+// whole is kept for the next read (the next step). On MinIO and on a
 // local directory, unencrypted and encrypted.
 import { randomBytes } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it, onTestFinished, vi } from "vitest";
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
@@ -13,7 +14,7 @@ import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { BlobSource } from "./blob-source.js";
 import { byPlace } from "./pack-format.js";
-import { SnapshotReaderV2 } from "./snapshot-reader.js";
+import { PACKS_IDLE_MS, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { deploymentYaml, draftV2, inputObject, TEST_KEYS, testStores } from "./test-support.js";
 import { walkTree } from "./tree-walker.js";
@@ -90,6 +91,27 @@ describe.each(CASES)("the objects reader on %s (%s)", (_store, _keys, create, ke
     expect(reads).toMatchObject({ whole: 1, ranges: 3 });
     const paths = new Map(records.map((r) => [r.path, r.name]));
     for (const object of all) expect(object.data.equals(byName.get(paths.get(object.path)!)!)).toBe(true);
+  });
+
+  it("reads a pack that two steps read most of once, keeping it from one read to the next till it idles", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const inner = create();
+    const { manifest, index, records } = await written(inner, keys);
+    const { store, reads } = counted(inner, records[0]!.location.pack);
+    const reader = new SnapshotReaderV2({ store, keys, index }, manifest);
+    const paths = (from: number, to: number) => new Set(records.slice(from, to).map((r) => r.path));
+    expect(await collect(reader.objects([0], paths(0, 1400)))).toHaveLength(1400);
+    expect(await collect(reader.objects([0], paths(600, 2000)))).toHaveLength(1400);
+    expect(reads).toMatchObject({ whole: 1, ranges: 0 });
+    vi.advanceTimersByTime(PACKS_IDLE_MS - 1);
+    expect(await collect(reader.objects([0], paths(0, 1400)))).toHaveLength(1400);
+    expect(reads).toMatchObject({ whole: 1, ranges: 0 });
+    vi.advanceTimersByTime(PACKS_IDLE_MS); // no read for that long: the packs are let go
+    expect(await collect(reader.objects([0], paths(0, 1400)))).toHaveLength(1400);
+    expect(reads).toMatchObject({ whole: 2, ranges: 0 });
   });
 
   it("refuses a changed byte in a frame it reads by a range, naming the pack", async () => {

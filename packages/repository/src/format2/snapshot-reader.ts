@@ -28,6 +28,13 @@ export interface ObjectsFilter {
 /** How many packs a reader of objects fetches ahead of the one it reads (each up to ~16 MiB in memory). */
 export const PACKS_AHEAD = 2;
 
+/**
+ * How long the objects reader keeps the packs it read whole after its last read ends: a restore's
+ * next step finds them (docs/format.md, "Reading frames alone"), a long-lived process does not
+ * hold them. @defaultValue 30 s
+ */
+export const PACKS_IDLE_MS = 30_000;
+
 /** snapshot.json of format-2 snapshot `id`; SnapshotNotFoundError when it is not committed. */
 export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: string): Promise<SnapshotManifestV2> {
   if (!isSnapshotId(id)) throw new SnapshotNotFoundError(id);
@@ -61,6 +68,7 @@ async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): 
  */
 export class SnapshotReaderV2 {
   private placed: Promise<PlacedRecord[]> | undefined;
+  private packs: { source: BlobSource; reads: number; idle?: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly deps: SnapshotReaderV2Deps,
@@ -83,11 +91,30 @@ export class SnapshotReaderV2 {
       (r) => (!wanted || wanted.has(r.part)) && (!paths || paths.has(r.record.path)),
     );
     records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
-    const source = new BlobSource(this.deps);
-    // A pack read whole with the next PACKS_AHEAD fetched meanwhile, or its wanted frames by ranges
-    // when those are a small share of it (a restore step's few objects of a pack).
-    for await (const [{ record, part }, data] of source.blobsAt(records, PACKS_AHEAD))
-      yield { path: record.path, data, part };
+    const packs = this.keptPacks();
+    packs.reads += 1;
+    clearTimeout(packs.idle);
+    try {
+      // A pack read whole with the next PACKS_AHEAD fetched meanwhile, or its wanted frames by
+      // ranges when those are a small share of it (a restore step's few objects of a pack).
+      for await (const [{ record, part }, data] of packs.source.blobsAt(records, PACKS_AHEAD))
+        yield { path: record.path, data, part };
+    } finally {
+      packs.reads -= 1;
+      if (packs.reads === 0)
+        packs.idle = setTimeout(() => {
+          if (this.packs === packs) this.packs = undefined;
+        }, PACKS_IDLE_MS).unref();
+    }
+  }
+
+  /**
+   * The BlobSource of objects(): the packs it read whole are kept from one read to the next
+   * (KEPT_PACK_BYTES), till none has run for PACKS_IDLE_MS.
+   */
+  private keptPacks() {
+    this.packs ??= { source: new BlobSource(this.deps), reads: 0 };
+    return this.packs;
   }
 
   private records(): Promise<PlacedRecord[]> {
