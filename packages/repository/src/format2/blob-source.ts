@@ -131,11 +131,12 @@ export class BlobSource {
    * together, sorted byPlace), each checked against its id, every frame first checked to lie
    * inside its pack (checkFramePlace): a pack's blobs from the frames that hold them, read by
    * ranges, when those cost less than RANGED_SHARE of it (rangePlan), otherwise from the pack read
-   * whole, the next `packsAhead` packs read whole being fetched meanwhile.
+   * whole, the next `packsAhead` packs read whole being fetched meanwhile. With `ranged` false,
+   * every pack is read whole (and checked against its id).
    */
   async *blobsAt<T extends { location: BlobLocation }>(
     items: readonly T[],
-    packsAhead = 0,
+    { packsAhead = 0, ranged = true }: { packsAhead?: number; ranged?: boolean } = {},
   ): AsyncGenerator<[T, Buffer]> {
     const runs: { pack: string; items: T[] }[] = [];
     for (const item of items) {
@@ -145,10 +146,12 @@ export class BlobSource {
       else runs.push({ pack: item.location.pack, items: [item] });
     }
     const plans = runs.map((run) =>
-      this.rangePlan(
-        run.pack,
-        run.items.map((item) => item.location),
-      ),
+      ranged
+        ? this.rangePlan(
+            run.pack,
+            run.items.map((item) => item.location),
+          )
+        : undefined,
     );
     const whole = runs.filter((_, i) => !plans[i]).map((run) => run.pack);
     let wholeDone = 0; // whole[] before this many are read or being read

@@ -83,7 +83,8 @@ export class SnapshotReaderV2 {
   /**
    * The objects, part after part (pack after pack, in offset order), or only those of the parts in
    * `only`, and of those only the ones at `paths` (no other blob read: frames of other objects are
-   * not inflated, nor read when a few frames of a pack are wanted); every blob checked against its id.
+   * not inflated, nor read when a few frames of a pack are wanted); every blob checked against its
+   * id, and without `paths` every pack read whole, checked against its id.
    */
   async *objects(only?: readonly number[], paths?: ReadonlySet<string>): AsyncGenerator<SnapshotObject> {
     const wanted = only && new Set(only);
@@ -91,13 +92,21 @@ export class SnapshotReaderV2 {
       (r) => (!wanted || wanted.has(r.part)) && (!paths || paths.has(r.record.path)),
     );
     records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
+    if (paths === undefined) {
+      // Whole parts (a verify, a download): each pack read whole, from the store, whatever an
+      // earlier read kept, with the next PACKS_AHEAD fetched meanwhile.
+      const source = new BlobSource(this.deps);
+      for await (const [{ record, part }, data] of source.blobsAt(records, { packsAhead: PACKS_AHEAD, ranged: false }))
+        yield { path: record.path, data, part };
+      return;
+    }
+    // Some objects (a restore step's): a pack's wanted frames by ranges when those are a small
+    // share of it, a pack read whole otherwise, and kept for the next steps.
     const packs = this.keptPacks();
     packs.reads += 1;
     clearTimeout(packs.idle);
     try {
-      // A pack read whole with the next PACKS_AHEAD fetched meanwhile, or its wanted frames by
-      // ranges when those are a small share of it (a restore step's few objects of a pack).
-      for await (const [{ record, part }, data] of packs.source.blobsAt(records, PACKS_AHEAD))
+      for await (const [{ record, part }, data] of packs.source.blobsAt(records, { packsAhead: PACKS_AHEAD }))
         yield { path: record.path, data, part };
     } finally {
       packs.reads -= 1;
@@ -109,8 +118,8 @@ export class SnapshotReaderV2 {
   }
 
   /**
-   * The BlobSource of objects(): the packs it read whole are kept from one read to the next
-   * (KEPT_PACK_BYTES), till none has run for PACKS_IDLE_MS.
+   * The BlobSource of objects() with `paths`: the packs it read whole are kept from one such read
+   * to the next (KEPT_PACK_BYTES), till none has run for PACKS_IDLE_MS.
    */
   private keptPacks() {
     this.packs ??= { source: new BlobSource(this.deps), reads: 0 };
