@@ -20,7 +20,7 @@ import { ServedTypes } from "./served-types.js";
 /**
  * Restores a snapshot into the cluster of `client` and reports what became of every object.
  *
- * 1. The whole snapshot is verified first (Repository.verify: parts and index against
+ * 1. The whole snapshot is verified first (Repository.verify of it alone: parts and index against
  *    snapshot.json, every path against the layout, every object against its index record); a
  *    damaged or forged one throws SnapshotDamagedError (an IntegrityError) before any write.
  * 2. The index alone decides the plan: filters, the types never restored, --skip-owned. The
@@ -34,7 +34,7 @@ export async function restoreSnapshot(deps: RestoreDeps): Promise<RestoreReport>
   const { client, repository, snapshotId, signal } = deps;
   const options = checkOptions(deps.options ?? {});
   deps.onProgress?.({ ...NO_PROGRESS, phase: "verifying" });
-  const verified = await repository.verify(snapshotId);
+  const verified = await repository.verify(snapshotId, { snapshotOnly: true });
   if (!verified.ok) throw new SnapshotDamagedError(snapshotId, verified.problems);
   signal?.throwIfAborted();
 

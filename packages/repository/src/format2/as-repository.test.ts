@@ -124,6 +124,37 @@ describe("the Repository interface over a format-2 repository", () => {
     expect(packsRead.filter((key) => others.includes(key))).toEqual([]);
   });
 
+  it("verifies a snapshot alone for a restore: a pack no snapshot uses is not its problem, its own damaged pack is", async () => {
+    const store = await format2Store();
+    await writeForgottenMiddle(store, null);
+    const { index } = await loadBlobIndex({ store, keys: null });
+    const own = new Set(
+      (await walkTree(new BlobSource({ store, keys: null, index }), await readManifestV2({ store }, LAST))).map((r) =>
+        packKey(index.get(r.blob)?.pack ?? ""),
+      ),
+    );
+    const first = await walkTree(new BlobSource({ store, keys: null, index }), await readManifestV2({ store }, FIRST));
+    const firstPacks = new Set(first.map((r) => packKey(index.get(r.blob)?.pack ?? "")));
+    const unused = pruneInput(1)
+      .map((o) => packKey(index.get(o.record.sha256)?.pack ?? ""))
+      .find((key) => !own.has(key) && !firstPacks.has(key));
+    expect(unused).toBeDefined();
+    await store.delete(unused as string);
+    const repository = await openRepository({ store });
+    const whole = await repository.verify(LAST);
+    expect(whole.ok).toBe(false);
+    expect(whole.problems.join("\n")).toMatch(/pack is missing/);
+    expect(await repository.verify(LAST, { snapshotOnly: true })).toMatchObject({ ok: true, objectsOk: 400 });
+
+    const [key] = [...own].sort();
+    const data = await store.getBuffer(key as string, 1 << 30);
+    data[data.length - 40] = (data[data.length - 40] ?? 0) ^ 0xff;
+    await store.put(key as string, data);
+    const alone = await repository.verify(LAST, { snapshotOnly: true });
+    expect(alone.ok).toBe(false);
+    expect(alone.problems.join("\n")).toContain((key as string).split("/").pop());
+  });
+
   it("deletes only snapshot.json, and verify names a damaged pack", async () => {
     const store = await format2Store();
     await writeForgottenMiddle(store, null);

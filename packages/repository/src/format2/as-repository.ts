@@ -6,7 +6,7 @@ import type { StoredCheckReport } from "../snapshot/check-stored.js";
 import { type DownloadResult, writeTree } from "../snapshot/download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "../snapshot/forget.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
-import { progressCounter, type ReadProgressOptions } from "../snapshot/read-progress.js";
+import { progressCounter, type ReadProgressOptions, type VerifyReadOptions } from "../snapshot/read-progress.js";
 import type { DeleteSnapshotResult, ReadObjectsOptions, Repository } from "../snapshot/repository.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import { type SnapshotScan, scanSnapshots } from "../snapshot/snapshot-scan.js";
@@ -126,7 +126,7 @@ export class Format2AsRepository implements Repository {
     return result;
   }
 
-  async verify(id: string, options?: ReadProgressOptions): Promise<VerifyReport> {
+  async verify(id: string, options?: VerifyReadOptions): Promise<VerifyReport> {
     const manifest = await this.getSnapshot(id);
     const deps = {
       manifest,
@@ -134,7 +134,8 @@ export class Format2AsRepository implements Repository {
       readObjects: () => this.format2.readObjects(id),
       // Every tree and every pack's size; the packs this snapshot uses are read whole by its
       // objects' read, the others are not its (`kubedump verify` without an id reads them).
-      verifyRepository: () => this.format2.verify({ readDataSubset: 0 }),
+      // A restore's check (snapshotOnly) leaves them out: it reads this snapshot alone.
+      ...(!options?.snapshotOnly && { verifyRepository: () => this.format2.verify({ readDataSubset: 0 }) }),
     };
     return verifySnapshotV2(deps, options);
   }

@@ -13,7 +13,7 @@ import { addPacks, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { MAX_PACK_BYTES } from "./pack-format.js";
-import { PackWriter } from "./pack-writer.js";
+import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { deploymentYaml, draftV2, inputObject, TEST_KEYS, testStores } from "./test-support.js";
 import { walkTree } from "./tree-walker.js";
@@ -131,6 +131,36 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     });
     expect(reads).toMatchObject({ ranges: 8, whole: 1 });
     expect(got.get(ids[110 * 15]!)).toEqual(blobs[110 * 15]);
+  });
+
+  it("keeps the packs it read whole up to keptPackBytes, the last read kept the longest, the last one always", async () => {
+    const inner = create();
+    const writer = new PackWriter({
+      store: inner,
+      keys,
+      index: new BlobIndex(),
+      frameBytes: 8 * 1024,
+      targetBytes: 2 ** 20,
+    });
+    for (const blob of blobs.slice(0, 1500)) await writer.add("data", blob);
+    const { packs } = await writer.finish();
+    expect(packs.length).toBeGreaterThanOrEqual(3);
+    const index = new BlobIndex();
+    addPacks(index, packs);
+    const [a, b, c] = packs as [WrittenPack, WrittenPack, WrittenPack];
+    const { store, reads } = counted(inner);
+    const twoFit = Math.max(a.bytes + b.bytes, b.bytes + c.bytes, a.bytes + c.bytes); // any two, not three
+    const source = new BlobSource({ store, keys, index, keptPackBytes: twoFit });
+    const wholeGets: number[] = [];
+    for (const pack of [a, b, c, b, a, b, c]) {
+      await source.pack(pack.id);
+      wholeGets.push(reads.whole);
+    }
+    // c evicts a; b read again is kept the longest, so a evicts c.
+    expect(wholeGets).toEqual([1, 2, 3, 3, 4, 4, 5]);
+    const tiny = new BlobSource({ store, keys, index, keptPackBytes: 1 });
+    for (const pack of [a, a, b, a]) await tiny.pack(pack.id);
+    expect(reads.whole).toBe(8);
   });
 
   it("reads a blob alone by its frame, then its pack whole once it has read several of its frames", async () => {

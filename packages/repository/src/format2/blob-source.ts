@@ -20,23 +20,29 @@ export interface BlobSourceDeps {
   store: ObjectStore;
   keys: Format2Keys | null;
   index: BlobIndex;
+  /** The most bytes of packs read whole kept in memory (default KEPT_PACK_BYTES). */
+  keptPackBytes?: number;
 }
 
-/** How many packs a BlobSource keeps in memory: tree blobs sit together in a snapshot's last packs. @defaultValue 2 */
-export const PACKS_KEPT = 2;
 /**
- * eachBlob reads the frames it needs of a pack by ranges when those cost less than this share of
+ * The most bytes of packs read whole a BlobSource keeps in memory (the last read, and always the
+ * last one): tree blobs sit together in a snapshot's last packs, and a restore's steps read the
+ * same small packs of later snapshots step after step. @defaultValue 32 MiB
+ */
+export const KEPT_PACK_BYTES = 32 * 1024 * 1024;
+/**
+ * blobsAt reads the frames it needs of a pack by ranges when those cost less than this share of
  * the pack's bytes (each range counted as its bytes and RANGE_REQUEST_BYTES), and the whole pack
  * otherwise (docs/format.md, "Reading frames alone"). @defaultValue 0.5
  */
 export const RANGED_SHARE = 0.5;
 /**
  * What one more request costs, counted in bytes read: frames this many bytes apart or closer are
- * read in one range (the bytes between too), and eachBlob adds this for each range to its bytes.
+ * read in one range (the bytes between too), and blobsAt adds this for each range to its bytes.
  * @defaultValue 256 KiB
  */
 export const RANGE_REQUEST_BYTES = 256 * 1024;
-/** The most bytes of one range (a larger frame is a range alone); eachBlob holds two at most. @defaultValue 4 MiB */
+/** The most bytes of one range (a larger frame is a range alone); blobsAt holds two at most. @defaultValue 4 MiB */
 export const RANGE_MOST_BYTES = 4 * 1024 * 1024;
 /**
  * How many frames of one pack blob() reads alone (one range each) before it fetches the pack
@@ -46,9 +52,9 @@ export const FRAME_READS_PER_PACK = 8;
 
 /**
  * Reads blobs by id through the index. A reader that wants most of a pack gets it whole (fetched
- * once, the last PACKS_KEPT kept, checked against its id); one that wants a few of its blobs gets
- * only their frames (ranged reads, the last FRAMES_KEPT frames kept), each blob checked against its
- * id either way.
+ * once, checked against its id, the packs read last kept up to KEPT_PACK_BYTES); one that wants a
+ * few of its blobs gets only their frames (ranged reads, the last FRAMES_KEPT frames kept), each
+ * blob checked against its id either way.
  */
 export class BlobSource {
   private readonly deps: BlobSourceDeps;
@@ -112,26 +118,57 @@ export class BlobSource {
   /**
    * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
    * order and in offset order inside a pack, so each pack is read and each frame inflated once
-   * however the blobs are spread: a pack whole, or only the frames that hold them when reading
-   * those costs less than RANGED_SHARE of it (rangePlan).
+   * however the blobs are spread (blobsAt).
    */
   async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
-    const byPack = new Map<string, BlobLocation[]>();
-    for (const id of new Set(ids)) {
-      const location = this.placed(this.locate(owner, id, type));
-      const list = byPack.get(location.pack);
-      if (list) list.push(location);
-      else byPack.set(location.pack, [location]);
+    const located = [...new Set(ids)].map((id) => ({ location: this.locate(owner, id, type) }));
+    located.sort((a, b) => packOrder(a.location, b.location));
+    for await (const [{ location }, data] of this.blobsAt(located)) use(location.id, data); // each frame inflated once
+  }
+
+  /**
+   * The plaintext of the blob at each item's location, in the items' order (those of one pack
+   * together, sorted byPlace), each checked against its id, every frame first checked to lie
+   * inside its pack (checkFramePlace): a pack's blobs from the frames that hold them, read by
+   * ranges, when those cost less than RANGED_SHARE of it (rangePlan), otherwise from the pack read
+   * whole, the next `packsAhead` packs read whole being fetched meanwhile. With `ranged` false,
+   * every pack is read whole (and checked against its id).
+   */
+  async *blobsAt<T extends { location: BlobLocation }>(
+    items: readonly T[],
+    { packsAhead = 0, ranged = true }: { packsAhead?: number; ranged?: boolean } = {},
+  ): AsyncGenerator<[T, Buffer]> {
+    const runs: { pack: string; items: T[] }[] = [];
+    for (const item of items) {
+      this.placed(item.location);
+      const last = runs.at(-1);
+      if (last?.pack === item.location.pack) last.items.push(item);
+      else runs.push({ pack: item.location.pack, items: [item] });
     }
-    for (const packId of [...byPack.keys()].sort()) {
-      const locations = (byPack.get(packId) ?? []).sort(byPlace);
-      const plan = this.rangePlan(packId, locations);
-      if (plan) {
-        await this.eachFrameBlob(packId, locations, plan, use);
-        continue;
+    const plans = runs.map((run) =>
+      ranged
+        ? this.rangePlan(
+            run.pack,
+            run.items.map((item) => item.location),
+          )
+        : undefined,
+    );
+    const whole = runs.filter((_, i) => !plans[i]).map((run) => run.pack);
+    let wholeDone = 0; // whole[] before this many are read or being read
+    try {
+      for (const [i, { pack: id, items: run }] of runs.entries()) {
+        const plan = plans[i];
+        if (!plan) wholeDone += 1;
+        this.prefetch(whole.slice(wholeDone, wholeDone + packsAhead)); // fetched while this one is read
+        if (plan) {
+          yield* this.frameBlobs(id, run, plan);
+          continue;
+        }
+        const pack = await this.pack(id);
+        for (const item of run) yield [item, pack.blob(item.location)];
       }
-      const pack = await this.pack(packId);
-      for (const location of locations) use(location.id, pack.blob(location)); // each frame inflated once
+    } finally {
+      for (const id of whole.slice(wholeDone)) this.ahead.delete(id); // a read stopped early holds none
     }
   }
 
@@ -152,14 +189,21 @@ export class BlobSource {
   /** Pack `id`, fetched whole (no more bytes than the index records for it) and checked. */
   async pack(id: string): Promise<LoadedPack> {
     const kept = this.kept.get(id);
-    if (kept) return kept;
+    if (kept) {
+      this.kept.delete(id);
+      this.kept.set(id, kept); // kept the longest as the last read
+      return kept;
+    }
     const ahead = this.ahead.get(id);
     this.ahead.delete(id);
     const pack = await (ahead ?? readPack(this.deps, id, this.deps.index.packBytes(id)));
     this.kept.set(id, pack);
-    for (const old of this.kept.keys()) {
-      if (this.kept.size <= PACKS_KEPT) break;
+    let bytes = 0;
+    for (const kept of this.kept.values()) bytes += kept.bytes;
+    for (const [old, { bytes: oldBytes }] of this.kept) {
+      if (bytes <= (this.deps.keptPackBytes ?? KEPT_PACK_BYTES) || old === id) break;
       this.kept.delete(old);
+      bytes -= oldBytes;
     }
     return pack;
   }
@@ -177,7 +221,7 @@ export class BlobSource {
   }
 
   /**
-   * How eachBlob reads the frames of `locations` (sorted byPlace) in pack `id`: undefined, the
+   * How blobsAt reads the frames of `locations` (sorted byPlace) in pack `id`: undefined, the
    * whole pack (it is kept or coming, or the ranges of the frames not kept cost RANGED_SHARE of
    * its bytes or more, RANGE_REQUEST_BYTES a range besides its own); otherwise those ranges, and
    * the frames kept already.
@@ -185,7 +229,7 @@ export class BlobSource {
   private rangePlan(id: string, locations: readonly BlobLocation[]): RangePlan | undefined {
     const bytes = this.packBytes(id);
     if (this.whole(id) || bytes === undefined) return undefined;
-    const pinned = new Map<string, Buffer>(); // held while eachFrameBlob runs
+    const pinned = new Map<string, Buffer>(); // held while frameBlobs runs
     const unkept = distinctFrames(locations).filter((frame) => {
       const kept = this.frames.get(`${id} ${framePlace(frame)}`);
       if (kept) pinned.set(framePlace(frame), kept);
@@ -197,15 +241,14 @@ export class BlobSource {
   }
 
   /**
-   * eachBlob's reads of pack `id` by frames (`plan`): a range fetched ahead of the one whose
-   * blobs are given to `use`.
+   * blobsAt's reads of pack `id` by frames (`plan`): a range fetched ahead of the one whose
+   * blobs are given.
    */
-  private async eachFrameBlob(
+  private async *frameBlobs<T extends { location: BlobLocation }>(
     id: string,
-    locations: readonly BlobLocation[],
+    run: readonly T[],
     { pinned, ranges }: RangePlan,
-    use: (id: string, data: Buffer) => void,
-  ): Promise<void> {
+  ): AsyncGenerator<[T, Buffer]> {
     const rangeOf = new Map(ranges.flatMap((range, i) => range.frames.map((f) => [framePlace(f), i] as const)));
     const start = (i: number) => {
       const range = ranges[i];
@@ -215,7 +258,8 @@ export class BlobSource {
     };
     let [at, current, next] = [-1, undefined as LoadedRange | undefined, start(0)];
     let last: { place: string; frame: Buffer } | undefined;
-    for (const location of locations) {
+    for (const item of run) {
+      const { location } = item;
       const place = framePlace(location);
       let frame = last?.place === place ? last.frame : pinned.get(place);
       if (!frame) {
@@ -227,7 +271,7 @@ export class BlobSource {
         );
       }
       last = { place, frame };
-      use(location.id, blobOfFrame(this.deps.keys, packKey(id), location, frame));
+      yield [item, blobOfFrame(this.deps.keys, packKey(id), location, frame)];
     }
   }
 
@@ -255,10 +299,15 @@ export class BlobSource {
   }
 }
 
-/** The frames eachBlob reads of a pack by ranges, and those it has kept already (by framePlace). */
+/** The frames blobsAt reads of a pack by ranges, and those it has kept already (by framePlace). */
 interface RangePlan {
   ranges: PackRange[];
   pinned: Map<string, Buffer>;
+}
+
+/** Pack id order, then byPlace. */
+function packOrder(a: BlobLocation, b: BlobLocation): number {
+  return a.pack < b.pack ? -1 : a.pack > b.pack ? 1 : byPlace(a, b);
 }
 
 /** One location of each frame of `locations` (sorted byPlace), in their order. */

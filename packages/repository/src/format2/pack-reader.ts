@@ -16,6 +16,8 @@ import {
 export interface LoadedPack {
   id: string;
   key: string;
+  /** Its size. */
+  bytes: number;
   entries: PackEntry[];
   /**
    * The plaintext of one blob of this pack, checked against its id (IntegrityError otherwise).
@@ -51,7 +53,7 @@ export function parsePack(keys: Format2Keys | null, id: string, data: Buffer): L
     }
     return frame;
   };
-  return { id, key, entries, blob: (entry) => blobOfFrame(keys, key, entry, frameOf(entry)) };
+  return { id, key, bytes: data.length, entries, blob: (entry) => blobOfFrame(keys, key, entry, frameOf(entry)) };
 }
 
 /**

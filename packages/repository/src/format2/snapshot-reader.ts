@@ -8,7 +8,6 @@ import type { BlobLocation } from "./blob-index.js";
 import { BlobSource, type BlobSourceDeps } from "./blob-source.js";
 import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
 import { byPlace } from "./pack-format.js";
-import type { LoadedPack } from "./pack-reader.js";
 import { type TreeRecord, walkTree } from "./tree-walker.js";
 
 /*
@@ -28,6 +27,13 @@ export interface ObjectsFilter {
 
 /** How many packs a reader of objects fetches ahead of the one it reads (each up to ~16 MiB in memory). */
 export const PACKS_AHEAD = 2;
+
+/**
+ * How long the objects reader keeps the packs it read whole after its last read ends: a restore's
+ * next step finds them (docs/format.md, "Reading frames alone"), a long-lived process does not
+ * hold them. @defaultValue 30 s
+ */
+export const PACKS_IDLE_MS = 30_000;
 
 /** snapshot.json of format-2 snapshot `id`; SnapshotNotFoundError when it is not committed. */
 export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: string): Promise<SnapshotManifestV2> {
@@ -62,6 +68,7 @@ async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): 
  */
 export class SnapshotReaderV2 {
   private placed: Promise<PlacedRecord[]> | undefined;
+  private packs: { source: BlobSource; reads: number; idle?: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly deps: SnapshotReaderV2Deps,
@@ -76,7 +83,8 @@ export class SnapshotReaderV2 {
   /**
    * The objects, part after part (pack after pack, in offset order), or only those of the parts in
    * `only`, and of those only the ones at `paths` (no other blob read: frames of other objects are
-   * not inflated); every blob checked against its id.
+   * not inflated, nor read when a few frames of a pack are wanted); every blob checked against its
+   * id, and without `paths` every pack read whole, checked against its id.
    */
   async *objects(only?: readonly number[], paths?: ReadonlySet<string>): AsyncGenerator<SnapshotObject> {
     const wanted = only && new Set(only);
@@ -84,18 +92,38 @@ export class SnapshotReaderV2 {
       (r) => (!wanted || wanted.has(r.part)) && (!paths || paths.has(r.record.path)),
     );
     records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
-    const source = new BlobSource(this.deps);
-    const packs = [...new Set(records.map((r) => r.location.pack))];
-    let pack: LoadedPack | undefined;
-    let next = 0; // packs[] is in the records' order: the pack after the current one
-    for (const { record, location, part } of records) {
-      if (pack?.id !== location.pack) {
-        next += 1;
-        source.prefetch(packs.slice(next, next + PACKS_AHEAD)); // fetched while this one is read
-        pack = await source.pack(location.pack);
-      }
-      yield { path: record.path, data: pack.blob(location), part };
+    if (paths === undefined) {
+      // Whole parts (a verify, a download): each pack read whole, from the store, whatever an
+      // earlier read kept, with the next PACKS_AHEAD fetched meanwhile.
+      const source = new BlobSource(this.deps);
+      for await (const [{ record, part }, data] of source.blobsAt(records, { packsAhead: PACKS_AHEAD, ranged: false }))
+        yield { path: record.path, data, part };
+      return;
     }
+    // Some objects (a restore step's): a pack's wanted frames by ranges when those are a small
+    // share of it, a pack read whole otherwise, and kept for the next steps.
+    const packs = this.keptPacks();
+    packs.reads += 1;
+    clearTimeout(packs.idle);
+    try {
+      for await (const [{ record, part }, data] of packs.source.blobsAt(records, { packsAhead: PACKS_AHEAD }))
+        yield { path: record.path, data, part };
+    } finally {
+      packs.reads -= 1;
+      if (packs.reads === 0)
+        packs.idle = setTimeout(() => {
+          if (this.packs === packs) this.packs = undefined;
+        }, PACKS_IDLE_MS).unref();
+    }
+  }
+
+  /**
+   * The BlobSource of objects() with `paths`: the packs it read whole are kept from one such read
+   * to the next (KEPT_PACK_BYTES), till none has run for PACKS_IDLE_MS.
+   */
+  private keptPacks() {
+    this.packs ??= { source: new BlobSource(this.deps), reads: 0 };
+    return this.packs;
   }
 
   private records(): Promise<PlacedRecord[]> {

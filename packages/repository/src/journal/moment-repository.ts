@@ -5,7 +5,7 @@ import type { SnapshotScan } from "../snapshot/snapshot-scan.js";
 import { type DownloadResult, writeTree } from "../snapshot/download.js";
 import type { ForgetOptions, ForgetResult, RetentionPolicy } from "../snapshot/forget.js";
 import type { StoredCheckReport } from "../snapshot/check-stored.js";
-import { progressCounter, type ReadProgressOptions } from "../snapshot/read-progress.js";
+import { progressCounter, type ReadProgressOptions, type VerifyReadOptions } from "../snapshot/read-progress.js";
 import type { DeleteSnapshotResult, ReadObjectsOptions, Repository } from "../snapshot/repository.js";
 import type { CommitSnapshotInput } from "../snapshot/snapshot-upload.js";
 import type { SweepOptions, SweepResult } from "../snapshot/sweep.js";
@@ -135,7 +135,7 @@ export class MomentRepository implements Repository {
   }
 
   /** A moment's objects were checked against their blob ids when read: it is whole. */
-  async verify(id: string, options?: ReadProgressOptions): Promise<VerifyReport> {
+  async verify(id: string, options?: VerifyReadOptions): Promise<VerifyReport> {
     const moment = this.moments.get(id);
     if (!moment) return this.base.verify(id, options);
     const n = moment.records.length;

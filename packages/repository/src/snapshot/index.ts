@@ -3,7 +3,7 @@
 export type { DownloadResult } from "./download.js";
 export type { ForgetEntry, ForgetOptions, ForgetResult, RetentionPolicy } from "./forget.js";
 export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey, snapshotManifestKey } from "./layout.js";
-export type { ReadProgress, ReadProgressOptions } from "./read-progress.js";
+export type { ReadProgress, ReadProgressOptions, VerifyReadOptions } from "./read-progress.js";
 export type { DeleteSnapshotResult, ReadObjectsOptions } from "./repository.js";
 export type { RetentionRule, RetentionRules } from "./retention.js";
 export { isSnapshotId, newSnapshotId } from "./snapshot-id.js";

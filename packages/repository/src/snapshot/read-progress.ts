@@ -15,6 +15,16 @@ export interface ReadProgressOptions {
   onProgress?: (p: ReadProgress) => void;
 }
 
+/** Options of Repository.verify. */
+export interface VerifyReadOptions extends ReadProgressOptions {
+  /**
+   * Check this snapshot alone, as a restore of it needs: its tree, its objects and the packs that
+   * hold them; not, in format 2, the repository's other snapshots' trees, its journal and every
+   * pack's size (format 1's verify of a snapshot checks it alone anyway).
+   */
+  snapshotOnly?: boolean;
+}
+
 /** A counter to call with each object's size; it reports to `onProgress`, when there is one. */
 export function progressCounter(
   manifest: SnapshotManifest,

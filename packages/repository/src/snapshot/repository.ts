@@ -10,7 +10,7 @@ import { type DownloadResult, writeTree } from "./download.js";
 import { type ForgetOptions, type ForgetResult, forgetSnapshots, type RetentionPolicy } from "./forget.js";
 import { REPOSITORY_KEY, SNAPSHOTS_PREFIX, snapshotIdOfKey, snapshotManifestKey, snapshotPrefix } from "./layout.js";
 import { type ConfigOptions, readRepositoryConfig, resolveConfig, resolveExisting } from "./repository-config.js";
-import { progressCounter, type ReadProgressOptions } from "./read-progress.js";
+import { progressCounter, type ReadProgressOptions, type VerifyReadOptions } from "./read-progress.js";
 import { isSnapshotId } from "./snapshot-id.js";
 import type { ManifestCache } from "./manifest-cache.js";
 import { readManifest, type SnapshotScan, scanSnapshots } from "./snapshot-scan.js";
@@ -55,7 +55,7 @@ export interface Repository {
   /** Applies a retention policy per group of snapshots, see forgetSnapshots. */
   forget(policy: RetentionPolicy, options?: ForgetOptions): Promise<ForgetResult>;
   /** Re-reads every part and checks every object against the index; throws only if the snapshot is not committed. */
-  verify(id: string, options?: ReadProgressOptions): Promise<VerifyReport>;
+  verify(id: string, options?: VerifyReadOptions): Promise<VerifyReport>;
   /** Stats the index and every part against the sizes snapshot.json records, reading no data; throws as verify does. */
   checkStored(id: string): Promise<StoredCheckReport>;
 }
@@ -196,7 +196,7 @@ class StoreRepository implements Repository {
     );
   }
 
-  async verify(id: string, options?: ReadProgressOptions): Promise<VerifyReport> {
+  async verify(id: string, options?: VerifyReadOptions): Promise<VerifyReport> {
     return verifySnapshot(this.readerDeps(), await this.getSnapshot(id), options);
   }
 
