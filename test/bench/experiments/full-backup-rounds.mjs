@@ -10,14 +10,13 @@ import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConnection } from "@kubedump/kube";
-import { startTestEnv } from "@kubedump/testenv";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { listPaths } from "../lib/bench-paths.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
 import { median, runBench, runMeasurement } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
-import { NAMESPACE_PREFIX, seed } from "../lib/seed.mjs";
+import { mainThreadCpuArgs, readThreadCpu, s3RepoUrl, startSeededEnv } from "../lib/rounds-env.mjs";
+import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
@@ -36,11 +35,7 @@ const { args, int } = benchArgs(
 const N = int("objects");
 const ROUNDS = int("rounds");
 // Each CLI reports its main thread's CPU and GC time at exit (lib/main-thread-cpu.cjs).
-const NODE_ARGS = [
-  "--require",
-  join(HERE, "../lib/main-thread-cpu.cjs"),
-  ...args["node-args"].split(" ").filter(Boolean),
-];
+const NODE_ARGS = mainThreadCpuArgs(args["node-args"]);
 const VARIANTS = args.formats.split(",").map((f) => ({ label: `f${f}`, format: Number(f), root: ROOT }));
 if (args["base-root"]) VARIANTS.splice(1, 0, { label: "f2-base", format: 2, root: resolve(args["base-root"]) });
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
@@ -49,7 +44,7 @@ const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
 
 async function backup(env, { format, root, label }, run) {
   const prefix = `rounds-${label}-${run}-${Date.now()}`;
-  const url = `s3://kubedump-bench/${prefix}?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`;
+  const url = s3RepoUrl(env, "kubedump-bench", prefix);
   const cli = [join(root, "packages/cli/bin/kubedump.js"), "backup", "--repo", url, "--kubeconfig", env.kubeconfig];
   cli.push("--include-namespaces", `${NAMESPACE_PREFIX}*`, "--repository-format", String(format), "-o", "json");
   const nodeArgs = NODE_ARGS;
@@ -59,18 +54,11 @@ async function backup(env, { format, root, label }, run) {
     track,
   });
   if (r.code !== 0) throw new Error(`backup format ${format} exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  const threads = /F2FULL main=([\d.]+) all=([\d.]+) gc=([\d.]+)/.exec(r.stderr);
-  if (threads) [r.mainCpu, r.allCpu, r.gc] = threads.slice(1).map(Number);
-  return r;
+  return readThreadCpu(r);
 }
 
 async function main() {
-  const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
-  stopAtEnd(env);
-  process.env.AWS_ACCESS_KEY_ID = env.accessKey;
-  process.env.AWS_SECRET_ACCESS_KEY = env.secretKey;
-  const conn = loadConnection({ kubeconfig: env.kubeconfig });
-  await seed(conn, { objects: N, namespaces: 10, progress: log });
+  const { env } = await startSeededEnv({ objects: N, log, stopAtEnd });
   const rawCfg = { kubeconfig: env.kubeconfig, paths: await listPaths(env.kubeconfig), limit: 500 };
   const rawList = () => runMeasurement(join(HERE, "../lib/raw-list-child.mjs"), rawCfg, { cwd: ROOT, track });
   await rawList();

@@ -13,14 +13,14 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConnection } from "@kubedump/kube";
-import { s3RepositoryBackend, startTestEnv } from "@kubedump/testenv";
+import { s3RepositoryBackend } from "@kubedump/testenv";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { changeObjects } from "../lib/change.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
 import { median, runBench, runMeasurement } from "../lib/common.mjs";
 import { kubedumpCli } from "../lib/restore-runs.mjs";
-import { NAMESPACE_PREFIX, seed } from "../lib/seed.mjs";
+import { s3RepoUrl, startSeededEnv } from "../lib/rounds-env.mjs";
+import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
@@ -67,15 +67,10 @@ async function backup(url, format, kubeconfig) {
 }
 
 async function main() {
-  const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
-  stopAtEnd(env);
-  process.env.AWS_ACCESS_KEY_ID = env.accessKey;
-  process.env.AWS_SECRET_ACCESS_KEY = env.secretKey;
-  const conn = loadConnection({ kubeconfig: env.kubeconfig });
-  await seed(conn, { objects: N, namespaces: 10, progress: log });
+  const { env, conn } = await startSeededEnv({ objects: N, log, stopAtEnd });
   const repos = [1, 2].map((format) => {
     const prefix = `restore-read-f${format}-${Date.now()}`;
-    const url = `s3://${BUCKET}/${prefix}?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`;
+    const url = s3RepoUrl(env, BUCKET, prefix);
     return { format, url, ...s3RepositoryBackend(env, BUCKET, prefix), id: "" };
   });
   for (let hour = 1; hour <= HOURS; hour++) {

@@ -12,15 +12,14 @@ import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConnection } from "@kubedump/kube";
-import { startTestEnv } from "@kubedump/testenv";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { changeObjects } from "../lib/change.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
 import { median, runBench } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
+import { mainThreadCpuArgs, readThreadCpu, s3RepoUrl, startSeededEnv } from "../lib/rounds-env.mjs";
 import { cpuOf, findLocalServers } from "../lib/server-cpu.mjs";
-import { NAMESPACE_PREFIX, seed } from "../lib/seed.mjs";
+import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
@@ -37,11 +36,7 @@ const { args, int } = benchArgs(
 );
 const N = int("objects");
 const ROUNDS = int("rounds");
-const NODE_ARGS = [
-  "--require",
-  join(HERE, "../lib/main-thread-cpu.cjs"),
-  ...args["node-args"].split(" ").filter(Boolean),
-];
+const NODE_ARGS = mainThreadCpuArgs(args["node-args"]);
 const VARIANTS = [{ label: "this", root: ROOT }];
 if (args["base-root"]) VARIANTS.unshift({ label: "base", root: resolve(args["base-root"]) });
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
@@ -53,7 +48,7 @@ let servers = [];
 async function backup(env, variant, run) {
   const { root, label } = variant;
   variant.prefix ??= `second-${label}-${Date.now()}`;
-  const url = `s3://kubedump-bench/${variant.prefix}?endpoint=${encodeURIComponent(env.s3Endpoint)}&region=us-east-1`;
+  const url = s3RepoUrl(env, "kubedump-bench", variant.prefix);
   const cli = [join(root, "packages/cli/bin/kubedump.js"), "backup", "--repo", url, "--kubeconfig", env.kubeconfig];
   cli.push("--include-namespaces", `${NAMESPACE_PREFIX}*`, "--repository-format", "2", "-o", "json");
   const serverCpu = cpuOf(servers);
@@ -64,9 +59,7 @@ async function backup(env, variant, run) {
   });
   r.serverCpu = servers.length ? +(cpuOf(servers) - serverCpu).toFixed(2) : undefined;
   if (r.code !== 0) throw new Error(`backup (${label}) exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  const threads = /F2FULL main=([\d.]+) all=([\d.]+) gc=([\d.]+)/.exec(r.stderr);
-  if (threads) [r.mainCpu, r.allCpu, r.gc] = threads.slice(1).map(Number);
-  return r;
+  return readThreadCpu(r);
 }
 
 const cpuNote = (r) =>
@@ -74,13 +67,8 @@ const cpuNote = (r) =>
   (r.serverCpu === undefined ? "" : `, API server + etcd ${r.serverCpu} CPU-s`);
 
 async function main() {
-  const env = await startTestEnv({ progress: (m) => log(`testenv: ${m}`) });
-  stopAtEnd(env);
-  process.env.AWS_ACCESS_KEY_ID = env.accessKey;
-  process.env.AWS_SECRET_ACCESS_KEY = env.secretKey;
-  const conn = loadConnection({ kubeconfig: env.kubeconfig });
+  const { env, conn } = await startSeededEnv({ objects: N, log, stopAtEnd });
   servers = findLocalServers(conn.server);
-  await seed(conn, { objects: N, namespaces: 10, progress: log });
   const load = [loadavg()[0]];
   for (const v of VARIANTS) {
     v.first = await backup(env, v, 0);
