@@ -15,16 +15,12 @@ import { packKey } from "./layout.js";
 import { MAX_PACK_BYTES } from "./pack-format.js";
 import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { deploymentYaml, draftV2, inputObject, TEST_KEYS, testStores } from "./test-support.js";
+import { deploymentYaml, draftV2, inputObject, storeKeyCases, testStores } from "./test-support.js";
 import { walkTree } from "./tree-walker.js";
 
 const env = inject("testenv");
 const { stores } = testStores(env, "kubedump-f2-ranged", "ranged");
-const KEYS: [string, Format2Keys | null][] = [
-  ["unencrypted", null],
-  ["encrypted", TEST_KEYS],
-];
-const CASES = stores.flatMap(([store, create]) => KEYS.map(([label, keys]) => [store, label, create, keys] as const));
+const CASES = storeKeyCases(stores);
 
 /** 2,000 blobs of 4,200 bytes, mostly random: two a frame (of 8 KiB plaintext), about 6 KB stored. */
 const blobs = Array.from({ length: 2000 }, (_, i) => {

@@ -16,16 +16,12 @@ import { BlobSource } from "./blob-source.js";
 import { byPlace } from "./pack-format.js";
 import { PACKS_IDLE_MS, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { deploymentYaml, draftV2, inputObject, TEST_KEYS, testStores } from "./test-support.js";
+import { deploymentYaml, draftV2, inputObject, storeKeyCases, testStores } from "./test-support.js";
 import { walkTree } from "./tree-walker.js";
 
 const env = inject("testenv");
 const { stores } = testStores(env, "kubedump-f2-ranged", "reader-ranges");
-const KEYS: [string, Format2Keys | null][] = [
-  ["unencrypted", null],
-  ["encrypted", TEST_KEYS],
-];
-const CASES = stores.flatMap(([store, create]) => KEYS.map(([label, keys]) => [store, label, create, keys] as const));
+const CASES = storeKeyCases(stores);
 const ID = "20261205T030000Z-0000000b";
 
 /** 2,000 Deployments of about 4.2 KB, mostly random (a data pack of about 6 MB): their YAML by name. */

@@ -181,3 +181,14 @@ export function testStores(env: S3Env, bucket: string, prefix: string) {
   ];
   return { stores, localStore, s3Store, localRoot: (name: string) => join(tmp, name) };
 }
+
+/** An unencrypted and an encrypted repository's keys, labelled, for describe.each. */
+export const KEY_CASES: [string, Format2Keys | null][] = [
+  ["unencrypted", null],
+  ["encrypted", TEST_KEYS],
+];
+
+/** Every store of testStores with every key of KEY_CASES: [store, keys label, create, keys]. */
+export function storeKeyCases(stores: [string, () => ObjectStore][]) {
+  return stores.flatMap(([store, create]) => KEY_CASES.map(([label, keys]) => [store, label, create, keys] as const));
+}
