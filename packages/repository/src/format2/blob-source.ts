@@ -49,11 +49,15 @@ export const RANGE_REQUEST_BYTES = 256 * 1024;
 export const RANGE_MOST_BYTES = 4 * 1024 * 1024;
 /**
  * The most plaintext of the frames blobsAt has the frame thread decode at once (a slice), with
- * `thread`: a slice is one message each way. @defaultValue 4 MiB
+ * `thread`: a slice is one message each way, decoded there in a few ms, while writing its blobs
+ * takes the main thread tens of ms. @defaultValue 2 MiB
  */
-export const THREAD_SLICE_BYTES = 4 * 1024 * 1024;
-/** How many slices blobsAt has decoded ahead of the one whose blobs it gives, with `thread`. @defaultValue 4 */
-export const THREAD_SLICES_AHEAD = 4;
+export const THREAD_SLICE_BYTES = 2 * 1024 * 1024;
+/**
+ * How many slices blobsAt has decoded ahead of the one whose blobs it gives, with `thread`: the
+ * thread stays ahead of the writes, and holds little plaintext in flight. @defaultValue 2
+ */
+export const THREAD_SLICES_AHEAD = 2;
 /**
  * How many frames of one pack blob() reads alone (one range each) before it fetches the pack
  * whole and keeps it, for a caller that reads a pack blob after blob. @defaultValue 8
