@@ -9,10 +9,12 @@ import type { ObjectStore } from "../stores/object-store.js";
 import { wrapStore } from "../test-support.js";
 import { BlobIndex, type BlobLocation } from "./blob-index.js";
 import { BlobSource, FRAME_READS_PER_PACK, RANGE_REQUEST_BYTES } from "./blob-source.js";
+import { decodeSlice, sliceRequest } from "./frame-thread.js";
 import { addPacks, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { MAX_PACK_BYTES } from "./pack-format.js";
+import { readPack } from "./pack-reader.js";
 import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { deploymentYaml, draftV2, inputObject, storeKeyCases, testStores } from "./test-support.js";
@@ -240,6 +242,26 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     expect(got.length).toBe(blobs.length);
     expect(got.findIndex((data, i) => !data.equals(blobs[i]!))).toBe(-1); // toEqual of 2,000 buffers takes seconds
     expect(reads).toMatchObject({ whole: 1, ranges: 0 });
+  });
+
+  it("posts a slice as its frames' stored bytes alone and the keys as their own bytes; the thread's decode gives the blobs", async () => {
+    const inner = create();
+    const { ids, index, pack } = await onePack(inner, keys);
+    const loaded = await readPack({ store: inner, keys }, pack.id);
+    const locations = ids.slice(10, 21).map((id) => index.get(id)!);
+    const request = sliceRequest(7, keys, loaded, locations);
+    const [first, last] = [locations[0]!, locations.at(-1)!];
+    expect(request.stored.byteLength).toBe(last.offset + last.length - first.offset);
+    expect(request.keys && [request.keys.idKey.buffer.byteLength, request.keys.sealKey.buffer.byteLength]).toEqual(
+      keys && [32, 32],
+    );
+    const { plain, starts } = decodeSlice(request);
+    expect(starts).toHaveLength(new Set(locations.map((l) => l.offset)).size);
+    const frameOf = [...new Set(locations.map((l) => l.offset))];
+    for (const [i, l] of locations.entries()) {
+      const at = starts[frameOf.indexOf(l.offset)]! + l.offsetInFrame;
+      expect(Buffer.from(plain, at, l.rawLength).equals(blobs[10 + i]!)).toBe(true);
+    }
   });
 
   it("refuses on the frame thread a blob that does not match its id, and a frame placed wrong, naming the pack", async () => {

@@ -1,5 +1,3 @@
-import type { Format2Keys } from "./keys.js";
-
 /*
  * Messages between a reader and the frame thread (frame-thread.ts, frame-worker.ts): the frames
  * of a slice of a pack read whole go there as their stored bytes, and come back inflated, every
@@ -16,7 +14,8 @@ export interface DecodeRequest {
   id: number;
   /** The pack's key, which errors name. */
   key: string;
-  keys: Format2Keys | null;
+  /** The repository's keys (Format2Keys), each its own bytes. */
+  keys: { idKey: Uint8Array; sealKey: Uint8Array } | null;
   stored: ArrayBuffer;
   base: number;
   /** FRAME_FIELDS numbers a frame. */

@@ -33,6 +33,8 @@ function workerUrl(): URL {
 export function decodeSlice(m: DecodeRequest): { plain: ArrayBuffer; starts: number[] } {
   const data = Buffer.from(m.stored);
   const ids = Buffer.from(m.ids);
+  const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const keys: Format2Keys | null = m.keys && { idKey: view(m.keys.idKey), sealKey: view(m.keys.sealKey) };
   const frames: Buffer[] = [];
   for (let b = 0; b * BLOB_FIELDS < m.blobs.length; b++) {
     const f = m.blobs[b * BLOB_FIELDS] as number;
@@ -52,10 +54,10 @@ export function decodeSlice(m: DecodeRequest): { plain: ArrayBuffer; starts: num
       const at = entry.offset - m.base;
       if (at < 0 || at + entry.length > data.length)
         throw new IntegrityError(m.key, `blob ${entry.id}: frame at ${entry.offset}: past the end of the pack`);
-      frame = decodeFrame(m.keys, m.key, entry, data.subarray(at, at + entry.length));
+      frame = decodeFrame(keys, m.key, entry, data.subarray(at, at + entry.length));
       frames[f] = frame;
     }
-    blobOfFrame(m.keys, m.key, entry, frame);
+    blobOfFrame(keys, m.key, entry, frame);
   }
   const starts: number[] = [];
   let total = 0;
@@ -91,13 +93,15 @@ export function sliceRequest(
     ids.write(location.id, b * ID_BYTES, ID_BYTES, "hex");
   }
   const base = frames[0] ?? 0;
+  // The keys' own bytes: a Buffer posted as it is takes along the whole pool slab it may lie in.
+  const exact = keys && { idKey: new Uint8Array(keys.idKey), sealKey: new Uint8Array(keys.sealKey) };
   const end = last ? last.offset + last.length : base;
   const stored = new Uint8Array(Math.max(0, Math.min(end, pack.data.length) - base));
   stored.set(pack.data.subarray(base, base + stored.length));
   return {
     id,
     key: pack.key,
-    keys,
+    keys: exact,
     stored: stored.buffer,
     base,
     frames: Uint32Array.from(frames),
