@@ -18,9 +18,9 @@ const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC |
  * Writes `data` to a new file at `path` (opened with `flags`, mode 0o666 less the umask): open,
  * write (again for what a short write left) and close on the pool, by callbacks. fs/promises'
  * writeFile does the same for twice the main thread's CPU a file (a FileHandle object and its
- * close-on-collect bookkeeping; 20,000 files of 2 KB into /dev/shm, 16 at once: 0.41 CPU-s
- * against 0.18–0.22, docs/benchmarks.md, "Session 2026-12-05: f2dl2"), and the main thread bounds
- * a download. The file is closed whatever fails.
+ * close-on-collect bookkeeping; 20,000 files of 2 KB into /dev/shm, 16 at once: 0.53 CPU-s
+ * against 0.21–0.25, restore-read-micro.mjs in docs/benchmarks.md, "Session 2026-12-05: f2dl2"),
+ * and the main thread bounds a download. The file is closed whatever fails.
  */
 function writeNewFile(path: string, data: Buffer, flags: number): Promise<void> {
   return new Promise((resolve, reject) => {
