@@ -45,8 +45,13 @@ export class BlobIndex {
     return n === undefined ? undefined : this.packSizes[n];
   }
 
+  /** Decoded ids looked up (has): no buffer made per call. */
+  private readonly scratch = Buffer.alloc(ID_BYTES);
+
   has(id: string): boolean {
-    return this.find(Buffer.from(id, "hex")) >= 0;
+    // an id of other than 64 hex digits decodes to fewer bytes (or more digits): not an id
+    if (id.length !== ID_BYTES * 2 || this.scratch.write(id, "hex") !== ID_BYTES) return false;
+    return this.find(this.scratch) >= 0;
   }
 
   /** has, for an id as the 32 bytes of `bytes` at `offset`. */
