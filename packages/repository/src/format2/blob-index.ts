@@ -49,6 +49,7 @@ export class BlobIndex {
   private readonly scratch = Buffer.alloc(ID_BYTES);
 
   has(id: string): boolean {
+    if (this.count === 0) return false; // a new repository's: nothing to decode
     // an id of other than 64 hex digits decodes to fewer bytes (or more digits): not an id
     if (id.length !== ID_BYTES * 2 || this.scratch.write(id, "hex") !== ID_BYTES) return false;
     return this.find(this.scratch) >= 0;

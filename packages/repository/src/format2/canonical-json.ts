@@ -70,7 +70,7 @@ export const CHUNK_DIVISOR = 8;
 export const MAX_CHUNK_OBJECTS = 64;
 
 export function endsChunk(name: string): boolean {
-  // the first four bytes, big-endian, from hex: a hex digest costs a third of a buffer one
+  // the first four bytes, big-endian, read from a hex digest: cheaper than a buffer digest
   return Number.parseInt(hash("sha256", name, "hex").slice(0, 8), 16) % CHUNK_DIVISOR === 0;
 }
 

@@ -17,7 +17,8 @@ export const OWN_SHA256 = 1;
 /** Bytes of a record before its sha256 or its uid. */
 export const FIXED = 17 + 32;
 const ID_BYTES = 32;
-const LOWER_HEX_ID = /^[0-9a-f]{64}$/;
+/** An upper-case hex digit, which hex decoding takes but a blob id never has. */
+const UPPER_HEX = /[A-F]/;
 
 /** A reuse table's bytes that are not of its format: the reason it is ignored. */
 export class TableFormatError extends Error {
@@ -51,6 +52,12 @@ export class ByteWriter {
 
   /** A string's UTF-8 behind its length, in `lengthBytes` (2 or 4). */
   text(value: string, lengthBytes: 2 | 4): void {
+    if (value === "") {
+      // most entries' owner references: no call to the encoder
+      this.ensure(lengthBytes);
+      for (let i = 0; i < lengthBytes; i++) this.buf[this.size++] = 0;
+      return;
+    }
     this.ensure(lengthBytes + value.length * 3);
     const length = this.buf.write(value, this.size + lengthBytes, "utf8");
     if (lengthBytes === 2 && length > 0xffff) throw new RangeError("reuse table: a string of more than 65,535 bytes");
@@ -61,9 +68,13 @@ export class ByteWriter {
 
   /** A blob id or sha256: 64 lowercase hex digits, as 32 bytes. */
   id(hex: string): void {
-    if (!LOWER_HEX_ID.test(hex)) throw new TypeError(`reuse table: not a blob id: ${hex.slice(0, 80)}`);
     this.ensure(ID_BYTES);
-    this.size += this.buf.write(hex, this.size, "hex");
+    // hex decoding stops at the first character that is not a hex digit: 64 characters that give
+    // 32 bytes, none of them upper case, are an id (one scan, no pattern anchored at both ends)
+    const whole = hex.length === ID_BYTES * 2 && !UPPER_HEX.test(hex);
+    if (!whole || this.buf.write(hex, this.size, "hex") !== ID_BYTES)
+      throw new TypeError(`reuse table: not a blob id: ${hex.slice(0, 80)}`);
+    this.size += ID_BYTES;
   }
 
   bytes(from: Buffer, start: number, end: number): void {

@@ -157,6 +157,19 @@ describe("reuse table bytes (version 3)", () => {
     expect(table.size).toBe(2);
   });
 
+  it.each([
+    ["upper case", hex("a").toUpperCase()],
+    ["short", hex("a").slice(2)],
+    ["long", `${hex("a")}00`],
+    ["not hex at the end", `${hex("a").slice(0, 63)}g`],
+    ["not hex at the start", `z${hex("a").slice(1)}`],
+  ])("refuses a blob id that is %s, naming it", (_, blob) => {
+    const builder = new ReuseTableBuilder();
+    expect(() =>
+      builder.add(id("u1", "10"), { blob, sha256: blob, bytes: 1 }, { name: "a", kind: "ConfigMap" }),
+    ).toThrow(`reuse table: not a blob id: ${blob}`);
+  });
+
   it("copies the entries of the last table found unchanged, beside new ones", async () => {
     const cacheDir = join(tmp, "copied");
     const first = new ReuseTableBuilder();
