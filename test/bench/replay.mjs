@@ -177,7 +177,8 @@ async function run() {
         results[k].push(r);
         console.error(
           `run ${i + 1}/${runs} ${roots[k]}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s ` +
-            `(main thread ${r.mainCpu?.toFixed(2)}, GC ${r.gc?.toFixed(2)}), RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB`,
+            `(main thread ${r.mainCpu?.toFixed(2)}, GC ${r.gc?.toFixed(2)}), RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB, ` +
+            `${(r.bytes / 2 ** 20).toFixed(0)} MiB of YAML stored in ${(r.storedBytes / 2 ** 20).toFixed(0)} MiB`,
         );
       }
     }

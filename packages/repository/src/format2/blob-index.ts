@@ -99,15 +99,14 @@ export class BlobIndex {
   addEntries(pack: string, entries: Buffer): void {
     const packNumber = this.packNumber(pack);
     for (let at = 0; at + ENTRY_BYTES <= entries.length; at += ENTRY_BYTES) {
-      const id = entries.subarray(at + 2, at + 2 + ID_BYTES);
-      if (this.find(id) >= 0) continue;
+      if (this.find(entries, at + 2) >= 0) continue;
       if (this.count === this.meta.length) this.grow();
       const n = this.count++;
-      this.ids.set(id, n * ID_BYTES);
+      entries.copy(this.ids, n * ID_BYTES, at + 2, at + 2 + ID_BYTES);
       for (let i = 0; i < FIELDS - 1; i++) this.fields[n * FIELDS + 1 + i] = entries.readUInt32BE(at + 34 + 4 * i);
       this.fields[n * FIELDS] = packNumber;
       this.meta[n] = ((entries[at] as number) & 1) | ((entries[at + 1] as number) << 1);
-      this.insert(id, n);
+      this.insert(this.ids, n, n * ID_BYTES);
     }
   }
 
@@ -148,9 +147,10 @@ export class BlobIndex {
     return true;
   }
 
-  private insert(id: Uint8Array, n: number): void {
+  /** Inserts entry `n`, whose id is the 32 bytes of `id` at `offset`. */
+  private insert(id: Uint8Array, n: number, offset = 0): void {
     const mask = this.table.length - 1;
-    let slot = this.slotOf(id) & mask;
+    let slot = this.slotOf(id, offset) & mask;
     while (this.table[slot] !== 0) slot = (slot + 1) & mask;
     this.table[slot] = n + 1;
   }
@@ -165,6 +165,6 @@ export class BlobIndex {
     const meta = new Uint8Array(capacity);
     meta.set(this.meta);
     [this.ids, this.fields, this.meta, this.table] = [ids, fields, meta, new Int32Array(capacity * 2)];
-    for (let n = 0; n < this.count; n++) this.insert(this.ids.subarray(n * ID_BYTES, (n + 1) * ID_BYTES), n);
+    for (let n = 0; n < this.count; n++) this.insert(ids, n, n * ID_BYTES);
   }
 }

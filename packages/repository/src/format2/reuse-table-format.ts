@@ -45,9 +45,15 @@ export class ByteWriter {
   }
 
   u32(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`reuse table: ${value}`);
+    // a whole number from 0 to 2^32 - 1 is its own unsigned 32 bits
+    if (value >>> 0 !== value) throw new RangeError(`reuse table: ${value}`);
     this.ensure(4);
-    this.size = this.buf.writeUInt32LE(value, this.size);
+    const { buf } = this;
+    buf[this.size] = value; // typed array stores keep the low 8 bits
+    buf[this.size + 1] = value >>> 8;
+    buf[this.size + 2] = value >>> 16;
+    buf[this.size + 3] = value >>> 24;
+    this.size += 4;
   }
 
   /** A string's UTF-8 behind its length, in `lengthBytes` (2 or 4). */
