@@ -98,11 +98,13 @@ export class BlobIndex {
    */
   addEntries(pack: string, entries: Buffer): void {
     const packNumber = this.packNumber(pack);
+    this.grow(this.count + Math.floor(entries.length / ENTRY_BYTES)); // once, not once per doubling
     for (let at = 0; at + ENTRY_BYTES <= entries.length; at += ENTRY_BYTES) {
       if (this.find(entries, at + 2) >= 0) continue;
       if (this.count === this.meta.length) this.grow();
       const n = this.count++;
-      entries.copy(this.ids, n * ID_BYTES, at + 2, at + 2 + ID_BYTES);
+      const { ids } = this;
+      for (let i = 0; i < ID_BYTES; i++) ids[n * ID_BYTES + i] = entries[at + 2 + i] as number;
       for (let i = 0; i < FIELDS - 1; i++) this.fields[n * FIELDS + 1 + i] = entries.readUInt32BE(at + 34 + 4 * i);
       this.fields[n * FIELDS] = packNumber;
       this.meta[n] = ((entries[at] as number) & 1) | ((entries[at + 1] as number) << 1);
@@ -155,9 +157,14 @@ export class BlobIndex {
     this.table[slot] = n + 1;
   }
 
-  /** Doubles the entry arrays and the table (kept at most half full), then re-inserts every id. */
-  private grow(): void {
-    const capacity = this.meta.length * 2;
+  /**
+   * Doubles the entry arrays and the table (kept at most half full) until they hold `atLeast`
+   * entries (default: one more doubling), then re-inserts every id.
+   */
+  private grow(atLeast = this.meta.length + 1): void {
+    let capacity = this.meta.length;
+    while (capacity < atLeast) capacity *= 2;
+    if (capacity === this.meta.length) return;
     const ids = new Uint8Array(capacity * ID_BYTES);
     ids.set(this.ids);
     const fields = new Uint32Array(capacity * FIELDS);
