@@ -48,28 +48,29 @@ export class ByteWriter {
     // a whole number from 0 to 2^32 - 1 is its own unsigned 32 bits
     if (value >>> 0 !== value) throw new RangeError(`reuse table: ${value}`);
     this.ensure(4);
-    const { buf } = this;
-    buf[this.size] = value; // typed array stores keep the low 8 bits
-    buf[this.size + 1] = value >>> 8;
-    buf[this.size + 2] = value >>> 16;
-    buf[this.size + 3] = value >>> 24;
+    this.littleEndian(this.size, value, 4);
     this.size += 4;
   }
 
-  /** A string's UTF-8 behind its length, in `lengthBytes` (2 or 4). */
+  /** The low `bytes` bytes of `value` at `at`, little-endian (no bounds-checked call per number). */
+  private littleEndian(at: number, value: number, bytes: 2 | 4): void {
+    const { buf } = this;
+    buf[at] = value; // typed array stores keep the low 8 bits
+    buf[at + 1] = value >>> 8;
+    if (bytes === 2) return;
+    buf[at + 2] = value >>> 16;
+    buf[at + 3] = value >>> 24;
+  }
+
+  /** A string's UTF-8 behind its length, in `lengthBytes` (2 or 4), little-endian. */
   text(value: string, lengthBytes: 2 | 4): void {
-    if (value === "") {
-      // most entries' owner references: no call to the encoder
-      this.ensure(lengthBytes);
-      for (let i = 0; i < lengthBytes; i++) this.buf[this.size++] = 0;
-      return;
-    }
+    // room for the longest UTF-8 (3 bytes per UTF-16 unit); most entries' owner references are empty
     this.ensure(lengthBytes + value.length * 3);
-    const length = this.buf.write(value, this.size + lengthBytes, "utf8");
+    const at = this.size;
+    const length = value === "" ? 0 : this.buf.write(value, at + lengthBytes, "utf8");
     if (lengthBytes === 2 && length > 0xffff) throw new RangeError("reuse table: a string of more than 65,535 bytes");
-    if (lengthBytes === 2) this.buf.writeUInt16LE(length, this.size);
-    else this.buf.writeUInt32LE(length, this.size);
-    this.size += lengthBytes + length;
+    this.littleEndian(at, length, lengthBytes);
+    this.size = at + lengthBytes + length;
   }
 
   /** A blob id or sha256: 64 lowercase hex digits, as 32 bytes. */
