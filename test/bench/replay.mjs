@@ -5,10 +5,13 @@
 // runs than `npm run bench:dump`. Two builds compare by running `run` on each, alternately.
 //
 //   node test/bench/replay.mjs record --kubeconfig K --out pages.json   # through a recording proxy
+//   node test/bench/replay.mjs record --objects 20000 --out pages.json   # of a private seeded test environment
 //   node test/bench/replay.mjs run pages.json --runs 20                  # replayed, median of 20
+//   node test/bench/replay.mjs run pages.json --format 2 --roots .,/work/base --runs 8   # two builds, alternately
 //
 // The replay server is plain HTTP on 127.0.0.1 in this process; each run is a fresh child
-// (lib/kubedump-child.mjs), as in the dump benchmark. See docs/benchmarks.md.
+// (lib/kubedump-child.mjs), as in the dump benchmark. With --roots, the runs alternate between
+// the builds (ABBA), each child loading the packages of its checkout. See docs/benchmarks.md.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest } from "node:http";
 import { Agent, request } from "node:https";
@@ -22,8 +25,8 @@ import { DUMP_FUNCTIONS, formatProfile, newProfiles, summariseProfile } from "./
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CHILD = join(HERE, "lib", "kubedump-child.mjs");
-const USAGE = `usage: node test/bench/replay.mjs record --kubeconfig FILE --out FILE [--include-namespaces GLOB]
-       node test/bench/replay.mjs run FILE [--runs N] [--include-namespaces GLOB] [--cpu-prof DIR]`;
+const USAGE = `usage: node test/bench/replay.mjs record (--kubeconfig FILE | --objects N) --out FILE [--include-namespaces GLOB]
+       node test/bench/replay.mjs run FILE [--runs N] [--format 1|2] [--roots DIR,DIR] [--include-namespaces GLOB] [--cpu-prof DIR]`;
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +34,12 @@ const { values: args, positionals } = parseArgs({
     kubeconfig: { type: "string" },
     out: { type: "string" },
     runs: { type: "string", default: "10" },
+    // record: seed a private test environment with this many objects (lib/seed.mjs) and record it
+    objects: { type: "string" },
+    // run: the repository format of the backups (default: openRepository's for a new repository)
+    format: { type: "string" },
+    // run: built checkouts whose packages the children load, comma-separated (default: this one)
+    roots: { type: "string" },
     "include-namespaces": { type: "string", default: "bench-*" },
     // After the measured runs, one more run under `node --cpu-prof`, summarised (main thread).
     "cpu-prof": { type: "string" },
@@ -72,13 +81,27 @@ function kubeconfigFor(dir, port) {
   return path;
 }
 
-function childConfig(dir, kubeconfig, i) {
-  return { kubeconfig, repo: join(dir, `repo-${i}`), includeNamespaces: [args["include-namespaces"]], scratchDir: dir };
+function childConfig(dir, kubeconfig, i, more = {}) {
+  const { format = args.format === undefined ? undefined : Number(args.format) } = more;
+  const includeNamespaces = [args["include-namespaces"]];
+  return { kubeconfig, repo: join(dir, `repo-${i}`), includeNamespaces, scratchDir: dir, ...more, format };
+}
+
+/** The kubeconfig to record: --kubeconfig, or that of a private test environment seeded with --objects. */
+async function recordedCluster() {
+  if (args.kubeconfig) return { kubeconfig: args.kubeconfig, stop: async () => {} };
+  if (!args.objects) fail("record needs --kubeconfig or --objects");
+  const { startSeededEnv } = await import("./lib/rounds-env.mjs");
+  const log = (m) => console.error(`record: ${m}`);
+  let started;
+  const { env } = await startSeededEnv({ objects: Number(args.objects), log, stopAtEnd: (e) => (started = e) });
+  return { kubeconfig: env.kubeconfig, stop: () => started.stop() };
 }
 
 async function record() {
-  if (!args.kubeconfig || !args.out) fail("record needs --kubeconfig and --out");
-  const conn = loadConnection({ kubeconfig: args.kubeconfig });
+  if (!args.out) fail("record needs --out");
+  const cluster = await recordedCluster();
+  const conn = loadConnection({ kubeconfig: cluster.kubeconfig });
   const agent = new Agent({ keepAlive: true });
   const answers = new Map();
   const upstream = async (req) => {
@@ -109,7 +132,10 @@ async function record() {
   const server = await serve(upstream);
   const dir = mkdtempSync(join(tmpdir(), "kubedump-replay-"));
   try {
-    const r = await runMeasurement(CHILD, childConfig(dir, kubeconfigFor(dir, server.address().port), "record"));
+    const kubeconfig = kubeconfigFor(dir, server.address().port);
+    // both formats' requests (the same today), so that either replays
+    const r = await runMeasurement(CHILD, childConfig(dir, kubeconfig, "record-1", { format: 1 }));
+    await runMeasurement(CHILD, childConfig(dir, kubeconfig, "record-2", { format: 2 }));
     const saved = Object.fromEntries(
       [...answers].map(([k, a]) => [k, { status: a.status, type: a.type, body: a.body.toString("base64") }]),
     );
@@ -119,6 +145,7 @@ async function record() {
     server.close();
     agent.destroy();
     rmSync(dir, { recursive: true, force: true });
+    await cluster.stop();
   }
 }
 
@@ -137,28 +164,44 @@ async function run() {
   );
   const dir = mkdtempSync(join(tmpdir(), "kubedump-replay-"));
   const kubeconfig = kubeconfigFor(dir, server.address().port);
-  const results = [];
+  const roots = (args.roots ?? ".").split(",").map((r) => resolve(r));
+  const results = roots.map(() => []);
   try {
     for (let i = 0; i < runs; i++) {
-      const r = await runMeasurement(CHILD, childConfig(dir, kubeconfig, i));
-      rmSync(join(dir, `repo-${i}`), { recursive: true, force: true });
-      if (r.warnings.length) console.error(`run ${i + 1}: warnings: ${r.warnings.join("; ")}`);
-      results.push(r);
-      console.error(
-        `run ${i + 1}/${runs}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s, RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB`,
-      );
+      // ABBA: each build runs first as often as last
+      const order = i % 2 === 0 ? roots.map((_, k) => k) : roots.map((_, k) => roots.length - 1 - k);
+      for (const k of order) {
+        const r = await runMeasurement(CHILD, childConfig(dir, kubeconfig, `${i}-${k}`, { root: roots[k] }));
+        rmSync(join(dir, `repo-${i}-${k}`), { recursive: true, force: true });
+        if (r.warnings.length) console.error(`run ${i + 1}: warnings: ${r.warnings.join("; ")}`);
+        results[k].push(r);
+        console.error(
+          `run ${i + 1}/${runs} ${roots[k]}: ${r.objects} objects, ${r.seconds.toFixed(3)} s, CPU ${r.cpu.toFixed(3)} s ` +
+            `(main thread ${r.mainCpu?.toFixed(2)}, GC ${r.gc?.toFixed(2)}), RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB, ` +
+            `${(r.bytes / 2 ** 20).toFixed(0)} MiB of YAML stored in ${(r.storedBytes / 2 ** 20).toFixed(0)} MiB`,
+        );
+      }
     }
     if (args["cpu-prof"]) await profileOne(dir, kubeconfig, resolve(args["cpu-prof"]));
   } finally {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const s = median(results.map((r) => r.seconds));
-  const cpu = median(results.map((r) => r.cpu));
-  console.log(
-    `replayed ${results[0].objects} objects, ${runs} runs: median ${s.toFixed(3)} s (${Math.round(results[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, ` +
-      `peak RSS ${(Math.max(...results.map((r) => r.maxRss)) / 2 ** 20).toFixed(0)} MiB`,
-  );
+  const format = args.format ? `format ${args.format}, ` : "";
+  const first = { s: median(results[0].map((r) => r.seconds)), cpu: median(results[0].map((r) => r.cpu)) };
+  roots.forEach((root, k) => {
+    const rs = results[k];
+    const s = median(rs.map((r) => r.seconds));
+    const cpu = median(rs.map((r) => r.cpu));
+    const mainCpu = median(rs.map((r) => r.mainCpu ?? Number.NaN));
+    const gc = median(rs.map((r) => r.gc ?? Number.NaN));
+    const vs = k === 0 ? "" : ` (${(s / first.s).toFixed(3)}x wall, ${(cpu / first.cpu).toFixed(3)}x CPU of the first)`;
+    console.log(
+      `${roots.length > 1 ? `${root}: ` : ""}replayed ${rs[0].objects} objects, ${format}${runs} runs: median ${s.toFixed(3)} s ` +
+        `(${Math.round(rs[0].objects / s)} objects/s), CPU ${cpu.toFixed(3)} s, main thread ${mainCpu.toFixed(2)} s, GC ${gc.toFixed(2)} s, ` +
+        `peak RSS ${(Math.max(...rs.map((r) => r.maxRss)) / 2 ** 20).toFixed(0)} MiB${vs}`,
+    );
+  });
 }
 
 /** One more run under --cpu-prof into DIR; prints the main thread's summary. */

@@ -1,10 +1,12 @@
 import type { IndexRecord } from "@kubedump/repository/archive";
 
-/** One object's YAML at its archive path, with the resourceVersion it was made from. */
+/** One object's YAML at its archive path, with the resourceVersion it was made from, and its index record. */
 export interface DumpEntry {
   path: string;
   data: Buffer;
   resourceVersion?: string;
+  /** Its record: sha256 empty, part 0 (a PartsSink's records come later, through addRecords, complete). */
+  record: IndexRecord;
 }
 
 /** An object whose YAML the repository stored already (DumpReuse.find): its record and blob. */
@@ -40,15 +42,22 @@ export interface DumpReuse {
 }
 
 /**
- * Where dumped objects go: the archive parts and the index (see @kubedump/repository), a page of
- * objects at a time. `addObjects` resolves with the part that holds each object, for its record.
+ * Where format 1's dumped objects go: the archive parts and the index (see @kubedump/repository),
+ * a page of objects at a time. `addObjects` resolves with the part that holds each object, for
+ * its record; the records follow once their digests are computed (RecordQueue).
  */
-export interface DumpSink {
-  /**
-   * The sink hashes each object's YAML itself (format 2's writer, which needs the digest as the
-   * blob id): records reach addRecords with an empty sha256, and no digest is computed for it.
-   */
-  readonly hashesObjects?: boolean;
+export interface PartsSink {
   addObjects(entries: readonly DumpEntry[]): Promise<number[]>;
   addRecords(records: readonly IndexRecord[]): Promise<void>;
 }
+
+/**
+ * Where format 2's dumped objects go: a page's objects with their records at once. The sink
+ * hashes each object's YAML itself (the digest is its blob id): records come with an empty
+ * sha256, and no digest is computed for it.
+ */
+export interface PageSink {
+  addPage(entries: readonly DumpEntry[]): Promise<void>;
+}
+
+export type DumpSink = PartsSink | PageSink;

@@ -2,7 +2,7 @@ import type { ResourceType } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { describe, expect, it } from "vitest";
 import { metadataStub } from "./changed-pages.js";
-import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
+import type { DumpEntry, DumpReuse, DumpSink, PageSink, ReusedEntry } from "./dump-sink.js";
 import { createPageWriter } from "./page-writer.js";
 import { RecordQueue } from "./record-queue.js";
 
@@ -73,5 +73,57 @@ describe("createPageWriter with metadata stubs", () => {
     expect(page.objects).toBe(1);
     expect(d.stored.map((e) => e.path)).toEqual(["namespaces/prod/configmaps/app.yaml"]);
     expect(d.stored[0]?.data.toString()).toContain("k: v");
+  });
+});
+
+describe("createPageWriter with a page sink (format 2)", () => {
+  it("gives each page's objects with their records at once, sha256 left to the sink, and queues no record", async () => {
+    const pages: DumpEntry[][] = [];
+    const sink: PageSink = {
+      addPage: async (entries) => {
+        pages.push([...entries]);
+      },
+    };
+    const records = new RecordQueue(sink);
+    const write = createPageWriter({ sink, records, sanitize: true });
+    const objects = ["a", "b"].map((name) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { ...meta, name, uid: `uid-${name}` },
+      data: { k: name },
+    }));
+    const page = await write(objects, CONFIGMAPS, () => true);
+    await records.flush();
+
+    expect(page).toMatchObject({ objects: 2, reused: 0 });
+    expect(pages).toHaveLength(1);
+    expect(
+      pages[0]?.map((e) => [e.path, e.record.path, e.record.uid, e.record.sha256, e.record.bytes, e.resourceVersion]),
+    ).toEqual([
+      [
+        "namespaces/prod/configmaps/a.yaml",
+        "namespaces/prod/configmaps/a.yaml",
+        "uid-a",
+        "",
+        pages[0]?.[0]?.data.length,
+        "42",
+      ],
+      [
+        "namespaces/prod/configmaps/b.yaml",
+        "namespaces/prod/configmaps/b.yaml",
+        "uid-b",
+        "",
+        pages[0]?.[1]?.data.length,
+        "42",
+      ],
+    ]);
+    expect(pages[0]?.[1]?.data.toString()).toContain("k: b");
+  });
+
+  it("refuses records given to a record queue of a page sink", async () => {
+    const records = new RecordQueue({ addPage: async () => {} });
+    await expect(records.add([], Promise.resolve([]))).rejects.toThrow(
+      "a page sink takes its records with its objects",
+    );
   });
 });

@@ -2,7 +2,7 @@ import type { KubeObject, ResourceType } from "@kubedump/kube";
 import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
 import { isMetadataStub, stubReuse } from "./changed-pages.js";
-import type { DumpEntry, DumpReuse, DumpSink, ReusedEntry } from "./dump-sink.js";
+import type { DumpEntry, DumpReuse, DumpSink, PartsSink, ReusedEntry } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
 import { storedYaml } from "./serialize.js";
 
@@ -31,7 +31,6 @@ export type PageWriter = (
 /** Sanitizes, serializes and stores the objects of a page of one type that `keep` lets through. */
 export function createPageWriter(deps: PageWriterDeps): PageWriter {
   return async (objects, rt, keep) => {
-    const page: IndexRecord[] = [];
     const entries: DumpEntry[] = [];
     const reused: ReusedEntry[] = [];
     let bytes = 0;
@@ -54,23 +53,28 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
         );
       const data = storedYaml(obj, deps.sanitize);
       record.bytes = data.length;
-      entries.push({ path: record.path, data, resourceVersion });
-      page.push(record);
+      entries.push({ path: record.path, data, resourceVersion, record });
       bytes += data.length;
     }
     if (reused.length > 0) deps.reuse?.add(reused);
-    if (page.length === 0) return { objects: reused.length, bytes, reused: reused.length };
-    const digests = deps.sink.hashesObjects
-      ? Promise.resolve(page.map(() => ""))
-      : sha256Each(entries.map((e) => e.data));
-    digests.catch(() => {}); // awaited in the record queue
-    const parts = await deps.sink.addObjects(entries);
-    page.forEach((r, i) => {
-      r.part = parts[i] ?? 0;
-    });
-    await deps.records.add(page, digests);
-    return { objects: page.length + reused.length, bytes, reused: reused.length };
+    if (entries.length === 0) return { objects: reused.length, bytes, reused: reused.length };
+    const { sink } = deps;
+    if ("addPage" in sink) await sink.addPage(entries);
+    else await storeInParts(sink, deps.records, entries);
+    return { objects: entries.length + reused.length, bytes, reused: reused.length };
   };
+}
+
+/** Stores a page's objects in archive parts, and their records once the digests are back (RecordQueue). */
+async function storeInParts(sink: PartsSink, records: RecordQueue, entries: DumpEntry[]): Promise<void> {
+  const digests = sha256Each(entries.map((e) => e.data));
+  digests.catch(() => {}); // awaited in the record queue
+  const parts = await sink.addObjects(entries);
+  const page = entries.map((e, i) => {
+    e.record.part = parts[i] ?? 0;
+    return e.record;
+  });
+  await records.add(page, digests);
 }
 
 /** An object's index record, its size, digest and part filled in once they are known. */

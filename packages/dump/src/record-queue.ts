@@ -19,7 +19,10 @@ export class RecordQueue {
 
   constructor(private readonly sink: DumpSink) {}
 
+  /** A PartsSink's page (a PageSink takes its records with its objects, and none here). */
   async add(page: IndexRecord[], digests: Promise<string[]>): Promise<void> {
+    const { sink } = this;
+    if ("addPage" in sink) throw new TypeError("record queue: a page sink takes its records with its objects");
     this.tail = this.tail.then(async () => {
       const sha256 = await digests;
       if (sha256.length !== page.length)
@@ -27,7 +30,7 @@ export class RecordQueue {
       page.forEach((r, i) => {
         r.sha256 = sha256[i] as string;
       });
-      await this.sink.addRecords(page);
+      await sink.addRecords(page);
     });
     this.tail.catch(() => {}); // reported by the next add or the flush
     this.waiting.push(this.tail);

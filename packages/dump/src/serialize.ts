@@ -1,10 +1,10 @@
 import type { KubeObject } from "@kubedump/kube";
 import { reorder, sanitize } from "./sanitize.js";
-import { yamlDump } from "./yaml.js";
+import { yamlBytes } from "./yaml.js";
 
 /** One YAML document, as `kubectl get -o yaml` would print the object (its digest: sha256Each). */
 export function toYaml(obj: KubeObject): Buffer {
-  return Buffer.from(yamlDump(obj), "utf8");
+  return yamlBytes(obj);
 }
 
 /**

@@ -1,32 +1,18 @@
-import type { IndexRecord } from "@kubedump/repository/archive";
 import type { Format2Repository, SnapshotWriterV2 } from "@kubedump/repository/format2";
 import { newSnapshotId } from "@kubedump/repository/snapshot";
-import type { DumpReuse, DumpSink } from "./dump-sink.js";
+import type { DumpReuse, PageSink } from "./dump-sink.js";
 import { runDump } from "./engine.js";
 import { reuseKeyOf } from "./reuse-key.js";
 import { draftFields, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenSnapshot } from "./snapshot.js";
 
 /**
- * The dump's sink into a format-2 writer: each object's YAML waits for its index record (records
- * follow their objects, in order), then both go to the writer as a batch; the writer hashes the
- * YAML (records come without sha256). Every object is in "part" 0 here; a reader numbers parts by pack.
+ * The dump's sink into a format-2 writer: each page's objects with their records, as they are
+ * (the writer reads neither path nor part), hashed by the writer (records come without sha256).
  */
-function writerSink(writing: Promise<SnapshotWriterV2>): DumpSink {
-  const pending = new Map<string, { data: Buffer; resourceVersion?: string }>();
+function writerSink(writing: Promise<SnapshotWriterV2>): PageSink {
   return {
-    hashesObjects: true,
-    async addObjects(entries) {
-      for (const { path, data, resourceVersion } of entries) pending.set(path, { data, resourceVersion });
-      return entries.map(() => 0);
-    },
-    async addRecords(records: readonly IndexRecord[]) {
-      const batch = records.map(({ path, part: _part, ...record }) => {
-        const object = pending.get(path);
-        if (object === undefined) throw new Error(`format-2 snapshot: ${path} has a record but no YAML`);
-        pending.delete(path);
-        return { record, ...object };
-      });
-      await (await writing).add(batch);
+    async addPage(entries) {
+      await (await writing).add(entries);
     },
   };
 }

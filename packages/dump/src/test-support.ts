@@ -2,7 +2,8 @@
 import { createKubeClient } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { inject } from "vitest";
-import { type DumpOptions, type DumpResult, type DumpSink, runDump } from "./index.js";
+import type { PartsSink } from "./dump-sink.js";
+import { type DumpOptions, type DumpResult, runDump } from "./index.js";
 
 export const env = inject("testenv");
 export const client = createKubeClient({ kubeconfig: env.kubeconfig });
@@ -13,7 +14,7 @@ export const BLOG = `${P}-blog`;
 export const GROUP = `${P}.example.com`;
 
 /** An in-memory double of the snapshot sink: what the engine wrote, by path. */
-export function memorySink(): DumpSink & { files: Map<string, string>; records: IndexRecord[] } {
+export function memorySink(): PartsSink & { files: Map<string, string>; records: IndexRecord[] } {
   const files = new Map<string, string>();
   const records: IndexRecord[] = [];
   return {

@@ -1,6 +1,6 @@
 import { dump, load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { isSimple, SIMPLE, yamlDump } from "./yaml.js";
+import { isSimple, SIMPLE, yamlBytes, yamlDump } from "./yaml.js";
 
 const OPTS = { noRefs: true, lineWidth: -1, sortKeys: false } as const;
 const shapes = (s: string): object[] => [
@@ -180,11 +180,42 @@ const PLAIN_POOL = [
   "on",
 ];
 
+/** Lines of multi-line strings: printable ASCII, blank, indented, with indicators, non-ASCII, control characters. */
+const LINES = [
+  "alpha=7161 november=14725",
+  "x",
+  "",
+  " indented",
+  "  two",
+  "trailing ",
+  "# comment",
+  "key: value",
+  "- item",
+  "|",
+  "...",
+  "---",
+  "'q'",
+  '"q"',
+  "a  b",
+  "é ü",
+  "tab\there",
+  "\r",
+  "\x7f",
+  "\u2028",
+];
+const LINE_POOL = [...LINES.map((l) => `${l}\n`), ...LINES.filter((l) => l !== "")];
+
 /** `count` strings of fewer than `maxPieces` pieces of `pool` each, the same ones on every run (`seed`). */
 function* randomStrings(pool: readonly string[], count: number, maxPieces: number, seed: number): Generator<string> {
+  // xorshift32: a multiplying generator in doubles loses its low bits (2,000 distinct strings of 20,000)
+  let x = seed >>> 0 || 1;
   const rnd = (n: number) => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed % n;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
   };
   for (let i = 0; i < count; i++) {
     let s = "";
@@ -211,6 +242,30 @@ describe("yamlDump is byte-identical to js-yaml", () => {
       if (!loadsBack || shapes(s).some((o) => yamlDump(o) !== dump(o, OPTS))) differ.push(s);
     }
     expect(differ).toEqual([]);
+  });
+
+  it("for 20,000 random multi-line strings (literal blocks and js-yaml's cases) in every position", () => {
+    const differ: string[] = [];
+    for (const s of randomStrings(LINE_POOL, 20_000, 8, 11)) {
+      if (shapes(s).some((o) => yamlDump(o) !== dump(o, OPTS))) differ.push(s);
+    }
+    expect(differ).toEqual([]);
+  });
+
+  it("yamlBytes is the UTF-8 of js-yaml's text, ASCII or not, in keys and values", () => {
+    const differ: string[] = [];
+    const pools = [RANDOM_POOL, LINE_POOL, PLAIN_POOL];
+    pools.forEach((pool, p) => {
+      for (const s of randomStrings(pool, 5_000, 8, 3 + p)) {
+        for (const o of [...shapes(s), { [`${s}k`]: { [s]: s } }]) {
+          if (!yamlBytes(o).equals(Buffer.from(dump(o, OPTS), "utf8"))) differ.push(s);
+        }
+      }
+    });
+    expect(differ).toEqual([]);
+    // a document of ASCII only after one that was not, and the other way round
+    for (const o of [{ é: "ü" }, { a: "b" }, { a: "ü\n\n" }, { a: "b\n" }])
+      expect(yamlBytes(o)).toEqual(Buffer.from(dump(o, OPTS), "utf8"));
   });
 
   it("writes plain exactly the strings the SIMPLE pattern it replaced matches and js-yaml writes plain, on 200,000 random strings", () => {

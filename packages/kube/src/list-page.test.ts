@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ItemPage, readListPage } from "./list.js";
+import { ItemPage, readListPage, YieldedUids } from "./list.js";
 import type { KubeObject } from "./resources.js";
 
 /** What ItemPage yields for `body`, and whether it was cut into items without parsing it whole. */
@@ -94,6 +95,17 @@ describe("readListPage and ItemPage", () => {
     expect([...seen].sort()).toEqual(["uid-a", "uid-b", "uid-c"]);
   });
 
+  it("keep a list's uids without a Set until it restarts, then answer for all of them", () => {
+    const uids = new YieldedUids();
+    uids.add("a");
+    expect(uids.has("a")).toBe(false); // no restart: no uid can come again
+    uids.restarted();
+    uids.add("b");
+    expect(["a", "b", "c"].map((u) => uids.has(u))).toEqual([true, true, false]);
+    const { items } = read(typed([thing("a"), thing("b"), thing("c")]), new Set(["uid-b"]));
+    expect(items.map((o) => o.metadata.name)).toEqual(["a", "c"]);
+  });
+
   it("fail on a body that is not JSON, as JSON.parse does", () => {
     expect(() => read(`{"metadata":{},"items":[{"metadata":{"name":"a"}},{"metadata":{"name":`)).toThrow(SyntaxError);
     expect(() =>
@@ -130,6 +142,61 @@ describe("ItemPage with omitManagedFields", () => {
     const template = (got[3] as unknown as { spec: { template: { metadata: { managedFields: unknown } } } }).spec
       .template;
     expect(template.metadata.managedFields).toEqual(managed);
+  });
+
+  it("cuts exactly also where the array's first ']' is not its end (a ']' in a string, a nested array), on the rest of the page too", () => {
+    const plain = [{ manager: "m", operation: "Apply", fieldsV1: { "f:data": { ".": {} } } }];
+    const nested = [{ manager: "m", extra: [[1], []] }, ...plain];
+    const inString = [{ manager: "m]", fieldsV1: { 'f:"]}},"': {} } }];
+    const items = [
+      { metadata: { name: "a", managedFields: plain }, data: { k: "]" } },
+      { metadata: { name: "b", managedFields: nested, labels: { l: "]" } }, data: { k: "v" } },
+      { metadata: { name: "c", managedFields: inString }, data: { k: "]}," } },
+      { metadata: { name: "d", managedFields: plain, annotations: { x: "[]" } }, data: { k: "v" } },
+      { metadata: { name: "e", uid: "]", managedFields: nested }, data: { k: "v" } },
+      { metadata: { name: "f", managedFields: plain } },
+    ];
+    for (const order of [items, [...items].reverse()]) {
+      const want = parsed(typed(order)).map((o) => {
+        delete o.metadata.managedFields;
+        return o;
+      });
+      expect(read(typed(order))).toEqual(want);
+    }
+  });
+
+  it("cuts exactly for 3,000 pages with random values in managedFields (strings and arrays with brackets, quotes, escapes)", () => {
+    // deterministic choices: the bytes of sha256 over a counter
+    let n = 0;
+    const rnd = (k: number) => createHash("sha256").update(String(n++)).digest().readUInt32LE(0) % k;
+    const PIECES = ["]", "[", "]}", '"', "\\", "},", ",", ":", "]},{", "a", "é", "\n"];
+    const value = (depth: number): unknown => {
+      const r = rnd(depth > 2 ? 3 : 5);
+      if (r === 0) return Array.from({ length: rnd(4) }, () => PIECES[rnd(PIECES.length)]).join("");
+      if (r === 1) return rnd(100);
+      if (r === 2) return null;
+      if (r === 3) return Array.from({ length: rnd(3) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: rnd(3) }, () => [`f:${PIECES[rnd(PIECES.length)]}`, value(depth + 1)]),
+      );
+    };
+    const items = Array.from({ length: 3000 }, (_, i) => ({
+      metadata: { name: `n${i}`, labels: { l: String(value(3)) }, managedFields: [value(1), { manager: "m" }] },
+      data: { k: value(2) },
+    }));
+    // a page each (a failed guess stops guessing for the rest of its page), with a plain item after it
+    const after = { metadata: { name: "z", managedFields: [{ manager: "m" }] } };
+    const differ: string[] = [];
+    for (const item of items) {
+      const body = typed([item, after]);
+      const want = parsed(body).map((o) => {
+        delete o.metadata.managedFields;
+        return o;
+      });
+      if (readListPage(Buffer.from(body)).objects || JSON.stringify(read(body)) !== JSON.stringify(want))
+        differ.push(body);
+    }
+    expect(differ).toEqual([]);
   });
 
   it("parses items that do not start with their metadata as they are", () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createKubeClient } from "./client.js";
 import { isGone } from "./errors.js";
 import { ItemPage, listPages, readListPage } from "./list.js";
+import { listMetadataPages } from "./metadata-list.js";
 import type { KubeObject } from "./resources.js";
 import { admin, compactEtcd, EVENTS, ensureNamespace, eventBody } from "./test-support.js";
 
@@ -35,6 +36,20 @@ describe("listPages when the continue token expires mid-way", () => {
     expect(next.value.restarts).toBe(1);
     expect(Number(next.value.resourceVersion)).toBeGreaterThan(0);
     await admin(env, "DELETE", `/api/v1/namespaces/${NS}/events/late`);
+  });
+
+  it("starts a metadata listing again too, each object once", async () => {
+    const pages = listMetadataPages(client, EVENTS, { namespace: NS, limit: 2 });
+    const first = await pages.next();
+    if (first.done) throw new Error("no first page");
+    const seen = first.value.items.map((m) => m.name);
+    await admin(env, "POST", `/api/v1/namespaces/${NS}/events`, eventBody(NS, "late-meta"));
+    await compactEtcd(env);
+    let next = await pages.next();
+    for (; !next.done; next = await pages.next()) seen.push(...next.value.items.map((m) => m.name));
+    expect(seen.sort()).toEqual([...NAMES, "late-meta"].sort());
+    expect(next.value.restarts).toBe(1);
+    await admin(env, "DELETE", `/api/v1/namespaces/${NS}/events/late-meta`);
   });
 
   it("hands the 410 to the caller with restartOnExpiry: false", async () => {

@@ -41,6 +41,35 @@ interface ListResponse {
   items?: KubeObject[] | null;
 }
 
+/** What ItemPage needs of the uids a list yielded: a Set, or YieldedUids. */
+export interface UidSet {
+  has(uid: string): boolean;
+  add(uid: string): void;
+}
+
+/**
+ * The uids a list yielded. Until the list restarts, none can come again, so they are only kept
+ * (pushing to an array costs a fraction of a Set's add); the first restart puts them in a Set.
+ */
+export class YieldedUids implements UidSet {
+  private readonly kept: string[] = [];
+  private set: Set<string> | undefined;
+
+  /** The list started again: from now on, uids already yielded are answered by `has`. */
+  restarted(): void {
+    this.set ??= new Set(this.kept);
+  }
+
+  has(uid: string): boolean {
+    return this.set?.has(uid) === true;
+  }
+
+  add(uid: string): void {
+    if (this.set) this.set.add(uid);
+    else this.kept.push(uid);
+  }
+}
+
 /**
  * A page of a list whose items are parsed one at a time, as they are iterated: the objects of a
  * page never all live at once, and the page read ahead is bytes, not objects: a dump holds less
@@ -56,9 +85,12 @@ export class ItemPage implements Iterable<KubeObject> {
     private objects: KubeObject[] | undefined,
     private readonly apiVersion: string,
     private readonly kind: string,
-    private readonly seen: Set<string>,
+    private readonly seen: UidSet,
     private readonly omitManagedFields = false,
   ) {}
+
+  /** Whether managedFields end at their first "]" (managedFieldsMember), until a guess fails on this page. */
+  private guessManagedFieldsEnd = true;
 
   /** Items in the response, including any a restarted list skips. */
   get length(): number {
@@ -84,17 +116,26 @@ export class ItemPage implements Iterable<KubeObject> {
   private parse(k: number): KubeObject | undefined {
     const start = this.bounds[2 * k] as number;
     const end = this.bounds[2 * k + 1] as number;
+    const body = this.body;
     try {
-      const cut = this.omitManagedFields ? managedFieldsMember(this.body, start, end) : undefined;
-      const text = cut
-        ? this.body.toString("utf8", start, cut[0]) + this.body.toString("utf8", cut[1], end)
-        : this.body.toString("utf8", start, end);
-      return JSON.parse(text) as KubeObject;
+      if (!this.omitManagedFields) return JSON.parse(body.toString("utf8", start, end)) as KubeObject;
+      const cut = managedFieldsMember(body, start, end, this.guessManagedFieldsEnd);
+      if (!cut) return JSON.parse(body.toString("utf8", start, end)) as KubeObject;
+      try {
+        return JSON.parse(body.toString("utf8", start, cut[0]) + body.toString("utf8", cut[1], end)) as KubeObject;
+      } catch (err) {
+        if (!(err instanceof SyntaxError) || !this.guessManagedFieldsEnd) throw err;
+        // The guessed end was a "]" inside managedFields: cut where the walk finds it, and stop
+        // guessing on this page.
+        this.guessManagedFieldsEnd = false;
+        const exact = managedFieldsMember(body, start, end, false) ?? [start, start];
+        return JSON.parse(body.toString("utf8", start, exact[0]) + body.toString("utf8", exact[1], end)) as KubeObject;
+      }
     } catch (err) {
       if (!(err instanceof SyntaxError)) throw err;
       // The separator also matched inside an item (a nested object that starts like an item):
       // items before it were whole; from here on, the page parsed in one piece.
-      this.objects = parseWhole(this.body).items ?? [];
+      this.objects = parseWhole(body).items ?? [];
       return this.objects[k];
     }
   }
@@ -104,29 +145,41 @@ const ITEMS = Buffer.from('"items":[');
 const METADATA_FIRST = Buffer.from('{"metadata":{');
 const MANAGED_FIELDS = Buffer.from('"managedFields"');
 
+/** Whether body[at…] starts with `bytes` (a loop: Buffer.compare's native call costs more for a few bytes). */
+function startsWith(body: Buffer, at: number, bytes: Buffer): boolean {
+  if (at + bytes.length > body.length) return false;
+  for (let j = 0; j < bytes.length; j++) if (body[at + j] !== bytes[j]) return false;
+  return true;
+}
+
 /**
  * Where the `"managedFields":[…]` member of an item's metadata is, with the comma that joins it
  * to the others, when the item starts with its metadata (a typed object): found by walking
  * metadata's members, so a look-alike inside a string or a nested object is never taken.
+ *
+ * With `guessEnd`, the array's end is taken to be its first "]" byte, not found by walking its
+ * bytes: the API server's entries (strings and fieldsV1 objects) hold no other "]" outside their
+ * strings, and few inside. A wrong guess ends the cut inside the array, which leaves an unmatched
+ * "[" or a string cut open: the rest cannot parse (ItemPage then cuts again without guessing).
  */
-function managedFieldsMember(body: Buffer, start: number, end: number): [number, number] | undefined {
-  if (
-    end - start < METADATA_FIRST.length ||
-    body.compare(METADATA_FIRST, 0, METADATA_FIRST.length, start, start + METADATA_FIRST.length) !== 0
-  )
-    return undefined;
+function managedFieldsMember(
+  body: Buffer,
+  start: number,
+  end: number,
+  guessEnd: boolean,
+): [number, number] | undefined {
+  if (end - start < METADATA_FIRST.length || !startsWith(body, start, METADATA_FIRST)) return undefined;
   let i = start + METADATA_FIRST.length;
   while (i < end && body[i] === 0x22) {
     const keyEnd = skipString(body, i, end);
     if (body[keyEnd] !== 0x3a) return undefined;
-    const valueEnd = skipValue(body, keyEnd + 1, end);
-    if (
-      keyEnd - i === MANAGED_FIELDS.length &&
-      body.compare(MANAGED_FIELDS, 0, MANAGED_FIELDS.length, i, keyEnd) === 0
-    ) {
+    if (keyEnd - i === MANAGED_FIELDS.length && startsWith(body, i, MANAGED_FIELDS)) {
+      const close = guessEnd && body[keyEnd + 1] === 0x5b ? body.indexOf(0x5d, keyEnd + 2) : -1;
+      const valueEnd = close >= 0 && close < end ? close + 1 : skipValue(body, keyEnd + 1, end);
       if (body[i - 1] === 0x2c) return [i - 1, valueEnd];
       return body[valueEnd] === 0x2c ? [i, valueEnd + 1] : [i, valueEnd];
     }
+    const valueEnd = skipValue(body, keyEnd + 1, end);
     if (body[valueEnd] !== 0x2c) return undefined;
     i = valueEnd + 1;
   }
@@ -246,7 +299,7 @@ export async function* listItemPages(
   opts: ListOptions = {},
 ): AsyncGenerator<ItemPage, ListSummary> {
   const apiVersion = apiVersionOf(rt.group, rt.version);
-  const seen = new Set<string>();
+  const seen = new YieldedUids();
   const responses = listResponses(client, rt, opts, undefined, (body) => {
     const { metadata, bounds, objects } = readListPage(body);
     return { continue: metadata.continue, resourceVersion: metadata.resourceVersion, body, bounds, objects };
@@ -255,6 +308,7 @@ export async function* listItemPages(
     const next = await responses.next();
     if (next.done) return next.value;
     const { body, bounds, objects } = next.value.page;
+    if (next.value.restarts > 0) seen.restarted();
     yield new ItemPage(body, bounds, objects, apiVersion, rt.kind, seen, opts.omitManagedFields);
   }
 }
@@ -266,9 +320,9 @@ export interface PageStart {
 }
 
 /**
- * The pages of a list as `read` makes them of each response body, with where each started; the
- * paging and the restart after an expired continue token (ListOptions.restartOnExpiry) of
- * listItemPages and listMetadataPages.
+ * The pages of a list as `read` makes them of each response body, with where each started and how
+ * often the list started again so far; the paging and the restart after an expired continue token
+ * (ListOptions.restartOnExpiry) of listItemPages and listMetadataPages.
  */
 export async function* listResponses<P extends { continue?: string; resourceVersion?: string }>(
   client: KubeClient,
@@ -276,7 +330,7 @@ export async function* listResponses<P extends { continue?: string; resourceVers
   opts: ListOptions,
   accept: string | undefined,
   read: (body: Buffer) => P,
-): AsyncGenerator<{ page: P; from: PageStart }, ListSummary> {
+): AsyncGenerator<{ page: P; from: PageStart; restarts: number }, ListSummary> {
   const path = collectionPath(rt, opts.namespace);
   let restarts = 0;
   let cont: string | undefined = opts.continue;
@@ -303,7 +357,7 @@ export async function* listResponses<P extends { continue?: string; resourceVers
     const page = read(body);
     const from = cont === undefined ? { resourceVersion: page.resourceVersion } : { continue: cont };
     resourceVersion = page.resourceVersion ?? resourceVersion;
-    yield { page, from };
+    yield { page, from, restarts };
     cont = page.continue || undefined;
     if (!cont) return { resourceVersion, restarts };
   }

@@ -1,5 +1,5 @@
 import type { KubeClient } from "./client.js";
-import { type ListOptions, listResponses, type ListSummary, type PageStart } from "./list.js";
+import { type ListOptions, listResponses, type ListSummary, type PageStart, YieldedUids } from "./list.js";
 import { METADATA_PROTOBUF_ACCEPT, readMetadataPage } from "./metadata-page.js";
 import type { ObjectMeta, ResourceType } from "./resources.js";
 
@@ -24,12 +24,13 @@ export async function* listMetadataPages(
   rt: ResourceType,
   opts: ListOptions = {},
 ): AsyncGenerator<MetadataListPage, ListSummary> {
-  const seen = new Set<string>();
+  const seen = new YieldedUids();
   const responses = listResponses(client, rt, opts, METADATA_PROTOBUF_ACCEPT, readMetadataPage);
   for (;;) {
     const next = await responses.next();
     if (next.done) return next.value;
-    const { page, from } = next.value;
+    const { page, from, restarts } = next.value;
+    if (restarts > 0) seen.restarted();
     const items = page.items.filter((meta) => {
       if (!meta.uid) return true;
       if (seen.has(meta.uid)) return false;

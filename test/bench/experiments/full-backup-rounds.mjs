@@ -5,7 +5,7 @@
 // several times in one run. --node-args passes flags (--cpu-prof, --trace-gc) to every CLI run.
 //
 //   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 3
-//   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 1 --node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 1 "--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"
 import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,7 +20,7 @@ import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
-const HELP = `usage: node test/bench/experiments/full-backup-rounds.mjs [--objects N] [--rounds R] [--node-args "..."] [--formats 1,2]`;
+const HELP = `usage: node test/bench/experiments/full-backup-rounds.mjs [--objects N] [--rounds R] ["--node-args=..."] [--formats 1,2] [--base-root DIR]`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "20000" },

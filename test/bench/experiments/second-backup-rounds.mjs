@@ -23,7 +23,7 @@ import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
-const HELP = `usage: node test/bench/experiments/second-backup-rounds.mjs [--objects N] [--rounds R] [--base-root DIR] [--node-args "..."]`;
+const HELP = `usage: node test/bench/experiments/second-backup-rounds.mjs [--objects N] [--rounds R] [--base-root DIR] ["--node-args=..."] (flags that begin with a dash need the = form)`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "20000" },

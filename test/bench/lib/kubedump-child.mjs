@@ -1,21 +1,47 @@
 // Measurement child: a kubedump backup to a fresh local repository, through the real code path
-// (takeSnapshot: discover → paged LIST → filter → sanitize → YAML → tar.gz parts → commit).
-import { tuneV8ForDumps } from "@kubedump/dump/v8-tuning";
+// (takeSnapshot: discover → paged LIST → filter → sanitize → YAML → archive → commit), in
+// repository format `cfg.format` (1: tar.gz parts; 2: packs, with a fresh cache directory as the
+// CLI's `--repository-format 2` has; none: openRepository's default, without a cache directory), with the packages of the checkout `cfg.root` (default: this one).
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { PerformanceObserver } from "node:perf_hooks";
+import { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } from "./common.mjs";
+
+const cfg = childConfig();
+const root = resolve(cfg.root ?? fileURLToPath(new URL("../../..", import.meta.url)));
+const requireFrom = createRequire(join(root, "package.json"));
+/** A package of `root`'s build (another checkout's, to compare two builds). */
+const load = (specifier) => import(pathToFileURL(requireFrom.resolve(specifier)).href);
 
 // kubedump's processes (the CLI, the dump worker) tune V8 before their code loads; so does this
-// child (static imports would load first, so the rest is imported dynamically).
-tuneV8ForDumps();
-const { takeSnapshot } = await import("@kubedump/dump");
-const { createKubeClient } = await import("@kubedump/kube");
-const { openRepository } = await import("@kubedump/repository");
-const { createLocalObjectStore } = await import("@kubedump/repository/local");
-const { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } = await import("./common.mjs");
-const cfg = childConfig();
+// child (the packages are imported dynamically, after it).
+(await load("@kubedump/dump/v8-tuning")).tuneV8ForDumps();
+const { takeSnapshot } = await load("@kubedump/dump");
+const { createKubeClient } = await load("@kubedump/kube");
+const { openRepository } = await load("@kubedump/repository");
+const { createLocalObjectStore } = await load("@kubedump/repository/local");
+// undefined: openRepository's default for a new repository, as bench:dump has always measured
+const { format } = cfg;
+if (format !== undefined && format !== 1 && format !== 2) throw new Error(`format ${format}: 1 or 2`);
 const mem = memorySampler();
+let gcMs = 0;
+new PerformanceObserver((l) => {
+  for (const e of l.getEntries()) gcMs += e.duration;
+}).observe({ entryTypes: ["gc"] });
+/** CPU seconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, utime + stime). */
+const mainThreadCpu = () => {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const main0 = mainThreadCpu();
 const t0 = performance.now();
 const cpu0 = cpuSeconds();
 const client = createKubeClient({ kubeconfig: cfg.kubeconfig, qps: cfg.qps, burst: cfg.burst });
-const repository = await openRepository({ store: createLocalObjectStore({ root: cfg.repo }) });
+const repository = await openRepository({ store: createLocalObjectStore({ root: cfg.repo }), format });
+const indexCacheDir = format === 2 ? mkdtempSync(join(cfg.scratchDir, "cache-")) : undefined;
 let listedAt;
 try {
   const { manifest, result } = await takeSnapshot(
@@ -23,6 +49,7 @@ try {
       client,
       repository,
       scratchDir: cfg.scratchDir,
+      indexCacheDir,
       onProgress: (p) => {
         if (p.resource === "" && listedAt === undefined) listedAt = performance.now();
       },
@@ -40,7 +67,7 @@ try {
     objects: manifest.objects,
     bytes: manifest.bytes,
     storedBytes: manifest.storedBytes,
-    parts: manifest.parts.length,
+    parts: manifest.parts?.length,
     warnings: manifest.warnings,
     failedResources: result.failedResources,
     counts: manifest.counts,
@@ -49,6 +76,8 @@ try {
     dumpSeconds: listedAt === undefined ? undefined : (listedAt - t0) / 1000,
     maxRss: maxRssBytes(),
     cpu: cpuSeconds() - cpu0,
+    mainCpu: mainThreadCpu() - main0,
+    gc: gcMs / 1000,
     memory: mem.stop(),
   });
 } finally {

@@ -45,8 +45,14 @@ export class BlobIndex {
     return n === undefined ? undefined : this.packSizes[n];
   }
 
+  /** Decoded ids looked up (has): no buffer made per call. */
+  private readonly scratch = Buffer.alloc(ID_BYTES);
+
   has(id: string): boolean {
-    return this.find(Buffer.from(id, "hex")) >= 0;
+    if (this.count === 0) return false; // a new repository's: nothing to decode
+    // an id of other than 64 hex digits decodes to fewer bytes (or more digits): not an id
+    if (id.length !== ID_BYTES * 2 || this.scratch.write(id, "hex") !== ID_BYTES) return false;
+    return this.find(this.scratch) >= 0;
   }
 
   /** has, for an id as the 32 bytes of `bytes` at `offset`. */
@@ -92,16 +98,17 @@ export class BlobIndex {
    */
   addEntries(pack: string, entries: Buffer): void {
     const packNumber = this.packNumber(pack);
+    this.grow(this.count + Math.floor(entries.length / ENTRY_BYTES)); // once, not once per doubling
     for (let at = 0; at + ENTRY_BYTES <= entries.length; at += ENTRY_BYTES) {
-      const id = entries.subarray(at + 2, at + 2 + ID_BYTES);
-      if (this.find(id) >= 0) continue;
+      if (this.find(entries, at + 2) >= 0) continue;
       if (this.count === this.meta.length) this.grow();
       const n = this.count++;
-      this.ids.set(id, n * ID_BYTES);
+      const { ids } = this;
+      for (let i = 0; i < ID_BYTES; i++) ids[n * ID_BYTES + i] = entries[at + 2 + i] as number;
       for (let i = 0; i < FIELDS - 1; i++) this.fields[n * FIELDS + 1 + i] = entries.readUInt32BE(at + 34 + 4 * i);
       this.fields[n * FIELDS] = packNumber;
       this.meta[n] = ((entries[at] as number) & 1) | ((entries[at + 1] as number) << 1);
-      this.insert(id, n);
+      this.insert(this.ids, n, n * ID_BYTES);
     }
   }
 
@@ -142,16 +149,22 @@ export class BlobIndex {
     return true;
   }
 
-  private insert(id: Uint8Array, n: number): void {
+  /** Inserts entry `n`, whose id is the 32 bytes of `id` at `offset`. */
+  private insert(id: Uint8Array, n: number, offset = 0): void {
     const mask = this.table.length - 1;
-    let slot = this.slotOf(id) & mask;
+    let slot = this.slotOf(id, offset) & mask;
     while (this.table[slot] !== 0) slot = (slot + 1) & mask;
     this.table[slot] = n + 1;
   }
 
-  /** Doubles the entry arrays and the table (kept at most half full), then re-inserts every id. */
-  private grow(): void {
-    const capacity = this.meta.length * 2;
+  /**
+   * Doubles the entry arrays and the table (kept at most half full) until they hold `atLeast`
+   * entries (default: one more doubling), then re-inserts every id.
+   */
+  private grow(atLeast = this.meta.length + 1): void {
+    let capacity = this.meta.length;
+    while (capacity < atLeast) capacity *= 2;
+    if (capacity === this.meta.length) return;
     const ids = new Uint8Array(capacity * ID_BYTES);
     ids.set(this.ids);
     const fields = new Uint32Array(capacity * FIELDS);
@@ -159,6 +172,6 @@ export class BlobIndex {
     const meta = new Uint8Array(capacity);
     meta.set(this.meta);
     [this.ids, this.fields, this.meta, this.table] = [ids, fields, meta, new Int32Array(capacity * 2)];
-    for (let n = 0; n < this.count; n++) this.insert(this.ids.subarray(n * ID_BYTES, (n + 1) * ID_BYTES), n);
+    for (let n = 0; n < this.count; n++) this.insert(ids, n, n * ID_BYTES);
   }
 }

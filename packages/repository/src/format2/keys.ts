@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hash, hkdfSync, randomBytes } from "node:crypto";
 
 /*
  * Format 2's keys, derived from the data key that the repository's password unlocks
@@ -35,6 +35,8 @@ export function blobIdBytes(keys: Format2Keys | null, plaintext: Buffer): Buffer
 
 /** The blob id as lowercase hex, as trees and errors show it. */
 export function blobId(keys: Format2Keys | null, plaintext: Buffer): string {
+  // unencrypted: one-shot, straight to hex (no Hash object, no digest buffer)
+  if (keys === null) return hash("sha256", plaintext, "hex");
   return blobIdBytes(keys, plaintext).toString("hex");
 }
 

@@ -152,9 +152,19 @@ export class PackWriter {
    * blobId when the caller has it already (the sha256 it checked, in an unencrypted repository).
    */
   async add(type: BlobType, plaintext: Buffer, id = blobId(this.deps.keys, plaintext)): Promise<string> {
-    if (this.deps.index.has(id) || this.pendingIds.has(id)) {
+    await this.put(type, plaintext, id);
+    return id;
+  }
+
+  /**
+   * add, with the blob's id given, returning a promise only when the caller must wait (a frame
+   * to place, a pack to close): most blobs only join the open frame, with no promise made. One
+   * call at a time, the returned promise awaited before the next.
+   */
+  put(type: BlobType, plaintext: Buffer, id: string): Promise<void> | undefined {
+    if (this.pendingIds.has(id) || this.deps.index.has(id)) {
       this.stats.blobsReused += 1;
-      return id;
+      return undefined;
     }
     this.frame.push(plaintext);
     this.frameBlobs.ids.push(id);
@@ -163,15 +173,24 @@ export class PackWriter {
     this.frameRaw += plaintext.length;
     this.pendingIds.add(id);
     this.stats.blobsWritten += 1;
-    if (this.frameRaw >= this.frameTarget) {
-      this.closeFrame();
-      while (this.closing.length > FRAMES_IN_FLIGHT) await this.placeFrame();
-    }
-    // Packs close where they would with every frame placed: the frames in flight are placed first
-    // when they might reach the target.
-    if (this.offset + this.closingAtMost >= this.target) while (this.closing.length > 0) await this.placeFrame();
+    if (this.frameRaw >= this.frameTarget) this.closeFrame();
+    if (this.closing.length > FRAMES_IN_FLIGHT || this.mightBeFull()) return this.placeFrames();
+    return undefined;
+  }
+
+  /** Whether the open pack reaches the target once the frames in flight are placed (at most). */
+  private mightBeFull(): boolean {
+    return this.offset + this.closingAtMost >= this.target;
+  }
+
+  /**
+   * Places frames until FRAMES_IN_FLIGHT are left; then, as packs close where they would with
+   * every frame placed, the rest when the pack might reach the target; then closes a full pack.
+   */
+  private async placeFrames(): Promise<void> {
+    while (this.closing.length > FRAMES_IN_FLIGHT) await this.placeFrame();
+    if (this.mightBeFull()) while (this.closing.length > 0) await this.placeFrame();
     if (this.offset >= this.target) await this.closePack();
-    return id;
   }
 
   /** Starts compressing (and sealing) the open frame; placeFrame puts it into the open pack. */

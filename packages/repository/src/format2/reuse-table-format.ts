@@ -17,7 +17,8 @@ export const OWN_SHA256 = 1;
 /** Bytes of a record before its sha256 or its uid. */
 export const FIXED = 17 + 32;
 const ID_BYTES = 32;
-const LOWER_HEX_ID = /^[0-9a-f]{64}$/;
+/** An upper-case hex digit, which hex decoding takes but a blob id never has. */
+const UPPER_HEX = /[A-F]/;
 
 /** A reuse table's bytes that are not of its format: the reason it is ignored. */
 export class TableFormatError extends Error {
@@ -44,26 +45,43 @@ export class ByteWriter {
   }
 
   u32(value: number): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`reuse table: ${value}`);
+    // a whole number from 0 to 2^32 - 1 is its own unsigned 32 bits
+    if (value >>> 0 !== value) throw new RangeError(`reuse table: ${value}`);
     this.ensure(4);
-    this.size = this.buf.writeUInt32LE(value, this.size);
+    this.littleEndian(this.size, value, 4);
+    this.size += 4;
   }
 
-  /** A string's UTF-8 behind its length, in `lengthBytes` (2 or 4). */
+  /** The low `bytes` bytes of `value` at `at`, little-endian (no bounds-checked call per number). */
+  private littleEndian(at: number, value: number, bytes: 2 | 4): void {
+    const { buf } = this;
+    buf[at] = value; // typed array stores keep the low 8 bits
+    buf[at + 1] = value >>> 8;
+    if (bytes === 2) return;
+    buf[at + 2] = value >>> 16;
+    buf[at + 3] = value >>> 24;
+  }
+
+  /** A string's UTF-8 behind its length, in `lengthBytes` (2 or 4), little-endian. */
   text(value: string, lengthBytes: 2 | 4): void {
+    // room for the longest UTF-8 (3 bytes per UTF-16 unit); most entries' owner references are empty
     this.ensure(lengthBytes + value.length * 3);
-    const length = this.buf.write(value, this.size + lengthBytes, "utf8");
+    const at = this.size;
+    const length = value === "" ? 0 : this.buf.write(value, at + lengthBytes, "utf8");
     if (lengthBytes === 2 && length > 0xffff) throw new RangeError("reuse table: a string of more than 65,535 bytes");
-    if (lengthBytes === 2) this.buf.writeUInt16LE(length, this.size);
-    else this.buf.writeUInt32LE(length, this.size);
-    this.size += lengthBytes + length;
+    this.littleEndian(at, length, lengthBytes);
+    this.size = at + lengthBytes + length;
   }
 
   /** A blob id or sha256: 64 lowercase hex digits, as 32 bytes. */
   id(hex: string): void {
-    if (!LOWER_HEX_ID.test(hex)) throw new TypeError(`reuse table: not a blob id: ${hex.slice(0, 80)}`);
     this.ensure(ID_BYTES);
-    this.size += this.buf.write(hex, this.size, "hex");
+    // hex decoding stops at the first character that is not a hex digit: 64 characters that give
+    // 32 bytes, none of them upper case, are an id (one scan, no pattern anchored at both ends)
+    const whole = hex.length === ID_BYTES * 2 && !UPPER_HEX.test(hex);
+    if (!whole || this.buf.write(hex, this.size, "hex") !== ID_BYTES)
+      throw new TypeError(`reuse table: not a blob id: ${hex.slice(0, 80)}`);
+    this.size += ID_BYTES;
   }
 
   bytes(from: Buffer, start: number, end: number): void {

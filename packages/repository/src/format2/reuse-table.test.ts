@@ -157,6 +157,41 @@ describe("reuse table bytes (version 3)", () => {
     expect(table.size).toBe(2);
   });
 
+  it.each([
+    ["upper case", hex("a").toUpperCase()],
+    ["short", hex("a").slice(2)],
+    ["long", `${hex("a")}00`],
+    ["not hex at the end", `${hex("a").slice(0, 63)}g`],
+    ["not hex at the start", `z${hex("a").slice(1)}`],
+  ])("refuses a blob id that is %s, naming it", (_, blob) => {
+    const builder = new ReuseTableBuilder();
+    expect(() =>
+      builder.add(id("u1", "10"), { blob, sha256: blob, bytes: 1 }, { name: "a", kind: "ConfigMap" }),
+    ).toThrow(`reuse table: not a blob id: ${blob}`);
+  });
+
+  it("keeps owner references of more than 65,535 bytes whole, and refuses such a name", async () => {
+    const cacheDir = join(tmp, "long-strings");
+    const many = Array.from({ length: 1200 }, (_, i) => ({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name: `rs-${i}`.padEnd(60, "x"),
+      uid: `o${i}`,
+    }));
+    const object = { name: "long", kind: "Deployment", namespace: "ns", ownerReferences: many };
+    const long = { name: "n".repeat(70_000), kind: "ConfigMap" };
+    expect(() => new ReuseTableBuilder().add(id("u2", "10"), stored("b"), long)).toThrow(
+      "reuse table: a string of more than 65,535 bytes",
+    );
+    const builder = new ReuseTableBuilder();
+    builder.add(id("u1", "10"), stored("a"), object);
+    await builder.save({ cacheDir, keys: null, key: "k" });
+    const table = await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("a"));
+
+    expect(JSON.stringify(many).length).toBeGreaterThan(65_535);
+    expect(table.all?.entry(0)?.ownerReferences).toEqual(many);
+  });
+
   it("copies the entries of the last table found unchanged, beside new ones", async () => {
     const cacheDir = join(tmp, "copied");
     const first = new ReuseTableBuilder();

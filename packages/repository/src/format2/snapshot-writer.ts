@@ -6,7 +6,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
 import { encodeIndexFile } from "./index-file.js";
 import { storeIndexFile } from "./index-loader.js";
-import type { Format2Keys } from "./keys.js";
+import { blobId, type Format2Keys } from "./keys.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { DEFAULT_FRAME_LEVEL } from "./pack-format.js";
 import { BaseChanges } from "./base-changes.js";
@@ -196,10 +196,9 @@ export class SnapshotWriterV2 {
       );
   }
 
-  /** Stores a blob (see PackWriter.add), noting it for the retention of a locked repository. */
-  private async addBlob(type: "data" | "tree", data: Buffer, knownId?: string): Promise<string> {
-    const packs = type === "tree" ? (this.treePacks ?? this.packs) : this.packs;
-    const id = await packs.add(type, data, knownId);
+  /** Stores a tree blob (see PackWriter.add), noting it for the retention of a locked repository. */
+  private async addTreeBlob(data: Buffer): Promise<string> {
+    const id = await (this.treePacks ?? this.packs).add("tree", data);
     this.retention?.note(id);
     return id;
   }
@@ -209,6 +208,7 @@ export class SnapshotWriterV2 {
    * sha256 or bytes are wrong. A record with an empty sha256 gets its YAML's.
    */
   async add(batch: readonly SnapshotInputObject[]): Promise<void> {
+    const { keys } = this.deps;
     for (const { record, data, resourceVersion } of batch) {
       pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
       const sha256 = hash("sha256", data, "hex");
@@ -216,7 +216,11 @@ export class SnapshotWriterV2 {
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
       // Unencrypted, a blob's id is its sha256: checked just now, not computed again.
-      const blob = await this.addBlob("data", data, this.deps.keys === null ? sha256 : undefined);
+      const blob = keys === null ? sha256 : blobId(keys, data);
+      // most blobs only join the open frame: nothing to wait for
+      const placing = this.packs.put("data", data, blob);
+      if (placing) await placing;
+      this.retention?.note(blob);
       this.changes?.add(record, blob);
       this.noteObject(record, blob, resourceVersion);
     }
@@ -224,7 +228,7 @@ export class SnapshotWriterV2 {
   }
 
   /** Stores a tree node (see AddTree). */
-  private readonly addTree = (node: Buffer) => this.addBlob("tree", node);
+  private readonly addTree = (node: Buffer) => this.addTreeBlob(node);
 
   /** Stores the tree, the remaining pack, the index file, then snapshot.json (SnapshotExistsError when taken). */
   async commit(draft: SnapshotDraftV2): Promise<SnapshotManifestV2> {

@@ -60,7 +60,9 @@ export function treeObject(
   blob: string,
 ): TreeObject {
   const { name, version, kind, uid, ownerReferences, sha256, bytes } = record;
-  return { name, blob, version, kind, uid, sha256, bytes, ...(ownerReferences?.length ? { ownerReferences } : {}) };
+  const object: TreeObject = { name, blob, version, kind, uid, sha256, bytes };
+  if (ownerReferences?.length) object.ownerReferences = ownerReferences; // no spread of an object made for it
+  return object;
 }
 
 /** A string JSON.stringify writes between quotes as it is: no quote, backslash, control or surrogate. */

@@ -1,10 +1,19 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect } from "../test-support.js";
-import { type CanonicalValue, canonicalJson, chunksOf, compareNames, sortByName } from "./canonical-json.js";
+import {
+  CHUNK_DIVISOR,
+  type CanonicalValue,
+  canonicalJson,
+  chunksOf,
+  compareNames,
+  endsChunk,
+  sortByName,
+} from "./canonical-json.js";
 import { decodeIndexFile } from "./index-file.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
@@ -93,6 +102,13 @@ describe("canonical tree JSON", () => {
     const changed = after.filter((c) => !before.includes(c));
     expect(before.length).toBeGreaterThan(2000 / 64);
     expect(changed.length).toBe(1);
+  });
+
+  it("ends a chunk where the first four bytes of sha256(name), as a u32 BE, are a multiple of CHUNK_DIVISOR", () => {
+    const names = Array.from({ length: 2000 }, (_, i) => `object-${i}-${"é".repeat(i % 3)}`);
+    const border = (name: string) => createHash("sha256").update(name).digest().readUInt32BE(0) % CHUNK_DIVISOR === 0;
+    expect(names.map(endsChunk)).toEqual(names.map(border));
+    expect(names.filter(endsChunk).length).toBeGreaterThan(0);
   });
 
   it("refuses a node whose names are not strictly ascending, naming the blob and field", () => {
