@@ -2,8 +2,9 @@
 // Child of restore-read.mjs --download: `repository.download` of one snapshot into cfg.to (a new
 // directory), timing its first file and its end; for format 2, then, the work before the first
 // file again phase by phase (snapshot.json, the index, the tree). Runs the code of checkout `root`.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { childConfig, cpuSeconds, emitResult, maxRssBytes } from "../lib/common.mjs";
 
@@ -12,6 +13,17 @@ const at = (path) => import(pathToFileURL(join(cfg.root, path)).href);
 const { openRepositoryFromBackend } = await at("packages/repository/dist/index.js");
 
 const to = mkdtempSync(join(cfg.to, "download-"));
+let gc = 0;
+const gcs = new PerformanceObserver((l) => {
+  for (const e of l.getEntries()) gc += e.duration / 1000;
+});
+gcs.observe({ entryTypes: ["gc"] });
+/** CPU-s of the main thread (Linux: /proc/self/task/<pid>/stat, user + system ticks). */
+const mainThreadCpu = () => {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const t0 = performance.now();
 const repository = await openRepositoryFromBackend({ backend: cfg.backend, secret: cfg.secret });
 let first;
@@ -22,6 +34,8 @@ await repository.download(cfg.id, to, {
 });
 const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds();
+const mainCpu = mainThreadCpu();
+gcs.disconnect();
 rmSync(to, { recursive: true, force: true });
 const phases = {};
 if (repository.format2) {
@@ -44,4 +58,4 @@ if (repository.format2) {
   lap("tree");
   phases.depth = tree.depth;
 }
-emitResult({ seconds, first, phases, cpu, maxRss: maxRssBytes() });
+emitResult({ seconds, first, phases, cpu, mainCpu, gc, maxRss: maxRssBytes() });

@@ -114,7 +114,18 @@ async function main() {
   const names = ["open", "verify", "index", "plan", "steps"];
   const restoreRows = [["reads of", ...names, "stall", "first object", "total", "CPU s", "peak RSS MiB", "parts"]];
   const downloadRows = [
-    ["download of", "first file", "total", "CPU s", "peak RSS MiB", "f2: manifest", "index", "tree"],
+    [
+      "download of",
+      "first file",
+      "total",
+      "CPU s",
+      "main-thread CPU s",
+      "GC s",
+      "peak RSS MiB",
+      "f2: manifest",
+      "index",
+      "tree",
+    ],
   ];
   for (const [label, rs] of runs) {
     if (label.startsWith("restore "))
@@ -134,6 +145,8 @@ async function main() {
         m(rs, (r) => r.first),
         m(rs, (r) => r.seconds),
         m(rs, (r) => r.cpu),
+        m(rs, (r) => r.mainCpu),
+        m(rs, (r) => r.gc),
         rss(rs),
         ...["manifest", "index", "tree"].map((n) => (rs[0].phases[n] === undefined ? "" : m(rs, (r) => r.phases[n]))),
       ]);

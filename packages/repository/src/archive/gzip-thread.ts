@@ -24,7 +24,7 @@ function workerUrl(): URL {
  * The process's flags for the thread, less `--input-type`: that one applies to a script given as
  * text (`node --input-type=module -e …`), and a worker started from a file refuses to start with it.
  */
-function workerExecArgv(): string[] {
+export function workerExecArgv(): string[] {
   const args: string[] = [];
   for (let i = 0; i < process.execArgv.length; i += 1) {
     const arg = process.execArgv[i] as string;

@@ -7,12 +7,14 @@ import { describe, expect, inject, it } from "vitest";
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { wrapStore } from "../test-support.js";
-import { BlobIndex } from "./blob-index.js";
+import { BlobIndex, type BlobLocation } from "./blob-index.js";
 import { BlobSource, FRAME_READS_PER_PACK, RANGE_REQUEST_BYTES } from "./blob-source.js";
+import { decodeSlice, sliceRequest } from "./frame-thread.js";
 import { addPacks, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { MAX_PACK_BYTES } from "./pack-format.js";
+import { readPack } from "./pack-reader.js";
 import { PackWriter, type WrittenPack } from "./pack-writer.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { deploymentYaml, draftV2, inputObject, storeKeyCases, testStores } from "./test-support.js";
@@ -227,6 +229,62 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
       }
     }
     expect(reads).toEqual({ whole: 0, ranges: 0, rangeBytes: 0 });
+  });
+
+  it("reads whole packs on the frame thread a slice at a time, the same plaintext, each pack fetched once", async () => {
+    const inner = create();
+    const { ids, index } = await onePack(inner, keys);
+    const { store, reads } = counted(inner);
+    const source = new BlobSource({ store, keys, index, threadSliceBytes: 64 * 1024 }); // about 8 frames a slice
+    const items = ids.map((id) => ({ location: index.get(id)! }));
+    const got: Buffer[] = [];
+    for await (const [, data] of source.blobsAt(items, { ranged: false, thread: true, packsAhead: 1 })) got.push(data);
+    expect(got.length).toBe(blobs.length);
+    expect(got.findIndex((data, i) => !data.equals(blobs[i]!))).toBe(-1); // toEqual of 2,000 buffers takes seconds
+    expect(reads).toMatchObject({ whole: 1, ranges: 0 });
+  });
+
+  it("posts a slice as its frames' stored bytes alone and the keys as their own bytes; the thread's decode gives the blobs", async () => {
+    const inner = create();
+    const { ids, index, pack } = await onePack(inner, keys);
+    const loaded = await readPack({ store: inner, keys }, pack.id);
+    const locations = ids.slice(10, 21).map((id) => index.get(id)!);
+    const request = sliceRequest(7, keys, loaded, locations);
+    const [first, last] = [locations[0]!, locations.at(-1)!];
+    expect(request.stored.byteLength).toBe(last.offset + last.length - first.offset);
+    expect(request.keys && [request.keys.idKey.buffer.byteLength, request.keys.sealKey.buffer.byteLength]).toEqual(
+      keys && [32, 32],
+    );
+    const { plain, starts } = decodeSlice(request);
+    expect(starts).toHaveLength(new Set(locations.map((l) => l.offset)).size);
+    const frameOf = [...new Set(locations.map((l) => l.offset))];
+    for (const [i, l] of locations.entries()) {
+      const at = starts[frameOf.indexOf(l.offset)]! + l.offsetInFrame;
+      expect(Buffer.from(plain, at, l.rawLength).equals(blobs[10 + i]!)).toBe(true);
+    }
+  });
+
+  it("refuses on the frame thread a blob that does not match its id, and a frame placed wrong, naming the pack", async () => {
+    const inner = create();
+    const { ids, index: good, pack, key } = await onePack(inner, keys);
+    const location = good.get(ids[40]!)!;
+    const cases: [string, Partial<BlobLocation>, RegExp][] = [
+      ["another blob's id", { id: ids[41]! }, new RegExp(`blob ${ids[41]}: content does not match its id`)],
+      ["a frame one byte on", { offset: location.offset + 1 }, new RegExp(`blob ${ids[40]}: frame at `)],
+    ];
+    for (const [_what, change, message] of cases) {
+      const index = new BlobIndex();
+      const forged = { ...location, ...change };
+      index.add(pack.id, forged);
+      index.setPackBytes(pack.id, pack.bytes);
+      const source = new BlobSource({ store: inner, keys, index });
+      const thrown = await rejection(async () => {
+        for await (const _ of source.blobsAt([{ location: forged }], { ranged: false, thread: true }));
+      });
+      expect(thrown).toBeInstanceOf(IntegrityError);
+      expect((thrown as IntegrityError).key).toBe(key);
+      expect((thrown as Error).message).toMatch(message);
+    }
   });
 
   it("names the pack when the store holds fewer bytes of it than the index records", async () => {

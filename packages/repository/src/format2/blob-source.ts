@@ -1,6 +1,7 @@
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex, BlobLocation } from "./blob-index.js";
+import { blobsOnThread } from "./frame-thread.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { type BlobType, blobOfFrame, byPlace } from "./pack-format.js";
@@ -22,6 +23,8 @@ export interface BlobSourceDeps {
   index: BlobIndex;
   /** The most bytes of packs read whole kept in memory (default KEPT_PACK_BYTES). */
   keptPackBytes?: number;
+  /** The most plaintext of a slice of frames decoded on the frame thread at once (default THREAD_SLICE_BYTES). */
+  threadSliceBytes?: number;
 }
 
 /**
@@ -44,6 +47,17 @@ export const RANGED_SHARE = 0.5;
 export const RANGE_REQUEST_BYTES = 256 * 1024;
 /** The most bytes of one range (a larger frame is a range alone); blobsAt holds two at most. @defaultValue 4 MiB */
 export const RANGE_MOST_BYTES = 4 * 1024 * 1024;
+/**
+ * The most plaintext of the frames blobsAt has the frame thread decode at once (a slice), with
+ * `thread`: a slice is one message each way, decoded there in a few ms, while writing its blobs
+ * takes the main thread tens of ms. @defaultValue 2 MiB
+ */
+export const THREAD_SLICE_BYTES = 2 * 1024 * 1024;
+/**
+ * How many slices blobsAt has decoded ahead of the one whose blobs it gives, with `thread`: the
+ * thread stays ahead of the writes, and holds little plaintext in flight. @defaultValue 2
+ */
+export const THREAD_SLICES_AHEAD = 2;
 /**
  * How many frames of one pack blob() reads alone (one range each) before it fetches the pack
  * whole and keeps it, for a caller that reads a pack blob after blob. @defaultValue 8
@@ -132,11 +146,12 @@ export class BlobSource {
    * inside its pack (checkFramePlace): a pack's blobs from the frames that hold them, read by
    * ranges, when those cost less than RANGED_SHARE of it (rangePlan), otherwise from the pack read
    * whole, the next `packsAhead` packs read whole being fetched meanwhile. With `ranged` false,
-   * every pack is read whole (and checked against its id).
+   * every pack is read whole (and checked against its id); with `thread` too, the frames of each
+   * are decoded and its blobs checked on the frame thread (threadBlobs).
    */
   async *blobsAt<T extends { location: BlobLocation }>(
     items: readonly T[],
-    { packsAhead = 0, ranged = true }: { packsAhead?: number; ranged?: boolean } = {},
+    { packsAhead = 0, ranged = true, thread = false }: { packsAhead?: number; ranged?: boolean; thread?: boolean } = {},
   ): AsyncGenerator<[T, Buffer]> {
     const runs: { pack: string; items: T[] }[] = [];
     for (const item of items) {
@@ -144,6 +159,10 @@ export class BlobSource {
       const last = runs.at(-1);
       if (last?.pack === item.location.pack) last.items.push(item);
       else runs.push({ pack: item.location.pack, items: [item] });
+    }
+    if (thread && !ranged) {
+      yield* this.threadBlobs(runs, packsAhead);
+      return;
     }
     const plans = runs.map((run) =>
       ranged
@@ -169,6 +188,51 @@ export class BlobSource {
       }
     } finally {
       for (const id of whole.slice(wholeDone)) this.ahead.delete(id); // a read stopped early holds none
+    }
+  }
+
+  /**
+   * blobsAt's reads of whole packs on the frame thread: the runs cut into slices of up to
+   * THREAD_SLICE_BYTES of frames, THREAD_SLICES_AHEAD of them being decoded there (blobsOnThread)
+   * while the blobs of the one before are given, and the next `packsAhead` packs fetched.
+   */
+  private async *threadBlobs<T extends { location: BlobLocation }>(
+    runs: readonly { pack: string; items: T[] }[],
+    packsAhead: number,
+  ): AsyncGenerator<[T, Buffer]> {
+    const most = this.deps.threadSliceBytes ?? THREAD_SLICE_BYTES;
+    const slices = runs.flatMap((run, r) => threadSlices(run.items, most).map((items) => ({ r, items })));
+    const packs = new Map<number, Promise<LoadedPack>>(); // by run, from its first slice started to its last given
+    const pending: Promise<Buffer[]>[] = [];
+    const start = (k: number) => {
+      const slice = slices[k];
+      if (!slice) return;
+      let pack = packs.get(slice.r);
+      if (!pack) {
+        this.prefetch(runs.slice(slice.r + 1, slice.r + 1 + packsAhead).map((run) => run.pack));
+        pack = this.pack(runs[slice.r]?.pack as string);
+        packs.set(slice.r, pack);
+      }
+      const decoding = pack.then((loaded) =>
+        blobsOnThread(
+          this.deps.keys,
+          loaded,
+          slice.items.map((item) => item.location),
+        ),
+      );
+      decoding.catch(() => {}); // thrown when its turn comes
+      pending.push(decoding);
+    };
+    for (let k = 0; k < THREAD_SLICES_AHEAD; k++) start(k);
+    try {
+      for (const [k, { r, items }] of slices.entries()) {
+        const blobs = await (pending.shift() as Promise<Buffer[]>);
+        start(k + THREAD_SLICES_AHEAD);
+        if (slices[k + 1]?.r !== r) packs.delete(r);
+        for (const [i, item] of items.entries()) yield [item, blobs[i] as Buffer];
+      }
+    } finally {
+      for (const { pack } of runs) this.ahead.delete(pack); // a read stopped early holds none
     }
   }
 
@@ -303,6 +367,25 @@ export class BlobSource {
 interface RangePlan {
   ranges: PackRange[];
   pinned: Map<string, Buffer>;
+}
+
+/** `items` (of one pack, sorted byPlace) cut into runs of whole frames of up to `most` bytes of plaintext (a larger frame alone). */
+function threadSlices<T extends { location: BlobLocation }>(items: readonly T[], most: number): T[][] {
+  const slices: T[][] = [];
+  let [bytes, offset] = [Number.POSITIVE_INFINITY, -1];
+  for (const item of items) {
+    const { location } = item;
+    if (location.offset !== offset) {
+      if (bytes + location.frameRawLength > most) {
+        slices.push([]);
+        bytes = 0;
+      }
+      bytes += location.frameRawLength;
+      offset = location.offset;
+    }
+    slices.at(-1)?.push(item);
+  }
+  return slices;
 }
 
 /** Pack id order, then byPlace. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { IntegrityError } from "../errors.js";
 import { type Format2Keys, open, seal } from "./keys.js";
-import { decodeEntry, ENTRY_BYTES, encodeEntry } from "./pack-format.js";
+import { decodeEntries, ENTRY_BYTES, encodeEntry, type PackEntry } from "./pack-format.js";
 import type { WrittenPack } from "./pack-writer.js";
 
 /*
@@ -42,7 +42,11 @@ export function encodeIndexFile(keys: Format2Keys | null, packs: readonly Writte
   return { id: createHash("sha256").update(data).digest("hex"), data };
 }
 
-/** The packs an index file lists; IntegrityError naming `key` when its bytes are not an index file's. */
+/**
+ * The packs an index file lists; IntegrityError naming `key` when its bytes are not an index file's.
+ * Each pack's entries are kept as their bytes (each one's type and compression checked), decoded
+ * into objects only when asked for: addPacks adds them to a BlobIndex from the bytes (listedEntryBytes).
+ */
 export function decodeIndexFile(keys: Format2Keys | null, key: string, data: Buffer): WrittenPack[] {
   const fail = (problem: string) => new IntegrityError(key, `index file: ${problem}`);
   const plain = keys === null ? data : open(keys, data, MAGIC);
@@ -56,19 +60,42 @@ export function decodeIndexFile(keys: Format2Keys | null, key: string, data: Buf
     const entryCount = plain.readUInt32BE(at + 36);
     const end = at + PACK_HEAD_BYTES + entryCount * ENTRY_BYTES;
     if (end > plain.length) throw fail(`pack ${p} lists ${entryCount} entries, more than the file holds`);
-    const pack: WrittenPack = {
-      id: plain.toString("hex", at, at + 32),
-      bytes: plain.readUInt32BE(at + 32),
-      entries: [],
-    };
-    for (let e = at + PACK_HEAD_BYTES; e < end; e += ENTRY_BYTES) {
-      const entry = decodeEntry(plain, e);
-      if (entry === undefined) throw fail(`pack ${pack.id}: entry ${pack.entries.length} has an unknown type`);
-      pack.entries.push(entry);
+    const id = plain.toString("hex", at, at + 32);
+    for (let e = at + PACK_HEAD_BYTES, n = 0; e < end; e += ENTRY_BYTES, n++) {
+      const [type, compression] = [plain[e] as number, plain[e + 1] as number];
+      if (type > 1 || compression > 1) throw fail(`pack ${id}: entry ${n} has an unknown type`);
     }
-    packs.push(pack);
+    packs.push(listedPack(id, plain.readUInt32BE(at + 32), plain.subarray(at + PACK_HEAD_BYTES, end)));
     at = end;
   }
   if (at !== plain.length) throw fail(`${plain.length - at} bytes after the last pack`);
   return packs;
+}
+
+/** The entry bytes of packs decodeIndexFile gave whose entries no one has asked for yet (listedEntryBytes). */
+const UNDECODED = new WeakMap<WrittenPack, Buffer>();
+
+/** A pack as an index file lists it, its entries decoded from `entryBytes` when first asked for. */
+function listedPack(id: string, bytes: number, entryBytes: Buffer): WrittenPack {
+  let entries: PackEntry[] | undefined;
+  const pack: WrittenPack = {
+    id,
+    bytes,
+    get entries(): PackEntry[] {
+      UNDECODED.delete(pack); // the objects may be changed from now on: they are the pack's entries
+      entries ??= decodeEntries(entryBytes);
+      return entries;
+    },
+  };
+  UNDECODED.set(pack, entryBytes);
+  return pack;
+}
+
+/**
+ * The entries of `pack`, one decodeIndexFile gave, as the index file's bytes (checked as it
+ * checks them), while its `entries` have never been asked for; undefined otherwise (a copy, or a
+ * pack whose entry objects someone may have changed).
+ */
+export function listedEntryBytes(pack: WrittenPack): Buffer | undefined {
+  return UNDECODED.get(pack);
 }

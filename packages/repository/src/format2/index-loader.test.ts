@@ -11,8 +11,11 @@ import { IntegrityError, ObjectNotFoundError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { wrapStore } from "../test-support.js";
-import { INDEX_FILES_AT_ONCE, loadBlobIndex, writeIndexFile } from "./index-loader.js";
+import { BlobIndex } from "./blob-index.js";
+import { decodeIndexFile, encodeIndexFile, listedEntryBytes } from "./index-file.js";
+import { addPacks, INDEX_FILES_AT_ONCE, loadBlobIndex, writeIndexFile } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
+import { ENTRY_BYTES } from "./pack-format.js";
 import type { WrittenPack } from "./pack-writer.js";
 
 let tmp: string;
@@ -84,6 +87,31 @@ describe("loadBlobIndex", () => {
       expect(index.get(entries[1]?.id ?? "")).toMatchObject({ pack: id, offset: 100, type: "data" });
       expect(listing.get(id)).toHaveLength(1);
     }
+  });
+
+  it("adds an index file's entries from its bytes while no one asked for their objects, the same index either way", () => {
+    const packs = [pack(1), { ...pack(2), entries: [...pack(2).entries, { ...pack(1).entries[0]!, offset: 200 }] }];
+    const { data } = encodeIndexFile(null, packs);
+    const decoded = decodeIndexFile(null, "index/x", data);
+    expect(decoded.map(listedEntryBytes).map((b) => b?.length)).toEqual([2 * ENTRY_BYTES, 3 * ENTRY_BYTES]);
+    const [fromBytes, fromObjects] = [new BlobIndex(), new BlobIndex()];
+    addPacks(fromBytes, decoded);
+    expect(decoded[1]!.entries).toEqual(packs[1]!.entries); // decoded now: its objects may change
+    expect(listedEntryBytes(decoded[1]!)).toBeUndefined();
+    expect(listedEntryBytes({ ...decoded[0]! })).toBeUndefined(); // a copy has only its entries
+    addPacks(fromObjects, packs);
+    expect(fromBytes.size).toBe(4); // pack 1's first blob once, where pack 1 holds it
+    for (const { entries } of packs)
+      for (const { id } of entries) expect(fromBytes.get(id)).toEqual(fromObjects.get(id));
+  });
+
+  it("refuses an index file entry of an unknown type or compression, naming the pack", () => {
+    const { data } = encodeIndexFile(null, [pack(1)]);
+    const plain = Buffer.from(data);
+    plain[12 + 40 + ENTRY_BYTES + 1] = 2; // the second entry's compression
+    expect(() => decodeIndexFile(null, "index/x", plain)).toThrow(
+      new RegExp(`index/x: index file: pack ${pack(1).id}: entry 1 has an unknown type`),
+    );
   });
 
   it("keeps the listing's order whichever read ends first", async () => {

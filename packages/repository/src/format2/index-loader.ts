@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { BlobIndex } from "./blob-index.js";
-import { decodeIndexFile, encodeIndexFile, MAX_INDEX_FILE_BYTES } from "./index-file.js";
+import { decodeIndexFile, encodeIndexFile, listedEntryBytes, MAX_INDEX_FILE_BYTES } from "./index-file.js";
 import type { Format2Keys } from "./keys.js";
 import { INDEX_PREFIX, indexFileIdOfKey, indexFileKey, isHexId } from "./layout.js";
 import type { WrittenPack } from "./pack-writer.js";
@@ -63,11 +63,13 @@ export async function indexFileBytes(deps: IndexLoaderDeps, id: string): Promise
   return data;
 }
 
-/** Adds the packs of one index file to `index`. */
+/** Adds the packs of one index file to `index` (from their entries' bytes when they have them: no object per blob). */
 export function addPacks(index: BlobIndex, packs: readonly WrittenPack[]): void {
   for (const pack of packs) {
     index.setPackBytes(pack.id, pack.bytes);
-    for (const entry of pack.entries) index.add(pack.id, entry);
+    const bytes = pack.entryBytes ?? listedEntryBytes(pack);
+    if (bytes) index.addEntries(pack.id, bytes);
+    else for (const entry of pack.entries) index.add(pack.id, entry);
   }
 }
 

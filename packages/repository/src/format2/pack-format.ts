@@ -171,8 +171,11 @@ export function encodeTrailer(keys: Format2Keys | null, entries: readonly PackEn
   return Buffer.concat([header, footer, PACK_MAGIC]);
 }
 
+/** The fields of an entry that place its blob (all but its id and type). */
+type BlobPlace = Omit<PackEntry, "id" | "type">;
+
 /** Whether `entry` continues the frame of `prev` (true), starts the next frame (false), or neither (undefined). */
-function follows(prev: PackEntry | undefined, entry: PackEntry): boolean | undefined {
+function follows(prev: BlobPlace | undefined, entry: BlobPlace): boolean | undefined {
   const prevEnd = prev ? prev.offsetInFrame + prev.rawLength : 0;
   if (prev && entry.offset === prev.offset) {
     const same = entry.length === prev.length && entry.frameRawLength === prev.frameRawLength;
@@ -183,12 +186,25 @@ function follows(prev: PackEntry | undefined, entry: PackEntry): boolean | undef
   return frameDone && entry.offset === next && entry.offsetInFrame === 0 ? false : undefined;
 }
 
+/** The place of the entry at `at` of `plain` into `into`; false when its type or compression byte is unknown. */
+function readPlace(plain: Buffer, at: number, into: BlobPlace): boolean {
+  const compression = plain[at + 1];
+  if (TYPES[plain[at] as number] === undefined || (compression !== 0 && compression !== 1)) return false;
+  into.compression = compression;
+  into.offset = plain.readUInt32BE(at + 34);
+  into.length = plain.readUInt32BE(at + 38);
+  into.frameRawLength = plain.readUInt32BE(at + 42);
+  into.offsetInFrame = plain.readUInt32BE(at + 46);
+  into.rawLength = plain.readUInt32BE(at + 50);
+  return true;
+}
+
 /**
- * The entries of a whole pack's header, checked: frames one after another from offset 0 without
- * gaps, inside the pack; each frame's blobs one after another from its start, filling it.
- * IntegrityError naming the pack otherwise.
+ * The header entries of a whole pack as their plaintext bytes (ENTRY_BYTES each), checked as
+ * decodeTrailer checks them but without an object per entry: for a reader that takes its blobs'
+ * places from the index and wants the header only checked.
  */
-export function decodeTrailer(keys: Format2Keys | null, packKey: string, pack: Buffer): PackEntry[] {
+export function checkTrailer(keys: Format2Keys | null, packKey: string, pack: Buffer): Buffer {
   const fail = (problem: string) => new IntegrityError(packKey, `pack header: ${problem}`);
   if (pack.length < PACK_FOOTER_BYTES || !pack.subarray(pack.length - PACK_MAGIC.length).equals(PACK_MAGIC))
     throw fail("no KDMPPAK2 footer (not a format-2 pack, or truncated)");
@@ -199,18 +215,41 @@ export function decodeTrailer(keys: Format2Keys | null, packKey: string, pack: B
   const plain = keys === null ? stored : open(keys, stored, HEADER_AAD);
   if (plain === undefined) throw fail("cannot decrypt: authentication failed");
   if (plain.length % ENTRY_BYTES !== 0) throw fail(`length ${plain.length} is not a multiple of ${ENTRY_BYTES}`);
-  const entries: PackEntry[] = [];
-  for (let at = 0; at < plain.length; at += ENTRY_BYTES) {
-    const entry = decodeEntry(plain, at);
-    if (entry === undefined) throw fail(`entry ${entries.length}: unknown type or compression`);
+  const blank = (): BlobPlace => ({
+    compression: 0,
+    offset: 0,
+    length: 0,
+    frameRawLength: 0,
+    offsetInFrame: 0,
+    rawLength: 0,
+  });
+  let [prev, entry] = [undefined as BlobPlace | undefined, blank()];
+  for (let at = 0, n = 0; at < plain.length; at += ENTRY_BYTES, n++) {
+    const id = () => plain.toString("hex", at + 2, at + 34);
+    if (!readPlace(plain, at, entry)) throw fail(`entry ${n}: unknown type or compression`);
     const inside =
       entry.offset + entry.length <= headerStart && entry.offsetInFrame + entry.rawLength <= entry.frameRawLength;
-    if (!inside || follows(entries.at(-1), entry) === undefined)
-      throw fail(`entry ${entries.length} (blob ${entry.id}) does not follow the previous one inside the pack`);
-    entries.push(entry);
+    if (!inside || follows(prev, entry) === undefined)
+      throw fail(`entry ${n} (blob ${id()}) does not follow the previous one inside the pack`);
+    [prev, entry] = [entry, prev ?? blank()];
   }
-  const last = entries.at(-1);
-  if (last && last.offsetInFrame + last.rawLength !== last.frameRawLength)
-    throw fail(`the last frame's blobs do not fill its ${last.frameRawLength} bytes`);
+  if (prev && prev.offsetInFrame + prev.rawLength !== prev.frameRawLength)
+    throw fail(`the last frame's blobs do not fill its ${prev.frameRawLength} bytes`);
+  return plain;
+}
+
+/**
+ * The entries of a whole pack's header, checked: frames one after another from offset 0 without
+ * gaps, inside the pack; each frame's blobs one after another from its start, filling it.
+ * IntegrityError naming the pack otherwise.
+ */
+export function decodeTrailer(keys: Format2Keys | null, packKey: string, pack: Buffer): PackEntry[] {
+  return decodeEntries(checkTrailer(keys, packKey, pack));
+}
+
+/** The entries of checked entry bytes (checkTrailer's). */
+export function decodeEntries(plain: Buffer): PackEntry[] {
+  const entries: PackEntry[] = [];
+  for (let at = 0; at < plain.length; at += ENTRY_BYTES) entries.push(decodeEntry(plain, at) as PackEntry);
   return entries;
 }

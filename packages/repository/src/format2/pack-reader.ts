@@ -1,12 +1,13 @@
-import { createHash } from "node:crypto";
+import { createHash, webcrypto } from "node:crypto";
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import {
   blobOfFrame,
+  checkTrailer,
+  decodeEntries,
   decodeFrame,
-  decodeTrailer,
   MAX_PACK_BYTES,
   PACK_FOOTER_BYTES,
   type PackEntry,
@@ -18,6 +19,8 @@ export interface LoadedPack {
   key: string;
   /** Its size. */
   bytes: number;
+  /** Its bytes, checked against its id. */
+  data: Buffer;
   entries: PackEntry[];
   /**
    * The plaintext of one blob of this pack, checked against its id (IntegrityError otherwise).
@@ -36,10 +39,19 @@ export interface PackReaderDeps {
 
 /** Wraps the bytes of pack `id`, checking their sha256 against the id and decoding the header. */
 export function parsePack(keys: Format2Keys | null, id: string, data: Buffer): LoadedPack {
+  return checkedPack(keys, id, data, createHash("sha256").update(data).digest("hex"));
+}
+
+/**
+ * Wraps the bytes of pack `id` once `actual`, their sha256, is its id (IntegrityError otherwise),
+ * and its header is checked (checkTrailer); its entries are decoded into objects only when asked
+ * for: a reader of blobs takes their places from the index.
+ */
+function checkedPack(keys: Format2Keys | null, id: string, data: Buffer, actual: string): LoadedPack {
   const key = packKey(id);
-  const actual = createHash("sha256").update(data).digest("hex");
   if (actual !== id) throw new IntegrityError(key, `pack bytes hash to ${actual}, not to the pack's id`);
-  const entries = decodeTrailer(keys, key, data);
+  const header = checkTrailer(keys, key, data);
+  let entries: PackEntry[] | undefined;
   const frames = new Map<string, Buffer>();
   const frameOf = (entry: PackEntry): Buffer => {
     const place = framePlace(entry);
@@ -53,16 +65,29 @@ export function parsePack(keys: Format2Keys | null, id: string, data: Buffer): L
     }
     return frame;
   };
-  return { id, key, bytes: data.length, entries, blob: (entry) => blobOfFrame(keys, key, entry, frameOf(entry)) };
+  return {
+    id,
+    key,
+    bytes: data.length,
+    data,
+    get entries() {
+      entries ??= decodeEntries(header);
+      return entries;
+    },
+    blob: (entry) => blobOfFrame(keys, key, entry, frameOf(entry)),
+  };
 }
 
 /**
  * Reads pack `id` whole: no more than `maxBytes` (the size the index records for it, when known;
- * MAX_PACK_BYTES at most), then parsePack. ObjectNotFoundError naming the key when it is missing.
+ * MAX_PACK_BYTES at most), then checks it as parsePack does, its sha256 computed on libuv's thread
+ * pool (WebCrypto), not on the main thread, which meanwhile goes on with the blobs of the pack
+ * before. ObjectNotFoundError naming the key when it is missing.
  */
 export async function readPack(deps: PackReaderDeps, id: string, maxBytes = MAX_PACK_BYTES): Promise<LoadedPack> {
   const data = await deps.store.getBuffer(packKey(id), Math.min(maxBytes, MAX_PACK_BYTES));
-  return parsePack(deps.keys, id, data);
+  const digest = Buffer.from(await webcrypto.subtle.digest("SHA-256", data));
+  return checkedPack(deps.keys, id, data, digest.toString("hex"));
 }
 
 /** The frame of `entry` as the index places it: the same string for every blob of one frame. */

@@ -11,7 +11,7 @@ import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { blobId } from "./keys.js";
 import { encodeIndexFile } from "./index-file.js";
-import { encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
+import { decodeTrailer, encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { wrapStore } from "../test-support.js";
@@ -175,6 +175,26 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     const data = await store.getBuffer(packKey(written!.id));
     data[3] = (data[3] ?? 0) ^ 1;
     expect(() => parsePack(keys, written!.id, data)).toThrow(new RegExp(`${packKey(written!.id)}: pack bytes hash`));
+  });
+
+  it("names the pack when the bytes it reads (hashed off the main thread) no longer hash to its id", async () => {
+    const { store, writer } = newWriter(keys);
+    await writer.add("data", blobs[0]!);
+    const [written] = (await writer.finish()).packs;
+    const key = packKey(written!.id);
+    expect((await readPack({ store, keys }, written!.id)).blob(written!.entries[0]!)).toEqual(blobs[0]);
+    const data = await store.getBuffer(key);
+    data[3] = (data[3] ?? 0) ^ 1;
+    await store.put(key, data);
+    await expect(readPack({ store, keys }, written!.id)).rejects.toThrow(new RegExp(`${key}: pack bytes hash`));
+  });
+
+  it("decodes a pack's header entries only when asked for, the same as the writer's", () => {
+    const { id, data } = forgedPack({});
+    const pack = parsePack(keys, id, data);
+    expect(pack.entries).toEqual(decodeTrailer(keys, packKey(id), data));
+    expect(pack.entries).toBe(pack.entries); // decoded once
+    expect(pack.entries.map((e) => e.offsetInFrame)).toEqual([0, blobs[0]!.length]);
   });
 
   /** A pack of one frame of blobs[0] and blobs[1] whose first header entry is changed by `change`, named by its sha256. */

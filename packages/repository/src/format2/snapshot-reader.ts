@@ -94,9 +94,14 @@ export class SnapshotReaderV2 {
     records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
     if (paths === undefined) {
       // Whole parts (a verify, a download): each pack read whole, from the store, whatever an
-      // earlier read kept, with the next PACKS_AHEAD fetched meanwhile.
+      // earlier read kept, with the next PACKS_AHEAD fetched meanwhile, its frames decoded and its
+      // blobs checked on the frame thread while the caller writes the blobs before.
       const source = new BlobSource(this.deps);
-      for await (const [{ record, part }, data] of source.blobsAt(records, { packsAhead: PACKS_AHEAD, ranged: false }))
+      for await (const [{ record, part }, data] of source.blobsAt(records, {
+        packsAhead: PACKS_AHEAD,
+        ranged: false,
+        thread: true,
+      }))
         yield { path: record.path, data, part };
       return;
     }

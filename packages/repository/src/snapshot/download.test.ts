@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,6 +50,21 @@ describe("writeTree", () => {
     expect(result).toEqual({ objects: objects.length, bytes });
     expect(written.reduce((a, b) => a + b, 0)).toBe(bytes);
     expect((await readdir(join(tmp, "out", "namespaces"))).sort()).toEqual(["ns-0", "ns-1", "ns-2"]);
+  });
+
+  it("writes an empty object as an empty file, a large one whole, and replaces a file already there", async () => {
+    const out = join(tmp, "out");
+    const dir = join(out, "namespaces/a/configmaps");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "old.yaml"), "x".repeat(10_000));
+    const large = Buffer.alloc(8 * 1024 * 1024, "y"); // more than one write may take at once on some systems
+    const objects = [
+      object("namespaces/a/configmaps/empty.yaml", ""),
+      { path: "namespaces/a/configmaps/large.yaml", data: large, part: 0 },
+      object("namespaces/a/configmaps/old.yaml", "kind: ConfigMap\n"),
+    ];
+    expect(await writeTree(source(objects).iterable, out)).toEqual({ objects: 3, bytes: large.length + 16 });
+    for (const o of objects) expect((await readFile(join(out, o.path))).equals(o.data)).toBe(true);
   });
 
   it("stops taking objects at a symlinked directory, writes nothing through it, and ends its writes before failing", async () => {

@@ -1,5 +1,5 @@
-import { constants } from "node:fs";
-import { lstat, mkdir, writeFile } from "node:fs/promises";
+import { close, constants, open, write } from "node:fs";
+import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { UnsafePathError } from "../errors.js";
 import { checkArchivePath } from "../safe-path.js";
@@ -13,6 +13,39 @@ export interface DownloadResult {
 
 /** Opened for writing, never through a symlink: a link already in the target directory is not followed. */
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+
+/**
+ * Writes `data` to a new file at `path` (opened with `flags`, mode 0o666 less the umask): open,
+ * write (again for what a short write left) and close on the pool, by callbacks. fs/promises'
+ * writeFile does the same for twice the main thread's CPU a file (a FileHandle object and its
+ * close-on-collect bookkeeping; 20,000 files of 2 KB into /dev/shm, 16 at once: 0.53 CPU-s
+ * against 0.21–0.25, restore-read-micro.mjs in docs/benchmarks.md, "Session 2026-12-05: f2dl2"),
+ * and the main thread bounds a download. The file is closed whatever fails.
+ */
+function writeNewFile(path: string, data: Buffer, flags: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, flags, 0o666, (opening, fd) => {
+      if (opening) {
+        reject(opening);
+        return;
+      }
+      const done = (failure: Error | null) =>
+        close(fd, (closing) => {
+          const err = failure ?? closing;
+          if (err) reject(err);
+          else resolve();
+        });
+      const rest = (at: number): void => {
+        if (at >= data.length) done(null);
+        else
+          write(fd, data, at, data.length - at, null, (writing, written) =>
+            writing ? done(writing) : rest(at + written),
+          );
+      };
+      rest(0);
+    });
+  });
+}
 
 /**
  * How many files a download writes at once: each write is an open, a write and a close on libuv's
@@ -43,7 +76,7 @@ export async function writeTree(
   const write = async ({ path: unchecked, data }: SnapshotObject) => {
     const path = checkArchivePath(unchecked); // so below root: no `..`, not absolute
     await makeDirs(root, dirname(path), dirs);
-    await writeFile(join(root, path), data, { flag: WRITE_FLAGS }).catch((err: NodeJS.ErrnoException) => {
+    await writeNewFile(join(root, path), data, WRITE_FLAGS).catch((err: NodeJS.ErrnoException) => {
       throw err.code === "ELOOP" ? new UnsafePathError(path, "a symlink in the target directory") : err;
     });
     count += 1;

@@ -1,0 +1,182 @@
+import { Worker } from "node:worker_threads";
+import { workerExecArgv } from "../archive/gzip-thread.js";
+import { IntegrityError } from "../errors.js";
+import type { BlobLocation } from "./blob-index.js";
+import { BLOB_FIELDS, type DecodeReply, type DecodeRequest, FRAME_FIELDS } from "./frame-messages.js";
+import type { Format2Keys } from "./keys.js";
+import { blobOfFrame, decodeFrame, type PackEntry } from "./pack-format.js";
+import type { LoadedPack } from "./pack-reader.js";
+
+/*
+ * The frame thread: a reader of whole packs (a download, a verify) has the frames it wants
+ * inflated and their blobs checked against their ids on a worker thread (frame-worker.ts), a slice
+ * of a pack at a time, while its main thread writes the blobs of the slices before. On the main
+ * thread an inflate of a 64 KiB frame on libuv's pool costs about what inflating it there does
+ * (a zlib stream a call), so only a thread that takes many frames a message moves the work off
+ * it (docs/benchmarks.md, "Session 2026-12-05: f2dl2").
+ */
+
+const ID_BYTES = 32;
+
+/** The worker's compiled file, beside this module in dist; run from source (this package's tests), the one in dist. */
+function workerUrl(): URL {
+  if (import.meta.url.endsWith(".ts")) return new URL("../../dist/format2/frame-worker.js", import.meta.url);
+  return new URL("./frame-worker.js", import.meta.url);
+}
+
+/**
+ * What the frame thread does with a request (frame-worker.ts), and a test without a thread:
+ * each frame decoded (decodeFrame: authenticated when sealed, inflated, its length checked), each
+ * blob cut from its frame and checked against its id (blobOfFrame); the frames' plaintext one
+ * after another in one buffer. IntegrityError naming the pack when a check fails.
+ */
+export function decodeSlice(m: DecodeRequest): { plain: ArrayBuffer; starts: number[] } {
+  const data = Buffer.from(m.stored);
+  const ids = Buffer.from(m.ids);
+  const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const keys: Format2Keys | null = m.keys && { idKey: view(m.keys.idKey), sealKey: view(m.keys.sealKey) };
+  const frames: Buffer[] = [];
+  for (let b = 0; b * BLOB_FIELDS < m.blobs.length; b++) {
+    const f = m.blobs[b * BLOB_FIELDS] as number;
+    const [offset, length, frameRawLength, compression] = m.frames.subarray(f * FRAME_FIELDS, (f + 1) * FRAME_FIELDS);
+    const entry: PackEntry = {
+      id: ids.toString("hex", b * ID_BYTES, (b + 1) * ID_BYTES),
+      type: "data",
+      compression: compression === 1 ? 1 : 0,
+      offset: offset as number,
+      length: length as number,
+      frameRawLength: frameRawLength as number,
+      offsetInFrame: m.blobs[b * BLOB_FIELDS + 1] as number,
+      rawLength: m.blobs[b * BLOB_FIELDS + 2] as number,
+    };
+    let frame = frames[f];
+    if (!frame) {
+      const at = entry.offset - m.base;
+      if (at < 0 || at + entry.length > data.length)
+        throw new IntegrityError(m.key, `blob ${entry.id}: frame at ${entry.offset}: past the end of the pack`);
+      frame = decodeFrame(keys, m.key, entry, data.subarray(at, at + entry.length));
+      frames[f] = frame;
+    }
+    blobOfFrame(keys, m.key, entry, frame);
+  }
+  const starts: number[] = [];
+  let total = 0;
+  for (const frame of frames) {
+    starts.push(total);
+    total += frame?.length ?? 0;
+  }
+  const plain = new ArrayBuffer(total);
+  const out = new Uint8Array(plain);
+  for (const [f, frame] of frames.entries()) if (frame) out.set(frame, starts[f]);
+  return { plain, starts };
+}
+
+/**
+ * A request for the blobs at `locations` (sorted byPlace, all in `pack`): each distinct frame
+ * once, the stored bytes from the first frame's start to the last one's end copied once.
+ */
+export function sliceRequest(
+  id: number,
+  keys: Format2Keys | null,
+  pack: LoadedPack,
+  locations: readonly BlobLocation[],
+): DecodeRequest {
+  const frames: number[] = [];
+  const blobs = new Uint32Array(locations.length * BLOB_FIELDS);
+  const ids = Buffer.allocUnsafeSlow(locations.length * ID_BYTES);
+  let last: BlobLocation | undefined;
+  for (const [b, location] of locations.entries()) {
+    if (last?.offset !== location.offset)
+      frames.push(location.offset, location.length, location.frameRawLength, location.compression);
+    last = location;
+    blobs.set([frames.length / FRAME_FIELDS - 1, location.offsetInFrame, location.rawLength], b * BLOB_FIELDS);
+    ids.write(location.id, b * ID_BYTES, ID_BYTES, "hex");
+  }
+  const base = frames[0] ?? 0;
+  // The keys' own bytes: a Buffer posted as it is takes along the whole pool slab it may lie in.
+  const exact = keys && { idKey: new Uint8Array(keys.idKey), sealKey: new Uint8Array(keys.sealKey) };
+  const end = last ? last.offset + last.length : base;
+  const stored = new Uint8Array(Math.max(0, Math.min(end, pack.data.length) - base));
+  stored.set(pack.data.subarray(base, base + stored.length));
+  return {
+    id,
+    key: pack.key,
+    keys: exact,
+    stored: stored.buffer,
+    base,
+    frames: Uint32Array.from(frames),
+    blobs,
+    ids: ids.buffer as ArrayBuffer,
+  };
+}
+
+/**
+ * The process's frame thread, started on first use (a thread costs CPU to start); it keeps the
+ * process alive only while requests are awaited. If it dies, those fail, and the next request
+ * starts a new thread.
+ */
+class FrameThread {
+  private static current: FrameThread | undefined;
+  static get(): FrameThread {
+    FrameThread.current ??= new FrameThread();
+    return FrameThread.current;
+  }
+
+  private readonly worker = new Worker(workerUrl(), { execArgv: workerExecArgv() });
+  private readonly waiting = new Map<number, (reply: DecodeReply) => void>();
+  private nextId = 1;
+
+  private constructor() {
+    this.worker.unref();
+    this.worker.on("message", (reply: DecodeReply) => {
+      const done = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      done?.(reply);
+    });
+    this.worker.on("error", (err) => this.fail(err.message));
+    this.worker.on("exit", (code) => this.fail(`the frame thread stopped (exit code ${code})`));
+  }
+
+  decode(keys: Format2Keys | null, pack: LoadedPack, locations: readonly BlobLocation[]): Promise<DecodeReply> {
+    const request = sliceRequest(this.nextId++, keys, pack, locations);
+    return new Promise((resolve) => {
+      this.waiting.set(request.id, resolve);
+      if (this.waiting.size === 1) this.worker.ref();
+      this.worker.postMessage(request, [request.stored, request.ids]);
+    });
+  }
+
+  private fail(reason: string): void {
+    if (FrameThread.current === this) FrameThread.current = undefined;
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const [id, done] of waiting) done({ id, type: "error", reason });
+  }
+}
+
+/**
+ * The plaintext of the blobs at `locations` (sorted byPlace, all in `pack`, each inside it:
+ * checkFramePlace), in their order, their frames decoded and each blob checked against its id on
+ * the frame thread (decodeSlice). IntegrityError naming the pack when a check fails there.
+ */
+export async function blobsOnThread(
+  keys: Format2Keys | null,
+  pack: LoadedPack,
+  locations: readonly BlobLocation[],
+): Promise<Buffer[]> {
+  const reply = await FrameThread.get().decode(keys, pack, locations);
+  if (reply.type === "error")
+    throw reply.key === undefined
+      ? new Error(`frame thread: ${reply.reason}`)
+      : new IntegrityError(reply.key, reply.reason);
+  const blobs: Buffer[] = [];
+  let [frame, last] = [-1, undefined as BlobLocation | undefined];
+  for (const location of locations) {
+    if (last?.offset !== location.offset) frame += 1;
+    last = location;
+    const start = (reply.starts[frame] as number) + location.offsetInFrame;
+    blobs.push(Buffer.from(reply.plain, start, location.rawLength));
+  }
+  return blobs;
+}

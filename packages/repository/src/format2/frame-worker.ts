@@ -1,0 +1,28 @@
+import { type MessagePort, parentPort } from "node:worker_threads";
+import { IntegrityError } from "../errors.js";
+import type { DecodeReply, DecodeRequest } from "./frame-messages.js";
+import { decodeSlice } from "./frame-thread.js";
+
+/*
+ * The frame thread (started by frame-thread.ts): inflates the frames of packs a reader reads
+ * whole, and checks each blob it wants of them against its id, off the main thread, which writes
+ * the files meanwhile (docs/benchmarks.md, "Session 2026-12-05: f2dl2").
+ */
+
+if (!parentPort) throw new Error("frame-worker.js runs only as a worker thread");
+const port: MessagePort = parentPort;
+
+port.on("message", (m: DecodeRequest) => {
+  let reply: DecodeReply;
+  try {
+    const { plain, starts } = decodeSlice(m);
+    reply = { id: m.id, type: "frames", plain, starts };
+    port.postMessage(reply, [plain]);
+  } catch (err) {
+    const integrity = err instanceof IntegrityError;
+    const message = err instanceof Error ? err.message : String(err);
+    const reason = integrity ? message.slice(`${err.key}: `.length) : message;
+    reply = { id: m.id, type: "error", key: integrity ? err.key : undefined, reason };
+    port.postMessage(reply);
+  }
+});
