@@ -7,7 +7,7 @@ import {
   type BlobType,
   type EncodedFrame,
   DEFLATE_LEVEL,
-  decodeEntry,
+  decodeEntries,
   ENTRY_BYTES,
   encodeEntry,
   encodeTrailer,
@@ -94,12 +94,6 @@ function writtenPack(id: string, bytes: number, entryBytes: Buffer): WrittenPack
       return entries;
     },
   };
-}
-
-function decodeEntries(bytes: Buffer): PackEntry[] {
-  const entries: PackEntry[] = [];
-  for (let at = 0; at < bytes.length; at += ENTRY_BYTES) entries.push(decodeEntry(bytes, at) as PackEntry);
-  return entries;
 }
 
 /** What a PackWriter did: packs stored, and blobs seen but not written (already in the repository). */
