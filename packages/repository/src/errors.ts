@@ -42,26 +42,27 @@ export class SnapshotExistsError extends Error {
   }
 }
 
-/** A repository file (repository.json, snapshot.json, an index line) is not in a format we read. */
-export class RepositoryFormatError extends Error {
-  override readonly name = "RepositoryFormatError";
+/** Something wrong with the stored object `key`: the message is `<key>: <reason>`. */
+abstract class StoredObjectError extends Error {
   readonly key: string;
+  /** What is wrong, without the key. */
+  readonly reason: string;
 
   constructor(key: string, reason: string, options?: ErrorOptions) {
     super(`${key}: ${reason}`, options);
     this.key = key;
+    this.reason = reason;
   }
 }
 
-/** Stored bytes differ from what the manifest recorded for them. */
-export class IntegrityError extends Error {
-  override readonly name = "IntegrityError";
-  readonly key: string;
+/** A repository file (repository.json, snapshot.json, an index line) is not in a format we read. */
+export class RepositoryFormatError extends StoredObjectError {
+  override readonly name = "RepositoryFormatError";
+}
 
-  constructor(key: string, reason: string, options?: ErrorOptions) {
-    super(`${key}: ${reason}`, options);
-    this.key = key;
-  }
+/** Stored bytes differ from what the manifest recorded for them. */
+export class IntegrityError extends StoredObjectError {
+  override readonly name = "IntegrityError";
 }
 
 /** An archive path that is absolute or climbs out of its directory. */

@@ -131,8 +131,8 @@ export async function rawPartFile(file: string, n: number, entries: RawEntry[]):
 export function recordingStore(inner: ObjectStore): { store: ObjectStore; log: string[] } {
   const log: string[] = [];
   const store: ObjectStore = {
-    async put(key, body) {
-      await inner.put(key, body);
+    async put(key, body, hints) {
+      await inner.put(key, body, hints);
       log.push(`put ${key}`);
     },
     async putIfAbsent(key, body) {
@@ -193,7 +193,7 @@ export function s3TestOptions(env: S3Env, bucket: string, prefix: string): S3Obj
 /** A store that delegates to `inner` except for the methods in `overrides`. */
 export function wrapStore(inner: ObjectStore, overrides: Partial<ObjectStore>): ObjectStore {
   return {
-    put: (key, body) => inner.put(key, body),
+    put: (key, body, hints) => inner.put(key, body, hints),
     putIfAbsent: (key, body, options) => inner.putIfAbsent(key, body, options),
     putFile: (key, localPath) => inner.putFile(key, localPath),
     ...(inner.adoptFile && {

@@ -2,11 +2,18 @@
 // Child of restore-read.mjs --download: `repository.download` of one snapshot into cfg.to (a new
 // directory), timing its first file and its end; for format 2, then, the work before the first
 // file again phase by phase (snapshot.json, the index, the tree). Runs the code of checkout `root`.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { childConfig, cpuSeconds, emitResult, maxRssBytes } from "../lib/common.mjs";
+import {
+  childConfig,
+  cpuSeconds,
+  emitResult,
+  maxRssBytes,
+  threadCpuSeconds,
+  threadsCpuSeconds,
+} from "../lib/common.mjs";
 
 const cfg = childConfig();
 const at = (path) => import(pathToFileURL(join(cfg.root, path)).href);
@@ -18,12 +25,6 @@ const gcs = new PerformanceObserver((l) => {
   for (const e of l.getEntries()) gc += e.duration / 1000;
 });
 gcs.observe({ entryTypes: ["gc"] });
-/** CPU-s of the main thread (Linux: /proc/self/task/<pid>/stat, user + system ticks). */
-const mainThreadCpu = () => {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
 const t0 = performance.now();
 const repository = await openRepositoryFromBackend({ backend: cfg.backend, secret: cfg.secret });
 let first;
@@ -34,7 +35,8 @@ await repository.download(cfg.id, to, {
 });
 const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds();
-const mainCpu = mainThreadCpu();
+const mainCpu = threadCpuSeconds();
+const threads = threadsCpuSeconds();
 gcs.disconnect();
 rmSync(to, { recursive: true, force: true });
 const phases = {};
@@ -58,4 +60,4 @@ if (repository.format2) {
   lap("tree");
   phases.depth = tree.depth;
 }
-emitResult({ seconds, first, phases, cpu, mainCpu, gc, maxRss: maxRssBytes() });
+emitResult({ seconds, first, phases, cpu, mainCpu, threads, gc, maxRss: maxRssBytes() });

@@ -6,35 +6,19 @@
 //   write    20,000 files of 2 KB into --dir, 16 at once: fs/promises' writeFile, fs.writeFile by
 //            callback, or open/write/close by callbacks (writeTree's way).
 //   node test/bench/experiments/restore-read-micro.mjs --dir /dev/shm
-import {
-  close,
-  constants,
-  mkdirSync,
-  open,
-  readFileSync,
-  rmSync,
-  write,
-  writeFile as writeFileCallback,
-} from "node:fs";
+import { close, constants, mkdirSync, open, rmSync, write, writeFile as writeFileCallback } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import { benchArgs } from "../lib/bench-args.mjs";
+import { cpuSeconds, threadCpuSeconds } from "../lib/common.mjs";
 
 const HELP = `usage: node test/bench/experiments/restore-read-micro.mjs [--dir DIR]
   --dir DIR   where the write case writes its files (default /dev/shm)`;
 const { args } = benchArgs({ dir: { type: "string", default: "/dev/shm" } }, HELP);
 
-const mainCpu = () => {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const allCpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
+const [mainCpu, allCpu] = [threadCpuSeconds, cpuSeconds];
 
 /** Runs `count` calls of `one` (each given its number) at most `atOnce` at a time. */
 async function atOnce(count, limit, one) {

@@ -102,7 +102,9 @@ async function main() {
             to: args.download,
           };
           const r = await runMeasurement(join(HERE, mode.child), cfg, { nodeArgs, cwd: ROOT, track });
-          log(`${label}: ${r.seconds.toFixed(2)} s ${JSON.stringify(r.phases)}`);
+          log(
+            `${label}: ${r.seconds.toFixed(2)} s ${JSON.stringify(r.phases)}${r.threads ? ` thread CPU-s ${r.threads.join(" ")}` : ""}`,
+          );
           runs.set(label, [...(runs.get(label) ?? []), r]);
         }
       }

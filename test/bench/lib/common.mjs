@@ -1,5 +1,6 @@
 // Shared helpers of the dump benchmark (test/bench/dump.mjs), the replay bench and their measurement children.
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 export const MiB = 1024 * 1024;
 
@@ -7,6 +8,24 @@ export const MiB = 1024 * 1024;
 export function cpuSeconds() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
+}
+
+/**
+ * CPU seconds (user + system) of one thread of this process so far (Linux: /proc/self/task/<tid>/stat,
+ * in ticks of 10 ms); by default the main thread's.
+ */
+export function threadCpuSeconds(tid = process.pid) {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of each thread of this process, in the order they started (the main thread first). */
+export function threadsCpuSeconds() {
+  return readdirSync("/proc/self/task")
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((tid) => threadCpuSeconds(tid));
 }
 
 /** The median of some numbers (the mean of the middle two for an even count). */

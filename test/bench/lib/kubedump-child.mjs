@@ -2,12 +2,12 @@
 // (takeSnapshot: discover → paged LIST → filter → sanitize → YAML → archive → commit), in
 // repository format `cfg.format` (1: tar.gz parts; 2: packs, with a fresh cache directory as the
 // CLI's `--repository-format 2` has; none: openRepository's default, without a cache directory), with the packages of the checkout `cfg.root` (default: this one).
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { PerformanceObserver } from "node:perf_hooks";
-import { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler } from "./common.mjs";
+import { childConfig, cpuSeconds, emitResult, maxRssBytes, memorySampler, threadCpuSeconds } from "./common.mjs";
 
 const cfg = childConfig();
 const root = resolve(cfg.root ?? fileURLToPath(new URL("../../..", import.meta.url)));
@@ -30,13 +30,7 @@ let gcMs = 0;
 new PerformanceObserver((l) => {
   for (const e of l.getEntries()) gcMs += e.duration;
 }).observe({ entryTypes: ["gc"] });
-/** CPU seconds of this process's main thread (Linux: /proc/self/task/<pid>/stat, utime + stime). */
-const mainThreadCpu = () => {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-const main0 = mainThreadCpu();
+const main0 = threadCpuSeconds();
 const t0 = performance.now();
 const cpu0 = cpuSeconds();
 const client = createKubeClient({ kubeconfig: cfg.kubeconfig, qps: cfg.qps, burst: cfg.burst });
@@ -76,7 +70,7 @@ try {
     dumpSeconds: listedAt === undefined ? undefined : (listedAt - t0) / 1000,
     maxRss: maxRssBytes(),
     cpu: cpuSeconds() - cpu0,
-    mainCpu: mainThreadCpu() - main0,
+    mainCpu: threadCpuSeconds() - main0,
     gc: gcMs / 1000,
     memory: mem.stop(),
   });

@@ -19,10 +19,8 @@ port.on("message", (m: DecodeRequest) => {
     reply = { id: m.id, type: "frames", plain, starts };
     port.postMessage(reply, [plain]);
   } catch (err) {
-    const integrity = err instanceof IntegrityError;
-    const message = err instanceof Error ? err.message : String(err);
-    const reason = integrity ? message.slice(`${err.key}: `.length) : message;
-    reply = { id: m.id, type: "error", key: integrity ? err.key : undefined, reason };
+    if (err instanceof IntegrityError) reply = { id: m.id, type: "error", key: err.key, reason: err.reason };
+    else reply = { id: m.id, type: "error", key: undefined, reason: err instanceof Error ? err.message : String(err) };
     port.postMessage(reply);
   }
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { IntegrityError } from "../errors.js";
 import { type Format2Keys, open, seal } from "./keys.js";
-import { decodeEntries, ENTRY_BYTES, encodeEntry, type PackEntry } from "./pack-format.js";
+import { decodeEntries, ENTRY_BYTES, encodeEntry, knownEntryKind, type PackEntry } from "./pack-format.js";
 import type { WrittenPack } from "./pack-writer.js";
 
 /*
@@ -61,10 +61,8 @@ export function decodeIndexFile(keys: Format2Keys | null, key: string, data: Buf
     const end = at + PACK_HEAD_BYTES + entryCount * ENTRY_BYTES;
     if (end > plain.length) throw fail(`pack ${p} lists ${entryCount} entries, more than the file holds`);
     const id = plain.toString("hex", at, at + 32);
-    for (let e = at + PACK_HEAD_BYTES, n = 0; e < end; e += ENTRY_BYTES, n++) {
-      const [type, compression] = [plain[e] as number, plain[e + 1] as number];
-      if (type > 1 || compression > 1) throw fail(`pack ${id}: entry ${n} has an unknown type`);
-    }
+    for (let e = at + PACK_HEAD_BYTES, n = 0; e < end; e += ENTRY_BYTES, n++)
+      if (!knownEntryKind(plain, e)) throw fail(`pack ${id}: entry ${n} has an unknown type`);
     packs.push(listedPack(id, plain.readUInt32BE(at + 32), plain.subarray(at + PACK_HEAD_BYTES, end)));
     at = end;
   }

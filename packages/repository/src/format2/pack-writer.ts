@@ -282,7 +282,7 @@ export class PackWriter {
     const id = createHash("sha256").update(pack).digest("hex");
     this.deps.index.addEntries(id, entryBytes);
     while (this.uploading.length >= UPLOADS_IN_FLIGHT) await this.uploading.shift();
-    const upload = this.deps.store.put(packKey(id), pack);
+    const upload = this.deps.store.put(packKey(id), pack, { sha256: id });
     upload.catch(() => {}); // awaited by a later closePack or finish; handled there
     this.uploading.push(upload);
     this.stats.packs.push(writtenPack(id, pack.length, entryBytes));

@@ -90,8 +90,8 @@ export function draftV2(id: string): SnapshotDraftV2 {
 export function countingStore(inner: ObjectStore): { store: ObjectStore; puts: Map<string, number> } {
   const puts = new Map<string, number>();
   const store = wrapStore(inner, {
-    async put(key, body) {
-      await inner.put(key, body);
+    async put(key, body, hints) {
+      await inner.put(key, body, hints);
       puts.set(key, Buffer.isBuffer(body) ? body.length : -1);
     },
     async putIfAbsent(key, body) {

@@ -19,6 +19,15 @@ export interface PutOptions {
   retainUntil?: Date;
 }
 
+/** What a caller knows of a body it puts. */
+export interface PutHints {
+  /**
+   * The sha256 of a Buffer body, in hex (a pack's id is): a store that signs each payload's hash
+   * (S3 over plain HTTP) sends it instead of hashing the body again. A wrong one fails the put.
+   */
+  sha256?: string;
+}
+
 export interface ObjectStat {
   size: number;
   mtime?: Date;
@@ -30,7 +39,7 @@ export interface ObjectStat {
  * old object or the whole new one, never a half-written one.
  */
 export interface ObjectStore {
-  put(key: string, body: Buffer | Readable): Promise<void>;
+  put(key: string, body: Buffer | Readable, hints?: PutHints): Promise<void>;
   /**
    * Writes the object only when the key is free, atomically against concurrent writers: resolves
    * false (and writes nothing) when the key already exists.

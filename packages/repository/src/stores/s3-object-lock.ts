@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Client, RetentionOptions } from "minio";
 import {
   BackendConfigError,
@@ -65,27 +64,6 @@ export function lockHeaders(lock: ObjectLockOptions | undefined, until?: Date): 
     "x-amz-object-lock-mode": lock.mode,
     "x-amz-object-lock-retain-until-date": (until ?? new Date(Date.now() + lock.retentionMs)).toISOString(),
   };
-}
-
-/**
- * One PUT with extra headers (the minio client's putObject turns unknown headers into user
- * metadata). S3 wants a Content-MD5 on a PUT that sets a lock.
- */
-export async function putWithHeaders(
-  client: Client,
-  bucket: string,
-  name: string,
-  body: Buffer,
-  headers: Record<string, string>,
-): Promise<void> {
-  const md5 = createHash("md5").update(body).digest("base64");
-  const request = { method: "PUT", bucketName: bucket, objectName: name };
-  const response = await client.makeRequestAsync(
-    { ...request, headers: { ...headers, "Content-MD5": md5, "Content-Length": String(body.length) } },
-    body,
-    [200],
-  );
-  response.resume();
 }
 
 /** Whether the bucket has Object Lock enabled. */

@@ -1,12 +1,12 @@
 // What only the S3 store shows (the behaviour every store shares is in object-store-conformance.test.ts).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createPki, type Minio, startMinio, thrownBy } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { BackendConfigError, StoreAccessDeniedError, StoreUnreachableError } from "../errors.js";
+import { BackendConfigError, StoreAccessDeniedError, StoreRequestError, StoreUnreachableError } from "../errors.js";
 import { collect, s3TestOptions } from "../test-support.js";
 import { parseEndpoint } from "./s3-client.js";
 import { createS3ObjectStore, type S3ObjectStoreOptions } from "./s3-object-store.js";
@@ -49,6 +49,20 @@ describe("S3ObjectStore on MinIO", () => {
     await b.put("repository.json", Buffer.from("b"));
     expect((await collect(a.list(""))).map((e) => e.key)).toEqual(["repository.json"]);
     expect((await a.getBuffer("repository.json")).toString()).toBe("a");
+  });
+
+  it("puts a Buffer larger than a part in one request, signed with the sha256 its caller gives", async () => {
+    const store = createS3ObjectStore(s3TestOptions(env, BUCKET, "sha")); // parts of 5 MiB
+    const body = randomBytes(6 * 1024 * 1024 + 17);
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    await store.put("data/ab/pack", body, { sha256 });
+    expect((await store.getBuffer("data/ab/pack")).equals(body)).toBe(true);
+    // MinIO checks a signed payload against its hash: the given one is what was signed
+    const wrong = sha256.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    const error = await store.put("data/ab/other", body, { sha256: wrong }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StoreRequestError);
+    expect((error as StoreRequestError).code).toBe("XAmzContentSHA256Mismatch");
+    expect(await store.stat("data/ab/other")).toBeUndefined();
   });
 
   it("reads a missing bucket as empty and creates it on the first write", async () => {
@@ -198,6 +212,14 @@ describe("S3ObjectStore on MinIO served over TLS with a self-signed CA", () => {
       `cannot reach the object store at ${minio.endpoint}: TLS certificate not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE): ` +
         "give the CA that signed it as CA_CERT_DATA, or set insecureTLS for a test setup",
     );
+  });
+
+  it("puts a Buffer unsigned, guarded by its Content-MD5, where TLS protects the payload", async () => {
+    const store = createS3ObjectStore(options({ caCert: caPem, partSize: 5 * 1024 * 1024 }));
+    const body = randomBytes(6 * 1024 * 1024);
+    // over HTTPS the payload is not signed, so a caller's sha256 is not sent (nor needed)
+    await store.put("pack", body, { sha256: createHash("sha256").update(body).digest("hex") });
+    expect((await store.getBuffer("pack")).equals(body)).toBe(true);
   });
 
   it("works without the CA when insecureTLS is set", async () => {

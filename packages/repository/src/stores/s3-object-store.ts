@@ -1,11 +1,11 @@
 import { createReadStream } from "node:fs";
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import type { Client } from "minio";
 import type { CredentialProvider } from "../credentials/aws-credentials.js";
 import { IntegrityError, ObjectNotFoundError, StoreRequestError } from "../errors.js";
 import { DEFAULT_RETRY, type RetryPolicy, withRetry } from "../retry.js";
 import { checkKey, checkPrefix, checkRange, pastEnd, tooLarge } from "./object-key.js";
-import type { ObjectEntry, ObjectStat, ObjectStore, PutOptions } from "./object-store.js";
+import type { ObjectEntry, ObjectStat, ObjectStore, PutHints, PutOptions } from "./object-store.js";
 import {
   createBucket,
   createS3Client,
@@ -23,12 +23,12 @@ import {
   lockOf,
   lockNotEnabled,
   type ObjectLockOptions,
-  putWithHeaders,
   retainedUntil,
   deleteVersions,
   extendRetention,
 } from "./s3-object-lock.js";
 import { abortIncompleteUploads, type KeyedCall, type MultipartDeps, uploadStream } from "./s3-multipart.js";
+import { putBody } from "./s3-put.js";
 
 /** 16 MiB: the memory one streaming upload holds; objects up to 160 GB (10,000 parts). */
 const DEFAULT_S3_PART_SIZE = 16 * 1024 * 1024;
@@ -104,14 +104,15 @@ export class S3ObjectStore implements ObjectStore {
     this.client.catch(() => {}); // every request awaits it and gets the error
   }
 
-  async put(key: string, body: Buffer | Readable): Promise<void> {
+  /** A Buffer goes in one PUT whatever its size (it is in memory already); a stream in parts of `partSize`. */
+  async put(key: string, body: Buffer | Readable, hints: PutHints = {}): Promise<void> {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
-    if (Buffer.isBuffer(body) && body.length <= this.partSize) {
-      await this.call("put", key, (c) => this.putBuffer(c, key, body, {}));
+    if (Buffer.isBuffer(body)) {
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, {}, undefined, hints.sha256));
       return;
     }
-    await uploadStream(this.multipartDeps(key), name, Buffer.isBuffer(body) ? Readable.from([body]) : body);
+    await uploadStream(this.multipartDeps(key), name, body);
   }
 
   async putIfAbsent(key: string, body: Buffer, options: PutOptions = {}): Promise<boolean> {
@@ -252,10 +253,11 @@ export class S3ObjectStore implements ObjectStore {
     body: Buffer,
     headers: Record<string, string>,
     until?: Date,
-  ): Promise<unknown> {
+    sha256?: string,
+  ): Promise<void> {
     const [name, lock] = [this.nameOf(key), lockOf(this.lock, key)];
-    if (!lock) return c.putObject(this.bucket, name, body, body.length, headers);
-    return putWithHeaders(c, this.bucket, name, body, { ...headers, ...lockHeaders(lock, until) });
+    const locked = lock ? { ...headers, ...lockHeaders(lock, until) } : headers;
+    return putBody(c, this.bucket, name, body, locked, { sha256, md5: lock !== undefined });
   }
 
   private hasLocks(key: string): Promise<boolean> {
