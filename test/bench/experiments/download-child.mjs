@@ -4,7 +4,7 @@
 // file again phase by phase (snapshot.json, the index, the tree). Runs the code of checkout `root`.
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { PerformanceObserver } from "node:perf_hooks";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import {
   childConfig,
@@ -21,8 +21,20 @@ const { openRepositoryFromBackend } = await at("packages/repository/dist/index.j
 
 const to = mkdtempSync(join(cfg.to, "download-"));
 let gc = 0;
+/** How many collections of each kind the main thread paused for (perf_hooks' NODE_PERFORMANCE_GC_* kinds). */
+const GC_KINDS = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+};
+const gcKinds = {};
 const gcs = new PerformanceObserver((l) => {
-  for (const e of l.getEntries()) gc += e.duration / 1000;
+  for (const e of l.getEntries()) {
+    gc += e.duration / 1000;
+    const kind = GC_KINDS[e.detail?.kind] ?? "other";
+    gcKinds[kind] = (gcKinds[kind] ?? 0) + 1;
+  }
 });
 gcs.observe({ entryTypes: ["gc"] });
 const t0 = performance.now();
@@ -60,4 +72,4 @@ if (repository.format2) {
   lap("tree");
   phases.depth = tree.depth;
 }
-emitResult({ seconds, first, phases, cpu, mainCpu, threads, gc, maxRss: maxRssBytes() });
+emitResult({ seconds, first, phases, cpu, mainCpu, threads, gc, gcKinds, maxRss: maxRssBytes() });

@@ -30,6 +30,7 @@ const HELP = `usage: node test/bench/experiments/restore-read.mjs [options]
   --rounds R      reads of each format's last snapshot (default 3)
   --roots A,B     checkouts whose code reads (default this one; the first also writes)
   --cpu-prof DIR  a CPU profile of every reading child in DIR
+  "--node-args=FLAGS"  V8's or Node's flags for every reading child, e.g. "--node-args=--max-semi-space-size=32"
   --write-rate W  each object read is "written" as a restore writes it, 48 at once, at W objects/s
                   (an API server's rate, default 1300; no cluster): the steps' time above
                   objects/W is the stall, the time the reads held the writes up
@@ -43,6 +44,8 @@ const { args, int } = benchArgs(
     rounds: { type: "string", default: "3" },
     roots: { type: "string", default: ROOT },
     "cpu-prof": { type: "string" },
+    /** V8's or Node's flags for every child, e.g. "--max-semi-space-size=32" (the = form). */
+    "node-args": { type: "string", default: "" },
     "write-rate": { type: "string", default: "1300" },
     download: { type: "string" },
     "no-restore": { type: "boolean" },
@@ -90,9 +93,9 @@ async function main() {
         for (const repo of round % 2 === 0 ? repos : [...repos].reverse()) {
           const label = `${mode.name} ${root === ROOT ? "this" : root} f${repo.format}`;
           const profile = `${mode.name}-f${repo.format}-${ROOTS.indexOf(root)}-${round}.cpuprofile`;
-          const nodeArgs = args["cpu-prof"]
-            ? ["--cpu-prof", "--cpu-prof-dir", args["cpu-prof"], "--cpu-prof-name", profile]
-            : [];
+          const nodeArgs = args["node-args"].split(" ").filter(Boolean);
+          if (args["cpu-prof"])
+            nodeArgs.push("--cpu-prof", "--cpu-prof-dir", args["cpu-prof"], "--cpu-prof-name", profile);
           const cfg = {
             root,
             backend: repo.backend,
@@ -103,7 +106,7 @@ async function main() {
           };
           const r = await runMeasurement(join(HERE, mode.child), cfg, { nodeArgs, cwd: ROOT, track });
           log(
-            `${label}: ${r.seconds.toFixed(2)} s ${JSON.stringify(r.phases)}${r.threads ? ` thread CPU-s ${r.threads.join(" ")}` : ""}`,
+            `${label}: ${r.seconds.toFixed(2)} s ${JSON.stringify(r.phases)}${r.threads ? ` thread CPU-s ${r.threads.join(" ")}` : ""}${r.gcKinds ? ` GCs ${JSON.stringify(r.gcKinds)}` : ""}`,
           );
           runs.set(label, [...(runs.get(label) ?? []), r]);
         }

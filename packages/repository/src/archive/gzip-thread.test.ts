@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GzipFileWriter } from "./gzip-file.js";
@@ -71,5 +72,32 @@ describe("the compressing thread", () => {
     await stopGzipThread(); // stopped before it could
     await expect(pending).rejects.toThrow(/gzip thread stopped/);
     expect(await sha256Each([Buffer.from("after")])).toEqual([createHash("sha256").update("after").digest("hex")]);
+  });
+});
+
+describe("the threads of a process started with flags", () => {
+  const dist = new URL("../../dist/", import.meta.url).href;
+  // Starts the compressing thread (a digest on it) and the frame thread, then prints the digest.
+  const script = `
+    import { sha256Each, startWorker, stopGzipThread } from "${dist}archive/gzip-thread.js";
+    const [digest] = await sha256Each([Buffer.from("abc")]);
+    const frames = startWorker(new URL("${dist}format2/frame-worker.js"));
+    await new Promise((online, fail) => { frames.once("online", online); frames.once("error", fail); });
+    await frames.terminate();
+    await stopGzipThread();
+    console.log(digest);`;
+  const abc = createHash("sha256").update("abc").digest("hex");
+
+  it.each([
+    ["V8's flags, from a script file", ["--max-old-space-size=256", "--max-semi-space-size=8"], false],
+    ["V8's flags and --input-type, from text", ["--max-old-space-size=256", "--input-type=module"], true],
+    ["Node's own flags and --input-type, from text", ["--trace-warnings", "--input-type", "module"], true],
+  ])("start with %s", (_how, flags, asText) => {
+    const file = join(dir, "threads.mjs");
+    writeFileSync(file, script);
+    const run = spawnSync(process.execPath, [...flags, ...(asText ? ["-e", script] : [file])], { encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe(abc);
+    expect(run.status).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 import { type FromWorker, type GzipWorkerData, SLOT_BYTES, type ToWorker } from "./gzip-messages.js";
 
 /**
@@ -21,20 +21,32 @@ function workerUrl(): URL {
 }
 
 /**
- * The process's flags for the thread, less `--input-type`: that one applies to a script given as
- * text (`node --input-type=module -e …`), and a worker started from a file refuses to start with it.
+ * A worker thread started with the process's flags (a CPU profile, an inspector). Given no flags,
+ * a worker takes the process's as they are, which is what it needs, unless the process ran a
+ * script given as text with `--input-type`: a worker started from a file refuses that flag. Then
+ * the flags go without it; but given explicitly, V8's and the process's own flags (e.g.
+ * `--max-old-space-size`, which hold for the whole process already) make a worker refuse to
+ * start, so if it refuses, it starts with none.
  */
-export function workerExecArgv(): string[] {
+export function startWorker(url: URL, options: WorkerOptions = {}): Worker {
+  const execArgv = process.execArgv;
+  const textFlag = (arg: string) => arg === "--input-type" || arg.startsWith("--input-type=");
+  if (!execArgv.some(textFlag)) return new Worker(url, options);
   const args: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i += 1) {
-    const arg = process.execArgv[i] as string;
+  for (let i = 0; i < execArgv.length; i += 1) {
+    const arg = execArgv[i] as string;
     if (arg === "--input-type") {
       i += 1; // its value
-    } else if (!arg.startsWith("--input-type=")) {
+    } else if (!textFlag(arg)) {
       args.push(arg);
     }
   }
-  return args;
+  try {
+    return new Worker(url, { ...options, execArgv: args });
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw err;
+    return new Worker(url, { ...options, execArgv: [] });
+  }
 }
 
 /**
@@ -56,8 +68,7 @@ export class GzipThread {
     await thread?.worker.terminate();
   }
 
-  private readonly worker = new Worker(workerUrl(), {
-    execArgv: workerExecArgv(),
+  private readonly worker = startWorker(workerUrl(), {
     workerData: { niceness: GZIP_THREAD_NICENESS } satisfies GzipWorkerData,
   });
   private readonly files = new Map<number, (m: FromWorker) => void>();

@@ -1,5 +1,4 @@
-import { Worker } from "node:worker_threads";
-import { workerExecArgv } from "../archive/gzip-thread.js";
+import { startWorker } from "../archive/gzip-thread.js";
 import { IntegrityError } from "../errors.js";
 import type { BlobLocation } from "./blob-index.js";
 import { BLOB_FIELDS, type DecodeReply, type DecodeRequest, FRAME_FIELDS } from "./frame-messages.js";
@@ -122,7 +121,7 @@ class FrameThread {
     return FrameThread.current;
   }
 
-  private readonly worker = new Worker(workerUrl(), { execArgv: workerExecArgv() });
+  private readonly worker = startWorker(workerUrl());
   private readonly waiting = new Map<number, (reply: DecodeReply) => void>();
   private nextId = 1;
 
