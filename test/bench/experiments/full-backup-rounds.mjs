@@ -72,7 +72,10 @@ async function main() {
       rows[v.label].push(r);
       const rss = r.maxRss ? `, peak RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB` : "";
       const ratio = (list.seconds / r.seconds).toFixed(2);
-      const cpu = r.mainCpu === undefined ? "" : `, main thread ${r.mainCpu} CPU-s (GC ${r.gc} s), all ${r.allCpu}`;
+      const cpu =
+        r.mainCpu === undefined
+          ? ""
+          : `, main thread ${r.mainCpu} CPU-s (GC ${r.gc} s), all ${r.allCpu}${r.threads ? `; threads ${r.threads}; GCs ${r.gcKinds}` : ""}`;
       log(
         `round ${run + 1}: LIST ${list.seconds.toFixed(2)} s, ${v.label} ${r.seconds.toFixed(2)} s (${ratio}x)${rss}${cpu}`,
       );

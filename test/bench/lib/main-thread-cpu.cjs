@@ -1,12 +1,25 @@
 // Preload (node --require, test/bench/experiments/full-backup-rounds.mjs): at exit, the main thread's
-// CPU (/proc/self/task/<pid>/stat) and GC time, and the whole process's CPU, on stderr. Linux only.
+// CPU (/proc/self/task/<pid>/stat) and GC time, the whole process's CPU, each thread's CPU (in the
+// order they started: the main thread, V8's, libuv's pool, workers) and the main thread's GC pauses
+// by kind, on stderr. Linux only.
 const { isMainThread } = require("node:worker_threads");
 if (isMainThread) {
-  const { readFileSync } = require("node:fs");
-  const { PerformanceObserver } = require("node:perf_hooks");
+  const { readdirSync, readFileSync } = require("node:fs");
+  const { constants, PerformanceObserver } = require("node:perf_hooks");
+  const KINDS = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+  };
+  const kinds = {};
   let gc = 0;
   new PerformanceObserver((l) => {
-    for (const e of l.getEntries()) gc += e.duration;
+    for (const e of l.getEntries()) {
+      gc += e.duration;
+      const kind = KINDS[e.detail?.kind] ?? "other";
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
   }).observe({ entryTypes: ["gc"] });
   const ticks = (stat) => {
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -15,6 +28,13 @@ if (isMainThread) {
   process.on("exit", () => {
     const main = ticks(readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8"));
     const all = ticks(readFileSync("/proc/self/stat", "utf8"));
-    process.stderr.write(`F2FULL main=${main.toFixed(2)} all=${all.toFixed(2)} gc=${(gc / 1000).toFixed(2)}\n`);
+    const threads = readdirSync("/proc/self/task")
+      .map(Number)
+      .sort((a, b) => a - b)
+      .map((tid) => ticks(readFileSync(`/proc/self/task/${tid}/stat`, "utf8")).toFixed(2));
+    const gcs = Object.entries(kinds).map(([k, n]) => `${k}:${n}`);
+    process.stderr.write(
+      `F2FULL main=${main.toFixed(2)} all=${all.toFixed(2)} gc=${(gc / 1000).toFixed(2)} threads=${threads.join(",")} gcs=${gcs.join(",")}\n`,
+    );
   });
 }

@@ -34,9 +34,12 @@ export const mainThreadCpuArgs = (extra) => [
   ...extra.split(" ").filter(Boolean),
 ];
 
-/** Adds to a CLI run `r` the main thread's and all threads' CPU-s and GC s it reported on stderr (mainThreadCpuArgs). */
+/** Adds to a CLI run `r` the main thread's and all threads' CPU-s, GC s, each thread's CPU-s and the GCs by kind it reported on stderr (mainThreadCpuArgs). */
 export function readThreadCpu(r) {
-  const threads = /F2FULL main=([\d.]+) all=([\d.]+) gc=([\d.]+)/.exec(r.stderr);
-  if (threads) [r.mainCpu, r.allCpu, r.gc] = threads.slice(1).map(Number);
+  const threads = /F2FULL main=([\d.]+) all=([\d.]+) gc=([\d.]+)(?: threads=(\S*) gcs=(\S*))?/.exec(r.stderr);
+  if (threads) {
+    [r.mainCpu, r.allCpu, r.gc] = threads.slice(1, 4).map(Number);
+    [r.threads, r.gcKinds] = [threads[4], threads[5]];
+  }
   return r;
 }

@@ -12,7 +12,7 @@ import { loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { PackWriter } from "./pack-writer.js";
-import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
+import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { clusterObjects, deploymentYaml, draftV2, inputObject, TEST_KEYS } from "./test-support.js";
 
@@ -60,6 +60,33 @@ describe.each([
     expect(parts.size).toBeGreaterThan(1);
     const partZero = await collect(readSnapshotObjectsV2({ store, keys, index }, manifest, [0]));
     expect(partZero.length).toBe(records.filter((r) => r.part === 0).length);
+  });
+
+  it("reads every object first (paths and places only), then the records and a part, with one reader", async () => {
+    const store = newStore();
+    const input = clusterObjects(120, 2);
+    await writeSnapshotV2(
+      { store, keys, index: new BlobIndex(), packTargetBytes: 8 * 1024, packFrameBytes: 4 * 1024 },
+      draftV2(ID),
+      input,
+    );
+    const manifest = await readManifestV2({ store }, ID);
+    const { index } = await loadBlobIndex({ store, keys });
+    const reader = new SnapshotReaderV2({ store, keys, index }, manifest);
+    const all = await collect(reader.objects());
+    const records = await collect(reader.indexRecords());
+    expect(all.map((o) => [o.path, o.part]).sort()).toEqual(records.map((r) => [r.path, r.part]).sort());
+    const last = Math.max(...records.map((r) => r.part));
+    expect(last).toBeGreaterThan(0);
+    const inLast = await collect(reader.objects([last]));
+    expect(inLast.map((o) => o.path).sort()).toEqual(
+      records
+        .filter((r) => r.part === last)
+        .map((r) => r.path)
+        .sort(),
+    );
+    for (const o of inLast)
+      expect(o.data.equals(all.find((a) => a.path === o.path)?.data ?? Buffer.alloc(0))).toBe(true);
   });
 });
 

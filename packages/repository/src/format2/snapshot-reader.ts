@@ -44,22 +44,41 @@ export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: st
   return decodeManifestV2(id, data);
 }
 
-interface PlacedRecord extends TreeRecord {
-  /** Where the YAML's blob lies, as the index gives it. */
+/** Where an object's YAML lies, as the index gives it, and the part that makes. */
+interface Placed {
   location: BlobLocation;
   part: number;
 }
 
-/** Every object of the tree with the location and part of its YAML (each blob looked up once). */
-async function placedRecords(source: BlobSource, manifest: SnapshotManifestV2): Promise<PlacedRecord[]> {
+interface PlacedRecord extends TreeRecord, Placed {}
+
+/** What a read of every object keeps of each: its path and its YAML's place and part. */
+interface PlacedPath extends Placed {
+  path: string;
+}
+
+/**
+ * Every object of the tree as `keep` makes it of its tree record and the location of its YAML
+ * (each blob looked up once), with its part.
+ */
+async function placeObjects<T extends Placed>(
+  source: BlobSource,
+  manifest: SnapshotManifestV2,
+  keep: (object: TreeRecord, location: BlobLocation) => T,
+): Promise<T[]> {
   const owner = snapshotManifestKey(manifest.id);
-  const placed: PlacedRecord[] = [];
-  for (const { record, blob } of await walkTree(source, manifest, { chainAhead: true }))
-    placed.push({ record, blob, location: source.locate(owner, blob, "data"), part: 0 });
+  const placed: T[] = [];
+  for (const object of await walkTree(source, manifest, { chainAhead: true }))
+    placed.push(keep(object, source.locate(owner, object.blob, "data")));
   const packs = [...new Set(placed.map((p) => p.location.pack))].sort();
   const parts = new Map(packs.map((pack, part) => [pack, part]));
   for (const p of placed) p.part = parts.get(p.location.pack) ?? 0;
   return placed;
+}
+
+/** In part order, and in a part in the order of their blobs' places. */
+function byPartAndPlace(a: Placed, b: Placed): number {
+  return a.part - b.part || byPlace(a.location, b.location);
 }
 
 /**
@@ -87,22 +106,26 @@ export class SnapshotReaderV2 {
    * id, and without `paths` every pack read whole, checked against its id.
    */
   async *objects(only?: readonly number[], paths?: ReadonlySet<string>): AsyncGenerator<SnapshotObject> {
+    if (only === undefined && paths === undefined && this.placed === undefined) {
+      // Every object (a download, a migration) and the tree not walked yet: walked for this read
+      // alone, keeping of each object its path and place, not its whole record, which a large
+      // snapshot would hold (and each full collection mark) for the whole read. A restore or a
+      // verify reads the records first, and they are kept for its reads of objects.
+      const all = await placeObjects(new BlobSource(this.deps), this.manifest, (object, location) => ({
+        path: object.record.path,
+        location,
+        part: 0,
+      }));
+      yield* this.wholeParts(all.sort(byPartAndPlace), (p: PlacedPath) => p.path);
+      return;
+    }
     const wanted = only && new Set(only);
     const records = (await this.records()).filter(
       (r) => (!wanted || wanted.has(r.part)) && (!paths || paths.has(r.record.path)),
     );
-    records.sort((a, b) => a.part - b.part || byPlace(a.location, b.location));
+    records.sort(byPartAndPlace);
     if (paths === undefined) {
-      // Whole parts (a verify, a download): each pack read whole, from the store, whatever an
-      // earlier read kept, with the next PACKS_AHEAD fetched meanwhile, its frames decoded and its
-      // blobs checked on the frame thread while the caller writes the blobs before.
-      const source = new BlobSource(this.deps);
-      for await (const [{ record, part }, data] of source.blobsAt(records, {
-        packsAhead: PACKS_AHEAD,
-        ranged: false,
-        thread: true,
-      }))
-        yield { path: record.path, data, part };
+      yield* this.wholeParts(records, (r: PlacedRecord) => r.record.path);
       return;
     }
     // Some objects (a restore step's): a pack's wanted frames by ranges when those are a small
@@ -123,6 +146,17 @@ export class SnapshotReaderV2 {
   }
 
   /**
+   * Whole parts (a verify, a download): each pack read whole, from the store, whatever an earlier
+   * read kept, with the next PACKS_AHEAD fetched meanwhile, its frames decoded and its blobs
+   * checked on the frame thread while the caller writes the blobs before.
+   */
+  private async *wholeParts<T extends Placed>(placed: readonly T[], pathOf: (p: T) => string) {
+    const source = new BlobSource(this.deps);
+    for await (const [p, data] of source.blobsAt(placed, { packsAhead: PACKS_AHEAD, ranged: false, thread: true }))
+      yield { path: pathOf(p), data, part: p.part };
+  }
+
+  /**
    * The BlobSource of objects() with `paths`: the packs it read whole are kept from one such read
    * to the next (KEPT_PACK_BYTES), till none has run for PACKS_IDLE_MS.
    */
@@ -132,7 +166,11 @@ export class SnapshotReaderV2 {
   }
 
   private records(): Promise<PlacedRecord[]> {
-    this.placed ??= placedRecords(new BlobSource(this.deps), this.manifest);
+    this.placed ??= placeObjects(new BlobSource(this.deps), this.manifest, (object, location) => ({
+      ...object,
+      location,
+      part: 0,
+    }));
     this.placed.catch(() => {
       this.placed = undefined; // walked again by the next read
     });
