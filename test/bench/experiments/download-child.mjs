@@ -4,7 +4,6 @@
 // file again phase by phase (snapshot.json, the index, the tree). Runs the code of checkout `root`.
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { constants, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import {
   childConfig,
@@ -15,28 +14,13 @@ import {
   threadsCpuSeconds,
 } from "../lib/common.mjs";
 
+const { gcPauses } = gcPausesModule;
 const cfg = childConfig();
 const at = (path) => import(pathToFileURL(join(cfg.root, path)).href);
 const { openRepositoryFromBackend } = await at("packages/repository/dist/index.js");
 
 const to = mkdtempSync(join(cfg.to, "download-"));
-let gc = 0;
-/** How many collections of each kind the main thread paused for (perf_hooks' NODE_PERFORMANCE_GC_* kinds). */
-const GC_KINDS = {
-  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
-  [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
-  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
-  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
-};
-const gcKinds = {};
-const gcs = new PerformanceObserver((l) => {
-  for (const e of l.getEntries()) {
-    gc += e.duration / 1000;
-    const kind = GC_KINDS[e.detail?.kind] ?? "other";
-    gcKinds[kind] = (gcKinds[kind] ?? 0) + 1;
-  }
-});
-gcs.observe({ entryTypes: ["gc"] });
+const pauses = gcPauses();
 const t0 = performance.now();
 const repository = await openRepositoryFromBackend({ backend: cfg.backend, secret: cfg.secret });
 let first;
@@ -49,7 +33,7 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds();
 const mainCpu = threadCpuSeconds();
 const threads = threadsCpuSeconds();
-gcs.disconnect();
+pauses.stop();
 rmSync(to, { recursive: true, force: true });
 const phases = {};
 if (repository.format2) {
@@ -72,4 +56,14 @@ if (repository.format2) {
   lap("tree");
   phases.depth = tree.depth;
 }
-emitResult({ seconds, first, phases, cpu, mainCpu, threads, gc, gcKinds, maxRss: maxRssBytes() });
+emitResult({
+  seconds,
+  first,
+  phases,
+  cpu,
+  mainCpu,
+  threads,
+  gc: pauses.seconds,
+  gcKinds: pauses.kinds,
+  maxRss: maxRssBytes(),
+});
