@@ -186,13 +186,13 @@ function follows(prev: BlobPlace | undefined, entry: BlobPlace): boolean | undef
   return frameDone && entry.offset === next && entry.offsetInFrame === 0 ? false : undefined;
 }
 
-/** The place of the entry at `at` of `plain` into `into`; false when its type or compression byte is unknown. */
 /** Whether the entry at `at` has a known blob type and compression (the two bytes every entry starts with). */
 export function knownEntryKind(plain: Buffer, at: number): boolean {
   const compression = plain[at + 1];
   return TYPES[plain[at] as number] !== undefined && (compression === 0 || compression === 1);
 }
 
+/** The place of the entry at `at` of `plain` into `into`; false when its type or compression byte is unknown. */
 function readPlace(plain: Buffer, at: number, into: BlobPlace): boolean {
   if (!knownEntryKind(plain, at)) return false;
   const compression = plain[at + 1] as 0 | 1;
