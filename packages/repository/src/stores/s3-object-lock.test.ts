@@ -11,6 +11,7 @@ import { createObjectStoreFromBackend } from "../open-from-backend.js";
 import { openRepository } from "../snapshot/repository.js";
 import type { SnapshotSource } from "../snapshot/types.js";
 import { collect, rawS3Client, s3TestOptions, stageSnapshot, testObjects } from "../test-support.js";
+import { objectLockOptions } from "./s3-object-lock.js";
 import { createS3ObjectStore, type S3ObjectStore } from "./s3-object-store.js";
 
 const env = inject("testenv");
@@ -144,5 +145,25 @@ describe("objectLock that cannot be honoured", () => {
     const { backend, secret } = s3RepositoryBackend(env, PLAIN, "bad");
     const spec = local ? { local } : backend;
     expect(() => createObjectStoreFromBackend({ backend: spec, secret, label, objectLock: lock })).toThrow(message);
+  });
+});
+
+describe("objectLockOptions", () => {
+  it.each([
+    ["720h", 720 * 3_600_000],
+    ["1h30m", 90 * 60_000],
+    ["1.5s", 1500],
+    ["1s500ms", 1500],
+    ["2s250us", 2000.25],
+    ["1s1000000ns", 1001],
+    ["1s500µs", 1000.5],
+  ])("takes %s, as the CRD's pattern does (every unit of a Go duration)", (retention, ms) => {
+    expect(objectLockOptions({ mode: "COMPLIANCE", retention }, "spec.objectLock").retentionMs).toBeCloseTo(ms, 6);
+  });
+
+  it.each(["999ms999us", "999999999ns", "30d", "1 h", "-1h", ""])("refuses %j, naming the field", (retention) => {
+    expect(() => objectLockOptions({ mode: "GOVERNANCE", retention }, "spec.objectLock of Repository a/b")).toThrow(
+      `spec.objectLock of Repository a/b.retention "${retention}": must be a duration of at least 1s, e.g. 720h`,
+    );
   });
 });

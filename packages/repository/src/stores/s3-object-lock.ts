@@ -27,8 +27,9 @@ export interface ObjectLockSpec {
   retention: string;
 }
 
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** A Go duration, as the Repository CRD's pattern takes it (`720h`, `1h30m`, `90s`, `1s500ms`, `2s250us`). */
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** The store options of a spec; a bad mode or retention is a BackendConfigError naming `source`. */
 export function objectLockOptions(spec: ObjectLockSpec, source = "objectLock"): ObjectLockOptions {
@@ -36,7 +37,7 @@ export function objectLockOptions(spec: ObjectLockSpec, source = "objectLock"): 
     throw new BackendConfigError(`${source}.mode "${spec.mode}": must be GOVERNANCE or COMPLIANCE`);
   let retentionMs = 0;
   if (DURATION.test(spec.retention)) {
-    for (const [, amount, unit] of spec.retention.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    for (const [, amount, unit] of spec.retention.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
       retentionMs += Number(amount) * (UNIT_MS[unit as string] ?? 0);
   }
   if (!(retentionMs >= 1000))
