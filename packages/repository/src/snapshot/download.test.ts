@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -102,6 +103,32 @@ describe("writeTree", () => {
     expect(error).toBeInstanceOf(UnsafePathError);
     expect((error as Error).message).toContain("cluster/namespaces/a.yaml");
     expect(await readdir(tmp)).not.toContain("elsewhere.yaml");
+  });
+
+  it("refuses a file that is a hard link in the target directory, leaving the file it names as it was", async () => {
+    const to = join(tmp, "to");
+    await mkdir(join(to, "cluster", "namespaces"), { recursive: true });
+    const outside = join(tmp, "outside.txt");
+    await writeFile(outside, "not kubedump's");
+    await link(outside, join(to, "cluster", "namespaces", "a.yaml"));
+
+    const error = await writeTree(source([object("cluster/namespaces/a.yaml")]).iterable, to).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnsafePathError);
+    expect((error as Error).message).toBe(
+      'unsafe path "cluster/namespaces/a.yaml": a hard link in the target directory (the file has other names)',
+    );
+    expect(await readFile(outside, "utf8")).toBe("not kubedump's");
+  });
+
+  it("refuses a file path that is a FIFO in the target directory instead of waiting on it", async () => {
+    const to = join(tmp, "to");
+    await mkdir(join(to, "cluster", "namespaces"), { recursive: true });
+    execFileSync("mkfifo", [join(to, "cluster", "namespaces", "a.yaml")]);
+
+    const error = await writeTree(source([object("cluster/namespaces/a.yaml")]).iterable, to).catch((e: unknown) => e);
+
+    expect((error as NodeJS.ErrnoException).code).toBe("ENXIO"); // no reader: the open fails at once
   });
 
   it("refuses a path that escapes the target directory before writing it", async () => {

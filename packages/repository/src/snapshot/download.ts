@@ -1,4 +1,4 @@
-import { close, constants, open, write } from "node:fs";
+import { close, constants, fstat, ftruncate, open, write } from "node:fs";
 import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { UnsafePathError } from "../errors.js";
@@ -11,24 +11,25 @@ export interface DownloadResult {
   bytes: number;
 }
 
-/** Opened for writing, never through a symlink: a link already in the target directory is not followed. */
-const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+/** A new file: created, never opened where something is already (a symlink included, even dangling). */
+const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+/** A file already there: opened as it is (truncated once checked), never through a symlink. */
+const OLD_FILE = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
- * Writes `data` to a new file at `path` (opened with `flags`, mode 0o666 less the umask): open,
- * write (again for what a short write left) and close on the pool, by callbacks. fs/promises'
+ * Writes `data` to the file at `path` (`shown` in errors), created with mode 0o666 less the umask:
+ * open, write (again for what a short write left) and close on the pool, by callbacks. fs/promises'
  * writeFile does the same for twice the main thread's CPU a file (a FileHandle object and its
  * close-on-collect bookkeeping; 20,000 files of 2 KB into /dev/shm, 16 at once: 0.53 CPU-s
  * against 0.21–0.25, restore-read-micro.mjs in docs/benchmarks.md, "Session 2026-12-05: f2dl2"),
- * and the main thread bounds a download. The file is closed whatever fails.
+ * and the main thread bounds a download. A file already there is replaced only when it is a
+ * regular file with no other name: a symlink or a hard link planted in the target directory
+ * (UnsafePathError) would have the write land outside it, and a FIFO would hold it. The file is
+ * closed whatever fails.
  */
-function writeNewFile(path: string, data: Buffer, flags: number): Promise<void> {
+function writeFileBelow(path: string, shown: string, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    open(path, flags, 0o666, (opening, fd) => {
-      if (opening) {
-        reject(opening);
-        return;
-      }
+    const writeAll = (fd: number) => {
       const done = (failure: Error | null) =>
         close(fd, (closing) => {
           const err = failure ?? closing;
@@ -42,7 +43,25 @@ function writeNewFile(path: string, data: Buffer, flags: number): Promise<void> 
             writing ? done(writing) : rest(at + written),
           );
       };
-      rest(0);
+      return { done, rest };
+    };
+    open(path, NEW_FILE, 0o666, (creating, fd) => {
+      if (!creating) return writeAll(fd).rest(0);
+      if (creating.code !== "EEXIST") return reject(creating);
+      open(path, OLD_FILE, (opening, old) => {
+        if (opening)
+          return reject(
+            opening.code === "ELOOP" ? new UnsafePathError(shown, "a symlink in the target directory") : opening,
+          );
+        const { done, rest } = writeAll(old);
+        fstat(old, (statting, stat) => {
+          if (statting) return done(statting);
+          if (!stat.isFile()) return done(new UnsafePathError(shown, "not a regular file in the target directory"));
+          if (stat.nlink > 1)
+            return done(new UnsafePathError(shown, "a hard link in the target directory (the file has other names)"));
+          ftruncate(old, 0, (truncating) => (truncating ? done(truncating) : rest(0)));
+        });
+      });
     });
   });
 }
@@ -56,8 +75,9 @@ export const WRITES_AT_ONCE = 16;
 
 /**
  * Writes each object to `<toDir>/<path>`, up to WRITES_AT_ONCE at a time; refuses a path that
- * breaks the path rule (safe-path.ts), and a directory or file below `toDir` that is a symlink
- * (UnsafePathError): nothing is written outside `toDir`. The objects' paths come from
+ * breaks the path rule (safe-path.ts), and a directory or file below `toDir` that is a symlink,
+ * and a file there that is a hard link or not a regular file (UnsafePathError): nothing is written
+ * outside `toDir`. The objects' paths come from
  * readSnapshotObjects, which refuses links in the archive, so no link is ever created. On an error
  * no further object is read or written, and the writes already started end before it is thrown.
  */
@@ -76,9 +96,7 @@ export async function writeTree(
   const write = async ({ path: unchecked, data }: SnapshotObject) => {
     const path = checkArchivePath(unchecked); // so below root: no `..`, not absolute
     await makeDirs(root, dirname(path), dirs);
-    await writeNewFile(join(root, path), data, WRITE_FLAGS).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === "ELOOP" ? new UnsafePathError(path, "a symlink in the target directory") : err;
-    });
+    await writeFileBelow(join(root, path), path, data);
     count += 1;
     bytes += data.length;
     written(data.length);
