@@ -13,6 +13,7 @@ import {
   threadCpuSeconds,
   threadsCpuSeconds,
 } from "../lib/common.mjs";
+import gcPausesModule from "../lib/gc-pauses.cjs";
 
 const { gcPauses } = gcPausesModule;
 const cfg = childConfig();

@@ -1,6 +1,7 @@
 // Shared helpers of the dump benchmark (test/bench/dump.mjs), the replay bench and their measurement children.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import threadCpu from "./thread-cpu.cjs";
 
 export const MiB = 1024 * 1024;
 
@@ -10,23 +11,9 @@ export function cpuSeconds() {
   return (u.user + u.system) / 1e6;
 }
 
-/**
- * CPU seconds (user + system) of one thread of this process so far (Linux: /proc/self/task/<tid>/stat,
- * in ticks of 10 ms); by default the main thread's.
- */
-export function threadCpuSeconds(tid = process.pid) {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
-/** CPU seconds of each thread of this process, in the order they started (the main thread first). */
-export function threadsCpuSeconds() {
-  return readdirSync("/proc/self/task")
-    .map(Number)
-    .sort((a, b) => a - b)
-    .map((tid) => threadCpuSeconds(tid));
-}
+const { threadCpuSeconds, threadsCpuSeconds } = threadCpu;
+/** CPU seconds of one thread, and of each thread, of this process (lib/thread-cpu.cjs). */
+export { threadCpuSeconds, threadsCpuSeconds };
 
 /** The median of some numbers (the mean of the middle two for an even count). */
 export function median(xs) {
