@@ -109,7 +109,7 @@ export class S3ObjectStore implements ObjectStore {
     const name = this.nameOf(key);
     await this.ensureBucket(key);
     if (Buffer.isBuffer(body)) {
-      await this.call("put", key, (c) => this.putBuffer(c, key, body, {}, undefined, hints.sha256));
+      await this.call("put", key, (c) => this.putBuffer(c, key, body, {}, { sha256: hints.sha256 }));
       return;
     }
     await uploadStream(this.multipartDeps(key), name, body);
@@ -119,7 +119,9 @@ export class S3ObjectStore implements ObjectStore {
     this.nameOf(key); // a bad key fails before any request
     await this.ensureBucket(key);
     try {
-      await this.call("put", key, (c) => this.putBuffer(c, key, body, { "If-None-Match": "*" }, options.retainUntil));
+      await this.call("put", key, (c) =>
+        this.putBuffer(c, key, body, { "If-None-Match": "*" }, { until: options.retainUntil }),
+      );
       return true;
     } catch (err) {
       if (err instanceof StoreRequestError && err.code === "PreconditionFailed") return false;
@@ -247,13 +249,16 @@ export class S3ObjectStore implements ObjectStore {
     return abortIncompleteUploads({ bucket: this.bucket, prefix: this.prefix, call }, prefix, full, olderThan);
   }
 
+  /**
+   * One PUT of `body` (putBody) with `headers`, and the Object Lock headers of its key's retention:
+   * `until` when given; `sha256`, the body's, when the caller knows it.
+   */
   private putBuffer(
     c: Client,
     key: string,
     body: Buffer,
     headers: Record<string, string>,
-    until?: Date,
-    sha256?: string,
+    { until, sha256 }: { until?: Date; sha256?: string } = {},
   ): Promise<void> {
     const [name, lock] = [this.nameOf(key), lockOf(this.lock, key)];
     const locked = lock ? { ...headers, ...lockHeaders(lock, until) } : headers;
