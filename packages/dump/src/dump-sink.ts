@@ -54,10 +54,12 @@ export interface PartsSink {
 /**
  * Where format 2's dumped objects go: a page's objects with their records at once. The sink
  * hashes each object's YAML itself (the digest is its blob id): records come with an empty
- * sha256, and no digest is computed for it.
+ * sha256, and no digest is computed for it. `digest` starts that off the serializing thread;
+ * its result comes back to addPage with the same page, pages in order (RecordQueue.addPage).
  */
-export interface PageSink {
-  addPage(entries: readonly DumpEntry[]): Promise<void>;
+export interface PageSink<D = unknown> {
+  digest(entries: readonly DumpEntry[]): Promise<D>;
+  addPage(entries: readonly DumpEntry[], digests: D): Promise<void>;
 }
 
 export type DumpSink = PartsSink | PageSink;

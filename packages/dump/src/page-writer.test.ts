@@ -42,8 +42,14 @@ function doubles(found: boolean) {
       reused.push(...entries);
     },
   };
-  const write = createPageWriter({ sink, records: new RecordQueue(sink), sanitize: true, reuse });
-  return { write, stored, records, reused };
+  const queue = new RecordQueue(sink);
+  const write = createPageWriter({ sink, records: queue, sanitize: true, reuse });
+  return {
+    write: (...args: Parameters<typeof write>) => write(...args).finally(() => queue.flush()),
+    stored,
+    records,
+    reused,
+  };
 }
 
 describe("createPageWriter with metadata stubs", () => {
@@ -77,11 +83,14 @@ describe("createPageWriter with metadata stubs", () => {
 });
 
 describe("createPageWriter with a page sink (format 2)", () => {
-  it("gives each page's objects with their records at once, sha256 left to the sink, and queues no record", async () => {
+  it("gives each page's objects with their records and the sink's own digests of them, sha256 left to the sink", async () => {
     const pages: DumpEntry[][] = [];
-    const sink: PageSink = {
-      addPage: async (entries) => {
+    const given: string[][] = [];
+    const sink: PageSink<string[]> = {
+      digest: async (entries) => entries.map((e) => `digest of ${e.path}`),
+      addPage: async (entries, digests) => {
         pages.push([...entries]);
+        given.push(digests);
       },
     };
     const records = new RecordQueue(sink);
@@ -118,10 +127,60 @@ describe("createPageWriter with a page sink (format 2)", () => {
       ],
     ]);
     expect(pages[0]?.[1]?.data.toString()).toContain("k: b");
+    expect(given).toEqual([
+      ["digest of namespaces/prod/configmaps/a.yaml", "digest of namespaces/prod/configmaps/b.yaml"],
+    ]);
+  });
+
+  it("gives pages and reused objects in the dump's order, a page's digests late or not, and the dump goes on meanwhile", async () => {
+    const seen: string[] = [];
+    const late: ((d: string) => void)[] = [];
+    const sink: PageSink<string> = {
+      // the first page's digests come back last
+      digest: (entries) =>
+        entries[0]?.record.name === "a" ? new Promise((resolve) => late.push(resolve)) : Promise.resolve("quick"),
+      addPage: async (entries, digests) => {
+        seen.push(`page ${entries.map((e) => e.record.name).join(",")} (${digests})`);
+      },
+    };
+    const reuse: DumpReuse = {
+      find: (record) =>
+        record.uid === "uid-r" ? { blob: "b".repeat(64), sha256: "a".repeat(64), bytes: 9 } : undefined,
+      add: (entries) => {
+        seen.push(`reused ${entries.map((e) => e.record.name).join(",")}`);
+      },
+    };
+    const records = new RecordQueue(sink);
+    const write = createPageWriter({ sink, records, sanitize: true, reuse });
+    const object = (name: string) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { ...meta, name, uid: `uid-${name}` },
+      data: { k: name },
+    });
+    await write([object("a")], CONFIGMAPS, () => true);
+    await write([object("r"), object("b")], CONFIGMAPS, () => true);
+    expect(seen).toEqual([]); // both pages written while the first one's digests are out
+    late[0]?.("late");
+    await records.flush();
+    expect(seen).toEqual(["page a (late)", "reused r", "page b (quick)"]);
+  });
+
+  it("fails the flush, and what comes after, when a page's digests fail", async () => {
+    const sink: PageSink<string> = {
+      digest: async () => {
+        throw new Error("thread gone");
+      },
+      addPage: async () => {},
+    };
+    const records = new RecordQueue(sink);
+    const write = createPageWriter({ sink, records, sanitize: true });
+    await write([{ apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta }, data: {} }], CONFIGMAPS, () => true);
+    await expect(records.flush()).rejects.toThrow("thread gone");
   });
 
   it("refuses records given to a record queue of a page sink", async () => {
-    const records = new RecordQueue({ addPage: async () => {} });
+    const records = new RecordQueue({ digest: async () => [], addPage: async () => {} });
     await expect(records.add([], Promise.resolve([]))).rejects.toThrow(
       "a page sink takes its records with its objects",
     );

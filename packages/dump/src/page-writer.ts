@@ -56,11 +56,12 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
       entries.push({ path: record.path, data, resourceVersion, record });
       bytes += data.length;
     }
-    if (reused.length > 0) deps.reuse?.add(reused);
+    const { sink, records, reuse } = deps;
+    // in the dump's order with the pages before, which may still wait for their digests
+    if (reused.length > 0 && reuse) await records.then(() => reuse.add(reused));
     if (entries.length === 0) return { objects: reused.length, bytes, reused: reused.length };
-    const { sink } = deps;
-    if ("addPage" in sink) await sink.addPage(entries);
-    else await storeInParts(sink, deps.records, entries);
+    if ("addPage" in sink) await records.addPage(entries);
+    else await storeInParts(sink, records, entries);
     return { objects: entries.length + reused.length, bytes, reused: reused.length };
   };
 }

@@ -1,4 +1,4 @@
-import type { Format2Repository, SnapshotWriterV2 } from "@kubedump/repository/format2";
+import type { BatchDigests, Format2Repository, SnapshotWriterV2 } from "@kubedump/repository/format2";
 import { newSnapshotId } from "@kubedump/repository/snapshot";
 import type { DumpReuse, PageSink } from "./dump-sink.js";
 import { runDump } from "./engine.js";
@@ -7,12 +7,16 @@ import { draftFields, type TakeSnapshotDeps, type TakeSnapshotInput, type TakenS
 
 /**
  * The dump's sink into a format-2 writer: each page's objects with their records, as they are
- * (the writer reads neither path nor part), hashed by the writer (records come without sha256).
+ * (the writer reads neither path nor part), their digests (records come without sha256) computed
+ * by the writer off the serializing thread while the dump goes on.
  */
-function writerSink(writing: Promise<SnapshotWriterV2>): PageSink {
+function writerSink(writing: Promise<SnapshotWriterV2>): PageSink<BatchDigests> {
   return {
-    async addPage(entries) {
-      await (await writing).add(entries);
+    async digest(entries) {
+      return (await writing).digest(entries);
+    },
+    async addPage(entries, digests) {
+      await (await writing).add(entries, digests);
     },
   };
 }

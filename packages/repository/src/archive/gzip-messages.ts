@@ -14,10 +14,11 @@ export type ToWorker =
   | { type: "chunks"; id: number; chunks: { slot: number; length: number }[] }
   | { type: "end"; id: number }
   | { type: "abort"; id: number }
-  | { type: "digest"; id: number; data: ArrayBuffer; lengths: number[] };
+  /** `idKey`: also each piece's HMAC-SHA256 under it (an encrypted format-2 repository's blob ids). */
+  | { type: "digest"; id: number; data: ArrayBuffer; lengths: number[]; idKey?: Uint8Array };
 
 export type FromWorker =
   | { type: "free"; id: number; slots: number[] }
   | { type: "done"; id: number; bytes: number; sha256: string }
   | { type: "error"; id: number; message: string; code?: string }
-  | { type: "digests"; id: number; sha256: string[] };
+  | { type: "digests"; id: number; sha256: string[]; ids?: string[] };

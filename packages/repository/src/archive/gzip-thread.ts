@@ -96,8 +96,8 @@ export class GzipThread {
     return id;
   }
 
-  /** The sha256 of each piece, computed on the thread from one copy of them all. */
-  digest(pieces: readonly Uint8Array[]): Promise<string[]> {
+  /** The sha256 of each piece (and its HMAC under `idKey`), computed on the thread from one copy of them all. */
+  digest(pieces: readonly Uint8Array[], idKey?: Uint8Array): Promise<PieceDigests> {
     const lengths = pieces.map((p) => p.length);
     const data = new ArrayBuffer(lengths.reduce((sum, n) => sum + n, 0));
     const bytes = new Uint8Array(data);
@@ -106,14 +106,14 @@ export class GzipThread {
       bytes.set(p, off);
       off += p.length;
     }
-    return new Promise<string[]>((resolve, reject) => {
+    return new Promise<PieceDigests>((resolve, reject) => {
       const id = this.register((m) => {
         this.close(id);
-        if (m.type === "digests") resolve(m.sha256);
+        if (m.type === "digests") resolve({ sha256: m.sha256, ids: m.ids });
         else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
       });
       try {
-        this.worker.postMessage({ type: "digest", id, data, lengths } satisfies ToWorker, [data]);
+        this.worker.postMessage({ type: "digest", id, data, lengths, idKey } satisfies ToWorker, [data]);
       } catch (err) {
         this.close(id);
         reject(err);
@@ -143,12 +143,27 @@ export function stopGzipThread(): Promise<void> {
   return GzipThread.stop();
 }
 
+/** Each piece's sha256, and with an id key its HMAC-SHA256 under it, in hex. */
+export interface PieceDigests {
+  sha256: string[];
+  /** With an id key only. */
+  ids?: string[];
+}
+
 /**
  * The sha256 of each piece, in hex, computed on the compressing thread: off the thread that
  * serializes, which decides how long a dump takes (docs/benchmarks.md, "ABBA order and the pooled
  * rate"). The pieces are copied once, so the caller may reuse them at once.
  */
-export function sha256Each(pieces: readonly Uint8Array[]): Promise<string[]> {
-  if (pieces.length === 0) return Promise.resolve([]);
-  return GzipThread.get().digest(pieces);
+export async function sha256Each(pieces: readonly Uint8Array[]): Promise<string[]> {
+  return (await digestEach(pieces)).sha256;
+}
+
+/**
+ * sha256Each, and with `idKey` each piece's HMAC-SHA256 under it as well (an encrypted format-2
+ * repository's blob ids, docs/format.md): both on the compressing thread, from one copy.
+ */
+export function digestEach(pieces: readonly Uint8Array[], idKey?: Uint8Array): Promise<PieceDigests> {
+  if (pieces.length === 0) return Promise.resolve({ sha256: [], ids: idKey ? [] : undefined });
+  return GzipThread.get().digest(pieces, idKey);
 }

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from "node:crypto";
+import { createHash, createHmac, type Hash, hash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readlinkSync, writeSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { dirname } from "node:path";
@@ -80,20 +80,19 @@ function open({ id, file, level, shared, slotBytes }: Extract<ToWorker, { type: 
   }
 }
 
-/** The sha256 of each consecutive piece of `data`, in hex. */
-function digest({ id, data, lengths }: Extract<ToWorker, { type: "digest" }>): void {
+/** The sha256 of each consecutive piece of `data`, in hex; with `idKey`, also its HMAC-SHA256 under it. */
+function digest({ id, data, lengths, idKey }: Extract<ToWorker, { type: "digest" }>): void {
   try {
     const sha256: string[] = [];
+    const ids: string[] | undefined = idKey ? [] : undefined;
     let off = 0;
     for (const length of lengths) {
-      sha256.push(
-        createHash("sha256")
-          .update(new Uint8Array(data, off, length))
-          .digest("hex"),
-      );
+      const piece = new Uint8Array(data, off, length);
+      sha256.push(hash("sha256", piece, "hex"));
+      if (idKey) ids?.push(createHmac("sha256", idKey).update(piece).digest("hex"));
       off += length;
     }
-    post({ type: "digests", id, sha256 });
+    post(ids ? { type: "digests", id, sha256, ids } : { type: "digests", id, sha256 });
   } catch (err) {
     post({ type: "error", id, message: (err as Error).message });
   }

@@ -11,7 +11,13 @@ export { DEFAULT_PACK_TARGET_BYTES, PackWriter, type PackWriterStats, type Writt
 export { type LoadedPack, readPack } from "./pack-reader.js";
 export { type Format2Repository, type Format2RepositoryOptions, openFormat2Repository } from "./repository.js";
 export { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
-export { type ReusedObject, type SnapshotInputObject, SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
+export {
+  type BatchDigests,
+  type ReusedObject,
+  type SnapshotInputObject,
+  SnapshotWriterV2,
+  writeSnapshotV2,
+} from "./snapshot-writer.js";
 export type { ObjectRecord } from "./tree-builder.js";
 export type { NamespaceNode, ObjectsNode, RootNode, TreeNode, TypeNode, TreeObject } from "./tree-nodes.js";
 export {

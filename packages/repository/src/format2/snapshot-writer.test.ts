@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
-import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, draftV2 } from "./test-support.js";
+import { blobId } from "./keys.js";
+import { SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
+import { clusterObjects, draftV2, readBackHashes, TEST_KEYS } from "./test-support.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -34,5 +35,42 @@ describe("format 2 snapshot writer, uploads under way while it writes", () => {
     const keys = (await collect(inner.list(""))).map((e) => e.key);
     expect(keys.filter((k) => k.startsWith("data/")).length).toBeGreaterThan(0);
     expect(keys.filter((k) => !k.startsWith("data/"))).toEqual([]);
+  });
+});
+
+describe("format 2 snapshot writer, digests computed off the main thread", () => {
+  for (const keys of [null, TEST_KEYS]) {
+    it(`stores the same snapshot with the batch's digests given as it does hashing each YAML itself (${keys ? "encrypted" : "unencrypted"})`, async () => {
+      const objects = clusterObjects(300, 3);
+      const roots: string[] = [];
+      for (const given of [false, true]) {
+        const store = createLocalObjectStore({ root: join(tmp, `digests-${keys !== null}-${given}`) });
+        const writer = new SnapshotWriterV2({ store, keys, index: new BlobIndex(), packFrameBytes: 4 * 1024 });
+        for (let at = 0; at < objects.length; at += 100) {
+          const batch = objects.slice(at, at + 100).map((o) => ({ ...o, record: { ...o.record, sha256: "" } }));
+          const digests = given ? await writer.digest(batch) : undefined;
+          if (digests) {
+            expect(digests.ids[0]).toBe(blobId(keys, batch[0]?.data as Buffer));
+            expect(digests.ids[0] === digests.sha256[0]).toBe(keys === null); // an encrypted id is no plain hash
+          }
+          await writer.add(batch, digests);
+        }
+        const manifest = await writer.commit(draftV2("20261126T020000Z-00000001"));
+        roots.push(manifest.tree);
+        const read = await readBackHashes(store, keys, manifest.id);
+        expect(read).toEqual(objects.map((o) => o.record.sha256).sort());
+      }
+      expect(roots[1]).toBe(roots[0]); // the same tree, to the byte
+    });
+  }
+
+  it("refuses digests that are not the batch's, naming how many came for how many objects", async () => {
+    const store = createLocalObjectStore({ root: join(tmp, "digests-wrong") });
+    const writer = new SnapshotWriterV2({ store, keys: null, index: new BlobIndex() });
+    const batch = clusterObjects(3, 1);
+    const digests = await writer.digest(batch.slice(0, 2));
+    await expect(writer.add(batch, digests)).rejects.toThrow("snapshot writer: 2 digests for 3 objects");
+    const swapped = await writer.digest([batch[1], batch[0]] as typeof batch);
+    await expect(writer.add(batch.slice(0, 2), swapped)).rejects.toThrow("sha256 or bytes do not match its YAML");
   });
 });

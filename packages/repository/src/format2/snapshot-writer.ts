@@ -1,4 +1,5 @@
 import { hash } from "node:crypto";
+import { digestEach } from "../archive/gzip-thread.js";
 import { SnapshotExistsError } from "../errors.js";
 import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
@@ -55,6 +56,13 @@ export interface SnapshotInputObject {
   data: Buffer;
   /** The object's resourceVersion, for the reuse table (none: not in it). */
   resourceVersion?: string;
+}
+
+/** The sha256 and blob id of each object of a batch (SnapshotWriterV2.digest), in its order. */
+export interface BatchDigests {
+  sha256: readonly string[];
+  /** The blob ids: the sha256 themselves unless the repository is encrypted. */
+  ids: readonly string[];
 }
 
 /** An unchanged object: its record, sha256 and bytes those of the blob a reuse table named. */
@@ -204,19 +212,36 @@ export class SnapshotWriterV2 {
   }
 
   /**
-   * Adds a batch of objects, one batch at a time; TypeError naming the object when its names,
-   * sha256 or bytes are wrong. A record with an empty sha256 gets its YAML's.
+   * The sha256 and blob id of each object of `batch`, computed on the compressing thread (off the
+   * thread that serializes; see digestEach), to give to add with the same batch.
    */
-  async add(batch: readonly SnapshotInputObject[]): Promise<void> {
+  async digest(batch: readonly Pick<SnapshotInputObject, "data">[]): Promise<BatchDigests> {
     const { keys } = this.deps;
-    for (const { record, data, resourceVersion } of batch) {
+    const { sha256, ids } = await digestEach(
+      batch.map((o) => o.data),
+      keys?.idKey,
+    );
+    return { sha256, ids: ids ?? sha256 };
+  }
+
+  /**
+   * Adds a batch of objects, one batch at a time; TypeError naming the object when its names,
+   * sha256 or bytes are wrong. A record with an empty sha256 gets its YAML's. `digests`: the
+   * batch's, from digest (none: each YAML hashed here).
+   */
+  async add(batch: readonly SnapshotInputObject[], digests?: BatchDigests): Promise<void> {
+    const { keys } = this.deps;
+    if (digests && (digests.sha256.length !== batch.length || digests.ids.length !== batch.length))
+      throw new TypeError(`snapshot writer: ${digests.sha256.length} digests for ${batch.length} objects`);
+    for (let i = 0; i < batch.length; i++) {
+      const { record, data, resourceVersion } = batch[i] as SnapshotInputObject;
       pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
-      const sha256 = hash("sha256", data, "hex");
+      const sha256 = digests ? (digests.sha256[i] as string) : hash("sha256", data, "hex");
       if (record.sha256 === "") record.sha256 = sha256;
       if (record.sha256 !== sha256 || record.bytes !== data.length)
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
       // Unencrypted, a blob's id is its sha256: checked just now, not computed again.
-      const blob = keys === null ? sha256 : blobId(keys, data);
+      const blob = digests ? (digests.ids[i] as string) : keys === null ? sha256 : blobId(keys, data);
       // most blobs only join the open frame: nothing to wait for
       const placing = this.packs.put("data", data, blob);
       if (placing) await placing;
