@@ -6,6 +6,7 @@
 //
 //   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 3
 //   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 1 "--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"
+//   node test/bench/experiments/full-backup-rounds.mjs --base-root . "--f2-args=--heap-growing-percent=200"
 import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -20,12 +21,14 @@ import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
-const HELP = `usage: node test/bench/experiments/full-backup-rounds.mjs [--objects N] [--rounds R] ["--node-args=..."] [--formats 1,2] [--base-root DIR]`;
+const HELP = `usage: node test/bench/experiments/full-backup-rounds.mjs [--objects N] [--rounds R] ["--node-args=..."] ["--f2-args=..."] [--formats 1,2] [--base-root DIR]`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "20000" },
     rounds: { type: "string", default: "3" },
     "node-args": { type: "string", default: "" },
+    /** Flags for this checkout's format-2 backups only (with --base-root ., the same code without them beside). */
+    "f2-args": { type: "string", default: "" },
     formats: { type: "string", default: "1,2" },
     /** Another checkout (built) whose format-2 backup runs beside this one's, e.g. the code before a change. */
     "base-root": { type: "string" },
@@ -36,18 +39,22 @@ const N = int("objects");
 const ROUNDS = int("rounds");
 // Each CLI reports its main thread's CPU and GC time at exit (lib/main-thread-cpu.cjs).
 const NODE_ARGS = mainThreadCpuArgs(args["node-args"]);
-const VARIANTS = args.formats.split(",").map((f) => ({ label: `f${f}`, format: Number(f), root: ROOT }));
-if (args["base-root"]) VARIANTS.splice(1, 0, { label: "f2-base", format: 2, root: resolve(args["base-root"]) });
+const F2_ARGS = args["f2-args"].split(" ").filter(Boolean);
+const VARIANTS = args.formats
+  .split(",")
+  .map((f) => ({ label: `f${f}`, format: Number(f), root: ROOT, extra: f === "2" ? F2_ARGS : [] }));
+if (args["base-root"])
+  VARIANTS.splice(1, 0, { label: "f2-base", format: 2, root: resolve(args["base-root"]), extra: [] });
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), "kubedump-full-rounds-"));
 const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
 
-async function backup(env, { format, root, label }, run) {
+async function backup(env, { format, root, label, extra }, run) {
   const prefix = `rounds-${label}-${run}-${Date.now()}`;
   const url = s3RepoUrl(env, "kubedump-bench", prefix);
   const cli = [join(root, "packages/cli/bin/kubedump.js"), "backup", "--repo", url, "--kubeconfig", env.kubeconfig];
   cli.push("--include-namespaces", `${NAMESPACE_PREFIX}*`, "--repository-format", String(format), "-o", "json");
-  const nodeArgs = NODE_ARGS;
+  const nodeArgs = [...extra, ...NODE_ARGS];
   const r = await runTimed(`backup-${label}-${run}`, process.execPath, [...nodeArgs, ...cli], {
     work,
     env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, `cache-${label}-${run}`) },

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// Experiment (not a benchmark of record): `kubedump download` of the last of --hours format-2
+// snapshots of --objects synthetic objects (1% changed before each after the first, as
+// bench:incremental's), from a repository in a local directory: no cluster and no MinIO, so a
+// change to the read path is measured in a minute, not in the half hour restore-read.mjs takes to
+// seed and back up. The objects come as a LIST gives them (type after type, namespace and name
+// order inside one), so the packs and the tree lie as a real backup leaves them. Each round runs
+// the CLI of every checkout of --roots (built), or of this one with each of --node-args-list,
+// in turn, and prints each run's time, CPU per thread and GCs by kind (lib/main-thread-cpu.cjs).
+//   node test/bench/experiments/download-local.mjs --objects 100000 --hours 30 --rounds 3 --roots .,/work/wt/base
+//   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { benchArgs } from "../lib/bench-args.mjs";
+import { createCleanup } from "../lib/cleanup.mjs";
+import { median, runBench } from "../lib/common.mjs";
+import { runTimed } from "../lib/restore-runs.mjs";
+import { mainThreadCpuArgs, readThreadCpu } from "../lib/rounds-env.mjs";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, "../../..");
+const HELP = `usage: node test/bench/experiments/download-local.mjs [options]
+  --objects N      objects of each snapshot (default 100000)
+  --hours H        snapshots, 1% changed before each after the first (default 30)
+  --rounds R       downloads of each variant (default 3)
+  --roots A,B      checkouts whose CLI downloads (default this one; this one writes the repository)
+  "--node-args-list=A;B"  node flags of each variant, ";" between variants (with one root)
+  --dir DIR        where the repository and the downloads go (default a new directory in /dev/shm)`;
+const { args, int } = benchArgs(
+  {
+    objects: { type: "string", default: "100000" },
+    hours: { type: "string", default: "30" },
+    rounds: { type: "string", default: "3" },
+    roots: { type: "string", default: "." },
+    "node-args-list": { type: "string", default: "" },
+    dir: { type: "string", default: "/dev/shm" },
+  },
+  HELP,
+);
+const [N, HOURS, ROUNDS] = [int("objects"), int("hours"), int("rounds")];
+const roots = args.roots.split(",").map((r) => resolve(r));
+const flagSets = args["node-args-list"].split(";").map((f) => f.trim());
+const VARIANTS = roots.flatMap((root) =>
+  flagSets.map((flags) => ({ root, flags, label: `${root === ROOT ? "this" : root}${flags ? ` ${flags}` : ""}` })),
+);
+const log = (m) => process.stderr.write(`exp: ${m}\n`);
+const work = mkdtempSync(join(resolve(args.dir), "kubedump-download-local-"));
+const { cleanup, track } = createCleanup({ work, log });
+const TYPES = [
+  ["", "v1", "configmaps", "ConfigMap"],
+  ["", "v1", "secrets", "Secret"],
+  ["apps", "v1", "deployments", "Deployment"],
+  ["", "v1", "services", "Service"],
+];
+const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
+
+/** Object `i`'s YAML at revision `rev`: 1–2.4 KB of words and numbers, the same bytes for the same (i, rev). */
+function yamlOf(i, rev) {
+  let s = (i * 2654435761 + rev * 40503 + 1) >>> 0 || 1;
+  let text = "";
+  while (text.length < 1000 + (i % 1400)) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    text += `${WORDS[(s >>> 0) % 8]}=${(s >>> 3) % 100000} `;
+  }
+  return Buffer.from(
+    `apiVersion: v1\nkind: Object\nmetadata:\n  name: o-${i}\n  revision: "${rev}"\ndata:\n  a: ${text}\n`,
+  );
+}
+
+/** Each object's coordinates, as LISTs give them: type after type, then namespace and name order. */
+function listed() {
+  const out = [];
+  for (const [t, [group, version, resource, kind]] of TYPES.entries()) {
+    const mine = [];
+    for (let i = t; i < N; i += TYPES.length) mine.push(i);
+    const name = (i) => `o-${String(i).padStart(7, "0")}`;
+    const namespace = (i) => `bench-${String(i % 50).padStart(2, "0")}`;
+    mine.sort((a, b) => namespace(a).localeCompare(namespace(b)) || name(a).localeCompare(name(b)));
+    for (const i of mine) out.push({ i, group, version, resource, kind, namespace: namespace(i), name: name(i) });
+  }
+  return out;
+}
+
+/** The repository: HOURS snapshots written with this checkout's code; resolves with the last one's id. */
+async function writeRepository(repo) {
+  const { openRepositoryFromBackend } = await import(pathToFileURL(join(ROOT, "packages/repository/dist/index.js")));
+  const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {}, format: 2 });
+  const revisions = new Uint32Array(N);
+  const objects = listed();
+  let id;
+  for (let hour = 0; hour < HOURS; hour++) {
+    let r = hour * 7919;
+    for (let k = 0; hour > 0 && k < N / 100; k++) {
+      r = (r * 1103515245 + 12345) >>> 0;
+      revisions[r % N] += 1;
+    }
+    const time = new Date(Date.UTC(2026, 11, 1, hour));
+    id = `${time.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z-${String(hour).padStart(8, "0")}`;
+    const input = function* () {
+      for (const { i, ...where } of objects) {
+        const data = yamlOf(i, revisions[i]);
+        const sha256 = createHash("sha256").update(data).digest("hex");
+        yield { record: { ...where, uid: `uid-${i}`, sha256, bytes: data.length }, data };
+      }
+    };
+    const draft = {
+      id,
+      time: time.toISOString(),
+      completedAt: time.toISOString(),
+      source: { kind: "cli" },
+      cluster: { version: "v1.36.0" },
+      scope: { type: "cluster" },
+      params: {},
+      warnings: [],
+    };
+    await repository.format2.writeSnapshot(draft, input());
+    log(`hour ${hour + 1}/${HOURS} written`);
+  }
+  return id;
+}
+
+async function main() {
+  const repo = join(work, "repository");
+  const id = await writeRepository(repo);
+  const rows = new Map(VARIANTS.map((v) => [v.label, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) {
+      const to = join(work, "download");
+      const cli = [join(v.root, "packages/cli/bin/kubedump.js"), "download", id, "--repo", repo, "--to", to];
+      const r = readThreadCpu(
+        await runTimed(`download-${round}`, process.execPath, [...mainThreadCpuArgs(v.flags), ...cli], {
+          work,
+          env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, "cache") },
+          track,
+        }),
+      );
+      rmSync(to, { recursive: true, force: true });
+      if (r.code !== 0) throw new Error(`${v.label}: kubedump download exited ${r.code}: ${r.stderr.slice(-1000)}`);
+      rows.get(v.label).push(r);
+      const rss = r.maxRss ? `, peak RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB` : "";
+      log(
+        `round ${round + 1}: ${v.label}: ${r.seconds.toFixed(2)} s${rss}, main ${r.mainCpu} CPU-s, all ${r.allCpu}, GC ${r.gc} s; threads ${r.threads}; GCs ${r.gcKinds}`,
+      );
+    }
+  }
+  const out = [`${N} objects, ${HOURS} snapshots, the last downloaded; medians of ${ROUNDS}`];
+  out.push("| download by | s | all CPU-s | main CPU-s | main GC s | peak RSS MiB |", "|---|---:|---:|---:|---:|---:|");
+  for (const [label, rs] of rows) {
+    const m = (f) => median(rs.map(f));
+    out.push(
+      `| ${label} | ${m((r) => r.seconds).toFixed(2)} | ${m((r) => r.allCpu).toFixed(2)} | ${m((r) => r.mainCpu).toFixed(2)} | ${m((r) => r.gc).toFixed(2)} | ${(m((r) => r.maxRss ?? 0) / 2 ** 20).toFixed(0)} |`,
+    );
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+runBench(main, cleanup);
