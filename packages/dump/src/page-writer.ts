@@ -58,7 +58,7 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
     }
     const { sink, records, reuse } = deps;
     // in the dump's order with the pages before, which may still wait for their digests
-    if (reused.length > 0 && reuse) await records.then(() => reuse.add(reused));
+    if (reused.length > 0 && reuse) await records.inOrder(() => reuse.add(reused));
     if (entries.length === 0) return { objects: reused.length, bytes, reused: reused.length };
     if ("addPage" in sink) await records.addPage(entries);
     else await storeInParts(sink, records, entries);

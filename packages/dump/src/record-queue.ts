@@ -24,7 +24,7 @@ export class RecordQueue {
   async add(page: IndexRecord[], digests: Promise<string[]>): Promise<void> {
     const { sink } = this;
     if ("addPage" in sink) throw new TypeError("record queue: a page sink takes its records with its objects");
-    await this.then(async () => {
+    await this.inOrder(async () => {
       const sha256 = await digests;
       if (sha256.length !== page.length)
         throw new Error(`${sha256.length} digests came back for ${page.length} objects`);
@@ -41,11 +41,14 @@ export class RecordQueue {
     if (!("addPage" in sink)) throw new TypeError("record queue: a parts sink takes its objects at once");
     const digests = sink.digest(entries);
     digests.catch(() => {}); // awaited in the queue
-    await this.then(async () => sink.addPage(entries, await digests));
+    await this.inOrder(async () => sink.addPage(entries, await digests));
   }
 
-  /** `step`, once everything given before it reached the sink. */
-  async then(step: () => void | Promise<void>): Promise<void> {
+  /**
+   * `step`, once everything given before it reached the sink. (Not named `then`: an object with a
+   * `then` method is awaited as a promise.)
+   */
+  async inOrder(step: () => void | Promise<void>): Promise<void> {
     this.tail = this.tail.then(step);
     this.tail.catch(() => {}); // reported by the next call or the flush
     this.waiting.push(this.tail);

@@ -63,6 +63,8 @@ export interface BatchDigests {
   sha256: readonly string[];
   /** The blob ids: the sha256 themselves unless the repository is encrypted. */
   ids: readonly string[];
+  /** The YAMLs they are the digests of: add takes them for the same Buffers only. */
+  of: readonly Buffer[];
 }
 
 /** An unchanged object: its record, sha256 and bytes those of the blob a reuse table named. */
@@ -217,24 +219,26 @@ export class SnapshotWriterV2 {
    */
   async digest(batch: readonly Pick<SnapshotInputObject, "data">[]): Promise<BatchDigests> {
     const { keys } = this.deps;
-    const { sha256, ids } = await digestEach(
-      batch.map((o) => o.data),
-      keys?.idKey,
-    );
-    return { sha256, ids: ids ?? sha256 };
+    // the key's own 32 bytes: a Buffer posted as it is takes along the whole pool slab it may lie in
+    const idKey = keys ? new Uint8Array(keys.idKey) : undefined;
+    const of = batch.map((o) => o.data);
+    const { sha256, ids } = await digestEach(of, idKey);
+    return { sha256, ids: ids ?? sha256, of };
   }
 
   /**
    * Adds a batch of objects, one batch at a time; TypeError naming the object when its names,
    * sha256 or bytes are wrong. A record with an empty sha256 gets its YAML's. `digests`: the
-   * batch's, from digest (none: each YAML hashed here).
+   * batch's, from digest (none: each YAML hashed here); TypeError when they are of other YAMLs.
    */
   async add(batch: readonly SnapshotInputObject[], digests?: BatchDigests): Promise<void> {
     const { keys } = this.deps;
-    if (digests && (digests.sha256.length !== batch.length || digests.ids.length !== batch.length))
-      throw new TypeError(`snapshot writer: ${digests.sha256.length} digests for ${batch.length} objects`);
+    if (digests && digests.of.length !== batch.length)
+      throw new TypeError(`snapshot writer: ${digests.of.length} digests for ${batch.length} objects`);
     for (let i = 0; i < batch.length; i++) {
       const { record, data, resourceVersion } = batch[i] as SnapshotInputObject;
+      if (digests && digests.of[i] !== data)
+        throw new TypeError(`snapshot writer: ${describe(record)}: the digests given are of another YAML`);
       pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
       const sha256 = digests ? (digests.sha256[i] as string) : hash("sha256", data, "hex");
       if (record.sha256 === "") record.sha256 = sha256;
