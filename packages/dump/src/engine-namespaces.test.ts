@@ -1,6 +1,7 @@
 import { KubeApiError } from "@kubedump/kube";
 import { type SeededCluster, seedCluster } from "@kubedump/testenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PageSink } from "./dump-sink.js";
 import { type DumpOptions, runDump } from "./index.js";
 import { BLOG, blogAll, client, env, memorySink, P, SHOP, shopAll } from "./test-support.js";
 
@@ -159,5 +160,39 @@ describe("includeNamespaces picking few namespaces", () => {
     expect(paths.filter((p) => p.startsWith(`namespaces/${P}-`))).toEqual([
       `namespaces/${SHOP}/configmaps/web-config.yaml`,
     ]);
+  });
+});
+
+describe("a dump that fails with pages still waiting for their digests", () => {
+  it("rejects only once the pages it gave the sink are in it, and gives it nothing after", async () => {
+    const added: string[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const aborting = new AbortController();
+    const sink: PageSink<number> = {
+      // the first page's digests come late; the dump is stopped meanwhile, between pages
+      digest: async (entries) => {
+        if (added.length === 0 && !aborting.signal.aborted) {
+          aborting.abort(new Error("stopped between pages"));
+          setTimeout(release, 300);
+          await held;
+        }
+        return entries.length;
+      },
+      addPage: async (entries, digests) => {
+        added.push(`${entries.length}/${digests}`);
+      },
+    };
+    const stopped = runDump(
+      { client, sink, signal: aborting.signal },
+      { scope: { type: "namespace", namespace: SHOP } },
+    );
+    await expect(stopped).rejects.toThrow("stopped between pages");
+    expect(added).toHaveLength(1); // the held page went in before the dump rejected
+    const after = added.length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(added).toHaveLength(after);
   });
 });

@@ -78,8 +78,15 @@ export async function runDump(given: DumpDeps, opts: DumpOptions): Promise<DumpR
     return written;
   };
   const { lead } = plan;
-  if (lead) await write(lead.objects, lead.rt, (obj) => filters.keep(obj, lead.rt));
-  const done = await writeListed({ deps, opts, plan, result, write });
+  let done: number;
+  try {
+    if (lead) await write(lead.objects, lead.rt, (obj) => filters.keep(obj, lead.rt));
+    done = await writeListed({ deps, opts, plan, result, write });
+  } catch (err) {
+    // what was given to the sink ends before the dump reports its failure: nothing runs after it
+    await records.flush().catch(() => {});
+    throw err;
+  }
   await records.flush();
   deps.onProgress?.({
     resource: "",
