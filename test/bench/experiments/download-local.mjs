@@ -17,6 +17,7 @@ import { benchArgs } from "../lib/bench-args.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
 import { median, runBench } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
+import { syntheticText } from "../lib/synthetic-text.mjs";
 import { mainThreadCpuArgs, readThreadCpu } from "../lib/rounds-env.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,18 +55,10 @@ const TYPES = [
   ["apps", "v1", "deployments", "Deployment"],
   ["", "v1", "services", "Service"],
 ];
-const WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
 
-/** Object `i`'s YAML at revision `rev`: 1–2.4 KB of words and numbers, the same bytes for the same (i, rev). */
+/** Object `i`'s YAML at revision `rev`: the same bytes for the same (i, rev). */
 function yamlOf(i, rev) {
-  let s = (i * 2654435761 + rev * 40503 + 1) >>> 0 || 1;
-  let text = "";
-  while (text.length < 1000 + (i % 1400)) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    text += `${WORDS[(s >>> 0) % 8]}=${(s >>> 3) % 100000} `;
-  }
+  const text = syntheticText(i, rev);
   return Buffer.from(
     `apiVersion: v1\nkind: Object\nmetadata:\n  name: o-${i}\n  revision: "${rev}"\ndata:\n  a: ${text}\n`,
   );

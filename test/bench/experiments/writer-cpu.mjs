@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { median, threadCpuSeconds, threadsCpuSeconds } from "../lib/common.mjs";
+import { syntheticText } from "../lib/synthetic-text.mjs";
 
 const HERE = fileURLToPath(import.meta.url);
 const HELP = `usage: node test/bench/experiments/writer-cpu.mjs [--objects N] [--runs R] [--roots A,B] [--dir DIR]`;
@@ -34,19 +35,11 @@ async function child(root) {
   const { openRepositoryFromBackend } = await at("packages/repository/dist/index.js");
   const { pathFor } = await at("packages/repository/dist/snapshot/layout.js");
   const N = int("objects");
-  const words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"];
   const pages = [];
   for (let at = 0; at < N; at += PAGE) {
     const page = [];
     for (let i = at; i < Math.min(N, at + PAGE); i++) {
-      let s = (i * 2654435761 + 1) >>> 0 || 1;
-      let text = "";
-      while (text.length < 1000 + (i % 1400)) {
-        s ^= s << 13;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        text += `${words[(s >>> 0) % 8]}=${(s >>> 3) % 100000} `;
-      }
+      const text = syntheticText(i);
       const namespace = `bench-${String(Math.floor(i / 2000)).padStart(3, "0")}`;
       const name = `cm-${String(i).padStart(7, "0")}`;
       const data = Buffer.from(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: ${text}\n`);
