@@ -1,6 +1,5 @@
 // Shared helpers of the dump benchmark (test/bench/dump.mjs), the replay bench and their measurement children.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import threadCpu from "./thread-cpu.cjs";
 
 export const MiB = 1024 * 1024;
