@@ -244,6 +244,24 @@ describe.each(CASES)("BlobSource on %s (%s)", (_store, _keys, create, keys) => {
     expect(reads).toMatchObject({ whole: 1, ranges: 0 });
   });
 
+  it("reads the frames of a few blobs by ranges on the frame thread, a frame kept before cut on this one", async () => {
+    const inner = create();
+    const { ids, index } = await onePack(inner, keys);
+    const { store, reads } = counted(inner);
+    const source = new BlobSource({ store, keys, index, threadSliceBytes: 16 * 1024 });
+    // a frame read alone, and kept: blobs 0 and 1 share it
+    expect((await source.blob("test", ids[0]!, "data")).equals(blobs[0]!)).toBe(true);
+    expect(reads).toMatchObject({ whole: 0, ranges: 1 });
+    // blobs 0-1 (the kept frame), 2-40 (one range, several slices) and 1500-1503 (another)
+    const wanted = [0, 1, ...Array.from({ length: 39 }, (_, k) => 2 + k), 1500, 1501, 1502, 1503];
+    const items = wanted.map((i) => ({ i, location: index.get(ids[i]!)! }));
+    const got: [number, Buffer][] = [];
+    for await (const [{ i }, data] of source.blobsAt(items, { thread: true })) got.push([i, data]);
+    expect(got.map(([i]) => i)).toEqual(wanted);
+    expect(got.findIndex(([i, data]) => !data.equals(blobs[i]!))).toBe(-1);
+    expect(reads).toMatchObject({ whole: 0, ranges: 3 });
+  });
+
   it("posts a slice as its frames' stored bytes alone and the keys as their own bytes; the thread's decode gives the blobs", async () => {
     const inner = create();
     const { ids, index, pack } = await onePack(inner, keys);

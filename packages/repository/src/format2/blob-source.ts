@@ -1,7 +1,7 @@
 import { IntegrityError } from "../errors.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex, BlobLocation } from "./blob-index.js";
-import { blobsOnThread } from "./frame-thread.js";
+import { blobsOnThread, type PackBytes } from "./frame-thread.js";
 import type { Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
 import { type BlobType, blobOfFrame, byPlace } from "./pack-format.js";
@@ -160,10 +160,6 @@ export class BlobSource {
       if (last?.pack === item.location.pack) last.items.push(item);
       else runs.push({ pack: item.location.pack, items: [item] });
     }
-    if (thread && !ranged) {
-      yield* this.threadBlobs(runs, packsAhead);
-      return;
-    }
     const plans = runs.map((run) =>
       ranged
         ? this.rangePlan(
@@ -172,6 +168,10 @@ export class BlobSource {
           )
         : undefined,
     );
+    if (thread) {
+      yield* this.threadBlobs(runs, plans, packsAhead);
+      return;
+    }
     const whole = runs.filter((_, i) => !plans[i]).map((run) => run.pack);
     let wholeDone = 0; // whole[] before this many are read or being read
     try {
@@ -192,48 +192,71 @@ export class BlobSource {
   }
 
   /**
-   * blobsAt's reads of whole packs on the frame thread: the runs cut into slices of up to
-   * THREAD_SLICE_BYTES of frames, THREAD_SLICES_AHEAD of them being decoded there (blobsOnThread)
-   * while the blobs of the one before are given, and the next `packsAhead` packs fetched.
+   * blobsAt's reads on the frame thread: each run's frames from its pack read whole, or from the
+   * ranges of its plan (rangePlan's, when blobsAt reads `ranged`), cut into slices of up to THREAD_SLICE_BYTES of frames of one
+   * pack or one range; THREAD_SLICES_AHEAD slices are being decoded there (blobsOnThread) while the
+   * blobs of the one before are given, a slice's bytes fetched when it is started, and the next
+   * `packsAhead` packs read whole fetched meanwhile. A blob whose frame a ranged read before kept
+   * (rangePlan's pinned) is cut from it here.
    */
   private async *threadBlobs<T extends { location: BlobLocation }>(
     runs: readonly { pack: string; items: T[] }[],
+    plans: readonly (RangePlan | undefined)[],
     packsAhead: number,
   ): AsyncGenerator<[T, Buffer]> {
     const most = this.deps.threadSliceBytes ?? THREAD_SLICE_BYTES;
-    const slices = runs.flatMap((run, r) => threadSlices(run.items, most).map((items) => ({ r, items })));
-    const packs = new Map<number, Promise<LoadedPack>>(); // by run, from its first slice started to its last given
+    const slices = runs.flatMap((run, r) =>
+      threadSlicesOf(run.items, plans[r], most).map((slice) => ({ r, ...slice })),
+    );
+    const bytes = new Map<string, Promise<PackBytes>>(); // by slice key, from its first slice started to its last given
+    const bytesOf = (r: number, range: number): Promise<PackBytes> => {
+      const key = `${r} ${range}`;
+      let got = bytes.get(key);
+      if (!got) {
+        const { pack } = runs[r] as { pack: string };
+        const plan = plans[r];
+        const ahead = runs.slice(r + 1).filter((_, i) => !plans[r + 1 + i]);
+        if (range < 0) this.prefetch(ahead.slice(0, packsAhead).map((run) => run.pack));
+        const part = plan?.ranges[range];
+        got = part ? this.rangeBytes(pack, part) : this.pack(pack);
+        bytes.set(key, got);
+      }
+      return got;
+    };
     const pending: Promise<Buffer[]>[] = [];
     const start = (k: number) => {
       const slice = slices[k];
       if (!slice) return;
-      let pack = packs.get(slice.r);
-      if (!pack) {
-        this.prefetch(runs.slice(slice.r + 1, slice.r + 1 + packsAhead).map((run) => run.pack));
-        pack = this.pack(runs[slice.r]?.pack as string);
-        packs.set(slice.r, pack);
-      }
-      const decoding = pack.then((loaded) =>
-        blobsOnThread(
-          this.deps.keys,
-          loaded,
-          slice.items.map((item) => item.location),
-        ),
-      );
+      const { r, range, items, frame } = slice;
+      const locations = items.map((item) => item.location);
+      const decoding = frame
+        ? Promise.resolve().then(() =>
+            locations.map((location) => blobOfFrame(this.deps.keys, packKey(location.pack), location, frame)),
+          )
+        : bytesOf(r, range).then((packBytes) => blobsOnThread(this.deps.keys, packBytes, locations));
       decoding.catch(() => {}); // thrown when its turn comes
       pending.push(decoding);
     };
     for (let k = 0; k < THREAD_SLICES_AHEAD; k++) start(k);
     try {
-      for (const [k, { r, items }] of slices.entries()) {
+      for (const [k, { r, range, items }] of slices.entries()) {
         const blobs = await (pending.shift() as Promise<Buffer[]>);
         start(k + THREAD_SLICES_AHEAD);
-        if (slices[k + 1]?.r !== r) packs.delete(r);
+        const next = slices[k + 1];
+        if (next?.r !== r || next.range !== range) bytes.delete(`${r} ${range}`);
         for (const [i, item] of items.entries()) yield [item, blobs[i] as Buffer];
       }
     } finally {
       for (const { pack } of runs) this.ahead.delete(pack); // a read stopped early holds none
     }
+  }
+
+  /** The stored bytes of `range` of pack `id`, read alone. */
+  private async rangeBytes(id: string, range: PackRange): Promise<PackBytes> {
+    const key = packKey(id);
+    const { store } = this.deps;
+    if (!store.getRange) throw new TypeError("the store reads no ranges"); // whole() is checked first
+    return { key, data: await store.getRange(key, range.offset, range.length), offset: range.offset };
   }
 
   /**
@@ -388,8 +411,41 @@ function threadSlices<T extends { location: BlobLocation }>(items: readonly T[],
   return slices;
 }
 
+/**
+ * The slices threadBlobs decodes `items` (of one pack, sorted byPlace) in: with no `plan` (the
+ * pack read whole), threadSlices of them (`range` -1); with one, those of each of its ranges
+ * apart, and each run of blobs of one frame the plan kept (pinned) alone, with that frame.
+ */
+function threadSlicesOf<T extends { location: BlobLocation }>(
+  items: readonly T[],
+  plan: RangePlan | undefined,
+  most: number,
+): { range: number; items: T[]; frame?: Buffer }[] {
+  if (!plan) return threadSlices(items, most).map((slice) => ({ range: -1, items: slice }));
+  const rangeOf = new Map(plan.ranges.flatMap((range, i) => range.frames.map((f) => [framePlace(f), i] as const)));
+  const out: { range: number; items: T[]; frame?: Buffer }[] = [];
+  let group: { range: number; items: T[]; frame?: Buffer } | undefined;
+  const flush = () => {
+    if (!group) return;
+    if (group.frame) out.push(group);
+    else for (const slice of threadSlices(group.items, most)) out.push({ range: group.range, items: slice });
+  };
+  for (const item of items) {
+    const place = framePlace(item.location);
+    const frame = plan.pinned.get(place);
+    const range = frame ? -2 : (rangeOf.get(place) ?? -1);
+    if (!group || group.range !== range || (frame && group.frame !== frame)) {
+      flush();
+      group = { range, items: [], frame };
+    }
+    group.items.push(item);
+  }
+  flush();
+  return out;
+}
+
 /** Pack id order, then byPlace. */
-function packOrder(a: BlobLocation, b: BlobLocation): number {
+export function packOrder(a: BlobLocation, b: BlobLocation): number {
   return a.pack < b.pack ? -1 : a.pack > b.pack ? 1 : byPlace(a, b);
 }
 

@@ -4,7 +4,16 @@ import type { BlobLocation } from "./blob-index.js";
 import { BLOB_FIELDS, type DecodeReply, type DecodeRequest, FRAME_FIELDS } from "./frame-messages.js";
 import type { Format2Keys } from "./keys.js";
 import { blobOfFrame, decodeFrame, type PackEntry } from "./pack-format.js";
-import type { LoadedPack } from "./pack-reader.js";
+
+/**
+ * Stored bytes of a pack that frames are decoded from: the whole pack (a LoadedPack), or a range
+ * of it read alone, `offset` its first byte's place in the pack (0 for a whole pack).
+ */
+export interface PackBytes {
+  key: string;
+  data: Buffer;
+  offset?: number;
+}
 
 /*
  * The frame thread: a reader of whole packs (a download, a verify) has the frames it wants
@@ -71,13 +80,14 @@ export function decodeSlice(m: DecodeRequest): { plain: ArrayBuffer; starts: num
 }
 
 /**
- * A request for the blobs at `locations` (sorted byPlace, all in `pack`): each distinct frame
- * once, the stored bytes from the first frame's start to the last one's end copied once.
+ * A request for the blobs at `locations` (sorted byPlace, all in the pack of `pack`): each
+ * distinct frame once, the stored bytes from the first frame's start to the last one's end copied
+ * once (fewer when `pack` holds fewer: the thread then refuses the frames past its end).
  */
 export function sliceRequest(
   id: number,
   keys: Format2Keys | null,
-  pack: LoadedPack,
+  pack: PackBytes,
   locations: readonly BlobLocation[],
 ): DecodeRequest {
   const frames: number[] = [];
@@ -95,8 +105,9 @@ export function sliceRequest(
   // The keys' own bytes: a Buffer posted as it is takes along the whole pool slab it may lie in.
   const exact = keys && { idKey: new Uint8Array(keys.idKey), sealKey: new Uint8Array(keys.sealKey) };
   const end = last ? last.offset + last.length : base;
-  const stored = new Uint8Array(Math.max(0, Math.min(end, pack.data.length) - base));
-  stored.set(pack.data.subarray(base, base + stored.length));
+  const from = base - (pack.offset ?? 0); // where the first frame starts in pack.data
+  const stored = new Uint8Array(from < 0 ? 0 : Math.max(0, Math.min(end - base, pack.data.length - from)));
+  stored.set(pack.data.subarray(from, from + stored.length));
   return {
     id,
     key: pack.key,
@@ -137,7 +148,7 @@ class FrameThread {
     this.worker.on("exit", (code) => this.fail(`the frame thread stopped (exit code ${code})`));
   }
 
-  decode(keys: Format2Keys | null, pack: LoadedPack, locations: readonly BlobLocation[]): Promise<DecodeReply> {
+  decode(keys: Format2Keys | null, pack: PackBytes, locations: readonly BlobLocation[]): Promise<DecodeReply> {
     const request = sliceRequest(this.nextId++, keys, pack, locations);
     return new Promise((resolve) => {
       this.waiting.set(request.id, resolve);
@@ -155,13 +166,13 @@ class FrameThread {
 }
 
 /**
- * The plaintext of the blobs at `locations` (sorted byPlace, all in `pack`, each inside it:
- * checkFramePlace), in their order, their frames decoded and each blob checked against its id on
- * the frame thread (decodeSlice). IntegrityError naming the pack when a check fails there.
+ * The plaintext of the blobs at `locations` (sorted byPlace, all in the pack of `pack`, each
+ * inside it: checkFramePlace), in their order, their frames decoded and each blob checked against
+ * its id on the frame thread (decodeSlice). IntegrityError naming the pack when a check fails there.
  */
 export async function blobsOnThread(
   keys: Format2Keys | null,
-  pack: LoadedPack,
+  pack: PackBytes,
   locations: readonly BlobLocation[],
 ): Promise<Buffer[]> {
   const reply = await FrameThread.get().decode(keys, pack, locations);
