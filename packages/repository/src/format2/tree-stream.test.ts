@@ -111,6 +111,43 @@ describe("eachTreeObject", () => {
     },
   );
 
+  it("awaits pause before each batch: held, it visits no more; rejected, the walk rejects with it", async () => {
+    const store = newStore();
+    const manifest = await write(store, null, 0, clusterObjects(4000, 3));
+    const { source } = await craftingSource(store, null);
+    const visited: TreeRecord[] = [];
+    const atPause: number[] = [];
+    let release: (() => void) | undefined;
+    const walking = eachTreeObject(source, manifest, (r) => visited.push(r), {
+      pause: () => {
+        atPause.push(visited.length);
+        if (atPause.length !== 2) return undefined;
+        return new Promise<void>((go) => {
+          release = go;
+        });
+      },
+    });
+    while (release === undefined) await new Promise((r) => setTimeout(r, 5));
+    const held = visited.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(visited.length).toBe(held); // nothing walked while held
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(4000);
+    release();
+    await walking;
+    expect(visited).toEqual(await walkTree(source, manifest));
+    expect(atPause[0]).toBe(0);
+    expect(atPause.length).toBeGreaterThan(2);
+    const stopped = new Error("reader gone");
+    let calls = 0;
+    const more: TreeRecord[] = [];
+    const failing = eachTreeObject(source, manifest, (r) => more.push(r), {
+      pause: () => (++calls === 2 ? Promise.reject(stopped) : undefined),
+    });
+    await expect(failing).rejects.toBe(stopped);
+    expect(more.length).toBe(held);
+  });
+
   it("visits a patch chain's records as walkTree gives them, its root's chunks a batch at a time", async () => {
     const store = newStore();
     await write(store, null, 0, clusterObjects(4000, 3));

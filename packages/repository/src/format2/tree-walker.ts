@@ -147,9 +147,11 @@ async function eachRootObject(
   types: readonly TypeNode[],
   batch: number,
   visit: (record: TreeRecord, type: number) => void,
+  pause?: ReadTreeOptions["pause"],
 ): Promise<void> {
   const refs = types.flatMap((type, i) => type.chunks.map((ref) => ({ type, i, ref })));
   for (let at = 0; at < refs.length; at += batch) {
+    await pause?.();
     const slice = refs.slice(at, at + batch);
     const chunk = await nodes(
       source,
@@ -298,6 +300,12 @@ export interface ReadTreeOptions {
    * another (fetchChainAhead): for a reader of a whole snapshot, not one comparing a few.
    */
   chainAhead?: boolean;
+  /**
+   * Awaited before each batch of chunk nodes a streaming walk (eachTreeObject) reads: a reader
+   * that takes the objects more slowly than they are walked holds the walk there (a rejection
+   * stops it, and eachTreeObject rejects with it).
+   */
+  pause?: () => Promise<void> | undefined;
 }
 
 /**
@@ -368,6 +376,7 @@ export async function eachTreeObject(
   options: ReadTreeOptions = {},
 ): Promise<void> {
   const { root, patches } = await readChain(source, manifest, options);
+  const { pause } = options;
   if (patches.length === 0) {
     await eachRootObject(
       source,
@@ -375,13 +384,14 @@ export async function eachTreeObject(
       await rootTypes(source, manifest, root, manifest.objects),
       STREAM_CHUNKS,
       visit,
+      pause,
     );
     return;
   }
   const types = await rootTypes(source, manifest, root, undefined);
-  if (streamable(types, patches)) return eachPatchedObject(source, manifest, types, patches, visit);
+  if (streamable(types, patches)) return eachPatchedObject(source, manifest, types, patches, visit, pause);
   const records: TreeRecord[] = []; // the root's records, its chunk nodes still read a batch at a time
-  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (r) => records.push(r));
+  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (r) => records.push(r), pause);
   for (const record of applyPatches(records, patches)) visit(record);
 }
 
@@ -397,6 +407,7 @@ async function eachPatchedObject(
   types: readonly TypeNode[],
   patches: readonly { id: string; node: PatchNode }[],
   visit: (record: TreeRecord) => void,
+  pause?: ReadTreeOptions["pause"],
 ): Promise<void> {
   const groupOf = (t: { namespace?: string; group: string; resource: string }) => placeOf(t, "");
   const none = () => patches.map(({ id }) => ({ id, types: [] as PatchType[] }));
@@ -430,10 +441,17 @@ async function eachPatchedObject(
       visitPatched(groupOf(node), held.records);
     }
   };
-  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (record, type) => {
-    visitUpTo(type);
-    held.records.push(record);
-  });
+  await eachRootObject(
+    source,
+    manifest,
+    types,
+    STREAM_CHUNKS,
+    (record, type) => {
+      visitUpTo(type);
+      held.records.push(record);
+    },
+    pause,
+  );
   visitUpTo(types.length);
   for (const type of news) visitPatched(groupOf(type), []);
   patches.forEach(({ id, node }, level) => {
