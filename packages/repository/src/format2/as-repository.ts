@@ -72,9 +72,13 @@ export class Format2AsRepository implements Repository {
     yield* readSelected(this.format2, id, options.objects);
   }
 
+  /**
+   * Writes every object as the tree is walked (Format2Repository.everyObject): the first files are
+   * written while the rest of the tree is still read.
+   */
   async download(id: string, toDir: string, options?: ReadProgressOptions): Promise<DownloadResult> {
     const manifest = await this.getSnapshot(id);
-    return writeTree(this.format2.readObjects(id), toDir, progressCounter(manifest, options));
+    return writeTree(this.format2.everyObject(id), toDir, progressCounter(manifest, options));
   }
 
   /** Removes snapshot.json only: its blobs may be shared, and go with the next prune. */

@@ -7,7 +7,7 @@ import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
-import { type ObjectsFilter, readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
+import { type ObjectsFilter, type PathAndData, readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { ReuseTable } from "./reuse-table.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";
@@ -62,6 +62,8 @@ export interface Format2Repository {
   readIndex(id: string): AsyncIterable<IndexRecord>;
   /** Every object, pack after pack; with `parts`, only those parts' objects; with `paths`, only those. */
   readObjects(id: string, options?: ObjectsFilter): AsyncIterable<SnapshotObject>;
+  /** Every object's path and YAML, in no set order, as its tree is walked (SnapshotReaderV2.everyObject): a download's. */
+  everyObject(id: string): AsyncIterable<PathAndData>;
 }
 
 class StoreFormat2Repository implements Format2Repository {
@@ -150,6 +152,10 @@ class StoreFormat2Repository implements Format2Repository {
 
   async *readObjects(id: string, options: ObjectsFilter = {}): AsyncIterable<SnapshotObject> {
     yield* (await this.readerFor(id)).objects(options.parts, options.paths);
+  }
+
+  async *everyObject(id: string): AsyncIterable<PathAndData> {
+    yield* (await this.readerFor(id)).everyObject();
   }
 
   /**

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntegrityError, RepositoryFormatError, SnapshotExistsError, UnsafePathError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
-import { collect } from "../test-support.js";
+import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { type CanonicalValue, canonicalJson } from "./canonical-json.js";
 import { loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
+import { readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
@@ -157,6 +158,120 @@ async function forged(options: { objectName?: string; typeNamespace?: string; ob
   return { store, index, manifest: manifest as SnapshotManifestV2 };
 }
 
+describe.each([
+  ["unencrypted", null],
+  ["encrypted", TEST_KEYS],
+] as [string, Format2Keys | null][])("format 2 streamed read of every object (%s)", (_, keys) => {
+  /** Snapshot ID of 600 objects, then SECOND with 60 changed and 30 gone: a patch on its tree. */
+  const SECOND = "20261126T030000Z-00000002";
+  async function twoSnapshots() {
+    const store = newStore();
+    const small = { packTargetBytes: 16 * 1024, packFrameBytes: 4 * 1024 };
+    await writeSnapshotV2({ store, keys, index: new BlobIndex(), ...small }, draftV2(ID), clusterObjects(600, 4));
+    const changed = new Set(Array.from({ length: 60 }, (_, i) => i * 7));
+    const input = clusterObjects(600, 4, changed).filter((_, i) => i % 20 !== 3);
+    const { index } = await loadBlobIndex({ store, keys });
+    await writeSnapshotV2({ store, keys, index, ...small }, draftV2(SECOND), input);
+    const manifest = await readManifestV2({ store }, SECOND);
+    return { store, input, manifest, index: (await loadBlobIndex({ store, keys })).index };
+  }
+
+  it.each([1, 7, 64, 4096])(
+    "gives the objects of a patched tree, byte for byte, each once, %i a window",
+    async (window) => {
+      const { store, input, manifest, index } = await twoSnapshots();
+      const reader = new SnapshotReaderV2({ store, keys, index, threadSliceBytes: 8 * 1024 }, manifest);
+      const got = await collect(reader.everyObject(window));
+      expect(got.length).toBe(input.length);
+      const byPath = new Map(got.map((o) => [o.path, o.data]));
+      expect(byPath.size).toBe(input.length);
+      const records = await collect(reader.indexRecords());
+      expect(records[0]).toBeDefined();
+      for (const record of records) {
+        const wanted = input.find((o) => o.record.name === record.name && o.record.namespace === record.namespace);
+        expect(byPath.get(record.path)?.equals(wanted?.data ?? Buffer.alloc(0)), record.path).toBe(true);
+      }
+    },
+  );
+
+  it("holds the walk while the reader takes no objects, and stops it when the reader stops", async () => {
+    const store = newStore();
+    const input = clusterObjects(5000, 3); // over STREAM_CHUNKS chunk nodes: the walk pauses between batches
+    const small = { packTargetBytes: 32 * 1024, packFrameBytes: 4 * 1024 };
+    await writeSnapshotV2({ store, keys, index: new BlobIndex(), ...small }, draftV2(ID), input);
+    const manifest = await readManifestV2({ store }, ID);
+    const { index } = await loadBlobIndex({ store, keys });
+    const treePacks = new Set<string>();
+    for await (const { key } of store.list("data/")) {
+      const pack = await readPack({ store, keys }, key.slice(key.lastIndexOf("/") + 1));
+      if (pack.entries.every((e) => e.type === "tree")) treePacks.add(key);
+    }
+    expect(treePacks.size).toBeGreaterThan(2);
+    const read: string[] = [];
+    const counting = wrapStore(store, {
+      getBuffer: (key, limit) => {
+        read.push(key);
+        return store.getBuffer(key, limit);
+      },
+      getRange: (key, offset, length) => {
+        read.push(key);
+        return (store.getRange as NonNullable<typeof store.getRange>)(key, offset, length);
+      },
+    });
+    /** How many reads were made once none has been for 100 ms. */
+    const settled = async () => {
+      let before = -1;
+      while (before !== read.length) {
+        before = read.length;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return read.length;
+    };
+    const deps = { store: counting, keys, index, keptPackBytes: 1 }; // no tree pack kept: each read again when walked
+    const objects = new SnapshotReaderV2(deps, manifest).everyObject(8);
+    const got: string[] = [];
+    for (let i = 0; i < 8; i++) got.push(((await objects.next()).value as { path: string }).path);
+    await settled();
+    const treeWhileHeld = new Set(read.filter((key) => treePacks.has(key)));
+    expect(treeWhileHeld.size).toBeGreaterThan(0);
+    expect(treeWhileHeld.size).toBeLessThan(treePacks.size); // the walk waits for the reader
+    for (let next = await objects.next(); !next.done; next = await objects.next()) {
+      got.push(next.value.path);
+      if (got.length === 2500) break;
+    }
+    const atStop = read.length;
+    await objects.return(undefined);
+    expect(await settled()).toBe(atStop); // nothing read once the reader stopped
+    expect(new Set(got).size).toBe(2500);
+    read.length = 0;
+    const all = await collect(new SnapshotReaderV2(deps, manifest).everyObject(8));
+    expect(new Set(all.map((o) => o.path)).size).toBe(5000);
+    expect(new Set(read.filter((key) => treePacks.has(key))).size).toBe(treePacks.size);
+  });
+
+  it("fails on a blob that does not match its id, naming its pack", async () => {
+    const { store, manifest, index } = await twoSnapshots();
+    // every pack of data blobs alone damaged in its first frame: the read fails wherever it starts
+    const packs: string[] = [];
+    for (const { key } of await collect(store.list("data/"))) {
+      const pack = await readPack({ store, keys }, key.slice(key.lastIndexOf("/") + 1));
+      if (pack.entries.some((e) => e.type === "tree")) continue;
+      const data = Buffer.from(pack.data);
+      const at = (pack.entries[0]?.offset ?? 0) + 8;
+      data[at] = (data[at] as number) ^ 0xff;
+      await store.put(key, data);
+      packs.push(key);
+    }
+    expect(packs.length).toBeGreaterThan(1);
+    const thrown = await collect(new SnapshotReaderV2({ store, keys, index }, manifest).everyObject(64)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(thrown).toBeInstanceOf(IntegrityError);
+    expect(packs).toContain((thrown as IntegrityError).key);
+  });
+});
+
 describe("format 2 snapshot reader refuses a hostile tree", () => {
   it.each([
     ["an object name that climbs out", { objectName: ".." }, UnsafePathError],
@@ -167,6 +282,8 @@ describe("format 2 snapshot reader refuses a hostile tree", () => {
   ])("%s", async (_, options, error) => {
     const { store, index, manifest } = await forged(options);
     await expect(collect(readSnapshotObjectsV2({ store, keys: null, index }, manifest))).rejects.toThrow(error);
+    const streamed = new SnapshotReaderV2({ store, keys: null, index }, manifest).everyObject();
+    await expect(collect(streamed)).rejects.toThrow(error);
   });
 
   it("reads the forged snapshot when nothing is wrong with it", async () => {
@@ -174,5 +291,7 @@ describe("format 2 snapshot reader refuses a hostile tree", () => {
     expect((await collect(readSnapshotObjectsV2({ store, keys: null, index }, manifest))).map((o) => o.path)).toEqual([
       "namespaces/prod/deployments.apps/web.yaml",
     ]);
+    const streamed = new SnapshotReaderV2({ store, keys: null, index }, manifest).everyObject();
+    expect((await collect(streamed)).map((o) => o.path)).toEqual(["namespaces/prod/deployments.apps/web.yaml"]);
   });
 });

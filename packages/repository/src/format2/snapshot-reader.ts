@@ -5,10 +5,10 @@ import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { SnapshotObject } from "../snapshot/types.js";
 import type { BlobLocation } from "./blob-index.js";
-import { BlobSource, type BlobSourceDeps } from "./blob-source.js";
+import { BlobSource, type BlobSourceDeps, packOrder } from "./blob-source.js";
 import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
 import { byPlace } from "./pack-format.js";
-import { type TreeRecord, walkTree } from "./tree-walker.js";
+import { eachTreeObject, type TreeRecord, walkTree } from "./tree-walker.js";
 
 /*
  * Reading a format-2 snapshot gives what format 1's readers give (snapshot-readers.ts): index
@@ -34,6 +34,22 @@ export const PACKS_AHEAD = 2;
  * hold them. @defaultValue 30 s
  */
 export const PACKS_IDLE_MS = 30_000;
+
+/**
+ * How many objects a streamed read of every object (SnapshotReaderV2.everyObject) sorts and reads
+ * at once, a window: the tree is walked on (up to a window more) while the window's objects are
+ * given. @defaultValue 4096
+ */
+export const STREAM_WINDOW = 4096;
+
+/** Objects of the first window of a streamed read of every object; each next one is twice the one before, up to STREAM_WINDOW. @defaultValue 256 */
+export const FIRST_WINDOW = 256;
+
+/** An object's archive path and YAML, as a reader of every object in no set order gets it. */
+export interface PathAndData {
+  path: string;
+  data: Buffer;
+}
 
 /** snapshot.json of format-2 snapshot `id`; SnapshotNotFoundError when it is not committed. */
 export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: string): Promise<SnapshotManifestV2> {
@@ -74,6 +90,23 @@ async function placeObjects<T extends Placed>(
   const parts = new Map(packs.map((pack, part) => [pack, part]));
   for (const p of placed) p.part = parts.get(p.location.pack) ?? 0;
   return placed;
+}
+
+/**
+ * `items`, its first item asked for now (a generator's reads start before it is iterated), and
+ * `close`, which ends it whether or not it was iterated.
+ */
+function started<T>(items: AsyncGenerator<T>): { items: AsyncGenerator<T>; close: () => Promise<unknown> } {
+  const first = items.next();
+  first.catch(() => {}); // thrown when awaited
+  async function* rest(): AsyncGenerator<T> {
+    try {
+      for (let next = await first; !next.done; next = await items.next()) yield next.value;
+    } finally {
+      await items.return(undefined);
+    }
+  }
+  return { items: rest(), close: () => items.return(undefined) };
 }
 
 /** In part order, and in a part in the order of their blobs' places. */
@@ -142,6 +175,87 @@ export class SnapshotReaderV2 {
         packs.idle = setTimeout(() => {
           if (this.packs === packs) this.packs = undefined;
         }, PACKS_IDLE_MS).unref();
+    }
+  }
+
+  /**
+   * Every object, as its tree is walked (eachTreeObject), for a reader that takes them in any
+   * order (a download): a window of objects at a time (FIRST_WINDOW, then each twice the one
+   * before, up to STREAM_WINDOW), sorted by pack and place,
+   * read (by ranges where those cost less than a pack, rangePlan) and decoded and checked on the
+   * frame thread, while the walk goes on (a window or two ahead, then held) and the next window's
+   * first frames are read, so the first objects come once a window is walked, not once the whole
+   * tree is. One BlobSource reads the tree and the data: a pack holding both (a patch's) is
+   * fetched once. Every blob is checked against its id, every
+   * tree node as walkTree checks them; a tree found damaged part way fails the read after some
+   * objects were given. `window`: objects a window (a test's).
+   */
+  async *everyObject(window = STREAM_WINDOW): AsyncGenerator<PathAndData> {
+    const owner = snapshotManifestKey(this.manifest.id);
+    const source = new BlobSource(this.deps); // one for the tree and the data: a pack of both is fetched once
+    const walked: { path: string; location: BlobLocation }[] = [];
+    let ended: { failed: boolean; err?: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    let resume: { go: () => void; stop: (err: Error) => void } | undefined;
+    let stopped = false;
+    const woken = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const walking = eachTreeObject(
+      source,
+      this.manifest,
+      ({ record, blob }) => walked.push({ path: record.path, location: source.locate(owner, blob, "data") }),
+      {
+        chainAhead: true,
+        pause: () => {
+          woken();
+          if (stopped) return Promise.reject(new Error("stopped"));
+          if (walked.length < 2 * window) return undefined;
+          return new Promise<void>((go, stop) => {
+            resume = { go, stop };
+          });
+        },
+      },
+    );
+    walking.then(
+      () => {
+        ended = { failed: false };
+        woken();
+      },
+      (err: unknown) => {
+        ended = { failed: true, err };
+        woken();
+      },
+    );
+    /** The next window's blobs, their first slices being read already; undefined once all are given. */
+    let size = Math.min(window, FIRST_WINDOW); // doubled each window up to `window`: the first files come soon
+    const nextWindow = async () => {
+      while (ended === undefined && walked.length < size) await new Promise<void>((r) => (wake = r));
+      if (ended?.failed) throw ended.err;
+      if (walked.length === 0) return undefined;
+      const taken = walked.splice(0, size);
+      size = Math.min(2 * size, window);
+      resume?.go();
+      resume = undefined;
+      taken.sort((a, b) => packOrder(a.location, b.location));
+      return started(source.blobsAt(taken, { packsAhead: PACKS_AHEAD, thread: true }));
+    };
+    let following: ReturnType<typeof nextWindow> | undefined;
+    try {
+      let current = await nextWindow();
+      while (current) {
+        following = nextWindow(); // read while this window's blobs are given
+        following.catch(() => {}); // thrown when awaited
+        for await (const [p, data] of current.items) yield { path: p.path, data };
+        current = await following;
+        following = undefined;
+      }
+    } finally {
+      stopped = true;
+      resume?.stop(new Error("stopped"));
+      // a window started and never given: its reads end, and their packs are let go
+      await following?.then((w) => w?.close()).catch(() => {});
     }
   }
 
