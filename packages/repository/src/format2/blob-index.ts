@@ -61,7 +61,9 @@ export class BlobIndex {
   }
 
   get(id: string): BlobLocation | undefined {
-    const n = this.find(Buffer.from(id, "hex"));
+    // decoded into the scratch buffer, as has does: no Buffer made per lookup (a download makes one per object)
+    if (id.length !== ID_BYTES * 2 || this.scratch.write(id, "hex") !== ID_BYTES) return undefined;
+    const n = this.find(this.scratch);
     if (n < 0) return undefined;
     const field = (i: number) => this.fields[n * FIELDS + i] ?? 0;
     const meta = this.meta[n] ?? 0;

@@ -132,12 +132,19 @@ export class BlobSource {
   /**
    * Calls `use` with the plaintext of each blob of `ids` (duplicates once), pack after pack in id
    * order and in offset order inside a pack, so each pack is read and each frame inflated once
-   * however the blobs are spread (blobsAt).
+   * however the blobs are spread (blobsAt); with `thread`, the frames are decoded and the blobs
+   * checked on the frame thread.
    */
-  async eachBlob(owner: string, ids: Iterable<string>, type: BlobType, use: (id: string, data: Buffer) => void) {
+  async eachBlob(
+    owner: string,
+    ids: Iterable<string>,
+    type: BlobType,
+    use: (id: string, data: Buffer) => void,
+    { thread = false }: { thread?: boolean } = {},
+  ) {
     const located = [...new Set(ids)].map((id) => ({ location: this.locate(owner, id, type) }));
     located.sort((a, b) => packOrder(a.location, b.location));
-    for await (const [{ location }, data] of this.blobsAt(located)) use(location.id, data); // each frame inflated once
+    for await (const [{ location }, data] of this.blobsAt(located, { thread })) use(location.id, data); // each frame inflated once
   }
 
   /**

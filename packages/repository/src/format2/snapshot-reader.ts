@@ -185,7 +185,7 @@ export class SnapshotReaderV2 {
    * read (by ranges where those cost less than a pack, rangePlan) and decoded and checked on the
    * frame thread, while the walk goes on (a window or two ahead, then held) and the next window's
    * first frames are read, so the first objects come once a window is walked, not once the whole
-   * tree is. One BlobSource reads the tree and the data: a pack holding both (a patch's) is
+   * tree is; the tree's chunk nodes are decoded on the frame thread too. One BlobSource reads the tree and the data: a pack holding both (a patch's) is
    * fetched once. Every blob is checked against its id, every
    * tree node as walkTree checks them; a tree found damaged part way fails the read after some
    * objects were given. `window`: objects a window (a test's).
@@ -208,6 +208,7 @@ export class SnapshotReaderV2 {
       ({ record, blob }) => walked.push({ path: record.path, location: source.locate(owner, blob, "data") }),
       {
         chainAhead: true,
+        thread: true,
         pause: () => {
           woken();
           if (stopped) return Promise.reject(new Error("stopped"));

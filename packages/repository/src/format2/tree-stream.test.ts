@@ -111,6 +111,24 @@ describe("eachTreeObject", () => {
     },
   );
 
+  it.each([
+    ["unencrypted", null],
+    ["encrypted", TEST_KEYS],
+  ] as [string, Format2Keys | null][])(
+    "with thread, decodes the chunk nodes on the frame thread, visiting the same records (%s)",
+    async (_, keys) => {
+      const store = newStore();
+      await write(store, keys, 0, clusterObjects(3000, 3));
+      const patched = await write(store, keys, 1, clusterObjects(3000, 3, new Set([5, 600])));
+      const { index } = await loadBlobIndex({ store, keys });
+      const source = () => new BlobSource({ store, keys, index });
+      const records: TreeRecord[] = [];
+      await eachTreeObject(source(), patched, (r) => records.push(r), { thread: true });
+      expect(records).toHaveLength(3000);
+      expect(records).toEqual(await walkTree(source(), patched));
+    },
+  );
+
   it("awaits pause before each batch: held, it visits no more; rejected, the walk rejects with it", async () => {
     const store = newStore();
     const manifest = await write(store, null, 0, clusterObjects(4000, 3));

@@ -33,11 +33,11 @@ async function nodes<K extends TreeNode["kind"]>(
   manifest: SnapshotManifestV2,
   ids: readonly string[],
   kind: K,
+  thread = false,
 ): Promise<(id: string) => NodeOf<K>> {
   const found = new Map<string, NodeOf<K>>();
-  await source.eachBlob(snapshotManifestKey(manifest.id), ids, "tree", (id, data) => {
-    found.set(id, decodeTreeNode(`tree blob ${id}`, data, kind));
-  });
+  const decode = (id: string, data: Buffer) => void found.set(id, decodeTreeNode(`tree blob ${id}`, data, kind));
+  await source.eachBlob(snapshotManifestKey(manifest.id), ids, "tree", decode, { thread });
   return (id) => found.get(id) as NodeOf<K>;
 }
 
@@ -147,7 +147,7 @@ async function eachRootObject(
   types: readonly TypeNode[],
   batch: number,
   visit: (record: TreeRecord, type: number) => void,
-  pause?: ReadTreeOptions["pause"],
+  { pause, thread }: StreamOptions = {},
 ): Promise<void> {
   const refs = types.flatMap((type, i) => type.chunks.map((ref) => ({ type, i, ref })));
   for (let at = 0; at < refs.length; at += batch) {
@@ -158,6 +158,7 @@ async function eachRootObject(
       manifest,
       slice.map((c) => c.ref.tree),
       "objects",
+      thread,
     );
     for (const { type, i, ref } of slice) {
       const { objects } = chunk(ref.tree);
@@ -306,7 +307,12 @@ export interface ReadTreeOptions {
    * stops it, and eachTreeObject rejects with it).
    */
   pause?: () => Promise<void> | undefined;
+  /** A streaming walk's chunk nodes decoded and checked on the frame thread (BlobSource.eachBlob's `thread`). */
+  thread?: boolean;
 }
+
+/** What a streaming walk (eachTreeObject) takes of ReadTreeOptions below the root. */
+type StreamOptions = Pick<ReadTreeOptions, "pause" | "thread">;
 
 /**
  * Reads a snapshot's tree (see walkTree) and its depth: its patches are read one after another
@@ -376,7 +382,7 @@ export async function eachTreeObject(
   options: ReadTreeOptions = {},
 ): Promise<void> {
   const { root, patches } = await readChain(source, manifest, options);
-  const { pause } = options;
+  const stream = { pause: options.pause, thread: options.thread };
   if (patches.length === 0) {
     await eachRootObject(
       source,
@@ -384,14 +390,14 @@ export async function eachTreeObject(
       await rootTypes(source, manifest, root, manifest.objects),
       STREAM_CHUNKS,
       visit,
-      pause,
+      stream,
     );
     return;
   }
   const types = await rootTypes(source, manifest, root, undefined);
-  if (streamable(types, patches)) return eachPatchedObject(source, manifest, types, patches, visit, pause);
+  if (streamable(types, patches)) return eachPatchedObject(source, manifest, types, patches, visit, stream);
   const records: TreeRecord[] = []; // the root's records, its chunk nodes still read a batch at a time
-  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (r) => records.push(r), pause);
+  await eachRootObject(source, manifest, types, STREAM_CHUNKS, (r) => records.push(r), stream);
   for (const record of applyPatches(records, patches)) visit(record);
 }
 
@@ -407,7 +413,7 @@ async function eachPatchedObject(
   types: readonly TypeNode[],
   patches: readonly { id: string; node: PatchNode }[],
   visit: (record: TreeRecord) => void,
-  pause?: ReadTreeOptions["pause"],
+  stream: StreamOptions,
 ): Promise<void> {
   const groupOf = (t: { namespace?: string; group: string; resource: string }) => placeOf(t, "");
   const none = () => patches.map(({ id }) => ({ id, types: [] as PatchType[] }));
@@ -450,7 +456,7 @@ async function eachPatchedObject(
       visitUpTo(type);
       held.records.push(record);
     },
-    pause,
+    stream,
   );
   visitUpTo(types.length);
   for (const type of news) visitPatched(groupOf(type), []);
