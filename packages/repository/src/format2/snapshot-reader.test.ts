@@ -9,13 +9,12 @@ import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { type CanonicalValue, canonicalJson } from "./canonical-json.js";
 import { loadBlobIndex } from "./index-loader.js";
-import type { Format2Keys } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, deploymentYaml, draftV2, inputObject, TEST_KEYS } from "./test-support.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, KEY_CASES } from "./test-support.js";
 
 let tmp: string;
 beforeAll(async () => {
@@ -28,10 +27,7 @@ const ID = "20261126T020000Z-00000001";
 let n = 0;
 const newStore = () => createLocalObjectStore({ root: join(tmp, `s${n++}`) });
 
-describe.each([
-  ["unencrypted", null],
-  ["encrypted", TEST_KEYS],
-] as [string, Format2Keys | null][])("format 2 snapshot reader (%s)", (_, keys) => {
+describe.each(KEY_CASES)("format 2 snapshot reader (%s)", (_, keys) => {
   it("gives back every object byte for byte and every record, part by part", async () => {
     const store = newStore();
     const input = clusterObjects(300, 3);
@@ -158,10 +154,7 @@ async function forged(options: { objectName?: string; typeNamespace?: string; ob
   return { store, index, manifest: manifest as SnapshotManifestV2 };
 }
 
-describe.each([
-  ["unencrypted", null],
-  ["encrypted", TEST_KEYS],
-] as [string, Format2Keys | null][])("format 2 streamed read of every object (%s)", (_, keys) => {
+describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys) => {
   /** Snapshot ID of 600 objects, then SECOND with 60 changed and 30 gone: a patch on its tree. */
   const SECOND = "20261126T030000Z-00000002";
   async function twoSnapshots() {

@@ -15,7 +15,7 @@ import type { Format2Keys } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, deploymentYaml, draftV2, inputObject, TEST_KEYS } from "./test-support.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, KEY_CASES } from "./test-support.js";
 import { eachTreeObject, STREAM_CHUNKS, type TreeRecord, walkTree } from "./tree-walker.js";
 
 let tmp: string;
@@ -89,10 +89,7 @@ const outcome = (read: Promise<unknown>) =>
   );
 
 describe("eachTreeObject", () => {
-  it.each([
-    ["unencrypted", null],
-    ["encrypted", TEST_KEYS],
-  ] as [string, Format2Keys | null][])(
+  it.each(KEY_CASES)(
     "visits a whole tree's records as walkTree gives them, its chunks a batch at a time (%s)",
     async (_, keys) => {
       const store = newStore();
@@ -111,10 +108,7 @@ describe("eachTreeObject", () => {
     },
   );
 
-  it.each([
-    ["unencrypted", null],
-    ["encrypted", TEST_KEYS],
-  ] as [string, Format2Keys | null][])(
+  it.each(KEY_CASES)(
     "with thread, decodes the chunk nodes on the frame thread, visiting the same records (%s)",
     async (_, keys) => {
       const store = newStore();
