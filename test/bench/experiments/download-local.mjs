@@ -7,11 +7,14 @@
 // order inside one), so the packs and the tree lie as a real backup leaves them. Each round runs
 // the CLI of every checkout of --roots (built), or of this one with each of --node-args-list,
 // in turn, and prints each run's time, CPU per thread and GCs by kind (lib/main-thread-cpu.cjs).
+// With --minio, the repository is copied into a MinIO of its own first and downloaded from there,
+// as bench:incremental downloads (MinIO's CPU for each download printed too).
 //   node test/bench/experiments/download-local.mjs --objects 100000 --hours 30 --rounds 3 --roots .,/work/wt/base
+//   node test/bench/experiments/download-local.mjs --minio --rounds 5 --roots .,/work/wt/base
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
@@ -28,7 +31,8 @@ const HELP = `usage: node test/bench/experiments/download-local.mjs [options]
   --rounds R       downloads of each variant (default 3)
   --roots A,B      checkouts whose CLI downloads (default this one; this one writes the repository)
   "--node-args-list=A;B"  node flags of each variant, ";" between variants (with one root)
-  --dir DIR        where the repository and the downloads go (default a new directory in /dev/shm)`;
+  --dir DIR        where the repository and the downloads go (default a new directory in /dev/shm)
+  --minio          download from a MinIO the repository is copied into (started here), not the directory`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "100000" },
@@ -37,6 +41,7 @@ const { args, int } = benchArgs(
     roots: { type: "string", default: "." },
     "node-args-list": { type: "string", default: "" },
     dir: { type: "string", default: "/dev/shm" },
+    minio: { type: "boolean", default: false },
   },
   HELP,
 );
@@ -48,7 +53,7 @@ const VARIANTS = roots.flatMap((root) =>
 );
 const log = (m) => process.stderr.write(`exp: ${m}\n`);
 const work = mkdtempSync(join(resolve(args.dir), "kubedump-download-local-"));
-const { cleanup, track } = createCleanup({ work, log });
+const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
 const TYPES = [
   ["", "v1", "configmaps", "ConfigMap"],
   ["", "v1", "secrets", "Secret"],
@@ -116,14 +121,62 @@ async function writeRepository(repo) {
   return id;
 }
 
+/** CPU-s a process has used (utime + stime, /proc). */
+function processCpu(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A MinIO of its own holding a copy of the repository in `dir`: the `--repo` URL and MinIO's pid, its credentials in the environment. */
+async function copyToMinio(dir) {
+  const { startMinio } = await import("@kubedump/testenv");
+  const { createS3ObjectStore } = await import(
+    pathToFileURL(join(ROOT, "packages/repository/dist/stores/s3-object-store.js")).href
+  );
+  const minio = await startMinio(join(work, "minio"));
+  stopAtEnd({ stop: () => minio.process.stop() });
+  const [bucket, prefix] = ["kubedump-download-local", "repository"];
+  const { endpoint, accessKey, secretKey } = minio;
+  const store = createS3ObjectStore({ endpoint, accessKey, secretKey, bucket, prefix });
+  const files = [];
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(dir);
+  for (let i = 0; i < files.length; i += 8)
+    await Promise.all(files.slice(i, i + 8).map((f) => store.put(relative(dir, f), readFileSync(f))));
+  log(`copied ${files.length} files into MinIO`);
+  process.env.AWS_ACCESS_KEY_ID = minio.accessKey;
+  process.env.AWS_SECRET_ACCESS_KEY = minio.secretKey;
+  return {
+    url: `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(minio.endpoint)}&region=us-east-1`,
+    pid: minio.process.pid,
+  };
+}
+
 async function main() {
   const repo = join(work, "repository");
   const id = await writeRepository(repo);
+  const minio = args.minio ? await copyToMinio(repo) : undefined;
   const rows = new Map(VARIANTS.map((v) => [v.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) {
       const to = join(work, "download");
-      const cli = [join(v.root, "packages/cli/bin/kubedump.js"), "download", id, "--repo", repo, "--to", to];
+      const cli = [
+        join(v.root, "packages/cli/bin/kubedump.js"),
+        "download",
+        id,
+        "--repo",
+        minio?.url ?? repo,
+        "--to",
+        to,
+      ];
+      const minioCpu = minio && processCpu(minio.pid);
       const r = readThreadCpu(
         await runTimed(`download-${round}`, process.execPath, [...mainThreadCpuArgs(v.flags), ...cli], {
           work,
@@ -131,25 +184,31 @@ async function main() {
           track,
         }),
       );
+      if (minio) r.minioCpu = processCpu(minio.pid) - minioCpu;
       rmSync(to, { recursive: true, force: true });
       if (r.code !== 0) throw new Error(`${v.label}: kubedump download exited ${r.code}: ${r.stderr.slice(-1000)}`);
       rows.get(v.label).push(r);
-      const rss = r.maxRss ? `, peak RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB` : "";
+      const rss = `${r.maxRss ? `, peak RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB` : ""}${minio ? `, MinIO ${r.minioCpu.toFixed(2)} CPU-s` : ""}`;
       log(
         `round ${round + 1}: ${v.label}: ${r.seconds.toFixed(2)} s${rss}, main ${r.mainCpu} CPU-s, all ${r.allCpu}, GC ${r.gc} s; threads ${r.threads}; GCs ${r.gcKinds}`,
       );
     }
   }
-  const out = [`${N} objects, ${HOURS} snapshots, the last downloaded; medians of ${ROUNDS}`];
-  out.push("| download by | s | all CPU-s | main CPU-s | main GC s | peak RSS MiB |", "|---|---:|---:|---:|---:|---:|");
+  const out = [
+    `${N} objects, ${HOURS} snapshots, the last downloaded${minio ? " from MinIO" : ""}; medians of ${ROUNDS}`,
+  ];
+  const minioColumn = minio ? [" MinIO CPU-s |", "---:|"] : ["", ""];
+  out.push(
+    `| download by | s | all CPU-s | main CPU-s | main GC s | peak RSS MiB |${minioColumn[0]}`,
+    `|---|---:|---:|---:|---:|---:|${minioColumn[1]}`,
+  );
   for (const [label, rs] of rows) {
     const m = (f) => median(rs.map(f));
     out.push(
-      `| ${label} | ${m((r) => r.seconds).toFixed(2)} | ${m((r) => r.allCpu).toFixed(2)} | ${m((r) => r.mainCpu).toFixed(2)} | ${m((r) => r.gc).toFixed(2)} | ${(m((r) => r.maxRss ?? 0) / 2 ** 20).toFixed(0)} |`,
+      `| ${label} | ${m((r) => r.seconds).toFixed(2)} | ${m((r) => r.allCpu).toFixed(2)} | ${m((r) => r.mainCpu).toFixed(2)} | ${m((r) => r.gc).toFixed(2)} | ${(m((r) => r.maxRss ?? 0) / 2 ** 20).toFixed(0)} |${minio ? ` ${m((r) => r.minioCpu).toFixed(2)} |` : ""}`,
     );
   }
   process.stdout.write(`${out.join("\n")}\n`);
-  rmSync(work, { recursive: true, force: true });
 }
 
 runBench(main, cleanup);

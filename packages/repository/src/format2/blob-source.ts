@@ -160,23 +160,10 @@ export class BlobSource {
     items: readonly T[],
     { packsAhead = 0, ranged = true, thread = false }: { packsAhead?: number; ranged?: boolean; thread?: boolean } = {},
   ): AsyncGenerator<[T, Buffer]> {
-    const runs: { pack: string; items: T[] }[] = [];
-    for (const item of items) {
-      this.placed(item.location);
-      const last = runs.at(-1);
-      if (last?.pack === item.location.pack) last.items.push(item);
-      else runs.push({ pack: item.location.pack, items: [item] });
-    }
-    const plans = runs.map((run) =>
-      ranged
-        ? this.rangePlan(
-            run.pack,
-            run.items.map((item) => item.location),
-          )
-        : undefined,
-    );
+    const { runs, plans } = this.plan(items, ranged);
     if (thread) {
-      yield* this.threadBlobs(runs, plans, packsAhead);
+      for await (const { items: slice, blobs } of this.threadBlobs(runs, plans, packsAhead))
+        for (const [i, item] of slice.entries()) yield [item, blobs[i] as Buffer];
       return;
     }
     const whole = runs.filter((_, i) => !plans[i]).map((run) => run.pack);
@@ -199,7 +186,42 @@ export class BlobSource {
   }
 
   /**
-   * blobsAt's reads on the frame thread: each run's frames from its pack read whole, or from the
+   * blobsAt with `thread`, a slice of items at a time with their blobs (`blobs[i]` the plaintext of
+   * `items[i]`): for a reader of many blobs, one step of its loop a slice rather than one a blob.
+   */
+  async *threadBatchesAt<T extends { location: BlobLocation }>(
+    items: readonly T[],
+    { packsAhead = 0, ranged = true }: { packsAhead?: number; ranged?: boolean } = {},
+  ): AsyncGenerator<{ items: T[]; blobs: Buffer[] }> {
+    const { runs, plans } = this.plan(items, ranged);
+    yield* this.threadBlobs(runs, plans, packsAhead);
+  }
+
+  /**
+   * `items` as blobsAt reads them: in runs of one pack, each frame checked to lie inside its pack
+   * (placed), and how each run is read (rangePlan when `ranged`; undefined: its pack whole).
+   */
+  private plan<T extends { location: BlobLocation }>(items: readonly T[], ranged: boolean) {
+    const runs: { pack: string; items: T[] }[] = [];
+    for (const item of items) {
+      this.placed(item.location);
+      const last = runs.at(-1);
+      if (last?.pack === item.location.pack) last.items.push(item);
+      else runs.push({ pack: item.location.pack, items: [item] });
+    }
+    const plans = runs.map((run) =>
+      ranged
+        ? this.rangePlan(
+            run.pack,
+            run.items.map((item) => item.location),
+          )
+        : undefined,
+    );
+    return { runs, plans };
+  }
+
+  /**
+   * blobsAt's reads on the frame thread, a slice at a time: each run's frames from its pack read whole, or from the
    * ranges of its plan (rangePlan's, when blobsAt reads `ranged`), cut into slices of up to THREAD_SLICE_BYTES of frames of one
    * pack or one range; THREAD_SLICES_AHEAD slices are being decoded there (blobsOnThread) while the
    * blobs of the one before are given, a slice's bytes fetched when it is started, and the next
@@ -210,7 +232,7 @@ export class BlobSource {
     runs: readonly { pack: string; items: T[] }[],
     plans: readonly (RangePlan | undefined)[],
     packsAhead: number,
-  ): AsyncGenerator<[T, Buffer]> {
+  ): AsyncGenerator<{ items: T[]; blobs: Buffer[] }> {
     const most = this.deps.threadSliceBytes ?? THREAD_SLICE_BYTES;
     const slices = runs.flatMap((run, r) =>
       threadSlicesOf(run.items, plans[r], most).map((slice) => ({ r, ...slice })),
@@ -251,7 +273,7 @@ export class BlobSource {
         start(k + THREAD_SLICES_AHEAD);
         const next = slices[k + 1];
         if (next?.r !== r || next.range !== range) bytes.delete(`${r} ${range}`);
-        for (const [i, item] of items.entries()) yield [item, blobs[i] as Buffer];
+        yield { items, blobs };
       }
     } finally {
       for (const { pack } of runs) this.ahead.delete(pack); // a read stopped early holds none

@@ -240,7 +240,7 @@ export class SnapshotReaderV2 {
       resume?.go();
       resume = undefined;
       taken.sort((a, b) => packOrder(a.location, b.location));
-      return started(source.blobsAt(taken, { packsAhead: PACKS_AHEAD, thread: true }));
+      return started(source.threadBatchesAt(taken, { packsAhead: PACKS_AHEAD }));
     };
     let following: ReturnType<typeof nextWindow> | undefined;
     try {
@@ -248,7 +248,8 @@ export class SnapshotReaderV2 {
       while (current) {
         following = nextWindow(); // read while this window's blobs are given
         following.catch(() => {}); // thrown when awaited
-        for await (const [p, data] of current.items) yield { path: p.path, data };
+        for await (const { items, blobs } of current.items)
+          for (const [i, { path }] of items.entries()) yield { path, data: blobs[i] as Buffer };
         current = await following;
         following = undefined;
       }
