@@ -221,10 +221,11 @@ export class BlobSource {
   }
 
   /**
-   * blobsAt's reads on the frame thread, a slice at a time: each run's frames from its pack read whole, or from the
-   * ranges of its plan (rangePlan's, when blobsAt reads `ranged`), cut into slices of up to THREAD_SLICE_BYTES of frames of one
-   * pack or one range; THREAD_SLICES_AHEAD slices are being decoded there (blobsOnThread) while the
-   * blobs of the one before are given, a slice's bytes fetched when it is started, and the next
+   * blobsAt's reads on the frame thread, a slice at a time: each run's frames from its pack read
+   * whole, or from the ranges of its plan (rangePlan's, when blobsAt reads `ranged`), cut into
+   * slices of up to THREAD_SLICE_BYTES of frames of one pack or one range; THREAD_SLICES_AHEAD
+   * slices are being decoded there (blobsOnThread) while the blobs of the one before are given, a
+   * slice's bytes fetched when it is started (once, till its last slice is given), and the next
    * `packsAhead` packs read whole fetched meanwhile. A blob whose frame a ranged read before kept
    * (rangePlan's pinned) is cut from it here.
    */
@@ -237,7 +238,8 @@ export class BlobSource {
     const slices = runs.flatMap((run, r) =>
       threadSlicesOf(run.items, plans[r], most).map((slice) => ({ r, ...slice })),
     );
-    const bytes = new Map<string, Promise<PackBytes>>(); // by slice key, from its first slice started to its last given
+    const bytes = new Map<string, Promise<PackBytes>>(); // by `${r} ${range}`, from its first slice started to its last given
+    const lastSlice = new Map(slices.map(({ r, range }, k) => [`${r} ${range}`, k]));
     const bytesOf = (r: number, range: number): Promise<PackBytes> => {
       const key = `${r} ${range}`;
       let got = bytes.get(key);
@@ -271,8 +273,7 @@ export class BlobSource {
       for (const [k, { r, range, items }] of slices.entries()) {
         const blobs = await (pending.shift() as Promise<Buffer[]>);
         start(k + THREAD_SLICES_AHEAD);
-        const next = slices[k + 1];
-        if (next?.r !== r || next.range !== range) bytes.delete(`${r} ${range}`);
+        if (lastSlice.get(`${r} ${range}`) === k) bytes.delete(`${r} ${range}`); // a range's slices may lie apart
         yield { items, blobs };
       }
     } finally {

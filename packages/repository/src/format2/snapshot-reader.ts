@@ -37,8 +37,8 @@ export const PACKS_IDLE_MS = 30_000;
 
 /**
  * How many objects a streamed read of every object (SnapshotReaderV2.everyObject) sorts and reads
- * at once, a window: the tree is walked on (up to a window more) while the window's objects are
- * given. @defaultValue 4096
+ * at once, at most (a window): the tree is walked on while a window's objects are given, till two
+ * windows wait. @defaultValue 4096
  */
 export const STREAM_WINDOW = 4096;
 
@@ -181,14 +181,14 @@ export class SnapshotReaderV2 {
   /**
    * Every object, as its tree is walked (eachTreeObject), for a reader that takes them in any
    * order (a download): a window of objects at a time (FIRST_WINDOW, then each twice the one
-   * before, up to STREAM_WINDOW), sorted by pack and place,
-   * read (by ranges where those cost less than a pack, rangePlan) and decoded and checked on the
-   * frame thread, while the walk goes on (a window or two ahead, then held) and the next window's
-   * first frames are read, so the first objects come once a window is walked, not once the whole
-   * tree is; the tree's chunk nodes are decoded on the frame thread too. One BlobSource reads the tree and the data: a pack holding both (a patch's) is
-   * fetched once. Every blob is checked against its id, every
-   * tree node as walkTree checks them; a tree found damaged part way fails the read after some
-   * objects were given. `window`: objects a window (a test's).
+   * before, up to STREAM_WINDOW), sorted by pack and place, read (by ranges where those cost less
+   * than a pack, rangePlan) and decoded and checked on the frame thread, while the walk goes on
+   * (held once two windows wait) and the next window's first frames are read: the first objects
+   * come once a window is walked, not once the whole tree is. The tree's chunk nodes are decoded
+   * on the frame thread too, and one BlobSource reads the tree and the data, so a pack holding
+   * both (a patch's) is fetched once. Every blob is checked against its id, every tree node as
+   * walkTree checks them; a tree found damaged part way fails the read after some objects were
+   * given. `window`: objects a window at most (a test's).
    */
   async *everyObject(window = STREAM_WINDOW): AsyncGenerator<PathAndData> {
     const owner = snapshotManifestKey(this.manifest.id);
