@@ -22,6 +22,7 @@ import { median, runBench } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
 import { syntheticText } from "../lib/synthetic-text.mjs";
 import { mainThreadCpuArgs, readThreadCpu } from "../lib/rounds-env.mjs";
+import { cpuOf } from "../lib/server-cpu.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
@@ -121,14 +122,7 @@ async function writeRepository(repo) {
   return id;
 }
 
-/** CPU-s a process has used (utime + stime, /proc). */
-function processCpu(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** A MinIO of its own holding a copy of the repository in `dir`: the `--repo` URL and MinIO's pid, its credentials in the environment. */
+/** A MinIO of its own holding a copy of the repository in `dir`: the `--repo` URL and MinIO's process (server-cpu.mjs), its credentials in the environment. */
 async function copyToMinio(dir) {
   const { startMinio } = await import("@kubedump/testenv");
   const { createS3ObjectStore } = await import(
@@ -155,7 +149,7 @@ async function copyToMinio(dir) {
   process.env.AWS_SECRET_ACCESS_KEY = minio.secretKey;
   return {
     url: `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(minio.endpoint)}&region=us-east-1`,
-    pid: minio.process.pid,
+    servers: [{ name: "minio", pid: minio.process.pid }],
   };
 }
 
@@ -176,7 +170,7 @@ async function main() {
         "--to",
         to,
       ];
-      const minioCpu = minio && processCpu(minio.pid);
+      const minioCpu = minio && cpuOf(minio.servers);
       const r = readThreadCpu(
         await runTimed(`download-${round}`, process.execPath, [...mainThreadCpuArgs(v.flags), ...cli], {
           work,
@@ -184,7 +178,7 @@ async function main() {
           track,
         }),
       );
-      if (minio) r.minioCpu = processCpu(minio.pid) - minioCpu;
+      if (minio) r.minioCpu = cpuOf(minio.servers) - minioCpu;
       rmSync(to, { recursive: true, force: true });
       if (r.code !== 0) throw new Error(`${v.label}: kubedump download exited ${r.code}: ${r.stderr.slice(-1000)}`);
       rows.get(v.label).push(r);
