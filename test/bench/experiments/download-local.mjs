@@ -14,7 +14,7 @@
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
@@ -133,17 +133,9 @@ async function copyToMinio(dir) {
   const [bucket, prefix] = ["kubedump-download-local", "repository"];
   const { endpoint, accessKey, secretKey } = minio;
   const store = createS3ObjectStore({ endpoint, accessKey, secretKey, bucket, prefix });
-  const files = [];
-  const walk = (d) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.push(path);
-    }
-  };
-  walk(dir);
+  const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile());
   for (let i = 0; i < files.length; i += 8)
-    await Promise.all(files.slice(i, i + 8).map((f) => store.put(relative(dir, f), readFileSync(f))));
+    await Promise.all(files.slice(i, i + 8).map((f) => store.put(f, readFileSync(join(dir, f)))));
   log(`copied ${files.length} files into MinIO`);
   process.env.AWS_ACCESS_KEY_ID = minio.accessKey;
   process.env.AWS_SECRET_ACCESS_KEY = minio.secretKey;

@@ -246,8 +246,10 @@ export class BlobSource {
       if (!got) {
         const { pack } = runs[r] as { pack: string };
         const plan = plans[r];
-        const ahead = runs.slice(r + 1).filter((_, i) => !plans[r + 1 + i]);
-        if (range < 0) this.prefetch(ahead.slice(0, packsAhead).map((run) => run.pack));
+        if (range < 0) {
+          const whole = runs.slice(r + 1).filter((_, i) => !plans[r + 1 + i]); // the runs read whole after this one
+          this.prefetch(whole.slice(0, packsAhead).map((run) => run.pack));
+        }
         const part = plan?.ranges[range];
         got = part ? this.rangeBytes(pack, part) : this.pack(pack);
         bytes.set(key, got);
@@ -281,12 +283,10 @@ export class BlobSource {
     }
   }
 
-  /** The stored bytes of `range` of pack `id`, read alone. */
+  /** The stored bytes of `range` of pack `id`, read alone (readRange), for the frame thread. */
   private async rangeBytes(id: string, range: PackRange): Promise<PackBytes> {
-    const key = packKey(id);
-    const { store } = this.deps;
-    if (!store.getRange) throw new TypeError("the store reads no ranges"); // whole() is checked first
-    return { key, data: await store.getRange(key, range.offset, range.length), offset: range.offset };
+    const { data } = await this.readRange(id, range);
+    return { key: packKey(id), data, offset: range.offset };
   }
 
   /**

@@ -142,6 +142,8 @@ export function frameRanges(frames: readonly PackEntry[], gap: number, most: num
 /** A range of a pack read alone. */
 export interface LoadedRange {
   range: PackRange;
+  /** The range's stored bytes, as read. */
+  data: Buffer;
   /** The plaintext of the frame of `entry`, one of the range's frames; IntegrityError naming the pack when it does not decode. */
   frame(entry: PackEntry): Buffer;
 }
@@ -160,7 +162,7 @@ export async function readRange(deps: RangeReaderDeps, id: string, range: PackRa
     if (at < 0 || at + entry.length > data.length) throw new RangeError(`frame at ${entry.offset} is not in the range`);
     return decodeFrame(deps.keys, key, entry, data.subarray(at, at + entry.length));
   };
-  return { range, frame };
+  return { range, data, frame };
 }
 
 /** A store that reads ranges, and the repository's keys. */

@@ -1,5 +1,5 @@
 import type { IndexRecord } from "../archive/types.js";
-import type { SnapshotObject } from "../snapshot/types.js";
+import type { PathAndData, SnapshotObject } from "../snapshot/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
@@ -7,7 +7,7 @@ import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
 import type { SnapshotDraftV2, SnapshotManifestV2 } from "./manifest.js";
 import { type Format2Config, type Format2ConfigOptions, openFormat2Config } from "./repository-config.js";
 import { type PruneOptions, type PruneReport, pruneRepository } from "./prune.js";
-import { type ObjectsFilter, type PathAndData, readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
+import { type ObjectsFilter, readManifestV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { ReuseTable } from "./reuse-table.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
 import { type VerifyOptions, type VerifyReport, verifyRepository } from "./verify.js";

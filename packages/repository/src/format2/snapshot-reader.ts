@@ -3,7 +3,7 @@ import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
-import type { SnapshotObject } from "../snapshot/types.js";
+import type { PathAndData, SnapshotObject } from "../snapshot/types.js";
 import type { BlobLocation } from "./blob-index.js";
 import { BlobSource, type BlobSourceDeps, packOrder } from "./blob-source.js";
 import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
@@ -44,12 +44,6 @@ export const STREAM_WINDOW = 4096;
 
 /** Objects of the first window of a streamed read of every object; each next one is twice the one before, up to STREAM_WINDOW. @defaultValue 256 */
 export const FIRST_WINDOW = 256;
-
-/** An object's archive path and YAML, as a reader of every object in no set order gets it. */
-export interface PathAndData {
-  path: string;
-  data: Buffer;
-}
 
 /** snapshot.json of format-2 snapshot `id`; SnapshotNotFoundError when it is not committed. */
 export async function readManifestV2(deps: Pick<BlobSourceDeps, "store">, id: string): Promise<SnapshotManifestV2> {

@@ -3,7 +3,7 @@ import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { UnsafePathError } from "../errors.js";
 import { checkArchivePath } from "../safe-path.js";
-import type { SnapshotObject } from "./types.js";
+import type { PathAndData } from "./types.js";
 
 export interface DownloadResult {
   objects: number;
@@ -82,7 +82,7 @@ export const WRITES_AT_ONCE = 16;
  * no further object is read or written, and the writes already started end before it is thrown.
  */
 export async function writeTree(
-  objects: AsyncIterable<Pick<SnapshotObject, "path" | "data">>,
+  objects: AsyncIterable<PathAndData>,
   toDir: string,
   written: (bytes: number) => void = () => {},
 ): Promise<DownloadResult> {
@@ -93,7 +93,7 @@ export async function writeTree(
   let failure: { err: unknown } | undefined;
   let count = 0;
   let bytes = 0;
-  const write = async ({ path: unchecked, data }: Pick<SnapshotObject, "path" | "data">) => {
+  const write = async ({ path: unchecked, data }: PathAndData) => {
     const path = checkArchivePath(unchecked); // so below root: no `..`, not absolute
     await makeDirs(root, dirname(path), dirs);
     await writeFileBelow(join(root, path), path, data);

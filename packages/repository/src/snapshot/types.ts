@@ -82,6 +82,9 @@ export interface SnapshotObject {
   part: number;
 }
 
+/** An object's archive path and YAML, as a reader of every object in no set order gets it (a download's). */
+export type PathAndData = Pick<SnapshotObject, "path" | "data">;
+
 /** Keys of a snapshot directory that has no commit marker: a backup in flight or one that died. */
 export interface UnfinishedSnapshot {
   id: string;
