@@ -47,8 +47,9 @@ export async function takeSnapshotV2(
   const started = now();
   const id = input.id ?? newSnapshotId(started);
   const locking = format2.lock("shared", `backup ${id}`);
+  let writing: Promise<SnapshotWriterV2> | undefined;
   try {
-    const writing = locking.then(() =>
+    writing = locking.then(() =>
       format2.createWriter({
         indexCacheDir: deps.indexCacheDir,
         reuseKey: reuseKeyOf(input.options),
@@ -68,6 +69,12 @@ export async function takeSnapshotV2(
     const v2 = await writer.commit(draftFields(deps, input, { id, started, completedAt: now(), result }));
     return { manifest: await deps.repository.getSnapshot(v2.id), result, swept: [] };
   } finally {
+    // after a failure, the compressing thread lets go of the writer's open packs (a no-op once committed)
+    if (writing)
+      await writing.then(
+        (writer) => writer.abort(),
+        () => {},
+      );
     await locking.then(
       (lock) => lock.release(),
       () => {}, // not taken: nothing to release (runDump rejected with its error)

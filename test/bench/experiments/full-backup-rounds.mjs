@@ -18,6 +18,7 @@ import { median, runBench, runMeasurement } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
 import { mainThreadCpuArgs, readThreadCpu, s3RepoUrl, startSeededEnv } from "../lib/rounds-env.mjs";
 import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
+import { cpuOf, findLocalServers } from "../lib/server-cpu.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
@@ -48,6 +49,16 @@ if (args["base-root"])
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), "kubedump-full-rounds-"));
 const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
+/** The local API server and etcd (server-cpu.mjs): their CPU during each measurement is noted. */
+let servers = [];
+
+/** `measure`'s result with the CPU the API server and etcd used meanwhile (`serverCpu`). */
+async function withServerCpu(measure) {
+  const before = cpuOf(servers);
+  const r = await measure();
+  r.serverCpu = servers.length ? +(cpuOf(servers) - before).toFixed(2) : undefined;
+  return r;
+}
 
 async function backup(env, { format, root, label, extra }, run) {
   const prefix = `rounds-${label}-${run}-${Date.now()}`;
@@ -55,36 +66,40 @@ async function backup(env, { format, root, label, extra }, run) {
   const cli = [join(root, "packages/cli/bin/kubedump.js"), "backup", "--repo", url, "--kubeconfig", env.kubeconfig];
   cli.push("--include-namespaces", `${NAMESPACE_PREFIX}*`, "--repository-format", String(format), "-o", "json");
   const nodeArgs = [...extra, ...NODE_ARGS];
-  const r = await runTimed(`backup-${label}-${run}`, process.execPath, [...nodeArgs, ...cli], {
-    work,
-    env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, `cache-${label}-${run}`) },
-    track,
-  });
+  const r = await withServerCpu(() =>
+    runTimed(`backup-${label}-${run}`, process.execPath, [...nodeArgs, ...cli], {
+      work,
+      env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, `cache-${label}-${run}`) },
+      track,
+    }),
+  );
   if (r.code !== 0) throw new Error(`backup format ${format} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   return readThreadCpu(r);
 }
 
 async function main() {
-  const { env } = await startSeededEnv({ objects: N, log, stopAtEnd });
+  const { env, conn } = await startSeededEnv({ objects: N, log, stopAtEnd });
+  servers = findLocalServers(conn.server);
   const rawCfg = { kubeconfig: env.kubeconfig, paths: await listPaths(env.kubeconfig), limit: 500 };
   const rawList = () => runMeasurement(join(HERE, "../lib/raw-list-child.mjs"), rawCfg, { cwd: ROOT, track });
   await rawList();
   const rows = { list: [], ...Object.fromEntries(VARIANTS.map((v) => [v.label, []])) };
   const load = [loadavg()[0]];
   for (let run = 0; run < ROUNDS; run++) {
-    const list = await rawList();
+    const list = await withServerCpu(rawList);
     rows.list.push({ seconds: list.seconds });
     for (const v of VARIANTS) {
       const r = await backup(env, v, run);
       rows[v.label].push(r);
       const rss = r.maxRss ? `, peak RSS ${(r.maxRss / 2 ** 20).toFixed(0)} MiB` : "";
       const ratio = (list.seconds / r.seconds).toFixed(2);
+      const server = (x) => (x.serverCpu === undefined ? "" : ` (API server + etcd ${x.serverCpu} CPU-s)`);
       const cpu =
         r.mainCpu === undefined
           ? ""
           : `, main thread ${r.mainCpu} CPU-s (GC ${r.gc} s), all ${r.allCpu}${r.threads ? `; threads ${r.threads}; GCs ${r.gcKinds}` : ""}`;
       log(
-        `round ${run + 1}: LIST ${list.seconds.toFixed(2)} s, ${v.label} ${r.seconds.toFixed(2)} s (${ratio}x)${rss}${cpu}`,
+        `round ${run + 1}: LIST ${list.seconds.toFixed(2)} s${server(list)}, ${v.label} ${r.seconds.toFixed(2)} s${server(r)} (${ratio}x)${rss}${cpu}`,
       );
     }
     load.push(loadavg()[0]);

@@ -53,7 +53,8 @@ export function startWorker(url: URL, options: WorkerOptions = {}): Worker {
  * The process's compressing thread (gzip-worker.ts), shared by the files being written; started on
  * first use, once per process, as a thread costs CPU to start (docs/benchmarks.md, "What moved
  * it"). It keeps the process alive only while a file is open or digests are awaited (both in
- * `files`). If it dies, the files open on it and the digests awaited fail, and the next use starts
+ * `files`), or a format-2 pack writer awaits the thread (`hold`): a writer's stream (`listen`)
+ * alone does not. If it dies, the files open on it and the digests awaited fail, and the next use starts
  * a new thread.
  */
 export class GzipThread {
@@ -72,11 +73,15 @@ export class GzipThread {
     workerData: { niceness: GZIP_THREAD_NICENESS } satisfies GzipWorkerData,
   });
   private readonly files = new Map<number, (m: FromWorker) => void>();
+  /** Ids whose messages are routed without keeping the process alive (listen). */
+  private readonly listeners = new Map<number, (m: FromWorker) => void>();
+  /** Waits that keep the process alive (hold). */
+  private holds = 0;
   private nextId = 1;
 
   private constructor() {
     this.worker.unref();
-    this.worker.on("message", (m: FromWorker) => this.files.get(m.id)?.(m));
+    this.worker.on("message", (m: FromWorker) => (this.files.get(m.id) ?? this.listeners.get(m.id))?.(m));
     this.worker.on("error", (err) => this.fail(err));
     this.worker.on("exit", (code) => this.fail(new Error(`the gzip thread stopped (exit code ${code})`)));
   }
@@ -89,15 +94,52 @@ export class GzipThread {
   }
 
   /** A new id whose messages go to `onMessage`; the thread keeps the process alive until `close(id)`. */
-  private register(onMessage: (m: FromWorker) => void): number {
+  register(onMessage: (m: FromWorker) => void): number {
     const id = this.nextId++;
     this.files.set(id, onMessage);
-    if (this.files.size === 1) this.worker.ref();
+    this.updateRef();
     return id;
   }
 
-  /** The sha256 of each piece (and its HMAC under `idKey`), computed on the thread from one copy of them all. */
-  digest(pieces: readonly Uint8Array[], idKey?: Uint8Array): Promise<PieceDigests> {
+  /**
+   * A new id whose messages go to `onMessage` until `unlisten(id)`, without keeping the process
+   * alive (a pack writer's stream, which a failed backup may leave): `hold` while a reply is awaited.
+   */
+  listen(onMessage: (m: FromWorker) => void): number {
+    const id = this.nextId++;
+    this.listeners.set(id, onMessage);
+    return id;
+  }
+
+  unlisten(id: number): void {
+    this.listeners.delete(id);
+  }
+
+  /** Keeps the process alive until the function returned is called (once). */
+  hold(): () => void {
+    this.holds += 1;
+    this.updateRef();
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds -= 1;
+      this.updateRef();
+    };
+  }
+
+  /** The thread keeps the process alive while a file is open, digests are awaited, or a reply is held for. */
+  private updateRef(): void {
+    if (this.files.size > 0 || this.holds > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  /**
+   * The sha256 of each piece (and its HMAC under `idKey`), computed on the thread from one copy of
+   * them all. `keepFor`: a pack stream on this thread (format2/pack-streams.ts) keeps that copy, as
+   * batch `batch` of the result, until it takes pieces of it or ends.
+   */
+  digest(pieces: readonly Uint8Array[], idKey?: Uint8Array, keepFor?: number): Promise<PieceDigests> {
     const lengths = pieces.map((p) => p.length);
     const data = new ArrayBuffer(lengths.reduce((sum, n) => sum + n, 0));
     const bytes = new Uint8Array(data);
@@ -109,11 +151,11 @@ export class GzipThread {
     return new Promise<PieceDigests>((resolve, reject) => {
       const id = this.register((m) => {
         this.close(id);
-        if (m.type === "digests") resolve({ sha256: m.sha256, ids: m.ids });
+        if (m.type === "digests") resolve({ sha256: m.sha256, ids: m.ids, batch: id });
         else if (m.type === "error") reject(new Error(`sha256 on the gzip thread: ${m.message}`));
       });
       try {
-        this.worker.postMessage({ type: "digest", id, data, lengths, idKey } satisfies ToWorker, [data]);
+        this.worker.postMessage({ type: "digest", id, data, lengths, idKey, keepFor } satisfies ToWorker, [data]);
       } catch (err) {
         this.close(id);
         reject(err);
@@ -121,19 +163,20 @@ export class GzipThread {
     });
   }
 
-  post(m: ToWorker): void {
-    this.worker.postMessage(m);
+  post(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(m, transfer);
   }
 
   /** The file is done (or failed): nothing more comes for it. */
   close(id: number): void {
-    if (this.files.delete(id) && this.files.size === 0) this.worker.unref();
+    if (this.files.delete(id)) this.updateRef();
   }
 
   private fail(err: Error): void {
     if (GzipThread.current === this) GzipThread.current = undefined;
-    const open = [...this.files];
+    const open = [...this.files, ...this.listeners];
     this.files.clear();
+    this.listeners.clear();
     for (const [id, onMessage] of open) onMessage({ type: "error", id, message: err.message });
   }
 }
@@ -148,6 +191,8 @@ export interface PieceDigests {
   sha256: string[];
   /** With an id key only. */
   ids?: string[];
+  /** The batch's number on the thread (GzipThread.digest's `keepFor`). */
+  batch?: number;
 }
 
 /**

@@ -4,12 +4,14 @@ import { getPriority, setPriority } from "node:os";
 import { dirname } from "node:path";
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { gzipSync } from "node:zlib";
+import { PackStreams } from "../format2/pack-streams.js";
 import type { FromWorker, GzipWorkerData, ToWorker } from "./gzip-messages.js";
 
 /*
  * The compressing thread (started by gzip-thread.ts): gzip → sha256 and size → file, for every
- * file being written at once (a snapshot's part and its index), and the sha256 of the objects a
- * dump archives (sha256Each). zlib on the main thread's event loop advances one thread-pool job
+ * file being written at once (a snapshot's part and its index), the sha256 of the objects a
+ * dump archives (sha256Each), and a format-2 repository's packs (format2/pack-streams.ts: the
+ * objects of a page, hashed here, are kept here for them). zlib on the main thread's event loop advances one thread-pool job
  * per turn of that loop, so while the dump serializes a page it compresses little and the dump
  * then waits for it; a worker's loop does nothing else (docs/benchmarks.md, "What moved it").
  *
@@ -34,9 +36,11 @@ if (!parentPort) throw new Error("gzip-worker.js runs only as a worker thread");
 const port: MessagePort = parentPort;
 const files = new Map<number, OpenFile>();
 
-function post(message: FromWorker): void {
-  port.postMessage(message);
+function post(message: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(message, transfer);
 }
+
+const packs = new PackStreams(post, (id, err) => post({ type: "error", id, message: err.message }));
 
 /** Linux: /proc/thread-self is task/<tid>, and setpriority on a thread id sets that thread's. */
 function lowerPriority(niceness: number): void {
@@ -81,7 +85,7 @@ function open({ id, file, level, shared, slotBytes }: Extract<ToWorker, { type: 
 }
 
 /** The sha256 of each consecutive piece of `data`, in hex; with `idKey`, also its HMAC-SHA256 under it. */
-function digest({ id, data, lengths, idKey }: Extract<ToWorker, { type: "digest" }>): void {
+function digest({ id, data, lengths, idKey, keepFor }: Extract<ToWorker, { type: "digest" }>): void {
   try {
     const sha256: string[] = [];
     const ids: string[] | undefined = idKey ? [] : undefined;
@@ -92,6 +96,7 @@ function digest({ id, data, lengths, idKey }: Extract<ToWorker, { type: "digest"
       if (idKey) ids?.push(createHmac("sha256", idKey).update(piece).digest("hex"));
       off += length;
     }
+    if (keepFor !== undefined) packs.keep(id, keepFor, data, lengths, ids ?? sha256);
     post(ids ? { type: "digests", id, sha256, ids } : { type: "digests", id, sha256 });
   } catch (err) {
     post({ type: "error", id, message: (err as Error).message });
@@ -108,7 +113,7 @@ function end(id: number, f: OpenFile): void {
 }
 
 /** Chunks, end or abort of an open file. */
-function onFileMessage(m: Exclude<ToWorker, { type: "open" | "digest" }>): void {
+function onFileMessage(m: Extract<ToWorker, { type: "chunks" | "end" | "abort" }>): void {
   const f = files.get(m.id);
   if (!f) return; // finished or failed already
   if (m.type === "abort") {
@@ -131,5 +136,6 @@ lowerPriority((workerData as GzipWorkerData).niceness);
 port.on("message", (m: ToWorker) => {
   if (m.type === "open") open(m);
   else if (m.type === "digest") digest(m);
-  else onFileMessage(m);
+  else if (m.type === "chunks" || m.type === "end" || m.type === "abort") onFileMessage(m);
+  else packs.handle(m);
 });

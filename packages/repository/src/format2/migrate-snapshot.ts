@@ -83,11 +83,14 @@ function sameCounts(v1: SnapshotManifest, v2: SnapshotManifestV2): boolean {
   return v1.objects === v2.objects && v1.bytes === v2.bytes && JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Steps 1–5 for the format-1 snapshot whose snapshot.json is `data`; errors leave snapshot.json format 1's. */
-export async function migrateSnapshot(deps: MigrateSnapshotDeps, data: Buffer, manifest: SnapshotManifest) {
-  const { id } = manifest;
-  const records = await indexHashes(deps, manifest);
-  const writer = new SnapshotWriterV2({ ...deps, packTargetBytes: deps.packTargetBytes });
+/** Adds the objects of format-1 snapshot `manifest` to `writer` and seals it (SnapshotWriterV2.seal). */
+async function sealAll(
+  writer: SnapshotWriterV2,
+  deps: MigrateSnapshotDeps,
+  manifest: SnapshotManifest,
+  records: Map<string, ObjectRecord>,
+  data: Buffer,
+): Promise<SnapshotManifestV2> {
   const seen = new Set<string>();
   for await (const object of readSnapshotObjects(deps, manifest)) {
     const record = records.get(object.path);
@@ -99,7 +102,15 @@ export async function migrateSnapshot(deps: MigrateSnapshotDeps, data: Buffer, m
   }
   if (seen.size !== records.size)
     throw new IntegrityError(manifest.index.key, `${records.size - seen.size} indexed objects are in no part`);
-  const v2 = await writer.seal(draftOf(id, data));
+  return writer.seal(draftOf(manifest.id, data));
+}
+
+/** Steps 1–5 for the format-1 snapshot whose snapshot.json is `data`; errors leave snapshot.json format 1's. */
+export async function migrateSnapshot(deps: MigrateSnapshotDeps, data: Buffer, manifest: SnapshotManifest) {
+  const { id } = manifest;
+  const records = await indexHashes(deps, manifest);
+  const writer = new SnapshotWriterV2({ ...deps, packTargetBytes: deps.packTargetBytes });
+  const v2 = await sealAll(writer, deps, manifest, records, data).finally(() => writer.abort());
   if (!sameCounts(manifest, v2))
     throw new IntegrityError(snapshotManifestKey(id), "its counts, objects or bytes differ from its objects'");
   deps.lock.check();

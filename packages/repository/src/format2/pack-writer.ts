@@ -1,62 +1,24 @@
-import { webcrypto } from "node:crypto";
+import { GzipThread } from "../archive/gzip-thread.js";
+import type { FromWorker, PackToWorker } from "../archive/gzip-messages.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
 import { blobId, type Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
-import {
-  type BlobType,
-  type EncodedFrame,
-  DEFLATE_LEVEL,
-  decodeEntries,
-  ENTRY_BYTES,
-  encodeEntry,
-  encodeTrailer,
-  MAX_FRAME_TARGET_BYTES,
-  type PackEntry,
-  sealedLength,
-  sealFrame,
-} from "./pack-format.js";
-import { FrameDeflater } from "./frame-deflater.js";
+import { DEFAULT_PACK_TARGET_BYTES } from "./pack-assembler.js";
+import { type BlobType, DEFLATE_LEVEL, decodeEntries, type PackEntry } from "./pack-format.js";
 
+export { DEFAULT_FRAME_TARGET_BYTES, DEFAULT_PACK_TARGET_BYTES } from "./pack-assembler.js";
+
+/** Bytes of blobs given with their bytes (add, put) gathered before they go to the thread in one message. @defaultValue 256 KiB */
+const STAGE_BYTES = 256 * 1024;
 /**
- * A pack file is closed once its frames reach this size (docs/format.md, "Packs"); uploads go on
- * while the dump does, and a snapshot writer closes a large remainder before its tree
- * (closeIfLarge), so that its upload overlaps the tree's building. @defaultValue 16 MiB
+ * Bytes of blobs given with their bytes that the thread may not have taken yet before put waits
+ * (blobs of a kept batch wait with the batch's digests instead). @defaultValue 8 MiB
  */
-export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
-/**
- * A frame is compressed once its blobs reach this much plaintext (docs/format.md, "Compression":
- * measured against 32 and 128 KiB, and against blobs compressed alone). @defaultValue 64 KiB
- */
-export const DEFAULT_FRAME_TARGET_BYTES = 64 * 1024;
-
-/** Blobs of a frame: ids, types and plaintext lengths, in order (each starts where the one before ends). */
-interface FrameBlobs {
-  ids: string[];
-  types: BlobType[];
-  lengths: number[];
-}
-
-/** Bytes of pack header entries a writer makes room for at first. @defaultValue 64 KiB */
-const FIRST_ENTRY_BYTES = 64 * 1024;
-
-/**
- * Frames given to the deflater (one stream on libuv's thread pool, FrameDeflater) while the caller
- * goes on: enough to keep its thread busy, few enough that a frame's plaintext is not held long.
- * @defaultValue 4
- */
-const FRAMES_IN_FLIGHT = 4;
+const AHEAD_BYTES = 8 * 1024 * 1024;
 
 /** Packs uploaded at once while the next fills. @defaultValue 3 */
 const UPLOADS_IN_FLIGHT = 3;
-
-/** A closed frame being compressed, with its blobs. */
-interface ClosingFrame {
-  encoded: Promise<EncodedFrame>;
-  blobs: FrameBlobs;
-  /** The most it can take in the pack: its plaintext, sealed (a frame deflate would grow is stored as it is). */
-  atMost: number;
-}
 
 export interface PackWriterDeps {
   store: ObjectStore;
@@ -82,14 +44,6 @@ export interface WrittenPack {
   entryBytes?: Buffer;
 }
 
-/**
- * A pack's id, the sha256 of its bytes, computed on libuv's thread pool (WebCrypto's digest): a
- * pack is about 16 MiB, 10–15 ms of the thread that serializes, which bounds a backup.
- */
-async function packId(pack: Buffer): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest("SHA-256", pack)).toString("hex");
-}
-
 /** A written pack whose entries are decoded from its header's bytes when first asked for. */
 function writtenPack(id: string, bytes: number, entryBytes: Buffer): WrittenPack {
   let entries: PackEntry[] | undefined;
@@ -112,188 +66,306 @@ export interface PackWriterStats {
   storedBytes: number;
 }
 
+/** The blobs of a batch kept on the thread (digest) that go into packs: their numbers and ids. */
+interface BatchPieces {
+  pieces: number[];
+  ids: string[];
+}
+
+/** The digests of a batch (digest), kept on the thread for putPiece. */
+export interface KeptDigests {
+  sha256: string[];
+  /** The blob ids: the sha256 themselves unless the repository is encrypted. */
+  ids: string[];
+  /** The batch's number, for putPiece and sendPieces. */
+  batch: number;
+}
+
 /**
  * Collects blobs into frames of about `frameBytes`, compressed (and sealed) together, and frames
  * into packs of about `targetBytes`, storing each pack when it is full, UPLOADS_IN_FLIGHT uploads
- * at once while the next fills. Frames are deflated by one stream on libuv's thread pool
- * (FrameDeflater), FRAMES_IN_FLIGHT given ahead, and placed in the order they closed. A blob already in the index, or already in the open pack, is
- * not written again. Blobs are added to the index when their pack is closed, so an index that saw
- * a failed writer must be loaded again before it is trusted.
+ * at once while the next fills. The frames and packs are made on the process's compressing thread
+ * (archive/gzip-thread.ts, which runs nicer than the thread that serializes; format2/
+ * pack-streams.ts), not on the caller's: blobs given with their bytes go there in messages of
+ * STAGE_BYTES, and the objects of a dump's page, which go there to be hashed (digest), are kept
+ * there and taken by number (putPiece, sendPieces), with no second copy. Each sealed pack comes
+ * back, is added to the index and uploaded (docs/benchmarks.md, "The packs on the compressing
+ * thread"). A blob already in the index, or already given, is not written again. Blobs are added
+ * to the index when their pack comes back, so an index that saw a failed writer must be loaded
+ * again before it is trusted. A writer not finished must be aborted, or the thread keeps its open
+ * pack.
  */
 export class PackWriter {
   private readonly deps: PackWriterDeps;
   private readonly target: number;
-  private readonly frameTarget: number;
-  private frame: Buffer[] = [];
-  private frameBlobs: FrameBlobs = { ids: [], types: [], lengths: [] };
-  private frameRaw = 0;
-  private closing: ClosingFrame[] = [];
-  private closingAtMost = 0;
-  private parts: Buffer[] = [];
-  /** The open pack's header entries (encodeEntry's bytes), `entryCount` of them. */
-  private entryBytes = Buffer.allocUnsafe(FIRST_ENTRY_BYTES);
-  private entryCount = 0;
+  private readonly level: number;
+  private thread: GzipThread | undefined;
+  private stream = 0;
+  private staged: Buffer[] = [];
+  private stagedIds: string[] = [];
+  private stagedTypes: BlobType[] = [];
+  private stagedBytes = 0;
+  /** Blobs given and not yet in a pack that came back. */
   private pendingIds = new Set<string>();
-  private offset = 0;
-  private uploading: Promise<void>[] = [];
-  private deflater: FrameDeflater | undefined;
+  /** The ids sent to the thread, in order, from `sentHead` on: a pack that comes back holds the next ones. */
+  private sentIds: string[] = [];
+  private sentHead = 0;
+  /** Bytes sent with their blobs that the thread has not taken yet. */
+  private ahead = 0;
+  private readonly batches = new Map<number, BatchPieces>();
+  private readonly uploading = new Set<Promise<void>>();
+  private readonly queued: { id: string; pack: Buffer }[] = [];
+  private readonly closing: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private wake: (() => void)[] = [];
+  private failure: Error | undefined;
   private readonly stats: PackWriterStats = { packs: [], blobsWritten: 0, blobsReused: 0, storedBytes: 0 };
 
   constructor(deps: PackWriterDeps) {
     this.deps = deps;
     this.target = deps.targetBytes ?? DEFAULT_PACK_TARGET_BYTES;
-    this.frameTarget = Math.min(deps.frameBytes ?? DEFAULT_FRAME_TARGET_BYTES, MAX_FRAME_TARGET_BYTES);
-    const { level } = deps;
-    if (level !== undefined && !(Number.isInteger(level) && level >= 0 && level <= 9))
+    const { level = DEFLATE_LEVEL } = deps;
+    if (!(Number.isInteger(level) && level >= 0 && level <= 9))
       throw new RangeError(`pack writer: level must be a whole number from 0 to 9, got ${level}`);
+    this.level = level;
+  }
+
+  /** Opens this writer's stream on the compressing thread (once). */
+  private open(): GzipThread {
+    if (this.thread) return this.thread;
+    const thread = GzipThread.get();
+    this.thread = thread;
+    this.stream = thread.listen((m) => this.onMessage(m));
+    const { keys, targetBytes, frameBytes } = this.deps;
+    // the keys' own 32 bytes: a Buffer posted as it is takes along the whole pool slab it may lie in
+    const sealing = keys && { idKey: new Uint8Array(keys.idKey), sealKey: new Uint8Array(keys.sealKey) };
+    this.post({ type: "pack-open", id: this.stream, keys: sealing, level: this.level, targetBytes, frameBytes });
+    return thread;
+  }
+
+  private post(m: PackToWorker, transfer?: ArrayBuffer[]): void {
+    this.thread?.post(m, transfer);
+  }
+
+  /**
+   * The sha256 and blob id of each of `pieces`, computed on the compressing thread, which keeps
+   * them for putPiece (until sendPieces or the writer's end). `idKey`: the keyed ids' key.
+   */
+  async digest(pieces: readonly Uint8Array[], idKey?: Uint8Array): Promise<KeptDigests> {
+    if (this.failure) throw this.failure;
+    const thread = this.open();
+    if (pieces.length === 0) return { sha256: [], ids: [], batch: 0 };
+    const { sha256, ids, batch } = await thread.digest(pieces, idKey, this.stream);
+    return { sha256, ids: ids ?? sha256, batch: batch ?? 0 };
   }
 
   /**
    * Stores `plaintext` as a blob unless the repository has it; resolves with its id. One call at a
-   * time. The buffer is kept until its frame closes: the caller must not change it. `id`: its
-   * blobId when the caller has it already (the sha256 it checked, in an unencrypted repository).
+   * time. The buffer is kept until it is sent: the caller must not change it. `id`: its blobId
+   * when the caller has it already (the sha256 it checked, in an unencrypted repository).
    */
   async add(type: BlobType, plaintext: Buffer, id = blobId(this.deps.keys, plaintext)): Promise<string> {
     await this.put(type, plaintext, id);
     return id;
   }
 
+  /** Whether the blob is stored already, or given already; counts it as reused if so. */
+  private known(id: string): boolean {
+    if (!this.pendingIds.has(id) && !this.deps.index.has(id)) return false;
+    this.stats.blobsReused += 1;
+    return true;
+  }
+
   /**
-   * add, with the blob's id given, returning a promise only when the caller must wait (a frame
-   * to place, a pack to close): most blobs only join the open frame, with no promise made. One
-   * call at a time, the returned promise awaited before the next.
+   * add, with the blob's id given, returning a promise only when the caller must wait (the thread
+   * or the uploads behind): most blobs are only gathered, with no promise made. One call at a
+   * time, the returned promise awaited before the next.
    */
   put(type: BlobType, plaintext: Buffer, id: string): Promise<void> | undefined {
-    if (this.pendingIds.has(id) || this.deps.index.has(id)) {
-      this.stats.blobsReused += 1;
-      return undefined;
-    }
-    this.frame.push(plaintext);
-    this.frameBlobs.ids.push(id);
-    this.frameBlobs.types.push(type);
-    this.frameBlobs.lengths.push(plaintext.length);
-    this.frameRaw += plaintext.length;
+    if (this.known(id)) return undefined;
+    if (this.failure) return Promise.reject(this.failure);
+    this.open();
+    this.staged.push(plaintext);
+    this.stagedIds.push(id);
+    this.stagedTypes.push(type);
+    this.stagedBytes += plaintext.length;
     this.pendingIds.add(id);
     this.stats.blobsWritten += 1;
-    if (this.frameRaw >= this.frameTarget) this.closeFrame();
-    if (this.closing.length > FRAMES_IN_FLIGHT || this.mightBeFull()) return this.placeFrames();
-    return undefined;
-  }
-
-  /** Whether the open pack reaches the target once the frames in flight are placed (at most). */
-  private mightBeFull(): boolean {
-    return this.offset + this.closingAtMost >= this.target;
+    if (this.stagedBytes >= STAGE_BYTES) this.sendStaged();
+    return this.mustWait() ? this.room() : undefined;
   }
 
   /**
-   * Places frames until FRAMES_IN_FLIGHT are left; then, as packs close where they would with
-   * every frame placed, the rest when the pack might reach the target; then closes a full pack.
+   * Stores piece `piece` of kept batch `digests` (digest) as a blob of id `id` unless the
+   * repository has it; the pieces go when sendPieces is called for the batch.
    */
-  private async placeFrames(): Promise<void> {
-    while (this.closing.length > FRAMES_IN_FLIGHT) await this.placeFrame();
-    if (this.mightBeFull()) while (this.closing.length > 0) await this.placeFrame();
-    if (this.offset >= this.target) await this.closePack();
-  }
-
-  /** Starts compressing (and sealing) the open frame; placeFrame puts it into the open pack. */
-  private closeFrame(): void {
-    if (this.frame.length === 0) return;
-    const { keys, level = DEFLATE_LEVEL } = this.deps;
-    const plaintext = this.frame.length === 1 ? (this.frame[0] as Buffer) : Buffer.concat(this.frame);
-    this.deflater ??= new FrameDeflater(level);
-    const encoded = this.deflater.deflate(plaintext).then((deflated) => sealFrame(keys, plaintext, deflated));
-    encoded.catch(() => {}); // awaited by placeFrame; handled there
-    const atMost = sealedLength(this.deps.keys, this.frameRaw);
-    this.closing.push({ encoded, blobs: this.frameBlobs, atMost });
-    this.closingAtMost += atMost;
-    [this.frame, this.frameBlobs, this.frameRaw] = [[], { ids: [], types: [], lengths: [] }, 0];
-  }
-
-  /** Waits for the oldest closed frame and appends it to the open pack, in the order frames closed. */
-  private async placeFrame(): Promise<void> {
-    const next = this.closing.shift();
-    if (next === undefined) return;
-    this.closingAtMost -= next.atMost;
-    const { stored, compression, rawLength: frameRawLength } = await next.encoded;
-    const { ids, types, lengths } = next.blobs;
-    this.makeEntryRoom(ids.length);
-    // one entry object per frame, written blob by blob: no object per blob kept until the pack closes
-    const [offset, length] = [this.offset, stored.length];
-    const entry: PackEntry = {
-      id: "",
-      type: "data",
-      compression,
-      offset,
-      length,
-      frameRawLength,
-      offsetInFrame: 0,
-      rawLength: 0,
-    };
-    for (let i = 0; i < ids.length; i++) {
-      [entry.id, entry.type, entry.rawLength] = [ids[i] as string, types[i] as BlobType, lengths[i] as number];
-      encodeEntry(entry, this.entryBytes, this.entryCount++ * ENTRY_BYTES);
-      entry.offsetInFrame += entry.rawLength;
+  putPiece(digests: KeptDigests, piece: number, id: string): void {
+    if (this.known(id)) return;
+    let batch = this.batches.get(digests.batch);
+    if (batch === undefined) {
+      batch = { pieces: [], ids: [] };
+      this.batches.set(digests.batch, batch);
     }
-    this.parts.push(stored);
-    this.offset += stored.length;
+    batch.pieces.push(piece);
+    batch.ids.push(id);
+    this.pendingIds.add(id);
+    this.stats.blobsWritten += 1;
   }
 
-  /** Grows the open pack's entry bytes to hold `more` entries. */
-  private makeEntryRoom(more: number): void {
-    const needed = (this.entryCount + more) * ENTRY_BYTES;
-    if (needed <= this.entryBytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.entryBytes.length * 2));
-    this.entryBytes.copy(grown, 0, 0, this.entryCount * ENTRY_BYTES);
-    this.entryBytes = grown;
+  /** Sends the pieces putPiece gave of this batch, which the thread then lets go; waits as put does. */
+  sendPieces(digests: KeptDigests): Promise<void> | undefined {
+    const batch = this.batches.get(digests.batch) ?? { pieces: [], ids: [] };
+    this.batches.delete(digests.batch);
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.thread === undefined || digests.batch === 0) return undefined; // nothing was kept
+    this.sendStaged(); // in the order given
+    for (const id of batch.ids) this.sentIds.push(id);
+    this.post({ type: "pack-pieces", id: this.stream, batch: digests.batch, pieces: batch.pieces });
+    return this.mustWait() ? this.room() : undefined;
+  }
+
+  /** Sends the blobs gathered by put in one message, their bytes copied into one transferred buffer. */
+  private sendStaged(): void {
+    if (this.staged.length === 0) return;
+    const data = new ArrayBuffer(this.stagedBytes);
+    const bytes = new Uint8Array(data);
+    const lengths: number[] = [];
+    let off = 0;
+    for (const piece of this.staged) {
+      bytes.set(piece, off);
+      off += piece.length;
+      lengths.push(piece.length);
+    }
+    const [ids, types] = [this.stagedIds, this.stagedTypes];
+    for (const id of ids) this.sentIds.push(id);
+    this.ahead += this.stagedBytes;
+    [this.staged, this.stagedIds, this.stagedTypes, this.stagedBytes] = [[], [], [], 0];
+    this.post({ type: "pack-blobs", id: this.stream, data, lengths, ids, types }, [data]);
+  }
+
+  /** Whether the caller waits: the thread has much not taken yet, or packs wait for an upload. */
+  private mustWait(): boolean {
+    return this.ahead > AHEAD_BYTES || this.queued.length > 0 || this.failure !== undefined;
+  }
+
+  /** Resolves once the caller may go on (mustWait), or rejects with the writer's failure. */
+  private async room(): Promise<void> {
+    const release = this.thread?.hold();
+    try {
+      while (this.mustWait()) {
+        if (this.failure) throw this.failure;
+        await new Promise<void>((resolve) => this.wake.push(resolve));
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === "pack") this.received(m.packId, Buffer.from(m.pack), Buffer.from(m.entries), m.blobs);
+    else if (m.type === "pack-taken") this.ahead -= m.bytes;
+    else if (m.type === "pack-closed") this.closing.shift()?.resolve();
+    else if (m.type === "error") this.fail(new Error(`pack writer on the compressing thread: ${m.message}`));
+    const wake = this.wake;
+    this.wake = [];
+    for (const resolve of wake) resolve();
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const { reject } of this.closing.splice(0)) reject(this.failure);
+  }
+
+  /** A sealed pack back from the thread: its blobs join the index, and its upload starts or waits its turn. */
+  private received(id: string, pack: Buffer, entryBytes: Buffer, blobs: number): void {
+    this.deps.index.addEntries(id, entryBytes);
+    for (let i = 0; i < blobs; i++) this.pendingIds.delete(this.sentIds[this.sentHead++] as string);
+    if (this.sentHead > 4096 && this.sentHead * 2 > this.sentIds.length) {
+      this.sentIds = this.sentIds.slice(this.sentHead);
+      this.sentHead = 0;
+    }
+    this.stats.packs.push(writtenPack(id, pack.length, entryBytes));
+    this.stats.storedBytes += pack.length;
+    this.queued.push({ id, pack });
+    this.startUploads();
+  }
+
+  /** Starts queued uploads while fewer than UPLOADS_IN_FLIGHT are under way; a failure fails the writer. */
+  private startUploads(): void {
+    while (this.uploading.size < UPLOADS_IN_FLIGHT && this.queued.length > 0) {
+      const { id, pack } = this.queued.shift() as { id: string; pack: Buffer };
+      const upload: Promise<void> = this.deps.store.put(packKey(id), pack, { sha256: id }).then(
+        () => {
+          this.uploading.delete(upload);
+          this.startUploads();
+        },
+        (err: Error) => {
+          this.uploading.delete(upload);
+          this.fail(err);
+        },
+      );
+      this.uploading.add(upload);
+      upload.finally(() => {
+        const wake = this.wake;
+        this.wake = [];
+        for (const resolve of wake) resolve();
+      });
+    }
+  }
+
+  /** Sends what was gathered and seals the open pack on the thread if it holds `atLeast` bytes; resolves once it has. */
+  private async sealOpen(atLeast: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.thread === undefined) return; // nothing was ever given
+    this.sendStaged();
+    const release = this.thread.hold();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.closing.push({ resolve, reject });
+        this.post({ type: "pack-close", id: this.stream, atLeast });
+      });
+    } finally {
+      release();
+    }
+    if (this.failure) throw this.failure;
   }
 
   /**
-   * Seals the open pack and starts its upload when it holds a quarter of the target or more (at
-   * most, counting frames still being compressed); a smaller pack stays open for what follows.
-   * A snapshot writer calls it before its tree, whose blobs then share a pack only with a small
-   * remainder of the objects.
+   * Seals the open pack and starts its upload when it holds a quarter of the target or more
+   * (counting the open frame's plaintext); a smaller pack stays open for what follows. A snapshot
+   * writer calls it before its tree, whose blobs then share a pack only with a small remainder of
+   * the objects.
    */
   async closeIfLarge(): Promise<void> {
-    if (this.offset + this.closingAtMost + this.frameRaw >= this.target / 4) await this.closePack();
+    await this.sealOpen(this.target / 4);
   }
 
   /** Seals the open pack and starts its upload (finish waits for it); resolves with every pack sealed. */
   async close(): Promise<readonly WrittenPack[]> {
-    await this.closePack();
+    await this.sealOpen(0);
     return this.stats.packs;
   }
 
   /** Stores the open pack and waits for every upload; resolves with what was written, or rejects with the first failure. */
   async finish(): Promise<PackWriterStats> {
     try {
-      await this.closePack();
+      await this.sealOpen(0);
+      while (this.queued.length > 0 || this.uploading.size > 0) {
+        if (this.failure) throw this.failure;
+        await Promise.all([...this.uploading]);
+      }
+      if (this.failure) throw this.failure;
     } finally {
-      this.deflater?.close();
-      this.deflater = undefined;
+      this.abort();
     }
-    const uploads = this.uploading.splice(0);
-    for (const upload of uploads) await upload;
     return this.stats;
   }
 
-  /**
-   * Closes the open frame, seals the open pack, adds its blobs to the index and starts its upload
-   * once fewer than UPLOADS_IN_FLIGHT are under way (a failed one fails this call).
-   */
-  private async closePack(): Promise<void> {
-    this.closeFrame();
-    while (this.closing.length > 0) await this.placeFrame();
-    if (this.entryCount === 0) return;
-    const entryBytes = Buffer.from(this.entryBytes.subarray(0, this.entryCount * ENTRY_BYTES));
-    const pack = Buffer.concat([...this.parts, encodeTrailer(this.deps.keys, entryBytes)]);
-    [this.parts, this.entryCount, this.pendingIds, this.offset] = [[], 0, new Set(), 0];
-    const id = await packId(pack);
-    this.deps.index.addEntries(id, entryBytes);
-    while (this.uploading.length >= UPLOADS_IN_FLIGHT) await this.uploading.shift();
-    const upload = this.deps.store.put(packKey(id), pack, { sha256: id });
-    upload.catch(() => {}); // awaited by a later closePack or finish; handled there
-    this.uploading.push(upload);
-    this.stats.packs.push(writtenPack(id, pack.length, entryBytes));
-    this.stats.storedBytes += pack.length;
+  /** Lets the thread go of this writer's open pack and kept batches; nothing more is written. Safe to call twice. */
+  abort(): void {
+    if (this.thread === undefined) return;
+    this.post({ type: "pack-end", id: this.stream });
+    this.thread.unlisten(this.stream);
+    this.failure ??= new Error("pack writer: finished or aborted");
+    this.thread = undefined;
   }
 }

@@ -80,11 +80,15 @@ async function repack(options: PruneOptions, packs: readonly PackPlan[]): Promis
     index: new BlobIndex(),
     targetBytes: options.packTargetBytes,
   });
-  for (const plan of packs) {
-    const pack = await readPack(options, plan.id, plan.bytes);
-    for (const entry of [...plan.live].sort(byPlace)) await writer.add(entry.type, pack.blob(entry));
+  try {
+    for (const plan of packs) {
+      const pack = await readPack(options, plan.id, plan.bytes);
+      for (const entry of [...plan.live].sort(byPlace)) await writer.add(entry.type, pack.blob(entry));
+    }
+    return (await writer.finish()).packs;
+  } finally {
+    writer.abort(); // after a failure: the compressing thread lets go of its open pack
   }
-  return (await writer.finish()).packs;
 }
 
 function hasWork(plan: PrunePlan, indexFiles: number): boolean {

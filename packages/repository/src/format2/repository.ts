@@ -121,9 +121,13 @@ class StoreFormat2Repository implements Format2Repository {
     const lock = await this.lock("shared", `backup ${draft.id}`);
     try {
       const writer = await this.createWriter();
-      for await (const object of objects) await writer.add([object]);
-      lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
-      return await writer.commit(draft);
+      try {
+        for await (const object of objects) await writer.add([object]);
+        lock.check(); // a lock lost meanwhile may have let a prune delete blobs this snapshot reuses
+        return await writer.commit(draft);
+      } finally {
+        writer.abort(); // after a failure: the compressing thread lets go of its open packs
+      }
     } finally {
       await lock.release();
     }

@@ -23,7 +23,10 @@ describe("format 2 snapshot writer, uploads under way while it writes", () => {
     let packs = 0;
     const store = wrapStore(inner, {
       async put(key, body) {
-        if (key.startsWith("data/") && ++packs === 2) throw new Error(`put ${key}: refused`);
+        if (key.startsWith("data/") && ++packs === 2) {
+          await new Promise((resolve) => setTimeout(resolve, 200)); // the uploads after it go on meanwhile
+          throw new Error(`put ${key}: refused`);
+        }
         await inner.put(key, body);
       },
     });

@@ -1,5 +1,4 @@
 import { hash } from "node:crypto";
-import { digestEach } from "../archive/gzip-thread.js";
 import { SnapshotExistsError } from "../errors.js";
 import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
@@ -13,7 +12,7 @@ import { DEFAULT_FRAME_LEVEL } from "./pack-format.js";
 import { BaseChanges } from "./base-changes.js";
 import { BlobSource } from "./blob-source.js";
 import { canonicalJson } from "./canonical-json.js";
-import { PackWriter, type PackWriterStats } from "./pack-writer.js";
+import { type KeptDigests, PackWriter, type PackWriterStats } from "./pack-writer.js";
 import {
   type EncodedReuseTable,
   type ReusedBlob,
@@ -65,6 +64,8 @@ export interface BatchDigests {
   ids: readonly string[];
   /** The YAMLs they are the digests of: add takes them for the same Buffers only. */
   of: readonly Buffer[];
+  /** The batch as the compressing thread keeps it for the packs (PackWriter.digest): add stores from there. */
+  kept?: KeptDigests;
 }
 
 /** An unchanged object: its record, sha256 and bytes those of the blob a reuse table named. */
@@ -222,8 +223,8 @@ export class SnapshotWriterV2 {
     // the key's own 32 bytes: a Buffer posted as it is takes along the whole pool slab it may lie in
     const idKey = keys ? new Uint8Array(keys.idKey) : undefined;
     const of = batch.map((o) => o.data);
-    const { sha256, ids } = await digestEach(of, idKey);
-    return { sha256, ids: ids ?? sha256, of };
+    const kept = await this.packs.digest(of, idKey);
+    return { sha256: kept.sha256, ids: kept.ids, of, kept };
   }
 
   /**
@@ -232,9 +233,25 @@ export class SnapshotWriterV2 {
    * batch's, from digest (none: each YAML hashed here); TypeError when they are of other YAMLs.
    */
   async add(batch: readonly SnapshotInputObject[], digests?: BatchDigests): Promise<void> {
-    const { keys } = this.deps;
     if (digests && digests.of.length !== batch.length)
       throw new TypeError(`snapshot writer: ${digests.of.length} digests for ${batch.length} objects`);
+    const kept = digests?.kept;
+    try {
+      await this.addObjects(batch, digests);
+    } catch (err) {
+      // the thread lets the batch go; the objects added before stay given
+      if (kept) this.packs.sendPieces(kept)?.catch(() => {});
+      throw err;
+    }
+    const sending = kept && this.packs.sendPieces(kept);
+    if (sending) await sending;
+    await this.tree.storeChunks(this.addTree);
+  }
+
+  /** add's objects, each checked, its blob given to the packs (from the thread's copy when kept). */
+  private async addObjects(batch: readonly SnapshotInputObject[], digests: BatchDigests | undefined): Promise<void> {
+    const { keys } = this.deps;
+    const kept = digests?.kept;
     for (let i = 0; i < batch.length; i++) {
       const { record, data, resourceVersion } = batch[i] as SnapshotInputObject;
       if (digests && digests.of[i] !== data)
@@ -246,14 +263,22 @@ export class SnapshotWriterV2 {
         throw new TypeError(`snapshot writer: ${describe(record)}: sha256 or bytes do not match its YAML`);
       // Unencrypted, a blob's id is its sha256: checked just now, not computed again.
       const blob = digests ? (digests.ids[i] as string) : keys === null ? sha256 : blobId(keys, data);
-      // most blobs only join the open frame: nothing to wait for
-      const placing = this.packs.put("data", data, blob);
-      if (placing) await placing;
+      if (kept) this.packs.putPiece(kept, i, blob);
+      else {
+        // most blobs are only gathered: nothing to wait for
+        const placing = this.packs.put("data", data, blob);
+        if (placing) await placing;
+      }
       this.retention?.note(blob);
       this.changes?.add(record, blob);
       this.noteObject(record, blob, resourceVersion);
     }
-    await this.tree.storeChunks(this.addTree);
+  }
+
+  /** Lets go of what this writer holds on the compressing thread (its open packs, the batches kept); after a failure. */
+  abort(): void {
+    this.packs.abort();
+    this.treePacks?.abort();
   }
 
   /** Stores a tree node (see AddTree). */
@@ -381,6 +406,10 @@ export async function writeSnapshotV2(
   objects: AsyncIterable<SnapshotInputObject> | Iterable<SnapshotInputObject>,
 ): Promise<SnapshotManifestV2> {
   const writer = new SnapshotWriterV2(deps);
-  for await (const object of objects) await writer.add([object]);
-  return writer.commit(draft);
+  try {
+    for await (const object of objects) await writer.add([object]);
+    return await writer.commit(draft);
+  } finally {
+    writer.abort(); // after a failure: the compressing thread lets go of its open packs
+  }
 }

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { writeIndexFile } from "../format2/index-loader.js";
 import type { Format2Keys } from "../format2/keys.js";
 import { acquireLock } from "../format2/lock.js";
-import { PackWriter } from "../format2/pack-writer.js";
+import { PackWriter, type PackWriterStats } from "../format2/pack-writer.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { IndexTracker } from "./index-tracker.js";
 import { type JournalScope, type SegmentInfo, scopeIdOf, segmentKey } from "./layout.js";
@@ -212,11 +212,16 @@ export class JournalWriter {
       const index = await this.tracker.refresh();
       const packs = new PackWriter({ store, keys, index, targetBytes: this.options.packTargetBytes });
       const records: JournalRecord[] = [];
-      for (const { record, data } of batch)
-        records.push(
-          data === undefined || record.type === "gap" ? record : { ...record, blob: await packs.add("data", data) },
-        );
-      const written = await packs.finish();
+      let written: PackWriterStats;
+      try {
+        for (const { record, data } of batch)
+          records.push(
+            data === undefined || record.type === "gap" ? record : { ...record, blob: await packs.add("data", data) },
+          );
+        written = await packs.finish();
+      } finally {
+        packs.abort(); // after a failure: the compressing thread lets go of its open pack
+      }
       const indexFile = await writeIndexFile({ store, keys }, written.packs);
       if (indexFile) this.tracker.adopt(indexFile.id);
       const { body, id, data } = encodeSegment(keys, this.scopeId, records);
