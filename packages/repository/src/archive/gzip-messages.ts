@@ -64,4 +64,5 @@ export type PackFromWorker =
       rawBytes: number;
     }
   | { type: "pack-taken"; id: number; bytes: number }
-  | { type: "pack-closed"; id: number };
+  /** `skipped`: blobs the stream was given again and did not store, so far. */
+  | { type: "pack-closed"; id: number; skipped: number };

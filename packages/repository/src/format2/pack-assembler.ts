@@ -54,9 +54,10 @@ export interface AssembledPack {
  * a call beside the data's own cost, docs/decisions.md) and sealed; the frames join the open pack
  * until it holds `targetBytes`, which is then sealed with its header and named by its sha256. The
  * plaintexts are kept, not copied, until their frame is deflated; the blobs of a frame that lie
- * one after another in one buffer (a page of a dump) are deflated from it as they are. Dedup is
- * the caller's: every blob added is stored. The compressing thread runs one per pack writer
- * (PackWriter, pack-streams.ts); the tests run it anywhere.
+ * one after another in one buffer (a page of a dump) are deflated from it as they are. A blob
+ * added before is not stored again (`skipped` counts them): the assembler keeps the ids it was
+ * given, about 100 bytes a blob, until it is let go. The compressing thread runs one per pack
+ * writer (PackWriter, pack-streams.ts); the tests run it anywhere.
  */
 export class PackAssembler {
   private readonly keys: Format2Keys | null;
@@ -72,6 +73,10 @@ export class PackAssembler {
   private entryBytes = Buffer.allocUnsafe(FIRST_ENTRY_BYTES);
   private entryCount = 0;
   private rawBytes = 0;
+  /** Every blob id given. */
+  private readonly given = new Set<string>();
+  /** Blobs given again, not stored. */
+  skipped = 0;
 
   constructor(options: PackAssemblerOptions) {
     const { level } = options;
@@ -88,8 +93,16 @@ export class PackAssembler {
     return this.offset + this.frameRaw;
   }
 
-  /** Adds a blob (kept until its frame is deflated); resolves with the pack it filled, if it did. */
+  /**
+   * Adds a blob (kept until its frame is deflated) unless it was given before; returns the pack it
+   * filled, if it did.
+   */
   add(type: BlobType, id: string, plaintext: Uint8Array): AssembledPack | undefined {
+    if (this.given.has(id)) {
+      this.skipped += 1;
+      return undefined;
+    }
+    this.given.add(id);
     this.frame.push(plaintext);
     this.frameIds.push(id);
     this.frameTypes.push(type);

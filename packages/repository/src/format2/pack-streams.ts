@@ -72,7 +72,7 @@ export class PackStreams {
       else if (m.type === "pack-blobs") this.addBlobs(assembler, m);
       else {
         if (assembler.openBytes >= Math.max(1, m.atLeast)) this.send(m.id, assembler.close());
-        this.post({ type: "pack-closed", id: m.id });
+        this.post({ type: "pack-closed", id: m.id, skipped: assembler.skipped });
       }
     } catch (err) {
       this.end(m.id);

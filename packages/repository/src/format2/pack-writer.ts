@@ -66,10 +66,9 @@ export interface PackWriterStats {
   storedBytes: number;
 }
 
-/** The blobs of a batch kept on the thread (digest) that go into packs: their numbers and ids. */
+/** The blobs of a batch kept on the thread (digest) that go into packs: their numbers. */
 interface BatchPieces {
   pieces: number[];
-  ids: string[];
 }
 
 /** The digests of a batch (digest), kept on the thread for putPiece. */
@@ -90,8 +89,8 @@ export interface KeptDigests {
  * STAGE_BYTES, and the objects of a dump's page, which go there to be hashed (digest), are kept
  * there and taken by number (putPiece, sendPieces), with no second copy. Each sealed pack comes
  * back, is added to the index and uploaded (docs/benchmarks.md, "The packs on the compressing
- * thread"). A blob already in the index, or already given, is not written again. Blobs are added
- * to the index when their pack comes back, so an index that saw a failed writer must be loaded
+ * thread"). A blob already in the index (see lookUp), or already given (the thread skips it), is
+ * not written again. Blobs are added to the index when their pack comes back, so an index that saw a failed writer must be loaded
  * again before it is trusted. A writer not finished must be aborted, or the thread keeps its open
  * pack.
  */
@@ -105,11 +104,14 @@ export class PackWriter {
   private stagedIds: string[] = [];
   private stagedTypes: BlobType[] = [];
   private stagedBytes = 0;
-  /** Blobs given and not yet in a pack that came back. */
-  private pendingIds = new Set<string>();
-  /** The ids sent to the thread, in order, from `sentHead` on: a pack that comes back holds the next ones. */
-  private sentIds: string[] = [];
-  private sentHead = 0;
+  /**
+   * Whether blobs are looked up in the index: not when it was empty at first (a new repository's,
+   * a prune's), where it holds only this writer's blobs, which the thread skips itself.
+   */
+  private readonly lookUp: boolean;
+  /** Blobs found in the index, and blobs the thread skipped (given twice), as it last said. */
+  private found = 0;
+  private skipped = 0;
   /** Bytes sent with their blobs that the thread has not taken yet. */
   private ahead = 0;
   private readonly batches = new Map<number, BatchPieces>();
@@ -127,6 +129,7 @@ export class PackWriter {
     if (!(Number.isInteger(level) && level >= 0 && level <= 9))
       throw new RangeError(`pack writer: level must be a whole number from 0 to 9, got ${level}`);
     this.level = level;
+    this.lookUp = deps.index.size > 0;
   }
 
   /** Opens this writer's stream on the compressing thread (once). */
@@ -168,10 +171,13 @@ export class PackWriter {
     return id;
   }
 
-  /** Whether the blob is stored already, or given already; counts it as reused if so. */
+  /**
+   * Whether the index holds the blob (see lookUp); counts it as reused if so. A blob given twice
+   * is the thread's to skip (PackAssembler): no set of the ids given is kept here.
+   */
   private known(id: string): boolean {
-    if (!this.pendingIds.has(id) && !this.deps.index.has(id)) return false;
-    this.stats.blobsReused += 1;
+    if (!this.lookUp || !this.deps.index.has(id)) return false;
+    this.found += 1;
     return true;
   }
 
@@ -188,8 +194,6 @@ export class PackWriter {
     this.stagedIds.push(id);
     this.stagedTypes.push(type);
     this.stagedBytes += plaintext.length;
-    this.pendingIds.add(id);
-    this.stats.blobsWritten += 1;
     if (this.stagedBytes >= STAGE_BYTES) this.sendStaged();
     return this.mustWait() ? this.room() : undefined;
   }
@@ -202,23 +206,19 @@ export class PackWriter {
     if (this.known(id)) return;
     let batch = this.batches.get(digests.batch);
     if (batch === undefined) {
-      batch = { pieces: [], ids: [] };
+      batch = { pieces: [] };
       this.batches.set(digests.batch, batch);
     }
     batch.pieces.push(piece);
-    batch.ids.push(id);
-    this.pendingIds.add(id);
-    this.stats.blobsWritten += 1;
   }
 
   /** Sends the pieces putPiece gave of this batch, which the thread then lets go; waits as put does. */
   sendPieces(digests: KeptDigests): Promise<void> | undefined {
-    const batch = this.batches.get(digests.batch) ?? { pieces: [], ids: [] };
+    const batch = this.batches.get(digests.batch) ?? { pieces: [] };
     this.batches.delete(digests.batch);
     if (this.failure) return Promise.reject(this.failure);
     if (this.thread === undefined || digests.batch === 0) return undefined; // nothing was kept
     this.sendStaged(); // in the order given
-    for (const id of batch.ids) this.sentIds.push(id);
     this.post({ type: "pack-pieces", id: this.stream, batch: digests.batch, pieces: batch.pieces });
     return this.mustWait() ? this.room() : undefined;
   }
@@ -236,7 +236,6 @@ export class PackWriter {
       lengths.push(piece.length);
     }
     const [ids, types] = [this.stagedIds, this.stagedTypes];
-    for (const id of ids) this.sentIds.push(id);
     this.ahead += this.stagedBytes;
     [this.staged, this.stagedIds, this.stagedTypes, this.stagedBytes] = [[], [], [], 0];
     this.post({ type: "pack-blobs", id: this.stream, data, lengths, ids, types }, [data]);
@@ -263,8 +262,10 @@ export class PackWriter {
   private onMessage(m: FromWorker): void {
     if (m.type === "pack") this.received(m.packId, Buffer.from(m.pack), Buffer.from(m.entries), m.blobs);
     else if (m.type === "pack-taken") this.ahead -= m.bytes;
-    else if (m.type === "pack-closed") this.closing.shift()?.resolve();
-    else if (m.type === "error") this.fail(new Error(`pack writer on the compressing thread: ${m.message}`));
+    else if (m.type === "pack-closed") {
+      this.skipped = m.skipped;
+      this.closing.shift()?.resolve();
+    } else if (m.type === "error") this.fail(new Error(`pack writer on the compressing thread: ${m.message}`));
     const wake = this.wake;
     this.wake = [];
     for (const resolve of wake) resolve();
@@ -278,11 +279,7 @@ export class PackWriter {
   /** A sealed pack back from the thread: its blobs join the index, and its upload starts or waits its turn. */
   private received(id: string, pack: Buffer, entryBytes: Buffer, blobs: number): void {
     this.deps.index.addEntries(id, entryBytes);
-    for (let i = 0; i < blobs; i++) this.pendingIds.delete(this.sentIds[this.sentHead++] as string);
-    if (this.sentHead > 4096 && this.sentHead * 2 > this.sentIds.length) {
-      this.sentIds = this.sentIds.slice(this.sentHead);
-      this.sentHead = 0;
-    }
+    this.stats.blobsWritten += blobs;
     this.stats.packs.push(writtenPack(id, pack.length, entryBytes));
     this.stats.storedBytes += pack.length;
     this.queued.push({ id, pack });
@@ -357,6 +354,7 @@ export class PackWriter {
     } finally {
       this.abort();
     }
+    this.stats.blobsReused = this.found + this.skipped;
     return this.stats;
   }
 
