@@ -7,7 +7,7 @@
 //   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 3
 //   node test/bench/experiments/full-backup-rounds.mjs --objects 20000 --rounds 1 "--node-args=--cpu-prof --cpu-prof-dir=/tmp/prof"
 //   node test/bench/experiments/full-backup-rounds.mjs --base-root . "--f2-args=--heap-growing-percent=200"
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,7 +22,7 @@ import { cpuOf, findLocalServers } from "../lib/server-cpu.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../../..");
-const HELP = `usage: node test/bench/experiments/full-backup-rounds.mjs [--objects N] [--rounds R] ["--node-args=..."] ["--f2-args=..."] [--formats 1,2] [--base-root DIR]`;
+const HELP = `usage: node test/bench/experiments/full-backup-rounds.mjs [--objects N] [--rounds R] ["--node-args=..."] ["--f2-args=..."] [--formats 1,2] [--base-root DIR] [--keep-output DIR]`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "20000" },
@@ -33,6 +33,8 @@ const { args, int } = benchArgs(
     formats: { type: "string", default: "1,2" },
     /** Another checkout (built) whose format-2 backup runs beside this one's, e.g. the code before a change. */
     "base-root": { type: "string" },
+    /** A directory to keep each backup's stdout and stderr in (e.g. with "--node-args=--trace-gc"). */
+    "keep-output": { type: "string" },
   },
   HELP,
 );
@@ -73,6 +75,10 @@ async function backup(env, { format, root, label, extra }, run) {
       track,
     }),
   );
+  if (args["keep-output"]) {
+    writeFileSync(join(args["keep-output"], `${label}-${run}.out`), r.stdout);
+    writeFileSync(join(args["keep-output"], `${label}-${run}.err`), r.stderr);
+  }
   if (r.code !== 0) throw new Error(`backup format ${format} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   return readThreadCpu(r);
 }
