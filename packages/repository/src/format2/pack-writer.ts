@@ -9,7 +9,10 @@ import { type BlobType, DEFLATE_LEVEL, decodeEntries, type PackEntry } from "./p
 
 export { DEFAULT_FRAME_TARGET_BYTES, DEFAULT_PACK_TARGET_BYTES } from "./pack-assembler.js";
 
-/** Bytes of blobs given with their bytes (add, put) gathered before they go to the thread in one message. @defaultValue 256 KiB */
+/**
+ * Bytes of blobs given with their bytes (add, put) gathered before they go to the thread in one
+ * message. @defaultValue 256 KiB
+ */
 const STAGE_BYTES = 256 * 1024;
 /**
  * Bytes of blobs given with their bytes that the thread may not have taken yet before put waits
@@ -90,9 +93,9 @@ export interface KeptDigests {
  * there and taken by number (putPiece, sendPieces), with no second copy. Each sealed pack comes
  * back, is added to the index and uploaded (docs/benchmarks.md, "The packs on the compressing
  * thread"). A blob already in the index (see lookUp), or already given (the thread skips it), is
- * not written again. Blobs are added to the index when their pack comes back, so an index that saw a failed writer must be loaded
- * again before it is trusted. A writer not finished must be aborted, or the thread keeps its open
- * pack.
+ * not written again. Blobs are added to the index when their pack comes back, so an index that
+ * saw a failed writer must be loaded again before it is trusted. A writer not finished must be
+ * aborted, or the thread keeps its open pack.
  */
 export class PackWriter {
   private readonly deps: PackWriterDeps;

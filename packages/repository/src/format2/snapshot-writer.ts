@@ -64,7 +64,7 @@ export interface BatchDigests {
   ids: readonly string[];
   /** The YAMLs they are the digests of: add takes them for the same Buffers only. */
   of: readonly Buffer[];
-  /** The batch as the compressing thread keeps it for the packs (PackWriter.digest): add stores from there. */
+  /** The batch as the compressing thread keeps it (PackWriter.digest): add stores the blobs from there. */
   kept?: KeptDigests;
 }
 
@@ -275,7 +275,10 @@ export class SnapshotWriterV2 {
     }
   }
 
-  /** Lets go of what this writer holds on the compressing thread (its open packs, the batches kept); after a failure. */
+  /**
+   * Lets go of what this writer holds on the compressing thread (its open packs, the batches
+   * kept): after a failure. A no-op once committed.
+   */
   abort(): void {
     this.packs.abort();
     this.treePacks?.abort();
