@@ -61,7 +61,6 @@ export type PackFromWorker =
       packId: string;
       entries: ArrayBuffer;
       blobs: number;
-      rawBytes: number;
     }
   | { type: "pack-taken"; id: number; bytes: number }
   /** `skipped`: blobs the stream was given again and did not store, so far. */

@@ -44,8 +44,6 @@ export interface AssembledPack {
   /** The header's entries as encodeEntries gives them (an index file copies them). */
   entryBytes: Buffer;
   blobs: number;
-  /** The blobs' plaintext bytes. */
-  rawBytes: number;
 }
 
 /**
@@ -72,7 +70,6 @@ export class PackAssembler {
   private offset = 0;
   private entryBytes = Buffer.allocUnsafe(FIRST_ENTRY_BYTES);
   private entryCount = 0;
-  private rawBytes = 0;
   /** Every blob id given. */
   private readonly given = new Set<string>();
   /** Blobs given again, not stored. */
@@ -156,7 +153,6 @@ export class PackAssembler {
     }
     this.parts.push(stored);
     this.offset += stored.length;
-    this.rawBytes += plaintext.length;
     [this.frame, this.frameIds, this.frameTypes, this.frameRaw] = [[], [], [], 0];
   }
 
@@ -178,9 +174,8 @@ export class PackAssembler {
       pack,
       entryBytes,
       blobs: this.entryCount,
-      rawBytes: this.rawBytes,
     };
-    [this.parts, this.offset, this.entryCount, this.rawBytes] = [[], 0, 0, 0];
+    [this.parts, this.offset, this.entryCount] = [[], 0, 0];
     return sealed;
   }
 }

@@ -106,8 +106,8 @@ export class PackStreams {
   private send(id: number, sealed: AssembledPack | undefined): void {
     if (sealed === undefined) return;
     const [pack, entries] = [ownBuffer(sealed.pack), ownBuffer(sealed.entryBytes)];
-    const { id: packId, blobs, rawBytes } = sealed;
-    this.post({ type: "pack", id, pack, packId, entries, blobs, rawBytes }, [pack, entries]);
+    const { id: packId, blobs } = sealed;
+    this.post({ type: "pack", id, pack, packId, entries, blobs }, [pack, entries]);
   }
 
   /** Lets go of a stream and the batches kept for it. */
