@@ -54,8 +54,8 @@ export function startWorker(url: URL, options: WorkerOptions = {}): Worker {
  * first use, once per process, as a thread costs CPU to start (docs/benchmarks.md, "What moved
  * it"). It keeps the process alive only while a file is open or digests are awaited (both in
  * `files`), or a format-2 pack writer awaits the thread (`hold`): a writer's stream (`listen`)
- * alone does not. If it dies, the files open on it and the digests awaited fail, and the next use starts
- * a new thread.
+ * alone does not. If it dies, the files open on it, the digests awaited and the pack writers'
+ * streams fail, and the next use starts a new thread.
  */
 export class GzipThread {
   private static current: GzipThread | undefined;
@@ -94,7 +94,7 @@ export class GzipThread {
   }
 
   /** A new id whose messages go to `onMessage`; the thread keeps the process alive until `close(id)`. */
-  register(onMessage: (m: FromWorker) => void): number {
+  private register(onMessage: (m: FromWorker) => void): number {
     const id = this.nextId++;
     this.files.set(id, onMessage);
     this.updateRef();
