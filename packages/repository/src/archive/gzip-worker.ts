@@ -11,8 +11,8 @@ import type { FromWorker, GzipWorkerData, ToWorker } from "./gzip-messages.js";
  * The compressing thread (started by gzip-thread.ts): gzip → sha256 and size → file, for every
  * file being written at once (a snapshot's part and its index), the sha256 of the objects a
  * dump archives (sha256Each), and a format-2 repository's packs (format2/pack-streams.ts: the
- * objects of a page, hashed here, are kept here for them). zlib on the main thread's event loop advances one thread-pool job
- * per turn of that loop, so while the dump serializes a page it compresses little and the dump
+ * objects of a page, hashed here, are kept here for them). zlib on the main thread's event loop
+ * advances one thread-pool job per turn of that loop, so while the dump serializes a page it compresses little and the dump
  * then waits for it; a worker's loop does nothing else (docs/benchmarks.md, "What moved it").
  *
  * Each shared slot is compressed here as one gzip member (RFC 1952: a gzip file is a series of

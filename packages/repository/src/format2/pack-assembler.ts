@@ -37,6 +37,13 @@ export interface PackAssemblerOptions {
   frameBytes?: number;
 }
 
+/** `level` as a zlib level of frames, 0-9; RangeError naming it otherwise. */
+export function frameLevel(level: number): number {
+  if (!(Number.isInteger(level) && level >= 0 && level <= 9))
+    throw new RangeError(`pack writer: level must be a whole number from 0 to 9, got ${level}`);
+  return level;
+}
+
 /** A sealed pack file: its id (the sha256 of its bytes), bytes, header entries and blob count. */
 export interface AssembledPack {
   id: string;
@@ -76,11 +83,8 @@ export class PackAssembler {
   skipped = 0;
 
   constructor(options: PackAssemblerOptions) {
-    const { level } = options;
-    if (!(Number.isInteger(level) && level >= 0 && level <= 9))
-      throw new RangeError(`pack writer: level must be a whole number from 0 to 9, got ${level}`);
     this.keys = options.keys;
-    this.level = level;
+    this.level = frameLevel(options.level);
     this.target = options.targetBytes ?? DEFAULT_PACK_TARGET_BYTES;
     this.frameTarget = Math.min(options.frameBytes ?? DEFAULT_FRAME_TARGET_BYTES, MAX_FRAME_TARGET_BYTES);
   }

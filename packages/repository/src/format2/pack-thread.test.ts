@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stopGzipThread } from "../archive/gzip-thread.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect } from "../test-support.js";
@@ -10,15 +7,9 @@ import { blobId } from "./keys.js";
 import { PackAssembler } from "./pack-assembler.js";
 import { readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
-import { deploymentYaml, KEY_CASES } from "./test-support.js";
+import { deploymentYaml, KEY_CASES, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-pack-thread-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("pack-thread");
 
 const yamls = Array.from({ length: 120 }, (_, i) => deploymentYaml("prod", `web-${i}`));
 
@@ -60,7 +51,7 @@ describe.each(KEY_CASES)("PackWriter on the compressing thread (%s)", (_, keys) 
   const idKey = keys ? new Uint8Array(keys.idKey) : undefined;
 
   it("stores the pieces of a batch the thread kept, each once, as put stores blobs given with their bytes", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, `kept-${keys ? "e" : "u"}`) });
+    const store = createLocalObjectStore({ root: inTmp(`kept-${keys ? "e" : "u"}`) });
     const index = new BlobIndex();
     const writer = new PackWriter({ store, keys, index, targetBytes: 1024, frameBytes: 2 * 1024 });
     const batches = [yamls.slice(0, 50), yamls.slice(50, 100)];
@@ -95,7 +86,7 @@ describe.each(KEY_CASES)("PackWriter on the compressing thread (%s)", (_, keys) 
   });
 
   it("fails what is pending and what follows when the thread stops, and a new writer starts a new thread", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, `stopped-${keys ? "e" : "u"}`) });
+    const store = createLocalObjectStore({ root: inTmp(`stopped-${keys ? "e" : "u"}`) });
     const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 4 * 1024 });
     for (const yaml of yamls.slice(0, 10)) await writer.add("data", yaml);
     await stopGzipThread();
@@ -107,7 +98,7 @@ describe.each(KEY_CASES)("PackWriter on the compressing thread (%s)", (_, keys) 
   });
 
   it("an aborted writer stores nothing more and fails what follows", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, `aborted-${keys ? "e" : "u"}`) });
+    const store = createLocalObjectStore({ root: inTmp(`aborted-${keys ? "e" : "u"}`) });
     const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 4 * 1024 });
     const digests = await writer.digest(yamls.slice(0, 20), idKey);
     writer.putPiece(digests, 0, digests.ids[0] as string);

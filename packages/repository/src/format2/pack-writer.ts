@@ -4,7 +4,7 @@ import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
 import { blobId, type Format2Keys } from "./keys.js";
 import { packKey } from "./layout.js";
-import { DEFAULT_PACK_TARGET_BYTES } from "./pack-assembler.js";
+import { DEFAULT_PACK_TARGET_BYTES, frameLevel } from "./pack-assembler.js";
 import { type BlobType, DEFLATE_LEVEL, decodeEntries, type PackEntry } from "./pack-format.js";
 
 export { DEFAULT_FRAME_TARGET_BYTES, DEFAULT_PACK_TARGET_BYTES } from "./pack-assembler.js";
@@ -69,11 +69,6 @@ export interface PackWriterStats {
   storedBytes: number;
 }
 
-/** The blobs of a batch kept on the thread (digest) that go into packs: their numbers. */
-interface BatchPieces {
-  pieces: number[];
-}
-
 /** The digests of a batch (digest), kept on the thread for putPiece. */
 export interface KeptDigests {
   sha256: string[];
@@ -117,7 +112,8 @@ export class PackWriter {
   private skipped = 0;
   /** Bytes sent with their blobs that the thread has not taken yet. */
   private ahead = 0;
-  private readonly batches = new Map<number, BatchPieces>();
+  /** Kept batch (digest) → the numbers of its pieces given (putPiece), to send (sendPieces). */
+  private readonly batches = new Map<number, number[]>();
   private readonly uploading = new Set<Promise<void>>();
   private readonly queued: { id: string; pack: Buffer }[] = [];
   private readonly closing: { resolve: () => void; reject: (err: Error) => void }[] = [];
@@ -128,10 +124,8 @@ export class PackWriter {
   constructor(deps: PackWriterDeps) {
     this.deps = deps;
     this.target = deps.targetBytes ?? DEFAULT_PACK_TARGET_BYTES;
-    const { level = DEFLATE_LEVEL } = deps;
-    if (!(Number.isInteger(level) && level >= 0 && level <= 9))
-      throw new RangeError(`pack writer: level must be a whole number from 0 to 9, got ${level}`);
-    this.level = level;
+    // checked here too, so that a bad level fails the writer's making, not its first pack
+    this.level = frameLevel(deps.level ?? DEFLATE_LEVEL);
     this.lookUp = deps.index.size > 0;
   }
 
@@ -207,22 +201,19 @@ export class PackWriter {
    */
   putPiece(digests: KeptDigests, piece: number, id: string): void {
     if (this.known(id)) return;
-    let batch = this.batches.get(digests.batch);
-    if (batch === undefined) {
-      batch = { pieces: [] };
-      this.batches.set(digests.batch, batch);
-    }
-    batch.pieces.push(piece);
+    const pieces = this.batches.get(digests.batch);
+    if (pieces) pieces.push(piece);
+    else this.batches.set(digests.batch, [piece]);
   }
 
   /** Sends the pieces putPiece gave of this batch, which the thread then lets go; waits as put does. */
   sendPieces(digests: KeptDigests): Promise<void> | undefined {
-    const batch = this.batches.get(digests.batch) ?? { pieces: [] };
+    const pieces = this.batches.get(digests.batch) ?? [];
     this.batches.delete(digests.batch);
     if (this.failure) return Promise.reject(this.failure);
     if (this.thread === undefined || digests.batch === 0) return undefined; // nothing was kept
     this.sendStaged(); // in the order given
-    this.post({ type: "pack-pieces", id: this.stream, batch: digests.batch, pieces: batch.pieces });
+    this.post({ type: "pack-pieces", id: this.stream, batch: digests.batch, pieces });
     return this.mustWait() ? this.room() : undefined;
   }
 
@@ -269,6 +260,11 @@ export class PackWriter {
       this.skipped = m.skipped;
       this.closing.shift()?.resolve();
     } else if (m.type === "error") this.fail(new Error(`pack writer on the compressing thread: ${m.message}`));
+    this.wakeAll();
+  }
+
+  /** Wakes every wait for room (room), to look again. */
+  private wakeAll(): void {
     const wake = this.wake;
     this.wake = [];
     for (const resolve of wake) resolve();
@@ -293,22 +289,17 @@ export class PackWriter {
   private startUploads(): void {
     while (this.uploading.size < UPLOADS_IN_FLIGHT && this.queued.length > 0) {
       const { id, pack } = this.queued.shift() as { id: string; pack: Buffer };
+      const settled = (err?: Error) => {
+        this.uploading.delete(upload);
+        if (err) this.fail(err);
+        else this.startUploads();
+        this.wakeAll();
+      };
       const upload: Promise<void> = this.deps.store.put(packKey(id), pack, { sha256: id }).then(
-        () => {
-          this.uploading.delete(upload);
-          this.startUploads();
-        },
-        (err: Error) => {
-          this.uploading.delete(upload);
-          this.fail(err);
-        },
+        () => settled(),
+        (err: Error) => settled(err),
       );
       this.uploading.add(upload);
-      upload.finally(() => {
-        const wake = this.wake;
-        this.wake = [];
-        for (const resolve of wake) resolve();
-      });
     }
   }
 

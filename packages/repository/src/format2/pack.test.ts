@@ -1,9 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { thrownBy } from "@kubedump/testenv";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IntegrityError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { BlobIndex } from "./blob-index.js";
@@ -15,15 +12,9 @@ import { decodeTrailer, encodeFrame, encodeTrailer, MAX_BLOB_BYTES, type PackEnt
 import { parsePack, readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { wrapStore } from "../test-support.js";
-import { countingStore, deploymentYaml, TEST_KEYS } from "./test-support.js";
+import { countingStore, deploymentYaml, TEST_KEYS, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-pack-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("pack");
 
 const blobs = Array.from({ length: 40 }, (_, i) => deploymentYaml("prod", `web-${i}`));
 const KEYS: [string, Format2Keys | null][] = [
@@ -34,7 +25,7 @@ const KEYS: [string, Format2Keys | null][] = [
 /** Frames of about 3 blobs, packs of a frame or two (unless `targetBytes` is given). */
 function newWriter(keys: Format2Keys | null, targetBytes = 512) {
   const { store, puts } = countingStore(
-    createLocalObjectStore({ root: join(tmp, createHash("sha1").update(Math.random().toString()).digest("hex")) }),
+    createLocalObjectStore({ root: inTmp(createHash("sha1").update(Math.random().toString()).digest("hex")) }),
   );
   const index = new BlobIndex();
   return { store, puts, index, writer: new PackWriter({ store, keys, index, targetBytes, frameBytes: 3 * 1024 }) };
@@ -72,7 +63,7 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     const mixed = Array.from({ length: 24 }, (_, i) =>
       i % 6 === 0 ? randomBytes(256 * 1024) : Buffer.from(`${blobs[i]!.toString()}#${i}`),
     );
-    const store = createLocalObjectStore({ root: join(tmp, `in-flight-${keys ? "e" : "u"}`) });
+    const store = createLocalObjectStore({ root: inTmp(`in-flight-${keys ? "e" : "u"}`) });
     const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 1 });
     const ids = [];
     for (const blob of mixed) ids.push(await writer.add("data", blob));
@@ -88,7 +79,7 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
 
   it("compresses frames at its level: level 0 stores them as they are, level 9 smaller than level 1", async () => {
     const stored = async (level: number) => {
-      const store = createLocalObjectStore({ root: join(tmp, `level-${level}-${keys ? "e" : "u"}`) });
+      const store = createLocalObjectStore({ root: inTmp(`level-${level}-${keys ? "e" : "u"}`) });
       const writer = new PackWriter({ store, keys, index: new BlobIndex(), frameBytes: 3 * 1024, level });
       for (const blob of blobs) await writer.add("data", blob);
       const [pack] = (await writer.finish()).packs;
@@ -101,12 +92,12 @@ describe.each(KEYS)("format 2 packs (%s)", (_, keys) => {
     expect([...fast.compression]).toEqual([1]);
     expect(best.bytes).toBeLessThan(fast.bytes);
     expect(fast.bytes).toBeLessThan(none.bytes / 2);
-    const store = createLocalObjectStore({ root: join(tmp, "level-bad") });
+    const store = createLocalObjectStore({ root: inTmp("level-bad") });
     expect(() => new PackWriter({ store, keys, index: new BlobIndex(), level: 10 })).toThrow(/level must be .* got 10/);
   });
 
   it("uploads several packs at once, stores every one, and fails finish when one upload fails", async () => {
-    const inner = createLocalObjectStore({ root: join(tmp, `in-flight-uploads-${keys ? "e" : "u"}`) });
+    const inner = createLocalObjectStore({ root: inTmp(`in-flight-uploads-${keys ? "e" : "u"}`) });
     let [running, most, failing] = [0, 0, false];
     const store = wrapStore(inner, {
       async put(key, body) {

@@ -162,10 +162,10 @@ export async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | nu
 }
 
 /**
- * The stores an integration test runs on, each call a fresh one: MinIO below a unique prefix of
- * `bucket`, and a new local directory in a temporary directory that this registers hooks for.
+ * A temporary directory `kubedump-format2-<prefix>-*` made before the file's tests and removed
+ * after them (hooks registered here): the path of `name` in it.
  */
-export function testStores(env: S3Env, bucket: string, prefix: string) {
+export function testDirectory(prefix: string): (name: string) => string {
   let tmp = "";
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), `kubedump-format2-${prefix}-`));
@@ -173,13 +173,22 @@ export function testStores(env: S3Env, bucket: string, prefix: string) {
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true });
   });
-  const localStore = (name = randomBytes(4).toString("hex")) => createLocalObjectStore({ root: join(tmp, name) });
+  return (name) => join(tmp, name);
+}
+
+/**
+ * The stores an integration test runs on, each call a fresh one: MinIO below a unique prefix of
+ * `bucket`, and a new local directory in a temporary directory (testDirectory).
+ */
+export function testStores(env: S3Env, bucket: string, prefix: string) {
+  const localRoot = testDirectory(prefix);
+  const localStore = (name = randomBytes(4).toString("hex")) => createLocalObjectStore({ root: localRoot(name) });
   const s3Store = () => createS3ObjectStore(s3TestOptions(env, bucket, prefix));
   const stores: [string, () => ObjectStore][] = [
     ["MinIO", s3Store],
     ["a local directory", () => localStore()],
   ];
-  return { stores, localStore, s3Store, localRoot: (name: string) => join(tmp, name) };
+  return { stores, localStore, s3Store, localRoot };
 }
 
 /** An unencrypted and an encrypted repository's keys, labelled, for describe.each. */
