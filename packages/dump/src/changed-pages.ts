@@ -86,23 +86,27 @@ export interface ChangedListing {
  * (listMetadataPages); an object the table holds at its uid and resourceVersion stays a stub of
  * its metadata, which the page writer reuses; the others are read whole: by GET (one that is
  * gone by then is left out), or, when many on a page changed, by reading that page again as one
- * full LIST page from where it started. A type whose metadata the server does not serve is
- * listed whole. The pages hold what a full listing's would (docs/decisions.md, "Metadata listing").
+ * full LIST page from where it started. The next metadata page is asked for while a page's
+ * changed objects are read. A type whose metadata the server does not serve is listed whole. The
+ * pages hold what a full listing's would (docs/decisions.md, "Metadata listing").
  */
 export async function* listChanged(listing: ChangedListing): AsyncGenerator<Iterable<KubeObject>> {
   const { client, rt, list } = listing;
   const pages = listMetadataPages(client, rt, metadataList(list));
-  for (let first = true; ; first = false) {
-    let next: IteratorResult<MetadataListPage>;
-    try {
-      next = await pages.next();
-    } catch (err) {
-      if (!first || !refused(err)) throw err;
-      yield* listItemPages(client, rt, list);
-      return;
-    }
-    if (next.done) return;
-    yield await wholePage(listing, next.value);
+  let page: IteratorResult<MetadataListPage>;
+  try {
+    page = await pages.next();
+  } catch (err) {
+    if (!refused(err)) throw err;
+    yield* listItemPages(client, rt, list);
+    return;
+  }
+  while (!page.done) {
+    const reading = wholePage(listing, page.value);
+    const following = pages.next();
+    following.catch(() => {}); // awaited once this page is yielded; not unhandled if that fails first
+    yield await reading;
+    page = await following;
   }
 }
 

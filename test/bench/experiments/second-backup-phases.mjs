@@ -27,6 +27,8 @@ const conn = loadConnection({ kubeconfig: env.kubeconfig });
 /** Times of the metadata LISTs, GETs and full LIST pages of a backup. */
 class TimedClient extends KubeClient {
   marks = { first: Infinity, last: 0, metadata: 0, gets: 0, lists: 0 };
+  /** [start, end, kind] of every request. */
+  spans = [];
   async requestBody(method, path, opts = {}) {
     const t = performance.now();
     this.marks.first = Math.min(this.marks.first, t);
@@ -34,11 +36,51 @@ class TimedClient extends KubeClient {
       return await super.requestBody(method, path, opts);
     } finally {
       this.marks.last = performance.now();
-      if (opts.accept === METADATA_PROTOBUF_ACCEPT) this.marks.metadata++;
-      else if (opts.tokens === 0) this.marks.gets++;
-      else if (opts.query?.limit) this.marks.lists++;
+      const kind =
+        opts.accept === METADATA_PROTOBUF_ACCEPT
+          ? "metadata"
+          : opts.tokens === 0
+            ? "gets"
+            : opts.query?.limit
+              ? "lists"
+              : "other";
+      if (kind !== "other") this.marks[kind]++;
+      this.spans.push([t, this.marks.last, kind]);
     }
   }
+}
+
+/** Seconds during which a request of each kind (and of metadata and GETs at once) was outstanding. */
+function busy(spans) {
+  const events = spans.flatMap(([a, b, k]) => [
+    [a, 1, k],
+    [b, -1, k],
+  ]);
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const open = { metadata: 0, gets: 0, lists: 0, other: 0 };
+  const out = { any: 0, metadata: 0, gets: 0, lists: 0, other: 0, metadataAndGets: 0 };
+  let last = events[0]?.[0] ?? 0;
+  for (const [t, d, k] of events) {
+    const dt = (t - last) / 1000;
+    for (const key of Object.keys(open)) if (open[key] > 0) out[key] += dt;
+    if (Object.values(open).some((n) => n > 0)) out.any += dt;
+    if (open.metadata > 0 && open.gets > 0) out.metadataAndGets += dt;
+    open[k] += d;
+    last = t;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, +v.toFixed(2)]));
+}
+
+/** The stretches of at least 10 ms with no request outstanding, as [from s, length s] from t0, longest first. */
+function gaps(spans, t0) {
+  const sorted = [...spans].sort((x, y) => x[0] - y[0]);
+  const out = [];
+  let end = t0;
+  for (const [a, b] of sorted) {
+    if (a - end >= 10) out.push([+((end - t0) / 1000).toFixed(3), +((a - end) / 1000).toFixed(3)]);
+    end = Math.max(end, b);
+  }
+  return out.sort((x, y) => y[1] - x[1]).slice(0, 8);
 }
 try {
   await seed(conn, { objects: N, namespaces: 10, progress: log });
@@ -71,6 +113,8 @@ try {
         requests: { metadata: m.metadata, gets: m.gets, lists: m.lists },
         firstRequestAt: +((m.first - t0) / 1000).toFixed(2),
         lastAnswerAt: +((m.last - t0) / 1000).toFixed(2),
+        busy: busy(client.spans),
+        gaps: gaps(client.spans, t0),
         load: loadavg()[0].toFixed(2),
       }),
     );
