@@ -2,10 +2,8 @@
 // patch made from its changes alone, and that patch is the one a writer that reads the base tree
 // makes: same tree id, same objects. A table of another snapshot than the base is not used. On
 // local directories: no server needed.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
@@ -16,18 +14,12 @@ import type { Format2Keys } from "./keys.js";
 import { decodeManifestV2 } from "./manifest.js";
 import { ReuseTable } from "./reuse-table.js";
 import { type SnapshotInputObject, SnapshotWriterV2 } from "./snapshot-writer.js";
-import { clusterObjects, deploymentYaml, draftV2, inputObject, TEST_KEYS } from "./test-support.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, TEST_KEYS, testDirectory } from "./test-support.js";
 import { decodeTopNode } from "./tree-nodes.js";
 import { readTree } from "./tree-walker.js";
 
-let tmp: string;
+const inTmp = testDirectory("base-changes");
 let n = 0;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-base-changes-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
 
 const KEY = "reuse key";
 const IDS = [
@@ -41,7 +33,7 @@ const withRv = (objects: SnapshotInputObject[], rv: (i: number) => string) =>
 
 /** A repository on a local directory, and a writer into it that uses (or not) a cache directory. */
 function repository(keys: Format2Keys | null) {
-  const root = join(tmp, `repo-${n++}`);
+  const root = inTmp(`repo-${n++}`);
   const inner = createLocalObjectStore({ root: join(root, "store") });
   const reads = { packs: 0 };
   const store = wrapStore(inner, {

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IntegrityError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { wrapStore } from "../test-support.js";
@@ -12,15 +11,9 @@ import { loadBlobIndex, writeIndexFile } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
 import { encodeEntries, type PackEntry } from "./pack-format.js";
 import type { WrittenPack } from "./pack-writer.js";
-import { TEST_KEYS } from "./test-support.js";
+import { TEST_KEYS, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-index-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("index");
 
 const hex = (s: string) => createHash("sha256").update(s).digest("hex");
 function entry(i: number): PackEntry {
@@ -84,7 +77,7 @@ describe.each([
 
   it("load from every index file into one BlobIndex, reading each file once with a cache directory", async () => {
     const gets: string[] = [];
-    const inner = createLocalObjectStore({ root: join(tmp, `store-${keys ? "enc" : "plain"}`) });
+    const inner = createLocalObjectStore({ root: inTmp(`store-${keys ? "enc" : "plain"}`) });
     const store = wrapStore(inner, {
       getBuffer: (key, max) => {
         gets.push(key);
@@ -93,7 +86,7 @@ describe.each([
     });
     const first = await writeIndexFile({ store, keys }, [pack("p1", 0, 3)]);
     const second = await writeIndexFile({ store, keys }, [pack("p2", 3, 4)]);
-    const cacheDir = join(tmp, `cache-${keys ? "enc" : "plain"}`);
+    const cacheDir = inTmp(`cache-${keys ? "enc" : "plain"}`);
     const loaded = await loadBlobIndex({ store, keys, cacheDir });
     expect(loaded.index.size).toBe(7);
     expect(loaded.files.sort()).toEqual([first?.id, second?.id].sort());
@@ -114,7 +107,7 @@ describe.each([
   });
 
   it("fail with IntegrityError naming an index file whose bytes do not hash to its id", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, `forged-${keys ? "enc" : "plain"}`) });
+    const store = createLocalObjectStore({ root: inTmp(`forged-${keys ? "enc" : "plain"}`) });
     await store.put(indexFileKey(hex("not this")), encodeIndexFile(keys, [pack("p1", 0, 1)]).data);
     await expect(loadBlobIndex({ store, keys })).rejects.toThrow(IntegrityError);
   });

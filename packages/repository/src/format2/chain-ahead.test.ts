@@ -1,11 +1,8 @@
 // A whole snapshot's reader fetches the packs of a patch chain at once (fetchChainAhead) while it
 // reads the chain node after node: the same tree as without, the GETs overlapping, and a chain
 // node whose pack is missing or damaged still refused, naming it. On local directories.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IntegrityError, ObjectNotFoundError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
@@ -20,24 +17,18 @@ import type { SnapshotManifestV2 } from "./manifest.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
-import { clusterObjects, deploymentYaml, draftV2, inputObject } from "./test-support.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, testDirectory } from "./test-support.js";
 import { decodeTopNode } from "./tree-nodes.js";
 import { readTree } from "./tree-walker.js";
 
-let tmp: string;
+const inTmp = testDirectory("chain");
 let stores = 0;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-chain-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
 const idOf = (n: number) => `20261126T02${String(n).padStart(2, "0")}00Z-00000000`;
 const HOURS = 6;
 
 /** A whole snapshot, then HOURS snapshots each a patch of the one before: the manifests. */
 async function chain(): Promise<{ store: ObjectStore; manifests: SnapshotManifestV2[] }> {
-  const store = createLocalObjectStore({ root: join(tmp, String(stores++)) });
+  const store = createLocalObjectStore({ root: inTmp(String(stores++)) });
   const manifests: SnapshotManifestV2[] = [];
   for (let n = 0; n <= HOURS; n++) {
     const { index } = await loadBlobIndex({ store, keys: null });
@@ -114,8 +105,8 @@ describe("reading a patch chain with its packs fetched ahead", () => {
       [...clusterObjects(200, 2, new Set([7, 8])).filter((_, i) => i !== 6), deployment("zzz", "last")],
       [...clusterObjects(200, 2, new Set([7, 8])), deployment("zzz", "last"), deployment("team-1", "a")],
     ];
-    const store = createLocalObjectStore({ root: join(tmp, String(stores++)) });
-    const whole = createLocalObjectStore({ root: join(tmp, String(stores++)) });
+    const store = createLocalObjectStore({ root: inTmp(String(stores++)) });
+    const whole = createLocalObjectStore({ root: inTmp(String(stores++)) });
     let last: SnapshotManifestV2 | undefined;
     for (const [n, input] of hours.entries()) {
       const { index } = await loadBlobIndex({ store, keys: null });

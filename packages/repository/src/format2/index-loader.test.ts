@@ -2,11 +2,8 @@
 // reads overlapping, and a missing or damaged file still refused naming its key, with no read left
 // running. On local directories.
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IntegrityError, ObjectNotFoundError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -17,15 +14,10 @@ import { addPacks, INDEX_FILES_AT_ONCE, loadBlobIndex, writeIndexFile } from "./
 import { indexFileKey } from "./layout.js";
 import { ENTRY_BYTES } from "./pack-format.js";
 import type { WrittenPack } from "./pack-writer.js";
+import { testDirectory } from "./test-support.js";
 
-let tmp: string;
+const inTmp = testDirectory("index-loader");
 let stores = 0;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-index-loader-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
 
 const hex = (text: string) => createHash("sha256").update(text).digest("hex");
 const FILES = 3 * INDEX_FILES_AT_ONCE + 1;
@@ -47,7 +39,7 @@ function pack(n: number): WrittenPack {
 
 /** A store holding FILES index files of one pack each: the store and the files' ids, in key order. */
 async function withIndexFiles(): Promise<{ store: ObjectStore; ids: string[] }> {
-  const store = createLocalObjectStore({ root: join(tmp, String(stores++)) });
+  const store = createLocalObjectStore({ root: inTmp(String(stores++)) });
   const ids: string[] = [];
   for (let n = 0; n < FILES; n++) {
     const written = await writeIndexFile({ store, keys: null }, [pack(n)]);

@@ -1,25 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EncryptionMismatchError, RepositoryFormatError, WrongPasswordError } from "../errors.js";
 import { openRepository } from "../snapshot/repository.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect, stageSnapshot, testObjects } from "../test-support.js";
 import { openFormat2Repository } from "./repository.js";
-import { clusterObjects, draftV2 } from "./test-support.js";
+import { clusterObjects, draftV2, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-config-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("config");
 const CHEAP = { N: 2 ** 12 };
 const ID = "20261126T020000Z-00000001";
 let n = 0;
-const newStore = () => createLocalObjectStore({ root: join(tmp, `s${n++}`) });
+const newStore = () => createLocalObjectStore({ root: inTmp(`s${n++}`) });
 
 describe("format 2 repository.json", () => {
   it("is written on the first write, not on open, with formatVersion 2", async () => {
@@ -55,14 +46,14 @@ describe("format 2 repository.json", () => {
 
   it("refuses a format-1 repository; openRepository reads a format-2 one but commits no format-1 parts to it", async () => {
     const store = newStore();
-    const staged = await stageSnapshot(join(tmp, "stage"), ID, testObjects(3));
+    const staged = await stageSnapshot(inTmp("stage"), ID, testObjects(3));
     await (await openRepository({ format: 1, store })).commitSnapshot(staged);
     await expect(openFormat2Repository({ store })).rejects.toThrow(/formatVersion: must be 2/);
     const other = newStore();
     await (await openFormat2Repository({ store: other })).writeSnapshot(draftV2(ID), []);
     const opened = await openRepository({ format: 1, store: other });
     expect((await opened.getSnapshot(ID)).formatVersion).toBe(2);
-    const parts = await stageSnapshot(join(tmp, "stage2"), "20261126T050000Z-0a0a0a0a", testObjects(1));
+    const parts = await stageSnapshot(inTmp("stage2"), "20261126T050000Z-0a0a0a0a", testObjects(1));
     await expect(opened.commitSnapshot(parts)).rejects.toThrow(RepositoryFormatError);
   });
 });

@@ -1,10 +1,7 @@
 // Format 2 on the test environment's MinIO and on a local directory: round trip, encryption
 // leaving no plaintext in the bucket, and the bytes a second snapshot with 1% changed uploads.
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { WrongPasswordError } from "../errors.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
@@ -12,25 +9,18 @@ import { createS3ObjectStore } from "../stores/s3-object-store.js";
 import { collect, rawS3Objects, s3TestOptions } from "../test-support.js";
 import { openFormat2Repository } from "./repository.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
-import { clusterObjects, countingStore, draftV2, inputObject, putBytes } from "./test-support.js";
+import { clusterObjects, countingStore, draftV2, inputObject, putBytes, testDirectory } from "./test-support.js";
 
 const env = inject("testenv");
 const BUCKET = "kubedump-format2";
 const CHEAP = { N: 2 ** 12 };
 const COUNT = 3000;
 const IDS = ["20261126T020000Z-0f0f0f0f", "20261126T030000Z-0f0f0f0f"];
-let tmp: string;
-
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-repository-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("repository");
 
 const STORES: [string, () => ObjectStore][] = [
   ["MinIO", () => createS3ObjectStore(s3TestOptions(env, BUCKET, "f2"))],
-  ["a local directory", () => createLocalObjectStore({ root: join(tmp, randomBytes(4).toString("hex")) })],
+  ["a local directory", () => createLocalObjectStore({ root: inTmp(randomBytes(4).toString("hex")) })],
 ];
 
 /** 1% of the objects changed, spread over every namespace and type (the worst case for sharing). */

@@ -1,19 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BlobIndex } from "./blob-index.js";
 import { ReuseTable, ReuseTableBuilder } from "./reuse-table.js";
-import { TEST_KEYS } from "./test-support.js";
+import { TEST_KEYS, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-reuse-table-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("reuse-table");
 
 const hex = (s: string) => createHash("sha256").update(s).digest("hex");
 const PACK = hex("pack");
@@ -51,7 +44,7 @@ describe.each([
   ["encrypted", TEST_KEYS],
 ] as const)("reuse table (%s)", (name, keys) => {
   it("finds an entry by type, uid and resourceVersion, and nothing else", async () => {
-    const cacheDir = join(tmp, `${name}-find`);
+    const cacheDir = inTmp(`${name}-find`);
     await saved(cacheDir, keys);
     const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("a", "b", "c"));
 
@@ -63,7 +56,7 @@ describe.each([
   });
 
   it("leaves out entries whose blob the repository no longer has, but keeps them in its snapshot's tree", async () => {
-    const cacheDir = join(tmp, `${name}-pruned`);
+    const cacheDir = inTmp(`${name}-pruned`);
     await saved(cacheDir, keys);
     const table = await ReuseTable.load({ cacheDir, keys, key: "k" }, indexOf("b"));
 
@@ -80,7 +73,7 @@ describe.each([
   });
 
   it("holds no snapshot's tree when saved without one", async () => {
-    const cacheDir = join(tmp, `${name}-no-base`);
+    const cacheDir = inTmp(`${name}-no-base`);
     const builder = new ReuseTableBuilder();
     builder.add(id("u1", "10"), stored("a"), { name: "a", kind: "ConfigMap" });
     await builder.save({ cacheDir, keys, key: "k" });
@@ -91,7 +84,7 @@ describe.each([
   });
 
   it("is empty for another key, or when its file is damaged", async () => {
-    const cacheDir = join(tmp, `${name}-damaged`);
+    const cacheDir = inTmp(`${name}-damaged`);
     await saved(cacheDir, keys);
     const index = indexOf("a", "b");
     expect((await ReuseTable.load({ cacheDir, keys, key: "other" }, index)).size).toBe(0);
@@ -106,7 +99,7 @@ describe.each([
 });
 
 it("keeps no digest in the clear when the repository is encrypted", async () => {
-  const cacheDir = join(tmp, "sealed");
+  const cacheDir = inTmp("sealed");
   await saved(cacheDir, TEST_KEYS);
   const [file] = await readdir(join(cacheDir, "reuse"));
   const text = (await readFile(join(cacheDir, "reuse", file as string))).toString("latin1");
@@ -117,7 +110,7 @@ it("keeps no digest in the clear when the repository is encrypted", async () => 
 });
 
 it("holds an entry's blob only when the index held it when the table was loaded", async () => {
-  const cacheDir = join(tmp, "holds");
+  const cacheDir = inTmp("holds");
   await saved(cacheDir, null);
   const table = await ReuseTable.load({ cacheDir, keys: null, key: "k" }, indexOf("b", "c"));
 
@@ -145,7 +138,7 @@ describe("reuse table bytes (version 3)", () => {
   };
 
   it("gives back every field of every entry, and finds each object by its type, uid and resourceVersion", async () => {
-    const cacheDir = join(tmp, "round-trip");
+    const cacheDir = inTmp("round-trip");
     const builder = new ReuseTableBuilder();
     for (const o of objects) builder.add(o.id, o.stored, o.object);
     await builder.save({ cacheDir, keys: null, key: "k" }, { snapshot: "s1", tree: hex("t"), depth: 3, patched: 7 });
@@ -171,7 +164,7 @@ describe("reuse table bytes (version 3)", () => {
   });
 
   it("keeps owner references of more than 65,535 bytes whole, and refuses such a name", async () => {
-    const cacheDir = join(tmp, "long-strings");
+    const cacheDir = inTmp("long-strings");
     const many = Array.from({ length: 1200 }, (_, i) => ({
       apiVersion: "apps/v1",
       kind: "ReplicaSet",
@@ -193,7 +186,7 @@ describe("reuse table bytes (version 3)", () => {
   });
 
   it("copies the entries of the last table found unchanged, beside new ones", async () => {
-    const cacheDir = join(tmp, "copied");
+    const cacheDir = inTmp("copied");
     const first = new ReuseTableBuilder();
     for (const o of objects) first.add(o.id, o.stored, o.object);
     await first.save({ cacheDir, keys: TEST_KEYS, key: "k" });
@@ -242,7 +235,7 @@ describe("reuse table bytes (version 3)", () => {
     ["claiming more entries", (b: Buffer) => changed(b, b.length - RECORD - 8, 2, 4), /2 entries cannot fit/],
     ["claiming ten million entries", (b: Buffer) => changed(b, b.length - RECORD - 8, 1e7, 4), /cannot fit/],
   ])("is ignored, and says why, when %s (its checksum right)", async (name, mutate, reason) => {
-    const cacheDir = join(tmp, `bad-${name}`);
+    const cacheDir = inTmp(`bad-${name}`);
     const { body, path } = await oneEntry(cacheDir);
     const bad = mutate(body);
     await writeFile(path, Buffer.concat([createHash("sha256").update(bad).digest(), bad]));
@@ -260,7 +253,7 @@ describe("reuse table bytes (version 3)", () => {
   });
 
   it("is ignored, and says why, when it fails its check or is of another key; a missing one is not noted", async () => {
-    const cacheDir = join(tmp, "bad-check");
+    const cacheDir = inTmp("bad-check");
     const { body, path } = await oneEntry(cacheDir);
     const told: string[] = [];
     const deps = { cacheDir, keys: null, key: "k", onIgnored: (r: string) => told.push(r) };
@@ -268,7 +261,7 @@ describe("reuse table bytes (version 3)", () => {
     expect((await ReuseTable.load(deps, indexOf("a"))).size).toBe(0);
     await writeFile(
       join(cacheDir, "reuse", `${hex("k2")}.table`),
-      await readFile(join(tmp, "round-trip", "reuse", `${hex("k")}.table`)),
+      await readFile(inTmp("round-trip", "reuse", `${hex("k")}.table`)),
     );
     expect((await ReuseTable.load({ ...deps, key: "k2" }, indexOf("a"))).size).toBe(0);
     expect((await ReuseTable.load({ ...deps, key: "none" }, indexOf("a"))).size).toBe(0);

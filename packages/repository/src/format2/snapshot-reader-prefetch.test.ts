@@ -1,11 +1,8 @@
 // The objects reader fetches the next packs while it reads one: with a store that answers each
 // GET slowly, more than one pack GET is in flight; a pack that fails to fetch ahead fails the read
 // when it is reached, and no rejection goes unhandled before that.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
@@ -13,15 +10,9 @@ import { BlobIndex } from "./blob-index.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { readManifestV2, readSnapshotObjectsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, draftV2 } from "./test-support.js";
+import { clusterObjects, draftV2, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-prefetch-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("prefetch");
 const ID = "20261126T020000Z-00000001";
 
 /** A store whose pack GETs take 30 ms, counting how many are in flight at most; `failing` GETs reject. */
@@ -47,7 +38,7 @@ function slowPacks(inner: ObjectStore, failing = new Set<string>()) {
 
 describe("the format 2 objects reader", () => {
   it("fetches the next packs while it reads one, and fails at a pack that did not fetch", async () => {
-    const inner = createLocalObjectStore({ root: join(tmp, "repo") });
+    const inner = createLocalObjectStore({ root: inTmp("repo") });
     const index = new BlobIndex();
     const deps = { store: inner, keys: null, index, packTargetBytes: 4 * 1024, packFrameBytes: 2 * 1024 };
     const input = clusterObjects(300, 3);

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { IntegrityError, RepositoryFormatError, SnapshotExistsError, UnsafePathError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
@@ -14,18 +11,12 @@ import { readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2, SnapshotReaderV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, deploymentYaml, draftV2, inputObject, KEY_CASES } from "./test-support.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, KEY_CASES, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-reader-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("reader");
 const ID = "20261126T020000Z-00000001";
 let n = 0;
-const newStore = () => createLocalObjectStore({ root: join(tmp, `s${n++}`) });
+const newStore = () => createLocalObjectStore({ root: inTmp(`s${n++}`) });
 
 describe.each(KEY_CASES)("format 2 snapshot reader (%s)", (_, keys) => {
   it("gives back every object byte for byte and every record, part by part", async () => {

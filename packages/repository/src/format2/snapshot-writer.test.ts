@@ -1,25 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { blobId } from "./keys.js";
 import { SnapshotWriterV2, writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, draftV2, readBackHashes, TEST_KEYS } from "./test-support.js";
+import { clusterObjects, draftV2, readBackHashes, TEST_KEYS, testDirectory } from "./test-support.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-writer-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("writer");
 
 describe("format 2 snapshot writer, uploads under way while it writes", () => {
   it("fails the commit when a pack upload fails, and stores no index file and no snapshot.json", async () => {
-    const inner = createLocalObjectStore({ root: join(tmp, "failing") });
+    const inner = createLocalObjectStore({ root: inTmp("failing") });
     let packs = 0;
     const store = wrapStore(inner, {
       async put(key, body) {
@@ -47,7 +38,7 @@ describe("format 2 snapshot writer, digests computed off the main thread", () =>
       const objects = clusterObjects(300, 3);
       const roots: string[] = [];
       for (const given of [false, true]) {
-        const store = createLocalObjectStore({ root: join(tmp, `digests-${keys !== null}-${given}`) });
+        const store = createLocalObjectStore({ root: inTmp(`digests-${keys !== null}-${given}`) });
         const writer = new SnapshotWriterV2({ store, keys, index: new BlobIndex(), packFrameBytes: 4 * 1024 });
         for (let at = 0; at < objects.length; at += 100) {
           const batch = objects.slice(at, at + 100).map((o) => ({ ...o, record: { ...o.record, sha256: "" } }));
@@ -68,7 +59,7 @@ describe("format 2 snapshot writer, digests computed off the main thread", () =>
   }
 
   it("refuses digests that are not the batch's, naming the object, and stores nothing of it", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, "digests-wrong") });
+    const store = createLocalObjectStore({ root: inTmp("digests-wrong") });
     const writer = new SnapshotWriterV2({ store, keys: null, index: new BlobIndex() });
     const batch = clusterObjects(3, 1).map((o) => ({ ...o, record: { ...o.record, sha256: "" } }));
     const digests = await writer.digest(batch.slice(0, 2));

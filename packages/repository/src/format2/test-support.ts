@@ -165,7 +165,7 @@ export async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | nu
  * A temporary directory `kubedump-format2-<prefix>-*` made before the file's tests and removed
  * after them (hooks registered here): the path of `name` in it.
  */
-export function testDirectory(prefix: string): (name: string) => string {
+export function testDirectory(prefix: string): (...names: string[]) => string {
   let tmp = "";
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), `kubedump-format2-${prefix}-`));
@@ -173,7 +173,7 @@ export function testDirectory(prefix: string): (name: string) => string {
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true });
   });
-  return (name) => join(tmp, name);
+  return (...names) => join(tmp, ...names);
 }
 
 /**

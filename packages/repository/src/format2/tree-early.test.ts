@@ -1,8 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { resourceKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect } from "../test-support.js";
@@ -11,16 +8,10 @@ import { loadBlobIndex } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, draftV2 } from "./test-support.js";
+import { clusterObjects, draftV2, testDirectory } from "./test-support.js";
 import { TreeBuilder } from "./tree-builder.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-early-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("early");
 
 type Input = ReturnType<typeof clusterObjects>;
 /** In the order a LIST of each type gives: by type, namespace, then name (code points). */
@@ -77,7 +68,7 @@ describe("a tree's chunks made as its objects come (TreeBuilder early)", () => {
 
 describe("a first snapshot (empty index)", () => {
   it("stores its tree blobs in packs of their own, read back as they were given", async () => {
-    const store = createLocalObjectStore({ root: join(tmp, "first") });
+    const store = createLocalObjectStore({ root: inTmp("first") });
     const input = listed(clusterObjects(600, 6));
     const deps = async () => ({
       store,

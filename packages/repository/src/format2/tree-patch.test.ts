@@ -2,10 +2,7 @@
 // back as the whole tree would, depths and sizes bound them, bad patches are refused, and prune
 // keeps what a patch needs. On local directories: no server needed.
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ObjectStore } from "../stores/object-store.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect } from "../test-support.js";
@@ -27,20 +24,15 @@ import {
   storedDataBlobs,
   inputHashes,
   TEST_KEYS,
+  testDirectory,
 } from "./test-support.js";
 import { decodeTopNode, MAX_PATCH_DEPTH } from "./tree-nodes.js";
 import { readTree } from "./tree-walker.js";
 import { verifyRepository } from "./verify.js";
 
-let tmp: string;
+const inTmp = testDirectory("patch");
 let stores = 0;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-patch-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-const newStore = () => createLocalObjectStore({ root: join(tmp, String(stores++)) });
+const newStore = () => createLocalObjectStore({ root: inTmp(String(stores++)) });
 const two = (n: number) => String(n).padStart(2, "0");
 const idOf = (n: number) => `20261126T${two(Math.floor(n / 60))}${two(n % 60)}00Z-00000000`;
 

@@ -2,10 +2,7 @@
 // records, in walkTree's order, for a whole tree (chunks read a bounded batch at a time) and for a
 // patch chain, and refuses a damaged tree as walkTree refuses it. On local directories: no server.
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ObjectStore } from "../stores/object-store.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { BlobSource } from "./blob-source.js";
@@ -15,18 +12,12 @@ import type { Format2Keys } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, deploymentYaml, draftV2, inputObject, KEY_CASES } from "./test-support.js";
+import { clusterObjects, deploymentYaml, draftV2, inputObject, KEY_CASES, testDirectory } from "./test-support.js";
 import { eachTreeObject, STREAM_CHUNKS, type TreeRecord, walkTree } from "./tree-walker.js";
 
-let tmp: string;
+const inTmp = testDirectory("stream");
 let stores = 0;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-stream-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-const newStore = () => createLocalObjectStore({ root: join(tmp, String(stores++)) });
+const newStore = () => createLocalObjectStore({ root: inTmp(String(stores++)) });
 
 async function write(store: ObjectStore, keys: Format2Keys | null, n: number, input: SnapshotInputObject[]) {
   const { index } = await loadBlobIndex({ store, keys });

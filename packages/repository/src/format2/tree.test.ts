@@ -1,8 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import { collect } from "../test-support.js";
 import {
@@ -19,17 +16,11 @@ import { loadBlobIndex } from "./index-loader.js";
 import { indexFileKey } from "./layout.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
-import { clusterObjects, countingStore, draftV2 } from "./test-support.js";
+import { clusterObjects, countingStore, draftV2, testDirectory } from "./test-support.js";
 import { treeObjectText, typeNodeText } from "./tree-builder.js";
 import { decodeTreeNode, type TreeObject, type TypeNode } from "./tree-nodes.js";
 
-let tmp: string;
-beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "kubedump-format2-tree-"));
-});
-afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const inTmp = testDirectory("tree");
 
 describe("canonical tree JSON", () => {
   it("gives the same bytes whatever the key order, without whitespace or absent fields", () => {
@@ -127,7 +118,7 @@ describe("canonical tree JSON", () => {
 
 describe("format 2 snapshots share unchanged subtrees", () => {
   it("writes only the changed object's blob and the tree nodes above it when one namespace changed", async () => {
-    const { store, puts } = countingStore(createLocalObjectStore({ root: join(tmp, "dedup") }));
+    const { store, puts } = countingStore(createLocalObjectStore({ root: inTmp("dedup") }));
     const deps = async () => ({ store, keys: null, patchTree: false, ...(await loadBlobIndex({ store, keys: null })) });
     const first = await writeSnapshotV2(await deps(), draftV2("20261126T020000Z-00000001"), clusterObjects(600, 6));
     const putsBefore = new Set(puts.keys());
