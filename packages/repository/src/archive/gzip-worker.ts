@@ -12,8 +12,9 @@ import type { FromWorker, GzipWorkerData, ToWorker } from "./gzip-messages.js";
  * file being written at once (a snapshot's part and its index), the sha256 of the objects a
  * dump archives (sha256Each), and a format-2 repository's packs (format2/pack-streams.ts: the
  * objects of a page, hashed here, are kept here for them). zlib on the main thread's event loop
- * advances one thread-pool job per turn of that loop, so while the dump serializes a page it compresses little and the dump
- * then waits for it; a worker's loop does nothing else (docs/benchmarks.md, "What moved it").
+ * advances one thread-pool job per turn of that loop, so while the dump serializes a page it
+ * compresses little and the dump then waits for it; a worker's loop does nothing else
+ * (docs/benchmarks.md, "What moved it").
  *
  * Each shared slot is compressed here as one gzip member (RFC 1952: a gzip file is a series of
  * members; gunzip, tar and every zlib binding read them as one stream). That takes no thread-pool
