@@ -25,6 +25,7 @@ import { createCleanup } from "./lib/cleanup.mjs";
 import { median, runBench, runMeasurement } from "./lib/common.mjs";
 import { formatIncrementalReport } from "./lib/incremental-report.mjs";
 import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
+import { createServerWatch } from "./lib/server-watch.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +88,9 @@ function repositoryOn(env, format) {
   };
 }
 
+/** What the API server spent on a measurement (createServerWatch): CPU-s (with etcd), GC cycles, bytes allocated. */
+const serverFigures = (r) => ({ cpu: r.serverCpu, gcCycles: r.serverGc, allocated: r.serverAllocated });
+
 /** One `kubedump backup` into `repo`; its time, peak RSS and what the store received. */
 async function backup(repo, kubeconfig, label) {
   const cli = [
@@ -98,10 +102,8 @@ async function backup(repo, kubeconfig, label) {
     "--include-namespaces",
     `${NAMESPACE_PREFIX}*`,
   ];
-  const r = await kubedumpCli(
-    `backup-f${repo.format}`,
-    [...cli, "--repository-format", String(repo.format), "-o", "json"],
-    ctx,
+  const r = await ctx.watch.withServer(() =>
+    kubedumpCli(`backup-f${repo.format}`, [...cli, "--repository-format", String(repo.format), "-o", "json"], ctx),
   );
   if (r.code !== 0)
     throw new Error(`kubedump backup (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
@@ -119,10 +121,11 @@ async function backup(repo, kubeconfig, label) {
     uploaded: uploaded.bytes,
     keys: uploaded.objects,
     total: totalBytes(usage),
+    server: serverFigures(r),
   };
   repo.snapshots.push(run);
   log(
-    `${label} format ${repo.format}: ${run.objects} objects in ${run.seconds.toFixed(2)} s, uploaded ${(run.uploaded / 1e6).toFixed(2)} MB in ${run.keys} keys, repository ${(run.total / 1e6).toFixed(1)} MB`,
+    `${label} format ${repo.format}: ${run.objects} objects in ${run.seconds.toFixed(2)} s, uploaded ${(run.uploaded / 1e6).toFixed(2)} MB in ${run.keys} keys, repository ${(run.total / 1e6).toFixed(1)} MB${ctx.watch.serverNote(r)}`,
   );
   return run;
 }
@@ -204,10 +207,13 @@ async function main() {
   log(`seeded in ${seeding.seconds.toFixed(1)} s`);
 
   const rawCfg = { kubeconfig: env.kubeconfig, paths: await listPaths(env.kubeconfig), limit: 500 };
-  const rawList = () => runMeasurement(join(HERE, "lib/raw-list-child.mjs"), rawCfg, { cwd: ROOT, track });
+  ctx.watch = createServerWatch({ kubeconfig: env.kubeconfig, server: conn.server });
+  const rawList = () =>
+    ctx.watch.withServer(() => runMeasurement(join(HERE, "lib/raw-list-child.mjs"), rawCfg, { cwd: ROOT, track }));
   await rawList();
-  const list = await rawList();
-  log(`raw LIST: ${list.objects} objects in ${list.seconds.toFixed(2)} s`);
+  const listed = await rawList();
+  const list = { ...listed, server: serverFigures(listed) };
+  log(`raw LIST: ${list.objects} objects in ${list.seconds.toFixed(2)} s${ctx.watch.serverNote(listed)}`);
 
   const [f1, f2] = [repositoryOn(env, 1), repositoryOn(env, 2)];
   const change = async (round) => {
@@ -242,6 +248,7 @@ async function main() {
     loadEnd: loadavg(),
     seeding,
   });
+  ctx.watch.close();
   process.stdout.write(report.text);
   if (args.json) writeFileSync(args.json, `${JSON.stringify(report.figures, null, 2)}\n`);
 }

@@ -6,7 +6,20 @@ const pct = (x) => `${(x * 100).toFixed(2)}%`;
 const x = (v) => `${v.toFixed(2)}x`;
 const verdict = (ok) => (ok ? "PASS" : "MISS");
 
-/** A row of the throughput table: objects/s, MB/s, peak RSS and the ratio to the raw LIST. */
+/**
+ * What the API server spent meanwhile (run.server, when it is a local process: incremental.mjs):
+ * its and etcd's CPU-s, its GC cycles, the MiB it allocated. Its GC cycles come once per so many
+ * bytes allocated, and one costs it about 2 CPU-s at 100,000 objects: on 2 shared cores, a
+ * measurement into which one falls takes up to a second longer (docs/benchmarks.md).
+ */
+const SERVER_HEADER = ["API server CPU-s", "GC cycles", "allocated MiB"];
+const serverCells = (run) => [
+  run.server?.cpu === undefined ? "n/a" : fmt.f(run.server.cpu, 2),
+  run.server?.gcCycles ?? "n/a",
+  fmt.mib(run.server?.allocated),
+];
+
+/** A row of the throughput table: objects/s, MB/s, peak RSS, the ratio to the raw LIST and the API server's share. */
 function rateRow(name, run, bytes, list) {
   const rate = run.objects / run.seconds;
   return [
@@ -16,6 +29,7 @@ function rateRow(name, run, bytes, list) {
     fmt.f(bytes / 1e6 / run.seconds, 1),
     fmt.mib(run.maxRss),
     x(rate / (list.objects / list.seconds)),
+    ...serverCells(run),
   ];
 }
 
@@ -64,7 +78,7 @@ export function formatIncrementalReport({
     hours: HOURS,
     load: { start: loadStart, end: loadEnd },
     seeding: { seconds: seeding.seconds },
-    list: { seconds: list.seconds, objects: list.objects, bytes: list.bytes, maxRss: list.maxRss },
+    list: { seconds: list.seconds, objects: list.objects, bytes: list.bytes, maxRss: list.maxRss, server: list.server },
     format1: { snapshots: f1.snapshots, hoursTotal: f1Hours.total, hoursProjected: f1Hours.projected },
     format2: { snapshots: f2.snapshots, hoursTotal: f2.snapshots.at(-1).total },
     downloads,
@@ -95,7 +109,7 @@ export function formatIncrementalReport({
     ]);
 
   const rates = table(
-    ["measurement", "s", "objects/s", "MB/s", "peak RSS MiB", "÷ LIST"],
+    ["measurement", "s", "objects/s", "MB/s", "peak RSS MiB", "÷ LIST", ...SERVER_HEADER],
     [
       rateRow("raw paged LIST (ceiling, JSON)", list, list.bytes, list),
       rateRow("full backup format 1 (YAML)", a1, a1.yamlBytes, list),
@@ -103,7 +117,7 @@ export function formatIncrementalReport({
     ],
   );
   const second = table(
-    ["after 1% changed", "s", "÷ first's s", "uploaded", "÷ first's upload", "keys", "peak RSS MiB"],
+    ["after 1% changed", "s", "÷ first's s", "uploaded", "÷ first's upload", "keys", "peak RSS MiB", ...SERVER_HEADER],
     [f1, f2].map((r) => [
       `second backup format ${r.format}`,
       fmt.f(r.snapshots[1].seconds, 2),
@@ -112,6 +126,7 @@ export function formatIncrementalReport({
       pct(r.snapshots[1].uploaded / r.snapshots[0].uploaded),
       r.snapshots[1].keys,
       fmt.mib(r.snapshots[1].maxRss),
+      ...serverCells(r.snapshots[1]),
     ]),
   );
   const times2 = f2.snapshots.slice(1).map((s) => s.seconds);

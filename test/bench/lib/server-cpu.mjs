@@ -93,15 +93,19 @@ export function rssOf(servers) {
 
 /**
  * Garbage collections kube-apiserver has done so far (`go_gc_duration_seconds_count` from its
- * /metrics), or undefined when the metrics cannot be read (RBAC, another server). One collection
- * of a cluster's worth of cached objects takes about 0.1–0.2 s of a 20,000-object LIST here
- * (docs/benchmarks.md), so the bench notes in which measurement each one fell.
+ * /metrics) and the bytes it has allocated (`go_memstats_alloc_bytes_total`), or undefined when the
+ * metrics cannot be read (RBAC, another server). One collection of a cluster's worth of cached
+ * objects takes about 0.1–0.2 s of a 20,000-object LIST here, and about 2 CPU-s at 100,000 objects
+ * on 2 cores (docs/benchmarks.md), so the benches note in which measurement each one fell, and
+ * what each measurement had the server allocate (the collections come once per so many bytes).
  */
-export async function apiServerGcCycles(client) {
+export async function apiServerGoStats(client) {
   try {
     const text = (await client.requestBody("GET", "/metrics", { accept: "text/plain" })).toString("utf8");
-    const m = text.match(/^go_gc_duration_seconds_count (\d+)$/m);
-    return m ? Number(m[1]) : undefined;
+    const gc = text.match(/^go_gc_duration_seconds_count (\d+)$/m);
+    const allocated = text.match(/^go_memstats_alloc_bytes_total (\S+)$/m);
+    if (!gc) return undefined;
+    return { gcCycles: Number(gc[1]), allocated: allocated ? Number(allocated[1]) : undefined };
   } catch {
     return undefined;
   }
