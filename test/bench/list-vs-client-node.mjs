@@ -11,20 +11,10 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { childConfig, cpuSeconds, emitResult, fmt, maxRssBytes, median, runMeasurement } from "./lib/common.mjs";
-import { NAMESPACE_PREFIX } from "./lib/seed.mjs";
+import { NAMESPACE_PREFIX, SEED_TYPES } from "./lib/seed.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const IS_CHILD = process.argv[2]?.startsWith("{");
-/** What lib/seed.mjs creates: apiVersion, kind, and our ResourceType for the same. */
-const TYPES = [
-  ["v1", "ConfigMap", "", "configmaps"],
-  ["v1", "Secret", "", "secrets"],
-  ["v1", "Service", "", "services"],
-  ["v1", "ServiceAccount", "", "serviceaccounts"],
-  ["apps/v1", "Deployment", "apps", "deployments"],
-  ["rbac.authorization.k8s.io/v1", "Role", "rbac.authorization.k8s.io", "roles"],
-  ["rbac.authorization.k8s.io/v1", "RoleBinding", "rbac.authorization.k8s.io", "rolebindings"],
-];
 const PAGE = 500;
 
 /** Our side: createKubeClient + listPages, one namespace at a time, as the dump lists them. */
@@ -32,10 +22,7 @@ async function ours(kubeconfig, namespaces, seen) {
   const { createKubeClient, listPages } = await import("@kubedump/kube");
   const client = createKubeClient({ kubeconfig, qps: 0 });
   try {
-    for (const [apiVersion, kind, group, resource] of TYPES) {
-      const [version] = apiVersion.split("/").slice(-1);
-      const apiPath = group ? `/apis/${group}/${version}` : `/api/${version}`;
-      const rt = { group, version, resource, kind, namespaced: true, verbs: ["list"], key: resource, apiPath };
+    for (const rt of SEED_TYPES) {
       for (const namespace of namespaces)
         for await (const page of listPages(client, rt, { namespace, limit: PAGE }))
           for (const o of page) seen(o.metadata.uid, o.metadata.resourceVersion);
@@ -51,7 +38,7 @@ async function clientNode(kubeconfig, namespaces, seen) {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const api = KubernetesObjectApi.makeApiClient(kc);
-  for (const [apiVersion, kind] of TYPES)
+  for (const { apiVersion, kind } of SEED_TYPES)
     for (const namespace of namespaces) {
       let cont;
       do {

@@ -7,6 +7,27 @@ import { setTimeout as sleep } from "node:timers/promises";
 export const NAMESPACE_PREFIX = "bench-";
 export const namespaceName = (i) => `${NAMESPACE_PREFIX}${i}`;
 
+/** The types objectFor creates, as discovery gives them (a ResourceType of @kubedump/kube), with their apiVersion. */
+export const SEED_TYPES = [
+  ["", "v1", "configmaps", "ConfigMap"],
+  ["", "v1", "secrets", "Secret"],
+  ["", "v1", "services", "Service"],
+  ["", "v1", "serviceaccounts", "ServiceAccount"],
+  ["apps", "v1", "deployments", "Deployment"],
+  ["rbac.authorization.k8s.io", "v1", "roles", "Role"],
+  ["rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"],
+].map(([group, version, resource, kind]) => ({
+  group,
+  version,
+  resource,
+  kind,
+  namespaced: true,
+  verbs: ["list"],
+  key: group ? `${resource}.${group}` : resource,
+  apiPath: group ? `/apis/${group}/${version}` : `/api/${version}`,
+  apiVersion: group ? `${group}/${version}` : version,
+}));
+
 /** Deterministic pseudo-random numbers, so every run seeds the same bytes. */
 function rng(seed) {
   let s = seed >>> 0 || 1;
