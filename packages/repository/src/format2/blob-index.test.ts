@@ -50,6 +50,26 @@ describe("BlobIndex", () => {
     expect(index.add(hex("b"), { ...entry(1), offset: 99 })).toBe(false);
     expect(index.get(entry(1).id)).toMatchObject({ pack: hex("a"), offset: 10 });
   });
+
+  it("refuses a blob whose id is not 64 hex digits, naming it, and keeps what it holds", () => {
+    const index = new BlobIndex();
+    index.add(hex("a"), entry(1));
+    expect(() => index.add(hex("a"), { ...entry(2), id: "abc" })).toThrow(/blob id "abc": not 64 hex digits/);
+    expect(() => index.add(hex("a"), { ...entry(2), id: `${entry(2).id.slice(0, 63)}g` })).toThrow(/not 64 hex digits/);
+    expect(index.size).toBe(1);
+    expect(index.has(entry(2).id)).toBe(false);
+    expect(index.get(entry(1).id)).toMatchObject({ pack: hex("a"), offset: 10 });
+  });
+
+  it("finds blobs added from a pack's entry bytes beside ones added one by one", () => {
+    const index = new BlobIndex();
+    for (let i = 0; i < 10; i++) index.add(hex("a"), entry(i));
+    index.addEntries(hex("b"), encodeEntries(Array.from({ length: 3000 }, (_, i) => entry(5 + i))));
+    expect(index.size).toBe(3005);
+    expect(index.get(entry(5).id)).toMatchObject({ pack: hex("a") }); // the first location stays
+    expect(index.get(entry(3004).id)).toEqual({ ...entry(3004), pack: hex("b") });
+    expect(index.packs()).toEqual([hex("a"), hex("b")]);
+  });
 });
 
 describe.each([
