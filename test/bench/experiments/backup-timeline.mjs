@@ -78,8 +78,9 @@ async function backup(env, watch, label, flags) {
   cli.push("--include-namespaces", `${NAMESPACE_PREFIX}*`, "--repository-format", "2", "-o", "json");
   const rows = [];
   let groups = [];
-  const t0 = performance.now();
+  let t0 = 0;
   const r = await watch.withServer(async () => {
+    t0 = performance.now(); // after the server's /metrics are read (withServer)
     const child = spawn(process.execPath, [...flags, ...cli], {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, "cache") },
