@@ -1,6 +1,6 @@
 import type { DumpFilters } from "@kubedump/dump";
 import { compileFilters } from "@kubedump/dump/filters";
-import type { KubeObject, ResourceType } from "@kubedump/kube";
+import { apiPathOf, type KubeObject, type ResourceType } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { typeKeyOf } from "./keys.js";
 
@@ -66,6 +66,6 @@ function typeOf(record: FilterRecord): ResourceType {
     namespaced: record.namespace !== undefined,
     verbs: [],
     key: typeKeyOf(record),
-    apiPath: group ? `/apis/${group}/${version}` : `/api/${version}`,
+    apiPath: apiPathOf(group, version),
   };
 }

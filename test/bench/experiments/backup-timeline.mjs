@@ -9,7 +9,7 @@
 //   node test/bench/experiments/backup-timeline.mjs --objects 100000 --rounds 3
 //   node test/bench/experiments/backup-timeline.mjs --rounds 6 "--alt-node-args=--max-semi-space-size=64"
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,6 +20,7 @@ import { createCleanup } from "../lib/cleanup.mjs";
 import { runBench } from "../lib/common.mjs";
 import { s3RepoUrl, startSeededEnv } from "../lib/rounds-env.mjs";
 import { NAMESPACE_PREFIX } from "../lib/seed.mjs";
+import { cpuOf } from "../lib/server-cpu.mjs";
 import { createServerWatch } from "../lib/server-watch.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -46,31 +47,6 @@ const log = (m) => process.stderr.write(`timeline: ${m}\n`);
 const work = mkdtempSync(join(tmpdir(), "kubedump-backup-timeline-"));
 const { cleanup, stopAtEnd } = createCleanup({ work, log });
 
-/** CPU clock ticks (1/100 s) process `pid` has used so far, over all its threads; 0 once it is gone. */
-function ticksOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-/** The pids of the local MinIO servers (`minio server …`). */
-function minioPids() {
-  const pids = [];
-  for (const d of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-      if (argv[0]?.includes("minio") && argv[1] === "server") pids.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
 /** One backup by the CLI, its processes' cores sampled every BUCKET_MS; prints the timeline and the API server's share. */
 async function backup(env, watch, label, flags) {
   const url = s3RepoUrl(env, "kubedump-bench", "timeline");
@@ -88,9 +64,9 @@ async function backup(env, watch, label, flags) {
     groups = [
       ["cli", [child.pid]],
       ...watch.servers.map((s) => [s.name === "kube-apiserver" ? "api" : s.name, [s.pid]]),
-      ["minio", minioPids()],
+      ["minio", [env.minio.process.pid]],
     ];
-    const sum = (pids) => pids.reduce((a, p) => a + ticksOf(p), 0);
+    const sum = (pids) => cpuOf(pids.map((pid) => ({ pid }))); // CPU-s so far; a process gone adds 0
     const last = groups.map(([, pids]) => sum(pids));
     const timer = setInterval(() => {
       const now = groups.map(([, pids]) => sum(pids));
@@ -104,14 +80,14 @@ async function backup(env, watch, label, flags) {
     if (code !== 0) throw new Error(`kubedump backup (${label}) exited ${code}`);
     return { seconds: (performance.now() - t0) / 1000 };
   });
-  const perBucket = BUCKET_MS / 10; // ticks of one core in a bucket
+  const bucketSeconds = BUCKET_MS / 1000;
   const out = [`${label}${flags.length ? ` (${flags.join(" ")})` : ""}: ${r.seconds.toFixed(2)} s`];
   out.push(`    s  ${groups.map(([n]) => n.padStart(5)).join("")}  cores`);
   const totals = groups.map(() => 0);
-  for (const [t, ...ticks] of rows) {
-    const cores = ticks.map((v) => v / perBucket);
-    ticks.forEach((v, i) => {
-      totals[i] += v / 100;
+  for (const [t, ...cpu] of rows) {
+    const cores = cpu.map((v) => v / bucketSeconds);
+    cpu.forEach((v, i) => {
+      totals[i] += v;
     });
     const all = cores.reduce((a, b) => a + b, 0);
     out.push(

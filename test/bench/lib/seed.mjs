@@ -3,6 +3,7 @@
 import { Agent, request } from "node:https";
 import { request as httpRequest } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { apiPathOf, apiVersionOf, resourceKey } from "@kubedump/kube";
 
 export const NAMESPACE_PREFIX = "bench-";
 export const namespaceName = (i) => `${NAMESPACE_PREFIX}${i}`;
@@ -23,9 +24,9 @@ export const SEED_TYPES = [
   kind,
   namespaced: true,
   verbs: ["list"],
-  key: group ? `${resource}.${group}` : resource,
-  apiPath: group ? `/apis/${group}/${version}` : `/api/${version}`,
-  apiVersion: group ? `${group}/${version}` : version,
+  key: resourceKey(resource, group),
+  apiPath: apiPathOf(group, version),
+  apiVersion: apiVersionOf(group, version),
 }));
 
 /** Deterministic pseudo-random numbers, so every run seeds the same bytes. */

@@ -24,6 +24,11 @@ export class IdTable {
     return this.count;
   }
 
+  /** Ids the table holds room for before it grows. */
+  private get capacity(): number {
+    return this.words.length / ID_WORDS;
+  }
+
   /** The number of the id that is the 32 bytes of `bytes` from `offset`, or -1 (also when they run past its end). */
   find(bytes: Uint8Array, offset = 0): number {
     if (!this.load(bytes, offset)) return -1;
@@ -39,7 +44,7 @@ export class IdTable {
       throw new RangeError(`blob id at ${offset}: not ${ID_BYTES} bytes (${bytes.length} in all)`);
     let slot = this.slotOfKey();
     if (this.slots[slot] !== 0) return -1;
-    if (this.count === this.words.length / ID_WORDS) {
+    if (this.count === this.capacity) {
       this.reserve(this.count + 1);
       slot = this.slotOfKey();
     }
@@ -51,9 +56,9 @@ export class IdTable {
 
   /** Makes room for `total` ids in all, doubling at once as often as needed (not once per id). */
   reserve(total: number): void {
-    let capacity = this.words.length / ID_WORDS;
+    let capacity = this.capacity;
     while (capacity < total) capacity *= 2;
-    if (capacity === this.words.length / ID_WORDS) return;
+    if (capacity === this.capacity) return;
     const words = new Int32Array(capacity * ID_WORDS);
     words.set(this.words.subarray(0, this.count * ID_WORDS));
     this.words = words;

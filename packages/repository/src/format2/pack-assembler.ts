@@ -62,7 +62,7 @@ export interface AssembledPack {
  * plaintexts are kept, not copied, until their frame is deflated; the blobs of a frame that lie
  * one after another in one buffer (a page of a dump) are deflated from it as they are. A blob
  * added before is not stored again (`skipped` counts them): the assembler keeps the ids it was
- * given as bytes (IdSet: 64–128 bytes a blob, in a table V8's collector does not look into) until
+ * given as bytes (IdSet: 40–80 bytes a blob, in a table V8's collector does not look into) until
  * it is let go. The compressing thread runs one per pack writer (PackWriter, pack-streams.ts);
  * the tests run it anywhere.
  */

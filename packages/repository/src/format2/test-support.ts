@@ -163,7 +163,7 @@ export async function storedDataBlobs(store: ObjectStore, keys: Format2Keys | nu
 
 /**
  * A temporary directory `kubedump-format2-<prefix>-*` made before the file's tests and removed
- * after them (hooks registered here): the path of `name` in it.
+ * after them (hooks registered here): the path of `names` (joined) in it.
  */
 export function testDirectory(prefix: string): (...names: string[]) => string {
   let tmp = "";
