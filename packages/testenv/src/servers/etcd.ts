@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../binaries.js";
 import { probeStatus } from "../http-probe.js";
-import { freePort } from "../ports.js";
+import { freePorts } from "../ports.js";
 import { type ServerProcess, startServer } from "../process.js";
 
 export interface Etcd {
@@ -12,7 +12,7 @@ export interface Etcd {
 
 export async function startEtcd(dir: string): Promise<Etcd> {
   const bin = await ensureBinary("etcd");
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const [clientPort, peerPort] = await freePorts(2);
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const data = join(dir, "etcd-data");

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureBinary } from "../binaries.js";
 import { probeStatus } from "../http-probe.js";
-import { freePort } from "../ports.js";
+import { freePorts } from "../ports.js";
 import { type ServerProcess, startServer } from "../process.js";
 
 export interface Minio {
@@ -26,7 +26,7 @@ export interface MinioOptions {
 
 export async function startMinio(dir: string, opts: MinioOptions = {}): Promise<Minio> {
   const bin = await ensureBinary("minio");
-  const [port, consolePort] = [await freePort(), await freePort()];
+  const [port, consolePort] = await freePorts(2);
   const data = join(dir, "minio-data");
   const certs = join(dir, "minio-certs");
   mkdirSync(data, { recursive: true });

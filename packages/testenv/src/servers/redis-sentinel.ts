@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "../ports.js";
+import { freePorts } from "../ports.js";
 import { type ServerProcess, startServer } from "../process.js";
 
 const run = promisify(execFile);
@@ -84,7 +84,7 @@ export async function startRedisSentinel(dir: string, opts: RedisSentinelOptions
   };
   try {
     mkdirSync(dir, { recursive: true });
-    const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+    const ports = await freePorts(5);
     const [masterPort, replicaPort, ...sentinelPorts] = ports as [number, number, ...number[]];
     const dataConf = (name: string, port: number, extra: string[]) => {
       mkdirSync(join(dir, name), { recursive: true });
