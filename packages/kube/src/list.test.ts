@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createKubeClient } from "./client.js";
+import { createKubeClient, KubeClient } from "./client.js";
 import { isGone } from "./errors.js";
+import { loadConnection } from "./kubeconfig.js";
 import { ItemPage, listPages, readListPage } from "./list.js";
 import { listMetadataPages } from "./metadata-list.js";
 import type { KubeObject } from "./resources.js";
@@ -50,6 +51,52 @@ describe("listPages when the continue token expires mid-way", () => {
     expect(seen.sort()).toEqual([...NAMES, "late-meta"].sort());
     expect(next.value.restarts).toBe(1);
     await admin(env, "DELETE", `/api/v1/namespaces/${NS}/events/late-meta`);
+  });
+
+  it("asks for a metadata listing's next page while a page is used, and stops it when the listing stops", async () => {
+    const asked: { query: unknown; signal?: AbortSignal; settled: boolean }[] = [];
+    class Recording extends KubeClient {
+      override requestBody(method: string, path: string, opts: Parameters<KubeClient["requestBody"]>[2] = {}) {
+        const call = { query: opts.query, signal: opts.signal, settled: false };
+        asked.push(call);
+        const body = super.requestBody(method, path, opts);
+        body.then(
+          () => {
+            call.settled = true;
+          },
+          () => {
+            call.settled = true;
+          },
+        );
+        return body;
+      }
+    }
+    const recording = new Recording(loadConnection({ kubeconfig: env.kubeconfig }));
+    try {
+      const pages = listMetadataPages(recording, EVENTS, { namespace: NS, limit: 2 });
+      const first = await pages.next();
+      expect(first.done).toBe(false);
+      // the first page is in: the second was asked for with its continue token before it was handed over
+      expect(asked).toHaveLength(2);
+      expect((asked[1]?.query as { continue?: string } | undefined)?.continue).toBeTruthy();
+      const second = await pages.next();
+      expect(second.done).toBe(false);
+      expect(asked).toHaveLength(3);
+      await pages.return(undefined as never);
+      // the page asked for ahead was stopped with the listing (or had come in already)
+      const last = asked[2];
+      expect(last?.signal).toBeDefined(); // asked ahead: a signal of its own to stop it
+      expect(last?.signal?.aborted || last?.settled).toBe(true);
+      // every page a whole listing reads, once
+      asked.length = 0;
+      const all: string[] = [];
+      for await (const page of listMetadataPages(recording, EVENTS, { namespace: NS, limit: 2 }))
+        all.push(...page.items.map((m) => m.name));
+      expect(all.sort()).toEqual([...NAMES].sort());
+      expect(asked).toHaveLength(Math.ceil(NAMES.length / 2));
+    } finally {
+      recording.close();
+    }
   });
 
   it("hands the 410 to the caller with restartOnExpiry: false", async () => {

@@ -304,12 +304,16 @@ export async function* listItemPages(
     const { metadata, bounds, objects } = readListPage(body);
     return { continue: metadata.continue, resourceVersion: metadata.resourceVersion, body, bounds, objects };
   });
-  for (;;) {
-    const next = await responses.next();
-    if (next.done) return next.value;
-    const { body, bounds, objects } = next.value.page;
-    if (next.value.restarts > 0) seen.restarted();
-    yield new ItemPage(body, bounds, objects, apiVersion, rt.kind, seen, opts.omitManagedFields);
+  try {
+    for (;;) {
+      const next = await responses.next();
+      if (next.done) return next.value;
+      const { body, bounds, objects } = next.value.page;
+      if (next.value.restarts > 0) seen.restarted();
+      yield new ItemPage(body, bounds, objects, apiVersion, rt.kind, seen, opts.omitManagedFields);
+    }
+  } finally {
+    await responses.return(undefined as never);
   }
 }
 
@@ -322,7 +326,9 @@ export interface PageStart {
 /**
  * The pages of a list as `read` makes them of each response body, with where each started and how
  * often the list started again so far; the paging and the restart after an expired continue token
- * (ListOptions.restartOnExpiry) of listItemPages and listMetadataPages.
+ * (ListOptions.restartOnExpiry) of listItemPages and listMetadataPages. With `continueOf`, which
+ * reads a body's continue token alone, the next page is asked for as soon as a body is in, before
+ * `read` and the caller's work on the page; a caller that stops early aborts it.
  */
 export async function* listResponses<P extends { continue?: string; resourceVersion?: string }>(
   client: KubeClient,
@@ -330,35 +336,55 @@ export async function* listResponses<P extends { continue?: string; resourceVers
   opts: ListOptions,
   accept: string | undefined,
   read: (body: Buffer) => P,
+  continueOf?: (body: Buffer) => string | undefined,
 ): AsyncGenerator<{ page: P; from: PageStart; restarts: number }, ListSummary> {
   const path = collectionPath(rt, opts.namespace);
   let restarts = 0;
   let cont: string | undefined = opts.continue;
   let resourceVersion = "";
-  for (;;) {
-    let body: Buffer;
-    try {
-      const query = {
-        limit: opts.limit ?? DEFAULT_PAGE_SIZE,
-        continue: cont,
-        labelSelector: opts.labelSelector,
-        fieldSelector: opts.fieldSelector,
-        ...(cont === undefined && opts.resourceVersion
-          ? { resourceVersion: opts.resourceVersion, resourceVersionMatch: "Exact" }
-          : {}),
-      };
-      body = await client.requestBody("GET", path, { query, signal: opts.signal, accept });
-    } catch (err) {
-      if (!cont || !isGone(err) || opts.restartOnExpiry === false || restarts >= MAX_RESTARTS) throw err;
-      restarts++;
-      cont = undefined;
-      continue;
+  /** The next page, asked for ahead (continueOf): its continue token, its body, and how to stop it. */
+  let ahead: { cont: string; body: Promise<Buffer>; stop: AbortController } | undefined;
+  const ask = (token: string | undefined, signal = opts.signal) => {
+    const query = {
+      limit: opts.limit ?? DEFAULT_PAGE_SIZE,
+      continue: token,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      ...(token === undefined && opts.resourceVersion
+        ? { resourceVersion: opts.resourceVersion, resourceVersionMatch: "Exact" }
+        : {}),
+    };
+    return client.requestBody("GET", path, { query, signal, accept });
+  };
+  try {
+    for (;;) {
+      let body: Buffer;
+      try {
+        const asked = ahead?.cont === cont ? ahead?.body : undefined;
+        if (!asked) ahead?.stop.abort(new Error("the listing went on from another page"));
+        ahead = undefined;
+        body = await (asked ?? ask(cont));
+      } catch (err) {
+        if (!cont || !isGone(err) || opts.restartOnExpiry === false || restarts >= MAX_RESTARTS) throw err;
+        restarts++;
+        cont = undefined;
+        continue;
+      }
+      const next = continueOf?.(body);
+      if (next) {
+        const stop = new AbortController();
+        const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+        ahead = { cont: next, body: ask(next, signal), stop };
+        ahead.body.catch(() => {}); // awaited in the next turn, or stopped with the listing
+      }
+      const page = read(body);
+      const from = cont === undefined ? { resourceVersion: page.resourceVersion } : { continue: cont };
+      resourceVersion = page.resourceVersion ?? resourceVersion;
+      yield { page, from, restarts };
+      cont = page.continue || undefined;
+      if (!cont) return { resourceVersion, restarts };
     }
-    const page = read(body);
-    const from = cont === undefined ? { resourceVersion: page.resourceVersion } : { continue: cont };
-    resourceVersion = page.resourceVersion ?? resourceVersion;
-    yield { page, from, restarts };
-    cont = page.continue || undefined;
-    if (!cont) return { resourceVersion, restarts };
+  } finally {
+    ahead?.stop.abort(new Error("the listing stopped before this page was read"));
   }
 }

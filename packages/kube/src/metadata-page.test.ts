@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MetadataDecodeError, readMetadataPage } from "./metadata-page.js";
+import { MetadataDecodeError, metadataContinueOf, readMetadataPage } from "./metadata-page.js";
 
 // A protobuf writer just big enough to build pages by hand (the real server's are read in
 // packages/dump/src/snapshot-changed.test.ts).
@@ -71,5 +71,25 @@ describe("readMetadataPage", () => {
   ])("refuses %s with MetadataDecodeError", (_what, body, message) => {
     expect(() => readMetadataPage(body)).toThrow(MetadataDecodeError);
     expect(() => readMetadataPage(body)).toThrow(message);
+  });
+});
+
+describe("metadataContinueOf", () => {
+  it("reads the continue token that readMetadataPage reads, without the items", () => {
+    expect(metadataContinueOf(page)).toBe("next-token");
+    expect(metadataContinueOf(page)).toBe(readMetadataPage(page).continue);
+  });
+
+  it("gives none for the last page, and finds the list's metadata after its items too", () => {
+    const last = envelope(message(bytes(1, message(bytes(2, "99"))), bytes(2, message(bytes(1, objectMeta)))));
+    expect(metadataContinueOf(last)).toBeUndefined();
+    const itemsFirst = envelope(message(bytes(2, message(bytes(1, objectMeta))), bytes(1, message(bytes(3, "t2")))));
+    expect(metadataContinueOf(itemsFirst)).toBe("t2");
+    expect(readMetadataPage(itemsFirst).continue).toBe("t2");
+  });
+
+  it("refuses what is not Kubernetes protobuf as readMetadataPage does", () => {
+    expect(() => metadataContinueOf(Buffer.from('{"items":[]}'))).toThrow(MetadataDecodeError);
+    expect(() => metadataContinueOf(Buffer.from("k8s\0", "latin1"))).toThrow(/holds no message/);
   });
 });

@@ -30,26 +30,49 @@ export class MetadataDecodeError extends Error {
 
 /** Reads a protobuf PartialObjectMetadataList page. */
 export function readMetadataPage(body: Buffer): MetadataPage {
-  if (body.length < 4 || MAGIC.some((b, i) => body[i] !== b))
-    throw new MetadataDecodeError("metadata list: the answer is not Kubernetes protobuf (no k8s\\0 prefix)");
-  let raw: [number, number] | undefined;
-  for (const f = new Fields(body, 4, body.length); f.next(); ) if (f.no === 2 && f.wire === 2) raw = [f.start, f.end];
-  if (!raw) throw new MetadataDecodeError("metadata list: the protobuf envelope holds no message");
+  const [start, end] = listOf(body);
   const page: MetadataPage = { items: [] };
-  for (const f = new Fields(body, raw[0], raw[1]); f.next(); ) {
+  for (const f = new Fields(body, start, end); f.next(); ) {
     if (f.wire !== 2) continue;
-    if (f.no === 1) {
-      for (const m = new Fields(body, f.start, f.end); m.next(); ) {
-        if (m.wire !== 2) continue;
-        if (m.no === 2) page.resourceVersion = m.text();
-        else if (m.no === 3) page.continue = m.text();
-      }
-    } else if (f.no === 2) {
+    if (f.no === 1) Object.assign(page, listMetaOf(body, f.start, f.end));
+    else if (f.no === 2) {
       for (const p = new Fields(body, f.start, f.end); p.next(); )
         if (p.no === 1 && p.wire === 2) page.items.push(objectMetaOf(body, p.start, p.end));
     }
   }
   return page;
+}
+
+/**
+ * The continue token of a PartialObjectMetadataList page alone, without its items: the list's
+ * metadata comes first (Go writes fields in order), so this reads a few bytes of a page.
+ */
+export function metadataContinueOf(body: Buffer): string | undefined {
+  const [start, end] = listOf(body);
+  for (const f = new Fields(body, start, end); f.next(); )
+    if (f.no === 1 && f.wire === 2) return listMetaOf(body, f.start, f.end).continue;
+  return undefined;
+}
+
+/** Where the envelope of `body` holds the list message. */
+function listOf(body: Buffer): [number, number] {
+  if (body.length < 4 || MAGIC.some((b, i) => body[i] !== b))
+    throw new MetadataDecodeError("metadata list: the answer is not Kubernetes protobuf (no k8s\\0 prefix)");
+  let raw: [number, number] | undefined;
+  for (const f = new Fields(body, 4, body.length); f.next(); ) if (f.no === 2 && f.wire === 2) raw = [f.start, f.end];
+  if (!raw) throw new MetadataDecodeError("metadata list: the protobuf envelope holds no message");
+  return raw;
+}
+
+/** A ListMeta's resourceVersion and continue token. */
+function listMetaOf(body: Buffer, start: number, end: number): Pick<MetadataPage, "continue" | "resourceVersion"> {
+  const meta: Pick<MetadataPage, "continue" | "resourceVersion"> = {};
+  for (const m = new Fields(body, start, end); m.next(); ) {
+    if (m.wire !== 2) continue;
+    if (m.no === 2) meta.resourceVersion = m.text();
+    else if (m.no === 3) meta.continue = m.text();
+  }
+  return meta;
 }
 
 function objectMetaOf(body: Buffer, start: number, end: number): ObjectMeta {
