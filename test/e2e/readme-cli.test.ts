@@ -70,7 +70,7 @@ afterAll(() => {
 describe("the README's CLI lines, on a fresh clone after its set-up", () => {
   it("before the build, npx kubedump says to run npm run build", () => {
     expect(missingBuild.code).toBe(1);
-    expect(missingBuild.stderr).toMatch(/kubedump: .*packages\/cli\/dist\/main\.js is missing: run npm run build/);
+    expect(missingBuild.stderr).toMatch(/kubedump: .*packages\/cli\/dist\/kubedump\.js is missing: run npm run build/);
   });
 
   it("every line runs as written", { timeout: 600_000 }, async () => {
