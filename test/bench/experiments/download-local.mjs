@@ -12,6 +12,7 @@
 //   node test/bench/experiments/download-local.mjs --objects 100000 --hours 30 --rounds 3 --roots .,/work/wt/base
 //   node test/bench/experiments/download-local.mjs --minio --rounds 5 --roots .,/work/wt/base
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
+//   node test/bench/experiments/download-local.mjs "--node-args-list=;UV_USE_IO_URING=0"
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -31,7 +32,8 @@ const HELP = `usage: node test/bench/experiments/download-local.mjs [options]
   --hours H        snapshots, 1% changed before each after the first (default 30)
   --rounds R       downloads of each variant (default 3)
   --roots A,B      checkouts whose CLI downloads (default this one; this one writes the repository)
-  "--node-args-list=A;B"  node flags of each variant, ";" between variants (with one root)
+  "--node-args-list=A;B"  node flags of each variant, ";" between variants (with one root); a
+                   NAME=value word sets that variable in the variant's environment
   --dir DIR        where the repository and the downloads go (default a new directory in /dev/shm)
   --minio          download from a MinIO the repository is copied into (started here), not the directory`;
 const { args, int } = benchArgs(
@@ -50,7 +52,13 @@ const [N, HOURS, ROUNDS] = [int("objects"), int("hours"), int("rounds")];
 const roots = args.roots.split(",").map((r) => resolve(r));
 const flagSets = args["node-args-list"].split(";").map((f) => f.trim());
 const VARIANTS = roots.flatMap((root) =>
-  flagSets.map((flags) => ({ root, flags, label: `${root === ROOT ? "this" : root}${flags ? ` ${flags}` : ""}` })),
+  flagSets.map((set) => {
+    // NAME=value words are the variant's environment, the rest node flags
+    const words = set.split(/\s+/).filter(Boolean);
+    const env = Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split(/=(.*)/s).slice(0, 2)));
+    const flags = words.filter((w) => !/^[A-Z_]+=/.test(w)).join(" ");
+    return { root, flags, env, label: `${root === ROOT ? "this" : root}${set ? ` ${set}` : ""}` };
+  }),
 );
 const log = (m) => process.stderr.write(`exp: ${m}\n`);
 const work = mkdtempSync(join(resolve(args.dir), "kubedump-download-local-"));
@@ -166,7 +174,7 @@ async function main() {
       const r = readThreadCpu(
         await runTimed(`download-${round}`, process.execPath, [...mainThreadCpuArgs(v.flags), ...cli], {
           work,
-          env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, "cache") },
+          env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, "cache"), ...v.env },
           track,
         }),
       );
