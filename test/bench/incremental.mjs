@@ -43,6 +43,10 @@ const HELP = `usage: npm run bench:incremental -- [options]
   --restore-rounds R   restore each format's last snapshot R times (each into a fresh cluster),
                        alternating f1 and f2, and report the median time (default 1)
   --skip-restore       leave out the restores (each into a fresh cluster)
+  --full-rounds R      measure the raw LIST, both full backups and format 2's second backup R
+                       times, each round into new repositories (the last round's go on to the
+                       hours), the LIST first in odd rounds and last in even ones; the targets
+                       take the ratios pooled over the rounds, as bench:dump's (default 1)
   --json FILE          also write the figures as JSON`;
 const { args, int } = benchArgs(
   {
@@ -54,6 +58,7 @@ const { args, int } = benchArgs(
     "download-dir": { type: "string" },
     "restore-rounds": { type: "string", default: "1" },
     "skip-restore": { type: "boolean" },
+    "full-rounds": { type: "string", default: "1" },
     json: { type: "string" },
   },
   HELP,
@@ -64,6 +69,7 @@ const HOURS = Math.max(2, int("hours"));
 const F1_HOURS = Math.min(HOURS, Math.max(2, int("format1-hours")));
 const DOWNLOAD_ROUNDS = Math.max(1, int("download-rounds"));
 const RESTORE_ROUNDS = Math.max(1, int("restore-rounds"));
+const FULL_ROUNDS = Math.max(1, int("full-rounds"));
 const SHARE = 0.01;
 const BUCKET = "kubedump-bench";
 
@@ -210,19 +216,42 @@ async function main() {
   ctx.watch = createServerWatch({ kubeconfig: env.kubeconfig, server: conn.server });
   const rawList = () =>
     ctx.watch.withServer(() => runMeasurement(join(HERE, "lib/raw-list-child.mjs"), rawCfg, { cwd: ROOT, track }));
-  await rawList();
-  const listed = await rawList();
-  const list = { ...listed, server: serverFigures(listed) };
-  log(`raw LIST: ${list.objects} objects in ${list.seconds.toFixed(2)} s${ctx.watch.serverNote(listed)}`);
-
-  const [f1, f2] = [repositoryOn(env, 1), repositoryOn(env, 2)];
-  const change = async (round) => {
+  await rawList(); // warms the server's caches up, not measured
+  const listOnce = async () => {
+    const listed = await rawList();
+    log(`raw LIST: ${listed.objects} objects in ${listed.seconds.toFixed(2)} s${ctx.watch.serverNote(listed)}`);
+    return { ...listed, server: serverFigures(listed) };
+  };
+  const change = async (round, label = `hour ${round + 1}`) => {
     const c = await changeObjects(conn, { objects: N, namespaces: K, share: SHARE, round });
-    log(`hour ${round + 1}: changed ${c.changed} objects in ${c.seconds.toFixed(1)} s`);
+    log(`${label}: changed ${c.changed} objects in ${c.seconds.toFixed(1)} s`);
   };
   const phases = { start: performance.now() };
-  await backup(f1, env.kubeconfig, "full");
-  await backup(f2, env.kubeconfig, "full");
+  // Each round: the raw LIST and a full backup of each format (the LIST first in odd rounds, last
+  // in even ones), into new repositories; then, but in the last round, 1% changed and format 2's
+  // second backup (the last round's is hour 2's). Changes of rounds before the last are rounds
+  // HOURS and later of changeObjects, so no hour changes the same objects.
+  const rounds = [];
+  let f1;
+  let f2;
+  for (let r = 0; r < FULL_ROUNDS; r++) {
+    const repos = [repositoryOn(env, 1), repositoryOn(env, 2)];
+    const label = FULL_ROUNDS > 1 ? `round ${r + 1} full` : "full";
+    const steps = [
+      ["list", listOnce],
+      ["f1", () => backup(repos[0], env.kubeconfig, label)],
+      ["f2", () => backup(repos[1], env.kubeconfig, label)],
+    ];
+    const round = {};
+    for (const [key, step] of r % 2 ? [...steps].reverse() : steps) round[key] = await step();
+    rounds.push(round);
+    if (r === FULL_ROUNDS - 1) [f1, f2] = repos;
+    else {
+      await change(HOURS + r, `round ${r + 1}`);
+      round.second = await backup(repos[1], env.kubeconfig, `round ${r + 1} second`);
+    }
+  }
+  const list = rounds.at(-1).list;
   for (let hour = 2; hour <= HOURS; hour++) {
     await change(hour - 1);
     if (hour <= F1_HOURS) await backup(f1, env.kubeconfig, `hour ${hour}`);
@@ -240,6 +269,7 @@ async function main() {
     HOURS,
     F1_HOURS,
     list,
+    rounds: rounds.map((r) => ({ ...r, second: r.second ?? f2.snapshots[1] })),
     f1,
     f2,
     downloads: downloaded,
