@@ -61,6 +61,7 @@ export function formatIncrementalReport({
   K,
   HOURS,
   list,
+  settleMs = 0,
   rounds = [],
   f1,
   f2,
@@ -78,6 +79,7 @@ export function formatIncrementalReport({
     objects: N,
     namespaces: K,
     hours: HOURS,
+    settleMs,
     load: { start: loadStart, end: loadEnd },
     seeding: { seconds: seeding.seconds },
     list: { seconds: list.seconds, objects: list.objects, bytes: list.bytes, maxRss: list.maxRss, server: list.server },
@@ -200,6 +202,7 @@ export function formatIncrementalReport({
   const load = (l) => l.map((v) => v.toFixed(2)).join(" ");
   const text = [
     `\nkubedump incremental snapshots: ${fmt.n(N)} objects over ${K} namespaces, 1% changed an hour, ${HOURS} hours; repositories on MinIO`,
+    `each backup after a change starts ${settleMs > 0 ? `${settleMs} ms after it` : "at once"}`,
     `load average at start ${load(loadStart)}, at end ${load(loadEnd)} (2 cores: ${loadEnd[0] > 2 ? "shared with other work" : "quiet"})\n`,
     rates,
     "",
