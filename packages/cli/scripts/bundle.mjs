@@ -1,5 +1,5 @@
 // Bundles the built CLI (dist/launch.js and what it imports) into dist/kubedump.js and its chunks,
-// with the repository's two worker threads beside them, where the bundled code looks for them
+// with the repository's three worker threads beside them, where the bundled code looks for them
 // (new URL("./gzip-worker.js", import.meta.url)). Node's ESM loader spends most of a CLI start
 // resolving, reading and linking its files (646 in its whole graph); one bundle loads in about
 // half the time (docs/decisions.md, "The CLI is bundled"). The files of the last bundle are
@@ -25,6 +25,7 @@ const result = await build({
     kubedump: `${dist}launch.js`,
     "gzip-worker": `${repository}archive/gzip-worker.js`,
     "frame-worker": `${repository}format2/frame-worker.js`,
+    "write-worker": `${repository}snapshot/write-worker.js`,
   },
   outdir: dist,
   entryNames: "[name]",

@@ -69,10 +69,12 @@ export class IntegrityError extends StoredObjectError {
 export class UnsafePathError extends Error {
   override readonly name = "UnsafePathError";
   readonly path: string;
+  readonly reason: string;
 
   constructor(path: string, reason: string) {
     super(`unsafe path ${JSON.stringify(path)}: ${reason}`);
     this.path = path;
+    this.reason = reason;
   }
 }
 

@@ -74,7 +74,8 @@ export class Format2AsRepository implements Repository {
 
   /**
    * Writes every object as the tree is walked (Format2Repository.everyObject): the first files are
-   * written while the rest of the tree is still read.
+   * written while the rest of the tree is still read, each slice the frame thread decoded moved
+   * to the writing thread as it came (writeTree).
    */
   async download(id: string, toDir: string, options?: ReadProgressOptions): Promise<DownloadResult> {
     const manifest = await this.getSnapshot(id);

@@ -192,7 +192,7 @@ export class BlobSource {
   async *threadBatchesAt<T extends { location: BlobLocation }>(
     items: readonly T[],
     { packsAhead = 0, ranged = true }: { packsAhead?: number; ranged?: boolean } = {},
-  ): AsyncGenerator<{ items: T[]; blobs: Buffer[] }> {
+  ): AsyncGenerator<{ items: T[]; blobs: Buffer[]; owned: boolean }> {
     const { runs, plans } = this.plan(items, ranged);
     yield* this.threadBlobs(runs, plans, packsAhead);
   }
@@ -227,13 +227,14 @@ export class BlobSource {
    * slices are being decoded there (blobsOnThread) while the blobs of the one before are given, a
    * slice's bytes fetched when it is started (once, till its last slice is given), and the next
    * `packsAhead` packs read whole fetched meanwhile. A blob whose frame a ranged read before kept
-   * (rangePlan's pinned) is cut from it here.
+   * (rangePlan's pinned) is cut from it here. `owned`: the slice's blobs lie in the buffer the
+   * frame thread sent, which nothing else holds (not so those cut from a kept frame).
    */
   private async *threadBlobs<T extends { location: BlobLocation }>(
     runs: readonly { pack: string; items: T[] }[],
     plans: readonly (RangePlan | undefined)[],
     packsAhead: number,
-  ): AsyncGenerator<{ items: T[]; blobs: Buffer[] }> {
+  ): AsyncGenerator<{ items: T[]; blobs: Buffer[]; owned: boolean }> {
     const most = this.deps.threadSliceBytes ?? THREAD_SLICE_BYTES;
     const slices = runs.flatMap((run, r) =>
       threadSlicesOf(run.items, plans[r], most).map((slice) => ({ r, ...slice })),
@@ -272,11 +273,11 @@ export class BlobSource {
     };
     for (let k = 0; k < THREAD_SLICES_AHEAD; k++) start(k);
     try {
-      for (const [k, { r, range, items }] of slices.entries()) {
+      for (const [k, { r, range, items, frame }] of slices.entries()) {
         const blobs = await (pending.shift() as Promise<Buffer[]>);
         start(k + THREAD_SLICES_AHEAD);
         if (lastSlice.get(`${r} ${range}`) === k) bytes.delete(`${r} ${range}`); // a range's slices may lie apart
-        yield { items, blobs };
+        yield { items, blobs, owned: !frame };
       }
     } finally {
       for (const { pack } of runs) this.ahead.delete(pack); // a read stopped early holds none

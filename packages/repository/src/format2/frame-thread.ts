@@ -1,5 +1,5 @@
-import { startWorker } from "../archive/gzip-thread.js";
 import { IntegrityError } from "../errors.js";
+import { threadOnFirstUse } from "../worker-requests.js";
 import type { BlobLocation } from "./blob-index.js";
 import { BLOB_FIELDS, type DecodeReply, type DecodeRequest, FRAME_FIELDS } from "./frame-messages.js";
 import type { Format2Keys } from "./keys.js";
@@ -121,49 +121,14 @@ export function sliceRequest(
 }
 
 /**
- * The process's frame thread, started on first use (a thread costs CPU to start); it keeps the
- * process alive only while requests are awaited. If it dies, those fail, and the next request
- * starts a new thread.
+ * The process's frame thread, started on first use; it keeps the process alive only while
+ * requests are awaited. If it dies, those fail, and the next request starts a new thread.
  */
-class FrameThread {
-  private static current: FrameThread | undefined;
-  static get(): FrameThread {
-    FrameThread.current ??= new FrameThread();
-    return FrameThread.current;
-  }
-
-  private readonly worker = startWorker(workerUrl());
-  private readonly waiting = new Map<number, (reply: DecodeReply) => void>();
-  private nextId = 1;
-
-  private constructor() {
-    this.worker.unref();
-    this.worker.on("message", (reply: DecodeReply) => {
-      const done = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) this.worker.unref();
-      done?.(reply);
-    });
-    this.worker.on("error", (err) => this.fail(err.message));
-    this.worker.on("exit", (code) => this.fail(`the frame thread stopped (exit code ${code})`));
-  }
-
-  decode(keys: Format2Keys | null, pack: PackBytes, locations: readonly BlobLocation[]): Promise<DecodeReply> {
-    const request = sliceRequest(this.nextId++, keys, pack, locations);
-    return new Promise((resolve) => {
-      this.waiting.set(request.id, resolve);
-      if (this.waiting.size === 1) this.worker.ref();
-      this.worker.postMessage(request, [request.stored, request.ids]);
-    });
-  }
-
-  private fail(reason: string): void {
-    if (FrameThread.current === this) FrameThread.current = undefined;
-    const waiting = [...this.waiting];
-    this.waiting.clear();
-    for (const [id, done] of waiting) done({ id, type: "error", reason });
-  }
-}
+const frames = threadOnFirstUse<DecodeReply>(workerUrl, "frame thread", (id, reason) => ({
+  id,
+  type: "error",
+  reason,
+}));
 
 /**
  * The plaintext of the blobs at `locations` (sorted byPlace, all in the pack of `pack`, each
@@ -175,7 +140,9 @@ export async function blobsOnThread(
   pack: PackBytes,
   locations: readonly BlobLocation[],
 ): Promise<Buffer[]> {
-  const reply = await FrameThread.get().decode(keys, pack, locations);
+  const thread = frames();
+  const request = sliceRequest(thread.newId(), keys, pack, locations);
+  const reply = await thread.request(request, [request.stored, request.ids]);
   if (reply.type === "error")
     throw reply.key === undefined
       ? new Error(`frame thread: ${reply.reason}`)

@@ -1,5 +1,5 @@
 import type { IndexRecord } from "../archive/types.js";
-import type { PathAndData, SnapshotObject } from "../snapshot/types.js";
+import type { PathsAndBlobs, SnapshotObject } from "../snapshot/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
@@ -62,8 +62,8 @@ export interface Format2Repository {
   readIndex(id: string): AsyncIterable<IndexRecord>;
   /** Every object, pack after pack; with `parts`, only those parts' objects; with `paths`, only those. */
   readObjects(id: string, options?: ObjectsFilter): AsyncIterable<SnapshotObject>;
-  /** Every object's path and YAML, in no set order, as its tree is walked (SnapshotReaderV2.everyObject): a download's. */
-  everyObject(id: string): AsyncIterable<PathAndData>;
+  /** Every object's path and YAML, in no set order, a slice at a time, as its tree is walked (SnapshotReaderV2.everyObject): a download's. */
+  everyObject(id: string): AsyncIterable<PathsAndBlobs>;
 }
 
 class StoreFormat2Repository implements Format2Repository {
@@ -158,7 +158,7 @@ class StoreFormat2Repository implements Format2Repository {
     yield* (await this.readerFor(id)).objects(options.parts, options.paths);
   }
 
-  async *everyObject(id: string): AsyncIterable<PathAndData> {
+  async *everyObject(id: string): AsyncIterable<PathsAndBlobs> {
     yield* (await this.readerFor(id)).everyObject();
   }
 

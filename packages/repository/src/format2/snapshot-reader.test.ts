@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { IntegrityError, RepositoryFormatError, SnapshotExistsError, UnsafePathError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
+import type { PathAndData, PathsAndBlobs } from "../snapshot/types.js";
 import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { type CanonicalValue, canonicalJson } from "./canonical-json.js";
@@ -145,6 +146,12 @@ async function forged(options: { objectName?: string; typeNamespace?: string; ob
   return { store, index, manifest: manifest as SnapshotManifestV2 };
 }
 
+/** A streamed read's objects one at a time. */
+async function* each(batches: AsyncIterable<PathsAndBlobs> | PathsAndBlobs[]): AsyncGenerator<PathAndData> {
+  for await (const { paths, blobs } of batches)
+    for (const [i, path] of paths.entries()) yield { path, data: blobs[i] as Buffer };
+}
+
 describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys) => {
   /** Snapshot ID of 600 objects, then SECOND with 60 changed and 30 gone: a patch on its tree. */
   const SECOND = "20261126T030000Z-00000002";
@@ -165,7 +172,14 @@ describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys
     async (window) => {
       const { store, input, manifest, index } = await twoSnapshots();
       const reader = new SnapshotReaderV2({ store, keys, index, threadSliceBytes: 8 * 1024 }, manifest);
-      const got = await collect(reader.everyObject(window));
+      const batches = await collect(reader.everyObject(window));
+      // a slice decoded on the frame thread is owned: its blobs lie in one buffer, its own
+      const owned = batches.filter((b) => b.owned);
+      expect(owned.length).toBeGreaterThan(0);
+      const buffers = owned.map((b) => b.blobs[0]?.buffer);
+      expect(new Set(buffers).size).toBe(owned.length);
+      for (const b of owned) for (const blob of b.blobs) expect(blob.buffer).toBe(b.blobs[0]?.buffer);
+      const got = await collect(each(batches));
       expect(got.length).toBe(input.length);
       const byPath = new Map(got.map((o) => [o.path, o.data]));
       expect(byPath.size).toBe(input.length);
@@ -212,7 +226,7 @@ describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys
       return read.length;
     };
     const deps = { store: counting, keys, index, keptPackBytes: 1 }; // no tree pack kept: each read again when walked
-    const objects = new SnapshotReaderV2(deps, manifest).everyObject(8);
+    const objects = each(new SnapshotReaderV2(deps, manifest).everyObject(8));
     const got: string[] = [];
     for (let i = 0; i < 8; i++) got.push(((await objects.next()).value as { path: string }).path);
     await settled();
@@ -228,7 +242,7 @@ describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys
     expect(await settled()).toBe(atStop); // nothing read once the reader stopped
     expect(new Set(got).size).toBe(2500);
     read.length = 0;
-    const all = await collect(new SnapshotReaderV2(deps, manifest).everyObject(8));
+    const all = await collect(each(new SnapshotReaderV2(deps, manifest).everyObject(8)));
     expect(new Set(all.map((o) => o.path)).size).toBe(5000);
     expect(new Set(read.filter((key) => treePacks.has(key))).size).toBe(treePacks.size);
   });
@@ -266,7 +280,7 @@ describe("format 2 snapshot reader refuses a hostile tree", () => {
   ])("%s", async (_, options, error) => {
     const { store, index, manifest } = await forged(options);
     await expect(collect(readSnapshotObjectsV2({ store, keys: null, index }, manifest))).rejects.toThrow(error);
-    const streamed = new SnapshotReaderV2({ store, keys: null, index }, manifest).everyObject();
+    const streamed = each(new SnapshotReaderV2({ store, keys: null, index }, manifest).everyObject());
     await expect(collect(streamed)).rejects.toThrow(error);
   });
 
@@ -275,7 +289,7 @@ describe("format 2 snapshot reader refuses a hostile tree", () => {
     expect((await collect(readSnapshotObjectsV2({ store, keys: null, index }, manifest))).map((o) => o.path)).toEqual([
       "namespaces/prod/deployments.apps/web.yaml",
     ]);
-    const streamed = new SnapshotReaderV2({ store, keys: null, index }, manifest).everyObject();
+    const streamed = each(new SnapshotReaderV2({ store, keys: null, index }, manifest).everyObject());
     expect((await collect(streamed)).map((o) => o.path)).toEqual(["namespaces/prod/deployments.apps/web.yaml"]);
   });
 });

@@ -3,7 +3,7 @@ import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
 import { MAX_JSON_BYTES } from "../snapshot/read-limits.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
-import type { PathAndData, SnapshotObject } from "../snapshot/types.js";
+import type { PathsAndBlobs, SnapshotObject } from "../snapshot/types.js";
 import type { BlobLocation } from "./blob-index.js";
 import { BlobSource, type BlobSourceDeps, packOrder } from "./blob-source.js";
 import { decodeManifestV2, type SnapshotManifestV2 } from "./manifest.js";
@@ -182,9 +182,10 @@ export class SnapshotReaderV2 {
    * on the frame thread too, and one BlobSource reads the tree and the data, so a pack holding
    * both (a patch's) is fetched once. Every blob is checked against its id, every tree node as
    * walkTree checks them; a tree found damaged part way fails the read after some objects were
-   * given. `window`: objects a window at most (a test's).
+   * given. They come a slice at a time, as the frame thread decoded them: a writer may take the
+   * buffer of an `owned` slice whole (writeTree). `window`: objects a window at most (a test's).
    */
-  async *everyObject(window = STREAM_WINDOW): AsyncGenerator<PathAndData> {
+  async *everyObject(window = STREAM_WINDOW): AsyncGenerator<PathsAndBlobs> {
     const owner = snapshotManifestKey(this.manifest.id);
     const source = new BlobSource(this.deps); // one for the tree and the data: a pack of both is fetched once
     const walked: { path: string; location: BlobLocation }[] = [];
@@ -242,8 +243,8 @@ export class SnapshotReaderV2 {
       while (current) {
         following = nextWindow(); // read while this window's blobs are given
         following.catch(() => {}); // thrown when awaited
-        for await (const { items, blobs } of current.items)
-          for (const [i, { path }] of items.entries()) yield { path, data: blobs[i] as Buffer };
+        for await (const { items, blobs, owned } of current.items)
+          yield { paths: items.map((item) => item.path), blobs, owned };
         current = await following;
         following = undefined;
       }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UnsafePathError } from "../errors.js";
-import { WRITES_AT_ONCE, writeTree } from "./download.js";
+import { BATCH_FILES, BATCHES_AHEAD, writeTree } from "./download.js";
 import type { SnapshotObject } from "./types.js";
 
 let tmp: string;
@@ -35,10 +35,11 @@ function source(objects: SnapshotObject[]): { iterable: AsyncIterable<SnapshotOb
 
 describe("writeTree", () => {
   it("writes many objects at once into shared and nested directories, each file whole", async () => {
-    const objects = Array.from({ length: WRITES_AT_ONCE * 5 + 3 }, (_, i) =>
+    // more files than a batch holds, and more bytes than a batch holds (BATCH_BYTES)
+    const objects = Array.from({ length: BATCH_FILES * 2 + 3 }, (_, i) =>
       object(
         `namespaces/ns-${i % 3}/configmaps/cm-${i}.yaml`,
-        `kind: ConfigMap\nname: cm-${i}\n${"x".repeat(i * 97)}\n`,
+        `kind: ConfigMap\nname: cm-${i}\n${"x".repeat((i % 50) * 197)}\n`,
       ),
     );
     objects.push(object("cluster/namespaces/ns-0.yaml"));
@@ -46,7 +47,7 @@ describe("writeTree", () => {
 
     const result = await writeTree(source(objects).iterable, join(tmp, "out"), (bytes) => written.push(bytes));
 
-    for (const o of objects) expect(await readFile(join(tmp, "out", o.path))).toEqual(o.data);
+    for (const o of objects) expect((await readFile(join(tmp, "out", o.path))).equals(o.data)).toBe(true);
     const bytes = objects.reduce((sum, o) => sum + o.data.length, 0);
     expect(result).toEqual({ objects: objects.length, bytes });
     expect(written.reduce((a, b) => a + b, 0)).toBe(bytes);
@@ -74,7 +75,9 @@ describe("writeTree", () => {
     await mkdir(outside);
     await symlink(outside, join(to, "namespaces", "prod"));
     const before = Array.from({ length: 5 }, (_, i) => object(`namespaces/dev/configmaps/a-${i}.yaml`));
-    const after = Array.from({ length: WRITES_AT_ONCE * 4 }, (_, i) => object(`namespaces/dev/configmaps/b-${i}.yaml`));
+    const after = Array.from({ length: BATCH_FILES * (BATCHES_AHEAD + 2) }, (_, i) =>
+      object(`namespaces/dev/configmaps/b-${i}.yaml`),
+    );
     const objects = [...before, object("namespaces/prod/secrets/s.yaml"), ...after];
     const { iterable, taken } = source(objects);
 
@@ -85,7 +88,7 @@ describe("writeTree", () => {
       'unsafe path "namespaces/prod": not a directory in the target directory (a symlink or a file)',
     );
     expect(await readdir(outside)).toEqual([]);
-    expect(taken()).toBeLessThan(objects.length); // no more read than one window past the failure
+    expect(taken()).toBeLessThan(objects.length); // no more read than the batches sent past the failure
     const files = await readdir(join(to, "namespaces", "dev", "configmaps"));
     const settled = [...files]; // the writes begun before the failure are over: nothing is added later
     await new Promise((r) => setTimeout(r, 50));
@@ -129,6 +132,109 @@ describe("writeTree", () => {
     const error = await writeTree(source([object("cluster/namespaces/a.yaml")]).iterable, to).catch((e: unknown) => e);
 
     expect((error as NodeJS.ErrnoException).code).toBe("ENXIO"); // no reader: the open fails at once
+  });
+
+  it("writes the first files while the source waits, not once a batch is full", async () => {
+    const out = join(tmp, "out");
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const first = [object("cluster/namespaces/a.yaml"), object("cluster/namespaces/b.yaml")];
+    const written: number[] = [];
+    async function* slow() {
+      yield* first;
+      await held;
+      yield object("cluster/namespaces/c.yaml");
+    }
+
+    const writing = writeTree(slow(), out, (bytes) => written.push(bytes));
+    await expect.poll(() => written.length, { timeout: 5000 }).toBe(2);
+    expect((await readdir(join(out, "cluster/namespaces"))).sort()).toEqual(["a.yaml", "b.yaml"]);
+    release();
+
+    expect(await writing).toEqual({ objects: 3, bytes: 3 * first[0]!.data.length });
+    expect(written).toHaveLength(3);
+  });
+
+  it("moves an owned batch's buffer to the writing thread, and copies the blobs of any other", async () => {
+    const out = join(tmp, "out");
+    const plain = new ArrayBuffer(64);
+    const bytes = Buffer.from(plain);
+    bytes.write("kind: A\n", 0);
+    bytes.write("kind: B\n", 32); // a gap between the blobs, as frames hold other blobs
+    const owned = {
+      paths: ["cluster/a/a.yaml", "cluster/a/b.yaml"],
+      blobs: [bytes.subarray(0, 8), bytes.subarray(32, 40)],
+      owned: true,
+    };
+    const kept = Buffer.from("kind: C\nkind: D\n");
+    const notOwned = {
+      paths: ["cluster/a/c.yaml", "cluster/a/d.yaml"],
+      blobs: [kept.subarray(0, 8), kept.subarray(8)],
+      owned: false,
+    };
+    const apart = {
+      paths: ["cluster/a/e.yaml", "cluster/a/f.yaml"],
+      blobs: [Buffer.from("kind: E\n"), Buffer.from("kind: F\n")],
+      owned: true,
+    };
+    async function* batches() {
+      yield owned;
+      yield notOwned;
+      yield apart; // owned, but in two buffers: copied
+      yield object("cluster/a/g.yaml", "kind: G\n");
+    }
+    const written: number[] = [];
+
+    expect(await writeTree(batches(), out, (n) => written.push(n))).toEqual({ objects: 7, bytes: 56 });
+
+    expect(plain.byteLength).toBe(0); // moved, not copied
+    expect(kept.toString()).toBe("kind: C\nkind: D\n");
+    for (const name of "abcdefg")
+      expect(await readFile(join(out, "cluster/a", `${name}.yaml`), "utf8")).toBe(`kind: ${name.toUpperCase()}\n`);
+    expect(written).toEqual([8, 8, 8, 8, 8, 8, 8]);
+  });
+
+  it("writes two downloads at once into their own directories", async () => {
+    const [a, b] = [join(tmp, "a"), join(tmp, "b")];
+    const objects = (tag: string) =>
+      Array.from({ length: BATCH_FILES + 10 }, (_, i) => object(`namespaces/n/configmaps/${tag}-${i}.yaml`));
+
+    const results = await Promise.all([
+      writeTree(source(objects("a")).iterable, a),
+      writeTree(source(objects("b")).iterable, b),
+    ]);
+
+    expect(results.map((r) => r.objects)).toEqual([BATCH_FILES + 10, BATCH_FILES + 10]);
+    const files = await readdir(join(a, "namespaces/n/configmaps"));
+    expect(files).toHaveLength(BATCH_FILES + 10);
+    expect(files.every((f) => f.startsWith("a-"))).toBe(true);
+    expect(await readdir(join(b, "namespaces/n/configmaps"))).toHaveLength(BATCH_FILES + 10);
+  });
+
+  it("fails with the source's error, writing what it gave before and nothing after", async () => {
+    const out = join(tmp, "out");
+    async function* failing() {
+      yield object("cluster/namespaces/a.yaml");
+      throw new Error("pack damaged");
+    }
+
+    await expect(writeTree(failing(), out)).rejects.toThrow("pack damaged");
+    expect(await readdir(join(out, "cluster/namespaces"))).toEqual(["a.yaml"]);
+  });
+
+  it("fails with a system call's error as Node gives it, naming the file, after the files before it", async () => {
+    const out = join(tmp, "out");
+    const long = `cluster/namespaces/${"x".repeat(300)}.yaml`; // a name longer than a file system takes
+    const objects = [object("cluster/namespaces/a.yaml"), object(long), object("cluster/namespaces/b.yaml")];
+
+    const error = (await writeTree(source(objects).iterable, out).catch((e: unknown) => e)) as NodeJS.ErrnoException;
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe("ENAMETOOLONG");
+    expect(error.syscall).toBe("open");
+    expect(error.path).toBe(join(out, long));
+    expect(error.message).toContain(join(out, long));
+    expect(await readdir(join(out, "cluster/namespaces"))).toEqual(["a.yaml"]);
   });
 
   it("refuses a path that escapes the target directory before writing it", async () => {

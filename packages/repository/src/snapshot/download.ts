@@ -1,9 +1,9 @@
-import { close, constants, fstat, ftruncate, open, write } from "node:fs";
-import { lstat, mkdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
 import { UnsafePathError } from "../errors.js";
-import { checkArchivePath } from "../safe-path.js";
-import type { PathAndData } from "./types.js";
+import { threadOnFirstUse } from "../worker-requests.js";
+import type { PathAndData, PathsAndBlobs } from "./types.js";
+import type { ToWriter, WriteBatch, WriteFailure, WriteReply } from "./write-messages.js";
 
 export interface DownloadResult {
   objects: number;
@@ -11,135 +11,179 @@ export interface DownloadResult {
   bytes: number;
 }
 
-/** A new file: created, never opened where something is already (a symlink included, even dangling). */
-const NEW_FILE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-/** A file already there: opened as it is (truncated once checked), never through a symlink. */
-const OLD_FILE = constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
 /**
- * Writes `data` to the file at `path` (`shown` in errors), created with mode 0o666 less the umask:
- * open, write (again for what a short write left) and close on the pool, by callbacks. fs/promises'
- * writeFile does the same for twice the main thread's CPU a file (a FileHandle object and its
- * close-on-collect bookkeeping; 20,000 files of 2 KB into /dev/shm, 16 at once: 0.53 CPU-s
- * against 0.21–0.25, restore-read-micro.mjs in docs/benchmarks.md, "Session 2026-12-05: f2dl2"),
- * and the main thread bounds a download. A file already there is replaced only when it is a
- * regular file with no other name: a symlink or a hard link planted in the target directory
- * (UnsafePathError) would have the write land outside it, and a FIFO would hold it. The file is
- * closed whatever fails.
+ * Files a batch sent to the writing thread holds at most; a batch is sent sooner when the thread
+ * has nothing to write, and when its bytes reach BATCH_BYTES. @defaultValue 256
  */
-function writeFileBelow(path: string, shown: string, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const writeAll = (fd: number) => {
-      const done = (failure: Error | null) =>
-        close(fd, (closing) => {
-          const err = failure ?? closing;
-          if (err) reject(err);
-          else resolve();
-        });
-      const rest = (at: number): void => {
-        if (at >= data.length) done(null);
-        else
-          write(fd, data, at, data.length - at, null, (writing, written) =>
-            writing ? done(writing) : rest(at + written),
-          );
-      };
-      return { done, rest };
-    };
-    open(path, NEW_FILE, 0o666, (creating, fd) => {
-      if (!creating) return writeAll(fd).rest(0);
-      if (creating.code !== "EEXIST") return reject(creating);
-      open(path, OLD_FILE, (opening, old) => {
-        if (opening)
-          return reject(
-            opening.code === "ELOOP" ? new UnsafePathError(shown, "a symlink in the target directory") : opening,
-          );
-        const { done, rest } = writeAll(old);
-        fstat(old, (statting, stat) => {
-          if (statting) return done(statting);
-          if (!stat.isFile()) return done(new UnsafePathError(shown, "not a regular file in the target directory"));
-          if (stat.nlink > 1)
-            return done(new UnsafePathError(shown, "a hard link in the target directory (the file has other names)"));
-          ftruncate(old, 0, (truncating) => (truncating ? done(truncating) : rest(0)));
-        });
-      });
-    });
-  });
+export const BATCH_FILES = 256;
+
+/** Bytes a batch holds at most (one file larger than that goes alone). @defaultValue 1 MiB */
+export const BATCH_BYTES = 1024 * 1024;
+
+/** Batches sent and not yet written, at most, while the next one fills. @defaultValue 4 */
+export const BATCHES_AHEAD = 4;
+
+/** The worker's compiled file, beside this module in dist; run from source (this package's tests), the one in dist. */
+function workerUrl(): URL {
+  if (import.meta.url.endsWith(".ts")) return new URL("../../dist/snapshot/write-worker.js", import.meta.url);
+  return new URL("./write-worker.js", import.meta.url);
+}
+
+/** The error a batch's failure stands for, as the write on this thread would have thrown it. */
+function errorOf(failure: WriteFailure): Error {
+  if (failure.kind === "unsafe") return new UnsafePathError(failure.path, failure.reason);
+  const { message, code, errno, syscall, path } = failure;
+  return Object.assign(new Error(message), { code, errno, syscall, path });
 }
 
 /**
- * How many files a download writes at once: each write is an open, a write and a close on libuv's
- * thread pool, so one at a time leaves the pool idle while the main thread waits for each step.
- * @defaultValue 16
+ * The process's writing thread (write-worker.ts), started on first use and shared by the downloads
+ * at once; it keeps the process alive only while batches are awaited. If it dies, those fail, and
+ * the next download starts a new thread.
  */
-export const WRITES_AT_ONCE = 16;
+const writer = threadOnFirstUse<WriteReply>(workerUrl, "writing thread", (id, reason) => ({
+  id,
+  written: 0,
+  failure: { kind: "system", message: `writing thread: ${reason}` },
+}));
+
+/** A batch as it goes to the writing thread: file i is `paths[i]`, its bytes data[starts[i], ends[i]). */
+interface Outgoing {
+  paths: string[];
+  data: ArrayBuffer;
+  starts: Uint32Array;
+  ends: Uint32Array;
+}
+
+/** `objects` as one batch, their bytes copied one after another into a new buffer. */
+function copied(objects: readonly PathAndData[]): Outgoing {
+  const starts = new Uint32Array(objects.length);
+  const ends = new Uint32Array(objects.length);
+  let total = 0;
+  for (const [i, { data }] of objects.entries()) {
+    starts[i] = total;
+    total += data.length;
+    ends[i] = total;
+  }
+  const data = new Uint8Array(total);
+  for (const [i, o] of objects.entries()) data.set(o.data, starts[i]);
+  return { paths: objects.map((o) => o.path), data: data.buffer, starts, ends };
+}
 
 /**
- * Writes each object to `<toDir>/<path>`, up to WRITES_AT_ONCE at a time; refuses a path that
- * breaks the path rule (safe-path.ts), and a directory or file below `toDir` that is a symlink,
- * and a file there that is a hard link or not a regular file (UnsafePathError): nothing is written
- * outside `toDir`. The objects' paths come from
- * readSnapshotObjects, which refuses links in the archive, so no link is ever created. On an error
- * no further object is read or written, and the writes already started end before it is thrown.
+ * `batch` as it is, its buffer taken (not copied): when it is `owned` and every blob lies in that
+ * one buffer (undefined otherwise, and the blobs are copied).
+ */
+function taken({ paths, blobs, owned }: PathsAndBlobs): Outgoing | undefined {
+  const buffer = blobs[0]?.buffer;
+  if (!owned || !(buffer instanceof ArrayBuffer) || blobs.length !== paths.length) return undefined;
+  const starts = new Uint32Array(blobs.length);
+  const ends = new Uint32Array(blobs.length);
+  for (const [i, blob] of blobs.entries()) {
+    if (blob.buffer !== buffer) return undefined;
+    starts[i] = blob.byteOffset;
+    ends[i] = blob.byteOffset + blob.length;
+  }
+  return { paths, data: buffer, starts, ends };
+}
+
+/**
+ * Writes each object to `<toDir>/<path>` on the writing thread (write-files.ts), in batches: the
+ * objects given one by one are copied into batches (BATCH_FILES, BATCH_BYTES); a batch of blobs
+ * that lie in one buffer of their own (an `owned` PathsAndBlobs: a format-2 read's slice) goes as
+ * it is, its buffer moved to the thread, not copied. Up to BATCHES_AHEAD batches are sent while
+ * the next fills; when the thread has nothing to write, what came meanwhile goes at once (at the
+ * end of the event loop's turn), so the first files do not wait for a batch to fill. It refuses a path that breaks the path rule (safe-path.ts),
+ * and a directory or file below `toDir` that is a symlink, and a file there that is a hard link
+ * or not a regular file (UnsafePathError): nothing is written outside `toDir`. The objects' paths
+ * come from readSnapshotObjects, which refuses links in the archive, so no link is ever created.
+ * On an error no further object is read or written (the thread writes no file of the download
+ * after the one that failed), and the batches sent end before it is thrown. `written` is called
+ * with each file's size once it is written.
  */
 export async function writeTree(
-  objects: AsyncIterable<PathAndData>,
+  objects: AsyncIterable<PathAndData | PathsAndBlobs>,
   toDir: string,
   written: (bytes: number) => void = () => {},
 ): Promise<DownloadResult> {
   const root = resolve(toDir);
   await mkdir(root, { recursive: true });
-  const dirs = new Map<string, Promise<void>>();
+  const thread = writer();
+  const tree = thread.newId();
   const running = new Set<Promise<void>>();
-  let failure: { err: unknown } | undefined;
+  let failure: { err: Error } | undefined;
   let count = 0;
   let bytes = 0;
-  const write = async ({ path: unchecked, data }: PathAndData) => {
-    const path = checkArchivePath(unchecked); // so below root: no `..`, not absolute
-    await makeDirs(root, dirname(path), dirs);
-    await writeFileBelow(join(root, path), path, data);
-    count += 1;
-    bytes += data.length;
-    written(data.length);
+  let pending: PathAndData[] = [];
+  let pendingBytes = 0;
+  let stopped = false;
+  const send = (out: Outgoing) => {
+    const { paths, data, starts, ends } = out;
+    const batch: WriteBatch = { type: "write", id: thread.newId(), tree, root, paths, data, starts, ends };
+    const sizes = Array.from(ends, (end, i) => end - (starts[i] as number));
+    const writing: Promise<void> = thread
+      .request(batch, [data, starts.buffer as ArrayBuffer, ends.buffer as ArrayBuffer])
+      .then((reply) => {
+        running.delete(writing);
+        try {
+          for (const size of sizes.slice(0, reply.written)) {
+            count += 1;
+            bytes += size;
+            written(size);
+          }
+        } catch (err) {
+          failure ??= { err: err as Error };
+        }
+        if (reply.failure) failure ??= { err: errorOf(reply.failure) };
+        // the thread is idle and files wait: they go now, not once the batch is full
+        if (running.size === 0 && pending.length > 0 && !failure && !stopped) sendPending();
+      });
+    running.add(writing);
+  };
+  const sendPending = () => {
+    const objects = pending;
+    pending = [];
+    pendingBytes = 0;
+    send(copied(objects));
+  };
+  /** Till fewer than BATCHES_AHEAD batches are out; false once one failed. */
+  const room = async () => {
+    while (running.size >= BATCHES_AHEAD && !failure) await Promise.race(running);
+    return !failure;
+  };
+  let soon: NodeJS.Immediate | undefined;
+  const add = async (object: PathAndData) => {
+    pending.push(object);
+    pendingBytes += object.data.length;
+    if (pending.length >= BATCH_FILES || pendingBytes >= BATCH_BYTES) {
+      if ((await room()) && pending.length > 0) sendPending(); // unless an answer sent them meanwhile
+    } else if (running.size === 0)
+      // the thread is idle: what comes in this turn of the event loop (a chunk's objects) goes
+      // together, once it is over, rather than a batch an object
+      soon ??= setImmediate(() => {
+        soon = undefined;
+        if (running.size === 0 && pending.length > 0 && !failure && !stopped) sendPending();
+      });
   };
   try {
-    for await (const object of objects) {
-      const writing: Promise<void> = write(object).then(
-        () => void running.delete(writing),
-        (err: unknown) => {
-          running.delete(writing);
-          failure ??= { err };
-        },
-      );
-      running.add(writing);
-      if (running.size >= WRITES_AT_ONCE) await Promise.race(running);
+    for await (const item of objects) {
+      const whole = "paths" in item ? taken(item) : undefined;
+      if (whole) {
+        if (pending.length > 0 && (await room())) sendPending(); // in the order given
+        if (await room()) send(whole);
+      } else if ("paths" in item) {
+        for (const [i, path] of item.paths.entries()) if (!failure) await add({ path, data: item.blobs[i] as Buffer });
+      } else await add(item);
       if (failure) break;
     }
   } finally {
-    await Promise.all(running); // never rejects: each write's error is kept in `failure`
+    clearImmediate(soon);
+    if (!failure && pending.length > 0) sendPending(); // what was read is written, the source's failure or not
+    stopped = true;
+    // never rejects (a dead thread answers each batch with a failure); a later failure is not thrown over the first
+    while (running.size > 0) await Promise.all(running);
+    thread.post({ type: "end", tree } satisfies ToWriter);
   }
   if (failure) throw failure.err;
   return { objects: count, bytes };
-}
-
-/**
- * Creates `dir` (relative, checked) below `root` a segment at a time; each must be a real
- * directory. `dirs` holds each directory's creation once, so that writes at once wait for the same.
- */
-function makeDirs(root: string, dir: string, dirs: Map<string, Promise<void>>): Promise<void> {
-  if (dir === ".") return Promise.resolve();
-  let made = dirs.get(dir);
-  if (!made) {
-    made = makeDirs(root, dirname(dir), dirs).then(() => makeDir(root, dir));
-    dirs.set(dir, made);
-  }
-  return made;
-}
-
-async function makeDir(root: string, dir: string): Promise<void> {
-  const path = join(root, dir);
-  await mkdir(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "EEXIST") throw err;
-  });
-  if (!(await lstat(path)).isDirectory())
-    throw new UnsafePathError(dir, "not a directory in the target directory (a symlink or a file)");
 }

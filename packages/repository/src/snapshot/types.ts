@@ -85,6 +85,17 @@ export interface SnapshotObject {
 /** An object's archive path and YAML, as a reader of every object in no set order gets it (a download's). */
 export type PathAndData = Pick<SnapshotObject, "path" | "data">;
 
+/**
+ * Objects read together (the blobs of a slice of a pack, decoded on the frame thread): `blobs[i]`
+ * is the YAML of `paths[i]`. `owned`: the blobs lie in one buffer that nothing else uses, so a
+ * writer may take that buffer whole (transfer it to the writing thread) instead of copying them.
+ */
+export interface PathsAndBlobs {
+  paths: string[];
+  blobs: Buffer[];
+  owned: boolean;
+}
+
 /** Keys of a snapshot directory that has no commit marker: a backup in flight or one that died. */
 export interface UnfinishedSnapshot {
   id: string;
