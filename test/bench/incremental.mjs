@@ -26,6 +26,8 @@ import { createCleanup } from "./lib/cleanup.mjs";
 import { median, runBench, runMeasurement } from "./lib/common.mjs";
 import { formatIncrementalReport } from "./lib/incremental-report.mjs";
 import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
+import { mainThreadCpuArgs, readThreadCpu } from "./lib/rounds-env.mjs";
+import { cpuOf } from "./lib/server-cpu.mjs";
 import { createServerWatch } from "./lib/server-watch.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
@@ -41,6 +43,7 @@ const HELP = `usage: npm run bench:incremental -- [options]
                        report the median time (default 1)
   --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
                        weighs on neither format; default the bench's work directory)
+  --download-node-args A  node flags of every download (e.g. "--cpu-prof --cpu-prof-dir=DIR")
   --restore-rounds R   restore each format's last snapshot R times (each into a fresh cluster),
                        alternating f1 and f2, and report the median time (default 1)
   --skip-restore       leave out the restores (each into a fresh cluster)
@@ -60,6 +63,7 @@ const { args, int } = benchArgs(
     "format1-hours": { type: "string", default: "2" },
     "download-rounds": { type: "string", default: "1" },
     "download-dir": { type: "string" },
+    "download-node-args": { type: "string", default: "" },
     "restore-rounds": { type: "string", default: "1" },
     "skip-restore": { type: "boolean" },
     "full-rounds": { type: "string", default: "1" },
@@ -142,7 +146,10 @@ async function backup(repo, kubeconfig, label) {
   return run;
 }
 
-/** `kubedump download` of the repository's last snapshot: time and peak RSS. */
+/**
+ * `kubedump download` of the repository's last snapshot: time, peak RSS, the CPU-s of its main
+ * thread and of all its threads (and each thread's), and MinIO's CPU-s meanwhile.
+ */
 async function download(repo) {
   const last = repo.snapshots.at(-1);
   const to = join(downloadDir, `download-f${repo.format}`);
@@ -150,11 +157,24 @@ async function download(repo) {
   // (not timed): otherwise later rounds overwrite, and wait for writeback of, the earlier ones.
   rmSync(to, { recursive: true, force: true });
   execFileSync("sync");
-  const r = await kubedumpCli(`download-f${repo.format}`, ["download", last.id, "--repo", repo.url, "--to", to], ctx);
+  const minio = [{ pid: ctx.minioPid }];
+  const minioBefore = cpuOf(minio);
+  const r = readThreadCpu(
+    await kubedumpCli(
+      `download-f${repo.format}`,
+      ["download", last.id, "--repo", repo.url, "--to", to],
+      ctx,
+      mainThreadCpuArgs(args["download-node-args"]),
+    ),
+  );
+  const minioCpu = cpuOf(minio) - minioBefore;
   if (r.code !== 0)
     throw new Error(`kubedump download (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
-  log(`download format ${repo.format}: ${r.seconds.toFixed(2)} s`);
-  return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects };
+  log(
+    `download format ${repo.format}: ${r.seconds.toFixed(2)} s, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}; threads ${r.threads}`,
+  );
+  const cpu = { mainCpu: r.mainCpu, allCpu: r.allCpu, minioCpu, threads: r.threads };
+  return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, ...cpu };
 }
 
 /**
@@ -171,6 +191,14 @@ async function alternating(rounds, f1, f2, measure) {
   const summary = (rs) => ({
     ...rs[0],
     seconds: median(rs.map((r) => r.seconds)),
+    ...(rs[0].allCpu === undefined
+      ? {}
+      : {
+          mainCpu: median(rs.map((r) => r.mainCpu)),
+          allCpu: median(rs.map((r) => r.allCpu)),
+          minioCpu: median(rs.map((r) => r.minioCpu)),
+          cpuRounds: rs.map(({ mainCpu, allCpu, minioCpu, threads }) => ({ mainCpu, allCpu, minioCpu, threads })),
+        }),
     maxRss: Math.max(...rs.map((r) => r.maxRss)),
     rounds: rs.map((r) => r.seconds),
   });
@@ -213,6 +241,7 @@ async function main() {
   stopAtEnd(env);
   process.env.AWS_ACCESS_KEY_ID = env.accessKey;
   process.env.AWS_SECRET_ACCESS_KEY = env.secretKey;
+  ctx.minioPid = env.minio.process.pid;
   const conn = loadConnection({ kubeconfig: env.kubeconfig });
   log(`seeding ${N.toLocaleString("en-US")} objects over ${K} namespaces`);
   const seeding = await seed(conn, { objects: N, namespaces: K, progress: log });

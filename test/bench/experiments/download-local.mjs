@@ -8,14 +8,18 @@
 // the CLI of every checkout of --roots (built), or of this one with each of --node-args-list,
 // in turn, and prints each run's time, CPU per thread and GCs by kind (lib/main-thread-cpu.cjs).
 // With --minio, the repository is copied into a MinIO of its own first and downloaded from there,
-// as bench:incremental downloads (MinIO's CPU for each download printed too).
+// as bench:incremental downloads (MinIO's CPU for each download printed too). With --format1, the
+// last snapshot's objects are also written as one format-1 snapshot, and each variant downloads
+// both, format 1 first in odd rounds and last in even ones: bench:incremental's download target
+// (format 2 no slower than format 1) in a minute, with each thread's CPU.
 //   node test/bench/experiments/download-local.mjs --objects 100000 --hours 30 --rounds 3 --roots .,/work/wt/base
 //   node test/bench/experiments/download-local.mjs --minio --rounds 5 --roots .,/work/wt/base
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;UV_USE_IO_URING=0"
+//   node test/bench/experiments/download-local.mjs --format1 --rounds 4
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { benchArgs } from "../lib/bench-args.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
@@ -35,7 +39,8 @@ const HELP = `usage: node test/bench/experiments/download-local.mjs [options]
   "--node-args-list=A;B"  node flags of each variant, ";" between variants (with one root); a
                    NAME=value word sets that variable in the variant's environment
   --dir DIR        where the repository and the downloads go (default a new directory in /dev/shm)
-  --minio          download from a MinIO the repository is copied into (started here), not the directory`;
+  --minio          download from a MinIO the repository is copied into (started here), not the directory
+  --format1        also write the last snapshot's objects as a format-1 snapshot, and download both`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "100000" },
@@ -45,6 +50,7 @@ const { args, int } = benchArgs(
     "node-args-list": { type: "string", default: "" },
     dir: { type: "string", default: "/dev/shm" },
     minio: { type: "boolean", default: false },
+    format1: { type: "boolean", default: false },
   },
   HELP,
 );
@@ -127,49 +133,106 @@ async function writeRepository(repo) {
     await repository.format2.writeSnapshot(draft, input());
     log(`hour ${hour + 1}/${HOURS} written`);
   }
-  return id;
+  return { id, revisions, objects };
 }
 
-/** A MinIO of its own holding a copy of the repository in `dir`: the `--repo` URL and MinIO's process (server-cpu.mjs), its credentials in the environment. */
-async function copyToMinio(dir) {
+/**
+ * The last snapshot's objects (the same bytes at the same paths) as one format-1 snapshot in a
+ * repository of its own, written as a format-1 backup writes it (parts of the default size,
+ * index.json.gz, snapshot.json); resolves with its id.
+ */
+async function writeFormat1(repo, { id, revisions, objects }) {
+  const dist = (file) => import(pathToFileURL(join(ROOT, "packages/repository/dist", file)).href);
+  const [{ openRepositoryFromBackend }, { createIndexWriter, createPartWriter }, { pathFor, resourceKey }] =
+    await Promise.all([dist("index.js"), dist("archive/index.js"), dist("snapshot/index.js")]);
+  const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {}, format: 1 });
+  const scratch = mkdtempSync(join(work, "format1-scratch-"));
+  const parts = createPartWriter({ dir: scratch });
+  const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
+  const counts = {};
+  let bytes = 0;
+  for (let at = 0; at < objects.length; at += 1000) {
+    const batch = objects.slice(at, at + 1000).map(({ i, ...where }) => {
+      const data = yamlOf(i, revisions[i]);
+      const sha256 = createHash("sha256").update(data).digest("hex");
+      counts[resourceKey(where)] = (counts[resourceKey(where)] ?? 0) + 1;
+      bytes += data.length;
+      return { record: { path: pathFor(where), ...where, uid: `uid-${i}`, sha256, bytes: data.length, part: 0 }, data };
+    });
+    const placed = await parts.add(batch.map((o) => ({ path: o.record.path, data: o.data })));
+    for (const [k, o] of batch.entries()) o.record.part = placed[k] ?? 0;
+    await index.add(batch.map((o) => o.record));
+  }
+  const { parts: partFiles } = await parts.finish();
+  const time = "2026-12-01T00:00:00.000Z";
+  await repository.commitSnapshot({
+    manifest: {
+      formatVersion: 1,
+      id,
+      time,
+      completedAt: time,
+      source: { kind: "cli" },
+      cluster: { version: "v1.36.0" },
+      scope: { type: "cluster" },
+      params: {},
+      counts,
+      objects: objects.length,
+      bytes,
+      warnings: [],
+    },
+    partFiles,
+    indexFile: await index.finish(),
+  });
+  rmSync(scratch, { recursive: true, force: true });
+  log(`format 1: the last snapshot written (${partFiles.length} parts)`);
+}
+
+/**
+ * A MinIO of its own holding a copy of each repository directory in `dirs`, each under its own
+ * prefix: the `--repo` URL of each and MinIO's process (server-cpu.mjs), its credentials in the
+ * environment.
+ */
+async function copyToMinio(dirs) {
   const { startMinio } = await import("@kubedump/testenv");
   const { createS3ObjectStore } = await import(
     pathToFileURL(join(ROOT, "packages/repository/dist/stores/s3-object-store.js")).href
   );
   const minio = await startMinio(join(work, "minio"));
   stopAtEnd({ stop: () => minio.process.stop() });
-  const [bucket, prefix] = ["kubedump-download-local", "repository"];
+  const bucket = "kubedump-download-local";
   const { endpoint, accessKey, secretKey } = minio;
-  const store = createS3ObjectStore({ endpoint, accessKey, secretKey, bucket, prefix });
-  const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile());
-  for (let i = 0; i < files.length; i += 8)
-    await Promise.all(files.slice(i, i + 8).map((f) => store.put(f, readFileSync(join(dir, f)))));
-  log(`copied ${files.length} files into MinIO`);
+  const urls = [];
+  for (const dir of dirs) {
+    const prefix = basename(dir);
+    const store = createS3ObjectStore({ endpoint, accessKey, secretKey, bucket, prefix });
+    const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile());
+    for (let i = 0; i < files.length; i += 8)
+      await Promise.all(files.slice(i, i + 8).map((f) => store.put(f, readFileSync(join(dir, f)))));
+    log(`copied ${files.length} files of ${prefix} into MinIO`);
+    urls.push(`s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(minio.endpoint)}&region=us-east-1`);
+  }
   process.env.AWS_ACCESS_KEY_ID = minio.accessKey;
   process.env.AWS_SECRET_ACCESS_KEY = minio.secretKey;
-  return {
-    url: `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(minio.endpoint)}&region=us-east-1`,
-    servers: [{ name: "minio", pid: minio.process.pid }],
-  };
+  return { urls, servers: [{ name: "minio", pid: minio.process.pid }] };
 }
 
 async function main() {
   const repo = join(work, "repository");
-  const id = await writeRepository(repo);
-  const minio = args.minio ? await copyToMinio(repo) : undefined;
-  const rows = new Map(VARIANTS.map((v) => [v.label, []]));
+  const repo1 = join(work, "repository-format1");
+  const written = await writeRepository(repo);
+  const { id } = written;
+  if (args.format1) await writeFormat1(repo1, written);
+  const minio = args.minio ? await copyToMinio(args.format1 ? [repo, repo1] : [repo]) : undefined;
+  const formats = args.format1 ? [1, 2] : [2];
+  const runs = VARIANTS.flatMap((v) =>
+    formats.map((format) => ({ ...v, format, label: args.format1 ? `${v.label} format ${format}` : v.label })),
+  );
+  const rows = new Map(runs.map((v) => [v.label, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const v of round % 2 ? [...VARIANTS].reverse() : VARIANTS) {
+    for (const v of round % 2 ? [...runs].reverse() : runs) {
       const to = join(work, "download");
-      const cli = [
-        join(v.root, "packages/cli/bin/kubedump.js"),
-        "download",
-        id,
-        "--repo",
-        minio?.url ?? repo,
-        "--to",
-        to,
-      ];
+      const from = v.format === 1 ? (minio?.urls[1] ?? repo1) : (minio?.urls[0] ?? repo);
+      const cli = [join(v.root, "packages/cli/bin/kubedump.js"), "download", id, "--repo", from, "--to", to];
       const minioCpu = minio && cpuOf(minio.servers);
       const r = readThreadCpu(
         await runTimed(`download-${round}`, process.execPath, [...mainThreadCpuArgs(v.flags), ...cli], {

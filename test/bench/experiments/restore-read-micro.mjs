@@ -4,11 +4,13 @@
 //   inflate  3,000 frames of 64 KiB of YAML (level 1): inflateRawSync on the main thread, or
 //            zlib.inflateRaw on libuv's pool, 8 at once (the frame thread's reason to be);
 //   write    20,000 files of 2 KB into --dir, 16 at once: fs/promises' writeFile, fs.writeFile by
-//            callback, or open/write/close by callbacks (writeTree's way).
+//            callback, or open/write/close by callbacks (writeTree's way till 2026-12-06); or
+//            writeTree as built (packages/repository/dist: batches to its writing thread).
 //   node test/bench/experiments/restore-read-micro.mjs --dir /dev/shm
 import { close, constants, mkdirSync, open, rmSync, write, writeFile as writeFileCallback } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { deflateRawSync, inflateRaw, inflateRawSync } from "node:zlib";
 import { benchArgs } from "../lib/bench-args.mjs";
@@ -59,6 +61,11 @@ const writeRaw = (path) =>
       );
     }),
   );
+const { writeTree } = await import(
+  pathToFileURL(
+    resolve(dirname(fileURLToPath(import.meta.url)), "../../../packages/repository/dist/snapshot/download.js"),
+  ).href
+);
 const writes = {
   "write: fs/promises writeFile": (path) => writeFile(path, data, { flag: FLAGS }),
   "write: fs.writeFile callback": (path) => writeCallback(path, data, { flag: FLAGS }),
@@ -77,4 +84,10 @@ for (let round = 0; round < 2; round++) {
     await measure(name, () => atOnce(20000, 16, (i) => one(join(dir, `f${i}.yaml`))));
     rmSync(dir, { recursive: true, force: true });
   }
+  const dir = join(args.dir, `restore-read-micro-${process.pid}`);
+  async function* files() {
+    for (let i = 0; i < 20000; i++) yield { path: `f${i}.yaml`, data };
+  }
+  await measure("write: writeTree (its writing thread)", () => writeTree(files(), dir));
+  rmSync(dir, { recursive: true, force: true });
 }

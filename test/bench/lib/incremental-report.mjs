@@ -164,6 +164,9 @@ export function formatIncrementalReport({
       fmt.f(downloads[f].seconds, 2),
       fmt.n(downloads[f].objects / downloads[f].seconds),
       fmt.mib(downloads[f].maxRss),
+      downloads[f].allCpu === undefined ? "n/a" : fmt.f(downloads[f].allCpu, 2),
+      downloads[f].mainCpu === undefined ? "n/a" : fmt.f(downloads[f].mainCpu, 2),
+      downloads[f].minioCpu === undefined ? "n/a" : fmt.f(downloads[f].minioCpu, 2),
     ]);
     if (restores[f])
       readRows.push([
@@ -171,9 +174,15 @@ export function formatIncrementalReport({
         fmt.f(restores[f].seconds, 2),
         fmt.n(restores[f].objects / restores[f].seconds),
         fmt.mib(restores[f].maxRss),
+        "",
+        "",
+        "",
       ]);
   }
-  const reads = table(["last snapshot", "s", "objects/s", "peak RSS MiB"], readRows);
+  const reads = table(
+    ["last snapshot", "s", "objects/s", "peak RSS MiB", "CPU-s", "main CPU-s", "MinIO CPU-s"],
+    readRows,
+  );
   const roundRows = rounds.map((r, i) => [
     `${i + 1}${i % 2 ? " (LIST last)" : ""}`,
     fmt.f(r.list.seconds, 2),

@@ -34,9 +34,9 @@ export function kubectlWrite(how, { kubectl, kubeconfig, tree, work, track }) {
   return runTimed(`kubectl-${how}`, kubectl, [...verb, "-R", "-f", tree, "-o", "name"], { work, env, track });
 }
 
-/** The kubedump CLI: `kubedump <args>` (the built bin), in `root`, its cache (--cache-dir) in `work`. */
-export function kubedumpCli(name, args, { root, work, track }) {
-  return runTimed(name, process.execPath, [join(root, "packages/cli/bin/kubedump.js"), ...args], {
+/** The kubedump CLI: `kubedump <args>` (the built bin), in `root`, its cache (--cache-dir) in `work`; `nodeArgs` before the bin. */
+export function kubedumpCli(name, args, { root, work, track }, nodeArgs = []) {
+  return runTimed(name, process.execPath, [...nodeArgs, join(root, "packages/cli/bin/kubedump.js"), ...args], {
     work,
     env: { ...process.env, KUBEDUMP_CACHE_DIR: join(work, "kubedump-cache") },
     track,
