@@ -93,13 +93,15 @@ function taken({ paths, blobs, owned }: PathsAndBlobs): Outgoing | undefined {
  * that lie in one buffer of their own (an `owned` PathsAndBlobs: a format-2 read's slice) goes as
  * it is, its buffer moved to the thread, not copied. Up to BATCHES_AHEAD batches are sent while
  * the next fills; when the thread has nothing to write, what came meanwhile goes at once (at the
- * end of the event loop's turn), so the first files do not wait for a batch to fill. It refuses a path that breaks the path rule (safe-path.ts),
- * and a directory or file below `toDir` that is a symlink, and a file there that is a hard link
- * or not a regular file (UnsafePathError): nothing is written outside `toDir`. The objects' paths
- * come from readSnapshotObjects, which refuses links in the archive, so no link is ever created.
- * On an error no further object is read or written (the thread writes no file of the download
- * after the one that failed), and the batches sent end before it is thrown. `written` is called
- * with each file's size once it is written.
+ * end of the event loop's turn), so the first files do not wait for a batch to fill.
+ *
+ * It refuses a path that breaks the path rule (safe-path.ts), and a directory or file below
+ * `toDir` that is a symlink, and a file there that is a hard link or not a regular file
+ * (UnsafePathError): nothing is written outside `toDir`. The objects' paths come from
+ * readSnapshotObjects, which refuses links in the archive, so no link is ever created. On an
+ * error no further object is read or written (the thread writes no file of the download after
+ * the one that failed), and the batches sent end before it is thrown; the objects read before a
+ * failure of `objects` are written. `written` is called with each file's size once it is written.
  */
 export async function writeTree(
   objects: AsyncIterable<PathAndData | PathsAndBlobs>,
