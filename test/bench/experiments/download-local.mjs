@@ -98,42 +98,53 @@ function listed() {
   return out;
 }
 
-/** The repository: HOURS snapshots written with this checkout's code; resolves with the last one's id. */
+/** Object `i` (at `where`) at revision `rev`: its YAML and its record, as a backup gives them to a snapshot writer. */
+function objectOf({ i, ...where }, rev) {
+  const data = yamlOf(i, rev);
+  const sha256 = createHash("sha256").update(data).digest("hex");
+  return { record: { ...where, uid: `uid-${i}`, sha256, bytes: data.length }, data };
+}
+
+/** What snapshot.json of snapshot `id`, taken at `time` by the CLI, says of it before its objects are counted. */
+function draftOf(id, time) {
+  return {
+    id,
+    time: time.toISOString(),
+    completedAt: time.toISOString(),
+    source: { kind: "cli" },
+    cluster: { version: "v1.36.0" },
+    scope: { type: "cluster" },
+    params: {},
+    warnings: [],
+  };
+}
+
+/**
+ * The repository: HOURS snapshots written with this checkout's code; resolves with the last one's
+ * id and time, and what makes its objects (their coordinates and revisions).
+ */
 async function writeRepository(repo) {
   const { openRepositoryFromBackend } = await import(pathToFileURL(join(ROOT, "packages/repository/dist/index.js")));
   const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {}, format: 2 });
   const revisions = new Uint32Array(N);
   const objects = listed();
   let id;
+  let time;
   for (let hour = 0; hour < HOURS; hour++) {
     let r = hour * 7919;
     for (let k = 0; hour > 0 && k < N / 100; k++) {
       r = (r * 1103515245 + 12345) >>> 0;
       revisions[r % N] += 1;
     }
-    const time = new Date(Date.UTC(2026, 11, 1, hour));
+    time = new Date(Date.UTC(2026, 11, 1, hour));
     id = `${time.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z-${String(hour).padStart(8, "0")}`;
     const input = function* () {
-      for (const { i, ...where } of objects) {
-        const data = yamlOf(i, revisions[i]);
-        const sha256 = createHash("sha256").update(data).digest("hex");
-        yield { record: { ...where, uid: `uid-${i}`, sha256, bytes: data.length }, data };
-      }
+      for (const object of objects) yield objectOf(object, revisions[object.i]);
     };
-    const draft = {
-      id,
-      time: time.toISOString(),
-      completedAt: time.toISOString(),
-      source: { kind: "cli" },
-      cluster: { version: "v1.36.0" },
-      scope: { type: "cluster" },
-      params: {},
-      warnings: [],
-    };
-    await repository.format2.writeSnapshot(draft, input());
+    await repository.format2.writeSnapshot(draftOf(id, time), input());
     log(`hour ${hour + 1}/${HOURS} written`);
   }
-  return { id, revisions, objects };
+  return { id, time, revisions, objects };
 }
 
 /**
@@ -141,7 +152,7 @@ async function writeRepository(repo) {
  * repository of its own, written as a format-1 backup writes it (parts of the default size,
  * index.json.gz, snapshot.json); resolves with its id.
  */
-async function writeFormat1(repo, { id, revisions, objects }) {
+async function writeFormat1(repo, { id, time, revisions, objects }) {
   const dist = (file) => import(pathToFileURL(join(ROOT, "packages/repository/dist", file)).href);
   const [{ openRepositoryFromBackend }, { createIndexWriter, createPartWriter }, { pathFor, resourceKey }] =
     await Promise.all([dist("index.js"), dist("archive/index.js"), dist("snapshot/index.js")]);
@@ -152,34 +163,19 @@ async function writeFormat1(repo, { id, revisions, objects }) {
   const counts = {};
   let bytes = 0;
   for (let at = 0; at < objects.length; at += 1000) {
-    const batch = objects.slice(at, at + 1000).map(({ i, ...where }) => {
-      const data = yamlOf(i, revisions[i]);
-      const sha256 = createHash("sha256").update(data).digest("hex");
-      counts[resourceKey(where)] = (counts[resourceKey(where)] ?? 0) + 1;
+    const batch = objects.slice(at, at + 1000).map((object) => {
+      const { record, data } = objectOf(object, revisions[object.i]);
+      counts[resourceKey(record)] = (counts[resourceKey(record)] ?? 0) + 1;
       bytes += data.length;
-      return { record: { path: pathFor(where), ...where, uid: `uid-${i}`, sha256, bytes: data.length, part: 0 }, data };
+      return { record: { path: pathFor(record), ...record, part: 0 }, data };
     });
     const placed = await parts.add(batch.map((o) => ({ path: o.record.path, data: o.data })));
     for (const [k, o] of batch.entries()) o.record.part = placed[k] ?? 0;
     await index.add(batch.map((o) => o.record));
   }
   const { parts: partFiles } = await parts.finish();
-  const time = "2026-12-01T00:00:00.000Z";
   await repository.commitSnapshot({
-    manifest: {
-      formatVersion: 1,
-      id,
-      time,
-      completedAt: time,
-      source: { kind: "cli" },
-      cluster: { version: "v1.36.0" },
-      scope: { type: "cluster" },
-      params: {},
-      counts,
-      objects: objects.length,
-      bytes,
-      warnings: [],
-    },
+    manifest: { ...draftOf(id, time), formatVersion: 1, counts, objects: objects.length, bytes },
     partFiles,
     indexFile: await index.finish(),
   });

@@ -11,13 +11,16 @@ import { type FromWorker, type GzipWorkerData, SLOT_BYTES, type ToWorker } from 
 export const GZIP_THREAD_NICENESS = 10;
 
 /**
- * The worker's compiled file, beside this module in dist. Run from source (this package's own
- * tests), this module has no compiled neighbour: the worker then comes from the package's dist,
- * which the build makes before the tests run.
+ * The compiled file of a worker (`file`: its path in the package's dist, e.g.
+ * "archive/gzip-worker.js") that a module one directory below src/ starts (`moduleUrl`: its
+ * import.meta.url): beside the module in dist, or beside the chunk in the CLI's bundle, which puts
+ * the workers there. Run from source (this package's own tests), the module has no compiled
+ * neighbour: the worker then comes from the package's dist, which the build makes before the
+ * tests run.
  */
-function workerUrl(): URL {
-  if (import.meta.url.endsWith(".ts")) return new URL("../../dist/archive/gzip-worker.js", import.meta.url);
-  return new URL("./gzip-worker.js", import.meta.url);
+export function workerBeside(moduleUrl: string, file: string): URL {
+  if (moduleUrl.endsWith(".ts")) return new URL(`../../dist/${file}`, moduleUrl);
+  return new URL(`./${file.slice(file.lastIndexOf("/") + 1)}`, moduleUrl);
 }
 
 /**
@@ -69,7 +72,7 @@ export class GzipThread {
     await thread?.worker.terminate();
   }
 
-  private readonly worker = startWorker(workerUrl(), {
+  private readonly worker = startWorker(workerBeside(import.meta.url, "archive/gzip-worker.js"), {
     workerData: { niceness: GZIP_THREAD_NICENESS } satisfies GzipWorkerData,
   });
   private readonly files = new Map<number, (m: FromWorker) => void>();

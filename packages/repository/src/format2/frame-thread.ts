@@ -1,3 +1,4 @@
+import { workerBeside } from "../archive/gzip-thread.js";
 import { IntegrityError } from "../errors.js";
 import { threadOnFirstUse } from "../worker-requests.js";
 import type { BlobLocation } from "./blob-index.js";
@@ -25,12 +26,6 @@ export interface PackBytes {
  */
 
 const ID_BYTES = 32;
-
-/** The worker's compiled file, beside this module in dist; run from source (this package's tests), the one in dist. */
-function workerUrl(): URL {
-  if (import.meta.url.endsWith(".ts")) return new URL("../../dist/format2/frame-worker.js", import.meta.url);
-  return new URL("./frame-worker.js", import.meta.url);
-}
 
 /**
  * What the frame thread does with a request (frame-worker.ts), and a test without a thread:
@@ -124,11 +119,15 @@ export function sliceRequest(
  * The process's frame thread, started on first use; it keeps the process alive only while
  * requests are awaited. If it dies, those fail, and the next request starts a new thread.
  */
-const frames = threadOnFirstUse<DecodeReply>(workerUrl, "frame thread", (id, reason) => ({
-  id,
-  type: "error",
-  reason,
-}));
+const frames = threadOnFirstUse<DecodeReply>(
+  () => workerBeside(import.meta.url, "format2/frame-worker.js"),
+  "frame thread",
+  (id, reason) => ({
+    id,
+    type: "error",
+    reason,
+  }),
+);
 
 /**
  * The plaintext of the blobs at `locations` (sorted byPlace, all in the pack of `pack`, each

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
+import { workerBeside } from "../archive/gzip-thread.js";
 import { UnsafePathError } from "../errors.js";
 import { threadOnFirstUse } from "../worker-requests.js";
 import type { PathAndData, PathsAndBlobs } from "./types.js";
@@ -23,12 +24,6 @@ export const BATCH_BYTES = 1024 * 1024;
 /** Batches sent and not yet written, at most, while the next one fills. @defaultValue 4 */
 export const BATCHES_AHEAD = 4;
 
-/** The worker's compiled file, beside this module in dist; run from source (this package's tests), the one in dist. */
-function workerUrl(): URL {
-  if (import.meta.url.endsWith(".ts")) return new URL("../../dist/snapshot/write-worker.js", import.meta.url);
-  return new URL("./write-worker.js", import.meta.url);
-}
-
 /** The error a batch's failure stands for, as the write on this thread would have thrown it. */
 function errorOf(failure: WriteFailure): Error {
   if (failure.kind === "unsafe") return new UnsafePathError(failure.path, failure.reason);
@@ -41,11 +36,15 @@ function errorOf(failure: WriteFailure): Error {
  * at once; it keeps the process alive only while batches are awaited. If it dies, those fail, and
  * the next download starts a new thread.
  */
-const writer = threadOnFirstUse<WriteReply>(workerUrl, "writing thread", (id, reason) => ({
-  id,
-  written: 0,
-  failure: { kind: "system", message: `writing thread: ${reason}` },
-}));
+const writer = threadOnFirstUse<WriteReply>(
+  () => workerBeside(import.meta.url, "snapshot/write-worker.js"),
+  "writing thread",
+  (id, reason) => ({
+    id,
+    written: 0,
+    failure: { kind: "system", message: `writing thread: ${reason}` },
+  }),
+);
 
 /** A batch as it goes to the writing thread: file i is `paths[i]`, its bytes data[starts[i], ends[i]). */
 interface Outgoing {

@@ -30,11 +30,11 @@ export type WriteFailure =
 
 /**
  * Batch `id`: its first `written` files were written; when `failure` is there, the next one failed,
- * and the rest were not tried. A batch of a download that failed before is not tried (`skipped`).
+ * and the rest were not tried. A batch of a download that failed before is not tried (`written` 0,
+ * and no failure: the one before told it).
  */
 export interface WriteReply {
   id: number;
   written: number;
   failure?: WriteFailure;
-  skipped?: boolean;
 }

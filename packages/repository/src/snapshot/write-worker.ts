@@ -31,8 +31,7 @@ port.on("message", (m: ToWriter) => {
     trees.set(m.tree, tree);
   }
   const reply: WriteReply = { id: m.id, written: 0 };
-  if (tree.failed) reply.skipped = true;
-  else {
+  if (!tree.failed) {
     try {
       for (const [i, path] of m.paths.entries()) {
         const start = m.starts[i] as number;
