@@ -4,7 +4,7 @@ import { workerBeside } from "../archive/gzip-thread.js";
 import { UnsafePathError } from "../errors.js";
 import { threadOnFirstUse } from "../worker-requests.js";
 import type { PathAndData, PathsAndBlobs } from "./types.js";
-import type { ToWriter, WriteBatch, WriteFailure, WriteReply } from "./write-messages.js";
+import { STOP_NONE, type ToWriter, type WriteBatch, type WriteFailure, type WriteReply } from "./write-messages.js";
 
 export interface DownloadResult {
   objects: number;
@@ -24,6 +24,13 @@ export const BATCH_BYTES = 1024 * 1024;
 /** Batches sent and not yet written, at most, while the next one fills. @defaultValue 4 */
 export const BATCHES_AHEAD = 4;
 
+/**
+ * Writing threads a download's batches are shared between (each to the one with fewer out):
+ * creating and filling files is the kernel's work, and one thread doing it bounds a download of
+ * many small files (docs/benchmarks.md, "Session 2026-12-06 (twelfth)"). @defaultValue 2
+ */
+export const WRITING_THREADS = 2;
+
 /** The error a batch's failure stands for, as the write on this thread would have thrown it. */
 function errorOf(failure: WriteFailure): Error {
   if (failure.kind === "unsafe") return new UnsafePathError(failure.path, failure.reason);
@@ -32,19 +39,24 @@ function errorOf(failure: WriteFailure): Error {
 }
 
 /**
- * The process's writing thread (write-worker.ts), started on first use and shared by the downloads
- * at once; it keeps the process alive only while batches are awaited. If it dies, those fail, and
- * the next download starts a new thread.
+ * The process's writing threads (write-worker.ts), each started on first use and shared by the
+ * downloads at once; a thread keeps the process alive only while batches are awaited. If one
+ * dies, those fail, and the next download starts a new thread in its place.
  */
-const writer = threadOnFirstUse<WriteReply>(
-  () => workerBeside(import.meta.url, "snapshot/write-worker.js"),
-  "writing thread",
-  (id, reason) => ({
-    id,
-    written: 0,
-    failure: { kind: "system", message: `writing thread: ${reason}` },
-  }),
+const writers = Array.from({ length: WRITING_THREADS }, () =>
+  threadOnFirstUse<WriteReply>(
+    () => workerBeside(import.meta.url, "snapshot/write-worker.js"),
+    "writing thread",
+    (id, reason) => ({
+      id,
+      written: 0,
+      failure: { kind: "system", message: `writing thread: ${reason}` },
+    }),
+  ),
 );
+
+/** The last download's number (each download's batches name it to the writing threads). */
+let lastTree = 0;
 
 /** A batch as it goes to the writing thread: file i is `paths[i]`, its bytes data[starts[i], ends[i]). */
 interface Outgoing {
@@ -87,20 +99,23 @@ function taken({ paths, blobs, owned }: PathsAndBlobs): Outgoing | undefined {
 }
 
 /**
- * Writes each object to `<toDir>/<path>` on the writing thread (write-files.ts), in batches: the
+ * Writes each object to `<toDir>/<path>` on the writing threads (write-files.ts), in batches: the
  * objects given one by one are copied into batches (BATCH_FILES, BATCH_BYTES); a batch of blobs
  * that lie in one buffer of their own (an `owned` PathsAndBlobs: a format-2 read's slice) goes as
- * it is, its buffer moved to the thread, not copied. Up to BATCHES_AHEAD batches are sent while
- * the next fills; when the thread has nothing to write, what came meanwhile goes at once (at the
- * end of the event loop's turn), so the first files do not wait for a batch to fill.
+ * it is, its buffer moved to the thread, not copied. Each batch goes to the thread with fewer out
+ * (WRITING_THREADS), up to BATCHES_AHEAD in all while the next fills; when no thread has anything
+ * to write, what came meanwhile goes at once (at the end of the event loop's turn), so the first
+ * files do not wait for a batch to fill.
  *
  * It refuses a path that breaks the path rule (safe-path.ts), and a directory or file below
  * `toDir` that is a symlink, and a file there that is a hard link or not a regular file
  * (UnsafePathError): nothing is written outside `toDir`. The objects' paths come from
  * readSnapshotObjects, which refuses links in the archive, so no link is ever created. On an
- * error no further object is read or written (the thread writes no file of the download after
- * the one that failed), and the batches sent end before it is thrown; the objects read before a
- * failure of `objects` are written. `written` is called with each file's size once it is written.
+ * error no further object is read, every file of the batches before the failed file's is
+ * written, and no file of a later batch is started once the failure is known (the threads share
+ * a stop flag; one already begun on the other thread ends); the batches sent end before it is
+ * thrown. The objects read before a failure of `objects` are written. `written` is called with
+ * each file's size once it is written.
  */
 export async function writeTree(
   objects: AsyncIterable<PathAndData | PathsAndBlobs>,
@@ -109,8 +124,12 @@ export async function writeTree(
 ): Promise<DownloadResult> {
   const root = resolve(toDir);
   await mkdir(root, { recursive: true });
-  const thread = writer();
-  const tree = thread.newId();
+  const threads = writers.map((writer) => writer());
+  const out = threads.map(() => 0); // batches out on each thread
+  const tree = ++lastTree;
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  stop[0] = STOP_NONE;
+  let seq = 0;
   const running = new Set<Promise<void>>();
   let failure: { err: Error } | undefined;
   let count = 0;
@@ -118,14 +137,29 @@ export async function writeTree(
   let pending: PathAndData[] = [];
   let pendingBytes = 0;
   let stopped = false;
-  const send = (out: Outgoing) => {
-    const { paths, data, starts, ends } = out;
-    const batch: WriteBatch = { type: "write", id: thread.newId(), tree, root, paths, data, starts, ends };
+  const send = (outgoing: Outgoing) => {
+    const { paths, data, starts, ends } = outgoing;
+    const t = out.indexOf(Math.min(...out)); // the thread with fewer batches out
+    const thread = threads[t] as (typeof threads)[number];
+    out[t] = (out[t] as number) + 1;
+    const batch: WriteBatch = {
+      type: "write",
+      id: thread.newId(),
+      tree,
+      seq: seq++,
+      stop,
+      root,
+      paths,
+      data,
+      starts,
+      ends,
+    };
     const sizes = Array.from(ends, (end, i) => end - (starts[i] as number));
     const writing: Promise<void> = thread
       .request(batch, [data, starts.buffer as ArrayBuffer, ends.buffer as ArrayBuffer])
       .then((reply) => {
         running.delete(writing);
+        out[t] = (out[t] as number) - 1;
         try {
           for (const size of sizes.slice(0, reply.written)) {
             count += 1;
@@ -183,7 +217,7 @@ export async function writeTree(
     stopped = true;
     // never rejects (a dead thread answers each batch with a failure); a later failure is not thrown over the first
     while (running.size > 0) await Promise.all(running);
-    thread.post({ type: "end", tree } satisfies ToWriter);
+    for (const thread of threads) thread.post({ type: "end", tree } satisfies ToWriter);
   }
   if (failure) throw failure.err;
   return { objects: count, bytes };

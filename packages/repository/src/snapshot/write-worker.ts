@@ -1,18 +1,18 @@
 import { type MessagePort, parentPort } from "node:worker_threads";
 import { UnsafePathError } from "../errors.js";
-import type { ToWriter, WriteFailure, WriteReply } from "./write-messages.js";
+import { noteFailure, type ToWriter, type WriteFailure, type WriteReply } from "./write-messages.js";
 import { TreeWriter } from "./write-files.js";
 
 /*
- * The writing thread (started by download.ts): writes a download's files with blocking calls,
- * batch after batch, in the order they came. Once a file of a download fails, no later file of it
- * is written.
+ * A writing thread (download.ts starts WRITING_THREADS of them): writes a download's files with
+ * blocking calls, batch after batch, in the order they came. Once a file of a download fails
+ * (here or on the other thread), no file of a later batch of it is started.
  */
 
 if (!parentPort) throw new Error("write-worker.js runs only as a worker thread");
 const port: MessagePort = parentPort;
-/** Each download's writer (the directories it made); failed: that download wrote its last file. */
-const trees = new Map<number, { writer: TreeWriter; failed: boolean }>();
+/** Each download's writer (the directories this thread made for it). */
+const trees = new Map<number, TreeWriter>();
 
 function failureOf(err: unknown): WriteFailure {
   if (err instanceof UnsafePathError) return { kind: "unsafe", path: err.path, reason: err.reason };
@@ -25,23 +25,22 @@ port.on("message", (m: ToWriter) => {
     trees.delete(m.tree);
     return;
   }
-  let tree = trees.get(m.tree);
-  if (!tree) {
-    tree = { writer: new TreeWriter(m.root), failed: false };
-    trees.set(m.tree, tree);
+  let writer = trees.get(m.tree);
+  if (!writer) {
+    writer = new TreeWriter(m.root);
+    trees.set(m.tree, writer);
   }
   const reply: WriteReply = { id: m.id, written: 0 };
-  if (!tree.failed) {
-    try {
-      for (const [i, path] of m.paths.entries()) {
-        const start = m.starts[i] as number;
-        tree.writer.write(path, new Uint8Array(m.data, start, (m.ends[i] as number) - start));
-        reply.written += 1;
-      }
-    } catch (err) {
-      tree.failed = true;
-      reply.failure = failureOf(err);
+  try {
+    for (const [i, path] of m.paths.entries()) {
+      if (Atomics.load(m.stop, 0) < m.seq) break; // a file of an earlier batch failed
+      const start = m.starts[i] as number;
+      writer.write(path, new Uint8Array(m.data, start, (m.ends[i] as number) - start));
+      reply.written += 1;
     }
+  } catch (err) {
+    noteFailure(m.stop, m.seq);
+    reply.failure = failureOf(err);
   }
   port.postMessage(reply);
 });
