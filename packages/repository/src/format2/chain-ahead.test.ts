@@ -142,6 +142,30 @@ describe("reading a patch chain with its packs fetched ahead", () => {
     expect(two).toEqual((await packsOf(manifests.slice(HOURS - 2, HOURS))).reverse());
   });
 
+  it("fetches the top node's pack whole, once, and no range of it", async () => {
+    const { store: inner, manifests } = await chain();
+    const last = manifests.at(-1) as SnapshotManifestV2;
+    const topKey = packKey(await treePack(inner, last));
+    const reads: string[] = [];
+    const store = wrapStore(inner, {
+      getBuffer: (key, maxBytes) => {
+        reads.push(`whole ${key}`);
+        return inner.getBuffer(key, maxBytes);
+      },
+      getRange: (key, offset, length) => {
+        reads.push(`range ${key}`);
+        return (inner.getRange as NonNullable<ObjectStore["getRange"]>)(key, offset, length);
+      },
+    });
+    const { index } = await loadBlobIndex({ store: inner, keys: null });
+
+    const tree = await readTree(new BlobSource({ store, keys: null, index }), last, { chainAhead: true });
+    const nodeAfterNode = await readTree(new BlobSource({ store: inner, keys: null, index }), last);
+
+    expect(tree).toEqual(nodeAfterNode);
+    expect(reads.filter((r) => r.endsWith(topKey))).toEqual([`whole ${topKey}`]);
+  });
+
   it("ignores a damaged snapshot.json before the snapshot: the chain is read node after node there", async () => {
     const { store, manifests } = await chain();
     await store.put(snapshotManifestKey(idOf(3)), Buffer.from("{not json"));

@@ -130,6 +130,14 @@ const frames = threadOnFirstUse<DecodeReply>(
 );
 
 /**
+ * Starts the frame thread now, if it is not running, for a reader that will surely use it: the
+ * thread loads its code (about 0.1 s) while the reader loads the index and reads the tree.
+ */
+export function startFrameThread(): void {
+  frames();
+}
+
+/**
  * The plaintext of the blobs at `locations` (sorted byPlace, all in the pack of `pack`, each
  * inside it: checkFramePlace), in their order, their frames decoded and each blob checked against
  * its id on the frame thread (decodeSlice). IntegrityError naming the pack when a check fails there.

@@ -1,6 +1,7 @@
 import type { IndexRecord } from "../archive/types.js";
 import type { PathsAndBlobs, SnapshotObject } from "../snapshot/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import { startFrameThread } from "./frame-thread.js";
 import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
 import { acquireLock, type LockKind, type RepositoryLock } from "./lock.js";
@@ -159,6 +160,7 @@ class StoreFormat2Repository implements Format2Repository {
   }
 
   async *everyObject(id: string): AsyncIterable<PathsAndBlobs> {
+    startFrameThread(); // its slices: it loads its code while the index is loaded and the tree read
     yield* (await this.readerFor(id)).everyObject();
   }
 

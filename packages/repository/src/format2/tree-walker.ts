@@ -297,8 +297,9 @@ export interface ReadTree {
 
 export interface ReadTreeOptions {
   /**
-   * Fetch the packs a patch chain likely lies in at once, while its nodes are read one after
-   * another (fetchChainAhead): for a reader of a whole snapshot, not one comparing a few.
+   * Fetch the top node's pack whole, and the packs a patch chain likely lies in at once, while
+   * its nodes are read one after another (fetchChainAhead): for a reader of a whole snapshot, not
+   * one comparing a few.
    */
   chainAhead?: boolean;
   /**
@@ -344,6 +345,10 @@ async function readChain(
 ): Promise<{ root: RootNode; patches: { id: string; node: PatchNode }[] }> {
   const patches: { id: string; node: PatchNode }[] = [];
   let id = manifest.tree;
+  // A whole read wants the top node's pack whole: with a patch it holds that snapshot's changed
+  // objects, which every window of a download takes a few of.
+  const top = options.chainAhead ? source.where(id) : undefined;
+  if (top) source.prefetch([top.pack]);
   for (;;) {
     const data = await source.blob(snapshotManifestKey(manifest.id), id, "tree");
     const node = decodeTopNode(`tree blob ${id}`, data);
