@@ -89,4 +89,16 @@ describe("WorkerRequests", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000 });
     expect(out.toString().trim()).toBe("42");
   });
+
+  it("does not keep the process alive when it was started and never asked anything", () => {
+    // a download starts the frame thread and both writing threads at once; a small one uses
+    // neither the frame thread nor the second writing thread, and must still end
+    const script = `
+      const { threadOnFirstUse } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, "../dist/worker-requests.js")).href)});
+      threadOnFirstUse(() => new URL(${JSON.stringify(url.href)}), "t", (id) => ({ id }))();
+      console.log("started");
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 10_000 });
+    expect(out.toString().trim()).toBe("started");
+  });
 });

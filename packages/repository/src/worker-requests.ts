@@ -15,7 +15,6 @@ export class WorkerRequests<Reply extends { id: number }> {
 
   constructor(url: URL, name: string, failed: (id: number, reason: string) => Reply, dead: () => void) {
     this.worker = startWorker(url);
-    this.worker.unref();
     this.worker.on("message", (reply: Reply) => {
       const done = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
@@ -30,6 +29,8 @@ export class WorkerRequests<Reply extends { id: number }> {
     };
     this.worker.on("error", (err) => fail(err.message));
     this.worker.on("exit", (code) => fail(`the ${name} stopped (exit code ${code})`));
+    // After the listeners: a "message" listener added to a worker refs it again.
+    this.worker.unref();
   }
 
   /** A number not given before by this thread: a request's id, or another the caller's messages carry. */

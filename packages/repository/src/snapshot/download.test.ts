@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UnsafePathError } from "../errors.js";
 import { BATCH_FILES, BATCHES_AHEAD, writeTree } from "./download.js";
@@ -153,6 +154,22 @@ describe("writeTree", () => {
 
     expect(await writing).toEqual({ objects: 3, bytes: 3 * first[0]!.data.length });
     expect(written).toHaveLength(3);
+  });
+
+  it("lets the process end once a download of one batch is written, the other writing thread unused", () => {
+    const out = join(tmp, "out");
+    const dist = pathToFileURL(join(import.meta.dirname, "../../dist/snapshot/download.js")).href;
+    const script = `
+      const { writeTree } = await import(${JSON.stringify(dist)});
+      const text = Buffer.from("kind: Namespace\\n");
+      const objects = ["a", "b", "c"].map((n) => ({ path: "cluster/namespaces/" + n + ".yaml", data: text }));
+      const result = await writeTree(objects, ${JSON.stringify(out)});
+      console.log(result.objects);
+    `;
+
+    const printed = execFileSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 10_000 });
+
+    expect(printed.toString().trim()).toBe("3");
   });
 
   it("moves an owned batch's buffer to the writing thread, and copies the blobs of any other", async () => {
