@@ -214,22 +214,35 @@ async function downloads(f1, f2) {
   }
 }
 
-/** `kubedump restore` of the repository's last snapshot into a fresh cluster holding the bench namespaces. */
+/**
+ * `kubedump restore` of the repository's last snapshot into a fresh cluster holding the bench
+ * namespaces: time, peak RSS, the CPU-s of its main thread and of all its threads (and each
+ * thread's), and MinIO's CPU-s meanwhile (the fresh cluster's servers share the two cores too).
+ */
 async function restore(repo, kubectl) {
   const cluster = await startExtraCluster();
   try {
     await createBenchNamespaces(K, { kubectl, kubeconfig: cluster.kubeconfig, work, track });
     const last = repo.snapshots.at(-1);
-    const r = await kubedumpCli(
-      `restore-f${repo.format}`,
-      ["restore", last.id, "--repo", repo.url, "--kubeconfig", cluster.kubeconfig],
-      ctx,
+    const minio = [{ pid: ctx.minioPid }];
+    const minioBefore = cpuOf(minio);
+    const r = readThreadCpu(
+      await kubedumpCli(
+        `restore-f${repo.format}`,
+        ["restore", last.id, "--repo", repo.url, "--kubeconfig", cluster.kubeconfig],
+        ctx,
+        mainThreadCpuArgs(""),
+      ),
     );
+    const minioCpu = cpuOf(minio) - minioBefore;
     const counts = restoredCounts(r.stdout);
     if (r.code !== 0)
       throw new Error(`kubedump restore (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
-    log(`restore format ${repo.format}: ${r.seconds.toFixed(2)} s, ${counts.created ?? "?"} created`);
-    return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, created: counts.created };
+    log(
+      `restore format ${repo.format}: ${r.seconds.toFixed(2)} s, ${counts.created ?? "?"} created, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}; threads ${r.threads}`,
+    );
+    const cpu = { mainCpu: r.mainCpu, allCpu: r.allCpu, minioCpu, threads: r.threads };
+    return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, created: counts.created, ...cpu };
   } finally {
     await cluster.stop();
   }

@@ -158,26 +158,17 @@ export function formatIncrementalReport({
     ],
   );
   const readRows = [];
+  /** A read's row: its time, rate, peak RSS and CPU-s (medians over its rounds; n/a when not measured). */
+  const readRow = (label, read) => [
+    `${label}${read.rounds?.length > 1 ? ` (median of ${read.rounds.length})` : ""}`,
+    fmt.f(read.seconds, 2),
+    fmt.n(read.objects / read.seconds),
+    fmt.mib(read.maxRss),
+    ...[read.allCpu, read.mainCpu, read.minioCpu].map((v) => (v === undefined ? "n/a" : fmt.f(v, 2))),
+  ];
   for (const f of ["f1", "f2"]) {
-    readRows.push([
-      `download format ${f[1]}${downloads[f].rounds?.length > 1 ? ` (median of ${downloads[f].rounds.length})` : ""}`,
-      fmt.f(downloads[f].seconds, 2),
-      fmt.n(downloads[f].objects / downloads[f].seconds),
-      fmt.mib(downloads[f].maxRss),
-      downloads[f].allCpu === undefined ? "n/a" : fmt.f(downloads[f].allCpu, 2),
-      downloads[f].mainCpu === undefined ? "n/a" : fmt.f(downloads[f].mainCpu, 2),
-      downloads[f].minioCpu === undefined ? "n/a" : fmt.f(downloads[f].minioCpu, 2),
-    ]);
-    if (restores[f])
-      readRows.push([
-        `restore format ${f[1]} (fresh cluster${restores[f].rounds?.length > 1 ? `, median of ${restores[f].rounds.length}` : ""})`,
-        fmt.f(restores[f].seconds, 2),
-        fmt.n(restores[f].objects / restores[f].seconds),
-        fmt.mib(restores[f].maxRss),
-        "",
-        "",
-        "",
-      ]);
+    readRows.push(readRow(`download format ${f[1]}`, downloads[f]));
+    if (restores[f]) readRows.push(readRow(`restore format ${f[1]} (fresh cluster)`, restores[f]));
   }
   const reads = table(
     ["last snapshot", "s", "objects/s", "peak RSS MiB", "CPU-s", "main CPU-s", "MinIO CPU-s"],
