@@ -83,10 +83,10 @@ export class GzipThread {
   private nextId = 1;
 
   private constructor() {
-    this.worker.unref();
     this.worker.on("message", (m: FromWorker) => (this.files.get(m.id) ?? this.listeners.get(m.id))?.(m));
     this.worker.on("error", (err) => this.fail(err));
     this.worker.on("exit", (code) => this.fail(new Error(`the gzip thread stopped (exit code ${code})`)));
+    this.worker.unref(); // after the listeners: a "message" listener added to a worker refs it again
   }
 
   /** Opens a file on the thread; `onMessage` gets what the thread says about it until it is done. */

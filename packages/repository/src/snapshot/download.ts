@@ -170,7 +170,7 @@ export async function writeTree(
           failure ??= { err: err as Error };
         }
         if (reply.failure) failure ??= { err: errorOf(reply.failure) };
-        // the thread is idle and files wait: they go now, not once the batch is full
+        // no thread has a batch out and files wait: they go now, not once the batch is full
         if (running.size === 0 && pending.length > 0 && !failure && !stopped) sendPending();
       });
     running.add(writing);
@@ -193,8 +193,8 @@ export async function writeTree(
     if (pending.length >= BATCH_FILES || pendingBytes >= BATCH_BYTES) {
       if ((await room()) && pending.length > 0) sendPending(); // unless an answer sent them meanwhile
     } else if (running.size === 0)
-      // the thread is idle: what comes in this turn of the event loop (a chunk's objects) goes
-      // together, once it is over, rather than a batch an object
+      // no thread has a batch out: what comes in this turn of the event loop (a chunk's objects)
+      // goes together, once it is over, rather than a batch an object
       soon ??= setImmediate(() => {
         soon = undefined;
         if (running.size === 0 && pending.length > 0 && !failure && !stopped) sendPending();
