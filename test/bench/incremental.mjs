@@ -44,6 +44,7 @@ const HELP = `usage: npm run bench:incremental -- [options]
   --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
                        weighs on neither format; default the bench's work directory)
   --download-node-args A  node flags of every download (e.g. "--cpu-prof --cpu-prof-dir=DIR")
+  --restore-node-args A  node flags of every restore (e.g. "--cpu-prof --cpu-prof-dir=DIR")
   --restore-rounds R   restore each format's last snapshot R times (each into a fresh cluster),
                        alternating f1 and f2, and report the median time (default 1)
   --skip-restore       leave out the restores (each into a fresh cluster)
@@ -64,6 +65,7 @@ const { args, int } = benchArgs(
     "download-rounds": { type: "string", default: "1" },
     "download-dir": { type: "string" },
     "download-node-args": { type: "string", default: "" },
+    "restore-node-args": { type: "string", default: "" },
     "restore-rounds": { type: "string", default: "1" },
     "skip-restore": { type: "boolean" },
     "full-rounds": { type: "string", default: "1" },
@@ -231,7 +233,7 @@ async function restore(repo, kubectl) {
         `restore-f${repo.format}`,
         ["restore", last.id, "--repo", repo.url, "--kubeconfig", cluster.kubeconfig],
         ctx,
-        mainThreadCpuArgs(""),
+        mainThreadCpuArgs(args["restore-node-args"]),
       ),
     );
     const minioCpu = cpuOf(minio) - minioBefore;
@@ -239,7 +241,7 @@ async function restore(repo, kubectl) {
     if (r.code !== 0)
       throw new Error(`kubedump restore (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
     log(
-      `restore format ${repo.format}: ${r.seconds.toFixed(2)} s, ${counts.created ?? "?"} created, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}; threads ${r.threads}`,
+      `restore format ${repo.format}: ${r.seconds.toFixed(2)} s, ${counts.created ?? "?"} created, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}, main GC ${r.gc} s; threads ${r.threads}; GCs ${r.gcKinds}`,
     );
     const cpu = { mainCpu: r.mainCpu, allCpu: r.allCpu, minioCpu, threads: r.threads };
     return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, created: counts.created, ...cpu };

@@ -65,7 +65,7 @@ export async function restoreObject(
     const written = await writeObject(ctx, type, relinked.object, prepared.status);
     notes.push(...written.notes);
     if (ctx.dryRun && written.outcome === "created") rememberDryRun(ctx, typeKey, written.object);
-    return { entry: withNotes({ ...about, outcome: written.outcome }, notes), uid: written.object.metadata.uid };
+    return { entry: withNotes(wentIn(about, written.outcome), notes), uid: written.object.metadata.uid };
   } catch (err) {
     if (!(err instanceof KubeApiError)) throw err;
     const { namespace } = about;
@@ -103,6 +103,16 @@ export function describeRecord(record: IndexRecord, mapping: NamespaceMapping): 
  */
 function dryRunCreated(record: IndexRecord, about: ObjectName, notes: string[]): ObjectResult {
   return { entry: { ...about, outcome: "created", notes }, uid: record.uid };
+}
+
+/**
+ * The outcome of an object that went in, made field by field: every restored object's, so not
+ * `{ ...about, outcome }` (see indexRecord in @kubedump/repository/archive).
+ */
+function wentIn(about: ObjectName, outcome: "created" | "updated" | "unchanged" | "exists"): ObjectOutcome {
+  const entry: ObjectOutcome = { type: about.type, kind: about.kind, name: about.name, outcome };
+  if (about.namespace !== undefined) entry.namespace = about.namespace;
+  return entry;
 }
 
 function withNotes(entry: ObjectOutcome, notes: string[]): ObjectOutcome {

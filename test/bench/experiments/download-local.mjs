@@ -3,8 +3,7 @@
 // snapshots of --objects synthetic objects (1% changed before each after the first, as
 // bench:incremental's), from a repository in a local directory: no cluster and no MinIO, so a
 // change to the read path is measured in a minute, not in the half hour restore-read.mjs takes to
-// seed and back up. The objects come as a LIST gives them (type after type, namespace and name
-// order inside one), so the packs and the tree lie as a real backup leaves them. Each round runs
+// seed and back up (lib/synthetic-repository.mjs writes it). Each round runs
 // the CLI of every checkout of --roots (built), or of this one with each of --node-args-list,
 // in turn, and prints each run's time, CPU per thread and GCs by kind (lib/main-thread-cpu.cjs).
 // With --minio, the repository is copied into a MinIO of its own first and downloaded from there,
@@ -17,7 +16,6 @@
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;UV_USE_IO_URING=0"
 //   node test/bench/experiments/download-local.mjs --format1 --rounds 4
-import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -25,7 +23,7 @@ import { benchArgs } from "../lib/bench-args.mjs";
 import { createCleanup } from "../lib/cleanup.mjs";
 import { median, runBench } from "../lib/common.mjs";
 import { runTimed } from "../lib/restore-runs.mjs";
-import { syntheticText } from "../lib/synthetic-text.mjs";
+import { writeSyntheticRepositories } from "../lib/synthetic-repository.mjs";
 import { mainThreadCpuArgs, readThreadCpu } from "../lib/rounds-env.mjs";
 import { cpuOf } from "../lib/server-cpu.mjs";
 
@@ -69,119 +67,6 @@ const VARIANTS = roots.flatMap((root) =>
 const log = (m) => process.stderr.write(`exp: ${m}\n`);
 const work = mkdtempSync(join(resolve(args.dir), "kubedump-download-local-"));
 const { cleanup, track, stopAtEnd } = createCleanup({ work, log });
-const TYPES = [
-  ["", "v1", "configmaps", "ConfigMap"],
-  ["", "v1", "secrets", "Secret"],
-  ["apps", "v1", "deployments", "Deployment"],
-  ["", "v1", "services", "Service"],
-];
-
-/** Object `i`'s YAML at revision `rev`: the same bytes for the same (i, rev). */
-function yamlOf(i, rev) {
-  const text = syntheticText(i, rev);
-  return Buffer.from(
-    `apiVersion: v1\nkind: Object\nmetadata:\n  name: o-${i}\n  revision: "${rev}"\ndata:\n  a: ${text}\n`,
-  );
-}
-
-/** Each object's coordinates, as LISTs give them: type after type, then namespace and name order. */
-function listed() {
-  const out = [];
-  for (const [t, [group, version, resource, kind]] of TYPES.entries()) {
-    const mine = [];
-    for (let i = t; i < N; i += TYPES.length) mine.push(i);
-    const name = (i) => `o-${String(i).padStart(7, "0")}`;
-    const namespace = (i) => `bench-${String(i % 50).padStart(2, "0")}`;
-    mine.sort((a, b) => namespace(a).localeCompare(namespace(b)) || name(a).localeCompare(name(b)));
-    for (const i of mine) out.push({ i, group, version, resource, kind, namespace: namespace(i), name: name(i) });
-  }
-  return out;
-}
-
-/** Object `i` (at `where`) at revision `rev`: its YAML and its record, as a backup gives them to a snapshot writer. */
-function objectOf({ i, ...where }, rev) {
-  const data = yamlOf(i, rev);
-  const sha256 = createHash("sha256").update(data).digest("hex");
-  return { record: { ...where, uid: `uid-${i}`, sha256, bytes: data.length }, data };
-}
-
-/** What snapshot.json of snapshot `id`, taken at `time` by the CLI, says of it before its objects are counted. */
-function draftOf(id, time) {
-  return {
-    id,
-    time: time.toISOString(),
-    completedAt: time.toISOString(),
-    source: { kind: "cli" },
-    cluster: { version: "v1.36.0" },
-    scope: { type: "cluster" },
-    params: {},
-    warnings: [],
-  };
-}
-
-/**
- * The repository: HOURS snapshots written with this checkout's code; resolves with the last one's
- * id and time, and what makes its objects (their coordinates and revisions).
- */
-async function writeRepository(repo) {
-  const { openRepositoryFromBackend } = await import(pathToFileURL(join(ROOT, "packages/repository/dist/index.js")));
-  const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {}, format: 2 });
-  const revisions = new Uint32Array(N);
-  const objects = listed();
-  let id;
-  let time;
-  for (let hour = 0; hour < HOURS; hour++) {
-    let r = hour * 7919;
-    for (let k = 0; hour > 0 && k < N / 100; k++) {
-      r = (r * 1103515245 + 12345) >>> 0;
-      revisions[r % N] += 1;
-    }
-    time = new Date(Date.UTC(2026, 11, 1, hour));
-    id = `${time.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z-${String(hour).padStart(8, "0")}`;
-    const input = function* () {
-      for (const object of objects) yield objectOf(object, revisions[object.i]);
-    };
-    await repository.format2.writeSnapshot(draftOf(id, time), input());
-    log(`hour ${hour + 1}/${HOURS} written`);
-  }
-  return { id, time, revisions, objects };
-}
-
-/**
- * The last snapshot's objects (the same bytes at the same paths) as one format-1 snapshot in a
- * repository of its own, written as a format-1 backup writes it (parts of the default size,
- * index.json.gz, snapshot.json); resolves with its id.
- */
-async function writeFormat1(repo, { id, time, revisions, objects }) {
-  const dist = (file) => import(pathToFileURL(join(ROOT, "packages/repository/dist", file)).href);
-  const [{ openRepositoryFromBackend }, { createIndexWriter, createPartWriter }, { pathFor, resourceKey }] =
-    await Promise.all([dist("index.js"), dist("archive/index.js"), dist("snapshot/index.js")]);
-  const repository = await openRepositoryFromBackend({ backend: { local: { path: repo } }, secret: {}, format: 1 });
-  const scratch = mkdtempSync(join(work, "format1-scratch-"));
-  const parts = createPartWriter({ dir: scratch });
-  const index = createIndexWriter({ file: join(scratch, "index.json.gz") });
-  const counts = {};
-  let bytes = 0;
-  for (let at = 0; at < objects.length; at += 1000) {
-    const batch = objects.slice(at, at + 1000).map((object) => {
-      const { record, data } = objectOf(object, revisions[object.i]);
-      counts[resourceKey(record)] = (counts[resourceKey(record)] ?? 0) + 1;
-      bytes += data.length;
-      return { record: { path: pathFor(record), ...record, part: 0 }, data };
-    });
-    const placed = await parts.add(batch.map((o) => ({ path: o.record.path, data: o.data })));
-    for (const [k, o] of batch.entries()) o.record.part = placed[k] ?? 0;
-    await index.add(batch.map((o) => o.record));
-  }
-  const { parts: partFiles } = await parts.finish();
-  await repository.commitSnapshot({
-    manifest: { ...draftOf(id, time), formatVersion: 1, counts, objects: objects.length, bytes },
-    partFiles,
-    indexFile: await index.finish(),
-  });
-  rmSync(scratch, { recursive: true, force: true });
-  log(`format 1: the last snapshot written (${partFiles.length} parts)`);
-}
 
 /**
  * A MinIO of its own holding a copy of each repository directory in `dirs`, each under its own
@@ -215,9 +100,15 @@ async function copyToMinio(dirs) {
 async function main() {
   const repo = join(work, "repository");
   const repo1 = join(work, "repository-format1");
-  const written = await writeRepository(repo);
-  const { id } = written;
-  if (args.format1) await writeFormat1(repo1, written);
+  const { id } = await writeSyntheticRepositories({
+    root: ROOT,
+    objects: N,
+    hours: HOURS,
+    repo,
+    repo1: args.format1 ? repo1 : undefined,
+    scratch: work,
+    log,
+  });
   const minio = args.minio ? await copyToMinio(args.format1 ? [repo, repo1] : [repo]) : undefined;
   const formats = args.format1 ? [1, 2] : [2];
   const runs = VARIANTS.flatMap((v) =>

@@ -2,6 +2,7 @@
 // gzipped tar parts, the gzipped JSON Lines index, and the objects' sha256 computed off the
 // thread that serializes.
 export { sha256Each } from "./gzip-thread.js";
+export { indexRecord, type RecordFields } from "./index-record.js";
 export { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "./index-writer.js";
 export {
   createPartWriter,

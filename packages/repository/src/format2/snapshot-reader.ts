@@ -1,3 +1,4 @@
+import { indexRecord } from "../archive/index-record.js";
 import type { IndexRecord } from "../archive/types.js";
 import { ObjectNotFoundError, SnapshotNotFoundError } from "../errors.js";
 import { snapshotManifestKey } from "../snapshot/layout.js";
@@ -123,7 +124,7 @@ export class SnapshotReaderV2 {
 
   /** The index records, in tree order. */
   async *indexRecords(): AsyncGenerator<IndexRecord> {
-    for (const { record, part } of await this.records()) yield { ...record, part };
+    for (const { record, part } of await this.records()) yield indexRecord(record, part);
   }
 
   /**
@@ -277,8 +278,9 @@ export class SnapshotReaderV2 {
   }
 
   private records(): Promise<PlacedRecord[]> {
-    this.placed ??= placeObjects(new BlobSource(this.deps), this.manifest, (object, location) => ({
-      ...object,
+    this.placed ??= placeObjects(new BlobSource(this.deps), this.manifest, ({ record, blob }, location) => ({
+      record,
+      blob,
       location,
       part: 0,
     }));

@@ -1,4 +1,4 @@
-import type { IndexRecord } from "../archive/types.js";
+import type { RecordFields } from "../archive/index-record.js";
 import { IntegrityError, RepositoryFormatError, UnsafePathError } from "../errors.js";
 import { checkArchivePath, segmentProblem } from "../safe-path.js";
 import { checkLayoutShape, pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
@@ -21,7 +21,7 @@ import {
 
 /** An object as the tree records it: its index record (part still unknown) and its YAML's blob. */
 export interface TreeRecord {
-  record: Omit<IndexRecord, "part">;
+  record: RecordFields;
   blob: string;
 }
 
@@ -121,12 +121,16 @@ async function typeNodes(
 }
 
 /** The record of `object` of `type`, its path checked. */
-function treeRecord(type: TypeNode | PatchType, { blob, ...object }: TreeObject): TreeRecord {
-  const path = objectPath(type, object.name);
+function treeRecord(type: TypeNode | PatchType, object: TreeObject): TreeRecord {
   const { group, resource, namespace } = type;
-  const record =
-    namespace === undefined ? { path, group, resource, ...object } : { path, group, resource, ...object, namespace };
-  return { record, blob };
+  const { name, version, kind, uid, ownerReferences, sha256, bytes, blob } = object;
+  const path = objectPath(type, name);
+  // field by field, as indexRecord makes records (its comment says why)
+  const record: RecordFields = { path, group, version, resource, kind, name, uid, sha256, bytes };
+  if (namespace !== undefined) record.namespace = namespace;
+  if (ownerReferences !== undefined) record.ownerReferences = ownerReferences;
+  // Unencrypted, a blob's id is its YAML's sha256: one string held for both, not two.
+  return { record, blob: blob === sha256 ? sha256 : blob };
 }
 
 /**
