@@ -184,9 +184,18 @@ function fromKubeconfig(config: Merged, opts: KubeConfigOptions): Connection {
       if (ca || cert || key) (o as RequestOptions & { secureContext?: SecureContext }).secureContext = contextOf();
       if (serverName) o.servername = serverName;
       const authorization = token ? `Bearer ${token()}` : basic;
-      if (authorization) o.headers = { ...o.headers, authorization };
+      if (authorization) o.headers = withAuthorization(o.headers, authorization);
     },
   };
+}
+
+/**
+ * A request's headers and its Authorization header, a new object for each request: by
+ * Object.assign, as `{ ...headers, authorization }` gives each one a hidden class of its own
+ * (docs/decisions.md, "No spread-then-add for what is made per object").
+ */
+function withAuthorization(headers: RequestOptions["headers"], authorization: string): RequestOptions["headers"] {
+  return Object.assign({}, headers, { authorization });
 }
 
 /** `<field>-data` (base64) or `<field>` (a file, relative to the kubeconfig that named it). */
@@ -258,7 +267,7 @@ function inCluster(host: string, port: string, dir: string): Connection {
     namespace,
     apply: async (o) => {
       o.ca = ca;
-      o.headers = { ...o.headers, authorization: `Bearer ${token()}` };
+      o.headers = withAuthorization(o.headers, `Bearer ${token()}`);
     },
   };
 }
