@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import { IntegrityError } from "../errors.js";
 import { type ReaderDeps, readPartFiles } from "../snapshot/snapshot-readers.js";
@@ -37,7 +37,7 @@ export async function* readSelectedObjects(
     for await (const file of readPartFiles(deps, manifest, part)) {
       const record = wanted.get(file.path);
       if (!record) continue;
-      const sha256 = createHash("sha256").update(file.data).digest("hex");
+      const sha256 = hash("sha256", file.data);
       if (sha256 !== record.sha256)
         throw new IntegrityError(part.key, `${file.path} does not match the sha256 the index records`);
       wanted.delete(file.path);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import { progressCounter, type ReadProgressOptions } from "../snapshot/read-progress.js";
 import type { SnapshotManifest, SnapshotObject } from "../snapshot/types.js";
@@ -37,7 +37,7 @@ export async function verifySnapshotV2(deps: SnapshotVerifyDeps, options?: ReadP
     for await (const { path, data, part } of deps.readObjects()) {
       read(data.length);
       const record = expected.get(path);
-      const sha256 = createHash("sha256").update(data).digest("hex");
+      const sha256 = hash("sha256", data);
       if (record && record.sha256 === sha256 && record.bytes === data.length) objectsOk += 1;
       else {
         failedParts.add(part);

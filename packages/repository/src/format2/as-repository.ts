@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import type { SelectedRecord } from "../diff/read-selected.js";
 import { IntegrityError, RepositoryFormatError, SnapshotNotFoundError } from "../errors.js";
@@ -174,7 +174,7 @@ async function* readSelected(
   for await (const object of format2.readObjects(id, { parts, paths: new Set(wanted.keys()) })) {
     const record = wanted.get(object.path);
     if (!record) continue;
-    if (createHash("sha256").update(object.data).digest("hex") !== record.sha256)
+    if (hash("sha256", object.data) !== record.sha256)
       throw new IntegrityError(owner, `${object.path} does not match the sha256 the index records`);
     wanted.delete(object.path);
     yield object;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import type { ObjectCodec } from "../crypto/codec.js";
 import { IntegrityError, ObjectLockedError, ObjectNotFoundError } from "../errors.js";
@@ -176,7 +176,7 @@ async function readBack(deps: MigrateSnapshotDeps, v2: SnapshotManifestV2, copy:
   for await (const object of new SnapshotReaderV2(deps, v2).objects()) {
     count += 1;
     if (!expected) continue;
-    const sha256 = createHash("sha256").update(object.data).digest("hex");
+    const sha256 = hash("sha256", object.data);
     if (expected.get(object.path)?.sha256 !== sha256)
       throw new IntegrityError(owner, `read back, ${object.path} differs from the format-1 snapshot's`);
     expected.delete(object.path);

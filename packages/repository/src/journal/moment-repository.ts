@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import { RepositoryFormatError } from "../errors.js";
 import type { SnapshotScan } from "../snapshot/snapshot-scan.js";
@@ -40,7 +40,7 @@ function hold(moment: Moment): HeldMoment {
     if (data.has(record.path)) throw new RepositoryFormatError(moment.manifest.id, `two objects at ${record.path}`);
     const type = record.group === "" ? record.resource : `${record.resource}.${record.group}`;
     counts[type] = (counts[type] ?? 0) + 1;
-    const sha256 = createHash("sha256").update(yaml).digest("hex");
+    const sha256 = hash("sha256", yaml);
     records.push({ ...record, sha256, bytes: yaml.length, part: 0 });
     data.set(record.path, yaml);
     bytes += yaml.length;

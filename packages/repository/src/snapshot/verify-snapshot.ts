@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IndexRecord } from "../archive/types.js";
 import { ObjectNotFoundError } from "../errors.js";
 import { pathProblem } from "../safe-path.js";
@@ -31,7 +31,7 @@ function describe(err: unknown): string {
 }
 
 function sha256(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data);
 }
 
 /**
