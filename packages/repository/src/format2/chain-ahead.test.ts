@@ -4,16 +4,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { IntegrityError, ObjectNotFoundError } from "../errors.js";
-import { snapshotManifestKey } from "../snapshot/layout.js";
+import { SNAPSHOTS_PREFIX, snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import { collect, wrapStore } from "../test-support.js";
 import { BlobIndex } from "./blob-index.js";
 import { BlobSource } from "./blob-source.js";
-import { fetchChainAhead } from "./chain-ahead.js";
+import { earlierTrees, fetchChainAhead } from "./chain-ahead.js";
 import { loadBlobIndex } from "./index-loader.js";
 import { packKey } from "./layout.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
+import { openFormat2Repository } from "./repository.js";
 import { readIndexRecordsV2 } from "./snapshot-reader.js";
 import { writeSnapshotV2 } from "./snapshot-writer.js";
 import type { SnapshotInputObject } from "./snapshot-writer.js";
@@ -63,6 +64,26 @@ function slowPacks(inner: ObjectStore) {
 async function treePack(store: ObjectStore, manifest: SnapshotManifestV2): Promise<string> {
   const { index } = await loadBlobIndex({ store, keys: null });
   return index.get(manifest.tree)?.pack as string;
+}
+
+/** `inner`, and each list, whole GET and range GET of it as "list <prefix>", "get <key>", "range <key>", in order. */
+function recording(inner: ObjectStore): { store: ObjectStore; events: string[] } {
+  const events: string[] = [];
+  const store = wrapStore(inner, {
+    list: (prefix) => {
+      events.push(`list ${prefix}`);
+      return inner.list(prefix);
+    },
+    getBuffer: (key, maxBytes) => {
+      events.push(`get ${key}`);
+      return inner.getBuffer(key, maxBytes);
+    },
+    getRange: (key, offset, length) => {
+      events.push(`range ${key}`);
+      return (inner.getRange as NonNullable<ObjectStore["getRange"]>)(key, offset, length);
+    },
+  });
+  return { store, events };
 }
 
 describe("reading a patch chain with its packs fetched ahead", () => {
@@ -135,35 +156,44 @@ describe("reading a patch chain with its packs fetched ahead", () => {
     const last = manifests.at(-1) as SnapshotManifestV2;
     const packsOf = (list: SnapshotManifestV2[]) => Promise.all(list.map((m) => treePack(store, m)));
 
-    const all = await fetchChainAhead(new BlobSource({ store, keys: null, index }), last, HOURS);
-    const two = await fetchChainAhead(new BlobSource({ store, keys: null, index }), last, 2);
+    const trees = earlierTrees(store, last);
+    const all = await fetchChainAhead(new BlobSource({ store, keys: null, index }), HOURS, trees);
+    const two = await fetchChainAhead(new BlobSource({ store, keys: null, index }), 2, trees);
 
     expect(all).toEqual((await packsOf(manifests.slice(0, HOURS))).reverse());
     expect(two).toEqual((await packsOf(manifests.slice(HOURS - 2, HOURS))).reverse());
+  });
+
+  it("a repository's reader lists the earlier snapshots while it loads the index, before the top node's pack", async () => {
+    const { store: inner, manifests } = await chain();
+    const last = manifests.at(-1) as SnapshotManifestV2;
+    const topKey = packKey(await treePack(inner, last));
+    const { store, events } = recording(inner);
+    const repository = await openFormat2Repository({ store });
+
+    const records = await collect(repository.readIndex(last.id));
+
+    expect(records).toHaveLength(200);
+    const listed = events.indexOf(`list ${SNAPSHOTS_PREFIX}`);
+    expect(listed).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf(`get ${topKey}`)).toBeGreaterThan(listed);
+    // every earlier snapshot.json read once, for the chain (the reader's own once more)
+    for (const m of manifests.slice(0, -1))
+      expect(events.filter((e) => e === `get ${snapshotManifestKey(m.id)}`)).toHaveLength(1);
   });
 
   it("fetches the top node's pack whole, once, and no range of it", async () => {
     const { store: inner, manifests } = await chain();
     const last = manifests.at(-1) as SnapshotManifestV2;
     const topKey = packKey(await treePack(inner, last));
-    const reads: string[] = [];
-    const store = wrapStore(inner, {
-      getBuffer: (key, maxBytes) => {
-        reads.push(`whole ${key}`);
-        return inner.getBuffer(key, maxBytes);
-      },
-      getRange: (key, offset, length) => {
-        reads.push(`range ${key}`);
-        return (inner.getRange as NonNullable<ObjectStore["getRange"]>)(key, offset, length);
-      },
-    });
+    const { store, events: reads } = recording(inner);
     const { index } = await loadBlobIndex({ store: inner, keys: null });
 
     const tree = await readTree(new BlobSource({ store, keys: null, index }), last, { chainAhead: true });
     const nodeAfterNode = await readTree(new BlobSource({ store: inner, keys: null, index }), last);
 
     expect(tree).toEqual(nodeAfterNode);
-    expect(reads.filter((r) => r.endsWith(topKey))).toEqual([`whole ${topKey}`]);
+    expect(reads.filter((r) => r.endsWith(topKey))).toEqual([`get ${topKey}`]);
   });
 
   it("ignores a damaged snapshot.json before the snapshot: the chain is read node after node there", async () => {

@@ -1,6 +1,7 @@
 import type { IndexRecord } from "../archive/types.js";
 import type { PathsAndBlobs, SnapshotObject } from "../snapshot/types.js";
 import type { ObjectStore } from "../stores/object-store.js";
+import { earlierTrees } from "./chain-ahead.js";
 import { startFrameThread } from "./frame-thread.js";
 import { type LoadedIndex, loadBlobIndex } from "./index-loader.js";
 import type { Format2Keys } from "./keys.js";
@@ -176,8 +177,10 @@ class StoreFormat2Repository implements Format2Repository {
     return this.getSnapshot(id).then((manifest) => {
       const key = `${id} ${manifest.tree}`;
       if (this.reader?.key === key) return this.reader.reader;
+      // Its reads walk the tree with chainAhead: the chain's earlier snapshots are read meanwhile.
+      const trees = earlierTrees(this.store, manifest);
       const reader = (loading ?? this.loadIndex()).then(
-        ({ index }) => new SnapshotReaderV2({ ...this.deps(), index }, manifest),
+        ({ index }) => new SnapshotReaderV2({ ...this.deps(), index, earlierTrees: trees }, manifest),
       );
       this.reader = { key, reader };
       reader.catch(() => {

@@ -18,7 +18,10 @@ import { eachTreeObject, type TreeRecord, walkTree } from "./tree-walker.js";
  * with format 1; objects come pack after pack, each pack fetched once.
  */
 
-export type SnapshotReaderV2Deps = BlobSourceDeps;
+export interface SnapshotReaderV2Deps extends BlobSourceDeps {
+  /** The snapshot's earlierTrees (chain-ahead.ts) when its reading began before the reader (while the index loaded). */
+  earlierTrees?: Promise<(string | undefined)[]>;
+}
 
 /** Which objects a read gives: those of some parts, those at some archive paths (both: both hold). */
 export interface ObjectsFilter {
@@ -73,13 +76,14 @@ interface PlacedPath extends Placed {
  * (each blob looked up once), with its part.
  */
 async function placeObjects<T extends Placed>(
-  source: BlobSource,
+  deps: SnapshotReaderV2Deps,
   manifest: SnapshotManifestV2,
   keep: (object: TreeRecord, location: BlobLocation) => T,
 ): Promise<T[]> {
   const owner = snapshotManifestKey(manifest.id);
+  const source = new BlobSource(deps);
   const placed: T[] = [];
-  for (const object of await walkTree(source, manifest, { chainAhead: true }))
+  for (const object of await walkTree(source, manifest, { chainAhead: true, earlierTrees: deps.earlierTrees }))
     placed.push(keep(object, source.locate(owner, object.blob, "data")));
   const packs = [...new Set(placed.map((p) => p.location.pack))].sort();
   const parts = new Map(packs.map((pack, part) => [pack, part]));
@@ -139,7 +143,7 @@ export class SnapshotReaderV2 {
       // alone, keeping of each object its path and place, not its whole record, which a large
       // snapshot would hold (and each full collection mark) for the whole read. A restore or a
       // verify reads the records first, and they are kept for its reads of objects.
-      const all = await placeObjects(new BlobSource(this.deps), this.manifest, (object, location) => ({
+      const all = await placeObjects(this.deps, this.manifest, (object, location) => ({
         path: object.record.path,
         location,
         part: 0,
@@ -204,6 +208,7 @@ export class SnapshotReaderV2 {
       ({ record, blob }) => walked.push({ path: record.path, location: source.locate(owner, blob, "data") }),
       {
         chainAhead: true,
+        earlierTrees: this.deps.earlierTrees,
         thread: true,
         pause: () => {
           woken();
@@ -278,7 +283,7 @@ export class SnapshotReaderV2 {
   }
 
   private records(): Promise<PlacedRecord[]> {
-    this.placed ??= placeObjects(new BlobSource(this.deps), this.manifest, ({ record, blob }, location) => ({
+    this.placed ??= placeObjects(this.deps, this.manifest, ({ record, blob }, location) => ({
       record,
       blob,
       location,

@@ -3,7 +3,7 @@ import { IntegrityError, RepositoryFormatError, UnsafePathError } from "../error
 import { checkArchivePath, segmentProblem } from "../safe-path.js";
 import { checkLayoutShape, pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import type { BlobSource } from "./blob-source.js";
-import { fetchChainAhead } from "./chain-ahead.js";
+import { earlierTrees, fetchChainAhead } from "./chain-ahead.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
 import { compareNames } from "./canonical-json.js";
 import {
@@ -307,6 +307,11 @@ export interface ReadTreeOptions {
    */
   chainAhead?: boolean;
   /**
+   * With `chainAhead`: the snapshot's earlierTrees, when its reader started reading them already
+   * (while the index loaded); otherwise they are read once the top node is found to be a patch.
+   */
+  earlierTrees?: Promise<(string | undefined)[]>;
+  /**
    * Awaited before each batch of chunk nodes a streaming walk (eachTreeObject) reads: a reader
    * that takes the objects more slowly than they are walked holds the walk there (a rejection
    * stops it, and eachTreeObject rejects with it).
@@ -357,7 +362,12 @@ async function readChain(
     const data = await source.blob(snapshotManifestKey(manifest.id), id, "tree");
     const node = decodeTopNode(`tree blob ${id}`, data);
     const above = patches.at(-1)?.node;
-    if (!above && node.kind === "patch" && options.chainAhead) void fetchChainAhead(source, manifest, node.depth);
+    if (!above && node.kind === "patch" && options.chainAhead)
+      void fetchChainAhead(
+        source,
+        node.depth,
+        options.earlierTrees ?? earlierTrees(source.store, manifest, node.depth),
+      );
     if (above && (node.kind === "root" ? 0 : node.depth) !== above.depth - 1)
       throw new RepositoryFormatError(
         `tree blob ${above.base}`,
