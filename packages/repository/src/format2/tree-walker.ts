@@ -120,8 +120,11 @@ async function typeNodes(
   return types;
 }
 
-/** The record of `object` of `type`, its path checked. */
-function treeRecord(type: TypeNode | PatchType, object: TreeObject): TreeRecord {
+/**
+ * The record of `object` of `type`, its path checked: only the fields a tree object has, so that
+ * a field a forged one adds (a `path`, a `namespace` on a cluster-scoped type) is not taken.
+ */
+export function treeRecord(type: TypeNode | PatchType, object: TreeObject): TreeRecord {
   const { group, resource, namespace } = type;
   const { name, version, kind, uid, ownerReferences, sha256, bytes, blob } = object;
   const path = objectPath(type, name);

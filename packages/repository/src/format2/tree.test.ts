@@ -19,6 +19,7 @@ import { writeSnapshotV2 } from "./snapshot-writer.js";
 import { clusterObjects, countingStore, draftV2, testDirectory } from "./test-support.js";
 import { treeObjectText, typeNodeText } from "./tree-builder.js";
 import { decodeTreeNode, type TreeObject, type TypeNode } from "./tree-nodes.js";
+import { treeRecord } from "./tree-walker.js";
 
 const inTmp = testDirectory("tree");
 
@@ -74,6 +75,25 @@ describe("canonical tree JSON", () => {
     ],
   ])("writes a type node as the generic encoder does: %s", (_, node) => {
     expect(Buffer.from(typeNodeText(node)).equals(canonicalJson(node as unknown as CanonicalValue))).toBe(true);
+  });
+
+  it("makes a record of a tree object's own fields only: a field a forged object adds is not taken", () => {
+    const forged = { ...object, path: "../../etc/passwd", namespace: "elsewhere", group: "evil", resource: "x" };
+    const type: TypeNode = { kind: "type", group: "rbac.authorization.k8s.io", resource: "clusterroles", chunks: [] };
+    const { record, blob } = treeRecord(type, forged as TreeObject);
+    expect(record).toEqual({
+      path: "cluster/clusterroles.rbac.authorization.k8s.io/web-0.yaml",
+      group: "rbac.authorization.k8s.io",
+      version: "v1",
+      resource: "clusterroles",
+      kind: "Deployment",
+      name: "web-0",
+      uid: "0f0f",
+      sha256: "a".repeat(64),
+      bytes: 1234,
+    });
+    expect("namespace" in record).toBe(false);
+    expect(blob).toBe("b".repeat(64));
   });
 
   it("sorts names in code-point order and refuses fractions", () => {
