@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { childConfig, cpuSeconds, emitResult, maxRssBytes } from "../lib/common.mjs";
+import { readBeforeSteps } from "../lib/restore-reads.mjs";
 
 setFlagsFromString("--allow-natives-syntax");
 const sameMap = new Function("a", "b", "return %HaveSameMap(a, b)");
@@ -28,14 +29,7 @@ const done = (phase) => {
   heap[phase] = settled() - base;
 };
 const repository = await openRepositoryFromBackend({ backend: { local: { path: cfg.repo } }, secret: {} });
-const verified = await repository.verify(cfg.id, { snapshotOnly: true }); // as restoreSnapshot checks it
-if (!verified.ok) throw new Error(`verify: ${verified.problems.slice(0, 3).join("; ")}`);
-done("verify");
-const records = [];
-for await (const record of repository.readIndex(cfg.id)) records.push(record);
-done("index");
-const plan = planRestore(records);
-done("plan");
+const { records, plan } = await readBeforeSteps(repository, cfg.id, planRestore, done);
 let objects = 0;
 for (const step of plan.steps)
   for await (const _ of repository.readObjects(cfg.id, { objects: step.records })) objects++;

@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { childConfig, cpuSeconds, emitResult, maxRssBytes } from "../lib/common.mjs";
+import { readBeforeSteps } from "../lib/restore-reads.mjs";
 
 const cfg = childConfig();
 const at = (path) => import(pathToFileURL(join(cfg.root, path)).href);
@@ -22,14 +23,7 @@ const lap = (name) => {
 const t0 = performance.now();
 const repository = await openRepositoryFromBackend({ backend: cfg.backend, secret: cfg.secret });
 lap("open");
-const verified = await repository.verify(cfg.id, { snapshotOnly: true }); // as restoreSnapshot checks it
-if (!verified.ok) throw new Error(`verify: ${verified.problems.slice(0, 3).join("; ")}`);
-lap("verify");
-const records = [];
-for await (const record of repository.readIndex(cfg.id)) records.push(record);
-lap("index");
-const plan = planRestore(records);
-lap("plan");
+const { records, plan } = await readBeforeSteps(repository, cfg.id, planRestore, lap);
 let objects = 0;
 let first;
 // Each object "written" as a restore writes it (CONCURRENCY in flight), each write taking what an
