@@ -10,7 +10,7 @@
 //   npm run bench:incremental                                  # 100,000 objects, 30 hours
 //   npm run bench:incremental -- --objects 20000 --hours 5
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -27,7 +27,7 @@ import { median, runBench, runMeasurement } from "./lib/common.mjs";
 import { formatIncrementalReport } from "./lib/incremental-report.mjs";
 import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
 import { mainThreadCpuArgs, readThreadCpu } from "./lib/rounds-env.mjs";
-import { cpuOf } from "./lib/server-cpu.mjs";
+import { cpuOf, machineCpu, untilQuiet } from "./lib/server-cpu.mjs";
 import { createServerWatch } from "./lib/server-watch.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
@@ -40,7 +40,9 @@ const HELP = `usage: npm run bench:incremental -- [options]
   --format1-hours H    hourly snapshots of format 1 (default 2: its size grows by one full snapshot
                        an hour, so the rest is projected from the second; pass --hours to measure all)
   --download-rounds R  download each format's last snapshot R times, alternating f1 and f2, and
-                       report the median time (default 1)
+                       report the median time (default 1); each starts once the machine is quiet
+                       (under 0.15 CPU-s in a second, 20 s at most) and its log line says what
+                       MinIO, the API server and etcd, and every other process used meanwhile
   --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
                        weighs on neither format; default the bench's work directory)
   --download-node-args A  node flags of every download (e.g. "--cpu-prof --cpu-prof-dir=DIR")
@@ -55,6 +57,8 @@ const HELP = `usage: npm run bench:incremental -- [options]
                        times, each round into new repositories (the last round's go on to the
                        hours), the LIST first in odd rounds and last in even ones; the targets
                        take the ratios pooled over the rounds, as bench:dump's (default 1)
+  --keep-repositories DIR  after the downloads, copy both repositories into DIR/repository (format 2)
+                       and DIR/repository-format1, for download-local.mjs --repositories DIR
   --json FILE          also write the figures as JSON`;
 const { args, int } = benchArgs(
   {
@@ -70,6 +74,7 @@ const { args, int } = benchArgs(
     "skip-restore": { type: "boolean" },
     "full-rounds": { type: "string", default: "1" },
     "settle-ms": { type: "string", default: "2000" },
+    "keep-repositories": { type: "string" },
     json: { type: "string" },
   },
   HELP,
@@ -159,8 +164,11 @@ async function download(repo) {
   // (not timed): otherwise later rounds overwrite, and wait for writeback of, the earlier ones.
   rmSync(to, { recursive: true, force: true });
   execFileSync("sync");
+  const waited = await untilQuiet({ share: 0.15, mostMs: 20_000 });
   const minio = [{ pid: ctx.minioPid }];
   const minioBefore = cpuOf(minio);
+  const serversBefore = cpuOf(ctx.watch.servers);
+  const machineBefore = machineCpu();
   const r = readThreadCpu(
     await kubedumpCli(
       `download-f${repo.format}`,
@@ -170,12 +178,25 @@ async function download(repo) {
     ),
   );
   const minioCpu = cpuOf(minio) - minioBefore;
+  const serverCpu = cpuOf(ctx.watch.servers) - serversBefore;
+  // what else the machine ran meanwhile: neither this download, nor MinIO, nor the API server and etcd
+  const otherCpu =
+    machineBefore === undefined ? undefined : machineCpu() - machineBefore - r.allCpu - minioCpu - serverCpu;
   if (r.code !== 0)
     throw new Error(`kubedump download (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
   log(
-    `download format ${repo.format}: ${r.seconds.toFixed(2)} s, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}; threads ${r.threads}`,
+    `download format ${repo.format}: ${r.seconds.toFixed(2)} s, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}, ` +
+      `API server and etcd ${serverCpu.toFixed(2)}, others ${otherCpu?.toFixed(2)} (after ${(waited / 1000).toFixed(0)} s for a quiet machine); threads ${r.threads}`,
   );
-  const cpu = { mainCpu: r.mainCpu, allCpu: r.allCpu, minioCpu, threads: r.threads };
+  const cpu = {
+    mainCpu: r.mainCpu,
+    allCpu: r.allCpu,
+    minioCpu,
+    serverCpu,
+    otherCpu,
+    quietWaitMs: waited,
+    threads: r.threads,
+  };
   return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, ...cpu };
 }
 
@@ -199,12 +220,47 @@ async function alternating(rounds, f1, f2, measure) {
           mainCpu: median(rs.map((r) => r.mainCpu)),
           allCpu: median(rs.map((r) => r.allCpu)),
           minioCpu: median(rs.map((r) => r.minioCpu)),
-          cpuRounds: rs.map(({ mainCpu, allCpu, minioCpu, threads }) => ({ mainCpu, allCpu, minioCpu, threads })),
+          cpuRounds: rs.map(({ mainCpu, allCpu, minioCpu, serverCpu, otherCpu, quietWaitMs, threads }) => ({
+            mainCpu,
+            allCpu,
+            minioCpu,
+            serverCpu,
+            otherCpu,
+            quietWaitMs,
+            threads,
+          })),
         }),
     maxRss: Math.max(...rs.map((r) => r.maxRss)),
     rounds: rs.map((r) => r.seconds),
   });
   return { f1: summary(runs.f1), f2: summary(runs.f2) };
+}
+
+/**
+ * Every object of each repository, copied from MinIO into a directory of its own under `dir`
+ * (repository, repository-format1): a local repository holding the same bytes, which
+ * download-local.mjs --repositories reads (its last snapshot's download, in a minute).
+ */
+async function keepRepositories(dir, { f1, f2 }) {
+  for (const [repo, name] of [
+    [f2, "repository"],
+    [f1, "repository-format1"],
+  ]) {
+    const to = join(dir, name);
+    rmSync(to, { recursive: true, force: true });
+    const entries = [];
+    for await (const entry of repo.store.list("")) entries.push(entry);
+    // each file's time is its object's (a reader lists the index newest first)
+    for (let i = 0; i < entries.length; i += 8)
+      await Promise.all(
+        entries.slice(i, i + 8).map(async ({ key, mtime }) => {
+          mkdirSync(dirname(join(to, key)), { recursive: true });
+          writeFileSync(join(to, key), await repo.store.getBuffer(key));
+          if (mtime) utimesSync(join(to, key), mtime, mtime);
+        }),
+      );
+    log(`kept ${entries.length} objects of the format-${repo.format} repository in ${to}`);
+  }
 }
 
 /** Each format's download, DOWNLOAD_ROUNDS times (alternating). */
@@ -313,6 +369,7 @@ async function main() {
   phases.backups = (performance.now() - phases.start) / 1000;
 
   const downloaded = await downloads(f1, f2);
+  if (args["keep-repositories"]) await keepRepositories(resolve(args["keep-repositories"]), { f1, f2 });
   const restores = args["skip-restore"]
     ? {}
     : await alternating(RESTORE_ROUNDS, f1, f2, (repo) => restore(repo, env.kubectl));

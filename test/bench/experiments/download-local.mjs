@@ -16,7 +16,7 @@
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;--heap-growing-percent=200"
 //   node test/bench/experiments/download-local.mjs "--node-args-list=;UV_USE_IO_URING=0"
 //   node test/bench/experiments/download-local.mjs --format1 --rounds 4
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { benchArgs } from "../lib/bench-args.mjs";
@@ -38,7 +38,10 @@ const HELP = `usage: node test/bench/experiments/download-local.mjs [options]
                    NAME=value word sets that variable in the variant's environment
   --dir DIR        where the repository and the downloads go (default a new directory in /dev/shm)
   --minio          download from a MinIO the repository is copied into (started here), not the directory
-  --format1        also write the last snapshot's objects as a format-1 snapshot, and download both`;
+  --format1        also write the last snapshot's objects as a format-1 snapshot, and download both
+  --repositories DIR  download the last snapshot of DIR/repository (and of DIR/repository-format1,
+                   when there: as --format1) instead of writing synthetic ones: the repositories
+                   npm run bench:incremental -- --keep-repositories DIR left`;
 const { args, int } = benchArgs(
   {
     objects: { type: "string", default: "100000" },
@@ -49,6 +52,7 @@ const { args, int } = benchArgs(
     dir: { type: "string", default: "/dev/shm" },
     minio: { type: "boolean", default: false },
     format1: { type: "boolean", default: false },
+    repositories: { type: "string" },
   },
   HELP,
 );
@@ -86,7 +90,12 @@ async function copyToMinio(dirs) {
   for (const dir of dirs) {
     const prefix = basename(dir);
     const store = createS3ObjectStore({ endpoint, accessKey, secretKey, bucket, prefix });
-    const files = readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile());
+    // oldest first, as they were written: MinIO's times keep their order (a reader lists the index newest first)
+    const files = readdirSync(dir, { recursive: true })
+      .map((f) => ({ f, stat: statSync(join(dir, f)) }))
+      .filter(({ stat }) => stat.isFile())
+      .sort((a, b) => a.stat.mtimeMs - b.stat.mtimeMs)
+      .map(({ f }) => f);
     for (let i = 0; i < files.length; i += 8)
       await Promise.all(files.slice(i, i + 8).map((f) => store.put(f, readFileSync(join(dir, f)))));
     log(`copied ${files.length} files of ${prefix} into MinIO`);
@@ -97,18 +106,25 @@ async function copyToMinio(dirs) {
   return { urls, servers: [{ name: "minio", pid: minio.process.pid }] };
 }
 
+/** The id of the last snapshot directory of the repository in `dir` (snapshot ids sort by time). */
+const lastSnapshot = (dir) => readdirSync(join(dir, "snapshots")).sort().at(-1);
+
 async function main() {
-  const repo = join(work, "repository");
-  const repo1 = join(work, "repository-format1");
-  const { id } = await writeSyntheticRepositories({
-    root: ROOT,
-    objects: N,
-    hours: HOURS,
-    repo,
-    repo1: args.format1 ? repo1 : undefined,
-    scratch: work,
-    log,
-  });
+  const kept = args.repositories && resolve(args.repositories);
+  const repo = join(kept || work, "repository");
+  const repo1 = join(kept || work, "repository-format1");
+  if (kept) args.format1 = existsSync(repo1);
+  else
+    await writeSyntheticRepositories({
+      root: ROOT,
+      objects: N,
+      hours: HOURS,
+      repo,
+      repo1: args.format1 ? repo1 : undefined,
+      scratch: work,
+      log,
+    });
+  const ids = { 1: args.format1 ? lastSnapshot(repo1) : undefined, 2: lastSnapshot(repo) };
   const minio = args.minio ? await copyToMinio(args.format1 ? [repo, repo1] : [repo]) : undefined;
   const formats = args.format1 ? [1, 2] : [2];
   const runs = VARIANTS.flatMap((v) =>
@@ -119,7 +135,7 @@ async function main() {
     for (const v of round % 2 ? [...runs].reverse() : runs) {
       const to = join(work, "download");
       const from = v.format === 1 ? (minio?.urls[1] ?? repo1) : (minio?.urls[0] ?? repo);
-      const cli = [join(v.root, "packages/cli/bin/kubedump.js"), "download", id, "--repo", from, "--to", to];
+      const cli = [join(v.root, "packages/cli/bin/kubedump.js"), "download", ids[v.format], "--repo", from, "--to", to];
       const minioCpu = minio && cpuOf(minio.servers);
       const r = readThreadCpu(
         await runTimed(`download-${round}`, process.execPath, [...mainThreadCpuArgs(v.flags), ...cli], {

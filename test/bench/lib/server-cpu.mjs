@@ -77,6 +77,36 @@ export function cpuOf(servers) {
   return total;
 }
 
+/**
+ * Busy CPU seconds of the whole machine so far, every core and process (/proc/stat: user, nice,
+ * system, irq, softirq, steal), or undefined off Linux: what else ran during a measurement.
+ */
+export function machineCpu() {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + (steal ?? 0)) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits, `mostMs` at most, until the whole machine used under `share` of one core for a second
+ * (machineCpu): a measurement then starts without another process's work left over from the one
+ * before (a server's collection, a store's background scan). Resolves with the ms waited.
+ */
+export async function untilQuiet({ share = 0.1, mostMs = 30_000 } = {}) {
+  const start = performance.now();
+  for (;;) {
+    const before = machineCpu();
+    if (before === undefined) return 0;
+    await new Promise((r) => setTimeout(r, 1000));
+    const waited = performance.now() - start;
+    if (machineCpu() - before < share || waited >= mostMs) return waited;
+  }
+}
+
 /** Resident memory of these processes now, in bytes. */
 export function rssOf(servers) {
   let total = 0;
