@@ -47,6 +47,16 @@ export function compareNames(a: string, b: string): number {
 }
 
 /**
+ * Whether `names` are strictly ascending in code-point order (compareNames): each name tested
+ * for surrogates once, not twice per comparison.
+ */
+export function namesAscending(names: readonly string[]): boolean {
+  if (names.some((name) => SURROGATE.test(name)))
+    return names.every((name, i) => i === 0 || compareNames(names[i - 1] as string, name) < 0);
+  return names.every((name, i) => i === 0 || (names[i - 1] as string) < name);
+}
+
+/**
  * Sorts `items` in place by `nameOf` in code-point order (compareNames). Without surrogates,
  * JavaScript's own string order is that order, so each comparison skips compareNames' test.
  */

@@ -1,7 +1,7 @@
 import type { IndexOwnerReference } from "../archive/types.js";
-import type { JsonFields } from "../snapshot/json-fields.js";
+import { isObject, type JsonFields, type JsonObject, SHA256_HEX } from "../snapshot/json-fields.js";
 import { resourceKey } from "../snapshot/layout.js";
-import { compareNames } from "./canonical-json.js";
+import { compareNames, namesAscending } from "./canonical-json.js";
 import { parseJsonFile } from "./manifest.js";
 
 /*
@@ -105,6 +105,7 @@ export type TreeNode = RootNode | NamespaceNode | TypeNode | ObjectsNode | Patch
 
 /** Names strictly ascending in code-point order: no duplicates, the canonical order. */
 function checkSorted(fields: JsonFields, list: string, names: readonly string[]): void {
+  if (namesAscending(names)) return;
   for (let i = 1; i < names.length; i++) {
     if (compareNames(names[i - 1] as string, names[i] as string) >= 0)
       fields.fail(`${list}[${i}]`, "names are not in strictly ascending order");
@@ -133,6 +134,63 @@ export function compareScopedTypes(
   return compareNames(a.namespace ?? "", b.namespace ?? "") || compareNames(resourceKey(a), resourceKey(b));
 }
 
+/**
+ * Whether `value` passes checkObject's checks, found without a JsonFields (and a string of its
+ * place) per object: a tree holds a record per object, and its nodes are decoded on the main
+ * thread as a download or a restore reads it. checkObject tells why one does not.
+ */
+function validObject(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  const { name, version, kind, uid, blob, sha256, bytes, ownerReferences } = value;
+  if (typeof name !== "string" || typeof version !== "string" || typeof kind !== "string" || typeof uid !== "string")
+    return false;
+  if (typeof blob !== "string" || !SHA256_HEX.test(blob)) return false;
+  // unencrypted, an object's blob id is its sha256: one test for both
+  if (sha256 !== blob && (typeof sha256 !== "string" || !SHA256_HEX.test(sha256))) return false;
+  if (!Number.isSafeInteger(bytes) || (bytes as number) < 0) return false;
+  if (ownerReferences === undefined) return true;
+  if (!Array.isArray(ownerReferences)) return false;
+  return ownerReferences.every(
+    (owner) =>
+      isObject(owner) &&
+      ["apiVersion", "kind", "name", "uid"].every((name) => typeof owner[name] === "string") &&
+      (owner["controller"] === undefined || typeof owner["controller"] === "boolean"),
+  );
+}
+
+/**
+ * The items of the array `list` of `f`, every one a tree object as checkObject checks it: the
+ * first that is not throws checkObject's error (or JsonFields' for one that is no object).
+ */
+function treeObjects(f: JsonFields, list: string): JsonObject[] {
+  const items = f.array(list);
+  if (!items.every(validObject)) f.objects(list).forEach(checkObject);
+  return items as JsonObject[];
+}
+
+/** A type node's chunks, each checked (as validObject, without a JsonFields per chunk when all are right). */
+function typeChunks(f: JsonFields): ChunkRef[] {
+  const items = f.array("chunks");
+  const valid = (c: unknown) =>
+    isObject(c) &&
+    typeof c["first"] === "string" &&
+    Number.isSafeInteger(c["objects"]) &&
+    (c["objects"] as number) >= 0 &&
+    typeof c["tree"] === "string" &&
+    SHA256_HEX.test(c["tree"]);
+  if (items.every(valid))
+    return (items as JsonObject[]).map((c) => ({
+      first: c["first"] as string,
+      objects: c["objects"] as number,
+      tree: c["tree"] as string,
+    }));
+  const chunks = f
+    .objects("chunks")
+    .map((c) => ({ first: c.string("first"), objects: c.count("objects"), tree: c.string("tree") }));
+  for (const c of f.objects("chunks")) c.sha256("tree");
+  return chunks;
+}
+
 function checkObject(item: JsonFields): void {
   for (const name of ["name", "version", "kind", "uid"]) item.string(name);
   item.sha256("blob");
@@ -150,9 +208,7 @@ function patchType(f: JsonFields): PatchType {
   f.string("group");
   f.string("resource");
   f.optionalString("namespace");
-  const set = f.objects("set");
-  set.forEach(checkObject);
-  const names = set.map((i) => i.value["name"] as string);
+  const names = treeObjects(f, "set").map((i) => i["name"] as string);
   checkSorted(f, "set", names);
   const remove = f.array("remove").map((name, i) => {
     if (typeof name !== "string") f.fail(`remove[${i}]`, "must be a string");
@@ -173,10 +229,7 @@ const DECODERS = {
     f.string("group");
     f.string("resource");
     f.optionalString("namespace");
-    const chunks = f
-      .objects("chunks")
-      .map((c) => ({ first: c.string("first"), objects: c.count("objects"), tree: c.string("tree") }));
-    for (const c of f.objects("chunks")) c.sha256("tree");
+    const chunks = typeChunks(f);
     checkSorted(
       f,
       "chunks",
@@ -185,12 +238,10 @@ const DECODERS = {
     return { ...(f.value as unknown as TypeNode), chunks };
   },
   objects: (f: JsonFields): ObjectsNode => {
-    const items = f.objects("objects");
-    items.forEach(checkObject);
     checkSorted(
       f,
       "objects",
-      items.map((i) => i.value["name"] as string),
+      treeObjects(f, "objects").map((i) => i["name"] as string),
     );
     return f.value as unknown as ObjectsNode;
   },

@@ -12,7 +12,8 @@ export function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** 64 lowercase hex digits: a sha256, or a blob id. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * The fields of one JSON object of a repository file, each read with its type checked; a wrong
