@@ -172,6 +172,10 @@ describe("informer", () => {
     expect(errors.length).toBeGreaterThanOrEqual(7);
     expect(errors.every((e) => e instanceof KubeUnreachableError)).toBe(true);
 
+    // an object made now reaches the cache by the watch alone: once it is there, the watch is up,
+    // and the cut drops it (cut before it connects, it would connect after and never fail)
+    await admin(env, "POST", evs, eventBody(NS, "z"));
+    await waitFor("the watch up again", () => names(inf.list()).join() === "y,z");
     const before = clock.sleeps.length;
     proxy.cut();
     await waitFor("the next restart", () => clock.sleeps.length > before);
