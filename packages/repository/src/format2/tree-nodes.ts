@@ -168,7 +168,10 @@ function treeObjects(f: JsonFields, list: string): JsonObject[] {
   return items as JsonObject[];
 }
 
-/** A type node's chunks, each checked (as validObject, without a JsonFields per chunk when all are right). */
+/**
+ * A type node's chunks, each checked: by a plain look at their fields when all are right, else
+ * through JsonFields, which names the first wrong one and its field.
+ */
 function typeChunks(f: JsonFields): ChunkRef[] {
   const items = f.array("chunks");
   const valid = (c: unknown) =>
