@@ -1,6 +1,7 @@
 import type { IndexOwnerReference } from "../archive/types.js";
 import { isObject, type JsonFields, type JsonObject, SHA256_HEX } from "../snapshot/json-fields.js";
 import { resourceKey } from "../snapshot/layout.js";
+import { OWNER_STRINGS } from "../snapshot/manifest-codec.js";
 import { compareNames, namesAscending } from "./canonical-json.js";
 import { parseJsonFile } from "./manifest.js";
 
@@ -134,6 +135,9 @@ export function compareScopedTypes(
   return compareNames(a.namespace ?? "", b.namespace ?? "") || compareNames(resourceKey(a), resourceKey(b));
 }
 
+/** The string fields of a tree object (checkObject, validObject). */
+const OBJECT_STRINGS = ["name", "version", "kind", "uid"];
+
 /**
  * Whether `value` passes checkObject's checks, found without a JsonFields (and a string of its
  * place) per object: a tree holds a record per object, and its nodes are decoded on the main
@@ -141,9 +145,8 @@ export function compareScopedTypes(
  */
 function validObject(value: unknown): boolean {
   if (!isObject(value)) return false;
-  const { name, version, kind, uid, blob, sha256, bytes, ownerReferences } = value;
-  if (typeof name !== "string" || typeof version !== "string" || typeof kind !== "string" || typeof uid !== "string")
-    return false;
+  const { blob, sha256, bytes, ownerReferences } = value;
+  for (const name of OBJECT_STRINGS) if (typeof value[name] !== "string") return false;
   if (typeof blob !== "string" || !SHA256_HEX.test(blob)) return false;
   // unencrypted, an object's blob id is its sha256: one test for both
   if (sha256 !== blob && (typeof sha256 !== "string" || !SHA256_HEX.test(sha256))) return false;
@@ -153,7 +156,7 @@ function validObject(value: unknown): boolean {
   return ownerReferences.every(
     (owner) =>
       isObject(owner) &&
-      ["apiVersion", "kind", "name", "uid"].every((name) => typeof owner[name] === "string") &&
+      OWNER_STRINGS.every((name) => typeof owner[name] === "string") &&
       (owner["controller"] === undefined || typeof owner["controller"] === "boolean"),
   );
 }
@@ -195,13 +198,13 @@ function typeChunks(f: JsonFields): ChunkRef[] {
 }
 
 function checkObject(item: JsonFields): void {
-  for (const name of ["name", "version", "kind", "uid"]) item.string(name);
+  for (const name of OBJECT_STRINGS) item.string(name);
   item.sha256("blob");
   item.sha256("sha256");
   item.count("bytes");
   if (item.value["ownerReferences"] === undefined) return;
   for (const owner of item.objects("ownerReferences")) {
-    for (const name of ["apiVersion", "kind", "name", "uid"]) owner.string(name);
+    for (const name of OWNER_STRINGS) owner.string(name);
     const controller = owner.value["controller"];
     if (controller !== undefined && typeof controller !== "boolean") owner.fail("controller", "must be true or false");
   }

@@ -97,7 +97,8 @@ export function decodeRepositoryConfig(key: string, data: Buffer): RepositoryCon
 }
 
 const RECORD_STRINGS = ["path", "group", "version", "resource", "kind", "name", "uid"];
-const OWNER_STRINGS = ["apiVersion", "kind", "name", "uid"];
+/** The string fields of an owner reference, as an index records it (format 1's index, format 2's trees). */
+export const OWNER_STRINGS = ["apiVersion", "kind", "name", "uid"];
 
 /** One line of the index, every field checked; RepositoryFormatError naming the line and the field. */
 export function decodeIndexLine(key: string, lineNumber: number, line: string): IndexRecord {
