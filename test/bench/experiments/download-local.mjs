@@ -106,8 +106,12 @@ async function copyToMinio(dirs) {
   return { urls, servers: [{ name: "minio", pid: minio.process.pid }] };
 }
 
-/** The id of the last snapshot directory of the repository in `dir` (snapshot ids sort by time). */
-const lastSnapshot = (dir) => readdirSync(join(dir, "snapshots")).sort().at(-1);
+/** The id of the last committed snapshot of the repository in `dir` (snapshot ids sort by time; snapshot.json commits one). */
+const lastSnapshot = (dir) =>
+  readdirSync(join(dir, "snapshots"))
+    .filter((id) => existsSync(join(dir, "snapshots", id, "snapshot.json")))
+    .sort()
+    .at(-1);
 
 async function main() {
   const kept = args.repositories && resolve(args.repositories);

@@ -2,6 +2,7 @@
 // on a small box they share the cores with the client, so their CPU is part of the story.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 let ticks;
 function clockTicks() {
@@ -101,7 +102,7 @@ export async function untilQuiet({ share = 0.1, mostMs = 30_000 } = {}) {
   for (;;) {
     const before = machineCpu();
     if (before === undefined) return 0;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const waited = performance.now() - start;
     if (machineCpu() - before < share || waited >= mostMs) return waited;
   }
