@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MetadataDecodeError, metadataContinueOf, readMetadataPage } from "./metadata-page.js";
+import { MetadataDecodeError, metadataContinueOf, readMetadataPage, shortText } from "./metadata-page.js";
 
 // A protobuf writer just big enough to build pages by hand (the real server's are read in
 // packages/dump/src/snapshot-changed.test.ts).
@@ -91,5 +91,44 @@ describe("metadataContinueOf", () => {
   it("refuses what is not Kubernetes protobuf as readMetadataPage does", () => {
     expect(() => metadataContinueOf(Buffer.from('{"items":[]}'))).toThrow(MetadataDecodeError);
     expect(() => metadataContinueOf(Buffer.from("k8s\0", "latin1"))).toThrow(/holds no message/);
+  });
+});
+
+describe("shortText", () => {
+  it("gives the same string for the same bytes wherever they lie, and the bytes' own text always", () => {
+    const body = Buffer.from("xx app.kubernetes.io/name yy app.kubernetes.io/name");
+    const first = shortText(body, 3, 25);
+    expect(first).toBe("app.kubernetes.io/name");
+    expect(shortText(body, 29, 51)).toBe(first);
+    // every short ASCII text of 20,000 distinct ones comes back as itself, whatever slots they share
+    const wrong: string[] = [];
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 20_000; i++) {
+        const text = `team-${i}`;
+        const got = shortText(Buffer.from(`.${text}`), 1, text.length + 1);
+        if (got !== text) wrong.push(`${text}: ${got}`);
+      }
+    expect(wrong).toEqual([]);
+    expect(shortText(body, 3, 25)).toBe("app.kubernetes.io/name");
+  });
+
+  it("leaves to the caller what is not ASCII or is longer than 64 bytes", () => {
+    expect(shortText(Buffer.from("équipe"), 0, Buffer.byteLength("équipe"))).toBeUndefined();
+    expect(shortText(Buffer.alloc(65, 0x61), 0, 65)).toBeUndefined();
+    expect(shortText(Buffer.alloc(64, 0x61), 0, 64)).toBe("a".repeat(64));
+  });
+
+  it("is what readMetadataPage reads labels with: non-ASCII labels and namespaces come out whole", () => {
+    const item = (name: string, ns: string, value: string) =>
+      bytes(
+        2,
+        message(bytes(1, message(bytes(1, name), bytes(3, ns), bytes(11, message(bytes(1, "team"), bytes(2, value)))))),
+      );
+    const body = envelope(message(item("a", "shop", "ünits"), item("b", "shop", "units"), item("c", "läden", "ünits")));
+    expect(readMetadataPage(body).items.map((m) => [m.namespace, m.labels?.team])).toEqual([
+      ["shop", "ünits"],
+      ["shop", "units"],
+      ["läden", "ünits"],
+    ]);
   });
 });
