@@ -9,14 +9,21 @@ export interface DumpEntry {
   record: IndexRecord;
 }
 
-/** An object whose YAML the repository stored already (DumpReuse.find): its record and blob. */
+/**
+ * An object whose YAML the repository stored already (DumpReuse.find): its record and blob. The
+ * record has no path or part: a format-2 tree keeps neither, and making each unchanged object's
+ * path cost a second backup more than it used (docs/benchmarks.md, "Session 2026-12-06 (sixteenth)").
+ */
 export interface ReusedEntry {
-  record: IndexRecord;
+  record: ReusedRecord;
   blob: string;
   resourceVersion: string;
   /** What DumpReuse.find gave to tell it, which it need not look up again. */
   entry?: number;
 }
+
+/** An unchanged object's record: an index record without the path and part it is not stored at. */
+export type ReusedRecord = Omit<IndexRecord, "path" | "part">;
 
 /** A stored YAML DumpReuse.find found: its blob, sha256, bytes, and its entry to pass back to add. */
 export interface ReusedBlob {

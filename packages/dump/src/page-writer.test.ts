@@ -58,8 +58,21 @@ describe("createPageWriter with metadata stubs", () => {
     const page = await d.write([metadataStub(CONFIGMAPS, { ...meta })], CONFIGMAPS, () => true);
     expect(page).toEqual({ objects: 1, bytes: 120, reused: 1 });
     expect(d.stored).toEqual([]);
-    expect(d.reused.map((r) => [r.record.path, r.blob, r.record.sha256])).toEqual([
-      ["namespaces/prod/configmaps/app.yaml", "b".repeat(64), "a".repeat(64)],
+    expect(d.reused.map((r) => [r.record.namespace, r.record.name, r.blob, r.record.sha256, r.record.bytes])).toEqual([
+      ["prod", "app", "b".repeat(64), "a".repeat(64), 120],
+    ]);
+    // a format-2 tree keeps no path: none is made for an unchanged object
+    expect(d.reused[0]?.record).not.toHaveProperty("path");
+  });
+
+  it("reuses an object listed whole the table holds, found by its type and uid", async () => {
+    const d = doubles(true);
+    const whole = { apiVersion: "v1", kind: "ConfigMap", metadata: { ...meta }, data: { k: "v" } };
+    const page = await d.write([whole], CONFIGMAPS, () => true);
+    expect(page).toEqual({ objects: 1, bytes: 120, reused: 1 });
+    expect(d.stored).toEqual([]);
+    expect(d.reused.map((r) => [r.record.uid, r.record.kind, r.resourceVersion])).toEqual([
+      [meta.uid, "ConfigMap", "42"],
     ]);
   });
 

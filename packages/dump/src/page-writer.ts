@@ -2,7 +2,7 @@ import type { KubeObject, ResourceType } from "@kubedump/kube";
 import { type IndexRecord, sha256Each } from "@kubedump/repository/archive";
 import { pathFor } from "@kubedump/repository/snapshot";
 import { isMetadataStub, stubReuse } from "./changed-pages.js";
-import type { DumpEntry, DumpReuse, DumpSink, PartsSink, ReusedEntry } from "./dump-sink.js";
+import type { DumpEntry, DumpReuse, DumpSink, PartsSink, ReusedBlob, ReusedEntry, ReusedRecord } from "./dump-sink.js";
 import type { RecordQueue } from "./record-queue.js";
 import { storedYaml } from "./serialize.js";
 
@@ -36,17 +36,17 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
     let bytes = 0;
     for (const obj of objects) {
       if (!keep(obj)) continue;
-      const record = recordOf(obj, rt); // before sanitize, which edits the object's spec in place
       const version = obj.metadata.resourceVersion;
       const resourceVersion = typeof version === "string" && version !== "" ? version : undefined;
-      const stored = resourceVersion ? (stubReuse(obj) ?? deps.reuse?.find(record, resourceVersion)) : undefined;
+      const stored = resourceVersion ? (stubReuse(obj) ?? findStored(deps.reuse, obj, rt, resourceVersion)) : undefined;
       if (stored && resourceVersion) {
-        record.sha256 = stored.sha256;
-        record.bytes = stored.bytes;
+        // no path: the writer checks that its coordinates would make one
+        const record = objectRecordOf(obj, rt, stored);
         reused.push({ record, blob: stored.blob, resourceVersion, entry: stored.entry });
         bytes += stored.bytes;
         continue;
       }
+      const record = recordOf(obj, rt); // before sanitize, which edits the object's spec in place
       if (isMetadataStub(obj))
         throw new Error(
           `${record.path}: listed as metadata only and not found in the reuse table when stored (a kubedump bug); the backup stops rather than store the object without its content`,
@@ -78,6 +78,18 @@ async function storeInParts(sink: PartsSink, records: RecordQueue, entries: Dump
   await records.add(page, digests);
 }
 
+/** What the reuse table stored for `obj` at this resourceVersion, if anything (an object listed whole). */
+function findStored(
+  reuse: DumpReuse | undefined,
+  obj: KubeObject,
+  rt: ResourceType,
+  resourceVersion: string,
+): ReusedBlob | undefined {
+  if (!reuse) return undefined;
+  const { group, version, resource } = rt;
+  return reuse.find({ group, version, resource, uid: obj.metadata.uid ?? "" }, resourceVersion);
+}
+
 /** An object's index record, its size, digest and part filled in once they are known. */
 function recordOf(obj: KubeObject, rt: ResourceType): IndexRecord {
   const namespace = rt.namespaced ? obj.metadata.namespace : undefined;
@@ -95,5 +107,21 @@ function recordOf(obj: KubeObject, rt: ResourceType): IndexRecord {
     sha256: "",
     bytes: 0,
     part: 0,
+  };
+}
+
+/** An unchanged object's record: recordOf's fields but the path and part, with the stored YAML's digest and size. */
+function objectRecordOf(obj: KubeObject, rt: ResourceType, stored: ReusedBlob): ReusedRecord {
+  return {
+    group: rt.group,
+    version: rt.version,
+    resource: rt.resource,
+    kind: rt.kind,
+    namespace: rt.namespaced ? obj.metadata.namespace : undefined,
+    name: obj.metadata.name,
+    uid: obj.metadata.uid ?? "",
+    ownerReferences: obj.metadata.ownerReferences,
+    sha256: stored.sha256,
+    bytes: stored.bytes,
   };
 }

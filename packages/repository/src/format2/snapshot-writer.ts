@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { SnapshotExistsError } from "../errors.js";
-import { pathFor, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
+import { checkCoordinates, resourceKey, snapshotManifestKey } from "../snapshot/layout.js";
 import { isSnapshotId } from "../snapshot/snapshot-id.js";
 import type { ObjectStore } from "../stores/object-store.js";
 import type { BlobIndex } from "./blob-index.js";
@@ -173,7 +173,7 @@ export class SnapshotWriterV2 {
   /** Adds objects whose blob the repository has (findReusable): nothing is stored but their tree entries. */
   addReused(batch: readonly ReusedObject[]): void {
     for (const { record, blob, resourceVersion, entry } of batch) {
-      pathFor(record);
+      checkCoordinates(record); // as addObjects does
       // the table's blobs were looked up when it was loaded, and an index only grows meanwhile
       const known = entry !== undefined && this.reuseTable.holds(entry, blob);
       if (!known && !this.deps.index.has(blob))
@@ -256,7 +256,7 @@ export class SnapshotWriterV2 {
       const { record, data, resourceVersion } = batch[i] as SnapshotInputObject;
       if (digests && digests.of[i] !== data)
         throw new TypeError(`snapshot writer: ${describe(record)}: the digests given are of another YAML`);
-      pathFor(record); // TypeError naming a namespace, resource or name that cannot be a path segment
+      checkCoordinates(record); // TypeError naming a namespace, resource or name that cannot be a path segment
       const sha256 = digests ? (digests.sha256[i] as string) : hash("sha256", data, "hex");
       if (record.sha256 === "") record.sha256 = sha256;
       if (record.sha256 !== sha256 || record.bytes !== data.length)

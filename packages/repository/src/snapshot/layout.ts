@@ -72,10 +72,9 @@ export interface ObjectCoordinates {
   name: string;
 }
 
-function checkSegment(what: string, value: string): string {
+function checkSegment(what: string, value: string): void {
   const problem = segmentProblem(value);
   if (problem !== undefined) throw new TypeError(`invalid ${what} for an archive path: "${value}" (${problem})`);
-  return value;
 }
 
 /**
@@ -84,12 +83,21 @@ function checkSegment(what: string, value: string): string {
  * characters such as `:` as they are.
  */
 export function pathFor(object: ObjectCoordinates): string {
+  checkCoordinates(object);
+  const kind = resourceKey(object);
+  if (object.namespace === undefined || object.namespace === "") return `cluster/${kind}/${object.name}.yaml`;
+  return `namespaces/${object.namespace}/${kind}/${object.name}.yaml`;
+}
+
+/**
+ * Throws the TypeError pathFor would for these coordinates, without making the path: for what
+ * keeps an object by its coordinates alone (a format-2 tree), whose path is made only if read.
+ */
+export function checkCoordinates(object: ObjectCoordinates): void {
   checkSegment("resource", object.resource);
   if (object.group !== "") checkSegment("group", object.group);
-  const kind = resourceKey(object);
-  const file = `${checkSegment("name", object.name)}.yaml`;
-  if (object.namespace === undefined || object.namespace === "") return `cluster/${kind}/${file}`;
-  return `namespaces/${checkSegment("namespace", object.namespace)}/${kind}/${file}`;
+  checkSegment("name", object.name);
+  if (object.namespace !== undefined && object.namespace !== "") checkSegment("namespace", object.namespace);
 }
 
 /** The `counts` key of a resource: `<resource>[.<group>]`, as in archive paths. */
