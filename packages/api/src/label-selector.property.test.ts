@@ -95,6 +95,36 @@ describe("parseSelector on any input", () => {
     );
   });
 
+  it("matches labels as Kubernetes does: every requirement holds, an empty selector matches all", () => {
+    /** Each requirement by its own definition (k8s.io/apimachinery/pkg/labels: Requirement.Matches). */
+    const holds = (r: Requirement, labels: Record<string, string>) => {
+      const has = Object.hasOwn(labels, r.key);
+      if (r.op === "exists") return has;
+      if (r.op === "!exists") return !has;
+      const value = labels[r.key] as string;
+      return r.op === "in" ? has && r.values.includes(value) : !has || !r.values.includes(value);
+    };
+    fc.assert(
+      fc.property(
+        fc.array(requirement, { maxLength: 4 }),
+        fc.array(fc.tuple(fc.boolean(), value), { maxLength: 4 }),
+        fc.dictionary(labelName, value, { maxKeys: 3 }),
+        (requirements, picks, other) => {
+          const parsed = requirements.map((r) => r.parsed);
+          // labels that often carry the requirements' own keys, with their values or others
+          const labels: Record<string, string> = { ...other };
+          parsed.forEach((r, i) => {
+            const [set, v] = picks[i] ?? [false, ""];
+            if (set) labels[r.key] = "values" in r && r.values.length > 0 && v === "" ? (r.values[0] as string) : v;
+          });
+          expect(matches(parsed, labels)).toBe(parsed.every((r) => holds(r, labels)));
+          expect(matches(parsed, undefined)).toBe(parsed.every((r) => holds(r, {})));
+        },
+      ),
+      { numRuns: PROPERTY_RUNS * 3 },
+    );
+  });
+
   it.each([
     ["a long key of dashes", `a${"-".repeat(50_000)}!`],
     ["a long dotted prefix", `${"a.".repeat(30_000)}/b`],

@@ -85,21 +85,27 @@ export function parseSelector(selector: string, field = "labelSelector"): Requir
   return out;
 }
 
+/** Whether `labels` meet every requirement. A loop, not `every` with a closure: called for each object a dump lists, twice. */
 export function matches(requirements: Requirement[], labels: Record<string, string> | undefined): boolean {
+  if (requirements.length === 0) return true;
   const l = labels ?? {};
-  return requirements.every((r) => {
+  for (const r of requirements) {
     const has = Object.hasOwn(l, r.key);
     switch (r.op) {
       case "exists":
-        return has;
+        if (!has) return false;
+        break;
       case "!exists":
-        return !has;
+        if (has) return false;
+        break;
       case "in":
-        return has && r.values.includes(l[r.key]!);
+        if (!has || !r.values.includes(l[r.key] as string)) return false;
+        break;
       default:
-        return !has || !r.values.includes(l[r.key]!);
+        if (has && r.values.includes(l[r.key] as string)) return false;
     }
-  });
+  }
+  return true;
 }
 
 function checkKey(key: string, field: string, selector: string): string {
