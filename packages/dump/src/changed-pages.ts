@@ -50,25 +50,44 @@ export class Gate {
 }
 
 /**
- * The objects that are only their metadata, made by wholePage for the page writer to reuse, with
- * what the reuse table gave for them (once wholePage looked).
+ * An object that is only its metadata, made by wholePage for the page writer to reuse, with what
+ * the reuse table gave for it once wholePage looked. A class, not a WeakMap of plain objects: a
+ * second backup makes one per object it lists, and the WeakMap's entries cost each of them about
+ * a microsecond more, most of it in the collector (docs/benchmarks.md, "Session 2026-12-06
+ * (sixteenth)"). Its private field is not enumerable: nothing that copies or prints an object
+ * sees it.
  */
-const stubs = new WeakMap<KubeObject, ReusedBlob | undefined>();
+class MetadataStub implements KubeObject {
+  [key: string]: unknown;
+  #reuse: ReusedBlob | undefined = undefined;
+
+  constructor(
+    public apiVersion: string,
+    public kind: string,
+    public metadata: KubeObject["metadata"],
+  ) {}
+
+  static reuseOf(obj: KubeObject): ReusedBlob | undefined {
+    return obj instanceof MetadataStub ? obj.#reuse : undefined;
+  }
+
+  static found(stub: MetadataStub, reuse: ReusedBlob): void {
+    stub.#reuse = reuse;
+  }
+}
 
 /**
  * Whether `obj` is a metadata stub: the page writer must reuse it from the table, never store it
  * (it lacks the object's spec and data); it refuses to, rather than store a damaged object.
  */
-export const isMetadataStub = (obj: KubeObject): boolean => stubs.has(obj);
+export const isMetadataStub = (obj: KubeObject): boolean => obj instanceof MetadataStub;
 
 /** What the reuse table gave for a stub, when wholePage looked it up: the page writer does not again. */
-export const stubReuse = (obj: KubeObject): ReusedBlob | undefined => stubs.get(obj);
+export const stubReuse = (obj: KubeObject): ReusedBlob | undefined => MetadataStub.reuseOf(obj);
 
 /** An object of type `rt` that is only `metadata`, marked as a stub. */
 export function metadataStub(rt: ResourceType, metadata: KubeObject["metadata"]): KubeObject {
-  const stub: KubeObject = { apiVersion: apiVersionOf(rt.group, rt.version), kind: rt.kind, metadata };
-  stubs.set(stub, undefined);
-  return stub;
+  return new MetadataStub(apiVersionOf(rt.group, rt.version), rt.kind, metadata);
 }
 
 export interface ChangedListing {
@@ -123,15 +142,18 @@ const refused = (err: unknown) =>
 async function wholePage(listing: ChangedListing, page: MetadataListPage): Promise<KubeObject[]> {
   const { rt, reuse, keep } = listing;
   const { group, version, resource } = rt;
-  const objects: (KubeObject | undefined)[] = page.items.map((metadata) => metadataStub(rt, metadata));
+  const apiVersion = apiVersionOf(group, version);
+  const objects: (KubeObject | undefined)[] = page.items.map(
+    (metadata) => new MetadataStub(apiVersion, rt.kind, metadata),
+  );
   const changed: number[] = [];
   for (let i = 0; i < objects.length; i++) {
-    const obj = objects[i];
-    if (!obj || !keep(obj)) continue;
+    const obj = objects[i] as MetadataStub;
+    if (!keep(obj)) continue;
     const { uid, resourceVersion } = obj.metadata;
     // the page writer takes this answer (stubReuse), and so reuses this stub
     const stored = uid && resourceVersion ? reuse.find({ group, version, resource, uid }, resourceVersion) : undefined;
-    if (stored) stubs.set(obj, stored);
+    if (stored) MetadataStub.found(obj, stored);
     else changed.push(i);
   }
   if (changed.length === 0) return objects as KubeObject[];
