@@ -32,13 +32,18 @@ export class MetadataDecodeError extends Error {
 export function readMetadataPage(body: Buffer): MetadataPage {
   const [start, end] = listOf(body);
   const page: MetadataPage = { items: [] };
-  for (const f = new Fields(body, start, end); f.next(); ) {
-    if (f.wire !== 2) continue;
-    if (f.no === 1) Object.assign(page, listMetaOf(body, f.start, f.end));
-    else if (f.no === 2) {
-      for (const p = new Fields(body, f.start, f.end); p.next(); )
-        if (p.no === 1 && p.wire === 2) page.items.push(objectMetaOf(body, p.start, p.end));
+  try {
+    for (const f = new Fields(body, start, end); f.next(); ) {
+      if (f.wire !== 2) continue;
+      if (f.no === 1) Object.assign(page, listMetaOf(body, f.start, f.end));
+      else if (f.no === 2) {
+        for (const p = new Fields(body, f.start, f.end); p.next(); )
+          if (p.no === 1 && p.wire === 2) page.items.push(objectMetaOf(body, p.start, p.end));
+      }
     }
+  } finally {
+    // the shared readers let go of the page, which is not kept alive until the next one
+    for (const reader of [metaFields, entryFields, ownerFields]) reader.over(NO_BYTES, 0, 0);
   }
   return page;
 }
@@ -213,9 +218,10 @@ class Fields {
 
 // Readers of an item's ObjectMeta, of its label entries and of its owner references: the items of a
 // page are read one after another, and a label or owner inside one, never two of a kind at once.
-const metaFields = new Fields(Buffer.alloc(0), 0, 0);
-const entryFields = new Fields(Buffer.alloc(0), 0, 0);
-const ownerFields = new Fields(Buffer.alloc(0), 0, 0);
+const NO_BYTES = Buffer.alloc(0);
+const metaFields = new Fields(NO_BYTES, 0, 0);
+const entryFields = new Fields(NO_BYTES, 0, 0);
+const ownerFields = new Fields(NO_BYTES, 0, 0);
 
 /** Strings shortText keeps: a power of two. */
 const SHORT_SLOTS = 4096;
