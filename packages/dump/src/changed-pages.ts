@@ -52,10 +52,9 @@ export class Gate {
 /**
  * An object that is only its metadata, made by wholePage for the page writer to reuse, with what
  * the reuse table gave for it once wholePage looked. A class, not a WeakMap of plain objects: a
- * second backup makes one per object it lists, and the WeakMap's entries cost each of them about
- * a microsecond more, most of it in the collector (docs/benchmarks.md, "Session 2026-12-06
- * (sixteenth)"). Its private field is not enumerable: nothing that copies or prints an object
- * sees it.
+ * second backup makes one per object it lists, and a WeakMap's entry cost each of them about a
+ * microsecond more (docs/benchmarks.md, "Session 2026-12-06 (sixteenth)"). Its private field is
+ * not enumerable: nothing that copies or prints an object sees it.
  */
 class MetadataStub implements KubeObject {
   [key: string]: unknown;

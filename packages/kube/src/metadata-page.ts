@@ -233,8 +233,9 @@ const shortSlots: (string | undefined)[] = new Array(SHORT_SLOTS).fill(undefined
  * The ASCII string of body[start, end): the one made for the same bytes before when its slot (by
  * the bytes' FNV-1a hash) still holds it, else a new one, kept in that slot. Undefined for bytes
  * that are not ASCII or longer than SHORT_MAX_BYTES. Label keys and values, namespaces and owners'
- * kinds repeat across a listing's items: a second backup's 100,000 objects made 1.3 million such
- * strings, most of them the same few hundred (docs/benchmarks.md, "Session 2026-12-06 (sixteenth)").
+ * kinds repeat across a listing's items: the bench's 100,000 objects made 1.3 million such strings
+ * in a second backup, of about a thousand distinct ones (docs/benchmarks.md, "Session 2026-12-06
+ * (sixteenth)").
  */
 export function shortText(body: Buffer, start: number, end: number): string | undefined {
   const n = end - start;

@@ -2,14 +2,7 @@
 // Repository's lifecycle methods (commit, forget, sweep, verify, download) take and return.
 export type { DownloadResult } from "./download.js";
 export type { ForgetEntry, ForgetOptions, ForgetResult, RetentionPolicy } from "./forget.js";
-export {
-  checkCoordinates,
-  type ObjectCoordinates,
-  PARTS_DIR,
-  pathFor,
-  resourceKey,
-  snapshotManifestKey,
-} from "./layout.js";
+export { type ObjectCoordinates, PARTS_DIR, pathFor, resourceKey, snapshotManifestKey } from "./layout.js";
 export type { ReadProgress, ReadProgressOptions, VerifyReadOptions } from "./read-progress.js";
 export type { DeleteSnapshotResult, ReadObjectsOptions } from "./repository.js";
 export type { RetentionRule, RetentionRules } from "./retention.js";
