@@ -99,8 +99,7 @@ describe("parseSelector on any input", () => {
     /** Each requirement by its own definition (k8s.io/apimachinery/pkg/labels: Requirement.Matches). */
     const holds = (r: Requirement, labels: Record<string, string>) => {
       const has = Object.hasOwn(labels, r.key);
-      if (r.op === "exists") return has;
-      if (r.op === "!exists") return !has;
+      if (!("values" in r)) return r.op === "exists" ? has : !has;
       const value = labels[r.key] as string;
       return r.op === "in" ? has && r.values.includes(value) : !has || !r.values.includes(value);
     };
