@@ -5,6 +5,7 @@ import {
   KubeApiError,
   type KubeClient,
   type KubeObject,
+  type LabelKeys,
   type ListOptions,
   listItemPages,
   listMetadataPages,
@@ -81,7 +82,10 @@ class MetadataStub implements KubeObject {
  */
 export const isMetadataStub = (obj: KubeObject): boolean => obj instanceof MetadataStub;
 
-/** What the reuse table gave for a stub, when wholePage looked it up: the page writer does not again. */
+/**
+ * What the reuse table gave for a stub, when wholePage looked it up, which it does only for a stub
+ * that `keep` let through: the page writer asks neither again.
+ */
 export const stubReuse = (obj: KubeObject): ReusedBlob | undefined => MetadataStub.reuseOf(obj);
 
 /** An object of type `rt` that is only `metadata`, marked as a stub. */
@@ -96,6 +100,8 @@ export interface ChangedListing {
   reuse: DumpReuse;
   /** Whether an object goes into the snapshot (filters, an application's uids): others are not read. */
   keep: (obj: KubeObject) => boolean;
+  /** The label keys keep reads: of an object's metadata, only those labels are read (default all). */
+  labels?: LabelKeys;
   gets: Gate;
 }
 
@@ -110,7 +116,7 @@ export interface ChangedListing {
  */
 export async function* listChanged(listing: ChangedListing): AsyncGenerator<Iterable<KubeObject>> {
   const { client, rt, list } = listing;
-  const pages = listMetadataPages(client, rt, metadataList(list));
+  const pages = listMetadataPages(client, rt, metadataList(list), listing.labels);
   let page: IteratorResult<MetadataListPage>;
   try {
     page = await pages.next();

@@ -1,4 +1,4 @@
-import { type KubeClient, type KubeObject, KubeUnreachableError } from "@kubedump/kube";
+import { type KubeClient, type KubeObject, KubeUnreachableError, LabelKeys } from "@kubedump/kube";
 import type { PlanStep } from "./application.js";
 import type { DumpReuse, DumpSink } from "./dump-sink.js";
 import { listPlan } from "./list-plan.js";
@@ -114,7 +114,7 @@ async function writeListed({ deps, opts, plan, result, write }: DumpRun): Promis
     ({ only, rt }: PlanStep) =>
     (obj: KubeObject) =>
       (!only || only.has(obj.metadata.uid ?? "")) && filters.keep(obj, rt);
-  const changedOnly = deps.reuse && { reuse: deps.reuse, keep };
+  const changedOnly = deps.reuse && { reuse: deps.reuse, keep, labels: LabelKeys.of(filters.labelKeys) };
   let done = 0;
   /** Objects written of the step being listed: a listing that fails after some pages says how many made it. */
   let kept = { step: undefined as PlanStep | undefined, objects: 0 };

@@ -15,6 +15,8 @@ export interface CompiledFilters {
   resources: ResourceType[];
   /** Whether a listed object goes into the snapshot. */
   keep(obj: KubeObject, rt: ResourceType): boolean;
+  /** The only label keys keep reads: an object's other labels do not change its answer. */
+  labelKeys: readonly string[];
   /** Whether the resource and kind filters let this type through, whatever its scope. */
   allowsType(rt: ResourceType): boolean;
   /** Whether includeNamespaces and excludeNamespaces let this namespace through. */
@@ -51,10 +53,12 @@ export function compileFilters(opts: DumpOptions, discovered: ResourceType[]): C
   const resources = discovered.filter((rt) => allowsType(rt) && (rt.namespaced || clusterScoped));
 
   const allowsNamespace = namespaceFilter(opts);
+  const labelKeys = [EXCLUDE_LABEL, ...[andSelector, ...orSelectors].flat().map((r) => r.key)];
   return {
     resources,
     allowsType,
     allowsNamespace,
+    labelKeys: [...new Set(labelKeys)],
     keep(obj, rt) {
       const labels = obj.metadata.labels;
       if (labels?.[EXCLUDE_LABEL] === "true" || !matches(andSelector, labels)) return false;

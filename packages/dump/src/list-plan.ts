@@ -1,4 +1,4 @@
-import { type KubeClient, type KubeObject, type ListOptions, listItemPages } from "@kubedump/kube";
+import { type KubeClient, type KubeObject, type LabelKeys, type ListOptions, listItemPages } from "@kubedump/kube";
 import type { PlanStep } from "./application.js";
 import { Gate, GET_CONCURRENCY, listChanged } from "./changed-pages.js";
 import type { DumpReuse } from "./dump-sink.js";
@@ -14,6 +14,8 @@ export interface ChangedOnly {
   reuse: DumpReuse;
   /** Whether an object of a step goes into the snapshot. */
   keep: (step: PlanStep) => (obj: KubeObject) => boolean;
+  /** The labels keep reads: the metadata listing reads no others. */
+  labels: LabelKeys;
 }
 
 /**
@@ -37,8 +39,8 @@ export function listPlan(
         omitManagedFields: opts.sanitize !== false, // sanitize drops them: not parsing them saves a quarter of the parse
       };
       if (!changedOnly) return listItemPages(client, step.rt, list);
-      const { reuse, keep } = changedOnly;
-      return listChanged({ client, rt: step.rt, list, reuse, keep: keep(step), gets });
+      const { reuse, keep, labels } = changedOnly;
+      return listChanged({ client, rt: step.rt, list, reuse, keep: keep(step), labels, gets });
     }),
     READ_AHEAD,
   );

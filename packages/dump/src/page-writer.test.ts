@@ -1,23 +1,13 @@
-import type { ResourceType } from "@kubedump/kube";
 import type { IndexRecord } from "@kubedump/repository/archive";
 import { describe, expect, it } from "vitest";
 import { metadataStub } from "./changed-pages.js";
 import type { DumpEntry, DumpReuse, DumpSink, PageSink, ReusedEntry } from "./dump-sink.js";
 import { createPageWriter } from "./page-writer.js";
 import { RecordQueue } from "./record-queue.js";
+import { CONFIGMAPS } from "../../kube/src/test-support.js";
 
 // The page writer with doubles of its own sink and reuse table: a metadata stub (an object listed
 // as metadata only) is reused when the table has it, and never stored as if it were the object.
-const CONFIGMAPS: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-  verbs: ["list"],
-  key: "configmaps",
-  apiPath: "/api/v1",
-};
 const meta = { name: "app", namespace: "prod", uid: "6f1c9d0e-1111-4222-8333-944455556666", resourceVersion: "42" };
 
 function doubles(found: boolean) {

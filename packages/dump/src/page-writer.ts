@@ -35,10 +35,12 @@ export function createPageWriter(deps: PageWriterDeps): PageWriter {
     const reused: ReusedEntry[] = [];
     let bytes = 0;
     for (const obj of objects) {
-      if (!keep(obj)) continue;
+      // a stub the reuse table gave a blob for was kept by wholePage, which looked it up (stubReuse)
+      const found = stubReuse(obj);
+      if (found === undefined && !keep(obj)) continue;
       const version = obj.metadata.resourceVersion;
       const resourceVersion = typeof version === "string" && version !== "" ? version : undefined;
-      const stored = resourceVersion ? (stubReuse(obj) ?? findStored(deps.reuse, obj, rt, resourceVersion)) : undefined;
+      const stored = resourceVersion ? (found ?? findStored(deps.reuse, obj, rt, resourceVersion)) : undefined;
       if (stored && resourceVersion) {
         // no path: the writer checks that its coordinates would make one
         const record = objectRecordOf(obj, rt, stored);

@@ -219,6 +219,51 @@ describe("a second backup of a type of many metadata pages", () => {
   });
 });
 
+describe("a second backup with label filters", () => {
+  it("reads the labels they match by and gives what a full listing gives as the labels change", async () => {
+    const labelled = `${P}-labels`;
+    const collection = `/api/v1/namespaces/${labelled}/configmaps`;
+    await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: labelled } });
+    const withLabels = (name: string, labels: Record<string, string>) => ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, labels: { noise: "x", ...labels } },
+      data: { value: name },
+    });
+    await client.create(collection, withLabels("front", { app: "shop", tier: "front" }));
+    await client.create(collection, withLabels("back", { app: "shop", tier: "back" }));
+    await client.create(collection, withLabels("cache", { app: "shop", tier: "cache" }));
+    await client.create(collection, withLabels("still", { app: "shop", tier: "front", other: "y" }));
+    await client.create(collection, withLabels("steady", { app: "shop", tier: "back" }));
+    const repository = await openRepository({
+      format: 2,
+      store: createLocalObjectStore({ root: join(dir, labelled) }),
+    });
+    // app=shop on the server; the tiers (either of two) and the exclusion label only here
+    const options: DumpOptions = {
+      scope: { type: "namespace", namespace: labelled },
+      labelSelector: "app=shop",
+      orLabelSelectors: ["tier=front", "tier in (back)"],
+    };
+    const first = await backup(repository, "labels-cache", options);
+    const path = (name: string) => objectPath(cmRt, name, labelled);
+    await client.patch(path("front"), { metadata: { labels: { "kubedump.io/exclude": "true" } } });
+    await client.patch(path("back"), { metadata: { labels: { tier: "cache" } } });
+    await client.patch(path("cache"), { metadata: { labels: { tier: "back" } } });
+    await client.patch(path("still"), { metadata: { labels: { noise: "changed" } } });
+    const second = await backup(repository, "labels-cache", options);
+    const fresh = await backup(repository, undefined, options);
+
+    const names = async (id: string) =>
+      [...(await contents(repository, id)).files.keys()].map((p) => p.slice(p.lastIndexOf("/") + 1)).sort();
+    expect(await names(first.id)).toEqual(["back.yaml", "front.yaml", "steady.yaml", "still.yaml"]);
+    expect(second.failed).toEqual([]);
+    expect(await names(second.id)).toEqual(["cache.yaml", "steady.yaml", "still.yaml"]);
+    expect(second.reused).toBe(1); // "steady"; "still" changed by a label no filter reads
+    expect(await contents(repository, second.id)).toEqual(await contents(repository, fresh.id));
+  });
+});
+
 describe("a type whose metadata the server will not serve", () => {
   it("is listed whole, and its snapshot is the same", async () => {
     const repository = await openRepository({

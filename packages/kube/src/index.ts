@@ -60,6 +60,7 @@ export {
 } from "./list.js";
 export { listMetadataPages, type MetadataListPage } from "./metadata-list.js";
 export {
+  LabelKeys,
   METADATA_PROTOBUF_ACCEPT,
   type MetadataPage,
   MetadataDecodeError,

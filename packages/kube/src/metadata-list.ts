@@ -1,6 +1,6 @@
 import type { KubeClient } from "./client.js";
 import { type ListOptions, listResponses, type ListSummary, type PageStart, YieldedUids } from "./list.js";
-import { METADATA_PROTOBUF_ACCEPT, metadataContinueOf, readMetadataPage } from "./metadata-page.js";
+import { LabelKeys, METADATA_PROTOBUF_ACCEPT, metadataContinueOf, readMetadataPage } from "./metadata-page.js";
 import type { ObjectMeta, ResourceType } from "./resources.js";
 
 /** A page of a metadata listing: its items' metadata (readMetadataPage) and where the page started. */
@@ -18,16 +18,19 @@ export interface MetadataListPage {
  * LIST. A server that cannot serve it (an aggregated API) answers 406 or 415 (KubeApiError); a body
  * that is not the expected protobuf throws MetadataDecodeError. Objects a restarted list yields
  * again are skipped, as in listItemPages. The next page is read ahead while a page is used.
+ * `labels`: which labels of each object are read (readMetadataPage), by default all.
  */
 export async function* listMetadataPages(
   client: KubeClient,
   rt: ResourceType,
   opts: ListOptions = {},
+  labels: LabelKeys = LabelKeys.ALL,
 ): AsyncGenerator<MetadataListPage, ListSummary> {
   const seen = new YieldedUids();
   // the next page is asked for as soon as a page is in: a page's items cost the server little memory,
   // and a second backup's listing is otherwise a round trip per page in sequence (docs/benchmarks.md)
-  const responses = listResponses(client, rt, opts, METADATA_PROTOBUF_ACCEPT, readMetadataPage, metadataContinueOf);
+  const read = (body: Buffer) => readMetadataPage(body, labels);
+  const responses = listResponses(client, rt, opts, METADATA_PROTOBUF_ACCEPT, read, metadataContinueOf);
   try {
     for (;;) {
       const next = await responses.next();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MetadataDecodeError, metadataContinueOf, readMetadataPage, shortText } from "./metadata-page.js";
+import { LabelKeys, MetadataDecodeError, metadataContinueOf, readMetadataPage, shortText } from "./metadata-page.js";
 
 // A protobuf writer just big enough to build pages by hand (the real server's are read in
 // packages/dump/src/snapshot-changed.test.ts).
@@ -56,6 +56,33 @@ describe("readMetadataPage", () => {
         { name: "cluster-thing", uid: "u-2", resourceVersion: "7" },
       ],
     });
+  });
+
+  it("reads only the labels of the keys asked for, in either order of an entry's fields", () => {
+    const label = (key: string, value: string) => bytes(11, message(bytes(1, key), bytes(2, value)));
+    const valueFirst = (key: string, value: string) => bytes(11, message(bytes(2, value), bytes(1, key)));
+    const item = message(
+      bytes(1, "a"),
+      bytes(5, "u-a"),
+      bytes(6, "1"),
+      label("app", "web"),
+      label("kubedump.io/exclude", "true"),
+      valueFirst("tier", "front"),
+      label("tie", "short"), // a prefix of a key asked for is not that key
+      valueFirst("team", "shop"),
+    );
+    const body = envelope(message(bytes(2, message(bytes(1, item)))));
+    expect(readMetadataPage(body).items[0]?.labels).toEqual({
+      app: "web",
+      "kubedump.io/exclude": "true",
+      tier: "front",
+      tie: "short",
+      team: "shop",
+    });
+    const some = LabelKeys.of(["kubedump.io/exclude", "tier", "absent"]);
+    expect(readMetadataPage(body, some).items[0]?.labels).toEqual({ "kubedump.io/exclude": "true", tier: "front" });
+    const [none] = readMetadataPage(body, LabelKeys.of(["absent"])).items;
+    expect(none).toEqual({ name: "a", uid: "u-a", resourceVersion: "1" }); // no labels member at all
   });
 
   it("keeps an owner reference's members in the order of its JSON encoding", () => {

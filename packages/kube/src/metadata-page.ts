@@ -28,8 +28,34 @@ export class MetadataDecodeError extends Error {
   override name = "MetadataDecodeError";
 }
 
-/** Reads a protobuf PartialObjectMetadataList page. */
-export function readMetadataPage(body: Buffer): MetadataPage {
+/**
+ * Which labels readMetadataPage reads of each item: every label, or only those of the keys given
+ * (their UTF-8 bytes, LabelKeys.of). Labels are most of an item's bytes, read only to be matched
+ * by label filters: a reader that matches by a few keys reads those (docs/benchmarks.md, "Session
+ * 2026-12-07 (seventeenth)").
+ */
+export class LabelKeys {
+  private constructor(readonly keys: readonly Buffer[] | undefined) {}
+
+  static readonly ALL = new LabelKeys(undefined);
+
+  /** Only the labels of these keys. */
+  static of(keys: Iterable<string>): LabelKeys {
+    return new LabelKeys([...new Set(keys)].map((k) => Buffer.from(k, "utf8")));
+  }
+
+  /** Whether the key in body[start, end) is one of the keys (or every key is read). */
+  has(body: Buffer, start: number, end: number): boolean {
+    const { keys } = this;
+    if (keys === undefined) return true;
+    const n = end - start;
+    for (const key of keys) if (key.length === n && body.compare(key, 0, n, start, end) === 0) return true;
+    return false;
+  }
+}
+
+/** Reads a protobuf PartialObjectMetadataList page; of each item's labels, those `labels` names. */
+export function readMetadataPage(body: Buffer, labels: LabelKeys = LabelKeys.ALL): MetadataPage {
   const [start, end] = listOf(body);
   const page: MetadataPage = { items: [] };
   try {
@@ -38,7 +64,7 @@ export function readMetadataPage(body: Buffer): MetadataPage {
       if (f.no === 1) Object.assign(page, listMetaOf(body, f.start, f.end));
       else if (f.no === 2) {
         for (const p = new Fields(body, f.start, f.end); p.next(); )
-          if (p.no === 1 && p.wire === 2) page.items.push(objectMetaOf(body, p.start, p.end));
+          if (p.no === 1 && p.wire === 2) page.items.push(objectMetaOf(body, p.start, p.end, labels));
       }
     }
   } finally {
@@ -80,7 +106,7 @@ function listMetaOf(body: Buffer, start: number, end: number): Pick<MetadataPage
   return meta;
 }
 
-function objectMetaOf(body: Buffer, start: number, end: number): ObjectMeta {
+function objectMetaOf(body: Buffer, start: number, end: number, wanted: LabelKeys): ObjectMeta {
   const meta: ObjectMeta = { name: "" };
   let labels: Record<string, string> | undefined;
   let owners: OwnerReference[] | undefined;
@@ -93,9 +119,13 @@ function objectMetaOf(body: Buffer, start: number, end: number): ObjectMeta {
     else if (f.no === 11) {
       let key = "";
       let value = "";
-      for (const e = entryFields.over(body, f.start, f.end); e.next(); )
-        if (e.wire === 2 && e.no === 1) key = e.short();
-        else if (e.wire === 2 && e.no === 2) value = e.short();
+      let read = true;
+      for (const e = entryFields.over(body, f.start, f.end); read && e.next(); )
+        if (e.wire === 2 && e.no === 1) {
+          read = wanted.has(body, e.start, e.end);
+          if (read) key = e.short();
+        } else if (e.wire === 2 && e.no === 2) value = e.short();
+      if (!read) continue;
       labels ??= {};
       labels[key] = value;
     } else if (f.no === 13) {
