@@ -42,11 +42,19 @@ export function blobId(keys: Format2Keys | null, plaintext: Buffer): string {
 
 /** nonce (12 random bytes) | AES-256-GCM ciphertext | tag (16), bound to `aad`. */
 export function seal(keys: Format2Keys, plaintext: Buffer, aad: Buffer): Buffer {
+  return Buffer.concat(sealParts(keys, [plaintext], aad));
+}
+
+/**
+ * seal's box of the plaintext `parts` one after another, as parts to be written one after
+ * another: none of the plaintext or the ciphertext copied into one buffer.
+ */
+export function sealParts(keys: Format2Keys, parts: readonly Buffer[], aad: Buffer): Buffer[] {
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv("aes-256-gcm", keys.sealKey, nonce);
   cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([nonce, body, cipher.getAuthTag()]);
+  const body = parts.map((part) => cipher.update(part));
+  return [nonce, ...body, cipher.final(), cipher.getAuthTag()];
 }
 
 /** The plaintext of a sealed box, or undefined when it fails authentication (changed, truncated or moved). */

@@ -17,6 +17,8 @@ export const OWN_SHA256 = 1;
 /** Bytes of a record before its sha256 or its uid. */
 export const FIXED = 17 + 32;
 const ID_BYTES = 32;
+/** The largest chunk a ByteWriter begins (unless one string needs more). @defaultValue 4 MiB */
+const MAX_CHUNK = 4 * 1024 * 1024;
 /** An upper-case hex digit, which hex decoding takes but a blob id never has. */
 const UPPER_HEX = /[A-F]/;
 
@@ -25,31 +27,48 @@ export class TableFormatError extends Error {
   override name = "TableFormatError";
 }
 
-/** Bytes appended to a buffer that grows as needed. */
+/**
+ * Bytes appended in chunks: a chunk that is full is kept as it is and the next one begun (twice
+ * as large, up to MAX_CHUNK), so nothing written is copied again; take() gives what was written
+ * since it was last called, as the chunks' parts, to be written out one after another.
+ */
 export class ByteWriter {
   private buf = Buffer.allocUnsafe(1 << 16);
+  /** Bytes of buf written. */
+  private at = 0;
+  /** Bytes of buf take() gave already. */
+  private given = 0;
+  /** Parts of chunks filled before buf and not given yet. */
+  private filled: Buffer[] = [];
+  /** Bytes written in all. */
   size = 0;
 
   private ensure(more: number): void {
-    if (this.size + more <= this.buf.length) return;
-    let length = this.buf.length * 2;
-    while (length < this.size + more) length *= 2;
-    const next = Buffer.allocUnsafe(length);
-    this.buf.copy(next, 0, 0, this.size);
-    this.buf = next;
+    if (this.at + more <= this.buf.length) return;
+    if (this.at > this.given) this.filled.push(this.buf.subarray(this.given, this.at));
+    this.buf = Buffer.allocUnsafe(Math.max(Math.min(this.buf.length * 2, MAX_CHUNK), more));
+    this.at = 0;
+    this.given = 0;
+  }
+
+  /** Moves on past `bytes` bytes just written at the end of buf. */
+  private advance(bytes: number): void {
+    this.at += bytes;
+    this.size += bytes;
   }
 
   u8(value: number): void {
     this.ensure(1);
-    this.buf[this.size++] = value;
+    this.buf[this.at] = value;
+    this.advance(1);
   }
 
   u32(value: number): void {
     // a whole number from 0 to 2^32 - 1 is its own unsigned 32 bits
     if (value >>> 0 !== value) throw new RangeError(`reuse table: ${value}`);
     this.ensure(4);
-    this.littleEndian(this.size, value, 4);
-    this.size += 4;
+    this.littleEndian(this.at, value, 4);
+    this.advance(4);
   }
 
   /** The low `bytes` bytes of `value` at `at`, little-endian (no bounds-checked call per number). */
@@ -66,11 +85,11 @@ export class ByteWriter {
   text(value: string, lengthBytes: 2 | 4): void {
     // room for the longest UTF-8 (3 bytes per UTF-16 unit); most entries' owner references are empty
     this.ensure(lengthBytes + value.length * 3);
-    const at = this.size;
+    const at = this.at;
     const length = value === "" ? 0 : this.buf.write(value, at + lengthBytes, "utf8");
     if (lengthBytes === 2 && length > 0xffff) throw new RangeError("reuse table: a string of more than 65,535 bytes");
     this.littleEndian(at, length, lengthBytes);
-    this.size = at + lengthBytes + length;
+    this.advance(lengthBytes + length);
   }
 
   /** A blob id or sha256: 64 lowercase hex digits, as 32 bytes. */
@@ -79,18 +98,18 @@ export class ByteWriter {
     // hex decoding stops at the first character that is not a hex digit: 64 characters that give
     // 32 bytes, none of them upper case, are an id (one scan, no pattern anchored at both ends)
     const whole = hex.length === ID_BYTES * 2 && !UPPER_HEX.test(hex);
-    if (!whole || this.buf.write(hex, this.size, "hex") !== ID_BYTES)
+    if (!whole || this.buf.write(hex, this.at, "hex") !== ID_BYTES)
       throw new TypeError(`reuse table: not a blob id: ${hex.slice(0, 80)}`);
-    this.size += ID_BYTES;
+    this.advance(ID_BYTES);
   }
 
-  bytes(from: Buffer, start: number, end: number): void {
-    this.ensure(end - start);
-    this.size += from.copy(this.buf, this.size, start, end);
-  }
-
-  get written(): Buffer {
-    return this.buf.subarray(0, this.size);
+  /** The bytes written since the last call (all, the first time), in order, not copied. */
+  take(): Buffer[] {
+    const parts = this.filled;
+    this.filled = [];
+    if (this.at > this.given) parts.push(this.buf.subarray(this.given, this.at));
+    this.given = this.at;
+    return parts;
   }
 }
 

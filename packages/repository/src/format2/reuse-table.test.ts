@@ -205,6 +205,49 @@ describe("reuse table bytes (version 3)", () => {
     expect(table.find(objects[1]?.id as never)).toMatchObject({ blob: hex("b"), entry: 1 });
   });
 
+  it.each([
+    ["unencrypted", null],
+    ["encrypted", TEST_KEYS],
+  ] as const)("takes the last table's records in runs, new ones between, over many chunks (%s)", async (_, keys) => {
+    const cacheDir = inTmp(`runs-${keys ? "encrypted" : "plain"}`);
+    const deps = { cacheDir, keys, key: "k" };
+    // 6,000 records of ~190 bytes: over 1 MiB, so the writer's chunks (64 KiB, then twice as
+    // large each) fill several times
+    const made = (i: number, tag: string) => ({
+      id: id(`uid-${tag}-${i}`, `${i}`),
+      stored: stored(`${tag}-${i}`),
+      object: { name: `object-${tag}-${i}`.padEnd(40, "x"), kind: "ConfigMap", namespace: `ns-${i % 7}` },
+    });
+    const olds = Array.from({ length: 6000 }, (_, i) => made(i, "old"));
+    const first = new ReuseTableBuilder();
+    for (const o of olds) first.add(o.id, o.stored, o.object);
+    await first.save(deps);
+    const index = indexOf(...olds.map((o) => `old-${o.id.resourceVersion}`), ...olds.map((_, i) => `new-${i}`));
+    const last = await ReuseTable.load(deps, index);
+
+    const next = new ReuseTableBuilder(last);
+    const expected: (typeof olds)[number][] = [];
+    const order = olds.map((_, i) => i);
+    order.splice(3000, 200, ...order.slice(3000, 3200).reverse()); // a stretch in the other order: runs of one
+    for (const i of order) {
+      if (i % 97 === 0) {
+        const o = made(i, "new");
+        next.add(o.id, o.stored, o.object);
+        expected.push(o);
+      }
+      if (i % 13 === 0) continue; // gone
+      next.addEntry(i);
+      expected.push(olds[i] as (typeof olds)[number]);
+    }
+    await next.save(deps);
+    const table = await ReuseTable.load(deps, index);
+
+    expect(table.all?.count).toBe(expected.length);
+    const entries = expected.map((_, k) => table.all?.entry(k));
+    expect(entries).toEqual(expected.map((o) => entryOf(o as never)));
+    for (const [k, o] of expected.entries()) expect(table.find(o.id)?.entry).toBe(k);
+  });
+
   /** The table of objects[0] alone, saved unencrypted: its body (after the sha256) and its path. */
   async function oneEntry(cacheDir: string): Promise<{ body: Buffer; path: string }> {
     const builder = new ReuseTableBuilder();

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, open as openFile, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { IndexOwnerReference as OwnerReference } from "../archive/types.js";
 import type { BlobIndex } from "./blob-index.js";
-import { type Format2Keys, open, seal } from "./keys.js";
+import { type Format2Keys, open, sealParts } from "./keys.js";
 import { ownersTextOf, type TableBase, TableEntries } from "./reuse-table-entries.js";
 import { ByteWriter, MAGIC, OWN_SHA256, TableFormatError, VERSION } from "./reuse-table-format.js";
 
@@ -67,12 +67,16 @@ const fileName = (key: string) => `${createHash("sha256").update(key).digest("he
 const aadOf = (name: string) => Buffer.from(`kubedump reuse table ${VERSION} ${name}`);
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();
 
-/** Sealed when the repository is encrypted (it holds digests of plaintext), else checksummed. */
-function encode(keys: Format2Keys | null, name: string, parts: Buffer[]): Buffer {
-  if (keys !== null) return seal(keys, Buffer.concat(parts), aadOf(name));
+/**
+ * Sealed when the repository is encrypted (it holds digests of plaintext), else checksummed: the
+ * file's parts, to be written one after another (a table's records are megabytes, not copied
+ * into one buffer again).
+ */
+function encode(keys: Format2Keys | null, name: string, parts: readonly Buffer[]): Buffer[] {
+  if (keys !== null) return sealParts(keys, parts, aadOf(name));
   const hash = createHash("sha256");
   for (const part of parts) hash.update(part);
-  return Buffer.concat([hash.digest(), ...parts]);
+  return [hash.digest(), ...parts];
 }
 
 function decode(keys: Format2Keys | null, name: string, data: Buffer): Buffer | undefined {
@@ -147,10 +151,20 @@ export class ReuseTable {
 
 /**
  * The table of the snapshot being written, saved once it is committed: entries of `from` (the
- * last snapshot's table) found unchanged are copied as bytes, the others encoded as they come.
+ * last snapshot's table) found unchanged are taken as they are, the others encoded as they come.
+ * The records are kept as parts, written out one after another: runs of the last table's records
+ * (objects come in the order the last backup listed them, so most unchanged entries follow the
+ * one before) are parts of its bytes, not copied; the new ones lie in a ByteWriter's chunks.
  */
 export class ReuseTableBuilder {
+  /** New records, those not yet in `parts` the last ones added. */
   private readonly records = new ByteWriter();
+  /** The records before the current run and the new records after it, in order. */
+  private readonly parts: Buffer[] = [];
+  /** Bytes of records in `parts`, the run and `records` not yet taken. */
+  private bytes = 0;
+  /** The last table's records being taken as they are: bytes `start` to `end` of its data. */
+  private run: { start: number; end: number } | undefined;
   private readonly strings: string[];
   private readonly numbers: Map<string, number>;
   private count = 0;
@@ -172,7 +186,9 @@ export class ReuseTableBuilder {
 
   /** Adds an object of the snapshot: every one, uid and resourceVersion "" when it has none. */
   add(id: ObjectIdentity, stored: ReusedBlob, object: EntryObject): void {
+    this.endRun();
     const { records: w } = this;
+    const before = w.size;
     w.u32(this.stringNumber(id.type));
     w.u32(this.stringNumber(object.namespace ?? ""));
     w.u32(this.stringNumber(object.kind));
@@ -185,6 +201,7 @@ export class ReuseTableBuilder {
     w.text(id.resourceVersion, 2);
     w.text(object.name, 2);
     w.text(object.ownerReferences?.length ? ownersTextOf(object.ownerReferences) : "", 4);
+    this.bytes += w.size - before;
     this.count++;
   }
 
@@ -193,8 +210,32 @@ export class ReuseTableBuilder {
     const from = this.from?.all;
     if (from === undefined || entry < 0 || entry >= from.count)
       throw new RangeError(`reuse table: no entry ${entry} in the last table`);
-    this.records.bytes(from.data, from.offsets[entry] as number, from.offsets[entry + 1] as number);
+    const start = from.offsets[entry] as number;
+    const end = from.offsets[entry + 1] as number;
+    if (this.run?.end === start) this.run.end = end;
+    else {
+      this.endRun();
+      this.parts.push(...this.records.take()); // the new records before this run
+      this.run = { start, end };
+    }
+    this.bytes += end - start;
     this.count++;
+  }
+
+  /** Ends the run of the last table's records, if there is one: its bytes are the next part. */
+  private endRun(): void {
+    const { run } = this;
+    const data = this.from?.all?.data;
+    if (run === undefined || data === undefined) return;
+    this.parts.push(data.subarray(run.start, run.end));
+    this.run = undefined;
+  }
+
+  /** Every record added so far, as parts in order. */
+  private recordParts(): Buffer[] {
+    this.endRun();
+    this.parts.push(...this.records.take());
+    return [...this.parts];
   }
 
   /** Writes the table under a temporary name, then renames it over the last one. */
@@ -223,9 +264,9 @@ export class ReuseTableBuilder {
     head.u32(this.strings.length);
     for (const s of this.strings) head.text(s, 4);
     head.u32(this.count);
-    head.u32(this.records.size);
-    const data = encode(deps.keys, name, [head.written, this.records.written]);
-    return { save: () => saveTable(join(deps.cacheDir, DIR), name, data) };
+    head.u32(this.bytes);
+    const parts = encode(deps.keys, name, [...head.take(), ...this.recordParts()]);
+    return { save: () => saveTable(join(deps.cacheDir, DIR), name, parts) };
   }
 }
 
@@ -234,11 +275,25 @@ export interface EncodedReuseTable {
   save(): Promise<void>;
 }
 
-async function saveTable(dir: string, name: string, data: Buffer): Promise<void> {
+/** Parts a write hands the kernel at once, at most (a system's IOV_MAX is 1,024 or more). */
+const PARTS_AT_ONCE = 1024;
+
+/** The file's parts written one after another, under a temporary name, then renamed to `name`. */
+async function saveTable(dir: string, name: string, parts: readonly Buffer[]): Promise<void> {
   await mkdir(dir, { recursive: true });
   const temporary = join(dir, `.${name}.${randomUUID()}.tmp`);
   try {
-    await writeFile(temporary, data);
+    const file = await openFile(temporary, "w");
+    try {
+      for (let i = 0; i < parts.length; i += PARTS_AT_ONCE) {
+        const some = parts.slice(i, i + PARTS_AT_ONCE);
+        const bytes = some.reduce((n, part) => n + part.length, 0);
+        const { bytesWritten } = await file.writev(some);
+        if (bytesWritten !== bytes) throw new Error(`${temporary}: wrote ${bytesWritten} of ${bytes} bytes`);
+      }
+    } finally {
+      await file.close();
+    }
     await rename(temporary, join(dir, name));
   } catch (err) {
     await rm(temporary, { force: true });
