@@ -22,7 +22,7 @@ import {
 } from "./reuse-table.js";
 import { SnapshotRetention } from "./snapshot-retention.js";
 import { findBaseManifest, readTreeBase } from "./tree-base.js";
-import { type ObjectRecord, TreeBuilder } from "./tree-builder.js";
+import { type ObjectRecord, TreeBuilder, treeObject } from "./tree-builder.js";
 import { markSnapshot } from "./used-blobs.js";
 
 export interface SnapshotWriterV2Deps {
@@ -142,7 +142,13 @@ export class SnapshotWriterV2 {
     // No base to patch (an empty index has no tree to read): the tree is stored whole, its chunks
     // as the objects arrive, in packs of their own (a reader of the tree fetches no data pack).
     const early = deps.index.size === 0;
-    this.tree = new TreeBuilder({ early });
+    this.tree = new TreeBuilder({
+      early,
+      entryObject: (entry) => {
+        const found = this.reuseTable.all?.entry(entry);
+        return found && treeObject(found, found.blob);
+      },
+    });
     if (early) this.treePacks = new PackWriter(packDeps);
     const { store, index, indexListing: listing = new Map() } = deps;
     if (SnapshotRetention.wanted(store)) this.retention = new SnapshotRetention({ store, index, listing });
@@ -194,7 +200,9 @@ export class SnapshotWriterV2 {
   /** `same`: the object's entry number in the reuse table, which holds what its entry in the next would. */
   private noteObject(record: ObjectRecord, blob: string, resourceVersion: string | undefined, same?: number): void {
     const { identity, key } = this.typeNames(record);
-    this.tree.add(record, blob, key);
+    // an object found the same as its entry in the table: the tree keeps the entry's number
+    if (same !== undefined) this.tree.addEntry(record, same, key);
+    else this.tree.add(record, blob, key);
     this.counts[key] = (this.counts[key] ?? 0) + 1;
     this.objects += 1;
     this.bytes += record.bytes;

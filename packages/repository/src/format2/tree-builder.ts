@@ -38,6 +38,8 @@ interface TypeGroup {
   namespace?: string;
   /** Its objects; with chunks made early, those not yet in a chunk. */
   objects: TreeObject[];
+  /** Its objects given as entries of the reuse table (addEntry), made tree objects only by build. */
+  entries: number[];
   /** Chunks made early, in order, and their bytes (kept in case a later object comes out of order). */
   chunks: EarlyChunk[];
   /** The name of the last object added. */
@@ -131,6 +133,8 @@ export class TreeBuilder {
   /** The depth and patched count (see ReadTree) of the tree build stored last. */
   built = { depth: 0, patched: 0 };
   private readonly early: boolean;
+  /** The tree object of a reuse table's entry (see the constructor). */
+  private readonly entryObject: ((entry: number) => TreeObject | undefined) | undefined;
   /** Chunks made early and not yet stored (storeChunks). */
   private ready: EarlyChunk[] = [];
 
@@ -140,12 +144,22 @@ export class TreeBuilder {
    * they are made (storeChunks) and each object's entry is not kept to the end. A type whose
    * objects come in another order is chunked at build, from the chunks' bytes and the rest.
    */
-  constructor(options: { early?: boolean } = {}) {
+  constructor(
+    options: {
+      early?: boolean;
+      /**
+       * The tree object of an entry of the reuse table (addEntry); undefined when the entry cannot
+       * be read back.
+       */
+      entryObject?: (entry: number) => TreeObject | undefined;
+    } = {},
+  ) {
     this.early = options.early ?? false;
+    this.entryObject = options.entryObject;
   }
 
-  /** `key`: the record's resourceKey, when the caller has it. */
-  add(record: ObjectRecord, blob: string, key = resourceKey(record)): void {
+  /** The group of `record`'s namespace and type (`key` its resourceKey), made when it has none yet. */
+  private groupOf(record: Pick<ObjectRecord, "namespace" | "group" | "resource">, key: string): TypeGroup {
     const namespace = record.namespace ?? "";
     let types = this.scopes.get(namespace);
     if (!types) {
@@ -154,11 +168,39 @@ export class TreeBuilder {
     }
     let group = types.get(key);
     if (!group) {
-      group = { group: record.group, resource: record.resource, objects: [], chunks: [], sorted: true };
+      group = { group: record.group, resource: record.resource, objects: [], entries: [], chunks: [], sorted: true };
       if (namespace !== "") group.namespace = namespace;
       types.set(key, group);
     }
-    const object = treeObject(record, blob);
+    return group;
+  }
+
+  /**
+   * An object whose tree entry is entry `entry` of the reuse table (the snapshot writer found it
+   * the same in every field: BaseChanges): only the number is kept, and the tree object made from
+   * the table if the tree is built (a snapshot stored as a patch of the table's, the usual case,
+   * never builds it). `key`: the record's resourceKey.
+   */
+  addEntry(record: ObjectRecord, entry: number, key = resourceKey(record)): void {
+    const group = this.groupOf(record, key);
+    if (this.early)
+      this.push(group, this.objectOfEntry(entry)); // chunked as it comes: made now
+    else group.entries.push(entry);
+  }
+
+  private objectOfEntry(entry: number): TreeObject {
+    const object = this.entryObject?.(entry);
+    if (object === undefined) throw new TypeError(`snapshot writer: reuse table entry ${entry} cannot be read back`);
+    return object;
+  }
+
+  /** `key`: the record's resourceKey, when the caller has it. */
+  add(record: ObjectRecord, blob: string, key = resourceKey(record)): void {
+    this.push(this.groupOf(record, key), treeObject(record, blob));
+  }
+
+  /** Adds `object` to `group`; with chunks made early, cuts a chunk when it ends one. */
+  private push(group: TypeGroup, object: TreeObject): void {
     group.objects.push(object);
     if (!this.early || !group.sorted) return;
     if (group.last !== undefined && compareNames(group.last, object.name) >= 0) {
@@ -195,6 +237,11 @@ export class TreeBuilder {
    */
   async build(addTree: AddTree, base?: TreeBase): Promise<string> {
     if (this.early && base) throw new TypeError("tree builder: chunks made early cannot be patched onto a base");
+    for (const types of this.scopes.values())
+      for (const group of types.values()) {
+        for (const entry of group.entries) group.objects.push(this.objectOfEntry(entry));
+        group.entries = [];
+      }
     const patch = base && base.depth < MAX_PATCH_DEPTH ? this.patchOf(base) : undefined;
     const changes = patch?.types.reduce((n, t) => n + t.set.length + t.remove.length, 0) ?? 0;
     const depth = changes === 0 ? base?.depth : patch?.depth;
