@@ -27,7 +27,7 @@ import { median, runBench, runMeasurement } from "./lib/common.mjs";
 import { formatIncrementalReport } from "./lib/incremental-report.mjs";
 import { createBenchNamespaces, kubedumpCli, restoredCounts } from "./lib/restore-runs.mjs";
 import { mainThreadCpuArgs, readThreadCpu } from "./lib/rounds-env.mjs";
-import { cpuOf, machineCpu, untilQuiet } from "./lib/server-cpu.mjs";
+import { cpuOf, machineCpu, pageRefaults, untilQuiet } from "./lib/server-cpu.mjs";
 import { createServerWatch } from "./lib/server-watch.mjs";
 import { NAMESPACE_PREFIX, seed } from "./lib/seed.mjs";
 
@@ -42,7 +42,13 @@ const HELP = `usage: npm run bench:incremental -- [options]
   --download-rounds R  download each format's last snapshot R times, alternating f1 and f2, and
                        report the median time (default 1); each starts once the machine is quiet
                        (under 0.15 CPU-s in a second, 20 s at most) and its log line says what
-                       MinIO, the API server and etcd, and every other process used meanwhile
+                       MinIO, the API server and etcd, and every other process used meanwhile,
+                       and how many pages of files were read back from disk into the page cache
+  --warmup-downloads W  unmeasured downloads of each format before the measured ones (default 1;
+                       0: none): they read MinIO's files of both snapshots (and node's own) back
+                       into the page cache, which this machine's proactive reclaim empties of
+                       files unread for a minute (docs/benchmarks.md, "Session 2026-12-07
+                       (eighteenth)"), so the measured ones compare the formats, not the disk
   --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
                        weighs on neither format; default the bench's work directory)
   --download-node-args A  node flags of every download (e.g. "--cpu-prof --cpu-prof-dir=DIR")
@@ -67,6 +73,7 @@ const { args, int } = benchArgs(
     hours: { type: "string", default: "30" },
     "format1-hours": { type: "string", default: "2" },
     "download-rounds": { type: "string", default: "1" },
+    "warmup-downloads": { type: "string", default: "1" },
     "download-dir": { type: "string" },
     "download-node-args": { type: "string", default: "" },
     "restore-node-args": { type: "string", default: "" },
@@ -84,6 +91,7 @@ const K = int("namespaces");
 const HOURS = Math.max(2, int("hours"));
 const F1_HOURS = Math.min(HOURS, Math.max(2, int("format1-hours")));
 const DOWNLOAD_ROUNDS = Math.max(1, int("download-rounds"));
+const WARMUP_DOWNLOADS = int("warmup-downloads");
 const RESTORE_ROUNDS = Math.max(1, int("restore-rounds"));
 const FULL_ROUNDS = Math.max(1, int("full-rounds"));
 const SETTLE_MS = Math.max(0, int("settle-ms"));
@@ -169,6 +177,7 @@ async function download(repo) {
   const minioBefore = cpuOf(minio);
   const serversBefore = cpuOf(ctx.watch.servers);
   const machineBefore = machineCpu();
+  const refaultsBefore = pageRefaults();
   const r = readThreadCpu(
     await kubedumpCli(
       `download-f${repo.format}`,
@@ -182,11 +191,13 @@ async function download(repo) {
   // what else the machine ran meanwhile: neither this download, nor MinIO, nor the API server and etcd
   const otherCpu =
     machineBefore === undefined ? undefined : machineCpu() - machineBefore - r.allCpu - minioCpu - serverCpu;
+  const refaults = refaultsBefore === undefined ? undefined : (pageRefaults() ?? refaultsBefore) - refaultsBefore;
   if (r.code !== 0)
     throw new Error(`kubedump download (format ${repo.format}) exited ${r.code}: ${r.stderr.slice(-1000)}`);
   log(
     `download format ${repo.format}: ${r.seconds.toFixed(2)} s, main ${r.mainCpu} CPU-s, all ${r.allCpu}, MinIO ${minioCpu.toFixed(2)}, ` +
-      `API server and etcd ${serverCpu.toFixed(2)}, others ${otherCpu?.toFixed(2)} (after ${(waited / 1000).toFixed(0)} s for a quiet machine); threads ${r.threads}`,
+      `API server and etcd ${serverCpu.toFixed(2)}, others ${otherCpu?.toFixed(2)} (after ${(waited / 1000).toFixed(0)} s for a quiet machine), ` +
+      `${refaults} pages read back into the page cache; threads ${r.threads}`,
   );
   const cpu = {
     mainCpu: r.mainCpu,
@@ -195,6 +206,7 @@ async function download(repo) {
     serverCpu,
     otherCpu,
     quietWaitMs: waited,
+    refaults,
     threads: r.threads,
   };
   return { seconds: r.seconds, maxRss: r.maxRss, objects: last.objects, ...cpu };
@@ -220,13 +232,14 @@ async function alternating(rounds, f1, f2, measure) {
           mainCpu: median(rs.map((r) => r.mainCpu)),
           allCpu: median(rs.map((r) => r.allCpu)),
           minioCpu: median(rs.map((r) => r.minioCpu)),
-          cpuRounds: rs.map(({ mainCpu, allCpu, minioCpu, serverCpu, otherCpu, quietWaitMs, threads }) => ({
+          cpuRounds: rs.map(({ mainCpu, allCpu, minioCpu, serverCpu, otherCpu, quietWaitMs, refaults, threads }) => ({
             mainCpu,
             allCpu,
             minioCpu,
             serverCpu,
             otherCpu,
             quietWaitMs,
+            refaults,
             threads,
           })),
         }),
@@ -263,10 +276,17 @@ async function keepRepositories(dir, { f1, f2 }) {
   }
 }
 
-/** Each format's download, DOWNLOAD_ROUNDS times (alternating). */
+/** Each format's download, DOWNLOAD_ROUNDS times (alternating), after WARMUP_DOWNLOADS unmeasured ones of each. */
 async function downloads(f1, f2) {
   try {
-    return await alternating(DOWNLOAD_ROUNDS, f1, f2, download);
+    for (let i = 0; i < WARMUP_DOWNLOADS; i++)
+      for (const repo of i % 2 === 0 ? [f2, f1] : [f1, f2]) {
+        log(`warm-up download ${i + 1} of ${WARMUP_DOWNLOADS} (not measured):`);
+        await download(repo);
+      }
+    const measured = await alternating(DOWNLOAD_ROUNDS, f1, f2, download);
+    for (const f of ["f1", "f2"]) measured[f].warmups = WARMUP_DOWNLOADS;
+    return measured;
   } finally {
     if (downloadDir !== work) rmSync(downloadDir, { recursive: true, force: true });
   }

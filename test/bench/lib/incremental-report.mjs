@@ -159,13 +159,19 @@ export function formatIncrementalReport({
   );
   const readRows = [];
   /** A read's row: its time, rate, peak RSS and CPU-s (medians over its rounds; n/a when not measured). */
-  const readRow = (label, read) => [
-    `${label}${read.rounds?.length > 1 ? ` (median of ${read.rounds.length})` : ""}`,
-    fmt.f(read.seconds, 2),
-    fmt.n(read.objects / read.seconds),
-    fmt.mib(read.maxRss),
-    ...[read.allCpu, read.mainCpu, read.minioCpu].map((v) => (v === undefined ? "n/a" : fmt.f(v, 2))),
-  ];
+  const readRow = (label, read) => {
+    const notes = [
+      ...(read.rounds?.length > 1 ? [`median of ${read.rounds.length}`] : []),
+      ...(read.warmups > 0 ? [`after ${read.warmups} unmeasured`] : []),
+    ];
+    return [
+      `${label}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`,
+      fmt.f(read.seconds, 2),
+      fmt.n(read.objects / read.seconds),
+      fmt.mib(read.maxRss),
+      ...[read.allCpu, read.mainCpu, read.minioCpu].map((v) => (v === undefined ? "n/a" : fmt.f(v, 2))),
+    ];
+  };
   for (const f of ["f1", "f2"]) {
     readRows.push(readRow(`download format ${f[1]}`, downloads[f]));
     if (restores[f]) readRows.push(readRow(`restore format ${f[1]} (fresh cluster)`, restores[f]));

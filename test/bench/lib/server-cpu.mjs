@@ -93,6 +93,20 @@ export function machineCpu() {
 }
 
 /**
+ * Pages of files read back into the page cache after the kernel had dropped them, so far
+ * (/proc/vmstat `workingset_refault_file`), or undefined off Linux: a measurement that reads files
+ * the cache lost (MinIO's, or node's own) waits for the disk, however fast its code.
+ */
+export function pageRefaults() {
+  try {
+    const found = /^workingset_refault_file (\d+)$/m.exec(readFileSync("/proc/vmstat", "utf8"));
+    return found ? Number(found[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Waits, `mostMs` at most, until the whole machine used under `share` of one core for a second
  * (machineCpu): a measurement then starts without another process's work left over from the one
  * before (a server's collection, a store's background scan). Resolves with the ms waited.
