@@ -45,10 +45,11 @@ const HELP = `usage: npm run bench:incremental -- [options]
                        MinIO, the API server and etcd, and every other process used meanwhile,
                        and how many pages of files were read back from disk into the page cache
   --warmup-downloads W  unmeasured downloads of each format before the measured ones (default 1;
-                       0: none): they read MinIO's files of both snapshots (and node's own) back
-                       into the page cache, which this machine's proactive reclaim empties of
-                       files unread for a minute (docs/benchmarks.md, "Session 2026-12-07
-                       (eighteenth)"), so the measured ones compare the formats, not the disk
+                       0: none): the first download after the backups has been its format's
+                       slowest in most runs, and they bring MinIO's files of both snapshots and
+                       node's own into the page cache, which this machine's proactive reclaim
+                       empties of files unread for a minute (docs/benchmarks.md, "Session
+                       2026-12-07 (eighteenth)")
   --download-dir DIR   download under DIR (e.g. /dev/shm, a tmpfs: the disk's writeback then
                        weighs on neither format; default the bench's work directory)
   --download-node-args A  node flags of every download (e.g. "--cpu-prof --cpu-prof-dir=DIR")
