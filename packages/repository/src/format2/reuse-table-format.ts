@@ -40,8 +40,6 @@ export class ByteWriter {
   private given = 0;
   /** Parts of chunks filled before buf and not given yet. */
   private filled: Buffer[] = [];
-  /** Bytes written in all. */
-  size = 0;
 
   private ensure(more: number): void {
     if (this.at + more <= this.buf.length) return;
@@ -51,16 +49,10 @@ export class ByteWriter {
     this.given = 0;
   }
 
-  /** Moves on past `bytes` bytes just written at the end of buf. */
-  private advance(bytes: number): void {
-    this.at += bytes;
-    this.size += bytes;
-  }
-
   u8(value: number): void {
     this.ensure(1);
     this.buf[this.at] = value;
-    this.advance(1);
+    this.at += 1;
   }
 
   u32(value: number): void {
@@ -68,7 +60,7 @@ export class ByteWriter {
     if (value >>> 0 !== value) throw new RangeError(`reuse table: ${value}`);
     this.ensure(4);
     this.littleEndian(this.at, value, 4);
-    this.advance(4);
+    this.at += 4;
   }
 
   /** The low `bytes` bytes of `value` at `at`, little-endian (no bounds-checked call per number). */
@@ -89,7 +81,7 @@ export class ByteWriter {
     const length = value === "" ? 0 : this.buf.write(value, at + lengthBytes, "utf8");
     if (lengthBytes === 2 && length > 0xffff) throw new RangeError("reuse table: a string of more than 65,535 bytes");
     this.littleEndian(at, length, lengthBytes);
-    this.advance(lengthBytes + length);
+    this.at += lengthBytes + length;
   }
 
   /** A blob id or sha256: 64 lowercase hex digits, as 32 bytes. */
@@ -100,7 +92,7 @@ export class ByteWriter {
     const whole = hex.length === ID_BYTES * 2 && !UPPER_HEX.test(hex);
     if (!whole || this.buf.write(hex, this.at, "hex") !== ID_BYTES)
       throw new TypeError(`reuse table: not a blob id: ${hex.slice(0, 80)}`);
-    this.advance(ID_BYTES);
+    this.at += ID_BYTES;
   }
 
   /** The bytes written since the last call (all, the first time), in order, not copied. */

@@ -161,8 +161,6 @@ export class ReuseTableBuilder {
   private readonly records = new ByteWriter();
   /** The records before the current run and the new records after it, in order. */
   private readonly parts: Buffer[] = [];
-  /** Bytes of records in `parts`, the run and `records` not yet taken. */
-  private bytes = 0;
   /** The last table's records being taken as they are: bytes `start` to `end` of its data. */
   private run: { start: number; end: number } | undefined;
   private readonly strings: string[];
@@ -188,7 +186,6 @@ export class ReuseTableBuilder {
   add(id: ObjectIdentity, stored: ReusedBlob, object: EntryObject): void {
     this.endRun();
     const { records: w } = this;
-    const before = w.size;
     w.u32(this.stringNumber(id.type));
     w.u32(this.stringNumber(object.namespace ?? ""));
     w.u32(this.stringNumber(object.kind));
@@ -201,7 +198,6 @@ export class ReuseTableBuilder {
     w.text(id.resourceVersion, 2);
     w.text(object.name, 2);
     w.text(object.ownerReferences?.length ? ownersTextOf(object.ownerReferences) : "", 4);
-    this.bytes += w.size - before;
     this.count++;
   }
 
@@ -218,7 +214,6 @@ export class ReuseTableBuilder {
       this.parts.push(...this.records.take()); // the new records before this run
       this.run = { start, end };
     }
-    this.bytes += end - start;
     this.count++;
   }
 
@@ -264,8 +259,9 @@ export class ReuseTableBuilder {
     head.u32(this.strings.length);
     for (const s of this.strings) head.text(s, 4);
     head.u32(this.count);
-    head.u32(this.bytes);
-    const parts = encode(deps.keys, name, [...head.take(), ...this.recordParts()]);
+    const records = this.recordParts();
+    head.u32(records.reduce((bytes, part) => bytes + part.length, 0));
+    const parts = encode(deps.keys, name, [...head.take(), ...records]);
     return { save: () => saveTable(join(deps.cacheDir, DIR), name, parts) };
   }
 }
