@@ -1,7 +1,7 @@
 /*
  * Messages between a reader and the frame thread (frame-thread.ts, frame-worker.ts): the frames
- * of a slice of a pack read whole go there as their stored bytes, and come back inflated, every
- * blob of the slice checked against its id there.
+ * of a slice of a pack go there as their stored bytes, and the slice's blobs come back, one after
+ * another, each checked against its id there.
  */
 
 /** Numbers a request gives per frame: offset in the pack, stored length, plaintext length, compression. */
@@ -9,7 +9,7 @@ export const FRAME_FIELDS = 4;
 /** Numbers a request gives per blob: its frame (an index into the request's frames), offset in frame, length. */
 export const BLOB_FIELDS = 3;
 
-/** Decode the frames of `stored` (the pack's bytes from `base` on) and check the blobs in them. */
+/** Decode the frames of `stored` (the pack's bytes from `base` on) and check and give the blobs in them. */
 export interface DecodeRequest {
   id: number;
   /** The pack's key, which errors name. */
@@ -26,6 +26,7 @@ export interface DecodeRequest {
   ids: ArrayBuffer;
 }
 
+/** The reply: `plain` holds the blobs' plaintext one after another, in the request's order. */
 export type DecodeReply =
-  | { id: number; type: "frames"; plain: ArrayBuffer; starts: number[] }
+  | { id: number; type: "blobs"; plain: ArrayBuffer }
   | { id: number; type: "error"; key?: string; reason: string };

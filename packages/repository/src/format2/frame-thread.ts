@@ -3,8 +3,8 @@ import { IntegrityError } from "../errors.js";
 import { threadOnFirstUse } from "../worker-requests.js";
 import type { BlobLocation } from "./blob-index.js";
 import { BLOB_FIELDS, type DecodeReply, type DecodeRequest, FRAME_FIELDS } from "./frame-messages.js";
-import type { Format2Keys } from "./keys.js";
-import { blobOfFrame, decodeFrame, type PackEntry } from "./pack-format.js";
+import { blobIdBytes, type Format2Keys } from "./keys.js";
+import { decodeFrame, MAX_BLOB_BYTES, type PackEntry } from "./pack-format.js";
 
 /**
  * Stored bytes of a pack that frames are decoded from: the whole pack (a LoadedPack), or a range
@@ -29,49 +29,56 @@ const ID_BYTES = 32;
 
 /**
  * What the frame thread does with a request (frame-worker.ts), and a test without a thread:
- * each frame decoded (decodeFrame: authenticated when sealed, inflated, its length checked), each
- * blob cut from its frame and checked against its id (blobOfFrame); the frames' plaintext one
- * after another in one buffer. IntegrityError naming the pack when a check fails.
+ * each frame decoded once (decodeFrame: authenticated when sealed, inflated, its length checked),
+ * each blob cut from its frame and checked against its id (blobOfFrame's checks, the id compared
+ * as bytes); the blobs' plaintext one after another, in the request's order, in one buffer (the
+ * rest of their frames left behind). IntegrityError naming the pack when a check fails.
  */
-export function decodeSlice(m: DecodeRequest): { plain: ArrayBuffer; starts: number[] } {
+export function decodeSlice(m: DecodeRequest): ArrayBuffer {
   const data = Buffer.from(m.stored);
   const ids = Buffer.from(m.ids);
   const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const keys: Format2Keys | null = m.keys && { idKey: view(m.keys.idKey), sealKey: view(m.keys.sealKey) };
-  const frames: Buffer[] = [];
-  for (let b = 0; b * BLOB_FIELDS < m.blobs.length; b++) {
-    const f = m.blobs[b * BLOB_FIELDS] as number;
-    const [offset, length, frameRawLength, compression] = m.frames.subarray(f * FRAME_FIELDS, (f + 1) * FRAME_FIELDS);
-    const entry: PackEntry = {
-      id: ids.toString("hex", b * ID_BYTES, (b + 1) * ID_BYTES),
-      type: "data",
-      compression: compression === 1 ? 1 : 0,
-      offset: offset as number,
-      length: length as number,
-      frameRawLength: frameRawLength as number,
-      offsetInFrame: m.blobs[b * BLOB_FIELDS + 1] as number,
-      rawLength: m.blobs[b * BLOB_FIELDS + 2] as number,
-    };
-    let frame = frames[f];
-    if (!frame) {
-      const at = entry.offset - m.base;
-      if (at < 0 || at + entry.length > data.length)
-        throw new IntegrityError(m.key, `blob ${entry.id}: frame at ${entry.offset}: past the end of the pack`);
-      frame = decodeFrame(keys, m.key, entry, data.subarray(at, at + entry.length));
-      frames[f] = frame;
-    }
-    blobOfFrame(keys, m.key, entry, frame);
-  }
-  const starts: number[] = [];
+  const count = Math.floor(m.blobs.length / BLOB_FIELDS);
   let total = 0;
-  for (const frame of frames) {
-    starts.push(total);
-    total += frame?.length ?? 0;
-  }
+  for (let b = 0; b < count; b++) total += m.blobs[b * BLOB_FIELDS + 2] as number;
   const plain = new ArrayBuffer(total);
-  const out = new Uint8Array(plain);
-  for (const [f, frame] of frames.entries()) if (frame) out.set(frame, starts[f]);
-  return { plain, starts };
+  const out = Buffer.from(plain);
+  const idOf = (b: number) => ids.toString("hex", b * ID_BYTES, (b + 1) * ID_BYTES); // for errors alone
+  let [current, frame, at]: [number, Buffer, number] = [-1, Buffer.alloc(0), 0];
+  for (let b = 0; b < count; b++) {
+    const f = m.blobs[b * BLOB_FIELDS] as number;
+    const offsetInFrame = m.blobs[b * BLOB_FIELDS + 1] as number;
+    const rawLength = m.blobs[b * BLOB_FIELDS + 2] as number;
+    if (f !== current) {
+      const [offset, length, frameRawLength, compression] = m.frames.subarray(f * FRAME_FIELDS, (f + 1) * FRAME_FIELDS);
+      const entry: PackEntry = {
+        id: idOf(b),
+        type: "data",
+        compression: compression === 1 ? 1 : 0,
+        offset: offset as number,
+        length: length as number,
+        frameRawLength: frameRawLength as number,
+        offsetInFrame,
+        rawLength,
+      };
+      const from = entry.offset - m.base;
+      if (from < 0 || from + entry.length > data.length)
+        throw new IntegrityError(m.key, `blob ${entry.id}: frame at ${entry.offset}: past the end of the pack`);
+      frame = decodeFrame(keys, m.key, entry, data.subarray(from, from + entry.length));
+      current = f;
+    }
+    const fail = (problem: string) => new IntegrityError(m.key, `blob ${idOf(b)}: ${problem}`);
+    if (rawLength > MAX_BLOB_BYTES) throw fail(`${rawLength} bytes, more than a blob may be`);
+    const end = offsetInFrame + rawLength;
+    if (end > frame.length) throw fail(`ends at ${end}, past its frame's ${frame.length} bytes`);
+    const blob = frame.subarray(offsetInFrame, end);
+    if (!blobIdBytes(keys, blob).equals(ids.subarray(b * ID_BYTES, (b + 1) * ID_BYTES)))
+      throw fail("content does not match its id");
+    out.set(blob, at);
+    at += rawLength;
+  }
+  return plain;
 }
 
 /**
@@ -89,11 +96,14 @@ export function sliceRequest(
   const blobs = new Uint32Array(locations.length * BLOB_FIELDS);
   const ids = Buffer.allocUnsafeSlow(locations.length * ID_BYTES);
   let last: BlobLocation | undefined;
-  for (const [b, location] of locations.entries()) {
+  for (let b = 0; b < locations.length; b++) {
+    const location = locations[b] as BlobLocation;
     if (last?.offset !== location.offset)
       frames.push(location.offset, location.length, location.frameRawLength, location.compression);
     last = location;
-    blobs.set([frames.length / FRAME_FIELDS - 1, location.offsetInFrame, location.rawLength], b * BLOB_FIELDS);
+    blobs[b * BLOB_FIELDS] = frames.length / FRAME_FIELDS - 1;
+    blobs[b * BLOB_FIELDS + 1] = location.offsetInFrame;
+    blobs[b * BLOB_FIELDS + 2] = location.rawLength;
     ids.write(location.id, b * ID_BYTES, ID_BYTES, "hex");
   }
   const base = frames[0] ?? 0;
@@ -155,12 +165,12 @@ export async function blobsOnThread(
       ? new Error(`frame thread: ${reply.reason}`)
       : new IntegrityError(reply.key, reply.reason);
   const blobs: Buffer[] = [];
-  let [frame, last] = [-1, undefined as BlobLocation | undefined];
+  let at = 0;
   for (const location of locations) {
-    if (last?.offset !== location.offset) frame += 1;
-    last = location;
-    const start = (reply.starts[frame] as number) + location.offsetInFrame;
-    blobs.push(Buffer.from(reply.plain, start, location.rawLength));
+    blobs.push(Buffer.from(reply.plain, at, location.rawLength));
+    at += location.rawLength;
   }
+  if (at !== reply.plain.byteLength)
+    throw new Error(`frame thread: ${reply.plain.byteLength} bytes of blobs for ${at} asked for`);
   return blobs;
 }

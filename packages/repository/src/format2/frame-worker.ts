@@ -15,8 +15,8 @@ const port: MessagePort = parentPort;
 port.on("message", (m: DecodeRequest) => {
   let reply: DecodeReply;
   try {
-    const { plain, starts } = decodeSlice(m);
-    reply = { id: m.id, type: "frames", plain, starts };
+    const plain = decodeSlice(m);
+    reply = { id: m.id, type: "blobs", plain };
     port.postMessage(reply, [plain]);
   } catch (err) {
     if (err instanceof IntegrityError) reply = { id: m.id, type: "error", key: err.key, reason: err.reason };

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hash, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hash, hkdfSync, randomBytes } from "node:crypto";
 
 /*
  * Format 2's keys, derived from the data key that the repository's password unlocks
@@ -29,7 +29,7 @@ export function deriveFormat2Keys(dataKey: Buffer): Format2Keys {
 
 /** The 32-byte id of a blob's plaintext: sha256, or HMAC-SHA256 under idKey when encrypted. */
 export function blobIdBytes(keys: Format2Keys | null, plaintext: Buffer): Buffer {
-  if (keys === null) return createHash("sha256").update(plaintext).digest();
+  if (keys === null) return hash("sha256", plaintext, "buffer"); // one-shot: no Hash object
   return createHmac("sha256", keys.idKey).update(plaintext).digest();
 }
 
