@@ -4,10 +4,12 @@ import { snapshotManifestKey } from "../snapshot/layout.js";
 import { createLocalObjectStore } from "../stores/local-object-store.js";
 import type { PathAndData, PathsAndBlobs } from "../snapshot/types.js";
 import { collect, wrapStore } from "../test-support.js";
-import { BlobIndex } from "./blob-index.js";
+import { BlobIndex, type BlobLocation } from "./blob-index.js";
 import { type CanonicalValue, canonicalJson } from "./canonical-json.js";
 import { loadBlobIndex } from "./index-loader.js";
+import { blobId } from "./keys.js";
 import type { SnapshotManifestV2 } from "./manifest.js";
+import { byPlace } from "./pack-format.js";
 import { readPack } from "./pack-reader.js";
 import { PackWriter } from "./pack-writer.js";
 import { readIndexRecordsV2, readManifestV2, readSnapshotObjectsV2, SnapshotReaderV2 } from "./snapshot-reader.js";
@@ -155,9 +157,9 @@ async function* each(batches: AsyncIterable<PathsAndBlobs> | PathsAndBlobs[]): A
 describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys) => {
   /** Snapshot ID of 600 objects, then SECOND with 60 changed and 30 gone: a patch on its tree. */
   const SECOND = "20261126T030000Z-00000002";
-  async function twoSnapshots() {
+  const SMALL_PACKS = { packTargetBytes: 16 * 1024, packFrameBytes: 4 * 1024 };
+  async function twoSnapshots(small: { packTargetBytes?: number; packFrameBytes?: number } = SMALL_PACKS) {
     const store = newStore();
-    const small = { packTargetBytes: 16 * 1024, packFrameBytes: 4 * 1024 };
     await writeSnapshotV2({ store, keys, index: new BlobIndex(), ...small }, draftV2(ID), clusterObjects(600, 4));
     const changed = new Set(Array.from({ length: 60 }, (_, i) => i * 7));
     const input = clusterObjects(600, 4, changed).filter((_, i) => i % 20 !== 3);
@@ -192,6 +194,25 @@ describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys
         const wanted = input.find((o) => o.record.name === record.name && o.record.namespace === record.namespace);
         expect(byPath.get(record.path)?.equals(wanted?.data ?? Buffer.alloc(0)), record.path).toBe(true);
       }
+    },
+  );
+
+  it.each([64, 4096])(
+    "gives the objects whose YAML lies in the patch's pack last, in pack order (%i a window)",
+    async (window) => {
+      // packs of the default size: the second snapshot's changed objects share a pack with its patch
+      const { store, input, manifest, index } = await twoSnapshots({ packFrameBytes: 4 * 1024 });
+      const patchPack = index.get(manifest.tree)?.pack;
+      expect(index.get(manifest.tree)?.type).toBe("tree");
+      const got = await collect(each(new SnapshotReaderV2({ store, keys, index }, manifest).everyObject(window)));
+      expect(got.length).toBe(input.length);
+      const locations = got.map(({ data }) => index.get(blobId(keys, data)));
+      const inPatchPack = locations.flatMap((l, i) => (l?.pack === patchPack ? [i] : []));
+      expect(inPatchPack.length).toBeGreaterThan(30); // most of the 60 changed objects
+      // all of them after every other object, one after another in the pack's order
+      expect(inPatchPack).toEqual(Array.from(inPatchPack, (_, k) => got.length - inPatchPack.length + k));
+      const places = inPatchPack.map((i) => locations[i] as BlobLocation);
+      expect(places).toEqual([...places].sort(byPlace));
     },
   );
 

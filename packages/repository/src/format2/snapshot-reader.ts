@@ -183,7 +183,10 @@ export class SnapshotReaderV2 {
    * before, up to STREAM_WINDOW), sorted by pack and place, read (by ranges where those cost less
    * than a pack, rangePlan) and decoded and checked on the frame thread, while the walk goes on
    * (held once two windows wait) and the next window's first frames are read: the first objects
-   * come once a window is walked, not once the whole tree is. The tree's chunk nodes are decoded
+   * come once a window is walked, not once the whole tree is. The objects whose YAML lies in the
+   * packs of the tree's patches (those later snapshots stored: their changed objects, spread over
+   * the whole tree) come last, in windows in pack order, so that each of those packs' frames is
+   * inflated once, not once a window. The tree's chunk nodes are decoded
    * on the frame thread too, and one BlobSource reads the tree and the data, so a pack holding
    * both (a patch's) is fetched once. Every blob is checked against its id, every tree node as
    * walkTree checks them; a tree found damaged part way fails the read after some objects were
@@ -193,7 +196,10 @@ export class SnapshotReaderV2 {
   async *everyObject(window = STREAM_WINDOW): AsyncGenerator<PathsAndBlobs> {
     const owner = snapshotManifestKey(this.manifest.id);
     const source = new BlobSource(this.deps); // one for the tree and the data: a pack of both is fetched once
-    const walked: { path: string; location: BlobLocation }[] = [];
+    let walked: { path: string; location: BlobLocation }[] = [];
+    /** The packs of the tree's patches, and the objects walked whose YAML lies in one, given last. */
+    const patchPacks = new Set<string>();
+    let later: { path: string; location: BlobLocation }[] = [];
     let ended: { failed: boolean; err?: unknown } | undefined;
     let wake: (() => void) | undefined;
     let resume: { go: () => void; stop: (err: Error) => void } | undefined;
@@ -205,8 +211,17 @@ export class SnapshotReaderV2 {
     const walking = eachTreeObject(
       source,
       this.manifest,
-      ({ record, blob }) => walked.push({ path: record.path, location: source.locate(owner, blob, "data") }),
+      ({ record, blob }) => {
+        const location = source.locate(owner, blob, "data");
+        (patchPacks.has(location.pack) ? later : walked).push({ path: record.path, location });
+      },
       {
+        chain: (patches) => {
+          for (const id of patches) {
+            const pack = source.where(id)?.pack;
+            if (pack !== undefined) patchPacks.add(pack);
+          }
+        },
         chainAhead: true,
         earlierTrees: this.deps.earlierTrees,
         thread: true,
@@ -235,7 +250,10 @@ export class SnapshotReaderV2 {
     const nextWindow = async () => {
       while (ended === undefined && walked.length < size) await new Promise<void>((r) => (wake = r));
       if (ended?.failed) throw ended.err;
-      if (walked.length === 0) return undefined;
+      if (walked.length === 0) {
+        if (later.length === 0) return undefined;
+        [walked, later] = [later.sort((a, b) => packOrder(a.location, b.location)), []]; // the walk has ended
+      }
       const taken = walked.splice(0, size);
       size = Math.min(2 * size, window);
       resume?.go();

@@ -322,6 +322,11 @@ export interface ReadTreeOptions {
   pause?: () => Promise<void> | undefined;
   /** A streaming walk's chunk nodes decoded and checked on the frame thread (BlobSource.eachBlob's `thread`). */
   thread?: boolean;
+  /**
+   * Called by a streaming walk (eachTreeObject) with the ids of the tree's patches, newest first,
+   * once its chain is read and before any object is visited (with none for a whole tree).
+   */
+  chain?: (patches: readonly string[]) => void;
 }
 
 /** What a streaming walk (eachTreeObject) takes of ReadTreeOptions below the root. */
@@ -404,6 +409,7 @@ export async function eachTreeObject(
   options: ReadTreeOptions = {},
 ): Promise<void> {
   const { root, patches } = await readChain(source, manifest, options);
+  options.chain?.(patches.map(({ id }) => id).reverse());
   const stream = { pause: options.pause, thread: options.thread };
   if (patches.length === 0) {
     await eachRootObject(
