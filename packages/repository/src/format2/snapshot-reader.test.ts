@@ -216,6 +216,41 @@ describe.each(KEY_CASES)("format 2 streamed read of every object (%s)", (_, keys
     },
   );
 
+  it("gives the objects it holds back once it holds heldBackMost of them, in pack order, and every object once", async () => {
+    // 6,000 objects, a tenth changed: the walk's batches of chunk nodes (STREAM_CHUNKS) hold some
+    // hundreds of the patch pack's objects each, over heldBackMost (64)
+    const store = newStore();
+    await writeSnapshotV2({ store, keys, index: new BlobIndex() }, draftV2(ID), clusterObjects(6000, 4));
+    const changed = new Set(Array.from({ length: 600 }, (_, i) => i * 10));
+    const input = clusterObjects(6000, 4, changed);
+    await writeSnapshotV2({ store, keys, index: (await loadBlobIndex({ store, keys })).index }, draftV2(SECOND), input);
+    const manifest = await readManifestV2({ store }, SECOND);
+    const { index } = await loadBlobIndex({ store, keys });
+    const patchPack = index.get(manifest.tree)?.pack;
+    expect(index.get(manifest.tree)?.type).toBe("tree");
+    const got = await collect(each(new SnapshotReaderV2({ store, keys, index }, manifest).everyObject(64, 64)));
+    expect(new Set(got.map((o) => o.path)).size).toBe(input.length);
+    expect(got.length).toBe(input.length);
+    const locations = got.map(({ data }) => index.get(blobId(keys, data)));
+    const inPatchPack = locations.flatMap((l, i) => (l?.pack === patchPack ? [i] : []));
+    const others = locations.flatMap((l, i) => (l?.pack === patchPack ? [] : [i]));
+    expect(inPatchPack[0]).toBeLessThan(others.at(-1) as number); // given while the walk went on
+    // in runs of 64 or more (the last may be fewer), each in the pack's order
+    const runs: number[][] = [];
+    for (const i of inPatchPack) {
+      const run = runs.at(-1);
+      if (run && run.at(-1) === i - 1) run.push(i);
+      else runs.push([i]);
+    }
+    expect(runs.length).toBeGreaterThan(1);
+    for (const run of runs.slice(0, -1)) expect(run.length).toBeGreaterThanOrEqual(64);
+    expect(runs.flat().length).toBeGreaterThan(500); // most of the 600 changed objects
+    for (const run of runs) {
+      const places = run.map((i) => locations[i] as BlobLocation);
+      expect(places).toEqual([...places].sort(byPlace));
+    }
+  });
+
   it("holds the walk while the reader takes no objects, and stops it when the reader stops", async () => {
     const store = newStore();
     const input = clusterObjects(5000, 3); // over STREAM_CHUNKS chunk nodes: the walk pauses between batches

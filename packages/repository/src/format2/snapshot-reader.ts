@@ -46,6 +46,14 @@ export const PACKS_IDLE_MS = 30_000;
  */
 export const STREAM_WINDOW = 4096;
 
+/**
+ * How many objects a streamed read of every object holds back (those in the packs of the tree's
+ * patches, given after the others) before it gives them, in pack order, and holds back afresh:
+ * what it holds is bounded, a batch of chunk nodes' objects more at most (the count is looked at
+ * between the walk's batches). @defaultValue 65536 (16 windows)
+ */
+export const HELD_BACK_MOST = 16 * STREAM_WINDOW;
+
 /** Objects of the first window of a streamed read of every object; each next one is twice the one before, up to STREAM_WINDOW. @defaultValue 256 */
 export const FIRST_WINDOW = 256;
 
@@ -186,20 +194,26 @@ export class SnapshotReaderV2 {
    * come once a window is walked, not once the whole tree is. The objects whose YAML lies in the
    * packs of the tree's patches (those later snapshots stored: their changed objects, spread over
    * the whole tree) come last, in windows in pack order, so that each of those packs' frames is
-   * inflated once, not once a window. The tree's chunk nodes are decoded
+   * inflated once, not once a window (or, when more than `heldBackMost` are held back, those
+   * first, then the rest held back afresh: once a `heldBackMost` of them). The tree's chunk nodes are decoded
    * on the frame thread too, and one BlobSource reads the tree and the data, so a pack holding
    * both (a patch's) is fetched once. Every blob is checked against its id, every tree node as
    * walkTree checks them; a tree found damaged part way fails the read after some objects were
    * given. They come a slice at a time, as the frame thread decoded them: a writer may take the
    * buffer of an `owned` slice whole (writeTree). `window`: objects a window at most (a test's).
    */
-  async *everyObject(window = STREAM_WINDOW): AsyncGenerator<PathsAndBlobs> {
+  async *everyObject(window = STREAM_WINDOW, heldBackMost = HELD_BACK_MOST): AsyncGenerator<PathsAndBlobs> {
     const owner = snapshotManifestKey(this.manifest.id);
     const source = new BlobSource(this.deps); // one for the tree and the data: a pack of both is fetched once
-    let walked: { path: string; location: BlobLocation }[] = [];
-    /** The packs of the tree's patches, and the objects walked whose YAML lies in one, given last. */
+    const walked: { path: string; location: BlobLocation }[] = [];
+    /**
+     * The packs of the tree's patches; the objects walked whose YAML lies in one, held back; those
+     * being given, in pack order (once the walk has ended or heldBackMost were held back).
+     */
     const patchPacks = new Set<string>();
     let later: { path: string; location: BlobLocation }[] = [];
+    let draining: { path: string; location: BlobLocation }[] = [];
+    const walkOn = () => walked.length < 2 * window && later.length < heldBackMost;
     let ended: { failed: boolean; err?: unknown } | undefined;
     let wake: (() => void) | undefined;
     let resume: { go: () => void; stop: (err: Error) => void } | undefined;
@@ -228,7 +242,7 @@ export class SnapshotReaderV2 {
         pause: () => {
           woken();
           if (stopped) return Promise.reject(new Error("stopped"));
-          if (walked.length < 2 * window) return undefined;
+          if (walkOn()) return undefined;
           return new Promise<void>((go, stop) => {
             resume = { go, stop };
           });
@@ -248,16 +262,19 @@ export class SnapshotReaderV2 {
     /** The next window's blobs, their first slices being read already; undefined once all are given. */
     let size = Math.min(window, FIRST_WINDOW); // doubled each window up to `window`: the first files come soon
     const nextWindow = async () => {
-      while (ended === undefined && walked.length < size) await new Promise<void>((r) => (wake = r));
+      while (ended === undefined && draining.length === 0 && walked.length < size && later.length < heldBackMost)
+        await new Promise<void>((r) => (wake = r));
       if (ended?.failed) throw ended.err;
-      if (walked.length === 0) {
-        if (later.length === 0) return undefined;
-        [walked, later] = [later.sort((a, b) => packOrder(a.location, b.location)), []]; // the walk has ended
-      }
-      const taken = walked.splice(0, size);
+      if (draining.length === 0 && later.length > 0 && (later.length >= heldBackMost || walked.length === 0))
+        [draining, later] = [later.sort((a, b) => packOrder(a.location, b.location)), []];
+      const from = draining.length > 0 ? draining : walked;
+      if (from.length === 0) return undefined;
+      const taken = from.splice(0, size);
       size = Math.min(2 * size, window);
-      resume?.go();
-      resume = undefined;
+      if (walkOn()) {
+        resume?.go();
+        resume = undefined;
+      }
       taken.sort((a, b) => packOrder(a.location, b.location));
       return started(source.threadBatchesAt(taken, { packsAhead: PACKS_AHEAD }));
     };
