@@ -168,13 +168,16 @@ describe("an upload interrupted by the uploading process being killed", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stderr?.on("data", (data: Buffer) => stderr.push(data));
+    // Heard from the start: with nothing left to wait for once its upload stalls (a part sent, the
+    // next one still filling), the child may exit before it is killed.
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     await waitForLine(child, "MIDWAY").catch((err: Error) => {
       throw new Error(`${err.message}: ${Buffer.concat(stderr).toString()}`);
     });
     const repository = await openRepository({ format: 1, store: createS3ObjectStore(options) });
     for (let i = 0; i < 100 && (await countUploads(options)) === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
     child.kill("SIGKILL");
-    await new Promise((resolve) => child.once("exit", resolve));
+    await exited;
 
     expect(await repository.listSnapshots()).toEqual([]);
     // The small index went up alongside part 0, long before part 1 got halfway.
